@@ -1,0 +1,94 @@
+"""Settings: `configs/callintel.toml` merged with an optional user file.
+
+Users change behaviour by file, never by code edits, so every tunable lives in TOML.
+A user file is partial: only the keys it sets replace the defaults.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CONFIG_DIR = PROJECT_ROOT / "configs"
+DEFAULT_CONFIG = CONFIG_DIR / "callintel.toml"
+CONFIG_ENV = "CALLINTEL_CONFIG"
+
+
+class ConfigError(ValueError):
+    """A settings file is missing, unreadable or has a wrong value."""
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"settings file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"settings file {path} is not valid TOML: {exc}") from exc
+
+
+class Settings:
+    """Read-only view of the merged settings, with section access and path resolution."""
+
+    def __init__(self, data: dict[str, Any], sources: list[Path]):
+        self.data = data
+        self.sources = sources
+
+    def __getitem__(self, section: str) -> dict[str, Any]:
+        try:
+            return self.data[section]
+        except KeyError as exc:
+            raise ConfigError(f"settings have no [{section}] section (files: {self.sources})") from exc
+
+    def get(self, section: str, default: Any = None) -> Any:
+        return self.data.get(section, default)
+
+    def path(self, key: str) -> Path:
+        """A path from [paths], resolved against the project root when relative."""
+        raw = Path(self["paths"][key]).expanduser()
+        return raw if raw.is_absolute() else PROJECT_ROOT / raw
+
+    def config_file(self, name: str) -> Path:
+        """A data file shipped in configs/ (dictionaries, lexicons), or an absolute path."""
+        raw = Path(name).expanduser()
+        return raw if raw.is_absolute() else CONFIG_DIR / raw
+
+    def fingerprint(self, *sections: str) -> str:
+        """A short stable hash of the named sections: part of every cache key."""
+        chosen = {s: self.data.get(s) for s in sections} if sections else self.data
+        blob = json.dumps(chosen, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def load_settings(user_file: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Defaults, then `$CALLINTEL_CONFIG`, then `user_file`, then `overrides` (later wins).
+
+    `overrides` is what command-line options set, e.g. {"paths": {"warehouse": "x.duckdb"}}.
+    """
+    sources = [DEFAULT_CONFIG]
+    data = _read_toml(DEFAULT_CONFIG)
+    extra = [p for p in (os.environ.get(CONFIG_ENV), user_file) if p]
+    for item in extra:
+        path = Path(item).expanduser().resolve()
+        data = _merge(data, _read_toml(path))
+        sources.append(path)
+    if overrides:
+        data = _merge(data, overrides)
+    return Settings(data, sources)

@@ -1,0 +1,1 @@
+"""Prefect flows and the `callintel` command: the only place that knows the order of the stages."""

@@ -1,0 +1,44 @@
+"""Shared fixtures: the real shared data, settings pointing at a temporary warehouse."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from callintel.models import hub_offline
+from callintel.settings import PROJECT_ROOT, Settings, load_settings
+
+hub_offline()
+SHARED_DATA = Path(os.environ.get("CALLINTEL_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+SAMPLES = PROJECT_ROOT / "samples"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data, read in place; tests that need it skip with a reason when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared evaluation data not found at {SHARED_DATA} (set CALLINTEL_SHARED_DATA)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Default settings with the warehouse and exports in a temporary folder (models stay in var/)."""
+    return load_settings(overrides={"paths": {"warehouse": str(tmp_path / "callintel.duckdb"),
+                                              "exports": str(tmp_path / "exports")}})
+
+
+@pytest.fixture(scope="session")
+def night():
+    """The flow module, with Prefect configured offline and one temporary Prefect server for the session."""
+    import importlib
+
+    from flows.prefect_env import configure
+
+    configure(load_settings())
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=None):
+        yield importlib.import_module("flows.night")

@@ -1,0 +1,39 @@
+"""Schema migrations apply once; replace_rows is idempotent; a failed transaction leaves nothing."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from warehouse.db import WarehouseError, connect, migrations, replace_rows, table_counts, transaction
+
+
+def test_migrations_apply_once_and_tables_are_documented(tmp_path):
+    path = tmp_path / "w.duckdb"
+    con = connect(path)
+    applied = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    assert applied == {m.stem for m in migrations()}
+    con.close()
+    con = connect(path)  # second open applies nothing new
+    assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(applied)
+    undocumented = con.execute("""SELECT table_name FROM duckdb_tables()
+        WHERE comment IS NULL AND table_name <> 'schema_migrations'""").fetchall()
+    assert undocumented == []
+
+
+def test_replace_rows_is_idempotent_and_atomic(tmp_path):
+    con = connect(tmp_path / "w.duckdb")
+    cols = ("call_id", "seq", "speaker", "start_s", "end_s", "text")
+    rows = [("C1", 0, "agent", 0.0, 1.0, "您好"), ("C1", 1, "customer", 1.0, 2.0, "我想问一下")]
+    for _ in range(2):
+        with transaction(con):
+            replace_rows(con, "utterances", "call_id", ["C1"], cols, rows)
+    assert table_counts(con)["utterances"] == 2
+    with pytest.raises(duckdb.Error), transaction(con):
+        replace_rows(con, "utterances", "call_id", ["C1"], cols, [("C1", 0, None, 0.0, 1.0, "x")])
+    assert con.execute("SELECT count(*) FROM utterances").fetchone()[0] == 2  # rolled back
+
+
+def test_read_only_open_of_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(WarehouseError, match="run `callintel run`"):
+        connect(tmp_path / "none.duckdb", read_only=True)

@@ -1,0 +1,1 @@
+"""DuckDB warehouse: versioned SQL files, one writer, idempotent replaces keyed by call_id."""

@@ -1,0 +1,98 @@
+"""Connections and schema migrations.
+
+The schema is the `.sql` files in `warehouse/sql/`, applied once each in file-name
+order and recorded in `schema_migrations`, so the documentation is generated from the
+same files the database was built from. Analysts connect read-only; the nightly writer
+holds the only write connection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+SQL_DIR = Path(__file__).with_name("sql")
+
+
+class WarehouseError(RuntimeError):
+    """The DuckDB file cannot be opened or written (locked by another writer, read-only, damaged)."""
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; the writer also brings the schema up to date."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise WarehouseError(f"no warehouse at {path}: run `callintel run` or `callintel demo` first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise WarehouseError(
+            f"cannot open {path}{' read-only' if read_only else ' for writing'}: {exc}. "
+            "Another process (a running night, or an analyst holding a write connection) may hold the lock."
+        ) from exc
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def migrations() -> list[Path]:
+    return sorted(SQL_DIR.glob("[0-9][0-9][0-9]_*.sql"))
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply every SQL file not yet applied; returns the names applied now."""
+    con.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
+        version VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())""")
+    done = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for sql_file in migrations():
+        if sql_file.stem in done:
+            continue
+        sql = sql_file.read_text(encoding="utf-8")
+        with transaction(con):
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations (version, sha256) VALUES (?, ?)",
+                        [sql_file.stem, hashlib.sha256(sql.encode()).hexdigest()])
+        applied.append(sql_file.stem)
+    return applied
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: a crash half-way leaves the previous state."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def replace_rows(con: duckdb.DuckDBPyConnection, table: str, key: str, keys: Iterable[Any],
+                 columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Delete the rows whose `key` is in `keys`, then insert `rows`: the idempotent write.
+
+    Call inside `transaction()` so readers never see the gap between delete and insert.
+    """
+    keys = list(dict.fromkeys(keys))
+    if keys:
+        con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT unnest(?))", [keys])
+    rows = [tuple(r) for r in rows]
+    if rows:
+        marks = ", ".join("?" for _ in columns)
+        con.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+    return len(rows)
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row counts of every base table (the demo's summary, and the rerun check)."""
+    names = [n for (n,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name").fetchall()]
+    return {n: con.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}
