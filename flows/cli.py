@@ -143,6 +143,17 @@ def models(config: ConfigOpt = None) -> None:
 
 
 @app.command()
+def docs(out_file: Annotated[Path, typer.Option("--out", help="Where to write the Markdown.")] = (
+        PROJECT_ROOT / "docs/warehouse.md")) -> None:
+    """Regenerate the analysts' warehouse documentation from the SQL files' comments."""
+    from warehouse.docs import render_markdown
+
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(render_markdown() + "\n", encoding="utf-8")
+    out.print(f"wrote {out_file}")
+
+
+@app.command()
 def status(db: DbOpt = None, config: ConfigOpt = None,
            limit: Annotated[int, typer.Option(help="How many runs to show.")] = 10) -> None:
     """Recent runs and the calls that failed, read-only (safe while analysts are connected)."""

@@ -29,6 +29,7 @@ from speech.decode import SpeechError, file_sha256
 from speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
 from warehouse import calls as store
 from warehouse.db import connect, table_counts
+from warehouse.export import export_night
 
 
 @dataclass
@@ -54,6 +55,16 @@ def analytics_step(name: str, db_path: Path, nights: list, settings: Settings) -
     con = connect(db_path)
     try:
         return module.run(con, nights, settings)
+    finally:
+        con.close()
+
+
+@task(name="export", cache_policy=NO_CACHE)
+def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
+    cfg = settings["exports"]
+    con = connect(db_path)
+    try:
+        return export_night(con, out_dir, cfg["views"], cfg["max_rows"], cfg["report_rows"])
     finally:
         con.close()
 
@@ -150,6 +161,10 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
             steps[name] = analytics_step(name, db_path, nights, settings)
             log.info("step %s: %s", name, steps[name])
 
+        exports = export(db_path, settings.path("exports") / str(max(nights)), settings) if nights else {}
+        for name, path in exports.items():
+            log.info("export %s: %s", name, path)
+
         con = connect(db_path)
         status = "succeeded" if not failures else "partial"
         store.finish_run(con, run_id, status, calls_ok=int(ok), calls_cached=len(planned) - len(todo),
@@ -164,7 +179,7 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
     con.close()
     return {"run_id": run_id, "db": str(db_path), "nights": [str(n) for n in nights], "calls_ok": int(ok),
             "calls_failed": len(failures), "failures": [(f.item, f.stage, f.reason) for f in failures],
-            "steps": steps, "tables": counts}
+            "steps": steps, "exports": exports, "tables": counts}
 
 
 def _land(con, p: Planned, transcript: Transcript, run_id: str, settings: Settings, models: dict[str, str],
