@@ -27,9 +27,10 @@ def test_dask_and_threads_give_the_same_night(tmp_path: Path, shared_data: Path,
                         + "D2,b.wav,13800000002,A1,2026-11-21T09:05:00+08:00,mono\n"
                         + "D3,nothing.wav,13800000002,A1,2026-11-21T09:06:00+08:00,mono\n")
     dask_db, thread_db = tmp_path / "dask.duckdb", tmp_path / "threads.duckdb"
-    via_dask = night.run_night(manifest, overrides={"paths": {"warehouse": str(dask_db)},
+    exports = str(tmp_path / "exports")
+    via_dask = night.run_night(manifest, overrides={"paths": {"warehouse": str(dask_db), "exports": exports},
                                                     "night": {"task_runner": "dask", "dask_workers": 2}})
-    via_threads = night.run_night(manifest, overrides={"paths": {"warehouse": str(thread_db)}})
+    via_threads = night.run_night(manifest, overrides={"paths": {"warehouse": str(thread_db), "exports": exports}})
     assert via_dask["calls_ok"] == via_threads["calls_ok"] == 2
     assert via_dask["calls_failed"] == 1
     assert _rows(dask_db) == _rows(thread_db) != []

@@ -23,7 +23,7 @@ def test_a_night_with_good_and_bad_calls(tmp_path: Path, shared_data: Path, nigh
                         + "M1,missing.wav,,A002,2026-11-20T12:00:00+08:00,mono,\n"
                         + "B1,good.wav,,A002,yesterday,mono,\n", encoding="utf-8")
     db = tmp_path / "night.duckdb"
-    over = {"paths": {"warehouse": str(db)}}
+    over = {"paths": {"warehouse": str(db), "exports": str(tmp_path / "exports")}}
     first = night.run_night(manifest, overrides=over)
     assert first["calls_ok"] == 1 and first["calls_failed"] == 4
 

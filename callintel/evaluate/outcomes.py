@@ -1,0 +1,174 @@
+"""`callintel eval outcomes`: does the production resolution score find the unresolved dialogues?
+
+Every STC-3 dialogue goes through `nlp.resolution.score_turns` exactly as a night's call does
+(helpdesk = agent, customer = customer). Truth: unresolved when the mean of the annotators'
+A (task accomplished, -2..2) is below zero. Reported: AUC and F1 of the "unresolved" label for
+the rules alone and for the configured model. The shipped model was trained on STC-3 itself
+(its JSON records the file's sha256 and short hashes of the training dialogue ids). When
+`--data` shares any dialogue with that training set, the model's figures come from k-fold
+cross-validation on `--data` (each fold's model never saw its test dialogues) and the in-sample
+figure is shown only for reference; on disjoint data the shipped model is scored as it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from callintel.settings import Settings
+
+STC3_FILE = Path("stc3") / "dialogues.jsonl"
+
+
+@dataclass
+class Dialogue:
+    """One STC-3 dialogue: turns as (speaker, text) plus the annotations the eval scores against."""
+
+    id: str
+    utterances: list[tuple[str, str]]  # one per turn, helpdesk mapped to agent
+    mean_a: float
+    nugget_majority: list[str]  # per turn, the most frequent nugget label
+
+    @property
+    def unresolved(self) -> bool:
+        return self.mean_a < 0
+
+
+def stc3_path(data_dir: Path) -> Path:
+    path = data_dir / STC3_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: --data must be a folder with stc3/dialogues.jsonl")
+    return path
+
+
+def id_hashes(ids: list[str]) -> list[str]:
+    """Short hashes of dialogue ids: the model records its training set with these (no ids, no text)."""
+    return sorted({hashlib.sha256(i.encode()).hexdigest()[:8] for i in ids})
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_stc3(data_dir: Path) -> list[Dialogue]:
+    out = []
+    for line in stc3_path(data_dir).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        utts = [("agent" if t["sender"] == "helpdesk" else "customer", " ".join(t["utterances"])) for t in d["turns"]]
+        anns = d.get("annotations", [])
+        mean_a = float(np.mean([a["quality"]["A"] for a in anns])) if anns else 0.0
+        majority = []
+        for i in range(len(d["turns"])):
+            votes = Counter(a["nugget"][i] for a in anns if i < len(a.get("nugget", [])))
+            majority.append(votes.most_common(1)[0][0] if votes else "")
+        out.append(Dialogue(str(d["id"]), utts, mean_a, majority))
+    return out
+
+
+def auc(y: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve (Mann-Whitney, ties counted half)."""
+    y = np.asarray(y, dtype=bool)
+    score = np.asarray(score, dtype=float)
+    pos, neg = int(y.sum()), int((~y).sum())
+    if not pos or not neg:
+        return float("nan")
+    order = np.argsort(score, kind="mergesort")
+    ranks = np.empty(len(score))
+    sorted_scores = score[order]
+    i = 0
+    while i < len(score):
+        j = i
+        while j + 1 < len(score) and sorted_scores[j + 1] == sorted_scores[i]:
+            j += 1
+        ranks[order[i:j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    return float((ranks[y].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def f1(y: np.ndarray, predicted: np.ndarray) -> float:
+    y, predicted = np.asarray(y, dtype=bool), np.asarray(predicted, dtype=bool)
+    tp = int((y & predicted).sum())
+    denom = int(y.sum()) + int(predicted.sum())
+    return 2 * tp / denom if denom else 0.0
+
+
+def _figures(y: np.ndarray, scores: np.ndarray, labels: list[str]) -> dict[str, Any]:
+    unresolved = np.array([lab == "unresolved" for lab in labels])
+    return {"auc": round(auc(y, scores), 4), "f1_unresolved": round(f1(y, unresolved), 4),
+            "labels": dict(Counter(labels))}
+
+
+def _cross_validated(turns: list, y: np.ndarray, lex, params: dict[str, Any]) -> np.ndarray:
+    """Out-of-fold model scores: each dialogue is scored by a model fitted without it."""
+    from nlp.resolution import fit_model, score_turns
+
+    folds = int(params.get("folds", 5))
+    rng = np.random.default_rng(int(params.get("seed", 0)))
+    fold_of = np.empty(len(y), dtype=int)
+    for cls in (True, False):  # stratified: each fold gets its share of both classes
+        idx = np.flatnonzero(y == cls)
+        rng.shuffle(idx)
+        fold_of[idx] = np.arange(len(idx)) % folds
+    scores = np.zeros(len(y))
+    for k in range(folds):
+        train = np.flatnonzero(fold_of != k)
+        model = fit_model([turns[i] for i in train], y[train].astype(int).tolist(), lex, params)
+        for i in np.flatnonzero(fold_of == k):
+            scores[i] = score_turns(turns[i], lex, model).score
+    return scores
+
+
+def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
+    from nlp.resolution import label_for, lexicon_from_settings, model_from_settings, score_turns, signals, to_turns
+
+    started = time.perf_counter()
+    path = stc3_path(data_dir)
+    dialogues = load_stc3(data_dir)
+    lex = lexicon_from_settings(settings)
+    model = model_from_settings(settings)
+    turns = [to_turns(d.utterances) for d in dialogues]
+    y = np.array([d.unresolved for d in dialogues])
+    rules = [score_turns(t, lex) for t in turns]
+    result: dict[str, Any] = {"dialogues": len(dialogues), "unresolved_share": round(float(y.mean()), 4)}
+    rule_fig = _figures(y, np.array([o.score for o in rules]), [o.label for o in rules])
+    result.update({"auc_rules": rule_fig["auc"], "f1_rules": rule_fig["f1_unresolved"],
+                   "labels_rules": rule_fig["labels"]})
+    if model is None:
+        result.update({"auc": rule_fig["auc"], "f1_unresolved": rule_fig["f1_unresolved"], "method": "rules",
+                       "model": None})
+    else:
+        meta = model.meta
+        scored = [score_turns(t, lex, model) for t in turns]
+        in_sample = _figures(y, np.array([o.score for o in scored]), [o.label for o in scored])
+        seen = set(meta.get("train_id_hashes", []))
+        overlap = sum(1 for h in (id_hashes([d.id])[0] for d in dialogues) if h in seen)
+        result["overlap_with_training"] = overlap
+        trained_here = meta.get("data_sha256") == file_sha256(path) or overlap > 0
+        result["model"] = settings["outcomes"]["model"]
+        result["model_trained_on"] = f"{meta.get('data', '?')} ({meta.get('rows', '?')} dialogues, sha256 " \
+                                     f"{str(meta.get('data_sha256', ''))[:12]})"
+        if trained_here:
+            cv = _cross_validated(turns, y, lex, meta.get("params", {}))
+            labels = []
+            for t, s in zip(turns, cv, strict=True):
+                labels.append(label_for(float(s), signals(t, lex), lex))
+            fig = _figures(y, cv, labels)
+            result["model_figures_from"] = (f"{meta.get('params', {}).get('folds', 5)}-fold cross-validation on "
+                                            "this data: the shipped model was trained on (some of) it")
+            result["auc_model_in_sample"] = in_sample["auc"]
+        else:
+            fig = in_sample
+            result["model_figures_from"] = "the shipped model, never trained on this file"
+        result.update({"auc_model": fig["auc"], "f1_model": fig["f1_unresolved"], "labels_model": fig["labels"],
+                       "auc": fig["auc"], "f1_unresolved": fig["f1_unresolved"], "method": "model"})
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    return result

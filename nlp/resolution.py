@@ -1,0 +1,381 @@
+"""Was the customer's issue resolved in this contact? A score, a label and the evidence.
+
+Rules first, because an analyst must see *why* a call counts as unresolved: each cue in
+`configs/resolution_lexicon.toml` (agent promises and escalations, the customer's opening
+complaint or praise, the customer's closing reaction, questions left unanswered) fires at
+most once per call and carries a hand-set weight; the rule score is a logistic of their sum.
+A small logistic-regression model over the same cue indicators plus a few structural
+counts (`configs/models/resolution_lr.json`, trained by `scripts/train_resolution.py` on
+STC-3 only) re-weights them when it is configured; the evidence stays the rules' phrases
+either way. Text in, numbers out: no DuckDB here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from callintel.settings import Settings
+
+SCOPES = ("any", "first", "closing", "unanswered", "closing_question")
+SPEAKERS = ("agent", "customer")
+_MENTION = re.compile(r"@[^\s@,，.。:：;；!！?？、)）]+")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Consecutive utterances of one speaker joined: the unit the rules read."""
+
+    speaker: str  # agent / customer / unknown
+    text: str
+
+
+@dataclass(frozen=True)
+class Cue:
+    name: str
+    speaker: str
+    scope: str
+    weight: float
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The rules file, parsed once; `source` names it in error messages."""
+
+    cues: tuple[Cue, ...]
+    bias: float
+    max_evidence: int
+    min_customer_turns_for_closing: int
+    question_marks: tuple[str, ...]
+    question_markers: tuple[str, ...]
+    unresolved_at: float
+    resolved_at: float
+    min_turns: int
+    script_cues: dict[str, float]
+    escalation: tuple[str, ...] = ()
+    source: str = ""
+
+    def cue(self, name: str) -> Cue:
+        for c in self.cues:
+            if c.name == name:
+                return c
+        raise KeyError(f"no cue '{name}' in {self.source}")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    cue: str
+    phrase: str
+    turn: int  # index into the call's turns
+    speaker: str
+
+    def as_text(self) -> str:
+        return f"{self.cue}:{self.phrase}@{self.turn}"
+
+
+@dataclass
+class Signals:
+    """What the rules found in one call: fired cues with evidence, plus structural counts."""
+
+    fired: dict[str, list[Evidence]]
+    n_turns: int
+    n_agent: int
+    n_customer: int
+    last_speaker: str
+    empty_agent_turns: int
+    customer_questions: int
+    features: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    score: float  # probability-like: higher = more likely unresolved
+    rule_score: float
+    label: str  # resolved / unresolved / unknown
+    evidence: tuple[Evidence, ...]
+    method: str  # rules / model
+
+
+class LexiconError(ValueError):
+    """The resolution lexicon is missing or malformed; the message names the file and key."""
+
+
+def load_lexicon(path: str | Path) -> Lexicon:
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise LexiconError(f"resolution lexicon not found: {path} (set [outcomes].lexicon)") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise LexiconError(f"resolution lexicon {path} is not valid TOML: {exc}") from exc
+    cues = []
+    for name, spec in raw.get("cues", {}).items():
+        if spec.get("speaker") not in SPEAKERS or spec.get("scope") not in SCOPES:
+            raise LexiconError(f"{path}: [cues.{name}] needs speaker in {SPEAKERS} and scope in {SCOPES}")
+        cues.append(Cue(name, spec["speaker"], spec["scope"], float(spec["weight"]),
+                        tuple(spec.get("phrases", []))))
+    rules, questions, labels = raw.get("rules", {}), raw.get("questions", {}), raw.get("labels", {})
+    return Lexicon(tuple(cues), float(rules.get("bias", 0.0)), int(rules.get("max_evidence", 8)),
+                   int(rules.get("min_customer_turns_for_closing", 2)), tuple(questions.get("marks", ["？", "?"])),
+                   tuple(questions.get("markers", [])), float(labels.get("unresolved_at", 0.6)),
+                   float(labels.get("resolved_at", 0.4)), int(labels.get("min_turns", 2)),
+                   {k: float(v) for k, v in raw.get("script_cues", {}).items()},
+                   tuple(raw.get("escalation", {}).get("phrases", [])), str(path))
+
+
+def lexicon_from_settings(settings: Settings) -> Lexicon:
+    return load_lexicon(settings.config_file(settings["outcomes"]["lexicon"]))
+
+
+def clean_text(text: str) -> str:
+    """Drop @mentions (Weibo) and collapse whitespace; everything else is kept as spoken/written."""
+    return _SPACE.sub(" ", _MENTION.sub(" ", text)).strip()
+
+
+def to_turns(utterances: Iterable[tuple[str, str]]) -> list[Turn]:
+    """(speaker, text) utterances in time order -> turns, joining a speaker's consecutive utterances.
+
+    Empty utterances are kept as empty turns (an agent who never answered is evidence too),
+    but are not joined onto a neighbour.
+    """
+    turns: list[Turn] = []
+    for speaker, text in utterances:
+        text = clean_text(text or "")
+        if turns and turns[-1].speaker == speaker and text and turns[-1].text:
+            turns[-1] = Turn(speaker, f"{turns[-1].text} {text}")
+        else:
+            turns.append(Turn(speaker, text))
+    return turns
+
+
+def is_question(text: str, lex: Lexicon) -> bool:
+    return bool(text) and (any(m in text for m in lex.question_marks) or any(m in text for m in lex.question_markers))
+
+
+def _scoped_turns(turns: Sequence[Turn], cue: Cue, lex: Lexicon) -> list[int]:
+    """Indices of the turns a cue reads."""
+    own = [i for i, t in enumerate(turns) if t.speaker == cue.speaker and t.text]
+    if cue.scope == "any":
+        return own
+    if cue.scope == "first":
+        return own[:1]
+    customer = [i for i, t in enumerate(turns) if t.speaker == "customer" and t.text]
+    agent = [i for i, t in enumerate(turns) if t.speaker == "agent" and t.text]
+    if cue.scope == "closing":
+        ok = len(customer) >= lex.min_customer_turns_for_closing and agent and customer[-1] > agent[0]
+        return customer[-1:] if ok else []
+    if cue.scope == "closing_question":
+        ok = agent and customer and customer[-1] > agent[0] and len(customer) >= lex.min_customer_turns_for_closing
+        return customer[-1:] if ok and is_question(turns[customer[-1]].text, lex) else []
+    if cue.scope == "unanswered":
+        spoken = [i for i, t in enumerate(turns) if t.text and t.speaker in SPEAKERS]
+        if spoken and turns[spoken[-1]].speaker == "customer" and is_question(turns[spoken[-1]].text, lex):
+            return spoken[-1:]
+        return []
+    return []
+
+
+def signals(turns: Sequence[Turn], lex: Lexicon) -> Signals:
+    """Run every cue over its turns; a cue fires once per call, evidence lists the phrases."""
+    fired: dict[str, list[Evidence]] = {}
+    for cue in lex.cues:
+        hits: list[Evidence] = []
+        for i in _scoped_turns(turns, cue, lex):
+            if not cue.phrases:  # a structural cue (unanswered question): the turn itself is the evidence
+                hits.append(Evidence(cue.name, turns[i].text[:40], i, turns[i].speaker))
+                continue
+            hits += [Evidence(cue.name, p, i, turns[i].speaker) for p in cue.phrases if p in turns[i].text]
+        if hits:
+            fired[cue.name] = hits
+    agent = [t for t in turns if t.speaker == "agent"]
+    customer = [t for t in turns if t.speaker == "customer" and t.text]
+    spoken = [t for t in turns if t.text]
+    sig = Signals(fired, len(turns), sum(1 for t in agent if t.text), len(customer),
+                  spoken[-1].speaker if spoken else "none", sum(1 for t in agent if not t.text),
+                  sum(1 for t in customer if is_question(t.text, lex)))
+    sig.features = feature_vector(sig, lex)
+    return sig
+
+
+def feature_vector(sig: Signals, lex: Lexicon) -> dict[str, float]:
+    """Named features for the learned model: cue indicators, distinct-phrase counts, structure."""
+    out: dict[str, float] = {}
+    for cue in lex.cues:
+        hits = sig.fired.get(cue.name, [])
+        out[f"cue:{cue.name}"] = 1.0 if hits else 0.0
+        out[f"n:{cue.name}"] = math.log1p(len({h.phrase for h in hits}))
+    out["n_turns"] = math.log1p(sig.n_turns)
+    out["n_customer"] = math.log1p(sig.n_customer)
+    out["n_agent"] = math.log1p(sig.n_agent)
+    out["last_is_customer"] = 1.0 if sig.last_speaker == "customer" else 0.0
+    out["empty_agent"] = 1.0 if sig.empty_agent_turns else 0.0
+    out["customer_questions"] = math.log1p(sig.customer_questions)
+    return out
+
+
+def escalations(turns: Sequence[Turn], lex: Lexicon) -> list[Evidence]:
+    """Escalation phrases said by either side (reporting only; they do not move the score)."""
+    return [Evidence("escalation", p, i, t.speaker) for i, t in enumerate(turns) for p in lex.escalation
+            if p in t.text]
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
+
+
+def rule_score(sig: Signals, lex: Lexicon) -> float:
+    return _sigmoid(lex.bias + sum(c.weight for c in lex.cues if c.name in sig.fired))
+
+
+def char_ngrams(text: str, low: int = 1, high: int = 2) -> list[str]:
+    """Character n-grams after lower-casing and collapsing whitespace (the model's tokens)."""
+    text = _SPACE.sub(" ", text.lower())
+    return [text[i:i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1)]
+
+
+def text_views(turns: Sequence[Turn], lex: Lexicon) -> dict[str, str]:
+    """The texts the model reads: opening request, the agent's words, the customer's closing turn."""
+    customer = [t.text for t in turns if t.speaker == "customer" and t.text]
+    agent = [t.text for t in turns if t.speaker == "agent" and t.text]
+    closing = customer[-1] if len(customer) >= lex.min_customer_turns_for_closing else ""
+    return {"opening": customer[0] if customer else "", "agent": " ".join(agent), "closing": closing}
+
+
+@dataclass(frozen=True)
+class TextView:
+    """Sublinear TF-IDF of character n-grams of one text view, L2-normalised, with LR weights."""
+
+    name: str
+    ngram: tuple[int, int]
+    vocab: dict[str, int]
+    idf: list[float]
+    coef: list[float]
+
+    def contribution(self, text: str) -> float:
+        counts: dict[int, int] = {}
+        for gram in char_ngrams(text, *self.ngram):
+            j = self.vocab.get(gram)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        if not counts:
+            return 0.0
+        vals = {j: (1.0 + math.log(c)) * self.idf[j] for j, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vals.values())) or 1.0
+        return sum(self.coef[j] * v / norm for j, v in vals.items())
+
+
+@dataclass(frozen=True)
+class ResolutionModel:
+    """Logistic regression over the cue features (standardised) and character n-gram views.
+
+    Stored as JSON (no pickle), so the artefact is readable and diffable; `meta` records the
+    training data (path, sha256, rows) and the cross-validated figures.
+    """
+
+    intercept: float
+    weights: dict[str, float]
+    mean: dict[str, float]
+    scale: dict[str, float]
+    views: tuple[TextView, ...]
+    meta: dict[str, Any]
+
+    def predict(self, features: dict[str, float], texts: dict[str, str]) -> float:
+        z = self.intercept
+        for name, w in self.weights.items():
+            z += w * (features.get(name, 0.0) - self.mean.get(name, 0.0)) / (self.scale.get(name, 1.0) or 1.0)
+        for view in self.views:
+            z += view.contribution(texts.get(view.name, ""))
+        return _sigmoid(z)
+
+    def to_json(self) -> str:
+        views = [{"name": v.name, "ngram": list(v.ngram), "vocab": v.vocab, "idf": v.idf, "coef": v.coef}
+                 for v in self.views]
+        return json.dumps({"kind": "logistic", "intercept": self.intercept, "weights": self.weights,
+                           "mean": self.mean, "scale": self.scale, "views": views, "meta": self.meta},
+                          ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def load(cls, path: str | Path) -> ResolutionModel:
+        path = Path(path)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise LexiconError(f"resolution model not found: {path}; train it with "
+                               "`python scripts/train_resolution.py` or set [outcomes].model = \"\"") from exc
+        views = tuple(TextView(v["name"], tuple(v["ngram"]), v["vocab"], v["idf"], v["coef"])
+                      for v in raw.get("views", []))
+        return cls(float(raw["intercept"]), raw["weights"], raw.get("mean", {}), raw.get("scale", {}), views,
+                   raw.get("meta", {}))
+
+
+def fit_model(calls: Sequence[Sequence[Turn]], unresolved: Sequence[int], lex: Lexicon,
+              params: dict[str, Any], meta: dict[str, Any] | None = None) -> ResolutionModel:
+    """Fit the logistic regression (scikit-learn, imported here only: prediction needs none of it)."""
+    import numpy as np
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    sigs = [signals(t, lex) for t in calls]
+    names = sorted(sigs[0].features)
+    dense = np.array([[s.features[n] for n in names] for s in sigs])
+    mean, scale = dense.mean(axis=0), dense.std(axis=0)
+    scale[scale == 0] = 1.0
+    blocks = [csr_matrix((dense - mean) / scale)]
+    ngram = tuple(params.get("ngram", [1, 2]))
+    vectorizers = []
+    texts = [text_views(t, lex) for t in calls]
+    for view in params.get("views", []):
+        vec = TfidfVectorizer(analyzer=lambda s, n=ngram: char_ngrams(s, *n), min_df=params.get("min_df", 5),
+                              max_features=params.get("max_features", 1000), sublinear_tf=True)
+        blocks.append(vec.fit_transform([t[view] for t in texts]))
+        vectorizers.append((view, vec))
+    clf = LogisticRegression(C=params.get("C", 1.0), max_iter=5000)
+    clf.fit(hstack(blocks).tocsr(), np.asarray(unresolved))
+    coef = clf.coef_[0]
+    weights = {n: float(round(w, 6)) for n, w in zip(names, coef[:len(names)], strict=True)}
+    offset = len(names)
+    views = []
+    for view, vec in vectorizers:
+        vocab = {g: int(j) for g, j in vec.vocabulary_.items()}
+        size = len(vocab)
+        views.append(TextView(view, ngram, vocab, [round(float(x), 6) for x in vec.idf_],
+                              [round(float(x), 6) for x in coef[offset:offset + size]]))
+        offset += size
+    return ResolutionModel(float(clf.intercept_[0]), weights, {n: float(m) for n, m in zip(names, mean, strict=True)},
+                           {n: float(s) for n, s in zip(names, scale, strict=True)}, tuple(views), meta or {})
+
+
+def model_from_settings(settings: Settings) -> ResolutionModel | None:
+    name = settings["outcomes"].get("model", "")
+    return ResolutionModel.load(settings.config_file(name)) if name else None
+
+
+def label_for(score: float, sig: Signals, lex: Lexicon) -> str:
+    if sig.n_turns < lex.min_turns or not sig.n_customer or (not sig.n_agent and not sig.empty_agent_turns):
+        return "unknown"
+    if score >= lex.unresolved_at:
+        return "unresolved"
+    if score <= lex.resolved_at:
+        return "resolved"
+    return "unknown"
+
+
+def score_turns(turns: Sequence[Turn], lex: Lexicon, model: ResolutionModel | None = None) -> Outcome:
+    """Score one call (or dialogue): the model's probability when one is given, else the rules'."""
+    sig = signals(turns, lex)
+    rules = rule_score(sig, lex)
+    score = model.predict(sig.features, text_views(turns, lex)) if model is not None else rules
+    evidence = [e for hits in sig.fired.values() for e in hits]
+    evidence.sort(key=lambda e: (-abs(lex.cue(e.cue).weight), e.turn))
+    return Outcome(round(score, 6), round(rules, 6), label_for(score, sig, lex), tuple(evidence[:lex.max_evidence]),
+                   "model" if model is not None else "rules")

@@ -1,0 +1,132 @@
+"""Resolution scoring and the best-reply picker: rules, the shipped model, and the evals on real STC-3."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from callintel.evaluate import outcomes as eval_outcomes
+from callintel.evaluate import scripts as eval_scripts
+from callintel.settings import load_settings
+from nlp.resolution import (
+    LexiconError,
+    ResolutionModel,
+    Turn,
+    fit_model,
+    lexicon_from_settings,
+    load_lexicon,
+    model_from_settings,
+    score_turns,
+    to_turns,
+)
+from nlp.scripts import best_reply
+
+SETTINGS = load_settings()
+LEX = lexicon_from_settings(SETTINGS)
+MODEL = model_from_settings(SETTINGS)
+
+# An insurance phone call that goes nowhere, and one that is settled on the spot.
+UNRESOLVED_CALL = [
+    ("agent", "您好，很高兴为您服务，请问有什么可以帮您？"),
+    ("customer", "我上个月报的理赔到现在还没到账，已经打了三次电话了"),
+    ("agent", "非常抱歉给您带来不便，我这边帮您提交工单"),
+    ("agent", "反馈给理赔部门，24小时内回复您"),
+    ("customer", "每次都这么说，还是不行的话我要投诉到银保监"),
+]
+RESOLVED_CALL = [
+    ("agent", "您好，请问有什么可以帮您？"),
+    ("customer", "我想问一下住院报销需要准备什么材料？"),
+    ("agent", "您需要准备身份证、病历和发票，在APP里点击理赔上传即可，三个工作日到账"),
+    ("customer", "好的，明白了，谢谢"),
+    ("agent", "不客气，祝您生活愉快"),
+]
+
+
+def test_turns_join_a_speakers_consecutive_utterances():
+    turns = to_turns(UNRESOLVED_CALL)
+    assert [t.speaker for t in turns] == ["agent", "customer", "agent", "customer"]
+    assert "提交工单" in turns[2].text and "24小时" in turns[2].text
+    assert to_turns([("customer", "@中国联通客服 为什么扣费？")])[0].text == "为什么扣费？"  # mentions dropped
+
+
+@pytest.mark.parametrize("model", [None, MODEL], ids=["rules", "model"])
+def test_insurance_calls_get_the_right_label_and_evidence(model):
+    bad = score_turns(to_turns(UNRESOLVED_CALL), LEX, model)
+    good = score_turns(to_turns(RESOLVED_CALL), LEX, model)
+    assert bad.label == "unresolved" and good.label == "resolved"
+    assert bad.score > good.score
+    phrases = {e.phrase for e in bad.evidence}
+    assert {"提交工单", "24小时"} & phrases and {"投诉", "还是不行", "银保监"} & phrases
+    assert any(e.cue == "customer_positive_close" for e in good.evidence)
+
+
+def test_too_short_calls_are_unknown():
+    assert score_turns([Turn("agent", "您好")], LEX).label == "unknown"
+    assert score_turns([], LEX).label == "unknown"
+
+
+def test_malformed_lexicon_is_a_clear_error(tmp_path):
+    bad = tmp_path / "lex.toml"
+    bad.write_text('[cues.x]\nspeaker = "robot"\nscope = "any"\nweight = 1\nphrases = []\n', encoding="utf-8")
+    with pytest.raises(LexiconError, match="speaker"):
+        load_lexicon(bad)
+    with pytest.raises(LexiconError, match="not found"):
+        load_lexicon(tmp_path / "none.toml")
+
+
+def test_best_reply_picks_the_answer_not_the_pleasantry():
+    pick = best_reply(to_turns(RESOLVED_CALL), LEX)
+    assert pick is not None and pick.turn == 2 and "followed_by_thanks" in pick.reasons
+    assert best_reply([Turn("customer", "在吗？")], LEX) is None
+
+
+@pytest.fixture(scope="module")
+def stc3(shared_data):
+    return eval_outcomes.load_stc3(shared_data)
+
+
+def test_rules_alone_meet_the_goal_on_stc3(stc3):
+    y = np.array([d.unresolved for d in stc3])
+    scores = np.array([score_turns(to_turns(d.utterances), LEX).score for d in stc3])
+    assert len(stc3) == 2955
+    assert eval_outcomes.auc(y, scores) >= 0.80
+
+
+def test_shipped_model_is_reproducible_from_stc3_and_says_so(shared_data, stc3):
+    meta = MODEL.meta
+    assert meta["data_sha256"] == eval_outcomes.file_sha256(eval_outcomes.stc3_path(shared_data))
+    assert meta["rows"] == 2955 and "stc3" in meta["data"] and meta["cv_auc"] >= 0.85
+    refit = fit_model([to_turns(d.utterances) for d in stc3], [int(d.unresolved) for d in stc3], LEX,
+                      meta["params"], meta)
+    assert json.loads(refit.to_json()) == json.loads(MODEL.to_json())  # same data + settings -> same model
+
+
+def test_eval_on_a_training_subset_uses_cross_validation(tmp_path, shared_data):
+    (tmp_path / "stc3").mkdir()
+    lines = (shared_data / "stc3/dialogues.jsonl").read_text(encoding="utf-8").splitlines()[:400]
+    (tmp_path / "stc3/dialogues.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = eval_outcomes.run(tmp_path, SETTINGS)
+    assert result["dialogues"] == 400 and result["overlap_with_training"] == 400
+    assert "cross-validation" in result["model_figures_from"]
+    assert result["auc_model_in_sample"] > result["auc_model"]  # the in-sample figure would flatter
+    for key in ("auc", "f1_unresolved", "auc_rules", "f1_rules", "seconds"):
+        assert isinstance(result[key], float)
+
+
+def test_script_picker_on_stc3(shared_data):
+    result = eval_scripts.run(shared_data, SETTINGS)
+    assert result["dialogues"] == 373
+    assert result["top1_accuracy"] >= 0.80 > result["baseline_last_reply"]
+
+
+def test_model_json_round_trips(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text(MODEL.to_json(), encoding="utf-8")
+    again = ResolutionModel.load(path)
+    turns = to_turns(UNRESOLVED_CALL)
+    assert score_turns(turns, LEX, again).score == score_turns(turns, LEX, MODEL).score
+    with pytest.raises(LexiconError, match="train_resolution"):
+        ResolutionModel.load(Path(tmp_path / "none.json"))
