@@ -45,7 +45,7 @@ def _overrides(db: Path | None, exports: Path | None = None, runner: str | None 
 
 def _flows():
     """Import the flow module only after Prefect's offline settings are in place."""
-    from flows.prefect_env import configure
+    from flows.environment import configure
 
     configure(load_settings())
     return importlib.import_module("flows.night")

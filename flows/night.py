@@ -25,6 +25,7 @@ from callintel.models import model_versions, whisper_model_dir
 from callintel.privacy import caller_hash
 from callintel.records import CallRecord, Failure, Transcript
 from callintel.settings import Settings, load_settings
+from flows.environment import thread_environ
 from speech.decode import SpeechError, file_sha256
 from speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
 from warehouse import calls as store
@@ -94,7 +95,12 @@ def task_runner(settings: Settings):
         from prefect_dask import DaskTaskRunner
 
         if night.get("dask_address"):
-            return DaskTaskRunner(address=night["dask_address"])
+            return DaskTaskRunner(address=night["dask_address"])  # start its workers with thread_environ()
+        import dask
+
+        # Dask pins OpenMP to one thread in its workers; use the same count as this process (see environment.py)
+        spawn = dict(dask.config.get("distributed.nanny.pre-spawn-environ")) | thread_environ(settings)
+        dask.config.set({"distributed.nanny.pre-spawn-environ": spawn})
         return DaskTaskRunner(cluster_kwargs={"n_workers": night["dask_workers"], "threads_per_worker": 1,
                                               "processes": True})
     return ThreadPoolTaskRunner(max_workers=night["max_concurrent_calls"])
@@ -188,7 +194,9 @@ def _land(con, p: Planned, transcript: Transcript, run_id: str, settings: Settin
     store.write_call(con, p.call, transcript, run_id, caller_hash(p.call.caller_number, settings),
                      privacy["keep_caller_number"], models["asr"])
     if cache:
-        store.cache_transcript(con, p.key, p.call.call_id, p.sha256, transcript_to_json(transcript))
+        # the stage hashes the bytes it decoded: a file rewritten since planning is cached under its new key
+        store.cache_transcript(con, transcript.cache_key or p.key, p.call.call_id, transcript.audio_sha256 or p.sha256,
+                               transcript_to_json(transcript))
 
 
 def run_night(manifest_path: str | Path, config: str | None = None, label: str = "night",

@@ -1,35 +1,60 @@
-"""faster-whisper on one channel: segments with times, guarded against phantom text.
+"""faster-whisper on one channel, window by window, with every speech region accounted for.
 
-The model is loaded once per process and shared by every call it transcribes.
+The model is loaded once per process (per thread count) and shared by every call.
+
+Why not `model.transcribe(channel, vad_filter=True)`: it concatenates the speech of the whole
+channel, and Whisper then often transcribes the first sentence of a 30 s window and skips the
+rest; on the shared 8 kHz call that lost the agent's second turn and stretched a customer turn
+over it. Here `speech.vad` plans windows of contiguous audio, each window is decoded on its
+own, and a region no segment covers is decoded again alone (Whisper reads a lone turn well).
+Segment times are clipped to the VAD regions they overlap, so a turn never ends in silence,
+and a segment that overlaps no speech at all is a hallucination and is dropped.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
 from callintel.models import hub_offline
+from speech.vad import SAMPLE_RATE, Region, WindowSettings, plan_windows
 
 
 @dataclass(frozen=True)
 class AsrOptions:
+    """Decoding options ([speech] in configs/callintel.toml).
+
+    `condition_on_previous_text` stays off: on call audio a bad turn would otherwise seed the
+    next window with its own mistakes (and with any prompt, loops; ../shared/MODELS.md).
+    """
+
     language: str = "zh"
     beam_size: int = 5
     cpu_threads: int = 2
     compute_type: str = "int8"
     condition_on_previous_text: bool = False
-    vad_filter: bool = True
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4
     initial_prompt: str = ""
+    hotwords: str = ""
 
     @classmethod
-    def from_settings(cls, speech: dict) -> AsrOptions:
-        return cls(**{k: speech[k] for k in cls.__dataclass_fields__ if k in speech})
+    def from_settings(cls, speech: dict, prompt: str = "", hotwords: str = "") -> AsrOptions:
+        guards = speech.get("guards", {})
+        values = {f.name: speech[f.name] for f in fields(cls) if f.name in speech}
+        for key in ("no_speech_threshold", "log_prob_threshold", "compression_ratio_threshold"):
+            if key in guards:
+                values[key] = guards[key]
+        if "temperatures" in values:
+            values["temperatures"] = tuple(float(t) for t in values["temperatures"])
+        values["initial_prompt"] = prompt
+        values["hotwords"] = hotwords
+        return cls(**values)
 
 
 @dataclass
@@ -40,6 +65,17 @@ class Segment:
     avg_logprob: float
     no_speech_prob: float
     compression_ratio: float
+    words: list[tuple[float, float, str]] | None = None
+
+
+@dataclass
+class ChannelResult:
+    """Segments of one channel plus what it cost (for warnings and benchmarks)."""
+
+    segments: list[Segment] = field(default_factory=list)
+    windows: int = 0
+    retried_regions: int = 0
+    dropped_outside_speech: int = 0
 
 
 _MODELS: dict[tuple, object] = {}
@@ -59,24 +95,128 @@ def load_model(model_dir: Path, options: AsrOptions):
         return _MODELS[key]
 
 
-def transcribe_channel(model, audio: np.ndarray, options: AsrOptions) -> list[Segment]:
-    """Segments of one mono 16 kHz channel; the guards drop likely hallucinations."""
+def decode_span(model, audio: np.ndarray, start: float, end: float, options: AsrOptions,
+                words: bool = False) -> list[Segment]:
+    """Whisper on audio[start:end] (seconds); times returned against the whole recording.
+
+    With `words`, each segment carries its word timings (`Segment.words`), used to cut
+    segments at VAD region boundaries on mono calls.
+    """
+    piece = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
+    if piece.size == 0:
+        return []
     segments, _info = model.transcribe(
-        audio,
+        piece,
         language=options.language,
         beam_size=options.beam_size,
+        temperature=list(options.temperatures),
         condition_on_previous_text=options.condition_on_previous_text,
-        vad_filter=options.vad_filter,
+        vad_filter=False,
         no_speech_threshold=options.no_speech_threshold,
         log_prob_threshold=options.log_prob_threshold,
         compression_ratio_threshold=options.compression_ratio_threshold,
         initial_prompt=options.initial_prompt or None,
+        hotwords=options.hotwords or None,
+        word_timestamps=words,
     )
     out = []
     for s in segments:
-        if s.no_speech_prob > options.no_speech_threshold and s.avg_logprob < options.log_prob_threshold:
-            continue
-        if s.compression_ratio > options.compression_ratio_threshold:
-            continue
-        out.append(Segment(s.start, s.end, s.text, s.avg_logprob, s.no_speech_prob, s.compression_ratio))
+        seg = Segment(round(start + s.start, 3), round(start + s.end, 3), s.text, s.avg_logprob,
+                      s.no_speech_prob, s.compression_ratio)
+        if words and s.words:
+            seg.words = [(round(start + w.start, 3), round(start + w.end, 3), w.word) for w in s.words]
+        out.append(seg)
     return out
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def _covered(region: Region, segments: list[Segment], min_covered_s: float) -> bool:
+    need = min(min_covered_s, 0.5 * region.duration)
+    return sum(_overlap(s.start, s.end, region.start, region.end) for s in segments) >= need
+
+
+def _skipped(regions: list[Region], segments: list[Segment], min_covered_s: float) -> list[Region]:
+    """Regions Whisper skipped: uncovered and after the last text it wrote for the window.
+
+    Whisper's failure here is stopping early (an end-of-text, then the window's seek jumps to
+    its end); a region in the middle that looks uncovered is usually a timestamp slip, and
+    decoding it again alone would duplicate its words.
+    """
+    last_end = max((s.end for s in segments), default=-1.0)
+    return [r for r in regions if r.start >= last_end - 0.2 and not _covered(r, segments, min_covered_s)]
+
+
+def _clip(segment: Segment, regions: list[Region]) -> Segment | None:
+    """The segment's times clipped to the speech regions it overlaps; None if it overlaps none."""
+    hits = [r for r in regions if _overlap(segment.start, segment.end, r.start, r.end) > 0]
+    if not hits:
+        return None
+    start = max(segment.start, min(r.start for r in hits))
+    end = min(segment.end, max(r.end for r in hits))
+    if end <= start:  # Whisper's zero-length timestamp on a short word: use the region
+        start, end = hits[0].start, hits[0].end
+    segment.start, segment.end = round(start, 3), round(end, 3)
+    return segment
+
+
+def _split_at_regions(segment: Segment, regions: list[Region]) -> list[Segment]:
+    """A segment cut where its words cross from one VAD region to the next (mono calls)."""
+    if not segment.words:
+        return [segment]
+    groups: list[tuple[int, list[tuple[float, float, str]]]] = []
+    for w in segment.words:
+        mid = (w[0] + w[1]) / 2
+        idx = min(range(len(regions)), key=lambda k: 0 if regions[k].start <= mid <= regions[k].end
+                  else min(abs(mid - regions[k].start), abs(mid - regions[k].end)))
+        if groups and groups[-1][0] == idx:
+            groups[-1][1].append(w)
+        else:
+            groups.append((idx, [w]))
+    if len(groups) == 1:
+        return [segment]
+    return [Segment(ws[0][0], ws[-1][1], "".join(w[2] for w in ws), segment.avg_logprob, segment.no_speech_prob,
+                    segment.compression_ratio) for _, ws in groups]
+
+
+def transcribe_regions(model, audio: np.ndarray, regions: list[Region], options: AsrOptions,
+                       windows: WindowSettings, max_gap_s: float, split_at_regions: bool = False) -> ChannelResult:
+    """Decode one channel's speech regions; regions Whisper skipped are decoded again alone.
+
+    Windows are widened by `pad_s`, but never into a neighbouring region's speech (that
+    would transcribe its words twice).
+    """
+    result = ChannelResult()
+    raw: list[Segment] = []
+    uncovered: list[Region] = []
+    limit = len(audio) / SAMPLE_RATE
+    planned = plan_windows(regions, windows.max_window_s, max_gap_s)
+
+    def span(first: Region, last: Region) -> tuple[float, float]:
+        i, j = regions.index(first), regions.index(last)
+        lo = regions[i - 1].end if i > 0 else 0.0
+        hi = regions[j + 1].start if j + 1 < len(regions) else limit
+        return max(lo, first.start - windows.pad_s), min(hi, last.end + windows.pad_s)
+
+    for window in planned:
+        segs = decode_span(model, audio, *span(window.regions[0], window.regions[-1]), options,
+                           words=split_at_regions)
+        result.windows += 1
+        raw += segs
+        if windows.retry_uncovered and len(window.regions) > 1:
+            uncovered += _skipped(window.regions, segs, windows.min_covered_s)
+    for region in uncovered:
+        raw += decode_span(model, audio, *span(region, region), options, words=split_at_regions)
+        result.windows += 1
+        result.retried_regions += 1
+    if split_at_regions:
+        raw = [piece for seg in raw for piece in _split_at_regions(seg, regions)]
+    for seg in sorted(raw, key=lambda s: (s.start, s.end)):
+        clipped = _clip(seg, regions)
+        if clipped is None:
+            result.dropped_outside_speech += 1
+            continue
+        result.segments.append(clipped)
+    return result

@@ -1,35 +1,48 @@
 """PII masking: phone, ID-card and bank-card numbers never leave the speech stage unmasked.
 
-Numbers are found whether written as digits or as spoken Chinese numerals (幺三八…), with
-spaces or dashes inside. Checksums (ID-card check digit, Luhn) name what a number is,
-but privacy wins over precision: any long digit run is masked even when its checksum
-fails, because an ASR error in one digit must not leak the other seventeen.
+Numbers are found whether written as digits (half- or full-width) or as spoken Chinese
+numerals (幺三八…, 一三八 零零…; 腰/要 are how Whisper often writes a spoken 幺), with spaces,
+dashes or dots inside. Checksums (ID-card check digit, Luhn) name what a number is, but
+privacy wins over precision: any long digit run is masked even when its checksum fails,
+because an ASR error in one digit must not leak the other seventeen.
+
+A run holding several numbers ("13988369420 18904056109") is split at its separators into the
+valid numbers it contains, so each gets its own mask; what is left is judged on its own.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-CN_DIGITS = {"零": "0", "〇": "0", "洞": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3",
-             "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+CN_DIGITS = {"零": "0", "〇": "0", "洞": "0", "幺": "1", "腰": "1", "要": "1", "一": "1", "二": "2", "两": "2",
+             "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9", "叉": "X"}
 FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)} | {"Ｘ": "X", "ｘ": "x"}
 _DIGITISH = "0-9０-９" + "".join(CN_DIGITS) + "XxＸｘ"
-# A run of digit-like characters, allowing single separators (space, dash, dot, comma) between them.
-_RUN = re.compile(rf"[{_DIGITISH}](?:[\s\-‐–—.,，、]?[{_DIGITISH}])+")
+_SEP = r"[ \t\u00a0\u3000\-‐–—.·,，、/]"
+# A run of digit-like characters, allowing up to two separator characters between them.
+_RUN = re.compile(rf"[{_DIGITISH}](?:{_SEP}{{0,2}}[{_DIGITISH}])+")
+_GROUP = re.compile(rf"[{_DIGITISH}]+")
 
 MASKS = {"phone": "[手机号]", "id_card": "[身份证号]", "bank_card": "[银行卡号]", "number": "[号码]"}
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+_WORD_ONLY = set("要两叉")  # also ordinary words: a run must hold other digits too
 
 
 @dataclass(frozen=True)
 class RedactionRules:
-    """Lengths that decide what a digit run is; defaults follow mainland formats."""
+    """Lengths that decide what a digit run is ([speech.redact]); defaults follow mainland formats."""
 
     min_spoken_run: int = 7  # Chinese-numeral runs shorter than this are ordinary words (一二三)
     min_masked_run: int = 15  # any digit run at least this long is masked whatever its checksum
-    mask_landlines: bool = True
+    mask_landlines: bool = True  # 0 + area code + number, 10-12 digits
+    mask_near_miss_phones: bool = True  # 10-14 digits starting 1[3-9]: a mobile with an ASR slip
+
+    @classmethod
+    def from_settings(cls, speech: dict) -> RedactionRules:
+        section = speech.get("redact", {})
+        return cls(**{f.name: section[f.name] for f in fields(cls) if f.name in section})
 
 
 def id_card_valid(digits: str) -> bool:
@@ -41,7 +54,7 @@ def id_card_valid(digits: str) -> bool:
 
 
 def luhn_valid(digits: str) -> bool:
-    if not digits.isdigit():
+    if not digits.isdigit() or not digits:
         return False
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -52,36 +65,48 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def classify_number(digits: str, rules: RedactionRules = RedactionRules()) -> str | None:
-    """Which kind of PII a bare digit string is, or None if it may stay."""
-    n = len(digits)
-    core = digits[:-1] if digits[-1:] in "Xx" else digits
-    if not core.isdigit():
-        return None
-    if n == 18 and id_card_valid(digits):
-        return "id_card"
-    if n == 11 and digits.startswith("1") and digits[1] in "3456789":
+def _is_mobile(digits: str) -> bool:
+    return len(digits) == 11 and digits[0] == "1" and digits[1] in "3456789" and digits.isdigit()
+
+
+def strong_kind(digits: str) -> str | None:
+    """A number that is certainly PII by its format and checksum."""
+    if _is_mobile(digits) or (digits.startswith("86") and _is_mobile(digits[2:])):
         return "phone"
-    if 16 <= n <= 19 and luhn_valid(digits):
+    if len(digits) == 18 and id_card_valid(digits):
+        return "id_card"
+    if 16 <= len(digits) <= 19 and luhn_valid(digits):
         return "bank_card"
-    if n == 15 and digits.isdigit():
-        return "id_card"  # first-generation 15-digit ID numbers carry no check digit
-    if n >= rules.min_masked_run:
-        return "id_card" if n == 18 or not digits.isdigit() else "bank_card"
-    if rules.mask_landlines and digits.startswith("0") and 10 <= n <= 12:
-        return "number"
-    if n in (12, 13, 14) and digits.startswith("1"):
-        return "phone"  # an 11-digit mobile with an ASR-inserted digit still identifies a person
     return None
 
 
-def _to_digits(run: str) -> tuple[str, bool]:
-    spoken = False
+def classify_number(digits: str, rules: RedactionRules = RedactionRules()) -> str | None:
+    """Which kind of PII a bare digit string is, or None if it may stay."""
+    n = len(digits)
+    if not n or not (digits[:-1].isdigit() and (digits[-1].isdigit() or digits[-1] in "Xx")):
+        return None
+    kind = strong_kind(digits)
+    if kind:
+        return kind
+    if n == 15 and digits.isdigit():
+        return "id_card"  # first-generation 15-digit ID numbers carry no check digit
+    if n >= rules.min_masked_run:
+        return "id_card" if n == 18 else "bank_card"
+    if rules.mask_landlines and digits.startswith("0") and 10 <= n <= 12:
+        return "number"
+    if rules.mask_near_miss_phones and 10 <= n <= 14 and digits[0] == "1" and digits[1] in "3456789":
+        return "phone"  # an 11-digit mobile with an ASR-dropped or -inserted digit still identifies a person
+    return None
+
+
+def _to_digits(chars: str) -> tuple[str, int]:
+    """(digits, how many came from spoken numerals)."""
+    spoken = 0
     out = []
-    for ch in run:
+    for ch in chars:
         if ch in CN_DIGITS:
             out.append(CN_DIGITS[ch])
-            spoken = True
+            spoken += 1
         elif ch in FULLWIDTH:
             out.append(FULLWIDTH[ch])
         elif ch.isdigit() or ch in "Xx":
@@ -89,27 +114,89 @@ def _to_digits(run: str) -> tuple[str, bool]:
     return "".join(out), spoken
 
 
-def find_pii(text: str, rules: RedactionRules = RedactionRules()) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of every PII number in `text`."""
-    found = []
-    for m in _RUN.finditer(text):
-        digits, spoken = _to_digits(m.group())
-        if spoken and len(digits) < rules.min_spoken_run:
-            continue
-        if digits[:1] in "Xx":
-            continue
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a span so it neither starts with X nor with a word-only numeral (要, 两)."""
+    while start < end and (text[start] in "XxＸｘ叉" or text[start] in _WORD_ONLY):
+        start += 1
+    return start, end
+
+
+def _judge(text: str, start: int, end: int, rules: RedactionRules) -> tuple[int, int, str] | None:
+    trimmed = _trim(text, start, end)
+    judged = _judge_span(text, *trimmed, rules)
+    if judged is None and trimmed[0] != start and text[start] in _WORD_ONLY:
+        judged = _judge_span(text, start, end, rules)  # 要三八… may be a spoken 幺 after all
+    return judged
+
+
+def _judge_span(text: str, start: int, end: int, rules: RedactionRules) -> tuple[int, int, str] | None:
+    while start < end and text[start] in "XxＸｘ叉":
+        start += 1
+    digits, spoken = _to_digits(text[start:end])
+    if not digits:
+        return None
+    if spoken and len(digits) < rules.min_spoken_run:
+        return None
+    if digits[-1] in "Xx" and len(digits) != 18:
         # a trailing X belongs to an ID number only when 17 digits precede it
-        if digits[-1:] in "Xx" and len(digits) != 18:
-            digits = digits.rstrip("Xx")
-        kind = classify_number(digits, rules)
-        if kind:
-            found.append((m.start(), m.end(), kind))
+        stripped = text[start:end].rstrip("XxＸｘ叉")
+        end = start + len(stripped)
+        digits = digits.rstrip("Xx")
+    kind = classify_number(digits, rules)
+    return (start, end, kind) if kind else None
+
+
+def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[tuple[int, int, str]]:
+    """PII spans inside one digit run: the whole run, or the valid numbers it was made of."""
+    digits, _ = _to_digits(text[start:end])
+    if strong_kind(digits):
+        return [(start, end, strong_kind(digits) or "")]
+    groups = [(start + m.start(), start + m.end()) for m in _GROUP.finditer(text[start:end])]
+    if len(groups) > 1:
+        found: list[tuple[int, int, str]] = []
+        leftover: list[tuple[int, int]] = []
+        i = 0
+        while i < len(groups):
+            best = None
+            for j in range(len(groups) - 1, i - 1, -1):
+                cand, _ = _to_digits(text[groups[i][0]:groups[j][1]])
+                if len(cand) <= 19 and strong_kind(cand):
+                    best = j
+                    break
+            if best is None:
+                leftover.append(groups[i])
+                i += 1
+            else:
+                found.append((groups[i][0], groups[best][1], strong_kind(_to_digits(
+                    text[groups[i][0]:groups[best][1]])[0]) or ""))
+                i = best + 1
+        if found:
+            # leftovers between valid numbers: consecutive groups judged together
+            merged: list[tuple[int, int]] = []
+            for g in leftover:
+                if merged and not any(merged[-1][1] <= f[0] < g[0] for f in found):
+                    merged[-1] = (merged[-1][0], g[1])
+                else:
+                    merged.append(g)
+            for g0, g1 in merged:
+                judged = _judge(text, g0, g1, rules)
+                if judged:
+                    found.append(judged)
+            return sorted(found)
+    judged = _judge(text, start, end, rules)
+    return [judged] if judged else []
+
+
+def find_pii(text: str, rules: RedactionRules = RedactionRules()) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every PII number in `text`, in order, not overlapping."""
+    found: list[tuple[int, int, str]] = []
+    for m in _RUN.finditer(text):
+        found += _run_spans(text, m.start(), m.end(), rules)
     return found
 
 
 def mask_pii(text: str, rules: RedactionRules = RedactionRules()) -> str:
-    """`text` with every PII number replaced by its mask ([手机号], [身份证号], [银行卡号])."""
-    spans = find_pii(text, rules)
-    for start, end, kind in reversed(spans):
+    """`text` with every PII number replaced by its mask ([手机号], [身份证号], [银行卡号], [号码])."""
+    for start, end, kind in reversed(find_pii(text, rules)):
         text = text[:start] + MASKS[kind] + text[end:]
     return text

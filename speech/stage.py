@@ -1,7 +1,8 @@
 """The speech stage: one call's audio in, a masked, time-ordered dialogue out.
 
-decode -> split channels by the manifest's layout -> VAD + Whisper per channel ->
-Simplified text, phantom lines dropped -> PII masked -> turns of both speakers merged by time.
+decode -> channels by the manifest's layout -> VAD per channel -> Whisper per window ->
+hallucination guards -> Simplified text, numbers normalised -> PII masked -> turns of both
+speakers merged by start time (overlapping turns are kept, both of them).
 Nothing unmasked leaves this function.
 """
 
@@ -11,85 +12,178 @@ import hashlib
 import json
 import time
 from dataclasses import asdict
-from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 from callintel.models import whisper_model_dir
 from callintel.records import CallRecord, Transcript, Utterance
 from callintel.settings import Settings
-from speech.asr import AsrOptions, Segment, load_model, transcribe_channel
-from speech.decode import SpeechError, decode, file_sha256
-from speech.normalize import normalize_text
-from speech.redact import mask_pii
+from speech import SPEECH_CODE_VERSION
+from speech.asr import AsrOptions, Segment, load_model, transcribe_regions
+from speech.channels import assign_channels
+from speech.decode import SpeechError, decode
+from speech.guards import GuardSettings, clean_segment_text, phantoms_for
+from speech.normalize import NormalizeSettings, normalize_text
+from speech.redact import RedactionRules, mask_pii
 from speech.roles import SpeakerCues, assign_roles
+from speech.vad import VadSettings, WindowSettings, speech_regions, speech_seconds
+from speech.vocabulary import Vocabulary
 
-__all__ = ["SpeechError", "cache_key", "transcribe_call"]
+__all__ = ["SpeechError", "cache_key", "transcribe_call", "transcript_from_json", "transcript_to_json"]
 
-
-@lru_cache(maxsize=4)
-def _phantoms(path: Path) -> tuple[str, ...]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return tuple(normalize_text(x).replace(" ", "") for x in lines if x.strip() and not x.startswith("#"))
-
-
-def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str:
-    """Same audio + layout + model + speech settings -> same transcript."""
-    blob = json.dumps([audio_sha256, channel_layout, settings["speech"],
-                       settings["models"][settings["speech"]["model"]].get("model_bin_sha256"),
-                       settings.get("speech_files_version", 1)], sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()
+# [speech] keys that name a file in configs/: their contents are part of the cache key.
+CONFIG_FILE_KEYS = ("phantom_lines", "speaker_cues", "vocabulary")
+# Packages whose version changes the text produced.
+PACKAGES = ("faster-whisper", "ctranslate2", "opencc", "cn2an", "onnxruntime")
 
 
-def _clean(segments: list[Segment], phantoms: tuple[str, ...]) -> list[tuple[Segment, str]]:
-    out = []
-    for seg in segments:
-        text = normalize_text(seg.text)
-        bare = text.replace(" ", "")
-        if not bare or any(p and p in bare for p in phantoms):
-            continue
-        out.append((seg, mask_pii(text)))
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def _package_versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
     return out
 
 
-def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | None = None) -> Transcript:
-    """Transcribe one call; raises SpeechError with an actionable reason on bad input."""
-    t0 = time.perf_counter()
+def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str:
+    """Same audio + layout + model + every speech setting and config file + code -> same transcript.
+
+    Covers the whole [speech] section (VAD, windows, guards, normalisation, redaction rules,
+    prompt mode), the model weights' sha256, the contents of each config file the section
+    names (phantom lines, speaker cues, vocabulary), the speech code version and the versions
+    of the packages that shape the text.
+    """
     speech = settings["speech"]
-    options = AsrOptions.from_settings(speech)
-    sha = audio_sha256 or file_sha256(call.audio_path) if call.audio_path.exists() else ""
-    want_stereo = call.channel_layout != "mono"
-    audio = decode(call.audio_path, want_stereo)
-    warnings: list[str] = []
-    if want_stereo and len(audio.channels) == 1:
-        warnings.append(f"manifest says {call.channel_layout} but the file has {audio.source_channels} "
-                        "channel(s); speaker roles inferred as for a mono call")
-    if audio.source_channels > 2:
-        warnings.append(f"file has {audio.source_channels} channels; they were mixed down to one")
-    model = load_model(whisper_model_dir(settings), options)
-    phantoms = _phantoms(settings.config_file(speech.get("phantom_lines", "phantom_lines.txt")))
+    files = {key: _file_digest(settings.config_file(speech[key])) for key in CONFIG_FILE_KEYS if speech.get(key)}
+    blob = json.dumps({
+        "audio": audio_sha256,
+        "layout": channel_layout,
+        "speech": speech,
+        "model": settings["models"][speech["model"]].get("model_bin_sha256"),
+        "files": files,
+        "code": SPEECH_CODE_VERSION,
+        "packages": _package_versions(),
+    }, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class _Stage:
+    """Everything transcribe_call needs from settings, parsed once per call."""
+
+    def __init__(self, settings: Settings):
+        speech = settings["speech"]
+        self.speech = speech
+        self.vocabulary = Vocabulary.from_settings(speech, settings)
+        self.asr = AsrOptions.from_settings(speech, prompt=self.vocabulary.prompt(),
+                                            hotwords=self.vocabulary.hotwords())
+        self.vad = VadSettings.from_settings(speech)
+        self.windows = WindowSettings.from_settings(speech)
+        self.guards = GuardSettings.from_settings(speech)
+        self.normalize = NormalizeSettings.from_settings(speech)
+        self.redact = RedactionRules.from_settings(speech)
+        self.phantoms = phantoms_for(settings.config_file(speech.get("phantom_lines", "phantom_lines.txt")))
+        self.cues_path = settings.config_file(speech.get("speaker_cues", "speaker_cues.toml"))
+        self.max_duration_s = float(speech.get("max_duration_s", 4 * 3600))
+        self.language_check = bool(speech.get("language_check", True))
+        self.language_min_prob = float(speech.get("language_min_prob", 0.5))
+
+    def clean(self, segments: list[Segment], dropped: dict[str, int]) -> list[tuple[Segment, str]]:
+        out = []
+        for seg in segments:
+            text, why = clean_segment_text(seg.text, seg.compression_ratio, seg.no_speech_prob, seg.avg_logprob,
+                                           self.guards, self.phantoms)
+            if why:
+                dropped[why] = dropped.get(why, 0) + 1
+                continue
+            text = normalize_text(text, self.normalize)
+            if text:
+                out.append((seg, mask_pii(text, self.redact)))
+        return out
+
+
+def _language_warning(model, channels, regions_by_channel, stage: _Stage) -> str | None:
+    """A warning when the speech does not sound like the configured language (one encoder pass)."""
+    import numpy as np
+
+    pieces, total = [], 0.0
+    for ch, regions in zip(channels, regions_by_channel, strict=True):
+        for r in regions:
+            if total >= 30.0:
+                break
+            pieces.append(ch.samples[int(r.start * 16000):int(r.end * 16000)])
+            total += r.duration
+    if total < 2.0:
+        return None  # too little speech to judge
+    language, prob, all_probs = model.detect_language(np.concatenate(pieces)[:30 * 16000])
+    wanted = stage.asr.language
+    p_wanted = dict(all_probs).get(wanted, 0.0)
+    if language != wanted and p_wanted < stage.language_min_prob:
+        return (f"the speech sounds like '{language}' (p={prob:.2f}), not '{wanted}' (p={p_wanted:.2f}); "
+                f"it was transcribed as '{wanted}', so the text is likely wrong; check the call")
+    return None
+
+
+def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | None = None) -> Transcript:
+    """Transcribe one call; raises SpeechError with an actionable reason on bad input.
+
+    `audio_sha256` is what the flow hashed when it planned the night; the stage hashes the
+    bytes it actually decodes and warns if the file changed in between.
+    """
+    t0 = time.perf_counter()
+    stage = _Stage(settings)
+    audio = decode(call.audio_path, call.channel_layout != "mono", stage.max_duration_s)
+    warnings = list(audio.warnings)
+    if audio_sha256 and audio_sha256 != audio.sha256:
+        warnings.append("the audio file changed after the night was planned; transcribed the current file")
+    sha = audio.sha256
+    channels, more = assign_channels(audio, call.channel_layout)
+    warnings += more
+    regions_by_channel = [speech_regions(ch.samples, stage.vad) for ch in channels]
     utterances: list[Utterance] = []
     role_method = "channel"
-    try:
-        if len(audio.channels) == 2:
-            agent_channel = 0 if call.channel_layout == "stereo_agent_left" else 1
-            for ch, samples in enumerate(audio.channels):
-                role = "agent" if ch == agent_channel else "customer"
-                kept = _clean(transcribe_channel(model, samples, options), phantoms)
-                if not kept:
-                    warnings.append(f"no speech found on the {role} channel ({'left' if ch == 0 else 'right'})")
-                utterances += [Utterance(role, round(s.start, 2), round(s.end, 2), text, ch,
-                                         round(s.avg_logprob, 3), round(s.no_speech_prob, 3)) for s, text in kept]
-        else:
-            kept = _clean(transcribe_channel(model, audio.channels[0], options), phantoms)
-            cues = SpeakerCues.load(settings.config_file(speech.get("speaker_cues", "speaker_cues.toml")))
-            roles = assign_roles([t for _, t in kept], cues)
-            role_method = "greeting"
-            utterances = [Utterance(r, round(s.start, 2), round(s.end, 2), text, 0,
-                                    round(s.avg_logprob, 3), round(s.no_speech_prob, 3))
-                          for (s, text), r in zip(kept, roles, strict=True)]
-    except (RuntimeError, ValueError) as exc:
-        raise SpeechError("transcribe", f"Whisper failed on {call.audio_path.name}: {exc}") from exc
+    dropped: dict[str, int] = {}
+    if any(regions_by_channel):
+        model = load_model(whisper_model_dir(settings), stage.asr)
+        try:
+            if stage.language_check:
+                note = _language_warning(model, channels, regions_by_channel, stage)
+                if note:
+                    warnings.append(note)
+            for ch, regions in zip(channels, regions_by_channel, strict=True):
+                if ch.role != "unknown" and not regions:
+                    warnings.append(f"no speech found on the {ch.role} channel ({ch.side})")
+                    continue
+                max_gap = stage.windows.mono_max_gap_s if ch.role == "unknown" else stage.windows.max_gap_s
+                result = transcribe_regions(model, ch.samples, regions, stage.asr, stage.windows, max_gap,
+                                            split_at_regions=ch.role == "unknown" and stage.windows.mono_split_words)
+                kept = stage.clean(result.segments, dropped)
+                if ch.role != "unknown" and not kept:
+                    warnings.append(f"{speech_seconds(regions):.1f} s of voice activity on the {ch.role} channel "
+                                    f"({ch.side}) but no words recognised (music, noise or another language?)")
+                if ch.role == "unknown":
+                    roles = assign_roles([t for _, t in kept], SpeakerCues.load(stage.cues_path),
+                                         [(s.start, s.end) for s, _ in kept])
+                    role_method = "greeting" if kept else "unknown"
+                else:
+                    roles = [ch.role] * len(kept)
+                utterances += [Utterance(role, round(s.start, 2), round(s.end, 2), text, ch.index,
+                                         round(s.avg_logprob, 3), round(s.no_speech_prob, 3))
+                               for (s, text), role in zip(kept, roles, strict=True)]
+        except (RuntimeError, ValueError, MemoryError) as exc:
+            raise SpeechError("transcribe", f"Whisper failed on {call.audio_path.name}: "
+                              f"{type(exc).__name__}: {exc}") from exc
     utterances.sort(key=lambda u: (u.start, u.end))
+    if dropped:
+        warnings.append("dropped as likely hallucination: " + ", ".join(f"{v} {k}" for k, v in sorted(dropped.items())))
     if not utterances:
         warnings.append("no speech found in the recording (silent, music-only or not speech)")
     return Transcript(call.call_id, sha, round(audio.duration_s, 3), utterances,

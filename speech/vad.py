@@ -44,7 +44,7 @@ class VadSettings:
     @classmethod
     def from_settings(cls, speech: dict) -> VadSettings:
         section = dict(speech.get("vad", {}))
-        if section.get("neg_threshold", None) in ("", -1):
+        if section.get("neg_threshold") in ("", -1):
             section["neg_threshold"] = None
         return cls(**{f.name: section[f.name] for f in fields(cls) if f.name in section})
 
@@ -61,12 +61,17 @@ class WindowSettings:
     Every window costs one 30 s encoder pass (~0.35 s on 2 cores for whisper-base) whatever
     its length, so short regions are grouped; but a long pause inside a window invites Whisper
     to stop early, so regions further apart than `max_gap_s` start a new window. On mono
-    calls `mono_max_gap_s` is kept small so one window rarely holds two speakers.
+    calls a window may hold two speakers, so with `mono_split_words` segments are cut at region
+    boundaries by Whisper's word timings (a region boundary is where a speaker may change). Each window
+    is widened by `pad_s` of real audio on both sides: Whisper cut tight at the VAD edges
+    lost or garbled first and last syllables on the shared clips.
     """
 
     max_window_s: float = 28.0
-    max_gap_s: float = 1.5
-    mono_max_gap_s: float = 0.0
+    max_gap_s: float = 8.0
+    mono_max_gap_s: float = 1.5
+    pad_s: float = 0.5
+    mono_split_words: bool = True
     retry_uncovered: bool = True
     min_covered_s: float = 0.2
 

@@ -35,7 +35,7 @@ def night():
     """The flow module, with Prefect configured offline and one temporary Prefect server for the session."""
     import importlib
 
-    from flows.prefect_env import configure
+    from flows.environment import configure
 
     configure(load_settings())
     from prefect.testing.utilities import prefect_test_harness

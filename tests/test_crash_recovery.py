@@ -19,7 +19,7 @@ def test_rerun_after_a_crash_completes_the_night(tmp_path: Path, shared_data: Pa
                               "wenetspeech_snippets/ID001.wav"]):
         shutil.copy(audio / clip, tmp_path / f"c{i}.wav")
     manifest = tmp_path / "m.csv"
-    manifest.write_text(HEADER + "".join(f"K{i},c{i}.wav,1380000000{i},A1,2026-11-22T0{i + 8}:00:00+08:00,mono\n"
+    manifest.write_text(HEADER + "".join(f"K{i},c{i}.wav,1380000000{i},A1,2026-11-22T{i + 8:02d}:00:00+08:00,mono\n"
                                          for i in range(3)))
     over = {"paths": {"warehouse": str(tmp_path / "w.duckdb"), "exports": str(tmp_path / "exports")},
             "night": {"max_concurrent_calls": 1}}

@@ -1,0 +1,169 @@
+"""Speech-stage benchmarks that print figures (never asserts). Run one at a time on 2 cores:
+
+    .venv/bin/python bench/bench_speech.py long      # 10+ min stereo call with silence: stage vs plain Whisper
+    .venv/bin/python bench/bench_speech.py parallel  # cpu_threads x concurrent files
+    .venv/bin/python bench/bench_speech.py hard      # CER per hard case (first second, back-channels, pauses)
+
+The long call is built in a temporary folder from the shared clips (8 kHz mu-law stereo, agent
+left); nothing is written to the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import av
+import numpy as np
+from faster_whisper.audio import decode_audio
+
+from callintel.evaluate.asr import call_record, edit_distance, read_references
+from callintel.models import whisper_model_dir
+from callintel.settings import PROJECT_ROOT, load_settings
+from speech.asr import AsrOptions, load_model
+from speech.normalize import strip_for_scoring
+from speech.stage import transcribe_call
+
+AUDIO = PROJECT_ROOT.parent / "shared" / "data" / "audio"
+TEL = 8000
+
+
+def write_stereo(path: Path, left: np.ndarray, right: np.ndarray, rate: int = TEL) -> Path:
+    n = max(len(left), len(right))
+    data = np.stack([np.pad(left, (0, n - len(left))), np.pad(right, (0, n - len(right)))])
+    pcm = (np.clip(data, -1, 1) * 32767).astype(np.int16)
+    with av.open(str(path), "w", format="wav") as out:
+        stream = out.add_stream("pcm_mulaw", rate=rate, layout="stereo")
+        frame = av.AudioFrame.from_ndarray(pcm.T.reshape(1, -1).copy(), format="s16", layout="stereo")
+        frame.sample_rate = rate
+        for packet in stream.encode(frame):
+            out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+def build_call(folder: Path, minutes: float = 10.5, seed: int = 0) -> tuple[Path, dict[str, str]]:
+    """Alternating turns from the referenced clips, 1-8 s pauses and a 60 s silent hold every ~3 min."""
+    rng = np.random.default_rng(seed)
+    clips = [(decode_audio(str(p), sampling_rate=TEL), ref) for p, ref in read_references(AUDIO)]
+    left, right = [], []
+    refs = {"agent": "", "customer": ""}
+    t, turn, since_hold = 0, 0, 0
+    while t < minutes * 60 * TEL:
+        samples, ref = clips[turn % len(clips)]
+        speaker = "agent" if turn % 2 == 0 else "customer"
+        pause = np.zeros(int(rng.uniform(1, 8) * TEL), np.float32)
+        mine, other = (left, right) if speaker == "agent" else (right, left)
+        mine += [samples, pause]
+        other += [np.zeros(len(samples) + len(pause), np.float32)]
+        refs[speaker] += ref
+        t += len(samples) + len(pause)
+        since_hold += len(samples) + len(pause)
+        turn += 1
+        if since_hold > 180 * TEL:
+            hold = np.zeros(60 * TEL, np.float32)
+            left.append(hold)
+            right.append(hold)
+            t += len(hold)
+            since_hold = 0
+    path = write_stereo(folder / "long_call.wav", np.concatenate(left), np.concatenate(right))
+    return path, refs
+
+
+def bench_long() -> dict:
+    settings = load_settings()
+    opts = AsrOptions.from_settings(settings["speech"])
+    model = load_model(whisper_model_dir(settings), opts)
+    with tempfile.TemporaryDirectory() as tmp:
+        path, refs = build_call(Path(tmp))
+        t0 = time.perf_counter()
+        tr = transcribe_call(call_record(path, "stereo_agent_left"), settings)
+        stage_s = time.perf_counter() - t0
+        mixed = decode_audio(str(path))
+        t0 = time.perf_counter()
+        segs, _ = model.transcribe(mixed, language="zh", beam_size=opts.beam_size, condition_on_previous_text=False)
+        plain_text = "".join(s.text for s in segs)
+        plain_s = time.perf_counter() - t0
+    ref_all = strip_for_scoring(refs["agent"] + refs["customer"])
+    out = {"audio_s": tr.duration_s, "stage_s": round(stage_s, 1), "plain_s": round(plain_s, 1),
+           "stage_rtf": round(stage_s / tr.duration_s, 3), "plain_rtf": round(plain_s / tr.duration_s, 3),
+           "speedup": round(plain_s / stage_s, 2), "utterances": len(tr.utterances)}
+    for who in ("agent", "customer"):
+        ref = strip_for_scoring(refs[who])
+        hyp = strip_for_scoring("".join(u.text for u in tr.utterances if u.speaker == who))
+        out[f"stage_cer_{who}"] = round(edit_distance(ref, hyp) / len(ref), 4)
+    # plain has no speakers: score its whole text against both speakers' text (order-insensitive bound)
+    plain = strip_for_scoring(plain_text)
+    out["stage_cer_all"] = round(edit_distance(ref_all, strip_for_scoring(
+        "".join(u.text for u in sorted(tr.utterances, key=lambda u: u.start)))) / len(ref_all), 4)
+    out["plain_cer_all"] = round(edit_distance(ref_all, plain) / len(ref_all), 4)
+    return out
+
+
+def bench_parallel() -> dict:
+    """Wall time for 4 copies of the shared stereo call, per (cpu_threads, concurrent files)."""
+    from callintel.settings import load_settings as ls
+
+    src = AUDIO / "derived_two_party_8k" / "call_stereo_8k_agentL_customerR.wav"
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        files = []
+        for i in range(4):
+            p = Path(tmp) / f"c{i}.wav"
+            p.write_bytes(src.read_bytes())
+            files.append(p)
+        for threads, workers in ((1, 1), (2, 1), (1, 2), (2, 2), (4, 1)):
+            s = ls(overrides={"speech": {"cpu_threads": threads}})
+            load_model(whisper_model_dir(s), AsrOptions.from_settings(s["speech"]))
+            transcribe_call(call_record(files[0], "stereo_agent_left"), s)  # warm
+            t0 = time.perf_counter()
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(lambda p, s=s: transcribe_call(call_record(p, "stereo_agent_left"), s), files))
+            wall = time.perf_counter() - t0
+            results[f"threads={threads} files={workers}"] = {"wall_s": round(wall, 2),
+                                                             "rtf": round(wall / (4 * 21.09), 3)}
+    return results
+
+
+def bench_hard() -> dict:
+    """CER on small hard cases built from the shared clips (8 kHz mu-law stereo)."""
+    settings = load_settings()
+    clips = {p.name: (decode_audio(str(p), sampling_rate=TEL), ref) for p, ref in read_references(AUDIO)}
+    zh, zh_ref = clips["zh.wav"]
+    ex0, ex0_ref = clips["ex0_asr_example.wav"]
+    ai, ai_ref = clips["aishell-BAC009S0724W0121.wav"]
+    cases = {}
+    z = lambda s: np.zeros(int(s * TEL), np.float32)  # noqa: E731
+    # speech in the first second: the clip's own lead-in silence cut off
+    start = int(np.argmax(np.abs(zh) > 0.02))
+    cases["first_second"] = ([zh[max(0, start - 80):], z(2)], [z(len(zh) / TEL + 2)], {"agent": zh_ref})
+    # back-channels: the customer answers with one short clip piece (about 0.6 s) between agent turns
+    bc = ai[int(0.3 * TEL):int(0.95 * TEL)]
+    cases["back_channel"] = ([ex0, z(2.5), ex0], [z(len(ex0) / TEL + 0.6), bc, z(5)],
+                             {"agent": ex0_ref + ex0_ref, "customer": ai_ref[:3]})
+    # long pauses inside one speaker's turn (8 s, 15 s)
+    cases["long_pauses"] = ([ex0, z(8), zh, z(15), ai], [z(1)], {"agent": ex0_ref + zh_ref + ai_ref})
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (left, right, refs) in cases.items():
+            path = write_stereo(Path(tmp) / f"{name}.wav", np.concatenate(left), np.concatenate(right))
+            tr = transcribe_call(call_record(path, "stereo_agent_left"), settings)
+            res = {}
+            for who, ref in refs.items():
+                r = strip_for_scoring(ref)
+                h = strip_for_scoring("".join(u.text for u in tr.utterances if u.speaker == who))
+                res[f"cer_{who}"] = round(edit_distance(r, h) / len(r), 3)
+                res[f"text_{who}"] = h
+            out[name] = res
+    return out
+
+
+if __name__ == "__main__":
+    which = sys.argv[1] if len(sys.argv) > 1 else "long"
+    result = {"long": bench_long, "parallel": bench_parallel, "hard": bench_hard}[which]()
+    print(json.dumps(result, ensure_ascii=False))

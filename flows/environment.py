@@ -1,0 +1,35 @@
+"""The process environment a night needs, applied before Prefect or the models are imported.
+
+Offline, Prefect's telemetry and the temporary server's analytics log errors; its home
+folder is kept inside the project so a run leaves nothing elsewhere. OpenMP's thread
+count changes Whisper's floating-point results in the last digits, so it is pinned to
+[speech].cpu_threads here and on every Dask worker: the same audio gives the same
+transcript wherever it runs, which the content-hash cache relies on.
+"""
+
+from __future__ import annotations
+
+import os
+
+from callintel.models import hub_offline
+from callintel.settings import Settings
+
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def thread_environ(settings: Settings) -> dict[str, str]:
+    """Thread-count variables for any process that transcribes."""
+    threads = str(settings["speech"]["cpu_threads"])
+    return dict.fromkeys(THREAD_VARS, threads)
+
+
+def configure(settings: Settings) -> None:
+    """Set the environment (unless the user already set it); call before `import prefect`."""
+    hub_offline()
+    for key, value in thread_environ(settings).items():
+        os.environ.setdefault(key, value)
+    home = settings.path("prefect_home")
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PREFECT_HOME", str(home))
+    for key, value in settings.get("prefect", {}).get("env", {}).items():
+        os.environ.setdefault(key, str(value))

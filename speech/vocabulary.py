@@ -1,0 +1,46 @@
+"""The insurance vocabulary offered to Whisper, from a plain word list in configs/.
+
+Whisper base mishears domain words on telephone audio (保单 -> 宝袋, 理赔 -> 李培;
+../shared/MODELS.md). faster-whisper can take such words as an `initial_prompt` (previous
+text the decoder conditions on) or as `hotwords` (the same mechanism, with a marker). Both
+have failure modes (loops, prompt text leaking into silent windows), so the mode is a setting,
+`off` unless measured to help (bench/bench_speech_prompt.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from callintel.settings import Settings
+
+MODES = ("off", "prompt", "hotwords")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    terms: tuple[str, ...]
+    mode: str = "off"
+    max_terms: int = 40
+
+    @classmethod
+    def from_settings(cls, speech: dict, settings: Settings) -> Vocabulary:
+        mode = speech.get("vocabulary_mode", "off")
+        if mode not in MODES:
+            raise ValueError(f"[speech] vocabulary_mode = '{mode}' is not one of {', '.join(MODES)}")
+        name = speech.get("vocabulary", "")
+        terms: tuple[str, ...] = ()
+        if name:
+            path = settings.config_file(name)
+            lines = path.read_text(encoding="utf-8").splitlines()
+            terms = tuple(x.strip() for x in lines if x.strip() and not x.lstrip().startswith("#"))
+        return cls(terms, mode, int(speech.get("vocabulary_max_terms", 40)))
+
+    def text(self) -> str:
+        """The terms as one Chinese list (顿号-separated), as they would appear in a transcript."""
+        return "、".join(self.terms[: self.max_terms]) + "。" if self.terms else ""
+
+    def prompt(self) -> str:
+        return self.text() if self.mode == "prompt" else ""
+
+    def hotwords(self) -> str:
+        return self.text() if self.mode == "hotwords" else ""

@@ -1,0 +1,218 @@
+"""The speech stage on real clips with the real model: turns, roles, guards, bad input, cache key.
+
+Audio variants (stereo mixes, silence, tones, broken files) are generated in tmp_path from the
+shared clips; nothing is copied into the repository.
+"""
+
+from __future__ import annotations
+
+import wave
+from datetime import datetime
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from callintel.records import CallRecord
+from callintel.settings import load_settings
+from speech.decode import SpeechError
+from speech.normalize import to_simplified
+from speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
+
+RATE = 16000
+
+
+def call(path: Path, layout: str = "stereo_agent_left") -> CallRecord:
+    now = datetime.now().astimezone()
+    return CallRecord("t-" + path.stem, path, None, None, now, layout, now.date(), 1)  # type: ignore[arg-type]
+
+
+def write_audio(path: Path, channels: list[np.ndarray], rate: int = RATE, codec: str = "pcm_s16le",
+                fmt: str = "wav") -> Path:
+    """Write float channels (same length) with PyAV."""
+    n = max(len(c) for c in channels)
+    data = np.stack([np.pad(c, (0, n - len(c))) for c in channels])
+    pcm = (np.clip(data, -1, 1) * 32767).astype(np.int16)
+    layout = {1: "mono", 2: "stereo", 6: "5.1"}[len(channels)]
+    with av.open(str(path), "w", format=fmt) as out:
+        stream = out.add_stream(codec, rate=rate, layout=layout)
+        frame = av.AudioFrame.from_ndarray(pcm.T.reshape(1, -1).copy(), format="s16", layout=layout)
+        frame.sample_rate = rate
+        for packet in stream.encode(frame):
+            out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+def clip(shared: Path, rel: str, rate: int = RATE) -> np.ndarray:
+    from faster_whisper.audio import decode_audio
+
+    return decode_audio(str(shared / "audio" / rel), sampling_rate=rate)
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return load_settings()
+
+
+@pytest.fixture(scope="module")
+def two_party(shared_data):
+    return shared_data / "audio" / "derived_two_party_8k"
+
+
+def test_stereo_8k_call_keeps_every_turn_in_time_order(two_party, cfg):
+    t = transcribe_call(call(two_party / "call_stereo_8k_agentL_customerR.wav"), cfg)
+    speakers = [u.speaker for u in t.utterances]
+    assert speakers == ["agent", "customer", "agent", "customer"], t.utterances
+    starts = [u.start for u in t.utterances]
+    assert starts == sorted(starts)
+    first_customer, second_agent = t.utterances[1], t.utterances[2]
+    assert 5.5 <= first_customer.start <= 6.6 and first_customer.end <= 10.4  # truth 5.95-10.23
+    assert 10.4 <= second_agent.start <= 12.5 and 16.5 <= second_agent.end <= 17.8  # truth 10.63-17.54
+    assert "欧盟" in second_agent.text and "达摩院" in t.utterances[0].text
+    assert all(to_simplified(u.text) == u.text for u in t.utterances)
+    assert t.role_method == "channel" and not t.warnings
+
+
+def test_mono_call_turns_and_roles(two_party, cfg):
+    t = transcribe_call(call(two_party / "call_mono_8k.wav", "mono"), cfg)
+    assert [u.speaker for u in t.utterances] == ["agent", "customer", "agent", "customer"], t.utterances
+    assert t.role_method == "greeting"
+
+
+def test_overlapping_turns_are_both_kept(shared_data, cfg, tmp_path):
+    agent = clip(shared_data, "funasr_examples/ex0_asr_example.wav", 8000)
+    customer = np.concatenate([np.zeros(2 * 8000, np.float32), clip(shared_data, "paddlespeech/zh.wav", 8000)])
+    path = write_audio(tmp_path / "overlap.wav", [agent, customer], rate=8000, codec="pcm_mulaw")
+    t = transcribe_call(call(path), cfg)
+    a = [u for u in t.utterances if u.speaker == "agent"]
+    c = [u for u in t.utterances if u.speaker == "customer"]
+    assert a and c
+    assert c[0].start < a[-1].end  # the customer starts while the agent still speaks
+    assert "跑步" in "".join(u.text for u in c)
+
+
+def test_speech_in_first_second_and_back_channel(shared_data, cfg, tmp_path):
+    # customer speaks from the first 50 ms; the agent answers with a short clip after a long pause
+    customer = clip(shared_data, "paddlespeech/zh.wav", 8000)
+    agent = np.concatenate([np.zeros(12 * 8000, np.float32),
+                            clip(shared_data, "wenet_aishell/aishell-BAC009S0724W0121.wav", 8000)])
+    path = write_audio(tmp_path / "first_second.wav", [agent, customer], rate=8000, codec="pcm_alaw")
+    t = transcribe_call(call(path), cfg)
+    c = [u for u in t.utterances if u.speaker == "customer"]
+    assert c and c[0].start < 1.0 and "我认为" in c[0].text
+    assert any("地产" in u.text for u in t.utterances if u.speaker == "agent"), t.utterances
+
+
+def test_silence_and_tones_give_no_text(cfg, tmp_path):
+    n = 20 * 8000
+    silent = write_audio(tmp_path / "silent.wav", [np.zeros(n, np.float32)] * 2, rate=8000, codec="pcm_mulaw")
+    t = transcribe_call(call(silent), cfg)
+    assert t.utterances == [] and any("no speech" in w for w in t.warnings)
+    # hold "music": chords with a slow tremolo, plus line hiss
+    tt = np.arange(n) / 8000
+    rng = np.random.default_rng(0)
+    music = sum(0.08 * np.sin(2 * np.pi * f * tt) for f in (261.6, 329.6, 392.0, 523.3))
+    music = (music * (0.6 + 0.4 * np.sin(2 * np.pi * 0.5 * tt)) + 0.005 * rng.standard_normal(n)).astype(np.float32)
+    path = write_audio(tmp_path / "hold_music.wav", [music, music], rate=8000, codec="pcm_mulaw")
+    t = transcribe_call(call(path), cfg)
+    assert t.utterances == [], t.utterances
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def zero_length_wav(folder: Path) -> Path:
+    path = folder / "zero.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"")
+    return path
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda d: write_bytes(d / "empty.wav", b""), "empty (0 bytes)"),
+    (zero_length_wav, "no audio samples"),
+    (lambda d: write_bytes(d / "trunc.wav", b"RIFF\x24\x00\x00\x00WAVEfmt "), "not a readable audio"),
+    (lambda d: write_bytes(d / "notes.wav", b"call notes, not audio"), "not a readable audio"),
+    (lambda d: d / "missing.wav", "not found"),
+])
+def test_bad_files_give_actionable_errors(make, expected, cfg, tmp_path):
+    path = make(tmp_path)
+    with pytest.raises(SpeechError) as err:
+        transcribe_call(call(path), cfg)
+    assert expected in err.value.reason and err.value.stage == "decode"
+
+
+def test_truncated_data_and_wrong_extension_warn(shared_data, cfg, tmp_path):
+    zh = clip(shared_data, "paddlespeech/zh.wav")
+    full = write_audio(tmp_path / "full.wav", [zh])
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(full.read_bytes()[: len(full.read_bytes()) // 2])
+    t = transcribe_call(call(cut, "mono"), cfg)
+    assert any("truncated" in w for w in t.warnings), t.warnings
+    flac_named_wav = write_audio(tmp_path / "really_flac.wav", [zh], codec="flac", fmt="flac")
+    t = transcribe_call(call(flac_named_wav, "mono"), cfg)
+    assert any("not what its extension says" in w for w in t.warnings)
+    assert "跑步" in "".join(u.text for u in t.utterances)
+
+
+def test_six_channel_file_is_mixed_down_with_a_warning(shared_data, cfg, tmp_path):
+    zh = clip(shared_data, "paddlespeech/zh.wav")
+    path = write_audio(tmp_path / "six.wav", [zh] + [np.zeros_like(zh)] * 5)
+    t = transcribe_call(call(path), cfg)
+    assert any("6 channels" in w for w in t.warnings)
+    assert t.utterances and t.role_method == "greeting"
+
+
+def test_file_that_disappears_after_planning(shared_data, cfg, tmp_path):
+    from speech.decode import file_sha256
+
+    path = write_audio(tmp_path / "gone.wav", [clip(shared_data, "paddlespeech/zh.wav")])
+    sha = file_sha256(path)
+    path.unlink()
+    with pytest.raises(SpeechError, match="gone"):
+        transcribe_call(call(path, "mono"), cfg, sha)
+
+
+def test_wrong_language_warns(shared_data, tmp_path):
+    # no non-Chinese recording is shared: ask for English and feed Mandarin, which is the same check
+    english = load_settings(overrides={"speech": {"language": "en"}})
+    path = write_audio(tmp_path / "zh.wav", [clip(shared_data, "funasr_examples/ex1.wav")])
+    t = transcribe_call(call(path, "mono"), english)
+    assert any("sounds like 'zh'" in w for w in t.warnings), t.warnings
+
+
+def test_too_long_is_refused(shared_data, tmp_path):
+    short_limit = load_settings(overrides={"speech": {"max_duration_s": 3}})
+    path = write_audio(tmp_path / "long.wav", [clip(shared_data, "paddlespeech/zh.wav")])
+    with pytest.raises(SpeechError, match="limit"):
+        transcribe_call(call(path, "mono"), short_limit)
+
+
+def test_cache_key_covers_settings_and_files(tmp_path):
+    base = load_settings()
+    key = cache_key("abc", "mono", base)
+    assert key == cache_key("abc", "mono", load_settings())
+    assert key != cache_key("abc", "stereo_agent_left", base)
+    assert key != cache_key("abd", "mono", base)
+    for section in ({"beam_size": 1}, {"vad": {"threshold": 0.4}}, {"redact": {"mask_landlines": False}},
+                    {"vocabulary_mode": "prompt"}, {"normalize": {"numbers": False}}):
+        assert key != cache_key("abc", "mono", load_settings(overrides={"speech": section}))
+    phantoms = tmp_path / "phantoms.txt"
+    phantoms.write_text("谢谢观看\n", encoding="utf-8")
+    with_file = load_settings(overrides={"speech": {"phantom_lines": str(phantoms)}})
+    before = cache_key("abc", "mono", with_file)
+    phantoms.write_text("谢谢观看\n感谢收看\n", encoding="utf-8")
+    assert cache_key("abc", "mono", with_file) != before
+
+
+def test_transcript_json_round_trip(two_party, cfg):
+    t = transcribe_call(call(two_party / "call_stereo_8k_agentL_customerR.wav"), cfg)
+    assert transcript_from_json(transcript_to_json(t)) == t
