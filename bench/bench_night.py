@@ -14,7 +14,7 @@ import tempfile
 import time
 
 from callintel.settings import PROJECT_ROOT, load_settings
-from flows.prefect_env import configure
+from flows.environment import configure
 
 
 def main() -> None:
