@@ -71,7 +71,11 @@ def demo(config: ConfigOpt = None,
          exports: Annotated[Path, typer.Option(help="Folder for the demo's exports.")] = (
              PROJECT_ROOT / "var/demo-exports"),
          ) -> None:
-    """Run the bundled sample calls night by night (samples/manifest_<date>.csv) and print a summary."""
+    """Run the bundled sample calls night by night (samples/manifest_<date>.csv) and print a summary.
+
+    Uses configs/demo.toml (minimum supports scaled to a 6-call night) unless --config is given.
+    """
+    config = config or PROJECT_ROOT / "configs/demo.toml"
     manifests = sorted(SAMPLES.glob("manifest_*.csv"))
     if not manifests:
         console.print(f"[red]no sample manifests in {SAMPLES}[/red]")
@@ -102,6 +106,7 @@ def _summary(results: list[dict[str, Any]]) -> None:
     for name, n in last["tables"].items():
         counts.add_row(name, str(n))
     out.print(counts)
+    _highlights(Path(last["db"]))
     exports = last.get("exports") or {}
     for name, path in exports.items():
         out.print(f"export {name}: {path}")
@@ -109,6 +114,39 @@ def _summary(results: list[dict[str, Any]]) -> None:
     out.print(f"Query it:  duckdb -readonly {last['db']} \"SELECT speaker, text FROM utterances LIMIT 10\"")
     out.print(f"   or:     python -c \"import duckdb; print(duckdb.connect('{last['db']}', read_only=True)"
               ".sql('FROM calls').df())\"")
+
+
+HIGHLIGHTS = {  # view -> (title, columns worth a glance; the rest is in the exports)
+    "v_hot_questions": ("Hot questions, latest night", ["rank", "label", "representative", "questions", "trend"]),
+    "v_repeat_callers": ("Repeat callers", ["caller_hash", "calls", "repeat_calls", "min_gap_hours", "main_topic",
+                                            "unresolved_calls"]),
+    "v_low_resolution_topics": ("Low-resolution topics", ["rank", "topic_id", "label", "calls", "unresolved_share",
+                                                          "repeat_share"]),
+}
+
+
+def _highlights(db: Path, rows: int = 8) -> None:
+    """A glance at the analytic views, read-only, skipping those not built yet."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        have = {v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        for view, (title, wanted) in HIGHLIGHTS.items():
+            if view not in have:
+                continue
+            cols = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
+                                              [view]).fetchall()]
+            chosen = [c for c in wanted if c in cols]
+            result = con.execute(f"SELECT {', '.join(chosen)} FROM {view} LIMIT {rows}").fetchall()
+            table = Table(title=title)
+            for c in chosen:
+                table.add_column(c, overflow="fold")
+            for r in result:
+                table.add_row(*["" if v is None else str(v) for v in r])
+            out.print(table if result else f"{title}: none yet")
+    finally:
+        con.close()
 
 
 @app.command(name="eval")

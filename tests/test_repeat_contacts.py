@@ -108,12 +108,12 @@ def _load_month(con, calls: list[dict], dialogues, settings) -> None:
         write_call(con, record, Transcript(c["call_id"], c["sha"], c["duration"], utts, f"k{i}"), "test",
                    caller_hash(c["number"], settings), False, "test")
     # Hot-question topics as the topics step lays them out (questions -> question_topics, by call_id).
-    con.execute("CREATE TABLE IF NOT EXISTS questions (question_id VARCHAR, call_id VARCHAR)")
-    con.execute("CREATE TABLE IF NOT EXISTS question_topics (question_id VARCHAR, topic_id INTEGER)")
-    con.executemany("INSERT INTO questions (question_id, call_id) VALUES (?, ?)",
-                    [(f"Q{c['call_id']}", c["call_id"]) for c in calls])
-    con.executemany("INSERT INTO question_topics (question_id, topic_id) VALUES (?, ?)",
-                    [(f"Q{c['call_id']}", c["topic"]) for c in calls])
+    con.executemany("""INSERT INTO questions (question_id, call_id, seq, part, night, asked_at, text, core, cue,
+                       text_sha256) VALUES (?, ?, 1, 0, ?, ?, '我想问一下', '问一下', 'test', 'sha')""",
+                    [(f"Q{c['call_id']}", c["call_id"], c["start"].astimezone(TZ).date(), c["start"]) for c in calls])
+    con.executemany("""INSERT INTO question_topics (question_id, topic_id, similarity, method, assigned_night)
+                       VALUES (?, ?, 1.0, 'test', ?)""",
+                    [(f"Q{c['call_id']}", c["topic"], c["start"].astimezone(TZ).date()) for c in calls])
 
 
 @pytest.fixture(scope="module")
@@ -231,6 +231,6 @@ def test_withheld_only_night_and_empty_night(tmp_path, settings):
     record = CallRecord("W1", Path("/w.wav"), None, None, start, "mono", start.date(), 2)
     write_call(con, record, Transcript("W1", "s", 60.0, [Utterance("agent", 0, 1, "您好")], "k"), "t", None, False, "t")
     result = outcomes_step.run(con, [start.date()], settings)
-    assert result["calls_scored"] == 1 and result["repeat_calls"] == 0 and "note" in result
+    assert result["calls_scored"] == 1 and result["repeat_calls"] == 0
     assert con.execute("SELECT label, flag FROM call_outcomes JOIN repeat_contacts USING (call_id)").fetchone() == \
         ("unknown", "withheld")

@@ -256,10 +256,12 @@ WITH p AS (
     FROM per_topic t
 )
 SELECT row_number() OVER (ORDER BY s.wilson_low DESC, s.calls DESC, s.topic_id) AS rank,
-    s.topic_id, s.calls, s.unresolved_calls, s.unresolved_share, round(s.wilson_low, 3) AS unresolved_share_low,
+    s.topic_id, tp.label, tp.representative, s.calls, s.unresolved_calls, s.unresolved_share,
+    round(s.wilson_low, 3) AS unresolved_share_low,
     s.repeat_calls, s.repeat_share, s.fcr_overrides, s.escalated_calls, s.avg_handle_s,
     s.first_night, s.last_night, coalesce(e.ex[1:p.examples], []) AS example_unresolved_calls
 FROM scored s CROSS JOIN p LEFT JOIN examples e USING (topic_id)
+LEFT JOIN topics tp ON CAST(tp.topic_id AS VARCHAR) = s.topic_id
 WHERE s.calls >= p.min_calls
 ORDER BY rank;
-COMMENT ON VIEW v_low_resolution_topics IS 'Hot-question topics ranked by unresolved share (Wilson lower bound), with repeat-call share, FCR overrides, escalations, average handle time and example unresolved calls; topics with fewer than outcome_params.min_topic_calls calls are left out. Join topics / topic_daily on topic_id (cast to text) for names and trends.';
+COMMENT ON VIEW v_low_resolution_topics IS 'Hot-question topics ranked by unresolved share (Wilson lower bound), with repeat-call share, FCR overrides, escalations, average handle time and example unresolved calls; topics with fewer than outcome_params.min_topic_calls calls are left out. label and representative come from topics (hot questions); join topic_daily on topic_id (cast to text) for trends.';

@@ -1,0 +1,239 @@
+"""Hot-question benchmarks: quality on BQ, cost at 1k/10k/100k questions, stability over 5 nights.
+
+    .venv/bin/python bench/bench_topics.py quality            # = callintel eval topics (with baselines)
+    .venv/bin/python bench/bench_topics.py scale              # 1k, 10k, 100k questions, one subprocess each
+    .venv/bin/python bench/bench_topics.py stability          # BQ split over 5 nights vs one night
+
+Embeddings of the shared questions are cached in /tmp (an .npy per model and text hash) so
+experiments do not embed the same sentences again. Volume for the scale run is synthesised
+from the 18,637 real questions of bq and insuranceqa_zh: N/5 real questions (all of them from
+N = 93k on) are drawn, and each synthetic question is one of their vectors plus a small random
+perturbation (a paraphrase stand-in), about five per drawn question, so clusters keep realistic
+sizes; the embedding rate is measured on real text and reported separately.
+Figures go to stdout, one JSON object per measurement; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from callintel.models import hub_offline  # noqa: E402
+from callintel.settings import load_settings  # noqa: E402
+
+hub_offline()
+SHARED = ROOT.parent / "shared" / "data"
+CACHE = Path(tempfile.gettempdir()) / "callintel-bench-embeddings"
+
+
+def cached_embed(texts: list[str], settings) -> np.ndarray:
+    """Embed with the production embedder, cached in /tmp by model + hash of all texts."""
+    from nlp.embed import embedder_from_settings
+
+    model = settings["topics"]["model"]
+    key = hashlib.sha256((model + "\n" + "\n".join(texts)).encode()).hexdigest()[:24]
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"{model}-{key}.npy"
+    if path.exists():
+        return np.load(path)
+    X = embedder_from_settings(settings).encode(texts)
+    np.save(path, X)
+    return X
+
+
+def shared_questions() -> tuple[list[str], list[str]]:
+    from callintel.evaluate.topics import bq_file, read_groups
+
+    bq, _ = read_groups(bq_file(SHARED))
+    with (SHARED / "insuranceqa_zh" / "questions.jsonl").open(encoding="utf-8") as fh:
+        iqa = [json.loads(line)["question"] for line in fh]
+    return bq, iqa
+
+
+def cores(texts: list[str], settings) -> list[str]:
+    from nlp.questions import load_cues
+    from nlp.sentences import core_text
+
+    cues = load_cues(settings)
+    return [core_text(t, cues.leading_fillers, cues.trailing_fillers) for t in texts]
+
+
+def quality(args) -> None:
+    from callintel.evaluate import topics
+
+    print(json.dumps(topics.run(SHARED, load_settings()), ensure_ascii=False))
+
+
+def scale_one(n: int) -> dict:
+    """Cluster n synthetic questions (one process per n, so peak memory is this n's)."""
+    from nlp.cluster import ClusterOptions, cluster
+
+    settings = load_settings()
+    bq, iqa = shared_questions()
+    texts = cores(bq + iqa, settings)
+    base = cached_embed(texts, settings)
+    rng = np.random.default_rng(0)
+    # about five asks per distinct question at every N (a night's density), up to all 18,637 real ones
+    bases = rng.choice(len(base), size=min(len(base), max(1, n // 5)), replace=False)
+    pick = bases[rng.integers(0, len(bases), n)]
+    X = base[pick] + rng.normal(0, 0.012, (n, base.shape[1])).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    keys = [f"{texts[i]}#{j % 3}" for j, i in enumerate(pick)]  # a third of repeats are word-for-word duplicates
+    opts = ClusterOptions.from_settings(settings["topics"]["cluster"])
+    t0 = time.perf_counter()
+    lab = cluster(X, opts, keys)
+    secs = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"n": n, "distinct": len(set(keys)), "cluster_seconds": round(secs, 2),
+            "cluster_q_per_s": round(n / secs), "clusters": int(lab.max() + 1),
+            "noise_share": round(float((lab < 0).mean()), 4),
+            "two_stage": len(set(keys)) > opts.block_size, "peak_rss_mb": round(peak_mb)}
+
+
+def embed_rate(settings, n: int = 1000) -> float:
+    from nlp.embed import embedder_from_settings
+
+    _, iqa = shared_questions()
+    texts = cores(random.Random(1).sample(iqa, n), settings)
+    emb = embedder_from_settings(settings)
+    emb.encode(texts[:32])
+    t0 = time.perf_counter()
+    emb.encode(texts)
+    return n / (time.perf_counter() - t0)
+
+
+def scale(args) -> None:
+    settings = load_settings()
+    rate = embed_rate(settings)
+    print(json.dumps({"embed_q_per_s_m3e_small": round(rate, 1), "threads": settings["topics"]["embed_threads"]}))
+    for n in args.sizes:
+        out = subprocess.run([sys.executable, __file__, "scale-one", "--n", str(n)], capture_output=True, text=True,
+                             check=True)
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        embed_s = n / rate
+        row["embed_seconds_at_measured_rate"] = round(embed_s, 1)
+        row["embed_plus_cluster_q_per_s"] = round(n / (embed_s + row["cluster_seconds"]), 1)
+        print(json.dumps(row))
+
+
+def _night_db(path: Path, texts: list[str], nights: list[date], X_core: np.ndarray, core_list: list[str], settings):
+    """A warehouse with one call per question (customer turn), and the embedding cache pre-filled."""
+    from nlp.embed import text_key
+    from warehouse.db import connect
+    from warehouse.topics import store_vectors
+
+    con = connect(path)
+    calls = [(f"Q{i:05d}", nights[i], datetime(nights[i].year, nights[i].month, nights[i].day, 9).astimezone(),
+              "mono", "-", "-", 1, "bench") for i in range(len(texts))]
+    con.executemany("""INSERT INTO calls (call_id, night, started_at, channel_layout, audio_path, audio_sha256,
+                       n_utterances, run_id, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())""", calls)
+    con.executemany("INSERT INTO utterances (call_id, seq, speaker, start_s, end_s, text) "
+                    "VALUES (?, 0, 'customer', 0, 3, ?)",
+                    [(f"Q{i:05d}", t) for i, t in enumerate(texts)])
+    uniq = dict(zip([text_key(c) for c in core_list], X_core, strict=True))
+    store_vectors(con, list(uniq), settings["topics"]["model"], np.stack(list(uniq.values())))
+    return con
+
+
+def agreement(a: dict[str, int | None], b: dict[str, int | None]) -> dict:
+    """Share of questions whose split-run topic is the single-run topic, after mapping topics."""
+    from scipy.optimize import linear_sum_assignment
+    from sklearn.metrics import adjusted_rand_score
+
+    qs = sorted(a)
+    A = [a[q] if a[q] is not None else -1 for q in qs]
+    B = [b.get(q) if b.get(q) is not None else -1 for q in qs]
+    pairs: dict[tuple[int, int], int] = {}
+    for x, y in zip(A, B, strict=True):
+        pairs[(x, y)] = pairs.get((x, y), 0) + 1
+    # many-to-one: each split-run topic maps to the single-run topic it shares most questions with
+    best: dict[int, tuple[int, int]] = {}
+    for (x, y), n in pairs.items():
+        if y >= 0 and (y not in best or n > best[y][1]):
+            best[y] = (x, n)
+    m2o = sum(1 for x, y in zip(A, B, strict=True) if (y < 0 and x < 0) or (y >= 0 and best[y][0] == x)) / len(qs)
+    # one-to-one (Hungarian): splits and merges both count against
+    xs = sorted({x for x in A if x >= 0})
+    ys = sorted({y for y in B if y >= 0})
+    xi, yi = {x: i for i, x in enumerate(xs)}, {y: i for i, y in enumerate(ys)}
+    M = np.zeros((len(xs), len(ys)))
+    for (x, y), n in pairs.items():
+        if x >= 0 and y >= 0:
+            M[xi[x], yi[y]] = n
+    r, c = linear_sum_assignment(-M) if M.size else ([], [])
+    matched = M[r, c].sum() + pairs.get((-1, -1), 0)
+    lab = lambda v: [x if x >= 0 else -(i + 2) for i, x in enumerate(v)]  # noqa: E731
+    return {"questions": len(qs), "same_topic_one_to_one": round(float(matched) / len(qs), 4),
+            "same_topic_many_to_one": round(m2o, 4), "ari_between_runs": round(adjusted_rand_score(lab(A), lab(B)), 4)}
+
+
+def stability(args) -> None:
+    import flows.topics_step as step
+
+    over: dict = {"topics": json.loads(args.set)} if args.set else {}
+    if args.assign:
+        over.setdefault("topics", {})["assign_threshold"] = args.assign
+    settings = load_settings(overrides=over or None)
+    bq, _ = shared_questions()
+    order = list(range(len(bq)))
+    random.Random(7).shuffle(order)
+    # every BQ line is a question; a ？ makes sure detection keeps it (this measures topic identity only)
+    texts = [bq[i] if bq[i].endswith(("？", "?")) else bq[i] + "？" for i in order]
+    core_list = cores(texts, settings)
+    X = cached_embed(core_list, settings)
+    d0 = date(2026, 11, 1)
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = {"single": [d0] * len(texts), "five_nights": [d0 + timedelta(days=i % 5) for i in range(len(texts))]}
+        got = {}
+        for name, nights in runs.items():
+            con = _night_db(Path(tmp) / f"{name}.duckdb", texts, nights, X, core_list, settings)
+            t0 = time.perf_counter()
+            summary = step.run(con, sorted(set(nights)), settings)
+            results[f"{name}_seconds"] = round(time.perf_counter() - t0, 2)
+            results[f"{name}_topics"] = con.execute("SELECT count(*) FROM topics").fetchone()[0]
+            results[f"{name}_noise_share"] = round(1 - (summary["assigned"] + summary["absorbed"] +
+                                                        summary["discovered"]) / max(1, summary["questions"]), 4)
+            got[name] = dict(con.execute("""SELECT q.question_id, t.topic_id FROM questions q
+                                            LEFT JOIN question_topics t USING (question_id)""").fetchall())
+            results[f"{name}_methods"] = {k: summary[k] for k in ("assigned", "absorbed", "discovered")}
+            con.close()
+    results.update(agreement(got["single"], got["five_nights"]))
+    results["settings"] = {k: settings["topics"][k] for k in ("assign_threshold", "absorb_threshold", "cluster")}
+    print(json.dumps(results))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("quality").set_defaults(fn=quality)
+    s = sub.add_parser("scale")
+    s.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    s.set_defaults(fn=scale)
+    s1 = sub.add_parser("scale-one")
+    s1.add_argument("--n", type=int, required=True)
+    s1.set_defaults(fn=lambda a: print(json.dumps(scale_one(a.n))))
+    st = sub.add_parser("stability")
+    st.add_argument("--assign", type=float, default=None, help="override [topics].assign_threshold")
+    st.add_argument("--set", default="", help='JSON merged into [topics], e.g. \'{"cluster": {"small_n": 10}}\'')
+    st.set_defaults(fn=stability)
+    args = p.parse_args()
+    args.fn(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Which customer sentences are questions or requests.
+
+On the phone a question is rarely marked with ？ (ASR adds it only sometimes), so a sentence
+counts when it carries any cue from `configs/question_cues.toml`: a question mark, an
+interrogative word or A-not-A form (怎么, 多少, 能不能), a sentence-final particle (吗, 呢), or
+a request opener (我想问一下, 帮我查一下, 我要投诉). Phrases that merely look like cues
+(没什么, 这么) are removed first. Rules rather than a classifier: an analyst can read why a
+sentence was taken, and extend the lexicon without code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from nlp.sentences import core_text, split_sentences, strip_punct
+
+
+@dataclass(frozen=True)
+class QuestionCues:
+    sentence_ends: tuple[str, ...]
+    question_marks: tuple[str, ...]
+    interrogatives: tuple[str, ...]
+    final_particles: tuple[str, ...]
+    requests: tuple[str, ...]
+    not_cues: tuple[str, ...]
+    min_chars: int
+    leading_fillers: tuple[str, ...]
+    trailing_fillers: tuple[str, ...]
+
+    @classmethod
+    def load(cls, path: str | Path) -> QuestionCues:
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise FileNotFoundError(f"question cue lexicon not found: {path} (see [topics].question_cues)") from exc
+        keys = [f for f in cls.__dataclass_fields__ if f != "min_chars"]
+        missing = [k for k in keys if k not in data]
+        if missing:
+            raise ValueError(f"{path}: missing list(s) {', '.join(missing)}")
+        return cls(**{k: tuple(data[k]) for k in keys}, min_chars=int(data.get("min_chars", 3)))
+
+
+@dataclass(frozen=True)
+class Question:
+    """One detected question: where it was said, the masked text, and its filler-free core."""
+
+    call_id: str
+    seq: int          # utterance seq within the call
+    part: int         # sentence index within the utterance
+    text: str         # as said (PII-masked upstream)
+    core: str         # without greetings/openers: what is embedded and labelled
+    cue: str          # which rule fired: mark / interrogative / particle / request
+
+
+def question_cue(sentence: str, cues: QuestionCues) -> str | None:
+    """The kind of cue that makes `sentence` a question, or None."""
+    body = sentence
+    for phrase in cues.not_cues:
+        body = body.replace(phrase, " ")
+    core = core_text(body, cues.leading_fillers, cues.trailing_fillers)
+    if len(strip_punct(core)) < cues.min_chars:
+        return None
+    if any(m in sentence for m in cues.question_marks):
+        return "mark"
+    if any(w in body for w in cues.interrogatives):
+        return "interrogative"
+    bare = strip_punct(body)
+    if any(bare.endswith(p) for p in cues.final_particles):
+        return "particle"
+    if any(r in body for r in cues.requests):
+        return "request"
+    return None
+
+
+def detect_questions(turns: Iterable[tuple[str, int, str]], cues: QuestionCues) -> list[Question]:
+    """Questions in customer turns given as (call_id, seq, text); each sentence is judged alone."""
+    out: list[Question] = []
+    for call_id, seq, text in turns:
+        for part, sentence in enumerate(split_sentences(text or "", cues.sentence_ends)):
+            cue = question_cue(sentence, cues)
+            if cue is None:
+                continue
+            core = core_text(sentence, cues.leading_fillers, cues.trailing_fillers)
+            out.append(Question(call_id, seq, part, sentence.strip(), core, cue))
+    return out
+
+
+def load_cues(settings) -> QuestionCues:
+    """The lexicon named by [topics].question_cues (a file in configs/ or an absolute path)."""
+    return QuestionCues.load(settings.config_file(settings["topics"]["question_cues"]))

@@ -1,0 +1,95 @@
+"""The whole product on the project's own sample calls, night by night, checked against their scripted truth.
+
+The sample calls (samples/, voiced by scripts/voice_samples.py) know what was said, by whom,
+and what the analytics should find, so this test checks answers, not just that rows exist.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from callintel.evaluate.samples import load_truth, speech_scores
+from callintel.settings import PROJECT_ROOT
+
+SAMPLES = PROJECT_ROOT / "samples"
+NIGHTS = sorted(SAMPLES.glob("manifest_*.csv"))
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory, night) -> Path:
+    """The three sample nights, run in order into one warehouse (as `callintel demo` does)."""
+    if not NIGHTS:
+        pytest.fail("samples/manifest_<date>.csv are missing: the demo has nothing to run")
+    tmp = tmp_path_factory.mktemp("demo")
+    over = {"paths": {"warehouse": str(tmp / "demo.duckdb"), "exports": str(tmp / "exports")}}
+    for manifest in NIGHTS:
+        result = night.run_night(manifest, overrides=over, label="test-demo")
+        assert result["calls_failed"] == 0, result["failures"]
+    return tmp / "demo.duckdb"
+
+
+@pytest.fixture
+def con(demo_db):
+    """Read-only, per test: the rerun test needs the file free for the writer."""
+    c = duckdb.connect(str(demo_db), read_only=True)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def truth():
+    return load_truth(SAMPLES / "truth.json")
+
+
+def test_every_sample_call_lands_with_both_speakers(con, truth):
+    calls = dict(con.execute("SELECT call_id, channel_layout FROM calls").fetchall())
+    assert set(calls) == set(truth)
+    for call_id, layout in calls.items():
+        speakers = {s for (s,) in con.execute("SELECT DISTINCT speaker FROM utterances WHERE call_id = ?",
+                                               [call_id]).fetchall()}
+        assert speakers == {"agent", "customer"}, (call_id, layout, speakers)
+
+
+def test_transcripts_match_the_scripts(con, truth):
+    scores = speech_scores(con, truth)
+    print("sample-call CER:", {k: v for k, v in scores.items() if k != "per_call"})
+    assert scores["calls"] == len(truth)
+    assert scores["cer"] < 0.12
+    assert scores["cer_agent"] < 0.12 and scores["cer_customer"] < 0.12  # roles are not swapped
+    worst = max(scores["per_call"].items(), key=lambda kv: kv[1])
+    assert worst[1] < 0.25, worst
+
+
+def test_no_identity_numbers_reach_the_warehouse(con, truth):
+    import re
+
+    texts = [t for (t,) in con.execute("SELECT text FROM utterances").fetchall()]
+    assert not [t for t in texts if re.search(r"\d{11,}", t)]
+    spoken_ids = [m for c in truth.values() for turn in c["turns"] for m in re.findall(r"\d{15,19}", turn["text"])]
+    assert spoken_ids, "the sample scripts should contain identity numbers to mask"
+    blob = "".join(texts)
+    assert not [n for n in spoken_ids if n in blob]
+    assert "[身份证号]" in blob
+    raw_numbers = {c["caller_number"] for c in truth.values() if c.get("caller_number")}
+    stored = [v for row in con.execute("SELECT caller_hash, caller_number FROM calls").fetchall() for v in row if v]
+    assert not raw_numbers & set(stored)
+
+
+def test_rerunning_a_night_changes_nothing(demo_db, night):
+    def counts() -> dict[str, int]:
+        c = duckdb.connect(str(demo_db), read_only=True)
+        try:
+            names = [n for (n,) in c.execute("SELECT table_name FROM duckdb_tables() WHERE table_name NOT IN "
+                                             "('pipeline_runs', 'schema_migrations')").fetchall()]
+            return {n: c.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}
+        finally:
+            c.close()
+
+    before = counts()
+    over = {"paths": {"warehouse": str(demo_db), "exports": str(demo_db.parent / "exports")}}
+    result = night.run_night(NIGHTS[0], overrides=over, label="test-rerun")
+    assert result["calls_failed"] == 0
+    assert counts() == before

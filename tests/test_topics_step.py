@@ -1,0 +1,109 @@
+"""The topics step end to end on a temporary warehouse, with the real m3e-small model:
+sample calls over three nights, reruns (same rows, same ids, no re-embedding), and the eval task."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES
+
+import flows.topics_step as step
+from warehouse.db import connect, table_counts
+
+TOPIC_TABLES = ("questions", "question_topics", "topics", "topic_daily", "embedding_cache")
+
+
+def _load_calls(con, calls: list[dict]) -> None:
+    for c in calls:
+        st = datetime.fromisoformat(c["started_at"])
+        con.execute("""INSERT INTO calls (call_id, night, started_at, channel_layout, audio_path, audio_sha256,
+                       n_utterances, run_id, processed_at) VALUES (?, ?, ?, 'stereo_agent_left', 'x.wav', 'x', ?, 't',
+                       now())""", [c["call_id"], st.date(), st, len(c["turns"])])
+        con.executemany("INSERT INTO utterances (call_id, seq, speaker, start_s, end_s, text) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        [(c["call_id"], i, t["speaker"], 5.0 * i, 5.0 * i + 4, t["text"])
+                         for i, t in enumerate(c["turns"])])
+
+
+def _sample_calls() -> list[dict]:
+    path = SAMPLES / "dialogues.json"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    return json.loads(path.read_text(encoding="utf-8"))["calls"]
+
+
+def _bq_calls(shared_data: Path, groups: int, nights: list[date]) -> list[dict]:
+    """BQ groups as one-question calls spread over `nights` (a group's questions on different nights)."""
+    calls = []
+    with (shared_data / "bq" / "clusters.jsonl").open(encoding="utf-8") as fh:
+        for g, line in zip(range(groups), fh, strict=False):
+            for i, q in enumerate(json.loads(line)["questions"]):
+                night = nights[(g + i) % len(nights)]
+                calls.append({"call_id": f"B{g:04d}-{i:02d}", "started_at": f"{night}T10:00:00+08:00",
+                              "turns": [{"speaker": "agent", "text": "您好，请讲。"},
+                                        {"speaker": "customer", "text": q + ("" if q.endswith("？") else "？")}]})
+    return calls
+
+
+def _counts(con) -> dict[str, int]:
+    counts = table_counts(con)
+    return {t: counts[t] for t in TOPIC_TABLES}
+
+
+def test_sample_nights_give_topics_and_rerun_is_idempotent(tmp_path, settings):
+    con = connect(tmp_path / "x.duckdb")
+    _load_calls(con, _sample_calls())
+    nights = [n for (n,) in con.execute("SELECT DISTINCT night FROM calls ORDER BY 1").fetchall()]
+    first = step.run(con, nights, settings)
+    assert first["questions"] >= 30 and first["new_topics"] >= 3
+    # only customer turns: no agent sentence became a question
+    agent = con.execute("""SELECT count(*) FROM questions q JOIN utterances u USING (call_id, seq)
+                           WHERE u.speaker <> 'customer'""").fetchone()[0]
+    assert agent == 0
+    counts = _counts(con)
+    topics = con.execute("SELECT topic_id, label, representative FROM topics ORDER BY 1").fetchall()
+    again = step.run(con, nights, settings)
+    assert _counts(con) == counts
+    assert con.execute("SELECT topic_id, label, representative FROM topics ORDER BY 1").fetchall() == topics
+    assert again["embedded"] == 0  # every vector came from embedding_cache
+    step.run(con, nights[:1], settings)  # an earlier night: later nights are redone too
+    assert _counts(con) == counts
+    assert con.execute("SELECT topic_id, label, representative FROM topics ORDER BY 1").fetchall() == topics
+    # the view: latest night, ranked, labelled, with examples; every label non-empty
+    rows = con.execute("SELECT rank, night, label, questions, trend, examples FROM v_hot_questions").fetchall()
+    assert rows and rows[0][0] == 1 and rows[0][1] == nights[-1]
+    assert all(r[2] for r in rows) and {r[4] for r in rows} <= {"new", "rising", "falling", "steady"}
+    members = con.execute("""SELECT t.topic_id, count(*) FROM question_topics t GROUP BY 1""").fetchall()
+    assert all(n >= settings["topics"]["cluster"]["min_size"] for _, n in members)
+
+
+def test_cross_night_assignment_and_trend(tmp_path, settings, shared_data):
+    """BQ groups spread over nights: later nights reuse earlier topics; topic_daily has a trend per night."""
+    nights = [date(2026, 11, d) for d in (1, 2, 3)]
+    con = connect(tmp_path / "x.duckdb")
+    _load_calls(con, _bq_calls(shared_data, 60, nights))
+    out = step.run(con, nights, settings)
+    per = out["nights"]
+    assert per[str(nights[2])]["assigned"] > 0
+    ids_before = con.execute("SELECT topic_id, created_night FROM topics ORDER BY 1").fetchall()
+    assert all(created <= nights[-1] for _, created in ids_before)
+    daily = con.execute("SELECT night, count(*) FROM topic_daily GROUP BY 1 ORDER BY 1").fetchall()
+    assert [d for d, _ in daily] == nights
+    new = con.execute("SELECT count(*) FROM topic_daily WHERE trend = 'new' AND night = first_seen").fetchone()[0]
+    assert new > 0
+    # a new night with nothing in it changes no topic
+    assert step.run(con, [date(2026, 11, 4)], settings)["questions"] == 0
+    assert con.execute("SELECT topic_id, created_night FROM topics ORDER BY 1").fetchall() == ids_before
+
+
+def test_eval_topics_on_bq_subset(shared_data, settings):
+    from callintel.evaluate import topics
+
+    res = topics.run(shared_data, settings, limit=120)
+    for key in ("questions", "clusters_true", "clusters_found", "ari", "nmi", "v_measure", "noise_share", "seconds"):
+        assert key in res
+    assert res["ari"] > 0.1 and res["noise_share"] < 0.15
+    assert res["ari"] > res["baselines"]["char_tfidf_same_clustering"]["ari"]
