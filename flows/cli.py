@@ -21,8 +21,9 @@ from callintel.settings import PROJECT_ROOT, ConfigError, load_settings
 app = typer.Typer(help="callintel: offline Mandarin call-centre conversation intelligence.\n\n"
                        "Transcribes a night's calls, finds hot questions, repeat callers and unresolved topics, "
                        "and writes everything to DuckDB.", no_args_is_help=True, add_completion=False)
-console = Console(stderr=True)
-out = Console()
+# Logs and cron mails are not terminals: give them lines wide enough for paths and Chinese text.
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
+out = Console(width=None if sys.stdout.isatty() else 140)
 
 EVAL_TASKS = ("asr", "topics", "outcomes", "scripts", "pii")
 SAMPLES = PROJECT_ROOT / "samples"
@@ -118,8 +119,8 @@ def _summary(results: list[dict[str, Any]]) -> None:
 
 HIGHLIGHTS = {  # view -> (title, columns worth a glance; the rest is in the exports)
     "v_hot_questions": ("Hot questions, latest night", ["rank", "label", "representative", "questions", "trend"]),
-    "v_repeat_callers": ("Repeat callers", ["caller_hash", "calls", "repeat_calls", "min_gap_hours", "main_topic",
-                                            "unresolved_calls"]),
+    "v_repeat_callers": ("Repeat callers", ["left(caller_hash, 12) AS caller", "calls", "repeat_calls",
+                                            "min_gap_hours", "main_topic", "unresolved_calls"]),
     "v_low_resolution_topics": ("Low-resolution topics", ["rank", "topic_id", "label", "calls", "unresolved_share",
                                                           "repeat_share"]),
 }
@@ -137,11 +138,11 @@ def _highlights(db: Path, rows: int = 8) -> None:
                 continue
             cols = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
                                               [view]).fetchall()]
-            chosen = [c for c in wanted if c in cols]
+            chosen = [c for c in wanted if c.split("(")[-1].split(",")[0] in cols]
             result = con.execute(f"SELECT {', '.join(chosen)} FROM {view} LIMIT {rows}").fetchall()
             table = Table(title=title)
             for c in chosen:
-                table.add_column(c, overflow="fold")
+                table.add_column(c.split(" AS ")[-1], overflow="fold")
             for r in result:
                 table.add_row(*["" if v is None else str(v) for v in r])
             out.print(table if result else f"{title}: none yet")

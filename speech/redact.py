@@ -38,11 +38,29 @@ class RedactionRules:
     min_masked_run: int = 15  # any digit run at least this long is masked whatever its checksum
     mask_landlines: bool = True  # 0 + area code + number, 10-12 digits
     mask_near_miss_phones: bool = True  # 10-14 digits starting 1[3-9]: a mobile with an ASR slip
+    # A shorter run is masked too when a cue word stands just before it ("卡号是…"): ASR often garbles
+    # the first digits of a card number read aloud, and the rest must not leak.
+    cue_window: int = 10  # characters before the run searched for a cue
+    min_cued_run: int = 6
+    cues: tuple[tuple[str, str], ...] = (
+        ("身份证", "id_card"), ("证件号", "id_card"), ("银行卡", "bank_card"), ("卡号", "bank_card"),
+        ("账号", "bank_card"), ("手机", "phone"), ("电话", "phone"), ("号码", "number"))
 
     @classmethod
     def from_settings(cls, speech: dict) -> RedactionRules:
-        section = speech.get("redact", {})
+        section = dict(speech.get("redact", {}))
+        if isinstance(section.get("cues"), dict):
+            section["cues"] = tuple(section["cues"].items())
         return cls(**{f.name: section[f.name] for f in fields(cls) if f.name in section})
+
+
+def cued_kind(text: str, start: int, rules: RedactionRules) -> str | None:
+    """The kind a cue word just before `start` names, if any."""
+    before = text[max(0, start - rules.cue_window):start]
+    for cue, kind in rules.cues:
+        if cue in before:
+            return kind
+    return None
 
 
 def id_card_valid(digits: str) -> bool:
@@ -191,7 +209,13 @@ def find_pii(text: str, rules: RedactionRules = RedactionRules()) -> list[tuple[
     """(start, end, kind) of every PII number in `text`, in order, not overlapping."""
     found: list[tuple[int, int, str]] = []
     for m in _RUN.finditer(text):
-        found += _run_spans(text, m.start(), m.end(), rules)
+        spans = _run_spans(text, m.start(), m.end(), rules)
+        if not spans:
+            digits, spoken = _to_digits(m.group())
+            kind = cued_kind(text, m.start(), rules)
+            if kind and len(digits) >= max(rules.min_cued_run, rules.min_spoken_run if spoken else 0):
+                spans = [(m.start(), m.end(), kind)]
+        found += spans
     return found
 
 

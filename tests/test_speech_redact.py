@@ -83,3 +83,16 @@ def test_counter_finds_what_was_not_masked():
     assert leaked_numbers("13800138000") == [("phone", "13800138000")]
     assert leaked_numbers(f"ID {ID_OK}") == [("id_card", ID_OK)]
     assert leaked_numbers("[手机号]") == []
+
+
+def test_a_garbled_card_number_after_a_cue_word_is_still_masked():
+    # seen on the sample calls: "卡号是6222 0212 3456 7890 128" heard as "卡号16号邀请00123456789012"
+    from callintel.settings import load_settings
+    from speech.redact import RedactionRules
+
+    rules = RedactionRules.from_settings(load_settings()["speech"])
+    assert mask_pii("卡号16号邀请00123456789012。", rules) == "卡号16号邀请[银行卡号]。"
+    assert mask_pii("我的电话是12345678", rules) == "我的电话是[手机号]"
+    assert mask_pii("卡号是六二二二零二一二三四", rules) == "卡号是[银行卡号]"
+    # without a cue, short numbers stay: amounts, dates, ages
+    assert mask_pii("保费一年3000元，2026年11月20号，我35岁", rules) == "保费一年3000元，2026年11月20号，我35岁"
