@@ -18,6 +18,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ SCOPES = ("any", "first", "closing", "unanswered", "closing_question")
 SPEAKERS = ("agent", "customer")
 _MENTION = re.compile(r"@[^\s@,，.。:：;；!！?？、)）]+")
 _SPACE = re.compile(r"\s+")
+_HAN = re.compile(r"[\u3400-\u9fff]")  # pinyin matching is for phrases of Han characters only
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,26 @@ class Cue:
     scope: str
     weight: float
     phrases: tuple[str, ...]
+    suppresses: tuple[str, ...] = ()  # cues this one cancels when both fire (e.g. "好的，那我等电话")
+
+
+@dataclass(frozen=True)
+class SoundMatch:
+    """Match cue phrases on toneless pinyin too, so ASR homophone errors still fire them.
+
+    Whisper writes what it hears: 提交工单 -> 提交公单, 核实 -> 合时, 理赔 -> 礼培. Both the phrase and
+    the turn become one token per character (toneless pinyin for Han characters, the character
+    itself otherwise), `fuzzy` finals/initials are merged (in/ing, zh/z: the confusions of accents
+    and ASR), and the phrase matches as a whole-syllable run. Phrases shorter than `min_syllables`
+    match on characters only (too many homophones); `exclude` lists common words that sound like
+    a cue but are not one (合适 vs 核实), removed from the turn before the pinyin match.
+    """
+
+    enabled: bool = False
+    min_syllables: int = 2
+    fuzzy: tuple[tuple[str, str], ...] = ()
+    fuzzy_min_syllables: int = 3  # shorter phrases need the exact toneless syllables
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +84,8 @@ class Lexicon:
     script_cues: dict[str, float]
     escalation: tuple[str, ...] = ()
     source: str = ""
+    sound: SoundMatch = SoundMatch()
+    rule_weight: float = 0.0  # final score: logistic of this blend of rule and model log-odds
 
     def cue(self, name: str) -> Cue:
         for c in self.cues:
@@ -122,14 +146,29 @@ def load_lexicon(path: str | Path) -> Lexicon:
         if spec.get("speaker") not in SPEAKERS or spec.get("scope") not in SCOPES:
             raise LexiconError(f"{path}: [cues.{name}] needs speaker in {SPEAKERS} and scope in {SCOPES}")
         cues.append(Cue(name, spec["speaker"], spec["scope"], float(spec["weight"]),
-                        tuple(spec.get("phrases", []))))
+                        tuple(spec.get("phrases", [])), tuple(spec.get("suppresses", []))))
+    names = {c.name for c in cues}
+    for c in cues:
+        if unknown := set(c.suppresses) - names:
+            raise LexiconError(f"{path}: [cues.{c.name}] suppresses unknown cue(s) {sorted(unknown)}")
     rules, questions, labels = raw.get("rules", {}), raw.get("questions", {}), raw.get("labels", {})
+    pin = raw.get("pinyin", {})
+    fuzzy = []
+    for pair in pin.get("fuzzy", []):
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) and x for x in pair)):
+            raise LexiconError(f"{path}: [pinyin].fuzzy entries must be [\"from\", \"to\"] pairs, got {pair!r}")
+        fuzzy.append((pair[0], pair[1]))
+    sound = SoundMatch(bool(pin.get("enabled", False)), int(pin.get("min_syllables", 2)), tuple(fuzzy),
+                       int(pin.get("fuzzy_min_syllables", 3)), tuple(pin.get("exclude", [])))
+    rule_weight = float(raw.get("model", {}).get("rule_weight", 0.0))
+    if not 0.0 <= rule_weight <= 1.0:
+        raise LexiconError(f"{path}: [model].rule_weight must be between 0 and 1, got {rule_weight}")
     return Lexicon(tuple(cues), float(rules.get("bias", 0.0)), int(rules.get("max_evidence", 8)),
                    int(rules.get("min_customer_turns_for_closing", 2)), tuple(questions.get("marks", ["？", "?"])),
                    tuple(questions.get("markers", [])), float(labels.get("unresolved_at", 0.6)),
                    float(labels.get("resolved_at", 0.4)), int(labels.get("min_turns", 2)),
                    {k: float(v) for k, v in raw.get("script_cues", {}).items()},
-                   tuple(raw.get("escalation", {}).get("phrases", [])), str(path))
+                   tuple(raw.get("escalation", {}).get("phrases", [])), str(path), sound, rule_weight)
 
 
 def lexicon_from_settings(settings: Settings) -> Lexicon:
@@ -184,8 +223,54 @@ def _scoped_turns(turns: Sequence[Turn], cue: Cue, lex: Lexicon) -> list[int]:
     return []
 
 
+@lru_cache(maxsize=1 << 16)
+def _syllables(text: str, fuzzy: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """One token per character: fuzzy toneless pinyin for Han characters, else the lower-cased character."""
+    from pypinyin import Style, lazy_pinyin
+
+    out: list[str] = []
+    for tok in lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars)):
+        if not tok.isascii() or not tok.isalpha():  # punctuation, digits, spaces: kept one per character
+            out += list(tok.lower()) if len(tok) > 1 else [tok.lower()]
+            continue
+        tok = tok.lower().replace("ü", "v")
+        for src, dst in fuzzy:
+            if src.endswith("-"):  # initial: zh- -> z-
+                if tok.startswith(src[:-1]):
+                    tok = dst[:-1] + tok[len(src) - 1:]
+            elif src.startswith("-") and tok.endswith(src[1:]):  # final: -ing -> -in
+                tok = tok[:len(tok) - len(src) + 1] + dst[1:]
+        out.append(tok)
+    return tuple(out)
+
+
+@lru_cache(maxsize=1 << 16)
+def _sound_key(text: str, fuzzy: tuple[tuple[str, str], ...]) -> str:
+    return " " + " ".join(_syllables(text, fuzzy)) + " "
+
+
+def _sound_text(text: str, sound: SoundMatch, fuzzy: tuple[tuple[str, str], ...]) -> str:
+    for word in sound.exclude:
+        text = text.replace(word, "\u3000" * len(word))
+    return _sound_key(text, fuzzy)
+
+
+def phrase_in(phrase: str, text: str, lex: Lexicon) -> bool:
+    """A cue phrase is in a turn: as characters, or (pinyin on, phrase long enough) as syllables."""
+    if phrase in text:
+        return True
+    sound = lex.sound
+    if not sound.enabled or len(phrase) < sound.min_syllables or not all(_HAN.match(ch) for ch in phrase):
+        return False
+    fuzzy = sound.fuzzy if len(phrase) >= sound.fuzzy_min_syllables else ()
+    return _sound_key(phrase, fuzzy) in _sound_text(text, sound, fuzzy)
+
+
 def signals(turns: Sequence[Turn], lex: Lexicon) -> Signals:
-    """Run every cue over its turns; a cue fires once per call, evidence lists the phrases."""
+    """Run every cue over its turns; a cue fires once per call, evidence lists the phrases.
+
+    A phrase heard only by its sound (pinyin) is evidence as `phrase~`, so analysts see it was inferred.
+    """
     fired: dict[str, list[Evidence]] = {}
     for cue in lex.cues:
         hits: list[Evidence] = []
@@ -193,9 +278,15 @@ def signals(turns: Sequence[Turn], lex: Lexicon) -> Signals:
             if not cue.phrases:  # a structural cue (unanswered question): the turn itself is the evidence
                 hits.append(Evidence(cue.name, turns[i].text[:40], i, turns[i].speaker))
                 continue
-            hits += [Evidence(cue.name, p, i, turns[i].speaker) for p in cue.phrases if p in turns[i].text]
+            text = turns[i].text
+            hits += [Evidence(cue.name, p if p in text else f"{p}~", i, turns[i].speaker) for p in cue.phrases
+                     if phrase_in(p, text, lex)]
         if hits:
             fired[cue.name] = hits
+    for cue in lex.cues:
+        if cue.name in fired:
+            for other in cue.suppresses:
+                fired.pop(other, None)
     agent = [t for t in turns if t.speaker == "agent"]
     customer = [t for t in turns if t.speaker == "customer" and t.text]
     spoken = [t for t in turns if t.text]
@@ -225,11 +316,16 @@ def feature_vector(sig: Signals, lex: Lexicon) -> dict[str, float]:
 def escalations(turns: Sequence[Turn], lex: Lexicon) -> list[Evidence]:
     """Escalation phrases said by either side (reporting only; they do not move the score)."""
     return [Evidence("escalation", p, i, t.speaker) for i, t in enumerate(turns) for p in lex.escalation
-            if p in t.text]
+            if phrase_in(p, t.text, lex)]
 
 
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-12), 1.0 - 1e-12)
+    return math.log(p / (1.0 - p))
 
 
 def rule_score(sig: Signals, lex: Lexicon) -> float:
@@ -374,7 +470,10 @@ def score_turns(turns: Sequence[Turn], lex: Lexicon, model: ResolutionModel | No
     """Score one call (or dialogue): the model's probability when one is given, else the rules'."""
     sig = signals(turns, lex)
     rules = rule_score(sig, lex)
-    score = model.predict(sig.features, text_views(turns, lex)) if model is not None else rules
+    score = rules
+    if model is not None:
+        learned = model.predict(sig.features, text_views(turns, lex))
+        score = _sigmoid(lex.rule_weight * _logit(rules) + (1.0 - lex.rule_weight) * _logit(learned))
     evidence = [e for hits in sig.fired.values() for e in hits]
     evidence.sort(key=lambda e: (-abs(lex.cue(e.cue).weight), e.turn))
     return Outcome(round(score, 6), round(rules, 6), label_for(score, sig, lex), tuple(evidence[:lex.max_evidence]),

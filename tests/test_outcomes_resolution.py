@@ -130,3 +130,19 @@ def test_model_json_round_trips(tmp_path):
     assert score_turns(turns, LEX, again).score == score_turns(turns, LEX, MODEL).score
     with pytest.raises(LexiconError, match="train_resolution"):
         ResolutionModel.load(Path(tmp_path / "none.json"))
+
+
+def test_asr_homophones_and_pending_closes_still_count_as_unresolved():
+    """Whisper's homophone errors (提交公单, 合时, 回复宁) fire the cues by sound; a wait close is unresolved."""
+    from nlp.resolution import phrase_in
+    assert phrase_in("提交工单", "我马上给您提交公单", LEX) and phrase_in("核实", "身份合时通过", LEX)
+    assert phrase_in("回复您", "十四小时未回复宁", LEX)  # -in/-ing merged for phrases of 3+ syllables
+    assert not phrase_in("核实", "这个产品比较合适", LEX)  # excluded look-alike word
+    call = to_turns([("agent", "您好，请问有什么可以帮您"), ("customer", "我的理赔到现在还没到账"),
+                     ("agent", "非常抱歉，我马上给您提交公单，二十四小时内回复宁"),
+                     ("customer", "好的，那我等你们电话")])
+    out = score_turns(call, LEX)
+    assert out.label == "unresolved"
+    cues = {e.cue for e in out.evidence}
+    assert "customer_pending_close" in cues and "customer_positive_close" not in cues
+    assert any(e.phrase == "提交工单~" for e in out.evidence)

@@ -116,3 +116,15 @@ def test_rerunning_a_night_changes_nothing(demo_db, night):
     result = night.run_night(NIGHTS[0], overrides=over, label="test-rerun")
     assert result["calls_failed"] == 0
     assert counts() == before
+
+
+def test_unresolved_calls_are_found(con, truth):
+    """Resolution from the dialogue (ASR-robust cues) plus the repeat-call override, against the scripts."""
+    labels = dict(con.execute("SELECT call_id, label FROM call_outcomes").fetchall())
+    unresolved = {cid for cid, c in truth.items() if not c["truth"]["resolved"]}
+    flagged = {cid for cid, label in labels.items() if label == "unresolved"}
+    recall = len(unresolved & flagged) / len(unresolved)
+    precision = len(unresolved & flagged) / max(1, len(flagged))
+    print(f"sample-call resolution: recall {recall:.2f}, precision {precision:.2f}")
+    assert recall >= 0.8 and precision >= 0.7
+
