@@ -3,6 +3,9 @@
     .venv/bin/python bench/bench_speech.py long      # 10+ min stereo call with silence: stage vs plain Whisper
     .venv/bin/python bench/bench_speech.py parallel  # cpu_threads x concurrent files
     .venv/bin/python bench/bench_speech.py hard      # CER per hard case (first second, back-channels, pauses)
+    .venv/bin/python bench/bench_speech.py backchannel  # lone back-channels cut from samples/: right, dropped or wrong
+
+`hard` and `backchannel` take [speech] overrides after the name: `backchannel windows.short_region_s=0`.
 
 The long call is built in a temporary folder from the shared clips (8 kHz mu-law stereo, agent
 left); nothing is written to the repository.
@@ -11,9 +14,11 @@ left); nothing is written to the repository.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 import time
+import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,7 +34,21 @@ from speech.normalize import strip_for_scoring
 from speech.stage import transcribe_call
 
 AUDIO = PROJECT_ROOT.parent / "shared" / "data" / "audio"
+SAMPLES = PROJECT_ROOT / "samples"
 TEL = 8000
+
+
+def overrides(args: list[str]) -> dict:
+    """`a.b=value` command-line pairs (value in TOML syntax) -> {"speech": {"a": {"b": value}}}."""
+    out: dict = {}
+    for arg in args:
+        key, _, raw = arg.partition("=")
+        node = out
+        *parents, last = key.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[last] = tomllib.loads(f"v = {raw}")["v"]
+    return {"speech": out}
 
 
 def write_stereo(path: Path, left: np.ndarray, right: np.ndarray, rate: int = TEL) -> Path:
@@ -132,7 +151,7 @@ def bench_parallel() -> dict:
 
 def bench_hard() -> dict:
     """CER on small hard cases built from the shared clips (8 kHz mu-law stereo)."""
-    settings = load_settings()
+    settings = load_settings(overrides=overrides(sys.argv[2:]))
     clips = {p.name: (decode_audio(str(p), sampling_rate=TEL), ref) for p, ref in read_references(AUDIO)}
     zh, zh_ref = clips["zh.wav"]
     ex0, ex0_ref = clips["ex0_asr_example.wav"]
@@ -163,7 +182,90 @@ def bench_hard() -> dict:
     return out
 
 
+BACKCHANNEL = re.compile(r"^(嗯|对|好的|是的|可以|明白了)[，。！]")
+
+
+def backchannel_clips(rate: int = TEL) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(word, clip, the same speaker's previous turn) for back-channels in the sample calls.
+
+    Whole short turns (under 1.2 s: 嗯。, 好的。, 好的，谢谢。) and the back-channel word that opens
+    a longer turn (好的。麻烦您...), cut at the first pause after it (10 ms frames under a tenth of
+    the turn's peak level for 80 ms).
+    """
+    truth = json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
+    out = []
+    hop = rate // 100
+    for call in truth["calls"]:
+        audio = decode_audio(str(SAMPLES / call["audio_path"]), sampling_rate=rate,
+                             split_stereo=call["channels"] == 2)
+        previous: dict[str, np.ndarray] = {}
+        for turn in call["turns"]:
+            track = audio if call["channels"] == 1 else audio[0 if turn["channel"] == "left" else 1]
+            x = track[int(turn["start"] * rate):int(turn["end"] * rate)]
+            context = previous.get(turn["speaker"])
+            previous[turn["speaker"]] = x
+            if context is None:
+                continue
+            if turn["end"] - turn["start"] < 1.2:
+                out.append((turn["text"], x, context))
+                continue
+            m = BACKCHANNEL.match(turn["text"])
+            if not m:
+                continue
+            level = np.sqrt(np.mean(x[:len(x) // hop * hop].reshape(-1, hop) ** 2, axis=1))
+            quiet = level < 0.1 * level.max()
+            onset = int(np.argmax(~quiet))
+            cut = next((i for i in range(onset + 15, len(quiet) - 8) if quiet[i:i + 8].all()), None)
+            if cut is not None:
+                out.append((m.group(1), x[:(cut + 5) * hop], context))
+    return out
+
+
+def bench_backchannel() -> dict:
+    """Each back-channel alone in its window (over max_gap_s from other speech on its channel).
+
+    `after_turn`: the customer channel holds the speaker's previous turn, then 9 s later the
+    back-channel; `only_backchannels`: the channel holds nothing but back-channels 9 s apart.
+    A back-channel is `right` (its characters exactly), `dropped` (no text) or `wrong` (listed).
+    """
+    settings = load_settings(overrides=overrides(sys.argv[2:]))
+    clips = backchannel_clips()
+    out = {"clips": len(clips)}
+    z = lambda s: np.zeros(int(s * TEL), np.float32)  # noqa: E731
+    with tempfile.TemporaryDirectory() as tmp:
+        for layout in ("after_turn", "only_backchannels"):
+            customer, agent, where = [], [], []
+            t = 0.0
+            for word, clip, context in clips:
+                lead = [context, z(9)] if layout == "after_turn" else [z(9)]
+                for piece in lead:
+                    customer.append(piece)
+                    t += len(piece) / TEL
+                where.append((word, t, t + len(clip) / TEL))
+                customer += [clip, z(9)]
+                t += len(clip) / TEL + 9
+            agent = [z(1), clips[0][2]]  # the agent says one thing, so both channels have speech
+            path = write_stereo(Path(tmp) / f"{layout}.wav", np.concatenate(agent), np.concatenate(customer))
+            t0 = time.perf_counter()
+            tr = transcribe_call(call_record(path, "stereo_agent_left"), settings)
+            elapsed = time.perf_counter() - t0
+            right, dropped, wrong = 0, 0, []
+            for word, a, b in where:
+                got = strip_for_scoring("".join(u.text for u in tr.utterances
+                                                if u.speaker == "customer" and u.start < b + 0.3 and u.end > a - 0.3))
+                if got == strip_for_scoring(word):
+                    right += 1
+                elif not got:
+                    dropped += 1
+                else:
+                    wrong.append(f"{word}->{got}")
+            out[layout] = {"right": right, "dropped": dropped, "wrong": len(wrong), "seconds": round(elapsed, 1),
+                           "wrong_texts": wrong}
+    return out
+
+
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "long"
-    result = {"long": bench_long, "parallel": bench_parallel, "hard": bench_hard}[which]()
+    result = {"long": bench_long, "parallel": bench_parallel, "hard": bench_hard,
+              "backchannel": bench_backchannel}[which]()
     print(json.dumps(result, ensure_ascii=False))

@@ -1,14 +1,16 @@
 """Hot questions for the given nights: questions -> embeddings -> topics -> topic_daily.
 
 For each night, oldest first: detect questions in customer turns, embed what the cache does
-not have, then in one transaction undo any earlier run of the night, assign questions to
-existing topics, cluster the rest (with the still-unassigned questions of the previous
-[topics].pool_nights nights) into new topics, and store. topic_daily is recomputed at the end.
+not have, then in one transaction undo any earlier run of the night, cluster tonight's questions
+with all questions of the previous [topics].pool_nights nights, give each cluster the id of the
+existing topic it matches or a new one, and store what changed (earlier questions included:
+their topic is revised within the window). topic_daily is recomputed at the end.
 The rules live in nlp/topics.py; this file only knows the order.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import date, timedelta
 from typing import Any
@@ -21,9 +23,11 @@ from nlp.embed import embedder_from_settings, text_key
 from nlp.questions import detect_questions, load_cues
 from nlp.sentences import dedupe_key
 from nlp.tokenize import tokenizer_from_settings
-from nlp.topics import CentroidIndex, TopicOptions, assign, discover
+from nlp.topics import CentroidIndex, TopicOptions, plan_pool
 from warehouse import topics as store
 from warehouse.db import transaction
+
+log = logging.getLogger(__name__)
 
 
 def embed_cached(con: duckdb.DuckDBPyConnection, texts: list[str], settings: Settings) -> tuple[np.ndarray, int]:
@@ -56,34 +60,46 @@ def run_night(con: duckdb.DuckDBPyConnection, night: date, settings: Settings) -
     with transaction(con):
         store.undo_night(con, night)
         store.write_questions(con, night, rows)
-        pool = store.unassigned(con, night - timedelta(days=opts.pool_nights), night)
+        if not rows:  # a night without questions changes nothing (no revision of earlier nights either)
+            return {"questions": 0, "customer_turns": len(turns), "embedded": embedded, "pool": 0, "absorbed": 0,
+                    "discovered": 0, "new_topics": 0, "kept_topics": 0, "moved": 0, "dropped": 0, "unassigned": 0}
+        pool = store.pool_questions(con, night - timedelta(days=opts.pool_nights), night)
         X, late = embed_cached(con, [p[2] for p in pool], settings)
         ids, C = store.load_topics(con, model)
         index = CentroidIndex(C, opts.brute_force_topics, opts.ivf_probe, opts.cluster.seed)
-        pos, sim = assign(X, index, opts.assign_threshold) if len(pool) else (np.zeros(0, int), np.zeros(0))
-        out = [(pool[i][0], int(ids[pos[i]]), float(sim[i]), "assigned", night) for i in np.where(pos >= 0)[0]]
-        rest = np.where(pos < 0)[0]
         tok = tokenizer_from_settings(settings)
-        disc = discover(X[rest], [dedupe_key(pool[i][2]) for i in rest], [tok.tokens(pool[i][2]) for i in rest],
-                        index, opts, [pool[i][1] for i in rest], np.array([pool[i][4] == night for i in rest]))
-        out += [(pool[rest[m]][0], int(ids[j]), s, "absorbed", night) for m, (j, s) in sorted(disc.absorbed.items())]
+        plan = plan_pool(X, [dedupe_key(p[2]) for p in pool], [tok.tokens(p[2]) for p in pool], index, opts,
+                         [p[1] for p in pool])
+        target = {m: (int(ids[j]), s, "absorbed") for m, (j, s) in plan.existing.items()}
         first_id = store.next_topic_id(con)
         new_rows = []
-        for n, t in enumerate(disc.new_topics):
+        for n, t in enumerate(plan.new_topics):
             tid = first_id + n
-            out += [(pool[rest[m]][0], tid, float(s), "discovered", night)
-                    for m, s in zip(t.members, t.similarity, strict=True)]
+            target.update({int(m): (tid, float(s), "discovered") for m, s in zip(t.members, t.similarity, strict=True)})
             new_rows.append({"topic_id": tid, "label": t.label, "keywords": t.keywords,
-                             "representative": pool[rest[t.medoid]][1],
-                             "representative_question_id": pool[rest[t.medoid]][0], "created_night": night,
-                             "initial_size": len(t.members), "model": model, "centroid": t.centroid})
+                             "representative": pool[t.medoid][1], "representative_question_id": pool[t.medoid][0],
+                             "created_night": night, "initial_size": len(t.members), "model": model,
+                             "centroid": t.centroid})
+            if t.near >= 0:
+                log.info("topics %s: new topic %d split from topic %d (its centroid is nearer another cluster)",
+                         night, tid, int(ids[t.near]))
+        # write only what changed: earlier questions keep their row (and its night) when their topic did not move
+        out = [(pool[m][0], tid, sim, method, night) for m, (tid, sim, method) in sorted(target.items())
+               if pool[m][5] != tid]
+        dropped = [p[0] for i, p in enumerate(pool) if i not in target and p[5] is not None]
         store.write_topics(con, new_rows)
+        store.drop_assignments(con, dropped)
         store.write_assignments(con, out)
-    methods = [o[3] for o in out]
-    return {"questions": len(rows), "customer_turns": len(turns), "embedded": embedded + late,
-            "pool": len(pool), "assigned": methods.count("assigned"), "absorbed": methods.count("absorbed"),
-            "discovered": methods.count("discovered"), "new_topics": len(new_rows),
-            "unassigned": len(pool) - len(out)}
+    had = {p[0] for p in pool if p[4] != night and p[5] is not None}
+    earlier = sum(1 for o in out if o[0] in had)
+    summary = {"questions": len(rows), "customer_turns": len(turns), "embedded": embedded + late, "pool": len(pool),
+               "absorbed": sum(1 for v in target.values() if v[2] == "absorbed"),
+               "discovered": sum(1 for v in target.values() if v[2] == "discovered"),
+               "new_topics": len(new_rows), "kept_topics": len(plan.kept), "split_topics": len(plan.contested),
+               "moved": earlier, "dropped": len(dropped), "outside_centroid": plan.outside,
+               "unassigned": len(pool) - len(target)}
+    log.info("topics %s: %s", night, summary)
+    return summary
 
 
 def run(con: duckdb.DuckDBPyConnection, nights: list[date], settings: Settings) -> dict[str, Any]:
@@ -109,5 +125,5 @@ def run(con: duckdb.DuckDBPyConnection, nights: list[date], settings: Settings) 
             since = nights[0] - timedelta(days=int(settings["topics"].get("pool_nights", 7)))
             daily = store.refresh_daily(con, since, settings["topics"].get("trend", {}))
     totals = {k: sum(v[k] for v in per_night.values()) for k in
-              ("questions", "embedded", "assigned", "absorbed", "discovered", "new_topics")}
+              ("questions", "embedded", "absorbed", "discovered", "new_topics", "moved", "dropped")}
     return {**totals, "topic_daily_rows": daily, "nights": per_night, "seconds": round(time.perf_counter() - t0, 2)}

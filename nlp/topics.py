@@ -1,21 +1,24 @@
-"""Topic identity across nights: assign to existing topics first, discover only the rest.
+"""Topic identity across nights: re-cluster a window of nights, keep ids by frozen centroids.
 
 The rules (each a setting in [topics] of configs/callintel.toml):
-1. Assign. A question joins the existing topic whose centroid is nearest if its cosine
-   distance is at most `assign_threshold` (calibrated on BQ so that a question split over five
-   nights lands where a single run puts it, see bench/bench_topics.py).
-2. Discover. The questions no topic took - tonight's plus the unassigned ones of the previous
-   `pool_nights` nights, so a question asked once a night on several nights still becomes a
-   topic - are clustered (nlp/cluster.py).
-3. Merge by rule, never silently. A new cluster whose centroid is within `absorb_threshold` of
-   an existing topic joins that topic (method "absorbed") instead of opening a near-duplicate;
-   existing topics are never merged with each other or split.
-4. Frozen meaning. A topic's centroid is fixed when it is created (the mean of its first
-   members) and never moves, and new members are admitted only within `assign_threshold` of
-   it, so topic 42 means tomorrow what it meant the day it was made; a subject that drifts
-   away simply stops being assigned and appears as a new topic.
-5. Ids are integers handed out in order (largest new cluster first), so a rerun of the same
-   night, which first removes what that night created, hands out the same ids again.
+1. Pool. Each night clusters its questions together with all questions of the previous
+   `pool_nights` nights (nlp/cluster.py), so a night's topics are judged with the evidence of the
+   whole window, not a fifth of it; earlier nights' questions are revised (moved, or left without
+   topic) when the larger pool says so, and only inside the window: older questions are frozen.
+2. Keep. A pool cluster keeps the existing topic whose frozen centroid is nearest to its own
+   centroid when that is within `absorb_threshold` (method "absorbed"). Matching is one-to-one,
+   closest pair first: two clusters never share an id in one night, so topics never merge
+   silently; the cluster that loses a contest opens a new topic and the split is logged.
+   A topic that no cluster is near keeps its id and past rows and may be matched again later
+   (even after the window has passed it).
+3. Frozen meaning. A topic's centroid is fixed when it is created (the mean of its first
+   members) and never moves; a member of a keeping cluster farther than `assign_threshold` from
+   it is left without topic, so topic 42 means tomorrow what it meant the day it was made.
+4. Discover. Every other cluster (size floor and noise rules of nlp/cluster.py) is a new topic,
+   labelled by c-TF-IDF, ids handed out largest first after the highest id so far.
+5. Reruns. The plan depends only on the pool's questions and the topics created before the
+   night, never on earlier assignments, so undoing a night and running it again (later nights
+   are redone after it, see flows/topics_step.py) writes the same rows and ids.
 Arrays and token lists in, plans out: storage is warehouse/topics.py, order is flows/topics_step.py.
 """
 
@@ -28,7 +31,7 @@ from typing import Any
 import numpy as np
 from sklearn.cluster import MiniBatchKMeans
 
-from nlp.cluster import ClusterOptions, cluster, unit
+from nlp.cluster import ClusterOptions, centroids, cluster, unit
 from nlp.labels import ctfidf_keywords, label_from_keywords, medoid
 
 
@@ -97,11 +100,14 @@ def assign(X: np.ndarray, index: CentroidIndex, threshold: float) -> tuple[np.nd
 
 
 @dataclass
-class Discovery:
-    """Rule 2 and 3 applied to a pool: which pool items go to an existing topic, which form new ones."""
+class Plan:
+    """What a pool becomes: each pool item's topic (existing position or new topic), per rule 2-4."""
 
-    absorbed: dict[int, tuple[int, float]] = field(default_factory=dict)  # pool item -> (topic position, sim)
+    existing: dict[int, tuple[int, float]] = field(default_factory=dict)  # pool item -> (topic position, sim)
     new_topics: list[NewTopic] = field(default_factory=list)
+    kept: dict[int, int] = field(default_factory=dict)       # topic position -> pool cluster that keeps it
+    contested: list[tuple[int, int]] = field(default_factory=list)  # (cluster, topic position it lost to a closer one)
+    outside: int = 0           # members of a kept cluster too far from the topic's centroid (left without topic)
 
 
 @dataclass
@@ -112,39 +118,61 @@ class NewTopic:
     medoid: int                # pool item index of the representative question
     keywords: list[tuple[str, float]]
     label: str
+    near: int = -1             # existing topic position it lost in a contest (a split, logged), else -1
 
 
-def discover(X: np.ndarray, keys: Sequence[str], tokens: Sequence[Sequence[str]], index: CentroidIndex,
-             opts: TopicOptions, texts: Sequence[str], tonight: np.ndarray | None = None) -> Discovery:
-    """Cluster the pool; absorb clusters close to an existing topic, name the others (largest first).
+def plan_pool(X: np.ndarray, keys: Sequence[str], tokens: Sequence[Sequence[str]], index: CentroidIndex,
+              opts: TopicOptions, texts: Sequence[str]) -> Plan:
+    """Cluster the whole pool, then give each cluster an id (rules 2-4).
 
-    `tonight` marks the pool items asked tonight: a cluster made only of older questions is left
-    alone (they had their nights), so a night without questions changes nothing.
+    A cluster keeps the existing topic whose frozen centroid is nearest to its own centroid when
+    that is within `absorb_threshold`; contests are one-to-one, the closest cluster wins, so two
+    clusters never share an id in one night and a topic never silently merges with another. The
+    loser of a contest (a split) and every cluster near no topic open new topics, largest first.
+    A member of a kept cluster farther than `assign_threshold` from the topic centroid is left
+    without topic rather than stretching the topic's meaning. The plan depends only on the pool's
+    questions and the existing topics, never on earlier assignments, so a rerun gives the same plan.
     """
-    out = Discovery()
+    out = Plan()
     if len(X) == 0:
         return out
     labels = cluster(X, opts.cluster, keys)
     k = int(labels.max()) + 1 if (labels >= 0).any() else 0
-    fresh: list[np.ndarray] = []
+    if k == 0:
+        return out
+    cen = centroids(X, labels, k)
+    j, s = index.nearest(cen)
+    owner = np.full(k, -1, dtype=np.int64)
+    near = np.full(k, -1, dtype=np.int64)
+    taken: set[int] = set()
+    for c in np.argsort(-s, kind="stable"):
+        if j[c] < 0 or 1.0 - s[c] > opts.absorb_threshold:
+            continue
+        if int(j[c]) in taken:
+            near[c] = j[c]
+            out.contested.append((int(c), int(j[c])))
+            continue
+        owner[c] = j[c]
+        taken.add(int(j[c]))
+        out.kept[int(j[c])] = int(c)
+    fresh: list[int] = []
     for c in range(k):
         members = np.where(labels == c)[0]
-        if tonight is not None and not tonight[members].any():
+        if owner[c] < 0:
+            fresh.append(c)
             continue
-        cen = unit(X[members].mean(axis=0))
-        j, s = index.nearest(cen[None, :])
-        if j[0] >= 0 and 1.0 - s[0] <= opts.absorb_threshold:
-            for m in members:
-                out.absorbed[int(m)] = (int(j[0]), float(X[m] @ index.C[j[0]]))
-        else:
-            fresh.append(members)
+        sims = X[members] @ index.C[owner[c]]
+        ok = 1.0 - sims <= opts.assign_threshold
+        out.outside += int((~ok).sum())
+        for m, sim in zip(members[ok], sims[ok], strict=True):
+            out.existing[int(m)] = (int(owner[c]), float(sim))
     if not fresh:
         return out
+    groups = [np.where(labels == c)[0] for c in fresh]
     background = [tokens[i] for i in np.where(labels < 0)[0]]
-    keywords = ctfidf_keywords([[tokens[i] for i in m] for m in fresh], opts.label_terms, background)
-    for members, kw in zip(fresh, keywords, strict=True):
-        cen = unit(X[members].mean(axis=0)).astype(np.float32)
+    keywords = ctfidf_keywords([[tokens[i] for i in m] for m in groups], opts.label_terms, background)
+    for c, members, kw in zip(fresh, groups, keywords, strict=True):
         med = int(members[medoid(X[members])])
-        out.new_topics.append(NewTopic(members, X[members] @ cen, cen, med, kw,
-                                       label_from_keywords(kw, texts[med])))
+        out.new_topics.append(NewTopic(members, X[members] @ cen[c], cen[c], med, kw,
+                                       label_from_keywords(kw, texts[med]), int(near[c])))
     return out

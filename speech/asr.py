@@ -9,6 +9,13 @@ over it. Here `speech.vad` plans windows of contiguous audio, each window is dec
 own, and a region no segment covers is decoded again alone (Whisper reads a lone turn well).
 Segment times are clipped to the VAD regions they overlap, so a turn never ends in silence,
 and a segment that overlaps no speech at all is a hallucination and is dropped.
+
+A short region decoded on its own (a back-channel: 嗯, 对, 好的) is the exception: alone in a
+30 s window Whisper wrote "好, then", "好灯", 请 or 谢谢 for it on the sample calls' cut
+back-channels (bench/bench_speech.py backchannel). Joined to a few seconds of real speech
+from the same call (once after it, once before it) it is read as part of a Chinese utterance;
+only its own words are kept, and only when both decodes agree: back-channels came out right or
+were dropped instead of invented.
 """
 
 from __future__ import annotations
@@ -75,6 +82,7 @@ class ChannelResult:
     segments: list[Segment] = field(default_factory=list)
     windows: int = 0
     retried_regions: int = 0
+    context_decodes: int = 0  # short regions decoded next to their speaker's other speech
     dropped_outside_speech: int = 0
 
 
@@ -127,6 +135,80 @@ def decode_span(model, audio: np.ndarray, start: float, end: float, options: Asr
             seg.words = [(round(start + w.start, 3), round(start + w.end, 3), w.word) for w in s.words]
         out.append(seg)
     return out
+
+
+def _context(audio: np.ndarray, regions: list[Region], region: Region, seconds: float,
+             min_region_s: float) -> np.ndarray:
+    """Up to `seconds` of the track's speech nearest `region` (empty when there is none).
+
+    Only speech regions of at least `min_region_s` are taken, not the pauses between them:
+    a context of other back-channels made Whisper mishear or loop.
+    """
+    candidates = sorted((r for r in regions if r.duration >= min_region_s and r != region),
+                        key=lambda r: min(abs(r.start - region.end), abs(region.start - r.end)))
+    chosen, total = [], 0.0
+    for r in candidates:
+        take = min(r.duration, seconds - total)
+        chosen.append((r.start, r.start + take))
+        total += take
+        if total >= seconds:
+            break
+    pieces = [audio[int(lo * SAMPLE_RATE):int(hi * SAMPLE_RATE)] for lo, hi in sorted(chosen)]
+    return np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+
+
+def _decode_joined(model, piece: np.ndarray, context: np.ndarray, gap_s: float, piece_first: bool,
+                   options: AsrOptions) -> tuple[list, list]:
+    """(our words, the segments they came from) for `piece` joined to `context` by `gap_s` of silence."""
+    gap = np.zeros(int(gap_s * SAMPLE_RATE), np.float32)
+    joined = np.concatenate([piece, gap, context] if piece_first else [context, gap, piece])
+    join = (len(piece) if piece_first else len(context)) / SAMPLE_RATE + gap_s / 2
+    segments, _info = model.transcribe(
+        joined, language=options.language, beam_size=options.beam_size, temperature=list(options.temperatures),
+        condition_on_previous_text=options.condition_on_previous_text, vad_filter=False,
+        no_speech_threshold=options.no_speech_threshold, log_prob_threshold=options.log_prob_threshold,
+        compression_ratio_threshold=options.compression_ratio_threshold,
+        initial_prompt=options.initial_prompt or None, hotwords=options.hotwords or None, word_timestamps=True)
+    words, sources = [], []
+    for s in segments:
+        if piece_first and s.start > join:
+            break  # the rest is context: no need to decode it
+        mine = [w for w in (s.words or []) if ((w.start + w.end) / 2 < join) == piece_first]
+        if mine:
+            shift = 0.0 if piece_first else -(len(context) + len(gap)) / SAMPLE_RATE
+            words += [(w.start + shift, w.end + shift, w.word) for w in mine]
+            sources.append(s)
+    return words, sources
+
+
+def decode_with_context(model, audio: np.ndarray, start: float, end: float, context: np.ndarray,
+                        gap_s: float, options: AsrOptions) -> list[Segment]:
+    """Whisper on audio[start:end] joined to `context`, once after it and once before it.
+
+    Only the words on our side of the join count, and only when both orders agree on them
+    (punctuation aside): with the context first Whisper sometimes stopped before our piece,
+    with it after, a word of the context sometimes bled over the join, and a bare 嗯 came out
+    as 分/粉 in one order but not the other. Returns at most one segment, timed at [start, end]
+    (clipped to the regions afterwards), with the lower log-probability of the two decodes.
+    """
+    piece = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
+    if piece.size == 0:
+        return []
+    after, after_src = _decode_joined(model, piece, context, gap_s, False, options)
+    if not after:
+        return []
+    before, before_src = _decode_joined(model, piece, context, gap_s, True, options)
+
+    def bare(words: list) -> str:
+        return "".join(ch for w in words for ch in w[2] if ch.isalnum())
+
+    if bare(after) != bare(before):
+        return []
+    sources = after_src + before_src
+    timed = [(round(start + w0, 3), round(start + w1, 3), w) for w0, w1, w in before]
+    return [Segment(round(start, 3), round(end, 3), "".join(w for _, _, w in before).strip(),
+                    min(s.avg_logprob for s in sources), max(s.no_speech_prob for s in sources),
+                    max(s.compression_ratio for s in sources), timed)]
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -182,11 +264,14 @@ def _split_at_regions(segment: Segment, regions: list[Region]) -> list[Segment]:
 
 
 def transcribe_regions(model, audio: np.ndarray, regions: list[Region], options: AsrOptions,
-                       windows: WindowSettings, max_gap_s: float, split_at_regions: bool = False) -> ChannelResult:
+                       windows: WindowSettings, max_gap_s: float, split_at_regions: bool = False,
+                       others: tuple[tuple[np.ndarray, list[Region]], ...] = ()) -> ChannelResult:
     """Decode one channel's speech regions; regions Whisper skipped are decoded again alone.
 
     Windows are widened by `pad_s`, but never into a neighbouring region's speech (that
-    would transcribe its words twice).
+    would transcribe its words twice). `others` are the call's other channels (samples,
+    regions): context for a short lone region when its own channel has no other speech
+    (any real speech helps: on the cut back-channels the other speaker's turn did as well).
     """
     result = ChannelResult()
     raw: list[Segment] = []
@@ -200,15 +285,30 @@ def transcribe_regions(model, audio: np.ndarray, regions: list[Region], options:
         hi = regions[j + 1].start if j + 1 < len(regions) else limit
         return max(lo, first.start - windows.pad_s), min(hi, last.end + windows.pad_s)
 
+    def alone(region: Region) -> list[Segment]:
+        if region.duration < windows.short_region_s:
+            context = _context(audio, regions, region, windows.context_s, windows.short_region_s)
+            for other_audio, other_regions in others:
+                if not context.size:
+                    context = _context(other_audio, other_regions, region, windows.context_s, windows.short_region_s)
+            if context.size:
+                result.context_decodes += 1
+                return decode_with_context(model, audio, *span(region, region), context, windows.context_gap_s,
+                                           options)
+        return decode_span(model, audio, *span(region, region), options, words=split_at_regions)
+
     for window in planned:
-        segs = decode_span(model, audio, *span(window.regions[0], window.regions[-1]), options,
-                           words=split_at_regions)
+        if len(window.regions) == 1:
+            segs = alone(window.regions[0])
+        else:
+            segs = decode_span(model, audio, *span(window.regions[0], window.regions[-1]), options,
+                               words=split_at_regions)
         result.windows += 1
         raw += segs
         if windows.retry_uncovered and len(window.regions) > 1:
             uncovered += _skipped(window.regions, segs, windows.min_covered_s)
     for region in uncovered:
-        raw += decode_span(model, audio, *span(region, region), options, words=split_at_regions)
+        raw += alone(region)
         result.windows += 1
         result.retried_regions += 1
     if split_at_regions:

@@ -163,8 +163,10 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
                     warnings.append(f"no speech found on the {ch.role} channel ({ch.side})")
                     continue
                 max_gap = stage.windows.mono_max_gap_s if ch.role == "unknown" else stage.windows.max_gap_s
+                others = tuple((o.samples, r) for o, r in zip(channels, regions_by_channel, strict=True) if o is not ch)
                 result = transcribe_regions(model, ch.samples, regions, stage.asr, stage.windows, max_gap,
-                                            split_at_regions=ch.role == "unknown" and stage.windows.mono_split_words)
+                                            split_at_regions=ch.role == "unknown" and stage.windows.mono_split_words,
+                                            others=others)
                 kept = stage.clean(result.segments, dropped)
                 if ch.role != "unknown" and not kept:
                     warnings.append(f"{speech_seconds(regions):.1f} s of voice activity on the {ch.role} channel "

@@ -65,6 +65,15 @@ class WindowSettings:
     boundaries by Whisper's word timings (a region boundary is where a speaker may change). Each window
     is widened by `pad_s` of real audio on both sides: Whisper cut tight at the VAD edges
     lost or garbled first and last syllables on the shared clips.
+
+    A region shorter than `short_region_s` (with the VAD's padding: about a second of voice)
+    that is decoded on its own (a window of one region, or a region Whisper skipped) is usually
+    a back-channel (嗯, 对, 好的); alone in a 30 s window Whisper invents around it (好的 ->
+    "好, then", 嗯 -> 请/谢谢). It is decoded joined by `context_gap_s` of silence to up to
+    `context_s` of the call's nearest speech in regions that are not short themselves (its own
+    channel first, else the other channel), once after and once before it, and its own words
+    are kept when the two agree (speech.asr.decode_with_context). With no such speech in the
+    call it is decoded alone.
     """
 
     max_window_s: float = 28.0
@@ -74,6 +83,9 @@ class WindowSettings:
     mono_split_words: bool = True
     retry_uncovered: bool = True
     min_covered_s: float = 0.2
+    short_region_s: float = 1.6
+    context_s: float = 6.0
+    context_gap_s: float = 0.6
 
     @classmethod
     def from_settings(cls, speech: dict) -> WindowSettings:

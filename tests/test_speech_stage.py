@@ -106,6 +106,47 @@ def test_speech_in_first_second_and_back_channel(shared_data, cfg, tmp_path):
     assert any("地产" in u.text for u in t.utterances if u.speaker == "agent"), t.utterances
 
 
+def test_lone_back_channels_come_out_right_or_not_at_all(cfg, tmp_path):
+    # the sample calls' short turns (嗯。 好的。 好的，谢谢。), each alone on the customer channel,
+    # 9 s apart; alone in a window Whisper wrote "好, then", 好灯, 请, 谢谢 for them
+    import json
+
+    from faster_whisper.audio import decode_audio
+
+    from callintel.settings import PROJECT_ROOT
+    from speech.normalize import strip_for_scoring
+
+    samples = PROJECT_ROOT / "samples"
+    truth = json.loads((samples / "truth.json").read_text(encoding="utf-8"))
+    customer, spans, t = [np.zeros(9 * 8000, np.float32)], [], 9.0
+    for c in truth["calls"]:
+        short = [x for x in c["turns"] if x["end"] - x["start"] < 1.2 and c["channels"] == 2]
+        if not short:
+            continue
+        sides = decode_audio(str(samples / c["audio_path"]), sampling_rate=8000, split_stereo=True)
+        for turn in short:
+            audio = sides[0 if turn["channel"] == "left" else 1]
+            piece = audio[int(turn["start"] * 8000):int(turn["end"] * 8000)]
+            spans.append((turn["text"], t, t + len(piece) / 8000))
+            customer += [piece, np.zeros(9 * 8000, np.float32)]
+            t += len(piece) / 8000 + 9
+    # the agent's greeting of the first call: the only longer speech, which the stage joins each
+    # back-channel to (context); a lone back-channel must come out right or not at all
+    first = truth["calls"][0]
+    greeting = first["turns"][0]
+    left = decode_audio(str(samples / first["audio_path"]), sampling_rate=8000, split_stereo=True)[0]
+    agent = left[int(greeting["start"] * 8000):int(greeting["end"] * 8000)]
+    path = write_audio(tmp_path / "back_channels.wav", [agent, np.concatenate(customer)], rate=8000,
+                       codec="pcm_mulaw")
+    t = transcribe_call(call(path), cfg)
+    got = [(truth_text, strip_for_scoring("".join(u.text for u in t.utterances
+                                                   if u.speaker == "customer" and u.start < b and u.end > a)))
+           for truth_text, a, b in spans]
+    assert len(got) >= 6
+    assert all(g in ("", strip_for_scoring(truth_text)) for truth_text, g in got), got  # nothing invented
+    assert any(got_text for _, got_text in got), got  # not simply everything dropped
+
+
 def test_silence_and_tones_give_no_text(cfg, tmp_path):
     n = 20 * 8000
     silent = write_audio(tmp_path / "silent.wav", [np.zeros(n, np.float32)] * 2, rate=8000, codec="pcm_mulaw")

@@ -14,7 +14,7 @@ from nlp.labels import ctfidf_keywords, medoid
 from nlp.questions import detect_questions, load_cues, question_cue
 from nlp.sentences import core_text, split_sentences
 from nlp.tokenize import tokenizer_from_settings
-from nlp.topics import CentroidIndex, TopicOptions, assign
+from nlp.topics import CentroidIndex, TopicOptions, assign, plan_pool
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +138,25 @@ def test_centroid_index_ivf_matches_brute_force():
 def test_options_from_settings():
     opts = TopicOptions.from_settings(load_settings()["topics"])
     assert 0 < opts.assign_threshold < 0.2 and opts.cluster.min_size >= 2
+
+
+def test_plan_keeps_ids_one_to_one_and_discovers_the_rest():
+    """Clusters near a frozen centroid keep its topic, one cluster per topic; the rest are new topics."""
+    X, y = _blobs(4, 5, 0.01, seed=4)
+    co = ClusterOptions(distance_threshold=0.05, small_threshold=0.05, attach_threshold=0.05)
+    opts = TopicOptions(assign_threshold=0.08, absorb_threshold=0.04, cluster=co)
+    tokens = [["w"]] * len(X)
+    texts = [f"q{i}" for i in range(len(X))]
+    # existing topics: blob 0 and blob 1 (twice: a near-duplicate topic that loses the contest)
+    C = np.stack([unit(X[y == 0].mean(axis=0)), unit(X[y == 1].mean(axis=0)), unit(X[y == 1][:2].mean(axis=0))])
+    plan = plan_pool(X, None, tokens, CentroidIndex(C), opts, texts)
+    assert {plan.existing[i][0] for i in np.where(y == 0)[0]} == {0}
+    topic_of_1 = {plan.existing[i][0] for i in np.where(y == 1)[0]}
+    assert len(topic_of_1) == 1 and topic_of_1 <= {1, 2}       # one cluster keeps one of them, never both
+    assert len(plan.new_topics) == 2 and not plan.contested    # blobs 2 and 3 are new
+    assert sorted(int(m) for t in plan.new_topics for m in t.members) == np.where(y >= 2)[0].tolist()
+    again = plan_pool(X, None, tokens, CentroidIndex(C), opts, texts)
+    assert again.existing == plan.existing                     # deterministic
+    # a strict member guard leaves far members without topic instead of stretching the topic
+    strict = plan_pool(X, None, tokens, CentroidIndex(C), TopicOptions(assign_threshold=0.0, cluster=co), texts)
+    assert strict.outside > 0 and not strict.existing

@@ -87,7 +87,7 @@ def test_cross_night_assignment_and_trend(tmp_path, settings, shared_data):
     _load_calls(con, _bq_calls(shared_data, 60, nights))
     out = step.run(con, nights, settings)
     per = out["nights"]
-    assert per[str(nights[2])]["assigned"] > 0
+    assert per[str(nights[2])]["kept_topics"] > 0 and per[str(nights[2])]["absorbed"] > 0
     ids_before = con.execute("SELECT topic_id, created_night FROM topics ORDER BY 1").fetchall()
     assert all(created <= nights[-1] for _, created in ids_before)
     daily = con.execute("SELECT night, count(*) FROM topic_daily GROUP BY 1 ORDER BY 1").fetchall()

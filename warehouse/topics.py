@@ -1,8 +1,9 @@
 """Loads and stores of the hot-question tables (warehouse/sql/010_topics.sql).
 
 A night's topic run is undone before it is redone: its questions, the assignments it made
-(also those of pooled questions from earlier nights) and the topics it created that nothing
-else uses are removed, so a rerun leaves the same rows. topic_daily is derived, recomputed
+(also the revised ones of pooled questions from earlier nights) and the topics it created that
+nothing else uses are removed; the rerun recomputes the same plan (it depends on the pool's
+questions and the older topics only), so it leaves the same rows. topic_daily is derived, recomputed
 from questions and question_topics for the nights that can have changed.
 """
 
@@ -76,13 +77,22 @@ def load_topics(con: duckdb.DuckDBPyConnection, model: str) -> tuple[np.ndarray,
     return ids, np.stack(res["centroid"]).astype(np.float32)
 
 
-def unassigned(con: duckdb.DuckDBPyConnection, first: date, last: date) -> list[tuple[str, str, str, str, date]]:
-    """(question_id, text, core, text_sha256, night) of questions in [first, last] without a topic."""
+def pool_questions(con: duckdb.DuckDBPyConnection, first: date,
+                   last: date) -> list[tuple[str, str, str, str, date, int | None, float | None]]:
+    """(question_id, text, core, text_sha256, night, topic_id or None, similarity or None) of every
+    question asked in [first, last], in night and id order: the pool a night re-clusters."""
     return con.execute("""
-        SELECT q.question_id, q.text, q.core, q.text_sha256, q.night FROM questions q
+        SELECT q.question_id, q.text, q.core, q.text_sha256, q.night, t.topic_id, t.similarity FROM questions q
+        LEFT JOIN question_topics t USING (question_id)
         WHERE q.night BETWEEN ? AND ?
-          AND NOT EXISTS (SELECT 1 FROM question_topics t WHERE t.question_id = q.question_id)
         ORDER BY q.night, q.question_id""", [first, last]).fetchall()
+
+
+def drop_assignments(con: duckdb.DuckDBPyConnection, question_ids: Sequence[str]) -> int:
+    """Remove the topic of these questions (a revision found them to be noise)."""
+    if question_ids:
+        con.execute("DELETE FROM question_topics WHERE question_id IN (SELECT unnest(?))", [list(question_ids)])
+    return len(question_ids)
 
 
 def next_topic_id(con: duckdb.DuckDBPyConnection) -> int:

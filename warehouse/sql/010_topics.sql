@@ -73,8 +73,8 @@ COMMENT ON TABLE question_topics IS 'Which topic each question belongs to. A que
 COMMENT ON COLUMN question_topics.question_id IS 'questions.question_id.';
 COMMENT ON COLUMN question_topics.topic_id IS 'topics.topic_id.';
 COMMENT ON COLUMN question_topics.similarity IS 'Cosine similarity of the question to the topic centroid.';
-COMMENT ON COLUMN question_topics.method IS 'assigned (near an existing topic), discovered (clustered into a new topic), absorbed (its new cluster was near an existing topic).';
-COMMENT ON COLUMN question_topics.assigned_night IS 'The night whose run made the assignment (a pooled question of an earlier night can be assigned later). A rerun of that night removes it first.';
+COMMENT ON COLUMN question_topics.method IS 'absorbed (its cluster, re-clustered with the earlier nights of the pool, kept the existing topic whose frozen centroid is nearest) or discovered (its cluster opened a new topic).';
+COMMENT ON COLUMN question_topics.assigned_night IS 'The night whose run made or last revised the assignment (a question of an earlier night in the pool window can be moved later). A rerun of that night removes it first.';
 
 CREATE TABLE IF NOT EXISTS topic_daily (
     topic_id        INTEGER NOT NULL,
