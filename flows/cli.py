@@ -158,10 +158,10 @@ def evaluate(task: Annotated[str, typer.Argument(help=f"One of: {', '.join(EVAL_
     """Measure quality on labelled data; prints one JSON object on the last line."""
     if task not in EVAL_TASKS:
         raise typer.BadParameter(f"unknown task '{task}'; choose one of {', '.join(EVAL_TASKS)}")
-    from callintel.models import hub_offline
+    from flows.environment import configure
 
-    hub_offline()
     settings = load_settings(config)
+    configure(settings)  # the night's environment (hub offline, pinned threads): same numbers as a night
     module = importlib.import_module(f"callintel.evaluate.{task}")
     result = module.run(data.resolve(), settings)
     print(json.dumps(result, ensure_ascii=False))

@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from callintel.pinyin import syllables
 from callintel.settings import Settings
 
 SCOPES = ("any", "first", "closing", "unanswered", "closing_question")
@@ -224,29 +225,8 @@ def _scoped_turns(turns: Sequence[Turn], cue: Cue, lex: Lexicon) -> list[int]:
 
 
 @lru_cache(maxsize=1 << 16)
-def _syllables(text: str, fuzzy: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
-    """One token per character: fuzzy toneless pinyin for Han characters, else the lower-cased character."""
-    from pypinyin import Style, lazy_pinyin
-
-    out: list[str] = []
-    for tok in lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars)):
-        if not tok.isascii() or not tok.isalpha():  # punctuation, digits, spaces: kept one per character
-            out += list(tok.lower()) if len(tok) > 1 else [tok.lower()]
-            continue
-        tok = tok.lower().replace("ü", "v")
-        for src, dst in fuzzy:
-            if src.endswith("-"):  # initial: zh- -> z-
-                if tok.startswith(src[:-1]):
-                    tok = dst[:-1] + tok[len(src) - 1:]
-            elif src.startswith("-") and tok.endswith(src[1:]):  # final: -ing -> -in
-                tok = tok[:len(tok) - len(src) + 1] + dst[1:]
-        out.append(tok)
-    return tuple(out)
-
-
-@lru_cache(maxsize=1 << 16)
 def _sound_key(text: str, fuzzy: tuple[tuple[str, str], ...]) -> str:
-    return " " + " ".join(_syllables(text, fuzzy)) + " "
+    return " " + " ".join(syllables(text, fuzzy)) + " "
 
 
 def _sound_text(text: str, sound: SoundMatch, fuzzy: tuple[tuple[str, str], ...]) -> str:

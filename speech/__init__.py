@@ -1,10 +1,10 @@
 """Speech stage: call audio in, masked, time-ordered Mandarin utterances out.
 
 Entry point: `speech.stage.transcribe_call`. Modules, in the order audio flows through them:
-decode, channels, vad, asr, guards, normalize, redact, roles; `vocabulary` holds the
+decode, channels, band, vad, asr, guards, normalize, redact, roles; `vocabulary` holds the
 insurance terms offered to Whisper.
 """
 
 # Bump when a code change alters the text the stage produces: it is part of every cache key,
 # so cached transcripts made by older code are not reused.
-SPEECH_CODE_VERSION = 3
+SPEECH_CODE_VERSION = 4

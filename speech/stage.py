@@ -1,8 +1,9 @@
 """The speech stage: one call's audio in, a masked, time-ordered dialogue out.
 
-decode -> channels by the manifest's layout -> VAD per channel -> Whisper per window ->
-hallucination guards -> Simplified text, numbers normalised -> PII masked -> turns of both
-speakers merged by start time (overlapping turns are kept, both of them).
+decode -> channels by the manifest's layout -> telephone-band channels low-passed (speech.band) ->
+VAD per channel -> Whisper per window -> hallucination guards -> Simplified text, numbers
+normalised -> insurance terms restored by sound -> PII masked -> turns of both speakers merged
+by start time (overlapping turns are kept, both of them).
 Nothing unmasked leaves this function.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from dataclasses import asdict
 from importlib import metadata
@@ -20,16 +22,20 @@ from callintel.records import CallRecord, Transcript, Utterance
 from callintel.settings import Settings
 from speech import SPEECH_CODE_VERSION
 from speech.asr import AsrOptions, Segment, load_model, transcribe_regions
+from speech.band import BandSettings, condition
 from speech.channels import assign_channels
 from speech.decode import SpeechError, decode
 from speech.guards import GuardSettings, clean_segment_text, phantoms_for
 from speech.normalize import NormalizeSettings, normalize_text
 from speech.redact import RedactionRules, mask_pii
 from speech.roles import SpeakerCues, assign_roles
+from speech.terms import TermCorrector, TermSettings
 from speech.vad import VadSettings, WindowSettings, speech_regions, speech_seconds
 from speech.vocabulary import Vocabulary
 
 __all__ = ["SpeechError", "cache_key", "transcribe_call", "transcript_from_json", "transcript_to_json"]
+
+log = logging.getLogger(__name__)
 
 # [speech] keys that name a file in configs/: their contents are part of the cache key.
 CONFIG_FILE_KEYS = ("phantom_lines", "speaker_cues", "vocabulary")
@@ -59,11 +65,13 @@ def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str
 
     Covers the whole [speech] section (VAD, windows, guards, normalisation, redaction rules,
     prompt mode), the model weights' sha256, the contents of each config file the section
-    names (phantom lines, speaker cues, vocabulary), the speech code version and the versions
+    names (phantom lines, speaker cues, vocabulary, term lists), the speech code version and the versions
     of the packages that shape the text.
     """
     speech = settings["speech"]
     files = {key: _file_digest(settings.config_file(speech[key])) for key in CONFIG_FILE_KEYS if speech.get(key)}
+    files |= {f"terms:{name}": _file_digest(settings.config_file(name))
+              for name in TermSettings.from_settings(speech).files}
     blob = json.dumps({
         "audio": audio_sha256,
         "layout": channel_layout,
@@ -85,14 +93,18 @@ class _Stage:
         self.vocabulary = Vocabulary.from_settings(speech, settings)
         self.asr = AsrOptions.from_settings(speech, prompt=self.vocabulary.prompt(),
                                             hotwords=self.vocabulary.hotwords())
+        self.band = BandSettings.from_settings(speech)
         self.vad = VadSettings.from_settings(speech)
         self.windows = WindowSettings.from_settings(speech)
         self.guards = GuardSettings.from_settings(speech)
         self.normalize = NormalizeSettings.from_settings(speech)
         self.redact = RedactionRules.from_settings(speech)
+        self.terms = TermCorrector.from_settings(settings)
+        self.terms_restored = 0
         self.phantoms = phantoms_for(settings.config_file(speech.get("phantom_lines", "phantom_lines.txt")))
         self.cues_path = settings.config_file(speech.get("speaker_cues", "speaker_cues.toml"))
         self.max_duration_s = float(speech.get("max_duration_s", 4 * 3600))
+        self.same_channels_min_corr = float(speech.get("same_channels_min_corr", 0.99))
         self.language_check = bool(speech.get("language_check", True))
         self.language_min_prob = float(speech.get("language_min_prob", 0.5))
 
@@ -104,7 +116,8 @@ class _Stage:
             if why:
                 dropped[why] = dropped.get(why, 0) + 1
                 continue
-            text = normalize_text(text, self.normalize)
+            text, restored = self.terms.correct(normalize_text(text, self.normalize))
+            self.terms_restored += len(restored)
             if text:
                 out.append((seg, mask_pii(text, self.redact)))
         return out
@@ -145,8 +158,10 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
     if audio_sha256 and audio_sha256 != audio.sha256:
         warnings.append("the audio file changed after the night was planned; transcribed the current file")
     sha = audio.sha256
-    channels, more = assign_channels(audio, call.channel_layout)
+    channels, more = assign_channels(audio, call.channel_layout, stage.same_channels_min_corr)
     warnings += more
+    for ch in channels:
+        ch.samples, _narrow = condition(ch.samples, stage.band)
     regions_by_channel = [speech_regions(ch.samples, stage.vad) for ch in channels]
     utterances: list[Utterance] = []
     role_method = "channel"
@@ -188,6 +203,8 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
         warnings.append("dropped as likely hallucination: " + ", ".join(f"{v} {k}" for k, v in sorted(dropped.items())))
     if not utterances:
         warnings.append("no speech found in the recording (silent, music-only or not speech)")
+    if stage.terms_restored:
+        log.info("%s: %d insurance term(s) restored by sound", call.call_id, stage.terms_restored)
     return Transcript(call.call_id, sha, round(audio.duration_s, 3), utterances,
                       cache_key(sha, call.channel_layout, settings), warnings,
                       round(time.perf_counter() - t0, 3), role_method)

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from callintel.models import hub_offline
 from callintel.settings import PROJECT_ROOT, Settings, load_settings
+from flows.environment import configure
 
-hub_offline()
+# As `callintel` does first thing: hub offline and the thread variables pinned to [speech].cpu_threads,
+# before any test module imports CTranslate2 or torch (OpenMP reads them once; Whisper's text depends
+# on the thread count, and the Dask workers get the same pinning).
+configure(load_settings())
 SHARED_DATA = Path(os.environ.get("CALLINTEL_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
 SAMPLES = PROJECT_ROOT / "samples"
 
@@ -35,9 +38,6 @@ def night():
     """The flow module, with Prefect configured offline and one temporary Prefect server for the session."""
     import importlib
 
-    from flows.environment import configure
-
-    configure(load_settings())
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=None):

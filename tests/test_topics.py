@@ -9,7 +9,7 @@ import pytest
 from conftest import SAMPLES
 
 from callintel.settings import load_settings
-from nlp.cluster import ClusterOptions, cluster, relabel, unit
+from nlp.cluster import ClusterOptions, cluster, fit_whitening, relabel, unit, whiten
 from nlp.labels import ctfidf_keywords, medoid
 from nlp.questions import detect_questions, load_cues, question_cue
 from nlp.sentences import core_text, split_sentences
@@ -113,6 +113,64 @@ def test_threshold_adapts_to_pool_size():
     o = ClusterOptions(distance_threshold=0.06, small_threshold=0.14, small_n=50, large_n=3000)
     assert o.threshold_for(10) == 0.14 and o.threshold_for(5000) == 0.06
     assert 0.06 < o.threshold_for(400) < 0.14
+
+
+def test_whitening_fit_is_unit_variance_and_deterministic():
+    """The fitted projection maps the fit rows to zero mean, identity covariance (top `dims` directions)."""
+    rng = np.random.default_rng(1)
+    X = (rng.normal(size=(3000, 24)) * np.linspace(3.0, 0.1, 24)).astype(np.float32)
+    mu, W = fit_whitening(X, 8)
+    Z = (X - mu) @ W
+    assert W.shape == (24, 8)
+    assert np.allclose(Z.mean(axis=0), 0, atol=1e-3)
+    assert np.allclose(np.cov(Z.T), np.eye(8), atol=0.02)
+    mu2, W2 = fit_whitening(X, 8, fit_max=1000)   # an even stride of a third of the rows: nearly as good
+    assert np.allclose(np.cov(((X - mu2) @ W2).T), np.eye(8), atol=0.15)
+    assert np.allclose(np.linalg.norm(whiten(X, mu, W), axis=1), 1.0, atol=1e-5)
+    assert (fit_whitening(X, 8)[1] == W).all()
+
+
+def _nuisance_topics(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """30 topics x 40 questions whose differences are small next to a shared direction and a
+    high-variance 4-dimensional nuisance (how m3e-small vectors of one domain look)."""
+    rng = np.random.default_rng(seed)
+    common = unit(rng.normal(size=48)) * 3.0
+    centers = rng.normal(0, 0.35, (30, 48))
+    nuisance = rng.normal(size=(4, 48))
+    y = np.repeat(np.arange(30), 40)
+    X = common + centers[y] + 0.5 * rng.normal(0, 0.9, (len(y), 4)) @ nuisance + rng.normal(0, 0.05, (len(y), 48))
+    return unit(X).astype(np.float32), y
+
+
+def test_pool_whitening_separates_topics_a_shared_nuisance_hides():
+    from dataclasses import replace
+
+    from sklearn.metrics import adjusted_rand_score
+
+    X, y = _nuisance_topics()
+    on = ClusterOptions(whiten_dims=40, whiten_min_n=1000, whiten_threshold=0.5, whiten_small_threshold=0.5)
+    assert on.space_for(len(X))[0] == "whitened-40"
+    assert adjusted_rand_score(y, cluster(X, on)) > 0.95
+    for t in (0.04, 0.1, 0.15):  # in the raw space no threshold finds the topics
+        off = replace(on, whiten_dims=0, distance_threshold=t, small_threshold=t, attach_threshold=t + 0.03)
+        assert adjusted_rand_score(y, cluster(X, off)) < 0.1
+    # a pool under whiten_min_n stays in the raw space with the raw thresholds
+    small = replace(on, whiten_min_n=5000)
+    assert small.space_for(len(X)) == ("m3e", small, small.threshold_for(len(X)))
+    assert (cluster(X, small) == cluster(X, replace(on, whiten_dims=0))).all()
+
+
+def test_whitened_threshold_schedule():
+    o = ClusterOptions(whiten_dims=64, whiten_min_n=1000, whiten_max_n=5000, large_n=3000, whiten_small_threshold=0.45,
+                       whiten_threshold=0.35, whiten_attach_margin=0.05, whiten_merge_threshold=0.1)
+    assert o.space_for(999)[0] == "m3e" and o.space_for(999)[2] == o.threshold_for(999)
+    name, eff, t = o.space_for(1000)
+    assert name == "whitened-64" and t == 0.45 and abs(eff.attach_threshold - 0.5) < 1e-9
+    assert eff.merge_threshold == 0.1 and o.space_for(5000)[2] == 0.35
+    assert 0.35 < o.space_for(1700)[2] < 0.45
+    assert not ClusterOptions(whiten_dims=0).whitens(3000)
+    assert o.whitens(5000) and not o.whitens(5001)  # whiten_max_n
+    assert not ClusterOptions(whiten_dims=64, whiten_min_n=10).whitens(100)  # needs 2 x dims questions to fit
 
 
 def test_labels_and_medoid():

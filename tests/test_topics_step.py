@@ -107,3 +107,28 @@ def test_eval_topics_on_bq_subset(shared_data, settings):
         assert key in res
     assert res["ari"] > 0.1 and res["noise_share"] < 0.15
     assert res["ari"] > res["baselines"]["char_tfidf_same_clustering"]["ari"]
+    # what ran and what it learnt from: nothing trained; whitening is off by default (m3e space)
+    assert res["trained_on"].startswith("nothing") and res["cluster_space"] == "m3e"
+    assert res["variant"] == "core text + m3e-small + m3e + average linkage"
+    assert 0 < res["pair_precision"] <= 1 and 0 < res["pair_recall"] <= 1
+    ceiling = res["label_ceiling"]
+    assert 1.0 >= ceiling["identical_text"] >= ceiling["cosine_0.99"] >= ceiling["cosine_0.985"] > 0
+
+
+def test_label_ceiling_and_pair_scores():
+    """Merging groups that share a wording lowers the labels' own ARI; pair scores count pairs."""
+    import numpy as np
+
+    from callintel.evaluate.topics import label_ceiling, pair_scores
+
+    truth = np.array([0, 0, 1, 1, 2, 2])
+    X = np.eye(6, dtype=np.float32)
+    X[3] = X[4] = np.array([0, 0, 0, 0.6, 0.8, 0], dtype=np.float32)  # groups 1 and 2 share a wording
+    keys = ["a", "b", "c", "d", "d", "e"]
+    got = label_ceiling(truth, X, keys, cosines=(0.99,))
+    assert got["identical_text"] == got["cosine_0.99"] < 1.0
+    assert label_ceiling(truth, np.eye(6, dtype=np.float32), list("abcdef"), (0.99,)) == {
+        "identical_text": 1.0, "cosine_0.99": 1.0}
+    # found: {0,1,2} and noise: 1 of 3 pairs is true (0-1); 1 of 3 true pairs found
+    p, r = pair_scores(truth, np.array([0, 0, 0, -1, -1, -1]))
+    assert abs(p - 1 / 3) < 1e-9 and abs(r - 1 / 3) < 1e-9

@@ -19,9 +19,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import av
-import numpy as np
-
+from callintel.evaluate.audio import write_audio
 from callintel.records import CallRecord, Transcript
 from callintel.settings import Settings
 from speech.asr import AsrOptions, load_model
@@ -66,17 +64,7 @@ def telephone_copy(src: Path, dst: Path) -> Path:
     """`src` through an 8 kHz mu-law channel (G.711), written as a WAV at `dst`."""
     from faster_whisper.audio import decode_audio
 
-    samples = decode_audio(str(src), sampling_rate=TELEPHONE_RATE)
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
-    with av.open(str(dst), "w", format="wav") as out:
-        stream = out.add_stream("pcm_mulaw", rate=TELEPHONE_RATE, layout="mono")
-        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = TELEPHONE_RATE
-        for packet in stream.encode(frame):
-            out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return dst
+    return write_audio(dst, [decode_audio(str(src), sampling_rate=TELEPHONE_RATE)], TELEPHONE_RATE, "pcm_mulaw")
 
 
 def hypothesis(t: Transcript, speaker: str | None = None) -> str:

@@ -1,0 +1,39 @@
+"""Toneless pinyin per character, for matching what Whisper wrote by how it sounds.
+
+Whisper base writes insurance words with the right sounds and the wrong characters (理赔 -> 立陪,
+保单 -> 宝丹, 受益人 -> 售议人); both the speech stage (speech/terms.py) and the resolution cues
+(nlp/resolution.py) compare on sound. "Fuzzy" pairs merge sounds that accents and ASR confuse
+(zh-/z-, -ing/-in): initials end with "-", finals start with "-".
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+Fuzzy = tuple[tuple[str, str], ...]
+
+
+def fuzz(syllable: str, fuzzy: Fuzzy) -> str:
+    """One toneless syllable with the fuzzy merges applied (zhi -> zi with ("zh-", "z-"))."""
+    for src, dst in fuzzy:
+        if src.endswith("-"):
+            if syllable.startswith(src[:-1]):
+                syllable = dst[:-1] + syllable[len(src) - 1:]
+        elif src.startswith("-") and syllable.endswith(src[1:]):
+            syllable = syllable[:len(syllable) - len(src) + 1] + dst[1:]
+    return syllable
+
+
+@lru_cache(maxsize=1 << 16)
+def syllables(text: str, fuzzy: Fuzzy = ()) -> tuple[str, ...]:
+    """One token per character: toneless pinyin (fuzzy merges applied) for a Han character, else the
+    lower-cased character itself, so positions line up with `text`."""
+    from pypinyin import Style, lazy_pinyin
+
+    out: list[str] = []
+    for tok in lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars)):
+        if not tok.isascii() or not tok.isalpha():  # punctuation, digits, spaces: kept one per character
+            out += list(tok.lower()) if len(tok) > 1 else [tok.lower()]
+            continue
+        out.append(fuzz(tok.lower().replace("ü", "v"), fuzzy))
+    return tuple(out)

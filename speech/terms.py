@@ -1,0 +1,133 @@
+"""Insurance terms put back where Whisper heard their sound but wrote other characters.
+
+Whisper base on 8 kHz calls gets the syllables of domain words right and the characters wrong:
+理赔 -> 立陪, 保单 -> 宝丹, 受益人 -> 售议人, 重疾险 -> 中级线, 高血压 -> 高学压. Everything
+downstream (questions, topics, resolution cues, analysts' searches) reads characters, so a span
+whose toneless pinyin is exactly a term's is rewritten to the term. A vocabulary prompt could
+not do this (it hurt the shared clips, see [speech] vocabulary_mode).
+
+Guards, because a sound match can also be a real word that is meant (报废 sounds like 保费,
+生肖 like 生效): a span that is itself a word of jieba's general dictionary (frequency at least
+`keep_word_freq`: 重置 is not 中止) is left alone, and so is a span that would cut a dictionary word of its
+sentence in two (建议保 in 建议保留 is not 医保; 体健 in 身体健康 is not 体检), and spans across
+punctuation or digits. Spans in `keep` are never rewritten (一年一保 is not 医保). Fuzzy sounds
+(zh/z, -ing/-in, ...) are used only for terms of at least `fuzzy_min_syllables`. Longest term
+first, left to right; each change is counted so its effect is visible (transcript warnings).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from callintel.pinyin import Fuzzy, fuzz, syllables
+from callintel.settings import Settings
+
+_HAN = re.compile(r"^[\u3400-\u9fff]+$")
+
+
+@dataclass(frozen=True)
+class TermSettings:
+    enabled: bool = True
+    files: tuple[str, ...] = ("insurance_vocabulary.txt", "insurance_dict.txt")
+    min_chars: int = 2
+    keep_word_freq: int = 1
+    fuzzy_min_syllables: int = 3
+    fuzzy: Fuzzy = ()
+    keep: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_settings(cls, speech: dict) -> TermSettings:
+        raw = speech.get("terms", {})
+        return cls(bool(raw.get("enabled", True)), tuple(raw.get("files", cls.files)),
+                   int(raw.get("min_chars", 2)), int(raw.get("keep_word_freq", 1)),
+                   int(raw.get("fuzzy_min_syllables", 3)), tuple(tuple(p) for p in raw.get("fuzzy", [])),
+                   frozenset(raw.get("keep", [])))
+
+
+def read_terms(path: Path) -> list[str]:
+    """Terms of a word list: the first field of each line; # starts a comment (jieba dictionaries work)."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.append(line.split()[0])
+    return out
+
+
+@lru_cache(maxsize=1)
+def _general_frequency() -> dict[str, int]:
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.dt.initialize()
+    return jieba.dt.FREQ
+
+
+@dataclass
+class TermCorrector:
+    """Rewrites spans that sound like a term (see the module docstring)."""
+
+    settings: TermSettings
+    terms: list[str]
+    _by_sound: dict[int, dict[tuple[str, ...], str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.terms = sorted({t for t in self.terms if _HAN.match(t) and len(t) >= self.settings.min_chars},
+                            key=lambda t: (-len(t), t))
+        for term in self.terms:
+            self._by_sound.setdefault(len(term), {}).setdefault(self._key(term), term)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TermCorrector:
+        opts = TermSettings.from_settings(settings["speech"])
+        terms = [t for name in opts.files for t in read_terms(settings.config_file(name))] if opts.enabled else []
+        return cls(opts, terms)
+
+    def _key(self, text: str) -> tuple[str, ...]:
+        fuzzy = self.settings.fuzzy if len(text) >= self.settings.fuzzy_min_syllables else ()
+        return syllables(text, fuzzy)
+
+    def _inside_common_words(self, text: str, freq: dict[str, int]) -> set[int]:
+        """Positions strictly inside a dictionary word of the sentence's segmentation (身体健康: rare, a word)."""
+        import jieba
+
+        inside, pos = set(), 0
+        for word in jieba.cut(text, HMM=False):
+            if len(word) > 1 and freq.get(word, 0) > 0:
+                inside.update(range(pos + 1, pos + len(word)))
+            pos += len(word)
+        return inside
+
+    def correct(self, text: str) -> tuple[str, list[tuple[str, str]]]:
+        """(text with terms put back, [(what was written, the term)])."""
+        if not self._by_sound or not text:
+            return text, []
+        freq = _general_frequency()
+        plain = syllables(text)
+        if len(plain) != len(text):  # one token per character is what the spans rely on
+            return text, []
+        fuzzy = tuple(fuzz(x, self.settings.fuzzy) for x in plain)
+        cut = self._inside_common_words(text, freq)
+        keep = self.settings.keep_word_freq
+        out, changes, i = [], [], 0
+        while i < len(text):
+            for n, table in self._by_sound.items():  # longest first
+                span = text[i:i + n]
+                if len(span) < n or not _HAN.match(span):
+                    continue
+                term = table.get((fuzzy if n >= self.settings.fuzzy_min_syllables else plain)[i:i + n])
+                if term is None or (term != span and (freq.get(span, 0) >= keep or i in cut or i + n in cut
+                                                      or span in self.settings.keep)):
+                    continue
+                out.append(term)
+                if term != span:
+                    changes.append((span, term))
+                i += n  # a term already right is kept whole, so no shorter term matches inside it
+                break
+            else:
+                out.append(text[i])
+                i += 1
+        return "".join(out), changes

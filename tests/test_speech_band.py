@@ -1,0 +1,57 @@
+"""Telephone-band detection and low-pass (speech.band) on real audio: shared clips and sample calls."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from faster_whisper.audio import decode_audio
+
+from callintel.evaluate.asr import call_record, telephone_copy
+from callintel.settings import PROJECT_ROOT, load_settings
+from speech.band import BandSettings, condition, high_band_db, is_narrowband
+from speech.normalize import strip_for_scoring
+from speech.stage import transcribe_call
+
+AISHELL = "wenet_aishell/aishell-BAC009S0724W0121.wav"
+
+
+def test_band_is_read_from_the_spectrum_not_the_sample_rate(shared_data, tmp_path):
+    settings = BandSettings()
+    wide = decode_audio(str(shared_data / "audio" / AISHELL))
+    tel = decode_audio(str(telephone_copy(shared_data / "audio" / AISHELL, tmp_path / "tel.wav")))
+    assert not is_narrowband(wide, settings) and is_narrowband(tel, settings)
+    # the sample calls are 48 kHz Opus holding telephone-band speech
+    truth = json.loads((PROJECT_ROOT / "samples" / "truth.json").read_text(encoding="utf-8"))
+    opus = next(c for c in truth["calls"] if c["audio_path"].endswith(".ogg"))
+    left, _right = decode_audio(str(PROJECT_ROOT / "samples" / opus["audio_path"]), split_stereo=True)
+    assert is_narrowband(left, settings)
+    assert high_band_db(np.zeros(16000, np.float32)) is None  # silence: nothing to judge
+
+
+def test_wideband_is_untouched_and_telephone_band_is_cut_above_the_edge(shared_data, tmp_path):
+    settings = BandSettings()
+    wide = decode_audio(str(shared_data / "audio" / AISHELL))
+    same, narrow = condition(wide, settings)
+    assert not narrow and same is wide
+    tel = decode_audio(str(telephone_copy(shared_data / "audio" / AISHELL, tmp_path / "tel.wav")))
+    cut, narrow = condition(tel, settings)
+    assert narrow and cut.dtype == np.float32 and cut.shape == tel.shape
+
+    def share_above(x: np.ndarray, hz: float) -> float:
+        power = np.abs(np.fft.rfft(x)) ** 2
+        return float(power[np.fft.rfftfreq(x.size, 1 / 16000) > hz].sum() / power.sum())
+
+    assert share_above(cut, 3700) < 0.05 * share_above(tel, 3700)
+    assert abs(share_above(cut, 300) - share_above(tel, 300)) < 0.05  # the speech band itself is kept
+    off, narrow = condition(tel, BandSettings(lowpass_hz=0))
+    assert off is tel and not narrow
+
+
+def test_telephone_copy_of_a_clip_reads_like_the_clean_one(shared_data, tmp_path):
+    # without the low-pass Whisper wrote 国中市...飞行 for 广州市...分析 on this telephone copy
+    path = telephone_copy(shared_data / "audio" / AISHELL, tmp_path / "aishell_8k.wav")
+    t = transcribe_call(call_record(Path(path), "mono"), load_settings())
+    text = strip_for_scoring("".join(u.text for u in t.utterances))
+    assert "广州" in text and "分析" in text, text
