@@ -21,14 +21,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("manifest", nargs="?", default=str(PROJECT_ROOT / "samples/manifest.csv"))
     parser.add_argument("--runner", default="threads", choices=["threads", "dask"])
-    parser.add_argument("--concurrency", type=int, default=1, help="calls transcribed at once (threads runner)")
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="calls transcribed at once (threads runner); default [night] max_concurrent_calls")
     parser.add_argument("--cpu-threads", type=int, default=None, help="CTranslate2 threads per call")
     args = parser.parse_args()
     configure(load_settings())
     night = importlib.import_module("flows.night")
     with tempfile.TemporaryDirectory() as tmp:
         over: dict = {"paths": {"warehouse": f"{tmp}/bench.duckdb", "exports": f"{tmp}/exports"},
-                      "night": {"task_runner": args.runner, "max_concurrent_calls": args.concurrency}}
+                      "night": {"task_runner": args.runner}}
+        if args.concurrency:
+            over["night"]["max_concurrent_calls"] = args.concurrency
         if args.cpu_threads:
             over["speech"] = {"cpu_threads": args.cpu_threads}
         t0 = time.perf_counter()

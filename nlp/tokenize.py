@@ -24,7 +24,7 @@ def _read_lines(path: Path) -> list[str]:
 
 
 class Tokenizer:
-    """`tokens(text)` -> content words (stop words, punctuation, single digits and masks removed)."""
+    """`tokens(text)` -> content words (stop words, punctuation, numbers and masks removed)."""
 
     def __init__(self, dictionary: str | Path | None, stopwords: str | Path | None, default_freq: int = 2000):
         self._jieba = jieba.Tokenizer()
@@ -46,7 +46,7 @@ class Tokenizer:
 
     def tokens(self, text: str) -> list[str]:
         return [w for w in self.words(text)
-                if w.strip() and _WORD.search(w) and w not in self.stopwords and not (len(w) == 1 and w.isdigit())]
+                if w.strip() and _WORD.search(w) and w not in self.stopwords and not w.isdigit()]
 
 
 @lru_cache(maxsize=4)
