@@ -1,13 +1,17 @@
 # The README's two commands: `make demo` and `make test`. Both set up from nothing first.
-.PHONY: setup demo test lint bench
+.PHONY: setup setup-browser demo test lint bench
 
 setup:
 	@bash scripts/setup.sh
 
+# As setup, plus Chromium for the browser test of report.html (only the tests need it).
+setup-browser:
+	@bash scripts/setup.sh --browser
+
 demo: setup
 	.venv/bin/callintel demo
 
-test: setup
+test: setup-browser
 	.venv/bin/ruff check .
 	.venv/bin/pytest
 

@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # Sets up callintel from nothing: a virtual environment in .venv with every dependency,
 # the models assembled and verified. Safe to run again: it skips what is already done.
+# --browser (or CALLINTEL_BROWSER=1; `make test` passes it) also installs Debian's Chromium and a CJK
+# font via apt, for tests/test_report_browser.py; `make demo` does not need them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+BROWSER="${CALLINTEL_BROWSER:-0}"
+for arg in "$@"; do
+  case "$arg" in
+    --browser) BROWSER=1 ;;
+    *) echo "usage: scripts/setup.sh [--browser]" >&2; exit 2 ;;
+  esac
+done
 
 PY="${PYTHON:-}"
 if [ -z "$PY" ]; then
@@ -39,6 +49,23 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
     echo "setup: dependency conflicts:"; echo "$conflicts"; exit 1
   fi
   echo "$want" > "$stamp"
+fi
+
+# The HTML report is checked in a real browser. Never fatal: without Chromium those tests skip and say why.
+if [ "$BROWSER" = 1 ]; then
+  if [ -x /usr/bin/chromium ] && fc-list ':lang=zh' 2>/dev/null | grep -q .; then
+    :
+  elif [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: cannot install Chromium + fonts-noto-cjk here (needs root and apt-get); the browser test" \
+         "will be skipped. Install them yourself (sudo apt-get install chromium fonts-noto-cjk) or set" \
+         "CALLINTEL_CHROMIUM=/path/to/chromium." >&2
+  else
+    echo "setup: installing Chromium and fonts-noto-cjk with apt (for the browser test of report.html)"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+             chromium fonts-noto-cjk >/dev/null; }; then
+      echo "setup: apt-get could not install chromium fonts-noto-cjk; the browser test will be skipped." >&2
+    fi
+  fi
 fi
 
 # Join and verify the model files once (var/models); fails with an install hint if anything is missing.

@@ -20,6 +20,7 @@ h1{font-size:1.5rem} h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px soli
 table{border-collapse:collapse;font-size:.85rem;width:100%} th,td{border:1px solid #e3e3e3;padding:.3rem .5rem;
 text-align:left;vertical-align:top} th{background:#f5f7fa} tr:nth-child(even) td{background:#fbfbfb}
 .muted{color:#777;font-size:.85rem} .fail{color:#a33}
+.wide{overflow-x:auto} td.long{min-width:12em;overflow-wrap:anywhere}
 """
 
 
@@ -47,11 +48,18 @@ def _bar_chart(rows: list[tuple[str, float]], title: str) -> str:
             f'<svg width="720" height="{height}" role="img">{"".join(bars)}</svg></figure>')
 
 
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return f"<td class='long'>{html.escape(text)}</td>" if len(text) > 12 else f"<td>{html.escape(text)}</td>"
+
+
 def _table_html(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in r) + "</tr>"
-                   for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    """A table that scrolls sideways inside its section. Wide views (16+ columns) cannot fit the page:
+    column names may break after "_" (<wbr>) and longer text keeps 12em and wraps anywhere, else the
+    table squeezes Chinese cells to one character a line while underscored text runs off the page."""
+    head = "".join(f"<th>{html.escape(c).replace('_', '_<wbr>')}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(_cell(v) for v in r) + "</tr>" for r in rows)
+    return f"<div class='wide'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 def export_night(con: duckdb.DuckDBPyConnection, out_dir: Path, views: list[str], max_rows: int,

@@ -178,7 +178,7 @@ SELECT
     round(min(p.gap_prev_s) / 3600, 2)                    AS min_gap_hours,
     count(DISTINCT p.topic)                               AS topics,
     mode(p.topic)                                         AS main_topic,
-    list(DISTINCT p.topic) FILTER (WHERE p.topic IS NOT NULL) AS topic_list,
+    list(DISTINCT p.topic ORDER BY p.topic) FILTER (WHERE p.topic IS NOT NULL) AS topic_list,
     count(*) FILTER (WHERE p.same_topic_prev)             AS same_topic_repeats,
     count(DISTINCT p.agent_id)                            AS agents,
     count(*) FILTER (WHERE p.same_agent_prev)             AS same_agent_repeats,

@@ -1,0 +1,270 @@
+"""report.html opened in a real browser (Debian's headless Chromium), as a QA lead would open it.
+
+The byte-level checks in test_export.py cannot see what a browser makes of the file: the encoding it
+picks, whether the escaping holds, whether every table survives parsing. Here the report is built by
+the project's own code from the bundled sample calls (their scripted turns as a perfect transcript,
+masked as the speech stage masks them, then the topics and outcomes steps), so every section has
+real rows; Chromium renders it, and the DOM it dumps is compared with DuckDB.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SAMPLES
+
+import flows.outcomes_step as outcomes_step
+import flows.topics_step as topics_step
+from callintel.evaluate.samples import load_truth
+from callintel.privacy import caller_hash
+from callintel.records import CallRecord, Failure, Transcript, Utterance
+from callintel.settings import PROJECT_ROOT, Settings, load_settings
+from speech.redact import RedactionRules, find_pii, mask_pii
+from warehouse.calls import write_call, write_failures
+from warehouse.db import connect
+from warehouse.export import export_night
+
+# Headless and quiet: without the background-networking flags Chromium's own connections are refused noisily.
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync")
+# List cells whose order the SQL leaves open would differ between the report and this check; this test
+# found v_repeat_callers.topic_list doing so, and the view now orders it.
+UNORDERED: set[tuple[str, str]] = set()  # (view, column) lists whose order SQL does not fix; none now
+SECTION_TITLES = {"v_hot_questions", "v_repeat_callers", "v_low_resolution_topics", "v_night_summary"}
+# A real-shaped failure reason with markup in it: the browser must show it as text, not as an element.
+ODD_REASON = "decode: ffmpeg said <b>Invalid data</b> & gave up on 理赔录音.wav"
+# One more call on the last night whose question carries a phone number: its masked form must reach
+# the hot questions, the raw number never.
+EXTRA_CALL = {
+    "call_id": "C20261122-900", "audio_path": "calls/C20261122-900.wav", "caller_number": "13905710231",
+    "agent_id": "A002", "started_at": "2026-11-22T19:40:00+08:00", "queue": "claims",
+    "channel_layout": "stereo_agent_left", "duration_s": 24.0,
+    "turns": [
+        {"speaker": "agent", "channel": "left", "start": 0.5, "end": 4.0, "text": "您好，安和人寿，很高兴为您服务。"},
+        {"speaker": "customer", "channel": "right", "start": 4.5, "end": 11.0,
+         "text": "你好，帮我查一下手机号13905710231名下的理赔到哪一步了？"},
+        {"speaker": "agent", "channel": "left", "start": 11.5, "end": 18.0,
+         "text": "您的理赔已经审核通过，三个工作日内到账。"},
+        {"speaker": "customer", "channel": "right", "start": 18.5, "end": 21.0, "text": "好的，明白了，谢谢。"}]}
+
+
+def _chromium() -> str:
+    """Debian's Chromium (or CALLINTEL_CHROMIUM); skips with what to do when there is none."""
+    found = os.environ.get("CALLINTEL_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found or not Path(found).exists():
+        pytest.skip("Chromium not found, so report.html was not checked in a browser: run `make test` as root "
+                    "(scripts/setup.sh --browser installs it with apt-get), `sudo apt-get install chromium "
+                    "fonts-noto-cjk`, or set CALLINTEL_CHROMIUM=/path/to/chromium")
+    return found
+
+
+def _browse(tmp: Path, *args: str) -> str:
+    """Run headless Chromium once with a fresh profile; returns its stdout."""
+    profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
+    proc = subprocess.run([_chromium(), *FLAGS, f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def _comparable(view: str, columns: list[str], rows: list[list[str]]) -> list[list[Any]]:
+    """Rows with the UNORDERED list cells turned into sorted lists."""
+    loose = [i for i, c in enumerate(columns) if (view, c) in UNORDERED]
+    return [[sorted(ast.literal_eval(v)) if i in loose and v else v for i, v in enumerate(r)] for r in rows]
+
+
+def _night_settings(tmp: Path) -> Settings:
+    """The demo settings, writing into tmp; a sample topic has 2 calls at most, so low-resolution
+    topics need a minimum of 2 (the demo's 3 leaves that section empty)."""
+    return load_settings(PROJECT_ROOT / "configs" / "demo.toml",
+                         overrides={"paths": {"warehouse": str(tmp / "w.duckdb"), "exports": str(tmp / "exports")},
+                                    "outcomes": {"min_topic_calls": 2}})
+
+
+def _land_samples(con: Any, settings: Settings) -> list[str]:
+    """Write the sample calls as the night flow would, with the scripted turns as the transcript."""
+    rules = RedactionRules.from_settings(settings["speech"])
+    calls = sorted([*load_truth(SAMPLES / "truth.json").values(), EXTRA_CALL], key=lambda c: c["started_at"])
+    for line, c in enumerate(calls, start=2):
+        started = datetime.fromisoformat(c["started_at"])
+        call = CallRecord(c["call_id"], SAMPLES / c["audio_path"], c["caller_number"], c["agent_id"], started,
+                          c["channel_layout"], started.date(), line, {"queue": c["queue"]})
+        utts = [Utterance(t["speaker"], t["start"], t["end"], mask_pii(t["text"], rules),
+                          {"left": 0, "right": 1}.get(t["channel"], 0)) for t in c["turns"]]
+        transcript = Transcript(c["call_id"], c["call_id"].ljust(64, "0"), c["duration_s"], utts, "k" + c["call_id"])
+        write_call(con, call, transcript, "run-browser", caller_hash(c["caller_number"], settings),
+                   settings["privacy"]["keep_caller_number"], "scripted")
+    return [t["text"] for c in calls for t in c["turns"]] + [c["caller_number"] for c in calls if c["caller_number"]]
+
+
+class _Dom(HTMLParser):
+    """The dumped DOM as data: title, headings, tables per section, text, and every resource reference."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = ""
+        self.h1 = ""
+        self.sections: dict[str, list[list[str]]] = {}
+        self.svg_text: list[str] = []
+        self.text: list[str] = []
+        self.tags: set[str] = set()
+        self.refs: list[str] = []  # attribute values and style text that could load something
+        self._stack: list[str] = []
+        self._section = ""
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self._stack.append(tag)
+        self.refs += [v for k, v in attrs if v and k in {"src", "href", "srcset", "data", "poster", "style",
+                                                        "action", "xlink:href", "background"}]
+        if tag == "tr" and self._section:
+            self.sections[self._section].append([])
+        elif tag in {"td", "th"}:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"td", "th"} and self._cell is not None and self._section:
+            self.sections[self._section][-1].append("".join(self._cell))
+            self._cell = None
+        if self._stack and self._stack[-1] == tag:
+            self._stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        where = self._stack[-1] if self._stack else ""
+        if where == "style":
+            self.refs.append(data)
+            return
+        self.text.append(data)
+        if where == "title":
+            self.title += data
+        elif where == "h1":
+            self.h1 += data
+        elif where == "h2":
+            self._section = data
+            self.sections[data] = []
+        elif where == "text":
+            self.svg_text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A warehouse of the three sample nights, its report.html, the DOM Chromium made of it, and the rows."""
+    _chromium()  # skip before the slow part when there is no browser
+    tmp = tmp_path_factory.mktemp("browser")
+    settings = _night_settings(tmp)
+    con = connect(settings.path("warehouse"))
+    raw = _land_samples(con, settings)
+    write_failures(con, [Failure("C20261122-099", "decode", ODD_REASON, call_id="C20261122-099")],
+                   "manifest_2026-11-22.csv", "run-browser")
+    nights = [n for (n,) in con.execute("SELECT DISTINCT night FROM calls ORDER BY night").fetchall()]
+    topics_step.run(con, nights, settings)
+    outcomes_step.run(con, nights, settings)
+    cfg = settings["exports"]
+    written = export_night(con, settings.path("exports"), cfg["views"], cfg["max_rows"], cfg["report_rows"])
+    rows = {v: [["" if x is None else str(x) for x in r]
+                for r in con.execute(f"SELECT * FROM {v} LIMIT {int(cfg['report_rows'])}").fetchall()]
+            for v in cfg["views"]}
+    columns = {v: [d[0] for d in con.execute(f"SELECT * FROM {v} LIMIT 0").description] for v in cfg["views"]}
+    nights_calls = con.execute("SELECT night::VARCHAR, count(*)::VARCHAR FROM calls GROUP BY 1 ORDER BY 1").fetchall()
+    con.close()
+    url = Path(written["report"]).resolve().as_uri()
+    dom = _Dom()
+    dom.feed(_browse(tmp, "--dump-dom", url))
+    dom.close()
+    return {"tmp": tmp, "url": url, "dom": dom, "rows": rows, "columns": columns, "raw": raw,
+            "nights_calls": nights_calls, "rules": RedactionRules.from_settings(settings["speech"])}
+
+
+def test_every_section_renders_with_the_warehouse_rows(report):
+    dom: _Dom = report["dom"]
+    assert dom.title == "callintel nightly report" and dom.h1 == "callintel nightly report"
+    assert SECTION_TITLES | {"Failures"} <= set(dom.sections)
+    for view, rows in report["rows"].items():
+        assert rows, f"{view} has no rows: the sample nights should fill every section"
+        header, *body = dom.sections[view]
+        assert header == report["columns"][view]
+        assert _comparable(view, header, body) == _comparable(view, header, rows), \
+            f"{view}: the browser shows other rows than DuckDB holds"
+    # the bar chart: one label and count per night
+    assert dom.svg_text == [x for pair in report["nights_calls"] for x in pair]
+
+
+def test_chinese_text_survives_the_browser(report):
+    dom: _Dom = report["dom"]
+    hot = report["rows"]["v_hot_questions"]
+    labels = [r[report["columns"]["v_hot_questions"].index("representative")] for r in hot]
+    assert all(re.search(r"[\u4e00-\u9fff]", s) for s in labels)
+    text = "".join(dom.text)
+    assert "\ufffd" not in text  # replacement characters: a wrong decode
+    # UTF-8 read as Latin-1/Windows-1252: a lead byte shown as à-ï, then a continuation byte (e.g. "ç†")
+    assert not re.search(r"[\u00c0-\u00ef][\u0080-\u00bf\u0152-\u0192\u02c6\u02dc\u2013-\u2122]", text)
+
+
+def test_failure_reasons_are_text_not_markup(report):
+    dom: _Dom = report["dom"]
+    assert [ODD_REASON] in [r[2:] for r in dom.sections["Failures"]]
+    assert "b" not in dom.tags
+
+
+def test_no_identity_numbers_in_the_page(report):
+    dom: _Dom = report["dom"]
+    text = "".join(dom.text)
+    assert re.search(r"\[(手机号|身份证号|银行卡号)\]", text), "expected a masked number in the report's rows"
+    assert [(s, find_pii(s, report["rules"])) for s in dom.text if find_pii(s, report["rules"])] == []
+    digits = {d for s in report["raw"] for d in re.findall(r"\d{6,}", s)}
+    assert digits, "the sample calls should contain numbers to leak"
+    assert not [d for d in digits if d in text]
+
+
+def test_report_is_self_contained(report):
+    dom: _Dom = report["dom"]
+    assert not dom.tags & {"script", "link", "img", "iframe", "object", "embed", "video", "audio", "source"}
+    assert not [r for r in dom.refs if re.search(r"https?:|//|url\(|@import", r, re.I)]
+
+
+def _distinct_colours(path: Path) -> int:
+    """Distinct grey levels, with PIL when installed (it is not a dependency)."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return -1
+    with Image.open(path) as im:
+        return len(im.convert("L").getcolors(256) or [])
+
+
+def _png_rows(png: bytes) -> tuple[int, int, set[bytes]]:
+    """(width, height, distinct filtered scanlines) without PIL: one colour gives at most two distinct lines."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height, depth, colour = struct.unpack(">IIBB", png[16:26])
+    chunks, pos = [], 8
+    while pos < len(png):
+        size, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        if kind == b"IDAT":
+            chunks.append(png[pos + 8:pos + 8 + size])
+        pos += 12 + size
+    raw = zlib.decompress(b"".join(chunks))
+    stride = 1 + width * {2: 3, 6: 4, 0: 1, 4: 2}[colour] * depth // 8
+    return width, height, {raw[i:i + stride] for i in range(0, len(raw), stride)}
+
+
+def test_screenshot_is_a_real_page(report):
+    shot = report["tmp"] / "report.png"
+    _browse(report["tmp"], f"--screenshot={shot}", "--window-size=1280,2000", report["url"])
+    width, height, lines = _png_rows(shot.read_bytes())
+    assert (width, height) == (1280, 2000)
+    assert len(lines) > 200, "the screenshot is (nearly) one colour"
+    assert _distinct_colours(shot) in {-1, *range(16, 257)}, "the screenshot has almost no shades: blank?"
