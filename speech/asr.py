@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, fields
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +99,7 @@ class ChannelResult:
     windows: int = 0
     retried_regions: int = 0
     context_decodes: int = 0  # short regions decoded next to their speaker's other speech
+    resplit_segments: int = 0  # segments over a long silence, decoded again region by region
     dropped_outside_speech: int = 0
 
 
@@ -229,6 +231,14 @@ def _skipped(regions: list[Region], segments: list[Segment], min_covered_s: floa
     return [r for r in regions if r.start >= last_end - 0.2 and not _covered(r, segments, min_covered_s)]
 
 
+def _bridged(segment: Segment, regions: list[Region], gap_s: float) -> list[Region]:
+    """The regions `segment` spans when it bridges a silence of at least `gap_s` between two of them, else []."""
+    hits = [r for r in regions if _overlap(segment.start, segment.end, r.start, r.end) > 0]
+    if any(b.start - a.end >= gap_s for a, b in pairwise(hits)):
+        return hits
+    return []
+
+
 def _clip(segment: Segment, regions: list[Region]) -> Segment | None:
     """The segment's times clipped to the speech regions it overlaps; None if it overlaps none."""
     hits = [r for r in regions if _overlap(segment.start, segment.end, r.start, r.end) > 0]
@@ -295,12 +305,24 @@ def transcribe_regions(model, audio: np.ndarray, regions: list[Region], options:
                                            options)
         return decode_span(model, audio, *span(region, region), options, words=split_at_regions)
 
+    def resplit(segs: list[Segment], window_regions: list[Region]) -> list[Segment]:
+        out: list[Segment] = []
+        for seg in segs:
+            hits = _bridged(seg, window_regions, windows.resplit_gap_s) if windows.resplit_gap_s > 0 else []
+            shared = any(_overlap(o.start, o.end, r.start, r.end) > 0 for o in segs if o is not seg for r in hits)
+            if not hits or shared:
+                out.append(seg)
+                continue
+            result.resplit_segments += 1
+            out += [piece for r in hits for piece in alone(r)]
+        return out
+
     for window in planned:
         if len(window.regions) == 1:
             segs = alone(window.regions[0])
         else:
-            segs = decode_span(model, audio, *span(window.regions[0], window.regions[-1]), options,
-                               words=split_at_regions)
+            segs = resplit(decode_span(model, audio, *span(window.regions[0], window.regions[-1]), options,
+                                       words=split_at_regions), window.regions)
         result.windows += 1
         raw += segs
         if windows.retry_uncovered and len(window.regions) > 1:

@@ -74,6 +74,10 @@ class WindowSettings:
     channel first, else the other channel), once after and once before it, and its own words
     are kept when the two agree (speech.asr.decode_with_context). With no such speech in the
     call it is decoded alone.
+
+    A segment that bridges a silence of `resplit_gap_s` or more between two of its regions, with no
+    other segment of the window in those regions, is decoded again region by region: Whisper wrote
+    an agent's sentence said twice 2.5 s apart (喂，您好 twice) as one segment over both, once.
     """
 
     max_window_s: float = 28.0
@@ -86,6 +90,7 @@ class WindowSettings:
     short_region_s: float = 1.6
     context_s: float = 6.0
     context_gap_s: float = 0.6
+    resplit_gap_s: float = 1.5
 
     @classmethod
     def from_settings(cls, speech: dict) -> WindowSettings:

@@ -30,8 +30,9 @@ def test_export_writes_csv_xlsx_and_report(tmp_path: Path):
         call, t = _call(cid, 9 + i)
         write_call(con, call, t, "run-1", "hash", False, "whisper-base")
     write_failures(con, [Failure("C9", "decode", "C9.wav is empty (0 bytes)", call_id="C9")], "/m.csv", "run-1")
-    written = export_night(con, tmp_path / "out", ["v_night_summary", "v_not_there_yet"], 100, 10)
-    assert set(written) == {"v_night_summary", "xlsx", "report"}
+    written = export_night(con, tmp_path / "out", ["v_night_summary", "v_hot_questions", "v_not_there_yet"], 100, 10,
+                           {"v_night_summary": "每晚概况 Nights"})
+    assert set(written) == {"v_night_summary", "v_hot_questions", "xlsx", "report"}
     csv = Path(written["v_night_summary"]).read_text().splitlines()
     assert csv[0].startswith("night,calls,callers") and csv[1].startswith("2026-11-20,2,1,1")
     sheet = load_workbook(written["xlsx"])["v_night_summary"]
@@ -39,5 +40,7 @@ def test_export_writes_csv_xlsx_and_report(tmp_path: Path):
     report = Path(written["report"]).read_text(encoding="utf-8")
     assert "<script" not in report and "http" not in report.split("</head>")[1]
     assert "C9.wav is empty" in report and "<svg" in report
+    assert "每晚概况 Nights</h2>" in report and "<code>v_night_summary</code>" in report
+    assert report.count("No rows for this night.") == 1  # v_hot_questions: no topics yet, said so
     assert json.loads(con.execute("SELECT warnings FROM calls WHERE call_id = 'C1'").fetchone()[0]) == [
         "no speech on one channel"]

@@ -122,6 +122,8 @@ class _Dom(HTMLParser):
         self.refs: list[str] = []  # attribute values and style text that could load something
         self._stack: list[str] = []
         self._section = ""
+        self._view = ""
+        self.headings: dict[str, str] = {}
         self._cell: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -129,6 +131,8 @@ class _Dom(HTMLParser):
         self._stack.append(tag)
         self.refs += [v for k, v in attrs if v and k in {"src", "href", "srcset", "data", "poster", "style",
                                                         "action", "xlink:href", "background"}]
+        if tag == "h2":  # a section is known by its view name (data-view), else by its heading text
+            self._view = dict(attrs).get("data-view") or ""
         if tag == "tr" and self._section:
             self.sections[self._section].append([])
         elif tag in {"td", "th"}:
@@ -152,8 +156,9 @@ class _Dom(HTMLParser):
         elif where == "h1":
             self.h1 += data
         elif where == "h2":
-            self._section = data
-            self.sections[data] = []
+            self._section = self._view or data
+            self.sections[self._section] = []
+            self.headings[self._section] = data
         elif where == "text":
             self.svg_text.append(data)
         if self._cell is not None:
@@ -174,7 +179,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     topics_step.run(con, nights, settings)
     outcomes_step.run(con, nights, settings)
     cfg = settings["exports"]
-    written = export_night(con, settings.path("exports"), cfg["views"], cfg["max_rows"], cfg["report_rows"])
+    written = export_night(con, settings.path("exports"), cfg["views"], cfg["max_rows"], cfg["report_rows"],
+                           cfg["titles"])
     rows = {v: [["" if x is None else str(x) for x in r]
                 for r in con.execute(f"SELECT * FROM {v} LIMIT {int(cfg['report_rows'])}").fetchall()]
             for v in cfg["views"]}
@@ -193,6 +199,7 @@ def test_every_section_renders_with_the_warehouse_rows(report):
     dom: _Dom = report["dom"]
     assert dom.title == "callintel nightly report" and dom.h1 == "callintel nightly report"
     assert SECTION_TITLES | {"Failures"} <= set(dom.sections)
+    assert dom.headings["v_hot_questions"] == "重复咨询的问题 Hot questions"  # readable titles from [exports.titles]
     for view, rows in report["rows"].items():
         assert rows, f"{view} has no rows: the sample nights should fill every section"
         header, *body = dom.sections[view]

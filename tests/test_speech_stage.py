@@ -265,3 +265,16 @@ def test_stereo_file_with_the_same_audio_on_both_sides_is_read_once(two_party, c
     assert [u.speaker for u in t.utterances] == ["agent", "customer", "agent", "customer"], t.utterances
     text = "".join(u.text for u in t.utterances)
     assert text.count("达摩院") == 1 and "欧盟" in text  # each sentence once, not once per side
+
+
+def test_a_sentence_said_twice_comes_out_twice(shared_data, cfg, tmp_path):
+    # Whisper wrote the two (2.5 s apart) as one segment over both regions, once; the stage decodes
+    # such a segment again region by region ([speech.windows] resplit_gap_s)
+    agent = clip(shared_data, "funasr_examples/ex0_asr_example.wav", 8000)
+    pause = np.zeros(int(2.5 * 8000), np.float32)
+    path = write_audio(tmp_path / "twice.wav", [np.concatenate([agent, pause, agent]),
+                                               np.zeros(len(agent) * 2 + len(pause), np.float32)],
+                       rate=8000, codec="pcm_mulaw")
+    said = [u for u in transcribe_call(call(path), cfg).utterances if u.speaker == "agent"]
+    assert len(said) == 2 and said[0].end < said[1].start, said
+    assert all("欢迎大家来体验达摩" in u.text for u in said), said

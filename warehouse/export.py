@@ -63,8 +63,14 @@ def _table_html(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
 
 
 def export_night(con: duckdb.DuckDBPyConnection, out_dir: Path, views: list[str], max_rows: int,
-                 report_rows: int) -> dict[str, str]:
-    """Write `<view>.csv`, `callintel.xlsx` and `report.html` into out_dir; returns name -> path."""
+                 report_rows: int, titles: dict[str, str] | None = None) -> dict[str, str]:
+    """Write `<view>.csv`, `callintel.xlsx` and `report.html` into out_dir; returns name -> path.
+
+    In the report each view is a section headed by its title from [exports.titles] (QA leads read
+    重复咨询的问题, not v_hot_questions); the view's name stays the section's id and is shown beside it,
+    so an analyst knows what to query.
+    """
+    titles = titles or {}
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, str] = {}
     book = Workbook()
@@ -83,8 +89,10 @@ def export_night(con: duckdb.DuckDBPyConnection, out_dir: Path, views: list[str]
             sheet.append([v if isinstance(v, int | float | str) or v is None else str(v) for v in r])
         comment = con.execute("SELECT comment FROM duckdb_views() WHERE view_name = ? UNION ALL "
                               "SELECT comment FROM duckdb_tables() WHERE table_name = ?", [view, view]).fetchone()
-        sections.append(f"<h2>{html.escape(view)}</h2><p class='muted'>{html.escape((comment or [''])[0] or '')}</p>"
-                        + _table_html(columns, rows[:report_rows]))
+        table = _table_html(columns, rows[:report_rows]) if rows else "<p class='muted'>No rows for this night.</p>"
+        sections.append(f"<section id='{html.escape(view)}'><h2 data-view='{html.escape(view)}'>"
+                        f"{html.escape(titles.get(view, view))}</h2><p class='muted'><code>{html.escape(view)}</code> "
+                        f"{html.escape((comment or [''])[0] or '')}</p>{table}</section>")
     if book.sheetnames:
         xlsx = out_dir / "callintel.xlsx"
         book.save(xlsx)
