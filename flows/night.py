@@ -65,7 +65,8 @@ def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
     cfg = settings["exports"]
     con = connect(db_path)
     try:
-        return export_night(con, out_dir, cfg["views"], cfg["max_rows"], cfg["report_rows"], cfg.get("titles", {}))
+        return export_night(con, out_dir, cfg["views"], cfg["max_rows"], cfg["report_rows"], cfg.get("titles", {}),
+                            settings["night"]["timezone"])
     finally:
         con.close()
 

@@ -180,7 +180,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     outcomes_step.run(con, nights, settings)
     cfg = settings["exports"]
     written = export_night(con, settings.path("exports"), cfg["views"], cfg["max_rows"], cfg["report_rows"],
-                           cfg["titles"])
+                           cfg["titles"], settings["night"]["timezone"])
     rows = {v: [["" if x is None else str(x) for x in r]
                 for r in con.execute(f"SELECT * FROM {v} LIMIT {int(cfg['report_rows'])}").fetchall()]
             for v in cfg["views"]}
