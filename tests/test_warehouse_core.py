@@ -37,3 +37,19 @@ def test_replace_rows_is_idempotent_and_atomic(tmp_path):
 def test_read_only_open_of_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(WarehouseError, match="run `callintel run`"):
         connect(tmp_path / "none.duckdb", read_only=True)
+
+
+def test_an_applied_migration_edited_later_is_reported(tmp_path, caplog):
+    db = tmp_path / "w.duckdb"
+    connect(db).close()
+    with caplog.at_level("WARNING", logger="warehouse.db"):
+        connect(db).close()
+    assert not caplog.records  # unchanged files: nothing to say
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE schema_migrations SET sha256 = 'edited' WHERE version = ?", [migrations()[0].stem])
+    con.close()
+    with caplog.at_level("WARNING", logger="warehouse.db"):
+        connect(db).close()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"warehouse/sql/{migrations()[0].name} changed after this warehouse applied it; its tables, views and "
+        "comments here are the old ones (rebuild the warehouse, or put the change in a new migration file)"]

@@ -9,6 +9,7 @@ holds the only write connection.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import duckdb
 
 SQL_DIR = Path(__file__).with_name("sql")
+log = logging.getLogger(__name__)
 
 
 class WarehouseError(RuntimeError):
@@ -46,13 +48,21 @@ def migrations() -> list[Path]:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply every SQL file not yet applied; returns the names applied now."""
+    """Apply every SQL file not yet applied; returns the names applied now.
+
+    A file applied earlier is never run again, so a later edit to it does not reach this warehouse:
+    that is logged as a warning (a schema change belongs in a new file).
+    """
     con.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
         version VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())""")
-    done = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    done = dict(con.execute("SELECT version, sha256 FROM schema_migrations").fetchall())
     applied = []
     for sql_file in migrations():
         if sql_file.stem in done:
+            if done[sql_file.stem] != hashlib.sha256(sql_file.read_text(encoding="utf-8").encode()).hexdigest():
+                log.warning("warehouse/sql/%s changed after this warehouse applied it; its tables, views and "
+                            "comments here are the old ones (rebuild the warehouse, or put the change in a new "
+                            "migration file)", sql_file.name)
             continue
         sql = sql_file.read_text(encoding="utf-8")
         with transaction(con):
