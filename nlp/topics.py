@@ -92,13 +92,6 @@ class CentroidIndex:
         return idx, sim
 
 
-def assign(X: np.ndarray, index: CentroidIndex, threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """Rule 1: (topic position or -1, similarity) for each question."""
-    j, s = index.nearest(X)
-    ok = (j >= 0) & (1.0 - s <= threshold)
-    return np.where(ok, j, -1), s
-
-
 @dataclass
 class Plan:
     """What a pool becomes: each pool item's topic (existing position or new topic), per rule 2-4."""

@@ -24,7 +24,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy import signal
 
-SAMPLE_RATE = 16000
+from speech.decode import SAMPLE_RATE
+
 _FRAME = 1024  # FFT frame for the band measure
 _FRAMES = 400  # frames sampled evenly over the channel (cost independent of its length)
 

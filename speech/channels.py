@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from speech.decode import DecodedAudio
+from speech.decode import SAMPLE_RATE, DecodedAudio
 
 SIDES = ("left", "right")
 
@@ -37,7 +37,7 @@ class Channel:
 def side_correlation(left: np.ndarray, right: np.ndarray, blocks: int = 200, block_s: float = 1.0) -> float:
     """Pearson correlation of the two sides over up to `blocks` evenly spaced 1 s blocks (0 if one is flat)."""
     n = min(left.size, right.size)
-    size = min(n, int(block_s * 16000))
+    size = min(n, int(block_s * SAMPLE_RATE))
     if size == 0:
         return 0.0
     starts = np.linspace(0, n - size, num=max(1, min(blocks, n // size)), dtype=np.int64)

@@ -66,6 +66,18 @@ def _general_frequency() -> dict[str, int]:
     return jieba.dt.FREQ
 
 
+def _inside_words(text: str, freq: dict[str, int]) -> set[int]:
+    """Positions strictly inside a dictionary word of the sentence's segmentation (身体健康: rare, a word)."""
+    import jieba
+
+    inside, pos = set(), 0
+    for word in jieba.cut(text, HMM=False):
+        if len(word) > 1 and freq.get(word, 0) > 0:
+            inside.update(range(pos + 1, pos + len(word)))
+        pos += len(word)
+    return inside
+
+
 @dataclass
 class TermCorrector:
     """Rewrites spans that sound like a term (see the module docstring)."""
@@ -90,17 +102,6 @@ class TermCorrector:
         fuzzy = self.settings.fuzzy if len(text) >= self.settings.fuzzy_min_syllables else ()
         return syllables(text, fuzzy)
 
-    def _inside_common_words(self, text: str, freq: dict[str, int]) -> set[int]:
-        """Positions strictly inside a dictionary word of the sentence's segmentation (身体健康: rare, a word)."""
-        import jieba
-
-        inside, pos = set(), 0
-        for word in jieba.cut(text, HMM=False):
-            if len(word) > 1 and freq.get(word, 0) > 0:
-                inside.update(range(pos + 1, pos + len(word)))
-            pos += len(word)
-        return inside
-
     def correct(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         """(text with terms put back, [(what was written, the term)])."""
         if not self._by_sound or not text:
@@ -110,7 +111,7 @@ class TermCorrector:
         if len(plain) != len(text):  # one token per character is what the spans rely on
             return text, []
         fuzzy = tuple(fuzz(x, self.settings.fuzzy) for x in plain)
-        cut = self._inside_common_words(text, freq)
+        cut = _inside_words(text, freq)
         keep = self.settings.keep_word_freq
         out, changes, i = [], [], 0
         while i < len(text):

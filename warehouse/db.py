@@ -58,17 +58,17 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     done = dict(con.execute("SELECT version, sha256 FROM schema_migrations").fetchall())
     applied = []
     for sql_file in migrations():
+        sql = sql_file.read_text(encoding="utf-8")
+        sha = hashlib.sha256(sql.encode()).hexdigest()
         if sql_file.stem in done:
-            if done[sql_file.stem] != hashlib.sha256(sql_file.read_text(encoding="utf-8").encode()).hexdigest():
+            if done[sql_file.stem] != sha:
                 log.warning("warehouse/sql/%s changed after this warehouse applied it; its tables, views and "
                             "comments here are the old ones (rebuild the warehouse, or put the change in a new "
                             "migration file)", sql_file.name)
             continue
-        sql = sql_file.read_text(encoding="utf-8")
         with transaction(con):
             con.execute(sql)
-            con.execute("INSERT INTO schema_migrations (version, sha256) VALUES (?, ?)",
-                        [sql_file.stem, hashlib.sha256(sql.encode()).hexdigest()])
+            con.execute("INSERT INTO schema_migrations (version, sha256) VALUES (?, ?)", [sql_file.stem, sha])
         applied.append(sql_file.stem)
     return applied
 
