@@ -13,8 +13,9 @@ import sys
 import tempfile
 import time
 
+from callintel.flows.environment import configure
+
 from callintel.settings import PROJECT_ROOT, load_settings
-from flows.environment import configure
 
 
 def main() -> None:
@@ -26,7 +27,7 @@ def main() -> None:
     parser.add_argument("--cpu-threads", type=int, default=None, help="CTranslate2 threads per call")
     args = parser.parse_args()
     configure(load_settings())
-    night = importlib.import_module("flows.night")
+    night = importlib.import_module("callintel.flows.night")
     with tempfile.TemporaryDirectory() as tmp:
         over: dict = {"paths": {"warehouse": f"{tmp}/bench.duckdb", "exports": f"{tmp}/exports"},
                       "night": {"task_runner": args.runner}}

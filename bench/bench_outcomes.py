@@ -20,14 +20,15 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from callintel.evaluate import outcomes as eval_outcomes  # noqa: E402
-from callintel.evaluate import scripts as eval_scripts  # noqa: E402
+from callintel.evaluation import outcomes as eval_outcomes  # noqa: E402
+from callintel.evaluation import scripts as eval_scripts  # noqa: E402
+from callintel.flows import outcomes_step  # noqa: E402
+from callintel.warehouse.calls import write_call  # noqa: E402
+from callintel.warehouse.db import connect  # noqa: E402
+
 from callintel.privacy import caller_hash  # noqa: E402
 from callintel.records import CallRecord, Transcript, Utterance  # noqa: E402
 from callintel.settings import load_settings  # noqa: E402
-from flows import outcomes_step  # noqa: E402
-from warehouse.calls import write_call  # noqa: E402
-from warehouse.db import connect  # noqa: E402
 
 
 def step_throughput(data: Path, n_calls: int, settings) -> dict:

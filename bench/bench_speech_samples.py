@@ -6,7 +6,7 @@
 
 Prints CER overall and per speaker (stereo calls), the real-time factor, and what came out for
 every short turn (back-channels: 嗯, 好的, 好的，谢谢), so invented text on short regions shows.
-Scoring is the same as tests/test_samples_e2e.py (callintel.evaluate.samples.scoring_text).
+Scoring is the same as tests/test_samples_e2e.py (callintel.evaluation.samples.scoring_text).
 The last line of standard output is one JSON object.
 """
 
@@ -18,11 +18,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from callintel.evaluate.asr import edit_distance
-from callintel.evaluate.samples import load_truth, scoring_text
+from callintel.evaluation.asr import edit_distance
+from callintel.evaluation.samples import load_truth, scoring_text
+from callintel.speech.stage import transcribe_call
+
 from callintel.records import CallRecord
 from callintel.settings import PROJECT_ROOT, load_settings
-from speech.stage import transcribe_call
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_speech import overrides

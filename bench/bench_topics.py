@@ -33,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from callintel.models import hub_offline  # noqa: E402
+from callintel.model_files import hub_offline  # noqa: E402
 from callintel.settings import load_settings  # noqa: E402
 
 hub_offline()
@@ -43,7 +43,7 @@ CACHE = Path(tempfile.gettempdir()) / "callintel-bench-embeddings"
 
 def cached_embed(texts: list[str], settings) -> np.ndarray:
     """Embed with the production embedder, cached in /tmp by model + hash of all texts."""
-    from nlp.embed import embedder_from_settings
+    from callintel.nlp.embed import embedder_from_settings
 
     model = settings["topics"]["model"]
     key = hashlib.sha256((model + "\n" + "\n".join(texts)).encode()).hexdigest()[:24]
@@ -57,7 +57,7 @@ def cached_embed(texts: list[str], settings) -> np.ndarray:
 
 
 def shared_questions() -> tuple[list[str], list[str]]:
-    from callintel.evaluate.topics import bq_file, read_groups
+    from callintel.evaluation.topics import bq_file, read_groups
 
     bq, _ = read_groups(bq_file(SHARED))
     with (SHARED / "insuranceqa_zh" / "questions.jsonl").open(encoding="utf-8") as fh:
@@ -66,15 +66,15 @@ def shared_questions() -> tuple[list[str], list[str]]:
 
 
 def cores(texts: list[str], settings) -> list[str]:
-    from nlp.questions import load_cues
-    from nlp.sentences import core_text
+    from callintel.nlp.questions import load_cues
+    from callintel.nlp.sentences import core_text
 
     cues = load_cues(settings)
     return [core_text(t, cues.leading_fillers, cues.trailing_fillers) for t in texts]
 
 
 def quality(args) -> None:
-    from callintel.evaluate import topics
+    from callintel.evaluation import topics
 
     print(json.dumps(topics.run(SHARED, load_settings()), ensure_ascii=False))
 
@@ -107,11 +107,10 @@ def variants(args) -> None:
     """
     from dataclasses import replace
 
+    from callintel.evaluation.topics import bq_file, label_ceiling, pair_scores, read_groups, score
+    from callintel.nlp.cluster import ClusterOptions, cluster, fit_whitening, unit, whiten
+    from callintel.nlp.sentences import dedupe_key
     from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from callintel.evaluate.topics import bq_file, label_ceiling, pair_scores, read_groups, score
-    from nlp.cluster import ClusterOptions, cluster, fit_whitening, unit, whiten
-    from nlp.sentences import dedupe_key
 
     settings = load_settings()
     bq, iqa = shared_questions()
@@ -200,7 +199,7 @@ def variants(args) -> None:
 
 def scale_one(n: int) -> dict:
     """Cluster n synthetic questions (one process per n, so peak memory is this n's)."""
-    from nlp.cluster import ClusterOptions, cluster
+    from callintel.nlp.cluster import ClusterOptions, cluster
 
     settings = load_settings()
     bq, iqa = shared_questions()
@@ -225,7 +224,7 @@ def scale_one(n: int) -> dict:
 
 
 def embed_rate(settings, n: int = 1000) -> float:
-    from nlp.embed import embedder_from_settings
+    from callintel.nlp.embed import embedder_from_settings
 
     _, iqa = shared_questions()
     texts = cores(random.Random(1).sample(iqa, n), settings)
@@ -252,9 +251,9 @@ def scale(args) -> None:
 
 def _night_db(path: Path, texts: list[str], nights: list[date], X_core: np.ndarray, core_list: list[str], settings):
     """A warehouse with one call per question (customer turn), and the embedding cache pre-filled."""
-    from nlp.embed import text_key
-    from warehouse.db import connect
-    from warehouse.topics import store_vectors
+    from callintel.nlp.embed import text_key
+    from callintel.warehouse.db import connect
+    from callintel.warehouse.topics import store_vectors
 
     con = connect(path)
     calls = [(f"Q{i:05d}", nights[i], datetime(nights[i].year, nights[i].month, nights[i].day, 9).astimezone(),
@@ -302,7 +301,7 @@ def agreement(a: dict[str, int | None], b: dict[str, int | None]) -> dict:
 
 
 def stability(args) -> None:
-    import flows.topics_step as step
+    import callintel.flows.topics_step as step
 
     over: dict = {"topics": json.loads(args.set)} if args.set else {}
     if args.assign:

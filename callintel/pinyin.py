@@ -2,7 +2,7 @@
 
 Whisper base writes insurance words with the right sounds and the wrong characters (理赔 -> 立陪,
 保单 -> 宝丹, 受益人 -> 售议人); both the speech stage (speech/terms.py) and the resolution cues
-(nlp/resolution.py) compare on sound. "Fuzzy" pairs merge sounds that accents and ASR confuse
+(nlp/outcomes.py) compare on sound. "Fuzzy" pairs merge sounds that accents and ASR confuse
 (zh-/z-, -ing/-in): initials end with "-", finals start with "-".
 """
 

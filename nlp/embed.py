@@ -22,7 +22,7 @@ def text_key(text: str) -> str:
 
 class Embedder:
     def __init__(self, model_dir: str | Path, name: str, batch_size: int = 64, threads: int = 0):
-        from callintel.models import hub_offline
+        from callintel.model_files import hub_offline
 
         hub_offline()
         import torch
@@ -53,7 +53,7 @@ def load_embedder(model_dir: str, name: str, batch_size: int = 64, threads: int 
 
 def embedder_from_settings(settings) -> Embedder:
     """The [topics].model embedder, loaded from its installed package (never from a hub)."""
-    from callintel.models import embedding_model_dir
+    from callintel.model_files import embedding_model_dir
 
     cfg = settings["topics"]
     name = cfg.get("model", "m3e-small")

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlp.sentences import core_text, split_sentences, strip_punct
+from callintel.nlp.sentences import core_text, split_sentences, strip_punct
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
+from callintel.nlp.cluster import ClusterOptions, centroids, cluster, unit
+from callintel.nlp.labels import ctfidf_keywords, label_from_keywords, medoid
 from sklearn.cluster import MiniBatchKMeans
-
-from nlp.cluster import ClusterOptions, centroids, cluster, unit
-from nlp.labels import ctfidf_keywords, label_from_keywords, medoid
 
 
 @dataclass(frozen=True)

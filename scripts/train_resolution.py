@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from callintel.evaluate.outcomes import (  # noqa: E402
+from callintel.evaluation.outcomes import (  # noqa: E402
     _cross_validated,
     _figures,
     file_sha256,
@@ -28,8 +28,9 @@ from callintel.evaluate.outcomes import (  # noqa: E402
     load_stc3,
     stc3_path,
 )
+from callintel.nlp.outcomes import fit_model, label_for, lexicon_from_settings, signals, to_turns  # noqa: E402
+
 from callintel.settings import load_settings  # noqa: E402
-from nlp.resolution import fit_model, label_for, lexicon_from_settings, signals, to_turns  # noqa: E402
 
 
 def main() -> None:

@@ -17,8 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from speech.decode import SAMPLE_RATE, DecodedAudio
+from callintel.speech.decode import SAMPLE_RATE, DecodedAudio
 
 SIDES = ("left", "right")
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
-from speech.normalize import to_simplified
+from callintel.speech.normalize import to_simplified
 
 
 @dataclass(frozen=True)

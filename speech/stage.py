@@ -17,21 +17,22 @@ from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
-from callintel.models import whisper_model_dir
+from callintel.speech import SPEECH_CODE_VERSION
+from callintel.speech.asr import AsrOptions, Segment, load_model, transcribe_regions
+from callintel.speech.band import BandSettings, condition
+from callintel.speech.channels import assign_channels
+from callintel.speech.decode import SpeechError, decode
+from callintel.speech.guards import GuardSettings, clean_segment_text, phantoms_for
+from callintel.speech.normalize import NormalizeSettings, normalize_text
+from callintel.speech.redact import RedactionRules, mask_pii
+from callintel.speech.roles import SpeakerCues, assign_roles
+from callintel.speech.terms import TermCorrector, TermSettings
+from callintel.speech.vad import VadSettings, WindowSettings, speech_regions, speech_seconds
+from callintel.speech.vocabulary import Vocabulary
+
+from callintel.model_files import whisper_model_dir
 from callintel.records import CallRecord, Transcript, Utterance
 from callintel.settings import Settings
-from speech import SPEECH_CODE_VERSION
-from speech.asr import AsrOptions, Segment, load_model, transcribe_regions
-from speech.band import BandSettings, condition
-from speech.channels import assign_channels
-from speech.decode import SpeechError, decode
-from speech.guards import GuardSettings, clean_segment_text, phantoms_for
-from speech.normalize import NormalizeSettings, normalize_text
-from speech.redact import RedactionRules, mask_pii
-from speech.roles import SpeakerCues, assign_roles
-from speech.terms import TermCorrector, TermSettings
-from speech.vad import VadSettings, WindowSettings, speech_regions, speech_seconds
-from speech.vocabulary import Vocabulary
 
 __all__ = ["SpeechError", "cache_key", "transcribe_call", "transcript_from_json", "transcript_to_json"]
 

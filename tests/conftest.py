@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from callintel.flows.environment import configure
 
 from callintel.settings import PROJECT_ROOT, Settings, load_settings
-from flows.environment import configure
 
 # As `callintel` does first thing: hub offline and the thread variables pinned to [speech].cpu_threads,
 # before any test module imports CTranslate2 or torch (OpenMP reads them once; Whisper's text depends
@@ -41,4 +41,4 @@ def night():
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=None):
-        yield importlib.import_module("flows.night")
+        yield importlib.import_module("callintel.flows.night")

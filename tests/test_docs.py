@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from callintel.warehouse.docs import render_markdown
+
 from callintel.settings import PROJECT_ROOT
-from warehouse.docs import render_markdown
 
 
 def test_committed_warehouse_docs_are_current():

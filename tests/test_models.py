@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callintel.models import ModelError, embedding_model_dir, whisper_model_dir
+from callintel.model_files import ModelError, embedding_model_dir, whisper_model_dir
 from callintel.settings import load_settings
 
 

@@ -7,11 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from callintel.evaluate import outcomes as eval_outcomes
-from callintel.evaluate import scripts as eval_scripts
-from callintel.settings import load_settings
-from nlp.resolution import (
+from callintel.evaluation import outcomes as eval_outcomes
+from callintel.evaluation import replies as eval_scripts
+from callintel.nlp.outcomes import (
     LexiconError,
     ResolutionModel,
     Turn,
@@ -22,7 +20,9 @@ from nlp.resolution import (
     score_turns,
     to_turns,
 )
-from nlp.scripts import best_reply
+from callintel.nlp.replies import best_reply
+
+from callintel.settings import load_settings
 
 SETTINGS = load_settings()
 LEX = lexicon_from_settings(SETTINGS)
@@ -101,7 +101,18 @@ def test_shipped_model_is_reproducible_from_stc3_and_says_so(shared_data, stc3):
     assert meta["rows"] == 2955 and "stc3" in meta["data"] and meta["cv_auc"] >= 0.85
     refit = fit_model([to_turns(d.utterances) for d in stc3], [int(d.unresolved) for d in stc3], LEX,
                       meta["params"], meta)
-    assert json.loads(refit.to_json()) == json.loads(MODEL.to_json())  # same data + settings -> same model
+    # same data + settings -> same model, up to the last bits BLAS varies with the processor (1e-9 seen)
+    assert _close(json.loads(refit.to_json()), json.loads(MODEL.to_json()))
+
+
+def _close(a, b, tol: float = 1e-5) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return abs(a - b) <= tol
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k], tol) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_close(x, y, tol) for x, y in zip(a, b, strict=True))
+    return a == b
 
 
 def test_eval_on_a_training_subset_uses_cross_validation(tmp_path, shared_data):
@@ -134,7 +145,7 @@ def test_model_json_round_trips(tmp_path):
 
 def test_asr_homophones_and_pending_closes_still_count_as_unresolved():
     """Whisper's homophone errors (提交公单, 合时, 回复宁) fire the cues by sound; a wait close is unresolved."""
-    from nlp.resolution import phrase_in
+    from callintel.nlp.outcomes import phrase_in
     assert phrase_in("提交工单", "我马上给您提交公单", LEX) and phrase_in("核实", "身份合时通过", LEX)
     assert phrase_in("回复您", "十四小时未回复宁", LEX)  # -in/-ing merged for phrases of 3+ syllables
     assert not phrase_in("核实", "这个产品比较合适", LEX)  # excluded look-alike word

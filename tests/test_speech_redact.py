@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from callintel.evaluate.pii import leaked_numbers
-from speech.redact import RedactionRules, find_pii, id_card_valid, luhn_valid, mask_pii
+from callintel.evaluation.pii import leaked_numbers
+from callintel.speech.redact import RedactionRules, find_pii, id_card_valid, luhn_valid, mask_pii
 
 ID_OK = "330106198503151238"  # check digit valid (GB 11643)
 ID_X = "11010519491231002X"
@@ -87,8 +86,9 @@ def test_counter_finds_what_was_not_masked():
 
 def test_a_garbled_card_number_after_a_cue_word_is_still_masked():
     # seen on the sample calls: "卡号是6222 0212 3456 7890 128" heard as "卡号16号邀请00123456789012"
+    from callintel.speech.redact import RedactionRules
+
     from callintel.settings import load_settings
-    from speech.redact import RedactionRules
 
     rules = RedactionRules.from_settings(load_settings()["speech"])
     assert mask_pii("卡号16号邀请00123456789012。", rules) == "卡号16号邀请[银行卡号]。"

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from callintel.evaluation.audio import write_audio
+from callintel.speech.decode import SpeechError
+from callintel.speech.normalize import to_simplified
+from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
 
-from callintel.evaluate.audio import write_audio
 from callintel.records import CallRecord
 from callintel.settings import load_settings
-from speech.decode import SpeechError
-from speech.normalize import to_simplified
-from speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
 
 RATE = 16000
 
@@ -101,10 +101,10 @@ def test_lone_back_channels_come_out_right_or_not_at_all(cfg, tmp_path):
     # 9 s apart; alone in a window Whisper wrote "好, then", 好灯, 请, 谢谢 for them
     import json
 
+    from callintel.speech.normalize import strip_for_scoring
     from faster_whisper.audio import decode_audio
 
     from callintel.settings import PROJECT_ROOT
-    from speech.normalize import strip_for_scoring
 
     samples = PROJECT_ROOT / "samples"
     truth = json.loads((samples / "truth.json").read_text(encoding="utf-8"))
@@ -206,7 +206,7 @@ def test_six_channel_file_is_mixed_down_with_a_warning(shared_data, cfg, tmp_pat
 
 
 def test_file_that_disappears_after_planning(shared_data, cfg, tmp_path):
-    from speech.decode import file_sha256
+    from callintel.speech.decode import file_sha256
 
     path = write_audio(tmp_path / "gone.wav", [clip(shared_data, "paddlespeech/zh.wav")])
     sha = file_sha256(path)

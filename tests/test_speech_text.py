@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from callintel.speech.guards import GuardSettings, clean_segment_text, collapse_loops, phantoms_for, strip_phantoms
+from callintel.speech.normalize import NormalizeSettings, normalize_numbers, normalize_text, strip_for_scoring
+
 from callintel.settings import CONFIG_DIR
-from speech.guards import GuardSettings, clean_segment_text, collapse_loops, phantoms_for, strip_phantoms
-from speech.normalize import NormalizeSettings, normalize_numbers, normalize_text, strip_for_scoring
 
 PHANTOMS = phantoms_for(CONFIG_DIR / "phantom_lines.txt")
 

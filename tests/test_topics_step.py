@@ -7,11 +7,10 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
+import callintel.flows.topics_step as step
 import pytest
+from callintel.warehouse.db import connect, table_counts
 from conftest import SAMPLES
-
-import flows.topics_step as step
-from warehouse.db import connect, table_counts
 
 TOPIC_TABLES = ("questions", "question_topics", "topics", "topic_daily", "embedding_cache")
 
@@ -100,7 +99,7 @@ def test_cross_night_assignment_and_trend(tmp_path, settings, shared_data):
 
 
 def test_eval_topics_on_bq_subset(shared_data, settings):
-    from callintel.evaluate import topics
+    from callintel.evaluation import topics
 
     res = topics.run(shared_data, settings, limit=120)
     for key in ("questions", "clusters_true", "clusters_found", "ari", "nmi", "v_measure", "noise_share", "seconds"):
@@ -118,8 +117,7 @@ def test_eval_topics_on_bq_subset(shared_data, settings):
 def test_label_ceiling_and_pair_scores():
     """Merging groups that share a wording lowers the labels' own ARI; pair scores count pairs."""
     import numpy as np
-
-    from callintel.evaluate.topics import label_ceiling, pair_scores
+    from callintel.evaluation.topics import label_ceiling, pair_scores
 
     truth = np.array([0, 0, 1, 1, 2, 2])
     X = np.eye(6, dtype=np.float32)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-
-from warehouse.db import WarehouseError, connect, migrations, replace_rows, table_counts, transaction
+from callintel.warehouse.db import WarehouseError, connect, migrations, replace_rows, table_counts, transaction
 
 
 def test_migrations_apply_once_and_tables_are_documented(tmp_path):
@@ -42,13 +41,13 @@ def test_read_only_open_of_missing_file_is_a_clear_error(tmp_path):
 def test_an_applied_migration_edited_later_is_reported(tmp_path, caplog):
     db = tmp_path / "w.duckdb"
     connect(db).close()
-    with caplog.at_level("WARNING", logger="warehouse.db"):
+    with caplog.at_level("WARNING", logger="callintel.warehouse.db"):
         connect(db).close()
     assert not caplog.records  # unchanged files: nothing to say
     con = duckdb.connect(str(db))
     con.execute("UPDATE schema_migrations SET sha256 = 'edited' WHERE version = ?", [migrations()[0].stem])
     con.close()
-    with caplog.at_level("WARNING", logger="warehouse.db"):
+    with caplog.at_level("WARNING", logger="callintel.warehouse.db"):
         connect(db).close()
     assert [r.getMessage() for r in caplog.records] == [
         f"warehouse/sql/{migrations()[0].name} changed after this warehouse applied it; its tables, views and "

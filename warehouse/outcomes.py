@@ -13,8 +13,7 @@ from datetime import date
 from typing import Any
 
 import duckdb
-
-from warehouse.db import replace_rows, transaction
+from callintel.warehouse.db import replace_rows, transaction
 
 OUTCOME_COLUMNS = ("call_id", "night", "caller_hash", "agent_id", "started_at", "local_hour", "handle_s",
                    "topic_id", "n_turns", "score", "rule_score", "method", "dialogue_label", "label",

@@ -16,8 +16,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
-
-from warehouse.db import replace_rows
+from callintel.warehouse.db import replace_rows
 
 QUESTION_COLUMNS = ("question_id", "call_id", "seq", "part", "night", "asked_at", "text", "core", "cue",
                     "text_sha256")

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-
-from callintel.evaluate.asr import edit_distance
-from speech.normalize import NormalizeSettings, normalize_text, strip_for_scoring
-from speech.redact import mask_pii
+from callintel.evaluation.asr import edit_distance
+from callintel.speech.normalize import NormalizeSettings, normalize_text, strip_for_scoring
+from callintel.speech.redact import mask_pii
 
 _NORM = NormalizeSettings(numbers=True, end_punctuation=False)
 

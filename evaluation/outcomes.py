@@ -1,6 +1,6 @@
 """`callintel eval outcomes`: does the production resolution score find the unresolved dialogues?
 
-Every STC-3 dialogue goes through `nlp.resolution.score_turns` exactly as a night's call does
+Every STC-3 dialogue goes through `nlp.outcomes.score_turns` exactly as a night's call does
 (helpdesk = agent, customer = customer). Truth: unresolved when the mean of the annotators'
 A (task accomplished, -2..2) is below zero. Reported: AUC and F1 of the "unresolved" label for
 the rules alone and for the configured model. The shipped model was trained on STC-3 itself
@@ -109,7 +109,7 @@ def _figures(y: np.ndarray, scores: np.ndarray, labels: list[str]) -> dict[str, 
 
 def _cross_validated(turns: list, y: np.ndarray, lex, params: dict[str, Any]) -> np.ndarray:
     """Out-of-fold model scores: each dialogue is scored by a model fitted without it."""
-    from nlp.resolution import fit_model, score_turns
+    from callintel.nlp.outcomes import fit_model, score_turns
 
     folds = int(params.get("folds", 5))
     rng = np.random.default_rng(int(params.get("seed", 0)))
@@ -128,7 +128,14 @@ def _cross_validated(turns: list, y: np.ndarray, lex, params: dict[str, Any]) ->
 
 
 def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
-    from nlp.resolution import label_for, lexicon_from_settings, model_from_settings, score_turns, signals, to_turns
+    from callintel.nlp.outcomes import (
+        label_for,
+        lexicon_from_settings,
+        model_from_settings,
+        score_turns,
+        signals,
+        to_turns,
+    )
 
     started = time.perf_counter()
     path = stc3_path(data_dir)

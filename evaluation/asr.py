@@ -19,12 +19,13 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from callintel.evaluate.audio import write_audio
+from callintel.evaluation.audio import write_audio
+from callintel.speech.asr import AsrOptions, load_model
+from callintel.speech.decode import SpeechError
+from callintel.speech.normalize import strip_for_scoring
+
 from callintel.records import CallRecord, Transcript
 from callintel.settings import Settings
-from speech.asr import AsrOptions, load_model
-from speech.decode import SpeechError
-from speech.normalize import strip_for_scoring
 
 TELEPHONE_RATE = 8000
 
@@ -74,7 +75,7 @@ def hypothesis(t: Transcript, speaker: str | None = None) -> str:
 def score_files(files: list[tuple[Path, str]], settings: Settings, transcribe=None) -> dict:
     """CER/RTF over `files`; `transcribe` defaults to the production stage."""
     if transcribe is None:
-        from speech.stage import transcribe_call as transcribe
+        from callintel.speech.stage import transcribe_call as transcribe
     per_file, errors, chars, audio_s, proc_s, failures = [], 0, 0, 0.0, 0.0, []
     for path, ref in files:
         ref_s = strip_for_scoring(ref)
@@ -103,7 +104,7 @@ def score_files(files: list[tuple[Path, str]], settings: Settings, transcribe=No
 
 def score_two_party(folder: Path, settings: Settings) -> dict | None:
     """CER per speaker and role accuracy on derived_two_party_8k, when it is there."""
-    from speech.stage import transcribe_call
+    from callintel.speech.stage import transcribe_call
 
     call_dir = folder / "derived_two_party_8k"
     if not (call_dir / "segments.tsv").exists():
@@ -135,7 +136,7 @@ def score_two_party(folder: Path, settings: Settings) -> dict | None:
 
 def run(data_dir: Path, settings: Settings) -> dict:
     """The `eval asr` figures (keys: files, audio_seconds, cer, rtf, cer_telephone, ...)."""
-    from callintel.models import whisper_model_dir
+    from callintel.model_files import whisper_model_dir
 
     folder = audio_dir(Path(data_dir))
     files = read_references(folder)

@@ -1,7 +1,7 @@
 """`callintel eval scripts`: does the production picker find the reply that resolved the dialogue?
 
 For every STC-3 dialogue with a helpdesk turn whose majority nugget label is HNUG* (the
-annotators' "this turn reaches the goal"), `nlp.scripts.best_reply` picks one helpdesk turn
+annotators' "this turn reaches the goal"), `nlp.replies.best_reply` picks one helpdesk turn
 without seeing the labels; top-1 accuracy is the share of dialogues where it picked that turn.
 Dialogues without an HNUG* majority turn have no truth and are not counted (`skipped`).
 Nothing is trained: the cue weights are hand-set in configs/resolution_lexicon.toml.
@@ -13,15 +13,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from callintel.evaluate.outcomes import load_stc3
+from callintel.evaluation.outcomes import load_stc3
+
 from callintel.settings import Settings
 
 GOAL = "HNUG*"
 
 
 def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
-    from nlp.resolution import Turn, clean_text, lexicon_from_settings
-    from nlp.scripts import best_reply
+    from callintel.nlp.outcomes import Turn, clean_text, lexicon_from_settings
+    from callintel.nlp.replies import best_reply
 
     started = time.perf_counter()
     lex = lexicon_from_settings(settings)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nlp.resolution import Lexicon, Turn, is_question
+from callintel.nlp.outcomes import Lexicon, Turn, is_question
 
 _SPECIFIC = re.compile(r"\d{2,}|www\.|https?://|\.com|热线|APP|app|官网|公众号|营业厅")
 

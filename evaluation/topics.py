@@ -118,10 +118,10 @@ def label_ceiling(truth: np.ndarray, X: np.ndarray, keys: list[str], cosines: tu
 
 def production_labels(texts: list[str], settings: Settings, X: np.ndarray | None = None) -> np.ndarray:
     """What a night does: core text, embed (unless `X` is given), cluster with [topics.cluster]."""
-    from nlp.cluster import ClusterOptions, cluster
-    from nlp.embed import embedder_from_settings
-    from nlp.questions import load_cues
-    from nlp.sentences import core_text, dedupe_key
+    from callintel.nlp.cluster import ClusterOptions, cluster
+    from callintel.nlp.embed import embedder_from_settings
+    from callintel.nlp.questions import load_cues
+    from callintel.nlp.sentences import core_text, dedupe_key
 
     cues = load_cues(settings)
     cores = [core_text(t, cues.leading_fillers, cues.trailing_fillers) for t in texts]
@@ -133,9 +133,9 @@ def production_labels(texts: list[str], settings: Settings, X: np.ndarray | None
 
 def cluster_plain(texts: list[str], settings: Settings, X: np.ndarray) -> np.ndarray:
     """The production clustering with whitening off (m3e-small space at every pool size)."""
-    from nlp.cluster import ClusterOptions, cluster
-    from nlp.questions import load_cues
-    from nlp.sentences import core_text, dedupe_key
+    from callintel.nlp.cluster import ClusterOptions, cluster
+    from callintel.nlp.questions import load_cues
+    from callintel.nlp.sentences import core_text, dedupe_key
 
     cues = load_cues(settings)
     opts = replace(ClusterOptions.from_settings(settings["topics"].get("cluster", {})), whiten_dims=0)
@@ -143,9 +143,8 @@ def cluster_plain(texts: list[str], settings: Settings, X: np.ndarray) -> np.nda
 
 
 def tfidf_labels(texts: list[str], settings: Settings) -> np.ndarray:
+    from callintel.nlp.cluster import ClusterOptions, cluster
     from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from nlp.cluster import ClusterOptions, cluster
 
     T = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)
     opts = replace(ClusterOptions.from_settings(settings["topics"].get("cluster", {})),
@@ -160,9 +159,8 @@ def bertopic_labels(texts: list[str], X: np.ndarray, settings: Settings) -> np.n
         from bertopic import BERTopic
     except ImportError:
         return None
+    from callintel.nlp.tokenize import tokenizer_from_settings
     from sklearn.feature_extraction.text import CountVectorizer
-
-    from nlp.tokenize import tokenizer_from_settings
 
     tok = tokenizer_from_settings(settings)
     model = BERTopic(vectorizer_model=CountVectorizer(tokenizer=tok.words, token_pattern=None, lowercase=False),
@@ -173,9 +171,9 @@ def bertopic_labels(texts: list[str], X: np.ndarray, settings: Settings) -> np.n
 
 def run(data_dir: Path, settings: Settings, limit: int | None = None) -> dict:
     """The `eval topics` figures for our clustering, with baselines under `baselines`."""
-    from nlp.embed import embedder_from_settings
-    from nlp.questions import load_cues
-    from nlp.sentences import core_text
+    from callintel.nlp.embed import embedder_from_settings
+    from callintel.nlp.questions import load_cues
+    from callintel.nlp.sentences import core_text
 
     texts, truth = read_groups(bq_file(data_dir), limit)
     t0 = time.perf_counter()
@@ -188,8 +186,8 @@ def run(data_dir: Path, settings: Settings, limit: int | None = None) -> dict:
     t0 = time.perf_counter()
     ours = production_labels(texts, settings, X)
     cluster_s = time.perf_counter() - t0
-    from nlp.cluster import ClusterOptions
-    from nlp.sentences import dedupe_key
+    from callintel.nlp.cluster import ClusterOptions
+    from callintel.nlp.sentences import dedupe_key
 
     opts = ClusterOptions.from_settings(settings["topics"].get("cluster", {}))
     keys = [dedupe_key(core_text(t, cues.leading_fillers, cues.trailing_fillers)) for t in texts]
