@@ -14,7 +14,6 @@ import tempfile
 import time
 
 from callintel.flows.environment import configure
-
 from callintel.settings import PROJECT_ROOT, load_settings
 
 

@@ -23,12 +23,11 @@ sys.path.insert(0, str(ROOT))
 from callintel.evaluation import outcomes as eval_outcomes  # noqa: E402
 from callintel.evaluation import scripts as eval_scripts  # noqa: E402
 from callintel.flows import outcomes_step  # noqa: E402
-from callintel.warehouse.calls import write_call  # noqa: E402
-from callintel.warehouse.db import connect  # noqa: E402
-
 from callintel.privacy import caller_hash  # noqa: E402
 from callintel.records import CallRecord, Transcript, Utterance  # noqa: E402
 from callintel.settings import load_settings  # noqa: E402
+from callintel.warehouse.calls import write_call  # noqa: E402
+from callintel.warehouse.db import connect  # noqa: E402
 
 
 def step_throughput(data: Path, n_calls: int, settings) -> dict:

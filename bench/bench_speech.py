@@ -23,15 +23,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from faster_whisper.audio import decode_audio
+
 from callintel.evaluation.asr import call_record, edit_distance, read_references
 from callintel.evaluation.audio import write_audio
+from callintel.model_files import whisper_model_dir
+from callintel.settings import PROJECT_ROOT, load_settings
 from callintel.speech.asr import AsrOptions, load_model
 from callintel.speech.normalize import strip_for_scoring
 from callintel.speech.stage import transcribe_call
-from faster_whisper.audio import decode_audio
-
-from callintel.model_files import whisper_model_dir
-from callintel.settings import PROJECT_ROOT, load_settings
 
 AUDIO = PROJECT_ROOT.parent / "shared" / "data" / "audio"
 SAMPLES = PROJECT_ROOT / "samples"

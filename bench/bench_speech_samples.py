@@ -20,10 +20,9 @@ from pathlib import Path
 
 from callintel.evaluation.asr import edit_distance
 from callintel.evaluation.samples import load_truth, scoring_text
-from callintel.speech.stage import transcribe_call
-
 from callintel.records import CallRecord
 from callintel.settings import PROJECT_ROOT, load_settings
+from callintel.speech.stage import transcribe_call
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_speech import overrides

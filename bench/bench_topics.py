@@ -107,10 +107,11 @@ def variants(args) -> None:
     """
     from dataclasses import replace
 
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     from callintel.evaluation.topics import bq_file, label_ceiling, pair_scores, read_groups, score
     from callintel.nlp.cluster import ClusterOptions, cluster, fit_whitening, unit, whiten
     from callintel.nlp.sentences import dedupe_key
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     settings = load_settings()
     bq, iqa = shared_questions()

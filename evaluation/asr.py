@@ -20,12 +20,11 @@ from datetime import datetime
 from pathlib import Path
 
 from callintel.evaluation.audio import write_audio
+from callintel.records import CallRecord, Transcript
+from callintel.settings import Settings
 from callintel.speech.asr import AsrOptions, load_model
 from callintel.speech.decode import SpeechError
 from callintel.speech.normalize import strip_for_scoring
-
-from callintel.records import CallRecord, Transcript
-from callintel.settings import Settings
 
 TELEPHONE_RATE = 8000
 

@@ -20,9 +20,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from callintel.speech.redact import RedactionRules, mask_pii
-
 from callintel.settings import Settings
+from callintel.speech.redact import RedactionRules, mask_pii
 
 _SPOKEN = str.maketrans("零〇洞幺腰一二两三四五六七八九０１２３４５６７８９ＸｘX",
                         "0001112234567890123456789xxx")

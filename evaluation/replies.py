@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from callintel.evaluation.outcomes import load_stc3
-
 from callintel.settings import Settings
 
 GOAL = "HNUG*"

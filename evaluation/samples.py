@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+
 from callintel.evaluation.asr import edit_distance
 from callintel.speech.normalize import NormalizeSettings, normalize_text, strip_for_scoring
 from callintel.speech.redact import mask_pii

@@ -143,8 +143,9 @@ def cluster_plain(texts: list[str], settings: Settings, X: np.ndarray) -> np.nda
 
 
 def tfidf_labels(texts: list[str], settings: Settings) -> np.ndarray:
-    from callintel.nlp.cluster import ClusterOptions, cluster
     from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from callintel.nlp.cluster import ClusterOptions, cluster
 
     T = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)
     opts = replace(ClusterOptions.from_settings(settings["topics"].get("cluster", {})),
@@ -159,8 +160,9 @@ def bertopic_labels(texts: list[str], X: np.ndarray, settings: Settings) -> np.n
         from bertopic import BERTopic
     except ImportError:
         return None
-    from callintel.nlp.tokenize import tokenizer_from_settings
     from sklearn.feature_extraction.text import CountVectorizer
+
+    from callintel.nlp.tokenize import tokenizer_from_settings
 
     tok = tokenizer_from_settings(settings)
     model = BERTopic(vectorizer_model=CountVectorizer(tokenizer=tok.words, token_pattern=None, lowercase=False),

@@ -14,23 +14,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from callintel.flows.environment import thread_environ
-from callintel.speech.decode import SpeechError, file_sha256
-from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
-from callintel.warehouse import calls as store
-from callintel.warehouse.db import connect, table_counts
-from callintel.warehouse.export import export_night
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 import callintel
+from callintel.flows.environment import thread_environ
 from callintel.manifest import Manifest, read_manifest
 from callintel.model_files import model_versions, whisper_model_dir
 from callintel.privacy import caller_hash
 from callintel.records import CallRecord, Failure, Transcript
 from callintel.settings import Settings, load_settings
+from callintel.speech.decode import SpeechError, file_sha256
+from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
+from callintel.warehouse import calls as store
+from callintel.warehouse.db import connect, table_counts
+from callintel.warehouse.export import export_night
 
 
 @dataclass

@@ -16,10 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
-from callintel.nlp.outcomes import escalations, lexicon_from_settings, model_from_settings, score_turns, to_turns
-from callintel.warehouse import outcomes as store
 
+from callintel.nlp.outcomes import escalations, lexicon_from_settings, model_from_settings, score_turns, to_turns
 from callintel.settings import Settings
+from callintel.warehouse import outcomes as store
 
 
 def _sha12(path: Path) -> str:

@@ -17,15 +17,15 @@ from typing import Any
 
 import duckdb
 import numpy as np
+
 from callintel.nlp.embed import embedder_from_settings, text_key
 from callintel.nlp.questions import detect_questions, load_cues
 from callintel.nlp.sentences import dedupe_key
 from callintel.nlp.tokenize import tokenizer_from_settings
 from callintel.nlp.topics import CentroidIndex, TopicOptions, plan_pool
+from callintel.settings import Settings
 from callintel.warehouse import topics as store
 from callintel.warehouse.db import transaction
-
-from callintel.settings import Settings
 
 log = logging.getLogger(__name__)
 

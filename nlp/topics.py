@@ -29,9 +29,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
+from sklearn.cluster import MiniBatchKMeans
+
 from callintel.nlp.cluster import ClusterOptions, centroids, cluster, unit
 from callintel.nlp.labels import ctfidf_keywords, label_from_keywords, medoid
-from sklearn.cluster import MiniBatchKMeans
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ from callintel.evaluation.outcomes import (  # noqa: E402
     stc3_path,
 )
 from callintel.nlp.outcomes import fit_model, label_for, lexicon_from_settings, signals, to_turns  # noqa: E402
-
 from callintel.settings import load_settings  # noqa: E402
 
 

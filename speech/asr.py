@@ -26,9 +26,9 @@ from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
-from callintel.speech.vad import SAMPLE_RATE, Region, WindowSettings, plan_windows
 
 from callintel.model_files import hub_offline
+from callintel.speech.vad import SAMPLE_RATE, Region, WindowSettings, plan_windows
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-from callintel.speech.decode import SAMPLE_RATE
 from scipy import signal
+
+from callintel.speech.decode import SAMPLE_RATE
 
 _FRAME = 1024  # FFT frame for the band measure
 _FRAMES = 400  # frames sampled evenly over the channel (cost independent of its length)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from callintel.speech.decode import SAMPLE_RATE, DecodedAudio
 
 SIDES = ("left", "right")

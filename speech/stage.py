@@ -17,22 +17,20 @@ from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
+from callintel.model_files import whisper_model_dir
+from callintel.records import CallRecord, Transcript, Utterance
+from callintel.settings import Settings
 from callintel.speech import SPEECH_CODE_VERSION
 from callintel.speech.asr import AsrOptions, Segment, load_model, transcribe_regions
 from callintel.speech.band import BandSettings, condition
 from callintel.speech.channels import assign_channels
 from callintel.speech.decode import SpeechError, decode
 from callintel.speech.guards import GuardSettings, clean_segment_text, phantoms_for
-from callintel.speech.normalize import NormalizeSettings, normalize_text
-from callintel.speech.redact import RedactionRules, mask_pii
 from callintel.speech.roles import SpeakerCues, assign_roles
-from callintel.speech.terms import TermCorrector, TermSettings
+from callintel.speech.terms import TermSettings
+from callintel.speech.text import TextCleaner
 from callintel.speech.vad import VadSettings, WindowSettings, speech_regions, speech_seconds
 from callintel.speech.vocabulary import Vocabulary
-
-from callintel.model_files import whisper_model_dir
-from callintel.records import CallRecord, Transcript, Utterance
-from callintel.settings import Settings
 
 __all__ = ["SpeechError", "cache_key", "transcribe_call", "transcript_from_json", "transcript_to_json"]
 
@@ -98,10 +96,7 @@ class _Stage:
         self.vad = VadSettings.from_settings(speech)
         self.windows = WindowSettings.from_settings(speech)
         self.guards = GuardSettings.from_settings(speech)
-        self.normalize = NormalizeSettings.from_settings(speech)
-        self.redact = RedactionRules.from_settings(speech)
-        self.terms = TermCorrector.from_settings(settings)
-        self.terms_restored = 0
+        self.text = TextCleaner.from_settings(settings)
         self.phantoms = phantoms_for(settings.config_file(speech.get("phantom_lines", "phantom_lines.txt")))
         self.cues_path = settings.config_file(speech.get("speaker_cues", "speaker_cues.toml"))
         self.max_duration_s = float(speech.get("max_duration_s", 4 * 3600))
@@ -117,10 +112,9 @@ class _Stage:
             if why:
                 dropped[why] = dropped.get(why, 0) + 1
                 continue
-            text, restored = self.terms.correct(normalize_text(text, self.normalize))
-            self.terms_restored += len(restored)
+            text = self.text.clean(text)
             if text:
-                out.append((seg, mask_pii(text, self.redact)))
+                out.append((seg, text))
         return out
 
 
@@ -204,8 +198,8 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
         warnings.append("dropped as likely hallucination: " + ", ".join(f"{v} {k}" for k, v in sorted(dropped.items())))
     if not utterances:
         warnings.append("no speech found in the recording (silent, music-only or not speech)")
-    if stage.terms_restored:
-        log.info("%s: %d insurance term(s) restored by sound", call.call_id, stage.terms_restored)
+    if stage.text.terms_restored:
+        log.info("%s: %d insurance term(s) restored by sound", call.call_id, stage.text.terms_restored)
     return Transcript(call.call_id, sha, round(audio.duration_s, 3), utterances,
                       cache_key(sha, call.channel_layout, settings), warnings,
                       round(time.perf_counter() - t0, 3), role_method)

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from callintel.flows.environment import configure
 
+from callintel.flows.environment import configure
 from callintel.settings import PROJECT_ROOT, Settings, load_settings
 
 # As `callintel` does first thing: hub offline and the thread variables pinned to [speech].cpu_threads,

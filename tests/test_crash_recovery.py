@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 from callintel.warehouse import calls as store
 
 HEADER = "call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from callintel.warehouse.docs import render_markdown
-
 from callintel.settings import PROJECT_ROOT
+from callintel.warehouse.docs import render_markdown
 
 
 def test_committed_warehouse_docs_are_current():

@@ -7,12 +7,12 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from callintel.warehouse.calls import write_call, write_failures
-from callintel.warehouse.db import connect
-from callintel.warehouse.export import export_night
 from openpyxl import load_workbook
 
 from callintel.records import CallRecord, Failure, Transcript, Utterance
+from callintel.warehouse.calls import write_call, write_failures
+from callintel.warehouse.db import connect
+from callintel.warehouse.export import export_night
 
 
 def _call(call_id: str, hour: int) -> tuple[CallRecord, Transcript]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from callintel.evaluation import outcomes as eval_outcomes
 from callintel.evaluation import replies as eval_scripts
 from callintel.nlp.outcomes import (
@@ -21,7 +22,6 @@ from callintel.nlp.outcomes import (
     to_turns,
 )
 from callintel.nlp.replies import best_reply
-
 from callintel.settings import load_settings
 
 SETTINGS = load_settings()

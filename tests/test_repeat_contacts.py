@@ -17,12 +17,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from callintel.flows import outcomes_step
-from callintel.warehouse.calls import write_call
-from callintel.warehouse.db import connect, table_counts
 
+from callintel.flows import outcomes_step
 from callintel.privacy import caller_hash, normalise_number
 from callintel.records import CallRecord, Transcript, Utterance
+from callintel.warehouse.calls import write_call
+from callintel.warehouse.db import connect, table_counts
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONTH = datetime(2026, 11, 1, tzinfo=TZ)

@@ -21,19 +21,19 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import pytest
+from conftest import SAMPLES
+
 import callintel.flows.outcomes_step as outcomes_step
 import callintel.flows.topics_step as topics_step
-import pytest
 from callintel.evaluation.samples import load_truth
+from callintel.privacy import caller_hash
+from callintel.records import CallRecord, Failure, Transcript, Utterance
+from callintel.settings import PROJECT_ROOT, Settings, load_settings
 from callintel.speech.redact import RedactionRules, find_pii, mask_pii
 from callintel.warehouse.calls import write_call, write_failures
 from callintel.warehouse.db import connect
 from callintel.warehouse.export import export_night
-from conftest import SAMPLES
-
-from callintel.privacy import caller_hash
-from callintel.records import CallRecord, Failure, Transcript, Utterance
-from callintel.settings import PROJECT_ROOT, Settings, load_settings
 
 # Headless and quiet: without the background-networking flags Chromium's own connections are refused noisily.
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from callintel.evaluation.samples import load_truth, speech_scores
 
+from callintel.evaluation.samples import load_truth, speech_scores
 from callintel.settings import PROJECT_ROOT
 
 SAMPLES = PROJECT_ROOT / "samples"

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import numpy as np
+from faster_whisper.audio import decode_audio
+
 from callintel.evaluation.asr import call_record, telephone_copy
+from callintel.settings import PROJECT_ROOT, load_settings
 from callintel.speech.band import BandSettings, condition, high_band_db, is_narrowband
 from callintel.speech.normalize import strip_for_scoring
 from callintel.speech.stage import transcribe_call
-from faster_whisper.audio import decode_audio
-
-from callintel.settings import PROJECT_ROOT, load_settings
 
 AISHELL = "wenet_aishell/aishell-BAC009S0724W0121.wav"
 

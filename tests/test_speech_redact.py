@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from callintel.evaluation.pii import leaked_numbers
 from callintel.speech.redact import RedactionRules, find_pii, id_card_valid, luhn_valid, mask_pii
 
@@ -86,9 +87,8 @@ def test_counter_finds_what_was_not_masked():
 
 def test_a_garbled_card_number_after_a_cue_word_is_still_masked():
     # seen on the sample calls: "卡号是6222 0212 3456 7890 128" heard as "卡号16号邀请00123456789012"
-    from callintel.speech.redact import RedactionRules
-
     from callintel.settings import load_settings
+    from callintel.speech.redact import RedactionRules
 
     rules = RedactionRules.from_settings(load_settings()["speech"])
     assert mask_pii("卡号16号邀请00123456789012。", rules) == "卡号16号邀请[银行卡号]。"

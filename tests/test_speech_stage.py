@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from callintel.evaluation.audio import write_audio
+from callintel.records import CallRecord
+from callintel.settings import load_settings
 from callintel.speech.decode import SpeechError
 from callintel.speech.normalize import to_simplified
 from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
-
-from callintel.records import CallRecord
-from callintel.settings import load_settings
 
 RATE = 16000
 
@@ -101,10 +101,10 @@ def test_lone_back_channels_come_out_right_or_not_at_all(cfg, tmp_path):
     # 9 s apart; alone in a window Whisper wrote "好, then", 好灯, 请, 谢谢 for them
     import json
 
-    from callintel.speech.normalize import strip_for_scoring
     from faster_whisper.audio import decode_audio
 
     from callintel.settings import PROJECT_ROOT
+    from callintel.speech.normalize import strip_for_scoring
 
     samples = PROJECT_ROOT / "samples"
     truth = json.loads((samples / "truth.json").read_text(encoding="utf-8"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from callintel.speech.terms import TermCorrector, TermSettings, read_terms
 
 from callintel.pinyin import fuzz, syllables
 from callintel.settings import PROJECT_ROOT, load_settings
+from callintel.speech.terms import TermCorrector, TermSettings, read_terms
 
 
 @pytest.fixture(scope="module")

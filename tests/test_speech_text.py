@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from callintel.settings import CONFIG_DIR
 from callintel.speech.guards import GuardSettings, clean_segment_text, collapse_loops, phantoms_for, strip_phantoms
 from callintel.speech.normalize import NormalizeSettings, normalize_numbers, normalize_text, strip_for_scoring
-
-from callintel.settings import CONFIG_DIR
 
 PHANTOMS = phantoms_for(CONFIG_DIR / "phantom_lines.txt")
 
@@ -59,3 +58,27 @@ def test_guards_drop():
     assert clean_segment_text("好的", 1.0, 0.9, -1.5, g, PHANTOMS)[1] == "no_speech"
     assert clean_segment_text("好的" * 20, 3.0, 0.1, -0.3, g, PHANTOMS)[1] == "compression_ratio"
     assert clean_segment_text("嗯", 1.0, 0.5, -0.8, g, PHANTOMS) == ("嗯", "")
+
+
+def test_text_from_elsewhere_takes_the_same_path(settings):
+    """Imported or evaluated dialogues are normalised, term-restored and masked like Whisper's words."""
+    from callintel.speech.text import transcript_from_turns
+
+    t = transcript_from_turns("X1", [
+        {"speaker": "agent", "text": "您好，請問有什麼可以幫您嗎"},
+        {"speaker": "Customer", "text": "我的手机号是13912345678，立陪到哪一步了"},
+        {"speaker": "customer", "text": "   "},
+    ], settings)
+    assert [u.speaker for u in t.utterances] == ["agent", "customer"]
+    assert t.utterances[0].text == "您好，请问有什么可以帮您吗？"
+    assert "13912345678" not in t.utterances[1].text and "理赔" in t.utterances[1].text
+    assert [u.start for u in t.utterances] == [0.0, 1.0] and t.role_method == "transcript"
+
+
+def test_text_from_elsewhere_rejects_an_unknown_speaker(settings):
+    import pytest
+
+    from callintel.speech.text import transcript_from_turns
+
+    with pytest.raises(ValueError, match="turn 0 of X2: speaker 'robot'"):
+        transcript_from_turns("X2", [{"speaker": "robot", "text": "你好"}], settings)

@@ -6,14 +6,14 @@ import json
 
 import numpy as np
 import pytest
+from conftest import SAMPLES
+
 from callintel.nlp.cluster import ClusterOptions, cluster, fit_whitening, relabel, unit, whiten
 from callintel.nlp.labels import ctfidf_keywords, medoid
 from callintel.nlp.questions import detect_questions, load_cues, question_cue
 from callintel.nlp.sentences import core_text, split_sentences
 from callintel.nlp.tokenize import tokenizer_from_settings
 from callintel.nlp.topics import CentroidIndex, TopicOptions, plan_pool
-from conftest import SAMPLES
-
 from callintel.settings import load_settings
 
 

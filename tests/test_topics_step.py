@@ -7,10 +7,11 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
-import callintel.flows.topics_step as step
 import pytest
-from callintel.warehouse.db import connect, table_counts
 from conftest import SAMPLES
+
+import callintel.flows.topics_step as step
+from callintel.warehouse.db import connect, table_counts
 
 TOPIC_TABLES = ("questions", "question_topics", "topics", "topic_daily", "embedding_cache")
 
@@ -117,6 +118,7 @@ def test_eval_topics_on_bq_subset(shared_data, settings):
 def test_label_ceiling_and_pair_scores():
     """Merging groups that share a wording lowers the labels' own ARI; pair scores count pairs."""
     import numpy as np
+
     from callintel.evaluation.topics import label_ceiling, pair_scores
 
     truth = np.array([0, 0, 1, 1, 2, 2])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+
 from callintel.warehouse.db import WarehouseError, connect, migrations, replace_rows, table_counts, transaction
 
 

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
-from callintel.warehouse.db import replace_rows, transaction
 
 from callintel.records import CallRecord, Failure, Transcript
+from callintel.warehouse.db import replace_rows, transaction
 
 UTTERANCE_COLUMNS = ("call_id", "seq", "speaker", "channel", "start_s", "end_s", "text",
                      "avg_logprob", "no_speech_prob")

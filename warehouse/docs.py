@@ -7,6 +7,7 @@ and renders every table, view and column comment as Markdown (`docs/warehouse.md
 from __future__ import annotations
 
 import duckdb
+
 from callintel.warehouse.db import migrate, migrations
 
 

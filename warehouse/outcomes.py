@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 import duckdb
+
 from callintel.warehouse.db import replace_rows, transaction
 
 OUTCOME_COLUMNS = ("call_id", "night", "caller_hash", "agent_id", "started_at", "local_hour", "handle_s",

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
+
 from callintel.warehouse.db import replace_rows
 
 QUESTION_COLUMNS = ("question_id", "call_id", "seq", "part", "night", "asked_at", "text", "core", "cue",

@@ -1,0 +1,70 @@
+"""The one path every transcript's words take before the warehouse.
+
+Whisper's words (speech.stage) and transcripts made elsewhere (an imported vendor transcript,
+the dialogues `callintel eval calls` reads) go through the same steps, so no text reaches the
+warehouse by another door unmasked or unnormalised: Simplified Chinese, numbers as digits and
+closing punctuation (speech.normalize) -> insurance terms restored by sound (speech.terms) ->
+ID-card, bank-card and phone numbers masked (speech.redact).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from callintel.records import Transcript, Utterance
+from callintel.settings import Settings
+from callintel.speech.normalize import NormalizeSettings, normalize_text
+from callintel.speech.redact import RedactionRules, mask_pii
+from callintel.speech.terms import TermCorrector
+
+SPEAKERS = ("agent", "customer", "unknown")
+
+
+@dataclass
+class TextCleaner:
+    """normalise -> restore terms -> mask, with the [speech] settings parsed once."""
+
+    normalize: NormalizeSettings
+    terms: TermCorrector
+    redact: RedactionRules
+    terms_restored: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TextCleaner:
+        speech = settings["speech"]
+        return cls(NormalizeSettings.from_settings(speech), TermCorrector.from_settings(settings),
+                   RedactionRules.from_settings(speech))
+
+    def clean(self, text: str) -> str:
+        """The text as the warehouse may hold it ('' when nothing is left)."""
+        text, restored = self.terms.correct(normalize_text(text, self.normalize))
+        self.terms_restored += len(restored)
+        return mask_pii(text, self.redact) if text else ""
+
+
+def transcript_from_turns(call_id: str, turns: Iterable[Mapping[str, Any]], settings: Settings,
+                          cache_key: str = "", source_sha256: str = "",
+                          cleaner: TextCleaner | None = None) -> Transcript:
+    """A Transcript from turns written elsewhere: {speaker, text, start?, end?} each, in order.
+
+    Turns without times are laid one second apart in their order (the warehouse orders by time);
+    empty turns are dropped. Raises ValueError naming the turn for an unknown speaker.
+    """
+    cleaner = cleaner or TextCleaner.from_settings(settings)
+    utterances: list[Utterance] = []
+    for i, turn in enumerate(turns):
+        speaker = str(turn.get("speaker", "")).strip().lower()
+        if speaker not in SPEAKERS:
+            raise ValueError(f"turn {i} of {call_id}: speaker '{turn.get('speaker')}' is not one of "
+                             f"{', '.join(SPEAKERS)}")
+        text = cleaner.clean(str(turn.get("text") or ""))
+        if not text:
+            continue
+        start = float(turn["start"]) if turn.get("start") is not None else float(i)
+        end = float(turn["end"]) if turn.get("end") is not None else start + 1.0
+        utterances.append(Utterance(speaker, round(start, 2), round(max(end, start), 2), text))
+    duration = max((u.end for u in utterances), default=0.0)
+    return Transcript(call_id, source_sha256, round(duration, 3), utterances, cache_key,
+                      role_method="transcript")
