@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from callintel.evaluation import outcomes as eval_outcomes  # noqa: E402
 from callintel.evaluation import scripts as eval_scripts  # noqa: E402
-from callintel.flows import outcomes_step  # noqa: E402
+from callintel.flows.steps import BY_NAME, run_step  # noqa: E402
 from callintel.privacy import caller_hash  # noqa: E402
 from callintel.records import CallRecord, Transcript, Utterance  # noqa: E402
 from callintel.settings import load_settings  # noqa: E402
@@ -48,10 +48,10 @@ def step_throughput(data: Path, n_calls: int, settings) -> dict:
                        caller_hash(number, settings), False, "bench")
         nights = [n for (n,) in con.execute("SELECT DISTINCT night FROM calls ORDER BY 1").fetchall()]
         t = time.perf_counter()
-        result = outcomes_step.run(con, nights, settings)
+        result = run_step(BY_NAME['outcomes'], con, nights, settings)
         seconds = time.perf_counter() - t
         con.close()
-    return {"bench": "outcomes_step", "calls": n_calls, "nights": len(nights), "seconds": round(seconds, 2),
+    return {"bench": "outcomes step", "calls": n_calls, "nights": len(nights), "seconds": round(seconds, 2),
             "calls_per_second": round(n_calls / seconds, 1), "repeat_calls": result["repeat_calls"],
             "fcr_overrides": result["fcr_overrides"]}
 

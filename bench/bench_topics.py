@@ -302,7 +302,7 @@ def agreement(a: dict[str, int | None], b: dict[str, int | None]) -> dict:
 
 
 def stability(args) -> None:
-    import callintel.flows.topics_step as step
+    from callintel.flows.steps import run_steps
 
     over: dict = {"topics": json.loads(args.set)} if args.set else {}
     if args.assign:
@@ -325,7 +325,7 @@ def stability(args) -> None:
             t0 = time.perf_counter()
             first_ids: dict = {}
             for night in sorted(set(nights)):  # one night at a time, as the nightly flow does
-                step.run(con, [night], settings)
+                run_steps(con, [night], settings, ["questions", "topics"])
                 first_ids.update(con.execute("""SELECT q.question_id, t.topic_id FROM questions q
                     LEFT JOIN question_topics t USING (question_id) WHERE q.night = ?""", [night]).fetchall())
             results[f"{name}_seconds"] = round(time.perf_counter() - t0, 2)

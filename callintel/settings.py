@@ -6,13 +6,15 @@ A user file is partial: only the keys it sets replace the defaults.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = PROJECT_ROOT / "configs"
@@ -20,8 +22,47 @@ DEFAULT_CONFIG = CONFIG_DIR / "callintel.toml"
 CONFIG_ENV = "CALLINTEL_CONFIG"
 
 
+# Tables whose keys are the user's to choose (environment variables, titles, cue words, model names).
+FREE_FORM = (("prefect", "env"), ("exports", "titles"), ("speech", "redact", "cues"), ("models",))
+T = TypeVar("T")
+
+
 class ConfigError(ValueError):
     """A settings file is missing, unreadable or has a wrong value."""
+
+
+def _check_known(defaults: Mapping[str, Any], override: Mapping[str, Any], source: str,
+                 path: tuple[str, ...] = ()) -> None:
+    """Every key a user sets must exist in configs/callintel.toml: a misspelt key stops the run, by name."""
+    if any(path[:len(free)] == free for free in FREE_FORM):
+        return
+    for key, value in override.items():
+        if key not in defaults:
+            close = difflib.get_close_matches(key, [str(k) for k in defaults], n=1)
+            where = f"[{'.'.join(path)}]" if path else "the top level"
+            raise ConfigError(f"{source}: unknown setting '{key}' in {where}"
+                              + (f" (did you mean '{close[0]}'?)" if close else "")
+                              + f"; every setting is listed, with its default, in {DEFAULT_CONFIG}")
+        if isinstance(value, Mapping) and isinstance(defaults[key], Mapping):
+            _check_known(defaults[key], value, source, (*path, key))
+
+
+def options(cls: type[T], section: Mapping[str, Any], where: str, **given: Any) -> T:
+    """An option dataclass (faster-whisper's style) filled from one settings section.
+
+    Defaults live in configs/callintel.toml alone, so every field comes from the section (or
+    `given`); a missing one is an error naming it, never a second default hidden in code.
+    """
+    values = {}
+    for f in fields(cls):  # type: ignore[arg-type]
+        if f.name in given:
+            values[f.name] = given[f.name]
+        elif f.name in section:
+            values[f.name] = section[f.name]
+        else:
+            raise ConfigError(f"[{where}] has no '{f.name}': configs/callintel.toml sets every key "
+                              "(is a settings file replacing the whole section, or the defaults file old?)")
+    return cls(**values)
 
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -85,10 +126,14 @@ def load_settings(user_file: str | Path | None = None, overrides: Mapping[str, A
     sources = [DEFAULT_CONFIG]
     data = _read_toml(DEFAULT_CONFIG)
     extra = [p for p in (os.environ.get(CONFIG_ENV), user_file) if p]
+    defaults = data
     for item in extra:
         path = Path(item).expanduser().resolve()
-        data = _merge(data, _read_toml(path))
+        user = _read_toml(path)
+        _check_known(defaults, user, str(path))
+        data = _merge(data, user)
         sources.append(path)
     if overrides:
+        _check_known(defaults, overrides, "command-line options")
         data = _merge(data, overrides)
     return Settings(data, sources)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from callintel import files
 from callintel.settings import Settings
 
 STC3_FILE = Path("stc3") / "dialogues.jsonl"
@@ -53,8 +54,7 @@ def id_hashes(ids: list[str]) -> list[str]:
     return sorted({hashlib.sha256(i.encode()).hexdigest()[:8] for i in ids})
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+file_sha256 = files.file_sha256
 
 
 def load_stc3(data_dir: Path) -> list[Dialogue]:

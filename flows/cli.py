@@ -45,11 +45,12 @@ def _overrides(db: Path | None, exports: Path | None = None, runner: str | None 
     return over
 
 
-def _flows():
-    """Import the flow module only after Prefect's offline settings are in place."""
+def _flows(config: Path | None = None):
+    """Import the flow module only after Prefect's offline settings are in place, from the user's settings
+    (their PREFECT_HOME and thread counts, not the defaults')."""
     from callintel.flows.environment import configure
 
-    configure(load_settings())
+    configure(load_settings(config))
     return importlib.import_module("callintel.flows.night")
 
 
@@ -62,7 +63,7 @@ def run(manifest: Annotated[Path, typer.Argument(help="CSV or JSON-lines manifes
     """Process a night: transcribe every call in MANIFEST and write the results to DuckDB."""
     if runner and runner not in ("threads", "dask"):
         raise typer.BadParameter("--runner must be threads or dask")
-    night = _flows()
+    night = _flows(config)
     result = night.run_night(manifest, str(config) if config else None, "night", _overrides(db, runner=runner))
     _summary([result])
 
@@ -82,7 +83,7 @@ def demo(config: ConfigOpt = None,
     if not manifests:
         console.print(f"[red]no sample manifests in {SAMPLES}[/red]")
         raise typer.Exit(1)
-    night = _flows()
+    night = _flows(config)
     results = []
     for manifest in manifests:
         console.rule(f"night of {manifest.stem.removeprefix('manifest_')}")

@@ -31,5 +31,5 @@ def configure(settings: Settings) -> None:
     home = settings.path("prefect_home")
     home.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_HOME", str(home))
-    for key, value in settings.get("prefect", {}).get("env", {}).items():
+    for key, value in settings["prefect"]["env"].items():
         os.environ.setdefault(key, str(value))

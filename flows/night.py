@@ -7,7 +7,6 @@ the only write connection. Read it top to bottom: it is the table of contents of
 
 from __future__ import annotations
 
-import importlib
 import time
 import uuid
 from dataclasses import dataclass
@@ -20,15 +19,18 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 import callintel
+from callintel.files import file_sha256
 from callintel.flows.environment import thread_environ
+from callintel.flows.steps import Step, ordered, run_step
 from callintel.manifest import Manifest, read_manifest
 from callintel.model_files import model_versions, whisper_model_dir
 from callintel.privacy import caller_hash
 from callintel.records import CallRecord, Failure, Transcript
 from callintel.settings import Settings, load_settings
-from callintel.speech.decode import SpeechError, file_sha256
+from callintel.speech.decode import SpeechError
 from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
 from callintel.warehouse import calls as store
+from callintel.warehouse import runs, speech_cache
 from callintel.warehouse.db import connect, table_counts
 from callintel.warehouse.export import export_night
 
@@ -50,12 +52,11 @@ def transcribe(call: CallRecord, settings: Settings, sha256: str) -> Transcript 
         return Failure(call.call_id, exc.stage, exc.reason, exc.detail, call.call_id)
 
 
-@task(name="analytics-step", cache_policy=NO_CACHE, task_run_name="step-{name}")
-def analytics_step(name: str, db_path: Path, nights: list, settings: Settings) -> dict[str, Any]:
-    module = importlib.import_module(f"callintel.flows.{name}_step")
+@task(name="analytics-step", cache_policy=NO_CACHE, task_run_name="step-{step.name}")
+def analytics_step(step: Step, db_path: Path, nights: list, settings: Settings) -> dict[str, Any]:
     con = connect(db_path)
     try:
-        return module.run(con, nights, settings)
+        return run_step(step, con, nights, settings)
     finally:
         con.close()
 
@@ -65,7 +66,7 @@ def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
     cfg = settings["exports"]
     con = connect(db_path)
     try:
-        return export_night(con, out_dir, cfg["views"], cfg["max_rows"], cfg["report_rows"], cfg.get("titles", {}),
+        return export_night(con, out_dir, cfg["views"], cfg["max_rows"], cfg["report_rows"], cfg["titles"],
                             settings["night"]["timezone"])
     finally:
         con.close()
@@ -121,17 +122,17 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
     whisper_model_dir(settings)  # assemble/verify once, before any worker needs it
     models = model_versions(settings)
     con = connect(db_path)
-    store.start_run(con, run_id, label, manifest_key, [str(n) for n in nights], len(manifest.calls) +
+    runs.start_run(con, run_id, label, manifest_key, [str(n) for n in nights], len(manifest.calls) +
                     len(manifest.failures), settings.fingerprint(), models, callintel.__version__)
     try:
-        store.clear_manifest_failures(con, manifest_key, {f.item for f in manifest.failures})
+        runs.clear_manifest_failures(con, manifest_key, {f.item for f in manifest.failures})
         failures = list(manifest.failures)
         for f in manifest.failures:
             log.warning("manifest: %s", f.reason)
 
         planned, missing = plan(manifest, settings)
         failures += missing
-        cached = store.cached_transcripts(con, [p.key for p in planned])
+        cached = speech_cache.cached_transcripts(con, [p.key for p in planned])
         todo = [p for p in planned if p.key not in cached]
         log.info("%d calls in manifest: %d cached, %d to transcribe, %d not usable",
                  len(manifest.calls), len(planned) - len(todo), len(todo), len(missing) + len(manifest.failures))
@@ -160,13 +161,13 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
                 failures.append(failure)
                 log.warning("[%d/%d] %s failed at %s: %s", done, len(todo), p.call.call_id, failure.stage,
                             failure.reason)
-        store.write_failures(con, failures, manifest_key, run_id)
+        runs.write_failures(con, failures, manifest_key, run_id)
         con.close()
 
         steps: dict[str, Any] = {}
-        for name in settings["night"].get("steps", []):
-            steps[name] = analytics_step(name, db_path, nights, settings)
-            log.info("step %s: %s", name, steps[name])
+        for step in ordered(settings["night"]["steps"]):
+            steps[step.name] = analytics_step(step, db_path, nights, settings)
+            log.info("step %s: %s", step.name, {k: v for k, v in steps[step.name].items() if k != "nights"})
 
         exports = export(db_path, settings.path("exports") / str(max(nights)), settings) if nights else {}
         for name, path in exports.items():
@@ -174,14 +175,14 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
 
         con = connect(db_path)
         status = "succeeded" if not failures else "partial"
-        store.finish_run(con, run_id, status, calls_ok=int(ok), calls_cached=len(planned) - len(todo),
+        runs.finish_run(con, run_id, status, calls_ok=int(ok), calls_cached=len(planned) - len(todo),
                          calls_failed=len(failures), audio_seconds=round(audio_s, 2),
                          processing_seconds=round(proc_s, 2))
         counts = table_counts(con)
     except BaseException:
         con.close()
         with connect(db_path) as failed:
-            store.finish_run(failed, run_id, "failed")
+            runs.finish_run(failed, run_id, "failed")
         raise
     con.close()
     return {"run_id": run_id, "db": str(db_path), "nights": [str(n) for n in nights], "calls_ok": int(ok),
@@ -196,8 +197,8 @@ def _land(con, p: Planned, transcript: Transcript, run_id: str, settings: Settin
                      privacy["keep_caller_number"], models["asr"])
     if cache:
         # the stage hashes the bytes it decoded: a file rewritten since planning is cached under its new key
-        store.cache_transcript(con, transcript.cache_key or p.key, p.call.call_id, transcript.audio_sha256 or p.sha256,
-                               transcript_to_json(transcript))
+        speech_cache.cache_transcript(con, transcript.cache_key or p.key, p.call.call_id,
+                                      transcript.audio_sha256 or p.sha256, transcript_to_json(transcript))
 
 
 def run_night(manifest_path: str | Path, config: str | None = None, label: str = "night",

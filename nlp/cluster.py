@@ -45,34 +45,36 @@ Vectors in, integer labels out (-1 = noise); deterministic for a given input and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering, MiniBatchKMeans
 
+from callintel.settings import options
+
 
 @dataclass(frozen=True)
 class ClusterOptions:
-    distance_threshold: float = 0.06   # average linkage, cosine distance (m3e-small distances are compressed)
-    small_threshold: float = 0.14      # the threshold for a pool of `small_n` questions or fewer
-    small_n: int = 50
-    large_n: int = 3000                # from here on `distance_threshold`; log-linear in between
-    min_size: int = 2                  # size floor: smaller clusters are not topics
-    attach_threshold: float = 0.10     # an unclustered question joins the nearest cluster within this distance
-    merge_threshold: float = 0.05      # two-stage only: block clusters whose centroids are this close merge
-    block_size: int = 4000             # above this many distinct questions, cluster in blocks
-    coarse_k: int = 16                 # k-means branching when splitting into blocks
-    seed: int = 0
+    distance_threshold: float   # average linkage, cosine distance (m3e-small distances are compressed)
+    small_threshold: float      # the threshold for a pool of `small_n` questions or fewer
+    small_n: int
+    large_n: int                # from here on `distance_threshold`; log-linear in between
+    min_size: int                  # size floor: smaller clusters are not topics
+    attach_threshold: float     # an unclustered question joins the nearest cluster within this distance
+    merge_threshold: float      # two-stage only: block clusters whose centroids are this close merge
+    block_size: int             # above this many distinct questions, cluster in blocks
+    coarse_k: int                 # k-means branching when splitting into blocks
+    seed: int
     # pool whitening (see the module docstring); whiten_dims = 0 turns it off
-    whiten_dims: int = 64              # principal directions kept, each scaled to unit variance
-    whiten_min_n: int = 1000           # distinct questions needed to fit it; smaller pools stay in m3e space
-    whiten_max_n: int = 5000           # larger pools stay in m3e space too (whitening not validated there)
-    whiten_fit_max: int = 20000        # fit on at most this many distinct vectors (an even stride), O(N) cost
-    whiten_small_threshold: float = 0.45  # average-linkage threshold in whitened space at `whiten_min_n` ...
-    whiten_threshold: float = 0.35     # ... and from `large_n` on (log-linear in between)
-    whiten_attach_margin: float = 0.05  # whitened space: attach radius = threshold + this
-    whiten_merge_threshold: float = 0.1  # whitened space, two-stage: block clusters this close (centroids) merge
+    whiten_dims: int              # principal directions kept, each scaled to unit variance
+    whiten_min_n: int           # distinct questions needed to fit it; smaller pools stay in m3e space
+    whiten_max_n: int           # larger pools stay in m3e space too (whitening not validated there)
+    whiten_fit_max: int        # fit on at most this many distinct vectors (an even stride), O(N) cost
+    whiten_small_threshold: float  # average-linkage threshold in whitened space at `whiten_min_n` ...
+    whiten_threshold: float     # ... and from `large_n` on (log-linear in between)
+    whiten_attach_margin: float  # whitened space: attach radius = threshold + this
+    whiten_merge_threshold: float  # whitened space, two-stage: block clusters this close (centroids) merge
 
     def threshold_for(self, n: int) -> float:
         """Density-adaptive threshold: a few dozen questions lie far apart, so a small pool needs a
@@ -94,8 +96,7 @@ class ClusterOptions:
 
     @classmethod
     def from_settings(cls, section: dict[str, Any]) -> ClusterOptions:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in section.items() if k in names})
+        return options(cls, section, "topics.cluster")
 
 
 def _log_linear(n: int, lo_n: int, hi_n: int, lo_value: float, hi_value: float) -> float:

@@ -56,6 +56,6 @@ def embedder_from_settings(settings) -> Embedder:
     from callintel.model_files import embedding_model_dir
 
     cfg = settings["topics"]
-    name = cfg.get("model", "m3e-small")
-    return load_embedder(str(embedding_model_dir(settings, name)), name, int(cfg.get("embed_batch_size", 64)),
-                         int(cfg.get("embed_threads", 0)))
+    name = cfg["model"]
+    return load_embedder(str(embedding_model_dir(settings, name)), name, int(cfg["embed_batch_size"]),
+                         int(cfg["embed_threads"]))

@@ -18,9 +18,11 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from callintel.pinyin import syllables
 from callintel.settings import Settings
@@ -432,7 +434,7 @@ def fit_model(calls: Sequence[Sequence[Turn]], unresolved: Sequence[int], lex: L
 
 
 def model_from_settings(settings: Settings) -> ResolutionModel | None:
-    name = settings["outcomes"].get("model", "")
+    name = settings["outcomes"]["model"]
     return ResolutionModel.load(settings.config_file(name)) if name else None
 
 
@@ -458,3 +460,75 @@ def score_turns(turns: Sequence[Turn], lex: Lexicon, model: ResolutionModel | No
     evidence.sort(key=lambda e: (-abs(lex.cue(e.cue).weight), e.turn))
     return Outcome(round(score, 6), round(rules, 6), label_for(score, sig, lex), tuple(evidence[:lex.max_evidence]),
                    "model" if model is not None else "rules")
+
+
+# --- the outcomes step's compute (flows/steps.py): the nights' calls in, one scored row per call out ---
+
+@dataclass(frozen=True)
+class CallDialogue:
+    """A call as the outcomes step loads it (warehouse/outcomes.py load)."""
+
+    call_id: str
+    night: date
+    caller_hash: str | None
+    agent_id: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    topic_id: int | None
+    utterances: list[tuple[str, str]]   # (speaker, text) in time order
+
+
+@dataclass(frozen=True)
+class OutcomeInputs:
+    calls: list[CallDialogue]
+    lexicon_sha256: str
+    model_sha256: str | None       # None: no model configured, rules only
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    """A row of `call_outcomes` (warehouse/sql/020_outcomes.sql), field for column."""
+
+    call_id: str
+    night: date
+    caller_hash: str | None
+    agent_id: str | None
+    started_at: datetime
+    local_hour: int
+    handle_s: float | None
+    topic_id: int | None
+    n_turns: int
+    score: float
+    rule_score: float
+    method: str
+    dialogue_label: str
+    label: str                  # dialogue_label until the FCR override (warehouse/sql/derived/repeat_contacts.sql)
+    fcr_override: bool
+    escalated: bool
+    unanswered: bool
+    evidence: str               # JSON list of {cue, phrase, turn, speaker}
+    evidence_text: str
+    versions: str
+    scored_at: datetime
+
+
+def compute(inputs: OutcomeInputs, settings: Settings) -> list[CallOutcome]:
+    """Score each call's dialogue: resolution score, label, escalation, the evidence phrases."""
+    lex = lexicon_from_settings(settings)
+    model = model_from_settings(settings)
+    tz = ZoneInfo(settings["night"]["timezone"])
+    versions = f"lexicon={inputs.lexicon_sha256[:12]};model=" + (inputs.model_sha256 or "none")[:12]
+    now = datetime.now(UTC)
+    out = []
+    for c in inputs.calls:
+        turns = to_turns(c.utterances)
+        outcome = score_turns(turns, lex, model)
+        handle = (c.ended_at - c.started_at).total_seconds() if c.ended_at is not None else None
+        evidence = [{"cue": e.cue, "phrase": e.phrase, "turn": e.turn, "speaker": e.speaker} for e in outcome.evidence]
+        out.append(CallOutcome(
+            c.call_id, c.night, c.caller_hash, c.agent_id, c.started_at, c.started_at.astimezone(tz).hour,
+            handle if handle is not None and handle >= 0 else None, c.topic_id, len(turns), outcome.score,
+            outcome.rule_score, outcome.method, outcome.label, outcome.label, False, bool(escalations(turns, lex)),
+            any(e.cue == "customer_unanswered_question" for e in outcome.evidence),
+            json.dumps(evidence, ensure_ascii=False), "; ".join(e.as_text() for e in outcome.evidence), versions, now))
+    return out

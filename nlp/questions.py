@@ -13,8 +13,10 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
+from callintel.nlp.embed import text_key
 from callintel.nlp.sentences import core_text, split_sentences, strip_punct
 
 
@@ -92,3 +94,53 @@ def detect_questions(turns: Iterable[tuple[str, int, str]], cues: QuestionCues) 
 def load_cues(settings) -> QuestionCues:
     """The lexicon named by [topics].question_cues (a file in configs/ or an absolute path)."""
     return QuestionCues.load(settings.config_file(settings["topics"]["question_cues"]))
+
+
+# --- the questions step's compute (flows/steps.py): a night's customer turns in, its question rows out ---
+
+@dataclass(frozen=True)
+class CustomerTurn:
+    call_id: str
+    seq: int
+    text: str
+    said_at: datetime | None  # the call's start plus the utterance's offset
+
+
+@dataclass(frozen=True)
+class NightTurns:
+    """What the questions step loads for one night (warehouse/topics.py load_turns)."""
+
+    night: date
+    turns: list[CustomerTurn]
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    """A row of `questions` (warehouse/sql/010_topics.sql), field for column."""
+
+    question_id: str
+    call_id: str
+    seq: int
+    part: int
+    night: date
+    asked_at: datetime | None
+    text: str
+    core: str
+    cue: str
+    text_sha256: str
+
+
+@dataclass(frozen=True)
+class NightQuestions:
+    night: date
+    rows: list[QuestionRow]
+    customer_turns: int
+
+
+def compute(inputs: NightTurns, settings) -> NightQuestions:
+    """The night's questions; the id (call_id:seq:part) is stable across reruns."""
+    said = {(t.call_id, t.seq): t.said_at for t in inputs.turns}
+    found = detect_questions([(t.call_id, t.seq, t.text) for t in inputs.turns], load_cues(settings))
+    rows = [QuestionRow(f"{q.call_id}:{q.seq}:{q.part}", q.call_id, q.seq, q.part, inputs.night,
+                        said[(q.call_id, q.seq)], q.text, q.core, q.cue, text_key(q.core)) for q in found]
+    return NightQuestions(inputs.night, rows, len(inputs.turns))

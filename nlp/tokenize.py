@@ -14,13 +14,10 @@ from pathlib import Path
 
 import jieba
 
+from callintel.files import read_lines
+
 _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _MASK = re.compile(r"\[[^\]]{1,12}\]")  # [手机号], [身份证号]: masks are not topic words
-
-
-def _read_lines(path: Path) -> list[str]:
-    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()
-            if ln.strip() and not ln.lstrip().startswith("#")]
 
 
 class Tokenizer:
@@ -32,13 +29,13 @@ class Tokenizer:
         jieba.setLogLevel(logging.WARNING)
         self.terms: list[str] = []
         if dictionary:
-            for line in _read_lines(Path(dictionary)):
+            for line in read_lines(Path(dictionary)):
                 parts = line.split()
                 freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else default_freq
                 tag = parts[2] if len(parts) > 2 else None
                 self._jieba.add_word(parts[0], freq, tag)
                 self.terms.append(parts[0])
-        self.stopwords = frozenset(_read_lines(Path(stopwords))) if stopwords else frozenset()
+        self.stopwords = frozenset(read_lines(Path(stopwords))) if stopwords else frozenset()
 
     def words(self, text: str) -> list[str]:
         """All jieba words, nothing removed."""
@@ -59,4 +56,4 @@ def tokenizer_from_settings(settings) -> Tokenizer:
     cfg = settings["topics"]
     return load_tokenizer(str(settings.config_file(cfg["dictionary"])) if cfg.get("dictionary") else "",
                           str(settings.config_file(cfg["stopwords"])) if cfg.get("stopwords") else "",
-                          int(cfg.get("dict_default_freq", 2000)))
+                          int(cfg["dict_default_freq"]))

@@ -18,14 +18,16 @@ The rules (each a setting in [topics] of configs/callintel.toml):
    labelled by c-TF-IDF, ids handed out largest first after the highest id so far.
 5. Reruns. The plan depends only on the pool's questions and the topics created before the
    night, never on earlier assignments, so undoing a night and running it again (later nights
-   are redone after it, see flows/topics_step.py) writes the same rows and ids.
-Arrays and token lists in, plans out: storage is warehouse/topics.py, order is flows/topics_step.py.
+   are redone after it, see warehouse/topics.py prepare) writes the same rows and ids.
+Arrays and token lists in, plans out: storage is warehouse/topics.py, order is flows/steps.py.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -33,23 +35,24 @@ from sklearn.cluster import MiniBatchKMeans
 
 from callintel.nlp.cluster import ClusterOptions, centroids, cluster, unit
 from callintel.nlp.labels import ctfidf_keywords, label_from_keywords, medoid
+from callintel.settings import options
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class TopicOptions:
-    assign_threshold: float = 0.05
-    absorb_threshold: float = 0.04
-    pool_nights: int = 7
-    label_terms: int = 4
-    brute_force_topics: int = 20000   # above this many topics, nearest-centroid search uses an IVF index
-    ivf_probe: int = 8
-    cluster: ClusterOptions = field(default_factory=ClusterOptions)
+    assign_threshold: float
+    absorb_threshold: float
+    pool_nights: int
+    label_terms: int
+    brute_force_topics: int   # above this many topics, nearest-centroid search uses an IVF index
+    ivf_probe: int
+    cluster: ClusterOptions
 
     @classmethod
     def from_settings(cls, section: dict[str, Any]) -> TopicOptions:
-        names = {f.name for f in fields(cls)} - {"cluster"}
-        return cls(**{k: v for k, v in section.items() if k in names},
-                   cluster=ClusterOptions.from_settings(section.get("cluster", {})))
+        return options(cls, section, "topics", cluster=ClusterOptions.from_settings(section["cluster"]))
 
 
 class CentroidIndex:
@@ -169,3 +172,120 @@ def plan_pool(X: np.ndarray, keys: Sequence[str], tokens: Sequence[Sequence[str]
         out.new_topics.append(NewTopic(members, X[members] @ cen[c], cen[c], med, kw,
                                        label_from_keywords(kw, texts[med]), int(near[c])))
     return out
+
+
+# --- the topics step's compute (flows/steps.py): a night's pool in, what changes in the topic tables out ---
+
+@dataclass(frozen=True)
+class PoolQuestion:
+    """A question of the night or of the `pool_nights` before it, with its current topic (if any)."""
+
+    question_id: str
+    text: str
+    core: str
+    key: str                    # text_key(core): the embedding cache key
+    night: date
+    topic_id: int | None
+    similarity: float | None
+
+
+@dataclass
+class TopicInputs:
+    """What the topics step loads for one night (warehouse/topics.py load_pool)."""
+
+    night: date
+    pool: list[PoolQuestion]
+    vectors: dict[str, np.ndarray]   # cached embeddings of the pool's keys (model = [topics].model)
+    topic_ids: np.ndarray            # existing topics of that model, in id order ...
+    centroids: np.ndarray            # ... and their frozen centroids
+    next_topic_id: int
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    """A new row of `topics`."""
+
+    topic_id: int
+    label: str
+    keywords: list[tuple[str, float]]
+    representative: str
+    representative_question_id: str
+    created_night: date
+    initial_size: int
+    model: str
+    centroid: np.ndarray
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A row of `question_topics`."""
+
+    question_id: str
+    topic_id: int
+    similarity: float
+    method: str                # absorbed / discovered
+    assigned_night: date
+
+
+@dataclass
+class TopicResult:
+    night: date
+    new_vectors: dict[str, np.ndarray]
+    topics: list[TopicRow]
+    assignments: list[Assignment]   # only the ones that changed
+    dropped: list[str]              # questions that lose their topic (noise in the larger pool)
+    summary: dict[str, Any]
+
+
+def compute(inputs: TopicInputs, settings) -> TopicResult:
+    """Embed what the cache lacks, re-cluster the pool, keep or hand out ids (rules 1-5 above).
+
+    A night without questions of its own changes nothing, not even earlier nights' topics.
+    """
+    from callintel.nlp.embed import embedder_from_settings
+    from callintel.nlp.sentences import dedupe_key
+    from callintel.nlp.tokenize import tokenizer_from_settings
+
+    cfg = settings["topics"]
+    opts = TopicOptions.from_settings(cfg)
+    night, pool = inputs.night, inputs.pool
+    todo = sorted({q.key: q.core for q in pool if q.key not in inputs.vectors}.items())
+    new_vectors: dict[str, np.ndarray] = {}
+    if todo:
+        encoded = embedder_from_settings(settings).encode([core for _, core in todo])
+        new_vectors = {k: v for (k, _), v in zip(todo, encoded, strict=True)}
+    tonight = sum(1 for q in pool if q.night == night)
+    summary: dict[str, Any] = {"questions": tonight, "embedded": len(new_vectors), "pool": len(pool),
+                               "absorbed": 0, "discovered": 0, "new_topics": 0, "kept_topics": 0,
+                               "split_topics": 0, "moved": 0, "dropped": 0, "outside_centroid": 0,
+                               "unassigned": 0}
+    if not tonight:
+        return TopicResult(night, new_vectors, [], [], [], summary)
+    vectors = inputs.vectors | new_vectors
+    X = np.stack([vectors[q.key] for q in pool]).astype(np.float32)
+    index = CentroidIndex(inputs.centroids, opts.brute_force_topics, opts.ivf_probe, opts.cluster.seed)
+    tok = tokenizer_from_settings(settings)
+    plan = plan_pool(X, [dedupe_key(q.core) for q in pool], [tok.tokens(q.core) for q in pool], index, opts,
+                     [q.text for q in pool])
+    target = {m: (int(inputs.topic_ids[j]), s, "absorbed") for m, (j, s) in plan.existing.items()}
+    topics = []
+    for n, t in enumerate(plan.new_topics):
+        tid = inputs.next_topic_id + n
+        target.update({int(m): (tid, float(s), "discovered") for m, s in zip(t.members, t.similarity, strict=True)})
+        rep = pool[t.medoid]
+        topics.append(TopicRow(tid, t.label, t.keywords, rep.text, rep.question_id, night, len(t.members),
+                               cfg["model"], t.centroid))
+        if t.near >= 0:
+            log.info("topics %s: new topic %d split from topic %d (its centroid is nearer another cluster)",
+                     night, tid, int(inputs.topic_ids[t.near]))
+    # only what changed: earlier questions keep their row (and its night) when their topic did not move
+    assignments = [Assignment(pool[m].question_id, tid, sim, method, night)
+                   for m, (tid, sim, method) in sorted(target.items()) if pool[m].topic_id != tid]
+    dropped = [q.question_id for i, q in enumerate(pool) if i not in target and q.topic_id is not None]
+    earlier = {q.question_id for q in pool if q.night != night and q.topic_id is not None}
+    summary |= {"absorbed": sum(1 for v in target.values() if v[2] == "absorbed"),
+                "discovered": sum(1 for v in target.values() if v[2] == "discovered"),
+                "new_topics": len(topics), "kept_topics": len(plan.kept), "split_topics": len(plan.contested),
+                "moved": sum(1 for a in assignments if a.question_id in earlier), "dropped": len(dropped),
+                "outside_centroid": plan.outside, "unassigned": len(pool) - len(target)}
+    return TopicResult(night, new_vectors, topics, assignments, dropped, summary)

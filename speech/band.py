@@ -19,11 +19,12 @@ Opus calls and -64 to -77 dB on 8 kHz files, against -11 to -35 dB on the wideba
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import signal
 
+from callintel.settings import options
 from callintel.speech.decode import SAMPLE_RATE
 
 _FRAME = 1024  # FFT frame for the band measure
@@ -34,14 +35,13 @@ _FRAMES = 400  # frames sampled evenly over the channel (cost independent of its
 class BandSettings:
     """[speech.band] in configs/callintel.toml; `lowpass_hz` = 0 turns the filter off."""
 
-    lowpass_hz: float = 3400.0
-    order: int = 8
-    narrowband_db: float = -42.0
+    lowpass_hz: float
+    order: int
+    narrowband_db: float
 
     @classmethod
     def from_settings(cls, speech: dict) -> BandSettings:
-        section = speech.get("band", {})
-        return cls(**{f.name: section[f.name] for f in fields(cls) if f.name in section})
+        return options(cls, speech["band"], "speech.band")
 
 
 def high_band_db(audio: np.ndarray) -> float | None:

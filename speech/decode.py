@@ -53,14 +53,6 @@ class DecodedAudio:
     warnings: list[str] = field(default_factory=list)
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_bytes(path: Path) -> bytes:
     """The whole file, with a reason a person can act on when it is missing or empty."""
     try:

@@ -19,25 +19,26 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from callintel.files import read_lines
+from callintel.settings import options
 from callintel.speech.normalize import to_simplified
 
 
 @dataclass(frozen=True)
 class GuardSettings:
-    no_speech_threshold: float = 0.6
-    log_prob_threshold: float = -1.0
-    compression_ratio_threshold: float = 2.4
-    max_repeats: int = 4  # a unit repeated more often than this is a loop
-    min_chars: int = 1  # segments shorter than this (after cleaning) are dropped
+    no_speech_threshold: float
+    log_prob_threshold: float
+    compression_ratio_threshold: float
+    max_repeats: int  # a unit repeated more often than this is a loop
+    min_chars: int  # segments shorter than this (after cleaning) are dropped
 
     @classmethod
     def from_settings(cls, speech: dict) -> GuardSettings:
-        section = speech.get("guards", {})
-        return cls(**{f.name: section[f.name] for f in fields(cls) if f.name in section})
+        return options(cls, speech["guards"], "speech.guards")
 
 
 def _bare(text: str) -> str:
@@ -49,8 +50,7 @@ def _bare(text: str) -> str:
 @lru_cache(maxsize=8)
 def load_phantoms(path: Path, mtime: float = 0.0) -> tuple[str, ...]:
     """Phantom lines from a file (one per line, # comments), longest first, in bare form."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    bare = {_bare(x) for x in lines if x.strip() and not x.lstrip().startswith("#")}
+    bare = {_bare(x) for x in read_lines(path)}
     return tuple(sorted((b for b in bare if b), key=len, reverse=True))
 
 

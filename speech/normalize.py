@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 
 import cn2an
 import opencc
+
+from callintel.settings import options
 
 # Half-width punctuation between CJK characters becomes its full-width form.
 _TO_FULLWIDTH = {",": "，", "?": "？", "!": "！", ":": "：", ";": "；"}
@@ -40,13 +42,12 @@ _DIGIT_RUN = re.compile(r"[零〇幺一二三四五六七八九洞](?:\s?[零〇
 class NormalizeSettings:
     """[speech.normalize]: which rewrites run."""
 
-    numbers: bool = True
-    end_punctuation: bool = True
+    numbers: bool
+    end_punctuation: bool
 
     @classmethod
     def from_settings(cls, speech: dict) -> NormalizeSettings:
-        section = speech.get("normalize", {})
-        return cls(**{f.name: section[f.name] for f in fields(cls) if f.name in section})
+        return options(cls, speech["normalize"], "speech.normalize")
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
+from callintel.files import file_sha256
 from callintel.model_files import whisper_model_dir
 from callintel.records import CallRecord, Transcript, Utterance
 from callintel.settings import Settings
@@ -24,7 +25,7 @@ from callintel.speech import SPEECH_CODE_VERSION
 from callintel.speech.asr import AsrOptions, Segment, load_model, transcribe_regions
 from callintel.speech.band import BandSettings, condition
 from callintel.speech.channels import assign_channels
-from callintel.speech.decode import SpeechError, decode
+from callintel.speech.decode import SAMPLE_RATE, SpeechError, decode
 from callintel.speech.guards import GuardSettings, clean_segment_text, phantoms_for
 from callintel.speech.roles import SpeakerCues, assign_roles
 from callintel.speech.terms import TermSettings
@@ -44,7 +45,7 @@ PACKAGES = ("faster-whisper", "ctranslate2", "opencc", "cn2an", "onnxruntime")
 
 def _file_digest(path: Path) -> str:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return file_sha256(path)
     except OSError:
         return "missing"
 
@@ -97,12 +98,12 @@ class _Stage:
         self.windows = WindowSettings.from_settings(speech)
         self.guards = GuardSettings.from_settings(speech)
         self.text = TextCleaner.from_settings(settings)
-        self.phantoms = phantoms_for(settings.config_file(speech.get("phantom_lines", "phantom_lines.txt")))
-        self.cues_path = settings.config_file(speech.get("speaker_cues", "speaker_cues.toml"))
-        self.max_duration_s = float(speech.get("max_duration_s", 4 * 3600))
-        self.same_channels_min_corr = float(speech.get("same_channels_min_corr", 0.99))
-        self.language_check = bool(speech.get("language_check", True))
-        self.language_min_prob = float(speech.get("language_min_prob", 0.5))
+        self.phantoms = phantoms_for(settings.config_file(speech["phantom_lines"]))
+        self.cues_path = settings.config_file(speech["speaker_cues"])
+        self.max_duration_s = float(speech["max_duration_s"])
+        self.same_channels_min_corr = float(speech["same_channels_min_corr"])
+        self.language_check = bool(speech["language_check"])
+        self.language_min_prob = float(speech["language_min_prob"])
 
     def clean(self, segments: list[Segment], dropped: dict[str, int]) -> list[tuple[Segment, str]]:
         out = []
@@ -127,11 +128,11 @@ def _language_warning(model, channels, regions_by_channel, stage: _Stage) -> str
         for r in regions:
             if total >= 30.0:
                 break
-            pieces.append(ch.samples[int(r.start * 16000):int(r.end * 16000)])
+            pieces.append(ch.samples[int(r.start * SAMPLE_RATE):int(r.end * SAMPLE_RATE)])
             total += r.duration
     if total < 2.0:
         return None  # too little speech to judge
-    language, prob, all_probs = model.detect_language(np.concatenate(pieces)[:30 * 16000])
+    language, prob, all_probs = model.detect_language(np.concatenate(pieces)[:30 * SAMPLE_RATE])
     wanted = stage.asr.language
     p_wanted = dict(all_probs).get(wanted, 0.0)
     if language != wanted and p_wanted < stage.language_min_prob:

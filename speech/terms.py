@@ -23,28 +23,28 @@ from functools import lru_cache
 from pathlib import Path
 
 from callintel.pinyin import Fuzzy, fuzz, syllables
-from callintel.settings import Settings
+from callintel.settings import Settings, options
 
 _HAN = re.compile(r"^[\u3400-\u9fff]+$")
 
 
 @dataclass(frozen=True)
 class TermSettings:
-    enabled: bool = True
-    files: tuple[str, ...] = ("insurance_vocabulary.txt", "insurance_dict.txt")
-    min_chars: int = 2
-    keep_word_freq: int = 1
-    fuzzy_min_syllables: int = 3
-    fuzzy: Fuzzy = ()
-    keep: frozenset[str] = frozenset()
+    """[speech.terms] in configs/callintel.toml (every key documented there)."""
+
+    enabled: bool
+    files: tuple[str, ...]
+    min_chars: int
+    keep_word_freq: int
+    fuzzy_min_syllables: int
+    fuzzy: Fuzzy
+    keep: frozenset[str]
 
     @classmethod
     def from_settings(cls, speech: dict) -> TermSettings:
-        raw = speech.get("terms", {})
-        return cls(bool(raw.get("enabled", True)), tuple(raw.get("files", cls.files)),
-                   int(raw.get("min_chars", 2)), int(raw.get("keep_word_freq", 1)),
-                   int(raw.get("fuzzy_min_syllables", 3)), tuple(tuple(p) for p in raw.get("fuzzy", [])),
-                   frozenset(raw.get("keep", [])))
+        raw = speech["terms"]
+        return options(cls, raw, "speech.terms", enabled=bool(raw["enabled"]), files=tuple(raw["files"]),
+                       fuzzy=tuple(tuple(p) for p in raw["fuzzy"]), keep=frozenset(raw["keep"]))
 
 
 def read_terms(path: Path) -> list[str]:

@@ -18,12 +18,13 @@ Silero runs at 16 kHz; 8 kHz telephone audio is upsampled by the decoder first. 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-SAMPLE_RATE = 16000
+from callintel.settings import options
+from callintel.speech.decode import SAMPLE_RATE
 
 
 @dataclass(frozen=True)
@@ -34,19 +35,18 @@ class VadSettings:
     call is often a 0.3-0.6 s gap, and a region boundary is where a speaker may change.
     """
 
-    threshold: float = 0.5
-    neg_threshold: float | None = None
-    min_speech_ms: int = 120
-    min_silence_ms: int = 500
-    speech_pad_ms: int = 200
-    max_speech_s: float = 25.0
+    threshold: float
+    neg_threshold: float | None
+    min_speech_ms: int
+    min_silence_ms: int
+    speech_pad_ms: int
+    max_speech_s: float
 
     @classmethod
     def from_settings(cls, speech: dict) -> VadSettings:
-        section = dict(speech.get("vad", {}))
-        if section.get("neg_threshold") in ("", -1):
-            section["neg_threshold"] = None
-        return cls(**{f.name: section[f.name] for f in fields(cls) if f.name in section})
+        section = speech["vad"]
+        neg = section["neg_threshold"]
+        return options(cls, section, "speech.vad", neg_threshold=None if neg in ("", -1) else neg)
 
     def silero(self) -> VadOptions:
         return VadOptions(threshold=self.threshold, neg_threshold=self.neg_threshold,
@@ -80,22 +80,21 @@ class WindowSettings:
     an agent's sentence said twice 2.5 s apart (喂，您好 twice) as one segment over both, once.
     """
 
-    max_window_s: float = 28.0
-    max_gap_s: float = 8.0
-    mono_max_gap_s: float = 1.5
-    pad_s: float = 0.5
-    mono_split_words: bool = True
-    retry_uncovered: bool = True
-    min_covered_s: float = 0.2
-    short_region_s: float = 1.6
-    context_s: float = 6.0
-    context_gap_s: float = 0.6
-    resplit_gap_s: float = 1.5
+    max_window_s: float
+    max_gap_s: float
+    mono_max_gap_s: float
+    pad_s: float
+    mono_split_words: bool
+    retry_uncovered: bool
+    min_covered_s: float
+    short_region_s: float
+    context_s: float
+    context_gap_s: float
+    resplit_gap_s: float
 
     @classmethod
     def from_settings(cls, speech: dict) -> WindowSettings:
-        section = speech.get("windows", {})
-        return cls(**{f.name: section[f.name] for f in fields(cls) if f.name in section})
+        return options(cls, speech["windows"], "speech.windows")
 
 
 @dataclass(frozen=True)

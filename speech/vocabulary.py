@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from callintel.files import read_lines
 from callintel.settings import Settings
 
 MODES = ("off", "prompt", "hotwords")
@@ -27,16 +28,15 @@ class Vocabulary:
 
     @classmethod
     def from_settings(cls, speech: dict, settings: Settings) -> Vocabulary:
-        mode = speech.get("vocabulary_mode", "off")
+        mode = speech["vocabulary_mode"]
         if mode not in MODES:
             raise ValueError(f"[speech] vocabulary_mode = '{mode}' is not one of {', '.join(MODES)}")
-        name = speech.get("vocabulary", "")
+        name = speech["vocabulary"]
         terms: tuple[str, ...] = ()
         if name:
             path = settings.config_file(name)
-            lines = path.read_text(encoding="utf-8").splitlines()
-            terms = tuple(x.strip() for x in lines if x.strip() and not x.lstrip().startswith("#"))
-        return cls(terms, mode, int(speech.get("vocabulary_max_terms", 40)))
+            terms = tuple(read_lines(path))
+        return cls(terms, mode, int(speech["vocabulary_max_terms"]))
 
     def text(self) -> str:
         """The terms as one Chinese list (顿号-separated), as they would appear in a transcript."""

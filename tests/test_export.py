@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 
 from callintel.records import CallRecord, Failure, Transcript, Utterance
-from callintel.warehouse.calls import write_call, write_failures
+from callintel.warehouse.calls import write_call
 from callintel.warehouse.db import connect
 from callintel.warehouse.export import export_night
+from callintel.warehouse.runs import write_failures
 
 
 def _call(call_id: str, hour: int) -> tuple[CallRecord, Transcript]:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from callintel.flows import outcomes_step
+from callintel.flows.steps import BY_NAME, run_step
 from callintel.privacy import caller_hash, normalise_number
 from callintel.records import CallRecord, Transcript, Utterance
 from callintel.warehouse.calls import write_call
@@ -126,7 +126,8 @@ def month(shared_data, tmp_path_factory):
     con = connect(db)
     _load_month(con, calls, _dialogues(shared_data, 400), settings)
     nights = sorted({c["start"].astimezone(TZ).date() for c in calls})
-    results = [outcomes_step.run(con, [night], settings) for night in nights]  # night by night, as the cron does
+    # night by night, as the cron does
+    results = [run_step(BY_NAME['outcomes'], con, [night], settings) for night in nights]
     yield con, calls, settings, nights, results
     con.close()
 
@@ -187,7 +188,7 @@ def test_rerun_changes_nothing(month):
     before = table_counts(con)
     snapshot = con.execute("SELECT * EXCLUDE (scored_at) FROM call_outcomes ORDER BY call_id").fetchall()
     links = con.execute("SELECT * FROM repeat_contacts ORDER BY call_id").fetchall()
-    outcomes_step.run(con, nights, settings)  # the whole month at once, after night by night
+    run_step(BY_NAME['outcomes'], con, nights, settings)  # the whole month at once, after night by night
     assert table_counts(con) == before
     assert con.execute("SELECT * EXCLUDE (scored_at) FROM call_outcomes ORDER BY call_id").fetchall() == snapshot
     assert con.execute("SELECT * FROM repeat_contacts ORDER BY call_id").fetchall() == links
@@ -219,18 +220,18 @@ def test_low_resolution_topics_view(month):
         labels = con.execute("SELECT DISTINCT label, topic_id FROM call_outcomes WHERE call_id IN "
                              "(SELECT unnest(?))", [[e["call_id"] for e in examples]]).fetchall()
         assert labels == [("unresolved", topic)]
-    con.execute("UPDATE outcome_params SET value = '100000' WHERE name = 'min_topic_calls'")
+    con.execute("UPDATE step_params SET value = '100000' WHERE step = 'outcomes' AND name = 'min_topic_calls'")
     assert con.execute("SELECT count(*) FROM v_low_resolution_topics").fetchone()[0] == 0  # minimum support
-    con.execute("UPDATE outcome_params SET value = '20' WHERE name = 'min_topic_calls'")
+    con.execute("UPDATE step_params SET value = '20' WHERE step = 'outcomes' AND name = 'min_topic_calls'")
 
 
 def test_withheld_only_night_and_empty_night(tmp_path, settings):
     con = connect(tmp_path / "x.duckdb")
-    assert outcomes_step.run(con, [date(2026, 11, 1)], settings)["calls_scored"] == 0
+    assert run_step(BY_NAME['outcomes'], con, [date(2026, 11, 1)], settings)["calls_scored"] == 0
     start = datetime(2026, 11, 2, 9, tzinfo=TZ)
     record = CallRecord("W1", Path("/w.wav"), None, None, start, "mono", start.date(), 2)
     write_call(con, record, Transcript("W1", "s", 60.0, [Utterance("agent", 0, 1, "您好")], "k"), "t", None, False, "t")
-    result = outcomes_step.run(con, [start.date()], settings)
+    result = run_step(BY_NAME['outcomes'], con, [start.date()], settings)
     assert result["calls_scored"] == 1 and result["repeat_calls"] == 0
     assert con.execute("SELECT label, flag FROM call_outcomes JOIN repeat_contacts USING (call_id)").fetchone() == \
         ("unknown", "withheld")

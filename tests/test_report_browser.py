@@ -24,16 +24,16 @@ from typing import Any
 import pytest
 from conftest import SAMPLES
 
-import callintel.flows.outcomes_step as outcomes_step
-import callintel.flows.topics_step as topics_step
 from callintel.evaluation.samples import load_truth
+from callintel.flows.steps import run_steps
 from callintel.privacy import caller_hash
 from callintel.records import CallRecord, Failure, Transcript, Utterance
 from callintel.settings import PROJECT_ROOT, Settings, load_settings
 from callintel.speech.redact import RedactionRules, find_pii, mask_pii
-from callintel.warehouse.calls import write_call, write_failures
+from callintel.warehouse.calls import write_call
 from callintel.warehouse.db import connect
 from callintel.warehouse.export import export_night
+from callintel.warehouse.runs import write_failures
 
 # Headless and quiet: without the background-networking flags Chromium's own connections are refused noisily.
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -176,8 +176,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     write_failures(con, [Failure("C20261122-099", "decode", ODD_REASON, call_id="C20261122-099")],
                    "manifest_2026-11-22.csv", "run-browser")
     nights = [n for (n,) in con.execute("SELECT DISTINCT night FROM calls ORDER BY night").fetchall()]
-    topics_step.run(con, nights, settings)
-    outcomes_step.run(con, nights, settings)
+    run_steps(con, nights, settings)
     cfg = settings["exports"]
     written = export_night(con, settings.path("exports"), cfg["views"], cfg["max_rows"], cfg["report_rows"],
                            cfg["titles"], settings["night"]["timezone"])
@@ -243,18 +242,37 @@ def test_report_is_self_contained(report):
     assert not [r for r in dom.refs if re.search(r"https?:|//|url\(|@import", r, re.I)]
 
 
-def _distinct_colours(path: Path) -> int:
-    """Distinct grey levels, with PIL when installed (it is not a dependency)."""
-    try:
-        from PIL import Image
-    except ImportError:
-        return -1
-    with Image.open(path) as im:
-        return len(im.convert("L").getcolors(256) or [])
+def _distinct_colours(png: bytes, limit: int = 300) -> int:
+    """Distinct pixel colours of an 8-bit RGB/RGBA PNG, decoded here (PNG filters undone), up to `limit`."""
+    width, _, depth, colour, raw = _png_data(png)
+    assert depth == 8 and colour in (2, 6), f"unexpected PNG format: depth {depth}, colour type {colour}"
+    bpp = 3 if colour == 2 else 4
+    stride = width * bpp
+    prev, seen = bytearray(stride), set()
+    for start in range(0, len(raw), stride + 1):
+        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if kind == 1:
+                line[i] = (line[i] + a) & 255
+            elif kind == 2:
+                line[i] = (line[i] + b) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        seen.update(bytes(line[i:i + 3]) for i in range(0, stride, bpp * 7))  # every 7th pixel is plenty
+        if len(seen) >= limit:
+            break
+        prev = line
+    return len(seen)
 
 
-def _png_rows(png: bytes) -> tuple[int, int, set[bytes]]:
-    """(width, height, distinct filtered scanlines) without PIL: one colour gives at most two distinct lines."""
+def _png_data(png: bytes) -> tuple[int, int, int, int, bytes]:
+    """(width, height, bit depth, colour type, the filtered scanlines) of a PNG."""
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height, depth, colour = struct.unpack(">IIBB", png[16:26])
     chunks, pos = [], 8
@@ -263,7 +281,12 @@ def _png_rows(png: bytes) -> tuple[int, int, set[bytes]]:
         if kind == b"IDAT":
             chunks.append(png[pos + 8:pos + 8 + size])
         pos += 12 + size
-    raw = zlib.decompress(b"".join(chunks))
+    return width, height, depth, colour, zlib.decompress(b"".join(chunks))
+
+
+def _png_rows(png: bytes) -> tuple[int, int, set[bytes]]:
+    """(width, height, distinct filtered scanlines): one colour gives at most two distinct lines."""
+    width, height, depth, colour, raw = _png_data(png)
     stride = 1 + width * {2: 3, 6: 4, 0: 1, 4: 2}[colour] * depth // 8
     return width, height, {raw[i:i + stride] for i in range(0, len(raw), stride)}
 
@@ -274,4 +297,4 @@ def test_screenshot_is_a_real_page(report):
     width, height, lines = _png_rows(shot.read_bytes())
     assert (width, height) == (1280, 2000)
     assert len(lines) > 200, "the screenshot is (nearly) one colour"
-    assert _distinct_colours(shot) in {-1, *range(16, 257)}, "the screenshot has almost no shades: blank?"
+    assert _distinct_colours(shot.read_bytes()) >= 16, "the screenshot has almost no shades: blank?"

@@ -18,7 +18,7 @@ AISHELL = "wenet_aishell/aishell-BAC009S0724W0121.wav"
 
 
 def test_band_is_read_from_the_spectrum_not_the_sample_rate(shared_data, tmp_path):
-    settings = BandSettings()
+    settings = BandSettings.from_settings(load_settings()["speech"])
     wide = decode_audio(str(shared_data / "audio" / AISHELL))
     tel = decode_audio(str(telephone_copy(shared_data / "audio" / AISHELL, tmp_path / "tel.wav")))
     assert not is_narrowband(wide, settings) and is_narrowband(tel, settings)
@@ -31,7 +31,7 @@ def test_band_is_read_from_the_spectrum_not_the_sample_rate(shared_data, tmp_pat
 
 
 def test_wideband_is_untouched_and_telephone_band_is_cut_above_the_edge(shared_data, tmp_path):
-    settings = BandSettings()
+    settings = BandSettings.from_settings(load_settings()["speech"])
     wide = decode_audio(str(shared_data / "audio" / AISHELL))
     same, narrow = condition(wide, settings)
     assert not narrow and same is wide

@@ -206,7 +206,7 @@ def test_six_channel_file_is_mixed_down_with_a_warning(shared_data, cfg, tmp_pat
 
 
 def test_file_that_disappears_after_planning(shared_data, cfg, tmp_path):
-    from callintel.speech.decode import file_sha256
+    from callintel.files import file_sha256
 
     path = write_audio(tmp_path / "gone.wav", [clip(shared_data, "paddlespeech/zh.wav")])
     sha = file_sha256(path)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callintel.settings import CONFIG_DIR
+from callintel.settings import CONFIG_DIR, load_settings
 from callintel.speech.guards import GuardSettings, clean_segment_text, collapse_loops, phantoms_for, strip_phantoms
 from callintel.speech.normalize import NormalizeSettings, normalize_numbers, normalize_text, strip_for_scoring
 
@@ -16,7 +16,7 @@ def test_simplified_and_punctuation():
 
 
 def test_end_punctuation():
-    s = NormalizeSettings()
+    s = NormalizeSettings.from_settings(load_settings()["speech"])
     assert normalize_text("我想问一下理赔", s) == "我想问一下理赔。"
     assert normalize_text("能退保吗", s) == "能退保吗？"
     assert normalize_text("好的。", s) == "好的。"
@@ -52,7 +52,7 @@ def test_loops():
 
 
 def test_guards_drop():
-    g = GuardSettings()
+    g = GuardSettings.from_settings(load_settings()["speech"])
     credits = "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目"
     assert clean_segment_text(credits, 1.0, 0.1, -0.3, g, PHANTOMS)[1] == "phantom"
     assert clean_segment_text("好的", 1.0, 0.9, -1.5, g, PHANTOMS)[1] == "no_speech"

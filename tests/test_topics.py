@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -20,6 +21,10 @@ from callintel.settings import load_settings
 @pytest.fixture(scope="module")
 def cues():
     return load_cues(load_settings())
+
+
+CLUSTER = ClusterOptions.from_settings(load_settings()["topics"]["cluster"])
+TOPICS = TopicOptions.from_settings(load_settings()["topics"])
 
 
 def test_split_and_core(cues):
@@ -85,9 +90,9 @@ def test_cluster_small_and_two_stage_agree():
     from sklearn.metrics import adjusted_rand_score
 
     X, y = _blobs(40, 6, 0.02)
-    opts = ClusterOptions(distance_threshold=0.05, small_threshold=0.05, attach_threshold=0.08)
+    opts = replace(CLUSTER, distance_threshold=0.05, small_threshold=0.05, attach_threshold=0.08)
     one = cluster(X, opts)
-    two = cluster(X, ClusterOptions(**{**opts.__dict__, "block_size": 60, "coarse_k": 4, "merge_threshold": 0.03}))
+    two = cluster(X, replace(opts, **{ "block_size": 60, "coarse_k": 4, "merge_threshold": 0.03}))
     assert adjusted_rand_score(y, one) > 0.95
     assert adjusted_rand_score(y, two) > 0.9
     assert (one >= 0).all()
@@ -97,20 +102,20 @@ def test_cluster_size_floor_duplicates_and_determinism():
     X, _ = _blobs(3, 4, 0.01)
     lonely = unit(np.random.default_rng(5).normal(size=(1, 64))).astype(np.float32)
     X = np.vstack([X, lonely])
-    opts = ClusterOptions(distance_threshold=0.05, small_threshold=0.05, attach_threshold=0.05, min_size=2)
+    opts = replace(CLUSTER, distance_threshold=0.05, small_threshold=0.05, attach_threshold=0.05, min_size=2)
     lab = cluster(X, opts)
     assert lab[-1] == -1 and lab.max() == 2
     assert (cluster(X, opts) == lab).all()
     # duplicates collapse: 3 copies of one text count as 3 questions for the size floor
     dup = np.vstack([lonely, lonely, lonely])
-    assert (cluster(dup, ClusterOptions(min_size=3), ["a", "a", "a"]) == 0).all()
-    assert cluster(lonely, ClusterOptions()).tolist() == [-1]
-    assert cluster(np.zeros((0, 8), dtype=np.float32), ClusterOptions()).shape == (0,)
+    assert (cluster(dup, replace(CLUSTER, min_size=3), ["a", "a", "a"]) == 0).all()
+    assert cluster(lonely, CLUSTER).tolist() == [-1]
+    assert cluster(np.zeros((0, 8), dtype=np.float32), CLUSTER).shape == (0,)
     assert relabel(np.array([5, 5, 2, -1, 2, 2])).tolist() == [1, 1, 0, -1, 0, 0]
 
 
 def test_threshold_adapts_to_pool_size():
-    o = ClusterOptions(distance_threshold=0.06, small_threshold=0.14, small_n=50, large_n=3000)
+    o = replace(CLUSTER, distance_threshold=0.06, small_threshold=0.14, small_n=50, large_n=3000)
     assert o.threshold_for(10) == 0.14 and o.threshold_for(5000) == 0.06
     assert 0.06 < o.threshold_for(400) < 0.14
 
@@ -148,7 +153,7 @@ def test_pool_whitening_separates_topics_a_shared_nuisance_hides():
     from sklearn.metrics import adjusted_rand_score
 
     X, y = _nuisance_topics()
-    on = ClusterOptions(whiten_dims=40, whiten_min_n=1000, whiten_threshold=0.5, whiten_small_threshold=0.5)
+    on = replace(CLUSTER, whiten_dims=40, whiten_min_n=1000, whiten_threshold=0.5, whiten_small_threshold=0.5)
     assert on.space_for(len(X))[0] == "whitened-40"
     assert adjusted_rand_score(y, cluster(X, on)) > 0.95
     for t in (0.04, 0.1, 0.15):  # in the raw space no threshold finds the topics
@@ -161,16 +166,17 @@ def test_pool_whitening_separates_topics_a_shared_nuisance_hides():
 
 
 def test_whitened_threshold_schedule():
-    o = ClusterOptions(whiten_dims=64, whiten_min_n=1000, whiten_max_n=5000, large_n=3000, whiten_small_threshold=0.45,
+    o = replace(CLUSTER, whiten_dims=64, whiten_min_n=1000, whiten_max_n=5000, large_n=3000,
+                whiten_small_threshold=0.45,
                        whiten_threshold=0.35, whiten_attach_margin=0.05, whiten_merge_threshold=0.1)
     assert o.space_for(999)[0] == "m3e" and o.space_for(999)[2] == o.threshold_for(999)
     name, eff, t = o.space_for(1000)
     assert name == "whitened-64" and t == 0.45 and abs(eff.attach_threshold - 0.5) < 1e-9
     assert eff.merge_threshold == 0.1 and o.space_for(5000)[2] == 0.35
     assert 0.35 < o.space_for(1700)[2] < 0.45
-    assert not ClusterOptions(whiten_dims=0).whitens(3000)
+    assert not replace(CLUSTER, whiten_dims=0).whitens(3000)
     assert o.whitens(5000) and not o.whitens(5001)  # whiten_max_n
-    assert not ClusterOptions(whiten_dims=64, whiten_min_n=10).whitens(100)  # needs 2 x dims questions to fit
+    assert not replace(CLUSTER, whiten_dims=64, whiten_min_n=10).whitens(100)  # needs 2 x dims questions to fit
 
 
 def test_labels_and_medoid():
@@ -201,8 +207,8 @@ def test_options_from_settings():
 def test_plan_keeps_ids_one_to_one_and_discovers_the_rest():
     """Clusters near a frozen centroid keep its topic, one cluster per topic; the rest are new topics."""
     X, y = _blobs(4, 5, 0.01, seed=4)
-    co = ClusterOptions(distance_threshold=0.05, small_threshold=0.05, attach_threshold=0.05)
-    opts = TopicOptions(assign_threshold=0.08, absorb_threshold=0.04, cluster=co)
+    co = replace(CLUSTER, distance_threshold=0.05, small_threshold=0.05, attach_threshold=0.05)
+    opts = replace(TOPICS, assign_threshold=0.08, absorb_threshold=0.04, cluster=co)
     tokens = [["w"]] * len(X)
     texts = [f"q{i}" for i in range(len(X))]
     # existing topics: blob 0 and blob 1 (twice: a near-duplicate topic that loses the contest)
@@ -216,5 +222,5 @@ def test_plan_keeps_ids_one_to_one_and_discovers_the_rest():
     again = plan_pool(X, None, tokens, CentroidIndex(C), opts, texts)
     assert again.existing == plan.existing                     # deterministic
     # a strict member guard leaves far members without topic instead of stretching the topic
-    strict = plan_pool(X, None, tokens, CentroidIndex(C), TopicOptions(assign_threshold=0.0, cluster=co), texts)
+    strict = plan_pool(X, None, tokens, CentroidIndex(C), replace(TOPICS, assign_threshold=0.0, cluster=co), texts)
     assert strict.outside > 0 and not strict.existing

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES
 
-import callintel.flows.topics_step as step
+from callintel.flows.steps import run_steps
 from callintel.warehouse.db import connect, table_counts
 
 TOPIC_TABLES = ("questions", "question_topics", "topics", "topic_daily", "embedding_cache")
@@ -48,6 +48,12 @@ def _bq_calls(shared_data: Path, groups: int, nights: list[date]) -> list[dict]:
     return calls
 
 
+def _run(con, nights, settings) -> dict:
+    """The questions and topics steps, their figures in one dict (the topics step's win on shared keys)."""
+    out = run_steps(con, nights, settings, ["questions", "topics"])
+    return {**out["questions"], **out["topics"]}
+
+
 def _counts(con) -> dict[str, int]:
     counts = table_counts(con)
     return {t: counts[t] for t in TOPIC_TABLES}
@@ -57,7 +63,7 @@ def test_sample_nights_give_topics_and_rerun_is_idempotent(tmp_path, settings):
     con = connect(tmp_path / "x.duckdb")
     _load_calls(con, _sample_calls())
     nights = [n for (n,) in con.execute("SELECT DISTINCT night FROM calls ORDER BY 1").fetchall()]
-    first = step.run(con, nights, settings)
+    first = _run(con, nights, settings)
     assert first["questions"] >= 30 and first["new_topics"] >= 3
     # only customer turns: no agent sentence became a question
     agent = con.execute("""SELECT count(*) FROM questions q JOIN utterances u USING (call_id, seq)
@@ -65,11 +71,11 @@ def test_sample_nights_give_topics_and_rerun_is_idempotent(tmp_path, settings):
     assert agent == 0
     counts = _counts(con)
     topics = con.execute("SELECT topic_id, label, representative FROM topics ORDER BY 1").fetchall()
-    again = step.run(con, nights, settings)
+    again = _run(con, nights, settings)
     assert _counts(con) == counts
     assert con.execute("SELECT topic_id, label, representative FROM topics ORDER BY 1").fetchall() == topics
     assert again["embedded"] == 0  # every vector came from embedding_cache
-    step.run(con, nights[:1], settings)  # an earlier night: later nights are redone too
+    _run(con, nights[:1], settings)  # an earlier night: later nights are redone too
     assert _counts(con) == counts
     assert con.execute("SELECT topic_id, label, representative FROM topics ORDER BY 1").fetchall() == topics
     # the view: latest night, ranked, labelled, with examples; every label non-empty
@@ -85,7 +91,7 @@ def test_cross_night_assignment_and_trend(tmp_path, settings, shared_data):
     nights = [date(2026, 11, d) for d in (1, 2, 3)]
     con = connect(tmp_path / "x.duckdb")
     _load_calls(con, _bq_calls(shared_data, 60, nights))
-    out = step.run(con, nights, settings)
+    out = _run(con, nights, settings)
     per = out["nights"]
     assert per[str(nights[2])]["kept_topics"] > 0 and per[str(nights[2])]["absorbed"] > 0
     ids_before = con.execute("SELECT topic_id, created_night FROM topics ORDER BY 1").fetchall()
@@ -95,7 +101,7 @@ def test_cross_night_assignment_and_trend(tmp_path, settings, shared_data):
     new = con.execute("SELECT count(*) FROM topic_daily WHERE trend = 'new' AND night = first_seen").fetchone()[0]
     assert new > 0
     # a new night with nothing in it changes no topic
-    assert step.run(con, [date(2026, 11, 4)], settings)["questions"] == 0
+    assert _run(con, [date(2026, 11, 4)], settings)["questions"] == 0
     assert con.execute("SELECT topic_id, created_night FROM topics ORDER BY 1").fetchall() == ids_before
 
 

@@ -1,4 +1,4 @@
-"""Writes of the core tables: calls with their utterances, failures, run records, the speech cache.
+"""Writes of a call with its utterances (warehouse/sql/001_core.sql).
 
 Each call is written in one transaction that first deletes the call's old rows, so a
 rerun replaces and a crash half-way leaves the previous state.
@@ -7,13 +7,11 @@ rerun replaces and a crash half-way leaves the previous state.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 import duckdb
 
-from callintel.records import CallRecord, Failure, Transcript
+from callintel.records import CallRecord, Transcript
 from callintel.warehouse.db import replace_rows, transaction
 
 UTTERANCE_COLUMNS = ("call_id", "seq", "speaker", "channel", "start_s", "end_s", "text",
@@ -26,21 +24,6 @@ CALL_COLUMNS = ("call_id", "night", "started_at", "ended_at", "duration_s", "cal
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, manifest: str, nights: list[str],
-              calls_in_manifest: int, fingerprint: str, models: dict[str, str], version: str) -> None:
-    con.execute("""INSERT INTO pipeline_runs (run_id, flow, manifest, nights, started_at, status,
-                   calls_in_manifest, config_fingerprint, model_versions, callintel_version)
-                   VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)""",
-                [run_id, flow, manifest, ",".join(nights), _now(), calls_in_manifest, fingerprint,
-                 json.dumps(models), version])
-
-
-def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, **figures: Any) -> None:
-    sets = ", ".join(f"{k} = ?" for k in figures)
-    con.execute(f"UPDATE pipeline_runs SET finished_at = ?, status = ?{', ' if sets else ''}{sets} "
-                "WHERE run_id = ?", [_now(), status, *figures.values(), run_id])
 
 
 def write_call(con: duckdb.DuckDBPyConnection, call: CallRecord, transcript: Transcript, run_id: str,
@@ -66,37 +49,3 @@ def write_call(con: duckdb.DuckDBPyConnection, call: CallRecord, transcript: Tra
         replace_rows(con, "utterances", "call_id", [call.call_id], UTTERANCE_COLUMNS, utt_rows)
         con.execute("DELETE FROM failures WHERE (call_id = ? OR item = ?) AND stage <> 'manifest'",
                     [call.call_id, call.call_id])
-
-
-def write_failures(con: duckdb.DuckDBPyConnection, failures: Iterable[Failure], manifest: str,
-                   run_id: str) -> int:
-    """Upsert failures keyed by (manifest, item, stage): a rerun updates, never duplicates."""
-    rows = [(f.item, f.stage, f.call_id, manifest, f.reason, f.detail, run_id, _now()) for f in failures]
-    if not rows:
-        return 0
-    with transaction(con):
-        con.executemany("""INSERT OR REPLACE INTO failures
-            (item, stage, call_id, manifest, reason, detail, run_id, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-                        rows)
-    return len(rows)
-
-
-def clear_manifest_failures(con: duckdb.DuckDBPyConnection, manifest: str, keep_items: set[str]) -> None:
-    """Forget earlier manifest-line failures that this run no longer sees (the row was fixed)."""
-    rows = con.execute("SELECT item FROM failures WHERE manifest = ? AND stage = 'manifest'", [manifest]).fetchall()
-    stale = [item for (item,) in rows if item not in keep_items]
-    if stale:
-        con.execute("DELETE FROM failures WHERE manifest = ? AND stage = 'manifest' AND item IN (SELECT unnest(?))",
-                    [manifest, stale])
-
-
-def cached_transcripts(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, str]:
-    if not keys:
-        return {}
-    rows = con.execute("SELECT cache_key, transcript FROM speech_cache WHERE cache_key IN (SELECT unnest(?))",
-                       [keys]).fetchall()
-    return dict(rows)
-
-
-def cache_transcript(con: duckdb.DuckDBPyConnection, key: str, call_id: str, sha: str, blob: str) -> None:
-    con.execute("INSERT OR REPLACE INTO speech_cache VALUES (?, ?, ?, ?, ?)", [key, call_id, sha, blob, _now()])

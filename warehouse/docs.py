@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 
 from callintel.warehouse.db import migrate, migrations
+from callintel.warehouse.derived import derived_files, header
 
 
 def render_markdown() -> str:
@@ -32,5 +33,10 @@ def render_markdown() -> str:
         for col, dtype, ccomment in cols:
             lines.append(f"| `{col}` | {dtype} | {(ccomment or '').replace('|', '/')} |")
         lines.append("")
+    lines += ["## Derived tables", "",
+              "Recomputed whole by their steps after every run, from `warehouse/sql/derived/`, with the settings "
+              "in `step_params`.", ""]
+    for path in derived_files():
+        lines += [f"### {path.stem} (`warehouse/sql/derived/{path.name}`)", "", "```text", header(path), "```", ""]
     con.close()
     return "\n".join(lines)

@@ -1,136 +1,91 @@
-"""Loads and stores for call outcomes: the calls to score, their turns and topics, and the writes.
+"""Loads and stores of the outcomes step: the calls to score with their turns and main topics, the writes.
 
-The repeat-contact logic itself is SQL (`v_repeat_links` in `sql/020_outcomes.sql`, where the
-awkward cases are documented); this module materialises it into `repeat_contacts` for the
-callers a run touched and applies the first-contact-resolution override to `call_outcomes`.
-Every write deletes the affected call_ids' rows first, inside one transaction.
+The repeat-contact logic itself is SQL (`v_repeat_links` in `sql/020_outcomes.sql`, where the awkward cases
+are documented), materialised into `repeat_contacts` with the first-contact-resolution override by
+`sql/derived/repeat_contacts.sql` after every run (`finish`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import astuple, fields
 from datetime import date
 from typing import Any
 
 import duckdb
 
+from callintel.files import file_sha256
+from callintel.nlp.outcomes import CallDialogue, CallOutcome, OutcomeInputs
+from callintel.settings import Settings
 from callintel.warehouse.db import replace_rows, transaction
+from callintel.warehouse.derived import refresh, write_params
 
-OUTCOME_COLUMNS = ("call_id", "night", "caller_hash", "agent_id", "started_at", "local_hour", "handle_s",
-                   "topic_id", "n_turns", "score", "rule_score", "method", "dialogue_label", "label",
-                   "fcr_override", "escalated", "unanswered", "evidence", "evidence_text", "versions", "scored_at")
-REPEAT_COLUMNS = ("call_id", "caller_hash", "started_at", "agent_id", "topic_id", "flag", "duplicate_of",
-                  "prev_call_id", "prev_started_at", "gap_prev_s", "next_call_id", "next_started_at", "gap_next_s",
-                  "same_topic_prev", "same_topic_next", "same_agent_prev", "same_agent_next", "is_repeat",
-                  "has_repeat", "fcr_override", "window_days")
+OUTCOME_COLUMNS = tuple(f.name for f in fields(CallOutcome))
+# The [outcomes] settings the views and sql/derived/repeat_contacts.sql read from step_params.
+PARAMS = ("repeat_window_days", "min_topic_calls", "example_calls", "fcr_same_topic_only",
+          "fcr_unknown_topic_overrides")
 
 
-def write_params(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:
-    """Record the settings the views read (window, minimum support, examples)."""
-    with transaction(con):
-        replace_rows(con, "outcome_params", "name", list(params), ("name", "value"),
-                     [(k, str(v)) for k, v in params.items()])
+# A call's main topic: the topic most of its questions belong to (ties: the smaller topic id).
+MAIN_TOPIC_SQL = """
+    SELECT call_id, topic_id FROM (
+        SELECT q.call_id, qt.topic_id,
+               row_number() OVER (PARTITION BY q.call_id ORDER BY count(*) DESC, qt.topic_id) AS rn
+        FROM questions q JOIN question_topics qt USING (question_id)
+        GROUP BY q.call_id, qt.topic_id)
+    WHERE rn = 1"""
 
 
-def calls_of_nights(con: duckdb.DuckDBPyConnection, nights: Sequence[date]) -> list[dict[str, Any]]:
+def main_topics(con: duckdb.DuckDBPyConnection, call_ids: Sequence[str]) -> dict[str, int]:
+    """call_id -> its main topic, for the calls that have one."""
+    if not call_ids:
+        return {}
+    return dict(con.execute(f"SELECT * FROM ({MAIN_TOPIC_SQL}) WHERE call_id IN (SELECT unnest(?))",
+                            [list(call_ids)]).fetchall())
+
+
+def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> OutcomeInputs:
+    """The nights' calls in start order, each with its utterances and main topic."""
     rows = con.execute("""SELECT call_id, night, caller_hash, agent_id, started_at, ended_at FROM calls
                           WHERE night IN (SELECT unnest(?)) ORDER BY started_at, call_id""",
                        [list(nights)]).fetchall()
-    cols = ("call_id", "night", "caller_hash", "agent_id", "started_at", "ended_at")
-    return [dict(zip(cols, r, strict=True)) for r in rows]
+    ids = [r[0] for r in rows]
+    utterances: dict[str, list[tuple[str, str]]] = {c: [] for c in ids}
+    for call_id, speaker, text in con.execute("""SELECT call_id, speaker, text FROM utterances
+                                                 WHERE call_id IN (SELECT unnest(?)) ORDER BY call_id, seq""",
+                                              [ids]).fetchall():
+        utterances[call_id].append((speaker, text))
+    topics = main_topics(con, ids)
+    cfg = settings["outcomes"]
+    calls = [CallDialogue(*r, topics.get(r[0]), utterances[r[0]]) for r in rows]
+    return OutcomeInputs(calls, file_sha256(settings.config_file(cfg["lexicon"])),
+                         file_sha256(settings.config_file(cfg["model"])) if cfg["model"] else None)
 
 
-def utterances_by_call(con: duckdb.DuckDBPyConnection, call_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
-    """(speaker, text) per call in time order."""
-    out: dict[str, list[tuple[str, str]]] = {c: [] for c in call_ids}
-    if not call_ids:
-        return out
-    rows = con.execute("""SELECT call_id, speaker, text FROM utterances WHERE call_id IN (SELECT unnest(?))
-                          ORDER BY call_id, seq""", [list(call_ids)]).fetchall()
-    for call_id, speaker, text in rows:
-        out[call_id].append((speaker, text))
-    return out
-
-
-def affected_calls(con: duckdb.DuckDBPyConnection, nights: Sequence[date]) -> list[str]:
-    """The nights' calls plus every call of their callers on any night: their repeat links may change."""
-    rows = con.execute("""SELECT call_id FROM calls WHERE night IN (SELECT unnest($1))
-        UNION SELECT call_id FROM calls WHERE caller_hash IN
-            (SELECT caller_hash FROM calls WHERE night IN (SELECT unnest($1)) AND caller_hash IS NOT NULL)
-        ORDER BY call_id""", [list(nights)]).fetchall()
-    return [r[0] for r in rows]
-
-
-def _has_tables(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
-    found = {n for (n,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")
-             .fetchall()}
-    return all(n in found for n in names)
-
-
-def main_topics(con: duckdb.DuckDBPyConnection, call_ids: Sequence[str]) -> tuple[dict[str, str], str | None]:
-    """call_id -> the topic most of its questions belong to (ties: smaller topic id), as text.
-
-    Reads `questions(question_id, call_id)` and `question_topics(question_id, topic_id)` from the
-    hot-question step. Returns ({}, reason) when those are absent or shaped differently, so outcomes
-    still run (without topics) and the reason reaches the step's summary.
-    """
-    if not call_ids:
-        return {}, None
-    if not _has_tables(con, "questions", "question_topics"):
-        return {}, "no questions/question_topics tables yet (topics step not run): topic_id left NULL"
-    try:
-        rows = con.execute("""
-            SELECT q.call_id, qt.topic_id, count(*) AS n
-            FROM questions q JOIN question_topics qt ON qt.question_id = q.question_id
-            WHERE q.call_id IN (SELECT unnest(?)) AND qt.topic_id IS NOT NULL
-            GROUP BY q.call_id, qt.topic_id""", [list(call_ids)]).fetchall()
-    except duckdb.Error as exc:
-        return {}, f"cannot read topics from questions/question_topics: {exc}".splitlines()[0]
-    best: dict[str, tuple[int, Any]] = {}
-    for call_id, topic, n in rows:
-        current = best.get(call_id)
-        if current is None or n > current[0] or (n == current[0] and topic < current[1]):
-            best[call_id] = (n, topic)
-    return {c: str(t) for c, (_, t) in best.items()}, None
-
-
-def write_outcomes(con: duckdb.DuckDBPyConnection, rows: Iterable[Sequence[Any]]) -> int:
-    rows = list(rows)
+def store(con: duckdb.DuckDBPyConnection, outcomes: list[CallOutcome], settings: Settings) -> dict[str, Any]:
+    """Replace the scored calls' rows; refresh the main topic of the other calls (topics may have moved)."""
+    ids = [o.call_id for o in outcomes]
     with transaction(con):
-        return replace_rows(con, "call_outcomes", "call_id", [r[0] for r in rows], OUTCOME_COLUMNS, rows)
+        replace_rows(con, "call_outcomes", "call_id", ids, OUTCOME_COLUMNS, [astuple(o) for o in outcomes])
+        con.execute(f"""UPDATE call_outcomes o SET topic_id = m.topic_id
+                         FROM call_outcomes c LEFT JOIN ({MAIN_TOPIC_SQL}) m USING (call_id)
+                         WHERE c.call_id = o.call_id AND o.call_id NOT IN (SELECT unnest(?))
+                           AND o.topic_id IS DISTINCT FROM m.topic_id""", [ids])
+    labels: dict[str, int] = {}
+    for o in outcomes:
+        labels[o.dialogue_label] = labels.get(o.dialogue_label, 0) + 1
+    return {"calls_scored": len(outcomes), "method": outcomes[0].method if outcomes else "none",
+            "dialogue_labels": labels, "calls_with_topic": sum(1 for o in outcomes if o.topic_id is not None)}
 
 
-def set_topics(con: duckdb.DuckDBPyConnection, topics: dict[str, str | None]) -> None:
-    """Refresh call_outcomes.topic_id of earlier calls (topics may have been computed since)."""
-    if topics:
-        with transaction(con):
-            con.executemany("UPDATE call_outcomes SET topic_id = ? WHERE call_id = ?",
-                            [(t, c) for c, t in topics.items()])
-
-
-def refresh_repeats(con: duckdb.DuckDBPyConnection, call_ids: Sequence[str], same_topic_only: bool,
-                    unknown_topic_overrides: bool) -> dict[str, int]:
-    """Materialise v_repeat_links for these calls, decide FCR overrides, relabel call_outcomes.
-
-    FCR override of a call: the caller called again within the window and either topics are
-    ignored (same_topic_only = false), or the next call is on the same topic, or a topic is
-    unknown and unknown_topic_overrides = true.
-    """
-    if not call_ids:
-        return {"repeat_rows": 0, "repeat_calls": 0, "fcr_overrides": 0}
-    fcr = ("has_repeat AND (NOT $2 OR coalesce(same_topic_next, $3))")
+def finish(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> dict[str, Any]:
+    """repeat_contacts and the FCR override, by sql/derived/repeat_contacts.sql with the [outcomes] settings."""
+    cfg = settings["outcomes"]
     with transaction(con):
-        con.execute("DELETE FROM repeat_contacts WHERE call_id IN (SELECT unnest($1))", [list(call_ids)])
-        con.execute(f"""INSERT INTO repeat_contacts ({', '.join(REPEAT_COLUMNS)})
-            SELECT call_id, caller_hash, started_at, agent_id, topic_id, flag, duplicate_of, prev_call_id,
-                   prev_started_at, gap_prev_s, next_call_id, next_started_at, gap_next_s, same_topic_prev,
-                   same_topic_next, same_agent_prev, same_agent_next, is_repeat, has_repeat, {fcr}, window_days
-            FROM v_repeat_links WHERE call_id IN (SELECT unnest($1))""",
-                    [list(call_ids), same_topic_only, unknown_topic_overrides])
-        con.execute("""UPDATE call_outcomes o SET fcr_override = r.fcr_override,
-                label = CASE WHEN r.fcr_override THEN 'unresolved' ELSE o.dialogue_label END
-            FROM repeat_contacts r WHERE r.call_id = o.call_id AND o.call_id IN (SELECT unnest(?))""",
-                    [list(call_ids)])
-    figures = con.execute("""SELECT count(*), count(*) FILTER (WHERE is_repeat), count(*) FILTER (WHERE fcr_override)
-                             FROM repeat_contacts WHERE call_id IN (SELECT unnest(?))""", [list(call_ids)]).fetchone()
-    return {"repeat_rows": figures[0], "repeat_calls": figures[1], "fcr_overrides": figures[2]}
+        write_params(con, "outcomes", {k: cfg[k] for k in PARAMS})
+        refresh(con, "repeat_contacts")
+    calls, repeats, overrides = con.execute("""
+        SELECT count(*), count(*) FILTER (WHERE r.is_repeat), count(*) FILTER (WHERE r.fcr_override)
+        FROM repeat_contacts r JOIN calls c USING (call_id) WHERE c.night IN (SELECT unnest(?))""",
+                                            [list(nights)]).fetchone()
+    return {"repeat_rows": calls, "repeat_calls": repeats, "fcr_overrides": overrides}

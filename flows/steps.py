@@ -1,0 +1,122 @@
+"""The night's analytics steps: what each requires, and the order that follows from it.
+
+Every step has one shape (as a Dagster asset or a dbt model): `load` reads its inputs from the
+warehouse (warehouse/<area>.py), `compute` turns them into results with nlp/ alone (pure: tested
+without DuckDB or Prefect), `store` writes its tables and returns a summary (warehouse/<area>.py).
+A step that builds night on night (topics: each night's ids depend on the nights before) runs
+load/compute/store once per night, oldest first; `prepare` picks and undoes the nights to redo, and
+`finish` recomputes the derived SQL tables (warehouse/sql/derived/) once at the end.
+
+A new step is a Step(...) line in STEPS plus its name in [night] steps of configs/callintel.toml.
+Nothing here imports Prefect: flows/night.py wraps `run_step` in a task.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from callintel.nlp import outcomes as outcomes_nlp
+from callintel.nlp import questions as questions_nlp
+from callintel.nlp import topics as topics_nlp
+from callintel.settings import Settings
+from callintel.warehouse import outcomes as outcomes_wh
+from callintel.warehouse import topics as topics_wh
+
+log = logging.getLogger(__name__)
+Con = duckdb.DuckDBPyConnection
+
+
+class StepError(ValueError):
+    """The configured steps cannot run: an unknown name, or a prerequisite left out."""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    requires: tuple[str, ...]
+    load: Callable[[Con, list[date], Settings], Any]
+    compute: Callable[[Any, Settings], Any]
+    store: Callable[[Con, Any, Settings], dict[str, Any]]
+    per_night: bool = False
+    prepare: Callable[[Con, list[date], Settings], list[date]] | None = None
+    finish: Callable[[Con, list[date], Settings], dict[str, Any]] | None = None
+
+
+STEPS: tuple[Step, ...] = (
+    Step("questions", (), topics_wh.load_turns, questions_nlp.compute, topics_wh.store_questions, per_night=True),
+    Step("topics", ("questions",), topics_wh.load_pool, topics_nlp.compute, topics_wh.store_topics, per_night=True,
+         prepare=topics_wh.prepare, finish=topics_wh.finish),
+    Step("outcomes", ("topics",), outcomes_wh.load, outcomes_nlp.compute, outcomes_wh.store,
+         finish=outcomes_wh.finish),
+)
+BY_NAME = {s.name: s for s in STEPS}
+
+
+def ordered(names: Sequence[str]) -> list[Step]:
+    """The named steps, each after what it requires; an unknown name or a missing prerequisite is an error."""
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown:
+        raise StepError(f"unknown analytics step(s) {', '.join(unknown)} in [night] steps; "
+                        f"known: {', '.join(BY_NAME)}")
+    for name in names:
+        missing = [r for r in BY_NAME[name].requires if r not in names]
+        if missing:
+            raise StepError(f"step '{name}' requires {', '.join(repr(m) for m in missing)}, which [night] steps "
+                            f"leaves out; add it before '{name}'")
+    done: list[Step] = []
+    seen: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in seen:
+            return
+        if name in path:
+            raise StepError(f"analytics steps require each other in a circle: {' -> '.join((*path, name))}")
+        for req in BY_NAME[name].requires:
+            visit(req, (*path, name))
+        seen.add(name)
+        done.append(BY_NAME[name])
+
+    for name in names:
+        visit(name, ())
+    return done
+
+
+def run_step(step: Step, con: Con, nights: Sequence[date], settings: Settings) -> dict[str, Any]:
+    """load -> compute -> store (per night for per-night steps), then finish; returns the summary."""
+    t0 = time.perf_counter()
+    nights = sorted(set(nights))
+    if step.prepare is not None:
+        nights = step.prepare(con, nights, settings)
+    summary: dict[str, Any] = {}
+    if step.per_night:
+        per_night = {}
+        for night in nights:
+            per_night[str(night)] = step.store(con, step.compute(step.load(con, [night], settings), settings),
+                                               settings)
+        totals: dict[str, Any] = {}
+        for figures in per_night.values():
+            for key, value in figures.items():
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    totals[key] = totals.get(key, 0) + value
+        summary = {**totals, "nights": per_night}
+    elif nights:
+        summary = step.store(con, step.compute(step.load(con, nights, settings), settings), settings)
+    if step.finish is not None and nights:
+        summary |= step.finish(con, nights, settings)
+    summary["seconds"] = round(time.perf_counter() - t0, 2)
+    log.info("step %s: %s", step.name, {k: v for k, v in summary.items() if k != "nights"})
+    return summary
+
+
+def run_steps(con: Con, nights: Sequence[date], settings: Settings,
+              names: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Every configured step ([night] steps, or `names`) in dependency order: the analytics of a night."""
+    steps = ordered(list(names) if names is not None else settings["night"]["steps"])
+    return {s.name: run_step(s, con, nights, settings) for s in steps}

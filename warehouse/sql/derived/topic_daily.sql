@@ -1,0 +1,43 @@
+-- topic_daily: per topic and night, the questions and calls, the mean of the nights before and the trend.
+-- Derived by the topics step after every run (warehouse/derived.py), from questions + question_topics,
+-- recomputed whole so that a revision of earlier nights' topics reaches their counts. Settings from
+-- step_params (step 'topics', [topics.trend] of configs/callintel.toml):
+--   trend.window_nights  compare a night with the mean of this many nights before it
+--   trend.new_nights     'new' while first seen within this many nights
+--   trend.min_count      'rising'/'falling' need at least this many questions
+--   trend.rising_ratio / trend.falling_ratio   tonight vs the mean of the window
+DELETE FROM topic_daily;
+INSERT INTO topic_daily (topic_id, night, questions, calls, prev7_avg, change_pct, first_seen, trend)
+WITH p AS (
+    SELECT max(CASE WHEN name = 'trend.window_nights' THEN CAST(value AS INTEGER) END) AS window_nights,
+           max(CASE WHEN name = 'trend.new_nights' THEN CAST(value AS INTEGER) END) AS new_nights,
+           max(CASE WHEN name = 'trend.min_count' THEN CAST(value AS INTEGER) END) AS min_count,
+           max(CASE WHEN name = 'trend.rising_ratio' THEN CAST(value AS DOUBLE) END) AS rising,
+           max(CASE WHEN name = 'trend.falling_ratio' THEN CAST(value AS DOUBLE) END) AS falling
+    FROM step_params WHERE step = 'topics'
+),
+nights AS (SELECT DISTINCT night FROM calls),
+counts AS (
+    SELECT qt.topic_id, q.night, count(*) AS n, count(DISTINCT q.call_id) AS c
+    FROM question_topics qt JOIN questions q USING (question_id) GROUP BY ALL),
+firsts AS (SELECT topic_id, min(night) AS first_seen FROM counts GROUP BY ALL),
+grid AS (SELECT f.topic_id, nt.night, f.first_seen FROM firsts f JOIN nights nt ON nt.night >= f.first_seen),
+prev AS (
+    SELECT g.topic_id, g.night, sum(c.n) AS n
+    FROM grid g CROSS JOIN p JOIN counts c ON c.topic_id = g.topic_id
+     AND c.night >= g.night - p.window_nights AND c.night < g.night
+    GROUP BY ALL),
+stats AS (
+    SELECT g.topic_id, g.night, g.first_seen, coalesce(c0.n, 0) AS questions, coalesce(c0.c, 0) AS calls,
+           coalesce(pr.n, 0) / p.window_nights AS prev
+    FROM grid g CROSS JOIN p
+    LEFT JOIN counts c0 ON c0.topic_id = g.topic_id AND c0.night = g.night
+    LEFT JOIN prev pr ON pr.topic_id = g.topic_id AND pr.night = g.night)
+SELECT topic_id, night, questions, calls, prev,
+       CASE WHEN prev > 0 THEN round(100.0 * (questions / prev - 1), 1) END,
+       first_seen,
+       CASE WHEN night - first_seen < p.new_nights THEN 'new'
+            WHEN questions >= p.min_count AND questions >= p.rising * prev THEN 'rising'
+            WHEN prev * p.window_nights >= p.min_count AND questions <= p.falling * prev THEN 'falling'
+            ELSE 'steady' END
+FROM stats CROSS JOIN p WHERE questions > 0 OR prev > 0;
