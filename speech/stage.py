@@ -26,7 +26,7 @@ from callintel.speech.band import BandSettings, condition
 from callintel.speech.channels import assign_channels
 from callintel.speech.decode import SpeechError, decode
 from callintel.speech.guards import GuardSettings, clean_segment_text, phantoms_for
-from callintel.speech.roles import SpeakerCues, assign_roles
+from callintel.speech.roles import SpeakerCues, assign_roles, split_segment
 from callintel.speech.terms import TermSettings
 from callintel.speech.text import TextCleaner
 from callintel.speech.vad import VadSettings, WindowSettings, speech_regions, speech_seconds
@@ -116,6 +116,20 @@ class _Stage:
             if text:
                 out.append((seg, text))
         return out
+
+
+def mono_utterances(segments: list[Segment], stage: _Stage, dropped: dict[str, int]) -> list[Utterance]:
+    """One mixed track's segments -> utterances with inferred roles (speech.roles).
+
+    A segment is first cut where the speaker seems to change inside it (its word timings: a
+    pause, or an agent's opening phrase), before the text is cleaned, so each piece gets its own role.
+    """
+    cues = SpeakerCues.load(stage.cues_path)
+    pieces = [piece for seg in segments for piece in split_segment(seg, cues)]
+    kept = stage.clean(pieces, dropped)
+    roles = assign_roles([t for _, t in kept], cues, [(s.start, s.end) for s, _ in kept])
+    return [Utterance(role, round(s.start, 2), round(s.end, 2), text, 0, round(s.avg_logprob, 3),
+                      round(s.no_speech_prob, 3)) for (s, text), role in zip(kept, roles, strict=True)]
 
 
 def _language_warning(model, channels, regions_by_channel, stage: _Stage) -> str | None:
