@@ -16,6 +16,7 @@ characters. `today` is the stage before turn splitting (whole segments, the orig
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import sys
@@ -51,24 +52,24 @@ def _decode_key(settings: Settings, sha: str) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def mono_segments(path: Path, stage: _Stage, settings: Settings) -> tuple[list[Segment], float]:
-    """Whisper's segments (words kept) for the file mixed down to one track; (segments, seconds spent)."""
+def mono_segments(path: Path, stage: _Stage, settings: Settings) -> tuple[list[Segment], float, object]:
+    """Whisper's segments (words kept) for the file mixed down to one track; (segments, seconds spent, audio)."""
     audio = decode(path, False)
+    samples, _ = condition(audio.channels[0], stage.band)
     CACHE.mkdir(parents=True, exist_ok=True)
     cached = CACHE / f"{path.stem}-{_decode_key(settings, audio.sha256)}.json"
     if cached.exists():
-        return [Segment(**s) for s in json.loads(cached.read_text())], 0.0
+        return [Segment(**s) for s in json.loads(cached.read_text())], 0.0, samples
     t0 = time.perf_counter()
-    samples, _ = condition(audio.channels[0], stage.band)
     regions = speech_regions(samples, stage.vad)
     model = load_model(whisper_model_dir(settings), stage.asr)
     result = transcribe_regions(model, samples, regions, stage.asr, stage.windows, stage.windows.mono_max_gap_s,
                                 split_at_regions=stage.windows.mono_split_words)
     cached.write_text(json.dumps([asdict(s) for s in result.segments], ensure_ascii=False))
-    return result.segments, time.perf_counter() - t0
+    return result.segments, time.perf_counter() - t0, samples
 
 
-def today(segments: list[Segment], stage: _Stage) -> list[tuple[str, float, float, str]]:
+def today(segments: list[Segment], stage: _Stage, audio=None) -> list[tuple[str, float, float, str]]:
     """The mono path before turn splitting: whole segments, guards, cleaning, the original cues."""
     kept = []
     for s in segments:
@@ -81,8 +82,8 @@ def today(segments: list[Segment], stage: _Stage) -> list[tuple[str, float, floa
     return [(role, s.start, s.end, text) for (s, text), role in zip(kept, roles, strict=True)]
 
 
-def split(segments: list[Segment], stage: _Stage) -> list[tuple[str, float, float, str]]:
-    return [(u.speaker, u.start, u.end, u.text) for u in mono_utterances(segments, stage, {})]
+def split(segments: list[Segment], stage: _Stage, audio=None) -> list[tuple[str, float, float, str]]:
+    return [(u.speaker, u.start, u.end, u.text) for u in mono_utterances(copy.deepcopy(segments), stage, {}, audio)]
 
 
 def truth_role(turns: list[dict], t: float) -> str:
@@ -119,10 +120,10 @@ def main() -> dict:
     decode_s = 0.0
     for call_id, call in truth.items():
         group = "mono" if call["channel_layout"] == "mono" else "stereo_mixed"
-        segments, spent = mono_segments(SAMPLES / call["audio_path"], stage, settings)
+        segments, spent, audio = mono_segments(SAMPLES / call["audio_path"], stage, settings)
         decode_s += spent
         for variant, fn in (("today", today), ("split", split)):
-            got = score(fn(segments, stage), call["turns"])
+            got = score(fn(segments, stage, audio), call["turns"])
             acc = totals.setdefault(variant, {}).setdefault(group, {"chars": 0, "chars_ok": 0, "utts": 0,
                                                                      "utts_ok": 0})
             for k, v in got.items():

@@ -58,8 +58,8 @@ def caller_hash_key(settings: Settings) -> str:
             return privacy["caller_hash_demo_key"]
         raise CallerKeyError(
             "no caller-hash key: callers' numbers would be hashed with the public demo key, which protects "
-            f"nothing (a mobile number is one of ~1e10). Set a secret of at least {privacy['caller_hash_min_key_chars']} "
-            f"characters in the environment variable {env} (e.g. `export {env}=$(openssl rand -hex 32)`), or "
+            "nothing (a mobile number is one of ~1e10). Set a secret of at least "
+            f"{privacy['caller_hash_min_key_chars']} characters in the environment variable {env} (e.g. `export {env}=$(openssl rand -hex 32)`), or "  # noqa: E501
             "name a file holding it with [privacy] caller_hash_key_file in your settings file. Keep the same key "
             "for every night: repeat callers are found by their hash.")
     if len(key) < privacy["caller_hash_min_key_chars"]:

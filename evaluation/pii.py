@@ -152,7 +152,7 @@ def known_names(turns: list[dict], surnames: frozenset[str]) -> set[str]:
     names = set()
     for s in {n[0] for n in found}:
         for t in turns:
-            for m in re.finditer(rf"(?<![这那的些点笔]){s}[\u4e00-\u9fff]{{1,2}}(?=[，,。、\s]|先生|女士|$)", t["text"]):
+            for m in re.finditer(rf"(?<![这那的些点笔]){s}[\u4e00-\u9fff]{{1,2}}(?=[，,。、\s]|先生|女士|$)", t["text"]):  # noqa: E501
                 names.add(m.group())
         names |= {f"{s}先生", f"{s}女士"}
     return {n for n in names | found if len(n) >= 2}
@@ -213,7 +213,8 @@ def run(data_dir: Path, settings: Settings) -> dict:
         if left and len(examples) < 5:
             examples.append(f"{left[0][0]}: {left[0][1][:3]}…")
     personal = personal_leaks(Path(data_dir), settings)
-    return {"texts": texts, "unmasked": unmasked, "names": personal["names"], "birth_dates": personal["birth_dates"],
+    return {"texts": texts, "unmasked": unmasked, "names": personal["names"],
+            "birth_dates": personal["birth_dates"],
             "addresses": personal["addresses"], "residue": glued + personal["residue"], "found_before": before,
             "by_source": by_source, "personal": personal, "examples": examples,
             "seconds": round(time.perf_counter() - t0, 2)}

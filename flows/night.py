@@ -30,8 +30,8 @@ from callintel.speech.decode import SpeechError, file_sha256
 from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
 from callintel.warehouse import calls as store
 from callintel.warehouse.db import connect, table_counts
-from callintel.warehouse.privacy import claim_key
 from callintel.warehouse.export import export_night
+from callintel.warehouse.privacy import claim_key
 
 
 @dataclass

@@ -64,10 +64,11 @@ class PersonalRules:
     @classmethod
     def from_section(cls, redact: dict, config_dir: Path) -> PersonalRules:
         path = Path(redact["surnames_file"])
-        return cls(dict(redact["tokens"]), _surnames(str(path if path.is_absolute() else config_dir / path)),
+        surnames = _surnames(str(path if path.is_absolute() else config_dir / path))
+        return cls(dict(redact["tokens"]), surnames,
                    tuple(redact["name_cues"]), tuple(redact["weak_name_cues"]), tuple(redact["reply_cues"]),
                    tuple(redact["titles"]), tuple(redact["spelled_surnames"]), redact["name_stop_chars"],
-                   int(redact["name_max_word_freq"]), bool(redact["standalone_names"]), tuple(redact["birth_cues"]), tuple(redact["birth_after"]),
+                   int(redact["name_max_word_freq"]), bool(redact["standalone_names"]), tuple(redact["birth_cues"]), tuple(redact["birth_after"]),  # noqa: E501
                    tuple(redact["address_cues"]), int(redact["address_window"]), tuple(redact["tail_cues"]),
                    int(redact["tail_window"]), redact["tail_not_before"])
 
@@ -128,8 +129,8 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
             if j - i >= 2 and pause_after(j) and not _common_word(text[i:j], rules):
                 spans.append((i, j))
     # a bare name answering the identity check: "杨军，后四位0619"
-    for m in re.finditer(rf"(?:^|(?<=[，,。？！?!\s…]))([{_CJK}]{{2,4}}?)[，,\s]?(?={'|'.join(map(re.escape, rules.reply_cues))})",
-                         text):
+    replies = "|".join(map(re.escape, rules.reply_cues))
+    for m in re.finditer(rf"(?:^|(?<=[，,。？！?!\s…]))([{_CJK}]{{2,4}}?)[，,\s]?(?={replies})", text):
         i = m.start(1)
         j = _name_at(text, i, rules)
         if j == m.end(1) and j - i >= 2 and not _common_word(text[i:j], rules):
@@ -150,10 +151,9 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
                 if i < 0:
                     continue
                 if _name_at(text, i, rules, 3) >= t and all(c not in rules.name_stop_chars for c in text[i:t]) \
-                        and re.fullmatch(f"[{_CJK}]+", text[i:t]):
-                    if n >= 2 or text[i] in rules.surnames:
-                        spans.append((i, t))
-                        break
+                        and re.fullmatch(f"[{_CJK}]+", text[i:t]) and (n >= 2 or text[i] in rules.surnames):
+                    spans.append((i, t))
+                    break
     # spelled out: 木子李, 弓长张; and "X的Y" clauses whose Y is a character of X (长短的长, 福气的福)
     for spelled in rules.spelled_surnames:
         for m in re.finditer(re.escape(spelled), text):
@@ -164,7 +164,7 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     return spans
 
 
-_DATE = rf"(?:(?:19|20)?[0-9]{{2}}年(?:[0-9]{{1,2}}月(?:[0-9]{{1,2}}[日号])?)?|(?:19|20)[0-9]{{2}}[-./][0-9]{{1,2}}(?:[-./][0-9]{{1,2}})?)"
+_DATE = r"(?:(?:19|20)?[0-9]{2}年(?:[0-9]{1,2}月(?:[0-9]{1,2}[日号])?)?|(?:19|20)[0-9]{2}[-./][0-9]{1,2}(?:[-./][0-9]{1,2})?)"  # noqa: E501
 
 
 def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
@@ -221,7 +221,7 @@ def _after_admin(text: str, start: int, end: int) -> tuple[int, int]:
     return start + cut, end
 
 
-_EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s*(?:@|＠|艾特|at)\s*[A-Za-z0-9\-]+(?:\s*(?:\.|点)\s*[A-Za-z0-9\-]+)*"
+_EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s*(?:@|＠|艾特|at)\s*[A-Za-z0-9\-]+(?:\s*(?:\.|点)\s*[A-Za-z0-9\-]+)*"  # noqa: E501
                     r"\s*(?:\.|点)\s*(?:com|cn|net|org|edu|gov|COM|CN|NET|ORG)\b")
 _PLATE = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Za-hj-np-z][·•\s]?"
                     r"[A-HJ-NP-Za-hj-np-z0-9]{4}[A-HJ-NP-Za-hj-np-z0-9挂学警]{1,2}(?![A-Za-z0-9])")

@@ -26,7 +26,7 @@ from callintel.speech.band import BandSettings, condition
 from callintel.speech.channels import assign_channels
 from callintel.speech.decode import SpeechError, decode
 from callintel.speech.guards import GuardSettings, clean_segment_text, phantoms_for
-from callintel.speech.roles import SpeakerCues, assign_roles, split_segment
+from callintel.speech.roles import SpeakerCues, assign_roles, clauses, roles_by_voice
 from callintel.speech.terms import TermSettings
 from callintel.speech.text import TextCleaner
 from callintel.speech.vad import VadSettings, WindowSettings, speech_regions, speech_seconds
@@ -71,6 +71,7 @@ def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str
     files = {key: _file_digest(settings.config_file(speech[key])) for key in CONFIG_FILE_KEYS if speech.get(key)}
     files |= {f"terms:{name}": _file_digest(settings.config_file(name))
               for name in TermSettings.from_settings(speech).files}
+    files["surnames"] = _file_digest(settings.config_file(speech["redact"]["surnames_file"]))
     blob = json.dumps({
         "audio": audio_sha256,
         "layout": channel_layout,
@@ -118,18 +119,47 @@ class _Stage:
         return out
 
 
-def mono_utterances(segments: list[Segment], stage: _Stage, dropped: dict[str, int]) -> list[Utterance]:
+def mono_utterances(segments: list[Segment], stage: _Stage, dropped: dict[str, int],
+                    audio=None) -> list[Utterance]:
     """One mixed track's segments -> utterances with inferred roles (speech.roles).
 
-    A segment is first cut where the speaker seems to change inside it (its word timings: a
-    pause, or an agent's opening phrase), before the text is cleaned, so each piece gets its own role.
+    Whisper writes both speakers into one segment when they follow each other closely, so each
+    segment is cut into clauses at its word timings, the clauses get roles by voice and cues
+    (speech.roles.roles_by_voice), and consecutive clauses of one role make one utterance.
     """
     cues = SpeakerCues.load(stage.cues_path)
-    pieces = [piece for seg in segments for piece in split_segment(seg, cues)]
-    kept = stage.clean(pieces, dropped)
-    roles = assign_roles([t for _, t in kept], cues, [(s.start, s.end) for s, _ in kept])
-    return [Utterance(role, round(s.start, 2), round(s.end, 2), text, 0, round(s.avg_logprob, 3),
-                      round(s.no_speech_prob, 3)) for (s, text), role in zip(kept, roles, strict=True)]
+    pieces: list[tuple[int, float, float, str]] = []  # (segment index, start, end, raw text)
+    for n, seg in enumerate(segments):
+        if seg.words:
+            pieces += [(n, ws[0][0], ws[-1][1], "".join(w[2] for w in ws)) for ws in clauses(seg.words,
+                                                                                            cues.clause_pause_s)]
+        else:
+            pieces.append((n, seg.start, seg.end, seg.text))
+    roles = roles_by_voice([p[3] for p in pieces], [(p[1], p[2]) for p in pieces], audio, cues)
+    if roles is None:  # voices do not separate: whole segments, roles by cues (clauses alone flip too often)
+        kept = stage.clean(segments, dropped)
+        roles = assign_roles([t for _, t in kept], cues, [(s.start, s.end) for s, _ in kept])
+        return [Utterance(role, round(s.start, 2), round(s.end, 2), text, 0, round(s.avg_logprob, 3),
+                          round(s.no_speech_prob, 3)) for (s, text), role in zip(kept, roles, strict=True)]
+    merged: list[tuple[Segment, str]] = []
+    last: tuple[int, str] | None = None
+    for (n, start, end, text), role in zip(pieces, roles, strict=True):
+        seg = segments[n]
+        if last == (n, role):
+            prev, _ = merged[-1]
+            prev.end, prev.text = end, prev.text + text
+        else:
+            merged.append((Segment(start, end, text, seg.avg_logprob, seg.no_speech_prob, seg.compression_ratio),
+                           role))
+        last = (n, role)
+    out = []
+    for piece, role in merged:
+        kept = stage.clean([piece], dropped)
+        if kept:
+            s, text = kept[0]
+            out.append(Utterance(role, round(s.start, 2), round(s.end, 2), text, 0, round(s.avg_logprob, 3),
+                                 round(s.no_speech_prob, 3)))
+    return out
 
 
 def _language_warning(model, channels, regions_by_channel, stage: _Stage) -> str | None:
@@ -191,19 +221,17 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
                 result = transcribe_regions(model, ch.samples, regions, stage.asr, stage.windows, max_gap,
                                             split_at_regions=ch.role == "unknown" and stage.windows.mono_split_words,
                                             others=others)
+                if ch.role == "unknown":
+                    mono = mono_utterances(result.segments, stage, dropped, ch.samples)
+                    role_method = "voice" if mono else "unknown"
+                    utterances += mono
+                    continue
                 kept = stage.clean(result.segments, dropped)
-                if ch.role != "unknown" and not kept:
+                if not kept:
                     warnings.append(f"{speech_seconds(regions):.1f} s of voice activity on the {ch.role} channel "
                                     f"({ch.side}) but no words recognised (music, noise or another language?)")
-                if ch.role == "unknown":
-                    roles = assign_roles([t for _, t in kept], SpeakerCues.load(stage.cues_path),
-                                         [(s.start, s.end) for s, _ in kept])
-                    role_method = "greeting" if kept else "unknown"
-                else:
-                    roles = [ch.role] * len(kept)
-                utterances += [Utterance(role, round(s.start, 2), round(s.end, 2), text, ch.index,
-                                         round(s.avg_logprob, 3), round(s.no_speech_prob, 3))
-                               for (s, text), role in zip(kept, roles, strict=True)]
+                utterances += [Utterance(ch.role, round(s.start, 2), round(s.end, 2), text, ch.index,
+                                         round(s.avg_logprob, 3), round(s.no_speech_prob, 3)) for s, text in kept]
         except (RuntimeError, ValueError, MemoryError) as exc:
             raise SpeechError("transcribe", f"Whisper failed on {call.audio_path.name}: "
                               f"{type(exc).__name__}: {exc}") from exc

@@ -34,7 +34,7 @@ def test_key_file_and_demo_key(monkeypatch, tmp_path: Path):
     from_file = load_settings(overrides={"privacy": {"caller_hash_key_file": str(key_file)}})
     assert caller_hash_key(from_file) == "a-secret-of-the-call-centre-0123"
     missing = load_settings(overrides={"privacy": {"caller_hash_key_file": str(tmp_path / "nope.key")}})
-    with pytest.raises(CallerKeyError, match="nope.key"):
+    with pytest.raises(CallerKeyError, match=r"nope\.key"):
         caller_hash_key(missing)
     demo = load_settings(PROJECT_ROOT / "configs/demo.toml")
     assert caller_hash_key(demo) == demo["privacy"]["caller_hash_demo_key"]
