@@ -133,7 +133,8 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     for m in re.finditer(rf"(?:^|(?<=[，,。？！?!\s…]))([{_CJK}]{{2,4}}?)[，,\s]?(?={replies})", text):
         i = m.start(1)
         j = _name_at(text, i, rules)
-        if j == m.end(1) and j - i >= 2 and not _common_word(text[i:j], rules):
+        # at the start of a turn ("和平，手机号…", Whisper's 何平) even a word is taken for the name
+        if j == m.end(1) and j - i >= 2 and (i == 0 or not _common_word(text[i:j], rules)):
             spans.append((i, j))
     # a clause that is only a name: "，吴海涛。"
     if rules.standalone_names:
@@ -152,6 +153,11 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
                     continue
                 if _name_at(text, i, rules, 3) >= t and all(c not in rules.name_stop_chars for c in text[i:t]) \
                         and re.fullmatch(f"[{_CJK}]+", text[i:t]) and (n >= 2 or text[i] in rules.surnames):
+                    spans.append((i, t))
+                    break
+                # a misheard surname opening a clause: "核先生，查到了" (Whisper's 何先生)
+                if n == 1 and (i == 0 or not re.match(f"[{_CJK}]", text[i - 1])) and \
+                        re.match(f"[{_CJK}]", text[i]) and text[i] not in rules.name_stop_chars:
                     spans.append((i, t))
                     break
     # spelled out: 木子李, 弓长张; and "X的Y" clauses whose Y is a character of X (长短的长, 福气的福)

@@ -22,8 +22,10 @@ down): characters with the right role 76.8% by cues alone, 78.0% with voices (mo
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -38,17 +40,31 @@ class SpeakerCues:
     greeting: tuple[str, ...]
     greeting_within: int = 3
     same_speaker_gap_s: float = 0.3
-    clause_pause_s: float = 0.25        # a pause this long between words ends a clause
-    voice_clusters: bool = True          # group clauses by pitch and level (off: cues only)
-    min_voice_separation: float = 1.0    # cluster centres this many pooled standard deviations apart, else cues
-    min_clause_s: float = 0.3            # shorter clauses take their neighbour's voice
+    clause_pause_s: float = 0.25        # mono: a pause this long between words ends a clause
+    openers: tuple[str, ...] = ()        # a clause opening with these may be the other speaker's reply
+    cue_weight: float = 1.5              # log-odds per cue word
+    switch_segment: float = 0.5          # speaker change at a Whisper segment boundary
+    switch_clause: float = 0.1           # ... inside a segment
+    switch_opener: float = 0.4           # ... inside a segment, at a clause opening like a reply
+    first_agent: float = 0.9             # the first clause is the agent's (the agent answers the phone)
+    voice_rounds: int = 3                # passes fitting each side's voice (0: words only)
+    voice_weight: float = 1.0
+    voice_clip: float = 4.0              # a clause's voice log-odds are capped at this
+    ngram_model: str = ""                # absolute path of the n-gram log-odds (configs/models/role_ngrams.json)
+    ngram_weight: float = 0.0
+    ngram_clip: float = 6.0
 
     @classmethod
     def load(cls, path: Path) -> SpeakerCues:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
-        extra = {k: data[k] for k in ("clause_pause_s", "voice_clusters", "min_voice_separation", "min_clause_s")
-                 if k in data}
+        names = ("clause_pause_s", "cue_weight", "switch_segment", "switch_clause", "switch_opener",
+                 "first_agent", "voice_rounds", "voice_weight", "voice_clip", "ngram_weight", "ngram_clip")
+        extra = {k: data[k] for k in names if k in data}
+        if data.get("ngram_model"):
+            extra["ngram_model"] = str(path.parent / data["ngram_model"])
+        if "openers" in data:
+            extra["openers"] = tuple(data["openers"])
         return replace(cls(tuple(data["agent"]), tuple(data["customer"]), tuple(data["greeting"]),
                            int(data.get("greeting_within", 3)), float(data.get("same_speaker_gap_s", 0.3))), **extra)
 
@@ -91,75 +107,126 @@ def clauses(words: list[tuple[float, float, str]], pause_s: float) -> list[list[
     return out
 
 
-def voice_features(audio: np.ndarray, start: float, end: float) -> tuple[float, float] | None:
-    """(log median pitch, level dB / 10) of audio[start:end], None when too little is voiced.
+@dataclass
+class Clause:
+    """A piece of a mono call to give a role: its (simplified) text, time, and whether a Whisper segment starts here."""
 
-    Pitch by normalised autocorrelation on 40 ms frames (70-400 Hz); frames whose peak is under
-    0.45 are unvoiced. (A mean log-mel envelope instead did worse on the samples: 56.9% vs 61-82%.)
+    text: str
+    start: float
+    end: float
+    new_segment: bool
+
+
+def _mel_bank(n_fft: int, bands: int, lo: float, hi: float) -> np.ndarray:
+    mel = np.linspace(2595 * np.log10(1 + lo / 700), 2595 * np.log10(1 + hi / 700), bands + 2)
+    hz = 700 * (10 ** (mel / 2595) - 1)
+    bins = np.fft.rfftfreq(n_fft, 1 / SAMPLE_RATE)
+    bank = np.zeros((bands, bins.size))
+    for k in range(bands):
+        a, c, b = hz[k], hz[k + 1], hz[k + 2]
+        bank[k] = np.clip(np.minimum((bins - a) / (c - a), (b - bins) / (b - c)), 0, None)
+    return bank
+
+
+_BANK = _mel_bank(512, 30, 100.0, 3800.0)
+_DCT = np.cos(np.pi / 30 * (np.arange(30)[None, :] + 0.5) * np.arange(1, 9)[:, None])  # cepstra 1-8
+
+
+def voice_features(audio: np.ndarray, start: float, end: float) -> np.ndarray | None:
+    """A clause's voice: level (dB), pitch from the cepstrum's peak (log Hz), cepstra 1-8 of the mel
+    spectrum, over its louder half of 25 ms frames; None when shorter than 0.3 s.
     """
     piece = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)].astype(np.float64)
-    frame, hop = 640, 160
-    if piece.size < frame:
+    frame, hop = 400, 160
+    if piece.size < int(0.3 * SAMPLE_RATE):
         return None
     idx = np.arange(0, piece.size - frame, hop)[:, None] + np.arange(frame)[None, :]
-    frames = piece[idx] * np.hanning(frame)
-    frames -= frames.mean(axis=1, keepdims=True)
-    spec = np.fft.rfft(frames, 2 * frame)
-    ac = np.fft.irfft(spec * np.conj(spec))[:, :frame]
-    energy = ac[:, :1]
-    lo, hi = SAMPLE_RATE // 400, SAMPLE_RATE // 70
-    norm = ac[:, lo:hi] / np.maximum(energy, 1e-12)
-    voiced = (norm.max(axis=1) > 0.45) & (energy[:, 0] > 1e-6 * frame)
-    if voiced.sum() < 3:
-        return None
-    lags = norm[voiced].argmax(axis=1) + lo
-    pitch = float(np.log(np.median(SAMPLE_RATE / lags)))
-    level = float(10 * np.log10(np.mean(frames[voiced] ** 2) + 1e-12))
-    return pitch, level / 10
+    power = np.abs(np.fft.rfft(piece[idx] * np.hanning(frame), 512)) ** 2
+    energy = power.sum(axis=1)
+    loud = power[energy >= np.quantile(energy, 0.5)]
+    logmel = np.log(loud @ _BANK.T + 1e-10)
+    ceps = np.fft.irfft(np.log(loud + 1e-10), axis=1)
+    lag = ceps[:, SAMPLE_RATE // 450:SAMPLE_RATE // 70].argmax(axis=1) + SAMPLE_RATE // 450
+    pitch = np.log(np.median(SAMPLE_RATE / lag))
+    level = 10 * np.log10(loud.sum(axis=1).mean() + 1e-12)
+    return np.concatenate([[level, pitch], (logmel @ _DCT.T).mean(axis=0)])
 
 
-def _two_means(x: np.ndarray, iters: int = 30) -> tuple[np.ndarray, float]:
-    """Labels 0/1 of 2-means on rows of x (standardised), and the centres' separation in pooled stds."""
-    z = (x - x.mean(axis=0)) / np.maximum(x.std(axis=0), 1e-9)
-    order = np.argsort(z[:, 0])
-    centres = np.stack([z[order[: len(z) // 2]].mean(axis=0), z[order[len(z) // 2:]].mean(axis=0)])
-    labels = np.zeros(len(z), dtype=int)
-    for _ in range(iters):
-        labels = np.argmin(((z[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
-        if labels.min() == labels.max():
-            return labels, 0.0
-        centres = np.stack([z[labels == k].mean(axis=0) for k in (0, 1)])
-    within = np.sqrt(sum(((z[labels == k] - centres[k]) ** 2).sum() for k in (0, 1)) / len(z) + 1e-12)
-    return labels, float(np.linalg.norm(centres[0] - centres[1]) / within)
+def ngrams(text: str) -> list[str]:
+    """Characters and character pairs of a clause's Chinese text (the role model's features)."""
+    chars = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    return chars + [a + b for a, b in zip(chars, chars[1:], strict=False)]
 
 
-def roles_by_voice(texts: list[str], times: list[tuple[float, float]], audio: np.ndarray | None,
-                   cues: SpeakerCues) -> list[str] | None:
-    """Roles of clauses from two voice clusters named by their cues; None when the voices do not separate."""
-    by_cues = None
-    if audio is None or not cues.voice_clusters or len(texts) < 4:
-        return by_cues
-    feats = [voice_features(audio, a, b) if b - a >= cues.min_clause_s else None for a, b in times]
-    known = [i for i, f in enumerate(feats) if f is not None]
-    if len(known) < 4:
-        return by_cues
-    labels, separation = _two_means(np.array([feats[i] for i in known]))
-    if separation < cues.min_voice_separation:
-        return by_cues
-    score = [0.0, 0.0]
-    for pos, i in enumerate(known):
-        agent = _score(texts[i], cues.agent) + 3 * _score(texts[i], cues.greeting) * (i < cues.greeting_within)
-        score[labels[pos]] += agent - _score(texts[i], cues.customer)
-    if score[0] == score[1]:
-        first = labels[0]
-        agent_label = first
-    else:
-        agent_label = 0 if score[0] > score[1] else 1
-    roles: list[str | None] = [None] * len(texts)
-    for pos, i in enumerate(known):
-        roles[i] = "agent" if labels[pos] == agent_label else "customer"
-    for i in range(len(roles)):  # clauses too short to hear: the nearest heard clause in time
-        if roles[i] is None:
-            near = min(known, key=lambda k: min(abs(times[k][0] - times[i][1]), abs(times[i][0] - times[k][1])))
-            roles[i] = roles[near]
-    return [r or "agent" for r in roles]
+@lru_cache(maxsize=4)
+def load_ngram_weights(path: str) -> dict[str, float]:
+    """configs/models/role_ngrams.json (scripts/train_role_cues.py); empty when the file is absent."""
+    p = Path(path)
+    return json.loads(p.read_text(encoding="utf-8"))["ngrams"] if p.is_file() else {}
+
+
+def _cue_score(text: str, i: int, cues: SpeakerCues) -> float:
+    """Log-odds agent vs customer from the clause's words: cue phrases, plus the n-gram model (clipped)."""
+    agent = _score(text, cues.agent) + 3 * _score(text, cues.greeting) * (i < cues.greeting_within)
+    score = cues.cue_weight * (agent - _score(text, cues.customer))
+    if cues.ngram_weight and cues.ngram_model:
+        weights = load_ngram_weights(cues.ngram_model)
+        nb = sum(weights.get(g, 0.0) for g in set(ngrams(text)))
+        score += cues.ngram_weight * max(-cues.ngram_clip, min(cues.ngram_clip, nb))
+    return score
+
+
+def _viterbi(emit: np.ndarray, switch: np.ndarray, first_agent: float) -> list[int]:
+    """Best state path (0 agent, 1 customer) for log-odds `emit` (agent over customer) and switch probabilities."""
+    n = len(emit)
+    score = np.array([np.log(first_agent) + emit[0] / 2, np.log(1 - first_agent) - emit[0] / 2])
+    back = np.zeros((n, 2), dtype=int)
+    for i in range(1, n):
+        stay, move = np.log(1 - switch[i]), np.log(switch[i])
+        new = np.empty(2)
+        for k in (0, 1):
+            cand = (score[k] + stay, score[1 - k] + move)
+            back[i, k] = k if cand[0] >= cand[1] else 1 - k
+            new[k] = max(cand) + (emit[i] / 2 if k == 0 else -emit[i] / 2)
+        score = new
+    path = [int(np.argmax(score))]
+    for i in range(n - 1, 0, -1):
+        path.append(back[i, path[-1]])
+    return path[::-1]
+
+
+def decode_roles(items: list[Clause], audio: np.ndarray | None, cues: SpeakerCues) -> list[str]:
+    """Roles of a mono call's clauses: the most likely agent/customer sequence (Viterbi).
+
+    Evidence per clause: its cue words (log-odds `cue_weight` each) and, once a first pass has
+    labelled the call, how much its voice resembles each side's (a Gaussian per side fitted to that
+    pass's clauses, shared diagonal variance; `voice_rounds` passes, weight `voice_weight`). A speaker
+    changes at a Whisper segment boundary with probability `switch_segment`, inside a segment with
+    `switch_clause`, or `switch_opener` when the clause opens like a reply (好的, 可以的, 请问...).
+    """
+    if not items:
+        return []
+    text_emit = np.array([_cue_score(c.text, i, cues) for i, c in enumerate(items)])
+    switch = np.array([cues.switch_segment if c.new_segment else
+                       cues.switch_opener if c.text.startswith(cues.openers) else cues.switch_clause
+                       for c in items])
+    path = _viterbi(text_emit, switch, cues.first_agent)
+    feats = [voice_features(audio, c.start, c.end) if audio is not None else None for c in items]
+    known = np.array([f is not None for f in feats])
+    if cues.voice_rounds and known.sum() >= 6:
+        x = np.array([f for f in feats if f is not None])
+        z = (x - x.mean(axis=0)) / np.maximum(x.std(axis=0), 1e-9)
+        for _ in range(cues.voice_rounds):
+            labels = np.array(path)[known]
+            if labels.min() == labels.max():
+                break
+            mu = [z[labels == k].mean(axis=0) for k in (0, 1)]
+            var = np.maximum(sum(((z[labels == k] - mu[k]) ** 2).sum(axis=0) for k in (0, 1)) / len(z), 0.05)
+            llr = (((z - mu[1]) ** 2 - (z - mu[0]) ** 2) / (2 * var)).sum(axis=1)
+            voice = np.zeros(len(items))
+            voice[known] = np.clip(llr, -cues.voice_clip, cues.voice_clip) * cues.voice_weight
+            new = _viterbi(text_emit + voice, switch, cues.first_agent)
+            if new == path:
+                break
+            path = new
+    return ["agent" if k == 0 else "customer" for k in path]

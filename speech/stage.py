@@ -26,7 +26,8 @@ from callintel.speech.band import BandSettings, condition
 from callintel.speech.channels import assign_channels
 from callintel.speech.decode import SpeechError, decode
 from callintel.speech.guards import GuardSettings, clean_segment_text, phantoms_for
-from callintel.speech.roles import SpeakerCues, assign_roles, clauses, roles_by_voice
+from callintel.speech.normalize import to_simplified
+from callintel.speech.roles import Clause, SpeakerCues, clauses, decode_roles
 from callintel.speech.terms import TermSettings
 from callintel.speech.text import TextCleaner
 from callintel.speech.vad import VadSettings, WindowSettings, speech_regions, speech_seconds
@@ -72,6 +73,9 @@ def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str
     files |= {f"terms:{name}": _file_digest(settings.config_file(name))
               for name in TermSettings.from_settings(speech).files}
     files["surnames"] = _file_digest(settings.config_file(speech["redact"]["surnames_file"]))
+    if speech.get("speaker_cues"):
+        model = SpeakerCues.load(settings.config_file(speech["speaker_cues"])).ngram_model
+        files["role_ngrams"] = _file_digest(Path(model)) if model else "none"
     blob = json.dumps({
         "audio": audio_sha256,
         "layout": channel_layout,
@@ -124,39 +128,30 @@ def mono_utterances(segments: list[Segment], stage: _Stage, dropped: dict[str, i
     """One mixed track's segments -> utterances with inferred roles (speech.roles).
 
     Whisper writes both speakers into one segment when they follow each other closely, so each
-    segment is cut into clauses at its word timings, the clauses get roles by voice and cues
-    (speech.roles.roles_by_voice), and consecutive clauses of one role make one utterance.
+    segment is cut into clauses at its word timings, the clauses get roles (speech.roles.decode_roles:
+    cue words, voice, where segments start), and consecutive clauses of one role make one utterance.
     """
     cues = SpeakerCues.load(stage.cues_path)
-    pieces: list[tuple[int, float, float, str]] = []  # (segment index, start, end, raw text)
+    pieces: list[tuple[int, Clause]] = []
     for n, seg in enumerate(segments):
-        if seg.words:
-            pieces += [(n, ws[0][0], ws[-1][1], "".join(w[2] for w in ws)) for ws in clauses(seg.words,
-                                                                                            cues.clause_pause_s)]
-        else:
-            pieces.append((n, seg.start, seg.end, seg.text))
-    roles = roles_by_voice([p[3] for p in pieces], [(p[1], p[2]) for p in pieces], audio, cues)
-    if roles is None:  # voices do not separate: whole segments, roles by cues (clauses alone flip too often)
-        kept = stage.clean(segments, dropped)
-        roles = assign_roles([t for _, t in kept], cues, [(s.start, s.end) for s, _ in kept])
-        return [Utterance(role, round(s.start, 2), round(s.end, 2), text, 0, round(s.avg_logprob, 3),
-                          round(s.no_speech_prob, 3)) for (s, text), role in zip(kept, roles, strict=True)]
+        groups = clauses(seg.words, cues.clause_pause_s) if seg.words else [[(seg.start, seg.end, seg.text)]]
+        for k, ws in enumerate(groups):
+            raw = "".join(w[2] for w in ws)
+            pieces.append((n, Clause(to_simplified(raw).strip(), ws[0][0], ws[-1][1], k == 0)))
+    roles = decode_roles([c for _, c in pieces], audio, cues)
     merged: list[tuple[Segment, str]] = []
     last: tuple[int, str] | None = None
-    for (n, start, end, text), role in zip(pieces, roles, strict=True):
+    for (n, clause), role in zip(pieces, roles, strict=True):
         seg = segments[n]
         if last == (n, role):
-            prev, _ = merged[-1]
-            prev.end, prev.text = end, prev.text + text
+            merged[-1][0].end, merged[-1][0].text = clause.end, merged[-1][0].text + clause.text
         else:
-            merged.append((Segment(start, end, text, seg.avg_logprob, seg.no_speech_prob, seg.compression_ratio),
-                           role))
+            merged.append((Segment(clause.start, clause.end, clause.text, seg.avg_logprob, seg.no_speech_prob,
+                                   seg.compression_ratio), role))
         last = (n, role)
     out = []
     for piece, role in merged:
-        kept = stage.clean([piece], dropped)
-        if kept:
-            s, text = kept[0]
+        for s, text in stage.clean([piece], dropped):
             out.append(Utterance(role, round(s.start, 2), round(s.end, 2), text, 0, round(s.avg_logprob, 3),
                                  round(s.no_speech_prob, 3)))
     return out
