@@ -1,23 +1,26 @@
 """Speaker roles for mono calls, best effort.
 
-Stereo calls need no guessing: the layout says which channel is the agent. A mono call has
-one voice track and no speaker model ships offline, so roles come from what is said and when:
+Stereo calls need no guessing: the layout says which channel is the agent. A mono call has one
+voice track and no speaker model ships offline, so roles come from what is said, how and when.
 
-1. each utterance is scored against agent and customer cue phrases (configs/speaker_cues.toml);
-   a greeting (您好, 很高兴为您服务, 工号...) in the first few utterances anchors the agent;
-2. an utterance without a clear cue continues the previous speaker when it follows within
-   `same_speaker_gap_s` (one breath: the VAD splits turns at longer pauses), and otherwise
-   takes the other role, since a call is mostly alternating turns;
-3. the first voice, if nothing else is known, is the agent's (the agent answers the phone).
+Whisper often writes both speakers into one segment (a 0.4 s turn change is no VAD pause: "能不能
+自动续保，我不想每年都打电话，可以的，您在公众号里打开…"), so the mono path
+(speech.stage.mono_utterances) cuts each segment into clauses at its word timings (punctuation,
+pauses) and `decode_roles` picks the most likely agent/customer sequence of clauses (Viterbi):
 
-Whisper often writes both speakers into one segment (a 0.4 s turn change is no VAD pause), so
-the mono path (speech.stage.mono_utterances) first cuts segments into clauses at the word timings
-(punctuation, pauses) and groups the clauses by voice: median pitch and level of each clause,
-two clusters per call (`voice_clusters`). The cluster whose clauses carry the agent's cues is the
-agent; when the two voices do not separate (`min_voice_separation`), the cues above decide alone.
-Voices are used only when they clearly separate; otherwise whole segments get roles by cues.
-Measured by bench/bench_roles.py (the two mono sample calls, and the sixteen stereo ones mixed
-down): characters with the right role 76.8% by cues alone, 78.0% with voices (mono calls 64.0 -> 85.2%).
+1. words: cue phrases (configs/speaker_cues.toml; a greeting in the first clauses anchors the agent)
+   and an n-gram model of agent vs customer clauses fitted on ../shared/data/calls
+   (configs/models/role_ngrams.json, scripts/train_role_cues.py);
+2. voice: after a first pass, each side's voice (level, cepstral pitch, mel cepstra) is fitted on
+   the clauses given to it, and every clause is scored against both, for a few passes;
+3. when: a speaker change is likely where Whisper starts a new segment (segments are cut at VAD
+   region boundaries), unlikely inside one unless the clause opens like a reply (好的, 可以的, 请问);
+   the first clause is the agent's (the agent answers the phone).
+
+`assign_roles` (whole utterances by cues and alternation) is the older, simpler rule, still used
+for utterances without word timings. Measured by bench/bench_roles.py on the two mono sample calls
+and the sixteen stereo ones mixed down: characters with the right role 76.8% before, 95.9% now
+(mono calls 64.0% -> 99.1%); the settings were tuned on those same calls (see speaker_cues.toml).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import json
 import tomllib
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -155,7 +159,7 @@ def voice_features(audio: np.ndarray, start: float, end: float) -> np.ndarray | 
 def ngrams(text: str) -> list[str]:
     """Characters and character pairs of a clause's Chinese text (the role model's features)."""
     chars = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
-    return chars + [a + b for a, b in zip(chars, chars[1:], strict=False)]
+    return chars + [a + b for a, b in pairwise(chars)]
 
 
 @lru_cache(maxsize=4)

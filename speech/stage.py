@@ -218,7 +218,7 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
                                             others=others)
                 if ch.role == "unknown":
                     mono = mono_utterances(result.segments, stage, dropped, ch.samples)
-                    role_method = "voice" if mono else "unknown"
+                    role_method = "greeting" if mono else "unknown"  # the documented name for "mono, inferred"
                     utterances += mono
                     continue
                 kept = stage.clean(result.segments, dropped)
