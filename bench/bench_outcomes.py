@@ -61,7 +61,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--calls", type=int, default=3000)
     args = parser.parse_args()
-    settings = load_settings()
+    settings = load_settings(overrides={"privacy": {"caller_hash_builtin_key": True}})  # invented callers
     if not (args.data / "stc3").is_dir():
         print(json.dumps({"bench": "outcomes", "skipped": f"no stc3 data in {args.data}"}))
         return

@@ -1,7 +1,13 @@
 """The caller's number is kept only as a keyed hash, so repeat calls join without storing it.
 
-HMAC (not a plain hash) because an 11-digit mobile number space is small enough to
-enumerate: without the key, the hash reveals nothing.
+HMAC (not a plain hash) because an 11-digit mobile number space (~1e10) is small enough to
+enumerate: the hash protects the number only while the key stays secret. So a production run
+needs a key of its own ([privacy] caller_hash_key_env or caller_hash_key_file); the public key
+shipped in the settings is used only where `caller_hash_builtin_key = true` (configs/demo.toml, tests).
+
+A warehouse remembers which key hashed its numbers (`key_fingerprint`, an HMAC of a fixed text,
+never the key): a run with another key would make every caller look new and silently break
+repeat-caller joins, so it is refused (warehouse/privacy.py).
 """
 
 from __future__ import annotations
@@ -10,8 +16,15 @@ import hashlib
 import hmac
 import os
 import re
+from pathlib import Path
 
-from callintel.settings import Settings
+from callintel.settings import ConfigError, Settings
+
+FINGERPRINT_TEXT = b"callintel caller-hash key fingerprint v1"
+
+
+class CallerKeyError(ConfigError):
+    """No caller-hash key of the run's own, or not the key the warehouse was hashed with."""
 
 
 def normalise_number(number: str) -> str:
@@ -23,13 +36,49 @@ def normalise_number(number: str) -> str:
     return digits
 
 
-def caller_hash(number: str | None, settings: Settings) -> str | None:
+def caller_hash_key(settings: Settings) -> str:
+    """The HMAC key: environment variable, else key file, else (demo/tests only) the built-in key.
+
+    Raises CallerKeyError saying how to set one when none is configured or it is too short.
+    """
+    privacy = settings["privacy"]
+    env = privacy["caller_hash_key_env"]
+    key = os.environ.get(env, "").strip() if env else ""
+    source = f"environment variable {env}"
+    if not key and privacy["caller_hash_key_file"]:
+        path = Path(privacy["caller_hash_key_file"]).expanduser()
+        try:
+            key = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise CallerKeyError(f"cannot read the caller-hash key file {path} ([privacy] caller_hash_key_file): "
+                                 f"{exc}") from exc
+        source = f"key file {path}"
+    if not key:
+        if privacy["caller_hash_builtin_key"]:
+            return privacy["caller_hash_demo_key"]
+        raise CallerKeyError(
+            "no caller-hash key: callers' numbers would be hashed with the public demo key, which protects "
+            "nothing (a mobile number is one of ~1e10). Set a secret of at least "
+            f"{privacy['caller_hash_min_key_chars']} characters in the environment variable {env} (e.g. `export {env}=$(openssl rand -hex 32)`), or "  # noqa: E501
+            "name a file holding it with [privacy] caller_hash_key_file in your settings file. Keep the same key "
+            "for every night: repeat callers are found by their hash.")
+    if len(key) < privacy["caller_hash_min_key_chars"]:
+        raise CallerKeyError(f"the caller-hash key from the {source} has {len(key)} characters; use at least "
+                             f"{privacy['caller_hash_min_key_chars']} (e.g. `openssl rand -hex 32`)")
+    return key
+
+
+def key_fingerprint(key: str) -> str:
+    """What identifies a key without revealing it: HMAC(key, fixed text), 16 hex chars."""
+    return hmac.new(key.encode(), FINGERPRINT_TEXT, hashlib.sha256).hexdigest()[:16]
+
+
+def caller_hash(number: str | None, settings: Settings, key: str | None = None) -> str | None:
     """HMAC-SHA256 of the normalised number (first 32 hex chars); None when withheld."""
     if not number:
         return None
     digits = normalise_number(number)
     if not digits:
         return None
-    privacy = settings["privacy"]
-    key = os.environ.get(privacy["caller_hash_key_env"]) or privacy["caller_hash_default_key"]
+    key = key or caller_hash_key(settings)
     return hmac.new(key.encode(), digits.encode(), hashlib.sha256).hexdigest()[:32]

@@ -9,6 +9,15 @@ optional 86 prefix), ID-card numbers (18 characters with a valid GB 11643 check 
 
 Texts: `stc3/dialogues.jsonl` (every customer and helpdesk utterance), and when present
 `bq/pairs.csv` questions and `insuranceqa_zh/questions.jsonl`.
+
+Personal data (`names`, `birth_dates`, `addresses`: left unmasked) is counted on the dialogues whose
+truth knows it: `calls/dialogues.json` and the project's `samples/dialogues.json`, each turn cleaned
+by the transcripts' text path (speech.text.TextCleaner, as the night does). The truth is read from
+the call itself, independently of the masker: the agent's confirmation (刘先生, 何女士) names the
+caller's surname, and the caller's full name is that surname plus the one or two characters after
+it wherever it is said in the call (我叫刘建国，); a birth date is a date next to 出生/生日; an
+address a house, building or room number. `residue` counts masks with a letter or digit glued to
+them ("[手机号]E"), over every masked text.
 """
 
 from __future__ import annotations
@@ -20,8 +29,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from callintel.settings import Settings
+from callintel.settings import PROJECT_ROOT, Settings
+from callintel.speech.personal import _surnames
 from callintel.speech.redact import RedactionRules, mask_pii
+from callintel.speech.text import TextCleaner
 
 _SPOKEN = str.maketrans("零〇洞幺腰一二两三四五六七八九０１２３４５６７８９ＸｘX",
                         "0001112234567890123456789xxx")
@@ -119,16 +130,79 @@ def iter_texts(data_dir: Path) -> Iterator[tuple[str, str]]:
                                 yield "insuranceqa_zh", obj[key]
 
 
+_MASK = re.compile(r"\[[^\[\]]{1,6}\]")
+_RESIDUE = re.compile(r"[0-9A-Za-z]\[[^\[\]]{1,6}\]|\[[^\[\]]{1,6}\][0-9A-Za-z]")
+_CNY = "0-9零〇一二三四五六七八九"
+_BIRTH = re.compile(rf"[{_CNY}]{{2,4}}年(?:[{_CNY}十]{{1,2}}月)?(?:[{_CNY}十]{{1,3}}[日号])?(?:的)?(?:出生|生的|生人)"
+                    rf"|(?:生日|出生日期|出生年月日?)(?:是|为|：|:)?[{_CNY}十]{{1,4}}[年月]")
+_ADDRESS = re.compile(rf"(?:路|街|巷|弄|道)[{_CNY}十百]+号|[{_CNY}十]+(?:号楼|单元)|[0-9]{{3,5}}(?:室|房)"
+                      rf"|(?:小区|花园|大厦|公寓)[{_CNY}十]+(?:号楼|栋|座|幢)")
+
+
+def residue(text: str) -> int:
+    """Masks with a letter or digit glued to them: a piece of the number left beside its mask."""
+    return len(_RESIDUE.findall(text))
+
+
+def known_names(turns: list[dict], surnames: frozenset[str]) -> set[str]:
+    """Names the call itself reveals: surnames the agent confirms (刘先生), full names said with them."""
+    agent = "".join(t["text"] for t in turns if t["speaker"] == "agent")
+    found = {m.group(1) for m in re.finditer(r"([\u4e00-\u9fff]{1,3}?)(?:先生|女士)", agent)
+             if m.group(1)[0] in surnames and not re.search(r"[您你他她的好]", m.group(1))}
+    names = set()
+    for s in {n[0] for n in found}:
+        for t in turns:
+            for m in re.finditer(rf"(?<![这那的些点笔]){s}[\u4e00-\u9fff]{{1,2}}(?=[，,。、\s]|先生|女士|$)", t["text"]):  # noqa: E501
+                names.add(m.group())
+        names |= {f"{s}先生", f"{s}女士"}
+    return {n for n in names | found if len(n) >= 2}
+
+
+def personal_leaks(data_dir: Path, settings: Settings) -> dict:
+    """Names, birth dates and addresses left unmasked in the dialogues that know theirs."""
+    cleaner = TextCleaner.from_settings(settings)
+    surnames = _surnames(str(settings.config_file(settings["speech"]["redact"]["surnames_file"])))
+    out = {"dialogue_turns": 0, "names_known": 0, "names": 0, "birth_dates_known": 0, "birth_dates": 0,
+           "addresses_known": 0, "addresses": 0, "residue": 0}
+    examples: list[str] = []
+    for path in (Path(data_dir) / "calls" / "dialogues.json", PROJECT_ROOT / "samples" / "dialogues.json"):
+        if not path.exists():
+            continue
+        for call in json.loads(path.read_text(encoding="utf-8"))["calls"]:
+            names = known_names(call["turns"], surnames)
+            for turn in call["turns"]:
+                raw = turn["text"]
+                masked = cleaner.clean(raw)
+                out["dialogue_turns"] += 1
+                out["residue"] += residue(masked)
+                for kind, pattern in (("birth_dates", _BIRTH), ("addresses", _ADDRESS)):
+                    out[f"{kind}_known"] += len(pattern.findall(raw))
+                    left = pattern.findall(masked)
+                    out[kind] += len(left)
+                    if left and len(examples) < 8:
+                        examples.append(f"{kind}: {masked[:60]}")
+                for name in names:
+                    out["names_known"] += raw.count(name)
+                    n = masked.count(name)
+                    out["names"] += n
+                    if n and len(examples) < 8:
+                        examples.append(f"name {name}: {masked[:60]}")
+    out["examples"] = examples
+    return out
+
+
 def run(data_dir: Path, settings: Settings) -> dict:
-    """Keys: texts, unmasked (numbers left after masking), plus found_before and per-source counts."""
+    """Keys: texts, unmasked (numbers left after masking), names, birth_dates, addresses, residue, and detail."""
     rules = RedactionRules.from_settings(settings["speech"])
     t0 = time.perf_counter()
-    texts = unmasked = before = 0
+    texts = unmasked = before = glued = 0
     by_source: dict[str, dict[str, int]] = {}
     examples: list[str] = []
     for source, text in iter_texts(Path(data_dir)):
         texts += 1
-        left = leaked_numbers(mask_pii(text, rules))
+        masked = mask_pii(text, rules)
+        glued += residue(masked)
+        left = leaked_numbers(masked)
         n_before = len(leaked_numbers(text))
         before += n_before
         unmasked += len(left)
@@ -138,5 +212,9 @@ def run(data_dir: Path, settings: Settings) -> dict:
         counts["unmasked"] += len(left)
         if left and len(examples) < 5:
             examples.append(f"{left[0][0]}: {left[0][1][:3]}…")
-    return {"texts": texts, "unmasked": unmasked, "found_before": before, "by_source": by_source,
-            "examples": examples, "seconds": round(time.perf_counter() - t0, 2)}
+    personal = personal_leaks(Path(data_dir), settings)
+    return {"texts": texts, "unmasked": unmasked, "names": personal["names"],
+            "birth_dates": personal["birth_dates"],
+            "addresses": personal["addresses"], "residue": glued + personal["residue"], "found_before": before,
+            "by_source": by_source, "personal": personal, "examples": examples,
+            "seconds": round(time.perf_counter() - t0, 2)}

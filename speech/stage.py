@@ -27,7 +27,8 @@ from callintel.speech.band import BandSettings, condition
 from callintel.speech.channels import assign_channels
 from callintel.speech.decode import SAMPLE_RATE, SpeechError, decode
 from callintel.speech.guards import GuardSettings, clean_segment_text, phantoms_for
-from callintel.speech.roles import SpeakerCues, assign_roles
+from callintel.speech.normalize import to_simplified
+from callintel.speech.roles import Clause, SpeakerCues, clauses, decode_roles
 from callintel.speech.terms import TermSettings
 from callintel.speech.text import TextCleaner
 from callintel.speech.vad import VadSettings, WindowSettings, speech_regions, speech_seconds
@@ -72,6 +73,10 @@ def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str
     files = {key: _file_digest(settings.config_file(speech[key])) for key in CONFIG_FILE_KEYS if speech.get(key)}
     files |= {f"terms:{name}": _file_digest(settings.config_file(name))
               for name in TermSettings.from_settings(speech).files}
+    files["surnames"] = _file_digest(settings.config_file(speech["redact"]["surnames_file"]))
+    if speech.get("speaker_cues"):
+        model = SpeakerCues.load(settings.config_file(speech["speaker_cues"])).ngram_model
+        files["role_ngrams"] = _file_digest(Path(model)) if model else "none"
     blob = json.dumps({
         "audio": audio_sha256,
         "layout": channel_layout,
@@ -117,6 +122,40 @@ class _Stage:
             if text:
                 out.append((seg, text))
         return out
+
+
+def mono_utterances(segments: list[Segment], stage: _Stage, dropped: dict[str, int],
+                    audio=None) -> list[Utterance]:
+    """One mixed track's segments -> utterances with inferred roles (speech.roles).
+
+    Whisper writes both speakers into one segment when they follow each other closely, so each
+    segment is cut into clauses at its word timings, the clauses get roles (speech.roles.decode_roles:
+    cue words, voice, where segments start), and consecutive clauses of one role make one utterance.
+    """
+    cues = SpeakerCues.load(stage.cues_path)
+    pieces: list[tuple[int, Clause]] = []
+    for n, seg in enumerate(segments):
+        groups = clauses(seg.words, cues.clause_pause_s) if seg.words else [[(seg.start, seg.end, seg.text)]]
+        for k, ws in enumerate(groups):
+            raw = "".join(w[2] for w in ws)
+            pieces.append((n, Clause(to_simplified(raw).strip(), ws[0][0], ws[-1][1], k == 0)))
+    roles = decode_roles([c for _, c in pieces], audio, cues)
+    merged: list[tuple[Segment, str]] = []
+    last: tuple[int, str] | None = None
+    for (n, clause), role in zip(pieces, roles, strict=True):
+        seg = segments[n]
+        if last == (n, role):
+            merged[-1][0].end, merged[-1][0].text = clause.end, merged[-1][0].text + clause.text
+        else:
+            merged.append((Segment(clause.start, clause.end, clause.text, seg.avg_logprob, seg.no_speech_prob,
+                                   seg.compression_ratio), role))
+        last = (n, role)
+    out = []
+    for piece, role in merged:
+        for s, text in stage.clean([piece], dropped):
+            out.append(Utterance(role, round(s.start, 2), round(s.end, 2), text, 0, round(s.avg_logprob, 3),
+                                 round(s.no_speech_prob, 3)))
+    return out
 
 
 def _language_warning(model, channels, regions_by_channel, stage: _Stage) -> str | None:
@@ -178,19 +217,17 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
                 result = transcribe_regions(model, ch.samples, regions, stage.asr, stage.windows, max_gap,
                                             split_at_regions=ch.role == "unknown" and stage.windows.mono_split_words,
                                             others=others)
+                if ch.role == "unknown":
+                    mono = mono_utterances(result.segments, stage, dropped, ch.samples)
+                    role_method = "greeting" if mono else "unknown"  # the documented name for "mono, inferred"
+                    utterances += mono
+                    continue
                 kept = stage.clean(result.segments, dropped)
-                if ch.role != "unknown" and not kept:
+                if not kept:
                     warnings.append(f"{speech_seconds(regions):.1f} s of voice activity on the {ch.role} channel "
                                     f"({ch.side}) but no words recognised (music, noise or another language?)")
-                if ch.role == "unknown":
-                    roles = assign_roles([t for _, t in kept], SpeakerCues.load(stage.cues_path),
-                                         [(s.start, s.end) for s, _ in kept])
-                    role_method = "greeting" if kept else "unknown"
-                else:
-                    roles = [ch.role] * len(kept)
-                utterances += [Utterance(role, round(s.start, 2), round(s.end, 2), text, ch.index,
-                                         round(s.avg_logprob, 3), round(s.no_speech_prob, 3))
-                               for (s, text), role in zip(kept, roles, strict=True)]
+                utterances += [Utterance(ch.role, round(s.start, 2), round(s.end, 2), text, ch.index,
+                                         round(s.avg_logprob, 3), round(s.no_speech_prob, 3)) for s, text in kept]
         except (RuntimeError, ValueError, MemoryError) as exc:
             raise SpeechError("transcribe", f"Whisper failed on {call.audio_path.name}: "
                               f"{type(exc).__name__}: {exc}") from exc

@@ -14,6 +14,9 @@ from callintel.settings import PROJECT_ROOT, Settings, load_settings
 # before any test module imports CTranslate2 or torch (OpenMP reads them once; Whisper's text depends
 # on the thread count, and the Dask workers get the same pinning).
 configure(load_settings())
+# Tests hash invented callers with a fixed key of their own (production refuses to run without one;
+# tests/test_settings_privacy.py unsets it to check that).
+os.environ.setdefault("CALLINTEL_CALLER_HASH_KEY", "callintel-tests-key-not-secret")
 SHARED_DATA = Path(os.environ.get("CALLINTEL_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
 SAMPLES = PROJECT_ROOT / "samples"
 

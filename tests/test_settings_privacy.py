@@ -34,5 +34,5 @@ def test_caller_hash_is_keyed_and_format_blind(monkeypatch):
     assert a == caller_hash("+86 138 1234 5678", s) == caller_hash("0086-13812345678", s)
     assert "13812345678" not in a and len(a) == 32
     assert caller_hash(None, s) is None and caller_hash("", s) is None
-    monkeypatch.setenv(s["privacy"]["caller_hash_key_env"], "another-key")
+    monkeypatch.setenv(s["privacy"]["caller_hash_key_env"], "another-key-of-32-characters-xx")
     assert caller_hash("13812345678", s) != a

@@ -96,3 +96,52 @@ def test_a_garbled_card_number_after_a_cue_word_is_still_masked():
     assert mask_pii("卡号是六二二二零二一二三四", rules) == "卡号是[银行卡号]"
     # without a cue, short numbers stay: amounts, dates, ages
     assert mask_pii("保费一年3000元，2026年11月20号，我35岁", rules) == "保费一年3000元，2026年11月20号，我35岁"
+
+
+# Names, birth dates, addresses, e-mail, plates, card tails (speech/personal.py), with the default settings.
+
+def test_names_are_masked_where_something_says_a_name_is_there():
+    assert mask_pii("我叫刘建国，身份证号是330106198503151238。") == "我叫[姓名]，身份证号是[身份证号]。"
+    assert mask_pii("我叫李长福，木子李，长短的长，福气的福。") == "我叫[姓名]，[姓名]，[姓名]，[姓名]。"
+    assert mask_pii("查到了，刘建国先生名下有一份保单") == "查到了，[姓名]先生名下有一份保单"
+    assert mask_pii("好的吴先生，核实通过。") == "好的[姓名]先生，核实通过。"  # the title stays: gender
+    assert mask_pii("杨军，后四位0619。") == "[姓名]，后四位[尾号]。"
+    assert mask_pii("你好，我是陈美华，昨天投诉理赔的那个。") == "你好，我是[姓名]，昨天投诉理赔的那个。"
+    assert mask_pii("我姓孙。") == "我姓[姓名]。"
+
+
+def test_ordinary_words_stay():
+    for text in ("我是高血压，能买吗", "我们小区跳广场舞的姐妹", "给您和您先生一起出个方案",
+                 "好的先生，请问是哪一份保单呢？",
+                 "我是跑外卖的，一年一保。", "安装师傅上门要收30元", "投保年龄是出生满28天到65周岁",
+                 "宁波的客户服务中心在鄞州区天童南路", "这一栋楼没有信号", "可以了，谢谢啦！"):
+        assert mask_pii(text) == text, text
+
+
+def test_birth_dates_addresses_email_plates():
+    assert mask_pii("我是1976年5月出生的。") == "我是[出生日期]出生的。"
+    assert mask_pii("出生日期是1976年5月3日") == "出生日期是[出生日期]"
+    assert mask_pii("地址是佛山市禅城区季华五路22号金海花园3座1202房。") == "地址是佛山市禅城区[地址]。"
+    assert mask_pii("现在登记的地址是广州市越秀区东风中路。") == "现在登记的地址是广州市越秀区[地址]。"
+    assert mask_pii("住在3号楼2单元502室") == "住在[地址]"
+    assert mask_pii("邮箱记一下吧，mfc0723@163.com。") == "邮箱记一下吧，[邮箱]。"
+    assert mask_pii("车牌是京A12345的车") == "车牌是[车牌]的车"
+
+
+def test_card_tails_and_no_residue():
+    assert mask_pii("打到您尾号1268的银行卡") == "打到您尾号[尾号]的银行卡"
+    assert mask_pii("后四尾1225") == "后四尾[尾号]"
+    said = "身份证后四位是……你等一下啊，我拿个眼镜……是"
+    assert mask_pii(said + "3517。") == said + "[尾号]。"
+    assert mask_pii("尾号的卡，扣了3000元") == "尾号的卡，扣了3000元"  # an amount is not a tail
+    assert mask_pii("何平，手机号13800138000E。") == "[姓名]，手机号[手机号]。"
+    assert mask_pii("手机号A13800138000") == "手机号[手机号]"
+
+
+def test_tokens_come_from_settings():
+    from callintel.settings import load_settings
+
+    tokens = {"name": "<NAME>", "phone": "<PHONE>"}
+    speech = load_settings(overrides={"speech": {"redact": {"tokens": tokens}}})["speech"]
+    rules = RedactionRules.from_settings(speech)
+    assert mask_pii("我叫刘建国，手机13800138000", rules) == "我叫<NAME>，手机<PHONE>"

@@ -1,0 +1,281 @@
+"""PII that is not a long number: names, birth dates, street addresses, e-mail, licence plates, card tails.
+
+Numbers (phone, ID-card, bank-card) are speech.redact's; this module finds the rest, by cue and
+shape, in normalised text (digits already Arabic). Each kind has its own token ([speech.redact.tokens]).
+
+Names: a Chinese name is a surname from configs/surnames.txt plus one or two given characters,
+taken only where something says a name is there: a self-introduction (我叫…, 我姓…, 我是…/本人…
+when followed by a pause), a name answered to the agent's check (杨军，后四位…), a name with a
+title (刘建国先生), a name spelled out (木子李, 长短的长). A bare surname + 先生/女士 keeps its
+title ("[姓名]先生"): the surname alone identifies no one once the given name is gone, and the
+profile extractor reads the caller's gender from 先生/女士 (samples' truth: gender from 马先生).
+Candidates that are common words (jieba frequency >= name_max_word_freq: 高血压, 和平) are not names
+where the cue is weak (我是…, a bare reply).
+
+Birth dates: a date (1976年5月, 1976年5月3日, 76年) before 出生/生的/生人, or after 出生日期/生日/
+出生年月; the cue words stay, the date goes. Ages stay (a profile fact, not an identifier).
+
+Addresses: the street part goes, the city and district stay (the profile keeps the caller's city):
+a road with a house number (季华五路22号), a housing estate followed by building/unit/room
+numbers (金海花园3座1202房), building/unit/room chains (3号楼2单元502室), and after an address cue
+(地址是, 住在, 搬到) the road named there (东风中路). A company address without cue or house
+number (客户服务中心在天童南路) stays.
+
+Card tails (尾号8842, 后四位3517): masked. Call centres use 姓名 + 身份证后四位 as the caller's
+identity check (every shared call does), so a tail next to a name is a credential, and no analytic
+reads it; a digit run of 3-6 within `tail_window` characters after a tail cue, in the same sentence,
+that is not an amount (元, 岁, 号...).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+_CJK = r"\u4e00-\u9fff"
+_NUM = "0-9０-９零〇一二两三四五六七八九十百"
+_STOP_SENTENCE = "。？！?!\n"
+
+
+@dataclass(frozen=True)
+class PersonalRules:
+    """[speech.redact] personal-data settings (see configs/callintel.toml for why each is set so)."""
+
+    tokens: dict[str, str]
+    surnames: frozenset[str]
+    name_cues: tuple[str, ...]          # a name follows directly (我叫, 我姓, 姓名是)
+    weak_name_cues: tuple[str, ...]     # a name follows only if a pause follows it (我是, 本人)
+    reply_cues: tuple[str, ...]         # a bare name before these is an identity-check answer
+    titles: tuple[str, ...]
+    spelled_surnames: tuple[str, ...]
+    name_stop_chars: str
+    name_max_word_freq: int
+    standalone_names: bool
+    birth_cues: tuple[str, ...]
+    birth_after: tuple[str, ...]
+    address_cues: tuple[str, ...]
+    address_window: int
+    tail_cues: tuple[str, ...]
+    tail_window: int
+    tail_not_before: str
+
+    @classmethod
+    def from_section(cls, redact: dict, config_dir: Path) -> PersonalRules:
+        path = Path(redact["surnames_file"])
+        surnames = _surnames(str(path if path.is_absolute() else config_dir / path))
+        return cls(dict(redact["tokens"]), surnames,
+                   tuple(redact["name_cues"]), tuple(redact["weak_name_cues"]), tuple(redact["reply_cues"]),
+                   tuple(redact["titles"]), tuple(redact["spelled_surnames"]), redact["name_stop_chars"],
+                   int(redact["name_max_word_freq"]), bool(redact["standalone_names"]), tuple(redact["birth_cues"]), tuple(redact["birth_after"]),  # noqa: E501
+                   tuple(redact["address_cues"]), int(redact["address_window"]), tuple(redact["tail_cues"]),
+                   int(redact["tail_window"]), redact["tail_not_before"])
+
+
+@lru_cache(maxsize=8)
+def _surnames(path: str) -> frozenset[str]:
+    names = set()
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        names.update(line.split())
+    return frozenset(names)
+
+
+@lru_cache(maxsize=1)
+def _word_freq() -> dict[str, int]:
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    return jieba.dt.FREQ
+
+
+def _common_word(word: str, rules: PersonalRules) -> bool:
+    return (_word_freq().get(word) or 0) >= rules.name_max_word_freq
+
+
+def _name_at(text: str, i: int, rules: PersonalRules, given_max: int = 2) -> int:
+    """End of a name (surname + up to `given_max` given characters) starting at i, or i when none."""
+    for n in (2, 1):
+        surname = text[i:i + n]
+        if len(surname) == n and surname in rules.surnames:
+            j = i + n
+            while j < len(text) and j - i - n < given_max and re.match(f"[{_CJK}]", text[j]) \
+                    and text[j] not in rules.name_stop_chars and not text.startswith(rules.titles, j):
+                j += 1
+            return j
+    return i
+
+
+def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    boundary = re.compile(rf"[^{_CJK}A-Za-z0-9]|$")
+
+    def pause_after(j: int) -> bool:
+        return bool(boundary.match(text, j)) or text.startswith(rules.titles, j) or text.startswith(
+            rules.reply_cues, j)
+
+    for cue in rules.name_cues:
+        for m in re.finditer(re.escape(cue), text):
+            i = m.end()
+            j = _name_at(text, i, rules, 0 if cue.endswith("姓") else 2)
+            if j > i:
+                spans.append((i, j))
+    for cue in rules.weak_name_cues:
+        for m in re.finditer(re.escape(cue), text):
+            i = m.end()
+            j = _name_at(text, i, rules)
+            if j - i >= 2 and pause_after(j) and not _common_word(text[i:j], rules):
+                spans.append((i, j))
+    # a bare name answering the identity check: "杨军，后四位0619"
+    replies = "|".join(map(re.escape, rules.reply_cues))
+    for m in re.finditer(rf"(?:^|(?<=[，,。？！?!\s…]))([{_CJK}]{{2,4}}?)[，,\s]?(?={replies})", text):
+        i = m.start(1)
+        j = _name_at(text, i, rules)
+        # at the start of a turn ("和平，手机号…", Whisper's 何平) even a word is taken for the name
+        if j == m.end(1) and j - i >= 2 and (i == 0 or not _common_word(text[i:j], rules)):
+            spans.append((i, j))
+    # a clause that is only a name: "，吴海涛。"
+    if rules.standalone_names:
+        for m in re.finditer(rf"(?<=[，,])([{_CJK}]{{3}})(?=[。！!…]|$)", text):
+            i, j = m.span(1)
+            if _name_at(text, i, rules) == j and not any(
+                    _common_word(text[a:b], rules) for a, b in ((i, j), (i, i + 2), (i + 1, j))):
+                spans.append((i, j))
+    # a name with a title: 刘建国先生, 李先生 (the title stays: gender)
+    for title in rules.titles:
+        for m in re.finditer(re.escape(title), text):
+            t = m.start()
+            for n in (4, 3, 2, 1):
+                i = t - n
+                if i < 0:
+                    continue
+                if _name_at(text, i, rules, 3) >= t and all(c not in rules.name_stop_chars for c in text[i:t]) \
+                        and re.fullmatch(f"[{_CJK}]+", text[i:t]) and (n >= 2 or text[i] in rules.surnames):
+                    spans.append((i, t))
+                    break
+                # a misheard surname opening a clause: "核先生，查到了" (Whisper's 何先生)
+                if n == 1 and (i == 0 or not re.match(f"[{_CJK}]", text[i - 1])) and \
+                        re.match(f"[{_CJK}]", text[i]) and text[i] not in rules.name_stop_chars:
+                    spans.append((i, t))
+                    break
+    # spelled out: 木子李, 弓长张; and "X的Y" clauses whose Y is a character of X (长短的长, 福气的福)
+    for spelled in rules.spelled_surnames:
+        for m in re.finditer(re.escape(spelled), text):
+            spans.append((m.start(), m.end()))
+    for m in re.finditer(rf"(?:^|(?<=[，,、\s…]))([{_CJK}]{{2}})的([{_CJK}])(?=[，,、。\s…]|$)", text):
+        if m.group(2) in m.group(1) and spans:
+            spans.append((m.start(), m.end()))  # only in a text that names someone already
+    return spans
+
+
+_DATE = r"(?:(?:19|20)?[0-9]{2}年(?:[0-9]{1,2}月(?:[0-9]{1,2}[日号])?)?|(?:19|20)[0-9]{2}[-./][0-9]{1,2}(?:[-./][0-9]{1,2})?)"  # noqa: E501
+
+
+def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
+    spans = []
+    after = "|".join(map(re.escape, rules.birth_after))
+    for m in re.finditer(rf"({_DATE}|[0-9]{{1,2}}月[0-9]{{1,2}}[日号])(?:的)?(?={after})", text):
+        spans.append(m.span(1))
+    cues = "|".join(map(re.escape, rules.birth_cues))
+    date_or_md = rf"(?:{_DATE}|[0-9]{{1,2}}月[0-9]{{1,2}}[日号]?|(?:19|20)[0-9]{{6}})"
+    for m in re.finditer(rf"(?:{cues})(?:是|为|:|：|\s|就是)*({date_or_md})", text):
+        spans.append(m.span(1))
+    return spans
+
+
+_ROAD = r"(?:大道|大街|路|街|巷|弄|胡同)"
+_ESTATE = r"(?:小区|花园|家园|公寓|新村|大厦|苑|庄园|社区)"
+_UNIT = r"(?:号楼|号院|栋|幢|座|单元|层|楼|室|房|号)"
+_ADMIN = r"(?:省|市|区|县|镇|乡|街道)"
+
+
+def _spans_address(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
+    stop = re.escape(rules.name_stop_chars)
+    name = rf"[{_CJK}0-9一二三四五六七八九十]"
+    chain = rf"(?:[，,\s]?[{_NUM}A-Za-z]+[-—]?{_UNIT})"
+    spans = []
+    # a road with a house number, then whatever estate/building follows
+    for m in re.finditer(rf"((?:(?![{stop}]){name}){{1,6}}?{_ROAD}[{_NUM}]+号(?:院)?"
+                         rf"(?:(?:(?![{stop}]){name}){{2,6}}?{_ESTATE})?{chain}*)", text):
+        spans.append(_after_admin(text, *m.span(1)))
+    # an estate with building/unit/room numbers after it
+    for m in re.finditer(rf"((?:(?![{stop}]){name}){{2,6}}?{_ESTATE}{chain}+)", text):
+        spans.append(_after_admin(text, *m.span(1)))
+    # building chains alone: 3号楼2单元502室, 1202房 (a room number of 3+ digits)
+    for m in re.finditer(rf"(?:[0-9]+(?:号楼|栋|幢|单元)|[{_NUM}]+(?:号楼|单元)){chain}*|[0-9]{{3,5}}(?:室|房)", text):
+        spans.append(m.span())
+    # after an address cue, the road (and estate) named there, whatever follows
+    cues = "|".join(map(re.escape, rules.address_cues))
+    for m in re.finditer(cues, text):
+        window = text[m.end():m.end() + rules.address_window]
+        r = re.search(rf"((?:(?![{stop}]){name}){{1,8}}?(?:{_ROAD}|{_ESTATE}))", window)
+        if r:
+            spans.append(_after_admin(text, m.end() + r.start(1), m.end() + r.end(1)))
+    return spans
+
+
+def _after_admin(text: str, start: int, end: int) -> tuple[int, int]:
+    """Keep province, city and district in front of a street (the caller's city is a profile fact)."""
+    piece = text[start:end]
+    cut = 0
+    for m in re.finditer(_ADMIN, piece):
+        rest = piece[m.end():]
+        if re.match(rf"[{_CJK}]", rest[:1]) and not re.match(rf"[{_NUM}]", rest[:1]):
+            cut = m.end()
+    return start + cut, end
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s*(?:@|＠|艾特|at)\s*[A-Za-z0-9\-]+(?:\s*(?:\.|点)\s*[A-Za-z0-9\-]+)*"  # noqa: E501
+                    r"\s*(?:\.|点)\s*(?:com|cn|net|org|edu|gov|COM|CN|NET|ORG)\b")
+_PLATE = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Za-hj-np-z][·•\s]?"
+                    r"[A-HJ-NP-Za-hj-np-z0-9]{4}[A-HJ-NP-Za-hj-np-z0-9挂学警]{1,2}(?![A-Za-z0-9])")
+
+
+def _spans_tail(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
+    spans = []
+    cues = "|".join(map(re.escape, rules.tail_cues))
+    for m in re.finditer(cues, text):
+        window = text[m.end():m.end() + rules.tail_window]
+        cut = min((window.find(c) for c in _STOP_SENTENCE if c in window), default=len(window))
+        for d in re.finditer(r"(?<![0-9A-Za-z])[0-9]{3,6}[Xx]?(?![0-9])", window[:cut]):
+            follow = window[d.end():d.end() + 1]
+            if follow and follow in rules.tail_not_before:
+                continue
+            spans.append((m.end() + d.start(), m.end() + d.end()))
+            break
+    return spans
+
+
+def find_personal(text: str, rules: PersonalRules) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of the personal data in `text`, not overlapping, in order."""
+    found: list[tuple[int, int, str]] = []
+    found += [(*m.span(), "email") for m in _EMAIL.finditer(text)]
+    found += [(*m.span(), "plate") for m in _PLATE.finditer(text)]
+    found += [(a, b, "tail") for a, b in _spans_tail(text, rules)]
+    found += [(a, b, "birth_date") for a, b in _spans_birth(text, rules)]
+    found += [(a, b, "address") for a, b in _spans_address(text, rules)]
+    found += [(a, b, "name") for a, b in _spans_names(text, rules)]
+    found = [(*_glue(text, a, b), kind) for a, b, kind in found if b > a]
+    # longest first wins where spans overlap
+    chosen: list[tuple[int, int, str]] = []
+    for span in sorted(found, key=lambda s: (-(s[1] - s[0]), s[0])):
+        if all(span[1] <= c[0] or span[0] >= c[1] for c in chosen):
+            chosen.append(span)
+    return sorted(chosen)
+
+
+def _glue(text: str, start: int, end: int) -> tuple[int, int]:
+    """Letters and digits touching a mask belong to it (金海花园3座102 -> [地址], not [地址]102)."""
+    while start > 0 and re.match(r"[0-9A-Za-z]", text[start - 1]):
+        start -= 1
+    while end < len(text) and re.match(r"[0-9A-Za-z]", text[end]):
+        end += 1
+    return start, end
+
+
+def mask_personal(text: str, rules: PersonalRules) -> str:
+    for start, end, kind in reversed(find_personal(text, rules)):
+        text = text[:start] + rules.tokens[kind] + text[end:]
+    return text
