@@ -17,7 +17,14 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from callintel.nlp.outcomes import escalations, lexicon_from_settings, model_from_settings, score_turns, to_turns
+from callintel.nlp.outcomes import (
+    escalations,
+    evidence_sentence,
+    lexicon_from_settings,
+    model_from_settings,
+    score_turns,
+    to_turns,
+)
 from callintel.settings import Settings
 from callintel.warehouse import outcomes as store
 
@@ -49,7 +56,8 @@ def run(con: duckdb.DuckDBPyConnection, nights: list[date], settings: Settings) 
         outcome = score_turns(turns, lex, model)
         start, end = c["started_at"], c["ended_at"]
         handle = (end - start).total_seconds() if end is not None else None
-        evidence = [{"cue": e.cue, "phrase": e.phrase, "turn": e.turn, "speaker": e.speaker} for e in outcome.evidence]
+        evidence = [{"cue": e.cue, "phrase": e.phrase, "turn": e.turn, "speaker": e.speaker,
+                     "text": evidence_sentence(turns[e.turn].text, e.phrase)} for e in outcome.evidence]
         rows.append((
             c["call_id"], c["night"], c["caller_hash"], c["agent_id"], start, start.astimezone(tz).hour,
             handle if handle is not None and handle >= 0 else None, topics.get(c["call_id"]), len(turns),
