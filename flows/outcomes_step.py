@@ -42,7 +42,8 @@ def run(con: duckdb.DuckDBPyConnection, nights: list[date], settings: Settings) 
     versions = f"lexicon={_sha12(Path(lex.source))};model=" + (
         _sha12(settings.config_file(cfg["model"])) if model is not None else "none")
     store.write_params(con, {"repeat_window_days": cfg["repeat_window_days"],
-                             "min_topic_calls": cfg["min_topic_calls"], "example_calls": cfg["example_calls"]})
+                             "min_topic_calls": cfg["min_topic_calls"], "example_calls": cfg["example_calls"],
+                             "timezone": settings["night"]["timezone"]})  # the views' *_local columns
 
     calls = store.calls_of_nights(con, nights)
     ids = [c["call_id"] for c in calls]
@@ -57,7 +58,8 @@ def run(con: duckdb.DuckDBPyConnection, nights: list[date], settings: Settings) 
         start, end = c["started_at"], c["ended_at"]
         handle = (end - start).total_seconds() if end is not None else None
         evidence = [{"cue": e.cue, "phrase": e.phrase, "turn": e.turn, "speaker": e.speaker,
-                     "text": evidence_sentence(turns[e.turn].text, e.phrase)} for e in outcome.evidence]
+                     "weight": lex.cue(e.cue).weight, "text": evidence_sentence(turns[e.turn].text, e.phrase)}
+                    for e in outcome.evidence]
         rows.append((
             c["call_id"], c["night"], c["caller_hash"], c["agent_id"], start, start.astimezone(tz).hour,
             handle if handle is not None and handle >= 0 else None, topics.get(c["call_id"]), len(turns),
