@@ -62,11 +62,9 @@ def analytics_step(name: str, db_path: Path, nights: list, settings: Settings) -
 
 @task(name="export", cache_policy=NO_CACHE)
 def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
-    cfg = settings["exports"]
     con = connect(db_path)
     try:
-        return export_night(con, out_dir, cfg["views"], cfg["max_rows"], cfg["report_rows"], cfg.get("titles", {}),
-                            settings["night"]["timezone"])
+        return export_night(con, out_dir, settings)
     finally:
         con.close()
 
