@@ -74,7 +74,7 @@ def write_workbook(path: Path, sheets: list[Sheet], glossary: dict[str, str]) ->
                     widths[i] = max(widths[i], 19)
                 elif v is not None:
                     widths[i] = max(widths[i], min(display_width(str(v)), _MAX_WIDTH))
-        for i, col in enumerate(s.columns, start=1):
+        for i in range(1, len(s.columns) + 1):
             letter = get_column_letter(i)
             ws.column_dimensions[letter].width = max(6, widths[i - 1] + 2)
             head = ws.cell(1, i)

@@ -124,10 +124,11 @@ def _charts(con: duckdb.DuckDBPyConnection, have: set[str], cfg: dict[str, Any],
         out.append(charts.line_chart([f"{n:%m-%d}" for n in nights], series, "热点问题趋势（每晚提问数）",
                                      "topic_trend", [f"topic-{t}" if t in anchors.topics else None for t, _ in top],
                                      "最近一晚提问最多的话题；括号内为最近一晚的提问数。"))
+    outcome_series = ["已解决", "未解决", "无法判断"]
     if "v_resolution_by_topic" in have:
         rows = _q(con, "SELECT topic_id, topic_name, resolved_calls, unresolved_calls, unknown_calls "
                        "FROM v_resolution_by_topic ORDER BY topic_calls DESC, topic_id LIMIT ?", [topics_n])
-        out.append(charts.stacked_bars([(f"{n}", [r, u, k]) for _, n, r, u, k in rows], ["已解决", "未解决", "无法判断"],
+        out.append(charts.stacked_bars([(f"{n}", [r, u, k]) for _, n, r, u, k in rows], outcome_series,
                                        "各话题解决情况（来电数）", "resolution_by_topic",
                                        links=[f"topic-{t}" if t in anchors.topics else None for t, *_ in rows],
                                        note="来电最多的话题；括号内为未解决占比。"))
@@ -135,7 +136,7 @@ def _charts(con: duckdb.DuckDBPyConnection, have: set[str], cfg: dict[str, Any],
         rows = _q(con, "SELECT agent_id, resolved_calls, unresolved_calls, unknown_calls FROM v_resolution_by_agent "
                        "ORDER BY agent_calls DESC, agent_id LIMIT ?", [int(cfg["report_agents"])])
         out.append(charts.stacked_bars([(a or "（未知）", [r, u, k]) for a, r, u, k in rows],
-                                       ["已解决", "未解决", "无法判断"], "各坐席解决情况（来电数）", "resolution_by_agent",
+                                       outcome_series, "各坐席解决情况（来电数）", "resolution_by_agent",
                                        note="括号内为未解决占比。"))
     if "v_night_summary" in have:
         rows = _q(con, "SELECT night, repeat_call_share, calls FROM v_night_summary ORDER BY night DESC LIMIT ?",
@@ -172,7 +173,8 @@ def _drill(con: duckdb.DuckDBPyConnection, have: set[str], cfg: dict[str, Any]) 
     if "v_unresolved_calls" in have:
         unresolved = _q(con, "SELECT call_id, started_at_local, agent_id, caller, topic_id, topic_name, "
                              "unresolved_score, evidence, next_call_id FROM v_unresolved_calls "
-                             "WHERE night = (SELECT max(night) FROM calls) LIMIT ?", [int(cfg["report_unresolved_calls"])])
+                             "WHERE night = (SELECT max(night) FROM calls) LIMIT ?",
+                        [int(cfg["report_unresolved_calls"])])
     ids = list(dict.fromkeys([c for cs in topic_calls.values() for c in cs] + [u[0] for u in unresolved]))
     return topics, topic_calls, unresolved, ids
 
@@ -199,7 +201,8 @@ def _call_table(rows: str) -> str:
 def _call_row(m: dict[str, Any], glossary: Glossary, anchors: _Anchors) -> str:
     return (f"<tr><td>{anchors.call(m['call_id'])}</td><td>{_e(_fmt(m['started_at_local']))}</td>"
             f"<td>{_e(m['agent_id'])}</td><td>{_e(m['caller'])}</td>"
-            f"<td>{_e(glossary.value('resolution', m['resolution']))}</td><td class='long'>{_e(m['evidence'])}</td></tr>")
+            f"<td>{_e(glossary.value('resolution', m['resolution']))}</td>"
+            f"<td class='long'>{_e(glossary.value('evidence', m['evidence']))}</td></tr>")
 
 
 def _transcripts(con: duckdb.DuckDBPyConnection, ids: list[str], meta: dict[str, Any], glossary: Glossary,
@@ -216,7 +219,8 @@ def _transcripts(con: duckdb.DuckDBPyConnection, ids: list[str], meta: dict[str,
         said = set(m["evidence_texts"])
         rows = "".join(
             f"<tr class='turn-{_e(s)}'><td>{_e(glossary.value('speaker', s))}</td><td class='num'>"
-            f"{int(t // 60):02d}:{int(t % 60):02d}</td><td>{_mark(x, said)}</td></tr>" for s, t, x in turns.get(cid, []))
+            f"{int(t // 60):02d}:{int(t % 60):02d}</td><td>{_mark(x, said)}</td></tr>"
+            for s, t, x in turns.get(cid, []))
         res = m["resolution"] or "unknown"
         links = []
         if m["prev_call_id"]:
@@ -227,7 +231,8 @@ def _transcripts(con: duckdb.DuckDBPyConnection, ids: list[str], meta: dict[str,
                  else _e(m["topic_name"] or "（无话题）"))
         out.append(f"<div class='call' id='call-{_e(cid)}'><h3>{_e(cid)}<span class='tag {_e(res)}'>"
                    f"{_e(glossary.value('resolution', res))}</span></h3><p class='muted small'>"
-                   f"{_e(_fmt(m['started_at_local']))} · 坐席 {_e(m['agent_id'])} · 客户 {_e(m['caller'] or '隐藏号码')}"
+                   f"{_e(_fmt(m['started_at_local']))} · 坐席 {_e(m['agent_id'])} · "
+                   f"客户 {_e(m['caller'] or '隐藏号码')}"
                    f" · 话题：{topic}{' · ' + ' · '.join(links) if links else ''}</p>"
                    f"<table class='transcript'><thead><tr><th>说话人</th><th>时间</th><th>内容</th></tr></thead>"
                    f"<tbody>{rows}</tbody></table></div>")
