@@ -32,7 +32,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums} td.long{min-width:14e
 .wide{overflow-x:auto} nav a{margin-right:.9rem;white-space:nowrap} a{color:#2456a4;text-decoration:none}
 a:hover{text-decoration:underline}
 .kpis{display:flex;gap:1rem;flex-wrap:wrap;margin:1rem 0} .kpi{background:#f3f6fb;border-radius:8px;
-padding:.7rem 1.1rem;min-width:9rem} .kpi b{display:block;font-size:1.5rem} .kpi span{color:#555;font-size:.85rem}
+padding:.7rem 1.1rem;min-width:9rem} .kpi strong{display:block;font-size:1.5rem} .kpi span{color:#555;font-size:.85rem}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:1.2rem}
 figure.chart{margin:0;border:1px solid #e6e9ef;border-radius:8px;padding:.6rem .8rem;overflow-x:auto}
 figure.chart figcaption{font-weight:600;margin-bottom:.3rem}
@@ -44,6 +44,7 @@ svg .axis{stroke:#999} svg .axis-label{fill:#666;font-size:11px} svg a text{fill
 .tag{display:inline-block;border-radius:4px;padding:0 .4rem;font-size:.8rem;margin-left:.3rem}
 .tag.unresolved{background:#fdecea;color:#a1262c} .tag.resolved{background:#e6f4ea;color:#256a3b}
 .tag.unknown{background:#eef0f3;color:#555}
+table.transcript th:nth-child(1){width:4.5em} table.transcript th:nth-child(2){width:4.5em}
 """
 _CALL_COLUMNS = {"call_id", "next_call_id", "prev_call_id", "call_ids", "example_call_ids"}
 _TOPIC_COLUMNS = {"topic_id", "main_topic_id"}
@@ -296,7 +297,7 @@ def write_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Settings,
         f"content='width=device-width, initial-scale=1'><title>{_e(title)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{_e(title)}</h1><p class='muted'>生成于 {now:%Y-%m-%d %H:%M}（{_e(tz)} 当地时间）；"
         f"所有时间均为当地时间。Generated {now:%Y-%m-%d %H:%M} {_e(tz)} local time from the warehouse.</p>"
-        f"<nav><a href='#charts'>图表</a><a href='#topics'>话题详情</a><a href='#unresolved'>未解决的来电</a>"
+        f"<nav><a href='#charts'>图表</a><a href='#topics'>话题详情</a><a href='#unresolved'>最近一晚未解决</a>"
         f"{''.join(nav)}<a href='#transcripts'>通话记录</a><a href='#failures'>失败</a></nav>{kpis}"
         f"<section id='charts'><h2>图表 Charts</h2>{_charts(con, have, cfg, glossary, anchors)}</section>"
         f"<section id='topics'><h2>话题详情 Topics of the latest night</h2><p class='muted small'>最近一晚提问最多的 "
@@ -322,5 +323,5 @@ def _kpis(con: duckdb.DuckDBPyConnection, have: set[str], latest: Any) -> str:
     calls, unresolved, escalated, repeat_share, callers = row[0]
     cards = [("来电", calls), ("来电客户", callers), ("未解决", f"{unresolved}（{unresolved / calls * 100:.0f}%）"),
              ("升级/投诉", escalated), ("重复来电占比", f"{(repeat_share or 0) * 100:.0f}%")]
-    return ("<div class='kpis'>" + "".join(f"<div class='kpi'><b>{_e(v)}</b><span>{_e(k)}</span></div>"
+    return ("<div class='kpis'>" + "".join(f"<div class='kpi'><strong>{_e(v)}</strong><span>{_e(k)}</span></div>"
                                            for k, v in cards) + f"</div><p class='muted small'>{latest} 当晚</p>")
