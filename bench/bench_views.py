@@ -41,7 +41,8 @@ MULTIPLY = {
     "call_outcomes": """SELECT src.* REPLACE (call_id || '-' || k AS call_id, night + CAST(k % {n} AS INTEGER) AS night,
                 started_at + to_days(CAST(k % {n} AS INTEGER)) AS started_at,
                 left(md5(caller_hash || k), 32) AS caller_hash)""",
-    "repeat_contacts": """SELECT src.* REPLACE (call_id || '-' || k AS call_id, left(md5(caller_hash || k), 32) AS caller_hash,
+    "repeat_contacts": """SELECT src.* REPLACE (call_id || '-' || k AS call_id,
+                left(md5(caller_hash || k), 32) AS caller_hash,
                 started_at + to_days(CAST(k % {n} AS INTEGER)) AS started_at,
                 duplicate_of || '-' || k AS duplicate_of, prev_call_id || '-' || k AS prev_call_id,
                 next_call_id || '-' || k AS next_call_id,
@@ -153,7 +154,8 @@ def main() -> None:
         html_s = time.perf_counter() - t
         html_mb = report.stat().st_size / 1e6
         print(json.dumps({"csv_s": round(csv_s, 2), "csv_mb": round(csv_mb, 1),
-                          "xlsx_s": round(xlsx_s, 2), "xlsx_mb": round((out / "callintel.xlsx").stat().st_size / 1e6, 1),
+                          "xlsx_s": round(xlsx_s, 2),
+                          "xlsx_mb": round((out / "callintel.xlsx").stat().st_size / 1e6, 1),
                           "xlsx_rows_per_sheet_max": cfg["max_rows"],
                           "parquet_s": round(pq_s, 2), "parquet_mb": round(pq_mb, 1),
                           "report_s": round(html_s, 2), "report_mb": round(html_mb, 2),
