@@ -107,3 +107,15 @@ def test_export_parquet_command(db, tmp_path):
     assert res.exit_code == 0, res.output
     assert (tmp_path / "v_calls.parquet").exists() and (tmp_path / "utterances.parquet").exists()
     assert duckdb.connect().execute(f"SELECT count(*) FROM '{tmp_path / 'v_calls.parquet'}'").fetchone()[0] == 18
+
+
+def test_run_summary_highlights_use_the_configured_titles(db, capsys):
+    """`callintel run`/`demo` print the views under their [exports.titles] titles, with names beside ids."""
+    from callintel.flows import cli
+    from callintel.settings import load_settings
+
+    cli._highlights(db)
+    printed = capsys.readouterr().out
+    titles = load_settings()["exports"]["titles"]
+    assert titles["v_hot_questions"] in printed and titles["v_repeat_callers"] in printed
+    assert "topic_name" in printed and "main_topic_name" in printed
