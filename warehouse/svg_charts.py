@@ -38,7 +38,7 @@ def bar_chart(items: Sequence[tuple[str, float]], title: str, chart: str, percen
     if not items:
         return ""
     top = max(v for _, v in items) or 1
-    width, label_w, bar_w, row_h = 640, 200, 380, 24
+    width, label_w, bar_w, row_h = 640, 190, 350, 24
     parts = []
     for i, (label, value) in enumerate(items):
         y = 6 + row_h * i
@@ -61,7 +61,7 @@ def stacked_bars(items: Sequence[tuple[str, Sequence[float]]], series: Sequence[
     if not items:
         return ""
     top = max(sum(v) for _, v in items) or 1
-    width, label_w, bar_w, row_h = 640, 200, 380, 24
+    width, label_w, bar_w, row_h = 640, 190, 350, 24
     parts = [_legend(series, colours, label_w, 12)]
     for i, (label, values) in enumerate(items):
         y = 26 + row_h * i
