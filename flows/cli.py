@@ -114,42 +114,125 @@ def _summary(results: list[dict[str, Any]]) -> None:
     for name, path in exports.items():
         out.print(f"export {name}: {path}")
     out.print(f"\nDuckDB file: [bold]{last['db']}[/bold]")
-    out.print(f"Query it:  duckdb -readonly {last['db']} \"SELECT speaker, text FROM utterances LIMIT 10\"")
-    out.print(f"   or:     python -c \"import duckdb; print(duckdb.connect('{last['db']}', read_only=True)"
-              ".sql('FROM calls').df())\"")
-
-
-HIGHLIGHTS = {  # view -> (title, columns worth a glance; the rest is in the exports)
-    "v_hot_questions": ("Hot questions, latest night", ["rank", "label", "representative", "questions", "trend"]),
-    "v_repeat_callers": ("Repeat callers", ["left(caller_hash, 12) AS caller", "calls", "repeat_calls",
-                                            "min_gap_hours", "main_topic", "unresolved_calls"]),
-    "v_low_resolution_topics": ("Low-resolution topics", ["rank", "topic_id", "label", "calls", "unresolved_share",
-                                                          "repeat_share"]),
-}
+    out.print(f"Query it:  callintel query --db {last['db']} \"SELECT call_id, started_at_local, resolution "
+              "FROM v_calls LIMIT 10\"")
 
 
 def _highlights(db: Path, rows: int = 8) -> None:
-    """A glance at the analytic views, read-only, skipping those not built yet."""
+    """A glance at the analytic views ([exports.highlights] columns, [exports.titles] titles), read-only,
+    skipping those not built yet."""
     import duckdb
 
+    cfg = load_settings()["exports"]
     con = duckdb.connect(str(db), read_only=True)
     try:
         have = {v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-        for view, (title, wanted) in HIGHLIGHTS.items():
+        for view, wanted in cfg["highlights"].items():
             if view not in have:
                 continue
-            cols = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
-                                              [view]).fetchall()]
-            chosen = [c for c in wanted if c.split("(")[-1].split(",")[0] in cols]
+            title = cfg["titles"].get(view, view)
+            cols = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
+                                              [view]).fetchall()}
+            chosen = [c for c in wanted if c in cols]
             result = con.execute(f"SELECT {', '.join(chosen)} FROM {view} LIMIT {rows}").fetchall()
-            table = Table(title=title)
+            table = Table(title=f"{title} ({view})")
             for c in chosen:
-                table.add_column(c.split(" AS ")[-1], overflow="fold")
+                table.add_column(c, overflow="fold")
             for r in result:
                 table.add_row(*["" if v is None else str(v) for v in r])
             out.print(table if result else f"{title}: none yet")
     finally:
         con.close()
+
+
+def _read_only(db: Path | None, config: Path | None) -> tuple[Any, Any]:
+    """Settings and a read-only connection in the call centre's time zone (safe while a night runs)."""
+    from callintel.warehouse.db import WarehouseError, connect
+    from callintel.warehouse.export import set_timezone
+
+    settings = load_settings(config, _overrides(db))
+    try:
+        con = connect(settings.path("warehouse"), read_only=True)
+    except WarehouseError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    set_timezone(con, settings["night"]["timezone"])
+    return settings, con
+
+
+@app.command()
+def query(sql: Annotated[str, typer.Argument(help="A SELECT (or any read-only statement) over the warehouse.")],
+          db: DbOpt = None, config: ConfigOpt = None,
+          csv_out: Annotated[bool, typer.Option("--csv", help="CSV on stdout (all rows).")] = False,
+          json_out: Annotated[bool, typer.Option("--json", help="JSON lines on stdout (all rows).")] = False,
+          limit: Annotated[int, typer.Option(help="Rows shown in the table (CSV/JSON print all).")] = 50) -> None:
+    """Run SQL on the warehouse, read-only, with times shown in [night] timezone (DuckDB itself says UTC).
+
+    Example: callintel query "SELECT call_id, started_at_local, resolution FROM v_calls LIMIT 5"
+    """
+    import csv
+
+    import duckdb
+
+    if csv_out and json_out:
+        raise typer.BadParameter("choose one of --csv and --json")
+    _, con = _read_only(db, config)
+    try:
+        result = con.execute(sql)
+        if result.description is None:
+            out.print("done (no rows returned)")
+            return
+        columns = [d[0] for d in result.description]
+        if csv_out:
+            writer = csv.writer(sys.stdout)
+            writer.writerow(columns)
+            while batch := result.fetchmany(10_000):
+                writer.writerows(batch)
+        elif json_out:
+            while batch := result.fetchmany(10_000):
+                for r in batch:
+                    sys.stdout.write(json.dumps(dict(zip(columns, r, strict=True)), ensure_ascii=False,
+                                                default=str) + "\n")
+        else:
+            rows = result.fetchmany(limit + 1)
+            table = Table(show_lines=False)
+            for c in columns:
+                table.add_column(c, overflow="fold")
+            for r in rows[:limit]:
+                table.add_row(*["" if v is None else str(v) for v in r])
+            out.print(table)
+            if len(rows) > limit:
+                out.print(f"[dim]first {limit} rows; --limit N for more, --csv or --json for all[/dim]")
+    except duckdb.Error as exc:
+        console.print(f"[red]query failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    finally:
+        con.close()
+
+
+@app.command()
+def export(kind: Annotated[str, typer.Argument(help="parquet (views and tables for BI tools) or people "
+                                                    "(CSV, XLSX and report.html).")],
+           out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write (default: "
+                                                        "[paths].exports/<kind>).")] = None,
+           db: DbOpt = None, config: ConfigOpt = None) -> None:
+    """Export the warehouse again, read-only: Parquet for BI tools, or the people's CSV/XLSX/report."""
+    from callintel.warehouse.export import export_night, export_parquet
+
+    if kind not in ("parquet", "people"):
+        raise typer.BadParameter("KIND must be parquet or people")
+    settings, con = _read_only(db, config)
+    target = (out_dir or settings.path("exports") / kind).resolve()
+    try:
+        cfg = settings["exports"]
+        if kind == "parquet":
+            written = export_parquet(con, target, [*cfg["views"], *cfg["parquet_tables"]])
+        else:
+            written = export_night(con, target, settings)
+    finally:
+        con.close()
+    for name, path in written.items():
+        out.print(f"{name}: {path}")
 
 
 @app.command(name="eval")

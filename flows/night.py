@@ -64,11 +64,9 @@ def analytics_step(step: Step, db_path: Path, nights: list, settings: Settings) 
 
 @task(name="export", cache_policy=NO_CACHE)
 def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
-    cfg = settings["exports"]
     con = connect(db_path)
     try:
-        return export_night(con, out_dir, cfg["views"], cfg["max_rows"], cfg["report_rows"], cfg["titles"],
-                            settings["night"]["timezone"])
+        return export_night(con, out_dir, settings)
     finally:
         con.close()
 

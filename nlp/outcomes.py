@@ -295,6 +295,17 @@ def feature_vector(sig: Signals, lex: Lexicon) -> dict[str, float]:
     return out
 
 
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
+
+
+def evidence_sentence(text: str, phrase: str, limit: int = 80) -> str:
+    """The sentence of a turn that holds the evidence phrase (the whole turn when heard only by sound),
+    so a reader sees what was said rather than a cue name and a turn number."""
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    hit = next((s for s in sentences if phrase.rstrip("~") in s), text)
+    return hit.strip()[:limit]
+
+
 def escalations(turns: Sequence[Turn], lex: Lexicon) -> list[Evidence]:
     """Escalation phrases said by either side (reporting only; they do not move the score)."""
     return [Evidence("escalation", p, i, t.speaker) for i, t in enumerate(turns) for p in lex.escalation
@@ -456,8 +467,11 @@ def score_turns(turns: Sequence[Turn], lex: Lexicon, model: ResolutionModel | No
     if model is not None:
         learned = model.predict(sig.features, text_views(turns, lex))
         score = _sigmoid(lex.rule_weight * _logit(rules) + (1.0 - lex.rule_weight) * _logit(learned))
+    # The phrases that pull the way the score went come first (an unresolved call's evidence opens with
+    # what keeps it open, not with the agent's 很高兴为您服务), then by weight, then in call order.
+    towards = 1.0 if score >= 0.5 else -1.0
     evidence = [e for hits in sig.fired.values() for e in hits]
-    evidence.sort(key=lambda e: (-abs(lex.cue(e.cue).weight), e.turn))
+    evidence.sort(key=lambda e: (towards * lex.cue(e.cue).weight <= 0, -abs(lex.cue(e.cue).weight), e.turn))
     return Outcome(round(score, 6), round(rules, 6), label_for(score, sig, lex), tuple(evidence[:lex.max_evidence]),
                    "model" if model is not None else "rules")
 
@@ -524,7 +538,9 @@ def compute(inputs: OutcomeInputs, settings: Settings) -> list[CallOutcome]:
         turns = to_turns(c.utterances)
         outcome = score_turns(turns, lex, model)
         handle = (c.ended_at - c.started_at).total_seconds() if c.ended_at is not None else None
-        evidence = [{"cue": e.cue, "phrase": e.phrase, "turn": e.turn, "speaker": e.speaker} for e in outcome.evidence]
+        evidence = [{"cue": e.cue, "phrase": e.phrase, "turn": e.turn, "speaker": e.speaker,
+                     "weight": lex.cue(e.cue).weight, "text": evidence_sentence(turns[e.turn].text, e.phrase)}
+                    for e in outcome.evidence]
         out.append(CallOutcome(
             c.call_id, c.night, c.caller_hash, c.agent_id, c.started_at, c.started_at.astimezone(tz).hour,
             handle if handle is not None and handle >= 0 else None, c.topic_id, len(turns), outcome.score,

@@ -45,3 +45,21 @@ def night():
 
     with prefect_test_harness(server_startup_timeout=None):
         yield importlib.import_module("callintel.flows.night")
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Settings]:
+    """The sample calls' scripted turns landed as a night would land them, topics and outcomes run
+    (flows/sample_warehouse.py, no Whisper); min_topic_calls 2 so every view has rows. Open it read-only
+    or copy it: tests share it."""
+    from callintel.flows.sample_warehouse import build
+    from callintel.warehouse.db import connect
+
+    tmp = tmp_path_factory.mktemp("samples")
+    settings = load_settings(PROJECT_ROOT / "configs" / "demo.toml",
+                             overrides={"paths": {"warehouse": str(tmp / "w.duckdb"), "exports": str(tmp / "exports")},
+                                        "outcomes": {"min_topic_calls": 2}})
+    con = connect(settings.path("warehouse"))
+    build(con, settings)
+    con.close()
+    return settings.path("warehouse"), settings

@@ -157,3 +157,25 @@ def test_asr_homophones_and_pending_closes_still_count_as_unresolved():
     cues = {e.cue for e in out.evidence}
     assert "customer_pending_close" in cues and "customer_positive_close" not in cues
     assert any(e.phrase == "提交工单~" for e in out.evidence)
+
+
+def test_escalation_is_a_transfer_ticket_or_complaint_not_a_look_alike_sound():
+    """老公商量 reads gong shang (= 工商) by sound: the resolved annuity sale of the samples was marked escalated."""
+    from callintel.nlp.outcomes import escalations
+    sale = to_turns([("agent", "这款年金险每年交一万，交十年，六十岁开始领。"),
+                     ("customer", "好的，我和老公商量一下再说。谢谢。")])
+    assert escalations(sale, LEX) == []
+    complaint = to_turns([("customer", "你们再不处理我就去工商投诉"), ("agent", "我现在帮您转接到投诉专线")])
+    assert {e.phrase for e in escalations(complaint, LEX)} >= {"工商", "投诉", "转接"}
+    assert escalations(to_turns([("agent", "我给您提交公单")]), LEX)  # ASR homophones still count
+
+
+def test_unresolved_evidence_opens_with_what_keeps_it_open():
+    """The greeting's 很高兴 (a resolved-leaning cue) is not the first reason an unresolved call is given."""
+    from callintel.nlp.outcomes import evidence_sentence
+    out = score_turns(to_turns(UNRESOLVED_CALL), LEX)
+    assert out.label == "unresolved"
+    assert LEX.cue(out.evidence[0].cue).weight > 0
+    assert all(LEX.cue(e.cue).weight > 0 for e in out.evidence[:3])
+    assert evidence_sentence("好的。我这边帮您提交工单，请稍等。", "提交工单") == "我这边帮您提交工单，请稍等。"
+    assert evidence_sentence("我马上给您提交公单", "提交工单~") == "我马上给您提交公单"

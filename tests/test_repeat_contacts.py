@@ -198,7 +198,7 @@ def test_repeat_caller_views(month):
     con, calls, settings, _, _ = month
     expected = _expected(calls, settings)
     repeaters = {caller_hash(c["number"], settings) for c in calls if expected[c["call_id"]][0]}
-    top = con.execute("SELECT caller_hash, calls, repeat_calls, avg_gap_hours, usual_hour, escalated_calls "
+    top = con.execute("SELECT caller_hash, caller_calls, repeat_calls, avg_gap_hours, usual_hour, escalated_calls "
                       "FROM v_repeat_callers").fetchall()
     assert {r[0] for r in top} == repeaters
     assert [r[1] for r in top] == sorted((r[1] for r in top), reverse=True)
@@ -211,14 +211,14 @@ def test_repeat_caller_views(month):
 
 def test_low_resolution_topics_view(month):
     con, _, _, _, _ = month
-    rows = con.execute("SELECT rank, topic_id, calls, unresolved_calls, unresolved_share, repeat_share, "
-                       "example_unresolved_calls FROM v_low_resolution_topics").fetchall()
+    rows = con.execute("SELECT rank, topic_id, topic_calls, unresolved_calls, unresolved_share, repeat_share, "
+                       "example_call_ids FROM v_low_resolution_topics").fetchall()
     assert len(rows) == N_TOPICS and [r[0] for r in rows] == list(range(1, N_TOPICS + 1))
     for _, topic, n, unresolved, share, repeat_share, examples in rows:
         assert n >= 20 and share == round(unresolved / n, 3) and 0 <= repeat_share <= 1
         assert 0 < len(examples) <= 3
-        labels = con.execute("SELECT DISTINCT label, topic_id FROM call_outcomes WHERE call_id IN "
-                             "(SELECT unnest(?))", [[e["call_id"] for e in examples]]).fetchall()
+        labels = con.execute("SELECT DISTINCT label, CAST(topic_id AS INTEGER) FROM call_outcomes WHERE call_id IN "
+                             "(SELECT unnest(?))", [examples]).fetchall()
         assert labels == [("unresolved", topic)]
     con.execute("UPDATE step_params SET value = '100000' WHERE step = 'outcomes' AND name = 'min_topic_calls'")
     assert con.execute("SELECT count(*) FROM v_low_resolution_topics").fetchone()[0] == 0  # minimum support

@@ -9,39 +9,33 @@ real rows; Chromium renders it, and the DOM it dumps is compared with DuckDB.
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import shutil
 import struct
 import subprocess
 import zlib
-from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SAMPLES
 
-from callintel.evaluation.samples import load_truth
-from callintel.flows.steps import run_steps
-from callintel.privacy import caller_hash
-from callintel.records import CallRecord, Failure, Transcript, Utterance
+from callintel.flows.sample_warehouse import build, sample_calls
+from callintel.records import Failure
 from callintel.settings import PROJECT_ROOT, Settings, load_settings
-from callintel.speech.redact import RedactionRules, find_pii, mask_pii
-from callintel.warehouse.calls import write_call
+from callintel.speech.redact import RedactionRules, find_pii
 from callintel.warehouse.db import connect
-from callintel.warehouse.export import export_night
+from callintel.warehouse.export import Glossary, export_night
 from callintel.warehouse.runs import write_failures
 
 # Headless and quiet: without the background-networking flags Chromium's own connections are refused noisily.
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync")
-# List cells whose order the SQL leaves open would differ between the report and this check; this test
-# found v_repeat_callers.topic_list doing so, and the view now orders it.
-UNORDERED: set[tuple[str, str]] = set()  # (view, column) lists whose order SQL does not fix; none now
 SECTION_TITLES = {"v_hot_questions", "v_repeat_callers", "v_low_resolution_topics", "v_night_summary"}
+CHARTS = {"topic_trend", "resolution_by_topic", "resolution_by_agent", "repeat_rate", "calls_per_night",
+          "calls_by_hour"}
+HIDDEN = {"caller_hash", "topic_ids"}  # shown short (caller) or by name (topic_names)
 # A real-shaped failure reason with markup in it: the browser must show it as text, not as an element.
 ODD_REASON = "decode: ffmpeg said <b>Invalid data</b> & gave up on 理赔录音.wav"
 # One more call on the last night whose question carries a phone number: its masked form must reach
@@ -78,34 +72,12 @@ def _browse(tmp: Path, *args: str) -> str:
     return proc.stdout
 
 
-def _comparable(view: str, columns: list[str], rows: list[list[str]]) -> list[list[Any]]:
-    """Rows with the UNORDERED list cells turned into sorted lists."""
-    loose = [i for i, c in enumerate(columns) if (view, c) in UNORDERED]
-    return [[sorted(ast.literal_eval(v)) if i in loose and v else v for i, v in enumerate(r)] for r in rows]
-
-
 def _night_settings(tmp: Path) -> Settings:
     """The demo settings, writing into tmp; a sample topic has 2 calls at most, so low-resolution
     topics need a minimum of 2 (the demo's 3 leaves that section empty)."""
     return load_settings(PROJECT_ROOT / "configs" / "demo.toml",
                          overrides={"paths": {"warehouse": str(tmp / "w.duckdb"), "exports": str(tmp / "exports")},
                                     "outcomes": {"min_topic_calls": 2}})
-
-
-def _land_samples(con: Any, settings: Settings) -> list[str]:
-    """Write the sample calls as the night flow would, with the scripted turns as the transcript."""
-    rules = RedactionRules.from_settings(settings["speech"])
-    calls = sorted([*load_truth(SAMPLES / "truth.json").values(), EXTRA_CALL], key=lambda c: c["started_at"])
-    for line, c in enumerate(calls, start=2):
-        started = datetime.fromisoformat(c["started_at"])
-        call = CallRecord(c["call_id"], SAMPLES / c["audio_path"], c["caller_number"], c["agent_id"], started,
-                          c["channel_layout"], started.date(), line, {"queue": c["queue"]})
-        utts = [Utterance(t["speaker"], t["start"], t["end"], mask_pii(t["text"], rules),
-                          {"left": 0, "right": 1}.get(t["channel"], 0)) for t in c["turns"]]
-        transcript = Transcript(c["call_id"], c["call_id"].ljust(64, "0"), c["duration_s"], utts, "k" + c["call_id"])
-        write_call(con, call, transcript, "run-browser", caller_hash(c["caller_number"], settings),
-                   settings["privacy"]["keep_caller_number"], "scripted")
-    return [t["text"] for c in calls for t in c["turns"]] + [c["caller_number"] for c in calls if c["caller_number"]]
 
 
 class _Dom(HTMLParser):
@@ -125,20 +97,47 @@ class _Dom(HTMLParser):
         self._view = ""
         self.headings: dict[str, str] = {}
         self._cell: list[str] | None = None
+        self.ids: set[str] = set()
+        self.hrefs: list[str] = []
+        self.header_cols: dict[str, list[str]] = {}  # section -> th data-col (the view's column names)
+        self.marks: dict[str, list[float]] = {}  # chart -> data-value of its bars/points
+        self._chart = ""
+        self.anchor_links: dict[str, list[str]] = {}  # element id -> the #links inside it (topic -> calls)
+        self._anchor = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.add(tag)
         self._stack.append(tag)
         self.refs += [v for k, v in attrs if v and k in {"src", "href", "srcset", "data", "poster", "style",
                                                         "action", "xlink:href", "background"}]
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"] or "")
+            if (a["id"] or "").startswith(("topic-", "call-")):
+                self._anchor = a["id"] or ""
+                self.anchor_links[self._anchor] = []
+        if tag == "a" and a.get("href"):
+            self.hrefs.append(a["href"] or "")
+            if self._anchor:
+                self.anchor_links[self._anchor].append(a["href"] or "")
+        if tag == "figure":
+            self._chart = a.get("data-chart") or ""
+            self.marks[self._chart] = []
+        if a.get("data-value") is not None and self._chart:
+            self.marks[self._chart].append(float(a["data-value"] or 0))
+        if tag == "th" and a.get("data-col") and self._section:
+            self.header_cols.setdefault(self._section, []).append(a["data-col"] or "")
         if tag == "h2":  # a section is known by its view name (data-view), else by its heading text
-            self._view = dict(attrs).get("data-view") or ""
+            self._view = a.get("data-view") or ""
+            self._anchor = ""
         if tag == "tr" and self._section:
             self.sections[self._section].append([])
         elif tag in {"td", "th"}:
             self._cell = []
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "figure":
+            self._chart = ""
         if tag in {"td", "th"} and self._cell is not None and self._section:
             self.sections[self._section][-1].append("".join(self._cell))
             self._cell = None
@@ -151,7 +150,7 @@ class _Dom(HTMLParser):
             self.refs.append(data)
             return
         self.text.append(data)
-        if where == "title":
+        if where == "title" and "svg" not in self._stack:  # an SVG <title> is a tooltip, not the page's
             self.title += data
         elif where == "h1":
             self.h1 += data
@@ -172,48 +171,80 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("browser")
     settings = _night_settings(tmp)
     con = connect(settings.path("warehouse"))
-    raw = _land_samples(con, settings)
+    build(con, settings, extra=[EXTRA_CALL])
+    raw = [t["text"] for c in sample_calls([EXTRA_CALL]) for t in c["turns"]] + [
+        c["caller_number"] for c in sample_calls([EXTRA_CALL]) if c.get("caller_number")]
     write_failures(con, [Failure("C20261122-099", "decode", ODD_REASON, call_id="C20261122-099")],
                    "manifest_2026-11-22.csv", "run-browser")
-    nights = [n for (n,) in con.execute("SELECT DISTINCT night FROM calls ORDER BY night").fetchall()]
-    run_steps(con, nights, settings)
+    written = export_night(con, settings.path("exports"), settings)
     cfg = settings["exports"]
-    written = export_night(con, settings.path("exports"), cfg["views"], cfg["max_rows"], cfg["report_rows"],
-                           cfg["titles"], settings["night"]["timezone"])
-    rows = {v: [["" if x is None else str(x) for x in r]
-                for r in con.execute(f"SELECT * FROM {v} LIMIT {int(cfg['report_rows'])}").fetchall()]
-            for v in cfg["views"]}
+    counts = {v: con.execute(f"SELECT count(*) FROM {v}").fetchone()[0] for v in cfg["views"]}
     columns = {v: [d[0] for d in con.execute(f"SELECT * FROM {v} LIMIT 0").description] for v in cfg["views"]}
-    nights_calls = con.execute("SELECT night::VARCHAR, count(*)::VARCHAR FROM calls GROUP BY 1 ORDER BY 1").fetchall()
+    first_ids = {v: [r[0] for r in con.execute(f"SELECT * FROM {v} LIMIT {int(cfg['report_rows'])}").fetchall()]
+                 for v in cfg["views"]}
+    nights_calls = con.execute("SELECT night::VARCHAR, count(*) FROM calls GROUP BY 1 ORDER BY 1").fetchall()
+    latest_by_hour = con.execute("SELECT local_hour, count(*) FROM v_calls WHERE night = (SELECT max(night) "
+                                 "FROM calls) GROUP BY 1").fetchall()
     con.close()
     url = Path(written["report"]).resolve().as_uri()
     dom = _Dom()
     dom.feed(_browse(tmp, "--dump-dom", url))
     dom.close()
-    return {"tmp": tmp, "url": url, "dom": dom, "rows": rows, "columns": columns, "raw": raw,
-            "nights_calls": nights_calls, "rules": RedactionRules.from_settings(settings["speech"])}
+    return {"tmp": tmp, "url": url, "dom": dom, "counts": counts, "columns": columns, "first_ids": first_ids,
+            "raw": raw, "nights_calls": nights_calls, "latest_by_hour": latest_by_hour, "settings": settings,
+            "rules": RedactionRules.from_settings(settings["speech"]), "html": Path(written["report"])}
 
 
 def test_every_section_renders_with_the_warehouse_rows(report):
     dom: _Dom = report["dom"]
-    assert dom.title == "callintel nightly report" and dom.h1 == "callintel nightly report"
-    assert SECTION_TITLES | {"Failures"} <= set(dom.sections)
+    settings = report["settings"]
+    glossary = Glossary.from_settings(settings)
+    assert dom.title.startswith("callintel 晨报") and dom.h1 == dom.title
+    assert set(dom.sections) >= SECTION_TITLES and "失败 Failures" in dom.sections
     assert dom.headings["v_hot_questions"] == "重复咨询的问题 Hot questions"  # readable titles from [exports.titles]
-    for view, rows in report["rows"].items():
-        assert rows, f"{view} has no rows: the sample nights should fill every section"
+    rows_shown = int(settings["exports"]["report_rows"])
+    for view, n in report["counts"].items():
+        assert n, f"{view} has no rows: the sample nights should fill every section"
         header, *body = dom.sections[view]
-        assert header == report["columns"][view]
-        assert _comparable(view, header, body) == _comparable(view, header, rows), \
-            f"{view}: the browser shows other rows than DuckDB holds"
-    # the bar chart: one label and count per night
-    assert dom.svg_text == [x for pair in report["nights_calls"] for x in pair]
+        shown = [c for c in report["columns"][view] if c not in HIDDEN]
+        assert dom.header_cols[view] == shown  # the view's columns, in order ...
+        assert header == [glossary.column(c) for c in shown]  # ... under their Chinese names
+        assert len(body) == min(n, rows_shown), f"{view}: the browser shows other rows than DuckDB holds"
+        if report["columns"][view][0] in {"call_id", "rank", "night"}:
+            assert [r[0] for r in body] == [str(v) for v in report["first_ids"][view]], view
+    assert not any(re.fullmatch(r"[0-9a-f]{32}", cell) for rows in dom.sections.values() for r in rows for cell in r)
+
+
+def test_charts_are_drawn_with_the_data(report):
+    dom: _Dom = report["dom"]
+    assert set(dom.marks) >= CHARTS, f"missing charts: {CHARTS - set(dom.marks)}"
+    assert all(dom.marks[c] for c in CHARTS), "a chart has no marks"
+    assert dom.marks["calls_per_night"] == [float(n) for _, n in report["nights_calls"]]
+    assert sum(dom.marks["calls_by_hour"]) == sum(n for _, n in report["latest_by_hour"])
+    assert len(dom.marks["calls_by_hour"]) == 24
+    assert all(0 <= v <= 1 for v in dom.marks["repeat_rate"])
+    assert any("未解决" in t for t in dom.svg_text)  # legends in Chinese
+
+
+def test_drill_down_links_reach_their_targets(report):
+    dom: _Dom = report["dom"]
+    local = [h[1:] for h in dom.hrefs if h.startswith("#")]
+    assert local and [h for h in dom.hrefs if not h.startswith("#")] == []
+    assert [h for h in local if h not in dom.ids] == [], "links to anchors that do not exist"
+    topics = [i for i in dom.anchor_links if i.startswith("topic-")]
+    assert topics, "no topic drill-down"
+    chain = [(t, h[1:]) for t in topics for h in dom.anchor_links[t] if h.startswith("#call-")]
+    assert chain, "no topic links to its calls"
+    assert all(c in dom.ids for _, c in chain)
+    unresolved = dom.sections["未解决的来电 Unresolved calls, latest night"]
+    assert len(unresolved) >= 2 and any("客户：" in cell for cell in unresolved[1])  # evidence in words
 
 
 def test_chinese_text_survives_the_browser(report):
     dom: _Dom = report["dom"]
-    hot = report["rows"]["v_hot_questions"]
-    labels = [r[report["columns"]["v_hot_questions"].index("representative")] for r in hot]
-    assert all(re.search(r"[\u4e00-\u9fff]", s) for s in labels)
+    hot = dom.sections["v_hot_questions"][1:]
+    col = report["columns"]["v_hot_questions"].index("representative")
+    assert hot and all(re.search(r"[\u4e00-\u9fff]", r[col]) for r in hot)
     text = "".join(dom.text)
     assert "\ufffd" not in text  # replacement characters: a wrong decode
     # UTF-8 read as Latin-1/Windows-1252: a lead byte shown as à-ï, then a continuation byte (e.g. "ç†")
@@ -222,7 +253,7 @@ def test_chinese_text_survives_the_browser(report):
 
 def test_failure_reasons_are_text_not_markup(report):
     dom: _Dom = report["dom"]
-    assert [ODD_REASON] in [r[2:] for r in dom.sections["Failures"]]
+    assert [ODD_REASON] in [r[2:] for r in dom.sections["失败 Failures"]]
     assert "b" not in dom.tags
 
 
@@ -294,6 +325,8 @@ def _png_rows(png: bytes) -> tuple[int, int, set[bytes]]:
 def test_screenshot_is_a_real_page(report):
     shot = report["tmp"] / "report.png"
     _browse(report["tmp"], f"--screenshot={shot}", "--window-size=1280,2000", report["url"])
+    if os.environ.get("CALLINTEL_REPORT_PNG"):  # keep it to look at
+        shutil.copy(shot, os.environ["CALLINTEL_REPORT_PNG"])
     width, height, lines = _png_rows(shot.read_bytes())
     assert (width, height) == (1280, 2000)
     assert len(lines) > 200, "the screenshot is (nearly) one colour"

@@ -79,7 +79,7 @@ def test_sample_nights_give_topics_and_rerun_is_idempotent(tmp_path, settings):
     assert _counts(con) == counts
     assert con.execute("SELECT topic_id, label, representative FROM topics ORDER BY 1").fetchall() == topics
     # the view: latest night, ranked, labelled, with examples; every label non-empty
-    rows = con.execute("SELECT rank, night, label, questions, trend, examples FROM v_hot_questions").fetchall()
+    rows = con.execute("SELECT rank, night, topic_label, questions, trend, examples FROM v_hot_questions").fetchall()
     assert rows and rows[0][0] == 1 and rows[0][1] == nights[-1]
     assert all(r[2] for r in rows) and {r[4] for r in rows} <= {"new", "rising", "falling", "steady"}
     members = con.execute("""SELECT t.topic_id, count(*) FROM question_topics t GROUP BY 1""").fetchall()

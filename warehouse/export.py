@@ -1,118 +1,176 @@
-"""Exports after a night: every analytic view as CSV, one XLSX workbook, and a self-contained HTML report.
+"""Exports after a night, for people and for BI tools: CSV and XLSX per view, report.html, Parquet.
 
-The report is one file with inline CSS and SVG (no scripts, no network), so it opens
-from an e-mail attachment or a shared drive the same way it opens here.
+People get local times (the call centre's [night] timezone, tz-naive, so Excel shows 09:12 as a date-time),
+lists joined into readable text, Chinese column names from configs/columns_zh.toml in the workbook and the
+report, and a sentence saying why a view is empty. CSV and Parquet keep the views' English column names,
+so they round-trip with the SQL and docs/warehouse.md.
 """
 
 from __future__ import annotations
 
-import html
 import re
-from datetime import UTC, datetime
+import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from openpyxl import Workbook
 
-_CSS = """
-body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2rem;color:#222;max-width:1200px}
-h1{font-size:1.5rem} h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.3rem}
-table{border-collapse:collapse;font-size:.85rem;width:100%} th,td{border:1px solid #e3e3e3;padding:.3rem .5rem;
-text-align:left;vertical-align:top} th{background:#f5f7fa} tr:nth-child(even) td{background:#fbfbfb}
-.muted{color:#777;font-size:.85rem} .fail{color:#a33}
-.wide{overflow-x:auto} td.long{min-width:12em;overflow-wrap:anywhere}
-"""
+from callintel.settings import Settings
+from callintel.warehouse.export_csv import write_csv
+from callintel.warehouse.export_xlsx import Sheet, write_workbook
+
+_TZ_NAME = re.compile(r"[A-Za-z0-9_+\-/]+")
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
-def _views(con: duckdb.DuckDBPyConnection, wanted: list[str]) -> list[str]:
+@dataclass(frozen=True)
+class Glossary:
+    """What people read instead of identifiers: column and value names, view titles, why a view is empty."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
+    translate_columns: frozenset[str] = frozenset()
+    titles: dict[str, str] = field(default_factory=dict)
+    empty: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Glossary:
+        cfg = settings["exports"]
+        raw = tomllib.loads(settings.config_file(cfg["columns"]).read_text(encoding="utf-8"))
+        return cls(raw["columns"], raw["values"], frozenset(raw["translate_columns"]), dict(cfg["titles"]),
+                   dict(cfg["empty"]))
+
+    def column(self, name: str) -> str:
+        return self.columns.get(name, name)
+
+    def value(self, column: str, value: Any) -> Any:
+        if column in self.translate_columns and isinstance(value, str):
+            return self.values.get(value, value)
+        if column == "evidence" and isinstance(value, str):  # "customer: 那我等通知。 | agent: ..." -> 客户：...
+            for speaker in ("customer", "agent", "unknown"):
+                value = value.replace(f"{speaker}: ", f"{self.values.get(speaker, speaker)}：")
+        return value
+
+    def title(self, view: str) -> str:
+        return self.titles.get(view, view)
+
+
+@dataclass
+class ViewData:
+    """A view's rows as people read them (local times, lists joined), with its note when empty."""
+
+    view: str
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    total: int
+    note: str = ""
+    comment: str = ""
+
+
+def set_timezone(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
+    """Show TIMESTAMPTZ values in the call centre's zone (DuckDB sessions start in UTC)."""
+    if not _TZ_NAME.fullmatch(timezone):
+        raise ValueError(f"not a time zone name: {timezone!r} (see [night] timezone)")
+    con.execute(f"SET TimeZone = '{timezone}'")
+
+
+def existing(con: duckdb.DuckDBPyConnection, wanted: list[str]) -> list[str]:
+    """The names in `wanted` that exist as views or tables, in order (a view not built yet is skipped)."""
     have = {n for (n,) in con.execute(
         "SELECT view_name FROM duckdb_views() WHERE NOT internal UNION SELECT table_name FROM duckdb_tables()"
     ).fetchall()}
-    return [v for v in wanted if v in have]
+    return [v for v in wanted if v in have and _NAME.fullmatch(v)]
 
 
-def _bar_chart(rows: list[tuple[str, float]], title: str) -> str:
-    """A horizontal bar chart as inline SVG."""
-    if not rows:
-        return ""
-    top = max(v for _, v in rows) or 1
-    height = 22 * len(rows) + 10
-    bars = []
-    for i, (label, value) in enumerate(rows):
-        y = 5 + 22 * i
-        width = 500 * value / top
-        bars.append(f'<text x="0" y="{y + 14}" font-size="12">{html.escape(str(label))}</text>'
-                    f'<rect x="160" y="{y}" width="{width:.1f}" height="16" fill="#4a7bd0"/>'
-                    f'<text x="{165 + width:.1f}" y="{y + 13}" font-size="11">{value:g}</text>')
-    return (f'<figure><figcaption class="muted">{html.escape(title)}</figcaption>'
-            f'<svg width="720" height="{height}" role="img">{"".join(bars)}</svg></figure>')
+def people_sql(con: duckdb.DuckDBPyConnection, view: str, timezone: str) -> tuple[str, list[str]]:
+    """SELECT over `view` with TIMESTAMPTZ as local tz-naive TIMESTAMP and lists/structs/JSON as text."""
+    described = con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()
+    exprs, names = [], []
+    for name, kind, *_ in described:
+        col = f'"{name}"'
+        if kind == "TIMESTAMP WITH TIME ZONE":
+            expr = f"timezone('{timezone}', {col})"
+        elif kind.endswith("[]") and not kind.startswith("STRUCT"):
+            expr = f"array_to_string(list_transform({col}, lambda x: CAST(x AS VARCHAR)), ', ')"
+        elif kind.startswith(("STRUCT", "MAP")) or kind.endswith("[]"):
+            expr = f"CAST(to_json({col}) AS VARCHAR)"
+        elif kind == "JSON":
+            expr = f"CAST({col} AS VARCHAR)"
+        else:
+            expr = col
+        exprs.append(f"{expr} AS {col}")
+        names.append(name)
+    return f"SELECT {', '.join(exprs)} FROM {view}", names
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"<td class='long'>{html.escape(text)}</td>" if len(text) > 12 else f"<td>{html.escape(text)}</td>"
+def outcome_params(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    if not existing(con, ["outcome_params"]):
+        return {}
+    return dict(con.execute("SELECT name, value FROM outcome_params").fetchall())
 
 
-def _table_html(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
-    """A table that scrolls sideways inside its section. Wide views (16+ columns) cannot fit the page:
-    column names may break after "_" (<wbr>) and longer text keeps 12em and wraps anywhere, else the
-    table squeezes Chinese cells to one character a line while underscored text runs off the page."""
-    head = "".join(f"<th>{html.escape(c).replace('_', '_<wbr>')}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(_cell(v) for v in r) + "</tr>" for r in rows)
-    return f"<div class='wide'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+def empty_note(view: str, glossary: Glossary, params: dict[str, str]) -> str:
+    """Why `view` has no rows, with the settings that decide it (e.g. the minimum support) filled in."""
+    template = glossary.empty.get(view, glossary.empty["default"])
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):  # a parameter not written yet (outcomes never ran)
+        return glossary.empty["default"]
 
 
-def export_night(con: duckdb.DuckDBPyConnection, out_dir: Path, views: list[str], max_rows: int,
-                 report_rows: int, titles: dict[str, str] | None = None, timezone: str | None = None) -> dict[str, str]:
-    """Write `<view>.csv`, `callintel.xlsx` and `report.html` into out_dir; returns name -> path.
+def comment_of(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    row = con.execute("SELECT comment FROM duckdb_views() WHERE view_name = ? UNION ALL "
+                      "SELECT comment FROM duckdb_tables() WHERE table_name = ?", [name, name]).fetchone()
+    return (row[0] if row else "") or ""
 
-    In the report each view is a section headed by its title from [exports.titles] (QA leads read
-    重复咨询的问题, not v_hot_questions); the view's name stays the section's id and is shown beside it,
-    so an analyst knows what to query. Times are written in `timezone` (the call centre's, [night]
-    timezone), not UTC: 09:12 is when the customer called.
-    """
-    titles = titles or {}
-    if timezone:
-        if not re.fullmatch(r"[A-Za-z0-9_+\-/]+", timezone):
-            raise ValueError(f"not a time zone name: {timezone!r} (see [night] timezone)")
-        con.execute(f"SET TimeZone = '{timezone}'")
+
+def read_view(con: duckdb.DuckDBPyConnection, view: str, timezone: str, limit: int, glossary: Glossary,
+              params: dict[str, str]) -> ViewData:
+    sql, columns = people_sql(con, view, timezone)
+    rows = con.execute(f"{sql} LIMIT {int(limit)}").fetchall()
+    total = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0] if len(rows) >= limit else len(rows)
+    note = "" if rows else empty_note(view, glossary, params)
+    return ViewData(view, columns, rows, total, note, comment_of(con, view))
+
+
+def export_night(con: duckdb.DuckDBPyConnection, out_dir: Path, settings: Settings) -> dict[str, str]:
+    """Write `<view>.csv` for every [exports].views view that exists, `callintel.xlsx` and `report.html`;
+    returns name -> path."""
+    from callintel.warehouse.report import write_report
+
+    cfg = settings["exports"]
+    timezone = settings["night"]["timezone"]
+    set_timezone(con, timezone)
+    glossary = Glossary.from_settings(settings)
+    params = outcome_params(con)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, str] = {}
-    book = Workbook()
-    book.remove(book.active)
-    sections = []
-    for view in _views(con, views):
-        csv_path = out_dir / f"{view}.csv"
-        con.execute(f"COPY (SELECT * FROM {view}) TO '{csv_path}' (HEADER, DELIMITER ',')")
-        written[view] = str(csv_path)
-        rel = con.execute(f"SELECT * FROM {view} LIMIT {int(max_rows)}")
-        columns = [d[0] for d in rel.description]
-        rows = rel.fetchall()
-        sheet = book.create_sheet(view[:31])
-        sheet.append(columns)
-        for r in rows:
-            sheet.append([v if isinstance(v, int | float | str) or v is None else str(v) for v in r])
-        comment = con.execute("SELECT comment FROM duckdb_views() WHERE view_name = ? UNION ALL "
-                              "SELECT comment FROM duckdb_tables() WHERE table_name = ?", [view, view]).fetchone()
-        table = _table_html(columns, rows[:report_rows]) if rows else "<p class='muted'>No rows for this night.</p>"
-        sections.append(f"<section id='{html.escape(view)}'><h2 data-view='{html.escape(view)}'>"
-                        f"{html.escape(titles.get(view, view))}</h2><p class='muted'><code>{html.escape(view)}</code> "
-                        f"{html.escape((comment or [''])[0] or '')}</p>{table}</section>")
-    if book.sheetnames:
-        xlsx = out_dir / "callintel.xlsx"
-        book.save(xlsx)
-        written["xlsx"] = str(xlsx)
-    per_night = con.execute("SELECT night::VARCHAR, count(*) FROM calls GROUP BY night ORDER BY night").fetchall()
-    fails = con.execute("SELECT item, stage, reason FROM failures ORDER BY failed_at DESC").fetchall()
-    fail_html = (_table_html(["item", "stage", "reason"], fails) if fails else "<p>No open failures.</p>")
-    report = out_dir / "report.html"
-    report.write_text(
-        f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>callintel nightly report</title>"
-        f"<style>{_CSS}</style></head><body><h1>callintel nightly report</h1>"
-        f"<p class='muted'>Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from the warehouse.</p>"
-        + _bar_chart([(n, float(c)) for n, c in per_night], "Calls per night")
-        + "".join(sections)
-        + f"<h2 class='fail'>Failures</h2>{fail_html}</body></html>", encoding="utf-8")
-    written["report"] = str(report)
+    sheets: list[Sheet] = []
+    for view in existing(con, cfg["views"]):
+        data = read_view(con, view, timezone, int(cfg["max_rows"]), glossary, params)
+        sql, _ = people_sql(con, view, timezone)
+        written[view] = str(write_csv(con, sql, out_dir / f"{view}.csv", data.note))
+        sheets.append(Sheet(glossary.title(view), view, data.columns, [glossary.column(c) for c in data.columns],
+                            [tuple(glossary.value(c, v) for c, v in zip(data.columns, r, strict=True))
+                             for r in data.rows], data.note, data.total, data.comment))
+    if sheets:
+        written["xlsx"] = str(write_workbook(out_dir / "callintel.xlsx", sheets, glossary.columns))
+    written["report"] = str(write_report(con, out_dir / "report.html", settings, glossary))
     return written
+
+
+def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path, names: list[str]) -> dict[str, str]:
+    """Each view and table in `names` as `<name>.parquet` (DuckDB COPY, zstd): typed columns for BI tools.
+    TIMESTAMPTZ stays an instant (UTC in the file); the views' *_local columns carry local time."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name in existing(con, names):
+        path = out_dir / f"{name}.parquet"
+        con.execute(f"COPY (SELECT * FROM {name}) TO '{_quote(path)}' (FORMAT parquet, COMPRESSION zstd)")
+        written[name] = str(path)
+    return written
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -82,7 +82,8 @@ def finish(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Set
     """repeat_contacts and the FCR override, by sql/derived/repeat_contacts.sql with the [outcomes] settings."""
     cfg = settings["outcomes"]
     with transaction(con):
-        write_params(con, "outcomes", {k: cfg[k] for k in PARAMS})
+        # the timezone: the views' *_local columns
+        write_params(con, "outcomes", {**{k: cfg[k] for k in PARAMS}, "timezone": settings["night"]["timezone"]})
         refresh(con, "repeat_contacts")
     calls, repeats, overrides = con.execute("""
         SELECT count(*), count(*) FILTER (WHERE r.is_repeat), count(*) FILTER (WHERE r.fcr_override)
