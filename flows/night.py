@@ -28,6 +28,8 @@ from callintel.records import CallRecord, Failure, Transcript
 from callintel.settings import Settings, load_settings
 from callintel.speech.decode import SpeechError, file_sha256
 from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
+from callintel.speech.text import TextCleaner
+from callintel.speech.transcripts import Labels, TranscriptError, import_transcript, transcript_cache_key
 from callintel.warehouse import calls as store
 from callintel.warehouse.db import connect, table_counts
 from callintel.warehouse.export import export_night
@@ -72,22 +74,44 @@ def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
 
 
 def plan(manifest: Manifest, settings: Settings) -> tuple[list[Planned], list[Failure]]:
-    """Hash every audio file once: the hash keys the cache and detects a changed recording."""
+    """Hash every audio or transcript file once: the hash keys the cache and detects a changed file."""
     planned, failures = [], []
     for call in manifest.calls:
+        if call.transcript_path is not None:
+            path, stage, column = call.transcript_path, "import", "transcript_path"
+        else:
+            assert call.audio_path is not None
+            path, stage, column = call.audio_path, "decode", "audio_path"
         try:
-            sha = file_sha256(call.audio_path)
+            sha = file_sha256(path)
         except FileNotFoundError:
-            failures.append(Failure(call.call_id, "decode", f"audio file not found: {call.audio_path}; "
-                                    "check the manifest's audio_path (relative paths are from the manifest's folder)",
+            failures.append(Failure(call.call_id, stage, f"{column.split('_')[0]} file not found: {path}; "
+                                    f"check the manifest's {column} (relative paths are from the manifest's folder)",
                                     call_id=call.call_id))
             continue
         except (IsADirectoryError, PermissionError) as exc:
-            failures.append(Failure(call.call_id, "decode", f"cannot read {call.audio_path}: {exc}",
-                                    call_id=call.call_id))
+            failures.append(Failure(call.call_id, stage, f"cannot read {path}: {exc}", call_id=call.call_id))
             continue
-        planned.append(Planned(call, sha, cache_key(sha, call.channel_layout, settings)))
+        key = (transcript_cache_key(sha, call.transcript_format, settings) if call.transcript_path is not None
+               else cache_key(sha, call.channel_layout, settings))
+        planned.append(Planned(call, sha, key))
     return planned, failures
+
+
+@task(name="import-transcripts", cache_policy=NO_CACHE)
+def import_transcripts(calls: list[Planned], settings: Settings) -> list[Transcript | Failure]:
+    """Transcripts made elsewhere, read and cleaned in this process (text is fast: no fan-out needed)."""
+    cleaner, labels = TextCleaner.from_settings(settings), Labels.from_settings(settings)
+    results: list[Transcript | Failure] = []
+    for p in calls:
+        t0 = time.perf_counter()
+        try:
+            result = import_transcript(p.call, settings, p.sha256, p.key, cleaner, labels)
+            result.processing_s = round(time.perf_counter() - t0, 4)
+            results.append(result)
+        except (TranscriptError, OSError) as exc:
+            results.append(Failure(p.call.call_id, "import", str(exc), call_id=p.call.call_id))
+    return results
 
 
 def task_runner(settings: Settings):
@@ -132,15 +156,24 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
         planned, missing = plan(manifest, settings)
         failures += missing
         cached = store.cached_transcripts(con, [p.key for p in planned])
-        todo = [p for p in planned if p.key not in cached]
-        log.info("%d calls in manifest: %d cached, %d to transcribe, %d not usable",
-                 len(manifest.calls), len(planned) - len(todo), len(todo), len(missing) + len(manifest.failures))
+        texts = [p for p in planned if p.key not in cached and p.call.transcript_path is not None]
+        todo = [p for p in planned if p.key not in cached and p.call.transcript_path is None]
+        log.info("%d calls in manifest: %d cached, %d to transcribe, %d transcripts to import, %d not usable",
+                 len(manifest.calls), len(planned) - len(todo) - len(texts), len(todo), len(texts),
+                 len(missing) + len(manifest.failures))
 
         ok = audio_s = proc_s = 0.0
         for p in planned:
             if p.key in cached:
                 _land(con, p, transcript_from_json(cached[p.key]), run_id, settings, models, cache=False)
                 ok += 1
+        for p, result in zip(texts, import_transcripts(texts, settings) if texts else [], strict=True):
+            if isinstance(result, Transcript):
+                _land(con, p, result, run_id, settings, models, cache=True)
+                ok += 1
+            else:
+                failures.append(result)
+                log.warning("%s failed at import: %s", p.call.call_id, result.reason)
         futures = {transcribe.submit(p.call, settings, p.sha256): p for p in todo}
         for done, future in enumerate(as_completed(list(futures)), start=1):
             p = futures[future]
@@ -174,7 +207,7 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
 
         con = connect(db_path)
         status = "succeeded" if not failures else "partial"
-        store.finish_run(con, run_id, status, calls_ok=int(ok), calls_cached=len(planned) - len(todo),
+        store.finish_run(con, run_id, status, calls_ok=int(ok), calls_cached=len(planned) - len(todo) - len(texts),
                          calls_failed=len(failures), audio_seconds=round(audio_s, 2),
                          processing_seconds=round(proc_s, 2))
         counts = table_counts(con)
@@ -193,7 +226,7 @@ def _land(con, p: Planned, transcript: Transcript, run_id: str, settings: Settin
           cache: bool) -> None:
     privacy = settings["privacy"]
     store.write_call(con, p.call, transcript, run_id, caller_hash(p.call.caller_number, settings),
-                     privacy["keep_caller_number"], models["asr"])
+                     privacy["keep_caller_number"], models["asr"] if transcript.source == "asr" else None)
     if cache:
         # the stage hashes the bytes it decoded: a file rewritten since planning is cached under its new key
         store.cache_transcript(con, transcript.cache_key or p.key, p.call.call_id, transcript.audio_sha256 or p.sha256,

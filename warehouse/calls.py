@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -21,7 +22,7 @@ UTTERANCE_COLUMNS = ("call_id", "seq", "speaker", "channel", "start_s", "end_s",
 CALL_COLUMNS = ("call_id", "night", "started_at", "ended_at", "duration_s", "caller_hash", "caller_number",
                 "agent_id", "channel_layout", "role_method", "audio_path", "audio_sha256", "n_utterances",
                 "agent_talk_s", "customer_talk_s", "warnings", "attributes", "run_id", "asr_model",
-                "processed_at")
+                "processed_at", "source", "transcript_path")
 
 
 def _now() -> datetime:
@@ -44,7 +45,7 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, **figur
 
 
 def write_call(con: duckdb.DuckDBPyConnection, call: CallRecord, transcript: Transcript, run_id: str,
-               caller_hash: str | None, keep_number: bool, asr_model: str) -> None:
+               caller_hash: str | None, keep_number: bool, asr_model: str | None) -> None:
     """Replace one call and its utterances; clears any earlier failure of this call."""
     utts = transcript.utterances
     talk = {"agent": 0.0, "customer": 0.0}
@@ -55,9 +56,10 @@ def write_call(con: duckdb.DuckDBPyConnection, call: CallRecord, transcript: Tra
     call_row = (
         call.call_id, call.night, call.started_at, datetime.fromtimestamp(ended, call.started_at.tzinfo),
         transcript.duration_s, caller_hash, call.caller_number if keep_number else None, call.agent_id,
-        call.channel_layout, transcript.role_method, str(call.audio_path), transcript.audio_sha256, len(utts),
+        call.channel_layout, transcript.role_method, _path(call.audio_path), transcript.audio_sha256, len(utts),
         round(talk["agent"], 2), round(talk["customer"], 2), json.dumps(transcript.warnings, ensure_ascii=False),
         json.dumps(call.attributes, ensure_ascii=False, default=str), run_id, asr_model, _now(),
+        transcript.source, _path(call.transcript_path),
     )
     utt_rows = [(call.call_id, i, u.speaker, u.channel, u.start, u.end, u.text, u.avg_logprob, u.no_speech_prob)
                 for i, u in enumerate(utts)]
@@ -66,6 +68,10 @@ def write_call(con: duckdb.DuckDBPyConnection, call: CallRecord, transcript: Tra
         replace_rows(con, "utterances", "call_id", [call.call_id], UTTERANCE_COLUMNS, utt_rows)
         con.execute("DELETE FROM failures WHERE (call_id = ? OR item = ?) AND stage <> 'manifest'",
                     [call.call_id, call.call_id])
+
+
+def _path(path: Path | None) -> str | None:
+    return None if path is None else str(path)
 
 
 def write_failures(con: duckdb.DuckDBPyConnection, failures: Iterable[Failure], manifest: str,
