@@ -330,7 +330,7 @@ def import_transcript(call: CallRecord, settings: Settings, sha256: str, key: st
         said = [t for t in found.turns if t["text"].strip()]
         if not said:
             raise TranscriptError("no turn has any text (empty transcript)")
-        transcript = transcript_from_turns(call.call_id, found.turns, settings, key, sha256, cleaner)
+        transcript = transcript_from_turns(call.call_id, found.turns, settings, key, sha256, cleaner, fmt)
     except TranscriptError as exc:
         raise TranscriptError(f"{name}: {exc}") from None
     except ValueError as exc:  # transcript_from_turns' own checks
@@ -341,5 +341,4 @@ def import_transcript(call: CallRecord, settings: Settings, sha256: str, key: st
         warnings.append(f"{len(found.turns) - len(said)} empty turn(s) skipped")
     transcript.warnings = warnings
     transcript.role_method = found.role_method
-    transcript.source = fmt
     return transcript
