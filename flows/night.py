@@ -29,7 +29,13 @@ from callintel.settings import Settings, load_settings
 from callintel.speech.decode import SpeechError, file_sha256
 from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
 from callintel.speech.text import TextCleaner
-from callintel.speech.transcripts import Labels, TranscriptError, import_transcript, transcript_cache_key
+from callintel.speech.transcripts import (
+    Labels,
+    TranscriptError,
+    import_transcript,
+    text_settings_digest,
+    transcript_cache_key,
+)
 from callintel.warehouse import calls as store
 from callintel.warehouse.db import connect, table_counts
 from callintel.warehouse.export import export_night
@@ -76,6 +82,7 @@ def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
 def plan(manifest: Manifest, settings: Settings) -> tuple[list[Planned], list[Failure]]:
     """Hash every audio or transcript file once: the hash keys the cache and detects a changed file."""
     planned, failures = [], []
+    text_digest = text_settings_digest(settings) if any(c.transcript_path for c in manifest.calls) else ""
     for call in manifest.calls:
         if call.transcript_path is not None:
             path, stage, column = call.transcript_path, "import", "transcript_path"
@@ -92,7 +99,7 @@ def plan(manifest: Manifest, settings: Settings) -> tuple[list[Planned], list[Fa
         except (IsADirectoryError, PermissionError) as exc:
             failures.append(Failure(call.call_id, stage, f"cannot read {path}: {exc}", call_id=call.call_id))
             continue
-        key = (transcript_cache_key(sha, call.transcript_format, settings) if call.transcript_path is not None
+        key = (transcript_cache_key(sha, call.transcript_format, text_digest) if call.transcript_path is not None
                else cache_key(sha, call.channel_layout, settings))
         planned.append(Planned(call, sha, key))
     return planned, failures
@@ -163,17 +170,16 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
                  len(missing) + len(manifest.failures))
 
         ok = audio_s = proc_s = 0.0
-        for p in planned:
-            if p.key in cached:
-                _land(con, p, transcript_from_json(cached[p.key]), run_id, settings, models, cache=False)
-                ok += 1
+        ok += _land_many(con, [(p, transcript_from_json(cached[p.key])) for p in planned if p.key in cached],
+                         run_id, settings, models, cache=False)
+        imported = []
         for p, result in zip(texts, import_transcripts(texts, settings) if texts else [], strict=True):
             if isinstance(result, Transcript):
-                _land(con, p, result, run_id, settings, models, cache=True)
-                ok += 1
+                imported.append((p, result))
             else:
                 failures.append(result)
                 log.warning("%s failed at import: %s", p.call.call_id, result.reason)
+        ok += _land_many(con, imported, run_id, settings, models, cache=True)
         futures = {transcribe.submit(p.call, settings, p.sha256): p for p in todo}
         for done, future in enumerate(as_completed(list(futures)), start=1):
             p = futures[future]
@@ -224,13 +230,23 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
 
 def _land(con, p: Planned, transcript: Transcript, run_id: str, settings: Settings, models: dict[str, str],
           cache: bool) -> None:
-    privacy = settings["privacy"]
-    store.write_call(con, p.call, transcript, run_id, caller_hash(p.call.caller_number, settings),
-                     privacy["keep_caller_number"], models["asr"] if transcript.source == "asr" else None)
-    if cache:
-        # the stage hashes the bytes it decoded: a file rewritten since planning is cached under its new key
-        store.cache_transcript(con, transcript.cache_key or p.key, p.call.call_id, transcript.audio_sha256 or p.sha256,
-                               transcript_to_json(transcript))
+    _land_many(con, [(p, transcript)], run_id, settings, models, cache)
+
+
+def _land_many(con, landed: list[tuple[Planned, Transcript]], run_id: str, settings: Settings,
+               models: dict[str, str], cache: bool) -> int:
+    """Write calls (and cache their transcripts) [night] land_batch at a time: one transaction per batch."""
+    privacy, size = settings["privacy"], settings["night"]["land_batch"]
+    for i in range(0, len(landed), size):
+        batch = landed[i:i + size]
+        store.write_calls(con, [(p.call, t, caller_hash(p.call.caller_number, settings),
+                                 models["asr"] if t.source == "asr" else None) for p, t in batch],
+                          run_id, privacy["keep_caller_number"])
+        if cache:
+            # the stage hashes the bytes it read: a file rewritten since planning is cached under its new key
+            store.cache_transcripts(con, [(t.cache_key or p.key, p.call.call_id, t.audio_sha256 or p.sha256,
+                                           transcript_to_json(t)) for p, t in batch])
+    return len(landed)
 
 
 def run_night(manifest_path: str | Path, config: str | None = None, label: str = "night",

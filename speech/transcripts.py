@@ -290,16 +290,14 @@ def read_turns(raw: bytes, fmt: str | None, labels: Labels, channel_layout: str 
     return fmt, READERS[fmt](data, labels)
 
 
-def transcript_cache_key(sha256: str, fmt: str | None, settings: Settings) -> str:
-    """Same transcript file + reader + text settings and files + code -> same cleaned transcript."""
+def text_settings_digest(settings: Settings) -> str:
+    """Everything besides the file that shapes an imported transcript's text: computed once per night."""
     from callintel.speech.stage import _file_digest, _package_versions  # the audio key's helpers
 
     speech = settings["speech"]
     files = {name: _file_digest(settings.config_file(name))
              for name in (*speech["terms"]["files"], speech["speaker_cues"])}
     blob = json.dumps({
-        "transcript": sha256,
-        "reader": fmt or "auto",
         "text": {k: speech[k] for k in ("normalize", "redact", "terms")},
         "transcripts": settings["transcripts"],
         "files": files,
@@ -307,6 +305,11 @@ def transcript_cache_key(sha256: str, fmt: str | None, settings: Settings) -> st
         "packages": _package_versions(),
     }, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def transcript_cache_key(sha256: str, fmt: str | None, text_digest: str) -> str:
+    """Same transcript file + reader + text settings and files + code -> same cleaned transcript."""
+    return hashlib.sha256(f"transcript:{sha256}:{fmt or 'auto'}:{text_digest}".encode()).hexdigest()
 
 
 def import_transcript(call: CallRecord, settings: Settings, sha256: str, key: str = "",

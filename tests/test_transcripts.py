@@ -138,3 +138,17 @@ def test_empty_turns_are_skipped_with_a_warning(tmp_path):
     t = imported(tmp_path, {"turns": [{"speaker": "agent", "text": GREETING}, {"speaker": "customer", "text": ""},
                                       {"speaker": "customer", "text": QUESTION}]})
     assert len(t.utterances) == 2 and t.warnings == ["1 empty turn(s) skipped"]
+
+
+def test_cache_key_follows_file_reader_and_text_settings():
+    from callintel.speech.transcripts import text_settings_digest, transcript_cache_key
+
+    digest = text_settings_digest(SETTINGS)
+    assert digest == text_settings_digest(load_settings())
+    other = text_settings_digest(load_settings(overrides={"speech": {"normalize": {"numbers": False}}}))
+    beam = text_settings_digest(load_settings(overrides={"speech": {"beam_size": 1}}))  # a Whisper-only setting
+    assert other != digest and beam == digest
+    key = transcript_cache_key("a" * 64, None, digest)
+    assert key != transcript_cache_key("b" * 64, None, digest)
+    assert key != transcript_cache_key("a" * 64, "funasr", digest)
+    assert key != transcript_cache_key("a" * 64, None, other)

@@ -7,7 +7,7 @@ rerun replaces and a crash half-way leaves the previous state.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from callintel.records import CallRecord, Failure, Transcript
-from callintel.warehouse.db import replace_rows, transaction
+from callintel.warehouse.db import insert_columns, transaction
 
 UTTERANCE_COLUMNS = ("call_id", "seq", "speaker", "channel", "start_s", "end_s", "text",
                      "avg_logprob", "no_speech_prob")
@@ -47,27 +47,46 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, **figur
 def write_call(con: duckdb.DuckDBPyConnection, call: CallRecord, transcript: Transcript, run_id: str,
                caller_hash: str | None, keep_number: bool, asr_model: str | None) -> None:
     """Replace one call and its utterances; clears any earlier failure of this call."""
-    utts = transcript.utterances
-    talk = {"agent": 0.0, "customer": 0.0}
-    for u in utts:
-        if u.speaker in talk:
-            talk[u.speaker] += max(0.0, u.end - u.start)
-    ended = call.started_at.timestamp() + transcript.duration_s
-    call_row = (
-        call.call_id, call.night, call.started_at, datetime.fromtimestamp(ended, call.started_at.tzinfo),
-        transcript.duration_s, caller_hash, call.caller_number if keep_number else None, call.agent_id,
-        call.channel_layout, transcript.role_method, _path(call.audio_path), transcript.audio_sha256, len(utts),
-        round(talk["agent"], 2), round(talk["customer"], 2), json.dumps(transcript.warnings, ensure_ascii=False),
-        json.dumps(call.attributes, ensure_ascii=False, default=str), run_id, asr_model, _now(),
-        transcript.source, _path(call.transcript_path),
-    )
-    utt_rows = [(call.call_id, i, u.speaker, u.channel, u.start, u.end, u.text, u.avg_logprob, u.no_speech_prob)
-                for i, u in enumerate(utts)]
+    write_calls(con, [(call, transcript, caller_hash, asr_model)], run_id, keep_number)
+
+
+def write_calls(con: duckdb.DuckDBPyConnection,
+                items: Sequence[tuple[CallRecord, Transcript, str | None, str | None]], run_id: str,
+                keep_number: bool) -> int:
+    """Replace calls and their utterances in one transaction: (call, transcript, caller_hash, asr_model) each.
+
+    A night of imported transcripts lands thousands of calls a second this way (one call per
+    transaction: ~25 per second); a crash half-way leaves the previous state of all of them.
+    """
+    call_rows, utt_rows = [], []
+    for call, transcript, caller_hash, asr_model in items:
+        utts = transcript.utterances
+        talk = {"agent": 0.0, "customer": 0.0}
+        for u in utts:
+            if u.speaker in talk:
+                talk[u.speaker] += max(0.0, u.end - u.start)
+        ended = call.started_at.timestamp() + transcript.duration_s
+        call_rows.append((
+            call.call_id, call.night, call.started_at, datetime.fromtimestamp(ended, call.started_at.tzinfo),
+            transcript.duration_s, caller_hash, call.caller_number if keep_number else None, call.agent_id,
+            call.channel_layout, transcript.role_method, _path(call.audio_path), transcript.audio_sha256, len(utts),
+            round(talk["agent"], 2), round(talk["customer"], 2), json.dumps(transcript.warnings, ensure_ascii=False),
+            json.dumps(call.attributes, ensure_ascii=False, default=str), run_id, asr_model, _now(),
+            transcript.source, _path(call.transcript_path),
+        ))
+        utt_rows += [(call.call_id, i, u.speaker, u.channel, u.start, u.end, u.text, u.avg_logprob, u.no_speech_prob)
+                     for i, u in enumerate(utts)]
+    ids = [row[0] for row in call_rows]
+    if not ids:
+        return 0
     with transaction(con):
-        replace_rows(con, "calls", "call_id", [call.call_id], CALL_COLUMNS, [call_row])
-        replace_rows(con, "utterances", "call_id", [call.call_id], UTTERANCE_COLUMNS, utt_rows)
-        con.execute("DELETE FROM failures WHERE (call_id = ? OR item = ?) AND stage <> 'manifest'",
-                    [call.call_id, call.call_id])
+        for table in ("calls", "utterances"):
+            con.execute(f"DELETE FROM {table} WHERE call_id IN (SELECT unnest(?))", [ids])
+        insert_columns(con, "calls", CALL_COLUMNS, call_rows)
+        insert_columns(con, "utterances", UTTERANCE_COLUMNS, utt_rows)
+        con.execute("DELETE FROM failures WHERE (call_id IN (SELECT unnest($1)) OR item IN (SELECT unnest($1))) "
+                    "AND stage <> 'manifest'", [ids])
+    return len(ids)
 
 
 def _path(path: Path | None) -> str | None:
@@ -106,3 +125,11 @@ def cached_transcripts(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[
 
 def cache_transcript(con: duckdb.DuckDBPyConnection, key: str, call_id: str, sha: str, blob: str) -> None:
     con.execute("INSERT OR REPLACE INTO speech_cache VALUES (?, ?, ?, ?, ?)", [key, call_id, sha, blob, _now()])
+
+
+def cache_transcripts(con: duckdb.DuckDBPyConnection, entries: Iterable[tuple[str, str, str, str]]) -> int:
+    """Many (key, call_id, sha, blob) at once; the last of a repeated key wins (two rows, one file)."""
+    now = _now()
+    rows = {key: (key, call_id, sha, blob, now) for key, call_id, sha, blob in entries}
+    return insert_columns(con, "speech_cache", ("cache_key", "call_id", "audio_sha256", "transcript", "created_at"),
+                          rows.values(), verb="INSERT OR REPLACE")
