@@ -109,11 +109,12 @@ def plan(manifest: Manifest, settings: Settings) -> tuple[list[Planned], list[Fa
 def import_transcripts(calls: list[Planned], settings: Settings) -> list[Transcript | Failure]:
     """Transcripts made elsewhere, read and cleaned in this process (text is fast: no fan-out needed)."""
     cleaner, labels = TextCleaner.from_settings(settings), Labels.from_settings(settings)
+    digest = text_settings_digest(settings)
     results: list[Transcript | Failure] = []
     for p in calls:
         t0 = time.perf_counter()
         try:
-            result = import_transcript(p.call, settings, p.sha256, p.key, cleaner, labels)
+            result = import_transcript(p.call, settings, p.sha256, digest, cleaner, labels)
             result.processing_s = round(time.perf_counter() - t0, 4)
             results.append(result)
         except (TranscriptError, OSError) as exc:

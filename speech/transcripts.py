@@ -312,18 +312,21 @@ def transcript_cache_key(sha256: str, fmt: str | None, text_digest: str) -> str:
     return hashlib.sha256(f"transcript:{sha256}:{fmt or 'auto'}:{text_digest}".encode()).hexdigest()
 
 
-def import_transcript(call: CallRecord, settings: Settings, sha256: str, key: str = "",
-                      cleaner: TextCleaner | None = None, labels: Labels | None = None,
-                      raw: bytes | None = None) -> Transcript:
-    """One manifest row's transcript, read, checked and cleaned; TranscriptError says what to fix."""
+def import_transcript(call: CallRecord, settings: Settings, sha256: str, text_digest: str = "",
+                      cleaner: TextCleaner | None = None, labels: Labels | None = None) -> Transcript:
+    """One manifest row's transcript, read, checked and cleaned; TranscriptError says what to fix.
+
+    `sha256` is what the flow hashed when it planned the night; the file is hashed again as read,
+    and the transcript's cache key (given `text_digest`) is that of the bytes actually imported.
+    """
     assert call.transcript_path is not None
     name = call.transcript_path.name
-    if raw is None:
-        raw = call.transcript_path.read_bytes()
+    raw = call.transcript_path.read_bytes()
     warnings = []
     if hashlib.sha256(raw).hexdigest() != sha256:
         warnings.append("the transcript file changed after the night was planned; imported the current file")
         sha256 = hashlib.sha256(raw).hexdigest()
+    key = transcript_cache_key(sha256, call.transcript_format, text_digest) if text_digest else ""
     try:
         fmt, found = read_turns(raw, call.transcript_format, labels or Labels.from_settings(settings),
                                 call.channel_layout)

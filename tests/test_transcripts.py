@@ -152,3 +152,15 @@ def test_cache_key_follows_file_reader_and_text_settings():
     assert key != transcript_cache_key("b" * 64, None, digest)
     assert key != transcript_cache_key("a" * 64, "funasr", digest)
     assert key != transcript_cache_key("a" * 64, None, other)
+
+
+def test_a_file_changed_since_planning_is_imported_and_keyed_as_read(tmp_path):
+    from callintel.speech.transcripts import text_settings_digest, transcript_cache_key
+
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"turns": [{"speaker": "agent", "text": GREETING}]}, ensure_ascii=False), "utf-8")
+    digest = text_settings_digest(SETTINGS)
+    t = import_transcript(call_for(path), SETTINGS, "0" * 64, digest)
+    now = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert "changed after the night was planned" in t.warnings[0]
+    assert t.audio_sha256 == now and t.cache_key == transcript_cache_key(now, None, digest)
