@@ -1,6 +1,6 @@
 """Throughput of a text night: calls and utterance rows per second, and peak memory, at 1,000 and 10,000 calls.
 
-Usage: .venv/bin/python bench/bench_text_night.py [--sizes 1000 10000] [--steps] [--seed 13]
+Usage: .venv/bin/python bench/bench_text_night.py [--sizes 1000 10000] [--land-batch 1 1000] [--steps] [--seed 13]
 Each size runs in its own process (so peak RSS is that size's): transcripts are generated with
 flows/text_demo.py (all four formats), a 20-call night warms Prefect's temporary server and the text
 path up, then the measured night runs through the real flow into a fresh warehouse. Analytics steps
@@ -24,7 +24,7 @@ from callintel.flows.environment import configure
 from callintel.settings import load_settings
 
 
-def one(size: int, seed: int, steps: bool) -> dict:
+def one(size: int, seed: int, steps: bool, land_batch: int | None) -> dict:
     from callintel.flows.text_demo import TextDemo, generate
 
     settings = load_settings()
@@ -38,8 +38,7 @@ def one(size: int, seed: int, steps: bool) -> dict:
                                                                       seed=seed))
         gen_s = time.perf_counter() - t0
         over: dict = {"paths": {"warehouse": str(base / "bench.duckdb"), "exports": str(base / "exports")}}
-        if not steps:
-            over["night"] = {"steps": []}
+        over["night"] = ({} if steps else {"steps": []}) | ({"land_batch": land_batch} if land_batch else {})
         night.run_night(warm[0], overrides=over | {"paths": {"warehouse": str(base / "warm.duckdb"),
                                                              "exports": str(base / "exports")}}, label="warm")
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -62,20 +61,22 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--steps", action="store_true", help="run the analytics steps too")
+    parser.add_argument("--land-batch", type=int, nargs="+", default=[0],
+                        help="calls per warehouse transaction to compare (default: [night] land_batch)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print("RESULT " + json.dumps(one(args.one, args.seed, args.steps)))
+        print("RESULT " + json.dumps(one(args.one, args.seed, args.steps, args.land_batch[0] or None)))
         return
-    print(f"{'calls':>7} {'utts':>7} {'wall s':>8} {'calls/s':>8} {'utt rows/s':>11} {'cached s':>9} "
+    print(f"{'batch':>6} {'calls':>7} {'utts':>7} {'wall s':>8} {'calls/s':>8} {'utt rows/s':>11} {'cached s':>9} "
           f"{'cached calls/s':>15} {'peak RSS MB':>12} {'(after warm-up)':>16}")
-    for size in args.sizes:
-        cmd = [sys.executable, __file__, "--one", str(size), "--seed", str(args.seed)] + (["--steps"] if args.steps
-                                                                                          else [])
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    for size, batch in [(size, batch) for size in args.sizes for batch in args.land_batch]:
+        cmd = [sys.executable, __file__, "--one", str(size), "--seed", str(args.seed), "--land-batch", str(batch)]
+        out = subprocess.run(cmd + (["--steps"] if args.steps else []), capture_output=True, text=True,
+                             check=True).stdout
         r = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
         assert r["ok"] == size and r["failed"] == 0, r
-        print(f"{r['calls']:>7} {r['utterances']:>7} {r['wall_s']:>8} {r['calls_per_s']:>8} "
+        print(f"{batch or 'conf':>6} {r['calls']:>7} {r['utterances']:>7} {r['wall_s']:>8} {r['calls_per_s']:>8} "
               f"{r['utterance_rows_per_s']:>11} {r['cached_wall_s']:>9} {r['cached_calls_per_s']:>15} "
               f"{r['peak_rss_mb']:>12} {r['rss_before_mb']:>16}")
     print("(generation of the transcripts is not counted; steps "

@@ -150,7 +150,8 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
     manifest_key = str(Path(manifest_path).resolve())
     nights = sorted({c.night for c in manifest.calls})
     run_id = f"{label}-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    whisper_model_dir(settings)  # assemble/verify once, before any worker needs it
+    if any(c.transcript_path is None for c in manifest.calls):  # a night of transcripts needs no Whisper
+        whisper_model_dir(settings)  # assemble/verify once, before any worker needs it
     models = model_versions(settings)
     con = connect(db_path)
     store.start_run(con, run_id, label, manifest_key, [str(n) for n in nights], len(manifest.calls) +
