@@ -1,7 +1,9 @@
 """The night's manifest: CSV or JSON lines, one call per row.
 
 Required columns are fixed; any other column is kept as a call attribute. A bad row is
-reported with its line number and skipped, so one typo never loses the night.
+reported with its line number and skipped, so one typo never loses the night. A row points at
+its recording (`audio_path`) or at a transcript made elsewhere (`transcript_path`, optionally
+`transcript_format`), never both; paths are relative to the manifest's folder.
 """
 
 from __future__ import annotations
@@ -14,11 +16,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from callintel.records import CHANNEL_LAYOUTS, CallRecord, Failure
+from callintel.records import CHANNEL_LAYOUTS, TRANSCRIPT_FORMATS, CallRecord, Failure
 
-REQUIRED = ("call_id", "audio_path", "caller_number", "agent_id", "started_at", "channel_layout")
+REQUIRED = ("call_id", "caller_number", "agent_id", "started_at")
 # caller_number may be empty (withheld); the others must be present and non-empty.
 MAY_BE_EMPTY = {"caller_number", "agent_id"}
+# Each row names exactly one of these; channel_layout is required with audio_path, optional with a transcript.
+SOURCES = ("audio_path", "transcript_path")
+OPTIONAL = ("channel_layout", "transcript_format")
+KNOWN = REQUIRED + SOURCES + OPTIONAL
 
 
 class ManifestError(ValueError):
@@ -67,9 +73,14 @@ def read_manifest(path: str | Path, timezone: str = "Asia/Shanghai") -> Manifest
     columns, rows = _rows(path)
     if columns is not None:
         missing = [c for c in REQUIRED if c not in columns]
+        if not any(c in columns for c in SOURCES):
+            missing.append("audio_path or transcript_path")
+        elif "audio_path" in columns and "channel_layout" not in columns:
+            missing.append("channel_layout")
         if missing:
             raise ManifestError(f"{path}: missing column(s) {', '.join(missing)}; "
-                                f"required: {', '.join(REQUIRED)}")
+                                f"required: {', '.join(REQUIRED)}, audio_path (with channel_layout) "
+                                "and/or transcript_path")
     out = Manifest(path=path)
     seen: dict[str, int] = {}
     for lineno, row in rows:
@@ -77,12 +88,7 @@ def read_manifest(path: str | Path, timezone: str = "Asia/Shanghai") -> Manifest
         if "__error__" in row:
             out.failures.append(Failure(item, "manifest", f"{path.name} line {lineno}: {row['__error__']}"))
             continue
-        problem = None
-        absent = [c for c in REQUIRED if c not in MAY_BE_EMPTY and not str(row.get(c) or "").strip()]
-        if absent:
-            problem = f"empty or missing {', '.join(absent)}"
-        elif str(row["channel_layout"]).strip() not in CHANNEL_LAYOUTS:
-            problem = (f"channel_layout '{row['channel_layout']}' is not one of {', '.join(CHANNEL_LAYOUTS)}")
+        problem = _row_problem(row)
         started = None
         if problem is None:
             try:
@@ -100,19 +106,55 @@ def read_manifest(path: str | Path, timezone: str = "Asia/Shanghai") -> Manifest
             continue
         assert started is not None
         seen[call_id] = lineno
-        audio = Path(str(row["audio_path"]).strip()).expanduser()
-        if not audio.is_absolute():
-            audio = (path.parent / audio).resolve()
-        extra = {k: v for k, v in row.items() if k not in REQUIRED and k is not None and v not in (None, "")}
+        extra = {k: v for k, v in row.items() if k not in KNOWN and k is not None and v not in (None, "")}
         out.calls.append(CallRecord(
             call_id=call_id,
-            audio_path=audio,
+            audio_path=_resolve(row.get("audio_path"), path.parent),
             caller_number=(str(row.get("caller_number") or "").strip() or None),
             agent_id=(str(row.get("agent_id") or "").strip() or None),
             started_at=started,
-            channel_layout=str(row["channel_layout"]).strip(),  # type: ignore[arg-type]
+            channel_layout=_text(row.get("channel_layout")) or None,  # type: ignore[arg-type]
             night=started.astimezone(tz).date(),
             source_line=lineno,
             attributes=extra,
+            transcript_path=_resolve(row.get("transcript_path"), path.parent),
+            transcript_format=_text(row.get("transcript_format")) or None,
         ))
     return out
+
+
+def _text(value: Any) -> str:
+    return str(value or "").strip()
+
+
+def _resolve(value: Any, folder: Path) -> Path | None:
+    """A path from the manifest, relative to the manifest's folder; None when the cell is empty."""
+    if not _text(value):
+        return None
+    p = Path(_text(value)).expanduser()
+    return p if p.is_absolute() else (folder / p).resolve()
+
+
+def _row_problem(row: dict[str, Any]) -> str | None:
+    """What is wrong with a row's fields (times and duplicates are checked by the caller), or None."""
+    absent = [c for c in REQUIRED if c not in MAY_BE_EMPTY and not _text(row.get(c))]
+    audio, transcript = _text(row.get("audio_path")), _text(row.get("transcript_path"))
+    if audio and transcript:
+        return ("both audio_path and transcript_path are given; a row names one: the recording (callintel "
+                "transcribes it) or a transcript made elsewhere")
+    if not audio and not transcript:
+        absent.append("audio_path or transcript_path")
+    elif audio and not _text(row.get("channel_layout")):
+        absent.append("channel_layout")
+    if absent:
+        return f"empty or missing {', '.join(absent)}"
+    layout = _text(row.get("channel_layout"))
+    if layout and layout not in CHANNEL_LAYOUTS:
+        return f"channel_layout '{row['channel_layout']}' is not one of {', '.join(CHANNEL_LAYOUTS)}"
+    fmt = _text(row.get("transcript_format"))
+    if fmt and not transcript:
+        return "transcript_format is given but transcript_path is empty"
+    if fmt and fmt not in TRANSCRIPT_FORMATS:
+        return (f"transcript_format '{fmt}' is not one of {', '.join(TRANSCRIPT_FORMATS)} "
+                "(or leave it empty: the format is recognised from the file)")
+    return None

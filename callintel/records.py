@@ -14,21 +14,29 @@ from typing import Any, Literal
 ChannelLayout = Literal["stereo_agent_left", "stereo_agent_right", "mono"]
 Speaker = Literal["agent", "customer", "unknown"]
 CHANNEL_LAYOUTS: tuple[str, ...] = ("stereo_agent_left", "stereo_agent_right", "mono")
+# Readers of transcripts made elsewhere (speech/transcripts.py; docs/transcripts.md): a manifest's transcript_format.
+TRANSCRIPT_FORMATS: tuple[str, ...] = ("callintel", "whisper", "funasr", "aws-call-analytics")
 
 
 @dataclass(frozen=True)
 class CallRecord:
-    """One manifest row: a recording and what the telephony system knows about it."""
+    """One manifest row: a recording (or a transcript made elsewhere) and what the telephony system knows.
+
+    Exactly one of `audio_path` and `transcript_path` is set; a transcript row may leave
+    `channel_layout` empty (None).
+    """
 
     call_id: str
-    audio_path: Path
+    audio_path: Path | None
     caller_number: str | None
     agent_id: str | None
     started_at: datetime
-    channel_layout: ChannelLayout
+    channel_layout: ChannelLayout | None
     night: date
     source_line: int
     attributes: dict[str, Any] = field(default_factory=dict)
+    transcript_path: Path | None = None
+    transcript_format: str | None = None  # a reader of speech.transcripts; None = recognised by shape
 
 
 @dataclass
@@ -55,7 +63,8 @@ class Transcript:
     cache_key: str
     warnings: list[str] = field(default_factory=list)
     processing_s: float = 0.0
-    role_method: str = "channel"  # how speakers were assigned: channel / greeting / unknown
+    role_method: str = "channel"  # how speakers were assigned: channel / greeting / unknown / transcript
+    source: str = "asr"  # asr (callintel's speech stage) or the reader of an imported transcript
 
 
 @dataclass
@@ -63,7 +72,7 @@ class Failure:
     """A call (or manifest line) that did not make it through a stage, with an actionable reason."""
 
     item: str  # call_id, or "line N" for a manifest row that has none
-    stage: str  # manifest / decode / transcribe / nlp / warehouse
+    stage: str  # manifest / decode / transcribe / import / nlp / warehouse
     reason: str
     detail: str = ""
     call_id: str | None = None

@@ -70,16 +70,36 @@ def run(manifest: Annotated[Path, typer.Argument(help="CSV or JSON-lines manifes
 
 @app.command()
 def demo(config: ConfigOpt = None,
-         db: Annotated[Path, typer.Option(help="DuckDB file the demo writes.")] = PROJECT_ROOT / "var/demo.duckdb",
-         exports: Annotated[Path, typer.Option(help="Folder for the demo's exports.")] = (
-             PROJECT_ROOT / "var/demo-exports"),
+         db: Annotated[Path | None, typer.Option(help="DuckDB file the demo writes (default var/demo.duckdb, "
+                                                      "with --text var/demo-text.duckdb).")] = None,
+         exports: Annotated[Path | None, typer.Option(help="Folder for the demo's exports (default "
+                                                           "var/demo-exports or var/demo-text-exports).")] = None,
+         text: Annotated[bool, typer.Option("--text", help="Nights of transcripts instead of audio: hundreds "
+                                                           "of calls in seconds ([demo.text]).")] = False,
+         calls: Annotated[int | None, typer.Option(help="--text: calls per night ([demo.text] calls_per_night).")]
+         = None,
+         nights: Annotated[int | None, typer.Option(help="--text: how many nights ([demo.text] nights).")] = None,
+         seed: Annotated[int | None, typer.Option(help="--text: generator seed ([demo.text] seed).")] = None,
          ) -> None:
     """Run the bundled sample calls night by night (samples/manifest_<date>.csv) and print a summary.
 
     Uses configs/demo.toml (minimum supports scaled to a 6-call night) unless --config is given.
+    With --text, nights of transcripts recombined from samples/dialogues.json are written to
+    var/demo-text/ (one manifest per night, every transcript format callintel reads) and imported.
     """
-    config = config or PROJECT_ROOT / "configs/demo.toml"
-    manifests = sorted(SAMPLES.glob("manifest_*.csv"))
+    name = "demo-text" if text else "demo"
+    db = db or PROJECT_ROOT / f"var/{name}.duckdb"
+    exports = exports or PROJECT_ROOT / f"var/{name}-exports"
+    if text:
+        from callintel.flows.text_demo import TextDemo, generate
+
+        settings = load_settings(config)
+        spec = TextDemo.from_settings(settings, calls_per_night=calls, nights=nights, seed=seed)
+        manifests = generate(PROJECT_ROOT / "var/demo-text", spec)
+        console.print(f"wrote {spec.nights} x {spec.calls_per_night} transcripts under var/demo-text/")
+    else:
+        config = config or PROJECT_ROOT / "configs/demo.toml"
+        manifests = sorted(SAMPLES.glob("manifest_*.csv"))
     if not manifests:
         console.print(f"[red]no sample manifests in {SAMPLES}[/red]")
         raise typer.Exit(1)
@@ -87,7 +107,7 @@ def demo(config: ConfigOpt = None,
     results = []
     for manifest in manifests:
         console.rule(f"night of {manifest.stem.removeprefix('manifest_')}")
-        results.append(night.run_night(manifest, str(config) if config else None, "demo", _overrides(db, exports)))
+        results.append(night.run_night(manifest, str(config) if config else None, name, _overrides(db, exports)))
     _summary(results)
 
 

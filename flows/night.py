@@ -29,6 +29,14 @@ from callintel.records import CallRecord, Failure, Transcript
 from callintel.settings import Settings, load_settings
 from callintel.speech.decode import SpeechError
 from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
+from callintel.speech.text import TextCleaner
+from callintel.speech.transcripts import (
+    Labels,
+    TranscriptError,
+    import_transcript,
+    text_settings_digest,
+    transcript_cache_key,
+)
 from callintel.warehouse import calls as store
 from callintel.warehouse import runs, speech_cache
 from callintel.warehouse.db import connect, table_counts
@@ -72,22 +80,46 @@ def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
 
 
 def plan(manifest: Manifest, settings: Settings) -> tuple[list[Planned], list[Failure]]:
-    """Hash every audio file once: the hash keys the cache and detects a changed recording."""
+    """Hash every audio or transcript file once: the hash keys the cache and detects a changed file."""
     planned, failures = [], []
+    text_digest = text_settings_digest(settings) if any(c.transcript_path for c in manifest.calls) else ""
     for call in manifest.calls:
+        if call.transcript_path is not None:
+            path, stage, column = call.transcript_path, "import", "transcript_path"
+        else:
+            assert call.audio_path is not None
+            path, stage, column = call.audio_path, "decode", "audio_path"
         try:
-            sha = file_sha256(call.audio_path)
+            sha = file_sha256(path)
         except FileNotFoundError:
-            failures.append(Failure(call.call_id, "decode", f"audio file not found: {call.audio_path}; "
-                                    "check the manifest's audio_path (relative paths are from the manifest's folder)",
+            failures.append(Failure(call.call_id, stage, f"{column.split('_')[0]} file not found: {path}; "
+                                    f"check the manifest's {column} (relative paths are from the manifest's folder)",
                                     call_id=call.call_id))
             continue
         except (IsADirectoryError, PermissionError) as exc:
-            failures.append(Failure(call.call_id, "decode", f"cannot read {call.audio_path}: {exc}",
-                                    call_id=call.call_id))
+            failures.append(Failure(call.call_id, stage, f"cannot read {path}: {exc}", call_id=call.call_id))
             continue
-        planned.append(Planned(call, sha, cache_key(sha, call.channel_layout, settings)))
+        key = (transcript_cache_key(sha, call.transcript_format, text_digest) if call.transcript_path is not None
+               else cache_key(sha, call.channel_layout, settings))
+        planned.append(Planned(call, sha, key))
     return planned, failures
+
+
+@task(name="import-transcripts", cache_policy=NO_CACHE)
+def import_transcripts(calls: list[Planned], settings: Settings) -> list[Transcript | Failure]:
+    """Transcripts made elsewhere, read and cleaned in this process (text is fast: no fan-out needed)."""
+    cleaner, labels = TextCleaner.from_settings(settings), Labels.from_settings(settings)
+    digest = text_settings_digest(settings)
+    results: list[Transcript | Failure] = []
+    for p in calls:
+        t0 = time.perf_counter()
+        try:
+            result = import_transcript(p.call, settings, p.sha256, digest, cleaner, labels)
+            result.processing_s = round(time.perf_counter() - t0, 4)
+            results.append(result)
+        except (TranscriptError, OSError) as exc:
+            results.append(Failure(p.call.call_id, "import", str(exc), call_id=p.call.call_id))
+    return results
 
 
 def task_runner(settings: Settings):
@@ -118,7 +150,8 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
     manifest_key = str(Path(manifest_path).resolve())
     nights = sorted({c.night for c in manifest.calls})
     run_id = f"{label}-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    whisper_model_dir(settings)  # assemble/verify once, before any worker needs it
+    if any(c.transcript_path is None for c in manifest.calls):  # a night of transcripts needs no Whisper
+        whisper_model_dir(settings)  # assemble/verify once, before any worker needs it
     models = model_versions(settings)
     hash_key = caller_hash_key(settings)  # no run without a caller-hash key of its own (demo/tests: built-in)
     con = connect(db_path)
@@ -138,15 +171,23 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
         planned, missing = plan(manifest, settings)
         failures += missing
         cached = speech_cache.cached_transcripts(con, [p.key for p in planned])
-        todo = [p for p in planned if p.key not in cached]
-        log.info("%d calls in manifest: %d cached, %d to transcribe, %d not usable",
-                 len(manifest.calls), len(planned) - len(todo), len(todo), len(missing) + len(manifest.failures))
+        texts = [p for p in planned if p.key not in cached and p.call.transcript_path is not None]
+        todo = [p for p in planned if p.key not in cached and p.call.transcript_path is None]
+        log.info("%d calls in manifest: %d cached, %d to transcribe, %d transcripts to import, %d not usable",
+                 len(manifest.calls), len(planned) - len(todo) - len(texts), len(todo), len(texts),
+                 len(missing) + len(manifest.failures))
 
         ok = audio_s = proc_s = 0.0
-        for p in planned:
-            if p.key in cached:
-                _land(con, p, transcript_from_json(cached[p.key]), run_id, settings, models, cache=False)
-                ok += 1
+        ok += _land_many(con, [(p, transcript_from_json(cached[p.key])) for p in planned if p.key in cached],
+                         run_id, settings, models, cache=False)
+        imported = []
+        for p, result in zip(texts, import_transcripts(texts, settings) if texts else [], strict=True):
+            if isinstance(result, Transcript):
+                imported.append((p, result))
+            else:
+                failures.append(result)
+                log.warning("%s failed at import: %s", p.call.call_id, result.reason)
+        ok += _land_many(con, imported, run_id, settings, models, cache=True)
         futures = {transcribe.submit(p.call, settings, p.sha256): p for p in todo}
         for done, future in enumerate(as_completed(list(futures)), start=1):
             p = futures[future]
@@ -180,7 +221,7 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
 
         con = connect(db_path)
         status = "succeeded" if not failures else "partial"
-        runs.finish_run(con, run_id, status, calls_ok=int(ok), calls_cached=len(planned) - len(todo),
+        runs.finish_run(con, run_id, status, calls_ok=int(ok), calls_cached=len(planned) - len(todo) - len(texts),
                          calls_failed=len(failures), audio_seconds=round(audio_s, 2),
                          processing_seconds=round(proc_s, 2))
         counts = table_counts(con)
@@ -197,13 +238,23 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
 
 def _land(con, p: Planned, transcript: Transcript, run_id: str, settings: Settings, models: dict[str, str],
           cache: bool) -> None:
-    privacy = settings["privacy"]
-    store.write_call(con, p.call, transcript, run_id, caller_hash(p.call.caller_number, settings),
-                     privacy["keep_caller_number"], models["asr"])
-    if cache:
-        # the stage hashes the bytes it decoded: a file rewritten since planning is cached under its new key
-        speech_cache.cache_transcript(con, transcript.cache_key or p.key, p.call.call_id,
-                                      transcript.audio_sha256 or p.sha256, transcript_to_json(transcript))
+    _land_many(con, [(p, transcript)], run_id, settings, models, cache)
+
+
+def _land_many(con, landed: list[tuple[Planned, Transcript]], run_id: str, settings: Settings,
+               models: dict[str, str], cache: bool) -> int:
+    """Write calls (and cache their transcripts) [night] land_batch at a time: one transaction per batch."""
+    privacy, size = settings["privacy"], settings["night"]["land_batch"]
+    for i in range(0, len(landed), size):
+        batch = landed[i:i + size]
+        store.write_calls(con, [(p.call, t, caller_hash(p.call.caller_number, settings),
+                                 models["asr"] if t.source == "asr" else None) for p, t in batch],
+                          run_id, privacy["keep_caller_number"])
+        if cache:
+            # the stage hashes the bytes it read: a file rewritten since planning is cached under its new key
+            speech_cache.cache_transcripts(con, [(t.cache_key or p.key, p.call.call_id, t.audio_sha256 or p.sha256,
+                                           transcript_to_json(t)) for p, t in batch])
+    return len(landed)
 
 
 def run_night(manifest_path: str | Path, config: str | None = None, label: str = "night",

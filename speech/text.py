@@ -46,11 +46,12 @@ class TextCleaner:
 
 def transcript_from_turns(call_id: str, turns: Iterable[Mapping[str, Any]], settings: Settings,
                           cache_key: str = "", source_sha256: str = "",
-                          cleaner: TextCleaner | None = None) -> Transcript:
+                          cleaner: TextCleaner | None = None, source: str = "callintel") -> Transcript:
     """A Transcript from turns written elsewhere: {speaker, text, start?, end?} each, in order.
 
     Turns without times are laid one second apart in their order (the warehouse orders by time);
-    empty turns are dropped. Raises ValueError naming the turn for an unknown speaker.
+    empty turns are dropped. Raises ValueError naming the turn for an unknown speaker. `source` is
+    what calls.source will say: the format the turns were read from (speech/transcripts.py).
     """
     cleaner = cleaner or TextCleaner.from_settings(settings)
     utterances: list[Utterance] = []
@@ -67,4 +68,4 @@ def transcript_from_turns(call_id: str, turns: Iterable[Mapping[str, Any]], sett
         utterances.append(Utterance(speaker, round(start, 2), round(max(end, start), 2), text))
     duration = max((u.end for u in utterances), default=0.0)
     return Transcript(call_id, source_sha256, round(duration, 3), utterances, cache_key,
-                      role_method="transcript")
+                      role_method="transcript", source=source)

@@ -24,19 +24,19 @@ def test_rerun_after_a_crash_completes_the_night(tmp_path: Path, shared_data: Pa
     over = {"paths": {"warehouse": str(tmp_path / "w.duckdb"), "exports": str(tmp_path / "exports")},
             "night": {"max_concurrent_calls": 1}}
 
-    real_write = store.write_call
+    real_write = store.write_calls
     landed = []
 
-    def crash_on_second_call(con, call, *args, **kwargs):
+    def crash_on_second_call(con, items, *args, **kwargs):
         if landed:
             raise OSError("disk full (simulated crash)")
-        real_write(con, call, *args, **kwargs)
-        landed.append(call.call_id)
+        real_write(con, items, *args, **kwargs)
+        landed.extend(call.call_id for call, *_ in items)
 
-    monkeypatch.setattr(store, "write_call", crash_on_second_call)
+    monkeypatch.setattr(store, "write_calls", crash_on_second_call)
     with pytest.raises(OSError, match="simulated crash"):
         night.run_night(manifest, overrides=over)
-    monkeypatch.setattr(store, "write_call", real_write)
+    monkeypatch.setattr(store, "write_calls", real_write)
 
     con = duckdb.connect(over["paths"]["warehouse"], read_only=True)
     assert con.execute("SELECT count(*) FROM calls").fetchone()[0] == 1  # the first call is safe

@@ -68,3 +68,37 @@ def test_missing_columns_or_file_is_a_clear_error(tmp_path):
         read_manifest(write(tmp_path, "call_id,audio_path\nC1,a.wav\n"))
     with pytest.raises(ManifestError, match="not found"):
         read_manifest(tmp_path / "nope.csv")
+
+
+def test_transcript_rows_and_rows_naming_both_or_neither(tmp_path):
+    header = "call_id,audio_path,transcript_path,transcript_format,caller_number,agent_id,started_at,channel_layout\n"
+    m = read_manifest(write(tmp_path, header
+                            + "T1,,t/one.json,,1,A1,2026-11-20T09:00:00+08:00,\n"
+                            + "T2,,/abs/two.json,funasr,1,A1,2026-11-20T09:00:00+08:00,stereo_agent_left\n"
+                            + "A1,a.wav,,,1,A1,2026-11-20T09:00:00+08:00,mono\n"
+                            + "X1,a.wav,t/x.json,,1,A1,2026-11-20T09:00:00+08:00,mono\n"
+                            + "X2,,,,1,A1,2026-11-20T09:00:00+08:00,mono\n"
+                            + "X3,,t/x.json,vendorx,1,A1,2026-11-20T09:00:00+08:00,\n"
+                            + "X4,a.wav,,,1,A1,2026-11-20T09:00:00+08:00,\n"))
+    calls = {c.call_id: c for c in m.calls}
+    assert set(calls) == {"T1", "T2", "A1"}
+    assert calls["T1"].transcript_path == (tmp_path / "t/one.json").resolve() and calls["T1"].audio_path is None
+    assert calls["T1"].channel_layout is None and calls["T1"].transcript_format is None
+    assert calls["T1"].attributes == {}  # transcript columns are not call attributes
+    assert calls["T2"].transcript_path == Path("/abs/two.json") and calls["T2"].transcript_format == "funasr"
+    assert calls["A1"].transcript_path is None and calls["A1"].audio_path == (tmp_path / "a.wav").resolve()
+    reasons = {f.item: f.reason for f in m.failures}
+    assert "both audio_path and transcript_path" in reasons["X1"]
+    assert "audio_path or transcript_path" in reasons["X2"]
+    assert "transcript_format 'vendorx'" in reasons["X3"] and "aws-call-analytics" in reasons["X3"]
+    assert "channel_layout" in reasons["X4"]  # a recording still needs its layout
+
+
+def test_a_manifest_of_transcripts_needs_no_audio_columns(tmp_path):
+    m = read_manifest(write(tmp_path, "call_id,transcript_path,caller_number,agent_id,started_at\n"
+                                      "T1,one.json,,A1,2026-11-20T09:00:00+08:00\n"))
+    assert [c.call_id for c in m.calls] == ["T1"] and not m.failures
+    with pytest.raises(ManifestError, match="channel_layout"):
+        read_manifest(write(tmp_path, "call_id,audio_path,caller_number,agent_id,started_at\n"))
+    with pytest.raises(ManifestError, match="audio_path or transcript_path"):
+        read_manifest(write(tmp_path, "call_id,caller_number,agent_id,started_at\n"))

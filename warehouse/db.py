@@ -101,6 +101,22 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: str, key: str, keys: Ite
     return len(rows)
 
 
+def insert_columns(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
+                   rows: Iterable[Sequence[Any]], verb: str = "INSERT") -> int:
+    """Insert many rows in one statement, one list parameter per column (`executemany` pays ~3 ms a row).
+
+    Values are cast to the table's column types, as a plain INSERT would. `verb` may be
+    "INSERT OR REPLACE" (then the rows must not repeat a key among themselves).
+    """
+    rows = [tuple(r) for r in rows]
+    if not rows:
+        return 0
+    lists = [list(col) for col in zip(*rows, strict=True)]
+    picks = ", ".join(f"unnest(${i + 1})" for i in range(len(columns)))
+    con.execute(f"{verb} INTO {table} ({', '.join(columns)}) SELECT {picks}", lists)
+    return len(rows)
+
+
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row counts of every base table (the demo's summary, and the rerun check)."""
     names = [n for (n,) in con.execute(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import duckdb
+
+from callintel.warehouse.db import insert_columns
 
 
 def cached_transcripts(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, str]:
@@ -18,3 +21,11 @@ def cached_transcripts(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[
 def cache_transcript(con: duckdb.DuckDBPyConnection, key: str, call_id: str, sha: str, blob: str) -> None:
     con.execute("INSERT OR REPLACE INTO speech_cache VALUES (?, ?, ?, ?, ?)",
                 [key, call_id, sha, blob, datetime.now(UTC)])
+
+
+def cache_transcripts(con: duckdb.DuckDBPyConnection, entries: Iterable[tuple[str, str, str, str]]) -> int:
+    """Many (key, call_id, sha, blob) at once; the last of a repeated key wins (two rows, one file)."""
+    now = datetime.now(UTC)
+    rows = {key: (key, call_id, sha, blob, now) for key, call_id, sha, blob in entries}
+    return insert_columns(con, "speech_cache", ("cache_key", "call_id", "audio_sha256", "transcript", "created_at"),
+                          rows.values(), verb="INSERT OR REPLACE")
