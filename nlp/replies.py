@@ -184,9 +184,11 @@ def score_call_replies(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues)
 
         role = _role(i, text, cues, min_content)
         before = next((turns[j] for j in range(i - 1, -1, -1) if turns[j].text), None)
-        if before is not None and before.speaker == "customer" and (
-                is_question(before.text, lex) or objection_type(before.text, cues)):
-            add("answers_question")
+        if before is not None and before.speaker == "customer":
+            if objection_type(before.text, cues):
+                add("answers_objection")
+            elif is_question(before.text, lex):
+                add("answers_question")
         if role == "answer":
             answers += 1
             if answers == 1:
@@ -261,4 +263,22 @@ def reply_candidates(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues) -
         followed = "rejected" if "rejected" in s.reasons else "accepted" if "accepted" in s.reasons else "none"
         out.append(ReplyCandidate(i, t.text, objection, j, turns[j].text, s.score, s.reasons, followed, nxt,
                                   best is not None and best.turn == j))
+    if best is not None and not any(c.is_best for c in out):
+        out.append(_best_candidate(turns, lex, cues, best, {c.question_turn for c in out}))
+        out.sort(key=lambda c: c.question_turn)
     return out
+
+
+def _best_candidate(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues, best: ReplyScore,
+                    taken: set[int]) -> ReplyCandidate:
+    """The call's best reply answers an earlier question (after an identity check): pair it with the caller's
+    last question or objection before it, else the caller's turn right before it."""
+    j = best.turn
+    before = [i for i in range(j) if turns[i].speaker == "customer" and turns[i].text and i not in taken]
+    asked = [i for i in before if is_question(turns[i].text, lex) or objection_type(turns[i].text, cues)]
+    i = asked[-1] if asked else before[-1] if before else -1
+    k = next((m for m in range(j + 1, len(turns)) if turns[m].text), None)
+    nxt = turns[k].text if k is not None and turns[k].speaker == "customer" else None
+    followed = "rejected" if "rejected" in best.reasons else "accepted" if "accepted" in best.reasons else "none"
+    return ReplyCandidate(i, turns[i].text if i >= 0 else "", objection_type(turns[i].text, cues) if i >= 0 else None,
+                          j, turns[j].text, best.score, best.reasons, followed, nxt, True)
