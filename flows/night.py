@@ -31,6 +31,7 @@ from callintel.speech.stage import cache_key, transcribe_call, transcript_from_j
 from callintel.warehouse import calls as store
 from callintel.warehouse.db import connect, table_counts
 from callintel.warehouse.export import export_night
+from callintel.warehouse.script_library import export_script_library
 
 
 @dataclass
@@ -65,8 +66,9 @@ def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
     cfg = settings["exports"]
     con = connect(db_path)
     try:
-        return export_night(con, out_dir, cfg["views"], cfg["max_rows"], cfg["report_rows"], cfg.get("titles", {}),
-                            settings["night"]["timezone"])
+        written = export_night(con, out_dir, cfg["views"], cfg["max_rows"], cfg["report_rows"], cfg.get("titles", {}),
+                               settings["night"]["timezone"])
+        return {**written, **export_script_library(con, out_dir)}
     finally:
         con.close()
 

@@ -120,9 +120,17 @@ class _Reader:
         self.relation = tuple(p["relation_after_self"])
         self.third = tuple(p["third_party"])
 
-    def about_caller(self, clause: str, pos: int, speaker: str) -> bool:
-        """The words before `pos` in this clause do not make someone else the subject."""
+    def about_caller(self, clause: str, pos: int, speaker: str, prefix: str = "") -> bool:
+        """The words before `pos` in this clause do not make someone else the subject. A clause without a
+        subject takes it from the sentence before it (`prefix`): 他今年七十了，在老家种地 is about him."""
         before = clause[:pos]
+        if prefix and speaker == "customer" and not any(w in before for w in self.self_words) \
+                and not any(w in before for w in self.third):
+            last_third = max((prefix.rfind(w) for w in self.third), default=-1)
+            last_self = max((i for w in self.self_words for i in [prefix.rfind(w)]
+                             if i >= 0 and not prefix[i + len(w):].startswith(self.relation)), default=-1)
+            if last_third > last_self:
+                return False
         if speaker == "agent":
             return "您" in before or "你" in before or not any(w in before for w in self.third)
         last_self = -1
@@ -150,6 +158,12 @@ class _Reader:
             if key in name:
                 return value
         return None
+
+
+def _prefix(text: str, start: int) -> str:
+    """The sentence before the clause starting at `start` (from the last 。！？ before it)."""
+    cut = max(text.rfind(ch, 0, start) for ch in "。！!？?")
+    return text[cut + 1:start]
 
 
 def _add(out: list[Fact], field_: str, value: str, conf: float, turn: int, text: str, speaker: str) -> None:
@@ -203,6 +217,7 @@ def _age(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact], on: date
     own = re.compile(rf"(?:我|俺|本人)(?:(?:{filler}))*({_NUM})(岁|周岁|了|，|,|。|$|{vague})")
     agent = re.compile(rf"您(?:(?:{filler}))*({_NUM})(岁|周岁)")
     band = re.compile(rf"({_NUM})(?:{vague})")
+    lead = re.compile(rf"(?:今年|现在|已经)(?:(?:{filler}))*({_NUM})(?:岁|周岁)")
     asked = False
     for i, (speaker, text) in enumerate(turns):
         found = False
@@ -232,9 +247,18 @@ def _age(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact], on: date
         if found or speaker != "customer":
             continue
         for start, clause in _clauses(text):
+            m = lead.match(clause.strip())
+            n = cn_number(m.group(1)) if m else None
+            if n is not None and lo <= n <= hi and r.about_caller(clause, 0, speaker, _prefix(text, start)):
+                _add(out, "age", str(n), 0.85, i, text, speaker)
+                found = True
+                break
+        if found:
+            continue
+        for start, clause in _clauses(text):
             m = band.search(clause)
             if m and ("岁" in clause or "的人" in clause or "自己" in clause or "我" in clause[:m.start()]) \
-                    and r.about_caller(clause, m.start(), speaker):
+                    and r.about_caller(clause, m.start(), speaker, _prefix(text, start)):
                 n = cn_number(m.group(1))
                 if n is not None and lo <= n <= hi and n % 10 == 0:
                     _add(out, "age", f"{n}-{n + 9}", 0.65, i, text, speaker)
@@ -264,7 +288,7 @@ def _city(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
-        for _, clause in _clauses(text):
+        for start, clause in _clauses(text):
             for city in r.lex.cities:
                 j = clause.find(city)
                 if j < 0:
@@ -274,7 +298,7 @@ def _city(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None
                     continue
                 if "老家" in clause and "我" not in clause[:j].replace("我爸", "").replace("我妈", ""):
                     continue
-                if r.about_caller(clause, j, speaker):
+                if r.about_caller(clause, j, speaker, _prefix(text, start)):
                     _add(out, "city", city, 0.8, i, text, speaker)
                     break
 
@@ -290,22 +314,23 @@ def _occupation(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -
         if speaker != "customer":
             continue
         done = False
-        for _, clause in _clauses(text):
+        for start, clause in _clauses(text):
+            prefix = _prefix(text, start)
             for phrase, value in cfg["phrases"]:
                 j = clause.find(phrase)
-                if j >= 0 and r.about_caller(clause, j, speaker):
+                if j >= 0 and r.about_caller(clause, j, speaker, prefix):
                     _add(out, "occupation", value, 0.8, i, text, speaker)
                     done = True
                     break
             if done:
                 break
             m = own_biz.search(clause)
-            if m and r.about_caller(clause, m.start(), speaker) and ("我" in clause or "自己" in clause):
+            if m and r.about_caller(clause, m.start(), speaker, prefix) and ("我" in clause or "自己" in clause):
                 _add(out, "occupation", m.group(1) + "老板", 0.75, i, text, speaker)
                 done = True
                 break
             m = generic.search(clause)
-            if m and r.about_caller(clause, m.start(), speaker):
+            if m and r.about_caller(clause, m.start(), speaker, prefix):
                 value = m.group(1)
                 prefix = clause[m.start():m.start(1)]
                 # keep a qualifier said with it: 小学老师, 销售经理 (not 是做 / 的)
