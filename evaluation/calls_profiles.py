@@ -250,8 +250,9 @@ def unmasked_scores(dialogues: Sequence[dict[str, Any]], con: duckdb.DuckDBPyCon
     from callintel.speech.redact import RedactionRules, find_pii
 
     rules = RedactionRules.from_settings(settings["speech"])
-    texts = [t for (t,) in con.execute("""SELECT evidence FROM profile_facts UNION ALL SELECT question FROM reply_candidates
-        UNION ALL SELECT reply FROM reply_candidates UNION ALL SELECT coalesce(next_text, '') FROM reply_candidates
+    texts = [t for (t,) in con.execute("""SELECT evidence FROM profile_facts
+        UNION ALL SELECT question FROM reply_candidates UNION ALL SELECT reply FROM reply_candidates
+        UNION ALL SELECT coalesce(next_text, '') FROM reply_candidates
         UNION ALL SELECT coalesce(evidence, '') FROM call_intent""").fetchall()]
     return {"profile_texts": len(texts), "unmasked": sum(len(find_pii(t, rules)) for t in texts)}
 

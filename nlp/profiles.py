@@ -308,7 +308,8 @@ def _occupation(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -
     nouns = sorted(cfg["nouns"], key=len, reverse=True)
     noun_re = "|".join(map(re.escape, nouns))
     business = "|".join(map(re.escape, sorted(cfg["business"], key=len, reverse=True)))
-    generic = re.compile(rf"(?:我是|我就是|我在\S{{0,8}}?当|我当|当|是做|做|干)(?:个|一个|一名|名)?\S{{0,6}}?({noun_re})")
+    generic = re.compile(rf"(?:我是|我就是|我在\S{{0,8}}?当|我当|当|是做|做|干)(?:个|一个|一名|名)?"
+                         rf"\S{{0,6}}?({noun_re})")
     own_biz = re.compile(rf"开(?:了)?(?:个|一家|一个|家)?(?:小)?({business})")
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
@@ -479,11 +480,11 @@ def _contact_time(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact])
                 if clause[:j].endswith(tuple(cfg["past_before"])) or "说" in clause[:j] or \
                         (any(w in clause[:j] for w in cfg["other_subject"]) and "让" not in clause[:j]):
                     continue
-                if after.startswith(tuple(cfg["busy_after"])) or any(after.startswith(b) for b in ("就", "再")) \
-                        and not any(c in after for c in cfg["call_after"]):
+                if after.startswith(tuple(cfg["busy_after"])) or (any(after.startswith(b) for b in ("就", "再")) \
+                        and not any(c in after for c in cfg["call_after"])):
                     continue
-                if any(c in after[:8] for c in cfg["call_after"]) or (asked and after.startswith(tuple(cfg["answer_after"]))) \
-                        or (asked and not after):
+                answers = asked and (not after or after.startswith(tuple(cfg["answer_after"])))
+                if any(c in after[:8] for c in cfg["call_after"]) or answers:
                     hit = value
                     break
             if hit:
@@ -513,7 +514,8 @@ def _needs(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> Non
         if any(w in text for w in cfg["budget"]):
             _add(out, "budget_concern", next(w for w in cfg["budget"] if w in text), 0.6, i, text, speaker)
         for word, who in cfg["insured"]:
-            if re.search(rf"(?:{'|'.join(cfg['insured_cues'])})(?:我)?(?:家)?(?:俩|两个)?{re.escape(word)}\S{{0,6}}?(?:买|投保|保)", text):
+            cue = "|".join(cfg["insured_cues"])
+            if re.search(rf"(?:{cue})(?:我)?(?:家)?(?:俩|两个)?{re.escape(word)}\S{{0,6}}?(?:买|投保|保)", text):
                 _add(out, "insured_person", who, 0.7, i, text, speaker)
                 break
 

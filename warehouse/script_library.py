@@ -22,7 +22,8 @@ COLUMNS = ("topic", "objection", "rank", "score", "question", "reply", "followed
            "repeat_followed", "reasons", "similar_replies", "agent_id", "call_id", "question_turn", "reply_turn")
 
 _CSS = """
-body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:1.5rem;color:#222;max-width:1100px}
+body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:1.5rem;color:#222;
+max-width:1100px}
 h1{font-size:1.4rem} h2{font-size:1.1rem;margin-top:2rem;border-bottom:1px solid #ddd}
 .controls{display:flex;gap:.6rem;flex-wrap:wrap;align-items:center;margin:1rem 0;position:sticky;top:0;background:#fff;
 padding:.5rem 0;border-bottom:1px solid #eee} input,select{font-size:.95rem;padding:.3rem}
@@ -91,7 +92,8 @@ def render_html(rows: list[dict[str, Any]], transcripts: dict[str, list[tuple[in
         cards.append(
             f'<article class="reply" data-topic="{e(str(r["topic"]))}" data-objection="{e(str(r["objection"]))}">'
             f'<div class="meta"><span class="tag">{e(str(r["topic"]))}</span><span class="tag">'
-            f'{e(str(r["objection"]))}</span> #{r["rank"]} · score {r["score"]} · 坐席 agent {e(str(r["agent_id"] or ""))}'
+            f'{e(str(r["objection"]))}</span> #{r["rank"]} · score {r["score"]} · '
+            f'坐席 agent {e(str(r["agent_id"] or ""))}'
             f' · 相似话术 {r["similar_replies"]}</div>'
             f'<p class="q">客户 Q: {e(r["question"] or "")}</p><p class="a">坐席 A: {e(r["reply"])}</p>'
             f'<p class="f">之后 followed: {e(followed_zh.get(r["followed"], r["followed"]))}'

@@ -47,13 +47,13 @@ WITH f AS (
     WHERE f.value <> n.value AND f.field NOT IN ('existing_policies', 'health_condition')
       AND NOT (f.field = 'age' AND (
             (n.value LIKE '%-%' AND f.value NOT LIKE '%-%'
-             AND CAST(f.value AS INTEGER) BETWEEN CAST(split_part(n.value, '-', 1) AS INTEGER)
-                                          AND CAST(split_part(n.value, '-', 2) AS INTEGER))
+             AND TRY_CAST(f.value AS INTEGER) BETWEEN TRY_CAST(split_part(n.value, '-', 1) AS INTEGER)
+                                          AND TRY_CAST(split_part(n.value, '-', 2) AS INTEGER))
          OR (n.value NOT LIKE '%-%' AND f.value LIKE '%-%'
-             AND CAST(n.value AS INTEGER) BETWEEN CAST(split_part(f.value, '-', 1) AS INTEGER)
-                                          AND CAST(split_part(f.value, '-', 2) AS INTEGER))
+             AND TRY_CAST(n.value AS INTEGER) BETWEEN TRY_CAST(split_part(f.value, '-', 1) AS INTEGER)
+                                          AND TRY_CAST(split_part(f.value, '-', 2) AS INTEGER))
          OR (n.value NOT LIKE '%-%' AND f.value NOT LIKE '%-%'
-             AND abs(CAST(n.value AS INTEGER) - CAST(f.value AS INTEGER)) <= 1)))
+             AND abs(TRY_CAST(n.value AS INTEGER) - TRY_CAST(f.value AS INTEGER)) <= 1)))
       AND NOT (f.field IN ('occupation', 'city') AND (contains(n.value, f.value) OR contains(f.value, n.value)))
     GROUP BY f.caller_key
 ), calls_of AS (
