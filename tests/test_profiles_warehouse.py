@@ -67,7 +67,8 @@ def test_merged_profile_keeps_newest_and_conflicts(warehouse, settings):
     later = con.execute("SELECT max(call_id) FROM calls WHERE caller_hash = ?", [caller]).fetchone()[0]
     con.execute("""INSERT INTO profile_facts VALUES (?, ?, (SELECT started_at FROM calls WHERE call_id = ?), 'city',
                    '大连', 0.8, 0, '我在大连。', 'customer', now()),
-                   (?, ?, (SELECT started_at FROM calls WHERE call_id = ?), 'city', '青岛', 0.8, 0, '我搬到青岛了。', 'customer', now())""",
+                   (?, ?, (SELECT started_at FROM calls WHERE call_id = ?), 'city', '青岛', 0.8, 0,
+                    '我搬到青岛了。', 'customer', now())""",
                 [first_call, caller, first_call, later, caller, later])
     city, conflicts = con.execute("SELECT city, conflicts FROM v_customer_profiles WHERE caller_key = ?",
                                   [caller]).fetchone()
