@@ -39,11 +39,13 @@ def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Setti
     return {"calls": calls, "utterances": utterances_by_call(con, ids), "facts": facts}
 
 
-def compute(inputs: dict[str, Any], settings: Settings) -> dict[str, Intent]:
+def compute(inputs: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """{"calls": the calls, "intents": call_id -> Intent} (pure)."""
     lex = intent_lexicon_from_settings(settings)
     plex = lexicon_from_settings(settings)
-    return {c["call_id"]: score_intent(inputs["utterances"][c["call_id"]], lex, plex, inputs["facts"][c["call_id"]])
-            for c in inputs["calls"]}
+    return {"calls": inputs["calls"], "intents": {
+        c["call_id"]: score_intent(inputs["utterances"][c["call_id"]], lex, plex, inputs["facts"][c["call_id"]])
+        for c in inputs["calls"]}}
 
 
 def read_opt_out(path: Path) -> tuple[list[str], list[str]]:
@@ -60,33 +62,33 @@ def read_opt_out(path: Path) -> tuple[list[str], list[str]]:
     return good, problems
 
 
-def store(con: duckdb.DuckDBPyConnection, result: dict[str, Intent], calls: Sequence[dict[str, Any]],
-          settings: Settings) -> dict[str, Any]:
+def store(con: duckdb.DuckDBPyConnection, result: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Replace the calls' intent rows, reload the opt-out file, record window_days (one transaction)."""
     now = datetime.now(UTC)
-    meta = {c["call_id"]: c for c in calls}
+    meta = {c["call_id"]: c for c in result["calls"]}
+    intents: dict[str, Intent] = result["intents"]
     rows = [(cid, meta[cid]["caller_hash"], meta[cid]["night"], meta[cid]["started_at"], it.score, it.band,
              it.product, it.excluded, it.exclude_reason, "; ".join(it.cues), it.evidence_turn, it.evidence, now)
-            for cid, it in result.items()]
+            for cid, it in intents.items()]
     path = settings.config_file(settings["leads"]["opt_out"])
     opt_out, problems = read_opt_out(path)
     with transaction(con):
-        n = replace_rows(con, "call_intent", "call_id", list(result), COLUMNS, rows)
+        n = replace_rows(con, "call_intent", "call_id", list(intents), COLUMNS, rows)
         replace_rows(con, "lead_params", "name", ["window_days"], ("name", "value"),
                      [("window_days", str(settings["leads"]["window_days"]))])
         con.execute("DELETE FROM marketing_opt_out WHERE source = ?", [str(path)])
         if opt_out:
             con.executemany("INSERT OR REPLACE INTO marketing_opt_out VALUES (?, ?, ?)",
                             [(h, str(path), now) for h in opt_out])
-    return {"scored": n, "opt_out": len(opt_out), "problems": problems}
+    bands: dict[str, int] = {}
+    for it in intents.values():
+        bands[it.band] = bands.get(it.band, 0) + 1
+    leads = con.execute("SELECT count(*) FROM v_marketing_leads").fetchone()[0]
+    return {"scored": n, "opt_out": len(opt_out), "problems": problems, "bands": bands, "leads": leads}
 
 
 def run(con: duckdb.DuckDBPyConnection, nights: list[date], settings: Settings) -> dict[str, Any]:
+    """load -> compute -> store, as flows/steps.py will run it."""
     started = time.perf_counter()
-    inputs = load(con, nights, settings)
-    result = compute(inputs, settings)
-    out = store(con, result, inputs["calls"], settings)
-    bands: dict[str, int] = {}
-    for it in result.values():
-        bands[it.band] = bands.get(it.band, 0) + 1
-    leads = con.execute("SELECT count(*) FROM v_marketing_leads").fetchone()[0]
-    return {**out, "bands": bands, "leads": leads, "seconds": round(time.perf_counter() - started, 2)}
+    summary = store(con, compute(load(con, nights, settings), settings), settings)
+    return {**summary, "seconds": round(time.perf_counter() - started, 2)}

@@ -30,34 +30,36 @@ def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Setti
     return {"calls": calls, "utterances": utterances_by_call(con, [c["call_id"] for c in calls])}
 
 
-def compute(inputs: dict[str, Any], settings: Settings, lex: ProfileLexicon | None = None) -> dict[str, list[Fact]]:
-    """call_id -> facts at least [profiles].min_confidence sure."""
+def compute(inputs: dict[str, Any], settings: Settings, lex: ProfileLexicon | None = None) -> dict[str, Any]:
+    """{"calls": the calls, "facts": call_id -> facts at least [profiles].min_confidence sure} (pure)."""
     lex = lex or lexicon_from_settings(settings)
     tz = ZoneInfo(settings["night"]["timezone"])
     floor = settings["profiles"]["min_confidence"]
-    out = {}
+    out: dict[str, list[Fact]] = {}
     for c in inputs["calls"]:
         facts = extract(inputs["utterances"][c["call_id"]], lex, c["started_at"].astimezone(tz).date())
         out[c["call_id"]] = [f for f in facts if f.confidence >= floor]
-    return out
+    return {"calls": inputs["calls"], "facts": out}
 
 
-def store(con: duckdb.DuckDBPyConnection, result: dict[str, list[Fact]], calls: Sequence[dict[str, Any]]) -> int:
+def store(con: duckdb.DuckDBPyConnection, result: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Replace the calls' facts in one transaction; a summary with counts per field."""
     now = datetime.now(UTC)
-    meta = {c["call_id"]: c for c in calls}
+    meta = {c["call_id"]: c for c in result["calls"]}
+    facts: dict[str, list[Fact]] = result["facts"]
     rows = [(cid, meta[cid]["caller_hash"], meta[cid]["started_at"], f.field, f.value, f.confidence, f.turn,
-             f.evidence, f.source, now) for cid, facts in result.items() for f in facts]
+             f.evidence, f.source, now) for cid, items in facts.items() for f in items]
     with transaction(con):
-        return replace_rows(con, "profile_facts", "call_id", list(result), FACT_COLUMNS, rows)
+        n = replace_rows(con, "profile_facts", "call_id", list(facts), FACT_COLUMNS, rows)
+    fields: dict[str, int] = {}
+    for items in facts.values():
+        for f in items:
+            fields[f.field] = fields.get(f.field, 0) + 1
+    return {"calls": len(facts), "facts": n, "by_field": fields}
 
 
 def run(con: duckdb.DuckDBPyConnection, nights: list[date], settings: Settings) -> dict[str, Any]:
+    """load -> compute -> store, as flows/steps.py will run it."""
     started = time.perf_counter()
-    inputs = load(con, nights, settings)
-    result = compute(inputs, settings)
-    n = store(con, result, inputs["calls"])
-    fields: dict[str, int] = {}
-    for facts in result.values():
-        for f in facts:
-            fields[f.field] = fields.get(f.field, 0) + 1
-    return {"calls": len(result), "facts": n, "by_field": fields, "seconds": round(time.perf_counter() - started, 2)}
+    summary = store(con, compute(load(con, nights, settings), settings), settings)
+    return {**summary, "seconds": round(time.perf_counter() - started, 2)}

@@ -38,11 +38,13 @@ def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Setti
     return {"calls": calls, "utterances": utterances_by_call(con, ids), "outcomes": outcome}
 
 
-def compute(inputs: dict[str, Any], settings: Settings) -> dict[str, list[ReplyCandidate]]:
+def compute(inputs: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """The inputs plus "candidates": call_id -> its question/objection -> reply pairs (pure)."""
     lex = lexicon_from_settings(settings)
     cues = call_cues_from_settings(settings)
-    return {c["call_id"]: reply_candidates([Turn(s, t) for s, t in inputs["utterances"][c["call_id"]]], lex, cues)
-            for c in inputs["calls"]}
+    return {**inputs, "candidates": {
+        c["call_id"]: reply_candidates([Turn(s, t) for s, t in inputs["utterances"][c["call_id"]]], lex, cues)
+        for c in inputs["calls"]}}
 
 
 def library_score(cand: ReplyCandidate, label: str | None, repeat: bool | None, weights: dict[str, float]) -> float:
@@ -65,14 +67,15 @@ def similarity(a: str, b: str) -> float:
     return len(x & y) / len(x | y) if x | y else 1.0
 
 
-def store(con: duckdb.DuckDBPyConnection, result: dict[str, list[ReplyCandidate]], inputs: dict[str, Any],
-          settings: Settings) -> int:
+def store(con: duckdb.DuckDBPyConnection, result: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Replace the calls' candidates, then re-rank the library over every stored call (one transaction)."""
     weights = call_cues_from_settings(settings).weights
     now = datetime.now(UTC)
-    meta = {c["call_id"]: c for c in inputs["calls"]}
+    meta = {c["call_id"]: c for c in result["calls"]}
+    candidates: dict[str, list[ReplyCandidate]] = result["candidates"]
     rows = []
-    for cid, cands in result.items():
-        topic, label, repeat = inputs["outcomes"].get(cid, (None, None, None))
+    for cid, cands in candidates.items():
+        topic, label, repeat = result["outcomes"].get(cid, (None, None, None))
         for cand in cands:
             rows.append((cid, meta[cid]["caller_hash"], meta[cid]["agent_id"], meta[cid]["started_at"], topic,
                          cand.question_turn, cand.question, cand.objection, cand.reply_turn, cand.reply,
@@ -80,9 +83,12 @@ def store(con: duckdb.DuckDBPyConnection, result: dict[str, list[ReplyCandidate]
                          label, repeat, library_score(cand, label, repeat, weights), f"{cid}:{cand.reply_turn}", 1,
                          None, now))
     with transaction(con):
-        n = replace_rows(con, "reply_candidates", "call_id", list(result), COLUMNS, rows)
-        rank_library(con, settings["replies"]["per_group"], settings["replies"]["merge_similarity"])
-    return n
+        n = replace_rows(con, "reply_candidates", "call_id", list(candidates), COLUMNS, rows)
+        kept = rank_library(con, settings["replies"]["per_group"], settings["replies"]["merge_similarity"])
+    out: dict[str, Any] = {"calls": len(candidates), "candidates": n, "library_replies": kept}
+    if not result["outcomes"]:
+        out["note"] = "no call_outcomes yet (outcomes step not run): topic and resolution left NULL"
+    return out
 
 
 def rank_library(con: duckdb.DuckDBPyConnection, per_group: int, merge_at: float) -> int:
@@ -114,13 +120,7 @@ def rank_library(con: duckdb.DuckDBPyConnection, per_group: int, merge_at: float
 
 
 def run(con: duckdb.DuckDBPyConnection, nights: list[date], settings: Settings) -> dict[str, Any]:
+    """load -> compute -> store, as flows/steps.py will run it."""
     started = time.perf_counter()
-    inputs = load(con, nights, settings)
-    result = compute(inputs, settings)
-    n = store(con, result, inputs, settings)
-    kept = con.execute("SELECT count(*) FROM reply_candidates WHERE library_rank IS NOT NULL").fetchone()[0]
-    out: dict[str, Any] = {"calls": len(result), "candidates": n, "library_replies": kept,
-                           "seconds": round(time.perf_counter() - started, 2)}
-    if not inputs["outcomes"]:
-        out["note"] = "no call_outcomes yet (outcomes step not run): topic and resolution left NULL"
-    return out
+    summary = store(con, compute(load(con, nights, settings), settings), settings)
+    return {**summary, "seconds": round(time.perf_counter() - started, 2)}
