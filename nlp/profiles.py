@@ -95,6 +95,7 @@ def cn_amount(text: str) -> float | None:
     m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(万|千)?", text)
     if m:
         return float(m.group(1)) * {"万": 10000, "千": 1000, None: 1}[m.group(2)]
+    text = re.sub(r"(?<=[一二两三四五六七八九十])[来多几](?=[万千])", "", text)
     m = re.fullmatch(r"([一二两三四五六七八九十]{1,3})(万|千)([一二两三四五六七八九])?", text)
     if not m:
         return None
@@ -217,7 +218,7 @@ def _age(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact], on: date
     own = re.compile(rf"(?:我|俺|本人)(?:(?:{filler}))*({_NUM})(岁|周岁|了|，|,|。|$|{vague})")
     agent = re.compile(rf"您(?:(?:{filler}))*({_NUM})(岁|周岁)")
     band = re.compile(rf"({_NUM})(?:{vague})")
-    lead = re.compile(rf"(?:今年|现在|已经)(?:(?:{filler}))*({_NUM})(?:岁|周岁)")
+    lead = re.compile(rf"(?:今年|现在|已经)(?:(?:{filler}))*({_NUM})(?:岁|周岁|了|$)")
     asked = False
     for i, (speaker, text) in enumerate(turns):
         found = False
@@ -392,6 +393,10 @@ def _children(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> 
                 continue
             _add(out, "children", str(cfg["counts"][m.group(1)]), 0.8, i, text, speaker)
             return
+        m = re.search(rf"(?:我|俺|家里|家)(?:有|就有|只有)(?:一)?个({nouns})", text)
+        if m:
+            _add(out, "children", "1", 0.7, i, text, speaker)
+            return
         if re.search(nouns, text) and any(w in text for w in cfg["only_one"]):
             _add(out, "children", "1", 0.75, i, text, speaker)
             return
@@ -429,7 +434,7 @@ def _policies(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> 
 
 def _income(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
     cfg = r.lex["income"]
-    amount = re.compile(r"([0-9]+(?:\.[0-9]+)?万?|[一二两三四五六七八九十]{1,3}[万千][一二两三四五六七八九]?)")
+    amount = re.compile(r"([0-9]+(?:\.[0-9]+)?万?|[一二两三四五六七八九十]{1,3}[来多几]?[万千][一二两三四五六七八九]?)")
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
@@ -437,6 +442,8 @@ def _income(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> No
         for group, yearly in ((cfg["monthly"], False), (cfg["yearly"], True)):
             for cue in group:
                 for m in re.finditer(re.escape(cue), text):
+                    if not yearly and text[max(0, m.start() - 1):m.start()] in ("年", "每年"):
+                        continue
                     window = text[m.end():m.end() + cfg["window"]]
                     a = amount.search(window)
                     if not a:
@@ -478,7 +485,8 @@ def _contact_time(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact])
                     continue
                 after = clause[j + len(word):]
                 if clause[:j].endswith(tuple(cfg["past_before"])) or "说" in clause[:j] or \
-                        (any(w in clause[:j] for w in cfg["other_subject"]) and "让" not in clause[:j]):
+                        (any(w in clause[:j] for w in cfg["other_subject"]) and "让" not in clause[:j]
+                         and "我" not in clause[j:]):
                     continue
                 if after.startswith(tuple(cfg["busy_after"])) or (any(after.startswith(b) for b in ("就", "再")) \
                         and not any(c in after for c in cfg["call_after"])):

@@ -120,3 +120,24 @@ def test_call_reply_skips_identity_check_and_read_back():
     assert objection_type("一年八千多，有点贵啊。", cues) == "价格太贵"
     assert objection_type("那我再考虑考虑吧。", cues) == "再考虑一下"
     assert objection_type("这个要等多久？", cues) == "等太久了"
+
+
+@pytest.mark.parametrize(("text", "field", "value"), [
+    ("我属虎的，今年四十八。", "age", "48"),
+    ("本人五十二岁，身体还行。", "age", "52"),
+    ("我是开货车的，常年在外面跑。", "occupation", "货车司机"),
+    ("我们两口子都在厂里上班。", "marital_status", "已婚"),
+    ("家里有两个小孩，一个上初中一个上小学。", "children", "2"),
+    ("我月薪大概一万二。", "income_band", "10000-20000"),
+    ("我年收入二十来万吧。", "income_band", "10000-20000"),
+    ("我每个月也就挣个三千多块钱。", "income_band", "<5000"),
+    ("你们最好下午三点以后打给我。", "preferred_contact_time", "下午"),
+    ("我老家河南的，现在在郑州打工。", "city", "郑州"),
+])
+def test_other_phrasings(text, field, value):
+    assert facts(("customer", text)).get(field) == value
+
+
+def test_agent_address_words():
+    assert facts(("agent", "阿姨您好，我帮您查一下。")).get("gender") == "女"
+    assert facts(("agent", "大爷您别急，我慢慢跟您说。")).get("gender") == "男"
