@@ -299,6 +299,12 @@ def _city(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None
                     continue
                 if "老家" in clause and "我" not in clause[:j].replace("我爸", "").replace("我妈", ""):
                     continue
+                cfg = r.lex["city"]
+                lead = clause[:j]
+                if not lead.endswith(tuple(cfg["before"])):
+                    continue  # a city named in passing (我在北京的医院看的病 is caught below)
+                if not lead.endswith(tuple(cfg["ours"])) and any(w in clause[j:j + len(city) + 8] for w in cfg["visit"]):
+                    continue
                 if r.about_caller(clause, j, speaker, _prefix(text, start)):
                     _add(out, "city", city, 0.8, i, text, speaker)
                     break

@@ -141,3 +141,9 @@ def test_other_phrasings(text, field, value):
 def test_agent_address_words():
     assert facts(("agent", "阿姨您好，我帮您查一下。")).get("gender") == "女"
     assert facts(("agent", "大爷您别急，我慢慢跟您说。")).get("gender") == "男"
+
+
+def test_city_named_in_passing_is_not_home():
+    assert "city" not in facts(("customer", "我上个月在北京的医院做的手术。"))
+    assert "city" not in facts(("customer", "我在上海出差，下周回去。"))
+    assert facts(("customer", "我们天津这边的网点在哪？")).get("city") == "天津"
