@@ -197,6 +197,10 @@ def score_call_replies(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues)
                 add("second_answer")
             if _has(text, cues, "verification"):
                 add("verification_long")
+            if text.rstrip().endswith(("？", "?")):
+                add("ends_asking")
+            if _has(text, cues, "action_done"):
+                add("action_done")
         else:
             add({"greeting": "closing", "closing": "closing", "readback": "readback",
                  "verification": "verification", "ask": "question_back"}[role])
