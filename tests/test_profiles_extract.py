@@ -147,3 +147,10 @@ def test_city_named_in_passing_is_not_home():
     assert "city" not in facts(("customer", "我上个月在北京的医院做的手术。"))
     assert "city" not in facts(("customer", "我在上海出差，下周回去。"))
     assert facts(("customer", "我们天津这边的网点在哪？")).get("city") == "天津"
+
+
+def test_intent_general_inquiry_is_interest_and_surrender_is_not(intent_lex):
+    inquiry = [("customer", "你好，我想了解一下你们的年金险，每年交多少，以后能领多少？")]
+    surrender = [("customer", "我想问下我的保单现金价值是多少，能退多少钱？"), ("customer", "那我再考虑考虑吧。")]
+    a, b = score_intent(inquiry, intent_lex, LEX), score_intent(surrender, intent_lex, LEX)
+    assert a.band in ("medium", "high") and a.product == "年金险" and b.band == "low"
