@@ -148,3 +148,16 @@ def test_no_unmasked_number_and_chinese_survives(library):
     assert re.search(r"[\u4e00-\u9fff]", text) and "\ufffd" not in text
     assert not re.search(r"[\u00c0-\u00ef][\u0080-\u00bf\u0152-\u0192\u02c6\u02dc\u2013-\u2122]", text)
     assert re.search(r"\[(手机号|身份证号|银行卡号)\]", text), "the transcripts should show masked numbers"
+
+
+def test_screenshot_draws_the_page_with_a_chinese_font(library):
+    from test_report_browser import _png_rows
+
+    shot = library["tmp"] / "library.png"
+    _browse(library["tmp"], f"--screenshot={shot}", "--window-size=1100,1400", library["url"])
+    width, height, lines = _png_rows(shot.read_bytes())
+    assert (width, height) == (1100, 1400) and len(lines) > 200, "the screenshot is (nearly) blank"
+    fc = shutil.which("fc-list")
+    if fc:  # without a CJK font Chromium draws boxes: the page would be unreadable
+        fonts = subprocess.run([fc, ":lang=zh", "family"], capture_output=True, text=True).stdout
+        assert fonts.strip(), "no font with Chinese glyphs is installed (fonts-noto-cjk)"
