@@ -303,7 +303,8 @@ def _city(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None
                 lead = clause[:j]
                 if not lead.endswith(tuple(cfg["before"])):
                     continue  # a city named in passing (我在北京的医院看的病 is caught below)
-                if not lead.endswith(tuple(cfg["ours"])) and any(w in clause[j:j + len(city) + 8] for w in cfg["visit"]):
+                visit = any(w in clause[j:j + len(city) + 8] for w in cfg["visit"])
+                if visit and not lead.endswith(tuple(cfg["ours"])):
                     continue
                 if r.about_caller(clause, j, speaker, _prefix(text, start)):
                     _add(out, "city", city, 0.8, i, text, speaker)
