@@ -535,6 +535,35 @@ def _needs(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> Non
                 break
 
 
+def _answers(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+    """Short answers to the agent's profile questions (您是做什么工作的？ -> 老师。): the question names the field."""
+    cfg = r.lex["answers"]
+    nouns = sorted(r.lex["occupation"]["nouns"], key=len, reverse=True)
+    for i in range(1, len(turns)):
+        (asp, ask), (sp, text) = turns[i - 1], turns[i]
+        if asp != "agent" or sp != "customer" or len(text) > cfg["max_chars"] or any(w in text for w in r.third):
+            continue
+        if any(w in ask for w in cfg["occupation"]):
+            job = next((n for n in nouns if n in text), None)
+            if job and job not in r.lex["occupation"]["not_occupation"]:
+                _add(out, "occupation", job, 0.7, i, text, sp)
+        if any(w in ask for w in cfg["city"]):
+            city = next((c for c in r.lex.cities if c in text), None)
+            if city:
+                _add(out, "city", city, 0.7, i, text, sp)
+        if any(w in ask for w in cfg["marital"]):
+            if re.match(r"^(?:嗯|对|是的|是)?[，,]?(?:结了|结婚了|已婚|成家了)", text):
+                _add(out, "marital_status", "已婚", 0.7, i, text, sp)
+            elif re.match(r"^(?:还)?(?:没有|没呢|还没|没结|单身)", text):
+                _add(out, "marital_status", "未婚", 0.7, i, text, sp)
+        if any(w in ask for w in cfg["children"]):
+            m = re.search(r"(?:^|有)(一|两|俩|二|三|仨|[1-4])个", text)
+            if m:
+                _add(out, "children", str(r.lex["children"]["counts"][m.group(1)]), 0.7, i, text, sp)
+            elif re.match(r"^(?:还)?(?:没有|没呢|还没)", text):
+                _add(out, "children", "0", 0.65, i, text, sp)
+
+
 def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: date | None = None) -> list[Fact]:
     """Every profile fact of one call; one fact per field (the most confident, then the latest),
     except existing_policies and health_condition (one per item)."""
@@ -550,6 +579,7 @@ def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: da
     _income(turns, r, facts)
     _contact_time(turns, r, facts)
     _needs(turns, r, facts)
+    _answers(turns, r, facts)
     return _one_per_field(facts)
 
 

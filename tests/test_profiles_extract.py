@@ -154,3 +154,11 @@ def test_intent_general_inquiry_is_interest_and_surrender_is_not(intent_lex):
     surrender = [("customer", "我想问下我的保单现金价值是多少，能退多少钱？"), ("customer", "那我再考虑考虑吧。")]
     a, b = score_intent(inquiry, intent_lex, LEX), score_intent(surrender, intent_lex, LEX)
     assert a.band in ("medium", "high") and a.product == "年金险" and b.band == "low"
+
+
+def test_short_answers_to_the_agents_questions():
+    got = facts(("agent", "方便问一下您是做什么工作的？"), ("customer", "中学老师。"),
+                ("agent", "您在哪个城市呢？"), ("customer", "厦门。"),
+                ("agent", "结婚了吗？有孩子吗？"), ("customer", "结了，有一个。"))
+    assert got["occupation"] == "老师" and got["city"] == "厦门" and got["marital_status"] == "已婚"
+    assert got["children"] == "1"
