@@ -376,6 +376,9 @@ def _marital(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> N
             if speaker != "customer":
                 continue
             hit = next((p for p in cfg[status] if p in text), None)
+            if hit and status in cfg["need_self"] and not any(
+                    w in clause for _, clause in _clauses(text) if hit in clause for w in r.self_words):
+                continue
             if hit and not (status == "已婚" and re.search(r"(?:没|未|不)(?:有)?" + re.escape(hit), text)):
                 _add(out, "marital_status", status, 0.85 if status != "已婚" else 0.8, i, text, speaker)
                 return
@@ -393,6 +396,9 @@ def _children(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> 
             _add(out, "children", "0", 0.7, i, text, speaker)
             return
         for m in count_re.finditer(text):
+            ctx = _prefix(text, m.start())
+            if not any(w in ctx for w in ("我", "俺", "咱", "家", "有", "就", "只")):
+                continue  # 一个孩子的保险多少钱: children in general, not the caller's
             before = text[max(0, m.start() - 4):m.start()]
             if any(w in before for w in cfg["not_after"]) or "他" in before or "她" in before:
                 continue

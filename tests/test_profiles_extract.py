@@ -162,3 +162,9 @@ def test_short_answers_to_the_agents_questions():
                 ("agent", "结婚了吗？有孩子吗？"), ("customer", "结了，有一个。"))
     assert got["occupation"] == "老师" and got["city"] == "厦门" and got["marital_status"] == "已婚"
     assert got["children"] == "1"
+
+
+@pytest.mark.parametrize("text", ["离婚后保单怎么分？", "一个孩子的医疗险一年多少钱？", "退休计划怎么买？",
+                                  "早晨空腹体检能接受吗？", "单身人士买什么保险好？"])
+def test_general_questions_state_nothing_about_the_caller(text):
+    assert facts(("customer", text)) == {}
