@@ -186,7 +186,7 @@ def _gender(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> No
                         break
         elif speaker == "customer":
             for value, words in (("男", p["male_self"]), ("女", p["female_self"])):
-                if any(w in text for w in words):
+                if any(re.search(rf"(?<![妇男女]){re.escape(w)}", text) for w in words):
                     _add(out, "gender", value, 0.95, i, text, "customer")
             for value, words in (("男", p["wife_words"]), ("女", p["husband_words"])):
                 if any(w in text for w in words):
@@ -237,6 +237,8 @@ def _age(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact], on: date
             n = cn_number(m.group(1))
             if n is None or not lo <= n <= hi:
                 continue
+            if re.match(r"(?:岁|周岁)?(?:的(?:时候|儿子|女儿|孩子|闺女|小孩)|时)", text[m.end(1):]):
+                continue  # 我25岁的时候 (when), 我16岁的儿子 (someone else)
             suffix = m.group(2)
             if suffix in cfg["vague_suffix"] or text[m.end(1):m.end(1) + 2] in cfg["vague_suffix"]:
                 decade = n // 10 * 10
@@ -258,7 +260,7 @@ def _age(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact], on: date
             continue
         for start, clause in _clauses(text):
             m = band.search(clause)
-            if m and ("岁" in clause or "的人" in clause or "自己" in clause or "我" in clause[:m.start()]) \
+            if m and ("的人" in clause or any(w in _prefix(text, start) + clause[:m.start()] for w in r.self_words)) \
                     and r.about_caller(clause, m.start(), speaker, _prefix(text, start)):
                 n = cn_number(m.group(1))
                 if n is not None and lo <= n <= hi and n % 10 == 0:
