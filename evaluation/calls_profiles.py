@@ -245,16 +245,23 @@ def evaluate(data: Path, settings: Any, outcomes: bool = False) -> dict[str, Any
     return result
 
 
-def unmasked_scores(dialogues: Sequence[dict[str, Any]], con: duckdb.DuckDBPyConnection, settings: Any) -> dict:
+def unmasked_scores(dialogues: Sequence[dict[str, Any]], con: duckdb.DuckDBPyConnection,
+                    settings: Any = None) -> dict:
     """Numbers left unmasked in every text the profiles, replies and leads steps wrote."""
+    from callintel.settings import load_settings
     from callintel.speech.redact import RedactionRules, find_pii
 
+    settings = settings or load_settings()
     rules = RedactionRules.from_settings(settings["speech"])
     texts = [t for (t,) in con.execute("""SELECT evidence FROM profile_facts
         UNION ALL SELECT question FROM reply_candidates UNION ALL SELECT reply FROM reply_candidates
         UNION ALL SELECT coalesce(next_text, '') FROM reply_candidates
         UNION ALL SELECT coalesce(evidence, '') FROM call_intent""").fetchall()]
     return {"profile_texts": len(texts), "unmasked": sum(len(find_pii(t, rules)) for t in texts)}
+
+
+# For the `eval calls` harness: each takes (dialogues, con) after the steps ran and returns its keys.
+SCORERS = (profile_scores, intent_scores, best_reply_scores, unmasked_scores)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
