@@ -170,7 +170,8 @@ def test_general_questions_state_nothing_about_the_caller(text):
     assert facts(("customer", text)) == {}
 
 
-@pytest.mark.parametrize("text", ["我25岁的时候车险会便宜吗？", "我16岁的儿子要不要买意外险？", "如何计划在30多岁退休？",
+@pytest.mark.parametrize("text", ["我25岁的时候车险会便宜吗？", "我16岁的儿子要不要买意外险？",
+                                  "如何计划在30多岁退休？",
                                   "这个对妇女的保障怎么样？"])
 def test_ages_and_sexes_that_are_not_the_callers(text):
     got = facts(("customer", text))
