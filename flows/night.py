@@ -42,6 +42,7 @@ from callintel.warehouse import runs, speech_cache
 from callintel.warehouse.db import connect, table_counts
 from callintel.warehouse.export import export_night
 from callintel.warehouse.privacy import claim_key
+from callintel.warehouse.script_library import export_script_library
 
 
 @dataclass
@@ -74,7 +75,8 @@ def analytics_step(step: Step, db_path: Path, nights: list, settings: Settings) 
 def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
     con = connect(db_path)
     try:
-        return export_night(con, out_dir, settings)
+        written = export_night(con, out_dir, settings)
+        return {**written, **export_script_library(con, out_dir)}
     finally:
         con.close()
 

@@ -22,11 +22,17 @@ from typing import Any
 
 import duckdb
 
+from callintel.nlp import intent as intent_nlp
 from callintel.nlp import outcomes as outcomes_nlp
+from callintel.nlp import profiles as profiles_nlp
 from callintel.nlp import questions as questions_nlp
+from callintel.nlp import replies as replies_nlp
 from callintel.nlp import topics as topics_nlp
 from callintel.settings import Settings
+from callintel.warehouse import leads as leads_wh
 from callintel.warehouse import outcomes as outcomes_wh
+from callintel.warehouse import profiles as profiles_wh
+from callintel.warehouse import replies as replies_wh
 from callintel.warehouse import topics as topics_wh
 
 log = logging.getLogger(__name__)
@@ -55,6 +61,9 @@ STEPS: tuple[Step, ...] = (
          prepare=topics_wh.prepare, finish=topics_wh.finish),
     Step("outcomes", ("topics",), outcomes_wh.load, outcomes_nlp.compute, outcomes_wh.store,
          finish=outcomes_wh.finish),
+    Step("profiles", (), profiles_wh.load, profiles_nlp.compute, profiles_wh.store),
+    Step("replies", ("outcomes",), replies_wh.load, replies_nlp.compute, replies_wh.store),
+    Step("leads", ("profiles", "outcomes"), leads_wh.load, intent_nlp.compute, leads_wh.store),
 )
 BY_NAME = {s.name: s for s in STEPS}
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from callintel.nlp.outcomes import Lexicon, Turn, is_question
+from callintel.nlp.outcomes import Lexicon, Turn, is_question, lexicon_from_settings
+from callintel.settings import Settings
 
 _SPECIFIC = re.compile(r"\d{2,}|www\.|https?://|\.com|热线|APP|app|官网|公众号|营业厅")
 
@@ -89,3 +91,210 @@ def best_reply(turns: Sequence[Turn], lex: Lexicon) -> ReplyScore | None:
     if not scored:
         return None
     return max(scored, key=lambda s: (s.score, s.turn))
+
+
+# --- Phone calls: the script library (优秀话术) -------------------------------------------------------------
+# Calls open with a greeting and an identity check, read details back and close with pleasantries; the
+# reply that answers the caller is the first turn that is none of those. Cues: configs/reply_cues.toml.
+
+
+@dataclass(frozen=True)
+class CallReplyCues:
+    weights: dict[str, float]
+    phrases: dict[str, tuple[str, ...]]
+    objections: tuple[tuple[str, tuple[str, ...]], ...]
+    source: str
+
+
+def load_call_cues(path: str) -> CallReplyCues:
+    import tomllib
+    from pathlib import Path
+
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    return CallReplyCues({k: float(v) for k, v in data["call_reply"].items()},
+                         {k: tuple(v) for k, v in data["phrases"].items()},
+                         tuple((k, tuple(v)) for k, v in data["objections"].items()), path)
+
+
+def call_cues_from_settings(settings: Any) -> CallReplyCues:
+    return load_call_cues(str(settings.config_file(settings["replies"]["cues"])))
+
+
+def objection_type(text: str, cues: CallReplyCues) -> str | None:
+    """The customer's objection in this turn (价格太贵, 再考虑一下, …), or None."""
+    return next((name for name, phrases in cues.objections if any(p in text for p in phrases)), None)
+
+
+def _has(text: str, cues: CallReplyCues, kind: str) -> list[str]:
+    return [p for p in cues.phrases[kind] if p in text]
+
+
+_SENTENCE = re.compile(r"[^。！!？?…]+[。！!？?…]*")
+
+
+def content_chars(text: str, cues: CallReplyCues) -> int:
+    """Characters of the reply that tell the caller something: not questions back, identity checks,
+    read-backs or pleasantries (好的X先生 openers)."""
+    n = 0
+    for m in _SENTENCE.finditer(text):
+        s = m.group().strip()
+        if s.endswith(("？", "?")) or any(p in s for p in cues.phrases["verification"]) \
+                or any(p in s for p in cues.phrases["readback"]) or any(p in s for p in cues.phrases["closing"]):
+            continue
+        n += len(re.sub(r"^(?:好的|好|嗯|是的|明白|理解)?[^，,。]{0,6}(?:先生|女士|阿姨|叔叔)(?:您好)?[，,。]?", "", s))
+    return n
+
+
+def _role(i: int, text: str, cues: CallReplyCues, min_content: float) -> str:
+    """greeting / verification / readback / closing / ask / answer: what an agent turn does."""
+    if i == 0 or (_has(text, cues, "greeting") and len(text) < 40):
+        return "greeting"
+    if _has(text, cues, "closing") and len(text) < 45:
+        return "closing"
+    content = content_chars(text, cues)
+    if content >= min_content:
+        return "answer"
+    if _has(text, cues, "readback"):
+        return "readback"
+    if _has(text, cues, "verification"):
+        return "verification"
+    return "ask"
+
+
+def score_call_replies(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues) -> list[ReplyScore]:
+    """One score per agent turn of a phone call, with reasons (answer position, content, the caller's reaction)."""
+    w = cues.weights
+    out = []
+    answers = 0
+    lengths = sorted(len(t.text) for t in turns if t.speaker == "agent" and t.text)
+    median = lengths[len(lengths) // 2] if lengths else 0
+    min_content = min(w["min_content_chars"], w["min_content_share"] * median)
+    for i, t in enumerate(turns):
+        if t.speaker != "agent":
+            continue
+        text = t.text
+        if not text:
+            out.append(ReplyScore(i, -5.0, ("empty",)))
+            continue
+        score, why = 0.0, []
+
+        def add(name: str, times: float = 1.0, _why: list[str] = why) -> None:
+            nonlocal score
+            score += w[name] * times
+            _why.append(name)
+
+        role = _role(i, text, cues, min_content)
+        before = next((turns[j] for j in range(i - 1, -1, -1) if turns[j].text), None)
+        if before is not None and before.speaker == "customer":
+            if objection_type(before.text, cues):
+                add("answers_objection")
+            elif is_question(before.text, lex):
+                add("answers_question")
+        if role == "answer":
+            answers += 1
+            if answers == 1:
+                add("first_answer")
+            elif answers == 2:
+                add("second_answer")
+            if _has(text, cues, "verification"):
+                add("verification_long")
+            if text.rstrip().endswith(("？", "?")):
+                add("ends_asking")
+            if _has(text, cues, "action_done"):
+                add("action_done")
+        else:
+            add({"greeting": "closing", "closing": "closing", "readback": "readback",
+                 "verification": "verification", "ask": "question_back"}[role])
+        add("length_per_100_chars", min(w["cap_chars"], content_chars(text, cues)) / 100)
+        if re.search(r"\d|[一二两三四五六七八九十百千万]+(?:元|块|天|个工作日|号|月|年|岁|%)", text):
+            add("digits")
+        found = _has(text, cues, "solution")
+        if found:
+            add("solution", min(2, len(found)))
+        after = next((turns[j] for j in range(i + 1, len(turns)) if turns[j].text), None)
+        if after is not None and after.speaker == "customer":
+            if _has(after.text, cues, "reject"):
+                add("rejected")
+            elif _has(after.text, cues, "accept"):
+                add("accepted")
+        out.append(ReplyScore(i, round(score, 4), tuple(why)))
+    return out
+
+
+def best_call_reply(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues) -> ReplyScore | None:
+    """The agent turn of a call most worth keeping as a script (ties: the earlier turn); None without one."""
+    scored = [s for s in score_call_replies(turns, lex, cues) if "empty" not in s.reasons]
+    if not scored:
+        return None
+    return max(scored, key=lambda s: (s.score, -s.turn))
+
+
+@dataclass(frozen=True)
+class ReplyCandidate:
+    """A customer question or objection, the agent's reply, and what followed it."""
+
+    question_turn: int
+    question: str
+    objection: str | None  # objection type, or None for a plain question
+    reply_turn: int
+    reply: str
+    reply_score: float
+    reasons: tuple[str, ...]
+    followed: str  # accepted / rejected / none (the caller's next turn)
+    next_turn_text: str | None
+    is_best: bool  # the call's best reply
+
+
+def reply_candidates(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues) -> list[ReplyCandidate]:
+    """Every (question or objection -> agent reply) pair of a call, scored."""
+    scores = {s.turn: s for s in score_call_replies(turns, lex, cues)}
+    best = best_call_reply(turns, lex, cues)
+    out = []
+    for i, t in enumerate(turns):
+        if t.speaker != "customer" or not t.text:
+            continue
+        objection = objection_type(t.text, cues)
+        if not (objection or is_question(t.text, lex)):
+            continue
+        j = next((k for k in range(i + 1, len(turns)) if turns[k].text), None)
+        if j is None or turns[j].speaker != "agent" or j not in scores:
+            continue
+        s = scores[j]
+        if any(r in s.reasons for r in ("closing", "readback", "verification", "question_back")) \
+                and best and best.turn != j:
+            continue
+        k = next((m for m in range(j + 1, len(turns)) if turns[m].text), None)
+        nxt = turns[k].text if k is not None and turns[k].speaker == "customer" else None
+        followed = "rejected" if "rejected" in s.reasons else "accepted" if "accepted" in s.reasons else "none"
+        out.append(ReplyCandidate(i, t.text, objection, j, turns[j].text, s.score, s.reasons, followed, nxt,
+                                  best is not None and best.turn == j))
+    if best is not None and not any(c.is_best for c in out):
+        out.append(_best_candidate(turns, lex, cues, best, {c.question_turn for c in out}))
+        out.sort(key=lambda c: c.question_turn)
+    return out
+
+
+def _best_candidate(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues, best: ReplyScore,
+                    taken: set[int]) -> ReplyCandidate:
+    """The call's best reply answers an earlier question (after an identity check): pair it with the caller's
+    last question or objection before it, else the caller's turn right before it."""
+    j = best.turn
+    before = [i for i in range(j) if turns[i].speaker == "customer" and turns[i].text and i not in taken]
+    asked = [i for i in before if is_question(turns[i].text, lex) or objection_type(turns[i].text, cues)]
+    i = asked[-1] if asked else before[-1] if before else -1
+    k = next((m for m in range(j + 1, len(turns)) if turns[m].text), None)
+    nxt = turns[k].text if k is not None and turns[k].speaker == "customer" else None
+    followed = "rejected" if "rejected" in best.reasons else "accepted" if "accepted" in best.reasons else "none"
+    return ReplyCandidate(i, turns[i].text if i >= 0 else "", objection_type(turns[i].text, cues) if i >= 0 else None,
+                          j, turns[j].text, best.score, best.reasons, followed, nxt, True)
+
+
+# --- the replies step's compute (flows/steps.py): the nights' calls in, question/objection -> reply pairs out ---
+
+def compute(inputs: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """The inputs plus "candidates": call_id -> its question/objection -> reply pairs (pure)."""
+    lex = lexicon_from_settings(settings)
+    cues = call_cues_from_settings(settings)
+    return {**inputs, "candidates": {
+        c["call_id"]: reply_candidates([Turn(s, t) for s, t in inputs["utterances"][c["call_id"]]], lex, cues)
+        for c in inputs["calls"]}}

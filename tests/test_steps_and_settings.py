@@ -25,7 +25,8 @@ from callintel.warehouse.db import connect
 def test_steps_run_after_what_they_require():
     names = [s.name for s in ordered(["outcomes", "topics", "questions"])]
     assert names == ["questions", "topics", "outcomes"]
-    assert [s.name for s in ordered(load_settings()["night"]["steps"])] == ["questions", "topics", "outcomes"]
+    assert [s.name for s in ordered(load_settings()["night"]["steps"])] == [
+        "questions", "topics", "outcomes", "profiles", "replies", "leads"]
     for step in STEPS:  # every step's prerequisites are steps too
         assert set(step.requires) <= set(BY_NAME), step.name
 

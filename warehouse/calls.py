@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -75,3 +76,24 @@ def write_calls(con: duckdb.DuckDBPyConnection,
 
 def _path(path: Path | None) -> str | None:
     return None if path is None else str(path)
+
+
+def calls_of_nights(con: duckdb.DuckDBPyConnection, nights: Sequence[date]) -> list[dict[str, Any]]:
+    """The nights' calls (id, night, caller hash, agent, start, end) in start order: what steps load."""
+    rows = con.execute("""SELECT call_id, night, caller_hash, agent_id, started_at, ended_at FROM calls
+                          WHERE night IN (SELECT unnest(?)) ORDER BY started_at, call_id""",
+                       [list(nights)]).fetchall()
+    cols = ("call_id", "night", "caller_hash", "agent_id", "started_at", "ended_at")
+    return [dict(zip(cols, r, strict=True)) for r in rows]
+
+
+def utterances_by_call(con: duckdb.DuckDBPyConnection, call_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+    """(speaker, text) per call in time order."""
+    out: dict[str, list[tuple[str, str]]] = {c: [] for c in call_ids}
+    if not call_ids:
+        return out
+    rows = con.execute("""SELECT call_id, speaker, text FROM utterances WHERE call_id IN (SELECT unnest(?))
+                          ORDER BY call_id, seq""", [list(call_ids)]).fetchall()
+    for call_id, speaker, text in rows:
+        out[call_id].append((speaker, text))
+    return out

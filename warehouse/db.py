@@ -122,3 +122,10 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     names = [n for (n,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name").fetchall()]
     return {n: con.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}
+
+
+def has_tables(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
+    """Whether every named base table exists (a step reading what an optional step wrote)."""
+    found = {n for (n,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")
+             .fetchall()}
+    return all(n in found for n in names)

@@ -1,0 +1,148 @@
+"""Purchase intent (二次营销): how likely a caller is to buy, which product, and the sentence that says so.
+
+Cues from the customer's turns only (configs/intent_cues.toml): asking to buy or how, the price, whether a
+health condition or age allows it, comparing products, wanting a proposal or a call back, objections
+(interest all the same); service, surrender, complaint and do-not-call cues push the other way, and the
+last two exclude the caller from the leads. The product of interest is the product type the caller names
+most where they talk of buying (not a policy they already own, not someone else's), else the last one
+named. Text in, scores out: no DuckDB here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from callintel.nlp.profiles import Fact, ProfileLexicon, _clauses, _Reader, lexicon_from_settings
+from callintel.settings import Settings
+
+
+@dataclass(frozen=True)
+class IntentCue:
+    name: str
+    weight: float
+    exclude: bool
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IntentLexicon:
+    cues: tuple[IntentCue, ...]
+    score: dict[str, Any]
+    source: str
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One call's purchase intent."""
+
+    score: float  # 0..1
+    band: str  # high / medium / low
+    product: str | None
+    excluded: bool  # complaint or do-not-call said in this call
+    exclude_reason: str | None
+    cues: tuple[str, ...]  # cue:phrase@turn, strongest first
+    evidence_turn: int | None
+    evidence: str | None
+
+
+@lru_cache(maxsize=8)
+def load_intent_lexicon(path: str) -> IntentLexicon:
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    cues = tuple(IntentCue(name, float(c["weight"]), bool(c.get("exclude", False)), tuple(c["phrases"]))
+                 for name, c in data["cues"].items())
+    return IntentLexicon(cues, data["score"], path)
+
+
+def intent_lexicon_from_settings(settings: Settings) -> IntentLexicon:
+    return load_intent_lexicon(str(settings.config_file(settings["leads"]["cues"])))
+
+
+def _sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+def band(score: float, lex: IntentLexicon) -> str:
+    s = lex.score
+    return "high" if score >= s["high_at"] else "medium" if score >= s["medium_at"] else "low"
+
+
+def product_of_interest(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: ProfileLexicon) -> str | None:
+    """The product type the caller wants: mentions in buying clauses count double; owned or others' do not."""
+    reader = _Reader(plex)
+    owned = tuple(plex["products"]["owned_customer"])
+    keys = "|".join(map(re.escape, sorted({k for k, _ in plex["products"]["types"]}, key=len, reverse=True)))
+    mention = re.compile(rf"({keys})")
+    buy = tuple(p for c in lex.cues if c.name in ("buy_request", "also_buy", "underwriting", "price", "compare")
+                for p in c.phrases)
+    votes: dict[str, float] = {}
+    last: str | None = None
+    order = 0
+    for speaker, text in turns:
+        if speaker not in ("customer", "agent"):
+            continue
+        for _, clause in _clauses(text):
+            for m in mention.finditer(clause):
+                kind = reader.product_type(clause[m.start():m.end() + 1])
+                if kind is None or (m.group(1) in ("住院", "报销", "身故") and "险" not in clause):
+                    continue
+                order += 1
+                if speaker == "agent":
+                    votes[kind] = votes.get(kind, 0.0) + lex.score["agent_mention_weight"]
+                    continue
+                last = kind
+                before = clause[:m.start()]
+                is_buy = any(p in clause for p in buy)
+                if not is_buy and (any(w in before for w in owned) or "除了" in before):
+                    continue
+                if not reader.about_caller(clause, m.start(), speaker) and not is_buy:
+                    continue
+                votes[kind] = votes.get(kind, 0.0) + (lex.score["buy_clause_weight"] if is_buy else 1.0) \
+                    + 0.001 * order  # ties: the later mention
+    if votes:
+        customer = {k: v for k, v in votes.items() if v >= 1.0}
+        pool = customer or votes
+        return max(pool, key=lambda k: pool[k])
+    return last
+
+
+def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: ProfileLexicon,
+                 facts: Sequence[Fact] = ()) -> Intent:
+    """The call's purchase intent from the customer's turns (each cue counts once)."""
+    fired: list[tuple[float, str, str, int]] = []
+    for cue in lex.cues:
+        for i, (speaker, text) in enumerate(turns):
+            if speaker != "customer":
+                continue
+            hit = next((p for p in cue.phrases if p in text), None)
+            if hit:
+                fired.append((cue.weight, cue.name, hit, i))
+                break
+    total = lex.score["bias"] + sum(w for w, *_ in fired)
+    if any(f.field == "insured_person" for f in facts):
+        total += 0.5  # the caller says who is to be insured
+    score = round(_sigmoid(total), 4)
+    excluding = [f for f in fired if next(c for c in lex.cues if c.name == f[1]).exclude]
+    positive = sorted((f for f in fired if f[0] > 0), key=lambda f: (-f[0], f[3]))
+    ev_turn = positive[0][3] if positive else None
+    return Intent(score, band(score, lex), product_of_interest(turns, lex, plex) if positive else None,
+                  bool(excluding), excluding[0][1] if excluding else None,
+                  tuple(f"{n}:{p}@{t}" for _, n, p, t in sorted(fired, key=lambda f: -abs(f[0]))),
+                  ev_turn, turns[ev_turn][1] if ev_turn is not None else None)
+
+
+# --- the leads step's compute (flows/steps.py): the nights' calls with their facts in, intent per call out ---
+
+def compute(inputs: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """{"calls": the calls, "intents": call_id -> Intent} (pure)."""
+    lex = intent_lexicon_from_settings(settings)
+    plex = lexicon_from_settings(settings)
+    return {"calls": inputs["calls"], "intents": {
+        c["call_id"]: score_intent(inputs["utterances"][c["call_id"]], lex, plex, inputs["facts"][c["call_id"]])
+        for c in inputs["calls"]}}

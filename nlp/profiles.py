@@ -1,0 +1,685 @@
+"""Customer profiles (客户画像): facts the caller states about themself, with the sentence that says so.
+
+Read from the customer's own words and from agent turns that address the caller (好的刘先生, 您名下有一份…),
+never from what either side says about a third person: a cue in a clause whose subject is 他/我老公/孩子 is
+skipped. Patterns are generic Mandarin; the lexicons live in configs/profile_patterns.toml and cities in
+configs/cities_zh.txt. Text in, facts out: no DuckDB here.
+
+Masked input: the warehouse text has names as [姓名] (titles kept: "[姓名]先生") and ID/birth dates masked.
+Gender still comes from the title; age from an ID card or a spoken birth date is read only when the digits
+are still there (`age_from_id`, `age_from_birth`), i.e. when this runs on text before masking; on masked
+text ([身份证号], [出生日期]) no age is guessed from the mask.
+
+Merging across calls (`merge_facts`): per caller and field the newest call wins; a different value from
+an older call is kept as a conflict with its own call and sentence, so nothing is silently overwritten.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from callintel.settings import Settings
+
+FIELDS = ("gender", "age", "city", "occupation", "marital_status", "children", "existing_policies",
+          "income_band", "preferred_contact_time", "health_condition", "budget_concern", "insured_person")
+_CLAUSE = re.compile(r"[^，,。！!？?；;：:…\n]+")
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+             "八": 8, "九": 9}
+_NUM = r"(?:[0-9]{1,3}|[一二两三四五六七八九十]{1,3})"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One profile fact of a call: field, normalised value, confidence, and the utterance that says it."""
+
+    field: str
+    value: str
+    confidence: float
+    turn: int  # utterance index (seq) in the call
+    evidence: str  # the utterance text (masked in the warehouse)
+    source: str  # customer (own words) or agent (the agent confirms it to the caller)
+
+
+@dataclass(frozen=True)
+class ProfileLexicon:
+    data: dict[str, Any]
+    cities: tuple[str, ...]
+    source: str
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+
+@lru_cache(maxsize=8)
+def load_lexicon(patterns: str, cities: str) -> ProfileLexicon:
+    data = tomllib.loads(Path(patterns).read_text(encoding="utf-8"))
+    names = [ln.strip() for ln in Path(cities).read_text(encoding="utf-8").splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    return ProfileLexicon(data, tuple(sorted(set(names), key=len, reverse=True)), str(patterns))
+
+
+def lexicon_from_settings(settings: Settings) -> ProfileLexicon:
+    cfg = settings["profiles"]
+    return load_lexicon(str(settings.config_file(cfg["patterns"])), str(settings.config_file(cfg["cities"])))
+
+
+def cn_number(text: str) -> int | None:
+    """三十五 -> 35, 七十六 -> 76, 十 -> 10, 41 -> 41; None when it is not a small number."""
+    if text.isdigit():
+        return int(text)
+    if not text or any(ch not in _CN_DIGIT and ch != "十" for ch in text):
+        return None
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        t = _CN_DIGIT.get(tens, 0) if tens else 1
+        if tens and tens not in _CN_DIGIT:
+            return None
+        o = _CN_DIGIT.get(ones, 0) if ones else 0
+        if ones and (ones not in _CN_DIGIT or len(ones) > 1):
+            return None
+        return t * 10 + o
+    if len(text) == 1:
+        return _CN_DIGIT[text]
+    return None
+
+
+def cn_amount(text: str) -> float | None:
+    """Yuan in 一万五, 四千来块, 一万出头, 8000, 1.5万, 八千六 (None when not an amount)."""
+    m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(万|千)?", text)
+    if m:
+        return float(m.group(1)) * {"万": 10000, "千": 1000, None: 1}[m.group(2)]
+    text = re.sub(r"(?<=[一二两三四五六七八九十])[来多几](?=[万千])", "", text)
+    m = re.fullmatch(r"([一二两三四五六七八九十]{1,3})(万|千)([一二两三四五六七八九])?", text)
+    if not m:
+        return None
+    head = cn_number(m.group(1))
+    if head is None:
+        return None
+    unit = 10000 if m.group(2) == "万" else 1000
+    tail = _CN_DIGIT[m.group(3)] * unit / 10 if m.group(3) else 0
+    return head * unit + tail
+
+
+def _clauses(text: str) -> list[tuple[int, str]]:
+    return [(m.start(), m.group()) for m in _CLAUSE.finditer(text)]
+
+
+class _Reader:
+    """Helpers over one lexicon: is a clause position about the caller, product types, cities."""
+
+    def __init__(self, lex: ProfileLexicon):
+        self.lex = lex
+        p = lex["person"]
+        self.self_words = tuple(p["self"])
+        self.relation = tuple(p["relation_after_self"])
+        self.third = tuple(p["third_party"])
+
+    def about_caller(self, clause: str, pos: int, speaker: str, prefix: str = "") -> bool:
+        """The words before `pos` in this clause do not make someone else the subject. A clause without a
+        subject takes it from the sentence before it (`prefix`): 他今年七十了，在老家种地 is about him."""
+        before = clause[:pos]
+        if prefix and speaker == "customer" and not any(w in before for w in self.self_words) \
+                and not any(w in before for w in self.third):
+            last_third = max((prefix.rfind(w) for w in self.third), default=-1)
+            last_self = max((i for w in self.self_words for i in [prefix.rfind(w)]
+                             if i >= 0 and not prefix[i + len(w):].startswith(self.relation)), default=-1)
+            if last_third > last_self:
+                return False
+        if speaker == "agent":
+            return "您" in before or "你" in before or not any(w in before for w in self.third)
+        last_self = -1
+        for w in self.self_words:
+            i = before.rfind(w)
+            while i >= 0:
+                rest = before[i + len(w):] + clause[pos:pos + 3] if i + len(w) >= len(before) else before[i + len(w):]
+                if not rest.startswith(self.relation) and not (w == "我" and rest.startswith("们家")):
+                    last_self = max(last_self, i)
+                    break
+                i = before.rfind(w, 0, i)
+        tail = before[last_self + 1:] if last_self >= 0 else before
+        for t in self.third:
+            j = tail.find(t)
+            if j >= 0:
+                # "我老公" itself contains 老公: a third-party word right after a first-person word counts
+                return False
+        if last_self < 0:
+            # no subject: still the caller's own statement unless a relation noun is around
+            return not any(w in before for w in self.third)
+        return True
+
+    def product_type(self, name: str) -> str | None:
+        for key, value in self.lex["products"]["types"]:
+            if key in name:
+                return value
+        return None
+
+
+def _prefix(text: str, start: int) -> str:
+    """The sentence before the clause starting at `start` (from the last 。！？ before it)."""
+    cut = max(text.rfind(ch, 0, start) for ch in "。！!？?")
+    return text[cut + 1:start]
+
+
+def _add(out: list[Fact], field_: str, value: str, conf: float, turn: int, text: str, speaker: str) -> None:
+    out.append(Fact(field_, value, round(conf, 3), turn, text, speaker))
+
+
+def _gender(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+    p = r.lex["person"]
+    not_after = tuple(p["address_not_after"])
+    for i, (speaker, text) in enumerate(turns):
+        if speaker == "agent":
+            for value, words in (("男", p["male_address"]), ("女", p["female_address"])):
+                for w in words:
+                    for m in re.finditer(re.escape(w), text):
+                        before = text[:m.start()]
+                        if before.endswith(not_after) and not before.endswith("]"):
+                            continue
+                        _add(out, "gender", value, 0.9, i, text, "agent")
+                        break
+        elif speaker == "customer":
+            for value, words in (("男", p["male_self"]), ("女", p["female_self"])):
+                if any(re.search(rf"(?<![妇男女]){re.escape(w)}", text) for w in words):
+                    _add(out, "gender", value, 0.95, i, text, "customer")
+            for value, words in (("男", p["wife_words"]), ("女", p["husband_words"])):
+                if any(w in text for w in words):
+                    _add(out, "gender", value, 0.6, i, text, "customer")
+
+
+def age_from_id(number: str, on: date) -> int | None:
+    """Age on `on` from an 18-digit mainland ID number (birth date in digits 7-14)."""
+    m = re.fullmatch(r"\d{6}(\d{4})(\d{2})(\d{2})\d{3}[\dXx]", number)
+    if not m:
+        return None
+    return age_from_birth(int(m.group(1)), int(m.group(2)), int(m.group(3)), on)
+
+
+def age_from_birth(year: int, month: int | None, day: int | None, on: date) -> int | None:
+    if not 1900 < year <= on.year:
+        return None
+    age = on.year - year
+    if month is not None and (on.month, on.day) < (month, day or 1):
+        age -= 1
+    return age
+
+
+def _age(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact], on: date | None) -> None:
+    cfg = r.lex["age"]
+    filler = "|".join(sorted(map(re.escape, cfg["filler"]), key=len, reverse=True))
+    vague = "|".join(map(re.escape, cfg["vague_suffix"]))
+    lo, hi = cfg["min_age"], cfg["max_age"]
+    own = re.compile(rf"(?:我|俺|本人)(?:(?:{filler}))*({_NUM})(岁|周岁|了|，|,|。|$|{vague})")
+    agent = re.compile(rf"您(?:(?:{filler}))*({_NUM})(岁|周岁)")
+    band = re.compile(rf"({_NUM})(?:{vague})")
+    lead = re.compile(rf"(?:今年|现在|已经)(?:(?:{filler}))*({_NUM})(?:岁|周岁|了|$)")
+    asked = False
+    for i, (speaker, text) in enumerate(turns):
+        found = False
+        if speaker == "customer" and asked:
+            m = re.match(rf"(?:我|俺)?(?:(?:{filler}))*({_NUM})(?:岁|周岁)?(?:了)?[。，,！!]?$", text.strip())
+            n = cn_number(m.group(1)) if m else None
+            if n is not None and lo <= n <= hi:
+                _add(out, "age", str(n), 0.85, i, text, speaker)
+                asked = False
+                continue
+        asked = speaker == "agent" and any(w in text for w in cfg["agent_asks"])
+        pattern = own if speaker == "customer" else agent if speaker == "agent" else None
+        if pattern is None:
+            continue
+        for m in pattern.finditer(text):
+            n = cn_number(m.group(1))
+            if n is None or not lo <= n <= hi:
+                continue
+            if re.match(r"(?:岁|周岁)?(?:的(?:时候|儿子|女儿|孩子|闺女|小孩)|时)", text[m.end(1):]):
+                continue  # 我25岁的时候 (when), 我16岁的儿子 (someone else)
+            suffix = m.group(2)
+            if suffix in cfg["vague_suffix"] or text[m.end(1):m.end(1) + 2] in cfg["vague_suffix"]:
+                decade = n // 10 * 10
+                _add(out, "age", f"{decade}-{decade + 9}", 0.7, i, text, speaker)
+            else:
+                _add(out, "age", str(n), 0.9 if speaker == "customer" else 0.85, i, text, speaker)
+            found = True
+            break
+        if found or speaker != "customer":
+            continue
+        for start, clause in _clauses(text):
+            m = lead.match(clause.strip())
+            n = cn_number(m.group(1)) if m else None
+            if n is not None and lo <= n <= hi and r.about_caller(clause, 0, speaker, _prefix(text, start)):
+                _add(out, "age", str(n), 0.85, i, text, speaker)
+                found = True
+                break
+        if found:
+            continue
+        for start, clause in _clauses(text):
+            m = band.search(clause)
+            if m and ("的人" in clause or any(w in _prefix(text, start) + clause[:m.start()] for w in r.self_words)) \
+                    and r.about_caller(clause, m.start(), speaker, _prefix(text, start)):
+                n = cn_number(m.group(1))
+                if n is not None and lo <= n <= hi and n % 10 == 0:
+                    _add(out, "age", f"{n}-{n + 9}", 0.65, i, text, speaker)
+                    found = True
+                    break
+        if found or on is None:
+            continue
+        # Digits still present (text before masking): an ID number or a spoken birth date.
+        for m in re.finditer(r"(?<!\d)(\d{17}[\dXx])(?!\d)", text):
+            age = age_from_id(m.group(1), on)
+            if age is not None and lo <= age <= hi:
+                _add(out, "age", str(age), 0.95, i, text, speaker)
+                found = True
+                break
+        if found:
+            continue
+        m = re.search(r"(19\d{2}|20[0-2]\d)年(?:(\d{1,2})月)?(?:(\d{1,2})[日号])?(?:出生|生的|生人)", text)
+        if m:
+            month = int(m.group(2)) if m.group(2) else None
+            day = int(m.group(3)) if m.group(3) else None
+            age = age_from_birth(int(m.group(1)), month, day, on)
+            if age is not None and lo <= age <= hi:
+                _add(out, "age", str(age), 0.9, i, text, speaker)
+
+
+def _city(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+    for i, (speaker, text) in enumerate(turns):
+        if speaker != "customer":
+            continue
+        for start, clause in _clauses(text):
+            for city in r.lex.cities:
+                j = clause.find(city)
+                if j < 0:
+                    continue
+                after = clause[j + len(city):j + len(city) + 2]
+                if after.startswith(("路", "街", "大道", "大学", "银行", "医院")) and not after.startswith("市"):
+                    continue
+                if "老家" in clause and "我" not in clause[:j].replace("我爸", "").replace("我妈", ""):
+                    continue
+                cfg = r.lex["city"]
+                lead = clause[:j]
+                if not lead.endswith(tuple(cfg["before"])):
+                    continue  # a city named in passing (我在北京的医院看的病 is caught below)
+                visit = any(w in clause[j:j + len(city) + 8] for w in cfg["visit"])
+                if visit and not lead.endswith(tuple(cfg["ours"])):
+                    continue
+                if r.about_caller(clause, j, speaker, _prefix(text, start)):
+                    _add(out, "city", city, 0.8, i, text, speaker)
+                    break
+
+
+def _occupation(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+    cfg = r.lex["occupation"]
+    nouns = sorted(cfg["nouns"], key=len, reverse=True)
+    noun_re = "|".join(map(re.escape, nouns))
+    business = "|".join(map(re.escape, sorted(cfg["business"], key=len, reverse=True)))
+    generic = re.compile(rf"(?:我是|我就是|我在\S{{0,8}}?当|我当|当|是做|做|干)(?:个|一个|一名|名)?"
+                         rf"\S{{0,6}}?({noun_re})")
+    own_biz = re.compile(rf"开(?:了)?(?:个|一家|一个|家)?(?:小)?({business})")
+    for i, (speaker, text) in enumerate(turns):
+        if speaker != "customer":
+            continue
+        done = False
+        for start, clause in _clauses(text):
+            prefix = _prefix(text, start)
+            for phrase, value in cfg["phrases"]:
+                j = clause.find(phrase)
+                if j >= 0 and r.about_caller(clause, j, speaker, prefix):
+                    _add(out, "occupation", value, 0.8, i, text, speaker)
+                    done = True
+                    break
+            if done:
+                break
+            m = own_biz.search(clause)
+            if m and r.about_caller(clause, m.start(), speaker, prefix) and ("我" in clause or "自己" in clause):
+                _add(out, "occupation", m.group(1) + "老板", 0.75, i, text, speaker)
+                done = True
+                break
+            m = generic.search(clause)
+            if m and r.about_caller(clause, m.start(), speaker, prefix):
+                value = m.group(1)
+                prefix = clause[m.start():m.start(1)]
+                # keep a qualifier said with it: 小学老师, 销售经理 (not 是做 / 的)
+                q = re.sub(r"^(?:我是|我就是|我当|当|是做|做|干|我在\S*?当)(?:个|一个|一名|名)?", "", prefix)
+                if 0 < len(q) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", q) and q not in ("做", "干", "跑", "在"):
+                    value = q + value
+                if value not in cfg["not_occupation"]:
+                    _add(out, "occupation", value, 0.8, i, text, speaker)
+                    done = True
+                    break
+        if not done:
+            _occupation_pos(text, i, speaker, cfg, r, out)
+
+
+def _occupation_pos(text: str, i: int, speaker: str, cfg: dict[str, Any], r: _Reader, out: list[Fact]) -> None:
+    """我是 + a jieba noun ending like an occupation (…师, …员): words the list does not know."""
+    m = re.search(r"我是(?:做|干)?", text)
+    if not m:
+        return
+    import jieba.posseg as pseg
+
+    words = list(pseg.cut(text[m.end():m.end() + 10]))
+    for w in words[:3]:
+        if w.flag.startswith("n") and w.word.endswith(tuple(cfg["suffixes"])) and len(w.word) >= 2 \
+                and w.word not in cfg["not_occupation"]:
+            _add(out, "occupation", w.word, 0.6, i, text, speaker)
+            return
+
+
+def _marital(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+    cfg = r.lex["marital"]
+    for status in ("丧偶", "离异", "未婚", "已婚"):
+        for i, (speaker, text) in enumerate(turns):
+            if speaker != "customer":
+                continue
+            hit = next((p for p in cfg[status] if p in text), None)
+            if hit and status in cfg["need_self"] and not any(
+                    w in clause for _, clause in _clauses(text) if hit in clause for w in r.self_words):
+                continue
+            if hit and not (status == "已婚" and re.search(r"(?:没|未|不)(?:有)?" + re.escape(hit), text)):
+                _add(out, "marital_status", status, 0.85 if status != "已婚" else 0.8, i, text, speaker)
+                return
+
+
+def _children(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+    cfg = r.lex["children"]
+    nouns = "|".join(map(re.escape, cfg["nouns"]))
+    counts = "|".join(map(re.escape, cfg["counts"]))
+    count_re = re.compile(rf"({counts})(?:个)?(?:小)?({nouns})")
+    for i, (speaker, text) in enumerate(turns):
+        if speaker != "customer":
+            continue
+        if any(w in text for w in cfg["none"]):
+            _add(out, "children", "0", 0.7, i, text, speaker)
+            return
+        for m in count_re.finditer(text):
+            ctx = _prefix(text, m.start())
+            if not any(w in ctx for w in ("我", "俺", "咱", "家", "有", "就", "只")):
+                continue  # 一个孩子的保险多少钱: children in general, not the caller's
+            before = text[max(0, m.start() - 4):m.start()]
+            if any(w in before for w in cfg["not_after"]) or "他" in before or "她" in before:
+                continue
+            if m.group(1) == "一" and re.search(r"[一二两三四五六七八九十]$", before):
+                continue
+            _add(out, "children", str(cfg["counts"][m.group(1)]), 0.8, i, text, speaker)
+            return
+        m = re.search(rf"(?:我|俺|家里|家)(?:有|就有|只有)(?:一)?个({nouns})", text)
+        if m:
+            _add(out, "children", "1", 0.7, i, text, speaker)
+            return
+        if re.search(nouns, text) and any(w in text for w in cfg["only_one"]):
+            _add(out, "children", "1", 0.75, i, text, speaker)
+            return
+
+
+def _policies(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+    cfg = r.lex["products"]
+    keys = "|".join(map(re.escape, sorted({k for k, _ in cfg["types"]}, key=len, reverse=True)))
+    mention = re.compile(rf"([\u4e00-\u9fffA-Za-z]{{0,10}}?)({keys})")
+    seen: set[str] = set()
+    for i, (speaker, text) in enumerate(turns):
+        if speaker not in ("customer", "agent"):
+            continue
+        owned_words = cfg["owned_customer"] if speaker == "customer" else cfg["owned_agent"]
+        for _, clause in _clauses(text):
+            if any(w in clause for w in cfg["not_owned"]):
+                continue
+            if speaker == "agent" and re.search(r"买(?![的了过])", clause):
+                continue
+            for m in list(mention.finditer(clause))[:1]:
+                tail = clause[m.end():m.end() + 3]
+                kind = r.product_type(m.group(2) + tail[:1])
+                if kind is None or kind in seen:
+                    continue
+                if m.group(2) in ("住院", "报销", "身故") and "险" not in clause:
+                    continue
+                before = clause[:m.start(2)]
+                if not any(w in before for w in owned_words):
+                    continue
+                if not r.about_caller(clause, m.start(2), speaker):
+                    continue
+                seen.add(kind)
+                _add(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
+
+
+def _income(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+    cfg = r.lex["income"]
+    amount = re.compile(r"([0-9]+(?:\.[0-9]+)?万?|[一二两三四五六七八九十]{1,3}[来多几]?[万千][一二两三四五六七八九]?)")
+    for i, (speaker, text) in enumerate(turns):
+        if speaker != "customer":
+            continue
+        best: tuple[int, float, bool] | None = None
+        for group, yearly in ((cfg["monthly"], False), (cfg["yearly"], True)):
+            for cue in group:
+                for m in re.finditer(re.escape(cue), text):
+                    if not yearly and text[max(0, m.start() - 1):m.start()] in ("年", "每年"):
+                        continue
+                    window = text[m.end():m.end() + cfg["window"]]
+                    a = amount.search(window)
+                    if not a:
+                        continue
+                    gap = window[:a.start()]
+                    if any(w in gap or w in text[max(0, m.start() - 3):m.start()] for w in cfg["not_income"]):
+                        continue
+                    end = m.end() + a.end()
+                    if any(w in text[end:end + 5] for w in cfg["not_income"]):
+                        continue
+                    value = cn_amount(a.group(1))
+                    if value is None or value < 500:
+                        continue
+                    pos = m.end() + a.start()
+                    if best is None or pos > best[0]:
+                        best = (pos, value, yearly)
+        if best is None:
+            continue
+        monthly = best[1] / 12 if best[2] else best[1]
+        band = next((name for top, name in cfg["bands"] if monthly < top), cfg["top_band"])
+        _add(out, "income_band", band, 0.7, i, text, speaker)
+
+
+def _contact_time(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+    cfg = r.lex["contact_time"]
+    words = sorted(cfg["words"], key=lambda w: len(w[0]), reverse=True)
+    asked = False
+    for i, (speaker, text) in enumerate(turns):
+        if speaker == "agent":
+            asked = any(w in text for w in cfg["agent_asks"])
+            continue
+        if speaker != "customer":
+            continue
+        hit: str | None = None
+        for _, clause in _clauses(text):
+            for word, value in words:
+                j = clause.find(word)
+                if j < 0:
+                    continue
+                after = clause[j + len(word):]
+                if clause[:j].endswith(tuple(cfg["past_before"])) or "说" in clause[:j] or \
+                        (any(w in clause[:j] for w in cfg["other_subject"]) and "让" not in clause[:j]
+                         and "我" not in clause[j:]):
+                    continue
+                if after.startswith(tuple(cfg["busy_after"])) or (any(after.startswith(b) for b in ("就", "再")) \
+                        and not any(c in after for c in cfg["call_after"])):
+                    continue
+                answers = asked and (not after or after.startswith(tuple(cfg["answer_after"])))
+                if any(c in after[:8] for c in cfg["call_after"]) or answers:
+                    hit = value
+                    break
+            if hit:
+                break
+        if hit is None and asked:
+            m = re.search(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})点", text)
+            if m:
+                h = cn_number(m.group(1))
+                if h is not None:
+                    hit = "上午" if 7 <= h <= 11 else "中午" if h in (12, 1) and "晚" not in text else \
+                        "下午" if 2 <= h <= 5 else "晚上"
+        if hit:
+            _add(out, "preferred_contact_time", hit, 0.8, i, text, speaker)
+        asked = False
+
+
+def _needs(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+    cfg = r.lex["needs"]
+    health: set[str] = set()
+    for i, (speaker, text) in enumerate(turns):
+        if speaker != "customer":
+            continue
+        for word in cfg["health"]:
+            if word in text and word not in health and not any(word in h for h in health):
+                health.add(word)
+                _add(out, "health_condition", word, 0.7, i, text, speaker)
+        if any(w in text for w in cfg["budget"]):
+            _add(out, "budget_concern", next(w for w in cfg["budget"] if w in text), 0.6, i, text, speaker)
+        for word, who in cfg["insured"]:
+            cue = "|".join(cfg["insured_cues"])
+            if re.search(rf"(?:{cue})(?:我)?(?:家)?(?:俩|两个)?{re.escape(word)}\S{{0,6}}?(?:买|投保|保)", text):
+                _add(out, "insured_person", who, 0.7, i, text, speaker)
+                break
+
+
+def _answers(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+    """Short answers to the agent's profile questions (您是做什么工作的？ -> 老师。): the question names the field."""
+    cfg = r.lex["answers"]
+    nouns = sorted(r.lex["occupation"]["nouns"], key=len, reverse=True)
+    for i in range(1, len(turns)):
+        (asp, ask), (sp, text) = turns[i - 1], turns[i]
+        if asp != "agent" or sp != "customer" or len(text) > cfg["max_chars"] or any(w in text for w in r.third):
+            continue
+        if any(w in ask for w in cfg["occupation"]):
+            job = next((n for n in nouns if n in text), None)
+            if job and job not in r.lex["occupation"]["not_occupation"]:
+                _add(out, "occupation", job, 0.7, i, text, sp)
+        if any(w in ask for w in cfg["city"]):
+            city = next((c for c in r.lex.cities if c in text), None)
+            if city:
+                _add(out, "city", city, 0.7, i, text, sp)
+        if any(w in ask for w in cfg["marital"]):
+            if re.match(r"^(?:嗯|对|是的|是)?[，,]?(?:结了|结婚了|已婚|成家了)", text):
+                _add(out, "marital_status", "已婚", 0.7, i, text, sp)
+            elif re.match(r"^(?:还)?(?:没有|没呢|还没|没结|单身)", text):
+                _add(out, "marital_status", "未婚", 0.7, i, text, sp)
+        if any(w in ask for w in cfg["children"]):
+            m = re.search(r"(?:^|有)(一|两|俩|二|三|仨|[1-4])个", text)
+            if m:
+                _add(out, "children", str(r.lex["children"]["counts"][m.group(1)]), 0.7, i, text, sp)
+            elif re.match(r"^(?:还)?(?:没有|没呢|还没)", text):
+                _add(out, "children", "0", 0.65, i, text, sp)
+
+
+def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: date | None = None) -> list[Fact]:
+    """Every profile fact of one call; one fact per field (the most confident, then the latest),
+    except existing_policies and health_condition (one per item)."""
+    r = _Reader(lex)
+    facts: list[Fact] = []
+    _gender(turns, r, facts)
+    _age(turns, r, facts, call_date)
+    _city(turns, r, facts)
+    _occupation(turns, r, facts)
+    _marital(turns, r, facts)
+    _children(turns, r, facts)
+    _policies(turns, r, facts)
+    _income(turns, r, facts)
+    _contact_time(turns, r, facts)
+    _needs(turns, r, facts)
+    _answers(turns, r, facts)
+    return _one_per_field(facts)
+
+
+def _one_per_field(facts: list[Fact]) -> list[Fact]:
+    multi = {"existing_policies", "health_condition"}
+    out: list[Fact] = []
+    by_field: dict[str, list[Fact]] = {}
+    for f in facts:
+        by_field.setdefault(f.field, []).append(f)
+    for name in FIELDS:
+        group = by_field.get(name, [])
+        if not group:
+            continue
+        if name in multi:
+            out += group
+            continue
+        if name == "gender":
+            votes: dict[str, float] = {}
+            for f in group:
+                votes[f.value] = votes.get(f.value, 0.0) + f.confidence
+            value = max(votes, key=lambda v: (votes[v], -min(f.turn for f in group if f.value == v)))
+            first = min((f for f in group if f.value == value), key=lambda f: f.turn)
+            share = votes[value] / sum(votes.values())
+            out.append(Fact(first.field, value, round(first.confidence * share, 3), first.turn, first.evidence,
+                            first.source))
+            continue
+        out.append(max(group, key=lambda f: (f.confidence, f.turn)))
+    return out
+
+
+@dataclass
+class MergedFact:
+    """A caller's value of one field across calls: the newest call wins, older different values stay as conflicts."""
+
+    caller: str
+    field: str
+    value: str
+    confidence: float
+    call_id: str
+    turn: int
+    evidence: str
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def merge_facts(rows: Iterable[tuple[str, Any, str, Fact]]) -> list[MergedFact]:
+    """rows: (caller, started_at, call_id, fact). Per caller and field, newest call first."""
+    groups: dict[tuple[str, str], list[tuple[Any, str, Fact]]] = {}
+    for caller, started, call_id, fact in rows:
+        groups.setdefault((caller, fact.field), []).append((started, call_id, fact))
+    out = []
+    for (caller, name), items in sorted(groups.items()):
+        items.sort(key=lambda x: (x[0], x[1], x[2].turn), reverse=True)
+        started, call_id, newest = items[0]
+        if name in ("existing_policies", "health_condition"):
+            value = "、".join(sorted({f.value for _, _, f in items}))
+            out.append(MergedFact(caller, name, value, newest.confidence, call_id, newest.turn, newest.evidence))
+            continue
+        conflicts = []
+        seen = {newest.value}
+        for s, c, f in items[1:]:
+            if f.value not in seen and not _compatible(name, newest.value, f.value):
+                seen.add(f.value)
+                conflicts.append({"value": f.value, "call_id": c, "started_at": str(s), "turn": f.turn,
+                                  "evidence": f.evidence})
+        out.append(MergedFact(caller, name, newest.value, newest.confidence, call_id, newest.turn, newest.evidence,
+                              conflicts))
+    return out
+
+
+def _compatible(name: str, a: str, b: str) -> bool:
+    """Values that do not contradict: an age band holding the exact age, 老师 ~ 中学老师."""
+    if name == "age":
+        def span(v: str) -> tuple[int, int]:
+            lo, _, hi = v.partition("-")
+            return int(lo), int(hi or lo)
+        (a0, a1), (b0, b1) = span(a), span(b)
+        return a0 - 1 <= b1 and b0 - 1 <= a1
+    if name in ("occupation", "city"):
+        return a in b or b in a
+    return a == b
+
+
+# --- the profiles step's compute (flows/steps.py): the nights' calls and turns in, facts per call out ---
+
+def compute(inputs: dict[str, Any], settings: Settings, lex: ProfileLexicon | None = None) -> dict[str, Any]:
+    """{"calls": the calls, "facts": call_id -> facts at least [profiles].min_confidence sure} (pure)."""
+    lex = lex or lexicon_from_settings(settings)
+    tz = ZoneInfo(settings["night"]["timezone"])
+    floor = settings["profiles"]["min_confidence"]
+    out: dict[str, list[Fact]] = {}
+    for c in inputs["calls"]:
+        facts = extract(inputs["utterances"][c["call_id"]], lex, c["started_at"].astimezone(tz).date())
+        out[c["call_id"]] = [f for f in facts if f.confidence >= floor]
+    return {"calls": inputs["calls"], "facts": out}

@@ -1,0 +1,178 @@
+"""Profiles, purchase intent and call replies on hand-written sentences (pure functions, no warehouse)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from callintel.nlp.intent import intent_lexicon_from_settings, score_intent
+from callintel.nlp.outcomes import Turn, lexicon_from_settings
+from callintel.nlp.profiles import Fact, cn_amount, cn_number, extract, merge_facts
+from callintel.nlp.profiles import lexicon_from_settings as profile_lexicon
+from callintel.nlp.replies import best_call_reply, call_cues_from_settings, objection_type
+from callintel.settings import load_settings
+
+SETTINGS = load_settings()
+LEX = profile_lexicon(SETTINGS)
+
+
+def facts(*turns: tuple[str, str], on: date | None = None) -> dict[str, str]:
+    return {f.field: f.value for f in extract(list(turns), LEX, on) if f.field != "existing_policies"}
+
+
+def policies(*turns: tuple[str, str]) -> set[str]:
+    return {f.value for f in extract(list(turns), LEX) if f.field == "existing_policies"}
+
+
+def test_numbers():
+    assert [cn_number(s) for s in ("三十五", "十", "七十六", "四十一", "41", "两")] == [35, 10, 76, 41, 41, 2]
+    assert [cn_amount(s) for s in ("一万五", "四千", "8000", "1.5万", "八千六")] == [15000, 4000, 8000, 15000, 8600]
+
+
+def test_own_words_give_age_city_job_family():
+    got = facts(("agent", "好的，请问您怎么称呼？"),
+                ("customer", "我姓王，今年刚满三十九岁，在长沙做护士，我老公在外地跑运输，我俩孩子都上小学了。"))
+    assert got["age"] == "39" and got["city"] == "长沙" and got["occupation"] == "护士"
+    assert got["marital_status"] == "已婚" and got["children"] == "2"
+    assert got["gender"] == "女"  # 我老公
+
+
+def test_vague_age_is_a_band_and_masked_birth_date_gives_nothing():
+    assert facts(("customer", "我都六十多岁的人了，记性不好。"))["age"] == "60-69"
+    assert "age" not in facts(("customer", "我是[出生日期]出生的。"), on=date(2026, 10, 1))
+    assert facts(("customer", "我是1980年3月出生的。"), on=date(2026, 10, 1))["age"] == "46"
+
+
+def test_someone_elses_facts_are_not_the_callers():
+    got = facts(("customer", "我想给我爸买，他今年七十二了，在老家种地。"),
+                ("customer", "我女儿在北京当老师。"))
+    assert "age" not in got and "occupation" not in got and "city" not in got
+
+
+def test_agent_confirms_gender_and_policy_but_not_a_third_party():
+    turns = [("agent", "好的[姓名]先生，您名下有一份终身寿险，年交保费三千元。"), ("customer", "对，就那个。")]
+    got = extract(turns, LEX)
+    assert {(f.field, f.value, f.source) for f in got} >= {("gender", "男", "agent"),
+                                                           ("existing_policies", "寿险", "agent")}
+    assert facts(("agent", "您先生的保单已经续上了。")).get("gender") is None  # 您先生 = her husband
+
+
+def test_policies_owned_not_wanted():
+    assert policies(("customer", "我去年买了个意外险，现在想再买一份重疾险。")) == {"意外险"}
+    assert policies(("customer", "我想了解一下医疗险，多少钱？")) == set()
+
+
+def test_income_contact_time_marital():
+    got = facts(("customer", "我一个月到手七千左右，周末比较方便。"),
+                ("agent", "好的，那您看什么时间方便接电话？"), ("customer", "晚上吧，白天在车间。"),
+                ("customer", "我和前妻离婚好几年了。"))
+    assert got["income_band"] == "5000-10000" and got["preferred_contact_time"] == "晚上"
+    assert got["marital_status"] == "离异"
+
+
+def test_merge_newest_wins_and_conflicts_are_kept():
+    old = Fact("city", "南昌", 0.8, 3, "我在南昌上班。", "customer")
+    new = Fact("city", "杭州", 0.8, 5, "我现在搬到杭州了。", "customer")
+    band = Fact("age", "40-49", 0.7, 2, "四十多岁", "customer")
+    exact = Fact("age", "44", 0.9, 4, "我四十四", "customer")
+    merged = {m.field: m for m in merge_facts([("c1", "2026-10-01", "A", old), ("c1", "2026-10-05", "B", new),
+                                               ("c1", "2026-10-01", "A", band), ("c1", "2026-10-05", "B", exact)])}
+    assert merged["city"].value == "杭州" and merged["city"].conflicts[0]["call_id"] == "A"
+    assert merged["age"].value == "44" and merged["age"].conflicts == []  # the band holds the exact age
+
+
+@pytest.fixture(scope="module")
+def intent_lex():
+    return intent_lexicon_from_settings(SETTINGS)
+
+
+def test_intent_ranks_buyers_above_service_and_names_the_product(intent_lex):
+    buyer = [("agent", "您好。"), ("customer", "你好，我想给孩子买份重疾险，五岁能买吗？一年多少钱？"),
+             ("agent", "可以的。"), ("customer", "那你给我出个方案吧，晚上发我。")]
+    service = [("agent", "您好。"), ("customer", "我那个重疾险这个月扣款没成功，帮我看看。"),
+               ("agent", "好的。"), ("customer", "行，谢谢。")]
+    b, s = score_intent(buyer, intent_lex, LEX), score_intent(service, intent_lex, LEX)
+    assert b.score > s.score and b.band == "high" and s.band == "low"
+    assert b.product == "重疾险" and b.evidence and "买" in b.evidence
+
+
+def test_intent_product_skips_owned_policy_and_flags_do_not_call(intent_lex):
+    upsell = [("customer", "我有你们的意外险，这次摔了想报销。"), ("agent", "好的。"),
+              ("customer", "是不是还得配个医疗险啊？")]
+    assert score_intent(upsell, intent_lex, LEX).product == "医疗险"
+    dnc = score_intent([("customer", "你们别再给我打电话推销了，我不需要。")], intent_lex, LEX)
+    assert dnc.excluded and dnc.exclude_reason == "do_not_call" and dnc.band == "low"
+
+
+def test_call_reply_skips_identity_check_and_read_back():
+    lex, cues = lexicon_from_settings(SETTINGS), call_cues_from_settings(SETTINGS)
+    turns = [Turn("agent", "您好，客服中心，请问有什么可以帮您？"),
+             Turn("customer", "我的保单贷款申请了三天还没到账，怎么回事？"),
+             Turn("agent", "好的女士，请您提供一下投保人姓名和身份证后四位。"),
+             Turn("customer", "[姓名]，后四位[身份证号]。"),
+             Turn("agent", "查到了，您的借款十二号已经审核通过，但收款卡已经销户，款项退回了借款账户。"
+                           "您换一张正在使用的卡，我马上重新发起放款，今天下午五点前到账。"),
+             Turn("customer", "好的，那换成我的工资卡吧。"),
+             Turn("agent", "跟您确认一下，卡号尾号[银行卡号]，对吗？"),
+             Turn("customer", "对。"), Turn("agent", "好的，还有别的需要帮您的吗？")]
+    assert best_call_reply(turns, lex, cues).turn == 4
+    assert objection_type("一年八千多，有点贵啊。", cues) == "价格太贵"
+    assert objection_type("那我再考虑考虑吧。", cues) == "再考虑一下"
+    assert objection_type("这个要等多久？", cues) == "等太久了"
+
+
+@pytest.mark.parametrize(("text", "field", "value"), [
+    ("我属虎的，今年四十八。", "age", "48"),
+    ("本人五十二岁，身体还行。", "age", "52"),
+    ("我是开货车的，常年在外面跑。", "occupation", "货车司机"),
+    ("我们两口子都在厂里上班。", "marital_status", "已婚"),
+    ("家里有两个小孩，一个上初中一个上小学。", "children", "2"),
+    ("我月薪大概一万二。", "income_band", "10000-20000"),
+    ("我年收入二十来万吧。", "income_band", "10000-20000"),
+    ("我每个月也就挣个三千多块钱。", "income_band", "<5000"),
+    ("你们最好下午三点以后打给我。", "preferred_contact_time", "下午"),
+    ("我老家河南的，现在在郑州打工。", "city", "郑州"),
+])
+def test_other_phrasings(text, field, value):
+    assert facts(("customer", text)).get(field) == value
+
+
+def test_agent_address_words():
+    assert facts(("agent", "阿姨您好，我帮您查一下。")).get("gender") == "女"
+    assert facts(("agent", "大爷您别急，我慢慢跟您说。")).get("gender") == "男"
+
+
+def test_city_named_in_passing_is_not_home():
+    assert "city" not in facts(("customer", "我上个月在北京的医院做的手术。"))
+    assert "city" not in facts(("customer", "我在上海出差，下周回去。"))
+    assert facts(("customer", "我们天津这边的网点在哪？")).get("city") == "天津"
+
+
+def test_intent_general_inquiry_is_interest_and_surrender_is_not(intent_lex):
+    inquiry = [("customer", "你好，我想了解一下你们的年金险，每年交多少，以后能领多少？")]
+    surrender = [("customer", "我想问下我的保单现金价值是多少，能退多少钱？"), ("customer", "那我再考虑考虑吧。")]
+    a, b = score_intent(inquiry, intent_lex, LEX), score_intent(surrender, intent_lex, LEX)
+    assert a.band in ("medium", "high") and a.product == "年金险" and b.band == "low"
+
+
+def test_short_answers_to_the_agents_questions():
+    got = facts(("agent", "方便问一下您是做什么工作的？"), ("customer", "中学老师。"),
+                ("agent", "您在哪个城市呢？"), ("customer", "厦门。"),
+                ("agent", "结婚了吗？有孩子吗？"), ("customer", "结了，有一个。"))
+    assert got["occupation"] == "老师" and got["city"] == "厦门" and got["marital_status"] == "已婚"
+    assert got["children"] == "1"
+
+
+@pytest.mark.parametrize("text", ["离婚后保单怎么分？", "一个孩子的医疗险一年多少钱？", "退休计划怎么买？",
+                                  "早晨空腹体检能接受吗？", "单身人士买什么保险好？"])
+def test_general_questions_state_nothing_about_the_caller(text):
+    assert facts(("customer", text)) == {}
+
+
+@pytest.mark.parametrize("text", ["我25岁的时候车险会便宜吗？", "我16岁的儿子要不要买意外险？",
+                                  "如何计划在30多岁退休？",
+                                  "这个对妇女的保障怎么样？"])
+def test_ages_and_sexes_that_are_not_the_callers(text):
+    got = facts(("customer", text))
+    assert "age" not in got and "gender" not in got

@@ -1,0 +1,44 @@
+"""Loads and stores for customer profiles: the calls of the nights with their utterances, and profile_facts.
+
+The profiles step (flows/steps.py) (needs nothing beyond calls): pure extraction in
+nlp/profiles.py, one transaction replacing the nights' calls' facts. Merging per caller is the view
+v_customer_profiles (sql/050_profiles_replies_leads.sql), so it always reflects every stored call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+
+from callintel.nlp.profiles import Fact
+from callintel.settings import Settings
+from callintel.warehouse.calls import calls_of_nights, utterances_by_call
+from callintel.warehouse.db import replace_rows, transaction
+
+FACT_COLUMNS = ("call_id", "caller_hash", "started_at", "field", "value", "confidence", "turn", "evidence", "source",
+                "extracted_at")
+
+
+def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> dict[str, Any]:
+    """The nights' calls (id, caller, start) and their utterances as (speaker, text) in seq order."""
+    calls = calls_of_nights(con, nights)
+    return {"calls": calls, "utterances": utterances_by_call(con, [c["call_id"] for c in calls])}
+
+
+def store(con: duckdb.DuckDBPyConnection, result: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Replace the calls' facts in one transaction; a summary with counts per field."""
+    now = datetime.now(UTC)
+    meta = {c["call_id"]: c for c in result["calls"]}
+    facts: dict[str, list[Fact]] = result["facts"]
+    rows = [(cid, meta[cid]["caller_hash"], meta[cid]["started_at"], f.field, f.value, f.confidence, f.turn,
+             f.evidence, f.source, now) for cid, items in facts.items() for f in items]
+    with transaction(con):
+        n = replace_rows(con, "profile_facts", "call_id", list(facts), FACT_COLUMNS, rows)
+    fields: dict[str, int] = {}
+    for items in facts.values():
+        for f in items:
+            fields[f.field] = fields.get(f.field, 0) + 1
+    return {"calls": len(facts), "facts": n, "by_field": fields}

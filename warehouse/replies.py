@@ -1,0 +1,109 @@
+"""Loads and stores for the script library: question/objection -> reply pairs of the nights' calls.
+
+The replies step (flows/steps.py) (after topics and outcomes when they ran: it reads the call's
+topic and resolution label from call_outcomes and the repeat flag from repeat_contacts, and works without
+them). Near-identical replies within a topic and objection type are merged into one script group, and the
+best [replies].per_group groups of each get a library_rank, re-ranked over every stored night.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+
+from callintel.nlp.replies import ReplyCandidate, call_cues_from_settings
+from callintel.settings import Settings
+from callintel.warehouse.calls import calls_of_nights, utterances_by_call
+from callintel.warehouse.db import has_tables, replace_rows, transaction
+
+COLUMNS = ("call_id", "caller_hash", "agent_id", "started_at", "topic_id", "question_turn", "question", "objection",
+           "reply_turn", "reply", "reply_score", "reasons", "followed", "next_text", "is_best", "call_label",
+           "repeat_followed", "score", "script_group", "similar_replies", "library_rank", "scored_at")
+
+
+def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> dict[str, Any]:
+    calls = calls_of_nights(con, nights)
+    ids = [c["call_id"] for c in calls]
+    outcome: dict[str, tuple[Any, Any, Any]] = {}
+    if ids and has_tables(con, "call_outcomes", "repeat_contacts"):
+        for cid, topic, label, rep in con.execute("""
+                SELECT o.call_id, o.topic_id, o.label, r.has_repeat FROM call_outcomes o
+                LEFT JOIN repeat_contacts r USING (call_id) WHERE o.call_id IN (SELECT unnest(?))""", [ids]).fetchall():
+            outcome[cid] = (topic, label, rep)
+    return {"calls": calls, "utterances": utterances_by_call(con, ids), "outcomes": outcome}
+
+
+def library_score(cand: ReplyCandidate, label: str | None, repeat: bool | None, weights: dict[str, float]) -> float:
+    """Reply quality plus how the call went after it."""
+    score = cand.reply_score
+    if label == "resolved":
+        score += weights["call_resolved"]
+    if repeat:
+        score += weights["repeat_followed"]
+    return round(score, 4)
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)} or {text}
+
+
+def similarity(a: str, b: str) -> float:
+    """Character-bigram Jaccard: near-identical scripts (same words, small edits) score near 1."""
+    x, y = _bigrams(a), _bigrams(b)
+    return len(x & y) / len(x | y) if x | y else 1.0
+
+
+def store(con: duckdb.DuckDBPyConnection, result: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Replace the calls' candidates, then re-rank the library over every stored call (one transaction)."""
+    weights = call_cues_from_settings(settings).weights
+    now = datetime.now(UTC)
+    meta = {c["call_id"]: c for c in result["calls"]}
+    candidates: dict[str, list[ReplyCandidate]] = result["candidates"]
+    rows = []
+    for cid, cands in candidates.items():
+        topic, label, repeat = result["outcomes"].get(cid, (None, None, None))
+        for cand in cands:
+            rows.append((cid, meta[cid]["caller_hash"], meta[cid]["agent_id"], meta[cid]["started_at"], topic,
+                         cand.question_turn, cand.question, cand.objection, cand.reply_turn, cand.reply,
+                         cand.reply_score, ",".join(cand.reasons), cand.followed, cand.next_turn_text, cand.is_best,
+                         label, repeat, library_score(cand, label, repeat, weights), f"{cid}:{cand.reply_turn}", 1,
+                         None, now))
+    with transaction(con):
+        n = replace_rows(con, "reply_candidates", "call_id", list(candidates), COLUMNS, rows)
+        kept = rank_library(con, settings["replies"]["per_group"], settings["replies"]["merge_similarity"])
+    out: dict[str, Any] = {"calls": len(candidates), "candidates": n, "library_replies": kept}
+    if not result["outcomes"]:
+        out["note"] = "no call_outcomes yet (outcomes step not run): topic and resolution left NULL"
+    return out
+
+
+def rank_library(con: duckdb.DuckDBPyConnection, per_group: int, merge_at: float) -> int:
+    """Group near-identical replies per topic and objection, rank the groups' best replies (all nights)."""
+    rows = con.execute("""SELECT call_id, question_turn, coalesce(CAST(topic_id AS VARCHAR), ''),
+                                 coalesce(objection, ''), reply, score,
+                                 is_best, reply_turn
+                          FROM reply_candidates
+                          WHERE is_best OR objection IS NOT NULL
+                          ORDER BY score DESC, call_id, question_turn""").fetchall()
+    groups: dict[tuple[str, str], list[list[Any]]] = {}
+    updates = []
+    for call_id, qturn, topic, objection, reply, _score, _best, rturn in rows:
+        bucket = groups.setdefault((topic, objection), [])
+        home = next((g for g in bucket if similarity(g[0], reply) >= merge_at), None)
+        if home is None:
+            bucket.append([reply, f"{call_id}:{rturn}", [(call_id, qturn)]])
+        else:
+            home[2].append((call_id, qturn))
+    for bucket in groups.values():
+        for rank, (_, key, members) in enumerate(bucket, start=1):
+            for j, (call_id, qturn) in enumerate(members):
+                updates.append((key, len(members), rank if j == 0 and rank <= per_group else None, call_id, qturn))
+    con.execute("UPDATE reply_candidates SET library_rank = NULL, similar_replies = 1, "
+                "script_group = call_id || ':' || reply_turn")
+    if updates:
+        con.executemany("""UPDATE reply_candidates SET script_group = ?, similar_replies = ?, library_rank = ?
+                           WHERE call_id = ? AND question_turn = ?""", updates)
+    return sum(1 for u in updates if u[2] is not None)
