@@ -67,7 +67,7 @@ def run(manifest: Annotated[Path, typer.Argument(help="CSV or JSON-lines manifes
 
     try:
         result = night.run_night(manifest, str(config) if config else None, "night", _overrides(db, runner=runner))
-    except Exception as exc:  # noqa: BLE001 - one readable line and an exit code for the monitor, not a traceback
+    except Exception as exc:
         raise typer.Exit(failed_night(exc, console)) from exc
     _summary([result])
     raise typer.Exit(exit_code_for(result, out))

@@ -8,6 +8,7 @@ the only write connection. Read it top to bottom: it is the table of contents of
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import socket
 import time
@@ -19,8 +20,8 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
-from prefect.tasks import exponential_backoff
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.tasks import exponential_backoff
 
 import callintel
 from callintel.flows.environment import thread_environ
@@ -34,9 +35,15 @@ from callintel.speech.stage import cache_key, transcribe_call, transcript_from_j
 from callintel.warehouse import calls as store
 from callintel.warehouse import runs
 from callintel.warehouse.db import connect, table_counts
-from callintel.warehouse.publish import (NightFiles, acquire_night_lock, prepare_working_copy, publish,
-                                         read_progress, write_progress)
 from callintel.warehouse.export import export_night
+from callintel.warehouse.publish import (
+    NightFiles,
+    acquire_night_lock,
+    prepare_working_copy,
+    publish,
+    read_progress,
+    write_progress,
+)
 
 
 @dataclass
@@ -60,6 +67,17 @@ def _retry_unless_timeout(task, task_run, state) -> bool:
     """A call that ran out of time would run out again: only other errors (I/O, memory) are retried."""
     exc = state.result(raise_on_failure=False)
     return not isinstance(exc, TimeoutError)
+
+
+class _ThreadTimeoutNotice(logging.Filter):
+    """Prefect warns, once per task, that a timeout cannot interrupt a worker thread mid-call: it takes effect
+    when the thread returns to Python, which Whisper does between windows (seconds). Said once in the docs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "running in a worker thread" not in record.getMessage()
+
+
+logging.getLogger("prefect.task_runs").addFilter(_ThreadTimeoutNotice())
 
 
 def transcribe_task(settings: Settings):
