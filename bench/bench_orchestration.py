@@ -132,7 +132,8 @@ def main() -> None:
     per_call_ms = (prefect - direct) / args.calls * 1000
     whisper = statistics.mean(p for _, p in known.values())
     real_night = args.calls * whisper / settings["night"]["max_concurrent_calls"] + direct
-    print(f"calls: {args.calls}; temporary Prefect server start-up: {server_s:.1f} s (once per night, not in the walls)")
+    print(f"calls: {args.calls}; temporary Prefect server start-up: {server_s:.1f} s "
+          "(once per night, not in the walls)")
     print(f"wall, median of {args.reps}: prefect {prefect:.1f} s, direct {direct:.1f} s, "
           f"ratio {prefect / direct:.2f} (transcription stubbed out)")
     print(f"Prefect cost per call: {per_call_ms:.0f} ms")

@@ -13,9 +13,12 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
 
 PR_SET_PDEATHSIG = 1
 
@@ -66,6 +69,33 @@ def start_temporary_server() -> str | None:
         server._run_uvicorn_command = launch_dying_with_parent
         server.start()
     return server.api_url
+
+
+def start_scheduling_server(home: str, timeout_s: float = 180) -> str:
+    """A full `prefect server start` (with its scheduler, which the temporary server lacks) tied to this process.
+
+    For `callintel serve` without PREFECT_API_URL; production runs the server as its own service.
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, PREFECT_HOME=home, PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_UI_ENABLED="false")
+    env.pop("PREFECT_API_URL", None)
+    proc = _PopenDyingWithParent([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                  "--port", str(port)], env=env, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"`prefect server start` exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return url
+        except OSError:
+            time.sleep(0.5)
+    proc.terminate()
+    raise RuntimeError(f"the Prefect server did not answer on {url} within {timeout_s:.0f} s")
 
 
 def server_pid() -> int | None:

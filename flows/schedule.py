@@ -8,6 +8,7 @@ a previous night overran) still processes the night it was scheduled for.
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -52,15 +53,22 @@ def scheduled_night(manifest_template: str, config: str | None = None, for_date:
 
 def serve(config: str | None = None) -> None:
     """Serve the nightly deployment until stopped (systemd: docs/operations.md)."""
-    from callintel.flows.prefect_server import start_temporary_server
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from callintel.flows.prefect_server import start_scheduling_server
 
     settings = load_settings(config)
     sched = settings["schedule"]
-    start_temporary_server()  # only without PREFECT_API_URL; production points at `prefect server start`
-    scheduled_night.serve(
-        name=sched["deployment"],
-        schedule=Cron(sched["cron"], timezone=settings["night"]["timezone"]),
-        parameters={"manifest_template": sched["manifest"], "config": config},
-        limit=1,  # one night at a time (a second would wait for the night lock anyway)
-        pause_on_shutdown=False,  # stopping the service for maintenance keeps the schedule
-    )
+    url = PREFECT_API_URL.value()
+    if not url:  # Prefect's temporary server has no scheduler: start a real one, tied to this process
+        url = start_scheduling_server(str(settings.path("prefect_home")))
+        os.environ["PREFECT_API_URL"] = url  # the runner starts each night in a child process
+        print(f"started a Prefect server for this process at {url} (set PREFECT_API_URL to use your own)")
+    with temporary_settings({PREFECT_API_URL: url}):
+        scheduled_night.serve(
+            name=sched["deployment"],
+            schedule=Cron(sched["cron"], timezone=settings["night"]["timezone"]),
+            parameters={"manifest_template": sched["manifest"], "config": config},
+            limit=1,  # one night at a time (a second would wait for the night lock anyway)
+            pause_on_shutdown=False,  # stopping the service for maintenance keeps the schedule
+        )

@@ -24,6 +24,9 @@ def show_status(settings: Settings, limit: int, out: Console) -> int:
     progress = read_progress(files)
     alive = night_is_alive(files)
     _show_progress(progress, alive, out)
+    if progress and not files.published.exists():
+        out.print(f"no night published yet at {files.published}")
+        return 0
     try:
         con = connect(files.published, read_only=True)
     except WarehouseError as exc:
@@ -66,8 +69,8 @@ def _show_progress(progress: dict[str, Any] | None, alive: bool, out: Console) -
 
 
 def _show_published(con, out: Console) -> None:
-    row = con.execute("SELECT run_id, nights, status, calls, published_at FROM published_nights "
-                      "ORDER BY published_at DESC LIMIT 1").fetchone() if _has(con, "published_nights") else None
+    row = con.execute("SELECT run_id, nights, status, calls, published_at FROM publication "
+                      "LIMIT 1").fetchone() if _has(con, "publication") else None
     if row:
         out.print(f"published: night(s) {row[1]} by {row[0]} ({row[2]}, {row[3]} calls) at {row[4]:%Y-%m-%d %H:%M}")
     else:

@@ -95,7 +95,7 @@ def table_contents(db: Path) -> dict[str, list[tuple]]:
     try:
         out = {}
         for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND "
-                                    "table_name NOT IN ('pipeline_runs', 'published_nights', 'schema_migrations')"
+                                    "table_name NOT IN ('pipeline_runs', 'publication', 'schema_migrations')"
                                     ).fetchall():
             cols = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
                                               "ORDER BY column_index", [table]).fetchall() if c not in VOLATILE]

@@ -13,8 +13,15 @@ from callintel.settings import PROJECT_ROOT
 from callintel.speech.decode import decode, ogg_unfinished
 from callintel.warehouse import runs
 from callintel.warehouse.db import connect
-from callintel.warehouse.publish import (NightBusy, NightFiles, acquire_night_lock, night_is_alive,
-                                         prepare_working_copy, publish, write_progress)
+from callintel.warehouse.publish import (
+    NightBusy,
+    NightFiles,
+    acquire_night_lock,
+    night_is_alive,
+    prepare_working_copy,
+    publish,
+    write_progress,
+)
 
 OGG = PROJECT_ROOT / "samples/calls/C20261120-001.ogg"
 

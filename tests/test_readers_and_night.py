@@ -83,7 +83,7 @@ def test_readers_and_the_night_never_block_each_other(tmp_path: Path, shared_dat
 
     con = duckdb.connect(str(db), read_only=True)  # a new connection sees the new night
     assert con.execute("SELECT count(*) FROM calls").fetchone()[0] == 2
-    newest = con.execute("SELECT run_id, status FROM published_nights ORDER BY published_at DESC").fetchone()
+    newest = con.execute("SELECT run_id, status FROM publication").fetchone()
     assert newest == (progress(db)["run_id"], "partial")
     assert con.execute("SELECT exit_code FROM pipeline_runs WHERE run_id = ?", [newest[0]]).fetchone()[0] == 3
     con.close()

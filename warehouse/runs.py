@@ -51,7 +51,8 @@ def close_run(con: duckdb.DuckDBPyConnection, run_id: str, summary: dict[str, An
 
 def record_publication(con: duckdb.DuckDBPyConnection, run_id: str, nights: list[str], status: str) -> None:
     calls = con.execute("SELECT count(*) FROM calls").fetchone()[0]
-    con.execute("INSERT OR REPLACE INTO published_nights VALUES (?, ?, ?, ?, ?)",
+    con.execute("DELETE FROM publication")
+    con.execute("INSERT INTO publication VALUES (?, ?, ?, ?, ?)",
                 [run_id, ",".join(nights), status, calls, datetime.now(UTC)])
 
 

@@ -12,19 +12,19 @@ COMMENT ON COLUMN pipeline_runs.note IS 'Why a run ended as it did: for interrup
 COMMENT ON COLUMN pipeline_runs.host IS 'Machine the run ran on.';
 COMMENT ON COLUMN pipeline_runs.pid IS 'Process id of the run (to match it with system logs).';
 
-CREATE TABLE IF NOT EXISTS published_nights (
+CREATE TABLE IF NOT EXISTS publication (
     run_id          VARCHAR PRIMARY KEY,
     nights          VARCHAR,
     status          VARCHAR NOT NULL,
     calls           INTEGER NOT NULL,
     published_at    TIMESTAMPTZ NOT NULL
 );
-COMMENT ON TABLE published_nights IS 'One row per night published to analysts (the file they open is replaced whole when a night ends): the newest row is what you are reading.';
-COMMENT ON COLUMN published_nights.run_id IS 'The run (pipeline_runs.run_id) that published this copy.';
-COMMENT ON COLUMN published_nights.nights IS 'Comma-separated nights (local dates) that run processed.';
-COMMENT ON COLUMN published_nights.status IS 'succeeded or partial (a failed or killed night is never published).';
-COMMENT ON COLUMN published_nights.calls IS 'Rows in calls at the time of publishing (all nights).';
-COMMENT ON COLUMN published_nights.published_at IS 'When the copy was handed to readers.';
+COMMENT ON TABLE publication IS 'One row: the night this file holds. Nights write a copy and replace the file readers open when they end, so a reader always sees a whole night; pipeline_runs has the history.';
+COMMENT ON COLUMN publication.run_id IS 'The run (pipeline_runs.run_id) that published this file.';
+COMMENT ON COLUMN publication.nights IS 'Comma-separated nights (local dates) that run processed.';
+COMMENT ON COLUMN publication.status IS 'succeeded or partial (a failed or killed night is never published).';
+COMMENT ON COLUMN publication.calls IS 'Rows in calls when it was published (all nights).';
+COMMENT ON COLUMN publication.published_at IS 'When the file was handed to readers.';
 
 CREATE OR REPLACE VIEW v_calls_to_review AS
 SELECT c.night, c.call_id, c.duration_s, c.n_utterances, c.audio_path,
