@@ -13,6 +13,8 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -157,11 +159,26 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
     """
     settings = load_settings(config, overrides)
     files = NightFiles(settings.path("warehouse"))
-    lock = acquire_night_lock(files)  # NightBusy when another night runs on this warehouse
-    try:
+    with night_lock(files):
         return _night(files, manifest_path, settings, label)
+
+
+_HELD: set[Path] = set()
+
+
+@contextmanager
+def night_lock(files: NightFiles) -> Iterator[None]:
+    """Hold the warehouse's night lock (NightBusy if another night has it); re-entrant within this process."""
+    if files.lock in _HELD:
+        yield
+        return
+    handle = acquire_night_lock(files)
+    _HELD.add(files.lock)
+    try:
+        yield
     finally:
-        lock.close()
+        _HELD.discard(files.lock)
+        handle.close()
 
 
 def _night(files: NightFiles, manifest_path: str, settings: Settings, label: str) -> dict[str, Any]:
@@ -313,5 +330,7 @@ def run_night(manifest_path: str | Path, config: str | None = None, label: str =
     from callintel.flows.prefect_server import start_temporary_server
 
     settings = load_settings(config, overrides)
-    start_temporary_server()  # tied to this process: a killed night leaves no server behind
-    return night_flow.with_options(task_runner=task_runner(settings))(str(manifest_path), config, label, overrides)
+    with night_lock(NightFiles(settings.path("warehouse"))):  # a busy warehouse: a clear error before Prefect starts
+        start_temporary_server()  # tied to this process: a killed night leaves no server behind
+        return night_flow.with_options(task_runner=task_runner(settings))(str(manifest_path), config, label,
+                                                                          overrides)

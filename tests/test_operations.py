@@ -113,3 +113,22 @@ def test_the_schedule_picks_the_night_before_in_the_night_timezone():
     assert str(night_date(at_two, "Asia/Shanghai", -1)) == "2026-11-28"
     assert manifest_for("/recordings/{date}/manifest.csv", night_date(at_two, "Asia/Shanghai", -1)) == Path(
         "/recordings/2026-11-28/manifest.csv")
+
+
+def test_a_second_night_on_a_busy_warehouse_exits_with_its_own_code(tmp_path: Path):
+    import subprocess
+    import sys
+
+    files = NightFiles(tmp_path / "w.duckdb")
+    held = acquire_night_lock(files)
+    write_progress(files, run_id="night-1", status="running")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n")
+    config = tmp_path / "c.toml"
+    config.write_text(f'[paths]\nwarehouse = "{files.published}"\n')
+    run = subprocess.run([str(Path(sys.executable).with_name("callintel")), "run", str(manifest), "--config",
+                          str(config)], capture_output=True, text=True, timeout=300)
+    held.close()
+    assert run.returncode == 5, run.stdout + run.stderr
+    assert "another night is running" in run.stderr and "night-1" in run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
