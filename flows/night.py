@@ -13,8 +13,6 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +38,7 @@ from callintel.warehouse.db import connect, table_counts
 from callintel.warehouse.export import export_night
 from callintel.warehouse.publish import (
     NightFiles,
-    acquire_night_lock,
+    night_lock,
     prepare_working_copy,
     publish,
     read_progress,
@@ -161,24 +159,6 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
     files = NightFiles(settings.path("warehouse"))
     with night_lock(files):
         return _night(files, manifest_path, settings, label)
-
-
-_HELD: set[Path] = set()
-
-
-@contextmanager
-def night_lock(files: NightFiles) -> Iterator[None]:
-    """Hold the warehouse's night lock (NightBusy if another night has it); re-entrant within this process."""
-    if files.lock in _HELD:
-        yield
-        return
-    handle = acquire_night_lock(files)
-    _HELD.add(files.lock)
-    try:
-        yield
-    finally:
-        _HELD.discard(files.lock)
-        handle.close()
 
 
 def _night(files: NightFiles, manifest_path: str, settings: Settings, label: str) -> dict[str, Any]:

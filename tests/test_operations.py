@@ -132,3 +132,25 @@ def test_a_second_night_on_a_busy_warehouse_exits_with_its_own_code(tmp_path: Pa
     assert run.returncode == 5, run.stdout + run.stderr
     assert "another night is running" in run.stderr and "night-1" in run.stderr
     assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_transcription_retries_back_off_and_a_timeout_is_a_readable_failure(settings):
+    from callintel.flows import night
+
+    task = night.transcribe_task(settings)
+    assert task.retries == settings["night"]["call_retries"] == 2
+    assert task.retry_delay_seconds == [10, 20]  # exponential backoff from call_retry_backoff_s
+    assert task.timeout_seconds == settings["night"]["call_timeout_s"]
+
+    class Failed:
+        def __init__(self, exc):
+            self.exc = exc
+
+        def result(self, raise_on_failure):
+            return self.exc
+
+    assert night._retry_unless_timeout(task, None, Failed(OSError("stale NFS handle")))
+    assert not night._retry_unless_timeout(task, None, Failed(TimeoutError()))
+    planned = night.Planned(call=type("Call", (), {"call_id": "K1"})(), sha256="", key="")
+    failure = night._task_failure(planned, TimeoutError(), settings)
+    assert failure.stage == "transcribe" and "longer than 1800 s ([night] call_timeout_s)" in failure.reason

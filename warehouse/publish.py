@@ -19,6 +19,8 @@ import json
 import os
 import shutil
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,6 +65,24 @@ def acquire_night_lock(files: NightFiles) -> TextIO:
                         f"pid {live.get('pid', '?')} on {live.get('host', '?')}); wait for it or check "
                         "`callintel status`") from None
     return handle
+
+
+_HELD: set[Path] = set()
+
+
+@contextmanager
+def night_lock(files: NightFiles) -> Iterator[None]:
+    """Hold the night lock for a block (NightBusy if another night has it); re-entrant within this process."""
+    if files.lock in _HELD:
+        yield
+        return
+    handle = acquire_night_lock(files)
+    _HELD.add(files.lock)
+    try:
+        yield
+    finally:
+        _HELD.discard(files.lock)
+        handle.close()
 
 
 def night_is_alive(files: NightFiles) -> bool:
