@@ -106,12 +106,12 @@ def main() -> None:
     from callintel.speech.stage import transcript_from_json
     from callintel.warehouse import calls as store
 
-    known = transcripts(args.cache_db, night)
-    night.transcribe_call = lambda call, settings, sha: transcript_from_json(known[sha][0])
-    store.cached_transcripts = lambda con, keys: {}  # every call goes through the transcription path
     t0 = time.perf_counter()
     start_temporary_server()
     server_s = time.perf_counter() - t0
+    known = transcripts(args.cache_db, night)
+    night.transcribe_call = lambda call, settings, sha: transcript_from_json(known[sha][0])
+    store.cached_transcripts = lambda con, keys: {}  # every call goes through the transcription path
     times: dict[str, list[float]] = {"prefect": [], "direct": []}
     with tempfile.TemporaryDirectory() as tmp:
         manifest = build_manifest(Path(tmp), args.calls)
@@ -137,7 +137,7 @@ def main() -> None:
     print(f"wall, median of {args.reps}: prefect {prefect:.1f} s, direct {direct:.1f} s, "
           f"ratio {prefect / direct:.2f} (transcription stubbed out)")
     print(f"Prefect cost per call: {per_call_ms:.0f} ms")
-    print(f"real night estimate ({whisper:.1f} s Whisper per sample call measured, "
+    print(f"real night estimate ({whisper:.1f} s Whisper per sample call measured in --cache-db, "
           f"{settings['night']['max_concurrent_calls']} at once): {real_night:.0f} s; "
           f"orchestration overhead {(prefect - direct + server_s) / real_night:.1%} of it (server start included)")
 
