@@ -64,8 +64,23 @@ def run(manifest: Annotated[Path, typer.Argument(help="CSV or JSON-lines manifes
     if runner and runner not in ("threads", "dask"):
         raise typer.BadParameter("--runner must be threads or dask")
     night = _flows(config)
-    result = night.run_night(manifest, str(config) if config else None, "night", _overrides(db, runner=runner))
+    from callintel.flows.outcome import exit_code_for, failed_night
+
+    try:
+        result = night.run_night(manifest, str(config) if config else None, "night", _overrides(db, runner=runner))
+    except Exception as exc:
+        raise typer.Exit(failed_night(exc, console)) from exc
     _summary([result])
+    raise typer.Exit(exit_code_for(result, out))
+
+
+@app.command()
+def serve(config: ConfigOpt = None) -> None:
+    """Run nights on the [schedule] cron (Prefect's scheduler) until stopped; see docs/operations.md."""
+    _flows()
+    from callintel.flows.schedule import serve as serve_nights
+
+    serve_nights(str(config.resolve()) if config else None)
 
 
 @app.command()
@@ -315,29 +330,13 @@ def docs(out_file: Annotated[Path, typer.Option("--out", help="Where to write th
 @app.command()
 def status(db: DbOpt = None, config: ConfigOpt = None,
            limit: Annotated[int, typer.Option(help="How many runs to show.")] = 10) -> None:
-    """Recent runs and the calls that failed, read-only (safe while analysts are connected)."""
-    from callintel.warehouse.db import WarehouseError, connect
+    """The published night, a running night's progress, recent runs, failed calls and calls needing a look.
 
-    settings = load_settings(config, _overrides(db))
-    try:
-        con = connect(settings.path("warehouse"), read_only=True)
-    except WarehouseError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
-    runs = con.execute("""SELECT run_id, status, nights, calls_ok, calls_cached, calls_failed,
-                          round(epoch(finished_at - started_at), 1) AS seconds
-                          FROM pipeline_runs ORDER BY started_at DESC LIMIT ?""", [limit]).fetchall()
-    table = Table(title="recent runs")
-    for col in ("run", "status", "nights", "ok", "cached", "failed", "seconds"):
-        table.add_column(col)
-    for row in runs:
-        table.add_row(*[str(v) for v in row])
-    out.print(table)
-    fails = con.execute("SELECT item, stage, reason FROM failures ORDER BY failed_at DESC").fetchall()
-    for item, stage, reason in fails:
-        out.print(f"[yellow]{item}[/yellow] ({stage}): {reason}")
-    if not fails:
-        out.print("no open failures")
+    Read-only and never blocked by a night (it writes its own copy) or by analysts.
+    """
+    from callintel.flows.status import show_status
+
+    raise typer.Exit(show_status(load_settings(config, _overrides(db)), limit, out))
 
 
 def main() -> None:

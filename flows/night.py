@@ -7,6 +7,9 @@ the only write connection. Read it top to bottom: it is the table of contents of
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
 import time
 import uuid
 from dataclasses import dataclass
@@ -17,6 +20,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.tasks import exponential_backoff
 
 import callintel
 from callintel.files import file_sha256
@@ -42,6 +46,14 @@ from callintel.warehouse import runs, speech_cache
 from callintel.warehouse.db import connect, table_counts
 from callintel.warehouse.export import export_night
 from callintel.warehouse.privacy import claim_key
+from callintel.warehouse.publish import (
+    NightFiles,
+    night_lock,
+    prepare_working_copy,
+    publish,
+    read_progress,
+    write_progress,
+)
 from callintel.warehouse.script_library import export_script_library
 
 
@@ -55,11 +67,38 @@ class Planned:
 @task(name="transcribe", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2,
       task_run_name="transcribe-{call.call_id}")
 def transcribe(call: CallRecord, settings: Settings, sha256: str) -> Transcript | Failure:
-    """Bad input comes back as a Failure (no retry can fix it); a crash is retried once."""
+    """Bad input comes back as a Failure (no retry can fix it); a crash is retried (see transcribe_task)."""
     try:
         return transcribe_call(call, settings, sha256)
     except SpeechError as exc:
         return Failure(call.call_id, exc.stage, exc.reason, exc.detail, call.call_id)
+
+
+def _retry_unless_timeout(task, task_run, state) -> bool:
+    """A call that ran out of time would run out again: only other errors (I/O, memory) are retried."""
+    exc = state.result(raise_on_failure=False)
+    return not isinstance(exc, TimeoutError)
+
+
+class _ThreadTimeoutNotice(logging.Filter):
+    """Prefect warns, once per task, that a timeout cannot interrupt a worker thread mid-call: it takes effect
+    when the thread returns to Python, which Whisper does between windows (seconds). Said once in the docs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "running in a worker thread" not in record.getMessage()
+
+
+logging.getLogger("prefect.task_runs").addFilter(_ThreadTimeoutNotice())
+
+
+def transcribe_task(settings: Settings):
+    """`transcribe` with [night]'s retries (exponential backoff) and per-call timeout."""
+    night = settings["night"]
+    retries = night["call_retries"]
+    return transcribe.with_options(
+        retries=retries, retry_delay_seconds=exponential_backoff(night["call_retry_backoff_s"])(retries),
+        retry_jitter_factor=0.2, retry_condition_fn=_retry_unless_timeout,
+        timeout_seconds=night["call_timeout_s"] or None)
 
 
 @task(name="analytics-step", cache_policy=NO_CACHE, task_run_name="step-{step.name}")
@@ -144,26 +183,51 @@ def task_runner(settings: Settings):
 @flow(name="callintel-night", log_prints=True)
 def night_flow(manifest_path: str, config: str | None = None, label: str = "night",
                overrides: dict | None = None) -> dict[str, Any]:
-    """Process one manifest: every good call lands, every bad one lands in `failures`."""
-    log = get_run_logger()
+    """Process one manifest: every good call lands, every bad one lands in `failures`.
+
+    The night writes a private working copy of the warehouse and publishes it whole at the end
+    (warehouse/publish.py): readers never wait for it, never block it, never see half a night.
+    """
     settings = load_settings(config, overrides)
-    db_path = settings.path("warehouse")
+    files = NightFiles(settings.path("warehouse"))
+    with night_lock(files):
+        return _night(files, manifest_path, settings, label)
+
+
+def _night(files: NightFiles, manifest_path: str, settings: Settings, label: str) -> dict[str, Any]:
+    log = get_run_logger()
+    wall_start = time.monotonic()
+    db_path = files.work
     manifest = read_manifest(manifest_path, settings["night"]["timezone"])
     manifest_key = str(Path(manifest_path).resolve())
     nights = sorted({c.night for c in manifest.calls})
+    night_names = [str(n) for n in nights]
     run_id = f"{label}-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     if any(c.transcript_path is None for c in manifest.calls):  # a night of transcripts needs no Whisper
         whisper_model_dir(settings)  # assemble/verify once, before any worker needs it
     models = model_versions(settings)
     hash_key = caller_hash_key(settings)  # no run without a caller-hash key of its own (demo/tests: built-in)
+    resumed = prepare_working_copy(files)
+    calls_in = len(manifest.calls) + len(manifest.failures)
     con = connect(db_path)
     try:
         claim_key(con, key_fingerprint(hash_key), run_id)  # refuses a key other than the warehouse's
     except BaseException:
         con.close()
         raise
-    runs.start_run(con, run_id, label, manifest_key, [str(n) for n in nights], len(manifest.calls) +
-                    len(manifest.failures), settings.fingerprint(), models, callintel.__version__)
+    for dead in runs.mark_interrupted(con, run_id, read_progress(files)):
+        log.warning("run %s did not finish (killed or crashed): marked interrupted; continuing its work", dead)
+    if resumed:
+        log.info("continuing in the working copy %s left by an unfinished night", db_path)
+    runs.start_run(con, run_id, label, manifest_key, night_names, calls_in, settings.fingerprint(), models,
+                   callintel.__version__)
+    runs.record_process(con, run_id, socket.gethostname(), os.getpid())
+
+    def progress(**fields: Any) -> None:
+        write_progress(files, run_id=run_id, **fields)
+
+    progress(status="running", stage="planning", started_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+             manifest=manifest_key, nights=night_names, calls_in=calls_in, done=0, cached=0, failed=0)
     try:
         runs.clear_manifest_failures(con, manifest_key, {f.item for f in manifest.failures})
         failures = list(manifest.failures)
@@ -175,13 +239,15 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
         cached = speech_cache.cached_transcripts(con, [p.key for p in planned])
         texts = [p for p in planned if p.key not in cached and p.call.transcript_path is not None]
         todo = [p for p in planned if p.key not in cached and p.call.transcript_path is None]
+        n_cached = len(planned) - len(todo) - len(texts)
         log.info("%d calls in manifest: %d cached, %d to transcribe, %d transcripts to import, %d not usable",
-                 len(manifest.calls), len(planned) - len(todo) - len(texts), len(todo), len(texts),
-                 len(missing) + len(manifest.failures))
+                 len(manifest.calls), n_cached, len(todo), len(texts), len(missing) + len(manifest.failures))
 
-        ok = audio_s = proc_s = 0.0
-        ok += _land_many(con, [(p, transcript_from_json(cached[p.key])) for p in planned if p.key in cached],
-                         run_id, settings, models, cache=False)
+        audio_s = proc_s = 0.0
+        timings: list[tuple[str, float, float]] = []
+        from_cache = [(p, transcript_from_json(cached[p.key])) for p in planned if p.key in cached]
+        ok = _land_many(con, from_cache, run_id, settings, models, cache=False)
+        audio_s += sum(t.duration_s for _, t in from_cache)
         imported = []
         for p, result in zip(texts, import_transcripts(texts, settings) if texts else [], strict=True):
             if isinstance(result, Transcript):
@@ -190,7 +256,9 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
                 failures.append(result)
                 log.warning("%s failed at import: %s", p.call.call_id, result.reason)
         ok += _land_many(con, imported, run_id, settings, models, cache=True)
-        futures = {transcribe.submit(p.call, settings, p.sha256): p for p in todo}
+        progress(stage="transcribing", done=ok, cached=n_cached, failed=len(failures), to_transcribe=len(todo))
+        transcriber = transcribe_task(settings)
+        futures = {transcriber.submit(p.call, settings, p.sha256): p for p in todo}
         for done, future in enumerate(as_completed(list(futures)), start=1):
             p = futures[future]
             result = future.result(raise_on_failure=False)
@@ -199,43 +267,76 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
                 ok += 1
                 audio_s += result.duration_s
                 proc_s += result.processing_s
+                timings.append((p.call.call_id, result.duration_s, result.processing_s))
                 log.info("[%d/%d] %s: %d utterances, %.1f s audio in %.1f s%s", done, len(todo), p.call.call_id,
                          len(result.utterances), result.duration_s, result.processing_s,
                          f" (warning: {'; '.join(result.warnings)})" if result.warnings else "")
             else:
-                failure = result if isinstance(result, Failure) else Failure(
-                    p.call.call_id, "transcribe", f"unexpected error while transcribing: {result!r}",
-                    call_id=p.call.call_id)
+                failure = _task_failure(p, result, settings)
                 failures.append(failure)
                 log.warning("[%d/%d] %s failed at %s: %s", done, len(todo), p.call.call_id, failure.stage,
                             failure.reason)
+            progress(done=ok, failed=len(failures), last_call=p.call.call_id)
         runs.write_failures(con, failures, manifest_key, run_id)
         con.close()
 
         steps: dict[str, Any] = {}
+        progress(stage="analytics")
         for step in ordered(settings["night"]["steps"]):
             steps[step.name] = analytics_step(step, db_path, nights, settings)
             log.info("step %s: %s", step.name, {k: v for k, v in steps[step.name].items() if k != "nights"})
 
+        progress(stage="exports")
         exports = export(db_path, settings.path("exports") / str(max(nights)), settings) if nights else {}
         for name, path in exports.items():
             log.info("export %s: %s", name, path)
 
         con = connect(db_path)
         status = "succeeded" if not failures else "partial"
-        runs.finish_run(con, run_id, status, calls_ok=int(ok), calls_cached=len(planned) - len(todo) - len(texts),
+        review = runs.calls_to_review(con, settings["review"]["min_call_s"], night_names)
+        for night, call_id, _, reason in review:
+            log.warning("needs a look: %s (%s): %s", call_id, night, reason)
+        summary = runs.summarize(calls_in, ok, n_cached, len(failures), len(review), audio_s,
+                                 time.monotonic() - wall_start, timings, settings["review"]["slowest_calls"])
+        runs.finish_run(con, run_id, status, calls_ok=int(ok), calls_cached=n_cached,
                          calls_failed=len(failures), audio_seconds=round(audio_s, 2),
                          processing_seconds=round(proc_s, 2))
+        runs.close_run(con, run_id, summary, runs.EXIT_CODES[status])
+        runs.record_publication(con, run_id, night_names, status)
         counts = table_counts(con)
-    except BaseException:
+        con.execute("CHECKPOINT")
         con.close()
+        progress(stage="publishing")
+        publish(files)
+    except BaseException as exc:
+        con.close()
+        if not db_path.exists():  # already published: nothing left to record the failure in
+            raise
         with connect(db_path) as failed:
             runs.finish_run(failed, run_id, "failed")
+            runs.close_run(failed, run_id, {"wall_seconds": round(time.monotonic() - wall_start, 1)},
+                           runs.EXIT_CODES["failed"], note=f"{type(exc).__name__}: {exc}"[:2000])
+        progress(status="failed", stage="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
         raise
-    con.close()
-    return {"run_id": run_id, "db": str(db_path), "nights": [str(n) for n in nights], "calls_ok": int(ok),
+    progress(status=status, stage="published", summary=summary)
+    log.info("night %s: %s", status, summary)
+    return {"run_id": run_id, "db": str(files.published), "nights": night_names, "calls_ok": int(ok),
             "calls_failed": len(failures), "failures": [(f.item, f.stage, f.reason) for f in failures],
-            "steps": steps, "exports": exports, "tables": counts}
+            "steps": steps, "exports": exports, "tables": counts, "status": status,
+            "exit_code": runs.EXIT_CODES[status], "summary": summary, "to_review": review}
+
+
+def _task_failure(p: Planned, result: Any, settings: Settings) -> Failure:
+    """A Failure for a call whose task did not return a transcript (bad input, timeout, a crash after retries)."""
+    if isinstance(result, Failure):
+        return result
+    if isinstance(result, TimeoutError):
+        return Failure(p.call.call_id, "transcribe", f"transcription took longer than "
+                       f"{settings['night']['call_timeout_s']} s ([night] call_timeout_s): a very long or damaged "
+                       "recording, or an overloaded machine; check the file, raise the limit and rerun",
+                       repr(result), p.call.call_id)
+    return Failure(p.call.call_id, "transcribe", f"unexpected error while transcribing (after "
+                   f"{settings['night']['call_retries']} retries): {result!r}", repr(result), p.call.call_id)
 
 
 def _land(con, p: Planned, transcript: Transcript, run_id: str, settings: Settings, models: dict[str, str],
@@ -245,23 +346,31 @@ def _land(con, p: Planned, transcript: Transcript, run_id: str, settings: Settin
 
 def _land_many(con, landed: list[tuple[Planned, Transcript]], run_id: str, settings: Settings,
                models: dict[str, str], cache: bool) -> int:
-    """Write calls (and cache their transcripts) [night] land_batch at a time: one transaction per batch."""
+    """Write calls (and cache their transcripts) [night] land_batch at a time: one transaction per batch.
+
+    The cache first: a kill between the two writes leaves a cached transcript, never a call the cache lacks.
+    """
     privacy, size = settings["privacy"], settings["night"]["land_batch"]
     for i in range(0, len(landed), size):
         batch = landed[i:i + size]
-        store.write_calls(con, [(p.call, t, caller_hash(p.call.caller_number, settings),
-                                 models["asr"] if t.source == "asr" else None) for p, t in batch],
-                          run_id, privacy["keep_caller_number"])
         if cache:
             # the stage hashes the bytes it read: a file rewritten since planning is cached under its new key
             speech_cache.cache_transcripts(con, [(t.cache_key or p.key, p.call.call_id, t.audio_sha256 or p.sha256,
-                                           transcript_to_json(t)) for p, t in batch])
+                                                  transcript_to_json(t)) for p, t in batch])
+        store.write_calls(con, [(p.call, t, caller_hash(p.call.caller_number, settings),
+                                 models["asr"] if t.source == "asr" else None) for p, t in batch],
+                          run_id, privacy["keep_caller_number"])
     return len(landed)
 
 
 def run_night(manifest_path: str | Path, config: str | None = None, label: str = "night",
               overrides: dict | None = None) -> dict[str, Any]:
     """Run the flow with the task runner the settings ask for."""
+    from callintel.flows.prefect_server import start_temporary_server
+
     settings = load_settings(config, overrides)
     caller_hash_key(settings)  # refuse before Prefect starts a flow run: the error says how to set a key
-    return night_flow.with_options(task_runner=task_runner(settings))(str(manifest_path), config, label, overrides)
+    with night_lock(NightFiles(settings.path("warehouse"))):  # a busy warehouse: a clear error before Prefect starts
+        start_temporary_server()  # tied to this process: a killed night leaves no server behind
+        return night_flow.with_options(task_runner=task_runner(settings))(str(manifest_path), config, label,
+                                                                          overrides)

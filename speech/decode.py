@@ -127,6 +127,30 @@ def wav_shortfall(data: bytes) -> tuple[float, float] | None:
     return None
 
 
+def ogg_unfinished(data: bytes) -> str | None:
+    """Why an Ogg file (Opus/Vorbis) stops before its end, else None.
+
+    An Ogg file's duration is read from its last page, so a copy cut short reports the short length
+    and decodes without complaint. A finished stream ends with a whole page flagged end-of-stream;
+    a cut one ends mid-page or on a page without that flag.
+    """
+    if data[:4] != b"OggS":
+        return None
+    pos, last_flags = 0, None
+    while pos < len(data):
+        if data[pos:pos + 4] != b"OggS" or pos + 27 > len(data):
+            return f"the data stops (or is damaged) inside an Ogg page at byte {pos:,} of {len(data):,}"
+        n_segments = data[pos + 26]
+        body = sum(data[pos + 27:pos + 27 + n_segments])
+        end = pos + 27 + n_segments + body
+        if pos + 27 + n_segments > len(data) or end > len(data):
+            return f"the last Ogg page is cut off at byte {len(data):,} (it needs {end:,})"
+        last_flags, pos = data[pos + 5], end
+    if last_flags is not None and not last_flags & 0x04:
+        return "the Ogg stream has no end-of-stream page"
+    return None
+
+
 def decode(path: Path, want_stereo: bool, max_duration_s: float = 4 * 3600.0) -> DecodedAudio:
     """Decode to 16 kHz; two channel arrays when the file is stereo and the layout asks for it."""
     data = read_bytes(path)
@@ -160,6 +184,9 @@ def decode(path: Path, want_stereo: bool, max_duration_s: float = 4 * 3600.0) ->
     if short is not None:
         warnings.append(f"{path.name} is truncated: its header says {short[0]:.1f} s but only "
                         f"{short[1]:.1f} s are in the file; the rest of the call is missing")
+    elif (cut := ogg_unfinished(data)) is not None:
+        warnings.append(f"{path.name} is truncated: {cut}; only {duration:.1f} s could be decoded, the rest of "
+                        "the call is missing (was the file copied before the recorder finished?)")
     elif info.duration_s and duration < 0.9 * info.duration_s - 0.5:
         warnings.append(f"{path.name} is truncated: its header says {info.duration_s:.1f} s but only "
                         f"{duration:.1f} s could be decoded; the rest of the call is missing")

@@ -34,10 +34,11 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
-        raise WarehouseError(
-            f"cannot open {path}{' read-only' if read_only else ' for writing'}: {exc}. "
-            "Another process (a running night, or an analyst holding a write connection) may hold the lock."
-        ) from exc
+        who = ("a process holds it open for writing (nights never do: they write a working copy and publish "
+               "it; look for a tool or notebook that opened this file without read_only=True)") if read_only else (
+            "other processes have it open (any connection, read-only ones included, blocks a writer)")
+        raise WarehouseError(f"cannot open {path}{' read-only' if read_only else ' for writing'}: {who}. "
+                             f"DuckDB said: {exc}") from exc
     if not read_only:
         migrate(con)
     return con

@@ -1,7 +1,8 @@
-"""Run records and failures (pipeline_runs, failures): what an operator reads in `callintel status`.
+"""Run records, failures and run bookkeeping: what an operator reads in `callintel status`.
 
-A failure is keyed by (manifest, item, stage), so a rerun updates it instead of adding another,
-and it is removed when a later run lands the call.
+A failure is keyed by (manifest, item, stage), so a rerun updates it instead of adding another, and it is
+removed when a later run lands the call. Runs that died are marked interrupted by the next night; each finished
+run keeps its summary and exit code.
 """
 
 from __future__ import annotations
@@ -15,6 +16,82 @@ import duckdb
 
 from callintel.records import Failure
 from callintel.warehouse.db import transaction
+
+# what `callintel run` returns for each final status (README, Operations)
+EXIT_CODES = {"succeeded": 0, "partial": 3, "failed": 4}
+
+
+def mark_interrupted(con: duckdb.DuckDBPyConnection, found_by: str,
+                     progress: dict[str, Any] | None = None) -> list[str]:
+    """Runs still `running` when a new night holds the lock died (killed, power cut): say so, and how far they got.
+
+    Call only while holding the night lock: then no `running` row belongs to a live process.
+    """
+    rows = con.execute("SELECT run_id, started_at, calls_in_manifest FROM pipeline_runs "
+                       "WHERE status = 'running'").fetchall()
+    marked = []
+    for run_id, started, calls_in in rows:
+        landed, last_call = con.execute("SELECT count(*), max(processed_at) FROM calls WHERE run_id = ?",
+                                        [run_id]).fetchone()
+        failed = con.execute("SELECT count(*) FROM failures WHERE run_id = ?", [run_id]).fetchone()[0]
+        last_seen = last_call or started
+        stage = None
+        if progress and progress.get("run_id") == run_id:
+            last_seen = datetime.fromisoformat(progress["updated_at"])
+            stage = progress.get("stage")
+        note = (f"stopped without finishing (killed or crashed) after {landed} of {calls_in} calls landed"
+                f"{f', during {stage}' if stage else ''}; last sign of life {last_seen:%Y-%m-%d %H:%M:%S %Z}; "
+                f"found by run {found_by}")
+        con.execute("""UPDATE pipeline_runs SET status = 'interrupted', finished_at = ?, calls_ok = ?,
+                       calls_failed = ?, note = ? WHERE run_id = ?""", [last_seen, landed, failed, note, run_id])
+        marked.append(run_id)
+    return marked
+
+
+def record_process(con: duckdb.DuckDBPyConnection, run_id: str, host: str, pid: int) -> None:
+    con.execute("UPDATE pipeline_runs SET host = ?, pid = ? WHERE run_id = ?", [host, pid, run_id])
+
+
+def close_run(con: duckdb.DuckDBPyConnection, run_id: str, summary: dict[str, Any], exit_code: int,
+              note: str | None = None) -> None:
+    con.execute("UPDATE pipeline_runs SET summary = ?, exit_code = ?, note = ? WHERE run_id = ?",
+                [json.dumps(summary, ensure_ascii=False), exit_code, note, run_id])
+
+
+def record_publication(con: duckdb.DuckDBPyConnection, run_id: str, nights: list[str], status: str) -> None:
+    calls = con.execute("SELECT count(*) FROM calls").fetchone()[0]
+    con.execute("DELETE FROM publication")
+    con.execute("INSERT INTO publication VALUES (?, ?, ?, ?, ?)",
+                [run_id, ",".join(nights), status, calls, datetime.now(UTC)])
+
+
+def summarize(calls_in: int, done: int, cached: int, failed: int, to_review: int, audio_s: float,
+              wall_s: float, timings: list[tuple[str, float, float]], slowest: int) -> dict[str, Any]:
+    """The figures people read each morning; `timings` is (call_id, audio s, processing s) per transcribed call."""
+    slow = sorted(timings, key=lambda t: -t[2])[:slowest]
+    return {
+        "calls_in": calls_in, "done": done, "cached": cached, "failed": failed, "to_review": to_review,
+        "audio_hours": round(audio_s / 3600, 3), "wall_seconds": round(wall_s, 1),
+        "calls_per_hour": round(done / (wall_s / 3600), 1) if wall_s > 0 else None,
+        "slowest_calls": [{"call_id": c, "audio_s": round(a, 1), "processing_s": round(p, 1)} for c, a, p in slow],
+    }
+
+
+def calls_to_review(con: duckdb.DuckDBPyConnection, min_call_s: float,
+                    nights: list[str] | None = None) -> list[tuple[str, str, float, str]]:
+    """(night, call_id, duration, reason) of calls a person should listen to: no speech, warnings, too short."""
+    return con.execute("""
+        SELECT CAST(night AS VARCHAR), call_id, duration_s,
+               concat_ws('; ',
+                   CASE WHEN n_utterances = 0 THEN 'no speech transcribed' END,
+                   CASE WHEN duration_s < $min THEN format('only {:.1f} s of audio', duration_s) END,
+                   CASE WHEN json_array_length(warnings) > 0
+                        THEN array_to_string(CAST(warnings AS VARCHAR[]), '; ') END) AS reason
+        FROM calls
+        WHERE (n_utterances = 0 OR duration_s < $min OR json_array_length(warnings) > 0)
+          AND ($all OR CAST(night AS VARCHAR) IN (SELECT unnest($nights)))
+        ORDER BY night DESC, call_id""", {"min": min_call_s, "all": not nights,
+                                          "nights": nights or []}).fetchall()
 
 
 def _now() -> datetime:

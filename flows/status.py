@@ -1,0 +1,103 @@
+"""`callintel status`: the published night, the running night's progress, runs, failures, calls to review.
+
+Reads only: the published file read-only (never blocked by a night, which writes its own copy) and
+the night's progress file. Does not import Prefect, so it answers in a second.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from callintel.settings import Settings
+from callintel.warehouse.db import WarehouseError, connect
+from callintel.warehouse.publish import NightFiles, night_is_alive, read_progress
+from callintel.warehouse.runs import calls_to_review
+
+
+def show_status(settings: Settings, limit: int, out: Console) -> int:
+    """Print everything ops needs in the morning; returns 1 when there is no warehouse yet."""
+    files = NightFiles(settings.path("warehouse"))
+    progress = read_progress(files)
+    alive = night_is_alive(files)
+    _show_progress(progress, alive, out)
+    if progress and not files.published.exists():
+        out.print(f"no night published yet at {files.published}")
+        return 0
+    try:
+        con = connect(files.published, read_only=True)
+    except WarehouseError as exc:
+        out.print(f"[red]{exc}[/red]")
+        return 1
+    try:
+        _show_published(con, out)
+        _show_runs(con, limit, alive, progress, out)
+        fails = con.execute("SELECT item, stage, reason FROM failures ORDER BY failed_at DESC").fetchall()
+        for item, stage, reason in fails:
+            out.print(f"[yellow]failed[/yellow] {item} ({stage}): {reason}")
+        if not fails:
+            out.print("no open failures")
+        review = calls_to_review(con, settings["review"]["min_call_s"])
+        for night, call_id, duration, reason in review:
+            out.print(f"[yellow]needs a look[/yellow] {call_id} ({night}, {duration:.1f} s): {reason}")
+        if not review:
+            out.print("no calls need a look")
+    finally:
+        con.close()
+    return 0
+
+
+def _show_progress(progress: dict[str, Any] | None, alive: bool, out: Console) -> None:
+    if not progress:
+        return
+    state = progress.get("status")
+    if state == "running" and not alive:
+        out.print(f"[red]night {progress['run_id']} died[/red] (killed or crashed) during {progress.get('stage')} "
+                  f"after {progress.get('done', 0)} of {progress.get('calls_in', '?')} calls; last alive "
+                  f"{progress.get('updated_at')}. The next run continues where it stopped.")
+    elif state == "running":
+        out.print(f"[cyan]night running[/cyan]: {progress['run_id']} (pid {progress.get('pid')}), "
+                  f"stage {progress.get('stage')}, {progress.get('done', 0)}/{progress.get('calls_in', '?')} calls "
+                  f"done ({progress.get('cached', 0)} cached), {progress.get('failed', 0)} failed, "
+                  f"last call {progress.get('last_call', '-')}, updated {progress.get('updated_at')}")
+    elif state == "failed":
+        out.print(f"[red]last night {progress['run_id']} failed[/red] at {progress.get('updated_at')}: "
+                  f"{progress.get('error')}. Readers still see the previous published night.")
+
+
+def _show_published(con, out: Console) -> None:
+    row = con.execute("SELECT run_id, nights, status, calls, published_at FROM publication "
+                      "LIMIT 1").fetchone() if _has(con, "publication") else None
+    if row:
+        out.print(f"published: night(s) {row[1]} by {row[0]} ({row[2]}, {row[3]} calls) at {row[4]:%Y-%m-%d %H:%M}")
+    else:
+        out.print("published: no night published yet by this version")
+
+
+def _show_runs(con, limit: int, alive: bool, progress: dict[str, Any] | None, out: Console) -> None:
+    extra = _has_column(con, "pipeline_runs", "summary")
+    runs = con.execute(f"""SELECT run_id, status, nights, calls_ok, calls_cached, calls_failed,
+                          round(epoch(finished_at - started_at), 1), {'summary, note' if extra else 'NULL, NULL'}
+                          FROM pipeline_runs ORDER BY started_at DESC LIMIT ?""", [limit]).fetchall()
+    table = Table(title="recent runs")
+    for col in ("run", "status", "nights", "ok", "cached", "failed", "seconds", "calls/h", "note"):
+        table.add_column(col)
+    for run_id, status, nights, ok, cached, failed, secs, summary, note in runs:
+        if status == "running" and not alive:
+            status = "interrupted"  # a published file never holds a live run; marked so in the next night
+        per_hour = json.loads(summary).get("calls_per_hour") if summary else None
+        table.add_row(run_id, status, nights, *[str(v) for v in (ok, cached, failed, secs)],
+                      "" if per_hour is None else str(per_hour), note or "")
+    out.print(table)
+
+
+def _has(con, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0])
+
+
+def _has_column(con, table: str, column: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
+                            [table, column]).fetchone()[0])

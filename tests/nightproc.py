@@ -1,0 +1,106 @@
+"""Real `callintel run` processes for the crash and reader tests: a small night, its config, its progress."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+HEADER = "call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n"
+CLIPS = ["paddlespeech/zh.wav", "wenet_aishell/aishell-BAC009S0724W0121.wav", "wenetspeech_snippets/ID001.wav",
+         "funasr_examples/ex1.wav"]
+CALLINTEL = Path(sys.executable).with_name("callintel")
+# columns that differ between any two runs by design (which run wrote a row, and when)
+VOLATILE = {"run_id", "processed_at", "failed_at", "created_at", "published_at", "scored_at",
+            "transcript"}  # speech_cache.transcript holds processing_s (wall time); its key and hash stay compared
+
+
+def write_night(folder: Path, shared_data: Path, clips: list[int], name: str = "m.csv") -> Path:
+    """A manifest of short mono clips from the shared data (call K<i> is clip i)."""
+    for i in clips:
+        if not (folder / f"c{i}.wav").exists():
+            shutil.copy(shared_data / "audio" / CLIPS[i], folder / f"c{i}.wav")
+    manifest = folder / name
+    manifest.write_text(HEADER + "".join(f"K{i},c{i}.wav,1380000000{i},A1,2026-11-22T{i + 8:02d}:00:00+08:00,mono\n"
+                                         for i in clips))
+    return manifest
+
+
+def write_config(folder: Path, db: Path) -> Path:
+    """One call at a time (the kill lands between calls), short clips are not 'to review'."""
+    config = folder / f"{db.stem}.toml"
+    config.write_text(f'[paths]\nwarehouse = "{db}"\nexports = "{folder / (db.stem + "-exports")}"\n'
+                      "[night]\nmax_concurrent_calls = 1\n[review]\nmin_call_s = 1.0\n")
+    return config
+
+
+def start_run(manifest: Path, config: Path, log: Path) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env.pop("PREFECT_API_URL", None)  # its own temporary server, as a cron job would have
+    with log.open("w") as fh:
+        return subprocess.Popen([str(CALLINTEL), "run", str(manifest), "--config", str(config)],
+                                stdout=fh, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+
+def progress(db: Path) -> dict:
+    try:
+        return json.loads(db.with_name(f"{db.stem}.progress.json").read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def wait_for(predicate, proc: subprocess.Popen, timeout: float, what: str, log: Path):
+    """Poll until `predicate()` is truthy; fail with the run's log if the process ends or time runs out."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        if proc.poll() is not None:
+            raise AssertionError(f"run ended (rc {proc.returncode}) before {what}:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}:\n{log.read_text()[-3000:]}")
+
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (the temporary Prefect server, Dask workers)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def table_contents(db: Path) -> dict[str, list[tuple]]:
+    """Every table's rows, sorted, without the columns that name the run or the time of writing."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out = {}
+        for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND "
+                                    "table_name NOT IN ('pipeline_runs', 'publication', 'schema_migrations')"
+                                    ).fetchall():
+            cols = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                                              "ORDER BY column_index", [table]).fetchall() if c not in VOLATILE]
+            rows = con.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()
+            out[table] = sorted(rows, key=repr)
+        return out
+    finally:
+        con.close()
