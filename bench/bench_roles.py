@@ -10,8 +10,11 @@ their words) are cached, so comparing role variants costs no decoding.
 Accuracy per character: each character of an utterance (scoring text: no punctuation, masks kept)
 is placed in time proportionally inside the utterance and judged against the truth turn at that
 moment (the longer turn where a back-channel overlaps); per utterance: the role of most of its
-characters. `today` is the stage before turn splitting (whole segments, the original cue lists);
-`split` is the stage's path now (speech.stage.mono_utterances). The last line is one JSON object.
+characters. `today` is the stage before this change (whole segments, roles by the original cue lists
+and alternation: speech.roles.assign_roles); `split` is the stage's path now
+(speech.stage.mono_utterances: clauses, Viterbi over words, voice and segment starts).
+Output on 2026-11-29: today 64.0% (mono) / 78.1% (stereo mixed) / 76.8% (all) of characters,
+split 99.1% / 95.6% / 95.9%. The last line is one JSON object.
 """
 
 from __future__ import annotations
