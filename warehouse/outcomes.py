@@ -68,30 +68,21 @@ def _has_tables(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
 
 
 def main_topics(con: duckdb.DuckDBPyConnection, call_ids: Sequence[str]) -> tuple[dict[str, str], str | None]:
-    """call_id -> the topic most of its questions belong to (ties: smaller topic id), as text.
+    """call_id -> the call's main topic (call_topics, written by the topics step), as text.
 
-    Reads `questions(question_id, call_id)` and `question_topics(question_id, topic_id)` from the
-    hot-question step. Returns ({}, reason) when those are absent or shaped differently, so outcomes
-    still run (without topics) and the reason reaches the step's summary.
+    Returns ({}, reason) when call_topics is absent or shaped differently, so outcomes still run
+    (without topics) and the reason reaches the step's summary.
     """
     if not call_ids:
         return {}, None
-    if not _has_tables(con, "questions", "question_topics"):
-        return {}, "no questions/question_topics tables yet (topics step not run): topic_id left NULL"
+    if not _has_tables(con, "call_topics"):
+        return {}, "no call_topics table yet (topics step not run): topic_id left NULL"
     try:
-        rows = con.execute("""
-            SELECT q.call_id, qt.topic_id, count(*) AS n
-            FROM questions q JOIN question_topics qt ON qt.question_id = q.question_id
-            WHERE q.call_id IN (SELECT unnest(?)) AND qt.topic_id IS NOT NULL
-            GROUP BY q.call_id, qt.topic_id""", [list(call_ids)]).fetchall()
+        rows = con.execute("SELECT call_id, topic_id FROM call_topics WHERE call_id IN (SELECT unnest(?))",
+                           [list(call_ids)]).fetchall()
     except duckdb.Error as exc:
-        return {}, f"cannot read topics from questions/question_topics: {exc}".splitlines()[0]
-    best: dict[str, tuple[int, Any]] = {}
-    for call_id, topic, n in rows:
-        current = best.get(call_id)
-        if current is None or n > current[0] or (n == current[0] and topic < current[1]):
-            best[call_id] = (n, topic)
-    return {c: str(t) for c, (_, t) in best.items()}, None
+        return {}, f"cannot read topics from call_topics: {exc}".splitlines()[0]
+    return {c: str(t) for c, t in rows}, None
 
 
 def write_outcomes(con: duckdb.DuckDBPyConnection, rows: Iterable[Sequence[Any]]) -> int:

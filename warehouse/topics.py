@@ -20,7 +20,10 @@ import numpy as np
 from callintel.warehouse.db import replace_rows
 
 QUESTION_COLUMNS = ("question_id", "call_id", "seq", "part", "night", "asked_at", "text", "core", "cue",
-                    "text_sha256")
+                    "text_sha256", "kind")
+CALL_TOPIC_COLUMNS = ("call_id", "night", "topic_id", "method", "score", "question_id", "evidence_text", "questions",
+                      "unclustered", "assigned_at")
+CLUSTERED = ("absorbed", "discovered")  # question_topics methods the pool re-clustering may revise
 ASSIGN_COLUMNS = ("question_id", "topic_id", "similarity", "method", "assigned_night")
 
 
@@ -60,8 +63,10 @@ def undo_night(con: duckdb.DuckDBPyConnection, night: date) -> None:
     con.execute("""DELETE FROM question_topics WHERE question_id IN
                    (SELECT question_id FROM questions WHERE night = ?)""", [night])
     con.execute("DELETE FROM questions WHERE night = ?", [night])
-    con.execute("""DELETE FROM topics WHERE created_night = ?
-                   AND topic_id NOT IN (SELECT DISTINCT topic_id FROM question_topics)""", [night])
+    con.execute("DELETE FROM call_topics WHERE night = ?", [night])
+    con.execute("""DELETE FROM topics WHERE created_night = ? AND source = 'discovered'
+                   AND topic_id NOT IN (SELECT DISTINCT topic_id FROM question_topics)
+                   AND topic_id NOT IN (SELECT DISTINCT topic_id FROM call_topics)""", [night])
 
 
 def write_questions(con: duckdb.DuckDBPyConnection, night: date, rows: Sequence[Sequence[Any]]) -> int:
@@ -69,8 +74,10 @@ def write_questions(con: duckdb.DuckDBPyConnection, night: date, rows: Sequence[
 
 
 def load_topics(con: duckdb.DuckDBPyConnection, model: str) -> tuple[np.ndarray, np.ndarray]:
-    """(topic ids, centroid matrix) of the topics made with `model`, in id order."""
-    res = con.execute("SELECT topic_id, centroid FROM topics WHERE model = ? ORDER BY topic_id", [model]).fetchnumpy()
+    """(topic ids, centroid matrix) of the topics made with `model` that a cluster may keep, in id order
+    (discovered and taxonomy topics; not "other", which has no meaning to be near)."""
+    res = con.execute("""SELECT topic_id, centroid FROM topics WHERE model = ? AND source <> 'other'
+                         ORDER BY topic_id""", [model]).fetchnumpy()
     ids = np.asarray(res["topic_id"], dtype=np.int64)
     if not len(ids):
         return ids, np.zeros((0, 0), dtype=np.float32)
@@ -80,12 +87,13 @@ def load_topics(con: duckdb.DuckDBPyConnection, model: str) -> tuple[np.ndarray,
 def pool_questions(con: duckdb.DuckDBPyConnection, first: date,
                    last: date) -> list[tuple[str, str, str, str, date, int | None, float | None]]:
     """(question_id, text, core, text_sha256, night, topic_id or None, similarity or None) of every
-    question asked in [first, last], in night and id order: the pool a night re-clusters."""
+    question asked in [first, last] that clustering decides, in night and id order: the pool a night
+    re-clusters. Follow-ups and questions matched to a taxonomy topic are not in it."""
     return con.execute("""
         SELECT q.question_id, q.text, q.core, q.text_sha256, q.night, t.topic_id, t.similarity FROM questions q
         LEFT JOIN question_topics t USING (question_id)
-        WHERE q.night BETWEEN ? AND ?
-        ORDER BY q.night, q.question_id""", [first, last]).fetchall()
+        WHERE q.night BETWEEN ? AND ? AND q.kind <> 'follow_up' AND (t.method IS NULL OR t.method IN (SELECT unnest(?)))
+        ORDER BY q.night, q.question_id""", [first, last, list(CLUSTERED)]).fetchall()
 
 
 def drop_assignments(con: duckdb.DuckDBPyConnection, question_ids: Sequence[str]) -> int:
@@ -103,12 +111,55 @@ def write_topics(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]])
     if not rows:
         return 0
     con.executemany("""INSERT INTO topics (topic_id, label, keywords, representative, representative_question_id,
-                       created_night, initial_size, model, centroid, created_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       created_night, initial_size, model, centroid, created_at, slug, source, label_source)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     [(r["topic_id"], r["label"], json.dumps(r["keywords"], ensure_ascii=False), r["representative"],
                       r["representative_question_id"], r["created_night"], r["initial_size"], r["model"],
-                      np.asarray(r["centroid"], dtype=np.float32).tolist(), _now()) for r in rows])
+                      np.asarray(r["centroid"], dtype=np.float32).tolist(), _now(), r.get("slug"),
+                      r.get("source", "discovered"), r.get("label_source", "keywords")) for r in rows])
     return len(rows)
+
+
+def known_topics(con: duckdb.DuckDBPyConnection, known: Sequence[dict[str, Any]], night: date, model: str) -> dict[str, int]:
+    """slug -> topic_id of the taxonomy and "other" topics, creating the missing ones (ids after the highest).
+
+    `known`: {slug, name, source, centroid, representative}. They are never undone with a night, so a
+    slug keeps its id for ever; their label follows the taxonomy name unless an analyst named them.
+    """
+    have = dict(con.execute("SELECT slug, topic_id FROM topics WHERE slug IS NOT NULL").fetchall())
+    first = next_topic_id(con)
+    new = [k for k in known if k["slug"] not in have]
+    write_topics(con, [{"topic_id": first + n, "label": k["name"], "keywords": [], "representative": k["representative"],
+                        "representative_question_id": None, "created_night": night, "initial_size": 0, "model": model,
+                        "centroid": k["centroid"], "slug": k["slug"], "source": k["source"],
+                        "label_source": "taxonomy"} for n, k in enumerate(new)])
+    con.executemany("UPDATE topics SET label = ? WHERE slug = ? AND label_source = 'taxonomy'",
+                    [(k["name"], k["slug"]) for k in known])
+    have.update({k["slug"]: first + n for n, k in enumerate(new)})
+    return have
+
+
+def apply_names(con: duckdb.DuckDBPyConnection, names: dict[int, str]) -> int:
+    """Labels analysts set (configs/topic_names.toml) replace any other; ids not in the warehouse are ignored."""
+    if names:
+        con.executemany("UPDATE topics SET label = ?, label_source = 'analyst' WHERE topic_id = ?",
+                        [(name, tid) for tid, name in names.items()])
+    return len(names)
+
+
+def call_questions(con: duckdb.DuckDBPyConnection, night: date) -> list[tuple[str, str, int, str, str | None,
+                                                                              int | None, str | None]]:
+    """(call_id, question_id, seq, kind, text, topic_id, method) of the night's questions, in call and id order."""
+    return con.execute("""
+        SELECT q.call_id, q.question_id, q.seq, q.kind, q.text, t.topic_id, t.method FROM questions q
+        LEFT JOIN question_topics t USING (question_id) WHERE q.night = ?
+        ORDER BY q.call_id, q.seq, q.part""", [night]).fetchall()
+
+
+def write_call_topics(con: duckdb.DuckDBPyConnection, night: date, rows: Sequence[Sequence[Any]]) -> int:
+    """Replace the night's call_topics with `rows` (CALL_TOPIC_COLUMNS without assigned_at)."""
+    now = _now()
+    return replace_rows(con, "call_topics", "night", [night], CALL_TOPIC_COLUMNS, [(*r, now) for r in rows])
 
 
 def write_assignments(con: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> int:
@@ -117,25 +168,33 @@ def write_assignments(con: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[An
 
 
 def refresh_daily(con: duckdb.DuckDBPyConnection, since: date, trend: dict[str, Any]) -> int:
-    """Recompute topic_daily for every processed night from `since` on (counts, 7-night mean, trend)."""
-    window = int(trend.get("window_nights", 7))
+    """Recompute topic_daily for every processed night from `since` on (counts, mean of earlier nights, trend).
+
+    The mean is over the nights *with data* (any call) among the `window_nights` before, from the topic's
+    first night on, so nights before the warehouse began are not zeros; first_seen is the first night with a
+    member not before the topic was created; a topic that fell to 0 tonight is falling (enough before) or quiet.
+    """
     con.execute("DELETE FROM topic_daily WHERE night >= ?", [since])
-    con.execute(f"""
+    con.execute("""
         INSERT INTO topic_daily (topic_id, night, questions, calls, prev7_avg, change_pct, first_seen, trend)
-        WITH nights AS (SELECT DISTINCT night FROM calls WHERE night >= $since),
+        WITH nights AS (SELECT DISTINCT night FROM calls),
         counts AS (
             SELECT qt.topic_id, q.night, count(*) AS n, count(DISTINCT q.call_id) AS c
             FROM question_topics qt JOIN questions q USING (question_id) GROUP BY ALL),
-        firsts AS (SELECT topic_id, min(night) AS first_seen FROM counts GROUP BY ALL),
+        firsts AS (
+            SELECT c.topic_id, coalesce(min(c.night) FILTER (WHERE c.night >= t.created_night), min(c.night))
+                   AS first_seen
+            FROM counts c JOIN topics t USING (topic_id) GROUP BY ALL),
         grid AS (SELECT f.topic_id, nt.night, f.first_seen FROM firsts f JOIN nights nt ON nt.night >= f.first_seen),
         prev AS (
-            SELECT g.topic_id, g.night, sum(c.n) AS n
-            FROM grid g JOIN counts c ON c.topic_id = g.topic_id
-             AND c.night >= g.night - {window} AND c.night < g.night
+            SELECT g.topic_id, g.night, count(*) AS data_nights, sum(coalesce(c.n, 0)) AS n
+            FROM grid g
+            JOIN nights pn ON pn.night >= g.night - $window AND pn.night < g.night AND pn.night >= g.first_seen
+            LEFT JOIN counts c ON c.topic_id = g.topic_id AND c.night = pn.night
             GROUP BY ALL),
         stats AS (
             SELECT g.topic_id, g.night, g.first_seen, coalesce(c0.n, 0) AS questions, coalesce(c0.c, 0) AS calls,
-                   coalesce(p.n, 0) / {window}.0 AS prev
+                   coalesce(p.n, 0) AS prev_total, coalesce(p.n / p.data_nights, 0.0) AS prev
             FROM grid g
             LEFT JOIN counts c0 ON c0.topic_id = g.topic_id AND c0.night = g.night
             LEFT JOIN prev p ON p.topic_id = g.topic_id AND p.night = g.night)
@@ -144,10 +203,11 @@ def refresh_daily(con: duckdb.DuckDBPyConnection, since: date, trend: dict[str, 
                first_seen,
                CASE WHEN night - first_seen < $new_nights THEN 'new'
                     WHEN questions >= $min_count AND questions >= $rising * prev THEN 'rising'
-                    WHEN prev * $window >= $min_count AND questions <= $falling * prev THEN 'falling'
+                    WHEN prev_total >= $min_count AND questions <= $falling * prev THEN 'falling'
+                    WHEN questions = 0 THEN 'quiet'
                     ELSE 'steady' END
-        FROM stats WHERE questions > 0 OR prev > 0""",
-                {"since": since, "new_nights": int(trend.get("new_nights", 1)),
-                 "min_count": int(trend.get("min_count", 3)), "rising": float(trend.get("rising_ratio", 1.5)),
-                 "falling": float(trend.get("falling_ratio", 0.67)), "window": window})
+        FROM stats WHERE night >= $since AND (questions > 0 OR prev > 0)""",
+                {"since": since, "new_nights": int(trend["new_nights"]), "min_count": int(trend["min_count"]),
+                 "rising": float(trend["rising_ratio"]), "falling": float(trend["falling_ratio"]),
+                 "window": int(trend["window_nights"])})
     return int(con.execute("SELECT count(*) FROM topic_daily WHERE night >= ?", [since]).fetchone()[0])
