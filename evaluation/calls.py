@@ -15,6 +15,7 @@ without touching the landing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 import time
@@ -69,7 +70,9 @@ def land(con: duckdb.DuckDBPyConnection, dialogues: Dialogues, settings: Setting
         record = CallRecord(call["call_id"], Path(f"dialogues/{call['call_id']}"), call.get("caller_number") or None,
                             call.get("agent_id"), started, layout, night, n + 1)
         turns = [{"speaker": t["speaker"], "text": t["text"]} for t in call["turns"]]
-        transcript = transcript_from_turns(call["call_id"], turns, settings, cleaner=cleaner)
+        # the turns' own hash stands in for the audio's: repeat linking treats equal audio as a duplicate load
+        sha = hashlib.sha256(json.dumps(turns, ensure_ascii=False).encode()).hexdigest()
+        transcript = transcript_from_turns(call["call_id"], turns, settings, source_sha256=sha, cleaner=cleaner)
         write_call(con, record, transcript, "eval-calls", caller_hash(record.caller_number, settings), False,
                    "transcript")
         nights.add(night)

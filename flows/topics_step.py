@@ -15,21 +15,29 @@ from __future__ import annotations
 
 import logging
 import time
+import tomllib
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 
-import tomllib
-from pathlib import Path
-
-from callintel.nlp.call_topics import inherit, main_topic, refine_families
+from callintel.nlp.call_topics import STATEMENT, inherit, main_topic, refine_families
 from callintel.nlp.cluster import unit
 from callintel.nlp.embed import embedder_from_settings, text_key
 from callintel.nlp.questions import detect_questions, load_cues
 from callintel.nlp.sentences import dedupe_key
-from callintel.nlp.taxonomy import EXAMPLE, FOLLOW_UP, PHRASE, MatchOptions, Taxonomy, match_questions, phrase_scores
+from callintel.nlp.taxonomy import (
+    EXAMPLE,
+    FOLLOW_UP,
+    PHRASE,
+    MatchOptions,
+    Taxonomy,
+    best_phrase,
+    match_questions,
+    phrase_scores,
+)
 from callintel.nlp.tokenize import tokenizer_from_settings
 from callintel.nlp.topics import CentroidIndex, TopicOptions, plan_pool
 from callintel.settings import Settings
@@ -87,12 +95,14 @@ def known_topic_rows(con: duckdb.DuckDBPyConnection, taxonomy: Taxonomy, setting
     return rows, E, slugs
 
 
-def _call_topics(con: duckdb.DuckDBPyConnection, night: date, texts: dict[str, str], taxonomy: Taxonomy,
+def _call_topics(con: duckdb.DuckDBPyConnection, night: date, turns_of: dict[str, list[tuple[int, str]]],
+                 taxonomy: Taxonomy,
                  ids: dict[str, int], mopts: MatchOptions, settings: Settings) -> tuple[list[tuple], list[tuple], int]:
     """Follow-ups and general-family questions take their topic from the call; each call's main topic.
 
     Returns (question_topics rows to write, call_topics rows, questions left without topic).
     """
+    texts = {c: "。".join(t for _, t in ts) for c, ts in turns_of.items()}
     by_call: dict[str, list[tuple]] = {c: [] for c in texts}
     for row in store.call_questions(con, night):
         by_call.setdefault(row[0], []).append(row)
@@ -113,10 +123,18 @@ def _call_topics(con: duckdb.DuckDBPyConnection, night: date, texts: dict[str, s
                                                                mopts.strong_weight).items()}
         own = [t if m != FOLLOW_UP else None for t, m in zip(refine_families(topics, family, general, turns),
                                                               methods, strict=True)]
-        ct = main_topic(own, methods, text_scores, mopts, family, general)
+        # customer turns without a question still say what the call is about: they vote, in turn order
+        items = [(seq, t, m, q) for seq, t, m, q in zip(turns, own, methods, qs, strict=True)]
+        asked = set(turns)
+        for seq, text in turns_of.get(call_id, []):
+            hit = best_phrase(text, taxonomy, mopts.strong_weight) if seq not in asked else None
+            if hit is not None:
+                items.append((seq, ids[hit[0]], STATEMENT, None))
+        items.sort(key=lambda x: x[0])
+        ct = main_topic([x[1] for x in items], [x[2] for x in items], text_scores, mopts, family, general)
         if ct.topic is None:
             no_vote.append(call_id)
-        ev = qs[ct.evidence] if ct.evidence >= 0 else None
+        ev = items[ct.evidence][3] if ct.evidence >= 0 else None
         calls.append([call_id, night, ct.topic, ct.method, ct.score, ev[1] if ev else None, ev[4] if ev else None,
                       len(qs), sum(1 for t in final if t is None)])
     # calls with nothing topical said: their customer words to the nearest example, else "other"
@@ -145,9 +163,9 @@ def run_night(con: duckdb.DuckDBPyConnection, night: date, settings: Settings) -
     taxonomy = load_taxonomy(settings)
     turns = store.customer_turns(con, night)
     asked = {(c, s): at for c, s, _, at in turns}
-    texts: dict[str, str] = {}
-    for c, _, t, _ in turns:
-        texts[c] = (texts.get(c, "") + "。" + (t or "")).lstrip("。")
+    turns_of: dict[str, list[tuple[int, str]]] = {}
+    for c, seq, t, _ in turns:
+        turns_of.setdefault(c, []).append((seq, t or ""))
     found = detect_questions([(c, s, t) for c, s, t, _ in turns], cues)
     QX, embedded = embed_cached(con, [q.core for q in found], settings)  # outside the transaction: slow, idempotent
     known, E, ex_slugs = known_topic_rows(con, taxonomy, settings)
@@ -159,13 +177,13 @@ def run_night(con: duckdb.DuckDBPyConnection, night: date, settings: Settings) -
     with transaction(con):
         store.undo_night(con, night)
         store.write_questions(con, night, rows)
-        ids = store.known_topics(con, known, night, model)
-        store.write_assignments(con, [(r[0], ids[m[0]], m[2], m[1], night) for r, m in zip(rows, matches, strict=True)
+        known_ids = store.known_topics(con, known, night, model)
+        store.write_assignments(con, [(r[0], known_ids[m[0]], m[2], m[1], night) for r, m in zip(rows, matches, strict=True)
                                       if m[1] in (PHRASE, EXAMPLE)])
         by_taxonomy = sum(1 for m in matches if m[1] in (PHRASE, EXAMPLE))
         follow_ups = sum(1 for m in matches if m[1] == FOLLOW_UP)
         if not any(m[1] is None for m in matches):  # nothing for clustering tonight: no revision of earlier nights
-            ctx, call_rows, unclustered = _call_topics(con, night, texts, taxonomy, ids, mopts, settings)
+            ctx, call_rows, unclustered = _call_topics(con, night, turns_of, taxonomy, known_ids, mopts, settings)
             store.write_assignments(con, ctx)
             store.write_call_topics(con, night, call_rows)
             store.apply_names(con, load_names(settings))
@@ -201,7 +219,7 @@ def run_night(con: duckdb.DuckDBPyConnection, night: date, settings: Settings) -
         store.write_topics(con, new_rows)
         store.drop_assignments(con, dropped)
         store.write_assignments(con, out)
-        ctx, call_rows, unclustered = _call_topics(con, night, texts, taxonomy, ids, mopts, settings)
+        ctx, call_rows, unclustered = _call_topics(con, night, turns_of, taxonomy, known_ids, mopts, settings)
         store.write_assignments(con, ctx)
         store.write_call_topics(con, night, call_rows)
         store.apply_names(con, load_names(settings))

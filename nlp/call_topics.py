@@ -4,8 +4,9 @@ Follow-ups (那要等多久, 打到哪张卡上了) make sense only after what t
 topic of a topical question of the same turn, else the nearest one before them in the call (else
 the one after) and are never clustered alone. A question in a family's general topic (咨询购买)
 takes the family's specific topic said in the same call (咨询购买医疗险). The main topic is a
-vote: each topical question counts 1, the first one `first_question_weight` (customers say why
-they call first), and the key phrases over all the customer's words add `customer_text_weight`
+vote: each topical question counts 1, each customer turn without a question whose key phrases
+name a topic ("我的保单扣款没成功") `statement_weight`, the first of all `first_question_weight`
+(customers say why they call first), and the key phrases over all the customer's words add `customer_text_weight`
 per weight, so a call whose questions were missed still gets its topic. A call with nothing
 topical gets the explicit "other" topic: never no topic. Plain values in and out; topics are any
 hashable keys (slugs or ids).
@@ -17,6 +18,8 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 from callintel.nlp.taxonomy import FOLLOW_UP, MatchOptions
+
+STATEMENT = "statement"  # a customer turn without a question whose key phrases name a topic
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,8 @@ def main_topic(topics: Sequence[Hashable | None], methods: Sequence[str | None],
     for i, (t, m) in enumerate(zip(topics, methods, strict=True)):
         if t is None or m == FOLLOW_UP:
             continue
-        votes[t] = votes.get(t, 0.0) + (1.0 if seen_first else opts.first_question_weight)
+        weight = opts.statement_weight if m == STATEMENT else 1.0
+        votes[t] = votes.get(t, 0.0) + (weight if seen_first else opts.first_question_weight)
         first_at.setdefault(t, i)
         seen_first = True
     from_questions = bool(votes)

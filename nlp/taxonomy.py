@@ -89,6 +89,7 @@ class MatchOptions:
     example_threshold: float = 0.86   # cosine to the nearest example question needed to match by example
     first_question_weight: float = 2.0  # the first topical question of a call states why the customer called
     customer_text_weight: float = 0.5  # phrase weight over all the customer's words, beside the questions
+    statement_weight: float = 1.0     # a customer turn without a question whose key phrases name a topic
     call_example_threshold: float = 0.82  # a call with no topical question: its customer text to the nearest example
 
     @classmethod
