@@ -46,7 +46,8 @@ def label_from_keywords(keywords: Sequence[tuple[str, float]], fallback: str, te
     words = [w for w, _ in keywords if len(w) >= 2][:terms]
     if not words:
         return fallback[:max_chars]
-    words.sort(key=lambda w: (fallback.find(w) if w in fallback else len(fallback) + words.index(w)))
+    rank = {w: i for i, w in enumerate(words)}
+    words.sort(key=lambda w: (fallback.find(w) if w in fallback else len(fallback) + rank[w]))
     return "".join(words)
 
 

@@ -13,7 +13,7 @@ from conftest import SAMPLES
 import callintel.flows.topics_step as step
 from callintel.warehouse.db import connect, table_counts
 
-TOPIC_TABLES = ("questions", "question_topics", "topics", "topic_daily", "embedding_cache")
+TOPIC_TABLES = ("questions", "question_topics", "topics", "topic_daily", "embedding_cache", "call_topics")
 
 
 def _load_calls(con, calls: list[dict]) -> None:
@@ -58,7 +58,9 @@ def test_sample_nights_give_topics_and_rerun_is_idempotent(tmp_path, settings):
     _load_calls(con, _sample_calls())
     nights = [n for (n,) in con.execute("SELECT DISTINCT night FROM calls ORDER BY 1").fetchall()]
     first = step.run(con, nights, settings)
-    assert first["questions"] >= 30 and first["new_topics"] >= 3
+    assert first["questions"] >= 30
+    # the sample questions land in at least 3 topics (known taxonomy topics first, discovered beside them)
+    assert con.execute("SELECT count(DISTINCT topic_id) FROM question_topics").fetchone()[0] >= 3
     # only customer turns: no agent sentence became a question
     agent = con.execute("""SELECT count(*) FROM questions q JOIN utterances u USING (call_id, seq)
                            WHERE u.speaker <> 'customer'""").fetchone()[0]
