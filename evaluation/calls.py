@@ -175,7 +175,7 @@ def score_resolution(dialogues: Dialogues, con: duckdb.DuckDBPyConnection) -> di
 
 def score_repeats(dialogues: Dialogues, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Predicted previous-call links (repeat_contacts.is_repeat) against truth repeat_of; same_topic_prev agreement."""
-    rows = con.execute("""SELECT call_id, prev_call_id, same_topic_prev FROM repeat_contacts WHERE is_repeat""").fetchall()
+    rows = con.execute("SELECT call_id, prev_call_id, same_topic_prev FROM repeat_contacts WHERE is_repeat").fetchall()
     pred = {c: p for c, p, _ in rows}
     truth = {c["call_id"]: c["truth"]["repeat_of"] for c in dialogues if c["truth"].get("repeat_of")}
     right = sum(1 for c, p in pred.items() if truth.get(c) == p)
@@ -184,7 +184,8 @@ def score_repeats(dialogues: Dialogues, con: duckdb.DuckDBPyConnection) -> dict[
     same_true = {c: topic_of.get(c) == topic_of.get(p) for c, p in truth.items()}
     same_pred = {c: s for c, _, s in rows}
     agree = [bool(same_pred.get(c)) == v for c, v in same_true.items() if c in same_pred]
-    return {"repeat_precision": round(right / max(1, len(pred)), 4), "repeat_recall": round(right / max(1, len(truth)), 4),
+    return {"repeat_precision": round(right / max(1, len(pred)), 4),
+            "repeat_recall": round(right / max(1, len(truth)), 4),
             "same_topic_prev_agreement": round(sum(agree) / max(1, len(agree)), 4) if agree else None}
 
 

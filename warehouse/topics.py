@@ -120,7 +120,8 @@ def write_topics(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]])
     return len(rows)
 
 
-def known_topics(con: duckdb.DuckDBPyConnection, known: Sequence[dict[str, Any]], night: date, model: str) -> dict[str, int]:
+def known_topics(con: duckdb.DuckDBPyConnection, known: Sequence[dict[str, Any]], night: date,
+                 model: str) -> dict[str, int]:
     """slug -> topic_id of the taxonomy and "other" topics, creating the missing ones (ids after the highest).
 
     `known`: {slug, name, source, centroid, representative}. They are never undone with a night, so a
@@ -129,7 +130,8 @@ def known_topics(con: duckdb.DuckDBPyConnection, known: Sequence[dict[str, Any]]
     have = dict(con.execute("SELECT slug, topic_id FROM topics WHERE slug IS NOT NULL").fetchall())
     first = next_topic_id(con)
     new = [k for k in known if k["slug"] not in have]
-    write_topics(con, [{"topic_id": first + n, "label": k["name"], "keywords": [], "representative": k["representative"],
+    write_topics(con, [{"topic_id": first + n, "label": k["name"], "keywords": [],
+                        "representative": k["representative"],
                         "representative_question_id": None, "created_night": night, "initial_size": 0, "model": model,
                         "centroid": k["centroid"], "slug": k["slug"], "source": k["source"],
                         "label_source": "taxonomy"} for n, k in enumerate(new)])
