@@ -21,6 +21,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -70,9 +71,29 @@ class Taxonomy:
         return cls(tuple(topics), data["other"]["slug"], data["other"]["name"], tuple(ctx["openers"]),
                    tuple(ctx["anaphora"]), int(ctx["max_chars"]))
 
+    @cached_property
+    def matcher(self) -> tuple[dict[str, list[str]], list[tuple[str, bool, tuple[str, ...]]], dict[str, list[int]]]:
+        """(first character -> phrase parts starting with it, rules (slug, strong, parts), part -> rules using it),
+        built once per taxonomy."""
+        rules = [(t.slug, strong, tuple(p for p in phrase.split("+") if p))
+                 for t in self.topics for strong, phrases in ((True, t.strong), (False, t.phrases))
+                 for phrase in phrases]
+        starts: dict[str, list[str]] = {}
+        by_part: dict[str, list[int]] = {}
+        for i, (_, _, ps) in enumerate(rules):
+            for p in set(ps):
+                by_part.setdefault(p, []).append(i)
+        for p in sorted(by_part):
+            starts.setdefault(p[0], []).append(p)
+        return starts, rules, by_part
+
+    @cached_property
+    def family_of(self) -> dict[str, str]:
+        return {t.slug: t.family for t in self.topics if t.family}
+
     def families(self) -> dict[str, str]:
         """slug -> family, for the topics that belong to one."""
-        return {t.slug: t.family for t in self.topics if t.family}
+        return dict(self.family_of)
 
     def examples(self) -> tuple[list[str], list[str]]:
         """(example texts, slug of each): what the example matcher embeds."""
@@ -98,30 +119,26 @@ class MatchOptions:
         return cls(**{k: v for k, v in section.items() if k in names})
 
 
-def _hit(text: str, phrase: str) -> int:
-    """Position of the phrase in the text (the last part of A+B decides), -1 when it does not fire."""
-    pos = -1
-    for part in phrase.split("+"):
-        at = text.find(part)
-        if at < 0:
-            return -1
-        pos = max(pos, at)
-    return pos
-
-
 def phrase_scores(text: str, taxonomy: Taxonomy, strong_weight: float) -> dict[str, tuple[float, int]]:
-    """slug -> (summed weight of the key phrases that fire, position of the first one); only topics that fire."""
+    """slug -> (summed weight of the key phrases that fire, position of the first one); only topics that fire.
+
+    One pass over the text finds every phrase part at every position (parts indexed by their first
+    character), so the cost grows with the text, not with the size of the taxonomy.
+    """
+    starts, rules, by_part = taxonomy.matcher
+    found: dict[str, int] = {}
+    for i, ch in enumerate(text):
+        for part in starts.get(ch, ()):
+            if part not in found and text.startswith(part, i):
+                found[part] = i
+    if not found:
+        return {}
     out: dict[str, tuple[float, int]] = {}
-    for t in taxonomy.topics:
-        score, first = 0.0, len(text)
-        for weight, phrases in ((strong_weight, t.strong), (1.0, t.phrases)):
-            for p in phrases:
-                at = _hit(text, p)
-                if at >= 0:
-                    score += weight
-                    first = min(first, at)
-        if score > 0:
-            out[t.slug] = (score, first)
+    for r in sorted({r for part in found for r in by_part[part]}):
+        slug, strong, parts = rules[r]
+        if all(p in found for p in parts):
+            score, first = out.get(slug, (0.0, len(text)))
+            out[slug] = (score + (strong_weight if strong else 1.0), min(first, max(found[p] for p in parts)))
     return out
 
 
@@ -134,7 +151,7 @@ def best_phrase(text: str, taxonomy: Taxonomy, strong_weight: float) -> tuple[st
     if not scores:
         return None
     slug = min(scores, key=lambda s: (-scores[s][0], scores[s][1]))
-    family = taxonomy.families()
+    family = taxonomy.family_of
     if family.get(slug) == slug:  # a family's general topic: a specific sibling named in the same words wins
         siblings = [s for s in scores if s != slug and family.get(s) == slug]
         if siblings:
