@@ -63,7 +63,9 @@ def embed_cached(con: duckdb.DuckDBPyConnection, texts: list[str], settings: Set
 
 
 def load_taxonomy(settings: Settings) -> Taxonomy:
-    return Taxonomy.load(settings.config_file(settings["topics"]["taxonomy"]))
+    """[topics].taxonomy, with the families of [topics.taxonomy_match].merge_families folded into one topic each."""
+    return Taxonomy.load(settings.config_file(settings["topics"]["taxonomy"])).merged(
+        settings["topics"]["taxonomy_match"]["merge_families"])
 
 
 def load_names(settings: Settings) -> dict[int, str]:

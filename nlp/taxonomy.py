@@ -87,6 +87,25 @@ class Taxonomy:
             starts.setdefault(p[0], []).append(p)
         return starts, rules, by_part
 
+    def merged(self, families: Sequence[str]) -> Taxonomy:
+        """The taxonomy with each named family folded into its general topic (phrases and examples pooled),
+        for a service line that tracks, say, all purchase enquiries as one topic."""
+        fold = set(families)
+        if not fold:
+            return self
+        topics: list[KnownTopic] = []
+        for t in self.topics:
+            if t.family in fold and t.slug != t.family:
+                continue
+            if t.slug in fold:
+                kin = [u for u in self.topics if u.family == t.slug]
+                t = KnownTopic(t.slug, t.name, tuple(dict.fromkeys(p for u in kin for p in u.strong)),
+                               tuple(dict.fromkeys(p for u in kin for p in u.phrases)),
+                               tuple(dict.fromkeys(e for u in kin for e in u.examples)), "")
+            topics.append(t)
+        return Taxonomy(tuple(topics), self.other_slug, self.other_name, self.openers, self.anaphora,
+                        self.follow_up_max_chars)
+
     @cached_property
     def family_of(self) -> dict[str, str]:
         return {t.slug: t.family for t in self.topics if t.family}

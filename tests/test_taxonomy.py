@@ -87,3 +87,11 @@ def test_discovered_names_are_key_phrases_in_spoken_order():
     kw = [("失败", 0.4), ("扣款", 0.3), ("的", 0.2), ("卡", 0.1)]
     assert label_from_keywords(kw, "我的保费扣款失败了怎么办") == "扣款失败"
     assert label_from_keywords([("的", 0.5)], "这个怎么弄啊一直不行的说") == "这个怎么弄啊一直不行的说"[:12]
+
+
+def test_a_family_can_be_tracked_as_one_topic(taxonomy):
+    merged = taxonomy.merged(["purchase"])
+    slugs = [t.slug for t in merged.topics]
+    assert "purchase" in slugs and "purchase_medical" not in slugs
+    assert best_phrase("我想买个医疗险，一年多少钱", merged, 3.0)[0] == "purchase"
+    assert best_phrase("我的理赔到哪一步了", merged, 3.0)[0] == "claim_status"
