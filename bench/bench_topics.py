@@ -217,8 +217,28 @@ def scale_one(n: int) -> dict:
     t0 = time.perf_counter()
     lab = cluster(X, opts, keys)
     secs = time.perf_counter() - t0
+    # the taxonomy path: key phrases / follow-ups / nearest example first, clustering only for the rest
+    from callintel.nlp.embed import embedder_from_settings
+    from callintel.nlp.taxonomy import MatchOptions, load_taxonomy, match_questions
+
+    taxonomy = load_taxonomy(settings)
+    ex_texts, ex_slugs = taxonomy.examples()
+    E = embedder_from_settings(settings).encode(ex_texts)
+    t0 = time.perf_counter()
+    matched = match_questions([texts[i] for i in pick], X, taxonomy, E, ex_slugs,
+                              MatchOptions.from_settings(settings["topics"]["taxonomy_match"]))
+    match_s = time.perf_counter() - t0
+    rest = np.array([k for k, m in enumerate(matched) if m[1] is None], dtype=np.int64)
+    t0 = time.perf_counter()
+    if len(rest):
+        cluster(X[rest], opts, [keys[k] for k in rest])
+    rest_s = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"n": n, "distinct": len(set(keys)), "cluster_seconds": round(secs, 2),
+            "taxonomy_match_seconds": round(match_s, 2), "left_to_clustering": len(rest),
+            "cluster_rest_seconds": round(rest_s, 2),
+            "taxonomy_path_seconds": round(match_s + rest_s, 2),
+            "taxonomy_path_vs_cluster_all": round((match_s + rest_s) / max(secs, 1e-9), 2),
             "cluster_q_per_s": round(n / secs), "clusters": int(lab.max() + 1),
             "noise_share": round(float((lab < 0).mean()), 4),
             "two_stage": len(set(keys)) > opts.block_size, "peak_rss_mb": round(peak_mb)}
@@ -325,7 +345,7 @@ def stability(args) -> None:
             t0 = time.perf_counter()
             first_ids: dict = {}
             for night in sorted(set(nights)):  # one night at a time, as the nightly flow does
-                run_steps(con, [night], settings, ["questions", "topics"])
+                run_steps(con, [night], settings, ["questions", "taxonomy", "topics", "call_topics"])
                 first_ids.update(con.execute("""SELECT q.question_id, t.topic_id FROM questions q
                     LEFT JOIN question_topics t USING (question_id) WHERE q.night = ?""", [night]).fetchall())
             results[f"{name}_seconds"] = round(time.perf_counter() - t0, 2)

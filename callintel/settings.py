@@ -111,6 +111,11 @@ class Settings:
         raw = Path(name).expanduser()
         return raw if raw.is_absolute() else CONFIG_DIR / raw
 
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        """A copy with `overrides` merged in (checked like a user's file: known keys only)."""
+        _check_known(self.data, overrides, "overrides")
+        return Settings(_merge(self.data, overrides), self.sources)
+
     def fingerprint(self, *sections: str) -> str:
         """A short stable hash of the named sections: part of every cache key."""
         chosen = {s: self.data.get(s) for s in sections} if sections else self.data

@@ -26,7 +26,8 @@ console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 out = Console(width=None if sys.stdout.isatty() else 140)
 
 # task name (the contract in ../shared/EVALUATION.md) -> module of callintel.evaluation
-EVAL_TASKS = {"asr": "asr", "topics": "topics", "outcomes": "outcomes", "scripts": "replies", "pii": "pii"}
+EVAL_TASKS = {"asr": "asr", "topics": "topics", "outcomes": "outcomes", "scripts": "replies", "pii": "pii",
+              "calls": "calls"}
 SAMPLES = PROJECT_ROOT / "samples"
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="A TOML file overriding configs/callintel.toml.",
@@ -272,12 +273,18 @@ def export(kind: Annotated[str, typer.Argument(help="parquet (views and tables f
 
 @app.command(name="eval")
 def evaluate(task: Annotated[str, typer.Argument(help=f"One of: {', '.join(EVAL_TASKS)}.")],
-             data: Annotated[Path, typer.Option(help="Folder laid out like ../shared/data.", exists=True,
-                                                file_okay=False)] = PROJECT_ROOT.parent / "shared/data",
+             data: Annotated[Path, typer.Option(help="Folder laid out like ../shared/data; a relative path may also be "
+                                                     "one of the project's (`--data samples`: the sample calls, "
+                                                     "task calls).", file_okay=False)] = (
+                 PROJECT_ROOT.parent / "shared/data"),
              config: ConfigOpt = None) -> None:
     """Measure quality on labelled data; prints one JSON object on the last line."""
     if task not in EVAL_TASKS:
         raise typer.BadParameter(f"unknown task '{task}'; choose one of {', '.join(EVAL_TASKS)}")
+    if not data.exists() and not data.is_absolute() and (PROJECT_ROOT / data).is_dir():
+        data = PROJECT_ROOT / data
+    if not data.is_dir():
+        raise typer.BadParameter(f"--data {data}: no such folder")
     from callintel.flows.environment import configure
 
     settings = load_settings(config)

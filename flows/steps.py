@@ -22,11 +22,13 @@ from typing import Any
 
 import duckdb
 
+from callintel.nlp import call_topics as call_topics_nlp
 from callintel.nlp import intent as intent_nlp
 from callintel.nlp import outcomes as outcomes_nlp
 from callintel.nlp import profiles as profiles_nlp
 from callintel.nlp import questions as questions_nlp
 from callintel.nlp import replies as replies_nlp
+from callintel.nlp import taxonomy as taxonomy_nlp
 from callintel.nlp import topics as topics_nlp
 from callintel.settings import Settings
 from callintel.warehouse import leads as leads_wh
@@ -57,9 +59,13 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step("questions", (), topics_wh.load_turns, questions_nlp.compute, topics_wh.store_questions, per_night=True),
-    Step("topics", ("questions",), topics_wh.load_pool, topics_nlp.compute, topics_wh.store_topics, per_night=True,
-         prepare=topics_wh.prepare, finish=topics_wh.finish),
-    Step("outcomes", ("topics",), outcomes_wh.load, outcomes_nlp.compute, outcomes_wh.store,
+    Step("taxonomy", ("questions",), topics_wh.load_questions, taxonomy_nlp.compute, topics_wh.store_matches,
+         per_night=True),
+    Step("topics", ("taxonomy",), topics_wh.load_pool, topics_nlp.compute, topics_wh.store_topics, per_night=True,
+         prepare=topics_wh.prepare),
+    Step("call_topics", ("topics",), topics_wh.load_call_topics, call_topics_nlp.compute, topics_wh.store_call_topics,
+         per_night=True, prepare=topics_wh.prepare_call_topics, finish=topics_wh.finish),
+    Step("outcomes", ("call_topics",), outcomes_wh.load, outcomes_nlp.compute, outcomes_wh.store,
          finish=outcomes_wh.finish),
     Step("profiles", (), profiles_wh.load, profiles_nlp.compute, profiles_wh.store),
     Step("replies", ("outcomes",), replies_wh.load, replies_nlp.compute, replies_wh.store),

@@ -4,7 +4,8 @@ c-TF-IDF (BERTopic's class-based TF-IDF): all questions of a cluster form one do
 word weighs tf(word, cluster) * log(1 + A / f(word)), with A the mean number of words per
 cluster and f the word's frequency over all clusters, so words that are frequent in this
 cluster and rare elsewhere name it. The background (questions in no cluster) is one more
-class, so a small night with one topic still gets discriminating words. The medoid - the
+class, so a small night with one topic still gets discriminating words. The name is the two
+best words of two or more characters in the order the medoid says them (扣款 + 失败). The medoid - the
 member closest to all the others, which for unit vectors is the one closest to the mean - is
 a real, already-masked question an analyst can read.
 """
@@ -37,8 +38,17 @@ def ctfidf_keywords(docs: Sequence[Sequence[Sequence[str]]], top_n: int,
     return out
 
 
-def label_from_keywords(keywords: Sequence[tuple[str, float]], fallback: str, sep: str = " / ") -> str:
-    return sep.join(w for w, _ in keywords) or fallback
+def label_from_keywords(keywords: Sequence[tuple[str, float]], fallback: str, terms: int = 2,
+                        max_chars: int = 12) -> str:
+    """A short name people use (扣款失败, 保单借款): the `terms` best key phrases of two or more characters
+    (single characters and function words say nothing), in the order the representative question says
+    them, joined; else the start of the representative question."""
+    words = [w for w, _ in keywords if len(w) >= 2][:terms]
+    if not words:
+        return fallback[:max_chars]
+    rank = {w: i for i, w in enumerate(words)}
+    words.sort(key=lambda w: (fallback.find(w) if w in fallback else len(fallback) + rank[w]))
+    return "".join(words)
 
 
 def medoid(X: np.ndarray) -> int:

@@ -114,6 +114,10 @@ def _load_month(con, calls: list[dict], dialogues, settings) -> None:
     con.executemany("""INSERT INTO question_topics (question_id, topic_id, similarity, method, assigned_night)
                        VALUES (?, ?, 1.0, 'test', ?)""",
                     [(f"Q{c['call_id']}", c["topic"], c["start"].astimezone(TZ).date()) for c in calls])
+    # ... and the call's main topic, which outcomes read (call_topics).
+    con.executemany("""INSERT INTO call_topics (call_id, night, topic_id, method, score, questions, unclustered,
+                       assigned_at) VALUES (?, ?, ?, 'questions', 1.0, 1, 0, now())""",
+                    [(c["call_id"], c["start"].astimezone(TZ).date(), c["topic"]) for c in calls])
 
 
 @pytest.fixture(scope="module")

@@ -73,7 +73,7 @@ def test_unresolved_evidence_is_what_keeps_the_call_open(con):
     assert rows
     for _, evidence, cues in rows:
         assert evidence and "很高兴" not in evidence and "agent_thanks_praise" not in cues
-        assert evidence.startswith(("customer: ", "agent: "))
+        assert evidence.startswith(("customer: ", "agent: ", "repeat: "))  # repeat: the FCR override
     escalated = con.execute("SELECT count(*) FILTER (WHERE escalated), count(*) FROM v_calls").fetchone()
     assert escalated[0] < escalated[1] / 2
 

@@ -26,14 +26,9 @@ PARAMS = ("repeat_window_days", "min_topic_calls", "example_calls", "fcr_same_to
           "fcr_unknown_topic_overrides")
 
 
-# A call's main topic: the topic most of its questions belong to (ties: the smaller topic id).
-MAIN_TOPIC_SQL = """
-    SELECT call_id, topic_id FROM (
-        SELECT q.call_id, qt.topic_id,
-               row_number() OVER (PARTITION BY q.call_id ORDER BY count(*) DESC, qt.topic_id) AS rn
-        FROM questions q JOIN question_topics qt USING (question_id)
-        GROUP BY q.call_id, qt.topic_id)
-    WHERE rn = 1"""
+# A call's main topic: call_topics, written by the call_topics step (its reason for calling; 其他 when nothing
+# topical was said).
+MAIN_TOPIC_SQL = "SELECT call_id, topic_id FROM call_topics"
 
 
 def main_topics(con: duckdb.DuckDBPyConnection, call_ids: Sequence[str]) -> dict[str, int]:

@@ -19,7 +19,10 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from callintel.nlp.call_topics import CallQuestion, CallTopicInputs, CallTopicResult, call_text, load_names
+from callintel.nlp.embed import text_key
 from callintel.nlp.questions import CustomerTurn, NightQuestions, NightTurns
+from callintel.nlp.taxonomy import FOLLOW_UP, KnownTopicRow, TaxonomyInputs, TaxonomyResult, load_taxonomy
 from callintel.nlp.topics import PoolQuestion, TopicInputs, TopicResult
 from callintel.settings import Settings
 from callintel.warehouse.db import replace_rows, transaction
@@ -28,7 +31,12 @@ from callintel.warehouse.derived import refresh, write_params
 log = logging.getLogger(__name__)
 
 QUESTION_COLUMNS = ("question_id", "call_id", "seq", "part", "night", "asked_at", "text", "core", "cue",
-                    "text_sha256")
+                    "text_sha256")  # kind: 'own' by default, 'follow_up' set by the taxonomy step
+CALL_TOPIC_COLUMNS = ("call_id", "night", "topic_id", "method", "score", "question_id", "evidence_text", "questions",
+                      "unclustered", "assigned_at")
+CLUSTERED = ("absorbed", "discovered")  # question_topics methods the pool re-clustering may revise
+MATCHED = ("phrase", "example")         # ... the taxonomy step writes (never undone by the topics step)
+FROM_CALL = ("context", "family")       # ... the call_topics step writes
 ASSIGN_COLUMNS = ("question_id", "topic_id", "similarity", "method", "assigned_night")
 
 
@@ -72,12 +80,18 @@ def store_vectors(con: duckdb.DuckDBPyConnection, keys: Sequence[str], model: st
 
 
 def undo_night(con: duckdb.DuckDBPyConnection, night: date) -> None:
-    """Remove the topic rows an earlier run of `night` wrote (call inside a transaction)."""
-    con.execute("DELETE FROM question_topics WHERE assigned_night = ?", [night])
-    con.execute("""DELETE FROM question_topics WHERE question_id IN
-                   (SELECT question_id FROM questions WHERE night = ?)""", [night])
-    con.execute("""DELETE FROM topics WHERE created_night = ?
-                   AND topic_id NOT IN (SELECT DISTINCT topic_id FROM question_topics)""", [night])
+    """Remove the clustering rows an earlier run of `night` wrote (call inside a transaction).
+
+    Taxonomy matches are the taxonomy step's (it replaces its own); call topics are redone after clustering.
+    """
+    redo = list(CLUSTERED + FROM_CALL)
+    con.execute("DELETE FROM question_topics WHERE assigned_night = ? AND method IN (SELECT unnest(?))",
+                [night, redo])
+    con.execute("""DELETE FROM question_topics WHERE method IN (SELECT unnest(?)) AND question_id IN
+                   (SELECT question_id FROM questions WHERE night = ?)""", [redo, night])
+    con.execute("""DELETE FROM topics WHERE created_night = ? AND source = 'discovered'
+                   AND topic_id NOT IN (SELECT DISTINCT topic_id FROM question_topics)
+                   AND topic_id NOT IN (SELECT DISTINCT topic_id FROM call_topics)""", [night])
 
 
 def prepare(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> list[date]:
@@ -99,16 +113,20 @@ def prepare(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Se
 
 
 def load_pool(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> TopicInputs:
-    """Every question of the night and the `pool_nights` before it, their cached vectors and the topics."""
+    """The questions clustering decides (not follow-ups, not taxonomy matches) of the night and the `pool_nights`
+    before it, their cached vectors and the topics."""
     (night,) = nights
     cfg = settings["topics"]
     rows = con.execute("""
         SELECT q.question_id, q.text, q.core, q.text_sha256, q.night, t.topic_id, t.similarity FROM questions q
         LEFT JOIN question_topics t USING (question_id)
-        WHERE q.night BETWEEN ? AND ?
-        ORDER BY q.night, q.question_id""", [night - timedelta(days=int(cfg["pool_nights"])), night]).fetchall()
+        WHERE q.night BETWEEN ? AND ? AND q.kind <> 'follow_up'
+          AND (t.method IS NULL OR t.method IN (SELECT unnest(?)))
+        ORDER BY q.night, q.question_id""", [night - timedelta(days=int(cfg["pool_nights"])), night,
+                                             list(CLUSTERED)]).fetchall()
     pool = [PoolQuestion(*r) for r in rows]
-    res = con.execute("SELECT topic_id, centroid FROM topics WHERE model = ? ORDER BY topic_id",
+    # a cluster may keep a discovered or a taxonomy topic; not "other", which has no meaning to be near
+    res = con.execute("SELECT topic_id, centroid FROM topics WHERE model = ? AND source <> 'other' ORDER BY topic_id",
                       [cfg["model"]]).fetchnumpy()
     ids = np.asarray(res["topic_id"], dtype=np.int64)
     C = np.stack(res["centroid"]).astype(np.float32) if len(ids) else np.zeros((0, 0), dtype=np.float32)
@@ -143,3 +161,112 @@ def finish(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Set
         write_params(con, "topics", {"trend": cfg["trend"], "pool_nights": cfg["pool_nights"]})
         refresh(con, "topic_daily")
     return {"topic_daily_rows": int(con.execute("SELECT count(*) FROM topic_daily").fetchone()[0])}
+
+
+# --- the taxonomy step: the night's questions matched to the known business topics (configs/topic_taxonomy.toml)
+
+def load_questions(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> TaxonomyInputs:
+    """The night's questions and the cached vectors of their cores and of the taxonomy's example questions."""
+    (night,) = nights
+    rows = con.execute("""SELECT question_id, core, text_sha256 FROM questions WHERE night = ?
+                          ORDER BY question_id""", [night]).fetchall()
+    examples, _ = load_taxonomy(settings).examples()
+    keys = sorted({r[2] for r in rows} | {text_key(e) for e in examples})
+    return TaxonomyInputs(night, [tuple(r) for r in rows], cached_vectors(con, keys, settings["topics"]["model"]))
+
+
+def known_topics(con: duckdb.DuckDBPyConnection, known: Sequence[KnownTopicRow], night: date,
+                 model: str) -> dict[str, int]:
+    """slug -> topic_id of the taxonomy and "other" topics, creating the missing ones (ids after the highest).
+
+    They are never undone with a night, so a slug keeps its id for ever; their label follows the taxonomy
+    name unless an analyst named them.
+    """
+    have = dict(con.execute("SELECT slug, topic_id FROM topics WHERE slug IS NOT NULL").fetchall())
+    first = int(con.execute("SELECT coalesce(max(topic_id), 0) + 1 FROM topics").fetchone()[0])
+    new = [k for k in known if k.slug not in have]
+    if new:
+        con.executemany("""INSERT INTO topics (topic_id, label, keywords, representative, representative_question_id,
+                           created_night, initial_size, model, centroid, created_at, slug, source, label_source)
+                           VALUES (?, ?, '[]', ?, NULL, ?, 0, ?, ?, ?, ?, ?, 'taxonomy')""",
+                        [(first + n, k.name, k.representative, night, model,
+                          np.asarray(k.centroid, dtype=np.float32).tolist(), _now(), k.slug, k.source)
+                         for n, k in enumerate(new)])
+    if known:
+        con.executemany("UPDATE topics SET label = ? WHERE slug = ? AND label_source = 'taxonomy'",
+                        [(k.name, k.slug) for k in known])
+    have.update({k.slug: first + n for n, k in enumerate(new)})
+    return have
+
+
+def store_matches(con: duckdb.DuckDBPyConnection, result: TaxonomyResult, settings: Settings) -> dict[str, Any]:
+    """Known topics, the night's matches (phrase / example) and follow-up marks, in one transaction."""
+    model = settings["topics"]["model"]
+    store_vectors(con, list(result.new_vectors), model,
+                  np.stack(list(result.new_vectors.values())) if result.new_vectors else np.zeros((0, 0)))
+    with transaction(con):
+        ids = known_topics(con, result.known, result.night, model)
+        qids = [m.question_id for m in result.matches]
+        con.execute("DELETE FROM question_topics WHERE method IN (SELECT unnest(?)) AND question_id IN "
+                    "(SELECT question_id FROM questions WHERE night = ?)", [list(MATCHED), result.night])
+        con.execute("DELETE FROM question_topics WHERE question_id NOT IN (SELECT question_id FROM questions)")
+        con.execute("UPDATE questions SET kind = 'own' WHERE question_id IN (SELECT unnest(?))", [qids])
+        follow = [m.question_id for m in result.matches if m.method == FOLLOW_UP]
+        if follow:
+            con.execute("UPDATE questions SET kind = 'follow_up' WHERE question_id IN (SELECT unnest(?))", [follow])
+        rows = [(m.question_id, ids[m.slug], m.score, m.method, result.night) for m in result.matches
+                if m.method in MATCHED]
+        replace_rows(con, "question_topics", "question_id", [r[0] for r in rows], ASSIGN_COLUMNS, rows)
+    return {"by_taxonomy": len(rows), "follow_ups": len(follow), "embedded": len(result.new_vectors)}
+
+
+# --- the call_topics step: follow-ups take the topic of what they follow, every call gets its main topic
+
+def prepare_call_topics(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> list[date]:
+    """The nights and every later night with questions: their questions' topics may have been redone."""
+    if not nights:
+        return []
+    later = [n for (n,) in con.execute("SELECT DISTINCT night FROM questions WHERE night > ?",
+                                       [min(nights)]).fetchall()]
+    return sorted(set(nights) | set(later))
+
+
+def load_call_topics(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> CallTopicInputs:
+    """The night's questions with their topics, every call's customer turns, the known topics' ids, vectors."""
+    (night,) = nights
+    questions = [CallQuestion(*r) for r in con.execute("""
+        SELECT q.call_id, q.question_id, q.seq, q.kind, q.text, t.topic_id, t.method FROM questions q
+        LEFT JOIN question_topics t USING (question_id) WHERE q.night = ?
+        ORDER BY q.call_id, q.seq, q.part""", [night]).fetchall()]
+    turns_of: dict[str, list[tuple[int, str]]] = {}
+    for t in load_turns(con, [night], settings).turns:
+        turns_of.setdefault(t.call_id, []).append((t.seq, t.text or ""))
+    ids = dict(con.execute("SELECT slug, topic_id FROM topics WHERE slug IS NOT NULL").fetchall())
+    examples, _ = load_taxonomy(settings).examples()
+    keys = sorted({text_key(e) for e in examples} | {text_key(call_text(ts)) for ts in turns_of.values()})
+    return CallTopicInputs(night, questions, turns_of, ids, cached_vectors(con, keys, settings["topics"]["model"]))
+
+
+def store_call_topics(con: duckdb.DuckDBPyConnection, result: CallTopicResult, settings: Settings) -> dict[str, Any]:
+    """The context/family assignments and the night's call_topics, in one transaction; analysts' names."""
+    store_vectors(con, list(result.new_vectors), settings["topics"]["model"],
+                  np.stack(list(result.new_vectors.values())) if result.new_vectors else np.zeros((0, 0)))
+    now = _now()
+    with transaction(con):
+        con.execute("""DELETE FROM question_topics WHERE method IN (SELECT unnest(?)) AND question_id IN
+                       (SELECT question_id FROM questions WHERE night = ?)""", [list(FROM_CALL), result.night])
+        replace_rows(con, "question_topics", "question_id", [a[0] for a in result.assignments], ASSIGN_COLUMNS,
+                     result.assignments)
+        replace_rows(con, "call_topics", "night", [result.night], CALL_TOPIC_COLUMNS,
+                     [(*r, now) for r in result.calls])
+        apply_names(con, load_names(settings))
+    return {"by_context": len(result.assignments), "calls": len(result.calls),
+            "calls_other": sum(1 for r in result.calls if r[3] == "other"), "unclustered": result.unclustered}
+
+
+def apply_names(con: duckdb.DuckDBPyConnection, names: dict[int, str]) -> int:
+    """Labels analysts set (configs/topic_names.toml) replace any other; ids not in the warehouse are ignored."""
+    if names:
+        con.executemany("UPDATE topics SET label = ?, label_source = 'analyst' WHERE topic_id = ?",
+                        [(name, tid) for tid, name in names.items()])
+    return len(names)

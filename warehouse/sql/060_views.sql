@@ -77,8 +77,12 @@ ev AS (
 SELECT r.call_id, r.night, timezone(tz.tz, r.started_at) AS started_at_local, r.agent_id,
     left(r.caller_hash, 8) AS caller, TRY_CAST(r.topic_id AS INTEGER) AS topic_id, n.topic_name,
     round(r.score, 3) AS unresolved_score, r.fcr_override, r.escalated, r.unanswered,
-    array_to_string(list_filter(r.said, lambda x, i: list_position(r.said, x) = i), ' | ') AS evidence,
-    array_to_string(list_distinct(r.cues), ', ')                                             AS evidence_cues,
+    -- a call the dialogue alone calls resolved is unresolved when the caller came back about it (FCR override)
+    coalesce(nullif(array_to_string(list_filter(r.said, lambda x, i: list_position(r.said, x) = i), ' | '), ''),
+             CASE WHEN r.fcr_override THEN 'repeat: called again about the same topic (' ||
+                  coalesce(rc.next_call_id, '?') || ')' END)                             AS evidence,
+    array_to_string(list_distinct(r.cues || CASE WHEN r.fcr_override THEN ['fcr_override'] ELSE [] END),
+                    ', ')                                                                AS evidence_cues,
     rc.next_call_id
 FROM reasons r CROSS JOIN tz
 LEFT JOIN repeat_contacts rc USING (call_id)

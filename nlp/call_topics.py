@@ -1,0 +1,230 @@
+"""A call's questions in context, and the call's main topic (why the customer called).
+
+Follow-ups (那要等多久, 打到哪张卡上了) make sense only after what they follow, so they take the
+topic of a topical question of the same turn, else the nearest one before them in the call (else
+the one after) and are never clustered alone. A question in a family's general topic (咨询购买)
+takes the family's specific topic said in the same call (咨询购买医疗险). The main topic is a
+vote: each topical question counts 1, each customer turn without a question whose key phrases
+name a topic ("我的保单扣款没成功") `statement_weight`, the first of all `first_question_weight`
+(customers say why they call first), and the key phrases over all the customer's words add `customer_text_weight`
+per weight, so a call whose questions were missed still gets its topic. A call with nothing
+topical gets the explicit "other" topic: never no topic. Plain values in and out; topics are any
+hashable keys (slugs or ids).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from callintel.nlp.taxonomy import FOLLOW_UP, MatchOptions
+
+STATEMENT = "statement"  # a customer turn without a question whose key phrases name a topic
+
+
+@dataclass(frozen=True)
+class CallTopic:
+    topic: Hashable | None   # None = the "other" topic
+    method: str              # questions / customer_text / other
+    score: float
+    evidence: int            # index of the deciding question in the call's list, -1 when none
+
+
+def _nearest(i: int, own: Sequence[int], turns: Sequence[int] | None) -> int | None:
+    same = [j for j in own if turns is not None and turns[j] == turns[i]]
+    before = [j for j in own if j < i]
+    after = [j for j in own if j > i]
+    if same:
+        return min(same, key=lambda j: (abs(j - i), j))
+    return before[-1] if before else (after[0] if after else None)
+
+
+def inherit(topics: Sequence[Hashable | None], methods: Sequence[str | None],
+            turns: Sequence[int] | None = None) -> list[Hashable | None]:
+    """Each follow-up (method "context") takes the topic of a topical question of its turn, else the nearest
+    one before it, else after it; `turns` (the utterance of each question) may be omitted."""
+    out = list(topics)
+    own = [i for i, m in enumerate(methods) if m != FOLLOW_UP and topics[i] is not None]
+    for i, m in enumerate(methods):
+        if m == FOLLOW_UP:
+            j = _nearest(i, own, turns)
+            if j is not None:
+                out[i] = topics[j]
+    return out
+
+
+def refine_families(topics: Sequence[Hashable | None], family: Mapping[Hashable, str],
+                    general: Mapping[str, Hashable], turns: Sequence[int] | None = None) -> list[Hashable | None]:
+    """A question in a family's general topic takes the nearest specific topic of that family in the call."""
+    out = list(topics)
+    generals = set(general.values())
+    for i, t in enumerate(topics):
+        if t not in generals:
+            continue
+        fam = family.get(t)
+        own = [j for j, u in enumerate(topics) if u is not None and u not in generals and family.get(u) == fam]
+        j = _nearest(i, own, turns)
+        if j is not None:
+            out[i] = topics[j]
+    return out
+
+
+def main_topic(topics: Sequence[Hashable | None], methods: Sequence[str | None],
+               text_scores: Mapping[Hashable, float], opts: MatchOptions,
+               family: Mapping[Hashable, str] | None = None,
+               general: Mapping[str, Hashable] | None = None) -> CallTopic:
+    """The call's main topic from its questions' own topics (follow-ups do not vote) and its customer text.
+
+    When the winner is a family's general topic and a specific sibling has votes, the sibling with most takes it.
+    """
+    votes: dict[Hashable, float] = {}
+    first_at: dict[Hashable, int] = {}
+    seen_first = False
+    for i, (t, m) in enumerate(zip(topics, methods, strict=True)):
+        if t is None or m == FOLLOW_UP:
+            continue
+        weight = opts.statement_weight if m == STATEMENT else 1.0
+        votes[t] = votes.get(t, 0.0) + (weight if seen_first else opts.first_question_weight)
+        first_at.setdefault(t, i)
+        seen_first = True
+    from_questions = bool(votes)
+    for t, w in text_scores.items():
+        votes[t] = votes.get(t, 0.0) + opts.customer_text_weight * w
+    if not votes:
+        return CallTopic(None, "other", 0.0, -1)
+
+    def rank(t: Hashable) -> tuple:
+        return (-votes[t], first_at.get(t, len(topics)), str(t))
+
+    best = min(votes, key=rank)
+    family, general = family or {}, general or {}
+    if best in set(general.values()):
+        siblings = [t for t in votes if t != best and family.get(t) == family.get(best)]
+        if siblings:
+            total = votes[best]
+            best = min(siblings, key=rank)
+            votes[best] += total
+    method = "questions" if from_questions and best in first_at else "customer_text"
+    return CallTopic(best, method, round(votes[best], 3), first_at.get(best, -1))
+
+
+def load_names(settings) -> dict[int, str]:
+    """Topic names analysts set: [names] of the file named by [topics].names (topic id = name); they stick."""
+    path = Path(settings.config_file(settings["topics"]["names"]))
+    if not path.exists():
+        return {}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    try:
+        return {int(k): str(v) for k, v in data.get("names", {}).items() if str(v).strip()}
+    except ValueError as exc:
+        raise ValueError(f"{path}: [names] keys must be topic ids (integers): {exc}") from exc
+
+
+def call_text(turns: Sequence[tuple[int, str]]) -> str:
+    """All the customer's words of a call, one text (what a call without a topical question is matched on)."""
+    return "。".join(t for _, t in turns)
+
+
+# --- the call_topics step's compute (flows/steps.py): a night's questions with their topics in, call topics out
+
+@dataclass(frozen=True)
+class CallQuestion:
+    call_id: str
+    question_id: str
+    seq: int
+    kind: str                 # own / follow_up
+    text: str | None
+    topic_id: int | None
+    method: str | None        # how it got its topic (phrase, example, absorbed, discovered, ...)
+
+
+@dataclass(frozen=True)
+class CallTopicInputs:
+    night: date
+    questions: list[CallQuestion]                 # in call and utterance order
+    turns_of: dict[str, list[tuple[int, str]]]    # call_id -> its customer turns (seq, text)
+    ids: dict[str, int]                           # slug -> topic_id of the taxonomy and "other" topics
+    vectors: dict[str, np.ndarray]                # cached embeddings of the examples and the calls' customer text
+
+
+@dataclass
+class CallTopicResult:
+    night: date
+    new_vectors: dict[str, np.ndarray]
+    assignments: list[tuple[str, int, float, str, date]]  # question_topics rows: follow-ups and family refinements
+    calls: list[tuple]        # call_topics rows: call_id, night, topic, method, score, question_id, evidence, n, left
+    unclustered: int          # questions of the night left without any topic
+
+
+def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
+    """Follow-ups inherit, general-family questions take the family's specific topic, every call gets its topic."""
+    from callintel.nlp.embed import embedder_from_settings, text_key
+    from callintel.nlp.taxonomy import best_phrase, load_taxonomy, phrase_scores
+
+    taxonomy = load_taxonomy(settings)
+    mopts = MatchOptions.from_settings(settings["topics"]["taxonomy_match"])
+    ids, night = inputs.ids, inputs.night
+    texts = {c: call_text(ts) for c, ts in inputs.turns_of.items()}
+    by_call: dict[str, list[CallQuestion]] = {c: [] for c in texts}
+    for q in inputs.questions:
+        by_call.setdefault(q.call_id, []).append(q)
+    family = {ids[s]: f for s, f in taxonomy.families().items() if s in ids}
+    general = {f: ids[f] for f in set(taxonomy.families().values()) if f in ids}
+    assign, calls, unclustered, no_vote = [], [], 0, []
+    for call_id, qs in sorted(by_call.items()):
+        topics = [q.topic_id for q in qs]
+        methods = [FOLLOW_UP if q.kind == "follow_up" else q.method for q in qs]
+        turns = [q.seq for q in qs]
+        final = refine_families(inherit(topics, methods, turns), family, general, turns)
+        for q, old, new, m in zip(qs, topics, final, methods, strict=True):
+            if new is not None and new != old:
+                assign.append((q.question_id, int(new), 0.0, "context" if m == FOLLOW_UP else "family", night))
+        left = sum(1 for t in final if t is None)
+        unclustered += left
+        text_scores = {ids[s]: w for s, (w, _) in phrase_scores(texts.get(call_id, ""), taxonomy,
+                                                               mopts.strong_weight).items() if s in ids}
+        own = [t if m != FOLLOW_UP else None
+               for t, m in zip(refine_families(topics, family, general, turns), methods, strict=True)]
+        # customer turns without a question still say what the call is about: they vote, in turn order
+        items: list[tuple[int, Any, str | None, CallQuestion | None]] = list(
+            zip(turns, own, methods, qs, strict=True))
+        asked = set(turns)
+        for seq, text in inputs.turns_of.get(call_id, []):
+            hit = best_phrase(text, taxonomy, mopts.strong_weight) if seq not in asked else None
+            if hit is not None and hit[0] in ids:
+                items.append((seq, ids[hit[0]], STATEMENT, None))
+        items.sort(key=lambda x: x[0])
+        ct = main_topic([x[1] for x in items], [x[2] for x in items], text_scores, mopts, family, general)
+        if ct.topic is None:
+            no_vote.append(call_id)
+        ev = items[ct.evidence][3] if ct.evidence >= 0 else None
+        calls.append([call_id, night, ct.topic, ct.method, ct.score, ev.question_id if ev else None,
+                      ev.text if ev else None, len(qs), left])
+    # calls with nothing topical said: their customer words to the nearest example, else "other"
+    new: dict[str, np.ndarray] = {}
+    if no_vote:
+        ex_texts, ex_slugs = taxonomy.examples()
+        wanted = {text_key(e): e for e in ex_texts} | {text_key(texts.get(c, "")): texts.get(c, "") for c in no_vote}
+        todo = sorted((k, t) for k, t in wanted.items() if k not in inputs.vectors)
+        if todo:
+            new = dict(zip([k for k, _ in todo], embedder_from_settings(settings).encode([t for _, t in todo]),
+                           strict=True))
+        vectors = inputs.vectors | new
+        E = np.stack([vectors[text_key(e)] for e in ex_texts]) if ex_texts else np.zeros((0, 0))
+        X = np.stack([vectors[text_key(texts.get(c, ""))] for c in no_vote])
+        S = X @ E.T if len(E) else np.zeros((len(no_vote), 0))
+        best = {c: (ex_slugs[int(S[i].argmax())], float(S[i].max())) for i, c in enumerate(no_vote) if S.shape[1]}
+        for row in calls:
+            if row[2] is None:
+                slug, sim = best.get(row[0], (None, 0.0))
+                if slug is not None and slug in ids and sim >= mopts.call_example_threshold:
+                    row[2], row[3], row[4] = ids[slug], "customer_text", round(sim, 4)
+                else:
+                    row[2], row[3], row[4] = ids[taxonomy.other_slug], "other", 0.0
+    return CallTopicResult(night, new, assign, [tuple(r) for r in calls], unclustered)

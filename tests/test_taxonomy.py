@@ -1,0 +1,101 @@
+"""Known topics, follow-ups and names: the pure stages of nlp/taxonomy.py, nlp/call_topics.py, nlp/labels.py."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from callintel.nlp.call_topics import STATEMENT, inherit, main_topic, refine_families
+from callintel.nlp.labels import label_from_keywords
+from callintel.nlp.taxonomy import FOLLOW_UP, PHRASE, MatchOptions, Taxonomy, best_phrase, is_follow_up, match_questions
+from callintel.settings import CONFIG_DIR, load_settings
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    return Taxonomy.load(CONFIG_DIR / "topic_taxonomy.toml")
+
+
+@pytest.mark.parametrize(("text", "slug"), [
+    ("我的理赔到哪一步了", "claim_status"),
+    ("住院了要准备什么材料才能申请理赔", "claim_materials"),
+    ("卡里明明有钱，为什么扣款扣不了", "premium_payment"),
+    ("保单里能不能借点钱出来", "policy_loan"),
+    ("我上周买的保险不想要了，犹豫期能全额退吗", "surrender"),
+    ("我想把保单的受益人改成我女儿", "info_change"),
+    ("保单失效了还能恢复吗", "renewal_lapse"),
+    ("生存金这个月发了没有", "payout"),
+    ("APP登不上去，验证码收不到", "online_service"),
+    ("我要投诉你们的业务员", "complaint"),
+])
+def test_key_phrases_name_the_topic(taxonomy, text, slug):
+    assert best_phrase(text, taxonomy, 3.0)[0] == slug
+
+
+MATCH = MatchOptions.from_settings(load_settings()["topics"]["taxonomy_match"])
+
+def test_a_specific_sibling_beats_the_general_topic(taxonomy):
+    """"想买 + 医疗险" is a purchase of health cover, not just a purchase; without a product it stays general."""
+    assert best_phrase("我想买个医疗险，一年多少钱", taxonomy, 3.0)[0] == "purchase_medical"
+    assert best_phrase("我有高血压，还能买吗", taxonomy, 3.0)[0] == "purchase"
+
+
+def test_the_taxonomy_names_no_company(taxonomy):
+    """Configuration generic to any insurer: no 人寿/保险公司 brand in names, phrases or examples."""
+    words = [w for t in taxonomy.topics for w in (t.name, *t.strong, *t.phrases, *t.examples)]
+    assert not [w for w in words if "人寿" in w or "福泰" in w or "安和" in w]
+
+
+def test_follow_ups_are_marked_not_matched(taxonomy):
+    assert is_follow_up("那要等多久", taxonomy)
+    assert is_follow_up("打到哪张卡上了", taxonomy)
+    assert not is_follow_up("我今年体检查出来甲状腺结节三级的情况下还可以参加吗", taxonomy)
+    X = np.zeros((3, 4), dtype=np.float32)
+    got = match_questions(["我想问一下理赔到哪一步了", "那要等多久", "我上个月在外地出差时候发生的情况怎么处理比较好"],
+                          X, taxonomy, np.zeros((0, 4), dtype=np.float32), [], MATCH)
+    assert got[0][:2] == ("claim_status", PHRASE)
+    assert got[1][:2] == (None, FOLLOW_UP)
+    assert got[2] == (None, None, 0.0)  # left to clustering
+
+
+def test_follow_ups_inherit_what_they_follow():
+    topics = ["claim", None, "pay", None, None]
+    methods = [PHRASE, FOLLOW_UP, PHRASE, FOLLOW_UP, None]
+    assert inherit(topics, methods) == ["claim", "claim", "pay", "pay", None]
+    # a follow-up said in the same turn as a topical sentence takes that one, even when it comes first
+    assert inherit(["claim", None, "pay"], [PHRASE, FOLLOW_UP, PHRASE], turns=[1, 5, 5]) == ["claim", "pay", "pay"]
+    # nothing before: the first topical question after it
+    assert inherit([None, "pay"], [FOLLOW_UP, PHRASE]) == ["pay", "pay"]
+
+
+def test_family_general_takes_the_specific_sibling_of_the_call():
+    family = {"buy": "buy", "buy_med": "buy", "claim": "claim"}
+    general = {"buy": "buy"}
+    assert refine_families(["buy_med", "buy", "claim"], family, general) == ["buy_med", "buy_med", "claim"]
+    assert refine_families(["buy", "claim"], family, general) == ["buy", "claim"]
+
+
+def test_the_first_topic_of_the_call_leads_and_nothing_topical_is_other():
+    opts = replace(MATCH, first_question_weight=2.0, customer_text_weight=0.5, statement_weight=1.0)
+    ct = main_topic(["surrender", None, "loan"], [PHRASE, FOLLOW_UP, PHRASE], {}, opts)
+    assert (ct.topic, ct.method, ct.evidence) == ("surrender", "questions", 0)
+    ct = main_topic(["claim", "complaint"], [STATEMENT, PHRASE], {"claim": 3.0, "complaint": 3.0}, opts)
+    assert ct.topic == "claim"
+    assert main_topic([None], [None], {}, opts).method == "other"
+    assert main_topic([], [], {"pay": 2.0}, opts).topic == "pay"
+
+
+def test_discovered_names_are_key_phrases_in_spoken_order():
+    kw = [("失败", 0.4), ("扣款", 0.3), ("的", 0.2), ("卡", 0.1)]
+    assert label_from_keywords(kw, "我的保费扣款失败了怎么办") == "扣款失败"
+    assert label_from_keywords([("的", 0.5)], "这个怎么弄啊一直不行的说") == "这个怎么弄啊一直不行的说"[:12]
+
+
+def test_a_family_can_be_tracked_as_one_topic(taxonomy):
+    merged = taxonomy.merged(["purchase"])
+    slugs = [t.slug for t in merged.topics]
+    assert "purchase" in slugs and "purchase_medical" not in slugs
+    assert best_phrase("我想买个医疗险，一年多少钱", merged, 3.0)[0] == "purchase"
+    assert best_phrase("我的理赔到哪一步了", merged, 3.0)[0] == "claim_status"
