@@ -37,7 +37,8 @@ def one(size: int, seed: int, steps: bool, land_batch: int | None) -> dict:
         (manifest,) = generate(base / "night", TextDemo.from_settings(settings, nights=1, calls_per_night=size,
                                                                       seed=seed))
         gen_s = time.perf_counter() - t0
-        over: dict = {"paths": {"warehouse": str(base / "bench.duckdb"), "exports": str(base / "exports")}}
+        over: dict = {"paths": {"warehouse": str(base / "bench.duckdb"), "exports": str(base / "exports")},
+                      "privacy": {"caller_hash_builtin_key": True}}  # invented callers, as in demo --text
         over["night"] = ({} if steps else {"steps": []}) | ({"land_batch": land_batch} if land_batch else {})
         night.run_night(warm[0], overrides=over | {"paths": {"warehouse": str(base / "warm.duckdb"),
                                                              "exports": str(base / "exports")}}, label="warm")

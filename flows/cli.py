@@ -96,12 +96,15 @@ def demo(config: ConfigOpt = None,
          = None,
          nights: Annotated[int | None, typer.Option(help="--text: how many nights ([demo.text] nights).")] = None,
          seed: Annotated[int | None, typer.Option(help="--text: generator seed ([demo.text] seed).")] = None,
+         transcripts: Annotated[Path, typer.Option(help="--text: folder for the generated transcripts and "
+                                                        "manifests.")] = PROJECT_ROOT / "var/demo-text",
          ) -> None:
     """Run the bundled sample calls night by night (samples/manifest_<date>.csv) and print a summary.
 
     Uses configs/demo.toml (minimum supports scaled to a 6-call night) unless --config is given.
     With --text, nights of transcripts recombined from samples/dialogues.json are written to
-    var/demo-text/ (one manifest per night, every transcript format callintel reads) and imported.
+    --transcripts (var/demo-text/; one manifest per night, every transcript format callintel reads) and imported,
+    with configs/demo_text.toml unless --config is given.
     """
     name = "demo-text" if text else "demo"
     db = db or PROJECT_ROOT / f"var/{name}.duckdb"
@@ -109,10 +112,11 @@ def demo(config: ConfigOpt = None,
     if text:
         from callintel.flows.text_demo import TextDemo, generate
 
+        config = config or PROJECT_ROOT / "configs/demo_text.toml"
         settings = load_settings(config)
         spec = TextDemo.from_settings(settings, calls_per_night=calls, nights=nights, seed=seed)
-        manifests = generate(PROJECT_ROOT / "var/demo-text", spec)
-        console.print(f"wrote {spec.nights} x {spec.calls_per_night} transcripts under var/demo-text/")
+        manifests = generate(transcripts, spec)
+        console.print(f"wrote {spec.nights} x {spec.calls_per_night} transcripts under {transcripts}")
     else:
         config = config or PROJECT_ROOT / "configs/demo.toml"
         manifests = sorted(SAMPLES.glob("manifest_*.csv"))

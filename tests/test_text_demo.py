@@ -46,3 +46,25 @@ def test_same_seed_same_files_and_every_call_imports(tmp_path):
     assert set(sources) == {"callintel", "whisper", "funasr", "aws-call-analytics"}
     assert any(n > 1 for n in callers.values())  # some people call again
     assert len(texts) > 60  # recombined: far more distinct calls than the 18 scripts
+
+
+def test_demo_text_command_runs_generated_nights(tmp_path, night):
+    """`callintel demo --text` end to end, small: every generated call lands and the analytics run."""
+    import duckdb
+    from typer.testing import CliRunner
+
+    from callintel.flows.cli import app
+
+    db = tmp_path / "demo-text.duckdb"
+    result = CliRunner().invoke(app, ["demo", "--text", "--calls", "12", "--nights", "2", "--db", str(db),
+                                      "--exports", str(tmp_path / "exports"),
+                                      "--transcripts", str(tmp_path / "transcripts")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "transcripts").glob("manifest_*.csv")) == [
+        "manifest_2026-12-01.csv", "manifest_2026-12-02.csv"]
+    con = duckdb.connect(str(db), read_only=True)
+    sources = dict(con.execute("SELECT source, count(*) FROM calls GROUP BY ALL").fetchall())
+    assert sum(sources.values()) == 24 and "asr" not in sources
+    assert con.execute("SELECT count(*) FROM failures").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM questions").fetchone()[0] > 0  # the analytics ran on the text
+    con.close()

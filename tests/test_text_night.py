@@ -152,3 +152,38 @@ def test_sample_dialogues_land_the_same_through_the_night_and_directly(tmp_path:
     assert len(night_calls) == 18 and len(night_utts) == sum(len(d["turns"]) for d in dialogues)
     assert night_calls == direct_calls
     assert night_utts == direct_utts
+
+
+def test_eval_calls_figures_equal_through_an_imported_night(tmp_path: Path, night):
+    """The calls scorers (evaluation/calls_profiles.py) give the same figures on the eval path's warehouse
+    (land_dialogues: transcript_from_turns + write_call, then every step) as on a night that imported the
+    same dialogues from callintel-format files through the manifest."""
+    from callintel.evaluation import calls_profiles as scorers
+    from callintel.flows.steps import run_steps
+
+    dialogues = json.loads((SAMPLES / "dialogues.json").read_text(encoding="utf-8"))["calls"]
+    rows = []
+    for d in dialogues:
+        write_json(tmp_path / f"{d['call_id']}.json", {"format": "callintel-transcript", "turns": d["turns"]})
+        rows.append({"call_id": d["call_id"], "transcript_path": f"{d['call_id']}.json",
+                     "caller_number": d["caller_number"], "agent_id": d["agent_id"], "started_at": d["started_at"]})
+    over = {"paths": {"warehouse": str(tmp_path / "night.duckdb"), "exports": str(tmp_path / "exports")}}
+    result = night.run_night(write_manifest(tmp_path / "dialogues.csv", rows), overrides=over)
+    assert result["calls_ok"] == 18
+
+    settings = load_settings(overrides={"paths": {"warehouse": str(tmp_path / "eval.duckdb")}})
+    con = connect(tmp_path / "eval.duckdb")
+    run_steps(con, scorers.land_dialogues(con, dialogues, settings), settings)
+    con.close()
+
+    def figures(db: Path) -> dict:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return {**scorers.profile_scores(dialogues, con), **scorers.intent_scores(dialogues, con),
+                    **scorers.best_reply_scores(dialogues, con)}
+        finally:
+            con.close()
+
+    via_eval, via_night = figures(tmp_path / "eval.duckdb"), figures(tmp_path / "night.duckdb")
+    assert via_eval["profile_facts_predicted"] > 0 and via_eval["best_reply_calls"] > 0  # real figures, not empty
+    assert via_eval == via_night
