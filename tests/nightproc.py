@@ -16,8 +16,8 @@ HEADER = "call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n"
 CLIPS = ["paddlespeech/zh.wav", "wenet_aishell/aishell-BAC009S0724W0121.wav", "wenetspeech_snippets/ID001.wav",
          "funasr_examples/ex1.wav"]
 CALLINTEL = Path(sys.executable).with_name("callintel")
-# columns that differ between any two runs by design (which run wrote a row, and when)
-VOLATILE = {"run_id", "processed_at", "failed_at", "created_at", "published_at", "scored_at",
+# columns that differ between any two runs by design (which run wrote a row, and when); also *run_id
+VOLATILE = {"processed_at", "failed_at", "created_at", "published_at", "scored_at", "recorded_at",
             "transcript"}  # speech_cache.transcript holds processing_s (wall time); its key and hash stay compared
 
 
@@ -98,7 +98,8 @@ def table_contents(db: Path) -> dict[str, list[tuple]]:
                                     "table_name NOT IN ('pipeline_runs', 'publication', 'schema_migrations')"
                                     ).fetchall():
             cols = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
-                                              "ORDER BY column_index", [table]).fetchall() if c not in VOLATILE]
+                                              "ORDER BY column_index", [table]).fetchall()
+                    if c not in VOLATILE and not c.endswith("run_id")]
             rows = con.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()
             out[table] = sorted(rows, key=repr)
         return out
