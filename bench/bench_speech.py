@@ -121,7 +121,8 @@ def bench_long() -> dict:
         path, refs = build_call(Path(tmp))
         stage_module.transcribe_regions = counting
         try:
-            variants = [("old_stage", {"batch_size": 1, "encode_pad_s": 0.0}), ("stage", {})]
+            old = {"batch_size": 1, "encode_pad_s": 0.0, "parallel_channels": False}
+            variants = [("old_stage", old), ("stage", {})]
             variants += [(arg, overrides([arg])["speech"]) for arg in sys.argv[2:] if "=" in arg]
             for name, over in variants:
                 s = load_settings(overrides={"speech": over})
