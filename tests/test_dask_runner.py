@@ -95,12 +95,13 @@ def cluster(tmp_path_factory) -> Iterator[str]:
                 p.kill()
 
 
-def test_local_cluster_gives_the_same_night(manifest: Path, threads_night, night):
+def test_local_cluster_gives_the_same_night(manifest: Path, night, request):
     folder = manifest.parent
+    # the LocalCluster starts before this process has loaded any model (its workers are spawned from it)
     via_dask = night.run_night(manifest, overrides={"paths": {"warehouse": str(folder / "local_dask.duckdb"),
                                                               "exports": str(folder / "exports")},
                                                     "night": {"task_runner": "dask", "dask_workers": 2}})
-    reference, rows = threads_night
+    reference, rows = request.getfixturevalue("threads_night")
     assert via_dask["calls_ok"] == reference["calls_ok"] == 2
     assert via_dask["calls_failed"] == reference["calls_failed"] == 1
     assert _rows(folder / "local_dask.duckdb") == rows
