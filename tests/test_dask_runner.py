@@ -23,7 +23,7 @@ from callintel.flows.environment import THREAD_VARS, worker_environ
 from callintel.settings import load_settings
 
 HEADER = "call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n"
-DASK = Path(sys.executable).parent / "dask"
+DASK = [sys.executable, "-m", "dask"]  # the `dask` command of this environment
 
 
 CALLS = "SELECT call_id, channel_layout, duration_s, n_utterances, role_method, caller_hash FROM calls ORDER BY 1"
@@ -63,20 +63,20 @@ def threads_night(manifest: Path, night) -> tuple[dict, dict]:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory) -> Iterator[str]:
     """`dask scheduler` + two `dask worker` processes (one task thread each) on 127.0.0.1; yields the address."""
-    if not DASK.exists():
-        pytest.skip(f"the dask command line is not installed next to {sys.executable}")
+    if subprocess.run([*DASK, "--version"], capture_output=True).returncode != 0:
+        pytest.skip(f"the dask command line does not run with {sys.executable}")
     folder = tmp_path_factory.mktemp("cluster")
     scheduler_file = folder / "scheduler.json"
     env = os.environ | worker_environ(load_settings())
     common = ["--no-dashboard", "--host", "127.0.0.1"]
-    procs = [subprocess.Popen([str(DASK), "scheduler", "--scheduler-file", str(scheduler_file), "--port", "0",
+    procs = [subprocess.Popen([*DASK, "scheduler", "--scheduler-file", str(scheduler_file), "--port", "0",
                                *common], env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
         deadline = time.monotonic() + 60
         while not scheduler_file.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         assert scheduler_file.exists(), "dask scheduler did not start"
-        procs += [subprocess.Popen([str(DASK), "worker", "--scheduler-file", str(scheduler_file), "--nthreads", "1",
+        procs += [subprocess.Popen([*DASK, "worker", "--scheduler-file", str(scheduler_file), "--nthreads", "1",
                                     "--nworkers", "1", "--name", f"w{i}", "--local-directory", str(folder / f"w{i}"),
                                     *common], env=env, cwd=folder, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL) for i in range(2)]
