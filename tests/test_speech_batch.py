@@ -30,7 +30,7 @@ def model_and_options():
 
 
 def test_batches_depend_on_batch_size_only():
-    assert [len(r) for r in _split(9, 8)] == [5, 4]
+    assert [len(r) for r in _split(9, 8)] == [4, 5]
     assert [len(r) for r in _split(16, 8)] == [8, 8]
     assert [len(r) for r in _split(3, 8)] == [3]
     assert [i for r in _split(23, 4) for i in r] == list(range(23))
