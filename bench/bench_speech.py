@@ -1,6 +1,7 @@
 """Speech-stage benchmarks that print figures (never asserts). Run one at a time on 2 cores:
 
-    .venv/bin/python bench/bench_speech.py long      # 10+ min stereo call with silence: stage vs plain Whisper
+    .venv/bin/python bench/bench_speech.py long      # 10+ min stereo call: stage one by one vs batched vs
+                                                     # BatchedInferencePipeline (`long all`: + plain Whisper)
     .venv/bin/python bench/bench_speech.py parallel  # cpu_threads x concurrent files x model workers
     .venv/bin/python bench/bench_speech.py hard      # CER per hard case (first second, back-channels, pauses)
     .venv/bin/python bench/bench_speech.py backchannel  # lone back-channels cut from samples/: right, dropped or wrong
@@ -84,33 +85,84 @@ def build_call(folder: Path, minutes: float = 10.5, seed: int = 0) -> tuple[Path
     return path, refs
 
 
+def _cer(refs: dict[str, str], texts: dict[str, str]) -> dict[str, float]:
+    out = {}
+    for who in ("agent", "customer"):
+        ref = strip_for_scoring(refs[who])
+        out[who] = round(edit_distance(ref, strip_for_scoring(texts[who])) / len(ref), 4)
+    return out
+
+
 def bench_long() -> dict:
+    """The stage as before batching (batch_size = 1, 30 s encoder inputs), the stage with [speech] as
+    configured, and faster-whisper's BatchedInferencePipeline per channel, in one run. `long all` adds
+    plain `transcribe` of the mixed call, with and without its vad_filter; `long key=value ...` adds a
+    stage variant per [speech] override (`long encode_pad_s=3`). Each runs once; the machine is shared,
+    so compare ratios: `x` = old stage wall time / this one, `cpu_x` the same for process CPU time
+    (steadier under load).
+    """
+    from faster_whisper import BatchedInferencePipeline
+
+    import callintel.speech.stage as stage_module
+
     settings = load_settings()
     opts = AsrOptions.from_settings(settings["speech"])
     model = load_model(whisper_model_dir(settings), opts)
+    out: dict = {"batch_size": opts.batch_size, "cpu_threads": opts.cpu_threads, "num_workers": opts.num_workers}
+    stats: list = []
+    real = stage_module.transcribe_regions
+
+    def counting(*args, **kwargs):
+        result = real(*args, **kwargs)
+        stats.append(result.batch)
+        return result
+
     with tempfile.TemporaryDirectory() as tmp:
         path, refs = build_call(Path(tmp))
-        t0 = time.perf_counter()
-        tr = transcribe_call(call_record(path, "stereo_agent_left"), settings)
-        stage_s = time.perf_counter() - t0
-        mixed = decode_audio(str(path))
-        t0 = time.perf_counter()
-        segs, _ = model.transcribe(mixed, language="zh", beam_size=opts.beam_size, condition_on_previous_text=False)
-        plain_text = "".join(s.text for s in segs)
-        plain_s = time.perf_counter() - t0
-    ref_all = strip_for_scoring(refs["agent"] + refs["customer"])
-    out = {"audio_s": tr.duration_s, "stage_s": round(stage_s, 1), "plain_s": round(plain_s, 1),
-           "stage_rtf": round(stage_s / tr.duration_s, 3), "plain_rtf": round(plain_s / tr.duration_s, 3),
-           "speedup": round(plain_s / stage_s, 2), "utterances": len(tr.utterances)}
-    for who in ("agent", "customer"):
-        ref = strip_for_scoring(refs[who])
-        hyp = strip_for_scoring("".join(u.text for u in tr.utterances if u.speaker == who))
-        out[f"stage_cer_{who}"] = round(edit_distance(ref, hyp) / len(ref), 4)
-    # plain has no speakers: score its whole text against both speakers' text (order-insensitive bound)
-    plain = strip_for_scoring(plain_text)
-    out["stage_cer_all"] = round(edit_distance(ref_all, strip_for_scoring(
-        "".join(u.text for u in sorted(tr.utterances, key=lambda u: u.start)))) / len(ref_all), 4)
-    out["plain_cer_all"] = round(edit_distance(ref_all, plain) / len(ref_all), 4)
+        stage_module.transcribe_regions = counting
+        try:
+            old = {"batch_size": 1, "encode_pad_s": 0.0, "parallel_channels": False}
+            variants = [("old_stage", old), ("stage", {})]
+            variants += [(arg, overrides([arg])["speech"]) for arg in sys.argv[2:] if "=" in arg]
+            for name, over in variants:
+                s = load_settings(overrides={"speech": over})
+                stats.clear()
+                t0, c0 = time.perf_counter(), time.process_time()
+                tr = transcribe_call(call_record(path, "stereo_agent_left"), s)
+                seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+                texts = {who: "".join(u.text for u in tr.utterances if u.speaker == who) for who in refs}
+                out[name] = {"s": round(seconds, 1), "cpu_s": round(cpu, 1), "rtf": round(seconds / tr.duration_s, 3),
+                             "utterances": len(tr.utterances), "cer": _cer(refs, texts)}
+                if s["speech"]["batch_size"] > 1:
+                    out[name]["passes"] = {k: sum(getattr(x, k) for x in stats)
+                                           for k in ("batched", "fallback", "continued", "long")}
+        finally:
+            stage_module.transcribe_regions = real
+        out["audio_s"] = tr.duration_s
+        stereo = decode_audio(str(path), split_stereo=True)
+        pipeline = BatchedInferencePipeline(model)
+        t0, c0 = time.perf_counter(), time.process_time()
+        texts = {}
+        for who, channel in zip(("agent", "customer"), stereo, strict=True):
+            segs, _ = pipeline.transcribe(channel, language="zh", beam_size=opts.beam_size, batch_size=8)
+            texts[who] = "".join(s.text for s in segs)
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        out["batched_pipeline"] = {"s": round(seconds, 1), "cpu_s": round(cpu, 1), "cer": _cer(refs, texts)}
+        if "all" in sys.argv[2:]:
+            mixed = decode_audio(str(path))
+            ref_all = strip_for_scoring(refs["agent"] + refs["customer"])
+            for name, vad in (("plain", False), ("plain_vad", True)):
+                t0 = time.perf_counter()
+                segs, _ = model.transcribe(mixed, language="zh", beam_size=opts.beam_size,
+                                           condition_on_previous_text=False, vad_filter=vad)
+                text = strip_for_scoring("".join(s.text for s in segs))
+                out[name] = {"s": round(time.perf_counter() - t0, 1),
+                             "cer_all": round(edit_distance(ref_all, text) / len(ref_all), 4)}
+    for name, figures in out.items():
+        if isinstance(figures, dict) and "s" in figures and name != "old_stage":
+            figures["x"] = round(out["old_stage"]["s"] / figures["s"], 2)
+            if "cpu_s" in figures:
+                figures["cpu_x"] = round(out["old_stage"]["cpu_s"] / figures["cpu_s"], 2)
     return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from callintel.model_files import hub_offline
+from callintel.model_files import OFFLINE_ENV, hub_offline
 from callintel.settings import Settings
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -21,6 +21,16 @@ def thread_environ(settings: Settings) -> dict[str, str]:
     """Thread-count variables for any process that transcribes."""
     threads = str(settings["speech"]["cpu_threads"])
     return dict.fromkeys(THREAD_VARS, threads)
+
+
+def worker_environ(settings: Settings) -> dict[str, str]:
+    """Variables a Dask worker that transcribes must be started with (threads pinned, offline, Prefect's home).
+
+    `python -m callintel.flows.environment` prints them as `export` lines for a shell that starts
+    `dask worker` (docs/operations-dask.md).
+    """
+    env = dict(OFFLINE_ENV) | {"PREFECT_HOME": str(settings.path("prefect_home"))} | thread_environ(settings)
+    return env | {key: str(value) for key, value in settings.get("prefect", {}).get("env", {}).items()}
 
 
 def configure(settings: Settings) -> None:
@@ -33,3 +43,12 @@ def configure(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_HOME", str(home))
     for key, value in settings["prefect"]["env"].items():
         os.environ.setdefault(key, str(value))
+
+
+if __name__ == "__main__":
+    import shlex
+
+    from callintel.settings import load_settings
+
+    for key, value in worker_environ(load_settings()).items():
+        print(f"export {key}={shlex.quote(value)}")

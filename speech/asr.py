@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from callintel.model_files import hub_offline
+from callintel.speech.batch import BatchStats, transcribe_many
 from callintel.speech.vad import SAMPLE_RATE, Region, WindowSettings, plan_windows
 
 
@@ -47,6 +48,9 @@ class AsrOptions:
     length_penalty: float = 1.0
     cpu_threads: int = 2
     num_workers: int = 1  # model replicas: calls decoded at once from several threads (bench_speech.py parallel)
+    batch_size: int = 8  # windows decoded in one batch (speech.batch); 1 = one by one, the old way
+    encode_pad_s: float = 0.0  # encoder input = window + this, not Whisper's 30 s (speech.batch.encoder_frames)
+    encode_step_s: float = 2.0
     compute_type: str = "int8"
     condition_on_previous_text: bool = False
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
@@ -101,24 +105,59 @@ class ChannelResult:
     context_decodes: int = 0  # short regions decoded next to their speaker's other speech
     resplit_segments: int = 0  # segments over a long silence, decoded again region by region
     dropped_outside_speech: int = 0
+    batch: BatchStats = field(default_factory=BatchStats)  # Whisper passes batched / decoded again alone
 
 
 _MODELS: dict[tuple, object] = {}
 _LOCK = threading.Lock()
 
 
+def _dask_worker_threads() -> int | None:
+    """Threads of the Dask worker this runs in (None outside one)."""
+    try:
+        from distributed import get_worker
+
+        return get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):
+        return None
+
+
 def load_model(model_dir: Path, options: AsrOptions):
-    """A cached WhisperModel for this process (thread-safe)."""
+    """A cached WhisperModel for this process (thread-safe).
+
+    One process holds one model for all its calls. On a Dask worker it gets as many replicas as the
+    worker has task threads (one call at a time each), not `num_workers`: that setting sizes the
+    replicas of the one process that runs a whole night on its own machine.
+    """
     hub_offline()
-    key = (str(model_dir), options.compute_type, options.cpu_threads, options.num_workers)
+    replicas = _dask_worker_threads() or options.num_workers
+    key = (str(model_dir), options.compute_type, options.cpu_threads, replicas)
     with _LOCK:
         if key not in _MODELS:
             from faster_whisper import WhisperModel
 
             _MODELS[key] = WhisperModel(str(model_dir), device="cpu", compute_type=options.compute_type,
-                                        cpu_threads=options.cpu_threads, num_workers=options.num_workers,
+                                        cpu_threads=options.cpu_threads, num_workers=replicas,
                                         local_files_only=True)
         return _MODELS[key]
+
+
+def loaded_models() -> list[dict]:
+    """The Whisper models this process holds, with their replicas (a test checks one per Dask worker)."""
+    return [{"model_dir": key[0], "cpu_threads": key[2], "replicas": model.model.num_workers}
+            for key, model in _MODELS.items()]
+
+
+def _segments(decoded: list, start: float, words: bool) -> list[Segment]:
+    """faster-whisper segments of a piece cut at `start` -> ours, timed against the whole recording."""
+    out = []
+    for s in decoded:
+        seg = Segment(round(start + s.start, 3), round(start + s.end, 3), s.text, s.avg_logprob,
+                      s.no_speech_prob, s.compression_ratio)
+        if words and s.words:
+            seg.words = [(round(start + w.start, 3), round(start + w.end, 3), w.word) for w in s.words]
+        out.append(seg)
+    return out
 
 
 def decode_span(model, audio: np.ndarray, start: float, end: float, options: AsrOptions,
@@ -132,14 +171,7 @@ def decode_span(model, audio: np.ndarray, start: float, end: float, options: Asr
     if piece.size == 0:
         return []
     segments, _info = model.transcribe(piece, **options.transcribe_kwargs(words))
-    out = []
-    for s in segments:
-        seg = Segment(round(start + s.start, 3), round(start + s.end, 3), s.text, s.avg_logprob,
-                      s.no_speech_prob, s.compression_ratio)
-        if words and s.words:
-            seg.words = [(round(start + w.start, 3), round(start + w.end, 3), w.word) for w in s.words]
-        out.append(seg)
-    return out
+    return _segments(list(segments), start, words)
 
 
 def _context(audio: np.ndarray, regions: list[Region], region: Region, seconds: float,
@@ -162,23 +194,48 @@ def _context(audio: np.ndarray, regions: list[Region], region: Region, seconds: 
     return np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
 
 
-def _decode_joined(model, piece: np.ndarray, context: np.ndarray, gap_s: float, piece_first: bool,
-                   options: AsrOptions) -> tuple[list, list]:
-    """(our words, the segments they came from) for `piece` joined to `context` by `gap_s` of silence."""
+def _join(piece: np.ndarray, context: np.ndarray, gap_s: float, piece_first: bool) -> tuple[np.ndarray, float]:
+    """`piece` joined to `context` by `gap_s` of silence, and the time of the join (mid-gap)."""
     gap = np.zeros(int(gap_s * SAMPLE_RATE), np.float32)
     joined = np.concatenate([piece, gap, context] if piece_first else [context, gap, piece])
-    join = (len(piece) if piece_first else len(context)) / SAMPLE_RATE + gap_s / 2
-    segments, _info = model.transcribe(joined, **options.transcribe_kwargs(True))
+    return joined, (len(piece) if piece_first else len(context)) / SAMPLE_RATE + gap_s / 2
+
+
+def _ours(decoded: list, join: float, shift: float, piece_first: bool) -> tuple[list, list]:
+    """(our words, the segments they came from) of a joined decode: the words on our side of the join."""
     words, sources = [], []
-    for s in segments:
+    for s in decoded:
         if piece_first and s.start > join:
-            break  # the rest is context: no need to decode it
+            break  # the rest is context
         mine = [w for w in (s.words or []) if ((w.start + w.end) / 2 < join) == piece_first]
         if mine:
-            shift = 0.0 if piece_first else -(len(context) + len(gap)) / SAMPLE_RATE
             words += [(w.start + shift, w.end + shift, w.word) for w in mine]
             sources.append(s)
     return words, sources
+
+
+def _agreed(after: tuple[list, list], before: tuple[list, list], start: float, end: float) -> list[Segment]:
+    """The one segment of a context decode when both orders agree on our words (punctuation aside), else []."""
+
+    def bare(words: list) -> str:
+        return "".join(ch for w in words for ch in w[2] if ch.isalnum())
+
+    if not after[0] or bare(after[0]) != bare(before[0]):
+        return []
+    sources = after[1] + before[1]
+    timed = [(round(start + w0, 3), round(start + w1, 3), w) for w0, w1, w in before[0]]
+    return [Segment(round(start, 3), round(end, 3), "".join(w for _, _, w in before[0]).strip(),
+                    min(s.avg_logprob for s in sources), max(s.no_speech_prob for s in sources),
+                    max(s.compression_ratio for s in sources), timed)]
+
+
+def _decode_joined(model, piece: np.ndarray, context: np.ndarray, gap_s: float, piece_first: bool,
+                   options: AsrOptions) -> tuple[list, list]:
+    """(our words, the segments they came from) for `piece` joined to `context` by `gap_s` of silence."""
+    joined, join = _join(piece, context, gap_s, piece_first)
+    segments, _info = model.transcribe(joined, **options.transcribe_kwargs(True))
+    shift = 0.0 if piece_first else -(len(joined) - len(piece)) / SAMPLE_RATE
+    return _ours(segments, join, shift, piece_first)
 
 
 def decode_with_context(model, audio: np.ndarray, start: float, end: float, context: np.ndarray,
@@ -194,21 +251,55 @@ def decode_with_context(model, audio: np.ndarray, start: float, end: float, cont
     piece = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
     if piece.size == 0:
         return []
-    after, after_src = _decode_joined(model, piece, context, gap_s, False, options)
-    if not after:
+    after = _decode_joined(model, piece, context, gap_s, False, options)
+    if not after[0]:
         return []
-    before, before_src = _decode_joined(model, piece, context, gap_s, True, options)
+    return _agreed(after, _decode_joined(model, piece, context, gap_s, True, options), start, end)
 
-    def bare(words: list) -> str:
-        return "".join(ch for w in words for ch in w[2] if ch.isalnum())
 
-    if bare(after) != bare(before):
-        return []
-    sources = after_src + before_src
-    timed = [(round(start + w0, 3), round(start + w1, 3), w) for w0, w1, w in before]
-    return [Segment(round(start, 3), round(end, 3), "".join(w for _, _, w in before).strip(),
-                    min(s.avg_logprob for s in sources), max(s.no_speech_prob for s in sources),
-                    max(s.compression_ratio for s in sources), timed)]
+@dataclass
+class _Job:
+    """One decode a channel needs: audio[start:end], or that span as a short region next to `context`."""
+
+    start: float
+    end: float
+    words: bool
+    context: np.ndarray | None = None
+
+
+def _run(model, audio: np.ndarray, jobs: list[_Job], options: AsrOptions, gap_s: float,
+         stats: BatchStats) -> list[list[Segment]]:
+    """decode_span / decode_with_context for every job, the Whisper passes batched (speech.batch).
+
+    Two rounds: every span and every context decode's first order; then the second order of the
+    context decodes whose first order found words (as decode_with_context does, one by one).
+    """
+    workers = getattr(model.model, "num_workers", options.num_workers)
+
+    def many(pieces: list[np.ndarray], words: list[bool]) -> list[list]:
+        decoded, more = transcribe_many(model, pieces, [options.transcribe_kwargs(w) for w in words],
+                                        options.batch_size, workers, options.encode_pad_s, options.encode_step_s)
+        stats.add(more)
+        return decoded
+
+    cut = [audio[int(j.start * SAMPLE_RATE):int(j.end * SAMPLE_RATE)] for j in jobs]
+    first = [c if j.context is None or not c.size else _join(c, j.context, gap_s, False)[0]
+             for j, c in zip(jobs, cut, strict=True)]
+    decoded = many(first, [j.words or j.context is not None for j in jobs])
+    out: list[list[Segment]] = []
+    after: dict[int, tuple[list, list]] = {}
+    for k, (job, piece, segs) in enumerate(zip(jobs, cut, decoded, strict=True)):
+        out.append(_segments(segs, job.start, job.words) if job.context is None else [])
+        if job.context is not None and piece.size:
+            joined, join = _join(piece, job.context, gap_s, False)
+            found = _ours(segs, join, -(len(joined) - len(piece)) / SAMPLE_RATE, False)
+            if found[0]:
+                after[k] = found
+    again = list(after)
+    joins = [_join(cut[k], jobs[k].context, gap_s, True) for k in again]  # type: ignore[arg-type]
+    for k, (_, join), segs in zip(again, joins, many([j for j, _ in joins], [True] * len(joins)), strict=True):
+        out[k] = _agreed(after[k], _ours(segs, join, 0.0, True), jobs[k].start, jobs[k].end)
+    return out
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -293,7 +384,7 @@ def transcribe_regions(model, audio: np.ndarray, regions: list[Region], options:
         hi = regions[j + 1].start if j + 1 < len(regions) else limit
         return max(lo, first.start - windows.pad_s), min(hi, last.end + windows.pad_s)
 
-    def alone(region: Region) -> list[Segment]:
+    def alone(region: Region) -> _Job:
         if region.duration < windows.short_region_s:
             context = _context(audio, regions, region, windows.context_s, windows.short_region_s)
             for other_audio, other_regions in others:
@@ -301,34 +392,42 @@ def transcribe_regions(model, audio: np.ndarray, regions: list[Region], options:
                     context = _context(other_audio, other_regions, region, windows.context_s, windows.short_region_s)
             if context.size:
                 result.context_decodes += 1
-                return decode_with_context(model, audio, *span(region, region), context, windows.context_gap_s,
-                                           options)
-        return decode_span(model, audio, *span(region, region), options, words=split_at_regions)
+                return _Job(*span(region, region), True, context)
+        return _Job(*span(region, region), split_at_regions)
 
-    def resplit(segs: list[Segment], window_regions: list[Region]) -> list[Segment]:
-        out: list[Segment] = []
+    def run(jobs: list[_Job]) -> list[list[Segment]]:
+        return _run(model, audio, jobs, options, windows.context_gap_s, result.batch) if jobs else []
+
+    # 1. every window at once (a window of one region is that region decoded alone)
+    decoded = run([alone(w.regions[0]) if len(w.regions) == 1
+                   else _Job(*span(w.regions[0], w.regions[-1]), split_at_regions) for w in planned])
+    # 2. segments over a long silence, decoded again region by region
+    layout: list[list[Segment | range]] = []
+    again: list[_Job] = []
+    for window, segs in zip(planned, decoded, strict=True):
+        items: list[Segment | range] = []
         for seg in segs:
-            hits = _bridged(seg, window_regions, windows.resplit_gap_s) if windows.resplit_gap_s > 0 else []
+            hits = (_bridged(seg, window.regions, windows.resplit_gap_s)
+                    if windows.resplit_gap_s > 0 and len(window.regions) > 1 else [])
             shared = any(_overlap(o.start, o.end, r.start, r.end) > 0 for o in segs if o is not seg for r in hits)
             if not hits or shared:
-                out.append(seg)
+                items.append(seg)
                 continue
             result.resplit_segments += 1
-            out += [piece for r in hits for piece in alone(r)]
-        return out
-
-    for window in planned:
-        if len(window.regions) == 1:
-            segs = alone(window.regions[0])
-        else:
-            segs = resplit(decode_span(model, audio, *span(window.regions[0], window.regions[-1]), options,
-                                       words=split_at_regions), window.regions)
+            items.append(range(len(again), len(again) + len(hits)))
+            again += [alone(r) for r in hits]
+        layout.append(items)
+    redone = run(again)
+    for window, items in zip(planned, layout, strict=True):
+        segs = [s for item in items for s in ([item] if isinstance(item, Segment) else
+                                               [p for k in item for p in redone[k]])]
         result.windows += 1
         raw += segs
         if windows.retry_uncovered and len(window.regions) > 1:
             uncovered += _skipped(window.regions, segs, windows.min_covered_s)
-    for region in uncovered:
-        raw += alone(region)
+    # 3. regions Whisper skipped, decoded again alone
+    for segs in run([alone(region) for region in uncovered]):
+        raw += segs
         result.windows += 1
         result.retried_regions += 1
     if split_at_regions:

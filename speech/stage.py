@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
@@ -22,7 +23,7 @@ from callintel.model_files import whisper_model_dir
 from callintel.records import CallRecord, Transcript, Utterance
 from callintel.settings import Settings
 from callintel.speech import SPEECH_CODE_VERSION
-from callintel.speech.asr import AsrOptions, Segment, load_model, transcribe_regions
+from callintel.speech.asr import AsrOptions, ChannelResult, Segment, load_model, transcribe_regions
 from callintel.speech.band import BandSettings, condition
 from callintel.speech.channels import assign_channels
 from callintel.speech.decode import SAMPLE_RATE, SpeechError, decode
@@ -109,6 +110,7 @@ class _Stage:
         self.same_channels_min_corr = float(speech["same_channels_min_corr"])
         self.language_check = bool(speech["language_check"])
         self.language_min_prob = float(speech["language_min_prob"])
+        self.parallel_channels = bool(speech["parallel_channels"])
 
     def clean(self, segments: list[Segment], dropped: dict[str, int]) -> list[tuple[Segment, str]]:
         out = []
@@ -197,7 +199,9 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
     warnings += more
     for ch in channels:
         ch.samples, _narrow = condition(ch.samples, stage.band)
-    regions_by_channel = [speech_regions(ch.samples, stage.vad) for ch in channels]
+    # channels in parallel (VAD, then Whisper): one long call uses as many cores as the model has replicas
+    pool = ThreadPoolExecutor(max(1, min(len(channels), stage.asr.num_workers)) if stage.parallel_channels else 1)
+    regions_by_channel = list(pool.map(lambda ch: speech_regions(ch.samples, stage.vad), channels))
     utterances: list[Utterance] = []
     role_method = "channel"
     dropped: dict[str, int] = {}
@@ -208,15 +212,23 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
                 note = _language_warning(model, channels, regions_by_channel, stage)
                 if note:
                     warnings.append(note)
-            for ch, regions in zip(channels, regions_by_channel, strict=True):
+
+            def channel(ch, regions) -> ChannelResult | None:
+                if not regions:
+                    return None
+                max_gap = stage.windows.mono_max_gap_s if ch.role == "unknown" else stage.windows.max_gap_s
+                others = tuple((o.samples, r) for o, r in zip(channels, regions_by_channel, strict=True) if o is not ch)
+                return transcribe_regions(model, ch.samples, regions, stage.asr, stage.windows, max_gap,
+                                          split_at_regions=ch.role == "unknown" and stage.windows.mono_split_words,
+                                          others=others)
+
+            results = list(pool.map(channel, channels, regions_by_channel))
+            for ch, regions, result in zip(channels, regions_by_channel, results, strict=True):
                 if ch.role != "unknown" and not regions:
                     warnings.append(f"no speech found on the {ch.role} channel ({ch.side})")
                     continue
-                max_gap = stage.windows.mono_max_gap_s if ch.role == "unknown" else stage.windows.max_gap_s
-                others = tuple((o.samples, r) for o, r in zip(channels, regions_by_channel, strict=True) if o is not ch)
-                result = transcribe_regions(model, ch.samples, regions, stage.asr, stage.windows, max_gap,
-                                            split_at_regions=ch.role == "unknown" and stage.windows.mono_split_words,
-                                            others=others)
+                if result is None:
+                    continue
                 if ch.role == "unknown":
                     mono = mono_utterances(result.segments, stage, dropped, ch.samples)
                     role_method = "greeting" if mono else "unknown"  # the documented name for "mono, inferred"
@@ -231,6 +243,7 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
         except (RuntimeError, ValueError, MemoryError) as exc:
             raise SpeechError("transcribe", f"Whisper failed on {call.audio_path.name}: "
                               f"{type(exc).__name__}: {exc}") from exc
+    pool.shutdown()
     utterances.sort(key=lambda u: (u.start, u.end))
     if dropped:
         warnings.append("dropped as likely hallucination: " + ", ".join(f"{v} {k}" for k, v in sorted(dropped.items())))

@@ -1,36 +1,138 @@
-"""The same night fans out over a real Dask LocalCluster and lands the same rows as with threads."""
+"""The same night fans out over Dask and lands the same rows as with threads.
+
+Two clusters: a LocalCluster the runner starts itself, and a real one: a `dask scheduler` and two
+`dask worker` processes started from the command line on 127.0.0.1, as on a cluster's machines,
+with the environment `python -m callintel.flows.environment` prints.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import cloudpickle
 import duckdb
+import pytest
+
+from callintel.flows.environment import THREAD_VARS, worker_environ
+from callintel.settings import load_settings
 
 HEADER = "call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n"
+DASK = [sys.executable, "-m", "dask"]  # the `dask` command of this environment
 
 
-def _rows(db: Path) -> list[tuple]:
+CALLS = "SELECT call_id, channel_layout, duration_s, n_utterances, role_method, caller_hash FROM calls ORDER BY 1"
+UTTERANCES = "SELECT call_id, seq, speaker, start_s, end_s, text FROM utterances ORDER BY call_id, seq"
+
+
+def _rows(db: Path) -> dict[str, list[tuple]]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute("SELECT call_id, seq, speaker, text FROM utterances ORDER BY call_id, seq").fetchall()
+        return {"calls": con.execute(CALLS).fetchall(), "utterances": con.execute(UTTERANCES).fetchall()}
     finally:
         con.close()
 
 
-def test_dask_and_threads_give_the_same_night(tmp_path: Path, shared_data: Path, night):
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory, shared_data: Path) -> Path:
+    folder = tmp_path_factory.mktemp("dask_night")
     audio = shared_data / "audio"
-    shutil.copy(audio / "derived_two_party_8k/call_stereo_8k_agentL_customerR.wav", tmp_path / "a.wav")
-    shutil.copy(audio / "paddlespeech/zh.wav", tmp_path / "b.wav")
-    manifest = tmp_path / "m.csv"
-    manifest.write_text(HEADER + "D1,a.wav,13800000001,A1,2026-11-21T09:00:00+08:00,stereo_agent_left\n"
-                        + "D2,b.wav,13800000002,A1,2026-11-21T09:05:00+08:00,mono\n"
-                        + "D3,nothing.wav,13800000002,A1,2026-11-21T09:06:00+08:00,mono\n")
-    dask_db, thread_db = tmp_path / "dask.duckdb", tmp_path / "threads.duckdb"
-    exports = str(tmp_path / "exports")
-    via_dask = night.run_night(manifest, overrides={"paths": {"warehouse": str(dask_db), "exports": exports},
+    shutil.copy(audio / "derived_two_party_8k/call_stereo_8k_agentL_customerR.wav", folder / "a.wav")
+    shutil.copy(audio / "paddlespeech/zh.wav", folder / "b.wav")
+    path = folder / "m.csv"
+    path.write_text(HEADER + "D1,a.wav,13800000001,A1,2026-11-21T09:00:00+08:00,stereo_agent_left\n"
+                    + "D2,b.wav,13800000002,A1,2026-11-21T09:05:00+08:00,mono\n"
+                    + "D3,nothing.wav,13800000002,A1,2026-11-21T09:06:00+08:00,mono\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def threads_night(manifest: Path, night) -> tuple[dict, dict]:
+    """The reference: the same manifest with the threads runner in this process."""
+    folder = manifest.parent
+    result = night.run_night(manifest, overrides={"paths": {"warehouse": str(folder / "threads.duckdb"),
+                                                            "exports": str(folder / "exports")}})
+    return result, _rows(folder / "threads.duckdb")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory) -> Iterator[str]:
+    """`dask scheduler` + two `dask worker` processes (one task thread each) on 127.0.0.1; yields the address."""
+    if subprocess.run([*DASK, "--version"], capture_output=True).returncode != 0:
+        pytest.skip(f"the dask command line does not run with {sys.executable}")
+    folder = tmp_path_factory.mktemp("cluster")
+    scheduler_file = folder / "scheduler.json"
+    env = os.environ | worker_environ(load_settings())
+    common = ["--no-dashboard", "--host", "127.0.0.1"]
+    procs = [subprocess.Popen([*DASK, "scheduler", "--scheduler-file", str(scheduler_file), "--port", "0",
+                               *common], env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert scheduler_file.exists(), "dask scheduler did not start"
+        procs += [subprocess.Popen([*DASK, "worker", "--scheduler-file", str(scheduler_file), "--nthreads", "1",
+                                    "--nworkers", "1", "--name", f"w{i}", "--local-directory", str(folder / f"w{i}"),
+                                    *common], env=env, cwd=folder, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL) for i in range(2)]
+        from distributed import Client
+
+        with Client(scheduler_file=str(scheduler_file), timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+            yield client.scheduler.address
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def test_local_cluster_gives_the_same_night(manifest: Path, night, request):
+    folder = manifest.parent
+    # the LocalCluster starts before this process has loaded any model (its workers are spawned from it)
+    via_dask = night.run_night(manifest, overrides={"paths": {"warehouse": str(folder / "local_dask.duckdb"),
+                                                              "exports": str(folder / "exports")},
                                                     "night": {"task_runner": "dask", "dask_workers": 2}})
-    via_threads = night.run_night(manifest, overrides={"paths": {"warehouse": str(thread_db), "exports": exports}})
-    assert via_dask["calls_ok"] == via_threads["calls_ok"] == 2
-    assert via_dask["calls_failed"] == 1
-    assert _rows(dask_db) == _rows(thread_db) != []
+    reference, rows = request.getfixturevalue("threads_night")
+    assert via_dask["calls_ok"] == reference["calls_ok"] == 2
+    assert via_dask["calls_failed"] == reference["calls_failed"] == 1
+    assert _rows(folder / "local_dask.duckdb") == rows
+    assert rows["utterances"]
+
+
+def test_separate_worker_processes_give_the_same_night(manifest: Path, threads_night, night, cluster: str):
+    """Workers get file paths, load Whisper once each (one replica) with the threads pinned; same tables."""
+    from distributed import Client
+
+    import callintel.speech.asr as asr
+
+    folder = manifest.parent
+    via_cluster = night.run_night(manifest, overrides={
+        "paths": {"warehouse": str(folder / "cluster.duckdb"), "exports": str(folder / "exports")},
+        "night": {"task_runner": "dask", "dask_address": cluster}})
+    reference, rows = threads_night
+    assert via_cluster["calls_ok"] == reference["calls_ok"] == 2
+    assert via_cluster["calls_failed"] == 1
+    assert _rows(folder / "cluster.duckdb") == rows
+
+    def thread_vars() -> dict[str, str | None]:
+        return {k: os.environ.get(k) for k in THREAD_VARS}
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    with Client(cluster, timeout=60) as client:
+        models = client.run(asr.loaded_models)
+        envs = client.run(thread_vars)
+    assert len(models) == 2
+    # both calls ran on the cluster; a worker that transcribed holds exactly one model with one replica
+    used = [m for m in models.values() if m]
+    assert used and all(len(m) == 1 and m[0]["replicas"] == 1 for m in used)
+    want = str(load_settings()["speech"]["cpu_threads"])
+    assert all(v == dict.fromkeys(THREAD_VARS, want) for v in envs.values())

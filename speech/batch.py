@@ -1,0 +1,252 @@
+"""Whisper on many windows at once: what `WhisperModel.transcribe` gives for each, spread over the replicas.
+
+The stage decodes a call window by window (speech.asr). Here a channel's windows are decoded as
+batches (`model.model.generate` takes several windows' encoder outputs, as faster-whisper's own
+BatchedInferencePipeline uses it), with exactly the prompt, beam, suppression and timestamp rules
+of `transcribe`; a window whose first pass `transcribe` would not accept as final is decoded again
+alone, the old way (faster-whisper's own `generate_segments`, reusing the batch's encoder output):
+
+- a pass that fails a fallback check (compression ratio, log-probability) would be decoded again at
+  higher temperatures;
+- a pass that does not reach the window's end (Whisper stopped mid-window) would seek on.
+
+So the text is what one-by-one decoding writes (tests/test_speech_batch.py). What batching buys on
+CPU, measured (int8, 1 thread, 8 windows of 3-6 s): the encoder is ~80% of the time and costs more
+batched (8.9 vs 7.6 CPU s: so windows are encoded one by one here); the beam search, batched, saves
+~15% (2.7 -> 2.3 CPU s).
+The gain is elsewhere: batches are fixed by `batch_size` alone (never by the machine, so a call gives
+the same batches on a laptop and on a Dask worker) and run in parallel on the model's replicas
+(`num_workers`), which is how one long call uses every core. The encoder's cost is cut only by
+shortening its input (`encoder_frames`), which changes the text (bench/bench_speech.py long).
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import ctranslate2
+import numpy as np
+from faster_whisper.audio import pad_or_trim
+from faster_whisper.tokenizer import Tokenizer
+from faster_whisper.transcribe import (
+    Segment,
+    TranscriptionOptions,
+    Word,
+    get_compression_ratio,
+    get_suppressed_tokens,
+)
+from faster_whisper.utils import get_end
+
+
+@dataclass
+class BatchStats:
+    """How many pieces went through a batch, and how many were decoded again alone (and why)."""
+
+    batched: int = 0
+    fallback: int = 0  # failed a temperature-0 check: decoded again with the temperature fallback
+    continued: int = 0  # Whisper stopped before the window's end: decoded again, seeking on
+    long: int = 0  # longer than Whisper's 30 s: decoded the old way directly
+
+    def add(self, other: BatchStats) -> None:
+        for name in ("batched", "fallback", "continued", "long"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def transcription_options(model, tokenizer: Tokenizer, kwargs: dict) -> TranscriptionOptions:
+    """The TranscriptionOptions `model.transcribe(**kwargs)` builds (its defaults read from its signature)."""
+    params = inspect.signature(type(model).transcribe).parameters
+    d = {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty} | kwargs
+    temperature = d["temperature"]
+    clip = d["clip_timestamps"]
+    return TranscriptionOptions(
+        beam_size=d["beam_size"], best_of=d["best_of"], patience=d["patience"], length_penalty=d["length_penalty"],
+        repetition_penalty=d["repetition_penalty"], no_repeat_ngram_size=d["no_repeat_ngram_size"],
+        log_prob_threshold=d["log_prob_threshold"], no_speech_threshold=d["no_speech_threshold"],
+        compression_ratio_threshold=d["compression_ratio_threshold"],
+        condition_on_previous_text=d["condition_on_previous_text"],
+        prompt_reset_on_temperature=d["prompt_reset_on_temperature"],
+        temperatures=list(temperature) if isinstance(temperature, list | tuple) else [temperature],
+        initial_prompt=d["initial_prompt"], prefix=d["prefix"], suppress_blank=d["suppress_blank"],
+        suppress_tokens=(get_suppressed_tokens(tokenizer, d["suppress_tokens"]) if d["suppress_tokens"]
+                         else d["suppress_tokens"]),
+        without_timestamps=d["without_timestamps"], max_initial_timestamp=d["max_initial_timestamp"],
+        word_timestamps=d["word_timestamps"], prepend_punctuations=d["prepend_punctuations"],
+        append_punctuations=d["append_punctuations"], multilingual=d["multilingual"],
+        max_new_tokens=d["max_new_tokens"],
+        clip_timestamps=[float(t) for t in clip.split(",")] if isinstance(clip, str) else clip,
+        hallucination_silence_threshold=d["hallucination_silence_threshold"], hotwords=d["hotwords"])
+
+
+def batchable(kwargs: dict) -> bool:
+    """Only plain greedy-first decoding is batched; anything else takes the old path."""
+    temps = kwargs["temperature"]
+    first = temps[0] if isinstance(temps, list | tuple) else temps
+    return (first == 0 and not kwargs.get("vad_filter") and not kwargs.get("condition_on_previous_text")
+            and not kwargs.get("multilingual") and kwargs.get("language") is not None
+            and not kwargs.get("hallucination_silence_threshold") and not kwargs.get("prefix"))
+
+
+def _split(n: int, batch_size: int) -> list[range]:
+    """0..n in ceil(n / batch_size) consecutive, near-equal batches (depends on n and batch_size only)."""
+    if n == 0:
+        return []
+    count = -(-n // batch_size)
+    bounds = [round(i * n / count) for i in range(count + 1)]
+    return [range(a, b) for a, b in itertools.pairwise(bounds)]
+
+
+def _item(encoder_output: ctranslate2.StorageView, i: int) -> ctranslate2.StorageView:
+    return ctranslate2.StorageView.from_array(np.ascontiguousarray(np.asarray(encoder_output)[i:i + 1]))
+
+
+def encoder_frames(samples: int, pad_s: float, step_s: float, sampling_rate: int = 16000,
+                   max_frames: int = 3000) -> int:
+    """Mel frames the encoder sees for a piece: its length plus `pad_s`, rounded up to `step_s`, at most 30 s.
+
+    Whisper pads every input to 30 s, and its encoder costs the same for a 3 s turn as for 30 s of
+    speech (it is ~80% of the stage's CPU time); CTranslate2 also runs it on a shorter input, for
+    proportionally less. `pad_s` <= 0 keeps Whisper's 30 s.
+    """
+    if pad_s <= 0:
+        return max_frames
+    per_s = 100  # mel frames per second (hop 160 at 16 kHz)
+    step = max(1, round(step_s * per_s))
+    need = samples / sampling_rate * per_s + pad_s * per_s
+    return min(max_frames, int(-(-need // step) * step))
+
+
+def _decode_batch(model, tokenizer: Tokenizer, options: TranscriptionOptions, features: list[np.ndarray],
+                  frames_in: int, stats: BatchStats) -> list[list[Segment]]:
+    """One batched first pass over `features` (each a piece's whole log-Mel, at most 30 s), the encoder
+    seeing `frames_in` frames of each (the piece, then padding)."""
+    frames = [f.shape[-1] - 1 for f in features]
+    sizes = [min(model.feature_extractor.nb_max_frames, c) for c in frames]
+    stacked = np.stack([pad_or_trim(f[:, :s], frames_in) for f, s in zip(features, sizes, strict=True)])
+    # encoded one by one (batched, the encoder cost 17% more CPU here), decoded as one batch
+    encoder_output = ctranslate2.StorageView.from_array(
+        np.ascontiguousarray(np.concatenate([np.asarray(model.encode(x)) for x in stacked])))
+    previous: list[int] = []
+    if options.initial_prompt is not None:
+        previous = (tokenizer.encode(" " + options.initial_prompt.strip()) if isinstance(options.initial_prompt, str)
+                    else list(options.initial_prompt))
+    prompt = model.get_prompt(tokenizer, previous, without_timestamps=options.without_timestamps,
+                              prefix=None, hotwords=options.hotwords)
+    max_length = len(prompt) + options.max_new_tokens if options.max_new_tokens is not None else model.max_length
+    results = model.model.generate(
+        encoder_output, [list(prompt) for _ in features], length_penalty=options.length_penalty,
+        repetition_penalty=options.repetition_penalty, no_repeat_ngram_size=options.no_repeat_ngram_size,
+        max_length=max_length, return_scores=True, return_no_speech_prob=True,
+        suppress_blank=options.suppress_blank, suppress_tokens=options.suppress_tokens,
+        max_initial_timestamp_index=round(options.max_initial_timestamp / model.time_precision),
+        beam_size=options.beam_size, patience=options.patience)
+    out: list[list[Segment]] = []
+    for i, result in enumerate(results):
+        item = None
+        tokens = result.sequences_ids[0]
+        avg_logprob = result.scores[0] * (len(tokens) ** options.length_penalty) / (len(tokens) + 1)
+        compression_ratio = get_compression_ratio(tokenizer.decode(tokens).strip())
+        # generate_with_fallback's checks at temperature 0
+        silence = (options.no_speech_threshold is not None and result.no_speech_prob > options.no_speech_threshold
+                   and options.log_prob_threshold is not None and avg_logprob < options.log_prob_threshold)
+        fails = ((options.compression_ratio_threshold is not None
+                  and compression_ratio > options.compression_ratio_threshold)
+                 or (options.log_prob_threshold is not None and avg_logprob < options.log_prob_threshold))
+        if fails and not silence:
+            stats.fallback += 1
+            out.append(_old_way(model, tokenizer, options, features[i], _item(encoder_output, i)))
+            continue
+        stats.batched += 1
+        if (options.no_speech_threshold is not None and result.no_speech_prob > options.no_speech_threshold
+                and not (options.log_prob_threshold is not None and avg_logprob > options.log_prob_threshold)):
+            out.append([])  # transcribe skips a window it judges silent
+            continue
+        duration = sizes[i] * model.feature_extractor.time_per_frame
+        segments, seek, single_ending = model._split_segments_by_timestamps(
+            tokenizer=tokenizer, tokens=tokens, time_offset=0.0, segment_size=sizes[i], segment_duration=duration,
+            seek=0)
+        if options.word_timestamps:
+            item = _item(encoder_output, i)
+            model.add_word_timestamps([segments], tokenizer, item, sizes[i], options.prepend_punctuations,
+                                      options.append_punctuations, last_speech_timestamp=0.0)
+            if not single_ending:
+                last_word_end = get_end(segments)
+                if last_word_end is not None and last_word_end > 0.0:
+                    seek = round(last_word_end * model.frames_per_second)
+        if seek < frames[i]:
+            stats.batched -= 1
+            stats.continued += 1
+            out.append(_old_way(model, tokenizer, options, features[i], item or _item(encoder_output, i)))
+            continue
+        kept = []
+        for seg in segments:
+            text = tokenizer.decode(seg["tokens"])
+            if seg["start"] == seg["end"] or not text.strip():
+                continue
+            kept.append(Segment(
+                id=len(kept) + 1, seek=0, start=seg["start"], end=seg["end"], text=text, tokens=seg["tokens"],
+                avg_logprob=avg_logprob, compression_ratio=compression_ratio, no_speech_prob=result.no_speech_prob,
+                words=[Word(**w) for w in seg["words"]] if options.word_timestamps else None, temperature=0.0))
+        out.append(kept)
+    return out
+
+
+def _old_way(model, tokenizer: Tokenizer, options: TranscriptionOptions, features: np.ndarray,
+             encoder_output: ctranslate2.StorageView | None) -> list[Segment]:
+    """`transcribe`'s own loop (temperature fallback, seeking on) for one piece."""
+    return list(model.generate_segments(features, tokenizer, options, False, encoder_output))
+
+
+def transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_size: int, workers: int = 1,
+                    encode_pad_s: float = 0.0, encode_step_s: float = 2.0) -> tuple[list[list[Segment]], BatchStats]:
+    """For each piece, the segments `model.transcribe(piece, **kwargs[i])` would yield.
+
+    Pieces are grouped by their options (word timestamps or not) and encoder length (`encoder_frames`)
+    and decoded `batch_size` at a time, up to `workers` batches at once (the model's replicas);
+    `batch_size` <= 1 is the old way (and Whisper's full 30 s encoder input).
+    """
+    stats = BatchStats()
+    out: list[list[Segment] | None] = [None] * len(pieces)
+    if batch_size <= 1:
+        for i, (piece, kw) in enumerate(zip(pieces, kwargs, strict=True)):
+            out[i] = list(model.transcribe(piece, **kw)[0]) if piece.size else []
+        return out, stats  # type: ignore[return-value]
+    jobs = []
+    groups: dict[str, list[int]] = {}
+    for i, (piece, kw) in enumerate(zip(pieces, kwargs, strict=True)):
+        if not piece.size:
+            out[i] = []
+        elif not batchable(kw) or piece.size > model.feature_extractor.n_samples:
+            stats.long += 1
+            jobs.append(("old", [i]))
+        else:
+            frames = encoder_frames(piece.size, encode_pad_s, encode_step_s)
+            groups.setdefault(repr((sorted(kw.items()), frames)), []).append(i)
+    for members in groups.values():
+        jobs += [("batch", [members[j] for j in part]) for part in _split(len(members), batch_size)]
+
+    def run(job: tuple[str, list[int]]) -> tuple[list[int], list[list[Segment]], BatchStats]:
+        kind, idx = job
+        local = BatchStats()
+        if kind == "old":
+            return idx, [list(model.transcribe(pieces[idx[0]], **kwargs[idx[0]])[0])], local
+        kw = kwargs[idx[0]]
+        tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task=kw.get("task", "transcribe"),
+                              language=kw["language"])
+        options = transcription_options(model, tokenizer, kw)
+        features = [model.feature_extractor(pieces[i]) for i in idx]
+        frames = encoder_frames(pieces[idx[0]].size, encode_pad_s, encode_step_s)
+        return idx, _decode_batch(model, tokenizer, options, features, frames, local), local
+
+    if workers > 1 and len(jobs) > 1:
+        with ThreadPoolExecutor(min(workers, len(jobs))) as pool:
+            done = list(pool.map(run, jobs))
+    else:
+        done = [run(job) for job in jobs]
+    for idx, results, local in done:
+        stats.add(local)
+        for i, segs in zip(idx, results, strict=True):
+            out[i] = segs
+    return out, stats  # type: ignore[return-value]
