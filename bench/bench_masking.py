@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import random
 import sys
-from pathlib import Path
 
 from callintel.evaluation.pii import iter_texts
 from callintel.settings import PROJECT_ROOT
