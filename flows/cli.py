@@ -354,7 +354,9 @@ def main() -> None:
     try:
         app()
     except ConfigError as exc:
-        console.print(f"[red]configuration error:[/red] {exc}")
+        from rich.markup import escape
+
+        console.print(f"[red]configuration error:[/red] {escape(str(exc))}")  # messages name [sections]
         sys.exit(2)
 
 

@@ -212,10 +212,20 @@ def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[t
                     merged[-1] = (merged[-1][0], g[1])
                 else:
                     merged.append(g)
+            absorbed: list[tuple[int, int]] = []
             for g0, g1 in merged:
                 judged = _judge(text, g0, g1, rules)
                 if judged:
                     found.append(judged)
+                elif len(_to_digits(text[g0:g1])[0]) >= 3:
+                    absorbed.append((g0, g1))
+            found.sort()
+            # digits left beside a number in one run are a piece of it ("身份证号13301061985 035 1238":
+            # Whisper split an ID number, the first part reads as a mobile): the mask covers them too
+            for g0, g1 in absorbed:
+                near = min(range(len(found)), key=lambda k: min(abs(found[k][0] - g1), abs(g0 - found[k][1])))
+                a, b, kind = found[near]
+                found[near] = (min(a, g0), max(b, g1), cued_kind(text, start, rules) or kind)
             return sorted(found)
     judged = _judge(text, start, end, rules)
     return [judged] if judged else []

@@ -145,3 +145,9 @@ def test_tokens_come_from_settings():
     speech = load_settings(overrides={"speech": {"redact": {"tokens": tokens}}})["speech"]
     rules = RedactionRules.from_settings(speech)
     assert mask_pii("我叫刘建国，手机13800138000", rules) == "我叫<NAME>，手机<PHONE>"
+
+
+def test_digits_left_beside_a_number_in_one_run_are_masked_with_it():
+    # the demo's C20261120-001: Whisper split the ID number, its first part reads as a mobile
+    assert mask_pii("身份证号13301061985 035 1238。") == "身份证号[身份证号]。"
+    assert mask_pii("13988369420 18904056109") == "[手机号] [手机号]"  # two numbers stay two masks
