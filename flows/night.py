@@ -169,7 +169,8 @@ def task_runner(settings: Settings):
         from prefect_dask import DaskTaskRunner
 
         if night.get("dask_address"):
-            return DaskTaskRunner(address=night["dask_address"])  # start its workers with thread_environ()
+            # workers started with `python -m callintel.flows.environment` variables (docs/operations-dask.md)
+            return DaskTaskRunner(address=night["dask_address"])
         import dask
 
         # Dask pins OpenMP to one thread in its workers; use the same count as this process (see environment.py)

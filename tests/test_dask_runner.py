@@ -97,7 +97,6 @@ def cluster(tmp_path_factory) -> Iterator[str]:
 
 def test_local_cluster_gives_the_same_night(manifest: Path, night, request):
     folder = manifest.parent
-    # the LocalCluster starts before this process has loaded any model (its workers are spawned from it)
     via_dask = night.run_night(manifest, overrides={"paths": {"warehouse": str(folder / "local_dask.duckdb"),
                                                               "exports": str(folder / "exports")},
                                                     "night": {"task_runner": "dask", "dask_workers": 2}})
