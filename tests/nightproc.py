@@ -17,8 +17,8 @@ CLIPS = ["paddlespeech/zh.wav", "wenet_aishell/aishell-BAC009S0724W0121.wav", "w
          "funasr_examples/ex1.wav"]
 CALLINTEL = Path(sys.executable).with_name("callintel")
 # columns that differ between any two runs by design (which run wrote a row, and when)
-VOLATILE = {"run_id", "first_run_id", "recorded_at", "processed_at", "failed_at", "created_at", "published_at",
-            "scored_at", "transcript"}
+VOLATILE = {"run_id", "first_run_id", "recorded_at", "assigned_at", "processed_at", "failed_at", "created_at",
+            "published_at", "scored_at", "transcript"}
 # (speech_cache.transcript holds processing_s, wall time; its key and hash stay compared)
 
 

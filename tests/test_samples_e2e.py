@@ -119,12 +119,20 @@ def test_rerunning_a_night_changes_nothing(demo_db, night):
 
 
 def test_unresolved_calls_are_found(con, truth):
-    """Resolution from the dialogue (ASR-robust cues) plus the repeat-call override, against the scripts."""
-    labels = dict(con.execute("SELECT call_id, label FROM call_outcomes").fetchall())
+    """Resolution from the dialogue (ASR-robust cues) against the scripts; the repeat-call (FCR) override on top
+    marks exactly the calls whose caller came back about the same thing."""
+    rows = con.execute("SELECT call_id, dialogue_label, label, fcr_override FROM call_outcomes").fetchall()
     unresolved = {cid for cid, c in truth.items() if not c["truth"]["resolved"]}
-    flagged = {cid for cid, label in labels.items() if label == "unresolved"}
+    flagged = {cid for cid, dialogue, _, _ in rows if dialogue == "unresolved"}
     recall = len(unresolved & flagged) / len(unresolved)
     precision = len(unresolved & flagged) / max(1, len(flagged))
-    print(f"sample-call resolution: recall {recall:.2f}, precision {precision:.2f}")
-    assert recall >= 0.8 and precision >= 0.7
+    print(f"sample-call resolution from the dialogue: recall {recall:.2f}, precision {precision:.2f}")
+    assert recall >= 0.6 and precision >= 0.7
+    followed = {c["truth"]["repeat_of"] for c in truth.values() if c["truth"].get("repeat_of")}
+    overridden = {cid for cid, _, _, fcr in rows if fcr}
+    assert overridden <= followed and len(overridden) >= len(followed) - 1
+    assert all(label == "unresolved" for cid, _, label, _ in rows if cid in overridden)
+    # truly unresolved calls end up unresolved, by their dialogue or by the caller coming back
+    final = {cid for cid, _, label, _ in rows if label == "unresolved"}
+    assert len(unresolved & final) / len(unresolved) >= 0.8
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -38,6 +39,8 @@ def test_misheard_terms_come_back(corrector, heard, meant):
 def test_meant_words_are_left_alone(corrector, text):
     assert corrector.correct(text) == (text, [])
 
+TERMS = TermSettings.from_settings(load_settings()["speech"])
+
 
 def test_reference_scripts_are_unchanged_by_correction(corrector):
     # the sample calls' own words (what was meant) must survive the corrector
@@ -48,11 +51,12 @@ def test_reference_scripts_are_unchanged_by_correction(corrector):
 
 
 def test_fuzzy_only_for_long_terms():
-    short = TermCorrector(TermSettings(fuzzy=(("-ing", "-in"),), fuzzy_min_syllables=3), ["保险金", "保单"])
+    opts = replace(TERMS, fuzzy=(("-ing", "-in"),), fuzzy_min_syllables=3, keep=frozenset())
+    short = TermCorrector(opts, ["保险金", "保单"])
     assert short.correct("这笔保险今要多久")[0] == "这笔保险金要多久"  # jin/jin exact
     assert short.correct("保险进")[0] == "保险金"                        # exact toneless (jin)
     assert fuzz("bing", (("-ing", "-in"),)) == "bin" and syllables("理赔") == ("li", "pei")
-    assert TermCorrector(TermSettings(enabled=False), []).correct("立陪") == ("立陪", [])
+    assert TermCorrector(replace(TERMS, enabled=False), []).correct("立陪") == ("立陪", [])
 
 
 def test_term_lists_read_like_jieba_dictionaries(tmp_path):
