@@ -155,13 +155,12 @@ def test_sample_dialogues_land_the_same_through_the_night_and_directly(tmp_path:
 
 
 def test_eval_calls_figures_equal_through_an_imported_night(tmp_path: Path, night):
-    """The calls scorers (evaluation/calls_profiles.py) give the same figures on the eval path's warehouse
-    (land_dialogues: transcript_from_turns + write_call, then every step) as on a night that imported the
-    same dialogues from callintel-format files through the manifest."""
-    from callintel.evaluation import calls_profiles as scorers
-    from callintel.flows.steps import run_steps
+    """`callintel eval calls` figures (every scorer of evaluation/calls.py) are the same on the eval path's
+    warehouse (land: transcript_from_turns + write_call, then every step night by night) as on a night that
+    imported the same dialogues from callintel-format files through the manifest."""
+    from callintel.evaluation import calls
 
-    dialogues = json.loads((SAMPLES / "dialogues.json").read_text(encoding="utf-8"))["calls"]
+    dialogues = calls.load_dialogues(calls.dialogues_file(SAMPLES))
     rows = []
     for d in dialogues:
         write_json(tmp_path / f"{d['call_id']}.json", {"format": "callintel-transcript", "turns": d["turns"]})
@@ -173,17 +172,20 @@ def test_eval_calls_figures_equal_through_an_imported_night(tmp_path: Path, nigh
 
     settings = load_settings(overrides={"paths": {"warehouse": str(tmp_path / "eval.duckdb")}})
     con = connect(tmp_path / "eval.duckdb")
-    run_steps(con, scorers.land_dialogues(con, dialogues, settings), settings)
+    calls.run_steps(con, calls.land(con, dialogues, settings), settings)
     con.close()
 
     def figures(db: Path) -> dict:
         con = duckdb.connect(str(db), read_only=True)
         try:
-            return {**scorers.profile_scores(dialogues, con), **scorers.intent_scores(dialogues, con),
-                    **scorers.best_reply_scores(dialogues, con)}
+            out: dict = {}
+            for scorer in calls.SCORERS:
+                out.update(scorer(dialogues, con))
+            return out
         finally:
             con.close()
 
     via_eval, via_night = figures(tmp_path / "eval.duckdb"), figures(tmp_path / "night.duckdb")
-    assert via_eval["profile_facts_predicted"] > 0 and via_eval["best_reply_calls"] > 0  # real figures, not empty
+    assert via_eval["questions_found"] > 0 and via_eval["profile_facts_predicted"] > 0  # real figures, not empty
+    assert via_eval["best_reply_calls"] > 0 and via_eval["calls_with_topic"] == 18
     assert via_eval == via_night
