@@ -3,23 +3,14 @@
 Each scorer is `(dialogues, con) -> dict`: `dialogues` are the file's calls (with `truth`), `con` a warehouse
 where those calls were landed through the text path (transcript_from_turns + write_call) and the analytics
 steps ran. The pipeline never saw the truth; scorers read it only here. Turn numbers: utterances.seq counts the
-non-empty turns, so it is mapped back to the file's turn index.
-
-Until the `eval calls` harness lands, `evaluate(path, settings)` builds that warehouse itself (profiles,
-outcomes when wanted, replies, leads) and runs every scorer:
-    .venv/bin/python -m callintel.evaluation.calls_profiles --data ../shared/data/calls
+non-empty turns, so it is mapped back to the file's turn index. `callintel eval calls` (evaluation/calls.py)
+lands the calls, runs every step and calls these scorers beside its own.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
-import tempfile
-import time
 from collections.abc import Sequence
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -191,86 +182,3 @@ def best_reply_scores(dialogues: Sequence[dict[str, Any]], con: duckdb.DuckDBPyC
         base += bool(agent) and max(agent, key=lambda i: len(turns[i]["text"])) == truth
     return {"best_reply_top1": round(hits / counted, 4) if counted else None, "best_reply_calls": counted,
             "baseline_best_reply_longest_after_first_question": round(base / counted, 4) if counted else None}
-
-
-def land_dialogues(con: duckdb.DuckDBPyConnection, dialogues: Sequence[dict[str, Any]], settings: Any) -> list:
-    """Write the calls as a night would: text path (normalise, terms, mask) then write_call. Returns the nights."""
-    from zoneinfo import ZoneInfo
-
-    from callintel.privacy import caller_hash
-    from callintel.records import CallRecord
-    from callintel.speech.text import TextCleaner, transcript_from_turns
-    from callintel.warehouse.calls import write_call
-
-    tz = ZoneInfo(settings["night"]["timezone"])
-    cleaner = TextCleaner.from_settings(settings)
-    nights = set()
-    for line, c in enumerate(dialogues, start=1):
-        started = datetime.fromisoformat(c["started_at"])
-        night = started.astimezone(tz).date()
-        nights.add(night)
-        call = CallRecord(c["call_id"], Path(f"text/{c['call_id']}"), c.get("caller_number") or None,
-                          c.get("agent_id"), started, "mono", night, line)
-        transcript = transcript_from_turns(c["call_id"], c["turns"], settings, cleaner=cleaner,
-                                           source_sha256=c["call_id"].ljust(64, "0")[:64])
-        write_call(con, call, transcript, "eval-calls", caller_hash(call.caller_number, settings), False, "text")
-    return sorted(nights)
-
-
-def evaluate(data: Path, settings: Any, outcomes: bool = False) -> dict[str, Any]:
-    """Land data/calls/dialogues.json (or a dialogues.json path) into a temporary warehouse, run the steps,
-    score. outcomes=True also runs the topics and outcomes steps first (slower: embeddings)."""
-    from callintel.flows.steps import run_steps
-    from callintel.warehouse.db import connect
-
-    path = data if data.is_file() else data / "calls" / "dialogues.json" if (data / "calls").is_dir() \
-        else data / "dialogues.json"
-    dialogues = json.loads(path.read_text(encoding="utf-8"))["calls"]
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        con = connect(Path(tmp) / "eval.duckdb")
-        nights = land_dialogues(con, dialogues, settings)
-        if outcomes:
-            run_steps(con, nights, settings)
-        else:  # the steps that need no embeddings (replies and leads then read no topic or resolution)
-            from callintel.flows.steps import BY_NAME, run_step
-            for name in ("profiles", "replies", "leads"):
-                run_step(BY_NAME[name], con, nights, settings)
-        result = {"calls": len(dialogues), **profile_scores(dialogues, con), **intent_scores(dialogues, con),
-                  **best_reply_scores(dialogues, con), **unmasked_scores(dialogues, con, settings)}
-        con.close()
-    result["seconds"] = round(time.perf_counter() - started, 1)
-    return result
-
-
-def unmasked_scores(dialogues: Sequence[dict[str, Any]], con: duckdb.DuckDBPyConnection,
-                    settings: Any = None) -> dict:
-    """Numbers left unmasked in every text the profiles, replies and leads steps wrote."""
-    from callintel.settings import load_settings
-    from callintel.speech.redact import RedactionRules, find_pii
-
-    settings = settings or load_settings()
-    rules = RedactionRules.from_settings(settings["speech"])
-    texts = [t for (t,) in con.execute("""SELECT evidence FROM profile_facts
-        UNION ALL SELECT question FROM reply_candidates UNION ALL SELECT reply FROM reply_candidates
-        UNION ALL SELECT coalesce(next_text, '') FROM reply_candidates
-        UNION ALL SELECT coalesce(evidence, '') FROM call_intent""").fetchall()]
-    return {"profile_texts": len(texts), "unmasked": sum(len(find_pii(t, rules)) for t in texts)}
-
-
-# For the `eval calls` harness: each takes (dialogues, con) after the steps ran and returns its keys.
-SCORERS = (profile_scores, intent_scores, best_reply_scores, unmasked_scores)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    from callintel.settings import load_settings
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="a folder with calls/dialogues.json, or the file")
-    parser.add_argument("--outcomes", action="store_true", help="run topics and outcomes first (slower)")
-    args = parser.parse_args(argv)
-    print(json.dumps(evaluate(args.data, load_settings(), args.outcomes), ensure_ascii=False))
-
-
-if __name__ == "__main__":
-    main()

@@ -13,13 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES
 
-from callintel.evaluation.calls_profiles import (
-    best_reply_scores,
-    intent_scores,
-    land_dialogues,
-    profile_scores,
-    unmasked_scores,
-)
+from callintel.evaluation.calls import land, score_unmasked
+from callintel.evaluation.calls_profiles import best_reply_scores, intent_scores, profile_scores
 from callintel.flows.steps import BY_NAME, run_step
 from callintel.warehouse.db import connect
 from callintel.warehouse.script_library import export_script_library
@@ -29,7 +24,7 @@ from callintel.warehouse.script_library import export_script_library
 def warehouse(settings):
     dialogues = json.loads((SAMPLES / "dialogues.json").read_text(encoding="utf-8"))["calls"]
     con = connect(settings.path("warehouse"))
-    nights = land_dialogues(con, dialogues, settings)
+    nights = land(con, dialogues, settings)
     summary = {name: run_step(BY_NAME[name], con, nights, settings) for name in ("profiles", "replies", "leads")}
     yield con, dialogues, nights, summary
     con.close()
@@ -56,7 +51,7 @@ def test_scores_on_the_samples_beat_their_baselines(warehouse, settings):
     i = intent_scores(dialogues, con)
     assert i["intent_auc"] >= 0.9 and i["intent_product_accuracy"] >= 0.6
     assert best_reply_scores(dialogues, con)["best_reply_calls"] > 0
-    assert unmasked_scores(dialogues, con, settings)["unmasked"] == 0
+    assert score_unmasked(dialogues, con)["unmasked"] == 0
 
 
 def test_merged_profile_keeps_newest_and_conflicts(warehouse, settings):

@@ -21,7 +21,7 @@ from urllib.parse import quote
 import pytest
 from conftest import SAMPLES
 
-from callintel.evaluation.calls_profiles import land_dialogues
+from callintel.evaluation.calls import land
 from callintel.flows.steps import run_steps
 from callintel.settings import PROJECT_ROOT, load_settings
 from callintel.speech.redact import RedactionRules, find_pii
@@ -92,7 +92,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                              overrides={"paths": {"warehouse": str(tmp / "w.duckdb"), "exports": str(tmp / "exports")}})
     dialogues = json.loads((SAMPLES / "dialogues.json").read_text(encoding="utf-8"))["calls"]
     con = connect(settings.path("warehouse"))
-    nights = land_dialogues(con, dialogues, settings)
+    nights = land(con, dialogues, settings)
     run_steps(con, nights, settings)
     written = export_script_library(con, settings.path("exports"))
     n = con.execute("SELECT count(*) FROM v_script_library").fetchone()[0]
