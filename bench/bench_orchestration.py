@@ -46,7 +46,8 @@ def transcripts(cache_db: Path, night) -> dict[str, tuple[str, float]]:
     """audio sha256 -> (transcript JSON, Whisper processing s) for the sample calls; transcribes them once."""
     if not cache_db.exists():
         night.run_night(PROJECT_ROOT / "samples/manifest.csv", label="bench",
-                        overrides={"paths": {"warehouse": str(cache_db), "exports": str(cache_db.parent / "bx")}})
+                        overrides={"paths": {"warehouse": str(cache_db), "exports": str(cache_db.parent / "bx")},
+                                   "privacy": {"caller_hash_builtin_key": True}})  # invented callers
     con = duckdb.connect(str(cache_db), read_only=True)
     rows = con.execute("SELECT audio_sha256, transcript, CAST(transcript->>'processing_s' AS DOUBLE) "
                        "FROM speech_cache").fetchall()
@@ -114,7 +115,8 @@ def main() -> None:
         manifest = build_manifest(Path(tmp), args.calls)
         for rep in range(args.reps):
             for variant in ("direct", "prefect") if rep % 2 else ("prefect", "direct"):
-                over = {"paths": {"warehouse": f"{tmp}/{variant}{rep}.duckdb", "exports": f"{tmp}/x{variant}{rep}"}}
+                over = {"paths": {"warehouse": f"{tmp}/{variant}{rep}.duckdb", "exports": f"{tmp}/x{variant}{rep}"},
+                        "privacy": {"caller_hash_builtin_key": True}}  # invented callers
                 settings = load_settings(overrides=over)
                 t = time.perf_counter()
                 if variant == "prefect":

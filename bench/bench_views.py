@@ -93,7 +93,8 @@ def main() -> None:
         db = tmp / "bench_views.duckdb"
         db.unlink(missing_ok=True)
         settings = load_settings(ROOT / "configs" / "demo.toml",
-                                 overrides={"paths": {"warehouse": str(db), "exports": str(tmp / "exports")}})
+                                 overrides={"paths": {"warehouse": str(db), "exports": str(tmp / "exports")},
+                                            "privacy": {"caller_hash_builtin_key": True}})
         con = connect(db)
         t = time.perf_counter()
         build(con, settings)
