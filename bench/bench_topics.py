@@ -285,7 +285,7 @@ def _night_db(path: Path, texts: list[str], nights: list[date], X_core: np.ndarr
                     "VALUES (?, 0, 'customer', 0, 3, ?)",
                     [(f"Q{i:05d}", t) for i, t in enumerate(texts)])
     uniq = dict(zip([text_key(c) for c in core_list], X_core, strict=True))
-    store_vectors(con, list(uniq), settings["topics"]["model"], np.stack(list(uniq.values())))
+    store_vectors(con, uniq, settings["topics"]["model"])
     return con
 
 

@@ -164,7 +164,7 @@ class CallTopicResult:
 
 def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
     """Follow-ups inherit, general-family questions take the family's specific topic, every call gets its topic."""
-    from callintel.nlp.embed import embedder_from_settings, text_key
+    from callintel.nlp.embed import embed_missing, text_key
     from callintel.nlp.taxonomy import best_phrase, load_taxonomy, phrase_scores
 
     taxonomy = load_taxonomy(settings)
@@ -211,10 +211,7 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
     if no_vote:
         ex_texts, ex_slugs = taxonomy.examples()
         wanted = {text_key(e): e for e in ex_texts} | {text_key(texts.get(c, "")): texts.get(c, "") for c in no_vote}
-        todo = sorted((k, t) for k, t in wanted.items() if k not in inputs.vectors)
-        if todo:
-            new = dict(zip([k for k, _ in todo], embedder_from_settings(settings).encode([t for _, t in todo]),
-                           strict=True))
+        new = embed_missing(wanted, inputs.vectors, settings)
         vectors = inputs.vectors | new
         E = np.stack([vectors[text_key(e)] for e in ex_texts]) if ex_texts else np.zeros((0, 0))
         X = np.stack([vectors[text_key(texts.get(c, ""))] for c in no_vote])

@@ -59,3 +59,12 @@ def embedder_from_settings(settings) -> Embedder:
     name = cfg["model"]
     return load_embedder(str(embedding_model_dir(settings, name)), name, int(cfg["embed_batch_size"]),
                          int(cfg["embed_threads"]))
+
+
+def embed_missing(texts: dict[str, str], cached: dict[str, np.ndarray], settings) -> dict[str, np.ndarray]:
+    """Vectors for the texts (text_key -> text) the cache lacks, in key order: what a step's store caches."""
+    todo = sorted((k, t) for k, t in texts.items() if k not in cached)
+    if not todo:
+        return {}
+    encoded = embedder_from_settings(settings).encode([t for _, t in todo])
+    return {k: v for (k, _), v in zip(todo, encoded, strict=True)}

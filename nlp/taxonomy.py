@@ -263,17 +263,13 @@ class TaxonomyResult:
 def compute(inputs: TaxonomyInputs, settings) -> TaxonomyResult:
     """Match each question by key phrase, mark follow-ups, else the nearest example (see the module docstring)."""
     from callintel.nlp.cluster import unit
-    from callintel.nlp.embed import embedder_from_settings, text_key
+    from callintel.nlp.embed import embed_missing, text_key
 
     taxonomy = load_taxonomy(settings)
     opts = MatchOptions.from_settings(settings["topics"]["taxonomy_match"])
     ex_texts, ex_slugs = taxonomy.examples()
     wanted = {text_key(e): e for e in ex_texts} | {k: core for _, core, k in inputs.questions}
-    todo = sorted((k, t) for k, t in wanted.items() if k not in inputs.vectors)
-    new = {}
-    if todo:
-        new = dict(zip([k for k, _ in todo], embedder_from_settings(settings).encode([t for _, t in todo]),
-                       strict=True))
+    new = embed_missing(wanted, inputs.vectors, settings)
     vectors = inputs.vectors | new
     E = np.stack([vectors[text_key(e)] for e in ex_texts]) if ex_texts else np.zeros((0, 0), dtype=np.float32)
     X = (np.stack([vectors[k] for _, _, k in inputs.questions]) if inputs.questions

@@ -242,18 +242,14 @@ def compute(inputs: TopicInputs, settings) -> TopicResult:
 
     A night without questions of its own changes nothing, not even earlier nights' topics.
     """
-    from callintel.nlp.embed import embedder_from_settings
+    from callintel.nlp.embed import embed_missing
     from callintel.nlp.sentences import dedupe_key
     from callintel.nlp.tokenize import tokenizer_from_settings
 
     cfg = settings["topics"]
     opts = TopicOptions.from_settings(cfg)
     night, pool = inputs.night, inputs.pool
-    todo = sorted({q.key: q.core for q in pool if q.key not in inputs.vectors}.items())
-    new_vectors: dict[str, np.ndarray] = {}
-    if todo:
-        encoded = embedder_from_settings(settings).encode([core for _, core in todo])
-        new_vectors = {k: v for (k, _), v in zip(todo, encoded, strict=True)}
+    new_vectors = embed_missing({q.key: q.core for q in pool}, inputs.vectors, settings)
     tonight = sum(1 for q in pool if q.night == night)
     summary: dict[str, Any] = {"questions": tonight, "embedded": len(new_vectors), "pool": len(pool),
                                "absorbed": 0, "discovered": 0, "new_topics": 0, "kept_topics": 0,

@@ -70,13 +70,14 @@ def cached_vectors(con: duckdb.DuckDBPyConnection, keys: Sequence[str], model: s
     return {k: np.asarray(v, dtype=np.float32) for k, v in zip(res["text_sha256"], res["vector"], strict=True)}
 
 
-def store_vectors(con: duckdb.DuckDBPyConnection, keys: Sequence[str], model: str, X: np.ndarray) -> int:
-    if not len(keys):
+def store_vectors(con: duckdb.DuckDBPyConnection, vectors: dict[str, np.ndarray], model: str) -> int:
+    """Cache text_key -> vector (a step's new embeddings) for `model`."""
+    if not vectors:
         return 0
     con.execute("""INSERT OR REPLACE INTO embedding_cache
                    SELECT k, ?, v, ? FROM (SELECT unnest(?) AS k, unnest(?) AS v)""",
-                [model, _now(), list(keys), X.astype(np.float32).tolist()])
-    return len(keys)
+                [model, _now(), list(vectors), np.stack(list(vectors.values())).astype(np.float32).tolist()])
+    return len(vectors)
 
 
 def undo_night(con: duckdb.DuckDBPyConnection, night: date) -> None:
@@ -136,8 +137,7 @@ def load_pool(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: 
 
 def store_topics(con: duckdb.DuckDBPyConnection, result: TopicResult, settings: Settings) -> dict[str, Any]:
     """Write what the night's plan changed, in one transaction; returns the plan's figures."""
-    store_vectors(con, list(result.new_vectors), settings["topics"]["model"],
-                  np.stack(list(result.new_vectors.values())) if result.new_vectors else np.zeros((0, 0)))
+    store_vectors(con, result.new_vectors, settings["topics"]["model"])
     with transaction(con):
         if result.topics:
             con.executemany("""INSERT INTO topics (topic_id, label, keywords, representative,
@@ -202,8 +202,7 @@ def known_topics(con: duckdb.DuckDBPyConnection, known: Sequence[KnownTopicRow],
 def store_matches(con: duckdb.DuckDBPyConnection, result: TaxonomyResult, settings: Settings) -> dict[str, Any]:
     """Known topics, the night's matches (phrase / example) and follow-up marks, in one transaction."""
     model = settings["topics"]["model"]
-    store_vectors(con, list(result.new_vectors), model,
-                  np.stack(list(result.new_vectors.values())) if result.new_vectors else np.zeros((0, 0)))
+    store_vectors(con, result.new_vectors, model)
     with transaction(con):
         ids = known_topics(con, result.known, result.night, model)
         qids = [m.question_id for m in result.matches]
@@ -249,8 +248,7 @@ def load_call_topics(con: duckdb.DuckDBPyConnection, nights: Sequence[date], set
 
 def store_call_topics(con: duckdb.DuckDBPyConnection, result: CallTopicResult, settings: Settings) -> dict[str, Any]:
     """The context/family assignments and the night's call_topics, in one transaction; analysts' names."""
-    store_vectors(con, list(result.new_vectors), settings["topics"]["model"],
-                  np.stack(list(result.new_vectors.values())) if result.new_vectors else np.zeros((0, 0)))
+    store_vectors(con, result.new_vectors, settings["topics"]["model"])
     now = _now()
     with transaction(con):
         con.execute("""DELETE FROM question_topics WHERE method IN (SELECT unnest(?)) AND question_id IN
