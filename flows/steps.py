@@ -64,7 +64,7 @@ STEPS: tuple[Step, ...] = (
     Step("topics", ("taxonomy",), topics_wh.load_pool, topics_nlp.compute, topics_wh.store_topics, per_night=True,
          prepare=topics_wh.prepare),
     Step("call_topics", ("topics",), topics_wh.load_call_topics, call_topics_nlp.compute, topics_wh.store_call_topics,
-         per_night=True, prepare=topics_wh.prepare_call_topics, finish=topics_wh.finish),
+         per_night=True, prepare=topics_wh.with_later_nights, finish=topics_wh.finish),
     Step("outcomes", ("call_topics",), outcomes_wh.load, outcomes_nlp.compute, outcomes_wh.store,
          finish=outcomes_wh.finish),
     Step("profiles", (), profiles_wh.load, profiles_nlp.compute, profiles_wh.store),

@@ -102,11 +102,7 @@ def prepare(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Se
     earlier night is rerun, the nights already processed after it are redone too: all of them are undone
     latest first, then run oldest first, which hands out the same topic ids as the first time.
     """
-    if not nights:
-        return []
-    first = min(nights)
-    later = [n for (n,) in con.execute("SELECT DISTINCT night FROM questions WHERE night > ?", [first]).fetchall()]
-    todo = sorted(set(nights) | set(later))
+    todo = with_later_nights(con, nights, settings)
     with transaction(con):
         for n in reversed(todo):
             undo_night(con, n)
@@ -221,8 +217,9 @@ def store_matches(con: duckdb.DuckDBPyConnection, result: TaxonomyResult, settin
 
 # --- the call_topics step: follow-ups take the topic of what they follow, every call gets its main topic
 
-def prepare_call_topics(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> list[date]:
-    """The nights and every later night with questions: their questions' topics may have been redone."""
+def with_later_nights(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> list[date]:
+    """The nights and every later night with questions, oldest first: a rerun of a night redoes the topics of
+    every night after it (the topics step), so their call topics are redone too (the call_topics step)."""
     if not nights:
         return []
     later = [n for (n,) in con.execute("SELECT DISTINCT night FROM questions WHERE night > ?",
