@@ -10,7 +10,11 @@ alone, the old way (faster-whisper's own `generate_segments`, reusing the batch'
   higher temperatures;
 - a pass that does not reach the window's end (Whisper stopped mid-window) would seek on.
 
-So the text is what one-by-one decoding writes (tests/test_speech_batch.py). What batching buys on
+So the text is what one-by-one decoding writes (tests/test_speech_batch.py), on the same CPU: a
+batched matrix product may round differently from a single one, and on a knife-edge window (Whisper
+on pure digital silence, which it only ever fills with invented words) that changed the text on
+another machine. A piece with no signal at all (every sample below one 16-bit step) is therefore
+never decoded, by either path: it gives nothing. What batching buys on
 CPU, measured (int8, 1 thread, 8 windows of 3-6 s): the encoder is ~80% of the time and costs more
 batched (8.9 vs 7.6 CPU s: so windows are encoded one by one here); the beam search, batched, saves
 ~15% (2.7 -> 2.3 CPU s).
@@ -199,24 +203,33 @@ def _old_way(model, tokenizer: Tokenizer, options: TranscriptionOptions, feature
     return list(model.generate_segments(features, tokenizer, options, False, encoder_output))
 
 
+DIGITAL_SILENCE = 1 / 32768  # one 16-bit quantisation step: a piece quieter than this holds no signal
+
+
+def has_signal(piece: np.ndarray) -> bool:
+    """False for an empty piece or one of pure digital silence (nothing for Whisper to hear)."""
+    return bool(piece.size) and float(np.abs(piece).max()) >= DIGITAL_SILENCE
+
+
 def transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_size: int, workers: int = 1,
                     encode_pad_s: float = 0.0, encode_step_s: float = 2.0) -> tuple[list[list[Segment]], BatchStats]:
     """For each piece, the segments `model.transcribe(piece, **kwargs[i])` would yield.
 
     Pieces are grouped by their options (word timestamps or not) and encoder length (`encoder_frames`)
     and decoded `batch_size` at a time, up to `workers` batches at once (the model's replicas);
-    `batch_size` <= 1 is the old way (and Whisper's full 30 s encoder input).
+    `batch_size` <= 1 is the old way (and Whisper's full 30 s encoder input). An empty or digitally
+    silent piece gives [] without being decoded.
     """
     stats = BatchStats()
     out: list[list[Segment] | None] = [None] * len(pieces)
     if batch_size <= 1:
         for i, (piece, kw) in enumerate(zip(pieces, kwargs, strict=True)):
-            out[i] = list(model.transcribe(piece, **kw)[0]) if piece.size else []
+            out[i] = list(model.transcribe(piece, **kw)[0]) if has_signal(piece) else []
         return out, stats  # type: ignore[return-value]
     jobs = []
     groups: dict[str, list[int]] = {}
     for i, (piece, kw) in enumerate(zip(pieces, kwargs, strict=True)):
-        if not piece.size:
+        if not has_signal(piece):
             out[i] = []
         elif not batchable(kw) or piece.size > model.feature_extractor.n_samples:
             stats.long += 1

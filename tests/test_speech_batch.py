@@ -11,7 +11,7 @@ from faster_whisper.audio import decode_audio
 from callintel.model_files import whisper_model_dir
 from callintel.settings import load_settings
 from callintel.speech.asr import AsrOptions, load_model
-from callintel.speech.batch import _split, transcribe_many
+from callintel.speech.batch import _split, has_signal, transcribe_many
 
 CLIPS = ["funasr_examples/ex0_asr_example.wav", "paddlespeech/zh.wav", "wenet_aishell/aishell-BAC009S0724W0121.wav",
          "wenetspeech_snippets/ID001.wav", "funasr_examples/ex1.wav"]
@@ -38,7 +38,7 @@ def test_batches_depend_on_batch_size_only():
 
 
 def test_batched_equals_one_by_one(shared_data: Path, model_and_options):
-    """Same segments, times, words and scores as transcribe (silence included); an empty piece gives nothing."""
+    """Same segments, times, words and scores as transcribe; an empty or digitally silent piece gives nothing."""
     model, options = model_and_options
     pieces = [decode_audio(str(shared_data / "audio" / c)) for c in CLIPS]
     pieces += [np.zeros(0, np.float32), np.zeros(16000 * 3, np.float32)]
@@ -47,7 +47,14 @@ def test_batched_equals_one_by_one(shared_data: Path, model_and_options):
         one_by_one, _ = transcribe_many(model, pieces, kwargs, batch_size=1)
         batched, stats = transcribe_many(model, pieces, kwargs, batch_size=3, workers=2)
         assert [_key(s) for s in batched] == [_key(s) for s in one_by_one]
-        assert stats.batched + stats.fallback + stats.continued == len(pieces) - 1  # the empty one is not decoded
+        assert stats.batched + stats.fallback + stats.continued == len(CLIPS)  # empty and silent are not decoded
         assert stats.batched >= 4
         assert all(one_by_one[i] for i in range(len(CLIPS)))
-        assert batched[-2] == []
+        assert batched[-2] == [] and batched[-1] == [] and one_by_one[-1] == []
+
+
+def test_digital_silence_is_not_signal():
+    assert not has_signal(np.zeros(0, np.float32))
+    assert not has_signal(np.zeros(16000, np.float32))
+    assert not has_signal(np.full(16000, 1e-6, np.float32))  # dither far below one 16-bit step
+    assert has_signal(np.full(16000, 2 / 32768, np.float32))
