@@ -93,7 +93,8 @@ class MemorySampler(threading.Thread):
             time.sleep(self.every_s)
 
 
-def run_one(manifest: str, runner: str, concurrency: int | None, cpu_threads: int | None) -> dict:
+def run_one(manifest: str, runner: str, concurrency: int | None, cpu_threads: int | None,
+            replicas: int | None = None) -> dict:
     configure(load_settings())
     night = importlib.import_module("callintel.flows.night")
     sampler = MemorySampler()
@@ -104,7 +105,9 @@ def run_one(manifest: str, runner: str, concurrency: int | None, cpu_threads: in
         if concurrency:
             over["night"]["max_concurrent_calls"] = concurrency
         if cpu_threads:
-            over["speech"] = {"cpu_threads": cpu_threads}
+            over.setdefault("speech", {})["cpu_threads"] = cpu_threads
+        if replicas:
+            over.setdefault("speech", {})["num_workers"] = replicas
         sampler.start()
         t0 = time.perf_counter()
         result = night.run_night(manifest, overrides=over, label="bench")
@@ -133,19 +136,22 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=None,
                         help="calls transcribed at once (threads runner); default [night] max_concurrent_calls")
     parser.add_argument("--cpu-threads", type=int, default=None, help="CTranslate2 threads per call")
+    parser.add_argument("--replicas", type=int, default=None,
+                        help="Whisper replicas per process ([speech] num_workers)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         manifest = args.manifest
         if args.calls:
             manifest = str(build_manifest(Path(args.manifest), args.calls, Path(tmp) / "bench_manifest.csv"))
         if args.runner != "both":
-            print(json.dumps(run_one(manifest, args.runner, args.concurrency, args.cpu_threads), ensure_ascii=False))
+            print(json.dumps(run_one(manifest, args.runner, args.concurrency, args.cpu_threads, args.replicas), ensure_ascii=False))
             return
         results = []
         for runner in ("threads", "dask"):
             cmd = [sys.executable, __file__, manifest, "--runner", runner]
             cmd += ["--concurrency", str(args.concurrency)] if args.concurrency else []
             cmd += ["--cpu-threads", str(args.cpu_threads)] if args.cpu_threads else []
+            cmd += ["--replicas", str(args.replicas)] if args.replicas else []
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
             results.append(json.loads(out.strip().splitlines()[-1]))
             print(json.dumps(results[-1], ensure_ascii=False), file=sys.stderr)

@@ -5,6 +5,12 @@ folder is kept inside the project so a run leaves nothing elsewhere. OpenMP's th
 count changes Whisper's floating-point results in the last digits, so it is pinned to
 [speech].cpu_threads here and on every Dask worker: the same audio gives the same
 transcript wherever it runs, which the content-hash cache relies on.
+
+Dask's nanny also starts its workers with MALLOC_TRIM_THRESHOLD_=65536. Setting it at all turns off
+glibc's dynamic mmap threshold, so every buffer over 128 KiB (audio, log-Mel features, encoder
+output) is mapped and unmapped on each use: Whisper ran 45% slower per call in a Dask worker than in
+the flow's own process (bench/bench_night.py, 18 calls: stage RTF 0.264 vs 0.182, and 0.273 in the
+flow's process started with that variable). Workers that transcribe are started without it.
 """
 
 from __future__ import annotations
@@ -15,12 +21,19 @@ from callintel.model_files import OFFLINE_ENV, hub_offline
 from callintel.settings import Settings
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+NANNY_UNSET = ("MALLOC_TRIM_THRESHOLD_",)  # Dask's nanny defaults that slow Whisper down (see above)
 
 
 def thread_environ(settings: Settings) -> dict[str, str]:
     """Thread-count variables for any process that transcribes."""
     threads = str(settings["speech"]["cpu_threads"])
     return dict.fromkeys(THREAD_VARS, threads)
+
+
+def nanny_environ(settings: Settings, defaults: dict) -> dict:
+    """Dask's `distributed.nanny.pre-spawn-environ` for transcribing workers: `defaults` with the thread
+    variables pinned and NANNY_UNSET removed (a None value is how Dask unsets one)."""
+    return dict(defaults) | thread_environ(settings) | dict.fromkeys(NANNY_UNSET)
 
 
 def worker_environ(settings: Settings) -> dict[str, str]:
@@ -30,6 +43,9 @@ def worker_environ(settings: Settings) -> dict[str, str]:
     `dask worker` (docs/operations-dask.md).
     """
     env = dict(OFFLINE_ENV) | {"PREFECT_HOME": str(settings.path("prefect_home"))} | thread_environ(settings)
+    # the nanny of `dask worker` reads its config from the environment (a dict value merges into the
+    # defaults and keeps its keys' case; None unsets one)
+    env["DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON"] = repr(dict.fromkeys(NANNY_UNSET))
     return env | {key: str(value) for key, value in settings.get("prefect", {}).get("env", {}).items()}
 
 

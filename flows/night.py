@@ -24,7 +24,7 @@ from prefect.tasks import exponential_backoff
 
 import callintel
 from callintel.files import file_sha256
-from callintel.flows.environment import thread_environ
+from callintel.flows.environment import nanny_environ
 from callintel.flows.steps import Step, ordered, run_step
 from callintel.manifest import Manifest, read_manifest
 from callintel.model_files import model_versions, whisper_model_dir
@@ -173,8 +173,9 @@ def task_runner(settings: Settings):
             return DaskTaskRunner(address=night["dask_address"])
         import dask
 
-        # Dask pins OpenMP to one thread in its workers; use the same count as this process (see environment.py)
-        spawn = dict(dask.config.get("distributed.nanny.pre-spawn-environ")) | thread_environ(settings)
+        # Dask pins OpenMP to one thread and trims malloc in its workers: same threads as this process, no
+        # trimming (see environment.py)
+        spawn = nanny_environ(settings, dask.config.get("distributed.nanny.pre-spawn-environ"))
         dask.config.set({"distributed.nanny.pre-spawn-environ": spawn})
         return DaskTaskRunner(cluster_kwargs={"n_workers": night["dask_workers"], "threads_per_worker": 1,
                                               "processes": True})
