@@ -144,7 +144,8 @@ def main() -> None:
         if args.calls:
             manifest = str(build_manifest(Path(args.manifest), args.calls, Path(tmp) / "bench_manifest.csv"))
         if args.runner != "both":
-            print(json.dumps(run_one(manifest, args.runner, args.concurrency, args.cpu_threads, args.replicas), ensure_ascii=False))
+            result = run_one(manifest, args.runner, args.concurrency, args.cpu_threads, args.replicas)
+            print(json.dumps(result, ensure_ascii=False))
             return
         results = []
         for runner in ("threads", "dask"):

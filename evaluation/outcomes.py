@@ -16,7 +16,7 @@ import hashlib
 import json
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ class Dialogue:
     utterances: list[tuple[str, str]]  # one per turn, helpdesk mapped to agent
     mean_a: float
     nugget_majority: list[str]  # per turn, the most frequent nugget label
+    nugget_votes: list[dict[str, int]] = field(default_factory=list)  # per turn, label -> annotators who gave it
 
     @property
     def unresolved(self) -> bool:
@@ -66,11 +67,9 @@ def load_stc3(data_dir: Path) -> list[Dialogue]:
         utts = [("agent" if t["sender"] == "helpdesk" else "customer", " ".join(t["utterances"])) for t in d["turns"]]
         anns = d.get("annotations", [])
         mean_a = float(np.mean([a["quality"]["A"] for a in anns])) if anns else 0.0
-        majority = []
-        for i in range(len(d["turns"])):
-            votes = Counter(a["nugget"][i] for a in anns if i < len(a.get("nugget", [])))
-            majority.append(votes.most_common(1)[0][0] if votes else "")
-        out.append(Dialogue(str(d["id"]), utts, mean_a, majority))
+        votes = [Counter(a["nugget"][i] for a in anns if i < len(a.get("nugget", []))) for i in range(len(d["turns"]))]
+        majority = [v.most_common(1)[0][0] if v else "" for v in votes]
+        out.append(Dialogue(str(d["id"]), utts, mean_a, majority, [dict(v) for v in votes]))
     return out
 
 

@@ -3,19 +3,23 @@
 Each agent turn gets a reply-quality score from cues a QA lead would name: it answers a
 customer question, it is specific (length, numbers, concrete steps), the customer's next turn
 accepts it (谢谢, 明白了) rather than rejecting it, it is an answer rather than a deferral, a
-request for details or a pleasantry. Weights live in `[script_cues]` of
+request for details or a pleasantry. The cues' weights are learned on STC-3 (soft labels: the
+share of annotators who call a turn the one that reaches the goal; configs/models/reply_weights.json,
+scripts/train_reply_weights.py), falling back to the hand-set `[script_cues]` of
 `configs/resolution_lexicon.toml`; phrases are shared with the resolution rules so the two
 never disagree on what "thanks" or "a deferral" sounds like. Text in, scores out.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
-from callintel.nlp.outcomes import Lexicon, Turn, is_question, lexicon_from_settings
+from callintel.nlp.outcomes import Lexicon, LexiconError, Turn, is_question, lexicon_from_settings
 from callintel.settings import Settings
 
 _SPECIFIC = re.compile(r"\d{2,}|www\.|https?://|\.com|热线|APP|app|官网|公众号|营业厅")
@@ -35,50 +39,77 @@ def _phrases(lex: Lexicon, cue: str, text: str) -> list[str]:
         return []
 
 
-def score_replies(turns: Sequence[Turn], lex: Lexicon) -> list[ReplyScore]:
-    """One score per agent turn, in order, with the reasons that moved it."""
-    w = lex.script_cues
+def reply_features(turns: Sequence[Turn], lex: Lexicon) -> list[tuple[int, dict[str, float]]]:
+    """(turn index, cue -> how much of it) for every agent turn, in order; `empty` marks an empty turn.
+
+    The cue names are the keys of `[script_cues]`; a turn's score is their weighted sum (`score_replies`).
+    """
     agent = [i for i, t in enumerate(turns) if t.speaker == "agent"]
     substantive = [i for i in agent if turns[i].text and not _pleasantry_only(turns[i].text, lex)]
     out = []
     for i in agent:
         text = turns[i].text
         if not text:
-            out.append(ReplyScore(i, w.get("empty_penalty", -5.0), ("empty",)))
+            out.append((i, {"empty_penalty": 1.0}))
             continue
-        score, why = 0.0, []
-
-        def add(name: str, times: float = 1.0, _why: list[str] = why) -> None:
-            nonlocal score
-            score += w.get(name, 0.0) * times
-            _why.append(name)
-
+        x: dict[str, float] = {}
         before = next((turns[j] for j in range(i - 1, -1, -1) if turns[j].text), None)
         if before is not None and before.speaker == "customer" and is_question(before.text, lex):
-            add("answers_question")
+            x["answers_question"] = 1.0
         after = next((turns[j] for j in range(i + 1, len(turns)) if turns[j].text), None)
         if after is not None and after.speaker == "customer":
             if _phrases(lex, "customer_positive_close", after.text):
-                add("followed_by_thanks")
+                x["followed_by_thanks"] = 1.0
             if _phrases(lex, "customer_negative_close", after.text):
-                add("followed_by_rejection")
+                x["followed_by_rejection"] = 1.0
         for name, cue in (("solution", "agent_solution"), ("defer", "agent_defer")):
             found = _phrases(lex, cue, text)
             if found:
-                add(name, min(3, len(found)))
+                x[name] = float(min(3, len(found)))
         if _phrases(lex, "agent_ask_details", text):
-            add("ask_details")
+            x["ask_details"] = 1.0
         if _pleasantry_only(text, lex):
-            add("thanks_only")
-        add("length_per_100_chars", min(300, len(text)) / 100)
+            x["thanks_only"] = 1.0
+        x["length_per_100_chars"] = min(300, len(text)) / 100
         if _SPECIFIC.search(text):
-            add("digits_or_links")
+            x["digits_or_links"] = 1.0
         if substantive and i == substantive[-1]:
-            add("last_agent_turn")
+            x["last_agent_turn"] = 1.0
         if substantive and i == substantive[0]:
-            add("first_agent_turn")
-        out.append(ReplyScore(i, round(score, 4), tuple(why)))
+            x["first_agent_turn"] = 1.0
+        out.append((i, x))
     return out
+
+
+def score_replies(turns: Sequence[Turn], lex: Lexicon) -> list[ReplyScore]:
+    """One score per agent turn, in order, with the reasons that moved it."""
+    w = lex.script_cues
+    out = []
+    for i, x in reply_features(turns, lex):
+        if "empty_penalty" in x:
+            out.append(ReplyScore(i, w.get("empty_penalty", -5.0), ("empty",)))
+            continue
+        out.append(ReplyScore(i, round(sum(w.get(k, 0.0) * v for k, v in x.items()), 4), tuple(x)))
+    return out
+
+
+def load_reply_weights(path: Path) -> dict[str, float]:
+    """The learned cue weights of `scripts/train_reply_weights.py`."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise LexiconError(f"reply weights not found: {path} (run scripts/train_reply_weights.py, or set "
+                           "[outcomes] reply_model = \"\" for the hand-set [script_cues])") from exc
+    return {k: float(v) for k, v in data["weights"].items()}
+
+
+def script_lexicon(settings: Settings) -> Lexicon:
+    """The resolution lexicon with the learned reply weights in place of the hand-set `[script_cues]`."""
+    lex = lexicon_from_settings(settings)
+    name = settings["outcomes"]["reply_model"]
+    if not name:
+        return lex
+    return replace(lex, script_cues=lex.script_cues | load_reply_weights(settings.config_file(name)))
 
 
 def _pleasantry_only(text: str, lex: Lexicon) -> bool:
