@@ -6,6 +6,9 @@ without DuckDB or Prefect), `store` writes its tables and returns a summary (war
 A step that builds night on night (topics: each night's ids depend on the nights before) runs
 load/compute/store once per night, oldest first; `prepare` picks and undoes the nights to redo, and
 `finish` recomputes the derived SQL tables (warehouse/sql/derived/) once at the end.
+A step whose store reports `revised_nights` (call_topics, when tonight's re-clustering changed an
+earlier night's call topics) makes every step that requires it, directly or not, redo those nights
+too (`step_nights`): a topic copied into call_outcomes or the script library never goes stale.
 
 A new step is a Step(...) line in STEPS plus its name in [night] steps of configs/callintel.toml.
 Nothing here imports Prefect: flows/night.py wraps `run_step` in a task.
@@ -64,7 +67,7 @@ STEPS: tuple[Step, ...] = (
     Step("topics", ("taxonomy",), topics_wh.load_pool, topics_nlp.compute, topics_wh.store_topics, per_night=True,
          prepare=topics_wh.prepare),
     Step("call_topics", ("topics",), topics_wh.load_call_topics, call_topics_nlp.compute, topics_wh.store_call_topics,
-         per_night=True, prepare=topics_wh.with_later_nights, finish=topics_wh.finish),
+         per_night=True, prepare=topics_wh.call_topic_nights, finish=topics_wh.finish),
     Step("outcomes", ("call_topics",), outcomes_wh.load, outcomes_nlp.compute, outcomes_wh.store,
          finish=outcomes_wh.finish),
     Step("profiles", (), profiles_wh.load, profiles_nlp.compute, profiles_wh.store),
@@ -116,11 +119,12 @@ def run_step(step: Step, con: Con, nights: Sequence[date], settings: Settings) -
             per_night[str(night)] = step.store(con, step.compute(step.load(con, [night], settings), settings),
                                                settings)
         totals: dict[str, Any] = {}
+        revised = sorted({n for figures in per_night.values() for n in figures.pop("revised_nights", [])})
         for figures in per_night.values():
             for key, value in figures.items():
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     totals[key] = totals.get(key, 0) + value
-        summary = {**totals, "nights": per_night}
+        summary = {**totals, "nights": per_night} | ({"revised_nights": revised} if revised else {})
     elif nights:
         summary = step.store(con, step.compute(step.load(con, nights, settings), settings), settings)
     if step.finish is not None and nights:
@@ -130,8 +134,22 @@ def run_step(step: Step, con: Con, nights: Sequence[date], settings: Settings) -
     return summary
 
 
+def step_nights(step: Step, nights: Sequence[date], done: dict[str, tuple[list[date], dict[str, Any]]]) -> list[date]:
+    """The nights `step` runs on: the night's own, plus every night a step it requires revised or redid beyond
+    them (`done`: step name -> (the nights it ran on, its summary))."""
+    out = set(nights)
+    for req in step.requires:
+        if req in done:
+            ran, summary = done[req]
+            out |= set(ran) | {date.fromisoformat(n) for n in summary.get("revised_nights", [])}
+    return sorted(out)
+
+
 def run_steps(con: Con, nights: Sequence[date], settings: Settings,
               names: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
     """Every configured step ([night] steps, or `names`) in dependency order: the analytics of a night."""
-    steps = ordered(list(names) if names is not None else settings["night"]["steps"])
-    return {s.name: run_step(s, con, nights, settings) for s in steps}
+    done: dict[str, tuple[list[date], dict[str, Any]]] = {}
+    for s in ordered(list(names) if names is not None else settings["night"]["steps"]):
+        ran = step_nights(s, nights, done)
+        done[s.name] = (ran, run_step(s, con, ran, settings))
+    return {name: summary for name, (_, summary) in done.items()}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES
 
-from callintel.flows.steps import run_steps
+from callintel.flows.steps import BY_NAME, run_step, run_steps
 from callintel.warehouse.db import connect, table_counts
 
 TOPIC_TABLES = ("questions", "question_topics", "topics", "topic_daily", "embedding_cache", "call_topics")
@@ -143,3 +143,33 @@ def test_label_ceiling_and_pair_scores():
     # found: {0,1,2} and noise: 1 of 3 pairs is true (0-1); 1 of 3 true pairs found
     p, r = pair_scores(truth, np.array([0, 0, 0, -1, -1, -1]))
     assert abs(p - 1 / 3) < 1e-9 and abs(r - 1 / 3) < 1e-9
+
+
+def _one_question_call(call_id: str, day: int, question: str) -> dict:
+    return {"call_id": call_id, "started_at": f"2026-11-{day:02d}T10:00:00+08:00", "turns": [
+        {"speaker": "agent", "text": "您好，很高兴为您服务，请问有什么可以帮您？"},
+        {"speaker": "customer", "text": question},
+        {"speaker": "agent", "text": "这个我帮您记录一下，稍后专员联系您。"},
+        {"speaker": "customer", "text": "好的，谢谢。"}]}
+
+
+def test_a_topic_found_later_reaches_the_earlier_nights_calls(tmp_path, settings):
+    """Night 1's lone question fits no topic (其他); night 2's pool makes a topic of it and two like it. Night 1's
+    call then takes the new topic too, in call_topics and in everything that copies it (call_outcomes)."""
+    con = connect(tmp_path / "x.duckdb")
+    _load_calls(con, [_one_question_call("P1", 10, "我在积分商城兑换的礼品一般多久发货？"),
+                      _one_question_call("P2", 11, "积分兑换的礼品一直没发货是怎么回事？"),
+                      _one_question_call("P3", 11, "积分商城换的东西什么时候发货？")])
+    first = run_steps(con, [date(2026, 11, 10)], settings)
+    other = con.execute("SELECT topic_id FROM call_topics WHERE call_id = 'P1'").fetchone()[0]
+    assert con.execute("SELECT source FROM topics WHERE topic_id = ?", [other]).fetchone()[0] == "other"
+    assert first["call_topics"]["calls"] == 1
+    second = run_steps(con, [date(2026, 11, 11)], settings)
+    assert second["topics"]["discovered"] == 3
+    assert second["call_topics"]["revised_nights"] == ["2026-11-10", "2026-11-11"]
+    assert second["outcomes"]["calls_scored"] == 3  # night 1's call scored again with its new topic
+    topics = dict(con.execute("SELECT call_id, topic_id FROM call_topics").fetchall())
+    assert topics["P1"] == topics["P2"] == topics["P3"] != other
+    assert dict(con.execute("SELECT call_id, topic_id FROM call_outcomes").fetchall()) == topics
+    # nothing left to revise: the call topics are what the question topics say
+    assert "revised_nights" not in run_step(BY_NAME["call_topics"], con, [date(2026, 11, 11)], settings)

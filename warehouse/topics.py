@@ -227,6 +227,18 @@ def with_later_nights(con: duckdb.DuckDBPyConnection, nights: Sequence[date], se
     return sorted(set(nights) | set(later))
 
 
+def call_topic_nights(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> list[date]:
+    """The nights whose call topics may have changed, oldest first: the nights, every later night (redone by
+    the topics step), and the `pool_nights` before them, whose questions tonight's re-clustering may have
+    moved or left without a topic (nlp/topics.py rule 1)."""
+    if not nights:
+        return []
+    start = min(nights) - timedelta(days=int(settings["topics"]["pool_nights"]))
+    earlier = [n for (n,) in con.execute("SELECT DISTINCT night FROM questions WHERE night >= ? AND night < ?",
+                                         [start, min(nights)]).fetchall()]
+    return sorted(set(earlier) | set(with_later_nights(con, nights, settings)))
+
+
 def load_call_topics(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> CallTopicInputs:
     """The night's questions with their topics, every call's customer turns, the known topics' ids, vectors."""
     (night,) = nights
@@ -247,6 +259,7 @@ def store_call_topics(con: duckdb.DuckDBPyConnection, result: CallTopicResult, s
     """The context/family assignments and the night's call_topics, in one transaction; analysts' names."""
     store_vectors(con, result.new_vectors, settings["topics"]["model"])
     now = _now()
+    before = dict(con.execute("SELECT call_id, topic_id FROM call_topics WHERE night = ?", [result.night]).fetchall())
     with transaction(con):
         con.execute("""DELETE FROM question_topics WHERE method IN (SELECT unnest(?)) AND question_id IN
                        (SELECT question_id FROM questions WHERE night = ?)""", [list(FROM_CALL), result.night])
@@ -255,8 +268,14 @@ def store_call_topics(con: duckdb.DuckDBPyConnection, result: CallTopicResult, s
         replace_rows(con, "call_topics", "night", [result.night], CALL_TOPIC_COLUMNS,
                      [(*r, now) for r in result.calls])
         apply_names(con, load_names(settings))
-    return {"by_context": len(result.assignments), "calls": len(result.calls),
-            "calls_other": sum(1 for r in result.calls if r[3] == "other"), "unclustered": result.unclustered}
+    after = {r[0]: r[2] for r in result.calls}
+    changed = sum(before.get(c) != t for c, t in after.items()) + len(before.keys() - after.keys())
+    out = {"by_context": len(result.assignments), "calls": len(result.calls),
+           "calls_other": sum(1 for r in result.calls if r[3] == "other"), "unclustered": result.unclustered,
+           "changed_calls": changed}
+    if changed:  # steps after this one that copy a call's topic (outcomes, replies, leads) redo the night
+        out["revised_nights"] = [str(result.night)]
+    return out
 
 
 def apply_names(con: duckdb.DuckDBPyConnection, names: dict[int, str]) -> int:
