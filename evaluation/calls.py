@@ -212,9 +212,12 @@ def evaluate(dialogues: Dialogues, settings: Settings, db: Path, scorers: list[S
             result.update(scorer(dialogues, con))
         last = steps[str(nights[-1])] if nights else {}
         topics = {**last.get("taxonomy", {}), **last.get("topics", {}), **last.get("call_topics", {})}
-        result["unclustered"] = sum(v["call_topics"]["unclustered"] for v in steps.values())
+        # from the warehouse, not the steps' figures: a night redone for a later night's revisions counts once
+        result["unclustered"] = con.execute("""SELECT count(*) FROM questions q LEFT JOIN question_topics t
+                                               USING (question_id) WHERE t.question_id IS NULL""").fetchone()[0]
         result["nights"] = len(nights)
-        result["calls_other"] = sum(v["call_topics"]["calls_other"] for v in steps.values())
+        result["calls_other"] = con.execute("""SELECT count(*) FROM call_topics c JOIN topics t USING (topic_id)
+                                               WHERE t.source = 'other'""").fetchone()[0]
         result["last_night_topics"] = {k: topics.get(k) for k in ("questions", "by_taxonomy", "follow_ups",
                                                                     "by_context", "discovered", "absorbed")}
         result["trends"] = dict(con.execute("SELECT trend, count(*) FROM topic_daily GROUP BY 1 ORDER BY 1").fetchall())

@@ -74,6 +74,14 @@ def test_sample_nights_give_topics_and_rerun_is_idempotent(tmp_path, settings):
     assert agent == 0
     counts = _counts(con)
     topics = con.execute("SELECT topic_id, label, representative FROM topics ORDER BY 1").fetchall()
+    # call topics redone for the earlier nights (as a later night's revisions do) write the same rows: a family
+    # refinement (咨询购买 -> its specific sibling) is taken back and made again, not lost
+    snapshot = "SELECT question_id, topic_id, method, base_topic_id FROM question_topics ORDER BY 1"
+    assigned = con.execute(snapshot).fetchall()
+    assert any(r[2] == "family" and r[3] is not None for r in assigned)
+    for night in nights:
+        run_step(BY_NAME["call_topics"], con, [night], settings)
+    assert con.execute(snapshot).fetchall() == assigned
     again = _run(con, nights, settings)
     assert _counts(con) == counts
     assert con.execute("SELECT topic_id, label, representative FROM topics ORDER BY 1").fetchall() == topics

@@ -242,10 +242,13 @@ def call_topic_nights(con: duckdb.DuckDBPyConnection, nights: Sequence[date], se
 def load_call_topics(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> CallTopicInputs:
     """The night's questions with their topics, every call's customer turns, the known topics' ids, vectors."""
     (night,) = nights
+    # what this step wrote before is recomputed, not read back: context rows are ignored, a family refinement
+    # reads as the row it refined (base_*); the store replaces both
     questions = [CallQuestion(*r) for r in con.execute("""
-        SELECT q.call_id, q.question_id, q.seq, q.kind, q.text, t.topic_id, t.method FROM questions q
-        LEFT JOIN question_topics t USING (question_id) WHERE q.night = ?
-        ORDER BY q.call_id, q.seq, q.part""", [night]).fetchall()]
+        SELECT q.call_id, q.question_id, q.seq, q.kind, q.text, coalesce(t.base_topic_id, t.topic_id),
+               coalesce(t.base_method, t.method) FROM questions q
+        LEFT JOIN question_topics t ON t.question_id = q.question_id AND t.method <> 'context'
+        WHERE q.night = ? ORDER BY q.call_id, q.seq, q.part""", [night]).fetchall()]
     turns_of: dict[str, list[tuple[int, str]]] = {}
     for t in load_turns(con, [night], settings).turns:
         turns_of.setdefault(t.call_id, []).append((t.seq, t.text or ""))
@@ -261,10 +264,14 @@ def store_call_topics(con: duckdb.DuckDBPyConnection, result: CallTopicResult, s
     now = _now()
     before = dict(con.execute("SELECT call_id, topic_id FROM call_topics WHERE night = ?", [result.night]).fetchall())
     with transaction(con):
-        con.execute("""DELETE FROM question_topics WHERE method IN (SELECT unnest(?)) AND question_id IN
-                       (SELECT question_id FROM questions WHERE night = ?)""", [list(FROM_CALL), result.night])
-        replace_rows(con, "question_topics", "question_id", [a[0] for a in result.assignments], ASSIGN_COLUMNS,
-                     result.assignments)
+        undo_call_topics(con, result.night)
+        base = {r[0]: r[1:] for r in con.execute(
+            "SELECT question_id, topic_id, similarity, method FROM question_topics WHERE question_id IN "
+            "(SELECT unnest(?))", [[a[0] for a in result.assignments if a[3] == "family"]]).fetchall()}
+        replace_rows(con, "question_topics", "question_id", [a[0] for a in result.assignments],
+                     (*ASSIGN_COLUMNS, "base_topic_id", "base_similarity", "base_method"),
+                     [(*a, *base.get(a[0], (None, None, None))) if a[3] == "family" else (*a, None, None, None)
+                      for a in result.assignments])
         replace_rows(con, "call_topics", "night", [result.night], CALL_TOPIC_COLUMNS,
                      [(*r, now) for r in result.calls])
         apply_names(con, load_names(settings))
@@ -276,6 +283,17 @@ def store_call_topics(con: duckdb.DuckDBPyConnection, result: CallTopicResult, s
     if changed:  # steps after this one that copy a call's topic (outcomes, replies, leads) redo the night
         out["revised_nights"] = [str(result.night)]
     return out
+
+
+def undo_call_topics(con: duckdb.DuckDBPyConnection, night: date) -> None:
+    """Take back what the call_topics step wrote for the night's questions (call inside a transaction):
+    context rows go, a family refinement becomes the row it refined again."""
+    con.execute("""UPDATE question_topics SET topic_id = base_topic_id, similarity = base_similarity,
+                       method = base_method, base_topic_id = NULL, base_similarity = NULL, base_method = NULL
+                   WHERE method = 'family' AND base_topic_id IS NOT NULL
+                     AND question_id IN (SELECT question_id FROM questions WHERE night = ?)""", [night])
+    con.execute("""DELETE FROM question_topics WHERE method = 'context'
+                   AND question_id IN (SELECT question_id FROM questions WHERE night = ?)""", [night])
 
 
 def apply_names(con: duckdb.DuckDBPyConnection, names: dict[int, str]) -> int:
