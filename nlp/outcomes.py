@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from callintel.nlp.questions import QuestionCues, asks, load_cues
 from callintel.pinyin import syllables
 from callintel.settings import Settings
 
@@ -79,8 +80,7 @@ class Lexicon:
     bias: float
     max_evidence: int
     min_customer_turns_for_closing: int
-    question_marks: tuple[str, ...]
-    question_markers: tuple[str, ...]
+    questions: QuestionCues  # what counts as a question: the questions step's own cues (one definition)
     unresolved_at: float
     resolved_at: float
     min_turns: int
@@ -135,7 +135,7 @@ class LexiconError(ValueError):
     """The resolution lexicon is missing or malformed; the message names the file and key."""
 
 
-def load_lexicon(path: str | Path) -> Lexicon:
+def load_lexicon(path: str | Path, questions: QuestionCues) -> Lexicon:
     path = Path(path)
     try:
         with path.open("rb") as fh:
@@ -154,7 +154,7 @@ def load_lexicon(path: str | Path) -> Lexicon:
     for c in cues:
         if unknown := set(c.suppresses) - names:
             raise LexiconError(f"{path}: [cues.{c.name}] suppresses unknown cue(s) {sorted(unknown)}")
-    rules, questions, labels = raw.get("rules", {}), raw.get("questions", {}), raw.get("labels", {})
+    rules, labels = raw.get("rules", {}), raw.get("labels", {})
     pin = raw.get("pinyin", {})
     fuzzy = []
     for pair in pin.get("fuzzy", []):
@@ -167,15 +167,14 @@ def load_lexicon(path: str | Path) -> Lexicon:
     if not 0.0 <= rule_weight <= 1.0:
         raise LexiconError(f"{path}: [model].rule_weight must be between 0 and 1, got {rule_weight}")
     return Lexicon(tuple(cues), float(rules.get("bias", 0.0)), int(rules.get("max_evidence", 8)),
-                   int(rules.get("min_customer_turns_for_closing", 2)), tuple(questions.get("marks", ["？", "?"])),
-                   tuple(questions.get("markers", [])), float(labels.get("unresolved_at", 0.6)),
-                   float(labels.get("resolved_at", 0.4)), int(labels.get("min_turns", 2)),
-                   {k: float(v) for k, v in raw.get("script_cues", {}).items()},
+                   int(rules.get("min_customer_turns_for_closing", 2)), questions,
+                   float(labels.get("unresolved_at", 0.6)), float(labels.get("resolved_at", 0.4)),
+                   int(labels.get("min_turns", 2)), {k: float(v) for k, v in raw.get("script_cues", {}).items()},
                    tuple(raw.get("escalation", {}).get("phrases", [])), str(path), sound, rule_weight)
 
 
 def lexicon_from_settings(settings: Settings) -> Lexicon:
-    return load_lexicon(settings.config_file(settings["outcomes"]["lexicon"]))
+    return load_lexicon(settings.config_file(settings["outcomes"]["lexicon"]), load_cues(settings))
 
 
 def clean_text(text: str) -> str:
@@ -200,7 +199,8 @@ def to_turns(utterances: Iterable[tuple[str, str]]) -> list[Turn]:
 
 
 def is_question(text: str, lex: Lexicon) -> bool:
-    return bool(text) and (any(m in text for m in lex.question_marks) or any(m in text for m in lex.question_markers))
+    """The turn asks or requests something: one of its sentences is a question to the questions step."""
+    return asks(text, lex.questions)
 
 
 def _scoped_turns(turns: Sequence[Turn], cue: Cue, lex: Lexicon) -> list[int]:

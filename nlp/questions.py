@@ -78,6 +78,11 @@ def question_cue(sentence: str, cues: QuestionCues) -> str | None:
     return None
 
 
+def asks(text: str, cues: QuestionCues) -> bool:
+    """Whether any sentence of `text` is a question or request (a whole turn, as the outcome rules read it)."""
+    return any(question_cue(s, cues) for s in split_sentences(text or "", cues.sentence_ends))
+
+
 def detect_questions(turns: Iterable[tuple[str, int, str]], cues: QuestionCues) -> list[Question]:
     """Questions in customer turns given as (call_id, seq, text); each sentence is judged alone."""
     out: list[Question] = []

@@ -72,9 +72,9 @@ def test_malformed_lexicon_is_a_clear_error(tmp_path):
     bad = tmp_path / "lex.toml"
     bad.write_text('[cues.x]\nspeaker = "robot"\nscope = "any"\nweight = 1\nphrases = []\n', encoding="utf-8")
     with pytest.raises(LexiconError, match="speaker"):
-        load_lexicon(bad)
+        load_lexicon(bad, LEX.questions)
     with pytest.raises(LexiconError, match="not found"):
-        load_lexicon(tmp_path / "none.toml")
+        load_lexicon(tmp_path / "none.toml", LEX.questions)
 
 
 def test_best_reply_picks_the_answer_not_the_pleasantry():
