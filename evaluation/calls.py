@@ -15,27 +15,21 @@ without touching the landing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import duckdb
 from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
 from callintel.evaluation.calls_profiles import best_reply_scores, intent_scores, profile_scores
 from callintel.evaluation.pii import leaked_numbers
-from callintel.privacy import caller_hash
-from callintel.records import CHANNEL_LAYOUTS, CallRecord
+from callintel.flows.dialogues import land_dialogues
 from callintel.settings import Settings
-from callintel.speech.text import TextCleaner, transcript_from_turns
-from callintel.warehouse.calls import write_call
 from callintel.warehouse.db import connect
 
 Dialogues = list[dict[str, Any]]
@@ -59,25 +53,11 @@ def land(con: duckdb.DuckDBPyConnection, dialogues: Dialogues, settings: Setting
     """Write every call (what a night sees: ids, number, agent, start, turns) and return its nights, oldest first.
 
     Turns carry no times, so utterance i starts at second i (transcript_from_turns); `utterances.start_s`
-    is therefore the turn index the truth refers to.
+    is therefore the turn index the truth refers to. Only speaker and text of a turn are passed on.
     """
-    tz = ZoneInfo(settings["night"]["timezone"])
-    cleaner = TextCleaner.from_settings(settings)
-    nights = set()
-    for n, call in enumerate(dialogues):
-        started = datetime.fromisoformat(call["started_at"])
-        night = started.astimezone(tz).date()
-        layout = call.get("channel_layout") if call.get("channel_layout") in CHANNEL_LAYOUTS else "stereo_agent_left"
-        record = CallRecord(call["call_id"], Path(f"dialogues/{call['call_id']}"), call.get("caller_number") or None,
-                            call.get("agent_id"), started, layout, night, n + 1)
-        turns = [{"speaker": t["speaker"], "text": t["text"]} for t in call["turns"]]
-        # the turns' own hash stands in for the audio's: repeat linking treats equal audio as a duplicate load
-        sha = hashlib.sha256(json.dumps(turns, ensure_ascii=False).encode()).hexdigest()
-        transcript = transcript_from_turns(call["call_id"], turns, settings, source_sha256=sha, cleaner=cleaner)
-        write_call(con, record, transcript, "eval-calls", caller_hash(record.caller_number, settings), False,
-                   "transcript")
-        nights.add(night)
-    return sorted(nights)
+    calls = [{**{k: c[k] for k in ("call_id", "started_at", "caller_number", "agent_id", "channel_layout") if k in c},
+              "turns": [{"speaker": t["speaker"], "text": t["text"]} for t in c["turns"]]} for c in dialogues]
+    return land_dialogues(con, calls, settings, run_id="eval-calls", source="transcript")
 
 
 def run_steps(con: duckdb.DuckDBPyConnection, nights: list, settings: Settings) -> dict[str, Any]:

@@ -8,18 +8,15 @@ which takes minutes; this takes seconds and gives every view real rows.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from callintel.flows.dialogues import land_dialogues
 from callintel.flows.steps import run_steps
-from callintel.privacy import caller_hash
-from callintel.records import CallRecord
 from callintel.settings import PROJECT_ROOT, Settings
-from callintel.speech.text import TextCleaner, transcript_from_turns
-from callintel.warehouse.calls import write_call
 
 SAMPLES = PROJECT_ROOT / "samples"
 
@@ -32,19 +29,9 @@ def sample_calls(extra: list[dict[str, Any]] | None = None) -> list[dict[str, An
 
 def land_calls(con: duckdb.DuckDBPyConnection, calls: list[dict[str, Any]], settings: Settings,
                run_id: str = "run-samples") -> list[date]:
-    """Write each call and its masked turns; returns the nights written, oldest first."""
-    cleaner = TextCleaner.from_settings(settings)
-    nights = set()
-    for line, c in enumerate(calls, start=2):
-        started = datetime.fromisoformat(c["started_at"])
-        call = CallRecord(c["call_id"], SAMPLES / c["audio_path"], c.get("caller_number"), c["agent_id"], started,
-                          c["channel_layout"], started.date(), line, {"queue": c.get("queue", "")})
-        transcript = transcript_from_turns(c["call_id"], c["turns"], settings, cache_key="k" + c["call_id"],
-                                           source_sha256=c["call_id"].ljust(64, "0"), cleaner=cleaner)
-        write_call(con, call, transcript, run_id, caller_hash(c.get("caller_number"), settings),
-                   settings["privacy"]["keep_caller_number"], "scripted")
-        nights.add(started.date())
-    return sorted(nights)
+    """Write each call and its masked turns (with their times and queue); returns the nights, oldest first."""
+    return land_dialogues(con, calls, settings, run_id=run_id, source="scripted", audio_root=SAMPLES,
+                          extras=("queue",))
 
 
 def build(con: duckdb.DuckDBPyConnection, settings: Settings, extra: list[dict[str, Any]] | None = None) -> list[date]:
