@@ -181,3 +181,22 @@ def test_a_topic_found_later_reaches_the_earlier_nights_calls(tmp_path, settings
     assert dict(con.execute("SELECT call_id, topic_id FROM call_outcomes").fetchall()) == topics
     # nothing left to revise: the call topics are what the question topics say
     assert "revised_nights" not in run_step(BY_NAME["call_topics"], con, [date(2026, 11, 11)], settings)
+
+
+def test_rerun_of_the_first_dev_night_gives_the_same_assignments(tmp_path, settings, shared_data):
+    """Rerunning night 1 redoes the later nights too: their taxonomy matches that call_topics refined within a
+    family (咨询购买 -> 咨询购买医疗险) come back as the matches and are refined again, none lost."""
+    from callintel.evaluation.calls import dialogues_file, land, load_dialogues
+
+    con = connect(tmp_path / "x.duckdb")
+    nights = land(con, load_dialogues(dialogues_file(shared_data)), settings)
+    for night in nights:
+        run_steps(con, [night], settings)
+    snapshot = "SELECT question_id, topic_id, method, base_topic_id FROM question_topics ORDER BY 1"
+    assigned = con.execute(snapshot).fetchall()
+    calls = con.execute("SELECT call_id, topic_id FROM call_topics ORDER BY 1").fetchall()
+    assert con.execute("""SELECT count(*) FROM question_topics t JOIN questions q USING (question_id)
+                          WHERE t.method = 'family' AND q.night > ?""", [nights[0]]).fetchone()[0] > 0
+    run_steps(con, nights[:1], settings)
+    assert con.execute(snapshot).fetchall() == assigned
+    assert con.execute("SELECT call_id, topic_id FROM call_topics ORDER BY 1").fetchall() == calls

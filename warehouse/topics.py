@@ -83,9 +83,11 @@ def store_vectors(con: duckdb.DuckDBPyConnection, vectors: dict[str, np.ndarray]
 def undo_night(con: duckdb.DuckDBPyConnection, night: date) -> None:
     """Remove the clustering rows an earlier run of `night` wrote (call inside a transaction).
 
-    Taxonomy matches are the taxonomy step's (it replaces its own); call topics are redone after clustering.
+    Taxonomy matches are the taxonomy step's (it replaces its own); call topics are redone after clustering,
+    so their rows are taken back first (a family refinement of a taxonomy match becomes the match again).
     """
-    redo = list(CLUSTERED + FROM_CALL)
+    undo_call_topics(con, night)
+    redo = list(CLUSTERED)
     con.execute("DELETE FROM question_topics WHERE assigned_night = ? AND method IN (SELECT unnest(?))",
                 [night, redo])
     con.execute("""DELETE FROM question_topics WHERE method IN (SELECT unnest(?)) AND question_id IN
