@@ -25,7 +25,7 @@ from prefect.tasks import exponential_backoff
 import callintel
 from callintel.files import file_sha256
 from callintel.flows.environment import nanny_environ
-from callintel.flows.steps import Step, ordered, run_step, step_nights
+from callintel.flows.steps import Step, each_step, run_step
 from callintel.manifest import Manifest, read_manifest
 from callintel.model_files import model_versions, whisper_model_dir
 from callintel.privacy import caller_hash, caller_hash_key, key_fingerprint
@@ -282,14 +282,14 @@ def _night(files: NightFiles, manifest_path: str, settings: Settings, label: str
         runs.write_failures(con, failures, manifest_key, run_id)
         con.close()
 
-        steps: dict[str, Any] = {}
-        done: dict[str, tuple[list, dict[str, Any]]] = {}
         progress(stage="analytics")
-        for step in ordered(settings["night"]["steps"]):
-            ran = step_nights(step, nights, done)
-            steps[step.name] = analytics_step(step, db_path, ran, settings)
-            done[step.name] = (ran, steps[step.name])
-            log.info("step %s: %s", step.name, {k: v for k, v in steps[step.name].items() if k != "nights"})
+
+        def analytics(step: Step, ran: list) -> dict[str, Any]:
+            summary = analytics_step(step, db_path, ran, settings)
+            log.info("step %s: %s", step.name, {k: v for k, v in summary.items() if k != "nights"})
+            return summary
+
+        steps = each_step(settings["night"]["steps"], nights, analytics)
 
         progress(stage="exports")
         exports = export(db_path, settings.path("exports") / str(max(nights)), settings) if nights else {}

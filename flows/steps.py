@@ -145,11 +145,21 @@ def step_nights(step: Step, nights: Sequence[date], done: dict[str, tuple[list[d
     return sorted(out)
 
 
+def each_step(names: Sequence[str], nights: Sequence[date],
+              run: Callable[[Step, list[date]], dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """`run(step, its nights)` for every named step in dependency order, revised nights passed on; the summaries.
+
+    The night flow passes a Prefect task as `run`, `run_steps` the plain `run_step`.
+    """
+    done: dict[str, tuple[list[date], dict[str, Any]]] = {}
+    for s in ordered(list(names)):
+        ran = step_nights(s, nights, done)
+        done[s.name] = (ran, run(s, ran))
+    return {name: summary for name, (_, summary) in done.items()}
+
+
 def run_steps(con: Con, nights: Sequence[date], settings: Settings,
               names: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
     """Every configured step ([night] steps, or `names`) in dependency order: the analytics of a night."""
-    done: dict[str, tuple[list[date], dict[str, Any]]] = {}
-    for s in ordered(list(names) if names is not None else settings["night"]["steps"]):
-        ran = step_nights(s, nights, done)
-        done[s.name] = (ran, run_step(s, con, ran, settings))
-    return {name: summary for name, (_, summary) in done.items()}
+    return each_step(names if names is not None else settings["night"]["steps"], nights,
+                     lambda step, ran: run_step(step, con, ran, settings))
