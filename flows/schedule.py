@@ -23,8 +23,13 @@ from callintel.settings import load_settings
 
 
 def night_date(scheduled: datetime, timezone: str, offset_days: int) -> date:
-    """The night a run scheduled at `scheduled` processes (local date plus the offset)."""
-    return (scheduled.astimezone(ZoneInfo(timezone)) + timedelta(days=offset_days)).date()
+    """The night a run scheduled at `scheduled` processes (local date plus the offset).
+
+    Prefect passes a pendulum DateTime, whose arithmetic after `astimezone` went back to its own zone
+    (every scheduled night took D-2): the instant is taken as a plain timestamp and the days are added to a date.
+    """
+    local = datetime.fromtimestamp(scheduled.timestamp(), ZoneInfo(timezone))
+    return local.date() + timedelta(days=offset_days)
 
 
 def manifest_for(template: str, when: date) -> Path:
