@@ -15,6 +15,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from callintel.warehouse.spreadsheet_text import as_text, looks_like_formula
+
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 _HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 _BOLD = Font(bold=True)
@@ -89,6 +91,9 @@ def write_workbook(path: Path, sheets: list[Sheet], glossary: dict[str, str]) ->
             row = [_cell(v) for v in r]
             for i in special:
                 row[i] = _styled(ws, row[i], number_format=formats[i] or None, alignment=_WRAP if wrap[i] else None)
+            for i, v in enumerate(row):
+                if looks_like_formula(v):  # text, never a live formula (spreadsheet_text)
+                    row[i] = _styled(ws, v)
             ws.append(row)
         if not s.rows:
             ws.append([_styled(ws, f"（无数据）{s.note}", font=_NOTE)])
@@ -102,7 +107,7 @@ def write_workbook(path: Path, sheets: list[Sheet], glossary: dict[str, str]) ->
 
 def _styled(ws: Any, value: Any, font: Font | None = None, fill: PatternFill | None = None,
             alignment: Alignment | None = None, number_format: str | None = None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
+    cell = as_text(WriteOnlyCell(ws, value=value))  # a string stays a string, even one starting with =
     if font:
         cell.font = font
     if fill:

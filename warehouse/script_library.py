@@ -18,6 +18,8 @@ from typing import Any
 import duckdb
 from openpyxl import Workbook
 
+from callintel.warehouse.spreadsheet_text import as_text, csv_text
+
 COLUMNS = ("topic", "objection", "rank", "score", "question", "reply", "followed", "next_text", "call_label",
            "repeat_followed", "reasons", "similar_replies", "agent_id", "call_id", "question_turn", "reply_turn")
 
@@ -138,14 +140,15 @@ def export_script_library(con: duckdb.DuckDBPyConnection, out_dir: Path,
     with csv_path.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(COLUMNS)
-        w.writerows([["" if r[c] is None else r[c] for c in COLUMNS] for r in rows])
+        w.writerows([["" if r[c] is None else csv_text(r[c]) for c in COLUMNS] for r in rows])
     wb = Workbook()
     ws = wb.active
     ws.title = "script_library"
     ws.append(list(COLUMNS))
-    for r in rows:
-        ws.append([r[c] if isinstance(r[c], int | float | str) or r[c] is None else json.dumps(r[c], default=str)
-                   for c in COLUMNS])
+    for n, r in enumerate(rows, start=2):
+        for col, c in enumerate(COLUMNS, start=1):
+            value = r[c] if isinstance(r[c], int | float | str) or r[c] is None else json.dumps(r[c], default=str)
+            as_text(ws.cell(n, col, value))  # text, never a live formula (spreadsheet_text)
     xlsx = out_dir / "script_library.xlsx"
     wb.save(xlsx)
     return {"script_library_html": str(page), "script_library_csv": str(csv_path), "script_library_xlsx": str(xlsx)}
