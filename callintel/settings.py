@@ -16,6 +16,8 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
 
+from callintel.settings_check import SettingError, validate
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = PROJECT_ROOT / "configs"
 DEFAULT_CONFIG = CONFIG_DIR / "callintel.toml"
@@ -114,7 +116,9 @@ class Settings:
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
         """A copy with `overrides` merged in (checked like a user's file: known keys only)."""
         _check_known(self.data, overrides, "overrides")
-        return Settings(_merge(self.data, overrides), self.sources)
+        merged = _merge(self.data, overrides)
+        _validate(self.data, merged, "overrides")
+        return Settings(merged, self.sources)
 
     def fingerprint(self, *sections: str) -> str:
         """A short stable hash of the named sections: part of every cache key."""
@@ -141,4 +145,13 @@ def load_settings(user_file: str | Path | None = None, overrides: Mapping[str, A
     if overrides:
         _check_known(defaults, overrides, "command-line options")
         data = _merge(data, overrides)
+    _validate(defaults, data, ", ".join(str(s) for s in sources[1:]) or str(DEFAULT_CONFIG))
     return Settings(data, sources)
+
+
+def _validate(defaults: dict[str, Any], data: dict[str, Any], source: str) -> None:
+    """Types and ranges (settings_check.py): a wrong value stops the run here, naming it."""
+    try:
+        validate(defaults, data, FREE_FORM)
+    except SettingError as exc:
+        raise ConfigError(f"{source}: {exc}") from None

@@ -14,11 +14,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from callintel.settings import PROJECT_ROOT, ConfigError, load_settings
 
-app = typer.Typer(help="callintel: offline Mandarin call-centre conversation intelligence.\n\n"
+# rich_markup_mode=None: help texts name settings as [section] key, which Rich markup would swallow
+app = typer.Typer(rich_markup_mode=None, help="callintel: offline Mandarin call-centre conversation intelligence.\n\n"
                        "Transcribes a night's calls, finds hot questions, repeat callers and unresolved topics, "
                        "and writes everything to DuckDB.", no_args_is_help=True, add_completion=False)
 # Logs and cron mails are not terminals: give them lines wide enough for paths and Chinese text.
@@ -67,12 +69,23 @@ def run(manifest: Annotated[Path, typer.Argument(help="CSV or JSON-lines manifes
     night = _flows(config)
     from callintel.flows.outcome import exit_code_for, failed_night
 
+    over = _overrides(db, runner=runner)
     try:
-        result = night.run_night(manifest, str(config) if config else None, "night", _overrides(db, runner=runner))
+        result = night.run_night(manifest, str(config) if config else None, "night", over)
     except Exception as exc:
-        raise typer.Exit(failed_night(exc, console)) from exc
+        raise typer.Exit(failed_night(exc, console, _working_copy(config, over))) from exc
     _summary([result])
     raise typer.Exit(exit_code_for(result, out))
+
+
+def _working_copy(config: Path | None, over: dict[str, Any]) -> Path | None:
+    """The night's working copy (a failed night left one if it got that far), None when settings do not load."""
+    from callintel.warehouse.publish import NightFiles
+
+    try:
+        return NightFiles(load_settings(config, over).path("warehouse")).work
+    except ConfigError:
+        return None
 
 
 @app.command()
@@ -116,12 +129,12 @@ def demo(config: ConfigOpt = None,
         settings = load_settings(config)
         spec = TextDemo.from_settings(settings, calls_per_night=calls, nights=nights, seed=seed)
         manifests = generate(transcripts, spec)
-        console.print(f"wrote {spec.nights} x {spec.calls_per_night} transcripts under {transcripts}")
+        console.print(f"wrote {spec.nights} x {spec.calls_per_night} transcripts under {escape(str(transcripts))}")
     else:
         config = config or PROJECT_ROOT / "configs/demo.toml"
         manifests = sorted(SAMPLES.glob("manifest_*.csv"))
     if not manifests:
-        console.print(f"[red]no sample manifests in {SAMPLES}[/red]")
+        console.print(f"[red]no sample manifests in {escape(str(SAMPLES))}[/red]")
         raise typer.Exit(1)
     night = _flows(config)
     results = []
@@ -142,7 +155,7 @@ def _summary(results: list[dict[str, Any]]) -> None:
     out.print(table)
     for r in results:
         for item, stage, reason in r["failures"]:
-            out.print(f"  [yellow]failed[/yellow] {item} at {stage}: {reason}")
+            out.print(f"  [yellow]failed[/yellow] {escape(item)} at {stage}: {escape(reason)}")
     counts = Table(title="tables")
     counts.add_column("table")
     counts.add_column("rows", justify="right")
@@ -152,9 +165,9 @@ def _summary(results: list[dict[str, Any]]) -> None:
     _highlights(Path(last["db"]))
     exports = last.get("exports") or {}
     for name, path in exports.items():
-        out.print(f"export {name}: {path}")
-    out.print(f"\nDuckDB file: [bold]{last['db']}[/bold]")
-    out.print(f"Query it:  callintel query --db {last['db']} \"SELECT call_id, started_at_local, resolution "
+        out.print(f"export {name}: {escape(str(path))}")
+    out.print(f"\nDuckDB file: [bold]{escape(last['db'])}[/bold]")
+    out.print(f"Query it:  callintel query --db {escape(last['db'])} \"SELECT call_id, started_at_local, resolution "
               "FROM v_calls LIMIT 10\"")
 
 
@@ -179,8 +192,8 @@ def _highlights(db: Path, rows: int = 8) -> None:
             for c in chosen:
                 table.add_column(c, overflow="fold")
             for r in result:
-                table.add_row(*["" if v is None else str(v) for v in r])
-            out.print(table if result else f"{title}: none yet")
+                table.add_row(*["" if v is None else escape(str(v)) for v in r])
+            out.print(table if result else f"{escape(title)}: none yet")
     finally:
         con.close()
 
@@ -194,7 +207,7 @@ def _read_only(db: Path | None, config: Path | None) -> tuple[Any, Any]:
     try:
         con = connect(settings.path("warehouse"), read_only=True)
     except WarehouseError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from exc
     set_timezone(con, settings["night"]["timezone"])
     return settings, con
@@ -239,12 +252,12 @@ def query(sql: Annotated[str, typer.Argument(help="A SELECT (or any read-only st
             for c in columns:
                 table.add_column(c, overflow="fold")
             for r in rows[:limit]:
-                table.add_row(*["" if v is None else str(v) for v in r])
+                table.add_row(*["" if v is None else escape(str(v)) for v in r])
             out.print(table)
             if len(rows) > limit:
                 out.print(f"[dim]first {limit} rows; --limit N for more, --csv or --json for all[/dim]")
     except duckdb.Error as exc:
-        console.print(f"[red]query failed:[/red] {exc}")
+        console.print(f"[red]query failed:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from exc
     finally:
         con.close()
@@ -272,7 +285,7 @@ def export(kind: Annotated[str, typer.Argument(help="parquet (views and tables f
     finally:
         con.close()
     for name, path in written.items():
-        out.print(f"{name}: {path}")
+        out.print(f"{name}: {escape(str(path))}")
 
 
 @app.command(name="eval")
@@ -320,10 +333,10 @@ def models(config: ConfigOpt = None) -> None:
 
     settings = load_settings(config)
     try:
-        out.print(f"whisper: {whisper_model_dir(settings)}")
-        out.print(f"embeddings: {embedding_model_dir(settings)}")
+        out.print(f"whisper: {escape(str(whisper_model_dir(settings)))}")
+        out.print(f"embeddings: {escape(str(embedding_model_dir(settings)))}")
     except ModelError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from exc
 
 
@@ -335,7 +348,7 @@ def docs(out_file: Annotated[Path, typer.Option("--out", help="Where to write th
 
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(render_markdown() + "\n", encoding="utf-8")
-    out.print(f"wrote {out_file}")
+    out.print(f"wrote {escape(str(out_file))}")
 
 
 @app.command()
@@ -354,8 +367,6 @@ def main() -> None:
     try:
         app()
     except ConfigError as exc:
-        from rich.markup import escape
-
         console.print(f"[red]configuration error:[/red] {escape(str(exc))}")  # messages name [sections]
         sys.exit(2)
 

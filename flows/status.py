@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from callintel.settings import Settings
@@ -25,24 +26,24 @@ def show_status(settings: Settings, limit: int, out: Console) -> int:
     alive = night_is_alive(files)
     _show_progress(progress, alive, out)
     if progress and not files.published.exists():
-        out.print(f"no night published yet at {files.published}")
+        out.print(f"no night published yet at {escape(str(files.published))}")
         return 0
     try:
         con = connect(files.published, read_only=True)
     except WarehouseError as exc:
-        out.print(f"[red]{exc}[/red]")
+        out.print(f"[red]{escape(str(exc))}[/red]")
         return 1
     try:
         _show_published(con, out)
         _show_runs(con, limit, alive, progress, out)
         fails = con.execute("SELECT item, stage, reason FROM failures ORDER BY failed_at DESC").fetchall()
         for item, stage, reason in fails:
-            out.print(f"[yellow]failed[/yellow] {item} ({stage}): {reason}")
+            out.print(f"[yellow]failed[/yellow] {escape(item)} ({stage}): {escape(reason)}")
         if not fails:
             out.print("no open failures")
         review = calls_to_review(con, settings["review"]["min_call_s"])
         for night, call_id, duration, reason in review:
-            out.print(f"[yellow]needs a look[/yellow] {call_id} ({night}, {duration:.1f} s): {reason}")
+            out.print(f"[yellow]needs a look[/yellow] {escape(call_id)} ({night}, {duration:.1f} s): {escape(reason)}")
         if not review:
             out.print("no calls need a look")
     finally:
@@ -65,7 +66,7 @@ def _show_progress(progress: dict[str, Any] | None, alive: bool, out: Console) -
                   f"last call {progress.get('last_call', '-')}, updated {progress.get('updated_at')}")
     elif state == "failed":
         out.print(f"[red]last night {progress['run_id']} failed[/red] at {progress.get('updated_at')}: "
-                  f"{progress.get('error')}. Readers still see the previous published night.")
+                  f"{escape(str(progress.get('error')))}. Readers still see the previous published night.")
 
 
 def _show_published(con, out: Console) -> None:
@@ -89,8 +90,8 @@ def _show_runs(con, limit: int, alive: bool, progress: dict[str, Any] | None, ou
         if status == "running" and not alive:
             status = "interrupted"  # a published file never holds a live run; marked so in the next night
         per_hour = json.loads(summary).get("calls_per_hour") if summary else None
-        table.add_row(run_id, status, nights, *[str(v) for v in (ok, cached, failed, secs)],
-                      "" if per_hour is None else str(per_hour), note or "")
+        table.add_row(escape(run_id), status, nights, *[str(v) for v in (ok, cached, failed, secs)],
+                      "" if per_hour is None else str(per_hour), escape(note or ""))
     out.print(table)
 
 

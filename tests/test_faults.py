@@ -66,3 +66,69 @@ def _number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _callintel(*args: str, env: dict | None = None, timeout: float = 300):
+    import os
+    import subprocess
+    import sys
+
+    run_env = dict(os.environ, **(env or {}))
+    return subprocess.run([str(Path(sys.executable).with_name("callintel")), *args], capture_output=True, text=True,
+                          timeout=timeout, env={k: v for k, v in run_env.items() if v is not None})
+
+
+def test_wrong_settings_exit_2_naming_key_value_and_what_is_allowed(tmp_path: Path):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n")
+    cases = {'[night]\ncall_timeout_s = -5\n': ("call_timeout_s", "-5", ">= 0"),
+             '[night]\ntask_runner = "kubernetes"\n': ("task_runner", "kubernetes", "'threads', 'dask'"),
+             '[night]\nmax_concurrent_calls = "4"\n': ("max_concurrent_calls", "'4'", "whole number"),
+             '[night]\ntimezone = "Mars/Olympus"\n': ("timezone", "Mars/Olympus", "IANA"),
+             '[review]\nmin_call_s = "short"\n': ("min_call_s", "short", "number")}
+    for i, (text, wanted) in enumerate(cases.items()):
+        config = tmp_path / f"c{i}.toml"
+        config.write_text(f'[paths]\nwarehouse = "{tmp_path / "w.duckdb"}"\n' + text)
+        run = _callintel("run", str(manifest), "--config", str(config))
+        assert run.returncode == 2, (text, run.stdout + run.stderr)
+        said = " ".join(run.stderr.split())
+        assert all(w in said for w in wanted), (text, run.stderr)
+        assert "continues" not in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_missing_caller_hash_key_is_a_configuration_error(tmp_path: Path):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n")
+    config = tmp_path / "c.toml"
+    config.write_text(f'[paths]\nwarehouse = "{tmp_path / "w.duckdb"}"\n')
+    run = _callintel("run", str(manifest), "--config", str(config), env={"CALLINTEL_CALLER_HASH_KEY": None})
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "[privacy]" in run.stderr and "continues" not in run.stderr
+
+
+def test_a_night_that_broke_before_its_working_copy_does_not_promise_a_continuation(tmp_path: Path):
+    from rich.console import Console
+
+    from callintel.flows.outcome import failed_night
+
+    console = Console(record=True, width=200)
+    assert failed_night(RuntimeError("disk full at [paths] warehouse"), console, tmp_path / "w.work.duckdb") == 4
+    text = console.export_text()
+    assert "continues" not in text and "[paths] warehouse" in text
+    (tmp_path / "w.work.duckdb").write_bytes(b"")
+    failed_night(RuntimeError("disk full"), console, tmp_path / "w.work.duckdb")
+    assert "continues" in console.export_text()
+
+
+def test_help_and_messages_keep_bracketed_setting_names():
+    run = _callintel("serve", "--help")
+    assert "[schedule] cron" in " ".join(run.stdout.split()), run.stdout
+    from rich.console import Console
+
+    from callintel.flows.outcome import print_summary
+
+    console = Console(record=True, width=300)
+    print_summary({"status": "partial", "run_id": "r1", "to_review": [("2026-11-20", "C1", 1.0, "x [night] y")],
+                   "summary": {"calls_in": 1, "done": 1, "cached": 0, "failed": 0, "to_review": 1, "audio_hours": 0,
+                               "wall_seconds": 1, "calls_per_hour": 1, "slowest_calls": []}}, console)
+    assert "x [night] y" in console.export_text()
