@@ -198,14 +198,15 @@ def _highlights(db: Path, rows: int = 8) -> None:
         con.close()
 
 
-def _read_only(db: Path | None, config: Path | None) -> tuple[Any, Any]:
-    """Settings and a read-only connection in the call centre's time zone (safe while a night runs)."""
+def _read_only(db: Path | None, config: Path | None, files: bool = True) -> tuple[Any, Any]:
+    """Settings and a read-only connection in the call centre's time zone (safe while a night runs);
+    `files=False`: the connection cannot read or write other files (warehouse.db.connect)."""
     from callintel.warehouse.db import WarehouseError, connect
     from callintel.warehouse.export import set_timezone
 
     settings = load_settings(config, _overrides(db))
     try:
-        con = connect(settings.path("warehouse"), read_only=True)
+        con = connect(settings.path("warehouse"), read_only=True, files=files)
     except WarehouseError as exc:
         console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from exc
@@ -218,8 +219,13 @@ def query(sql: Annotated[str, typer.Argument(help="A SELECT (or any read-only st
           db: DbOpt = None, config: ConfigOpt = None,
           csv_out: Annotated[bool, typer.Option("--csv", help="CSV on stdout (all rows).")] = False,
           json_out: Annotated[bool, typer.Option("--json", help="JSON lines on stdout (all rows).")] = False,
-          limit: Annotated[int, typer.Option(help="Rows shown in the table (CSV/JSON print all).")] = 50) -> None:
+          limit: Annotated[int, typer.Option(help="Rows shown in the table (CSV/JSON print all).")] = 50,
+          allow_files: Annotated[bool, typer.Option("--allow-files", help="Let the SQL read and write other files "
+                                                    "(COPY ... TO, read_csv, ATTACH); off by default.")] = False,
+          ) -> None:
     """Run SQL on the warehouse, read-only, with times shown in [night] timezone (DuckDB itself says UTC).
+
+    The SQL reaches the warehouse only: DuckDB's external access is off unless --allow-files is given.
 
     Example: callintel query "SELECT call_id, started_at_local, resolution FROM v_calls LIMIT 5"
     """
@@ -229,7 +235,7 @@ def query(sql: Annotated[str, typer.Argument(help="A SELECT (or any read-only st
 
     if csv_out and json_out:
         raise typer.BadParameter("choose one of --csv and --json")
-    _, con = _read_only(db, config)
+    _, con = _read_only(db, config, files=allow_files)
     try:
         result = con.execute(sql)
         if result.description is None:

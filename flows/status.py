@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import duckdb
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from callintel.settings import Settings
-from callintel.warehouse.db import WarehouseError, connect
+from callintel.warehouse.db import WarehouseError, connect, open_error
 from callintel.warehouse.publish import NightFiles, night_is_alive, read_progress
 from callintel.warehouse.runs import calls_to_review
 
@@ -34,21 +35,30 @@ def show_status(settings: Settings, limit: int, out: Console) -> int:
         out.print(f"[red]{escape(str(exc))}[/red]")
         return 1
     try:
-        _show_published(con, out)
-        _show_runs(con, limit, alive, progress, out)
-        fails = con.execute("SELECT item, stage, reason FROM failures ORDER BY failed_at DESC").fetchall()
-        for item, stage, reason in fails:
-            out.print(f"[yellow]failed[/yellow] {escape(item)} ({stage}): {escape(reason)}")
-        if not fails:
-            out.print("no open failures")
-        review = calls_to_review(con, settings["review"]["min_call_s"])
-        for night, call_id, duration, reason in review:
-            out.print(f"[yellow]needs a look[/yellow] {escape(call_id)} ({night}, {duration:.1f} s): {escape(reason)}")
-        if not review:
-            out.print("no calls need a look")
+        _show_all(con, settings, limit, alive, progress, out)
+    except duckdb.Error as exc:  # opened, but its pages are damaged: say so instead of a traceback
+        out.print(f"[red]{escape(open_error(files.published, True, exc))}[/red]")
+        return 1
     finally:
         con.close()
     return 0
+
+
+def _show_all(con, settings: Settings, limit: int, alive: bool, progress: dict[str, Any] | None,
+              out: Console) -> None:
+    """The published night, runs, open failures and calls to review (may raise duckdb.Error on a damaged file)."""
+    _show_published(con, out)
+    _show_runs(con, limit, alive, progress, out)
+    fails = con.execute("SELECT item, stage, reason FROM failures ORDER BY failed_at DESC").fetchall()
+    for item, stage, reason in fails:
+        out.print(f"[yellow]failed[/yellow] {escape(item)} ({stage}): {escape(reason)}")
+    if not fails:
+        out.print("no open failures")
+    review = calls_to_review(con, settings["review"]["min_call_s"])
+    for night, call_id, duration, reason in review:
+        out.print(f"[yellow]needs a look[/yellow] {escape(call_id)} ({night}, {duration:.1f} s): {escape(reason)}")
+    if not review:
+        out.print("no calls need a look")
 
 
 def _show_progress(progress: dict[str, Any] | None, alive: bool, out: Console) -> None:

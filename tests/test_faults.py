@@ -132,3 +132,41 @@ def test_help_and_messages_keep_bracketed_setting_names():
                    "summary": {"calls_in": 1, "done": 1, "cached": 0, "failed": 0, "to_review": 1, "audio_hours": 0,
                                "wall_seconds": 1, "calls_per_hour": 1, "slowest_calls": []}}, console)
     assert "x [night] y" in console.export_text()
+
+
+def _warehouse(path: Path) -> Path:
+    from callintel.warehouse.db import connect
+
+    con = connect(path)
+    con.execute("CHECKPOINT")
+    con.close()
+    return path
+
+
+def test_query_reads_the_warehouse_only_unless_files_are_allowed(tmp_path: Path):
+    db = _warehouse(tmp_path / "w.duckdb")
+    (tmp_path / "secret.txt").write_text("a,b\n1,2\n")
+    target = tmp_path / "x.csv"
+    for sql in (f"COPY (SELECT 1) TO '{target}'", f"SELECT * FROM read_csv('{tmp_path / 'secret.txt'}')",
+                f"ATTACH '{tmp_path / 'other.duckdb'}' AS o"):
+        run = _callintel("query", "--db", str(db), sql)
+        assert run.returncode == 1 and "disabled" in run.stderr, (sql, run.stdout + run.stderr)
+    assert not target.exists() and not (tmp_path / "other.duckdb").exists()
+    assert _callintel("query", "--db", str(db), "--csv", "SELECT count(*) AS n FROM calls").stdout.split() == ["n", "0"]
+    run = _callintel("query", "--db", str(db), "--allow-files", f"COPY (SELECT 1 AS one) TO '{target}'")
+    assert run.returncode == 0 and target.read_text().split() == ["one", "1"], run.stderr
+
+
+def test_status_on_a_damaged_or_foreign_file_says_so_without_a_traceback(tmp_path: Path):
+    damaged = _warehouse(tmp_path / "damaged.duckdb")
+    with damaged.open("r+b") as fh:  # a block of the file overwritten (a disk fault, a bad copy)
+        fh.seek(4096)
+        fh.write(b"\0" * 4096)
+    foreign = tmp_path / "foreign.duckdb"
+    foreign.write_text("call_id,agent_id\n" * 500)  # someone copied a CSV over the warehouse
+    for db in (damaged, foreign):
+        run = _callintel("status", "--db", str(db))
+        said = " ".join((run.stdout + run.stderr).split())
+        assert run.returncode == 1, said
+        assert "Traceback" not in said and "damaged or is not a DuckDB" in said, said
+        assert "holds it open" not in said and "other processes" not in said

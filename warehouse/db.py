@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,23 +26,37 @@ class WarehouseError(RuntimeError):
     """The DuckDB file cannot be opened or written (locked by another writer, read-only, damaged)."""
 
 
-def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; the writer also brings the schema up to date."""
+def connect(path: str | Path, read_only: bool = False, files: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; the writer also brings the schema up to date.
+
+    `files=False` turns DuckDB's external access off for the connection's life (no COPY TO, read_csv,
+    ATTACH or extension installs): what an analyst's read-only query tool should reach is the warehouse.
+    """
     path = Path(path)
     if read_only and not path.exists():
         raise WarehouseError(f"no warehouse at {path}: run `callintel run` or `callintel demo` first")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        who = ("a process holds it open for writing (nights never do: they write a working copy and publish "
-               "it; look for a tool or notebook that opened this file without read_only=True)") if read_only else (
-            "other processes have it open (any connection, read-only ones included, blocks a writer)")
-        raise WarehouseError(f"cannot open {path}{' read-only' if read_only else ' for writing'}: {who}. "
-                             f"DuckDB said: {exc}") from exc
+        con = duckdb.connect(str(path), read_only=read_only,
+                             config={} if files else {"enable_external_access": False})
+    except duckdb.Error as exc:
+        raise WarehouseError(open_error(path, read_only, exc)) from exc
     if not read_only:
         migrate(con)
     return con
+
+
+def open_error(path: Path, read_only: bool, exc: BaseException) -> str:
+    """Why a warehouse file did not open, in words: held by another process, or damaged / not DuckDB at all."""
+    said = str(exc)
+    if re.search(r"\block\b", said, re.IGNORECASE):  # "Could not set lock on file", not "block at location"
+        who = ("a process holds it open for writing (nights never do: they write a working copy and publish "
+               "it; look for a tool or notebook that opened this file without read_only=True)") if read_only else (
+            "other processes have it open (any connection, read-only ones included, blocks a writer)")
+    else:
+        who = ("the file is damaged or is not a DuckDB database (truncated, overwritten, another format); "
+               "restore the last good copy (docs/operations.md, Backups) or move it aside")
+    return f"cannot open {path}{' read-only' if read_only else ' for writing'}: {who}. DuckDB said: {said}"
 
 
 def migrations() -> list[Path]:
