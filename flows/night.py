@@ -209,7 +209,9 @@ def _night(files: NightFiles, manifest_path: str, settings: Settings, label: str
         whisper_model_dir(settings)  # assemble/verify once, before any worker needs it
     models = model_versions(settings)
     hash_key = caller_hash_key(settings)  # no run without a caller-hash key of its own (demo/tests: built-in)
-    resumed = prepare_working_copy(files)
+    copy = prepare_working_copy(files)
+    if copy.discarded:
+        log.warning("%s", copy.discarded)
     calls_in = len(manifest.calls) + len(manifest.failures)
     con = connect(db_path)
     try:
@@ -219,7 +221,7 @@ def _night(files: NightFiles, manifest_path: str, settings: Settings, label: str
         raise
     for dead in runs.mark_interrupted(con, run_id, read_progress(files)):
         log.warning("run %s did not finish (killed or crashed): marked interrupted; continuing its work", dead)
-    if resumed:
+    if copy.resumed:
         log.info("continuing in the working copy %s left by an unfinished night", db_path)
     runs.start_run(con, run_id, label, manifest_key, night_names, calls_in, settings.fingerprint(), models,
                    callintel.__version__)

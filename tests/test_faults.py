@@ -170,3 +170,63 @@ def test_status_on_a_damaged_or_foreign_file_says_so_without_a_traceback(tmp_pat
         assert run.returncode == 1, said
         assert "Traceback" not in said and "damaged or is not a DuckDB" in said, said
         assert "holds it open" not in said and "other processes" not in said
+
+
+def _rows(db: Path) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM t").fetchone()[0]
+    finally:
+        con.close()
+
+
+def _write_rows(db: Path, n: int) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    con.execute("CREATE OR REPLACE TABLE t AS SELECT range AS n FROM range(?)", [n])
+    con.execute("CHECKPOINT")
+    con.close()
+
+
+def test_a_leftover_working_copy_never_overwrites_a_restored_warehouse(tmp_path: Path):
+    import shutil
+
+    from callintel.warehouse.publish import NightFiles, prepare_working_copy, publish
+
+    files = NightFiles(tmp_path / "w.duckdb")
+    _write_rows(files.published, 10)
+    shutil.copy(files.published, tmp_path / "backup.duckdb")  # last week's backup: 10 rows
+    prepare_working_copy(files)
+    _write_rows(files.work, 3)  # a night rewrote the table in its copy, then was killed (nothing published)
+    _write_rows(tmp_path / "backup.duckdb", 25)
+    shutil.copy(tmp_path / "backup.duckdb", files.published)  # the operator restores a backup: 25 rows
+
+    copy = prepare_working_copy(files)
+    assert not copy.resumed and "changed since the copy was taken" in copy.discarded
+    assert _rows(files.work) == 25  # the night starts from the restored file
+    assert _rows(files.discarded) == 3  # the leftover is set aside, not deleted
+    publish(files)
+    assert _rows(files.published) == 25
+
+    # the copy a night left on the file it was taken from is continued
+    prepare_working_copy(files)
+    _write_rows(files.work, 7)
+    again = prepare_working_copy(files)
+    assert again.resumed and not again.discarded and _rows(files.work) == 7
+
+
+def test_a_corrupt_leftover_working_copy_is_set_aside_and_the_night_starts_again(tmp_path: Path):
+    from callintel.warehouse.db import connect
+    from callintel.warehouse.publish import NightFiles, prepare_working_copy
+
+    files = NightFiles(tmp_path / "w.duckdb")
+    _write_rows(files.published, 4)
+    prepare_working_copy(files)
+    files.work.write_bytes(b"\0" * 8192 + b"half a page")  # the disk filled up mid-write
+    copy = prepare_working_copy(files)
+    assert not copy.resumed and "does not open" in copy.discarded
+    connect(files.work).close()  # opens (and migrates): the next night goes on
+    assert _rows(files.work) == 4

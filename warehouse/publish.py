@@ -5,7 +5,11 @@ works on a private copy beside it (`<name>.work.duckdb`), and when the night is 
 that copy and swaps it in with one `os.replace`, which is atomic on POSIX. A reader connected
 during the swap keeps reading the night it opened (its file handle still points at the old file);
 the next connection sees the new night. A night that dies leaves its working copy behind; the next
-night continues in it (finished calls are not transcribed again) and publishes only when it ends.
+night continues in it (finished calls are not transcribed again) and publishes only when it ends,
+but only when the copy descends from the file published now: `<name>.work.origin.json` records the
+published file's identity (inode, size, modification time) when the copy is taken. A backup restored
+over the warehouse since, or a copy that no longer opens, is set aside (`<name>.work.discarded.duckdb`)
+and the night starts again from the published file, saying so.
 
 Beside the copy: `<name>.night.lock` (held by the running night; two nights cannot overlap, and
 `status` can tell a live night from a dead one) and `<name>.progress.json` (how far the night is,
@@ -19,12 +23,15 @@ import json
 import os
 import shutil
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
+
+import duckdb
 
 
 class NightBusy(RuntimeError):
@@ -42,6 +49,15 @@ class NightFiles:
     @property
     def progress(self) -> Path:
         return self.published.with_name(f"{self.published.stem}.progress.json")
+
+    @property
+    def origin(self) -> Path:
+        """The identity of the published file the working copy was taken from."""
+        return self.published.with_name(f"{self.published.stem}.work.origin.json")
+
+    @property
+    def discarded(self) -> Path:
+        return self.published.with_name(f"{self.published.stem}.work.discarded{self.published.suffix}")
 
     @property
     def lock(self) -> Path:
@@ -98,14 +114,61 @@ def night_is_alive(files: NightFiles) -> bool:
     return False
 
 
-def prepare_working_copy(files: NightFiles) -> bool:
-    """Make sure the working copy exists; True when it was left by an earlier night that did not finish.
+@dataclass(frozen=True)
+class WorkingCopy:
+    resumed: bool          # continuing in the copy an earlier night left
+    discarded: str = ""    # why a leftover copy was set aside instead ("" when none was)
 
-    A fresh copy is taken from the published file (copying only reads it: readers may stay connected).
+
+def _identity(path: Path) -> dict[str, int] | None:
+    """What tells one published file from another: a restored backup differs in inode, size or mtime."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return {"dev": st.st_dev, "ino": st.st_ino, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _leftover_problem(files: NightFiles) -> str:
+    """Why the leftover working copy must not be continued ("" when it may)."""
+    try:
+        recorded = json.loads(files.origin.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return "it records no published file it was taken from"
+    if recorded.get("published") != _identity(files.published):
+        return (f"{files.published} changed since the copy was taken (a backup restored over it, or a night run "
+                "elsewhere): continuing would overwrite it")
+    try:
+        duckdb.connect(str(files.work)).close()
+    except duckdb.Error as exc:
+        return f"it does not open as a DuckDB database ({exc})"
+    return ""
+
+
+def prepare_working_copy(files: NightFiles) -> WorkingCopy:
+    """Make sure the working copy exists; `resumed` when it was left by an earlier night that did not finish.
+
+    A fresh copy is taken from the published file (copying only reads it: readers may stay connected). A
+    leftover copy that does not descend from the published file, or does not open, is set aside, not used.
     """
+    discarded = ""
     if files.work.exists():
-        return True
+        problem = _leftover_problem(files)
+        if not problem:
+            return WorkingCopy(resumed=True)
+        os.replace(files.work, files.discarded)
+        if _wal(files.work).exists():
+            os.replace(_wal(files.work), _wal(files.discarded))
+        else:
+            _wal(files.discarded).unlink(missing_ok=True)
+        discarded = (f"the working copy left by an unfinished night was set aside as {files.discarded} and the night "
+                     f"starts from the published file: {problem}")
     files.work.parent.mkdir(parents=True, exist_ok=True)
+    _wal(files.work).unlink(missing_ok=True)
+    origin = _identity(files.published)
+    tmp_origin = files.origin.with_name(files.origin.name + ".tmp")
+    tmp_origin.write_text(json.dumps({"published": origin, "taken_at": time.time()}), encoding="utf-8")
+    os.replace(tmp_origin, files.origin)
     if files.published.exists():
         tmp = files.work.with_name(files.work.name + ".tmp")
         shutil.copyfile(files.published, tmp)
@@ -113,7 +176,7 @@ def prepare_working_copy(files: NightFiles) -> bool:
             shutil.copyfile(_wal(files.published), _wal(tmp))
             os.replace(_wal(tmp), _wal(files.work))
         os.replace(tmp, files.work)
-    return False
+    return WorkingCopy(resumed=False, discarded=discarded)
 
 
 def publish(files: NightFiles) -> None:
@@ -124,6 +187,7 @@ def publish(files: NightFiles) -> None:
         os.fsync(fh.fileno())
     _wal(files.published).unlink(missing_ok=True)  # it was copied into the working copy; stale after the swap
     os.replace(files.work, files.published)
+    files.origin.unlink(missing_ok=True)
     dir_fd = os.open(files.published.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
