@@ -100,7 +100,7 @@ def run_one(manifest: str, runner: str, concurrency: int | None, cpu_threads: in
     sampler = MemorySampler()
     with tempfile.TemporaryDirectory() as tmp:
         over: dict = {"paths": {"warehouse": f"{tmp}/bench.duckdb", "exports": f"{tmp}/exports"},
-                      "night": {"task_runner": runner},
+                      "night": {"task_runner": runner, "audio_root": str(PROJECT_ROOT / "samples")},
                       "privacy": {"caller_hash_builtin_key": True}}  # the bench's callers are invented
         if concurrency:
             over["night"]["max_concurrent_calls"] = concurrency

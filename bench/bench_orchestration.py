@@ -116,6 +116,7 @@ def main() -> None:
         for rep in range(args.reps):
             for variant in ("direct", "prefect") if rep % 2 else ("prefect", "direct"):
                 over = {"paths": {"warehouse": f"{tmp}/{variant}{rep}.duckdb", "exports": f"{tmp}/x{variant}{rep}"},
+                        "night": {"audio_root": str(PROJECT_ROOT / "samples")},
                         "privacy": {"caller_hash_builtin_key": True}}  # invented callers
                 settings = load_settings(overrides=over)
                 t = time.perf_counter()

@@ -3,7 +3,8 @@
 Required columns are fixed; any other column is kept as a call attribute. A bad row is
 reported with its line number and skipped, so one typo never loses the night. A row points at
 its recording (`audio_path`) or at a transcript made elsewhere (`transcript_path`, optionally
-`transcript_format`), never both; paths are relative to the manifest's folder.
+`transcript_format`), never both; relative paths are relative to the audio folder (`[night] audio_root`,
+by default the manifest's folder), which the night also confines them to (callintel/input_files.py).
 """
 
 from __future__ import annotations
@@ -64,8 +65,9 @@ def _parse_time(value: str, tz: ZoneInfo) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=tz)
 
 
-def read_manifest(path: str | Path, timezone: str = "Asia/Shanghai") -> Manifest:
-    """Parse a manifest; good rows become CallRecords, bad rows become Failures."""
+def read_manifest(path: str | Path, timezone: str = "Asia/Shanghai", root: Path | None = None) -> Manifest:
+    """Parse a manifest; good rows become CallRecords, bad rows become Failures. Relative paths resolve in
+    `root` (the manifest's folder when None)."""
     path = Path(path)
     if not path.exists():
         raise ManifestError(f"manifest not found: {path}")
@@ -82,6 +84,7 @@ def read_manifest(path: str | Path, timezone: str = "Asia/Shanghai") -> Manifest
                                 f"required: {', '.join(REQUIRED)}, audio_path (with channel_layout) "
                                 "and/or transcript_path")
     out = Manifest(path=path)
+    folder = path.parent if root is None else root
     seen: dict[str, int] = {}
     for lineno, row in rows:
         item = str(row.get("call_id") or f"line {lineno}").strip()
@@ -109,7 +112,7 @@ def read_manifest(path: str | Path, timezone: str = "Asia/Shanghai") -> Manifest
         extra = {k: v for k, v in row.items() if k not in KNOWN and k is not None and v not in (None, "")}
         out.calls.append(CallRecord(
             call_id=call_id,
-            audio_path=_resolve(row.get("audio_path"), path.parent),
+            audio_path=_resolve(row.get("audio_path"), folder),
             caller_number=(str(row.get("caller_number") or "").strip() or None),
             agent_id=(str(row.get("agent_id") or "").strip() or None),
             started_at=started,
@@ -117,7 +120,7 @@ def read_manifest(path: str | Path, timezone: str = "Asia/Shanghai") -> Manifest
             night=started.astimezone(tz).date(),
             source_line=lineno,
             attributes=extra,
-            transcript_path=_resolve(row.get("transcript_path"), path.parent),
+            transcript_path=_resolve(row.get("transcript_path"), folder),
             transcript_format=_text(row.get("transcript_format")) or None,
         ))
     return out
@@ -128,7 +131,7 @@ def _text(value: Any) -> str:
 
 
 def _resolve(value: Any, folder: Path) -> Path | None:
-    """A path from the manifest, relative to the manifest's folder; None when the cell is empty."""
+    """A path from the manifest, relative to `folder`; None when the cell is empty."""
     if not _text(value):
         return None
     p = Path(_text(value)).expanduser()

@@ -39,7 +39,7 @@ RULES: dict[tuple[str, ...], tuple[Check, str]] = {
     ("night", "dask_workers"): _at_least(1),
     ("night", "land_batch"): _at_least(1),
     ("night", "call_retries"): _at_least(0),
-    ("night", "max_audio_mb"): _at_least(0),
+    ("night", "max_file_mb"): _at_least(0),
     ("night", "timezone"): (_timezone, "an IANA time zone such as 'Asia/Shanghai'"),
     ("review", "slowest_calls"): _at_least(0),
     ("speech", "cpu_threads"): _at_least(1),

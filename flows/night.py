@@ -23,9 +23,9 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 import callintel
-from callintel.files import file_sha256
 from callintel.flows.environment import nanny_environ
 from callintel.flows.steps import Step, each_step, run_step
+from callintel.input_files import InputFileError, audio_root, check_file, sha256_within
 from callintel.manifest import Manifest, read_manifest
 from callintel.model_files import model_versions, whisper_model_dir
 from callintel.privacy import caller_hash, caller_hash_key, key_fingerprint
@@ -121,8 +121,14 @@ def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
 
 
 def plan(manifest: Manifest, settings: Settings) -> tuple[list[Planned], list[Failure]]:
-    """Hash every audio or transcript file once: the hash keys the cache and detects a changed file."""
+    """Hash every audio or transcript file once: the hash keys the cache and detects a changed file.
+
+    Only regular files inside the audio folder, within the size limit, are read, each within a time limit
+    (callintel/input_files.py): one bad row fails its call, never hangs the night or reads /etc/passwd.
+    """
     planned, failures = [], []
+    night = settings["night"]
+    root = audio_root(night["audio_root"], manifest.path)
     text_digest = text_settings_digest(settings) if any(c.transcript_path for c in manifest.calls) else ""
     for call in manifest.calls:
         if call.transcript_path is not None:
@@ -131,14 +137,10 @@ def plan(manifest: Manifest, settings: Settings) -> tuple[list[Planned], list[Fa
             assert call.audio_path is not None
             path, stage, column = call.audio_path, "decode", "audio_path"
         try:
-            sha = file_sha256(path)
-        except FileNotFoundError:
-            failures.append(Failure(call.call_id, stage, f"{column.split('_')[0]} file not found: {path}; "
-                                    f"check the manifest's {column} (relative paths are from the manifest's folder)",
-                                    call_id=call.call_id))
-            continue
-        except (IsADirectoryError, PermissionError) as exc:
-            failures.append(Failure(call.call_id, stage, f"cannot read {path}: {exc}", call_id=call.call_id))
+            check_file(path, root, night["max_file_mb"], column)
+            sha = sha256_within(path, night["plan_timeout_s"])
+        except InputFileError as exc:
+            failures.append(Failure(call.call_id, stage, str(exc), call_id=call.call_id))
             continue
         key = (transcript_cache_key(sha, call.transcript_format, text_digest) if call.transcript_path is not None
                else cache_key(sha, call.channel_layout, settings))
@@ -200,7 +202,8 @@ def _night(files: NightFiles, manifest_path: str, settings: Settings, label: str
     log = get_run_logger()
     wall_start = time.monotonic()
     db_path = files.work
-    manifest = read_manifest(manifest_path, settings["night"]["timezone"])
+    manifest = read_manifest(manifest_path, settings["night"]["timezone"],
+                             audio_root(settings["night"]["audio_root"], Path(manifest_path)))
     manifest_key = str(Path(manifest_path).resolve())
     nights = sorted({c.night for c in manifest.calls})
     night_names = [str(n) for n in nights]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pendulum
@@ -230,3 +231,53 @@ def test_a_corrupt_leftover_working_copy_is_set_aside_and_the_night_starts_again
     assert not copy.resumed and "does not open" in copy.discarded
     connect(files.work).close()  # opens (and migrates): the next night goes on
     assert _rows(files.work) == 4
+
+
+def test_planning_reads_only_regular_files_inside_the_audio_folder_within_limits(tmp_path: Path, settings):
+    import os
+    import threading
+
+    from callintel.flows.night import plan
+    from callintel.manifest import read_manifest
+
+    audio = tmp_path / "audio"
+    (audio / "sub").mkdir(parents=True)
+    (audio / "sub/ok.wav").write_bytes(b"RIFF" + b"\0" * 4000)
+    (audio / "big.wav").write_bytes(b"\0" * 3 * 1024 * 1024)
+    os.mkfifo(audio / "pipe.wav")
+    (audio / "link.wav").symlink_to("/etc/hostname")
+    rows = {"Z1": "/dev/zero", "P1": "/etc/passwd", "F1": "pipe.wav", "D1": "sub", "B1": "big.wav",
+            "L1": "link.wav", "U1": "../outside.wav", "OK": "sub/ok.wav"}
+    (tmp_path / "outside.wav").write_bytes(b"RIFF")
+    manifest = tmp_path / "nights/m.csv"
+    manifest.parent.mkdir()
+    manifest.write_text("call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n" + "".join(
+        f"{cid},{path},,A1,2026-11-22T09:00:00+08:00,mono\n" for cid, path in rows.items()))
+    settings = settings.with_overrides({"night": {"audio_root": str(audio), "max_file_mb": 2}})
+    found: dict = {}
+    worker = threading.Thread(target=lambda: found.update(zip(
+        ("planned", "failed"), plan(read_manifest(manifest, "Asia/Shanghai", audio), settings), strict=True)),
+        daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "planning hung"
+    assert [p.call.call_id for p in found["planned"]] == ["OK"]
+    assert found["planned"][0].call.audio_path == audio / "sub/ok.wav"  # relative paths resolve in audio_root
+    reasons = {f.item: f.reason for f in found["failed"]}
+    assert set(reasons) == set(rows) - {"OK"}
+    for cid in ("Z1", "P1", "L1", "U1"):
+        assert "outside the audio folder" in reasons[cid] and "[night] audio_root" in reasons[cid], reasons[cid]
+    assert "not a regular file" in reasons["F1"] and "a folder" in reasons["D1"]
+    assert "[night] max_file_mb" in reasons["B1"]
+
+
+def test_reading_a_file_for_the_plan_is_limited_in_time(tmp_path: Path):
+    import pytest
+
+    from callintel.input_files import InputFileError, sha256_within
+
+    slow = tmp_path / "slow.wav"
+    slow.write_bytes(os.urandom(64 * 1024 * 1024))
+    with pytest.raises(InputFileError, match=r"plan_timeout_s"):
+        sha256_within(slow, 0.001)
+    assert len(sha256_within(slow, 0)) == 64

@@ -17,9 +17,10 @@ def test_a_scheduled_night_runs_the_manifest_of_its_date(tmp_path: Path, shared_
     shutil.copy(shared_data / "audio/wenetspeech_snippets/ID001.wav", tmp_path / "c.wav")
     folder = tmp_path / "2026-11-22"
     folder.mkdir()
-    (folder / "manifest.csv").write_text(HEADER + "S1,../c.wav,13800000001,A1,2026-11-22T09:00:00+08:00,mono\n")
+    (folder / "manifest.csv").write_text(HEADER + "S1,c.wav,13800000001,A1,2026-11-22T09:00:00+08:00,mono\n")
     config = tmp_path / "c.toml"
-    config.write_text(f'[paths]\nwarehouse = "{tmp_path / "w.duckdb"}"\nexports = "{tmp_path / "x"}"\n')
+    config.write_text(f'[paths]\nwarehouse = "{tmp_path / "w.duckdb"}"\nexports = "{tmp_path / "x"}"\n'
+                      f'[night]\naudio_root = "{tmp_path}"\n')  # recordings beside the nights: c.wav resolves there
     template = str(tmp_path / "{date}" / "manifest.csv")
 
     result = scheduled_night(template, str(config), for_date="2026-11-22")
