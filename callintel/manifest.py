@@ -105,7 +105,7 @@ def read_manifest(path: str | Path, timezone: str = "Asia/Shanghai", root: Path 
             if call_id in seen:
                 item = f"{call_id} (line {lineno})"
             out.failures.append(Failure(item, "manifest", f"{path.name} line {lineno}: {problem}",
-                                        call_id=call_id or None))
+                                        call_id=call_id or None, source=_source(row, folder)))
             continue
         assert started is not None
         seen[call_id] = lineno
@@ -124,6 +124,14 @@ def read_manifest(path: str | Path, timezone: str = "Asia/Shanghai", root: Path 
             transcript_format=_text(row.get("transcript_format")) or None,
         ))
     return out
+
+
+def _source(row: dict[str, Any], folder: Path) -> str | None:
+    """The file a (failed) row names, absolute: what ties a row without a call_id to the call fixed from it."""
+    for column in SOURCES:
+        if (resolved := _resolve(row.get(column), folder)) is not None:
+            return str(resolved)
+    return None
 
 
 def _text(value: Any) -> str:

@@ -76,3 +76,4 @@ class Failure:
     reason: str
     detail: str = ""
     call_id: str | None = None
+    source: str | None = None  # the file a failed manifest row names: the call landing from it clears the failure

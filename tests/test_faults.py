@@ -281,3 +281,32 @@ def test_reading_a_file_for_the_plan_is_limited_in_time(tmp_path: Path):
     with pytest.raises(InputFileError, match=r"plan_timeout_s"):
         sha256_within(slow, 0.001)
     assert len(sha256_within(slow, 0)) == 64
+
+
+def test_failures_clear_when_the_call_lands_from_another_manifest(tmp_path: Path):
+    from callintel.manifest import read_manifest
+    from callintel.records import Transcript, Utterance
+    from callintel.warehouse.calls import write_call
+    from callintel.warehouse.db import connect
+    from callintel.warehouse.runs import write_failures
+
+    header = "call_id,transcript_path,caller_number,agent_id,started_at\n"
+    first = tmp_path / "night.csv"
+    first.write_text(header + "C1,c1.json,,A1,yesterday\n"     # line 2: bad time, has a call_id
+                     + ",c2.json,,A1,2026-11-22T09:00:00+08:00\n"  # line 3: no call_id
+                     + "C3,c3.json,,A1,2026-11-22T09:00:00+08:00\n"
+                     + "C3,c4.json,,A1,2026-11-22T09:00:00+08:00\n")  # line 5: a duplicate id
+    con = connect(tmp_path / "w.duckdb")
+    failed = read_manifest(first, "Asia/Shanghai").failures
+    assert {f.item for f in failed} == {"C1", "line 3", "C3 (line 5)"}
+    write_failures(con, failed, str(first), "run-1")
+
+    fixed = tmp_path / "night-fixed.csv"  # the centre sends the two rows again, corrected
+    fixed.write_text(header + "C1,c1.json,,A1,2026-11-22T10:00:00+08:00\nC2,c2.json,,A1,2026-11-22T11:00:00+08:00\n")
+    for call in read_manifest(fixed, "Asia/Shanghai").calls:
+        t = Transcript(call.call_id, "ab" * 32, 5.0, [Utterance("agent", 0.0, 2.0, "您好", 0)], "k" + call.call_id,
+                       [], source="callintel")
+        write_call(con, call, t, "run-2", None, False, None)
+    left = con.execute("SELECT item FROM failures").fetchall()
+    con.close()
+    assert left == [("C3 (line 5)",)], left  # the duplicate row of the first manifest is still wrong

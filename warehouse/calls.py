@@ -62,6 +62,7 @@ def write_calls(con: duckdb.DuckDBPyConnection,
         utt_rows += [(call.call_id, i, u.speaker, u.channel, u.start, u.end, u.text, u.avg_logprob, u.no_speech_prob)
                      for i, u in enumerate(utts)]
     ids = [row[0] for row in call_rows]
+    files = [str(p) for call, *_ in items for p in (call.audio_path, call.transcript_path) if p is not None]
     if not ids:
         return 0
     with transaction(con):
@@ -69,8 +70,11 @@ def write_calls(con: duckdb.DuckDBPyConnection,
             con.execute(f"DELETE FROM {table} WHERE call_id IN (SELECT unnest(?))", [ids])
         insert_columns(con, "calls", CALL_COLUMNS, call_rows)
         insert_columns(con, "utterances", UTTERANCE_COLUMNS, utt_rows)
-        con.execute("DELETE FROM failures WHERE (call_id IN (SELECT unnest($1)) OR item IN (SELECT unnest($1))) "
-                    "AND stage <> 'manifest'", [ids])
+        # the call's failures, from any manifest; a duplicate row ("C1 (line 9)") stays: that row is still wrong
+        con.execute("""DELETE FROM failures WHERE item IN (SELECT unnest($1))
+                       OR (stage <> 'manifest' AND call_id IN (SELECT unnest($1)))
+                       OR (stage = 'manifest' AND call_id IS NULL AND source_path IN (SELECT unnest($2)))""",
+                    [ids, files])
     return len(ids)
 
 

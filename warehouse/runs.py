@@ -116,13 +116,12 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, **figur
 def write_failures(con: duckdb.DuckDBPyConnection, failures: Iterable[Failure], manifest: str,
                    run_id: str) -> int:
     """Upsert failures keyed by (manifest, item, stage): a rerun updates, never duplicates."""
-    rows = [(f.item, f.stage, f.call_id, manifest, f.reason, f.detail, run_id, _now()) for f in failures]
+    rows = [(f.item, f.stage, f.call_id, manifest, f.reason, f.detail, run_id, _now(), f.source) for f in failures]
     if not rows:
         return 0
     with transaction(con):
-        con.executemany("""INSERT OR REPLACE INTO failures
-            (item, stage, call_id, manifest, reason, detail, run_id, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-                        rows)
+        con.executemany("""INSERT OR REPLACE INTO failures (item, stage, call_id, manifest, reason, detail, run_id,
+            failed_at, source_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
     return len(rows)
 
 
