@@ -30,10 +30,12 @@ def thread_environ(settings: Settings) -> dict[str, str]:
     return dict.fromkeys(THREAD_VARS, threads)
 
 
-def nanny_environ(settings: Settings, defaults: dict) -> dict:
+def nanny_environ(settings: Settings, defaults: dict, api_url: str | None = None) -> dict:
     """Dask's `distributed.nanny.pre-spawn-environ` for transcribing workers: `defaults` with the thread
-    variables pinned and NANNY_UNSET removed (a None value is how Dask unsets one)."""
-    return dict(defaults) | thread_environ(settings) | dict.fromkeys(NANNY_UNSET)
+    variables pinned and NANNY_UNSET removed (a None value is how Dask unsets one); the workers report to
+    the flow's Prefect server at `api_url` and never start one of their own."""
+    prefect = {"PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "false"} | ({"PREFECT_API_URL": api_url} if api_url else {})
+    return dict(defaults) | thread_environ(settings) | dict.fromkeys(NANNY_UNSET) | prefect
 
 
 def worker_environ(settings: Settings) -> dict[str, str]:
@@ -43,6 +45,10 @@ def worker_environ(settings: Settings) -> dict[str, str]:
     `dask worker` (docs/operations-dask.md).
     """
     env = dict(OFFLINE_ENV) | {"PREFECT_HOME": str(settings.path("prefect_home"))} | thread_environ(settings)
+    # a worker reports to the flow's Prefect server (PREFECT_API_URL, docs/operations-dask.md), never starts its own
+    env["PREFECT_SERVER_ALLOW_EPHEMERAL_MODE"] = "false"
+    if os.environ.get("PREFECT_API_URL"):
+        env["PREFECT_API_URL"] = os.environ["PREFECT_API_URL"]
     # the nanny of `dask worker` reads its config from the environment (a dict value merges into the
     # defaults and keeps its keys' case; None unsets one)
     env["DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON"] = repr(dict.fromkeys(NANNY_UNSET))

@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import socket
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
+from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 import callintel
 from callintel.flows.environment import nanny_environ
 from callintel.flows.steps import Step, each_step, run_step
+from callintel.flows.workers import WorkerWatch
 from callintel.input_files import InputFileError, audio_root, check_file, sha256_within
 from callintel.manifest import Manifest, read_manifest
 from callintel.model_files import model_versions, whisper_model_dir
@@ -112,7 +114,8 @@ def analytics_step(step: Step, db_path: Path, nights: list, settings: Settings) 
 
 @task(name="export", cache_policy=NO_CACHE)
 def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
-    con = connect(db_path)
+    """The people's files from a published warehouse, read-only (readers are never blocked)."""
+    con = connect(db_path, read_only=True)
     try:
         written = export_night(con, out_dir, settings)
         return {**written, **export_script_library(con, out_dir)}
@@ -165,7 +168,14 @@ def import_transcripts(calls: list[Planned], settings: Settings) -> list[Transcr
     return results
 
 
-def task_runner(settings: Settings):
+# How often the night looks at its workers and rewrites its progress while calls are out (a heartbeat for
+# `callintel status`), in seconds.
+WATCH_EVERY_S = 10.0
+
+
+def task_runner(settings: Settings, api_url: str | None = None):
+    """Threads, or Dask: a LocalCluster whose workers report to `api_url` (the night's Prefect server) and never
+    start a Prefect server of their own (each did, orphaned when the worker was killed), or a cluster's address."""
     night = settings["night"]
     if night["task_runner"] == "dask":
         from prefect_dask import DaskTaskRunner
@@ -177,7 +187,7 @@ def task_runner(settings: Settings):
 
         # Dask pins OpenMP to one thread and trims malloc in its workers: same threads as this process, no
         # trimming (see environment.py)
-        spawn = nanny_environ(settings, dask.config.get("distributed.nanny.pre-spawn-environ"))
+        spawn = nanny_environ(settings, dask.config.get("distributed.nanny.pre-spawn-environ"), api_url)
         dask.config.set({"distributed.nanny.pre-spawn-environ": spawn})
         return DaskTaskRunner(cluster_kwargs={"n_workers": night["dask_workers"], "threads_per_worker": 1,
                                               "processes": True})
@@ -198,25 +208,83 @@ def night_flow(manifest_path: str, config: str | None = None, label: str = "nigh
         return _night(files, manifest_path, settings, label)
 
 
+@dataclass
+class NightRun:
+    """What the stages of one night share: its files and settings, the manifest, and the figures so far."""
+
+    files: NightFiles
+    settings: Settings
+    run_id: str
+    manifest: Manifest
+    manifest_key: str
+    nights: list
+    models: dict[str, str]
+    calls_in: int
+    wall_start: float
+    failures: list[Failure] = field(default_factory=list)
+    ok: int = 0
+    n_cached: int = 0
+    audio_s: float = 0.0
+    proc_s: float = 0.0
+    timings: list[tuple[str, float, float]] = field(default_factory=list)
+
+    @property
+    def night_names(self) -> list[str]:
+        return [str(n) for n in self.nights]
+
+    def progress(self, **fields: Any) -> None:
+        write_progress(self.files, run_id=self.run_id, **fields)
+
+
 def _night(files: NightFiles, manifest_path: str, settings: Settings, label: str) -> dict[str, Any]:
+    """The table of contents of a night: start, plan, land, transcribe, analyse, publish, then export.
+
+    Exports run after publication, from the published file: a failed export is recorded (exit 3, `callintel
+    status` lists it) and never withholds a night whose calls all landed.
+    """
     log = get_run_logger()
+    run, con = _start(files, manifest_path, settings, label, log)
+    try:
+        cached, texts, todo = _plan(run, con, log)
+        _land_ready(run, con, cached, texts, log)
+        _transcribe_all(run, con, todo, log)
+        runs.write_failures(con, run.failures, run.manifest_key, run.run_id)
+        con.close()
+        steps = _analyse(run, log)
+        status, summary, review, counts = _publish(run, log)
+    except BaseException as exc:
+        con.close()
+        _record_failure(run, exc)
+        raise
+    exports, export_error = _export(run, log)
+    run.progress(status=status, stage="published" if not export_error else "exports failed", summary=summary,
+                 exports_error=export_error)
+    log.info("night %s: %s", status, summary)
+    exit_code = runs.EXIT_CODES[status]
+    if export_error:
+        exit_code = max(exit_code, runs.EXIT_CODES["partial"])
+    return {"run_id": run.run_id, "db": str(files.published), "nights": run.night_names, "calls_ok": int(run.ok),
+            "calls_failed": len(run.failures), "failures": [(f.item, f.stage, f.reason) for f in run.failures],
+            "steps": steps, "exports": exports, "exports_error": export_error, "tables": counts, "status": status,
+            "exit_code": exit_code, "summary": summary, "to_review": review}
+
+
+def _start(files: NightFiles, manifest_path: str, settings: Settings, label: str, log) -> tuple[NightRun, Any]:
+    """Read the manifest, take the working copy, open the run record; returns the run and a write connection."""
     wall_start = time.monotonic()
-    db_path = files.work
-    manifest = read_manifest(manifest_path, settings["night"]["timezone"],
-                             audio_root(settings["night"]["audio_root"], Path(manifest_path)))
-    manifest_key = str(Path(manifest_path).resolve())
-    nights = sorted({c.night for c in manifest.calls})
-    night_names = [str(n) for n in nights]
+    night = settings["night"]
+    manifest = read_manifest(manifest_path, night["timezone"], audio_root(night["audio_root"], Path(manifest_path)))
     run_id = f"{label}-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     if any(c.transcript_path is None for c in manifest.calls):  # a night of transcripts needs no Whisper
         whisper_model_dir(settings)  # assemble/verify once, before any worker needs it
-    models = model_versions(settings)
+    run = NightRun(files, settings, run_id, manifest, str(Path(manifest_path).resolve()),
+                   sorted({c.night for c in manifest.calls}), model_versions(settings),
+                   len(manifest.calls) + len(manifest.failures), wall_start)
     hash_key = caller_hash_key(settings)  # no run without a caller-hash key of its own (demo/tests: built-in)
     copy = prepare_working_copy(files)
     if copy.discarded:
         log.warning("%s", copy.discarded)
-    calls_in = len(manifest.calls) + len(manifest.failures)
-    con = connect(db_path)
+    con = connect(files.work)
     try:
         claim_key(con, key_fingerprint(hash_key), run_id)  # refuses a key other than the warehouse's
     except BaseException:
@@ -225,115 +293,188 @@ def _night(files: NightFiles, manifest_path: str, settings: Settings, label: str
     for dead in runs.mark_interrupted(con, run_id, read_progress(files)):
         log.warning("run %s did not finish (killed or crashed): marked interrupted; continuing its work", dead)
     if copy.resumed:
-        log.info("continuing in the working copy %s left by an unfinished night", db_path)
-    runs.start_run(con, run_id, label, manifest_key, night_names, calls_in, settings.fingerprint(), models,
-                   callintel.__version__)
+        log.info("continuing in the working copy %s left by an unfinished night", files.work)
+    runs.start_run(con, run_id, label, run.manifest_key, run.night_names, run.calls_in, settings.fingerprint(),
+                   run.models, callintel.__version__)
     runs.record_process(con, run_id, socket.gethostname(), os.getpid())
+    run.progress(status="running", stage="planning", started_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                 manifest=run.manifest_key, nights=run.night_names, calls_in=run.calls_in, done=0, cached=0,
+                 failed=0)
+    return run, con
 
-    def progress(**fields: Any) -> None:
-        write_progress(files, run_id=run_id, **fields)
 
-    progress(status="running", stage="planning", started_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-             manifest=manifest_key, nights=night_names, calls_in=calls_in, done=0, cached=0, failed=0)
+def _plan(run: NightRun, con, log) -> tuple[list[tuple[Planned, Transcript]], list[Planned], list[Planned]]:
+    """Manifest failures, then every call's file checked and hashed: (cached transcripts, transcripts to import,
+    recordings to transcribe)."""
+    manifest = run.manifest
+    runs.clear_manifest_failures(con, run.manifest_key, {f.item for f in manifest.failures})
+    run.failures = list(manifest.failures)
+    for f in manifest.failures:
+        log.warning("manifest: %s", f.reason)
+    planned, missing = plan(manifest, run.settings)
+    run.failures += missing
+    cached = speech_cache.cached_transcripts(con, [p.key for p in planned])
+    texts = [p for p in planned if p.key not in cached and p.call.transcript_path is not None]
+    todo = [p for p in planned if p.key not in cached and p.call.transcript_path is None]
+    run.n_cached = len(planned) - len(todo) - len(texts)
+    log.info("%d calls in manifest: %d cached, %d to transcribe, %d transcripts to import, %d not usable",
+             len(manifest.calls), run.n_cached, len(todo), len(texts), len(missing) + len(manifest.failures))
+    return [(p, transcript_from_json(cached[p.key])) for p in planned if p.key in cached], texts, todo
+
+
+def _land_ready(run: NightRun, con, from_cache: list[tuple[Planned, Transcript]], texts: list[Planned],
+                log) -> None:
+    """Calls whose words are at hand land first: cached transcripts, then transcripts made elsewhere."""
+    run.ok += _land_many(con, from_cache, run.run_id, run.settings, run.models, cache=False)
+    run.audio_s += sum(t.duration_s for _, t in from_cache)
+    imported = []
+    for p, result in zip(texts, import_transcripts(texts, run.settings) if texts else [], strict=True):
+        if isinstance(result, Transcript):
+            imported.append((p, result))
+        else:
+            run.failures.append(result)
+            log.warning("%s failed at import: %s", p.call.call_id, result.reason)
+    run.ok += _land_many(con, imported, run.run_id, run.settings, run.models, cache=True)
+
+
+def _transcribe_all(run: NightRun, con, todo: list[Planned], log) -> None:
+    """Fan the recordings out through the task runner; each call lands as soon as it is back.
+
+    While calls are out the night watches its Dask workers (a lost one is logged and listed in the progress,
+    which is rewritten every WATCH_EVERY_S as a heartbeat); when no call has come back for
+    [night] stall_timeout_s (every worker lost, say), the calls still out fail with that reason.
+    """
+    run.progress(stage="transcribing", done=run.ok, cached=run.n_cached, failed=len(run.failures),
+                 to_transcribe=len(todo))
+    transcriber = transcribe_task(run.settings)
+    futures = {transcriber.submit(p.call, run.settings, p.sha256): p for p in todo}
+    back: queue.Queue = queue.Queue()
+    for future in futures:
+        future.add_done_callback(back.put)
+    context = FlowRunContext.get()
+    watch = WorkerWatch.of(context.task_runner if context else None)
+    stall_s = run.settings["night"]["stall_timeout_s"]
+    last_back = last_watch = time.monotonic()
+    done = 0
+    while done < len(futures):
+        try:
+            future = back.get(timeout=WATCH_EVERY_S)
+        except queue.Empty:
+            future = None
+        now = time.monotonic()
+        if now - last_watch >= WATCH_EVERY_S:
+            last_watch = now
+            for line in watch.changes() if watch else []:
+                log.warning("%s", line)
+            run.progress(done=run.ok, failed=len(run.failures), workers_lost=watch.lost if watch else [])
+        if future is None:
+            if stall_s and now - last_back > stall_s:
+                _fail_stalled(run, futures, stall_s, watch, log)
+                return
+            continue
+        done += 1
+        last_back = now
+        p = futures[future]
+        futures[future] = None
+        result = future.result(raise_on_failure=False)
+        if isinstance(result, Transcript):
+            _land(con, p, result, run.run_id, run.settings, run.models, cache=True)
+            run.ok += 1
+            run.audio_s += result.duration_s
+            run.proc_s += result.processing_s
+            run.timings.append((p.call.call_id, result.duration_s, result.processing_s))
+            log.info("[%d/%d] %s: %d utterances, %.1f s audio in %.1f s%s", done, len(todo), p.call.call_id,
+                     len(result.utterances), result.duration_s, result.processing_s,
+                     f" (warning: {'; '.join(result.warnings)})" if result.warnings else "")
+        else:
+            failure = _task_failure(p, result, run.settings)
+            run.failures.append(failure)
+            log.warning("[%d/%d] %s failed at %s: %s", done, len(todo), p.call.call_id, failure.stage,
+                        failure.reason)
+        run.progress(done=run.ok, failed=len(run.failures), last_call=p.call.call_id)
+
+
+def _fail_stalled(run: NightRun, futures: dict, stall_s: float, watch: WorkerWatch | None, log) -> None:
+    """No call came back for [night] stall_timeout_s: the calls still out fail with a reason (the night goes on)."""
+    lost = f"; Dask workers lost: {', '.join(watch.lost)}" if watch and watch.lost else ""
+    for future, p in futures.items():
+        if p is None:
+            continue
+        futures[future] = None
+        reason = (f"no call came back for {stall_s:g} s ([night] stall_timeout_s){lost}: the call was not "
+                  "transcribed; check the workers and rerun (calls that landed come from the cache)")
+        run.failures.append(Failure(p.call.call_id, "transcribe", reason, call_id=p.call.call_id))
+        log.warning("%s failed: %s", p.call.call_id, reason)
+        wrapped = getattr(future, "wrapped_future", None)
+        if wrapped is not None:
+            wrapped.cancel()
+    run.progress(done=run.ok, failed=len(run.failures), workers_lost=watch.lost if watch else [])
+
+
+def _analyse(run: NightRun, log) -> list:
+    """The analytics steps, in the order their `requires` give, on the working copy."""
+    run.progress(stage="analytics")
+
+    def analytics(step: Step, ran: list) -> dict[str, Any]:
+        summary = analytics_step(step, run.files.work, ran, run.settings)
+        log.info("step %s: %s", step.name, {k: v for k, v in summary.items() if k != "nights"})
+        return summary
+
+    return each_step(run.settings["night"]["steps"], run.nights, analytics)
+
+
+def _publish(run: NightRun, log) -> tuple[str, dict[str, Any], list, dict[str, int]]:
+    """Close the run record in the working copy and swap it in for readers: (status, summary, review, counts)."""
+    con = connect(run.files.work)
     try:
-        runs.clear_manifest_failures(con, manifest_key, {f.item for f in manifest.failures})
-        failures = list(manifest.failures)
-        for f in manifest.failures:
-            log.warning("manifest: %s", f.reason)
-
-        planned, missing = plan(manifest, settings)
-        failures += missing
-        cached = speech_cache.cached_transcripts(con, [p.key for p in planned])
-        texts = [p for p in planned if p.key not in cached and p.call.transcript_path is not None]
-        todo = [p for p in planned if p.key not in cached and p.call.transcript_path is None]
-        n_cached = len(planned) - len(todo) - len(texts)
-        log.info("%d calls in manifest: %d cached, %d to transcribe, %d transcripts to import, %d not usable",
-                 len(manifest.calls), n_cached, len(todo), len(texts), len(missing) + len(manifest.failures))
-
-        audio_s = proc_s = 0.0
-        timings: list[tuple[str, float, float]] = []
-        from_cache = [(p, transcript_from_json(cached[p.key])) for p in planned if p.key in cached]
-        ok = _land_many(con, from_cache, run_id, settings, models, cache=False)
-        audio_s += sum(t.duration_s for _, t in from_cache)
-        imported = []
-        for p, result in zip(texts, import_transcripts(texts, settings) if texts else [], strict=True):
-            if isinstance(result, Transcript):
-                imported.append((p, result))
-            else:
-                failures.append(result)
-                log.warning("%s failed at import: %s", p.call.call_id, result.reason)
-        ok += _land_many(con, imported, run_id, settings, models, cache=True)
-        progress(stage="transcribing", done=ok, cached=n_cached, failed=len(failures), to_transcribe=len(todo))
-        transcriber = transcribe_task(settings)
-        futures = {transcriber.submit(p.call, settings, p.sha256): p for p in todo}
-        for done, future in enumerate(as_completed(list(futures)), start=1):
-            p = futures[future]
-            result = future.result(raise_on_failure=False)
-            if isinstance(result, Transcript):
-                _land(con, p, result, run_id, settings, models, cache=True)
-                ok += 1
-                audio_s += result.duration_s
-                proc_s += result.processing_s
-                timings.append((p.call.call_id, result.duration_s, result.processing_s))
-                log.info("[%d/%d] %s: %d utterances, %.1f s audio in %.1f s%s", done, len(todo), p.call.call_id,
-                         len(result.utterances), result.duration_s, result.processing_s,
-                         f" (warning: {'; '.join(result.warnings)})" if result.warnings else "")
-            else:
-                failure = _task_failure(p, result, settings)
-                failures.append(failure)
-                log.warning("[%d/%d] %s failed at %s: %s", done, len(todo), p.call.call_id, failure.stage,
-                            failure.reason)
-            progress(done=ok, failed=len(failures), last_call=p.call.call_id)
-        runs.write_failures(con, failures, manifest_key, run_id)
-        con.close()
-
-        progress(stage="analytics")
-
-        def analytics(step: Step, ran: list) -> dict[str, Any]:
-            summary = analytics_step(step, db_path, ran, settings)
-            log.info("step %s: %s", step.name, {k: v for k, v in summary.items() if k != "nights"})
-            return summary
-
-        steps = each_step(settings["night"]["steps"], nights, analytics)
-
-        progress(stage="exports")
-        exports = export(db_path, settings.path("exports") / str(max(nights)), settings) if nights else {}
-        for name, path in exports.items():
-            log.info("export %s: %s", name, path)
-
-        con = connect(db_path)
-        status = "succeeded" if not failures else "partial"
-        review = runs.calls_to_review(con, settings["review"]["min_call_s"], night_names)
+        status = "succeeded" if not run.failures else "partial"
+        review = runs.calls_to_review(con, run.settings["review"]["min_call_s"], run.night_names)
         for night, call_id, _, reason in review:
             log.warning("needs a look: %s (%s): %s", call_id, night, reason)
-        summary = runs.summarize(calls_in, ok, n_cached, len(failures), len(review), audio_s,
-                                 time.monotonic() - wall_start, timings, settings["review"]["slowest_calls"])
-        runs.finish_run(con, run_id, status, calls_ok=int(ok), calls_cached=n_cached,
-                         calls_failed=len(failures), audio_seconds=round(audio_s, 2),
-                         processing_seconds=round(proc_s, 2))
-        runs.close_run(con, run_id, summary, runs.EXIT_CODES[status])
-        runs.record_publication(con, run_id, night_names, status)
+        summary = runs.summarize(run.calls_in, run.ok, run.n_cached, len(run.failures), len(review), run.audio_s,
+                                 time.monotonic() - run.wall_start, run.timings,
+                                 run.settings["review"]["slowest_calls"])
+        runs.finish_run(con, run.run_id, status, calls_ok=int(run.ok), calls_cached=run.n_cached,
+                        calls_failed=len(run.failures), audio_seconds=round(run.audio_s, 2),
+                        processing_seconds=round(run.proc_s, 2))
+        runs.close_run(con, run.run_id, summary, runs.EXIT_CODES[status])
+        runs.record_publication(con, run.run_id, run.night_names, status)
         counts = table_counts(con)
         con.execute("CHECKPOINT")
+    finally:
         con.close()
-        progress(stage="publishing")
-        publish(files)
-    except BaseException as exc:
-        con.close()
-        if not db_path.exists():  # already published: nothing left to record the failure in
-            raise
-        with connect(db_path) as failed:
-            runs.finish_run(failed, run_id, "failed")
-            runs.close_run(failed, run_id, {"wall_seconds": round(time.monotonic() - wall_start, 1)},
-                           runs.EXIT_CODES["failed"], note=f"{type(exc).__name__}: {exc}"[:2000])
-        progress(status="failed", stage="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
-        raise
-    progress(status=status, stage="published", summary=summary)
-    log.info("night %s: %s", status, summary)
-    return {"run_id": run_id, "db": str(files.published), "nights": night_names, "calls_ok": int(ok),
-            "calls_failed": len(failures), "failures": [(f.item, f.stage, f.reason) for f in failures],
-            "steps": steps, "exports": exports, "tables": counts, "status": status,
-            "exit_code": runs.EXIT_CODES[status], "summary": summary, "to_review": review}
+    run.progress(stage="publishing")
+    publish(run.files)
+    run.progress(status=status, stage="exporting", summary=summary)
+    return status, summary, review, counts
+
+
+def _export(run: NightRun, log) -> tuple[dict[str, str], str | None]:
+    """The people's files, read from the published night: (written, None), or ({}, why) when they failed."""
+    if not run.nights:
+        return {}, None
+    target = run.settings.path("exports") / str(max(run.nights))
+    try:
+        exports = export(run.files.published, target, run.settings)
+    except Exception as exc:  # the night is published: a failed export is reported, never undoes it
+        reason = (f"exports to {target} failed: {type(exc).__name__}: {exc}; the night is published; "
+                  "fix the cause and run `callintel export people`")
+        log.error("%s", reason)
+        return {}, reason
+    for name, path in exports.items():
+        log.info("export %s: %s", name, path)
+    return exports, None
+
+
+def _record_failure(run: NightRun, exc: BaseException) -> None:
+    """A night that broke before publishing: the run record in the working copy and the progress file say why."""
+    if not run.files.work.exists():  # already published: nothing left to record the failure in
+        return
+    with connect(run.files.work) as failed:
+        runs.finish_run(failed, run.run_id, "failed")
+        runs.close_run(failed, run.run_id, {"wall_seconds": round(time.monotonic() - run.wall_start, 1)},
+                       runs.EXIT_CODES["failed"], note=f"{type(exc).__name__}: {exc}"[:2000])
+    run.progress(status="failed", stage="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
 
 
 def _task_failure(p: Planned, result: Any, settings: Settings) -> Failure:
@@ -376,11 +517,14 @@ def _land_many(con, landed: list[tuple[Planned, Transcript]], run_id: str, setti
 def run_night(manifest_path: str | Path, config: str | None = None, label: str = "night",
               overrides: dict | None = None) -> dict[str, Any]:
     """Run the flow with the task runner the settings ask for."""
+    from prefect.settings import PREFECT_API_URL
+
     from callintel.flows.prefect_server import start_temporary_server
 
     settings = load_settings(config, overrides)
     caller_hash_key(settings)  # refuse before Prefect starts a flow run: the error says how to set a key
     with night_lock(NightFiles(settings.path("warehouse"))):  # a busy warehouse: a clear error before Prefect starts
-        start_temporary_server()  # tied to this process: a killed night leaves no server behind
-        return night_flow.with_options(task_runner=task_runner(settings))(str(manifest_path), config, label,
-                                                                          overrides)
+        # tied to this process: a killed night leaves no server behind; Dask workers report to it
+        api_url = start_temporary_server() or PREFECT_API_URL.value()
+        return night_flow.with_options(task_runner=task_runner(settings, api_url))(str(manifest_path), config,
+                                                                                   label, overrides)

@@ -39,8 +39,11 @@ def print_summary(result: dict[str, Any], out: Console) -> None:
 
 
 def exit_code_for(result: dict[str, Any], out: Console) -> int:
+    """The run's code: its status's, or 3 when the night was published but its exports failed."""
     print_summary(result, out)
-    return EXIT_CODES[result["status"]]
+    if result.get("exports_error"):
+        out.print(f"[red]exports failed[/red]: {escape(result['exports_error'])}")
+    return result.get("exit_code", EXIT_CODES[result["status"]])
 
 
 def failed_night(exc: BaseException, console: Console, work: Path | None = None) -> int:

@@ -49,11 +49,16 @@ def scheduled_night(manifest_template: str, config: str | None = None, for_date:
         raise FileNotFoundError(f"no manifest for the night of {when} at {manifest}: was the night's export "
                                 "delivered? Rerun with `callintel run` once it is there.")
     log.info("night of %s: %s", when, manifest)
-    flow_fn = night.night_flow.with_options(task_runner=night.task_runner(settings))
+    from prefect.settings import PREFECT_API_URL
+
+    flow_fn = night.night_flow.with_options(task_runner=night.task_runner(settings, PREFECT_API_URL.value()))
     result = flow_fn(str(manifest), config, "night")
     if result["status"] == "partial":
         log.warning("night of %s partial: %d call(s) failed; see `callintel status`", when, result["calls_failed"])
-    return {k: result[k] for k in ("run_id", "status", "nights", "calls_ok", "calls_failed", "summary")}
+    if result["exports_error"]:
+        log.warning("night of %s published, but %s", when, result["exports_error"])
+    return {k: result[k] for k in ("run_id", "status", "nights", "calls_ok", "calls_failed", "summary",
+                                   "exports_error")}
 
 
 def serve(config: str | None = None) -> None:

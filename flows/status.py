@@ -74,7 +74,13 @@ def _show_progress(progress: dict[str, Any] | None, alive: bool, out: Console) -
                   f"stage {progress.get('stage')}, {progress.get('done', 0)}/{progress.get('calls_in', '?')} calls "
                   f"done ({progress.get('cached', 0)} cached), {progress.get('failed', 0)} failed, "
                   f"last call {progress.get('last_call', '-')}, updated {progress.get('updated_at')}")
-    elif state == "failed":
+    if state == "running" and progress.get("workers_lost"):
+        lost = ", ".join(progress["workers_lost"])
+        out.print(f"[yellow]Dask workers lost[/yellow] during this night: {escape(lost)}")
+    if progress.get("exports_error"):
+        out.print(f"[red]exports of run {escape(str(progress['run_id']))} failed[/red] (the night is published): "
+                  f"{escape(str(progress['exports_error']))}")
+    if state == "failed":
         out.print(f"[red]last night {progress['run_id']} failed[/red] at {progress.get('updated_at')}: "
                   f"{escape(str(progress.get('error')))}. Readers still see the previous published night.")
 

@@ -61,13 +61,16 @@ def threads_night(manifest: Path, night) -> tuple[dict, dict]:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory) -> Iterator[str]:
-    """`dask scheduler` + two `dask worker` processes (one task thread each) on 127.0.0.1; yields the address."""
+def cluster(tmp_path_factory, night) -> Iterator[str]:
+    """`dask scheduler` + two `dask worker` processes (one task thread each) on 127.0.0.1; yields the address.
+    The workers report to the tests' Prefect server (PREFECT_API_URL, as docs/operations-dask.md says)."""
+    from prefect.settings import PREFECT_API_URL
+
     if subprocess.run([*DASK, "--version"], capture_output=True).returncode != 0:
         pytest.skip(f"the dask command line does not run with {sys.executable}")
     folder = tmp_path_factory.mktemp("cluster")
     scheduler_file = folder / "scheduler.json"
-    env = os.environ | worker_environ(load_settings())
+    env = os.environ | worker_environ(load_settings()) | {"PREFECT_API_URL": PREFECT_API_URL.value()}
     common = ["--no-dashboard", "--host", "127.0.0.1"]
     procs = [subprocess.Popen([*DASK, "scheduler", "--scheduler-file", str(scheduler_file), "--port", "0",
                                *common], env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]

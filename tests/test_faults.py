@@ -310,3 +310,54 @@ def test_failures_clear_when_the_call_lands_from_another_manifest(tmp_path: Path
     left = con.execute("SELECT item FROM failures").fetchall()
     con.close()
     assert left == [("C3 (line 5)",)], left  # the duplicate row of the first manifest is still wrong
+
+
+def _text_night(folder: Path, calls: int = 2) -> Path:
+    """A manifest of transcripts made elsewhere (no Whisper): the night runs in seconds."""
+    import json
+
+    greeting = "您好，安和人寿客服，工号001，请问有什么可以帮您？"
+    rows = []
+    for i in range(calls):
+        turns = [{"speaker": "agent", "start": 0.0, "end": 3.5, "text": greeting},
+                 {"speaker": "customer", "start": 4.0, "end": 9.0, "text": "我想问一下理赔进度，材料都交了"}]
+        (folder / f"t{i}.json").write_text(json.dumps({"turns": turns}, ensure_ascii=False), encoding="utf-8")
+        rows.append(f"T{i},t{i}.json,1390000000{i},A1,2026-11-22T{9 + i:02d}:00:00+08:00\n")
+    manifest = folder / "night.csv"
+    manifest.write_text("call_id,transcript_path,caller_number,agent_id,started_at\n" + "".join(rows))
+    return manifest
+
+
+def test_a_failed_export_is_reported_and_never_withholds_the_night(tmp_path: Path, night):
+    from rich.console import Console
+
+    from callintel.flows.status import show_status
+    from callintel.settings import load_settings
+    from callintel.warehouse.publish import NightFiles, read_progress
+
+    manifest = _text_night(tmp_path)
+    blocked = tmp_path / "exports"
+    blocked.write_text("a file where the exports folder should be")  # unwritable: no folder can be made there
+    over = {"paths": {"warehouse": str(tmp_path / "w.duckdb"), "exports": str(blocked)}}
+    result = night.run_night(manifest, overrides=over)
+    assert result["calls_ok"] == 2 and result["status"] == "succeeded"
+    assert result["exit_code"] == 3 and "exports" in result["exports_error"] and result["exports"] == {}
+    files = NightFiles(tmp_path / "w.duckdb")
+    assert not files.work.exists()  # published
+    assert _count(files.published, "SELECT count(*) FROM calls") == 2
+    assert _count(files.published, "SELECT count(*) FROM publication WHERE run_id = ?", result["run_id"]) == 1
+    assert read_progress(files)["exports_error"] == result["exports_error"]
+    console = Console(record=True, width=400)
+    assert show_status(load_settings(overrides=over), 5, console) == 0
+    said = console.export_text()
+    assert f"exports of run {result['run_id']} failed" in said and "NotADirectoryError" in said
+
+
+def _count(db: Path, sql: str, *params) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchone()[0]
+    finally:
+        con.close()
