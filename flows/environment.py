@@ -16,6 +16,8 @@ flow's process started with that variable). Workers that transcribe are started 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from callintel.model_files import OFFLINE_ENV, hub_offline
 from callintel.settings import Settings
@@ -28,6 +30,25 @@ def thread_environ(settings: Settings) -> dict[str, str]:
     """Thread-count variables for any process that transcribes."""
     threads = str(settings["speech"]["cpu_threads"])
     return dict.fromkeys(THREAD_VARS, threads)
+
+
+# what the workers of a night's LocalCluster are told about Prefect (nanny_environ)
+WORKER_PREFECT_VARS = ("PREFECT_API_URL", "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE")
+
+
+@contextmanager
+def restored_environ(*keys: str) -> Iterator[None]:
+    """Put `keys` of os.environ back as they were after the block: Dask's nanny writes its pre-spawn variables
+    into the flow's own process, where the workers' no-server setting must not outlive the night."""
+    saved = {key: os.environ.get(key) for key in keys}
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def nanny_environ(settings: Settings, defaults: dict, api_url: str | None = None) -> dict:

@@ -24,7 +24,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 import callintel
-from callintel.flows.environment import nanny_environ
+from callintel.flows.environment import WORKER_PREFECT_VARS, nanny_environ, restored_environ
 from callintel.flows.steps import Step, each_step, run_step
 from callintel.flows.workers import WorkerWatch
 from callintel.input_files import InputFileError, audio_root, check_file, sha256_within
@@ -526,5 +526,6 @@ def run_night(manifest_path: str | Path, config: str | None = None, label: str =
     with night_lock(NightFiles(settings.path("warehouse"))):  # a busy warehouse: a clear error before Prefect starts
         # tied to this process: a killed night leaves no server behind; Dask workers report to it
         api_url = start_temporary_server() or PREFECT_API_URL.value()
-        return night_flow.with_options(task_runner=task_runner(settings, api_url))(str(manifest_path), config,
-                                                                                   label, overrides)
+        with restored_environ(*WORKER_PREFECT_VARS):
+            return night_flow.with_options(task_runner=task_runner(settings, api_url))(str(manifest_path), config,
+                                                                                       label, overrides)

@@ -51,8 +51,11 @@ def scheduled_night(manifest_template: str, config: str | None = None, for_date:
     log.info("night of %s: %s", when, manifest)
     from prefect.settings import PREFECT_API_URL
 
+    from callintel.flows.environment import WORKER_PREFECT_VARS, restored_environ
+
     flow_fn = night.night_flow.with_options(task_runner=night.task_runner(settings, PREFECT_API_URL.value()))
-    result = flow_fn(str(manifest), config, "night")
+    with restored_environ(*WORKER_PREFECT_VARS):
+        result = flow_fn(str(manifest), config, "night")
     if result["status"] == "partial":
         log.warning("night of %s partial: %d call(s) failed; see `callintel status`", when, result["calls_failed"])
     if result["exports_error"]:

@@ -52,25 +52,32 @@ def _servers_under(pid: int) -> list[str]:
 
 
 def test_a_worker_killed_mid_night_is_named_and_its_calls_land_elsewhere(tmp_path: Path, shared_data: Path, night):
-    manifest = _night_of(tmp_path, shared_data, 2)
+    manifest = _night_of(tmp_path, shared_data, 4)
     db = tmp_path / "w.duckdb"
     seen: dict = {}
 
     def kill_a_worker() -> None:
-        workers = [c for c in psutil.Process().children(recursive=True) if "spawn_main" in " ".join(c.cmdline())]
-        time.sleep(8)  # a call is under way: the worker's Prefect engine has started
+        deadline, workers = time.monotonic() + 300, []
+        while len(workers) < 2 and time.monotonic() < deadline:  # the cluster starts with the first call
+            time.sleep(0.5)
+            workers = [c for c in psutil.Process().children(recursive=True)
+                       if "spawn_main" in " ".join(c.cmdline())]
+        time.sleep(5)  # calls are under way: the workers' Prefect engines have started
         seen["servers"] = [s for w in workers if w.is_running() for s in _servers_under(w.pid)]
         seen["killed"] = workers[0].pid
         os.kill(workers[0].pid, signal.SIGKILL)
 
     killer = _when_transcribing(db, kill_a_worker)
+    before = {k: os.environ.get(k) for k in ("PREFECT_API_URL", "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE")}
     result = night.run_night(manifest, overrides={"paths": {"warehouse": str(db), "exports": str(tmp_path / "x")},
                                                   "night": {"task_runner": "dask", "dask_workers": 2}})
     killer.join(5)
     assert seen.get("killed"), "no Dask worker process was found to kill"
     assert seen["servers"] == []  # each worker started its own temporary Prefect server before
-    assert result["calls_ok"] == 2 and result["status"] == "succeeded", result["failures"]
+    assert result["calls_ok"] == 4 and result["status"] == "succeeded", result["failures"]
     assert len(read_progress(NightFiles(db))["workers_lost"]) == 1
+    # Dask's nanny writes the workers' variables into this process: they must not outlive the night
+    assert {k: os.environ.get(k) for k in before} == before
 
 
 @pytest.fixture
