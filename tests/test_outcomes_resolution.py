@@ -77,6 +77,15 @@ def test_malformed_lexicon_is_a_clear_error(tmp_path):
         load_lexicon(tmp_path / "none.toml", LEX.questions)
 
 
+def test_a_lexicon_without_a_tunable_is_an_error_naming_it(tmp_path):
+    """The tunables live in the lexicon file alone: a missing one is never filled by a default in code."""
+    shipped = SETTINGS.config_file(SETTINGS["outcomes"]["lexicon"]).read_text(encoding="utf-8")
+    without = tmp_path / "lex.toml"
+    without.write_text(shipped.replace("\nbias = ", "\nbias_was = "), encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"\[rules\] has no 'bias'"):
+        load_lexicon(without, LEX.questions)
+
+
 def test_best_reply_picks_the_answer_not_the_pleasantry():
     from callintel.nlp.replies import script_lexicon
 
