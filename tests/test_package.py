@@ -18,6 +18,7 @@ import sysconfig
 import time
 import venv
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 
 import duckdb
@@ -32,7 +33,15 @@ IGNORE = shutil.ignore_patterns(".venv*", "var", ".git", "build", "dist", "*.egg
                                 ".pytest_cache", ".ruff_cache")
 
 
-def _run(args: list, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+def _environ(**extra: str) -> dict[str, str]:
+    """This process's environment without what callintel or the tests set in it (Prefect's home and server,
+    thread pinning, hub offline): the installed package must set those itself."""
+    own = ("PREFECT_", "CALLINTEL_", "OMP_", "MKL_", "OPENBLAS_", "HF_", "TRANSFORMERS_", "DASK_")
+    return {k: v for k, v in os.environ.items() if not k.startswith(own)} | extra
+
+
+def _run(args: list, cwd: Path, env: dict[str, str] | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
+    env = env or _environ()
     done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"{args} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done
@@ -43,8 +52,10 @@ def installed(tmp_path_factory) -> Path:
     """A fresh virtualenv with the callintel wheel installed; returns its bin/ folder."""
     tmp = tmp_path_factory.mktemp("wheel")
     shutil.copytree(PROJECT_ROOT, tmp / "src", ignore=IGNORE)
-    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", tmp / "dist",
-          tmp / "src"], cwd=tmp)
+    # setuptools of this environment when it is recent enough (no download), else pip's isolated build
+    isolation = ["--no-build-isolation"] if _setuptools_major() >= 68 else []
+    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *isolation, "-w", tmp / "dist", tmp / "src"],
+         cwd=tmp)
     (wheel,) = (tmp / "dist").glob("callintel-*.whl")
     env_dir = tmp / "venv"
     venv.EnvBuilder(with_pip=False, symlinks=True).create(env_dir)
@@ -56,6 +67,13 @@ def installed(tmp_path_factory) -> Path:
     # the dependencies only: a plain path line adds that folder, without running its .pth files
     (purelib / "callintel-test-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return env_dir / "bin"
+
+
+def _setuptools_major() -> int:
+    try:
+        return int(metadata.version("setuptools").split(".")[0])
+    except metadata.PackageNotFoundError:
+        return 0
 
 
 @pytest.fixture
@@ -98,8 +116,8 @@ def worker(installed: Path, empty: Path) -> Iterator[tuple[str, dict[str, str]]]
     docs/operations-dask.md says (the variables `python -m callintel.flows.environment` prints)."""
     python = installed / "python"
     printed = _run([python, "-m", "callintel.flows.environment"], cwd=empty).stdout
-    env = os.environ | dict(shlex.split(line.removeprefix("export "))[0].split("=", 1)
-                            for line in printed.splitlines())
+    env = _environ(CALLINTEL_CALLER_HASH_KEY="wheel-test-key-not-a-secret") | dict(
+        shlex.split(line.removeprefix("export "))[0].split("=", 1) for line in printed.splitlines())
     scheduler_file = empty / "scheduler.json"
     common = ["--no-dashboard", "--host", "127.0.0.1"]
     procs = [subprocess.Popen([python, "-m", "dask", "scheduler", "--scheduler-file", scheduler_file, "--port", "0",
