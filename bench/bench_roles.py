@@ -46,7 +46,10 @@ TODAY_CUES = SpeakerCues(
     agent=("请问", "为您", "帮您", "您的", "稍等", "请您", "核实", "先生", "女士", "感谢您的来电", "给您", "您看",
            "您可以", "还有其他"),
     customer=("我想", "我的", "我要", "我是", "能不能", "怎么", "为什么", "是不是", "谢谢", "好的", "那我", "帮我"),
-    greeting=("您好", "很高兴为您服务", "工号", "客服中心", "请问有什么可以帮您"))
+    greeting=("您好", "很高兴为您服务", "工号", "客服中心", "请问有什么可以帮您"),
+    greeting_within=3, same_speaker_gap_s=0.3, clause_pause_s=0.25, openers=(), cue_weight=1.5, switch_segment=0.5,
+    switch_clause=0.1, switch_opener=0.4, first_agent=0.9, voice_rounds=3, voice_weight=1.0, voice_clip=4.0,
+    ngram_model="", ngram_weight=0.0, ngram_clip=6.0)
 
 
 def _decode_key(settings: Settings, sha: str) -> str:

@@ -13,15 +13,37 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import fields
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, TypeVar
 
 from callintel.settings_check import SettingError, validate
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-CONFIG_DIR = PROJECT_ROOT / "configs"
+
+def package_dir(package: str) -> Path:
+    """The folder of a data package shipped in the wheel (configs/ is `callintel.configs`, samples/ is
+    `callintel.samples`), found with importlib.resources: the same files in a checkout and an install."""
+    found = files(package)
+    if not isinstance(found, Path):  # a zip import: DuckDB, jieba and Whisper need real files
+        raise RuntimeError(f"{package} is not on the file system ({found}): install callintel unzipped")
+    return found
+
+
+CONFIG_DIR = package_dir("callintel.configs")
+SAMPLES_DIR = package_dir("callintel.samples")
 DEFAULT_CONFIG = CONFIG_DIR / "callintel.toml"
 CONFIG_ENV = "CALLINTEL_CONFIG"
+# The source checkout when callintel runs from one (an editable install: tests, bench, docs live there);
+# installed code never finds a file through it.
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CHECKOUT = PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").is_file() and CONFIG_DIR == PROJECT_ROOT / "configs" \
+    else None
+
+
+def base_dir() -> Path:
+    """What relative [paths] are relative to: the checkout in a checkout (var/ beside the code, whatever the
+    current folder), else the current folder (an installed package has no folder of its own to write in)."""
+    return CHECKOUT or Path.cwd()
 
 
 # Tables whose keys are the user's to choose (environment variables, titles, cue words, model names).
@@ -104,14 +126,20 @@ class Settings:
         return self.data.get(section, default)
 
     def path(self, key: str) -> Path:
-        """A path from [paths], resolved against the project root when relative."""
+        """A path from [paths], resolved against `base_dir()` when relative."""
         raw = Path(self["paths"][key]).expanduser()
-        return raw if raw.is_absolute() else PROJECT_ROOT / raw
+        return raw if raw.is_absolute() else base_dir() / raw
 
     def config_file(self, name: str) -> Path:
-        """A data file shipped in configs/ (dictionaries, lexicons), or an absolute path."""
+        """A data file (dictionary, lexicon, model file) by name: an absolute path, else beside the user's
+        settings files (the last given first), else the one shipped in configs/."""
         raw = Path(name).expanduser()
-        return raw if raw.is_absolute() else CONFIG_DIR / raw
+        if raw.is_absolute():
+            return raw
+        for source in reversed(self.sources[1:]):
+            if (source.parent / raw).is_file():
+                return source.parent / raw
+        return CONFIG_DIR / raw
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
         """A copy with `overrides` merged in (checked like a user's file: known keys only)."""

@@ -29,8 +29,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from callintel.settings import PROJECT_ROOT, Settings
-from callintel.speech.personal import _surnames
+from callintel.settings import SAMPLES_DIR, Settings
+from callintel.speech.personal import read_surnames
 from callintel.speech.redact import RedactionRules, mask_pii
 from callintel.speech.text import TextCleaner
 
@@ -161,11 +161,11 @@ def known_names(turns: list[dict], surnames: frozenset[str]) -> set[str]:
 def personal_leaks(data_dir: Path, settings: Settings) -> dict:
     """Names, birth dates and addresses left unmasked in the dialogues that know theirs."""
     cleaner = TextCleaner.from_settings(settings)
-    surnames = _surnames(str(settings.config_file(settings["speech"]["redact"]["surnames_file"])))
+    surnames = read_surnames(str(settings.config_file(settings["speech"]["redact"]["surnames_file"])))
     out = {"dialogue_turns": 0, "names_known": 0, "names": 0, "birth_dates_known": 0, "birth_dates": 0,
            "addresses_known": 0, "addresses": 0, "residue": 0}
     examples: list[str] = []
-    for path in (Path(data_dir) / "calls" / "dialogues.json", PROJECT_ROOT / "samples" / "dialogues.json"):
+    for path in (Path(data_dir) / "calls" / "dialogues.json", SAMPLES_DIR / "dialogues.json"):
         if not path.exists():
             continue
         for call in json.loads(path.read_text(encoding="utf-8"))["calls"]:

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from callintel.settings import PROJECT_ROOT, ConfigError, load_settings
+from callintel.settings import CONFIG_DIR, SAMPLES_DIR, ConfigError, base_dir, load_settings
 
 # rich_markup_mode=None: help texts name settings as [section] key, which Rich markup would swallow
 app = typer.Typer(rich_markup_mode=None, help="callintel: offline Mandarin call-centre conversation intelligence.\n\n"
@@ -30,17 +30,28 @@ out = Console(width=None if sys.stdout.isatty() else 140)
 # task name (the contract in ../shared/EVALUATION.md) -> module of callintel.evaluation
 EVAL_TASKS = {"asr": "asr", "topics": "topics", "outcomes": "outcomes", "scripts": "replies", "pii": "pii",
               "calls": "calls"}
-SAMPLES = PROJECT_ROOT / "samples"
+SAMPLES = SAMPLES_DIR
+# ../shared/data beside the checkout (or beside the current folder, installed): the evaluation contract.
+SHARED_DATA = base_dir().parent / "shared/data"
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="A TOML file overriding configs/callintel.toml.",
                                                 exists=True, dir_okay=False)]
-DbOpt = Annotated[Path | None, typer.Option("--db", help="DuckDB file to write (default: [paths].warehouse).")]
+DbOpt = Annotated[Path | None, typer.Option("--db", help="DuckDB file (default: [paths].warehouse); its exports go "
+                                                         "beside it, in <name>-exports/, unless --exports is given.")]
+ExportsOpt = Annotated[Path | None, typer.Option(help="Folder for exports (default: beside --db, else "
+                                                      "[paths].exports).")]
+
+
+def exports_beside(db: Path) -> Path:
+    """Where a warehouse's exports go when only --db is given: beside it, never under the checkout's var/."""
+    return db.resolve().parent / f"{db.stem}-exports"
 
 
 def _overrides(db: Path | None, exports: Path | None = None, runner: str | None = None) -> dict[str, Any]:
     over: dict[str, Any] = {}
     if db:
         over.setdefault("paths", {})["warehouse"] = str(db.resolve())
+        exports = exports or exports_beside(db)
     if exports:
         over.setdefault("paths", {})["exports"] = str(exports.resolve())
     if runner:
@@ -60,7 +71,7 @@ def _flows(config: Path | None = None):
 @app.command()
 def run(manifest: Annotated[Path, typer.Argument(help="CSV or JSON-lines manifest of the night's calls.",
                                                  exists=True, dir_okay=False)],
-        config: ConfigOpt = None, db: DbOpt = None,
+        config: ConfigOpt = None, db: DbOpt = None, exports: ExportsOpt = None,
         runner: Annotated[str | None, typer.Option(help="threads (one machine) or dask (a Dask cluster).")] = None,
         ) -> None:
     """Process a night: transcribe every call in MANIFEST and write the results to DuckDB."""
@@ -69,7 +80,7 @@ def run(manifest: Annotated[Path, typer.Argument(help="CSV or JSON-lines manifes
     night = _flows(config)
     from callintel.flows.outcome import exit_code_for, failed_night
 
-    over = _overrides(db, runner=runner)
+    over = _overrides(db, exports, runner)
     try:
         result = night.run_night(manifest, str(config) if config else None, "night", over)
     except Exception as exc:
@@ -101,16 +112,17 @@ def serve(config: ConfigOpt = None) -> None:
 def demo(config: ConfigOpt = None,
          db: Annotated[Path | None, typer.Option(help="DuckDB file the demo writes (default var/demo.duckdb, "
                                                       "with --text var/demo-text.duckdb).")] = None,
-         exports: Annotated[Path | None, typer.Option(help="Folder for the demo's exports (default "
-                                                           "var/demo-exports or var/demo-text-exports).")] = None,
+         exports: Annotated[Path | None, typer.Option(help="Folder for the demo's exports (default beside the "
+                                                           "DuckDB file: var/demo-exports or var/demo-text-exports)."
+                                                      )] = None,
          text: Annotated[bool, typer.Option("--text", help="Nights of transcripts instead of audio: hundreds "
                                                            "of calls in seconds ([demo.text]).")] = False,
          calls: Annotated[int | None, typer.Option(help="--text: calls per night ([demo.text] calls_per_night).")]
          = None,
          nights: Annotated[int | None, typer.Option(help="--text: how many nights ([demo.text] nights).")] = None,
          seed: Annotated[int | None, typer.Option(help="--text: generator seed ([demo.text] seed).")] = None,
-         transcripts: Annotated[Path, typer.Option(help="--text: folder for the generated transcripts and "
-                                                        "manifests.")] = PROJECT_ROOT / "var/demo-text",
+         transcripts: Annotated[Path | None, typer.Option(help="--text: folder for the generated transcripts and "
+                                                               "manifests (default var/demo-text).")] = None,
          ) -> None:
     """Run the bundled sample calls night by night (samples/manifest_<date>.csv) and print a summary.
 
@@ -120,18 +132,18 @@ def demo(config: ConfigOpt = None,
     with configs/demo_text.toml unless --config is given.
     """
     name = "demo-text" if text else "demo"
-    db = db or PROJECT_ROOT / f"var/{name}.duckdb"
-    exports = exports or PROJECT_ROOT / f"var/{name}-exports"
+    db = db or base_dir() / f"var/{name}.duckdb"
     if text:
         from callintel.flows.text_demo import TextDemo, generate
 
-        config = config or PROJECT_ROOT / "configs/demo_text.toml"
+        transcripts = transcripts or base_dir() / "var/demo-text"
+        config = config or CONFIG_DIR / "demo_text.toml"
         settings = load_settings(config)
         spec = TextDemo.from_settings(settings, calls_per_night=calls, nights=nights, seed=seed)
         manifests = generate(transcripts, spec)
         console.print(f"wrote {spec.nights} x {spec.calls_per_night} transcripts under {escape(str(transcripts))}")
     else:
-        config = config or PROJECT_ROOT / "configs/demo.toml"
+        config = config or CONFIG_DIR / "demo.toml"
         manifests = sorted(SAMPLES.glob("manifest_*.csv"))
     if not manifests:
         console.print(f"[red]no sample manifests in {escape(str(SAMPLES))}[/red]")
@@ -205,13 +217,24 @@ def _read_only(db: Path | None, config: Path | None, files: bool = True) -> tupl
     from callintel.warehouse.export import set_timezone
 
     settings = load_settings(config, _overrides(db))
+    path = settings.path("warehouse")
+    if db is None and not path.exists() and (demo := demo_warehouse()) is not None:
+        console.print(f"no warehouse at {path}; opened the one the demo wrote, {demo} (--db chooses)")
+        settings, path = load_settings(config, _overrides(demo)), demo
     try:
-        con = connect(settings.path("warehouse"), read_only=True, files=files)
+        con = connect(path, read_only=True, files=files)
     except WarehouseError as exc:
         console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from exc
     set_timezone(con, settings["night"]["timezone"])
     return settings, con
+
+
+def demo_warehouse() -> Path | None:
+    """The warehouse `callintel demo` wrote last (var/demo.duckdb or var/demo-text.duckdb), if any: what
+    `query` and `export` open when [paths].warehouse does not exist yet (a first look after the demo)."""
+    found = [p for p in (base_dir() / "var/demo.duckdb", base_dir() / "var/demo-text.duckdb") if p.is_file()]
+    return max(found, key=lambda p: p.stat().st_mtime) if found else None
 
 
 @app.command()
@@ -298,14 +321,14 @@ def export(kind: Annotated[str, typer.Argument(help="parquet (views and tables f
 def evaluate(task: Annotated[str, typer.Argument(help=f"One of: {', '.join(EVAL_TASKS)}.")],
              data: Annotated[Path, typer.Option(help="Folder laid out like ../shared/data; a relative path may also be "
                                                      "one of the project's (`--data samples`: the sample calls, "
-                                                     "task calls).", file_okay=False)] = (
-                 PROJECT_ROOT.parent / "shared/data"),
+                                                     "task calls).", file_okay=False)] = SHARED_DATA,
              config: ConfigOpt = None) -> None:
     """Measure quality on labelled data; prints one JSON object on the last line."""
     if task not in EVAL_TASKS:
         raise typer.BadParameter(f"unknown task '{task}'; choose one of {', '.join(EVAL_TASKS)}")
-    if not data.exists() and not data.is_absolute() and (PROJECT_ROOT / data).is_dir():
-        data = PROJECT_ROOT / data
+    if not data.exists() and not data.is_absolute():
+        data = next((d for d in (base_dir() / data, SAMPLES_DIR if data.parts == ("samples",) else None)
+                     if d is not None and d.is_dir()), data)
     if not data.is_dir():
         raise typer.BadParameter(f"--data {data}: no such folder")
     from callintel.flows.environment import configure
@@ -347,11 +370,12 @@ def models(config: ConfigOpt = None) -> None:
 
 
 @app.command()
-def docs(out_file: Annotated[Path, typer.Option("--out", help="Where to write the Markdown.")] = (
-        PROJECT_ROOT / "docs/warehouse.md")) -> None:
+def docs(out_file: Annotated[Path | None, typer.Option("--out", help="Where to write the Markdown (default "
+                                                                   "docs/warehouse.md).")] = None) -> None:
     """Regenerate the analysts' warehouse documentation from the SQL files' comments."""
     from callintel.warehouse.docs import render_markdown
 
+    out_file = out_file or base_dir() / "docs/warehouse.md"
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(render_markdown() + "\n", encoding="utf-8")
     out.print(f"wrote {escape(str(out_file))}")

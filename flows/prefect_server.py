@@ -96,11 +96,3 @@ def start_scheduling_server(home: str, timeout_s: float = 180) -> str:
             time.sleep(0.5)
     proc.terminate()
     raise RuntimeError(f"the Prefect server did not answer on {url} within {timeout_s:.0f} s")
-
-
-def server_pid() -> int | None:
-    """Process id of the temporary server, if this process started one (for tests and logs)."""
-    from prefect.server.api.server import SubprocessASGIServer
-
-    proc = SubprocessASGIServer._instances.get(None)
-    return proc.server_process.pid if proc and proc.server_process else None

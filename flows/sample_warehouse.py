@@ -16,9 +16,9 @@ import duckdb
 
 from callintel.flows.dialogues import land_dialogues
 from callintel.flows.steps import run_steps
-from callintel.settings import PROJECT_ROOT, Settings
+from callintel.settings import CONFIG_DIR, SAMPLES_DIR, Settings
 
-SAMPLES = PROJECT_ROOT / "samples"
+SAMPLES = SAMPLES_DIR
 
 
 def sample_calls(extra: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
@@ -49,7 +49,7 @@ if __name__ == "__main__":  # python -m callintel.flows.sample_warehouse OUT.duc
 
     out = Path(sys.argv[1])
     out.unlink(missing_ok=True)
-    s = load_settings(PROJECT_ROOT / "configs" / "demo.toml", overrides={"outcomes": {"min_topic_calls": 2}})
+    s = load_settings(CONFIG_DIR / "demo.toml", overrides={"outcomes": {"min_topic_calls": 2}})
     con = connect(out)
     print(build(con, s))
     con.close()

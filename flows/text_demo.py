@@ -23,9 +23,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from callintel.records import TRANSCRIPT_FORMATS
-from callintel.settings import PROJECT_ROOT
+from callintel.settings import SAMPLES_DIR
 
-DIALOGUES = PROJECT_ROOT / "samples/dialogues.json"
+DIALOGUES = SAMPLES_DIR / "dialogues.json"
 MANIFEST_COLUMNS = ("call_id", "transcript_path", "transcript_format", "caller_number", "agent_id", "started_at",
                     "queue", "script_topic")
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from callintel.nlp.profiles import Fact, ProfileLexicon, _clauses, _Reader, lexicon_from_settings
+from callintel.nlp.profiles import Fact, ProfileLexicon, ProfileReader, lexicon_from_settings, text_clauses
 from callintel.settings import Settings
 
 
@@ -75,7 +75,7 @@ def band(score: float, lex: IntentLexicon) -> str:
 
 def product_of_interest(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: ProfileLexicon) -> str | None:
     """The product type the caller wants: mentions in buying clauses count double; owned or others' do not."""
-    reader = _Reader(plex)
+    reader = ProfileReader(plex)
     owned = tuple(plex["products"]["owned_customer"])
     keys = "|".join(map(re.escape, sorted({k for k, _ in plex["products"]["types"]}, key=len, reverse=True)))
     mention = re.compile(rf"({keys})")
@@ -87,7 +87,7 @@ def product_of_interest(turns: Sequence[tuple[str, str]], lex: IntentLexicon, pl
     for speaker, text in turns:
         if speaker not in ("customer", "agent"):
             continue
-        for _, clause in _clauses(text):
+        for _, clause in text_clauses(text):
             for m in mention.finditer(clause):
                 kind = reader.product_type(clause[m.start():m.end() + 1])
                 if kind is None or (m.group(1) in ("住院", "报销", "身故") and "险" not in clause):

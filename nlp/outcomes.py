@@ -154,22 +154,28 @@ def load_lexicon(path: str | Path, questions: QuestionCues) -> Lexicon:
     for c in cues:
         if unknown := set(c.suppresses) - names:
             raise LexiconError(f"{path}: [cues.{c.name}] suppresses unknown cue(s) {sorted(unknown)}")
-    rules, labels = raw.get("rules", {}), raw.get("labels", {})
+    def setting(section: str, key: str) -> Any:
+        """A tunable the lexicon file must set: its values live there alone, never as a default here."""
+        try:
+            return raw[section][key]
+        except KeyError as exc:
+            raise LexiconError(f"{path}: [{section}] has no '{key}' (the lexicon file sets every tunable)") from exc
+
     pin = raw.get("pinyin", {})
     fuzzy = []
     for pair in pin.get("fuzzy", []):
         if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) and x for x in pair)):
             raise LexiconError(f"{path}: [pinyin].fuzzy entries must be [\"from\", \"to\"] pairs, got {pair!r}")
         fuzzy.append((pair[0], pair[1]))
-    sound = SoundMatch(bool(pin.get("enabled", False)), int(pin.get("min_syllables", 2)), tuple(fuzzy),
-                       int(pin.get("fuzzy_min_syllables", 3)), tuple(pin.get("exclude", [])))
-    rule_weight = float(raw.get("model", {}).get("rule_weight", 0.0))
+    sound = SoundMatch(bool(setting("pinyin", "enabled")), int(setting("pinyin", "min_syllables")), tuple(fuzzy),
+                       int(setting("pinyin", "fuzzy_min_syllables")), tuple(pin.get("exclude", [])))
+    rule_weight = float(setting("model", "rule_weight"))
     if not 0.0 <= rule_weight <= 1.0:
         raise LexiconError(f"{path}: [model].rule_weight must be between 0 and 1, got {rule_weight}")
-    return Lexicon(tuple(cues), float(rules.get("bias", 0.0)), int(rules.get("max_evidence", 8)),
-                   int(rules.get("min_customer_turns_for_closing", 2)), questions,
-                   float(labels.get("unresolved_at", 0.6)), float(labels.get("resolved_at", 0.4)),
-                   int(labels.get("min_turns", 2)), {k: float(v) for k, v in raw.get("script_cues", {}).items()},
+    return Lexicon(tuple(cues), float(setting("rules", "bias")), int(setting("rules", "max_evidence")),
+                   int(setting("rules", "min_customer_turns_for_closing")), questions,
+                   float(setting("labels", "unresolved_at")), float(setting("labels", "resolved_at")),
+                   int(setting("labels", "min_turns")), {k: float(v) for k, v in raw.get("script_cues", {}).items()},
                    tuple(raw.get("escalation", {}).get("phrases", [])), str(path), sound, rule_weight)
 
 

@@ -108,11 +108,12 @@ def cn_amount(text: str) -> float | None:
     return head * unit + tail
 
 
-def _clauses(text: str) -> list[tuple[int, str]]:
+def text_clauses(text: str) -> list[tuple[int, str]]:
+    """(start, clause) for each clause of `text` (shared with nlp/intent.py)."""
     return [(m.start(), m.group()) for m in _CLAUSE.finditer(text)]
 
 
-class _Reader:
+class ProfileReader:
     """Helpers over one lexicon: is a clause position about the caller, product types, cities."""
 
     def __init__(self, lex: ProfileLexicon):
@@ -172,7 +173,7 @@ def _add(out: list[Fact], field_: str, value: str, conf: float, turn: int, text:
     out.append(Fact(field_, value, round(conf, 3), turn, text, speaker))
 
 
-def _gender(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+def _gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     p = r.lex["person"]
     not_after = tuple(p["address_not_after"])
     for i, (speaker, text) in enumerate(turns):
@@ -211,7 +212,7 @@ def age_from_birth(year: int, month: int | None, day: int | None, on: date) -> i
     return age
 
 
-def _age(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact], on: date | None) -> None:
+def _age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact], on: date | None) -> None:
     cfg = r.lex["age"]
     filler = "|".join(sorted(map(re.escape, cfg["filler"]), key=len, reverse=True))
     vague = "|".join(map(re.escape, cfg["vague_suffix"]))
@@ -250,7 +251,7 @@ def _age(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact], on: date
             break
         if found or speaker != "customer":
             continue
-        for start, clause in _clauses(text):
+        for start, clause in text_clauses(text):
             m = lead.match(clause.strip())
             n = cn_number(m.group(1)) if m else None
             if n is not None and lo <= n <= hi and r.about_caller(clause, 0, speaker, _prefix(text, start)):
@@ -259,7 +260,7 @@ def _age(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact], on: date
                 break
         if found:
             continue
-        for start, clause in _clauses(text):
+        for start, clause in text_clauses(text):
             m = band.search(clause)
             if m and ("的人" in clause or any(w in _prefix(text, start) + clause[:m.start()] for w in r.self_words)) \
                     and r.about_caller(clause, m.start(), speaker, _prefix(text, start)):
@@ -288,11 +289,11 @@ def _age(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact], on: date
                 _add(out, "age", str(age), 0.9, i, text, speaker)
 
 
-def _city(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+def _city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
-        for start, clause in _clauses(text):
+        for start, clause in text_clauses(text):
             for city in r.lex.cities:
                 j = clause.find(city)
                 if j < 0:
@@ -314,7 +315,7 @@ def _city(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None
                     break
 
 
-def _occupation(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+def _occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["occupation"]
     nouns = sorted(cfg["nouns"], key=len, reverse=True)
     noun_re = "|".join(map(re.escape, nouns))
@@ -326,7 +327,7 @@ def _occupation(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -
         if speaker != "customer":
             continue
         done = False
-        for start, clause in _clauses(text):
+        for start, clause in text_clauses(text):
             prefix = _prefix(text, start)
             for phrase, value in cfg["phrases"]:
                 j = clause.find(phrase)
@@ -357,7 +358,7 @@ def _occupation(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -
             _occupation_pos(text, i, speaker, cfg, r, out)
 
 
-def _occupation_pos(text: str, i: int, speaker: str, cfg: dict[str, Any], r: _Reader, out: list[Fact]) -> None:
+def _occupation_pos(text: str, i: int, speaker: str, cfg: dict[str, Any], r: ProfileReader, out: list[Fact]) -> None:
     """我是 + a jieba noun ending like an occupation (…师, …员): words the list does not know."""
     m = re.search(r"我是(?:做|干)?", text)
     if not m:
@@ -372,7 +373,7 @@ def _occupation_pos(text: str, i: int, speaker: str, cfg: dict[str, Any], r: _Re
             return
 
 
-def _marital(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+def _marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["marital"]
     for status in ("丧偶", "离异", "未婚", "已婚"):
         for i, (speaker, text) in enumerate(turns):
@@ -380,14 +381,14 @@ def _marital(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> N
                 continue
             hit = next((p for p in cfg[status] if p in text), None)
             if hit and status in cfg["need_self"] and not any(
-                    w in clause for _, clause in _clauses(text) if hit in clause for w in r.self_words):
+                    w in clause for _, clause in text_clauses(text) if hit in clause for w in r.self_words):
                 continue
             if hit and not (status == "已婚" and re.search(r"(?:没|未|不)(?:有)?" + re.escape(hit), text)):
                 _add(out, "marital_status", status, 0.85 if status != "已婚" else 0.8, i, text, speaker)
                 return
 
 
-def _children(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+def _children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["children"]
     nouns = "|".join(map(re.escape, cfg["nouns"]))
     counts = "|".join(map(re.escape, cfg["counts"]))
@@ -418,7 +419,7 @@ def _children(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> 
             return
 
 
-def _policies(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+def _policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["products"]
     keys = "|".join(map(re.escape, sorted({k for k, _ in cfg["types"]}, key=len, reverse=True)))
     mention = re.compile(rf"([\u4e00-\u9fffA-Za-z]{{0,10}}?)({keys})")
@@ -427,7 +428,7 @@ def _policies(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> 
         if speaker not in ("customer", "agent"):
             continue
         owned_words = cfg["owned_customer"] if speaker == "customer" else cfg["owned_agent"]
-        for _, clause in _clauses(text):
+        for _, clause in text_clauses(text):
             if any(w in clause for w in cfg["not_owned"]):
                 continue
             if speaker == "agent" and re.search(r"买(?![的了过])", clause):
@@ -448,7 +449,7 @@ def _policies(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> 
                 _add(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
 
 
-def _income(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+def _income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["income"]
     amount = re.compile(r"([0-9]+(?:\.[0-9]+)?万?|[一二两三四五六七八九十]{1,3}[来多几]?[万千][一二两三四五六七八九]?)")
     for i, (speaker, text) in enumerate(turns):
@@ -483,7 +484,7 @@ def _income(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> No
         _add(out, "income_band", band, 0.7, i, text, speaker)
 
 
-def _contact_time(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+def _contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["contact_time"]
     words = sorted(cfg["words"], key=lambda w: len(w[0]), reverse=True)
     asked = False
@@ -494,7 +495,7 @@ def _contact_time(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact])
         if speaker != "customer":
             continue
         hit: str | None = None
-        for _, clause in _clauses(text):
+        for _, clause in text_clauses(text):
             for word, value in words:
                 j = clause.find(word)
                 if j < 0:
@@ -525,7 +526,7 @@ def _contact_time(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact])
         asked = False
 
 
-def _needs(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+def _needs(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["needs"]
     health: set[str] = set()
     for i, (speaker, text) in enumerate(turns):
@@ -544,7 +545,7 @@ def _needs(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> Non
                 break
 
 
-def _answers(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+def _answers(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     """Short answers to the agent's profile questions (您是做什么工作的？ -> 老师。): the question names the field."""
     cfg = r.lex["answers"]
     nouns = sorted(r.lex["occupation"]["nouns"], key=len, reverse=True)
@@ -576,7 +577,7 @@ def _answers(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> N
 def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: date | None = None) -> list[Fact]:
     """Every profile fact of one call; one fact per field (the most confident, then the latest),
     except existing_policies and health_condition (one per item)."""
-    r = _Reader(lex)
+    r = ProfileReader(lex)
     facts: list[Fact] = []
     _gender(turns, r, facts)
     _age(turns, r, facts, call_date)

@@ -39,11 +39,11 @@ class QuestionCues:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise FileNotFoundError(f"question cue lexicon not found: {path} (see [topics].question_cues)") from exc
-        keys = [f for f in cls.__dataclass_fields__ if f != "min_chars"]
-        missing = [k for k in keys if k not in data]
+        missing = [k for k in cls.__dataclass_fields__ if k not in data]
         if missing:
-            raise ValueError(f"{path}: missing list(s) {', '.join(missing)}")
-        return cls(**{k: tuple(data[k]) for k in keys}, min_chars=int(data.get("min_chars", 3)))
+            raise ValueError(f"{path}: missing {', '.join(missing)} (the file sets every key)")
+        keys = [f for f in cls.__dataclass_fields__ if f != "min_chars"]
+        return cls(**{k: tuple(data[k]) for k in keys}, min_chars=int(data["min_chars"]))
 
 
 @dataclass(frozen=True)

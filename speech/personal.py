@@ -64,7 +64,7 @@ class PersonalRules:
     @classmethod
     def from_section(cls, redact: dict, config_dir: Path) -> PersonalRules:
         path = Path(redact["surnames_file"])
-        surnames = _surnames(str(path if path.is_absolute() else config_dir / path))
+        surnames = read_surnames(str(path if path.is_absolute() else config_dir / path))
         return cls(dict(redact["tokens"]), surnames,
                    tuple(redact["name_cues"]), tuple(redact["weak_name_cues"]), tuple(redact["reply_cues"]),
                    tuple(redact["titles"]), tuple(redact["spelled_surnames"]), redact["name_stop_chars"],
@@ -74,7 +74,7 @@ class PersonalRules:
 
 
 @lru_cache(maxsize=8)
-def _surnames(path: str) -> frozenset[str]:
+def read_surnames(path: str) -> frozenset[str]:
     names = set()
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
@@ -273,9 +273,3 @@ def _glue(text: str, start: int, end: int) -> tuple[int, int]:
     while end < len(text) and re.match(r"[0-9A-Za-z]", text[end]):
         end += 1
     return start, end
-
-
-def mask_personal(text: str, rules: PersonalRules) -> str:
-    for start, end, kind in reversed(find_personal(text, rules)):
-        text = text[:start] + rules.tokens[kind] + text[end:]
-    return text

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -39,38 +39,37 @@ SAMPLE_RATE = 16000
 
 @dataclass(frozen=True)
 class SpeakerCues:
+    """configs/speaker_cues.toml, every field set there (the only place their values live)."""
+
     agent: tuple[str, ...]
     customer: tuple[str, ...]
     greeting: tuple[str, ...]
-    greeting_within: int = 3
-    same_speaker_gap_s: float = 0.3
-    clause_pause_s: float = 0.25        # mono: a pause this long between words ends a clause
-    openers: tuple[str, ...] = ()        # a clause opening with these may be the other speaker's reply
-    cue_weight: float = 1.5              # log-odds per cue word
-    switch_segment: float = 0.5          # speaker change at a Whisper segment boundary
-    switch_clause: float = 0.1           # ... inside a segment
-    switch_opener: float = 0.4           # ... inside a segment, at a clause opening like a reply
-    first_agent: float = 0.9             # the first clause is the agent's (the agent answers the phone)
-    voice_rounds: int = 3                # passes fitting each side's voice (0: words only)
-    voice_weight: float = 1.0
-    voice_clip: float = 4.0              # a clause's voice log-odds are capped at this
-    ngram_model: str = ""                # absolute path of the n-gram log-odds (configs/models/role_ngrams.json)
-    ngram_weight: float = 0.0
-    ngram_clip: float = 6.0
+    greeting_within: int
+    same_speaker_gap_s: float
+    clause_pause_s: float               # mono: a pause this long between words ends a clause
+    openers: tuple[str, ...]            # a clause opening with these may be the other speaker's reply
+    cue_weight: float                   # log-odds per cue word
+    switch_segment: float               # speaker change at a Whisper segment boundary
+    switch_clause: float                # ... inside a segment
+    switch_opener: float                # ... inside a segment, at a clause opening like a reply
+    first_agent: float                  # the first clause is the agent's (the agent answers the phone)
+    voice_rounds: int                   # passes fitting each side's voice (0: words only)
+    voice_weight: float
+    voice_clip: float                   # a clause's voice log-odds are capped at this
+    ngram_model: str                    # absolute path of the n-gram log-odds (configs/models/role_ngrams.json)
+    ngram_weight: float
+    ngram_clip: float
 
     @classmethod
     def load(cls, path: Path) -> SpeakerCues:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
-        names = ("clause_pause_s", "cue_weight", "switch_segment", "switch_clause", "switch_opener",
-                 "first_agent", "voice_rounds", "voice_weight", "voice_clip", "ngram_weight", "ngram_clip")
-        extra = {k: data[k] for k in names if k in data}
-        if data.get("ngram_model"):
-            extra["ngram_model"] = str(path.parent / data["ngram_model"])
-        if "openers" in data:
-            extra["openers"] = tuple(data["openers"])
-        return replace(cls(tuple(data["agent"]), tuple(data["customer"]), tuple(data["greeting"]),
-                           int(data.get("greeting_within", 3)), float(data.get("same_speaker_gap_s", 0.3))), **extra)
+        if missing := [f.name for f in fields(cls) if f.name not in data]:
+            raise ValueError(f"{path}: no {', '.join(missing)} (configs/speaker_cues.toml sets every key)")
+        values = {f.name: data[f.name] for f in fields(cls)}
+        values |= {k: tuple(values[k]) for k in ("agent", "customer", "greeting", "openers")}
+        values["ngram_model"] = str(path.parent / data["ngram_model"]) if data["ngram_model"] else ""
+        return cls(**values)
 
 
 def _score(text: str, cues: tuple[str, ...]) -> int:

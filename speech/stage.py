@@ -45,14 +45,16 @@ CONFIG_FILE_KEYS = ("phantom_lines", "speaker_cues", "vocabulary")
 PACKAGES = ("faster-whisper", "ctranslate2", "opencc", "cn2an", "onnxruntime")
 
 
-def _file_digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
+    """A config file's hash for a cache key ("missing" when absent); the transcript key uses it too."""
     try:
         return file_sha256(path)
     except OSError:
         return "missing"
 
 
-def _package_versions() -> dict[str, str]:
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that shape a transcript: part of the audio and transcript cache keys."""
     out = {}
     for name in PACKAGES:
         try:
@@ -71,13 +73,13 @@ def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str
     of the packages that shape the text.
     """
     speech = settings["speech"]
-    files = {key: _file_digest(settings.config_file(speech[key])) for key in CONFIG_FILE_KEYS if speech.get(key)}
-    files |= {f"terms:{name}": _file_digest(settings.config_file(name))
+    files = {key: file_digest(settings.config_file(speech[key])) for key in CONFIG_FILE_KEYS if speech.get(key)}
+    files |= {f"terms:{name}": file_digest(settings.config_file(name))
               for name in TermSettings.from_settings(speech).files}
-    files["surnames"] = _file_digest(settings.config_file(speech["redact"]["surnames_file"]))
+    files["surnames"] = file_digest(settings.config_file(speech["redact"]["surnames_file"]))
     if speech.get("speaker_cues"):
         model = SpeakerCues.load(settings.config_file(speech["speaker_cues"])).ngram_model
-        files["role_ngrams"] = _file_digest(Path(model)) if model else "none"
+        files["role_ngrams"] = file_digest(Path(model)) if model else "none"
     blob = json.dumps({
         "audio": audio_sha256,
         "layout": channel_layout,
@@ -85,7 +87,7 @@ def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str
         "model": settings["models"][speech["model"]].get("model_bin_sha256"),
         "files": files,
         "code": SPEECH_CODE_VERSION,
-        "packages": _package_versions(),
+        "packages": package_versions(),
     }, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -292,17 +292,17 @@ def read_turns(raw: bytes, fmt: str | None, labels: Labels, channel_layout: str 
 
 def text_settings_digest(settings: Settings) -> str:
     """Everything besides the file that shapes an imported transcript's text: computed once per night."""
-    from callintel.speech.stage import _file_digest, _package_versions  # the audio key's helpers
+    from callintel.speech.stage import file_digest, package_versions  # the audio key's helpers
 
     speech = settings["speech"]
-    files = {name: _file_digest(settings.config_file(name))
+    files = {name: file_digest(settings.config_file(name))
              for name in (*speech["terms"]["files"], speech["speaker_cues"])}
     blob = json.dumps({
         "text": {k: speech[k] for k in ("normalize", "redact", "terms")},
         "transcripts": settings["transcripts"],
         "files": files,
         "code": [SPEECH_CODE_VERSION, TRANSCRIPTS_CODE_VERSION],
-        "packages": _package_versions(),
+        "packages": package_versions(),
     }, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -19,6 +19,21 @@ configure(load_settings())
 os.environ.setdefault("CALLINTEL_CALLER_HASH_KEY", "callintel-tests-key-not-secret")
 SHARED_DATA = Path(os.environ.get("CALLINTEL_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
 SAMPLES = PROJECT_ROOT / "samples"
+FAST_TIER = "not slow"  # `make test-fast`: pytest -m "not slow"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In the fast tier a Whisper model refuses to load, so a test that needs one and lacks the `slow`
+    mark fails saying so, rather than quietly making the inner loop minutes long."""
+    if FAST_TIER not in (config.getoption("markexpr") or ""):
+        return
+    from faster_whisper import WhisperModel
+
+    def refuse(self, *args, **kwargs):
+        raise RuntimeError(f"the fast tier (-m '{FAST_TIER}') loads no Whisper model: mark this test "
+                           "@pytest.mark.slow (or its module: pytestmark = pytest.mark.slow)")
+
+    WhisperModel.__init__ = refuse
 
 
 @pytest.fixture(scope="session")

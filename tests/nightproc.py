@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -67,6 +69,46 @@ def wait_for(predicate, proc: subprocess.Popen, timeout: float, what: str, log: 
             raise AssertionError(f"run ended (rc {proc.returncode}) before {what}:\n{log.read_text()[-3000:]}")
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}:\n{log.read_text()[-3000:]}")
+
+
+def pause_when(predicate, proc: subprocess.Popen, timeout: float, what: str, log: Path, slice_s: float = 0.1):
+    """Let the run (its whole session: start_run starts one) go in short slices, frozen with SIGSTOP in
+    between, until `predicate()` holds while it is frozen. What the predicate saw then stays true until
+    `resume(proc)`, however fast or slow the machine: no race between looking and acting."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        _freeze(proc)
+        value = predicate()
+        if value:
+            return value
+        if proc.poll() is not None:
+            raise AssertionError(f"run ended (rc {proc.returncode}) before {what}:\n{log.read_text()[-3000:]}")
+        resume(proc)
+        time.sleep(slice_s)
+    resume(proc)
+    raise AssertionError(f"timed out waiting for {what}:\n{log.read_text()[-3000:]}")
+
+
+def _freeze(proc: subprocess.Popen) -> None:
+    """SIGSTOP to the run's session, returning once its main process is stopped (delivery is asynchronous)."""
+    try:
+        os.killpg(proc.pid, signal.SIGSTOP)
+    except ProcessLookupError:
+        return
+    while proc.poll() is None and _state(proc.pid) not in ("T", "Z", ""):
+        time.sleep(0.01)
+
+
+def resume(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGCONT)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return ""
 
 
 def children(pid: int) -> list[int]:

@@ -54,6 +54,7 @@ def test_warehouse_refuses_another_key(tmp_path: Path):
     con.close()
 
 
+@pytest.mark.slow
 def test_night_run_refuses_a_changed_key(tmp_path: Path, monkeypatch, night):
     manifest = tmp_path / "night.csv"
     manifest.write_text(HEADER + "M1,missing.wav,13812345678,A001,2026-11-20T12:00:00+08:00,mono,\n",

@@ -16,16 +16,19 @@ from nightproc import (
     CALLINTEL,
     alive,
     children,
+    pause_when,
     progress,
+    resume,
     start_run,
     table_contents,
-    wait_for,
     write_config,
     write_night,
 )
 
 from callintel.warehouse import calls as store
 from callintel.warehouse.publish import NightFiles
+
+pytestmark = pytest.mark.slow  # nights of real audio, in this process and in `callintel run` processes
 
 HEADER = "call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n"
 
@@ -85,12 +88,15 @@ def test_a_night_killed_with_sigkill_finishes_on_rerun_as_if_never_killed(tmp_pa
     config = write_config(tmp_path, db)
     killed = start_run(manifest, config, tmp_path / "killed.log")
 
-    wait_for(lambda: progress(db).get("done", 0) >= 1, killed, 600, "the first call to land", tmp_path / "killed.log")
+    # frozen the moment a call has landed, so the kill comes after one call and before the last, on any machine
+    pause_when(lambda: progress(db).get("done", 0) >= 1, killed, 600, "the first call to land",
+               tmp_path / "killed.log")
     server = children(killed.pid)  # the temporary Prefect server (uvicorn), started by the run
     os.kill(killed.pid, signal.SIGKILL)
     killed.wait()
+    resume(killed)  # the server, stopped with the run's session, must notice its parent is gone
     assert server, "the run started no temporary Prefect server (expected one: PREFECT_API_URL is unset)"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 300  # a bound on a hang, not on speed: the loop ends when the server does
     while any(alive(p) for p in server) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(alive(p) for p in server), "the temporary Prefect server outlived the killed night"

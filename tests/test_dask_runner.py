@@ -22,6 +22,8 @@ import pytest
 from callintel.flows.environment import NANNY_UNSET, THREAD_VARS, worker_environ
 from callintel.settings import load_settings
 
+pytestmark = pytest.mark.slow  # nights of real audio on Dask workers (Whisper)
+
 HEADER = "call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n"
 DASK = [sys.executable, "-m", "dask"]  # the `dask` command of this environment
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from callintel.evaluation import calls as ev
 from callintel.settings import PROJECT_ROOT
@@ -10,6 +11,7 @@ from callintel.settings import PROJECT_ROOT
 SAMPLES = PROJECT_ROOT / "samples"
 
 
+@pytest.mark.slow
 def test_eval_calls_on_the_development_set(shared_data, settings):
     result = ev.run(shared_data, settings)
     for key in ("calls", "questions_true", "questions_found", "questions_precision", "questions_recall",
@@ -26,6 +28,7 @@ def test_eval_calls_on_the_development_set(shared_data, settings):
     assert result["call_topic_ari"] >= 0.6
 
 
+@pytest.mark.slow
 def test_every_sample_call_gets_a_named_topic(settings, tmp_path):
     dialogues = ev.load_dialogues(ev.dialogues_file(SAMPLES))
     result = ev.evaluate(dialogues, settings, tmp_path / "samples.duckdb")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from callintel.evaluation.pii import residue
@@ -24,6 +25,7 @@ def test_mask_reads_stdin_and_writes_one_line_per_line():
     assert "E" not in out[2] and "1268" not in out[3]
 
 
+@pytest.mark.slow
 def test_eval_pii_reports_personal_data(shared_data: Path):
     result = eval_pii(shared_data, load_settings())
     for key in ("texts", "unmasked", "names", "birth_dates", "addresses", "residue"):

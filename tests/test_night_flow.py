@@ -6,6 +6,9 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pytest
+
+pytestmark = pytest.mark.slow  # a night of real audio (Whisper)
 
 HEADER = "call_id,audio_path,caller_number,agent_id,started_at,channel_layout,queue\n"
 

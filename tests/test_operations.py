@@ -115,6 +115,7 @@ def test_the_schedule_picks_the_night_before_in_the_night_timezone():
         "/recordings/2026-11-28/manifest.csv")
 
 
+@pytest.mark.slow
 def test_a_second_night_on_a_busy_warehouse_exits_with_its_own_code(tmp_path: Path):
     import subprocess
     import sys

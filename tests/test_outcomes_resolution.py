@@ -77,6 +77,15 @@ def test_malformed_lexicon_is_a_clear_error(tmp_path):
         load_lexicon(tmp_path / "none.toml", LEX.questions)
 
 
+def test_a_lexicon_without_a_tunable_is_an_error_naming_it(tmp_path):
+    """The tunables live in the lexicon file alone: a missing one is never filled by a default in code."""
+    shipped = SETTINGS.config_file(SETTINGS["outcomes"]["lexicon"]).read_text(encoding="utf-8")
+    without = tmp_path / "lex.toml"
+    without.write_text(shipped.replace("\nbias = ", "\nbias_was = "), encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"\[rules\] has no 'bias'"):
+        load_lexicon(without, LEX.questions)
+
+
 def test_best_reply_picks_the_answer_not_the_pleasantry():
     from callintel.nlp.replies import script_lexicon
 
@@ -91,6 +100,7 @@ def stc3(shared_data):
     return eval_outcomes.load_stc3(shared_data)
 
 
+@pytest.mark.slow
 def test_rules_alone_meet_the_goal_on_stc3(stc3):
     y = np.array([d.unresolved for d in stc3])
     scores = np.array([score_turns(to_turns(d.utterances), LEX).score for d in stc3])
@@ -98,6 +108,7 @@ def test_rules_alone_meet_the_goal_on_stc3(stc3):
     assert eval_outcomes.auc(y, scores) >= 0.80
 
 
+@pytest.mark.slow
 def test_shipped_model_is_reproducible_from_stc3_and_says_so(shared_data, stc3):
     meta = MODEL.meta
     assert meta["data_sha256"] == eval_outcomes.file_sha256(eval_outcomes.stc3_path(shared_data))
@@ -118,6 +129,7 @@ def _close(a, b, tol: float = 1e-5) -> bool:
     return a == b
 
 
+@pytest.mark.slow
 def test_eval_on_a_training_subset_uses_cross_validation(tmp_path, shared_data):
     (tmp_path / "stc3").mkdir()
     lines = (shared_data / "stc3/dialogues.jsonl").read_text(encoding="utf-8").splitlines()[:400]
@@ -130,6 +142,7 @@ def test_eval_on_a_training_subset_uses_cross_validation(tmp_path, shared_data):
         assert isinstance(result[key], float)
 
 
+@pytest.mark.slow
 def test_script_picker_on_stc3(shared_data):
     """Learned weights beat the hand-set ones out of fold (the fair figure: they were learned on this file)."""
     result = eval_scripts.run(shared_data, SETTINGS)

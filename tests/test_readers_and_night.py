@@ -13,7 +13,10 @@ import sys
 from pathlib import Path
 
 import duckdb
-from nightproc import CALLINTEL, progress, start_run, wait_for, write_config, write_night
+import pytest
+from nightproc import CALLINTEL, pause_when, progress, resume, start_run, write_config, write_night
+
+pytestmark = pytest.mark.slow  # real `callintel run` processes transcribing with Whisper
 
 READER = """
 import duckdb, json, sys, time, pathlib
@@ -31,17 +34,16 @@ print(json.dumps({"seen": sorted(seen), "errors": errors}))
 """
 
 PROBE = """
-import duckdb, json, sys, time
+import duckdb, json, sys
 out = []
 for _ in range(30):
-    t = time.monotonic()
     try:
         con = duckdb.connect(sys.argv[1], read_only=True)
         n = con.execute("SELECT count(*) FROM calls").fetchone()[0]
         con.close()
-        out.append(["ok", n, time.monotonic() - t])
+        out.append(["ok", n])
     except Exception as exc:
-        out.append(["error", repr(exc), time.monotonic() - t])
+        out.append(["error", repr(exc)])
 print(json.dumps(out))
 """
 
@@ -62,13 +64,16 @@ def test_readers_and_the_night_never_block_each_other(tmp_path: Path, shared_dat
     with second.open("a") as fh:  # ... and one call of the night is missing: a partial night
         fh.write("K9,c9.wav,13800000009,A1,2026-11-22T20:00:00+08:00,mono\n")
     night = start_run(second, config, tmp_path / "second.log")  # ... when the night starts
-    wait_for(lambda: progress(db).get("run_id") not in (None, first_run) and progress(db).get("stage") ==
-             "transcribing", night, 600, "the night to start transcribing", tmp_path / "second.log")
-
-    probe = subprocess.run([sys.executable, "-c", PROBE, str(db)], capture_output=True, text=True, timeout=120)
-    status = subprocess.run([str(CALLINTEL), "status", "--config", str(config)], capture_output=True, text=True,
-                            timeout=120)
-    still_running = night.poll() is None
+    # held mid-transcription (frozen) while readers and `status` look, however fast the machine is
+    pause_when(lambda: progress(db).get("run_id") not in (None, first_run) and progress(db).get("stage") ==
+               "transcribing", night, 600, "the night to start transcribing", tmp_path / "second.log")
+    try:
+        probe = subprocess.run([sys.executable, "-c", PROBE, str(db)], capture_output=True, text=True, timeout=120)
+        status = subprocess.run([str(CALLINTEL), "status", "--config", str(config)], capture_output=True,
+                                text=True, timeout=120)
+        still_running = night.poll() is None
+    finally:
+        resume(night)
     assert night.wait(timeout=900) == 3, (tmp_path / "second.log").read_text()[-3000:]  # partial: K9 is missing
 
     stop.touch()
@@ -76,8 +81,8 @@ def test_readers_and_the_night_never_block_each_other(tmp_path: Path, shared_dat
     assert held == {"seen": [1], "errors": []}  # read the night it opened, without a single error, throughout
 
     tries = json.loads(probe.stdout)
-    assert [t[0] for t in tries] == ["ok"] * 30 and {t[1] for t in tries} == {1}  # the last published night
-    assert max(t[2] for t in tries) < 5  # nobody waited for the night (a lock wait would be a failure anyway)
+    # the last published night, while the night held its working copy (a lock wait would hang: timeout above)
+    assert [t[0] for t in tries] == ["ok"] * 30 and {t[1] for t in tries} == {1}
     assert still_running and status.returncode == 0, status.stdout + status.stderr
     assert "night running" in status.stdout and "published: night(s) 2026-11-22" in status.stdout
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from callintel.settings import PROJECT_ROOT
+from callintel.settings import CONFIG_DIR, PROJECT_ROOT
 
 DOCS = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"```(\w+)\n(.*?)```", re.S)
@@ -71,3 +71,13 @@ def test_sql_examples_run(demo_dir, name, sql):
             assert con.execute(statement).fetchall(), f"{name}: no rows from {statement.strip()}"
     finally:
         con.close()
+
+
+def test_the_readme_lists_every_config_file():
+    """The Configuration table names each file shipped in configs/ (what it is for, where a user looks)."""
+    listed = set(re.findall(r"^\| `([^`]+)`(?:, `([^`]+)`)? \|", (PROJECT_ROOT / "README.md").read_text("utf-8"),
+                            re.MULTILINE))
+    names = {n for pair in listed for n in pair if n}
+    shipped = {p.relative_to(CONFIG_DIR).as_posix() for p in CONFIG_DIR.rglob("*")
+               if p.is_file() and p.suffix in (".toml", ".txt", ".json")}
+    assert shipped - names == set()

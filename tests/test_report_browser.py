@@ -29,6 +29,8 @@ from callintel.warehouse.db import connect
 from callintel.warehouse.export import Glossary, export_night
 from callintel.warehouse.runs import write_failures
 
+pytestmark = pytest.mark.slow  # a real Chromium renders the page
+
 # Headless and quiet: without the background-networking flags Chromium's own connections are refused noisily.
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync")

@@ -14,6 +14,8 @@ import pytest
 from callintel.evaluation.samples import load_truth, speech_scores
 from callintel.settings import PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # the sample calls' nights, transcribed by Whisper
+
 SAMPLES = PROJECT_ROOT / "samples"
 NIGHTS = sorted(SAMPLES.glob("manifest_*.csv"))
 

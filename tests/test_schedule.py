@@ -8,6 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+pytestmark = pytest.mark.slow  # a scheduled night of real audio (Whisper)
+
 HEADER = "call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n"
 
 

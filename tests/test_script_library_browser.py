@@ -28,6 +28,8 @@ from callintel.speech.redact import RedactionRules, find_pii
 from callintel.warehouse.db import connect
 from callintel.warehouse.script_library import export_script_library
 
+pytestmark = pytest.mark.slow  # a real Chromium renders the page
+
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync")
 

@@ -7,12 +7,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
+from asrcheck import cer, references
 from faster_whisper.audio import decode_audio
 
 from callintel.evaluation.asr import call_record, telephone_copy
 from callintel.settings import PROJECT_ROOT, load_settings
 from callintel.speech.band import BandSettings, condition, high_band_db, is_narrowband
-from callintel.speech.normalize import strip_for_scoring
 from callintel.speech.stage import transcribe_call
 
 AISHELL = "wenet_aishell/aishell-BAC009S0724W0121.wav"
@@ -50,9 +51,15 @@ def test_wideband_is_untouched_and_telephone_band_is_cut_above_the_edge(shared_d
     assert off is tel and not narrow
 
 
-def test_telephone_copy_of_a_clip_reads_like_the_clean_one(shared_data, tmp_path):
-    # without the low-pass Whisper wrote 国中市...飞行 for 广州市...分析 on this telephone copy
+@pytest.mark.slow
+def test_telephone_copy_of_a_clip_reads_like_the_clean_one(shared_data, tmp_path, record_property):
+    # without the low-pass Whisper wrote 国中市...飞行 for 广州市...分析 on this telephone copy (CER 0.33);
+    # words differ from CPU to CPU, so the copy is held to the clean clip's error rate (tests/asrcheck.py)
+    settings = load_settings()
+    reference = references(shared_data / "audio")[AISHELL]
     path = telephone_copy(shared_data / "audio" / AISHELL, tmp_path / "aishell_8k.wav")
-    t = transcribe_call(call_record(Path(path), "mono"), load_settings())
-    text = strip_for_scoring("".join(u.text for u in t.utterances))
-    assert "广州" in text and "分析" in text, text
+    errors = [cer(reference, "".join(u.text for u in transcribe_call(call_record(Path(p), "mono"),
+                                                                   settings).utterances))
+              for p in (shared_data / "audio" / AISHELL, path)]
+    record_property("cer_clean_telephone", errors)
+    assert errors[1] <= errors[0] + 0.1 and errors[1] <= 0.25, errors

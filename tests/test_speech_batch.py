@@ -37,6 +37,7 @@ def test_batches_depend_on_batch_size_only():
     assert _split(0, 8) == []
 
 
+@pytest.mark.slow
 def test_batched_equals_one_by_one(shared_data: Path, model_and_options):
     """Same segments, times, words and scores as transcribe; an empty or digitally silent piece gives nothing."""
     model, options = model_and_options

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from asrcheck import cer, references, segments
 
 from callintel.evaluation.audio import write_audio
 from callintel.records import CallRecord
@@ -21,6 +22,11 @@ from callintel.speech.normalize import to_simplified
 from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
 
 RATE = 16000
+# CER bounds against the references (tests/asrcheck.py: the words differ from CPU to CPU). Measured on an
+# AVX-512 machine with the default instruction set (AVX2 there), CT2_FORCE_CPU_ISA=AVX2 and AVX512: the
+# stereo call's turns 0/.17/.20/.13 (AVX2) and .05/.25/.20/0 (AVX512), the greeting .36 and .24, the
+# duplicated call .12 and .14, the sentence said twice .11/.16 and .05/.05, the rest equal; a dropped,
+# doubled or wrong-language turn is far above the bounds.
 
 
 def call(path: Path, layout: str = "stereo_agent_left") -> CallRecord:
@@ -44,7 +50,8 @@ def two_party(shared_data):
     return shared_data / "audio" / "derived_two_party_8k"
 
 
-def test_stereo_8k_call_keeps_every_turn_in_time_order(two_party, cfg):
+@pytest.mark.slow
+def test_stereo_8k_call_keeps_every_turn_in_time_order(two_party, cfg, record_property):
     t = transcribe_call(call(two_party / "call_stereo_8k_agentL_customerR.wav"), cfg)
     starts = [u.start for u in t.utterances]
     assert starts == sorted(starts)
@@ -61,18 +68,23 @@ def test_stereo_8k_call_keeps_every_turn_in_time_order(two_party, cfg):
     first_customer, second_agent = turns[1], turns[2]
     assert 5.5 <= first_customer[1] <= 6.6 and first_customer[2] <= 10.4  # truth 5.95-10.23
     assert 10.4 <= second_agent[1] <= 12.5 and 16.5 <= second_agent[2] <= 17.8  # truth 10.63-17.54
-    assert "欧盟" in second_agent[3] and "达摩院" in turns[0][3]
+    truth = segments(two_party)
+    errors = [cer(ref["text"], turn[3]) for ref, turn in zip(truth, turns, strict=True)]
+    record_property("cer_turns", errors)
+    assert all(e <= 0.35 for e in errors), (errors, turns)
     assert all(to_simplified(u.text) == u.text for u in t.utterances)
     assert t.role_method == "channel" and not t.warnings
 
 
+@pytest.mark.slow
 def test_mono_call_turns_and_roles(two_party, cfg):
     t = transcribe_call(call(two_party / "call_mono_8k.wav", "mono"), cfg)
     assert [u.speaker for u in t.utterances] == ["agent", "customer", "agent", "customer"], t.utterances
     assert t.role_method == "greeting"
 
 
-def test_overlapping_turns_are_both_kept(shared_data, cfg, tmp_path):
+@pytest.mark.slow
+def test_overlapping_turns_are_both_kept(shared_data, cfg, tmp_path, record_property):
     agent = clip(shared_data, "funasr_examples/ex0_asr_example.wav", 8000)
     customer = np.concatenate([np.zeros(2 * 8000, np.float32), clip(shared_data, "paddlespeech/zh.wav", 8000)])
     path = write_audio(tmp_path / "overlap.wav", [agent, customer], rate=8000, codec="pcm_mulaw")
@@ -81,10 +93,13 @@ def test_overlapping_turns_are_both_kept(shared_data, cfg, tmp_path):
     c = [u for u in t.utterances if u.speaker == "customer"]
     assert a and c
     assert c[0].start < a[-1].end  # the customer starts while the agent still speaks
-    assert "跑步" in "".join(u.text for u in c)
+    error = cer(references(shared_data / "audio")["paddlespeech/zh.wav"], "".join(u.text for u in c))
+    record_property("cer_customer", error)
+    assert error <= 0.3, c
 
 
-def test_speech_in_first_second_and_back_channel(shared_data, cfg, tmp_path):
+@pytest.mark.slow
+def test_speech_in_first_second_and_back_channel(shared_data, cfg, tmp_path, record_property):
     # customer speaks from the first 50 ms; the agent answers with a short clip after a long pause
     customer = clip(shared_data, "paddlespeech/zh.wav", 8000)
     agent = np.concatenate([np.zeros(12 * 8000, np.float32),
@@ -92,11 +107,17 @@ def test_speech_in_first_second_and_back_channel(shared_data, cfg, tmp_path):
     path = write_audio(tmp_path / "first_second.wav", [agent, customer], rate=8000, codec="pcm_alaw")
     t = transcribe_call(call(path), cfg)
     c = [u for u in t.utterances if u.speaker == "customer"]
-    assert c and c[0].start < 1.0 and "我认为" in c[0].text
-    assert any("地产" in u.text for u in t.utterances if u.speaker == "agent"), t.utterances
+    assert c and c[0].start < 1.0
+    refs = references(shared_data / "audio")
+    errors = (cer(refs["paddlespeech/zh.wav"], "".join(u.text for u in c)),
+              cer(refs["wenet_aishell/aishell-BAC009S0724W0121.wav"],
+                  "".join(u.text for u in t.utterances if u.speaker == "agent")))
+    record_property("cer_customer_agent", errors)
+    assert errors[0] <= 0.3 and errors[1] <= 0.4, t.utterances
 
 
-def test_lone_back_channels_come_out_right_or_not_at_all(cfg, tmp_path):
+@pytest.mark.slow
+def test_lone_back_channels_come_out_right_or_not_at_all(cfg, tmp_path, record_property):
     # the sample calls' short turns (嗯。 好的。 好的，谢谢。), each alone on the customer channel,
     # 9 s apart; alone in a window Whisper wrote "好, then", 好灯, 请, 谢谢 for them
     import json
@@ -137,9 +158,12 @@ def test_lone_back_channels_come_out_right_or_not_at_all(cfg, tmp_path):
     # features - with OPENBLAS_NUM_THREADS=2 some do, with the production pinning to cpu_threads=1 none.)
     assert all(g in ("", strip_for_scoring(truth_text)) for truth_text, g in got), got
     # the call itself is still transcribed: the agent's greeting comes out
-    assert any(u.speaker == "agent" and "客服" in u.text for u in t.utterances), t.utterances
+    error = cer(greeting["text"], "".join(u.text for u in t.utterances if u.speaker == "agent"))
+    record_property("cer_greeting", error)
+    assert error <= 0.5, t.utterances  # the shop's name and 工号 are what vary (0.36 measured: 安合元秀, 功耗)
 
 
+@pytest.mark.slow
 def test_silence_and_tones_give_no_text(cfg, tmp_path):
     n = 20 * 8000
     silent = write_audio(tmp_path / "silent.wav", [np.zeros(n, np.float32)] * 2, rate=8000, codec="pcm_mulaw")
@@ -184,7 +208,8 @@ def test_bad_files_give_actionable_errors(make, expected, cfg, tmp_path):
     assert expected in err.value.reason and err.value.stage == "decode"
 
 
-def test_truncated_data_and_wrong_extension_warn(shared_data, cfg, tmp_path):
+@pytest.mark.slow
+def test_truncated_data_and_wrong_extension_warn(shared_data, cfg, tmp_path, record_property):
     zh = clip(shared_data, "paddlespeech/zh.wav")
     full = write_audio(tmp_path / "full.wav", [zh])
     cut = tmp_path / "cut.wav"
@@ -194,9 +219,12 @@ def test_truncated_data_and_wrong_extension_warn(shared_data, cfg, tmp_path):
     flac_named_wav = write_audio(tmp_path / "really_flac.wav", [zh], codec="flac", fmt="flac")
     t = transcribe_call(call(flac_named_wav, "mono"), cfg)
     assert any("not what its extension says" in w for w in t.warnings)
-    assert "跑步" in "".join(u.text for u in t.utterances)
+    error = cer(references(shared_data / "audio")["paddlespeech/zh.wav"], "".join(u.text for u in t.utterances))
+    record_property("cer_flac", error)
+    assert error <= 0.3, t.utterances
 
 
+@pytest.mark.slow
 def test_six_channel_file_is_mixed_down_with_a_warning(shared_data, cfg, tmp_path):
     zh = clip(shared_data, "paddlespeech/zh.wav")
     path = write_audio(tmp_path / "six.wav", [zh] + [np.zeros_like(zh)] * 5)
@@ -215,6 +243,7 @@ def test_file_that_disappears_after_planning(shared_data, cfg, tmp_path):
         transcribe_call(call(path, "mono"), cfg, sha)
 
 
+@pytest.mark.slow
 def test_wrong_language_warns(shared_data, tmp_path):
     # no non-Chinese recording is shared: ask for English and feed Mandarin, which is the same check
     english = load_settings(overrides={"speech": {"language": "en"}})
@@ -247,12 +276,14 @@ def test_cache_key_covers_settings_and_files(tmp_path):
     assert cache_key("abc", "mono", with_file) != before
 
 
+@pytest.mark.slow
 def test_transcript_json_round_trip(two_party, cfg):
     t = transcribe_call(call(two_party / "call_stereo_8k_agentL_customerR.wav"), cfg)
     assert transcript_from_json(transcript_to_json(t)) == t
 
 
-def test_stereo_file_with_the_same_audio_on_both_sides_is_read_once(two_party, cfg, tmp_path):
+@pytest.mark.slow
+def test_stereo_file_with_the_same_audio_on_both_sides_is_read_once(two_party, cfg, tmp_path, record_property):
     # a recorder that duplicated a mono line into both channels: the two-party mono call on both
     # sides (the right side 6 dB quieter, through mu-law), announced as stereo
     from faster_whisper.audio import decode_audio
@@ -263,11 +294,14 @@ def test_stereo_file_with_the_same_audio_on_both_sides_is_read_once(two_party, c
     assert any("same audio" in w for w in t.warnings), t.warnings
     assert t.role_method == "greeting"
     assert [u.speaker for u in t.utterances] == ["agent", "customer", "agent", "customer"], t.utterances
-    text = "".join(u.text for u in t.utterances)
-    assert text.count("达摩院") == 1 and "欧盟" in text  # each sentence once, not once per side
+    # each sentence once, not once per side (read twice, the CER would be over 1)
+    error = cer("".join(turn["text"] for turn in segments(two_party)), "".join(u.text for u in t.utterances))
+    record_property("cer_call", error)
+    assert error <= 0.35, t.utterances
 
 
-def test_a_sentence_said_twice_comes_out_twice(shared_data, cfg, tmp_path):
+@pytest.mark.slow
+def test_a_sentence_said_twice_comes_out_twice(shared_data, cfg, tmp_path, record_property):
     # Whisper wrote the two (2.5 s apart) as one segment over both regions, once; the stage decodes
     # such a segment again region by region ([speech.windows] resplit_gap_s)
     agent = clip(shared_data, "funasr_examples/ex0_asr_example.wav", 8000)
@@ -277,4 +311,6 @@ def test_a_sentence_said_twice_comes_out_twice(shared_data, cfg, tmp_path):
                        rate=8000, codec="pcm_mulaw")
     said = [u for u in transcribe_call(call(path), cfg).utterances if u.speaker == "agent"]
     assert len(said) == 2 and said[0].end < said[1].start, said
-    assert all("欢迎大家来体验达摩" in u.text for u in said), said
+    errors = [cer(references(shared_data / "audio")["funasr_examples/ex0_asr_example.wav"], u.text) for u in said]
+    record_property("cer_each", errors)
+    assert all(e <= 0.3 for e in errors), said

@@ -66,6 +66,7 @@ def test_option_dataclasses_take_every_value_from_the_toml():
         options(BandSettings, {"lowpass_hz": 3400, "narrowband_db": -42}, "speech.band")
 
 
+@pytest.mark.slow
 def test_run_config_reaches_the_flow_environment(tmp_path):
     """`callintel run --config prod.toml` set PREFECT_HOME and threads from the defaults before (bug)."""
     user = tmp_path / "prod.toml"

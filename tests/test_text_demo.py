@@ -6,6 +6,8 @@ import hashlib
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from callintel.flows.text_demo import TextDemo, generate
 from callintel.manifest import read_manifest
 from callintel.settings import load_settings
@@ -48,6 +50,7 @@ def test_same_seed_same_files_and_every_call_imports(tmp_path):
     assert len(texts) > 60  # recombined: far more distinct calls than the 18 scripts
 
 
+@pytest.mark.slow
 def test_demo_text_command_runs_generated_nights(tmp_path, night):
     """`callintel demo --text` end to end, small: every generated call lands and the analytics run."""
     import duckdb

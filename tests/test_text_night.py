@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+import pytest
 
 from callintel.privacy import caller_hash
 from callintel.records import CallRecord
@@ -39,6 +40,7 @@ def write_manifest(path: Path, rows: list[dict]) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_text_night_with_good_and_bad_transcripts(tmp_path: Path, night):
     good = {"turns": [{"speaker": "agent", "start": 0.0, "end": 3.5, "text": GREETING},
                       {"speaker": "customer", "start": 4.0, "end": 9.0,
@@ -117,6 +119,7 @@ def _rows(db: Path) -> tuple[list, list]:
     return calls, utts
 
 
+@pytest.mark.slow
 def test_sample_dialogues_land_the_same_through_the_night_and_directly(tmp_path: Path, night):
     """The 18 scripted calls: manifest transcript_path -> night flow, vs transcript_from_turns + write_call."""
     dialogues = json.loads((SAMPLES / "dialogues.json").read_text(encoding="utf-8"))["calls"]
@@ -154,6 +157,7 @@ def test_sample_dialogues_land_the_same_through_the_night_and_directly(tmp_path:
     assert night_utts == direct_utts
 
 
+@pytest.mark.slow
 def test_eval_calls_figures_equal_through_an_imported_night(tmp_path: Path, night):
     """`callintel eval calls` figures (every scorer of evaluation/calls.py) are the same on the eval path's
     warehouse (land: transcript_from_turns + write_call, then every step night by night) as on a night that

@@ -60,6 +60,7 @@ def _counts(con) -> dict[str, int]:
     return {t: counts[t] for t in TOPIC_TABLES}
 
 
+@pytest.mark.slow
 def test_sample_nights_give_topics_and_rerun_is_idempotent(tmp_path, settings):
     con = connect(tmp_path / "x.duckdb")
     _load_calls(con, _sample_calls())
@@ -99,6 +100,7 @@ def test_sample_nights_give_topics_and_rerun_is_idempotent(tmp_path, settings):
     assert all(n >= settings["topics"]["cluster"]["min_size"] for _, n in members)
 
 
+@pytest.mark.slow
 def test_cross_night_assignment_and_trend(tmp_path, settings, shared_data):
     """BQ groups spread over nights: later nights reuse earlier topics; topic_daily has a trend per night."""
     nights = [date(2026, 11, d) for d in (1, 2, 3)]
@@ -118,6 +120,7 @@ def test_cross_night_assignment_and_trend(tmp_path, settings, shared_data):
     assert con.execute("SELECT topic_id, created_night FROM topics ORDER BY 1").fetchall() == ids_before
 
 
+@pytest.mark.slow
 def test_eval_topics_on_bq_subset(shared_data, settings):
     from callintel.evaluation import topics
 
@@ -161,6 +164,7 @@ def _one_question_call(call_id: str, day: int, question: str) -> dict:
         {"speaker": "customer", "text": "好的，谢谢。"}]}
 
 
+@pytest.mark.slow
 def test_a_topic_found_later_reaches_the_earlier_nights_calls(tmp_path, settings):
     """Night 1's lone question fits no topic (其他); night 2's pool makes a topic of it and two like it. Night 1's
     call then takes the new topic too, in call_topics and in everything that copies it (call_outcomes)."""
@@ -183,6 +187,7 @@ def test_a_topic_found_later_reaches_the_earlier_nights_calls(tmp_path, settings
     assert "revised_nights" not in run_step(BY_NAME["call_topics"], con, [date(2026, 11, 11)], settings)
 
 
+@pytest.mark.slow
 def test_rerun_of_the_first_dev_night_gives_the_same_assignments(tmp_path, settings, shared_data):
     """Rerunning night 1 redoes the later nights too: their taxonomy matches that call_topics refined within a
     family (咨询购买 -> 咨询购买医疗险) come back as the matches and are refined again, none lost."""

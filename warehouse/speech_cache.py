@@ -18,11 +18,6 @@ def cached_transcripts(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[
     return dict(rows)
 
 
-def cache_transcript(con: duckdb.DuckDBPyConnection, key: str, call_id: str, sha: str, blob: str) -> None:
-    con.execute("INSERT OR REPLACE INTO speech_cache VALUES (?, ?, ?, ?, ?)",
-                [key, call_id, sha, blob, datetime.now(UTC)])
-
-
 def cache_transcripts(con: duckdb.DuckDBPyConnection, entries: Iterable[tuple[str, str, str, str]]) -> int:
     """Many (key, call_id, sha, blob) at once; the last of a repeated key wins (two rows, one file)."""
     now = datetime.now(UTC)

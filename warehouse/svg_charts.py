@@ -32,28 +32,6 @@ def _figure(svg: str, title: str, chart: str, note: str = "") -> str:
             f"</figure>")
 
 
-def bar_chart(items: Sequence[tuple[str, float]], title: str, chart: str, percent: bool = False,
-              links: Sequence[str | None] | None = None, note: str = "") -> str:
-    """Horizontal bars, one per (label, value); a label can link to an anchor in the page."""
-    if not items:
-        return ""
-    top = max(v for _, v in items) or 1
-    width, label_w, bar_w, row_h = 640, 190, 350, 24
-    parts = []
-    for i, (label, value) in enumerate(items):
-        y = 6 + row_h * i
-        w = bar_w * value / top
-        text = f"<text x='{label_w - 8}' y='{y + 15}' text-anchor='end'>{_e(_short(label, 16))}</text>"
-        if links and links[i]:
-            text = f"<a href='#{_e(links[i])}'>{text}</a>"
-        parts.append(f"{text}<rect x='{label_w}' y='{y}' width='{w:.1f}' height='{row_h - 6}' fill='{PALETTE[0]}' "
-                     f"data-value='{value:g}'><title>{_e(label)}: {_fmt(value, percent)}</title></rect>"
-                     f"<text x='{label_w + w + 5:.1f}' y='{y + 14}' class='num'>{_fmt(value, percent)}</text>")
-    height = 12 + row_h * len(items)
-    return _figure(f"<svg viewBox='0 0 {width} {height}' width='{width}' height='{height}' role='img' "
-                   f"aria-label='{_e(title)}'>{''.join(parts)}</svg>", title, chart, note)
-
-
 def stacked_bars(items: Sequence[tuple[str, Sequence[float]]], series: Sequence[str], title: str, chart: str,
                  colours: Sequence[str] = RESOLUTION_COLOURS, links: Sequence[str | None] | None = None,
                  note: str = "") -> str:

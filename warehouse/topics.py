@@ -36,7 +36,6 @@ CALL_TOPIC_COLUMNS = ("call_id", "night", "topic_id", "method", "score", "questi
                       "unclustered", "assigned_at")
 CLUSTERED = ("absorbed", "discovered")  # question_topics methods the pool re-clustering may revise
 MATCHED = ("phrase", "example")         # ... the taxonomy step writes (never undone by the topics step)
-FROM_CALL = ("context", "family")       # ... the call_topics step writes
 ASSIGN_COLUMNS = ("question_id", "topic_id", "similarity", "method", "assigned_night")
 
 
