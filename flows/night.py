@@ -12,7 +12,7 @@ import os
 import socket
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +32,9 @@ from callintel.privacy import caller_hash, caller_hash_key, key_fingerprint
 from callintel.records import CallRecord, Failure, Transcript
 from callintel.settings import Settings, load_settings
 from callintel.speech.decode import SpeechError
+from callintel.speech.redact import RedactionRules
 from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
-from callintel.speech.text import TextCleaner
+from callintel.speech.text import TextCleaner, mask_attributes
 from callintel.speech.transcripts import (
     Labels,
     TranscriptError,
@@ -201,6 +202,9 @@ def _night(files: NightFiles, manifest_path: str, settings: Settings, label: str
     wall_start = time.monotonic()
     db_path = files.work
     manifest = read_manifest(manifest_path, settings["night"]["timezone"])
+    rules = RedactionRules.from_settings(settings["speech"])
+    keep = settings["privacy"]["keep_manifest_columns"]  # extra columns reach calls.attributes masked unless kept
+    manifest.calls = [replace(c, attributes=mask_attributes(c.attributes, keep, rules)) for c in manifest.calls]
     manifest_key = str(Path(manifest_path).resolve())
     nights = sorted({c.night for c in manifest.calls})
     night_names = [str(n) for n in nights]

@@ -1,0 +1,47 @@
+"""Names masked wherever they stand (speech/names.py): spelled out, answering the identity check, after a role
+or a relative; and a name found once in a call is masked in all its turns."""
+
+from __future__ import annotations
+
+import pytest
+
+from callintel.settings import load_settings
+from callintel.speech.redact import mask_pii
+from callintel.speech.text import transcript_from_turns
+
+
+@pytest.mark.parametrize("text, masked", [
+    # spelled out after the name: the spelling gives the name back, so it goes too
+    ("雷振江，打雷的雷，振作的振，长江的江，后四位是0415。", "[姓名]，[姓名]，[姓名]，[姓名]，后四位是[尾号]。"),
+    ("林可欣，双木林，可以的可，欣欣向荣的欣。", "[姓名]，[姓名]，[姓名]，[姓名]。"),
+    ("我叫谭小琴，谭是言字旁加个西早那个谭，小是大小的小。", "我叫[姓名]，[姓名]，[姓名]。"),
+    ("我姓钱，钱币的钱。", "我姓[姓名]，[姓名]。"),
+    ("保单是我爸的，彭振华，振兴的振，中华的华。", "保单是我爸的，[姓名]，[姓名]，[姓名]。"),
+    # a bare name answering the identity check, and the tail after it
+    ("赵德胜，6618。", "[姓名]，[尾号]。"),
+    ("杜晓燕。2265。", "[姓名]。[尾号]。"),
+    # after a role or a relative, where the tagger reads a person
+    ("车主叫王建国，他是我舅舅", "车主叫[姓名]，他是我舅舅"),
+    ("问我爸孙国强那个理赔", "问我爸[姓名]那个理赔"),
+    ("我是他爸爸胡建平。", "我是他爸爸[姓名]。"),
+    ("俺是他老婆王秀兰。", "俺是他老婆[姓名]。"),
+    ("被保险人是张伟，", "被保险人是[姓名]，"),
+])
+def test_names_without_a_cue_word(text, masked):
+    assert mask_pii(text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "车主叫车过来拖的", "我爸高血压十年了", "名字写错了怎么改", "好的，1234这个我记下了", "长短的长不对",
+    "我老婆说不买了", "被保险人是我自己", "谢谢，再见。", "华为手机的问题，2500块买的",
+])
+def test_words_in_name_positions_stay(text):
+    assert mask_pii(text) == text
+
+
+def test_a_name_found_once_is_masked_in_every_turn_of_the_call():
+    turns = [{"speaker": "customer", "text": "杜伟？我叫杜威，威风的威，不是伟大的伟！"},
+             {"speaker": "agent", "text": "好的，户名已经更正为杜威。"},
+             {"speaker": "customer", "text": "发我邮箱，杜威的拼音就行。"}]
+    t = transcript_from_turns("C1", turns, load_settings())
+    assert not any("杜威" in u.text for u in t.utterances), [u.text for u in t.utterances]
