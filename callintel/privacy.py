@@ -78,6 +78,27 @@ def caller_hash_key(settings: Settings, production: bool = False) -> str:
     return key
 
 
+# What a label built from masked text must not hold: a mask token or a bracket left of one, a digit, a run of
+# letters with digits in it (plate, claim number, VIN), or a lone Latin letter (a plate's city letter: 浙A).
+_MASK_TOKEN = re.compile(r"\[[^\[\]]{0,12}\]")
+_NOT_IN_LABEL = re.compile(r"[\[\]［］【】]|[A-Za-zＡ-Ｚａ-ｚ]*[0-9０-９][0-9０-９A-Za-zＡ-Ｚａ-ｚ]*"
+                          r"|(?<![A-Za-zＡ-Ｚａ-ｚ])[A-Za-zＡ-Ｚａ-ｚ](?![A-Za-zＡ-Ｚａ-ｚ])")
+
+
+def label_is_clean(text: str) -> bool:
+    """Whether a derived text (topic name, key phrase, label, reason, heading) may be shown: no mask or piece of
+    one, no number. Topic names are built from what callers said, and what a question held (a plate, a card
+    tail) must not become the name of a topic in every report."""
+    return not _NOT_IN_LABEL.search(text)
+
+
+def clean_label(text: str) -> str:
+    """`text` without mask tokens, numbers and letter-digit runs (the rest kept), for a label built from a
+    sentence: 车牌[车牌]被扣分了 -> 车牌被扣分了."""
+    text = _NOT_IN_LABEL.sub("", _MASK_TOKEN.sub("", text))
+    return re.sub(r"([，,、。\s])[，,、。\s]+", r"\1", text).strip("，,、。 ")
+
+
 def key_fingerprint(key: str) -> str:
     """What identifies a key without revealing it: HMAC(key, fixed text), 16 hex chars."""
     return hmac.new(key.encode(), FINGERPRINT_TEXT, hashlib.sha256).hexdigest()[:16]
