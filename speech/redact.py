@@ -297,6 +297,7 @@ def find_codes(text: str, rules: RedactionRules) -> list[tuple[int, int, str]]:
     digits read one at a time with separators: each identifies a person or a contract, none is an amount."""
     spans = []
     code = re.compile(rf"(?<![A-Za-z0-9０-９])[A-Za-z0-9０-９]{{{rules.min_code_run},}}")
+    joined = re.compile(r"(?:[-_/][A-Za-z0-9０-９]+)+")  # TS20260907-0418: the rest of the number goes too
     for m in code.finditer(text):
         run = m.group()
         digits = sum(ch.isdigit() for ch in run)
@@ -304,10 +305,22 @@ def find_codes(text: str, rules: RedactionRules) -> list[tuple[int, int, str]]:
             continue
         if run.isdigit() and text[m.end():m.end() + 1] in tuple(_UNIT_AFTER):
             continue  # 12000000元: an amount
-        spans.append((m.start(), m.end(), "number"))
+        start = m.start()
+        while start > 1 and text[start - 1] in "-_/" and re.match(r"[A-Za-z0-9]", text[start - 2]):
+            start -= 1
+            while start > 0 and re.match(r"[A-Za-z0-9]", text[start - 1]):
+                start -= 1
+        tail = joined.match(text, m.end())
+        spans.append((start, tail.end() if tail else m.end(), "number"))
     spelled = re.compile(rf"(?<![0-9A-Za-z.])[0-9](?:{_SEP}[0-9]){{{rules.min_spelled_digits - 1},}}(?![0-9A-Za-z])")
     spans += [(m.start(), m.end(), "number") for m in spelled.finditer(text)]
-    return sorted(spans)
+    merged: list[tuple[int, int, str]] = []
+    for span in sorted(spans):  # joined pieces may reach the next run: one mask
+        if merged and span[0] <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], span[1]), "number")
+        else:
+            merged.append(span)
+    return merged
 
 
 def mask_pii(text: str, rules: RedactionRules | None = None, names: set[str] | None = None) -> str:

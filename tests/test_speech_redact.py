@@ -171,3 +171,8 @@ def test_numbers_however_they_are_said(text, masked):
 @pytest.mark.parametrize("text", ["我一共交了12000000元", "iPhone7和Windows10都试过", "版本V2.3.1", "第1、2、3步"])
 def test_amounts_and_short_codes_stay(text):
     assert mask_pii(text) == text
+
+
+def test_a_code_joined_by_a_dash_is_masked_whole():
+    assert mask_pii("投诉单号是TS20260909-0563。") == "投诉单号是[号码]。"
+    assert mask_pii("单号ABC1234567-XYZ9876543号") == "单号[号码]号"
