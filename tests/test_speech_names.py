@@ -26,6 +26,9 @@ from callintel.speech.text import transcript_from_turns
     ("我是他爸爸胡建平。", "我是他爸爸[姓名]。"),
     ("俺是他老婆王秀兰。", "俺是他老婆[姓名]。"),
     ("被保险人是张伟，", "被保险人是[姓名]，"),
+    ("驾驶员叫周海波", "驾驶员叫[姓名]"),
+    ("是我本人，吴建军。", "是我本人，[姓名]。"),
+    ("名字，刘德明，车牌粤B·7K", "名字，[姓名]，车牌[车牌]"),
 ])
 def test_names_without_a_cue_word(text, masked):
     assert mask_pii(text) == masked
@@ -33,7 +36,7 @@ def test_names_without_a_cue_word(text, masked):
 
 @pytest.mark.parametrize("text", [
     "车主叫车过来拖的", "我爸高血压十年了", "名字写错了怎么改", "好的，1234这个我记下了", "长短的长不对",
-    "我老婆说不买了", "被保险人是我自己", "谢谢，再见。", "华为手机的问题，2500块买的",
+    "我老婆说不买了", "被保险人是我自己", "叫车过来", "叫什么名字", "他们都叫我老王", "谢谢，再见。", "华为手机的问题，2500块买的",
 ])
 def test_words_in_name_positions_stay(text):
     assert mask_pii(text) == text
