@@ -10,7 +10,9 @@ title (刘建国先生), a name spelled out (木子李, 长短的长). A bare su
 title ("[姓名]先生"): the surname alone identifies no one once the given name is gone, and the
 profile extractor reads the caller's gender from 先生/女士 (samples' truth: gender from 马先生).
 Candidates that are common words (jieba frequency >= name_max_word_freq: 高血压, 和平) are not names
-where the cue is weak (我是…, a bare reply).
+where the cue is weak (我是…, a bare reply). Names found by where they stand without these cue words
+(spelled out after the name, a bare name answering the identity check with a card tail, after 车主/我爸…)
+are speech.names', and the digits right after such an answer are its ID tail (赵德胜，6618。).
 
 Birth dates: a date (1976年5月, 1976年5月3日, 76年) before 出生/生的/生人, or after 出生日期/生日/
 出生年月; the cue words stay, the date goes. Ages stay (a profile fact, not an identifier).
