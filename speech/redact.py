@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
+from callintel.speech.names import common_word
 from callintel.speech.personal import PersonalRules, find_personal
 
 CN_DIGITS = {"零": "0", "〇": "0", "洞": "0", "幺": "1", "腰": "1", "要": "1", "一": "1", "二": "2", "两": "2",
@@ -278,6 +279,14 @@ def find_pii(text: str, rules: RedactionRules = RedactionRules()) -> list[tuple[
 
 
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_SPELLING = re.compile(r"的|那个|是")  # a masked spelling clause (杜甫的杜) is not a name to look for elsewhere
+
+
+def _callable_name(word: str, rules: PersonalRules) -> bool:
+    """A masked span worth masking wherever else the call says it: a name, not a spelling clause (杜甫的杜,
+    木子李) nor a word the title rule took (谢谢 before 阿姨), which would mask every 谢谢 of the call."""
+    return bool(_NAME_CHARS.fullmatch(word)) and not _SPELLING.search(word) and word not in rules.spelled_surnames \
+        and not common_word(word, rules.names)
 
 
 def mask_names(text: str, names: set[str], rules: RedactionRules | None = None) -> str:
@@ -332,7 +341,7 @@ def mask_pii(text: str, rules: RedactionRules | None = None, names: set[str] | N
     rules = rules or default_rules()
     if rules.personal is not None:
         for start, end, kind in reversed(find_personal(text, rules.personal)):
-            if names is not None and kind == "name" and end - start >= 2 and _NAME_CHARS.fullmatch(text[start:end]):
+            if names is not None and kind == "name" and _callable_name(text[start:end], rules.personal):
                 names.add(text[start:end])
             text = text[:start] + rules.personal.tokens[kind] + text[end:]
     masks = dict(rules.masks)

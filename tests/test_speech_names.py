@@ -43,8 +43,17 @@ def test_words_in_name_positions_stay(text):
 
 
 def test_a_name_found_once_is_masked_in_every_turn_of_the_call():
-    turns = [{"speaker": "customer", "text": "杜伟？我叫杜威，威风的威，不是伟大的伟！"},
-             {"speaker": "agent", "text": "好的，户名已经更正为杜威。"},
-             {"speaker": "customer", "text": "发我邮箱，杜威的拼音就行。"}]
+    turns = [{"speaker": "customer", "text": "你好，我是周敏，昨天打过电话换扣款卡的。"},
+             {"speaker": "agent", "text": "好的，户名是周敏对吧。"},
+             {"speaker": "customer", "text": "发我邮箱，周敏的拼音就行。"}]
     t = transcript_from_turns("C1", turns, load_settings())
-    assert not any("杜威" in u.text for u in t.utterances), [u.text for u in t.utterances]
+    assert not any("周敏" in u.text for u in t.utterances), [u.text for u in t.utterances]
+
+
+def test_only_names_spread_to_the_other_turns():
+    """Spelling clauses and words a title rule took (谢谢 before 阿姨) are masked where they stand, not call-wide."""
+    turns = [{"speaker": "customer", "text": "孩子叫杜子航，杜甫的杜，孩子的子，航空的航。"},
+             {"speaker": "agent", "text": "好的，谢谢阿姨。"},
+             {"speaker": "customer", "text": "杜甫的诗我也喜欢，谢谢你，孩子的事就拜托了。"}]
+    t = transcript_from_turns("C2", turns, load_settings())
+    assert t.utterances[2].text == "杜甫的诗我也喜欢，谢谢你，孩子的事就拜托了。", t.utterances[2].text
