@@ -36,7 +36,8 @@ def test_names_without_a_cue_word(text, masked):
 
 @pytest.mark.parametrize("text", [
     "车主叫车过来拖的", "我爸高血压十年了", "名字写错了怎么改", "好的，1234这个我记下了", "长短的长不对",
-    "我老婆说不买了", "被保险人是我自己", "叫车过来", "叫什么名字", "他们都叫我老王", "谢谢，再见。", "华为手机的问题，2500块买的",
+    "我老婆说不买了", "被保险人是我自己", "叫车过来", "叫什么名字", "他们都叫我老王", "谢谢，再见。",
+    "华为手机的问题，2500块买的",
 ])
 def test_words_in_name_positions_stay(text):
     assert mask_pii(text) == text
