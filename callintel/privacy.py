@@ -21,6 +21,9 @@ from pathlib import Path
 from callintel.settings import ConfigError, Settings
 
 FINGERPRINT_TEXT = b"callintel caller-hash key fingerprint v1"
+# The key shipped in the public settings: refused from any source unless the built-in key is allowed, even when a
+# user's file renames [privacy] caller_hash_demo_key (the old public value stays public).
+SHIPPED_DEMO_KEY = "callintel-demo-key-change-me"
 
 
 class CallerKeyError(ConfigError):
@@ -36,10 +39,12 @@ def normalise_number(number: str) -> str:
     return digits
 
 
-def caller_hash_key(settings: Settings) -> str:
+def caller_hash_key(settings: Settings, production: bool = False) -> str:
     """The HMAC key: environment variable, else key file, else (demo/tests only) the built-in key.
 
-    Raises CallerKeyError saying how to set one when none is configured or it is too short.
+    Raises CallerKeyError saying how to set one when none is configured, it is too short, or it is the
+    public demo key outside the demo. `production` (callintel run, serve) refuses the built-in key even
+    where a settings file allows it: a user's copy of configs/demo.toml must not ship a night to analysts.
     """
     privacy = settings["privacy"]
     env = privacy["caller_hash_key_env"]
@@ -54,7 +59,7 @@ def caller_hash_key(settings: Settings) -> str:
                                  f"{exc}") from exc
         source = f"key file {path}"
     if not key:
-        if privacy["caller_hash_builtin_key"]:
+        if privacy["caller_hash_builtin_key"] and not production:
             return privacy["caller_hash_demo_key"]
         raise CallerKeyError(
             "no caller-hash key: callers' numbers would be hashed with the public demo key, which protects "
@@ -62,10 +67,36 @@ def caller_hash_key(settings: Settings) -> str:
             f"{privacy['caller_hash_min_key_chars']} characters in the environment variable {env} (e.g. `export {env}=$(openssl rand -hex 32)`), or "  # noqa: E501
             "name a file holding it with [privacy] caller_hash_key_file in your settings file. Keep the same key "
             "for every night: repeat callers are found by their hash.")
+    if key in {privacy["caller_hash_demo_key"], SHIPPED_DEMO_KEY} and (production or not privacy[
+            "caller_hash_builtin_key"]):
+        raise CallerKeyError(f"the caller-hash key from the {source} is the public demo key, which protects nothing: "
+                             "anyone can hash every mobile number with it. Set a secret of your own (e.g. "
+                             "`openssl rand -hex 32`); the demo key is for configs/demo.toml and the tests only.")
     if len(key) < privacy["caller_hash_min_key_chars"]:
         raise CallerKeyError(f"the caller-hash key from the {source} has {len(key)} characters; use at least "
                              f"{privacy['caller_hash_min_key_chars']} (e.g. `openssl rand -hex 32`)")
     return key
+
+
+# What a label built from masked text must not hold: a mask token or a bracket left of one, a digit, a run of
+# letters with digits in it (plate, claim number, VIN), or a lone Latin letter (a plate's city letter: 浙A).
+_MASK_TOKEN = re.compile(r"\[[^\[\]]{0,12}\]")
+_NOT_IN_LABEL = re.compile(r"[\[\]［］【】]|[A-Za-zＡ-Ｚａ-ｚ]*[0-9０-９][0-9０-９A-Za-zＡ-Ｚａ-ｚ]*"
+                          r"|(?<![A-Za-zＡ-Ｚａ-ｚ])[A-Za-zＡ-Ｚａ-ｚ](?![A-Za-zＡ-Ｚａ-ｚ])")
+
+
+def label_is_clean(text: str) -> bool:
+    """Whether a derived text (topic name, key phrase, label, reason, heading) may be shown: no mask or piece of
+    one, no number. Topic names are built from what callers said, and what a question held (a plate, a card
+    tail) must not become the name of a topic in every report."""
+    return not _NOT_IN_LABEL.search(text)
+
+
+def clean_label(text: str) -> str:
+    """`text` without mask tokens, numbers and letter-digit runs (the rest kept), for a label built from a
+    sentence: 车牌[车牌]被扣分了 -> 车牌被扣分了."""
+    text = _NOT_IN_LABEL.sub("", _MASK_TOKEN.sub("", text))
+    return re.sub(r"([，,、。\s])[，,、。\s]+", r"\1", text).strip("，,、。 ")
 
 
 def key_fingerprint(key: str) -> str:

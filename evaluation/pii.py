@@ -11,19 +11,29 @@ Texts: `stc3/dialogues.jsonl` (every customer and helpdesk utterance), and when 
 `bq/pairs.csv` questions and `insuranceqa_zh/questions.jsonl`.
 
 Personal data (`names`, `birth_dates`, `addresses`: left unmasked) is counted on the dialogues whose
-truth knows it: `calls/dialogues.json` and the project's `samples/dialogues.json`, each turn cleaned
-by the transcripts' text path (speech.text.TextCleaner, as the night does). The truth is read from
-the call itself, independently of the masker: the agent's confirmation (刘先生, 何女士) names the
-caller's surname, and the caller's full name is that surname plus the one or two characters after
-it wherever it is said in the call (我叫刘建国，); a birth date is a date next to 出生/生日; an
-address a house, building or room number. `residue` counts masks with a letter or digit glued to
-them ("[手机号]E"), over every masked text.
+text reveals it: `calls/dialogues.json`, `calls_health/dialogues.json` (or `dialogues.json` in the
+folder itself) and the project's `samples/dialogues.json`, each turn cleaned by the transcripts' text
+path (speech.text.TextCleaner, as the night does). The names are read from the call itself,
+independently of the masker: the agent's confirmation (刘先生, 何女士) names the caller's surname, and
+the caller's full name is that surname plus the one or two characters after it wherever it is said
+in the call (我叫刘建国，); a name whose characters the next clauses explain one by one (雷振江，打雷的
+雷，振作的振…) is one too, and so is the word after 叫 when 先生/女士 with its surname is said in the
+call. A birth date is a date next to 出生/生日; an address a house, building or room number.
+`residue` counts masks with a letter or digit glued to them ("[手机号]E"), over every masked text.
+
+`numbers_left` counts, in every masked text, what identifies a person or a contract and no checksum
+names: a run of 7+ letters and digits holding 3+ digits (claim, policy, VIN, credit code), digits read
+one by one with separators (5-6-7-1), and plates; `forms` masks generated sentences holding each such
+form (and the phone/ID/bank numbers, digit by digit or grouped) and counts those left.
+`over_masking` is the share of STC-3 texts (telecom helpdesk: no caller gives a name there) in which
+the masker puts a name mask: every one counts as wrong, so it is an upper bound.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import random
 import re
 import time
 from collections.abc import Iterator
@@ -31,7 +41,7 @@ from pathlib import Path
 
 from callintel.settings import SAMPLES_DIR, Settings
 from callintel.speech.personal import read_surnames
-from callintel.speech.redact import RedactionRules, mask_pii
+from callintel.speech.redact import RedactionRules, mask_names, mask_pii
 from callintel.speech.text import TextCleaner
 
 _SPOKEN = str.maketrans("零〇洞幺腰一二两三四五六七八九０１２３４５６７８９ＸｘX",
@@ -145,57 +155,169 @@ def residue(text: str) -> int:
 
 
 def known_names(turns: list[dict], surnames: frozenset[str]) -> set[str]:
-    """Names the call itself reveals: surnames the agent confirms (刘先生), full names said with them."""
+    """Names the call itself reveals: surnames the agent confirms (刘先生), full names said with them,
+    and names whose characters the call spells out."""
     agent = "".join(t["text"] for t in turns if t["speaker"] == "agent")
-    found = {m.group(1) for m in re.finditer(r"([\u4e00-\u9fff]{1,3}?)(?:先生|女士)", agent)
+    found = {m.group(1) for m in re.finditer(r"([\u4e00-\u9fff]{1,3}?)(?:先生|女士|阿姨)", agent)
              if m.group(1)[0] in surnames and not re.search(r"[您你他她的好]", m.group(1))}
     names = set()
     for s in {n[0] for n in found}:
         for t in turns:
-            for m in re.finditer(rf"(?<![这那的些点笔]){s}[\u4e00-\u9fff]{{1,2}}(?=[，,。、\s]|先生|女士|$)", t["text"]):  # noqa: E501
+            for m in re.finditer(rf"(?<![这那的些点笔]){s}[^\W\d了的是吗呢吧啊呀也都就还]{{1,2}}(?=[，,。、？\s]|先生|女士|$)", t["text"]):  # noqa: E501
                 names.add(m.group())
+            for m in re.finditer(rf"叫({s}[\u4e00-\u9fff]{{1,2}})(?=[，,。、？\s]|$)", t["text"]):
+                names.add(m.group(1))
         names |= {f"{s}先生", f"{s}女士"}
+    for t in turns:
+        names |= spelled_out(t["text"], surnames)
     return {n for n in names | found if len(n) >= 2}
 
 
+def spelled_out(text: str, surnames: frozenset[str]) -> set[str]:
+    """Names of 2-3 characters whose every given character a following clause explains (振作的振)."""
+    clauses = re.split(r"[，,。、；;\s]+", text)
+    out = set()
+    for k, clause in enumerate(clauses[:-1]):
+        for n in (3, 2):
+            word = clause[-n:]
+            if len(word) != n or word[0] not in surnames:
+                continue
+            explained = set()
+            for c in clauses[k + 1:k + 1 + n]:
+                if len(c) <= 14 and (m := re.fullmatch(r"(.)是.+|.+(?:的|那个|一个)(.)", c)):
+                    explained.add(m.group(1) or m.group(2))
+            if all(ch in explained for ch in word[1:]):
+                out.add(word)
+                break
+    return out
+
+
+_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{7,}")
+_SPELLED = re.compile(r"(?<![0-9A-Za-z.])[0-9](?:[\s\-,，、][0-9]){3,}(?![0-9A-Za-z])")
+_PLATE = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Za-z][·\s]?[A-Za-z0-9]*[0-9]")
+
+
+def numbers_left(text: str) -> list[str]:
+    """Codes, digit-by-digit numbers and plates left in a masked text (an amount of digits only with its unit
+    after it is not counted)."""
+    left = []
+    for m in _CODE.finditer(text):
+        run = m.group()
+        amount = run.isdigit() and re.match(r"[元块万亿千百岁%]", text[m.end():])
+        if sum(c.isdigit() for c in run) >= 3 and not amount:
+            left.append(run)
+    left += [m.group() for m in _SPELLED.finditer(text)]
+    left += [m.group() for m in _PLATE.finditer(text)]
+    return left
+
+
+def number_forms(n: int = 40, seed: int = 0) -> list[tuple[str, str]]:
+    """(form, sentence): every way a number is said that the masker must catch, with random digits."""
+    rng = random.Random(seed)
+    alnum = "ABCDEFGHJKLMNPRSTUVWXY0123456789"
+
+    def digits(k: int) -> str:
+        return "".join(rng.choice("0123456789") for _ in range(k))
+
+    def luhn_card() -> str:
+        body = "62" + digits(14)
+        total = sum(d if i % 2 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(map(int, reversed(body))))
+        return body + str((10 - total % 10) % 10)
+
+    forms = []
+    for _ in range(n):
+        phone = "1" + rng.choice("3456789") + digits(9)
+        tail = digits(4)
+        forms += [
+            ("phone_grouped", f"我手机是{phone[:3]} {phone[3:7]} {phone[7:]}，你记一下"),
+            ("phone_spelled", "新号" + " ".join(phone) + "，就是这个"),
+            ("tail_spelled", f"卡号后四位是{'-'.join(tail)}，对"),
+            ("bank_grouped", "卡号" + " ".join(luhn_card()[i:i + 4] for i in range(0, 19, 4)).strip()),
+            ("id_partial16", f"身份证前面是{rng.choice(['11', '32', '44'])}{digits(14)}，后两位忘了"),
+            ("claim", f"报案号R{rng.choice(['2025', '2026'])}{digits(9)}，麻烦查一下"),
+            ("policy", f"保单号是P{digits(10)}"),
+            ("vin", "车架号" + "".join(rng.choice(alnum) for _ in range(17))),
+            ("credit_code", "统一社会信用代码91" + digits(6) + "".join(rng.choice(alnum) for _ in range(10))),
+            ("plate_partial", f"车牌是{rng.choice('浙粤苏鄂京川')}{rng.choice('ABCDE')}·{rng.choice(alnum)}{digits(1)}"
+                              "后面记不清了"),
+        ]
+    return forms
+
+
+def dialogue_files(data_dir: Path) -> list[Path]:
+    """The dialogue sets eval pii reads: calls, calls_health (or the folder itself), the project's samples."""
+    data_dir = Path(data_dir)
+    paths = [data_dir / "calls" / "dialogues.json", data_dir / "calls_health" / "dialogues.json",
+             data_dir / "dialogues.json", SAMPLES_DIR / "dialogues.json"]
+    return [p for p in paths if p.exists()]
+
+
 def personal_leaks(data_dir: Path, settings: Settings) -> dict:
-    """Names, birth dates and addresses left unmasked in the dialogues that know theirs."""
+    """Names, birth dates and addresses left unmasked in the dialogues that reveal theirs, per set too."""
     cleaner = TextCleaner.from_settings(settings)
     surnames = read_surnames(str(settings.config_file(settings["speech"]["redact"]["surnames_file"])))
-    out = {"dialogue_turns": 0, "names_known": 0, "names": 0, "birth_dates_known": 0, "birth_dates": 0,
-           "addresses_known": 0, "addresses": 0, "residue": 0}
+    keys = ("dialogue_turns", "names_known", "names", "birth_dates_known", "birth_dates", "addresses_known",
+            "addresses", "residue", "numbers_left")
+    out: dict = dict.fromkeys(keys, 0)
+    by_set: dict[str, dict[str, int]] = {}
     examples: list[str] = []
-    for path in (Path(data_dir) / "calls" / "dialogues.json", SAMPLES_DIR / "dialogues.json"):
-        if not path.exists():
-            continue
+    for path in dialogue_files(data_dir):
+        counts = by_set.setdefault(path.parent.name, dict.fromkeys(keys, 0))
         for call in json.loads(path.read_text(encoding="utf-8"))["calls"]:
             names = known_names(call["turns"], surnames)
-            for turn in call["turns"]:
+            found: set[str] = set()  # as the night: a name masked in one turn is masked in all (mask_names)
+            cleaned = [cleaner.clean(turn["text"], found) for turn in call["turns"]]
+            for turn, masked in zip(call["turns"], cleaned, strict=True):
                 raw = turn["text"]
-                masked = cleaner.clean(raw)
-                out["dialogue_turns"] += 1
-                out["residue"] += residue(masked)
+                masked = mask_names(masked, found, cleaner.redact)
+                seen = {"dialogue_turns": 1, "residue": residue(masked), "numbers_left": len(numbers_left(masked))}
+                if seen["numbers_left"] and len(examples) < 12:
+                    examples.append(f"number {numbers_left(masked)[0][:3]}…: {masked[:50]}")
                 for kind, pattern in (("birth_dates", _BIRTH), ("addresses", _ADDRESS)):
-                    out[f"{kind}_known"] += len(pattern.findall(raw))
+                    seen[f"{kind}_known"] = len(pattern.findall(raw))
                     left = pattern.findall(masked)
-                    out[kind] += len(left)
-                    if left and len(examples) < 8:
+                    seen[kind] = len(left)
+                    if left and len(examples) < 12:
                         examples.append(f"{kind}: {masked[:60]}")
+                seen["names_known"] = sum(raw.count(name) for name in names)
+                seen["names"] = 0
                 for name in names:
-                    out["names_known"] += raw.count(name)
                     n = masked.count(name)
-                    out["names"] += n
-                    if n and len(examples) < 8:
+                    seen["names"] += n
+                    if n and len(examples) < 12:
                         examples.append(f"name {name}: {masked[:60]}")
+                for key, value in seen.items():
+                    out[key] += value
+                    counts[key] += value
+    out["by_set"] = by_set
     out["examples"] = examples
     return out
 
 
+def over_masking(data_dir: Path, rules: RedactionRules) -> dict:
+    """STC-3 texts that get a name mask (no caller gives a name there: each counts as wrong)."""
+    token = rules.personal.tokens["name"] if rules.personal else "[姓名]"
+    texts = masked = 0
+    examples = []
+    for source, text in iter_texts(Path(data_dir)):
+        if source != "stc3":
+            continue
+        texts += 1
+        out = mask_pii(text, rules)
+        if token in out and token not in text:
+            masked += 1
+            if len(examples) < 10:
+                examples.append(out[:50])
+    return {"texts": texts, "name_masked": masked, "share": round(masked / texts, 4) if texts else None,
+            "examples": examples}
+
+
 def run(data_dir: Path, settings: Settings) -> dict:
-    """Keys: texts, unmasked (numbers left after masking), names, birth_dates, addresses, residue, and detail."""
+    """Keys: texts, unmasked (numbers left after masking), names, birth_dates, addresses, residue, numbers_left,
+    forms_left, over_masking, and detail."""
     rules = RedactionRules.from_settings(settings["speech"])
     t0 = time.perf_counter()
-    texts = unmasked = before = glued = 0
+    texts = unmasked = before = glued = codes = 0
     by_source: dict[str, dict[str, int]] = {}
     examples: list[str] = []
     for source, text in iter_texts(Path(data_dir)):
@@ -206,15 +328,23 @@ def run(data_dir: Path, settings: Settings) -> dict:
         n_before = len(leaked_numbers(text))
         before += n_before
         unmasked += len(left)
+        codes += len(numbers_left(masked))
         counts = by_source.setdefault(source, {"texts": 0, "found_before": 0, "unmasked": 0})
         counts["texts"] += 1
         counts["found_before"] += n_before
         counts["unmasked"] += len(left)
         if left and len(examples) < 5:
             examples.append(f"{left[0][0]}: {left[0][1][:3]}…")
+    forms_left: dict[str, int] = {}
+    for form, sentence in number_forms():
+        masked = mask_pii(sentence, rules)
+        forms_left[form] = forms_left.get(form, 0) + int(bool(numbers_left(masked) or leaked_numbers(masked)))
     personal = personal_leaks(Path(data_dir), settings)
-    return {"texts": texts, "unmasked": unmasked, "names": personal["names"],
+    over = over_masking(Path(data_dir), rules)
+    return {"texts": texts, "unmasked": unmasked, "names": personal["names"], "names_known": personal["names_known"],
             "birth_dates": personal["birth_dates"],
-            "addresses": personal["addresses"], "residue": glued + personal["residue"], "found_before": before,
-            "by_source": by_source, "personal": personal, "examples": examples,
-            "seconds": round(time.perf_counter() - t0, 2)}
+            "addresses": personal["addresses"], "residue": glued + personal["residue"],
+            "numbers_left": codes + personal["numbers_left"], "forms_left": sum(forms_left.values()),
+            "over_masking": over["share"], "found_before": before,
+            "by_source": by_source, "forms": forms_left, "personal": personal, "stc3_names": over,
+            "examples": examples, "seconds": round(time.perf_counter() - t0, 2)}

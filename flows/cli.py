@@ -79,7 +79,9 @@ def run(manifest: Annotated[Path, typer.Argument(help="CSV or JSON-lines manifes
         raise typer.BadParameter("--runner must be threads or dask")
     night = _flows(config)
     from callintel.flows.outcome import exit_code_for, failed_night
+    from callintel.privacy import caller_hash_key
 
+    caller_hash_key(load_settings(config, _overrides(db)), production=True)  # exit 2: the public key protects nothing
     over = _overrides(db, exports, runner)
     try:
         result = night.run_night(manifest, str(config) if config else None, "night", over)
@@ -104,6 +106,9 @@ def serve(config: ConfigOpt = None) -> None:
     """Run nights on the [schedule] cron (Prefect's scheduler) until stopped; see docs/operations.md."""
     _flows()
     from callintel.flows.schedule import serve as serve_nights
+    from callintel.privacy import caller_hash_key
+
+    caller_hash_key(load_settings(config), production=True)  # exit 2 before any night is scheduled
 
     serve_nights(str(config.resolve()) if config else None)
 

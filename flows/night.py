@@ -13,7 +13,7 @@ import queue
 import socket
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,9 @@ from callintel.privacy import caller_hash, caller_hash_key, key_fingerprint
 from callintel.records import CallRecord, Failure, Transcript
 from callintel.settings import Settings, load_settings
 from callintel.speech.decode import SpeechError
+from callintel.speech.redact import RedactionRules
 from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
-from callintel.speech.text import TextCleaner
+from callintel.speech.text import TextCleaner, mask_attributes
 from callintel.speech.transcripts import (
     Labels,
     TranscriptError,
@@ -274,6 +275,9 @@ def _start(files: NightFiles, manifest_path: str, settings: Settings, label: str
     wall_start = time.monotonic()
     night = settings["night"]
     manifest = read_manifest(manifest_path, night["timezone"], audio_root(night["audio_root"], Path(manifest_path)))
+    rules = RedactionRules.from_settings(settings["speech"])
+    keep = settings["privacy"]["keep_manifest_columns"]  # extra columns reach calls.attributes masked unless kept
+    manifest.calls = [replace(c, attributes=mask_attributes(c.attributes, keep, rules)) for c in manifest.calls]
     run_id = f"{label}-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     if any(c.transcript_path is None for c in manifest.calls):  # a night of transcripts needs no Whisper
         whisper_model_dir(settings)  # assemble/verify once, before any worker needs it

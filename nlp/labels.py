@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from callintel.privacy import clean_label, label_is_clean
+
 
 def ctfidf_keywords(docs: Sequence[Sequence[Sequence[str]]], top_n: int,
                     background: Sequence[Sequence[str]] = ()) -> list[list[tuple[str, float]]]:
@@ -31,7 +33,7 @@ def ctfidf_keywords(docs: Sequence[Sequence[Sequence[str]]], top_n: int,
     out = []
     for c in counts:
         n = sum(c.values()) or 1
-        scored = [(w, (k / n) * float(np.log1p(mean_words / total[w]))) for w, k in c.items()]
+        scored = [(w, (k / n) * float(np.log1p(mean_words / total[w]))) for w, k in c.items() if label_is_clean(w)]
         # ties: more frequent in the class first, then the word itself, so labels are reproducible
         scored.sort(key=lambda x: (-round(x[1], 12), -c[x[0]], x[0]))
         out.append([(w, round(s, 4)) for w, s in scored[:top_n]])
@@ -43,9 +45,9 @@ def label_from_keywords(keywords: Sequence[tuple[str, float]], fallback: str, te
     """A short name people use (扣款失败, 保单借款): the `terms` best key phrases of two or more characters
     (single characters and function words say nothing), in the order the representative question says
     them, joined; else the start of the representative question."""
-    words = [w for w, _ in keywords if len(w) >= 2][:terms]
+    words = [w for w, _ in keywords if len(w) >= 2 and label_is_clean(w)][:terms]
     if not words:
-        return fallback[:max_chars]
+        return clean_label(fallback)[:max_chars]
     rank = {w: i for i, w in enumerate(words)}
     words.sort(key=lambda w: (fallback.find(w) if w in fallback else len(fallback) + rank[w]))
     return "".join(words)

@@ -10,7 +10,9 @@ title (刘建国先生), a name spelled out (木子李, 长短的长). A bare su
 title ("[姓名]先生"): the surname alone identifies no one once the given name is gone, and the
 profile extractor reads the caller's gender from 先生/女士 (samples' truth: gender from 马先生).
 Candidates that are common words (jieba frequency >= name_max_word_freq: 高血压, 和平) are not names
-where the cue is weak (我是…, a bare reply).
+where the cue is weak (我是…, a bare reply). Names found by where they stand without these cue words
+(spelled out after the name, a bare name answering the identity check with a card tail, after 车主/我爸…)
+are speech.names', and the digits right after such an answer are its ID tail (赵德胜，6618。).
 
 Birth dates: a date (1976年5月, 1976年5月3日, 76年) before 出生/生的/生人, or after 出生日期/生日/
 出生年月; the cue words stay, the date goes. Ages stay (a profile fact, not an identifier).
@@ -33,6 +35,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from callintel.speech.names import NameRules, find_names
 
 _CJK = r"\u4e00-\u9fff"
 _NUM = "0-9０-９零〇一二两三四五六七八九十百"
@@ -60,6 +64,13 @@ class PersonalRules:
     tail_cues: tuple[str, ...]
     tail_window: int
     tail_not_before: str
+    role_cues: tuple[str, ...] = ()
+    kin_cues: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> NameRules:
+        return NameRules(self.surnames, self.role_cues, self.kin_cues, self.spelled_surnames, self.name_stop_chars,
+                         self.name_max_word_freq)
 
     @classmethod
     def from_section(cls, redact: dict, config_dir: Path) -> PersonalRules:
@@ -70,7 +81,8 @@ class PersonalRules:
                    tuple(redact["titles"]), tuple(redact["spelled_surnames"]), redact["name_stop_chars"],
                    int(redact["name_max_word_freq"]), bool(redact["standalone_names"]), tuple(redact["birth_cues"]), tuple(redact["birth_after"]),  # noqa: E501
                    tuple(redact["address_cues"]), int(redact["address_window"]), tuple(redact["tail_cues"]),
-                   int(redact["tail_window"]), redact["tail_not_before"])
+                   int(redact["tail_window"]), redact["tail_not_before"],
+                   tuple(redact["name_role_cues"]), tuple(redact["name_kin_cues"]))
 
 
 @lru_cache(maxsize=8)
@@ -167,7 +179,7 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     for m in re.finditer(rf"(?:^|(?<=[，,、\s…]))([{_CJK}]{{2}})的([{_CJK}])(?=[，,、。\s…]|$)", text):
         if m.group(2) in m.group(1) and spans:
             spans.append((m.start(), m.end()))  # only in a text that names someone already
-    return spans
+    return spans + find_names(text, rules.names, spans)
 
 
 _DATE = r"(?:(?:19|20)?[0-9]{2}年(?:[0-9]{1,2}月(?:[0-9]{1,2}[日号])?)?|(?:19|20)[0-9]{2}[-./][0-9]{1,2}(?:[-./][0-9]{1,2})?)"  # noqa: E501
@@ -229,8 +241,10 @@ def _after_admin(text: str, start: int, end: int) -> tuple[int, int]:
 
 _EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s*(?:@|＠|艾特|at)\s*[A-Za-z0-9\-]+(?:\s*(?:\.|点)\s*[A-Za-z0-9\-]+)*"  # noqa: E501
                     r"\s*(?:\.|点)\s*(?:com|cn|net|org|edu|gov|COM|CN|NET|ORG)\b")
+# A plate, whole or in part (浙A·3B: the rest of it was said in another sentence or misheard): province,
+# city letter, then letters and digits.
 _PLATE = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Za-hj-np-z][·•\s]?"
-                    r"[A-HJ-NP-Za-hj-np-z0-9]{4}[A-HJ-NP-Za-hj-np-z0-9挂学警]{1,2}(?![A-Za-z0-9])")
+                    r"[A-HJ-NP-Za-hj-np-z0-9]{1,6}[挂学警]?(?![A-Za-z0-9])")
 
 
 def _spans_tail(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
@@ -256,7 +270,11 @@ def find_personal(text: str, rules: PersonalRules) -> list[tuple[int, int, str]]
     found += [(a, b, "tail") for a, b in _spans_tail(text, rules)]
     found += [(a, b, "birth_date") for a, b in _spans_birth(text, rules)]
     found += [(a, b, "address") for a, b in _spans_address(text, rules)]
-    found += [(a, b, "name") for a, b in _spans_names(text, rules)]
+    names = _spans_names(text, rules)
+    found += [(a, b, "name") for a, b in names]
+    # the digits right after a name answering the identity check are its ID tail: 赵德胜，6618。
+    found += [(e + m.start(1), e + m.end(1), "tail") for _, e in names
+              if (m := re.match(r"[，,。.\s]{0,2}([0-9]{3,6}[Xx]?)(?![0-9])", text[e:]))]
     found = [(*_glue(text, a, b), kind) for a, b, kind in found if b > a]
     # longest first wins where spans overlap
     chosen: list[tuple[int, int, str]] = []

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
+from callintel.speech.names import common_word
 from callintel.speech.personal import PersonalRules, find_personal
 
 CN_DIGITS = {"零": "0", "〇": "0", "洞": "0", "幺": "1", "腰": "1", "要": "1", "一": "1", "二": "2", "两": "2",
@@ -55,6 +56,12 @@ class RedactionRules:
         ("账号", "bank_card"), ("手机", "phone"), ("电话", "phone"), ("号码", "number"))
     masks: tuple[tuple[str, str], ...] = tuple(MASKS.items())
     personal: PersonalRules | None = None  # names, dates, addresses...: None = numbers only
+    # Codes of letters and digits (claim 报案号 R2026…, VIN 车架号, credit codes, partial IDs): a run of at least
+    # min_code_run letters and digits holding min_code_digits digits is masked whatever it is.
+    min_code_run: int = 7
+    min_code_digits: int = 3
+    # Digits read one by one with a separator between each (5-6-7-1, 1 3 8 …): this many or more are a number.
+    min_spelled_digits: int = 4
 
     @classmethod
     def from_settings(cls, speech: dict) -> RedactionRules:
@@ -271,16 +278,75 @@ def find_pii(text: str, rules: RedactionRules = RedactionRules()) -> list[tuple[
     return merged
 
 
-def mask_pii(text: str, rules: RedactionRules | None = None) -> str:
+_NAME_CHARS = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_SPELLING = re.compile(r"的|那个|是")  # a masked spelling clause (杜甫的杜) is not a name to look for elsewhere
+
+
+def _callable_name(word: str, rules: PersonalRules) -> bool:
+    """A masked span worth masking wherever else the call says it: a name, not a spelling clause (杜甫的杜,
+    木子李) nor a word the title rule took (谢谢 before 阿姨), which would mask every 谢谢 of the call."""
+    return bool(_NAME_CHARS.fullmatch(word)) and not _SPELLING.search(word) and word not in rules.spelled_surnames \
+        and not common_word(word, rules.names)
+
+
+def mask_names(text: str, names: set[str], rules: RedactionRules | None = None) -> str:
+    """Every name in `names` masked wherever it stands in `text` (周敏的拼音 after 我是周敏 earlier in the call)."""
+    rules = rules or default_rules()
+    if not names or rules.personal is None:
+        return text
+    pattern = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    return re.sub(pattern, rules.personal.tokens["name"], text)
+
+
+_UNIT_AFTER = "元块万亿千百%％"  # after digits alone: an amount
+
+
+def find_codes(text: str, rules: RedactionRules) -> list[tuple[int, int, str]]:
+    """Runs of letters and digits no format names (claim and policy numbers, VINs, credit codes), and
+    digits read one at a time with separators: each identifies a person or a contract, none is an amount."""
+    spans = []
+    code = re.compile(rf"(?<![A-Za-z0-9０-９])[A-Za-z0-9０-９]{{{rules.min_code_run},}}")
+    joined = re.compile(r"(?:[-_/][A-Za-z0-9０-９]+)+")  # TS20260907-0418: the rest of the number goes too
+    for m in code.finditer(text):
+        run = m.group()
+        digits = sum(ch.isdigit() for ch in run)
+        if len(run) < rules.min_code_run or digits < rules.min_code_digits:
+            continue
+        if run.isdigit() and text[m.end():m.end() + 1] in tuple(_UNIT_AFTER):
+            continue  # 12000000元: an amount
+        start = m.start()
+        while start > 1 and text[start - 1] in "-_/" and re.match(r"[A-Za-z0-9]", text[start - 2]):
+            start -= 1
+            while start > 0 and re.match(r"[A-Za-z0-9]", text[start - 1]):
+                start -= 1
+        tail = joined.match(text, m.end())
+        spans.append((start, tail.end() if tail else m.end(), "number"))
+    spelled = re.compile(rf"(?<![0-9A-Za-z.])[0-9](?:{_SEP}[0-9]){{{rules.min_spelled_digits - 1},}}(?![0-9A-Za-z])")
+    spans += [(m.start(), m.end(), "number") for m in spelled.finditer(text)]
+    merged: list[tuple[int, int, str]] = []
+    for span in sorted(spans):  # joined pieces may reach the next run: one mask
+        if merged and span[0] <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], span[1]), "number")
+        else:
+            merged.append(span)
+    return merged
+
+
+def mask_pii(text: str, rules: RedactionRules | None = None, names: set[str] | None = None) -> str:
     """`text` with personal data and every PII number replaced by its token ([姓名], [手机号], ...).
 
-    Without `rules`: those of configs/callintel.toml.
+    Without `rules`: those of configs/callintel.toml. `names` collects the names masked (two characters
+    or more), so the rest of the call can mask them where no cue stands (mask_names).
     """
     rules = rules or default_rules()
     if rules.personal is not None:
         for start, end, kind in reversed(find_personal(text, rules.personal)):
+            if names is not None and kind == "name" and _callable_name(text[start:end], rules.personal):
+                names.add(text[start:end])
             text = text[:start] + rules.personal.tokens[kind] + text[end:]
     masks = dict(rules.masks)
     for start, end, kind in reversed(find_pii(text, rules)):
+        text = text[:start] + masks[kind] + text[end:]
+    for start, end, kind in reversed(find_codes(text, rules)):
         text = text[:start] + masks[kind] + text[end:]
     return text

@@ -114,7 +114,8 @@ class _Stage:
         self.language_min_prob = float(speech["language_min_prob"])
         self.parallel_channels = bool(speech["parallel_channels"])
 
-    def clean(self, segments: list[Segment], dropped: dict[str, int]) -> list[tuple[Segment, str]]:
+    def clean(self, segments: list[Segment], dropped: dict[str, int],
+              names: set[str] | None = None) -> list[tuple[Segment, str]]:
         out = []
         for seg in segments:
             text, why = clean_segment_text(seg.text, seg.compression_ratio, seg.no_speech_prob, seg.avg_logprob,
@@ -122,14 +123,14 @@ class _Stage:
             if why:
                 dropped[why] = dropped.get(why, 0) + 1
                 continue
-            text = self.text.clean(text)
+            text = self.text.clean(text, names)
             if text:
                 out.append((seg, text))
         return out
 
 
 def mono_utterances(segments: list[Segment], stage: _Stage, dropped: dict[str, int],
-                    audio=None) -> list[Utterance]:
+                    audio=None, names: set[str] | None = None) -> list[Utterance]:
     """One mixed track's segments -> utterances with inferred roles (speech.roles).
 
     Whisper writes both speakers into one segment when they follow each other closely, so each
@@ -156,7 +157,7 @@ def mono_utterances(segments: list[Segment], stage: _Stage, dropped: dict[str, i
         last = (n, role)
     out = []
     for piece, role in merged:
-        for s, text in stage.clean([piece], dropped):
+        for s, text in stage.clean([piece], dropped, names):
             out.append(Utterance(role, round(s.start, 2), round(s.end, 2), text, 0, round(s.avg_logprob, 3),
                                  round(s.no_speech_prob, 3)))
     return out
@@ -205,6 +206,7 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
     pool = ThreadPoolExecutor(max(1, min(len(channels), stage.asr.num_workers)) if stage.parallel_channels else 1)
     regions_by_channel = list(pool.map(lambda ch: speech_regions(ch.samples, stage.vad), channels))
     utterances: list[Utterance] = []
+    names: set[str] = set()  # names masked in any utterance: masked in every one (TextCleaner.mask_names)
     role_method = "channel"
     dropped: dict[str, int] = {}
     if any(regions_by_channel):
@@ -232,11 +234,11 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
                 if result is None:
                     continue
                 if ch.role == "unknown":
-                    mono = mono_utterances(result.segments, stage, dropped, ch.samples)
+                    mono = mono_utterances(result.segments, stage, dropped, ch.samples, names)
                     role_method = "greeting" if mono else "unknown"  # the documented name for "mono, inferred"
                     utterances += mono
                     continue
-                kept = stage.clean(result.segments, dropped)
+                kept = stage.clean(result.segments, dropped, names)
                 if not kept:
                     warnings.append(f"{speech_seconds(regions):.1f} s of voice activity on the {ch.role} channel "
                                     f"({ch.side}) but no words recognised (music, noise or another language?)")
@@ -246,7 +248,7 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
             raise SpeechError("transcribe", f"Whisper failed on {call.audio_path.name}: "
                               f"{type(exc).__name__}: {exc}") from exc
     pool.shutdown()
-    utterances.sort(key=lambda u: (u.start, u.end))
+    utterances = stage.text.mask_names(sorted(utterances, key=lambda u: (u.start, u.end)), names)
     if dropped:
         warnings.append("dropped as likely hallucination: " + ", ".join(f"{v} {k}" for k, v in sorted(dropped.items())))
     if not utterances:

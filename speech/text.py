@@ -10,16 +10,39 @@ ID-card, bank-card and phone numbers masked (speech.redact).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from callintel.records import Transcript, Utterance
 from callintel.settings import Settings
 from callintel.speech.normalize import NormalizeSettings, normalize_text
-from callintel.speech.redact import RedactionRules, mask_pii
+from callintel.speech.redact import RedactionRules, mask_names, mask_pii
 from callintel.speech.terms import TermCorrector
 
 SPEAKERS = ("agent", "customer", "unknown")
+
+
+def mask_attributes(attributes: Mapping[str, Any], keep: Iterable[str], rules: RedactionRules) -> dict[str, Any]:
+    """Manifest columns beyond the known ones as calls.attributes may hold them.
+
+    A column named in `keep` ([privacy] keep_manifest_columns: queue, skill group) stays as given; any other
+    is masked like a transcript, and a value that is only a name (张建国) becomes the name token: a call
+    centre's export carries customer_phone, id_card or notes columns nobody listed.
+    """
+    from callintel.speech.names import looks_like_name
+
+    kept = set(keep)
+    out: dict[str, Any] = {}
+    for column, value in attributes.items():
+        if column in kept or value is None or isinstance(value, bool):
+            out[column] = value
+            continue
+        text = normalize_text(str(value).strip())
+        if rules.personal is not None and looks_like_name(text, rules.personal.names):
+            out[column] = rules.personal.tokens["name"]
+        else:
+            out[column] = mask_pii(text, rules)
+    return out
 
 
 @dataclass
@@ -37,11 +60,16 @@ class TextCleaner:
         return cls(NormalizeSettings.from_settings(speech), TermCorrector.from_settings(settings),
                    RedactionRules.from_settings(speech))
 
-    def clean(self, text: str) -> str:
-        """The text as the warehouse may hold it ('' when nothing is left)."""
+    def clean(self, text: str, names: set[str] | None = None) -> str:
+        """The text as the warehouse may hold it ('' when nothing is left); `names` collects the names masked."""
         text, restored = self.terms.correct(normalize_text(text, self.normalize))
         self.terms_restored += len(restored)
-        return mask_pii(text, self.redact) if text else ""
+        return mask_pii(text, self.redact, names) if text else ""
+
+    def mask_names(self, utterances: list[Utterance], names: set[str]) -> list[Utterance]:
+        """A call's utterances with every name found in any of them masked in all (a name is said once with
+        its cue, and again bare: 我是周敏 … 周敏的拼音)."""
+        return [replace(u, text=mask_names(u.text, names, self.redact)) for u in utterances] if names else utterances
 
 
 def transcript_from_turns(call_id: str, turns: Iterable[Mapping[str, Any]], settings: Settings,
@@ -55,17 +83,19 @@ def transcript_from_turns(call_id: str, turns: Iterable[Mapping[str, Any]], sett
     """
     cleaner = cleaner or TextCleaner.from_settings(settings)
     utterances: list[Utterance] = []
+    names: set[str] = set()
     for i, turn in enumerate(turns):
         speaker = str(turn.get("speaker", "")).strip().lower()
         if speaker not in SPEAKERS:
             raise ValueError(f"turn {i} of {call_id}: speaker '{turn.get('speaker')}' is not one of "
                              f"{', '.join(SPEAKERS)}")
-        text = cleaner.clean(str(turn.get("text") or ""))
+        text = cleaner.clean(str(turn.get("text") or ""), names)
         if not text:
             continue
         start = float(turn["start"]) if turn.get("start") is not None else float(i)
         end = float(turn["end"]) if turn.get("end") is not None else start + 1.0
         utterances.append(Utterance(speaker, round(start, 2), round(max(end, start), 2), text))
+    utterances = cleaner.mask_names(utterances, names)
     duration = max((u.end for u in utterances), default=0.0)
     return Transcript(call_id, source_sha256, round(duration, 3), utterances, cache_key,
                       role_method="transcript", source=source)

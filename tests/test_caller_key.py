@@ -75,3 +75,31 @@ def test_night_run_refuses_a_changed_key(tmp_path: Path, monkeypatch, night):
     assert con.execute("SELECT key_fingerprint FROM privacy_keys").fetchone() == (
         key_fingerprint("the-first-key-0123456789"),)
     con.close()
+
+
+@pytest.mark.parametrize("source", ["env", "file", "config"])
+def test_production_run_refuses_the_public_demo_key(tmp_path: Path, source: str):
+    """`callintel run` exits 2 on the shipped demo key, from the environment, a key file or a settings file."""
+    import os
+    import subprocess
+    import sys
+
+    manifest = tmp_path / "night.csv"
+    manifest.write_text(HEADER + "M1,missing.wav,13812345678,A001,2026-11-20T12:00:00+08:00,mono,\n",
+                        encoding="utf-8")
+    demo_key = load_settings()["privacy"]["caller_hash_demo_key"]
+    env = {k: v for k, v in os.environ.items() if k != ENV}
+    config = tmp_path / "prod.toml"
+    if source == "env":
+        env[ENV] = demo_key
+        config.write_text("", encoding="utf-8")
+    elif source == "file":
+        (tmp_path / "caller.key").write_text(demo_key + "\n", encoding="utf-8")
+        config.write_text(f'[privacy]\ncaller_hash_key_file = "{tmp_path / "caller.key"}"\n', encoding="utf-8")
+    else:
+        config.write_text("[privacy]\ncaller_hash_builtin_key = true\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "callintel.flows.cli", "run", str(manifest), "--config", str(config),
+                           "--db", str(tmp_path / "w.duckdb")], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "demo key" in " ".join((done.stdout + done.stderr).split()), done.stdout + done.stderr
+    assert not (tmp_path / "w.duckdb").exists()

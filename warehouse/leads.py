@@ -2,7 +2,8 @@
 
 The leads step (flows/steps.py) (after profiles and outcomes): scores each call of the nights
 with nlp/intent.py (the call's profile facts from profile_facts help), loads [leads].opt_out into
-marketing_opt_out, and records window_days for v_marketing_leads, which ranks callers.
+marketing_opt_out, and records window_days and the sensitive profile fields ([privacy] sensitive_profile_fields:
+health conditions) for v_marketing_leads, which ranks callers and leaves those fields out.
 """
 
 from __future__ import annotations
@@ -64,8 +65,9 @@ def store(con: duckdb.DuckDBPyConnection, result: dict[str, Any], settings: Sett
     opt_out, problems = read_opt_out(path)
     with transaction(con):
         n = replace_rows(con, "call_intent", "call_id", list(intents), COLUMNS, rows)
-        replace_rows(con, "lead_params", "name", ["window_days"], ("name", "value"),
-                     [("window_days", str(settings["leads"]["window_days"]))])
+        replace_rows(con, "lead_params", "name", ["window_days", "sensitive_fields"], ("name", "value"),
+                     [("window_days", str(settings["leads"]["window_days"])),
+                      ("sensitive_fields", ",".join(settings["privacy"]["sensitive_profile_fields"]))])
         con.execute("DELETE FROM marketing_opt_out WHERE source = ?", [str(path)])
         if opt_out:
             con.executemany("INSERT OR REPLACE INTO marketing_opt_out VALUES (?, ?, ?)",

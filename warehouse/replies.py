@@ -8,6 +8,7 @@ best [replies].per_group groups of each get a library_rank, re-ranked over every
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,10 +16,13 @@ from typing import Any
 import duckdb
 
 from callintel.nlp.replies import ReplyCandidate, call_cues_from_settings
+from callintel.privacy import label_is_clean
 from callintel.settings import Settings
 from callintel.warehouse.calls import calls_of_nights, utterances_by_call
 from callintel.warehouse.db import has_tables, replace_rows, transaction
 
+# A reason is a cue's name from the code (length_per_100_chars) or else derived text, which holds nothing personal.
+_CODE_NAME = re.compile(r"[a-z_0-9]+")
 COLUMNS = ("call_id", "caller_hash", "agent_id", "started_at", "topic_id", "question_turn", "question", "objection",
            "reply_turn", "reply", "reply_score", "reasons", "followed", "next_text", "is_best", "call_label",
            "repeat_followed", "score", "script_group", "similar_replies", "library_rank", "scored_at")
@@ -66,9 +70,10 @@ def store(con: duckdb.DuckDBPyConnection, result: dict[str, Any], settings: Sett
     for cid, cands in candidates.items():
         topic, label, repeat = result["outcomes"].get(cid, (None, None, None))
         for cand in cands:
+            reasons = ",".join(r for r in cand.reasons if _CODE_NAME.fullmatch(r) or label_is_clean(r))
             rows.append((cid, meta[cid]["caller_hash"], meta[cid]["agent_id"], meta[cid]["started_at"], topic,
                          cand.question_turn, cand.question, cand.objection, cand.reply_turn, cand.reply,
-                         cand.reply_score, ",".join(cand.reasons), cand.followed, cand.next_turn_text, cand.is_best,
+                         cand.reply_score, reasons, cand.followed, cand.next_turn_text, cand.is_best,
                          label, repeat, library_score(cand, label, repeat, weights), f"{cid}:{cand.reply_turn}", 1,
                          None, now))
     with transaction(con):

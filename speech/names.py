@@ -1,0 +1,177 @@
+"""Person names found by where they stand, not only after the cue words speech.personal knows.
+
+A caller says a name in a few set places, and each place is evidence enough with the surname list:
+- spelled out after it (雷振江，打雷的雷，振作的振…; 谭是言字旁加个西早那个谭): a clause that explains a
+  character of the name just before it. The name and every spelling clause are masked, since the
+  spelling gives the name back;
+- as a bare answer to the identity check: a clause that opens the sentence and is followed by a card
+  tail or an ID number (赵德胜，6618。 杜晓燕。2265。);
+- after a role that asks for a name (车主叫…, 被保险人：…, 名字…) or a relative (我爸孙国强, 我是他爸爸胡建平).
+  Here a candidate is taken only when jieba's part-of-speech tagger reads it as a person (nr) in its
+  sentence and it is not a common word: jieba alone tags 谢谢 and 华为 as nr (7% of STC-3 texts), the
+  position alone would take 车主叫车 for a name.
+The tagger runs only on texts where a role or relative cue stands, so ordinary text costs a regex.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+_CJK = "\u4e00-\u9fff"
+_SEP = "，,、。？！?!；;：:\\s…“”\"'‘’「」《》（）()"
+_CLAUSE = re.compile(rf"[^{_SEP}]+")
+
+
+@dataclass(frozen=True)
+class NameRules:
+    """[speech.redact] settings of the position-based recogniser (configs/callintel.toml says why)."""
+
+    surnames: frozenset[str]
+    role_cues: tuple[str, ...]      # a name follows: 车主, 被保险人, 名字 (then 叫/是/：)
+    kin_cues: tuple[str, ...]       # a relative named right after: 我爸, 我老婆
+    spelled_surnames: tuple[str, ...]
+    stop_chars: str
+    max_word_freq: int
+
+
+@lru_cache(maxsize=1)
+def _freq() -> dict[str, int]:
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    return jieba.dt.FREQ
+
+
+def common_word(word: str, rules: NameRules) -> bool:
+    return (_freq().get(word) or 0) >= rules.max_word_freq
+
+
+def _surname_len(word: str, rules: NameRules) -> int:
+    for n in (2, 1):
+        if len(word) > n and word[:n] in rules.surnames:
+            return n
+    return 0
+
+
+def _is_name(word: str, rules: NameRules) -> bool:
+    """Surname + one or two given characters, Chinese only, no pronoun or particle inside."""
+    n = _surname_len(word, rules)
+    return bool(n) and 1 <= len(word) - n <= 2 and re.fullmatch(f"[{_CJK}]+", word) is not None \
+        and not any(c in rules.stop_chars for c in word[n:])
+
+
+def looks_like_name(text: str, rules: NameRules) -> bool:
+    """A whole value that is a Chinese name (surname + 1-2 characters, not a common word)."""
+    return _is_name(text, rules) and not common_word(text, rules)
+
+
+def _spells(clause: str, chars: str, rules: NameRules) -> bool:
+    """A clause that explains one of `chars`: 打雷的雷, 赵钱孙李那个赵, 琴是钢琴的琴, 双木林."""
+    if clause in rules.spelled_surnames:
+        return any(c in clause for c in chars)
+    if len(clause) > 14:
+        return False
+    m = re.fullmatch(rf"(?:不是)?([{_CJK}]{{1,12}}?)(?:的|那个|这个|一个|个|之)([{_CJK}])", clause)
+    if m and m.group(2) in chars:
+        return True
+    m = re.fullmatch(rf"([{_CJK}])是[{_CJK}]{{2,12}}", clause)
+    return bool(m and m.group(1) in chars)
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _CLAUSE.finditer(text)]
+
+
+def spelled_names(text: str, rules: NameRules) -> list[tuple[int, int]]:
+    """Names followed by their spelling, and the spelling clauses (those of `known` spans too)."""
+    clauses = _clauses(text)
+    spans: list[tuple[int, int]] = []
+    for k in range(len(clauses) - 1):
+        a, b = clauses[k]
+        following = text[clauses[k + 1][0]:clauses[k + 1][1]]
+        if not re.fullmatch(f"[{_SEP}]*", text[b:clauses[k + 1][0]]):
+            continue
+        # the name closes its clause: 雷振江 / 我叫谭小琴 / 保单是我爸的，彭振华
+        for n in (3, 2, 4):
+            word = text[max(a, b - n):b]
+            if len(word) == n and _is_name(word, rules) and _spells(following, word, rules):
+                spans.append((b - n, b))
+                break
+    return spans
+
+
+def spelling_after(text: str, names: list[tuple[int, int]], rules: NameRules) -> list[tuple[int, int]]:
+    """The clauses after each name that spell it out (each one gives a character of the name back)."""
+    clauses = _clauses(text)
+    spans = []
+    for start, end in names:
+        chars = text[start:end]
+        for a, b in clauses:
+            if a < end:
+                continue
+            if not re.fullmatch(f"[{_SEP}]*", text[end:a]) or not _spells(text[a:b], chars, rules):
+                break
+            spans.append((a, b))
+            end = b
+    return spans
+
+
+_TAIL = re.compile(r"[，,。.\s]*(?:[0-9]{3,6}[Xx]?|[0-9]{15,17}[0-9Xx])(?![0-9])")
+
+
+def identity_answers(text: str, rules: NameRules) -> list[tuple[int, int]]:
+    """A clause opening a sentence that is only a name, followed by a card tail or an ID number."""
+    spans = []
+    for m in re.finditer(rf"(?:^|(?<=[。？！?!\s]))([{_CJK}]{{2,4}})(?=[，,。.\s])", text):
+        word = m.group(1)
+        if _is_name(word, rules) and _TAIL.match(text, m.end()) and not common_word(word, rules):
+            spans.append(m.span(1))
+    return spans
+
+
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    import jieba.posseg as pseg
+
+    _freq()
+    spans, i = [], 0
+    for pair in pseg.cut(text):
+        spans.append((i, i + len(pair.word), pair.flag))
+        i += len(pair.word)
+    return spans
+
+
+def placed_names(text: str, rules: NameRules) -> list[tuple[int, int]]:
+    """Names after a role (车主叫…) or a relative (我爸…), confirmed by the tagger and the word list."""
+    cues = "|".join(map(re.escape, sorted(rules.role_cues + rules.kin_cues, key=len, reverse=True)))
+    if not cues:
+        return []
+    candidates: dict[int, list[int]] = {}
+    for m in re.finditer(rf"(?:{cues})(?:的名字|名字|姓名)?(?:叫做|叫|是|为|：|:|，|,|\s)*", text):
+        for n in (4, 3, 2):
+            word = text[m.end():m.end() + n]
+            if len(word) == n and _is_name(word, rules) and not common_word(word, rules):
+                candidates.setdefault(m.end(), []).append(m.end() + n)
+    if not candidates:
+        return []
+    tokens = _tokens(text)
+    ends = {b for _, b, _ in tokens}
+    spans = []
+    for a, b, flag in tokens:
+        if flag != "nr" or a not in candidates:
+            continue
+        if b - a >= 2 and b in candidates[a]:
+            spans.append((a, b))  # the tagger's person: 王秀兰
+        elif b - a == 1:  # a surname alone tagged nr, the given name read as a word (胡/建平): up to a token end
+            end = next((e for e in candidates[a] if e in ends), None)
+            if end:
+                spans.append((a, end))
+    return spans
+
+
+def find_names(text: str, rules: NameRules, known: list[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """Name spans by position and their spelling clauses; `known` (names found by cue) get theirs too."""
+    names = spelled_names(text, rules) + identity_answers(text, rules) + placed_names(text, rules)
+    return names + spelling_after(text, sorted(set(names) | set(known)), rules)

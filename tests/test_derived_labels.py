@@ -1,0 +1,29 @@
+"""Derived text (topic names, key phrases, labels, script-library reasons) holds no mask and no number."""
+
+from __future__ import annotations
+
+from callintel.nlp.labels import ctfidf_keywords, label_from_keywords
+from callintel.nlp.tokenize import tokenizer_from_settings
+from callintel.privacy import clean_label, label_is_clean
+from callintel.settings import load_settings
+
+
+def test_the_check_and_the_cleaner():
+    for ok in ("扣款失败", "APP/官网登录与电子保单", "VIP客户续保"):
+        assert label_is_clean(ok) and clean_label(ok) == ok
+    for bad, cleaned in (("车牌A5M27X", "车牌"), ("车牌浙A", "车牌浙"), ("[姓名]的保单", "的保单"),
+                         ("尾号5671", "尾号"), ("理赔R2026进度", "理赔进度")):
+        assert not label_is_clean(bad) and clean_label(bad) == cleaned and label_is_clean(cleaned)
+
+
+def test_a_topic_is_never_named_after_what_its_questions_held():
+    """Key phrases come from callers' words: a plate or a claim number said in every question of a cluster
+    would otherwise be its best c-TF-IDF word and its name."""
+    tok = tokenizer_from_settings(load_settings())
+    cluster = ["我的车牌A5M27X被扣分了怎么办", "车牌A5M27X违章扣分能处理吗", "A5M27X这个车牌扣分的事"]
+    other = ["保费扣款失败怎么办", "银行卡扣款没成功"]
+    keywords = ctfidf_keywords([[tok.tokens(q) for q in cluster], [tok.tokens(q) for q in other]], 5)
+    assert keywords[0] and all(label_is_clean(w) for ws in keywords for w, _ in ws), keywords
+    label = label_from_keywords(keywords[0], cluster[0])
+    assert label and label_is_clean(label), label
+    assert label_is_clean(label_from_keywords([], "报案号R2026031500123查一下"))

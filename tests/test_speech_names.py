@@ -1,0 +1,60 @@
+"""Names masked wherever they stand (speech/names.py): spelled out, answering the identity check, after a role
+or a relative; and a name found once in a call is masked in all its turns."""
+
+from __future__ import annotations
+
+import pytest
+
+from callintel.settings import load_settings
+from callintel.speech.redact import mask_pii
+from callintel.speech.text import transcript_from_turns
+
+
+@pytest.mark.parametrize("text, masked", [
+    # spelled out after the name: the spelling gives the name back, so it goes too
+    ("雷振江，打雷的雷，振作的振，长江的江，后四位是0415。", "[姓名]，[姓名]，[姓名]，[姓名]，后四位是[尾号]。"),
+    ("林可欣，双木林，可以的可，欣欣向荣的欣。", "[姓名]，[姓名]，[姓名]，[姓名]。"),
+    ("我叫谭小琴，谭是言字旁加个西早那个谭，小是大小的小。", "我叫[姓名]，[姓名]，[姓名]。"),
+    ("我姓钱，钱币的钱。", "我姓[姓名]，[姓名]。"),
+    ("保单是我爸的，彭振华，振兴的振，中华的华。", "保单是我爸的，[姓名]，[姓名]，[姓名]。"),
+    # a bare name answering the identity check, and the tail after it
+    ("赵德胜，6618。", "[姓名]，[尾号]。"),
+    ("杜晓燕。2265。", "[姓名]。[尾号]。"),
+    # after a role or a relative, where the tagger reads a person
+    ("车主叫王建国，他是我舅舅", "车主叫[姓名]，他是我舅舅"),
+    ("问我爸孙国强那个理赔", "问我爸[姓名]那个理赔"),
+    ("我是他爸爸胡建平。", "我是他爸爸[姓名]。"),
+    ("俺是他老婆王秀兰。", "俺是他老婆[姓名]。"),
+    ("被保险人是张伟，", "被保险人是[姓名]，"),
+    ("驾驶员叫周海波", "驾驶员叫[姓名]"),
+    ("是我本人，吴建军。", "是我本人，[姓名]。"),
+    ("名字，刘德明，车牌粤B·7K", "名字，[姓名]，车牌[车牌]"),
+])
+def test_names_without_a_cue_word(text, masked):
+    assert mask_pii(text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "车主叫车过来拖的", "我爸高血压十年了", "名字写错了怎么改", "好的，1234这个我记下了", "长短的长不对",
+    "我老婆说不买了", "被保险人是我自己", "叫车过来", "叫什么名字", "他们都叫我老王", "谢谢，再见。",
+    "华为手机的问题，2500块买的",
+])
+def test_words_in_name_positions_stay(text):
+    assert mask_pii(text) == text
+
+
+def test_a_name_found_once_is_masked_in_every_turn_of_the_call():
+    turns = [{"speaker": "customer", "text": "你好，我是周敏，昨天打过电话换扣款卡的。"},
+             {"speaker": "agent", "text": "好的，户名是周敏对吧。"},
+             {"speaker": "customer", "text": "发我邮箱，周敏的拼音就行。"}]
+    t = transcript_from_turns("C1", turns, load_settings())
+    assert not any("周敏" in u.text for u in t.utterances), [u.text for u in t.utterances]
+
+
+def test_only_names_spread_to_the_other_turns():
+    """Spelling clauses and words a title rule took (谢谢 before 阿姨) are masked where they stand, not call-wide."""
+    turns = [{"speaker": "customer", "text": "孩子叫杜子航，杜甫的杜，孩子的子，航空的航。"},
+             {"speaker": "agent", "text": "好的，谢谢阿姨。"},
+             {"speaker": "customer", "text": "杜甫的诗我也喜欢，谢谢你，孩子的事就拜托了。"}]
+    t = transcript_from_turns("C2", turns, load_settings())
+    assert t.utterances[2].text == "杜甫的诗我也喜欢，谢谢你，孩子的事就拜托了。", t.utterances[2].text
