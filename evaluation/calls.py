@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
+from callintel.evaluation.calls_outcomes import score_fcr
 from callintel.evaluation.calls_profiles import best_reply_scores, intent_scores, profile_scores
 from callintel.evaluation.pii import leaked_numbers
 from callintel.flows.dialogues import land_dialogues
@@ -177,7 +178,7 @@ def score_unmasked(dialogues: Dialogues, con: duckdb.DuckDBPyConnection) -> dict
 
 
 SCORERS: list[Scorer] = [score_questions, score_question_topics, score_call_topics, score_resolution, score_repeats,
-                         profile_scores, intent_scores, best_reply_scores, score_unmasked]
+                         score_fcr, profile_scores, intent_scores, best_reply_scores, score_unmasked]
 
 
 def evaluate(dialogues: Dialogues, settings: Settings, db: Path, scorers: list[Scorer] | None = None) -> dict[str, Any]:
