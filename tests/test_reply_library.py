@@ -63,3 +63,20 @@ def test_escalation_counts_callers_who_asked_to_complain(sample_warehouse, tmp_p
     con, _ = _copy(sample_warehouse, tmp_path)
     escalated = [c for (c,) in con.execute("SELECT call_id FROM call_outcomes WHERE escalated").fetchall()]
     assert escalated == ["C20261121-001"]
+
+
+def test_agent_rates_follow_the_dialogue_not_the_callbacks(sample_warehouse, tmp_path):
+    """Each agent's resolved calls equal the samples' truth (a callback to buy no longer flips a resolved call), and
+    a topic none of whose calls stayed unresolved is not listed as a low-resolution topic."""
+    con, _ = _copy(sample_warehouse, tmp_path)
+    calls = json.loads(SAMPLES.read_text(encoding="utf-8"))
+    calls = calls["calls"] if isinstance(calls, dict) else calls
+    truth: dict[str, tuple[int, int]] = {}
+    for c in calls:
+        resolved, n = truth.get(c["agent_id"], (0, 0))
+        truth[c["agent_id"]] = (resolved + bool(c["truth"]["resolved"]), n + 1)
+    view = {a: (r, n) for a, n, r in con.execute(
+        "SELECT agent_id, agent_calls, resolved_calls FROM v_resolution_by_agent").fetchall()}
+    assert view == truth
+    low = con.execute("SELECT topic_name, unresolved_calls FROM v_low_resolution_topics").fetchall()
+    assert low and all(n > 0 for _, n in low), low
