@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +136,11 @@ class CallReplyCues:
     phrases: dict[str, tuple[str, ...]]
     objections: tuple[tuple[str, tuple[str, ...]], ...]
     source: str
+    reason_names: dict[str, str] = field(default_factory=dict)  # reason code -> what a QA lead reads
+
+    def reasons_text(self, reasons: Sequence[str]) -> str:
+        """Reasons in words a QA lead reads (、-joined), codes without a name as they are."""
+        return "、".join(dict.fromkeys(self.reason_names.get(r, r) for r in reasons))
 
 
 def load_call_cues(path: str) -> CallReplyCues:
@@ -145,7 +150,8 @@ def load_call_cues(path: str) -> CallReplyCues:
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     return CallReplyCues({k: float(v) for k, v in data["call_reply"].items()},
                          {k: tuple(v) for k, v in data["phrases"].items()},
-                         tuple((k, tuple(v)) for k, v in data["objections"].items()), path)
+                         tuple((k, tuple(v)) for k, v in data["objections"].items()), path,
+                         {k: str(v) for k, v in data.get("reason_names", {}).items()})
 
 
 def call_cues_from_settings(settings: Any) -> CallReplyCues:

@@ -4,6 +4,7 @@ the sample calls' text landed as nights land it, every analytics step run)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -46,6 +47,8 @@ def test_library_holds_only_replies_that_worked_and_follows_later_outcomes(sampl
     assert lib
     for call_id, _, resolved, failed, followed, label in lib:
         assert resolved and not failed and followed != "rejected" and label == "resolved", call_id
+    names = [n for (n,) in con.execute("SELECT reasons_zh FROM v_script_library").fetchall()]
+    assert all(n and not re.search(r"[A-Za-z]", n) for n in names), names  # reasons in words, not code names
     unsuccessful = {c for (c,) in con.execute("SELECT call_id FROM call_outcomes WHERE NOT coalesce("
                                               "resolved_in_call, false) OR fcr_failed").fetchall()}
     assert unsuccessful and not unsuccessful & {r[0] for r in lib}

@@ -22,7 +22,7 @@ from callintel.warehouse.db import has_tables, replace_rows, transaction
 
 COLUMNS = ("call_id", "caller_hash", "agent_id", "started_at", "topic_id", "question_turn", "question", "objection",
            "reply_turn", "reply", "reply_score", "reasons", "followed", "next_text", "is_best", "call_label",
-           "repeat_followed", "score", "script_group", "similar_replies", "library_rank", "scored_at")
+           "repeat_followed", "score", "script_group", "similar_replies", "library_rank", "scored_at", "reasons_zh")
 
 
 def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> dict[str, Any]:
@@ -54,7 +54,8 @@ def similarity(a: str, b: str) -> float:
 
 def store(con: duckdb.DuckDBPyConnection, result: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Replace the calls' candidates, then re-rank the library over every stored call (one transaction)."""
-    weights = call_cues_from_settings(settings).weights
+    cues = call_cues_from_settings(settings)
+    weights = cues.weights
     now = datetime.now(UTC)
     meta = {c["call_id"]: c for c in result["calls"]}
     candidates: dict[str, list[ReplyCandidate]] = result["candidates"]
@@ -66,7 +67,7 @@ def store(con: duckdb.DuckDBPyConnection, result: dict[str, Any], settings: Sett
                          cand.question_turn, cand.question, cand.objection, cand.reply_turn, cand.reply,
                          cand.reply_score, ",".join(cand.reasons), cand.followed, cand.next_turn_text, cand.is_best,
                          label, repeat, library_score(cand, label, weights), f"{cid}:{cand.reply_turn}", 1,
-                         None, now))
+                         None, now, cues.reasons_text(cand.reasons)))
     with transaction(con):
         n = replace_rows(con, "reply_candidates", "call_id", list(candidates), COLUMNS, rows)
         worked = refresh_outcomes(con, weights)

@@ -6,6 +6,7 @@
 ALTER TABLE reply_candidates ADD COLUMN IF NOT EXISTS resolved_in_call BOOLEAN;
 ALTER TABLE reply_candidates ADD COLUMN IF NOT EXISTS fcr_failed BOOLEAN;
 ALTER TABLE reply_candidates ADD COLUMN IF NOT EXISTS worked BOOLEAN;
+ALTER TABLE reply_candidates ADD COLUMN IF NOT EXISTS reasons_zh VARCHAR;
 
 COMMENT ON COLUMN reply_candidates.call_label IS 'The call''s current resolution in the call (call_outcomes.label), refreshed on every replies run; NULL when the outcomes step has not run.';
 COMMENT ON COLUMN reply_candidates.repeat_followed IS 'The caller called again within the window about anything (repeat_contacts.has_repeat), refreshed on every replies run; NULL when unknown. Not a failure by itself: see fcr_failed.';
@@ -15,6 +16,7 @@ COMMENT ON COLUMN reply_candidates.score IS 'Library score: reply_score plus [ca
 COMMENT ON COLUMN reply_candidates.library_rank IS 'Rank of a group''s best reply within its topic and objection type, for the best [replies].per_group groups of replies that worked; NULL otherwise (never for a reply from an unsuccessful call).';
 COMMENT ON COLUMN reply_candidates.resolved_in_call IS 'The call was resolved in the call (call_outcomes.resolved_in_call), refreshed on every replies run.';
 COMMENT ON COLUMN reply_candidates.fcr_failed IS 'The caller came back about the matter the call left unresolved (call_outcomes.fcr_failed), refreshed on every replies run.';
+COMMENT ON COLUMN reply_candidates.reasons_zh IS 'reasons in words a QA lead reads (configs/reply_cues.toml [reason_names]), 、-joined.';
 COMMENT ON COLUMN reply_candidates.worked IS 'The reply may enter the library: the call was resolved in the call, did not fail FCR, and the caller''s next turn did not reject the reply.';
 
 CREATE OR REPLACE VIEW v_script_library AS
@@ -30,7 +32,8 @@ SELECT coalesce(t.label, CAST(r.topic_id AS VARCHAR), '(no topic)') AS topic,
     r.repeat_followed, r.reasons, r.similar_replies,
     r.agent_id, r.call_id, r.question_turn, r.reply_turn, r.started_at,
     coalesce(o.resolved_in_call, r.resolved_in_call)     AS resolved_in_call,
-    coalesce(o.fcr_failed, r.fcr_failed)                 AS fcr_failed
+    coalesce(o.fcr_failed, r.fcr_failed)                 AS fcr_failed,
+    r.reasons_zh
 FROM reply_candidates r
 LEFT JOIN topics t ON t.topic_id = r.topic_id
 LEFT JOIN call_outcomes o ON o.call_id = r.call_id
@@ -39,4 +42,5 @@ ORDER BY topic, objection, rank;
 COMMENT ON VIEW v_script_library IS 'Script library (优秀话术) for QA leads: per topic and objection type the best replies from successful calls (resolved in the call, no FCR failure, not rejected by the caller; near-identical replies merged, similar_replies counts them), with the question, what followed, the score and its reasons, the agent, the call and its current outcome.';
 COMMENT ON COLUMN v_script_library.call_label IS 'The call''s current resolution in the call (call_outcomes.label).';
 COMMENT ON COLUMN v_script_library.resolved_in_call IS 'The call was resolved in the call (call_outcomes.resolved_in_call, current).';
+COMMENT ON COLUMN v_script_library.reasons_zh IS 'Why the reply ranks, in words (reply_candidates.reasons_zh).';
 COMMENT ON COLUMN v_script_library.fcr_failed IS 'The caller came back about the matter (call_outcomes.fcr_failed, current); false for every library row when the replies step last ran.';
