@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
+from callintel.evaluation.calls_outcomes import score_fcr
 from callintel.evaluation.calls_profiles import best_reply_scores, intent_scores, profile_scores
 from callintel.evaluation.pii import leaked_numbers
 from callintel.flows.dialogues import land_dialogues
@@ -177,7 +178,7 @@ def score_unmasked(dialogues: Dialogues, con: duckdb.DuckDBPyConnection) -> dict
 
 
 SCORERS: list[Scorer] = [score_questions, score_question_topics, score_call_topics, score_resolution, score_repeats,
-                         profile_scores, intent_scores, best_reply_scores, score_unmasked]
+                         score_fcr, profile_scores, intent_scores, best_reply_scores, score_unmasked]
 
 
 def evaluate(dialogues: Dialogues, settings: Settings, db: Path, scorers: list[Scorer] | None = None) -> dict[str, Any]:
@@ -209,6 +210,16 @@ def evaluate(dialogues: Dialogues, settings: Settings, db: Path, scorers: list[S
     return result
 
 
+def _ranker_provenance(settings: Settings) -> str:
+    """What the reply ranker learned on, and its figures on the set it did not see, from the model's own meta."""
+    name = settings["replies"]["ranker"]
+    if not name:
+        return "hand-set [call_reply] weights"
+    meta = json.loads(settings.config_file(name).read_text(encoding="utf-8")).get("meta", {})
+    return (f"ranker {name} trained on {', '.join(meta.get('trained_on', {})) or '?'} (best_reply_top1 on those is "
+            f"in-sample; trained on one, measured on the other: {meta.get('top1_trained_on_one_measured_on_other')})")
+
+
 def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
     """`callintel eval calls --data DIR`: figures over every call of DIR's dialogues."""
     path = dialogues_file(data_dir)
@@ -218,8 +229,8 @@ def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="callintel-eval-calls-") as tmp:
         result = evaluate(dialogues, settings, Path(tmp) / "calls.duckdb")
     result["data"] = str(path)
-    result["trained_on"] = ("nothing: taxonomy (configs/topic_taxonomy.toml) and cue lexicons are hand-written; "
-                            "resolution model as in eval outcomes")
+    result["trained_on"] = ("taxonomy (configs/topic_taxonomy.toml) and cue lexicons are hand-written; "
+                            "resolution model as in eval outcomes; best replies: " + _ranker_provenance(settings))
     return result
 
 

@@ -85,10 +85,12 @@ class Lexicon:
     resolved_at: float
     min_turns: int
     script_cues: dict[str, float]
-    escalation: tuple[str, ...] = ()
+    escalation: tuple[str, ...] = ()  # what a caller escalates to (投诉, 领导, 银保监)
     source: str = ""
     sound: SoundMatch = SoundMatch()
     rule_weight: float = 0.0  # final score: logistic of this blend of rule and model log-odds
+    escalation_asks: tuple[str, ...] = ()  # the caller's wish or intent before it (我要, 去, 找)
+    escalation_past: tuple[str, ...] = ()  # right after it, a report of the past (过, 了)
 
     def cue(self, name: str) -> Cue:
         for c in self.cues:
@@ -176,7 +178,8 @@ def load_lexicon(path: str | Path, questions: QuestionCues) -> Lexicon:
                    int(setting("rules", "min_customer_turns_for_closing")), questions,
                    float(setting("labels", "unresolved_at")), float(setting("labels", "resolved_at")),
                    int(setting("labels", "min_turns")), {k: float(v) for k, v in raw.get("script_cues", {}).items()},
-                   tuple(raw.get("escalation", {}).get("phrases", [])), str(path), sound, rule_weight)
+                   tuple(raw.get("escalation", {}).get("phrases", [])), str(path), sound, rule_weight,
+                   tuple(raw.get("escalation", {}).get("asks", [])), tuple(raw.get("escalation", {}).get("past", [])))
 
 
 def lexicon_from_settings(settings: Settings) -> Lexicon:
@@ -312,10 +315,22 @@ def evidence_sentence(text: str, phrase: str, limit: int = 80) -> str:
     return hit.strip()[:limit]
 
 
+def _escalation_pattern(lex: Lexicon) -> re.Pattern[str] | None:
+    if not (lex.escalation and lex.escalation_asks):
+        return None
+    alt = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # noqa: E731
+    past = f"(?!{alt(lex.escalation_past)})" if lex.escalation_past else ""
+    return re.compile(f"(?:{alt(lex.escalation_asks)})[^，,。！!？?；;]{{0,3}}?({alt(lex.escalation)}){past}")
+
+
 def escalations(turns: Sequence[Turn], lex: Lexicon) -> list[Evidence]:
-    """Escalation phrases said by either side (reporting only; they do not move the score)."""
-    return [Evidence("escalation", p, i, t.speaker) for i, t in enumerate(turns) for p in lex.escalation
-            if phrase_in(p, t.text, lex)]
+    """The caller asking to complain or escalate ([escalation]: customer turns, a wish or intent followed by
+    what they escalate to, not a report of the past); reporting only, they do not move the score."""
+    pattern = _escalation_pattern(lex)
+    if pattern is None:
+        return []
+    return [Evidence("escalation", m.group(1), i, t.speaker) for i, t in enumerate(turns)
+            if t.speaker == "customer" for m in pattern.finditer(t.text)]
 
 
 def _sigmoid(x: float) -> float:
@@ -522,7 +537,7 @@ class CallOutcome:
     rule_score: float
     method: str
     dialogue_label: str
-    label: str                  # dialogue_label until the FCR override (warehouse/sql/derived/repeat_contacts.sql)
+    label: str                  # dialogue_label (resolved in the call); FCR is call_outcomes.fcr_failed
     fcr_override: bool
     escalated: bool
     unanswered: bool

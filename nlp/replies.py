@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from callintel.nlp.outcomes import Lexicon, LexiconError, Turn, is_question, lexicon_from_settings
+from callintel.nlp.reply_ranker import RankerModel, rank, roles
 from callintel.settings import Settings
 
 _SPECIFIC = re.compile(r"\d{2,}|www\.|https?://|\.com|热线|APP|app|官网|公众号|营业厅")
@@ -135,6 +136,11 @@ class CallReplyCues:
     phrases: dict[str, tuple[str, ...]]
     objections: tuple[tuple[str, tuple[str, ...]], ...]
     source: str
+    reason_names: dict[str, str] = field(default_factory=dict)  # reason code -> what a QA lead reads
+
+    def reasons_text(self, reasons: Sequence[str]) -> str:
+        """Reasons in words a QA lead reads (、-joined), codes without a name as they are."""
+        return "、".join(dict.fromkeys(self.reason_names.get(r, r) for r in reasons))
 
 
 def load_call_cues(path: str) -> CallReplyCues:
@@ -144,7 +150,8 @@ def load_call_cues(path: str) -> CallReplyCues:
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     return CallReplyCues({k: float(v) for k, v in data["call_reply"].items()},
                          {k: tuple(v) for k, v in data["phrases"].items()},
-                         tuple((k, tuple(v)) for k, v in data["objections"].items()), path)
+                         tuple((k, tuple(v)) for k, v in data["objections"].items()), path,
+                         {k: str(v) for k, v in data.get("reason_names", {}).items()})
 
 
 def call_cues_from_settings(settings: Any) -> CallReplyCues:
@@ -161,6 +168,17 @@ def _has(text: str, cues: CallReplyCues, kind: str) -> list[str]:
 
 
 _SENTENCE = re.compile(r"[^。！!？?…]+[。！!？?…]*")
+# A masked value ([姓名], [尾号], [身份证号]) is what the caller said, not the agent asking for it.
+_MASK_TOKEN = re.compile(r"\[[^\[\]]{1,8}\]")
+# A request: the sentence asks the caller to say or give something (请/麻烦/提供/报/说一下, or a question).
+_REQUEST = re.compile(r"请(?:问|您|你|提供|报|说|告诉)|麻烦|提供一下|报一下|说一下|告诉我|是多少|[？?]")
+
+
+def asks_identity(sentence: str, cues: CallReplyCues) -> bool:
+    """The sentence asks the caller for identity details (姓名, 身份证号, 保单号): an identity check. A sentence
+    that only names such a document (材料: 身份证、病历…) or quotes a masked value tells rather than asks."""
+    s = _MASK_TOKEN.sub("", sentence)
+    return bool(_REQUEST.search(s)) and any(p in s for p in cues.phrases["verification"])
 
 
 def content_chars(text: str, cues: CallReplyCues) -> int:
@@ -169,7 +187,7 @@ def content_chars(text: str, cues: CallReplyCues) -> int:
     n = 0
     for m in _SENTENCE.finditer(text):
         s = m.group().strip()
-        if s.endswith(("？", "?")) or any(p in s for p in cues.phrases["verification"]) \
+        if s.endswith(("？", "?")) or asks_identity(s, cues) \
                 or any(p in s for p in cues.phrases["readback"]) or any(p in s for p in cues.phrases["closing"]):
             continue
         n += len(re.sub(r"^(?:好的|好|嗯|是的|明白|理解)?[^，,。]{0,6}(?:先生|女士|阿姨|叔叔)(?:您好)?[，,。]?", "", s))
@@ -192,8 +210,22 @@ def _role(i: int, text: str, cues: CallReplyCues, min_content: float) -> str:
     return "ask"
 
 
-def score_call_replies(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues) -> list[ReplyScore]:
-    """One score per agent turn of a phone call, with reasons (answer position, content, the caller's reaction)."""
+# What an agent turn that is not an answer does: its reason in the library, never a script.
+_NOT_ANSWER = {"greeting": "closing", "closing": "closing", "readback": "readback", "verification": "verification",
+               "ask": "question_back"}
+NOT_A_SCRIPT = -10.0  # the score of a turn that is not an answer when the learned ranker scores the call
+
+
+def score_call_replies(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues,
+                       ranker: RankerModel | None = None) -> list[ReplyScore]:
+    """One score per agent turn of a phone call, with reasons (answer position, content, the caller's reaction).
+
+    With the learned `ranker` (configs/models/reply_ranker.json), answers get its score and every other turn
+    (greeting, identity check, question back, read-back, closing) NOT_A_SCRIPT; without, the hand-set
+    [call_reply] weights of configs/reply_cues.toml score every turn.
+    """
+    if ranker is not None:
+        return _ranked_call_replies(turns, lex, cues, ranker)
     w = cues.weights
     out = []
     answers = 0
@@ -252,9 +284,32 @@ def score_call_replies(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues)
     return out
 
 
-def best_call_reply(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues) -> ReplyScore | None:
-    """The agent turn of a call most worth keeping as a script (ties: the earlier turn); None without one."""
-    scored = [s for s in score_call_replies(turns, lex, cues) if "empty" not in s.reasons]
+def _ranked_call_replies(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues,
+                         ranker: RankerModel) -> list[ReplyScore]:
+    ranked = {i: (score, why) for i, score, why in rank(turns, lex, cues, ranker)}
+    found = roles(turns, cues)
+    out = []
+    for i, t in enumerate(turns):
+        if t.speaker != "agent":
+            continue
+        if not t.text:
+            out.append(ReplyScore(i, -5.0 + NOT_A_SCRIPT, ("empty",)))
+        elif i in ranked:
+            out.append(ReplyScore(i, ranked[i][0], ("answer", *ranked[i][1])))
+        else:
+            out.append(ReplyScore(i, NOT_A_SCRIPT, (_NOT_ANSWER.get(found[i][0], "question_back"),)))
+    return out
+
+
+def best_call_reply(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues,
+                    ranker: RankerModel | None = None) -> ReplyScore | None:
+    """The agent turn of a call most worth keeping as a script (ties: the earlier turn); None without one.
+
+    With the ranker, a call without any answer (only greetings, identity checks, closings) has none.
+    """
+    scored = [s for s in score_call_replies(turns, lex, cues, ranker) if "empty" not in s.reasons]
+    if ranker is not None:
+        scored = [s for s in scored if "answer" in s.reasons]
     if not scored:
         return None
     return max(scored, key=lambda s: (s.score, -s.turn))
@@ -276,10 +331,11 @@ class ReplyCandidate:
     is_best: bool  # the call's best reply
 
 
-def reply_candidates(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues) -> list[ReplyCandidate]:
+def reply_candidates(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues,
+                     ranker: RankerModel | None = None) -> list[ReplyCandidate]:
     """Every (question or objection -> agent reply) pair of a call, scored."""
-    scores = {s.turn: s for s in score_call_replies(turns, lex, cues)}
-    best = best_call_reply(turns, lex, cues)
+    scores = {s.turn: s for s in score_call_replies(turns, lex, cues, ranker)}
+    best = best_call_reply(turns, lex, cues, ranker)
     out = []
     for i, t in enumerate(turns):
         if t.speaker != "customer" or not t.text:
@@ -291,9 +347,8 @@ def reply_candidates(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues) -
         if j is None or turns[j].speaker != "agent" or j not in scores:
             continue
         s = scores[j]
-        if any(r in s.reasons for r in ("closing", "readback", "verification", "question_back")) \
-                and best and best.turn != j:
-            continue
+        if any(r in s.reasons for r in ("closing", "readback", "verification", "question_back")):
+            continue  # a clarifying question, an identity check, a read-back or the closing is never a script
         k = next((m for m in range(j + 1, len(turns)) if turns[m].text), None)
         nxt = turns[k].text if k is not None and turns[k].speaker == "customer" else None
         followed = "rejected" if "rejected" in s.reasons else "accepted" if "accepted" in s.reasons else "none"
@@ -326,6 +381,13 @@ def compute(inputs: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """The inputs plus "candidates": call_id -> its question/objection -> reply pairs (pure)."""
     lex = lexicon_from_settings(settings)
     cues = call_cues_from_settings(settings)
+    ranker = ranker_from_settings(settings)
     return {**inputs, "candidates": {
-        c["call_id"]: reply_candidates([Turn(s, t) for s, t in inputs["utterances"][c["call_id"]]], lex, cues)
+        c["call_id"]: reply_candidates([Turn(s, t) for s, t in inputs["utterances"][c["call_id"]]], lex, cues, ranker)
         for c in inputs["calls"]}}
+
+
+def ranker_from_settings(settings: Settings) -> RankerModel | None:
+    """The learned reply ranker of [replies] ranker, or None ("" = the hand-set [call_reply] weights)."""
+    name = settings["replies"]["ranker"]
+    return RankerModel.load(settings.config_file(name)) if name else None

@@ -16,7 +16,7 @@ def test_eval_calls_on_the_development_set(shared_data, settings):
     result = ev.run(shared_data, settings)
     for key in ("calls", "questions_true", "questions_found", "questions_precision", "questions_recall",
                 "question_topic_ari", "topic_coverage", "call_topic_ari", "resolution_auc", "repeat_precision",
-                "repeat_recall", "unmasked", "unclustered"):
+                "repeat_recall", "fcr_precision", "fcr_recall", "best_reply_top1", "unmasked", "unclustered"):
         assert key in result, key
     assert result["calls"] == 40
     assert result["unmasked"] == 0
@@ -26,6 +26,9 @@ def test_eval_calls_on_the_development_set(shared_data, settings):
     assert result["topic_coverage"] >= 0.8
     assert result["question_topic_ari"] >= 0.5
     assert result["call_topic_ari"] >= 0.6
+    assert result["best_reply_top1"] >= 0.75
+    assert result["best_reply_top1"] > result["baseline_best_reply_longest_after_first_question"]
+    assert result["fcr_precision"] >= 0.7 and result["fcr_recall"] >= 0.7
 
 
 @pytest.mark.slow

@@ -202,15 +202,21 @@ def test_asr_homophones_and_pending_closes_still_count_as_unresolved():
     assert any(e.phrase == "提交工单~" for e in out.evidence)
 
 
-def test_escalation_is_a_transfer_ticket_or_complaint_not_a_look_alike_sound():
-    """老公商量 reads gong shang (= 工商) by sound: the resolved annuity sale of the samples was marked escalated."""
+def test_escalation_is_the_caller_asking_to_complain_not_a_word_that_sounds_like_it():
+    """Escalation = the caller asks to complain or escalate (issue 22): not 老公商量 (gong shang ~ 工商), not the
+    agent's transfer or ticket, not 昨天投诉过 (a past complaint) or 相关部门核实过了."""
     from callintel.nlp.outcomes import escalations
     sale = to_turns([("agent", "这款年金险每年交一万，交十年，六十岁开始领。"),
                      ("customer", "好的，我和老公商量一下再说。谢谢。")])
     assert escalations(sale, LEX) == []
     complaint = to_turns([("customer", "你们再不处理我就去工商投诉"), ("agent", "我现在帮您转接到投诉专线")])
-    assert {e.phrase for e in escalations(complaint, LEX)} >= {"工商", "投诉", "转接"}
-    assert escalations(to_turns([("agent", "我给您提交公单")]), LEX)  # ASR homophones still count
+    assert [(e.phrase, e.speaker) for e in escalations(complaint, LEX)] == [("工商", "customer")]
+    for said in ("光催办有什么用，我要投诉。", "要是你们糊弄我，我就去找银保监会。", "叫你们领导来跟我说"):
+        assert escalations(to_turns([("customer", said)]), LEX), said
+    for said in ("你好，我姓刘，是住院理赔的事，昨天投诉过。", "相关部门核实过了，那就好。",
+                 "我是陈美华，昨天投诉理赔的那个。"):
+        assert escalations(to_turns([("customer", said)]), LEX) == [], said
+    assert escalations(to_turns([("agent", "我给您提交工单，转接投诉专线")]), LEX) == []
 
 
 def test_unresolved_evidence_opens_with_what_keeps_it_open():

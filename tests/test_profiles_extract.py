@@ -119,7 +119,9 @@ def test_call_reply_skips_identity_check_and_read_back():
     assert best_call_reply(turns, lex, cues).turn == 4
     assert objection_type("一年八千多，有点贵啊。", cues) == "价格太贵"
     assert objection_type("那我再考虑考虑吧。", cues) == "再考虑一下"
-    assert objection_type("这个要等多久？", cues) == "等太久了"
+    assert objection_type("都两个星期了，怎么还没有结果", cues) == "等太久了"
+    assert objection_type("这个要等多久？", cues) is None  # asks when: a question, not an objection (issue 22)
+    assert objection_type("嗯，那怎么买，能在网上买吗？", cues) is None  # a channel named, nothing objected to
 
 
 @pytest.mark.parametrize(("text", "field", "value"), [

@@ -175,16 +175,26 @@ def test_awkward_calls_have_defined_behaviour(month):
     assert handle is None
 
 
-def test_fcr_override_marks_the_earlier_call_unresolved(month):
+def test_fcr_is_kept_apart_from_the_calls_own_resolution(month):
+    """A repeat about the same matter after a call left open is an FCR failure; the label stays what the dialogue
+    says, and a repeat after a call resolved in the dialogue is no failure (issue 22: neither meaning overwrites
+    the other)."""
     con, calls, settings, _, _ = month
     expected = _expected(calls, settings)
-    same_topic_prev = {v[0] for v in expected.values() if v[0] and v[2]}
-    rows = con.execute("SELECT call_id, fcr_override, dialogue_label, label FROM call_outcomes").fetchall()
+    topic_only = settings["outcomes"]["fcr_same_topic_only"]
+    came_back = {v[0] for v in expected.values() if v[0] and (v[2] or not topic_only)}
+    rows = con.execute("SELECT call_id, fcr_failed, fcr_override, dialogue_label, label, resolved_in_call "
+                       "FROM call_outcomes").fetchall()
     assert len(rows) == len(calls)
-    for call_id, fcr, dialogue_label, label in rows:
-        assert fcr == (call_id in same_topic_prev), call_id
-        assert label == ("unresolved" if fcr else dialogue_label)
-    assert same_topic_prev and any(d != "unresolved" for c, f, d, _ in rows if f)  # the override changed labels
+    for call_id, failed, override, dialogue_label, label, resolved in rows:
+        assert failed == (call_id in came_back and dialogue_label != "resolved"), call_id
+        assert override == failed and label == dialogue_label
+        assert resolved == {"resolved": True, "unresolved": False}.get(dialogue_label)
+    assert any(f for _, f, *_ in rows)
+    assert any(c in came_back and d == "resolved" and not f for c, f, _, d, _, _ in rows)  # came back, no failure
+    view = con.execute("SELECT count(*) FILTER (WHERE fcr_resolved), count(*) FILTER (WHERE fcr_failed) "
+                       "FROM v_call_resolution").fetchone()
+    assert view == (sum(1 for _, f, _, d, _, _ in rows if d == "resolved" and not f), sum(1 for r in rows if r[1]))
 
 
 def test_rerun_changes_nothing(month):

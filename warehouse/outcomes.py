@@ -1,8 +1,8 @@
 """Loads and stores of the outcomes step: the calls to score with their turns and main topics, the writes.
 
 The repeat-contact logic itself is SQL (`v_repeat_links` in `sql/020_outcomes.sql`, where the awkward cases
-are documented), materialised into `repeat_contacts` with the first-contact-resolution override by
-`sql/derived/repeat_contacts.sql` after every run (`finish`).
+are documented), materialised into `repeat_contacts` with first-contact resolution (call_outcomes.fcr_failed,
+beside the dialogue's own label, never over it) by `sql/derived/repeat_contacts.sql` after every run (`finish`).
 """
 
 from __future__ import annotations
@@ -74,14 +74,14 @@ def store(con: duckdb.DuckDBPyConnection, outcomes: list[CallOutcome], settings:
 
 
 def finish(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> dict[str, Any]:
-    """repeat_contacts and the FCR override, by sql/derived/repeat_contacts.sql with the [outcomes] settings."""
+    """repeat_contacts and FCR (fcr_failed), by sql/derived/repeat_contacts.sql with the [outcomes] settings."""
     cfg = settings["outcomes"]
     with transaction(con):
         # the timezone: the views' *_local columns
         write_params(con, "outcomes", {**{k: cfg[k] for k in PARAMS}, "timezone": settings["night"]["timezone"]})
         refresh(con, "repeat_contacts")
     calls, repeats, overrides = con.execute("""
-        SELECT count(*), count(*) FILTER (WHERE r.is_repeat), count(*) FILTER (WHERE r.fcr_override)
+        SELECT count(*), count(*) FILTER (WHERE r.is_repeat), count(*) FILTER (WHERE r.fcr_failed)
         FROM repeat_contacts r JOIN calls c USING (call_id) WHERE c.night IN (SELECT unnest(?))""",
                                             [list(nights)]).fetchone()
     return {"repeat_rows": calls, "repeat_calls": repeats, "fcr_overrides": overrides}

@@ -1,9 +1,10 @@
 """Loads and stores for the script library: question/objection -> reply pairs of the nights' calls.
 
-The replies step (flows/steps.py) (after topics and outcomes when they ran: it reads the call's
-topic and resolution label from call_outcomes and the repeat flag from repeat_contacts, and works without
-them). Near-identical replies within a topic and objection type are merged into one script group, and the
-best [replies].per_group groups of each get a library_rank, re-ranked over every stored night.
+The replies step (flows/steps.py) runs after outcomes: only replies that worked enter the library (the call
+resolved in the call, no FCR failure, the caller did not reject the reply), and every stored row's outcome is
+refreshed from call_outcomes on each run, so it never shows an outcome a later night changed. Near-identical
+replies within a topic and objection type are merged into one script group, and the best [replies].per_group
+groups of each get a library_rank, re-ranked over every stored night.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from callintel.warehouse.db import has_tables, replace_rows, transaction
 _CODE_NAME = re.compile(r"[a-z_0-9]+")
 COLUMNS = ("call_id", "caller_hash", "agent_id", "started_at", "topic_id", "question_turn", "question", "objection",
            "reply_turn", "reply", "reply_score", "reasons", "followed", "next_text", "is_best", "call_label",
-           "repeat_followed", "score", "script_group", "similar_replies", "library_rank", "scored_at")
+           "repeat_followed", "score", "script_group", "similar_replies", "library_rank", "scored_at", "reasons_zh")
 
 
 def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> dict[str, Any]:
@@ -40,14 +41,9 @@ def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Setti
     return {"calls": calls, "utterances": utterances_by_call(con, ids), "outcomes": outcome}
 
 
-def library_score(cand: ReplyCandidate, label: str | None, repeat: bool | None, weights: dict[str, float]) -> float:
-    """Reply quality plus how the call went after it."""
-    score = cand.reply_score
-    if label == "resolved":
-        score += weights["call_resolved"]
-    if repeat:
-        score += weights["repeat_followed"]
-    return round(score, 4)
+def library_score(cand: ReplyCandidate, label: str | None, weights: dict[str, float]) -> float:
+    """Reply quality plus how the call went (resolved in the call)."""
+    return round(cand.reply_score + (weights["call_resolved"] if label == "resolved" else 0.0), 4)
 
 
 def _bigrams(text: str) -> set[str]:
@@ -62,7 +58,8 @@ def similarity(a: str, b: str) -> float:
 
 def store(con: duckdb.DuckDBPyConnection, result: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Replace the calls' candidates, then re-rank the library over every stored call (one transaction)."""
-    weights = call_cues_from_settings(settings).weights
+    cues = call_cues_from_settings(settings)
+    weights = cues.weights
     now = datetime.now(UTC)
     meta = {c["call_id"]: c for c in result["calls"]}
     candidates: dict[str, list[ReplyCandidate]] = result["candidates"]
@@ -74,24 +71,44 @@ def store(con: duckdb.DuckDBPyConnection, result: dict[str, Any], settings: Sett
             rows.append((cid, meta[cid]["caller_hash"], meta[cid]["agent_id"], meta[cid]["started_at"], topic,
                          cand.question_turn, cand.question, cand.objection, cand.reply_turn, cand.reply,
                          cand.reply_score, reasons, cand.followed, cand.next_turn_text, cand.is_best,
-                         label, repeat, library_score(cand, label, repeat, weights), f"{cid}:{cand.reply_turn}", 1,
-                         None, now))
+                         label, repeat, library_score(cand, label, weights), f"{cid}:{cand.reply_turn}", 1,
+                         None, now, cues.reasons_text(cand.reasons)))
     with transaction(con):
         n = replace_rows(con, "reply_candidates", "call_id", list(candidates), COLUMNS, rows)
+        worked = refresh_outcomes(con, weights)
         kept = rank_library(con, settings["replies"]["per_group"], settings["replies"]["merge_similarity"])
-    out: dict[str, Any] = {"calls": len(candidates), "candidates": n, "library_replies": kept}
+    out: dict[str, Any] = {"calls": len(candidates), "candidates": n, "replies_that_worked": worked,
+                           "library_replies": kept}
     if not result["outcomes"]:
-        out["note"] = "no call_outcomes yet (outcomes step not run): topic and resolution left NULL"
+        out["note"] = ("no call_outcomes yet (outcomes step not run): topic and resolution left NULL, and no reply "
+                       "enters the library (only replies of successful calls do)")
     return out
 
 
+def refresh_outcomes(con: duckdb.DuckDBPyConnection, weights: dict[str, float]) -> int:
+    """Copy every call's current outcome onto its candidates (all nights: a later night's repeat call can turn an
+    earlier success into an FCR failure) and mark the replies that worked; returns how many did."""
+    if has_tables(con, "call_outcomes", "repeat_contacts"):
+        con.execute("""
+            UPDATE reply_candidates r SET call_label = o.label, resolved_in_call = o.resolved_in_call,
+                   fcr_failed = o.fcr_failed, repeat_followed = rc.has_repeat,
+                   score = round(r.reply_score + CASE WHEN o.label = 'resolved' THEN ? ELSE 0 END, 4)
+            FROM call_outcomes o LEFT JOIN repeat_contacts rc USING (call_id)
+            WHERE o.call_id = r.call_id""", [weights["call_resolved"]])
+    con.execute("""UPDATE reply_candidates SET worked = coalesce(resolved_in_call, false)
+                       AND NOT coalesce(fcr_failed, false) AND followed <> 'rejected'""")
+    return con.execute("SELECT count(*) FROM reply_candidates WHERE worked").fetchone()[0]
+
+
+
+
 def rank_library(con: duckdb.DuckDBPyConnection, per_group: int, merge_at: float) -> int:
-    """Group near-identical replies per topic and objection, rank the groups' best replies (all nights)."""
+    """Group near-identical replies that worked per topic and objection, rank the groups' best (all nights)."""
     rows = con.execute("""SELECT call_id, question_turn, coalesce(CAST(topic_id AS VARCHAR), ''),
                                  coalesce(objection, ''), reply, score,
                                  is_best, reply_turn
                           FROM reply_candidates
-                          WHERE is_best OR objection IS NOT NULL
+                          WHERE worked AND (is_best OR objection IS NOT NULL)
                           ORDER BY score DESC, call_id, question_turn""").fetchall()
     groups: dict[tuple[str, str], list[list[Any]]] = {}
     updates = []

@@ -1,0 +1,96 @@
+"""The learned reply ranker (nlp/reply_ranker.py): what counts as an answer, cross-set figures on the two
+development sets' truth, the shipped model reproducible, and never a non-answer picked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from callintel.nlp import reply_ranker
+from callintel.nlp.outcomes import Turn, lexicon_from_settings
+from callintel.nlp.replies import (
+    asks_identity,
+    best_call_reply,
+    call_cues_from_settings,
+    content_chars,
+    ranker_from_settings,
+    reply_candidates,
+)
+from callintel.settings import load_settings
+from callintel.speech.text import TextCleaner
+
+SETTINGS = load_settings()
+LEX, CUES = lexicon_from_settings(SETTINGS), call_cues_from_settings(SETTINGS)
+RANKER = ranker_from_settings(SETTINGS)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _train_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_reply_ranker", ROOT / "scripts" / "train_reply_ranker.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def dev_sets(shared_data):
+    cleaner = TextCleaner.from_settings(SETTINGS)
+    train = _train_script()
+    return {"calls": train.truth_calls(shared_data / "calls" / "dialogues.json", cleaner),
+            "calls_health": train.truth_calls(shared_data / "calls_health" / "dialogues.json", cleaner),
+            "samples": train.truth_calls(ROOT / "samples" / "dialogues.json", cleaner)}, train
+
+
+def test_identity_check_is_a_request_not_a_masked_name_or_a_list_of_documents():
+    """A reply that quotes the caller's masked name, or lists 身份证 among claim documents, tells the caller
+    something: before, either sentence counted as an identity check and the call's real answer was skipped."""
+    told = "好的[姓名]女士，您名下这份年金保险，目前现金价值是40200元，最高可以借现金价值的80%，也就是32000元左右。"
+    documents = "需要的材料有：身份证、病历和出院小结、医疗发票和费用清单。"
+    assert not asks_identity(told, CUES) and content_chars(told, CUES) > 40
+    assert not asks_identity(documents, CUES) and content_chars(documents, CUES) > 20
+    for ask in ("麻烦您先提供一下投保人姓名和身份证后四位。", "请问被保险人的姓名和身份证号码是多少？"):
+        assert asks_identity(ask, CUES) and content_chars(ask, CUES) == 0
+
+
+def test_learned_on_one_set_it_picks_well_on_the_other(dev_sets):
+    """Both directions beat the hand-set [call_reply] weights on the set they were not trained on."""
+    sets, train = dev_sets
+    for learn, test in (("calls", "calls_health"), ("calls_health", "calls")):
+        model = reply_ranker.fit(sets[learn], LEX, CUES, train.C)
+        learned = reply_ranker.top1(sets[test], LEX, CUES, model)
+        hand = sum(best_call_reply(t, LEX, CUES).turn == truth for t, truth in sets[test]) / len(sets[test])
+        assert learned >= 0.7 and learned > hand, (learn, test, learned, hand)
+
+
+def test_shipped_model_is_the_one_the_script_trains(dev_sets):
+    sets, train = dev_sets
+    both = sets["calls"] + sets["calls_health"]
+    groups = ["calls"] * len(sets["calls"]) + ["calls_health"] * len(sets["calls_health"])
+    model = reply_ranker.fit(both, LEX, CUES, train.C, groups=groups)
+    assert model.weights == pytest.approx(RANKER.weights, abs=1e-4)
+    meta = json.loads((ROOT / "configs" / "models" / "reply_ranker.json").read_text(encoding="utf-8"))["meta"]
+    for name in ("calls", "calls_health"):
+        assert meta["top1_in_sample"][name] == reply_ranker.top1(sets[name], LEX, CUES, model)
+
+
+def test_never_a_greeting_identity_check_question_back_or_closing(dev_sets):
+    sets, _ = dev_sets
+    for calls in sets.values():
+        for turns, _ in calls:
+            found = reply_ranker.roles(turns, CUES)
+            best = best_call_reply(turns, LEX, CUES, RANKER)
+            assert best is None or found[best.turn][0] == "answer"
+            for cand in reply_candidates(turns, LEX, CUES, RANKER):
+                assert found[cand.reply_turn][0] == "answer", cand
+
+
+def test_a_call_without_an_answer_has_no_best_reply():
+    turns = [Turn("agent", "您好，客服中心，请问有什么可以帮您？"), Turn("customer", "我想查一下保单。"),
+             Turn("agent", "好的，麻烦您提供一下投保人姓名和身份证号码。"), Turn("customer", "[姓名]，[身份证号]。"),
+             Turn("agent", "好的，还有别的需要帮您的吗？"), Turn("customer", "没了，再见。")]
+    assert best_call_reply(turns, LEX, CUES, RANKER) is None
+    assert reply_candidates(turns, LEX, CUES, RANKER) == []
