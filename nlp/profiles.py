@@ -2,13 +2,13 @@
 
 Read from the customer's own words and from agent turns that address the caller (好的刘先生, 您名下有一份…),
 never from what either side says about a third person: a cue in a clause whose subject is 他/我老公/孩子 is
-skipped. Patterns are generic Mandarin; the lexicons live in configs/profile_patterns.toml and cities in
-configs/cities_zh.txt. Text in, facts out: no DuckDB here.
+skipped. Patterns are generic Mandarin; the lexicons live in configs/profile_patterns.toml, and cities come
+from a maintained gazetteer (nlp/places.py, cpca's division table). Text in, facts out: no DuckDB here.
 
 Masked input: the warehouse text has names as [姓名] (titles kept: "[姓名]先生") and ID/birth dates masked.
-Gender still comes from the title; age from an ID card or a spoken birth date is read only when the digits
-are still there (`age_from_id`, `age_from_birth`), i.e. when this runs on text before masking; on masked
-text ([身份证号], [出生日期]) no age is guessed from the mask.
+Gender still comes from the title. Age from an ID card or a spoken birth date comes from the age the text
+path read before masking (utterances.stated_age, callintel/ages.py): only the age, never the date, and only
+when the turn's words make it the caller's. Text still holding the digits is read directly.
 
 Merging across calls (`merge_facts`): per caller and field the newest call wins; a different value from
 an older call is kept as a conflict with its own call and sentence, so nothing is silently overwritten.
@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from callintel.ages import age_from_birth, age_from_id
+from callintel.nlp.places import find_places
 from callintel.settings import Settings
 
 FIELDS = ("gender", "age", "city", "occupation", "marital_status", "children", "existing_policies",
@@ -51,24 +53,29 @@ class Fact:
 @dataclass(frozen=True)
 class ProfileLexicon:
     data: dict[str, Any]
-    cities: tuple[str, ...]
     source: str
 
     def __getitem__(self, key: str) -> Any:
         return self.data[key]
 
+    def places(self, text: str) -> list[tuple[int, str, str]]:
+        """(position, name as said, city) of each place in `text`: the gazetteer (nlp/places.py), then
+        [city] outside_gazetteer."""
+        found = find_places(text)
+        for name in self.data["city"]["outside_gazetteer"]:
+            j = text.find(name)
+            if j >= 0 and not any(a <= j < a + len(n) for a, n, _ in found):
+                found.append((j, name, name))
+        return sorted(found)
+
 
 @lru_cache(maxsize=8)
-def load_lexicon(patterns: str, cities: str) -> ProfileLexicon:
-    data = tomllib.loads(Path(patterns).read_text(encoding="utf-8"))
-    names = [ln.strip() for ln in Path(cities).read_text(encoding="utf-8").splitlines()
-             if ln.strip() and not ln.startswith("#")]
-    return ProfileLexicon(data, tuple(sorted(set(names), key=len, reverse=True)), str(patterns))
+def load_lexicon(patterns: str) -> ProfileLexicon:
+    return ProfileLexicon(tomllib.loads(Path(patterns).read_text(encoding="utf-8")), str(patterns))
 
 
 def lexicon_from_settings(settings: Settings) -> ProfileLexicon:
-    cfg = settings["profiles"]
-    return load_lexicon(str(settings.config_file(cfg["patterns"])), str(settings.config_file(cfg["cities"])))
+    return load_lexicon(str(settings.config_file(settings["profiles"]["patterns"])))
 
 
 def cn_number(text: str) -> int | None:
@@ -121,6 +128,7 @@ class _Reader:
         self.self_words = tuple(p["self"])
         self.relation = tuple(p["relation_after_self"])
         self.third = tuple(p["third_party"])
+        self.together = tuple(p["together"])
 
     def about_caller(self, clause: str, pos: int, speaker: str, prefix: str = "") -> bool:
         """The words before `pos` in this clause do not make someone else the subject. A clause without a
@@ -145,6 +153,9 @@ class _Reader:
                     break
                 i = before.rfind(w, 0, i)
         tail = before[last_self + 1:] if last_self >= 0 else before
+        if last_self >= 0:  # 我跟我老公在重庆: "we", the caller included
+            tail = re.sub(rf"^(?:{'|'.join(self.together)})(?:{'|'.join(self.self_words)})?"
+                          rf"(?:{'|'.join(self.relation)})儿?", "", tail)
         for t in self.third:
             j = tail.find(t)
             if j >= 0:
@@ -192,23 +203,6 @@ def _gender(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> No
             for value, words in (("男", p["wife_words"]), ("女", p["husband_words"])):
                 if any(w in text for w in words):
                     _add(out, "gender", value, 0.6, i, text, "customer")
-
-
-def age_from_id(number: str, on: date) -> int | None:
-    """Age on `on` from an 18-digit mainland ID number (birth date in digits 7-14)."""
-    m = re.fullmatch(r"\d{6}(\d{4})(\d{2})(\d{2})\d{3}[\dXx]", number)
-    if not m:
-        return None
-    return age_from_birth(int(m.group(1)), int(m.group(2)), int(m.group(3)), on)
-
-
-def age_from_birth(year: int, month: int | None, day: int | None, on: date) -> int | None:
-    if not 1900 < year <= on.year:
-        return None
-    age = on.year - year
-    if month is not None and (on.month, on.day) < (month, day or 1):
-        age -= 1
-    return age
 
 
 def _age(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact], on: date | None) -> None:
@@ -288,25 +282,53 @@ def _age(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact], on: date
                 _add(out, "age", str(age), 0.9, i, text, speaker)
 
 
+_STATED_MASKS = ("[身份证号]", "[出生日期]")
+
+
+def _stated_ages(turns: Sequence[tuple[str, str]], ages: dict[int, int], r: _Reader, out: list[Fact]) -> None:
+    """The caller's age from an ID number or birth date they said (utterances.stated_age, read before masking).
+
+    The masked turn still shows where the number was: it is the caller's when that clause is about the caller
+    and the agent's request before it did not ask for someone else's (您父亲的身份证号码).
+    """
+    cfg = r.lex["age"]
+    lo, hi = cfg["min_age"], cfg["max_age"]
+    for i, age in sorted(ages.items()):
+        if i >= len(turns) or not lo <= age <= hi:
+            continue
+        speaker, text = turns[i]
+        if speaker != "customer":
+            continue
+        where = min((j for j in (text.find(m) for m in _STATED_MASKS) if j >= 0), default=-1)
+        start, clause = next(((a, c) for a, c in _clauses(text) if a <= where < a + len(c)), (0, text))
+        if where >= 0 and not r.about_caller(clause, where - start, speaker, _prefix(text, start)):
+            continue
+        asked = next((t for sp, t in reversed(turns[:i]) if sp == "agent"), "")
+        request = "".join(c for _, c in _clauses(asked) if any(w in c for w in cfg["asks_number"]))
+        for w in cfg["policy_roles"]:
+            request = request.replace(w, "")
+        if any(w in request for w in r.third):
+            continue  # 您父亲的身份证号码: the number said next is his
+        _add(out, "age", str(age), 0.9, i, text, speaker)
+
+
 def _city(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
         for start, clause in _clauses(text):
-            for city in r.lex.cities:
-                j = clause.find(city)
-                if j < 0:
-                    continue
-                after = clause[j + len(city):j + len(city) + 2]
+            for j, said, city in r.lex.places(clause):
+                after = clause[j + len(said):j + len(said) + 2]
                 if after.startswith(("路", "街", "大道", "大学", "银行", "医院")) and not after.startswith("市"):
                     continue
                 if "老家" in clause and "我" not in clause[:j].replace("我爸", "").replace("我妈", ""):
                     continue
                 cfg = r.lex["city"]
                 lead = clause[:j]
-                if not lead.endswith(tuple(cfg["before"])):
+                here = clause[j + len(said):].startswith(tuple(cfg["here_after"]))
+                if not lead.endswith(tuple(cfg["before"])) and not here:
                     continue  # a city named in passing (我在北京的医院看的病 is caught below)
-                visit = any(w in clause[j:j + len(city) + 8] for w in cfg["visit"])
+                visit = any(w in clause[j:j + len(said) + 8] for w in cfg["visit"])
                 if visit and not lead.endswith(tuple(cfg["ours"])):
                     continue
                 if r.about_caller(clause, j, speaker, _prefix(text, start)):
@@ -557,7 +579,7 @@ def _answers(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> N
             if job and job not in r.lex["occupation"]["not_occupation"]:
                 _add(out, "occupation", job, 0.7, i, text, sp)
         if any(w in ask for w in cfg["city"]):
-            city = next((c for c in r.lex.cities if c in text), None)
+            city = next((c for _, _, c in r.lex.places(text)), None)
             if city:
                 _add(out, "city", city, 0.7, i, text, sp)
         if any(w in ask for w in cfg["marital"]):
@@ -573,13 +595,16 @@ def _answers(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> N
                 _add(out, "children", "0", 0.65, i, text, sp)
 
 
-def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: date | None = None) -> list[Fact]:
+def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: date | None = None,
+            stated_ages: dict[int, int] | None = None) -> list[Fact]:
     """Every profile fact of one call; one fact per field (the most confident, then the latest),
-    except existing_policies and health_condition (one per item)."""
+    except existing_policies and health_condition (one per item). `stated_ages`: turn index -> the age its
+    masked ID number or birth date gave (utterances.stated_age)."""
     r = _Reader(lex)
     facts: list[Fact] = []
     _gender(turns, r, facts)
     _age(turns, r, facts, call_date)
+    _stated_ages(turns, stated_ages or {}, r, facts)
     _city(turns, r, facts)
     _occupation(turns, r, facts)
     _marital(turns, r, facts)
@@ -680,6 +705,7 @@ def compute(inputs: dict[str, Any], settings: Settings, lex: ProfileLexicon | No
     floor = settings["profiles"]["min_confidence"]
     out: dict[str, list[Fact]] = {}
     for c in inputs["calls"]:
-        facts = extract(inputs["utterances"][c["call_id"]], lex, c["started_at"].astimezone(tz).date())
+        facts = extract(inputs["utterances"][c["call_id"]], lex, c["started_at"].astimezone(tz).date(),
+                        inputs.get("stated_ages", {}).get(c["call_id"]))
         out[c["call_id"]] = [f for f in facts if f.confidence >= floor]
     return {"calls": inputs["calls"], "facts": out}
