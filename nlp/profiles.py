@@ -341,9 +341,11 @@ def _occupation(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -
     nouns = sorted(cfg["nouns"], key=len, reverse=True)
     noun_re = "|".join(map(re.escape, nouns))
     business = "|".join(map(re.escape, sorted(cfg["business"], key=len, reverse=True)))
-    generic = re.compile(rf"(?:我是|我就是|我在\S{{0,8}}?当|我当|当|是做|做|干)(?:个|一个|一名|名)?"
-                         rf"\S{{0,6}}?({noun_re})")
+    generic = re.compile(rf"(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?\S{{0,6}}?({noun_re})")
     own_biz = re.compile(rf"开(?:了)?(?:个|一家|一个|家)?(?:小)?({business})")
+    places = "|".join(map(re.escape, (p for p, _ in cfg["workplaces"])))
+    work = "|".join(map(re.escape, cfg["work_verbs"]))
+    workplace = re.compile(rf"在[\u4e00-\u9fff]{{0,6}}?({places})(?:里|上|上面)?(?:{work})")
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
@@ -358,8 +360,14 @@ def _occupation(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -
                     break
             if done:
                 break
+            m = workplace.search(clause)
+            if m and r.about_caller(clause, m.start(), speaker, prefix):
+                _add(out, "occupation", dict(cfg["workplaces"])[m.group(1)], 0.75, i, text, speaker)
+                done = True
+                break
             m = own_biz.search(clause)
-            if m and r.about_caller(clause, m.start(), speaker, prefix) and ("我" in clause or "自己" in clause):
+            if m and r.about_caller(clause, m.start(), speaker, prefix) and any(
+                    w in prefix + clause for w in r.self_words):
                 _add(out, "occupation", m.group(1) + "老板", 0.75, i, text, speaker)
                 done = True
                 break
@@ -368,7 +376,7 @@ def _occupation(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -
                 value = m.group(1)
                 prefix = clause[m.start():m.start(1)]
                 # keep a qualifier said with it: 小学老师, 销售经理 (not 是做 / 的)
-                q = re.sub(r"^(?:我是|我就是|我当|当|是做|做|干|我在\S*?当)(?:个|一个|一名|名)?", "", prefix)
+                q = re.sub(r"^(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?", "", prefix)
                 if 0 < len(q) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", q) and q not in ("做", "干", "跑", "在"):
                     value = q + value
                 if value not in cfg["not_occupation"]:
@@ -376,7 +384,59 @@ def _occupation(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -
                     done = True
                     break
         if not done:
+            done = _occupation_said(text, i, speaker, cfg, r, out)
+        if not done:
             _occupation_pos(text, i, speaker, cfg, r, out)
+
+
+def _is_role(word: str, cfg: dict[str, Any]) -> bool:
+    """A noun that names an occupation: a listed one, or one ending like one (钳工, 收银员, 小学老师)."""
+    return word not in cfg["not_occupation"] and len(word) >= 2 and (
+        any(word.endswith(n) for n in cfg["nouns"]) or word.endswith(tuple(cfg["suffixes"])))
+
+
+def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: _Reader, out: list[Fact]) -> bool:
+    """An occupation said in any of the constructions of [occupation] said_*, read over jieba's words and tags:
+    做/干/跑/管 + what + 的 (做外贸跟单的, 跑物流的), 做/干 + a span of time + what (在无锡做了二十年财务),
+    在 + place + 做 + what (在广州做新媒体运营), 当 (+ time) + a role (当了一辈子钳工), 我(自己)是 + a role."""
+    import jieba.posseg as pseg
+
+    for start, clause in _clauses(text):
+        words = [(w.word, w.flag) for w in pseg.cut(clause)]
+        pos = 0
+        for k, (word, _) in enumerate(words):
+            at, pos = pos, pos + len(word)
+            kind = next((name for name in ("de", "role") if word in cfg[f"said_{name}"]), None)
+            if kind is None:
+                continue
+            j, timed = k + 1, False
+            while j < len(words) and (words[j][0] in cfg["said_skip"] or words[j][1] in ("m", "q", "mq")):
+                timed = timed or words[j][1] == "m"
+                j += 1
+            noun, named = "", False
+            de = next((n for n in range(j, len(words)) if words[n][0] == "的" or words[n][1] in ("x", "r", "p")), None)
+            if kind == "de" and de is not None and words[de][0] == "的" and 2 <= len("".join(
+                    w for w, _ in words[j:de])) <= 8 and not any(f.startswith("nr") for _, f in words[j:de]):
+                noun, j, named = "".join(w for w, _ in words[j:de]), de, True  # 做外贸跟单的: what 的 nominalises
+            while not named and j < len(words) and words[j][1].startswith(("n", "vn", "eng", "j", "a")) and \
+                    not words[j][1].startswith("nr") and len(noun + words[j][0]) <= 8:
+                noun += words[j][0]
+                j += 1
+            ended = j >= len(words) or words[j][0] in cfg["said_end"]
+            if len(noun) < 2 or noun in cfg["not_occupation"]:
+                continue
+            if kind == "role":
+                ok = _is_role(noun, cfg) and (word != "是" or re.search(r"(?:我|俺)(?:自己|本人)?(?:就|也|以前|原来)?$",
+                                                                        clause[:at]))
+            else:
+                after_verb = words[k + 1][0] if k + 1 < len(words) else ""
+                placed = "在" in clause[:at] and after_verb not in ("了", "个")
+                ok = (j < len(words) and words[j][0] in cfg["said_end"]) or (
+                    ended and word in cfg["said_work"] and (timed or placed))
+            if ok and r.about_caller(clause, at, speaker, _prefix(text, start)):
+                _add(out, "occupation", noun, 0.75, i, text, speaker)
+                return True
+    return False
 
 
 def _occupation_pos(text: str, i: int, speaker: str, cfg: dict[str, Any], r: _Reader, out: list[Fact]) -> None:

@@ -36,3 +36,28 @@ def test_city_here_and_we():
     assert facts(("customer", "我跟我老公在重庆那边开了个店。"))["city"] == "重庆"
     assert facts(("customer", "我跟老伴儿从天津去海南住了两个月。"))["city"] == "天津"
     assert "city" not in facts(("customer", "我老公在重庆上班，我在老家带孩子。"))
+
+
+def test_occupation_said_in_any_construction():
+    said = {
+        "俺今年都七十二了，在一汽当了一辈子钳工。": "钳工",
+        "我退休之前当了三十多年小学老师。": "小学老师",
+        "我在苏州工业园区上班，做外贸跟单的。": "外贸跟单",
+        "俺白天得出车，跑物流的。": "物流",
+        "我在单位是管人事工资这块的。": "人事工资",
+        "我自己是护士，在儿童医院上班。": "护士",
+        "我以前在棉纺厂当挡车工。": "挡车工",
+        "我刚毕业，在广州做新媒体运营。": "新媒体运营",
+        "我在无锡做了二十年财务。": "财务",
+        "我在设计院干了一辈子工程师。": "工程师",
+        "我是做UI设计的，天天加班。": "UI设计",
+        "我在我们县里的砖厂上班。": "工人",
+    }
+    for text, job in said.items():
+        assert facts(("customer", text)).get("occupation") == job, text
+
+
+def test_occupation_words_that_are_not_one():
+    for text in ("当地医生的意思是要么放支架。", "我上周在医院做了个手术。", "我这几天在外地跑工程。",
+                 "我儿子是做程序员的。", "当时那个人一个字都没提。"):
+        assert "occupation" not in facts(("customer", text)), text
