@@ -455,16 +455,33 @@ def _occupation_pos(text: str, i: int, speaker: str, cfg: dict[str, Any], r: _Re
 
 
 def _marital(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
+    """The first status said about the caller, checked 丧偶, 离异, 未婚, 已婚: a listed phrase, or a construction
+    of [marital] words: a spouse and a word of loss (俺老伴儿前年走了), a partner and a negation
+    (男朋友都没有, 还没对象), 我们 … 离了. A phrase in a clause about someone else (他结婚了) does not count."""
     cfg = r.lex["marital"]
+    spouse, loss = "|".join(cfg["spouse"]), "|".join(cfg["loss"])
+    partner, negation = "|".join(cfg["partner"]), "|".join(cfg["partner_negation"])
+    said = {"丧偶": re.compile(rf"(?:{spouse})儿?[^，,。！!？?]{{0,4}}?(?:{loss})"),
+            "离异": re.compile(r"(?:我们|俺们|咱们|我俩|我跟他|我跟她|我和他|我和她)[^，,。！!？?]{0,4}?离了"),
+            "未婚": re.compile(rf"(?:(?:{negation})(?:{partner}))|(?:(?:{partner})[都也还]?(?:{negation}))")}
     for status in ("丧偶", "离异", "未婚", "已婚"):
         for i, (speaker, text) in enumerate(turns):
             if speaker != "customer":
                 continue
-            hit = next((p for p in cfg[status] if p in text), None)
-            if hit and status in cfg["need_self"] and not any(
-                    w in clause for _, clause in _clauses(text) if hit in clause for w in r.self_words):
-                continue
-            if hit and not (status == "已婚" and re.search(r"(?:没|未|不)(?:有)?" + re.escape(hit), text)):
+            for start, clause in _clauses(text):
+                m = said[status].search(clause) if status in said else None
+                j = m.start() if m else next((clause.find(p) for p in cfg[status] if p in clause), -1)
+                if j < 0:
+                    continue
+                hit = m.group() if m else next(p for p in cfg[status] if p in clause)
+                if status in cfg["need_self"] and not any(w in _prefix(text, start) + clause for w in r.self_words):
+                    continue
+                if status == "已婚" and re.search(r"(?:没|未|不)(?:有)?" + re.escape(hit), clause):
+                    continue
+                if re.search(r"(?:一个|一位)[^，,。]{0,6}$", clause[:j]):
+                    continue  # 一个七十八的老头子: someone described, not the caller's spouse
+                if not r.about_caller(clause, j, speaker, _prefix(text, start)):
+                    continue
                 _add(out, "marital_status", status, 0.85 if status != "已婚" else 0.8, i, text, speaker)
                 return
 
@@ -565,6 +582,10 @@ def _income(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> No
         _add(out, "income_band", band, 0.7, i, text, speaker)
 
 
+_HOUR = r"[0-9一二两三四五六七八九十]{1,3}点"
+_CLOCK = re.compile(rf"^{_HOUR}(?:半|多)?(?:(?:到|至|-){_HOUR}(?:半)?)?(?:以后|之后|以前|之前|前|后)?")
+
+
 def _contact_time(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
     cfg = r.lex["contact_time"]
     words = sorted(cfg["words"], key=lambda w: len(w[0]), reverse=True)
@@ -581,11 +602,15 @@ def _contact_time(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact])
                 j = clause.find(word)
                 if j < 0:
                     continue
-                after = clause[j + len(word):]
-                if clause[:j].endswith(tuple(cfg["past_before"])) or "说" in clause[:j] or \
-                        (any(w in clause[:j] for w in cfg["other_subject"]) and "让" not in clause[:j]
-                         and "我" not in clause[j:]):
+                after = _CLOCK.sub("", clause[j + len(word):])  # 下午四点以后打: the clock time is part of it
+                lead = clause[:j]
+                if any(w in lead for w in cfg["past_before"]) or "说" in lead or \
+                        (any(w in lead for w in cfg["other_subject"]) and "让" not in lead and "我" not in clause[j:]
+                         and not any(c in lead for c in cfg["call_after"])):
                     continue
+                call_at = min((k for k in (after.find(c) for c in cfg["call_after"]) if k >= 0), default=-1)
+                if call_at > 0 and any(w in after[:call_at] for w in r.third):
+                    continue  # 晚上我给他打电话: the caller calling someone else
                 if after.startswith(tuple(cfg["busy_after"])) or (any(after.startswith(b) for b in ("就", "再")) \
                         and not any(c in after for c in cfg["call_after"])):
                     continue
@@ -595,7 +620,7 @@ def _contact_time(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact])
                     break
             if hit:
                 break
-        if hit is None and asked:
+        if hit is None and asked and not any(w in text for w in cfg["past_before"]):
             m = re.search(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})点", text)
             if m:
                 h = cn_number(m.group(1))

@@ -61,3 +61,18 @@ def test_occupation_words_that_are_not_one():
     for text in ("当地医生的意思是要么放支架。", "我上周在医院做了个手术。", "我这几天在外地跑工程。",
                  "我儿子是做程序员的。", "当时那个人一个字都没提。"):
         assert "occupation" not in facts(("customer", text)), text
+
+
+def test_marital_constructions():
+    assert facts(("customer", "俺老伴儿前年走了，就俺一个人在家。"))["marital_status"] == "丧偶"
+    assert facts(("customer", "我一个人在杭州上班，男朋友都没有。"))["marital_status"] == "未婚"
+    assert facts(("customer", "俺腿脚不利索，老头子也七十多了。"))["marital_status"] == "已婚"
+    assert "marital_status" not in facts(("customer", "我儿子今年五一他结婚了，想把受益人改成他媳妇。"))
+    assert "marital_status" not in facts(("customer", "业务员去忽悠一个七十八岁的老头子。"))
+
+
+def test_contact_time_clock_past_and_someone_else():
+    assert facts(("customer", "你们回电的话下午四点以后打，我上课手机静音的。"))["preferred_contact_time"] == "下午"
+    assert "preferred_contact_time" not in facts(("customer", "他今天出差，晚上我给他打电话说说。"))
+    assert "preferred_contact_time" not in facts(("agent", "请问是什么时间打的电话？"),
+                                                 ("customer", "上周四下午吧，三点多。"))
