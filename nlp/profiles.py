@@ -33,6 +33,7 @@ from callintel.settings import Settings
 FIELDS = ("gender", "age", "city", "occupation", "marital_status", "children", "existing_policies",
           "income_band", "preferred_contact_time", "health_condition", "budget_concern", "insured_person")
 _CLAUSE = re.compile(r"[^，,。！!？?；;：:…\n]+")
+_CLAUSE_END = re.compile(r"[，,。！!？?；;：:…\s~]")
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
              "八": 8, "九": 9}
 _NUM = r"(?:[0-9]{1,3}|[一二两三四五六七八九十]{1,3})"
@@ -183,6 +184,13 @@ def _add(out: list[Fact], field_: str, value: str, conf: float, turn: int, text:
     out.append(Fact(field_, value, round(conf, 3), turn, text, speaker))
 
 
+def _vocative(text: str, start: int, end: int, after_words: Sequence[str]) -> bool:
+    """An address word used to address (刘先生，/ 先生您好 / 好的阿姨。), not to speak of someone: it ends its
+    clause, or what follows is a word that goes on talking to the caller."""
+    after = text[end:]
+    return not after or bool(_CLAUSE_END.match(after)) or after.startswith(tuple(after_words))
+
+
 def _gender(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
     p = r.lex["person"]
     not_after = tuple(p["address_not_after"])
@@ -194,6 +202,8 @@ def _gender(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> No
                         before = text[:m.start()]
                         if before.endswith(not_after) and not before.endswith("]"):
                             continue
+                        if not _vocative(text, m.start(), m.end(), p["vocative_after"]):
+                            continue  # 希望叔叔治疗顺利: a person spoken of, not the caller addressed
                         _add(out, "gender", value, 0.9, i, text, "agent")
                         break
         elif speaker == "customer":

@@ -76,3 +76,9 @@ def test_contact_time_clock_past_and_someone_else():
     assert "preferred_contact_time" not in facts(("customer", "他今天出差，晚上我给他打电话说说。"))
     assert "preferred_contact_time" not in facts(("agent", "请问是什么时间打的电话？"),
                                                  ("customer", "上周四下午吧，三点多。"))
+
+
+def test_gender_from_words_that_address_the_caller():
+    got = facts(("agent", "女士您好，听到您父亲的情况我也很难过，希望叔叔治疗顺利。"))
+    assert got["gender"] == "女"  # 叔叔 is spoken of, not addressed
+    assert facts(("agent", "好的刘先生。您名下有一份保单。"))["gender"] == "男"
