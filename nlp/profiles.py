@@ -536,6 +536,10 @@ def _policies(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> 
         if speaker not in ("customer", "agent"):
             continue
         owned_words = cfg["owned_customer"] if speaker == "customer" else cfg["owned_agent"]
+        # 您在我们这儿有一份, 您在2020年投保了一份, 我自己单位有: the holder, a few words, then a verb of holding
+        holds = re.compile(rf"(?:{'|'.join(r.self_words if speaker == 'customer' else ('您',))})"
+                           rf"[^，,。？?]{{0,8}}?(?:{'|'.join(cfg['hold_verbs'])})(?![的没什哪])")  # not 有的/有没有
+        seen_here = False
         for _, clause in _clauses(text):
             if any(w in clause for w in cfg["not_owned"]):
                 continue
@@ -549,11 +553,15 @@ def _policies(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> 
                 if m.group(2) in ("住院", "报销", "身故") and "险" not in clause:
                     continue
                 before = clause[:m.start(2)]
-                if not any(w in before for w in owned_words):
+                tail = re.sub(r"^(?:保险|险)", "", clause[m.end():])
+                owned = any(w in before for w in owned_words) or bool(holds.search(before)) or (
+                    speaker == "customer" and tail.startswith(tuple(cfg["owned_after"])))
+                if not owned and not (seen_here and before.endswith(tuple(cfg["also"]))):
                     continue
                 if not r.about_caller(clause, m.start(2), speaker):
                     continue
                 seen.add(kind)
+                seen_here = True
                 _add(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
 
 

@@ -82,3 +82,16 @@ def test_gender_from_words_that_address_the_caller():
     got = facts(("agent", "女士您好，听到您父亲的情况我也很难过，希望叔叔治疗顺利。"))
     assert got["gender"] == "女"  # 叔叔 is spoken of, not addressed
     assert facts(("agent", "好的刘先生。您名下有一份保单。"))["gender"] == "男"
+
+
+def policies(*turns: tuple[str, str]) -> set[str]:
+    return {f.value for f in extract(list(turns), LEX) if f.field == "existing_policies"}
+
+
+def test_policies_held_in_other_words():
+    assert policies(("customer", "意外险我有，之前在别家买的，还有车险。")) == {"意外险", "车险"}
+    assert policies(("customer", "我自己单位有团体的医疗险，宝宝就什么都还没有。")) == {"医疗险"}
+    assert policies(("agent", "好的钱阿姨，查到了。您在我们这儿有一份康顺重疾险。")) == {"重疾险"}
+    assert policies(("agent", "许女士您好，您在二〇二〇年投保了一份守护重疾险。")) == {"重疾险"}
+    assert not policies(("customer", "我看网上说有的医疗险是一年一买。"))
+    assert not policies(("customer", "我想给孩子买个重疾险。"))
