@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import cn2an
+
 from callintel.ages import age_from_birth, age_from_id
 from callintel.nlp.places import find_places
 from callintel.settings import Settings
@@ -34,8 +36,6 @@ FIELDS = ("gender", "age", "city", "occupation", "marital_status", "children", "
           "income_band", "preferred_contact_time", "health_condition", "budget_concern", "insured_person")
 _CLAUSE = re.compile(r"[^，,。！!？?；;：:…\n]+")
 _CLAUSE_END = re.compile(r"[，,。！!？?；;：:…\s~]")
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-             "八": 8, "九": 9}
 _NUM = r"(?:[0-9]{1,3}|[一二两三四五六七八九十]{1,3})"
 
 
@@ -80,23 +80,14 @@ def lexicon_from_settings(settings: Settings) -> ProfileLexicon:
 
 
 def cn_number(text: str) -> int | None:
-    """三十五 -> 35, 七十六 -> 76, 十 -> 10, 41 -> 41; None when it is not a small number."""
-    if text.isdigit():
-        return int(text)
-    if not text or any(ch not in _CN_DIGIT and ch != "十" for ch in text):
+    """三十五 -> 35, 七十六 -> 76, 十 -> 10, 41 -> 41 (cn2an); None when it is not a whole number below 1000."""
+    if not text or len(text) > 4:
         return None
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        t = _CN_DIGIT.get(tens, 0) if tens else 1
-        if tens and tens not in _CN_DIGIT:
-            return None
-        o = _CN_DIGIT.get(ones, 0) if ones else 0
-        if ones and (ones not in _CN_DIGIT or len(ones) > 1):
-            return None
-        return t * 10 + o
-    if len(text) == 1:
-        return _CN_DIGIT[text]
-    return None
+    try:
+        value = cn2an.cn2an(text, "smart")
+    except (ValueError, KeyError):
+        return None
+    return int(value) if float(value).is_integer() and 0 <= value < 1000 else None
 
 
 def cn_amount(text: str) -> float | None:
@@ -104,16 +95,13 @@ def cn_amount(text: str) -> float | None:
     m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(万|千)?", text)
     if m:
         return float(m.group(1)) * {"万": 10000, "千": 1000, None: 1}[m.group(2)]
-    text = re.sub(r"(?<=[一二两三四五六七八九十])[来多几](?=[万千])", "", text)
-    m = re.fullmatch(r"([一二两三四五六七八九十]{1,3})(万|千)([一二两三四五六七八九])?", text)
-    if not m:
+    text = re.sub(r"(?<=[一二两三四五六七八九十])[来多几](?=[万千])", "", text)  # 一万来 / 四千多: about that
+    if not re.fullmatch(r"[一二两三四五六七八九十]{1,3}[万千][一二两三四五六七八九]?", text):
         return None
-    head = cn_number(m.group(1))
-    if head is None:
+    try:
+        return float(cn2an.cn2an(text, "smart"))  # 一万五 -> 15000, 八千六 -> 8600
+    except (ValueError, KeyError):
         return None
-    unit = 10000 if m.group(2) == "万" else 1000
-    tail = _CN_DIGIT[m.group(3)] * unit / 10 if m.group(3) else 0
-    return head * unit + tail
 
 
 def _clauses(text: str) -> list[tuple[int, str]]:
@@ -228,7 +216,8 @@ def _age(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact], on: date
     for i, (speaker, text) in enumerate(turns):
         found = False
         if speaker == "customer" and asked:
-            m = re.match(rf"(?:我|俺)?(?:(?:{filler}))*({_NUM})(?:岁|周岁)?(?:了)?[。，,！!]?$", text.strip())
+            # the answer is the turn's first clause (二十九。社保……): a number and nothing else in it
+            m = re.match(rf"(?:我|俺)?(?:(?:{filler}))*({_NUM})(?:岁|周岁)?(?:了)?(?:[。，,！!]|$)", text.strip())
             n = cn_number(m.group(1)) if m else None
             if n is not None and lo <= n <= hi:
                 _add(out, "age", str(n), 0.85, i, text, speaker)

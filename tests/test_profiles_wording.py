@@ -95,3 +95,9 @@ def test_policies_held_in_other_words():
     assert policies(("agent", "许女士您好，您在二〇二〇年投保了一份守护重疾险。")) == {"重疾险"}
     assert not policies(("customer", "我看网上说有的医疗险是一年一买。"))
     assert not policies(("customer", "我想给孩子买个重疾险。"))
+
+
+def test_age_answer_is_the_first_clause_of_the_next_turn():
+    got = facts(("agent", "方便问一下您今年多大吗？目前还有社保吗？"),
+                ("customer", "二十九。社保……离职以后我打算按灵活就业自己接着交。"))
+    assert got["age"] == "29"
