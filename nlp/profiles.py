@@ -394,13 +394,19 @@ def _is_role(word: str, cfg: dict[str, Any]) -> bool:
         any(word.endswith(n) for n in cfg["nouns"]) or word.endswith(tuple(cfg["suffixes"])))
 
 
+_SELF_IS = re.compile(r"(?:我|俺)(?:自己|本人)?(?:就|也|以前|原来)?是")
+
+
 def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: _Reader, out: list[Fact]) -> bool:
     """An occupation said in any of the constructions of [occupation] said_*, read over jieba's words and tags:
     做/干/跑/管 + what + 的 (做外贸跟单的, 跑物流的), 做/干 + a span of time + what (在无锡做了二十年财务),
     在 + place + 做 + what (在广州做新媒体运营), 当 (+ time) + a role (当了一辈子钳工), 我(自己)是 + a role."""
     import jieba.posseg as pseg
 
+    verbs = [v for v in cfg["said_de"] + cfg["said_role"] if v != "是"]
     for start, clause in _clauses(text):
+        if not any(v in clause for v in verbs) and not _SELF_IS.search(clause):
+            continue  # tagging is the costly part: only clauses with one of the verbs
         words = [(w.word, w.flag) for w in pseg.cut(clause)]
         pos = 0
         for k, (word, _) in enumerate(words):
@@ -425,8 +431,7 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: _R
             if len(noun) < 2 or noun in cfg["not_occupation"]:
                 continue
             if kind == "role":
-                ok = _is_role(noun, cfg) and (word != "是" or re.search(r"(?:我|俺)(?:自己|本人)?(?:就|也|以前|原来)?$",
-                                                                        clause[:at]))
+                ok = _is_role(noun, cfg) and (word != "是" or _SELF_IS.search(clause[:at + 1]))
             else:
                 after_verb = words[k + 1][0] if k + 1 < len(words) else ""
                 placed = "在" in clause[:at] and after_verb not in ("了", "个")
