@@ -531,8 +531,9 @@ def _policies(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> 
             continue
         owned_words = cfg["owned_customer"] if speaker == "customer" else cfg["owned_agent"]
         # 您在我们这儿有一份, 您在2020年投保了一份, 我自己单位有: the holder, a few words, then a verb of holding
+        # (not 有的/有没有)
         holds = re.compile(rf"(?:{'|'.join(r.self_words if speaker == 'customer' else ('您',))})"
-                           rf"[^，,。？?]{{0,8}}?(?:{'|'.join(cfg['hold_verbs'])})(?![的没什哪])")  # not 有的/有没有
+                           rf"[^，,。？?没未不]{{0,8}}?(?:{'|'.join(cfg['hold_verbs'])})(?![的没什哪])")
         seen_here = False
         for _, clause in _clauses(text):
             if any(w in clause for w in cfg["not_owned"]):
@@ -548,6 +549,8 @@ def _policies(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> 
                     continue
                 before = clause[:m.start(2)]
                 tail = re.sub(r"^(?:保险|险)", "", clause[m.end():])
+                if re.search(r"[没未不][^，,。]{0,5}?(?:买|有|上|投保)", before):
+                    continue  # 都没给自己买过重疾: a negated holding
                 owned = any(w in before for w in owned_words) or bool(holds.search(before)) or (
                     speaker == "customer" and tail.startswith(tuple(cfg["owned_after"])))
                 if not owned and not (seen_here and before.endswith(tuple(cfg["also"]))):

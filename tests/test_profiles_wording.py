@@ -95,6 +95,7 @@ def test_policies_held_in_other_words():
     assert policies(("agent", "许女士您好，您在二〇二〇年投保了一份守护重疾险。")) == {"重疾险"}
     assert not policies(("customer", "我看网上说有的医疗险是一年一买。"))
     assert not policies(("customer", "我想给孩子买个重疾险。"))
+    assert not policies(("customer", "我和我老公都没给自己买过重疾险。"))
 
 
 def test_age_answer_is_the_first_clause_of_the_next_turn():
