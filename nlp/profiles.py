@@ -91,11 +91,12 @@ def cn_number(text: str) -> int | None:
 
 
 def cn_amount(text: str) -> float | None:
-    """Yuan in 一万五, 四千来块, 一万出头, 8000, 1.5万, 八千六 (None when not an amount)."""
+    """Yuan in 一万五, 四千来块, 一万出头, 8000, 1.5万, 八千六, 三四万 (None when not an amount)."""
     m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(万|千)?", text)
     if m:
         return float(m.group(1)) * {"万": 10000, "千": 1000, None: 1}[m.group(2)]
     text = re.sub(r"(?<=[一二两三四五六七八九十])[来多几](?=[万千])", "", text)  # 一万来 / 四千多: about that
+    text = re.sub(r"^([一二三四五六七八])[二三四五六七八九](?=[万千])", r"\1", text)  # 三四万: a range, its lower end
     if not re.fullmatch(r"[一二两三四五六七八九十]{1,3}[万千][一二两三四五六七八九]?", text):
         return None
     try:
@@ -587,6 +588,8 @@ def _income(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> No
                     value = cn_amount(a.group(1))
                     if value is None or value < 500:
                         continue
+                    if any(w in gap for w in cfg["below"]):
+                        value -= 1  # 一个月加起来都不到五千: just under the amount said
                     pos = m.end() + a.start()
                     if best is None or pos > best[0]:
                         best = (pos, value, yearly)

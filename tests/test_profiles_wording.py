@@ -4,7 +4,7 @@ stated number, occupations said in any construction (nlp/profiles.py, nlp/places
 from __future__ import annotations
 
 from callintel.nlp.places import city_names, find_places
-from callintel.nlp.profiles import extract
+from callintel.nlp.profiles import cn_amount, extract
 from callintel.nlp.profiles import lexicon_from_settings as profile_lexicon
 from callintel.settings import load_settings
 
@@ -102,3 +102,10 @@ def test_age_answer_is_the_first_clause_of_the_next_turn():
     got = facts(("agent", "方便问一下您今年多大吗？目前还有社保吗？"),
                 ("customer", "二十九。社保……离职以后我打算按灵活就业自己接着交。"))
     assert got["age"] == "29"
+
+
+def test_income_bounds_and_ranges():
+    assert cn_amount("三四万") == 30000 and cn_amount("五六千") == 5000
+    got = facts(("customer", "现在两个人打零工，一个月加起来都不到五千。"))
+    assert got["income_band"] == "<5000"
+    assert facts(("customer", "厂里今年生意一般，一个月纯落个三四万吧。"))["income_band"] == ">20000"
