@@ -552,6 +552,8 @@ def _policies(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> 
                 tail = re.sub(r"^(?:保险|险)", "", clause[m.end():])
                 if re.search(r"[没未不][^，,。]{0,5}?(?:买|有|上|投保)", before):
                     continue  # 都没给自己买过重疾: a negated holding
+                if speaker == "customer" and re.search(r"(?<![我俺您])(?:这个|这款|这种)$", before):
+                    continue  # 买了这个医疗险，以后…能报吗: the product being offered (我这个 is the caller's own)
                 owned = any(w in before for w in owned_words) or bool(holds.search(before)) or (
                     speaker == "customer" and tail.startswith(tuple(cfg["owned_after"])))
                 if not owned and not (seen_here and before.endswith(tuple(cfg["also"]))):

@@ -96,6 +96,8 @@ def test_policies_held_in_other_words():
     assert not policies(("customer", "我看网上说有的医疗险是一年一买。"))
     assert not policies(("customer", "我想给孩子买个重疾险。"))
     assert not policies(("customer", "我和我老公都没给自己买过重疾险。"))
+    assert not policies(("customer", "买了这个医疗险，以后开车出点啥事也能报吗？"))  # the one on offer
+    assert policies(("customer", "我这个医疗险能报门诊吗？")) == {"医疗险"}
 
 
 def test_age_answer_is_the_first_clause_of_the_next_turn():
