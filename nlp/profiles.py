@@ -395,7 +395,7 @@ def _is_role(word: str, cfg: dict[str, Any]) -> bool:
         any(word.endswith(n) for n in cfg["nouns"]) or word.endswith(tuple(cfg["suffixes"])))
 
 
-_SELF_IS = re.compile(r"(?:我|俺)(?:自己|本人)?(?:就|也|以前|原来)?是")
+_SELF_IS = re.compile(r"(?:我|俺)(?:自己|本人)?(?:就|也|以前|原来|之前|退休前|退休之前|没退休的时候)*是")
 
 
 def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: _Reader, out: list[Fact]) -> bool:
@@ -424,9 +424,9 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: _R
             if kind == "de" and de is not None and words[de][0] == "的" and 2 <= len("".join(
                     w for w, _ in words[j:de])) <= 8 and not any(f.startswith("nr") for _, f in words[j:de]):
                 noun, j, named = "".join(w for w, _ in words[j:de]), de, True  # 做外贸跟单的: what 的 nominalises
-            while not named and j < len(words) and words[j][1].startswith(("n", "vn", "eng", "j", "a")) and \
-                    not words[j][1].startswith("nr") and len(noun + words[j][0]) <= 8:
-                noun += words[j][0]
+            while not named and j < len(words) and len(noun + words[j][0]) <= 8 and not words[j][1].startswith("nr") \
+                    and (words[j][1].startswith(("n", "vn", "eng", "j", "a")) or _is_role(noun + words[j][0], cfg)):
+                noun += words[j][0]  # a role jieba tags as a verb still ends the noun (中学/会计 -> 中学会计)
                 j += 1
             ended = j >= len(words) or words[j][0] in cfg["said_end"]
             if len(noun) < 2 or noun in cfg["not_occupation"]:

@@ -52,6 +52,8 @@ def test_occupation_said_in_any_construction():
         "我在设计院干了一辈子工程师。": "工程师",
         "我是做UI设计的，天天加班。": "UI设计",
         "我在我们县里的砖厂上班。": "工人",
+        "我退休前是中学会计，现在在家带孙子。": "中学会计",
+        "俺是开大车的。": "货车司机",
     }
     for text, job in said.items():
         assert facts(("customer", text)).get("occupation") == job, text
