@@ -157,7 +157,7 @@ class _Reader:
         return True
 
     def product_type(self, name: str) -> str | None:
-        for key, value in self.lex["products"]["types"]:
+        for key, value in self.lex["products"]["names"] + self.lex["products"]["types"]:
             if key in name:
                 return value
         return None
@@ -524,7 +524,7 @@ def _children(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> 
 
 def _policies(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -> None:
     cfg = r.lex["products"]
-    keys = "|".join(map(re.escape, sorted({k for k, _ in cfg["types"]}, key=len, reverse=True)))
+    keys = "|".join(map(re.escape, sorted({k for k, _ in cfg["names"] + cfg["types"]}, key=len, reverse=True)))
     mention = re.compile(rf"([\u4e00-\u9fffA-Za-z]{{0,10}}?)({keys})")
     seen: set[str] = set()
     for i, (speaker, text) in enumerate(turns):

@@ -113,3 +113,15 @@ def test_income_bounds_and_ranges():
     got = facts(("customer", "现在两个人打零工，一个月加起来都不到五千。"))
     assert got["income_band"] == "<5000"
     assert facts(("customer", "厂里今年生意一般，一个月纯落个三四万吧。"))["income_band"] == ">20000"
+
+
+def test_product_names_from_the_insurers_catalogue():
+    """A brand name without a type word is typed from [products] names, which an insurer fills in."""
+    import dataclasses
+
+    data = {**LEX.data, "products": {**LEX.data["products"], "names": [["好医保", "医疗险"], ["达尔文", "重疾险"]]}}
+    lex = dataclasses.replace(LEX, data=data)
+    turns = [("customer", "我去年买了个好医保，还有达尔文。")]
+    assert {f.value for f in extract(turns, lex) if f.field == "existing_policies"} == {"医疗险", "重疾险"}
+    assert not policies(*turns)  # the shipped lexicon knows no brand names
+    assert policies(("customer", "我有交强险。")) == {"车险"}
