@@ -342,10 +342,11 @@ def _occupation(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact]) -
     noun_re = "|".join(map(re.escape, nouns))
     business = "|".join(map(re.escape, sorted(cfg["business"], key=len, reverse=True)))
     generic = re.compile(rf"(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?\S{{0,6}}?({noun_re})")
-    own_biz = re.compile(rf"开(?:了)?(?:个|一家|一个|家)?(?:小)?({business})")
+    # 开了个小超市, 开了个修车铺: a business the caller runs
+    own_biz = re.compile(rf"开(?:了)?(?:个|一家|一个|家)?(?:小)?([\u4e00-\u9fff]{{0,4}}?(?:{business}))")
     places = "|".join(map(re.escape, (p for p, _ in cfg["workplaces"])))
     work = "|".join(map(re.escape, cfg["work_verbs"]))
-    workplace = re.compile(rf"在[\u4e00-\u9fff]{{0,6}}?({places})(?:里|上|上面)?(?:{work})")
+    workplace = re.compile(rf"(?:在[\u4e00-\u9fff]{{0,6}}?|^)({places})(?:里|上|上面)?(?:{work})")
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
@@ -425,8 +426,9 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: _R
                     w for w, _ in words[j:de])) <= 8 and not any(f.startswith("nr") for _, f in words[j:de]):
                 noun, j, named = "".join(w for w, _ in words[j:de]), de, True  # 做外贸跟单的: what 的 nominalises
             while not named and j < len(words) and len(noun + words[j][0]) <= 8 and not words[j][1].startswith("nr") \
-                    and (words[j][1].startswith(("n", "vn", "eng", "j", "a")) or _is_role(noun + words[j][0], cfg)):
-                noun += words[j][0]  # a role jieba tags as a verb still ends the noun (中学/会计 -> 中学会计)
+                    and (words[j][1].startswith(("n", "vn", "eng", "j", "a")) or _is_role(noun + words[j][0], cfg)
+                         or (j + 1 < len(words) and _is_role(noun + words[j][0] + words[j + 1][0], cfg))):
+                noun += words[j][0]  # verb-tagged words still make the role they complete (中学/会计, 外卖/小哥)
                 j += 1
             ended = j >= len(words) or words[j][0] in cfg["said_end"]
             if len(noun) < 2 or noun in cfg["not_occupation"]:

@@ -125,3 +125,14 @@ def test_product_names_from_the_insurers_catalogue():
     assert {f.value for f in extract(turns, lex) if f.field == "existing_policies"} == {"医疗险", "重疾险"}
     assert not policies(*turns)  # the shipped lexicon knows no brand names
     assert policies(("customer", "我有交强险。")) == {"车险"}
+
+
+def test_other_voices():
+    """Wording of neither development set (a motor line, a soldier, a stall keeper)."""
+    assert facts(("customer", "我们俩是去年刚领的证，还没要孩子。")) == {"marital_status": "已婚", "children": "0"}
+    assert facts(("customer", "我是当兵的，常年在部队，周末打给我吧。"))["occupation"] == "军人"
+    assert facts(("customer", "我开了个修车铺，晚上八点以后有空。"))["occupation"] == "修车铺老板"
+    assert facts(("customer", "我是外卖小哥，天天在路上跑。"))["occupation"] == "外卖小哥"
+    assert facts(("customer", "我老家是四川的，现在在东莞打工，厂里上班。"))["occupation"] == "工人"
+    got = facts(("customer", "我是个体户，在义乌做小商品批发的，一个月也就挣个七八千。"))
+    assert got["income_band"] == "5000-10000" and got["city"] == "义乌"
