@@ -264,6 +264,19 @@ def _age(turns: Sequence[tuple[str, str]], r: _Reader, out: list[Fact], on: date
                     break
         if found or on is None:
             continue
+        # 我是80后 / 俺九零后: the decade of birth, an age band on the call's date
+        for start, clause in _clauses(text):
+            m = re.search(r"([0-9]0|[五六七八九零]零)后", clause)
+            if m and any(w in _prefix(text, start) + clause[:m.start()] for w in r.self_words) \
+                    and r.about_caller(clause, m.start(), speaker, _prefix(text, start)):
+                decade = int(m.group(1).translate(str.maketrans("五六七八九零", "567890")))
+                born = (1900 if decade >= on.year % 100 else 2000) + decade
+                if lo <= on.year - born - 9 and on.year - born <= hi:
+                    _add(out, "age", f"{on.year - born - 9}-{on.year - born}", 0.65, i, text, speaker)
+                    found = True
+                    break
+        if found:
+            continue
         # Digits still present (text before masking): an ID number or a spoken birth date.
         for m in re.finditer(r"(?<!\d)(\d{17}[\dXx])(?!\d)", text):
             age = age_from_id(m.group(1), on)

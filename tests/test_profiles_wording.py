@@ -136,3 +136,12 @@ def test_other_voices():
     assert facts(("customer", "我老家是四川的，现在在东莞打工，厂里上班。"))["occupation"] == "工人"
     got = facts(("customer", "我是个体户，在义乌做小商品批发的，一个月也就挣个七八千。"))
     assert got["income_band"] == "5000-10000" and got["city"] == "义乌"
+
+
+def test_birth_decade_is_an_age_band():
+    from datetime import date
+
+    got = {f.field: f.value for f in extract([("customer", "我是80后，上有老下有小。")], LEX, date(2026, 11, 20))}
+    assert got["age"] == "37-46"
+    got = {f.field: f.value for f in extract([("customer", "俺闺女是九零后。")], LEX, date(2026, 11, 20))}
+    assert "age" not in got  # someone else's
