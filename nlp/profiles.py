@@ -60,9 +60,9 @@ class ProfileLexicon:
         return self.data[key]
 
     def places(self, text: str) -> list[tuple[int, str, str]]:
-        """(position, name as said, city) of each place in `text`: the gazetteer (nlp/places.py), then
-        [city] outside_gazetteer."""
-        found = find_places(text)
+        """(position, name as said, city) of each place in `text`: the gazetteer (nlp/places.py) less
+        [city] not_places, then [city] outside_gazetteer."""
+        found = [f for f in find_places(text) if f[1] not in self.data["city"]["not_places"]]
         for name in self.data["city"]["outside_gazetteer"]:
             j = text.find(name)
             if j >= 0 and not any(a <= j < a + len(n) for a, n, _ in found):

@@ -36,6 +36,7 @@ def test_city_here_and_we():
     assert facts(("customer", "我跟我老公在重庆那边开了个店。"))["city"] == "重庆"
     assert facts(("customer", "我跟老伴儿从天津去海南住了两个月。"))["city"] == "天津"
     assert "city" not in facts(("customer", "我老公在重庆上班，我在老家带孩子。"))
+    assert "city" not in facts(("customer", "我住老城区，离你们网点远不远？"))  # a part of any town
 
 
 def test_occupation_said_in_any_construction():
