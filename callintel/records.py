@@ -50,6 +50,7 @@ class Utterance:
     channel: int | None = None
     avg_logprob: float | None = None
     no_speech_prob: float | None = None
+    stated_age: int | None = None  # age from an ID number or birth date said here, read before masking
 
 
 @dataclass

@@ -51,7 +51,8 @@ def land_dialogues(con: duckdb.DuckDBPyConnection, calls: Sequence[Mapping[str, 
                             layout, night, line, {k: call.get(k, "") for k in extras})
         turns = [dict(t) for t in call["turns"]]
         sha = hashlib.sha256(json.dumps(turns, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-        transcript = transcript_from_turns(call["call_id"], turns, settings, source_sha256=sha, cleaner=cleaner)
+        transcript = transcript_from_turns(call["call_id"], turns, settings, source_sha256=sha, cleaner=cleaner,
+                                          on=night)
         write_call(con, record, transcript, run_id, caller_hash(record.caller_number, settings), keep_number, source)
         nights.add(night)
     return sorted(nights)

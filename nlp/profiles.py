@@ -2,13 +2,13 @@
 
 Read from the customer's own words and from agent turns that address the caller (好的刘先生, 您名下有一份…),
 never from what either side says about a third person: a cue in a clause whose subject is 他/我老公/孩子 is
-skipped. Patterns are generic Mandarin; the lexicons live in configs/profile_patterns.toml and cities in
-configs/cities_zh.txt. Text in, facts out: no DuckDB here.
+skipped. Patterns are generic Mandarin; the lexicons live in configs/profile_patterns.toml, and cities come
+from a maintained gazetteer (nlp/places.py, cpca's division table). Text in, facts out: no DuckDB here.
 
 Masked input: the warehouse text has names as [姓名] (titles kept: "[姓名]先生") and ID/birth dates masked.
-Gender still comes from the title; age from an ID card or a spoken birth date is read only when the digits
-are still there (`age_from_id`, `age_from_birth`), i.e. when this runs on text before masking; on masked
-text ([身份证号], [出生日期]) no age is guessed from the mask.
+Gender still comes from the title. Age from an ID card or a spoken birth date comes from the age the text
+path read before masking (utterances.stated_age, callintel/ages.py): only the age, never the date, and only
+when the turn's words make it the caller's. Text still holding the digits is read directly.
 
 Merging across calls (`merge_facts`): per caller and field the newest call wins; a different value from
 an older call is kept as a conflict with its own call and sentence, so nothing is silently overwritten.
@@ -26,13 +26,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import cn2an
+
+from callintel.ages import age_from_birth, age_from_id
+from callintel.nlp.places import find_places
 from callintel.settings import Settings
 
 FIELDS = ("gender", "age", "city", "occupation", "marital_status", "children", "existing_policies",
           "income_band", "preferred_contact_time", "health_condition", "budget_concern", "insured_person")
 _CLAUSE = re.compile(r"[^，,。！!？?；;：:…\n]+")
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-             "八": 8, "九": 9}
+_CLAUSE_END = re.compile(r"[，,。！!？?；;：:…\s~]")
 _NUM = r"(?:[0-9]{1,3}|[一二两三四五六七八九十]{1,3})"
 
 
@@ -51,61 +54,55 @@ class Fact:
 @dataclass(frozen=True)
 class ProfileLexicon:
     data: dict[str, Any]
-    cities: tuple[str, ...]
     source: str
 
     def __getitem__(self, key: str) -> Any:
         return self.data[key]
 
+    def places(self, text: str) -> list[tuple[int, str, str]]:
+        """(position, name as said, city) of each place in `text`: the gazetteer (nlp/places.py) less
+        [city] not_places, then [city] outside_gazetteer."""
+        found = [f for f in find_places(text) if f[1] not in self.data["city"]["not_places"]]
+        for name in self.data["city"]["outside_gazetteer"]:
+            j = text.find(name)
+            if j >= 0 and not any(a <= j < a + len(n) for a, n, _ in found):
+                found.append((j, name, name))
+        return sorted(found)
+
 
 @lru_cache(maxsize=8)
-def load_lexicon(patterns: str, cities: str) -> ProfileLexicon:
-    data = tomllib.loads(Path(patterns).read_text(encoding="utf-8"))
-    names = [ln.strip() for ln in Path(cities).read_text(encoding="utf-8").splitlines()
-             if ln.strip() and not ln.startswith("#")]
-    return ProfileLexicon(data, tuple(sorted(set(names), key=len, reverse=True)), str(patterns))
+def load_lexicon(patterns: str) -> ProfileLexicon:
+    return ProfileLexicon(tomllib.loads(Path(patterns).read_text(encoding="utf-8")), str(patterns))
 
 
 def lexicon_from_settings(settings: Settings) -> ProfileLexicon:
-    cfg = settings["profiles"]
-    return load_lexicon(str(settings.config_file(cfg["patterns"])), str(settings.config_file(cfg["cities"])))
+    return load_lexicon(str(settings.config_file(settings["profiles"]["patterns"])))
 
 
 def cn_number(text: str) -> int | None:
-    """三十五 -> 35, 七十六 -> 76, 十 -> 10, 41 -> 41; None when it is not a small number."""
-    if text.isdigit():
-        return int(text)
-    if not text or any(ch not in _CN_DIGIT and ch != "十" for ch in text):
+    """三十五 -> 35, 七十六 -> 76, 十 -> 10, 41 -> 41 (cn2an); None when it is not a whole number below 1000."""
+    if not text or len(text) > 4:
         return None
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        t = _CN_DIGIT.get(tens, 0) if tens else 1
-        if tens and tens not in _CN_DIGIT:
-            return None
-        o = _CN_DIGIT.get(ones, 0) if ones else 0
-        if ones and (ones not in _CN_DIGIT or len(ones) > 1):
-            return None
-        return t * 10 + o
-    if len(text) == 1:
-        return _CN_DIGIT[text]
-    return None
+    try:
+        value = cn2an.cn2an(text, "smart")
+    except (ValueError, KeyError):
+        return None
+    return int(value) if float(value).is_integer() and 0 <= value < 1000 else None
 
 
 def cn_amount(text: str) -> float | None:
-    """Yuan in 一万五, 四千来块, 一万出头, 8000, 1.5万, 八千六 (None when not an amount)."""
+    """Yuan in 一万五, 四千来块, 一万出头, 8000, 1.5万, 八千六, 三四万 (None when not an amount)."""
     m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(万|千)?", text)
     if m:
         return float(m.group(1)) * {"万": 10000, "千": 1000, None: 1}[m.group(2)]
-    text = re.sub(r"(?<=[一二两三四五六七八九十])[来多几](?=[万千])", "", text)
-    m = re.fullmatch(r"([一二两三四五六七八九十]{1,3})(万|千)([一二两三四五六七八九])?", text)
-    if not m:
+    text = re.sub(r"(?<=[一二两三四五六七八九十])[来多几](?=[万千])", "", text)  # 一万来 / 四千多: about that
+    text = re.sub(r"^([一二三四五六七八])[二三四五六七八九](?=[万千])", r"\1", text)  # 三四万: a range, its lower end
+    if not re.fullmatch(r"[一二两三四五六七八九十]{1,3}[万千][一二两三四五六七八九]?", text):
         return None
-    head = cn_number(m.group(1))
-    if head is None:
+    try:
+        return float(cn2an.cn2an(text, "smart"))  # 一万五 -> 15000, 八千六 -> 8600
+    except (ValueError, KeyError):
         return None
-    unit = 10000 if m.group(2) == "万" else 1000
-    tail = _CN_DIGIT[m.group(3)] * unit / 10 if m.group(3) else 0
-    return head * unit + tail
 
 
 def text_clauses(text: str) -> list[tuple[int, str]]:
@@ -122,6 +119,7 @@ class ProfileReader:
         self.self_words = tuple(p["self"])
         self.relation = tuple(p["relation_after_self"])
         self.third = tuple(p["third_party"])
+        self.together = tuple(p["together"])
 
     def about_caller(self, clause: str, pos: int, speaker: str, prefix: str = "") -> bool:
         """The words before `pos` in this clause do not make someone else the subject. A clause without a
@@ -146,6 +144,9 @@ class ProfileReader:
                     break
                 i = before.rfind(w, 0, i)
         tail = before[last_self + 1:] if last_self >= 0 else before
+        if last_self >= 0:  # 我跟我老公在重庆: "we", the caller included
+            tail = re.sub(rf"^(?:{'|'.join(self.together)})(?:{'|'.join(self.self_words)})?"
+                          rf"(?:{'|'.join(self.relation)})儿?", "", tail)
         for t in self.third:
             j = tail.find(t)
             if j >= 0:
@@ -157,7 +158,7 @@ class ProfileReader:
         return True
 
     def product_type(self, name: str) -> str | None:
-        for key, value in self.lex["products"]["types"]:
+        for key, value in self.lex["products"]["names"] + self.lex["products"]["types"]:
             if key in name:
                 return value
         return None
@@ -173,6 +174,13 @@ def _add(out: list[Fact], field_: str, value: str, conf: float, turn: int, text:
     out.append(Fact(field_, value, round(conf, 3), turn, text, speaker))
 
 
+def _vocative(text: str, start: int, end: int, after_words: Sequence[str]) -> bool:
+    """An address word used to address (刘先生，/ 先生您好 / 好的阿姨。), not to speak of someone: it ends its
+    clause, or what follows is a word that goes on talking to the caller."""
+    after = text[end:]
+    return not after or bool(_CLAUSE_END.match(after)) or after.startswith(tuple(after_words))
+
+
 def _gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     p = r.lex["person"]
     not_after = tuple(p["address_not_after"])
@@ -184,6 +192,8 @@ def _gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact])
                         before = text[:m.start()]
                         if before.endswith(not_after) and not before.endswith("]"):
                             continue
+                        if not _vocative(text, m.start(), m.end(), p["vocative_after"]):
+                            continue  # 希望叔叔治疗顺利: a person spoken of, not the caller addressed
                         _add(out, "gender", value, 0.9, i, text, "agent")
                         break
         elif speaker == "customer":
@@ -193,23 +203,6 @@ def _gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact])
             for value, words in (("男", p["wife_words"]), ("女", p["husband_words"])):
                 if any(w in text for w in words):
                     _add(out, "gender", value, 0.6, i, text, "customer")
-
-
-def age_from_id(number: str, on: date) -> int | None:
-    """Age on `on` from an 18-digit mainland ID number (birth date in digits 7-14)."""
-    m = re.fullmatch(r"\d{6}(\d{4})(\d{2})(\d{2})\d{3}[\dXx]", number)
-    if not m:
-        return None
-    return age_from_birth(int(m.group(1)), int(m.group(2)), int(m.group(3)), on)
-
-
-def age_from_birth(year: int, month: int | None, day: int | None, on: date) -> int | None:
-    if not 1900 < year <= on.year:
-        return None
-    age = on.year - year
-    if month is not None and (on.month, on.day) < (month, day or 1):
-        age -= 1
-    return age
 
 
 def _age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact], on: date | None) -> None:
@@ -225,7 +218,8 @@ def _age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact], on
     for i, (speaker, text) in enumerate(turns):
         found = False
         if speaker == "customer" and asked:
-            m = re.match(rf"(?:我|俺)?(?:(?:{filler}))*({_NUM})(?:岁|周岁)?(?:了)?[。，,！!]?$", text.strip())
+            # the answer is the turn's first clause (二十九。社保……): a number and nothing else in it
+            m = re.match(rf"(?:我|俺)?(?:(?:{filler}))*({_NUM})(?:岁|周岁)?(?:了)?(?:[。，,！!]|$)", text.strip())
             n = cn_number(m.group(1)) if m else None
             if n is not None and lo <= n <= hi:
                 _add(out, "age", str(n), 0.85, i, text, speaker)
@@ -271,6 +265,19 @@ def _age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact], on
                     break
         if found or on is None:
             continue
+        # 我是80后 / 俺九零后: the decade of birth, an age band on the call's date
+        for start, clause in text_clauses(text):
+            m = re.search(r"([0-9]0|[五六七八九零]零)后", clause)
+            if m and any(w in _prefix(text, start) + clause[:m.start()] for w in r.self_words) \
+                    and r.about_caller(clause, m.start(), speaker, _prefix(text, start)):
+                decade = int(m.group(1).translate(str.maketrans("五六七八九零", "567890")))
+                born = (1900 if decade >= on.year % 100 else 2000) + decade
+                if lo <= on.year - born - 9 and on.year - born <= hi:
+                    _add(out, "age", f"{on.year - born - 9}-{on.year - born}", 0.65, i, text, speaker)
+                    found = True
+                    break
+        if found:
+            continue
         # Digits still present (text before masking): an ID number or a spoken birth date.
         for m in re.finditer(r"(?<!\d)(\d{17}[\dXx])(?!\d)", text):
             age = age_from_id(m.group(1), on)
@@ -289,25 +296,53 @@ def _age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact], on
                 _add(out, "age", str(age), 0.9, i, text, speaker)
 
 
+_STATED_MASKS = ("[身份证号]", "[出生日期]")
+
+
+def _stated_ages(turns: Sequence[tuple[str, str]], ages: dict[int, int], r: ProfileReader, out: list[Fact]) -> None:
+    """The caller's age from an ID number or birth date they said (utterances.stated_age, read before masking).
+
+    The masked turn still shows where the number was: it is the caller's when that clause is about the caller
+    and the agent's request before it did not ask for someone else's (您父亲的身份证号码).
+    """
+    cfg = r.lex["age"]
+    lo, hi = cfg["min_age"], cfg["max_age"]
+    for i, age in sorted(ages.items()):
+        if i >= len(turns) or not lo <= age <= hi:
+            continue
+        speaker, text = turns[i]
+        if speaker != "customer":
+            continue
+        where = min((j for j in (text.find(m) for m in _STATED_MASKS) if j >= 0), default=-1)
+        start, clause = next(((a, c) for a, c in text_clauses(text) if a <= where < a + len(c)), (0, text))
+        if where >= 0 and not r.about_caller(clause, where - start, speaker, _prefix(text, start)):
+            continue
+        asked = next((t for sp, t in reversed(turns[:i]) if sp == "agent"), "")
+        request = "".join(c for _, c in text_clauses(asked) if any(w in c for w in cfg["asks_number"]))
+        for w in cfg["policy_roles"]:
+            request = request.replace(w, "")
+        if any(w in request for w in r.third):
+            continue  # 您父亲的身份证号码: the number said next is his
+        _add(out, "age", str(age), 0.9, i, text, speaker)
+
+
 def _city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
         for start, clause in text_clauses(text):
-            for city in r.lex.cities:
-                j = clause.find(city)
-                if j < 0:
-                    continue
-                after = clause[j + len(city):j + len(city) + 2]
+            for j, said, city in r.lex.places(clause):
+                after = clause[j + len(said):j + len(said) + 2]
                 if after.startswith(("路", "街", "大道", "大学", "银行", "医院")) and not after.startswith("市"):
                     continue
                 if "老家" in clause and "我" not in clause[:j].replace("我爸", "").replace("我妈", ""):
                     continue
                 cfg = r.lex["city"]
                 lead = clause[:j]
-                if not lead.endswith(tuple(cfg["before"])):
+                here = clause[j + len(said):].startswith(tuple(cfg["here_after"]))
+                if not lead.endswith(tuple(cfg["before"])) and not here:
                     continue  # a city named in passing (我在北京的医院看的病 is caught below)
-                visit = any(w in clause[j:j + len(city) + 8] for w in cfg["visit"])
+                visit = any(w in clause[j:j + len(said) + 8] for w in cfg["visit"])
                 if visit and not lead.endswith(tuple(cfg["ours"])):
                     continue
                 if r.about_caller(clause, j, speaker, _prefix(text, start)):
@@ -320,9 +355,12 @@ def _occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
     nouns = sorted(cfg["nouns"], key=len, reverse=True)
     noun_re = "|".join(map(re.escape, nouns))
     business = "|".join(map(re.escape, sorted(cfg["business"], key=len, reverse=True)))
-    generic = re.compile(rf"(?:我是|我就是|我在\S{{0,8}}?当|我当|当|是做|做|干)(?:个|一个|一名|名)?"
-                         rf"\S{{0,6}}?({noun_re})")
-    own_biz = re.compile(rf"开(?:了)?(?:个|一家|一个|家)?(?:小)?({business})")
+    generic = re.compile(rf"(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?\S{{0,6}}?({noun_re})")
+    # 开了个小超市, 开了个修车铺: a business the caller runs
+    own_biz = re.compile(rf"开(?:了)?(?:个|一家|一个|家)?(?:小)?([\u4e00-\u9fff]{{0,4}}?(?:{business}))")
+    places = "|".join(map(re.escape, (p for p, _ in cfg["workplaces"])))
+    work = "|".join(map(re.escape, cfg["work_verbs"]))
+    workplace = re.compile(rf"(?:在[\u4e00-\u9fff]{{0,6}}?|^)({places})(?:里|上|上面)?(?:{work})")
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
@@ -337,8 +375,14 @@ def _occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
                     break
             if done:
                 break
+            m = workplace.search(clause)
+            if m and r.about_caller(clause, m.start(), speaker, prefix):
+                _add(out, "occupation", dict(cfg["workplaces"])[m.group(1)], 0.75, i, text, speaker)
+                done = True
+                break
             m = own_biz.search(clause)
-            if m and r.about_caller(clause, m.start(), speaker, prefix) and ("我" in clause or "自己" in clause):
+            if m and r.about_caller(clause, m.start(), speaker, prefix) and any(
+                    w in prefix + clause for w in r.self_words):
                 _add(out, "occupation", m.group(1) + "老板", 0.75, i, text, speaker)
                 done = True
                 break
@@ -347,7 +391,7 @@ def _occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
                 value = m.group(1)
                 prefix = clause[m.start():m.start(1)]
                 # keep a qualifier said with it: 小学老师, 销售经理 (not 是做 / 的)
-                q = re.sub(r"^(?:我是|我就是|我当|当|是做|做|干|我在\S*?当)(?:个|一个|一名|名)?", "", prefix)
+                q = re.sub(r"^(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?", "", prefix)
                 if 0 < len(q) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", q) and q not in ("做", "干", "跑", "在"):
                     value = q + value
                 if value not in cfg["not_occupation"]:
@@ -355,7 +399,65 @@ def _occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
                     done = True
                     break
         if not done:
+            done = _occupation_said(text, i, speaker, cfg, r, out)
+        if not done:
             _occupation_pos(text, i, speaker, cfg, r, out)
+
+
+def _is_role(word: str, cfg: dict[str, Any]) -> bool:
+    """A noun that names an occupation: a listed one, or one ending like one (钳工, 收银员, 小学老师)."""
+    return word not in cfg["not_occupation"] and len(word) >= 2 and (
+        any(word.endswith(n) for n in cfg["nouns"]) or word.endswith(tuple(cfg["suffixes"])))
+
+
+_SELF_IS = re.compile(r"(?:我|俺)(?:自己|本人)?(?:就|也|以前|原来|之前|退休前|退休之前|没退休的时候)*是")
+
+
+def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: ProfileReader, out: list[Fact]) -> bool:
+    """An occupation said in any of the constructions of [occupation] said_*, read over jieba's words and tags:
+    做/干/跑/管 + what + 的 (做外贸跟单的, 跑物流的), 做/干 + a span of time + what (在无锡做了二十年财务),
+    在 + place + 做 + what (在广州做新媒体运营), 当 (+ time) + a role (当了一辈子钳工), 我(自己)是 + a role."""
+    import jieba.posseg as pseg
+
+    verbs = [v for v in cfg["said_de"] + cfg["said_role"] if v != "是"]
+    for start, clause in text_clauses(text):
+        if not any(v in clause for v in verbs) and not _SELF_IS.search(clause):
+            continue  # tagging is the costly part: only clauses with one of the verbs
+        words = [(w.word, w.flag) for w in pseg.cut(clause)]
+        pos = 0
+        for k, (word, _) in enumerate(words):
+            at, pos = pos, pos + len(word)
+            kind = next((name for name in ("de", "role") if word in cfg[f"said_{name}"]), None)
+            if kind is None:
+                continue
+            j, timed = k + 1, False
+            while j < len(words) and (words[j][0] in cfg["said_skip"] or words[j][1] in ("m", "q", "mq")):
+                timed = timed or words[j][1] == "m"
+                j += 1
+            noun, named = "", False
+            de = next((n for n in range(j, len(words)) if words[n][0] == "的" or words[n][1] in ("x", "r", "p")), None)
+            if kind == "de" and de is not None and words[de][0] == "的" and 2 <= len("".join(
+                    w for w, _ in words[j:de])) <= 8 and not any(f.startswith("nr") for _, f in words[j:de]):
+                noun, j, named = "".join(w for w, _ in words[j:de]), de, True  # 做外贸跟单的: what 的 nominalises
+            while not named and j < len(words) and len(noun + words[j][0]) <= 8 and not words[j][1].startswith("nr") \
+                    and (words[j][1].startswith(("n", "vn", "eng", "j", "a")) or _is_role(noun + words[j][0], cfg)
+                         or (j + 1 < len(words) and _is_role(noun + words[j][0] + words[j + 1][0], cfg))):
+                noun += words[j][0]  # verb-tagged words still make the role they complete (中学/会计, 外卖/小哥)
+                j += 1
+            ended = j >= len(words) or words[j][0] in cfg["said_end"]
+            if len(noun) < 2 or noun in cfg["not_occupation"]:
+                continue
+            if kind == "role":
+                ok = _is_role(noun, cfg) and (word != "是" or _SELF_IS.search(clause[:at + 1]))
+            else:
+                after_verb = words[k + 1][0] if k + 1 < len(words) else ""
+                placed = "在" in clause[:at] and after_verb not in ("了", "个")
+                ok = (j < len(words) and words[j][0] in cfg["said_end"]) or (
+                    ended and word in cfg["said_work"] and (timed or placed))
+            if ok and r.about_caller(clause, at, speaker, _prefix(text, start)):
+                _add(out, "occupation", noun, 0.75, i, text, speaker)
+                return True
+    return False
 
 
 def _occupation_pos(text: str, i: int, speaker: str, cfg: dict[str, Any], r: ProfileReader, out: list[Fact]) -> None:
@@ -374,16 +476,33 @@ def _occupation_pos(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pro
 
 
 def _marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
+    """The first status said about the caller, checked 丧偶, 离异, 未婚, 已婚: a listed phrase, or a construction
+    of [marital] words: a spouse and a word of loss (俺老伴儿前年走了), a partner and a negation
+    (男朋友都没有, 还没对象), 我们 … 离了. A phrase in a clause about someone else (他结婚了) does not count."""
     cfg = r.lex["marital"]
+    spouse, loss = "|".join(cfg["spouse"]), "|".join(cfg["loss"])
+    partner, negation = "|".join(cfg["partner"]), "|".join(cfg["partner_negation"])
+    said = {"丧偶": re.compile(rf"(?:{spouse})儿?[^，,。！!？?]{{0,4}}?(?:{loss})"),
+            "离异": re.compile(r"(?:我们|俺们|咱们|我俩|我跟他|我跟她|我和他|我和她)[^，,。！!？?]{0,4}?离了"),
+            "未婚": re.compile(rf"(?:(?:{negation})(?:{partner}))|(?:(?:{partner})[都也还]?(?:{negation}))")}
     for status in ("丧偶", "离异", "未婚", "已婚"):
         for i, (speaker, text) in enumerate(turns):
             if speaker != "customer":
                 continue
-            hit = next((p for p in cfg[status] if p in text), None)
-            if hit and status in cfg["need_self"] and not any(
-                    w in clause for _, clause in text_clauses(text) if hit in clause for w in r.self_words):
-                continue
-            if hit and not (status == "已婚" and re.search(r"(?:没|未|不)(?:有)?" + re.escape(hit), text)):
+            for start, clause in text_clauses(text):
+                m = said[status].search(clause) if status in said else None
+                j = m.start() if m else next((clause.find(p) for p in cfg[status] if p in clause), -1)
+                if j < 0:
+                    continue
+                hit = m.group() if m else next(p for p in cfg[status] if p in clause)
+                if status in cfg["need_self"] and not any(w in _prefix(text, start) + clause for w in r.self_words):
+                    continue
+                if status == "已婚" and re.search(r"(?:没|未|不)(?:有)?" + re.escape(hit), clause):
+                    continue
+                if re.search(r"(?:一个|一位)[^，,。]{0,6}$", clause[:j]):
+                    continue  # 一个七十八的老头子: someone described, not the caller's spouse
+                if not r.about_caller(clause, j, speaker, _prefix(text, start)):
+                    continue
                 _add(out, "marital_status", status, 0.85 if status != "已婚" else 0.8, i, text, speaker)
                 return
 
@@ -421,13 +540,18 @@ def _children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
 
 def _policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["products"]
-    keys = "|".join(map(re.escape, sorted({k for k, _ in cfg["types"]}, key=len, reverse=True)))
+    keys = "|".join(map(re.escape, sorted({k for k, _ in cfg["names"] + cfg["types"]}, key=len, reverse=True)))
     mention = re.compile(rf"([\u4e00-\u9fffA-Za-z]{{0,10}}?)({keys})")
     seen: set[str] = set()
     for i, (speaker, text) in enumerate(turns):
         if speaker not in ("customer", "agent"):
             continue
         owned_words = cfg["owned_customer"] if speaker == "customer" else cfg["owned_agent"]
+        # 您在我们这儿有一份, 您在2020年投保了一份, 我自己单位有: the holder, a few words, then a verb of holding
+        # (not 有的/有没有)
+        holds = re.compile(rf"(?:{'|'.join(r.self_words if speaker == 'customer' else ('您',))})"
+                           rf"[^，,。？?没未不]{{0,8}}?(?:{'|'.join(cfg['hold_verbs'])})(?![的没什哪])")
+        seen_here = False
         for _, clause in text_clauses(text):
             if any(w in clause for w in cfg["not_owned"]):
                 continue
@@ -441,11 +565,19 @@ def _policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 if m.group(2) in ("住院", "报销", "身故") and "险" not in clause:
                     continue
                 before = clause[:m.start(2)]
-                if not any(w in before for w in owned_words):
+                tail = re.sub(r"^(?:保险|险)", "", clause[m.end():])
+                if re.search(r"[没未不][^，,。]{0,5}?(?:买|有|上|投保)", before):
+                    continue  # 都没给自己买过重疾: a negated holding
+                if speaker == "customer" and re.search(r"(?<![我俺您])(?:这个|这款|这种)$", before):
+                    continue  # 买了这个医疗险，以后…能报吗: the product being offered (我这个 is the caller's own)
+                owned = any(w in before for w in owned_words) or bool(holds.search(before)) or (
+                    speaker == "customer" and tail.startswith(tuple(cfg["owned_after"])))
+                if not owned and not (seen_here and before.endswith(tuple(cfg["also"]))):
                     continue
                 if not r.about_caller(clause, m.start(2), speaker):
                     continue
                 seen.add(kind)
+                seen_here = True
                 _add(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
 
 
@@ -474,6 +606,8 @@ def _income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact])
                     value = cn_amount(a.group(1))
                     if value is None or value < 500:
                         continue
+                    if any(w in gap for w in cfg["below"]):
+                        value -= 1  # 一个月加起来都不到五千: just under the amount said
                     pos = m.end() + a.start()
                     if best is None or pos > best[0]:
                         best = (pos, value, yearly)
@@ -482,6 +616,10 @@ def _income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact])
         monthly = best[1] / 12 if best[2] else best[1]
         band = next((name for top, name in cfg["bands"] if monthly < top), cfg["top_band"])
         _add(out, "income_band", band, 0.7, i, text, speaker)
+
+
+_HOUR = r"[0-9一二两三四五六七八九十]{1,3}点"
+_CLOCK = re.compile(rf"^{_HOUR}(?:半|多)?(?:(?:到|至|-){_HOUR}(?:半)?)?(?:以后|之后|以前|之前|前|后)?")
 
 
 def _contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
@@ -500,11 +638,15 @@ def _contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                 j = clause.find(word)
                 if j < 0:
                     continue
-                after = clause[j + len(word):]
-                if clause[:j].endswith(tuple(cfg["past_before"])) or "说" in clause[:j] or \
-                        (any(w in clause[:j] for w in cfg["other_subject"]) and "让" not in clause[:j]
-                         and "我" not in clause[j:]):
+                after = _CLOCK.sub("", clause[j + len(word):])  # 下午四点以后打: the clock time is part of it
+                lead = clause[:j]
+                if any(w in lead for w in cfg["past_before"]) or "说" in lead or \
+                        (any(w in lead for w in cfg["other_subject"]) and "让" not in lead and "我" not in clause[j:]
+                         and not any(c in lead for c in cfg["call_after"])):
                     continue
+                call_at = min((k for k in (after.find(c) for c in cfg["call_after"]) if k >= 0), default=-1)
+                if call_at > 0 and any(w in after[:call_at] for w in r.third):
+                    continue  # 晚上我给他打电话: the caller calling someone else
                 if after.startswith(tuple(cfg["busy_after"])) or (any(after.startswith(b) for b in ("就", "再")) \
                         and not any(c in after for c in cfg["call_after"])):
                     continue
@@ -514,7 +656,7 @@ def _contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                     break
             if hit:
                 break
-        if hit is None and asked:
+        if hit is None and asked and not any(w in text for w in cfg["past_before"]):
             m = re.search(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})点", text)
             if m:
                 h = cn_number(m.group(1))
@@ -558,7 +700,7 @@ def _answers(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
             if job and job not in r.lex["occupation"]["not_occupation"]:
                 _add(out, "occupation", job, 0.7, i, text, sp)
         if any(w in ask for w in cfg["city"]):
-            city = next((c for c in r.lex.cities if c in text), None)
+            city = next((c for _, _, c in r.lex.places(text)), None)
             if city:
                 _add(out, "city", city, 0.7, i, text, sp)
         if any(w in ask for w in cfg["marital"]):
@@ -574,13 +716,16 @@ def _answers(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
                 _add(out, "children", "0", 0.65, i, text, sp)
 
 
-def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: date | None = None) -> list[Fact]:
+def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: date | None = None,
+            stated_ages: dict[int, int] | None = None) -> list[Fact]:
     """Every profile fact of one call; one fact per field (the most confident, then the latest),
-    except existing_policies and health_condition (one per item)."""
+    except existing_policies and health_condition (one per item). `stated_ages`: turn index -> the age its
+    masked ID number or birth date gave (utterances.stated_age)."""
     r = ProfileReader(lex)
     facts: list[Fact] = []
     _gender(turns, r, facts)
     _age(turns, r, facts, call_date)
+    _stated_ages(turns, stated_ages or {}, r, facts)
     _city(turns, r, facts)
     _occupation(turns, r, facts)
     _marital(turns, r, facts)
@@ -681,6 +826,7 @@ def compute(inputs: dict[str, Any], settings: Settings, lex: ProfileLexicon | No
     floor = settings["profiles"]["min_confidence"]
     out: dict[str, list[Fact]] = {}
     for c in inputs["calls"]:
-        facts = extract(inputs["utterances"][c["call_id"]], lex, c["started_at"].astimezone(tz).date())
+        facts = extract(inputs["utterances"][c["call_id"]], lex, c["started_at"].astimezone(tz).date(),
+                        inputs.get("stated_ages", {}).get(c["call_id"]))
         out[c["call_id"]] = [f for f in facts if f.confidence >= floor]
     return {"calls": inputs["calls"], "facts": out}

@@ -15,6 +15,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from datetime import date
 from importlib import metadata
 from pathlib import Path
 
@@ -115,7 +116,8 @@ class _Stage:
         self.parallel_channels = bool(speech["parallel_channels"])
 
     def clean(self, segments: list[Segment], dropped: dict[str, int],
-              names: set[str] | None = None) -> list[tuple[Segment, str]]:
+              names: set[str] | None = None, on: date | None = None) -> list[tuple[Segment, str, int | None]]:
+        """Kept segments with their masked text and the age an ID number or birth date in them gives on `on`."""
         out = []
         for seg in segments:
             text, why = clean_segment_text(seg.text, seg.compression_ratio, seg.no_speech_prob, seg.avg_logprob,
@@ -123,14 +125,14 @@ class _Stage:
             if why:
                 dropped[why] = dropped.get(why, 0) + 1
                 continue
-            text = self.text.clean(text, names)
+            text, age = self.text.clean_with_age(text, on, names)
             if text:
-                out.append((seg, text))
+                out.append((seg, text, age))
         return out
 
 
 def mono_utterances(segments: list[Segment], stage: _Stage, dropped: dict[str, int],
-                    audio=None, names: set[str] | None = None) -> list[Utterance]:
+                    audio=None, names: set[str] | None = None, on: date | None = None) -> list[Utterance]:
     """One mixed track's segments -> utterances with inferred roles (speech.roles).
 
     Whisper writes both speakers into one segment when they follow each other closely, so each
@@ -157,9 +159,9 @@ def mono_utterances(segments: list[Segment], stage: _Stage, dropped: dict[str, i
         last = (n, role)
     out = []
     for piece, role in merged:
-        for s, text in stage.clean([piece], dropped, names):
+        for s, text, age in stage.clean([piece], dropped, names, on):
             out.append(Utterance(role, round(s.start, 2), round(s.end, 2), text, 0, round(s.avg_logprob, 3),
-                                 round(s.no_speech_prob, 3)))
+                                 round(s.no_speech_prob, 3), age))
     return out
 
 
@@ -234,16 +236,17 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
                 if result is None:
                     continue
                 if ch.role == "unknown":
-                    mono = mono_utterances(result.segments, stage, dropped, ch.samples, names)
+                    mono = mono_utterances(result.segments, stage, dropped, ch.samples, names, call.night)
                     role_method = "greeting" if mono else "unknown"  # the documented name for "mono, inferred"
                     utterances += mono
                     continue
-                kept = stage.clean(result.segments, dropped, names)
+                kept = stage.clean(result.segments, dropped, names, call.night)
                 if not kept:
                     warnings.append(f"{speech_seconds(regions):.1f} s of voice activity on the {ch.role} channel "
                                     f"({ch.side}) but no words recognised (music, noise or another language?)")
                 utterances += [Utterance(ch.role, round(s.start, 2), round(s.end, 2), text, ch.index,
-                                         round(s.avg_logprob, 3), round(s.no_speech_prob, 3)) for s, text in kept]
+                                         round(s.avg_logprob, 3), round(s.no_speech_prob, 3), age)
+                               for s, text, age in kept]
         except (RuntimeError, ValueError, MemoryError) as exc:
             raise SpeechError("transcribe", f"Whisper failed on {call.audio_path.name}: "
                               f"{type(exc).__name__}: {exc}") from exc

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from callintel.records import Transcript, Utterance
 from callintel.settings import Settings
 from callintel.speech.normalize import NormalizeSettings, normalize_text
 from callintel.speech.redact import RedactionRules, mask_names, mask_pii
+from callintel.speech.stated_age import stated_age
 from callintel.speech.terms import TermCorrector
 
 SPEAKERS = ("agent", "customer", "unknown")
@@ -62,9 +64,16 @@ class TextCleaner:
 
     def clean(self, text: str, names: set[str] | None = None) -> str:
         """The text as the warehouse may hold it ('' when nothing is left); `names` collects the names masked."""
+        return self.clean_with_age(text, None, names)[0]
+
+    def clean_with_age(self, text: str, on: date | None, names: set[str] | None = None) -> tuple[str, int | None]:
+        """The masked text, and the age its ID number or birth date gives on `on` (read before masking)."""
         text, restored = self.terms.correct(normalize_text(text, self.normalize))
         self.terms_restored += len(restored)
-        return mask_pii(text, self.redact, names) if text else ""
+        if not text:
+            return "", None
+        age = stated_age(text, on, self.redact) if on is not None else None
+        return mask_pii(text, self.redact, names), age
 
     def mask_names(self, utterances: list[Utterance], names: set[str]) -> list[Utterance]:
         """A call's utterances with every name found in any of them masked in all (a name is said once with
@@ -74,12 +83,14 @@ class TextCleaner:
 
 def transcript_from_turns(call_id: str, turns: Iterable[Mapping[str, Any]], settings: Settings,
                           cache_key: str = "", source_sha256: str = "",
-                          cleaner: TextCleaner | None = None, source: str = "callintel") -> Transcript:
+                          cleaner: TextCleaner | None = None, source: str = "callintel",
+                          on: date | None = None) -> Transcript:
     """A Transcript from turns written elsewhere: {speaker, text, start?, end?} each, in order.
 
     Turns without times are laid one second apart in their order (the warehouse orders by time);
     empty turns are dropped. Raises ValueError naming the turn for an unknown speaker. `source` is
-    what calls.source will say: the format the turns were read from (speech/transcripts.py).
+    what calls.source will say: the format the turns were read from (speech/transcripts.py). `on` (the
+    call's date) lets each utterance keep the age its ID number or birth date states (`stated_age`).
     """
     cleaner = cleaner or TextCleaner.from_settings(settings)
     utterances: list[Utterance] = []
@@ -89,12 +100,12 @@ def transcript_from_turns(call_id: str, turns: Iterable[Mapping[str, Any]], sett
         if speaker not in SPEAKERS:
             raise ValueError(f"turn {i} of {call_id}: speaker '{turn.get('speaker')}' is not one of "
                              f"{', '.join(SPEAKERS)}")
-        text = cleaner.clean(str(turn.get("text") or ""), names)
+        text, age = cleaner.clean_with_age(str(turn.get("text") or ""), on, names)
         if not text:
             continue
         start = float(turn["start"]) if turn.get("start") is not None else float(i)
         end = float(turn["end"]) if turn.get("end") is not None else start + 1.0
-        utterances.append(Utterance(speaker, round(start, 2), round(max(end, start), 2), text))
+        utterances.append(Utterance(speaker, round(start, 2), round(max(end, start), 2), text, stated_age=age))
     utterances = cleaner.mask_names(utterances, names)
     duration = max((u.end for u in utterances), default=0.0)
     return Transcript(call_id, source_sha256, round(duration, 3), utterances, cache_key,

@@ -336,7 +336,8 @@ def import_transcript(call: CallRecord, settings: Settings, sha256: str, text_di
         said = [t for t in found.turns if t["text"].strip()]
         if not said:
             raise TranscriptError("no turn has any text (empty transcript)")
-        transcript = transcript_from_turns(call.call_id, found.turns, settings, key, sha256, cleaner, fmt)
+        transcript = transcript_from_turns(call.call_id, found.turns, settings, key, sha256, cleaner, fmt,
+                                          on=call.night)
     except TranscriptError as exc:
         raise TranscriptError(f"{name}: {exc}") from None
     except ValueError as exc:  # transcript_from_turns' own checks

@@ -146,7 +146,7 @@ def test_sample_dialogues_land_the_same_through_the_night_and_directly(tmp_path:
                           started.astimezone(tz).date(), line, {"queue": d["queue"]},
                           transcript_path=paths[d["call_id"]])
         sha = hashlib.sha256(paths[d["call_id"]].read_bytes()).hexdigest()
-        transcript = transcript_from_turns(d["call_id"], d["turns"], settings, source_sha256=sha)
+        transcript = transcript_from_turns(d["call_id"], d["turns"], settings, source_sha256=sha, on=call.night)
         store.write_call(con, call, transcript, "direct", caller_hash(d["caller_number"], settings), False, None)
     con.close()
 

@@ -18,7 +18,7 @@ from callintel.records import CallRecord, Transcript
 from callintel.warehouse.db import insert_columns, transaction
 
 UTTERANCE_COLUMNS = ("call_id", "seq", "speaker", "channel", "start_s", "end_s", "text",
-                     "avg_logprob", "no_speech_prob")
+                     "avg_logprob", "no_speech_prob", "stated_age")
 CALL_COLUMNS = ("call_id", "night", "started_at", "ended_at", "duration_s", "caller_hash", "caller_number",
                 "agent_id", "channel_layout", "role_method", "audio_path", "audio_sha256", "n_utterances",
                 "agent_talk_s", "customer_talk_s", "warnings", "attributes", "run_id", "asr_model",
@@ -59,7 +59,8 @@ def write_calls(con: duckdb.DuckDBPyConnection,
             json.dumps(call.attributes, ensure_ascii=False, default=str), run_id, asr_model, _now(),
             transcript.source, _path(call.transcript_path),
         ))
-        utt_rows += [(call.call_id, i, u.speaker, u.channel, u.start, u.end, u.text, u.avg_logprob, u.no_speech_prob)
+        utt_rows += [(call.call_id, i, u.speaker, u.channel, u.start, u.end, u.text, u.avg_logprob, u.no_speech_prob,
+                      u.stated_age)
                      for i, u in enumerate(utts)]
     ids = [row[0] for row in call_rows]
     files = [str(p) for call, *_ in items for p in (call.audio_path, call.transcript_path) if p is not None]

@@ -23,9 +23,16 @@ FACT_COLUMNS = ("call_id", "caller_hash", "started_at", "field", "value", "confi
 
 
 def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> dict[str, Any]:
-    """The nights' calls (id, caller, start) and their utterances as (speaker, text) in seq order."""
+    """The nights' calls (id, caller, start), their utterances as (speaker, text) in seq order, and the ages
+    their ID numbers or birth dates stated (call_id -> seq -> age)."""
     calls = calls_of_nights(con, nights)
-    return {"calls": calls, "utterances": utterances_by_call(con, [c["call_id"] for c in calls])}
+    ids = [c["call_id"] for c in calls]
+    ages: dict[str, dict[int, int]] = {}
+    for call_id, seq, age in con.execute("""SELECT call_id, seq, stated_age FROM utterances
+                                           WHERE stated_age IS NOT NULL AND call_id IN (SELECT unnest(?))""",
+                                         [ids]).fetchall():
+        ages.setdefault(call_id, {})[seq] = age
+    return {"calls": calls, "utterances": utterances_by_call(con, ids), "stated_ages": ages}
 
 
 def store(con: duckdb.DuckDBPyConnection, result: dict[str, Any], settings: Settings) -> dict[str, Any]:

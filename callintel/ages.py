@@ -1,0 +1,36 @@
+"""An age from a birth date or an ID number: the one thing of either that may be kept.
+
+ID numbers and spoken birth dates are masked before the warehouse (speech/redact.py). The caller's age on
+the day of the call is read from them just before masking (speech/stated_age.py) and kept instead, so a
+profile holds an age, never the date it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+
+def age_from_birth(year: int, month: int | None, day: int | None, on: date) -> int | None:
+    """Whole years from a birth date (month and day may be unknown) to `on`; None for an impossible year."""
+    if not 1900 < year <= on.year:
+        return None
+    age = on.year - year
+    if month is not None and 1 <= month <= 12 and (on.month, on.day) < (month, day or 1):
+        age -= 1
+    return age
+
+
+def age_from_id(number: str, on: date) -> int | None:
+    """Age on `on` from a mainland ID number: 18 digits (birth date in digits 7-14) or the older 15 (7-12, 19yy)."""
+    m = re.fullmatch(r"\d{6}(\d{4})(\d{2})(\d{2})\d{3}[\dXx]", number)
+    if m:
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    else:
+        m = re.fullmatch(r"\d{6}(\d{2})(\d{2})(\d{2})\d{3}", number)
+        if not m:
+            return None
+        year, month, day = 1900 + int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return age_from_birth(year, month, day, on)

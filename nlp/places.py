@@ -1,0 +1,96 @@
+"""Mainland city names from a maintained gazetteer: cpca's administrative-division table (adcodes.csv).
+
+Read straight from the installed package's data file (cpca's own import needs pkg_resources, which newer
+setuptools no longer ship), so the list follows the package version pinned in pyproject.toml, not a hand
+list. What a caller says is mapped to the city a profile records (EVALUATION.md: without 市):
+- municipalities and prefecture-level cities by their name without 市/地区/盟, autonomous prefectures also
+  without their nationality words (延边朝鲜族自治州 -> 延边);
+- county-level cities as said (昆山): the place the caller named;
+- a district or county said with its suffix (南关区) -> its prefecture city, when only one city has that name.
+Provinces are not cities and are left out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from functools import lru_cache
+from importlib import metadata
+
+_STRUCTURAL = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+
+
+def _package_file(name: str) -> str:
+    """A data file of the installed cpca distribution, read without importing cpca."""
+    try:
+        path = metadata.distribution("cpca").locate_file(f"cpca/resources/{name}")
+        return path.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    except (metadata.PackageNotFoundError, FileNotFoundError) as exc:
+        raise RuntimeError(f"the place gazetteer needs the cpca package ({exc}); run `make setup`") from exc
+
+
+def _short(name: str, nations: tuple[str, ...]) -> str:
+    """延边朝鲜族自治州 -> 延边, 阿拉善盟 -> 阿拉善, 那曲地区 -> 那曲, 长春市 -> 长春."""
+    if name.endswith("自治州"):
+        core = name[:-3]
+        for n in nations:
+            core = core.replace(n, "")
+        return core if len(core) >= 2 else name
+    return re.sub(r"(市|地区|盟)$", "", name)
+
+
+@lru_cache(maxsize=1)
+def city_names() -> dict[str, str]:
+    """What a caller may say -> the city recorded: short and full names of cities, unique districts/counties."""
+    nations = [ln.strip() for ln in _package_file("56_nations.csv").splitlines() if ln.strip()]
+    nation_words = tuple(sorted({w for n in nations for w in (n, n.removesuffix("族"))
+                                 if len(w) >= 2}, key=len, reverse=True))
+    rows = list(csv.DictReader(io.StringIO(_package_file("adcodes.csv"))))
+    by_code = {r["adcode"][:6]: r["name"] for r in rows}
+    out: dict[str, str] = {}
+    for code, name in by_code.items():
+        if code.endswith("0000") and name.endswith("市"):  # municipalities (北京市)
+            out[name] = out[name[:-1]] = name[:-1]
+        elif code.endswith("00") and not code.endswith("0000") and name not in _STRUCTURAL:
+            city = _short(name, nation_words)
+            out[name] = out[city] = city
+    districts: dict[str, set[str]] = {}
+    for code, name in by_code.items():
+        if code.endswith("00") or name in _STRUCTURAL:
+            continue
+        if name.endswith("市"):  # county-level city: as said
+            out.setdefault(name, name[:-1])
+            out.setdefault(name[:-1], name[:-1])
+            continue
+        parent = by_code.get(code[:4] + "00")
+        city = out.get(parent or "") or out.get(by_code.get(code[:2] + "0000", ""), "")
+        if city and re.search(r"[区县旗]$", name) and len(name) >= 3:
+            districts.setdefault(name, set()).add(city)
+    for name, cities in districts.items():
+        if len(cities) == 1 and name not in out:
+            out[name] = next(iter(cities))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _by_first_char() -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for name in city_names():
+        index.setdefault(name[0], []).append(name)
+    return {ch: tuple(sorted(names, key=len, reverse=True)) for ch, names in index.items()}
+
+
+def find_places(text: str) -> list[tuple[int, str, str]]:
+    """(position, name as said, city) of every gazetteer name in `text`, longest first, not overlapping."""
+    index = _by_first_char()
+    out = []
+    i = 0
+    while i < len(text):
+        hit = next((n for n in index.get(text[i], ()) if text.startswith(n, i)), None)
+        if hit:
+            out.append((i, hit, city_names()[hit]))
+            i += len(hit)
+        else:
+            i += 1
+    return out

@@ -1,0 +1,148 @@
+"""Profiles read wording the development calls never used: a maintained gazetteer for places, ages from any
+stated number, occupations said in any construction (nlp/profiles.py, nlp/places.py). Pure functions."""
+
+from __future__ import annotations
+
+from callintel.nlp.places import city_names, find_places
+from callintel.nlp.profiles import cn_amount, extract
+from callintel.nlp.profiles import lexicon_from_settings as profile_lexicon
+from callintel.settings import load_settings
+
+LEX = profile_lexicon(load_settings())
+
+
+def facts(*turns: tuple[str, str]) -> dict[str, str]:
+    return {f.field: f.value for f in extract(list(turns), LEX) if f.field != "existing_policies"}
+
+
+def test_gazetteer_names_every_prefecture_and_maps_districts():
+    names = city_names()
+    assert len({v for v in names.values()}) > 600  # prefecture cities and county-level cities, not a hand list
+    assert names["延边朝鲜族自治州"] == names["延边"] == "延边"  # nationality words dropped
+    assert names["南关区"] == "长春" and names["渝中区"] == "重庆"  # a district names its city
+    assert "朝阳区" not in names  # in Beijing and in Changchun: says no city
+    assert names["昆山"] == "昆山" and "吉林" in names and "广东" not in names  # provinces are not cities
+    assert [c for _, _, c in find_places("我在丽江住，老家是延边朝鲜族自治州的")] == ["丽江", "延边"]
+
+
+def test_cities_the_old_hand_list_lacked():
+    assert facts(("customer", "俺就住长春南关区这边。"))["city"] == "长春"
+    assert facts(("customer", "我住渝中区，离你们网点远不远？"))["city"] == "重庆"
+    assert facts(("customer", "我现在在丽江开客栈。"))["city"] == "丽江"
+
+
+def test_city_here_and_we():
+    assert facts(("customer", "社保的话杭州这边能交，下个月就续上。"))["city"] == "杭州"
+    assert facts(("customer", "我跟我老公在重庆那边开了个店。"))["city"] == "重庆"
+    assert facts(("customer", "我跟老伴儿从天津去海南住了两个月。"))["city"] == "天津"
+    assert "city" not in facts(("customer", "我老公在重庆上班，我在老家带孩子。"))
+    assert "city" not in facts(("customer", "我住老城区，离你们网点远不远？"))  # a part of any town
+
+
+def test_occupation_said_in_any_construction():
+    said = {
+        "俺今年都七十二了，在一汽当了一辈子钳工。": "钳工",
+        "我退休之前当了三十多年小学老师。": "小学老师",
+        "我在苏州工业园区上班，做外贸跟单的。": "外贸跟单",
+        "俺白天得出车，跑物流的。": "物流",
+        "我在单位是管人事工资这块的。": "人事工资",
+        "我自己是护士，在儿童医院上班。": "护士",
+        "我以前在棉纺厂当挡车工。": "挡车工",
+        "我刚毕业，在广州做新媒体运营。": "新媒体运营",
+        "我在无锡做了二十年财务。": "财务",
+        "我在设计院干了一辈子工程师。": "工程师",
+        "我是做UI设计的，天天加班。": "UI设计",
+        "我在我们县里的砖厂上班。": "工人",
+        "我退休前是中学会计，现在在家带孙子。": "中学会计",
+        "俺是开大车的。": "货车司机",
+    }
+    for text, job in said.items():
+        assert facts(("customer", text)).get("occupation") == job, text
+
+
+def test_occupation_words_that_are_not_one():
+    for text in ("当地医生的意思是要么放支架。", "我上周在医院做了个手术。", "我这几天在外地跑工程。",
+                 "我儿子是做程序员的。", "当时那个人一个字都没提。"):
+        assert "occupation" not in facts(("customer", text)), text
+
+
+def test_marital_constructions():
+    assert facts(("customer", "俺老伴儿前年走了，就俺一个人在家。"))["marital_status"] == "丧偶"
+    assert facts(("customer", "我一个人在杭州上班，男朋友都没有。"))["marital_status"] == "未婚"
+    assert facts(("customer", "俺腿脚不利索，老头子也七十多了。"))["marital_status"] == "已婚"
+    assert "marital_status" not in facts(("customer", "我儿子今年五一他结婚了，想把受益人改成他媳妇。"))
+    assert "marital_status" not in facts(("customer", "业务员去忽悠一个七十八岁的老头子。"))
+
+
+def test_contact_time_clock_past_and_someone_else():
+    assert facts(("customer", "你们回电的话下午四点以后打，我上课手机静音的。"))["preferred_contact_time"] == "下午"
+    assert "preferred_contact_time" not in facts(("customer", "他今天出差，晚上我给他打电话说说。"))
+    assert "preferred_contact_time" not in facts(("agent", "请问是什么时间打的电话？"),
+                                                 ("customer", "上周四下午吧，三点多。"))
+
+
+def test_gender_from_words_that_address_the_caller():
+    got = facts(("agent", "女士您好，听到您父亲的情况我也很难过，希望叔叔治疗顺利。"))
+    assert got["gender"] == "女"  # 叔叔 is spoken of, not addressed
+    assert facts(("agent", "好的刘先生。您名下有一份保单。"))["gender"] == "男"
+
+
+def policies(*turns: tuple[str, str]) -> set[str]:
+    return {f.value for f in extract(list(turns), LEX) if f.field == "existing_policies"}
+
+
+def test_policies_held_in_other_words():
+    assert policies(("customer", "意外险我有，之前在别家买的，还有车险。")) == {"意外险", "车险"}
+    assert policies(("customer", "我自己单位有团体的医疗险，宝宝就什么都还没有。")) == {"医疗险"}
+    assert policies(("agent", "好的钱阿姨，查到了。您在我们这儿有一份康顺重疾险。")) == {"重疾险"}
+    assert policies(("agent", "许女士您好，您在二〇二〇年投保了一份守护重疾险。")) == {"重疾险"}
+    assert not policies(("customer", "我看网上说有的医疗险是一年一买。"))
+    assert not policies(("customer", "我想给孩子买个重疾险。"))
+    assert not policies(("customer", "我和我老公都没给自己买过重疾险。"))
+    assert not policies(("customer", "买了这个医疗险，以后开车出点啥事也能报吗？"))  # the one on offer
+    assert policies(("customer", "我这个医疗险能报门诊吗？")) == {"医疗险"}
+
+
+def test_age_answer_is_the_first_clause_of_the_next_turn():
+    got = facts(("agent", "方便问一下您今年多大吗？目前还有社保吗？"),
+                ("customer", "二十九。社保……离职以后我打算按灵活就业自己接着交。"))
+    assert got["age"] == "29"
+
+
+def test_income_bounds_and_ranges():
+    assert cn_amount("三四万") == 30000 and cn_amount("五六千") == 5000
+    got = facts(("customer", "现在两个人打零工，一个月加起来都不到五千。"))
+    assert got["income_band"] == "<5000"
+    assert facts(("customer", "厂里今年生意一般，一个月纯落个三四万吧。"))["income_band"] == ">20000"
+
+
+def test_product_names_from_the_insurers_catalogue():
+    """A brand name without a type word is typed from [products] names, which an insurer fills in."""
+    import dataclasses
+
+    data = {**LEX.data, "products": {**LEX.data["products"], "names": [["好医保", "医疗险"], ["达尔文", "重疾险"]]}}
+    lex = dataclasses.replace(LEX, data=data)
+    turns = [("customer", "我去年买了个好医保，还有达尔文。")]
+    assert {f.value for f in extract(turns, lex) if f.field == "existing_policies"} == {"医疗险", "重疾险"}
+    assert not policies(*turns)  # the shipped lexicon knows no brand names
+    assert policies(("customer", "我有交强险。")) == {"车险"}
+
+
+def test_other_voices():
+    """Wording of neither development set (a motor line, a soldier, a stall keeper)."""
+    assert facts(("customer", "我们俩是去年刚领的证，还没要孩子。")) == {"marital_status": "已婚", "children": "0"}
+    assert facts(("customer", "我是当兵的，常年在部队，周末打给我吧。"))["occupation"] == "军人"
+    assert facts(("customer", "我开了个修车铺，晚上八点以后有空。"))["occupation"] == "修车铺老板"
+    assert facts(("customer", "我是外卖小哥，天天在路上跑。"))["occupation"] == "外卖小哥"
+    assert facts(("customer", "我老家是四川的，现在在东莞打工，厂里上班。"))["occupation"] == "工人"
+    got = facts(("customer", "我是个体户，在义乌做小商品批发的，一个月也就挣个七八千。"))
+    assert got["income_band"] == "5000-10000" and got["city"] == "义乌"
+
+
+def test_birth_decade_is_an_age_band():
+    from datetime import date
+
+    got = {f.field: f.value for f in extract([("customer", "我是80后，上有老下有小。")], LEX, date(2026, 11, 20))}
+    assert got["age"] == "37-46"
+    got = {f.field: f.value for f in extract([("customer", "俺闺女是九零后。")], LEX, date(2026, 11, 20))}
+    assert "age" not in got  # someone else's

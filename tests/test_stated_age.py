@@ -1,0 +1,62 @@
+"""The age an ID number or birth date states, kept when the number itself is masked (callintel/ages.py,
+speech/stated_age.py, utterances.stated_age, the profiles step). Real text path, real DuckDB."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from callintel.ages import age_from_birth, age_from_id
+from callintel.flows.dialogues import land_dialogues
+from callintel.flows.steps import BY_NAME, run_step
+from callintel.speech.text import TextCleaner
+from callintel.warehouse.db import connect
+
+ON = date(2026, 11, 20)
+
+
+def test_age_from_id_and_birth_date():
+    assert age_from_id("430524199107286343", ON) == 35
+    assert age_from_id("430524199112286343", ON) == 34  # birthday not yet reached this year
+    assert age_from_id("330106850315123", ON) == 41  # first-generation 15-digit number
+    assert age_from_id("430524199113286343", ON) is None  # month 13: not a date
+    assert age_from_birth(1976, None, None, ON) == 50
+
+
+def test_cleaner_keeps_the_age_and_masks_the_number(settings):
+    cleaner = TextCleaner.from_settings(settings)
+    text, age = cleaner.clean_with_age("身份证号是430524199107286343。", ON)
+    assert age == 35 and "[身份证号]" in text and "1991" not in text
+    text, age = cleaner.clean_with_age("身份证三三零幺零六幺九八五零三幺五幺二三八", ON)  # spoken digits
+    assert age == 41 and "[身份证号]" in text
+    text, age = cleaner.clean_with_age("我是76年生的", ON)
+    assert age == 50 and "76" not in text
+    assert cleaner.clean_with_age("我生日是5月3日", ON)[1] is None  # no year, no age
+    assert cleaner.clean_with_age("身份证号是430524199107286343。", None)[1] is None  # no call date
+
+
+def _call(call_id: str, turns: list[tuple[str, str]]) -> dict:
+    return {"call_id": call_id, "started_at": "2026-11-20T10:00:00+08:00", "caller_number": "13800000000",
+            "turns": [{"speaker": s, "text": t} for s, t in turns]}
+
+
+def test_profiles_read_the_callers_age_from_a_masked_id_number(settings):
+    """Before utterances.stated_age, a masked ID number gave the profile no age at all."""
+    calls = [
+        _call("own", [("agent", "请问被保险人的姓名和身份证号码？"),
+                      ("customer", "我叫蒋芳，身份证号是430524199107286343。")]),
+        _call("father", [("agent", "麻烦您提供一下您父亲的身份证号码，我先调一下保单。"),
+                         ("customer", "431102194809170039。我下午还得去医院陪床。")]),
+        _call("son", [("customer", "我儿子的身份证号是110101201503070011，能给他买吗？")]),
+    ]
+    con = connect(settings.path("warehouse"))
+    try:
+        nights = land_dialogues(con, calls, settings, run_id="t", source="transcript")
+        stored = con.execute("SELECT call_id, stated_age, text FROM utterances WHERE stated_age IS NOT NULL "
+                             "ORDER BY call_id").fetchall()
+        assert [(c, a) for c, a, _ in stored] == [("father", 78), ("own", 35), ("son", 11)]
+        assert all("[身份证号]" in t and "19" not in t for _, _, t in stored)  # only the age is kept
+        run_step(BY_NAME["profiles"], con, nights, settings)
+        ages = dict(con.execute("SELECT call_id, value FROM profile_facts WHERE field = 'age'").fetchall())
+        assert ages == {"own": "35"}  # the father's and the son's numbers are theirs, not the caller's
+    finally:
+        con.close()
