@@ -398,6 +398,39 @@ def status(db: DbOpt = None, config: ConfigOpt = None,
     raise typer.Exit(show_status(load_settings(config, _overrides(db)), limit, out))
 
 
+topics_app = typer.Typer(help="Topics an analyst curates: a taxonomy draft from what a warehouse found.",
+                         no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+
+
+@topics_app.command("suggest")
+def topics_suggest(out_file: Annotated[Path, typer.Option("--out", help="Where to write the draft (TOML).",
+                                                          dir_okay=False)],
+                   db: DbOpt = None, config: ConfigOpt = None) -> None:
+    """Write a taxonomy draft from a warehouse's matched and discovered topics (names, key phrases, example
+    questions, call counts); edit it and set [topics] taxonomy_file to it for the next nights."""
+    from callintel.nlp.taxonomy import Taxonomy, load_taxonomy
+    from callintel.nlp.taxonomy_draft import DraftOptions, draft
+    from callintel.nlp.tokenize import tokenizer_from_settings
+    from callintel.warehouse.taxonomy_draft import load_found
+
+    settings, con = _read_only(db, config)
+    opts = DraftOptions.from_settings(settings["topics"]["suggest"])
+    try:
+        found = load_found(con, max(opts.examples, 1) * 4)
+    finally:
+        con.close()
+    tok = tokenizer_from_settings(settings)
+    text = draft(found, load_taxonomy(settings), opts, tok.flag, tok.words, frozenset(tok.terms),
+                 str(settings.path("warehouse")))
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(text, encoding="utf-8")
+    drafted = Taxonomy.load(out_file)  # what the next nights will read: it must load
+    known = len(load_taxonomy(settings).topics)
+    out.print(f"wrote {out_file}: {len(drafted.topics)} topics ({len(drafted.topics) - known} discovered); "
+              "edit it, then set [topics] taxonomy_file", markup=False)
+
+
 def main() -> None:
     try:
         app()

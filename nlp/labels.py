@@ -12,12 +12,13 @@ a real, already-masked question an analyst can read.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 
-from callintel.privacy import clean_label, label_is_clean
+from callintel.privacy import label_is_clean
 
 
 def ctfidf_keywords(docs: Sequence[Sequence[Sequence[str]]], top_n: int,
@@ -40,17 +41,50 @@ def ctfidf_keywords(docs: Sequence[Sequence[Sequence[str]]], top_n: int,
     return out
 
 
-def label_from_keywords(keywords: Sequence[tuple[str, float]], fallback: str, terms: int = 2,
-                        max_chars: int = 12) -> str:
-    """A short name people use (扣款失败, 保单借款): the `terms` best key phrases of two or more characters
-    (single characters and function words say nothing), in the order the representative question says
-    them, joined; else the start of the representative question."""
-    words = [w for w, _ in keywords if len(w) >= 2 and label_is_clean(w)][:terms]
-    if not words:
-        return clean_label(fallback)[:max_chars]
-    rank = {w: i for i, w in enumerate(words)}
-    words.sort(key=lambda w: (fallback.find(w) if w in fallback else len(fallback) + rank[w]))
-    return "".join(words)
+# The naming rule (any language class, no list of words): digits, Latin letters and mask brackets mark numbers,
+# plates, e-mail addresses and masked personal data; jieba flags say what else a word is.
+NAME_MIN_CHARS, NAME_MAX_CHARS = 2, 8
+_NOT_IN_NAMES = re.compile(r"[0-9０-９A-Za-zＡ-Ｚａ-ｚ\[\]［］【】*＊#＃@]")
+_NOUN_FLAGS = ("n", "vn", "an")                 # jieba nouns (n, nz, ng, nl, ...), verbal and adjectival nouns
+_NAME_FLAGS = ("nr", "ns", "nt")                # person, place and organisation names: private or a brand
+UNNAMED = "未命名话题"  # no keyword can name it: an analyst names it (configs/topic_names.toml)
+
+
+def can_name(word: str, flag: str, terms: Collection[str] = ()) -> bool:
+    """Whether one keyword may be part of a topic name: a noun (or a term of the domain dictionary), of two
+    or more characters, with no digit, Latin letter or mask, and not a person, place or organisation name."""
+    if len(word) < NAME_MIN_CHARS or _NOT_IN_NAMES.search(word) or flag.startswith(_NAME_FLAGS) \
+            or not label_is_clean(word):
+        return False
+    return word in terms or flag.startswith(_NOUN_FLAGS)
+
+
+def is_topic_name(name: str, flag_of: Callable[[str], str], words: Callable[[str], list[str]],
+                  terms: Collection[str] = ()) -> bool:
+    """The naming rule for a discovered topic: 2-8 characters, every word of it a nameable noun (`can_name`)."""
+    if not NAME_MIN_CHARS <= len(name) <= NAME_MAX_CHARS or _NOT_IN_NAMES.search(name):
+        return False
+    parts = words(name)
+    return bool(parts) and all(can_name(w, flag_of(w), terms) for w in parts)
+
+
+def topic_name(keywords: Sequence[tuple[str, float]], representative: str, flag_of: Callable[[str], str],
+               terms: Collection[str] = (), max_words: int = 2) -> str:
+    """A discovered topic's name in its customers' words: the best `max_words` keywords that `can_name`,
+    in the order the representative question says them, as long as the whole stays within 8 characters;
+    `UNNAMED` when none can (never the start of a sentence: a fragment names nothing)."""
+    chosen: list[str] = []
+    for w, _ in keywords:
+        if len(chosen) == max_words:
+            break
+        if w not in chosen and can_name(w, flag_of(w), terms) and \
+                len("".join(chosen)) + len(w) <= NAME_MAX_CHARS:
+            chosen.append(w)
+    if not chosen:
+        return UNNAMED
+    rank = {w: i for i, w in enumerate(chosen)}
+    chosen.sort(key=lambda w: (representative.find(w) if w in representative else len(representative) + rank[w]))
+    return "".join(chosen)
 
 
 def medoid(X: np.ndarray) -> int:

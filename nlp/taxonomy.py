@@ -219,9 +219,11 @@ def match_questions(cores: Sequence[str], X: np.ndarray, taxonomy: Taxonomy, E: 
 
 
 def load_taxonomy(settings) -> Taxonomy:
-    """[topics].taxonomy, with the families of [topics.taxonomy_match].merge_families folded into one topic each."""
-    return Taxonomy.load(settings.config_file(settings["topics"]["taxonomy"])).merged(
-        settings["topics"]["taxonomy_match"]["merge_families"])
+    """[topics].taxonomy_file (an analyst's taxonomy, e.g. edited from `callintel topics suggest`) when set, else
+    [topics].taxonomy, with the families of [topics.taxonomy_match].merge_families folded into one topic each."""
+    cfg = settings["topics"]
+    return Taxonomy.load(settings.config_file(cfg["taxonomy_file"] or cfg["taxonomy"])).merged(
+        cfg["taxonomy_match"]["merge_families"])
 
 
 # --- the taxonomy step's compute (flows/steps.py): the night's questions in, their known topic out -----------

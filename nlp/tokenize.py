@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jieba
+import jieba.posseg
 
 from callintel.files import read_lines
 
@@ -36,10 +37,17 @@ class Tokenizer:
                 self._jieba.add_word(parts[0], freq, tag)
                 self.terms.append(parts[0])
         self.stopwords = frozenset(read_lines(Path(stopwords))) if stopwords else frozenset()
+        self._pos = jieba.posseg.POSTokenizer(self._jieba)
 
     def words(self, text: str) -> list[str]:
         """All jieba words, nothing removed."""
         return self._jieba.lcut(_MASK.sub(" ", text))
+
+    def flag(self, word: str) -> str:
+        """jieba's part of speech of `word` said alone ("x" when jieba splits it): what topic names are checked
+        against (nouns, not person or place names, not times or numerals)."""
+        tagged = self._pos.lcut(word)
+        return tagged[0].flag if len(tagged) == 1 else "x"
 
     def tokens(self, text: str) -> list[str]:
         return [w for w in self.words(text)

@@ -15,7 +15,8 @@ The rules (each a setting in [topics] of configs/callintel.toml):
    members) and never moves; a member of a keeping cluster farther than `assign_threshold` from
    it is left without topic, so topic 42 means tomorrow what it meant the day it was made.
 4. Discover. Every other cluster (size floor and noise rules of nlp/cluster.py) is a new topic,
-   labelled by c-TF-IDF, ids handed out largest first after the highest id so far.
+   named by its c-TF-IDF keywords under the naming rule of nlp/labels.py (`topic_name`), ids
+   handed out largest first after the highest id so far.
 5. Reruns. The plan depends only on the pool's questions and the topics created before the
    night, never on earlier assignments, so undoing a night and running it again (later nights
    are redone after it, see warehouse/topics.py prepare) writes the same rows and ids.
@@ -25,7 +26,7 @@ Arrays and token lists in, plans out: storage is warehouse/topics.py, order is f
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -34,7 +35,7 @@ import numpy as np
 from sklearn.cluster import MiniBatchKMeans
 
 from callintel.nlp.cluster import ClusterOptions, centroids, cluster, unit
-from callintel.nlp.labels import ctfidf_keywords, label_from_keywords, medoid
+from callintel.nlp.labels import ctfidf_keywords, medoid, topic_name
 from callintel.settings import options
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,8 @@ class NewTopic:
 
 
 def plan_pool(X: np.ndarray, keys: Sequence[str], tokens: Sequence[Sequence[str]], index: CentroidIndex,
-              opts: TopicOptions, texts: Sequence[str]) -> Plan:
+              opts: TopicOptions, texts: Sequence[str],
+              namer: Callable[[Sequence[tuple[str, float]], str], str] | None = None) -> Plan:
     """Cluster the whole pool, then give each cluster an id (rules 2-4).
 
     A cluster keeps the existing topic whose frozen centroid is nearest to its own centroid when
@@ -128,7 +130,9 @@ def plan_pool(X: np.ndarray, keys: Sequence[str], tokens: Sequence[Sequence[str]
     A member of a kept cluster farther than `assign_threshold` from the topic centroid is left
     without topic rather than stretching the topic's meaning. The plan depends only on the pool's
     questions and the existing topics, never on earlier assignments, so a rerun gives the same plan.
+    `namer(keywords, representative)` names a new topic (default: `topic_name` with every keyword a noun).
     """
+    name = namer or (lambda kw, rep: topic_name(kw, rep, lambda w: "n"))
     out = Plan()
     if len(X) == 0:
         return out
@@ -170,7 +174,7 @@ def plan_pool(X: np.ndarray, keys: Sequence[str], tokens: Sequence[Sequence[str]
     for c, members, kw in zip(fresh, groups, keywords, strict=True):
         med = int(members[medoid(X[members])])
         out.new_topics.append(NewTopic(members, X[members] @ cen[c], cen[c], med, kw,
-                                       label_from_keywords(kw, texts[med]), int(near[c])))
+                                       name(kw, texts[med]), int(near[c])))
     return out
 
 
@@ -261,8 +265,9 @@ def compute(inputs: TopicInputs, settings) -> TopicResult:
     X = np.stack([vectors[q.key] for q in pool]).astype(np.float32)
     index = CentroidIndex(inputs.centroids, opts.brute_force_topics, opts.ivf_probe, opts.cluster.seed)
     tok = tokenizer_from_settings(settings)
+    terms = frozenset(tok.terms)
     plan = plan_pool(X, [dedupe_key(q.core) for q in pool], [tok.tokens(q.core) for q in pool], index, opts,
-                     [q.text for q in pool])
+                     [q.text for q in pool], lambda kw, rep: topic_name(kw, rep, tok.flag, terms))
     target = {m: (int(inputs.topic_ids[j]), s, "absorbed") for m, (j, s) in plan.existing.items()}
     topics = []
     for n, t in enumerate(plan.new_topics):

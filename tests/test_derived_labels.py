@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callintel.nlp.labels import ctfidf_keywords, label_from_keywords
+from callintel.nlp.labels import UNNAMED, ctfidf_keywords, is_topic_name, topic_name
 from callintel.nlp.tokenize import tokenizer_from_settings
 from callintel.privacy import clean_label, label_is_clean
 from callintel.settings import load_settings
@@ -24,6 +24,7 @@ def test_a_topic_is_never_named_after_what_its_questions_held():
     other = ["保费扣款失败怎么办", "银行卡扣款没成功"]
     keywords = ctfidf_keywords([[tok.tokens(q) for q in cluster], [tok.tokens(q) for q in other]], 5)
     assert keywords[0] and all(label_is_clean(w) for ws in keywords for w, _ in ws), keywords
-    label = label_from_keywords(keywords[0], cluster[0])
+    label = topic_name(keywords[0], cluster[0], tok.flag)
     assert label and label_is_clean(label), label
-    assert label_is_clean(label_from_keywords([], "报案号R2026031500123查一下"))
+    assert label == UNNAMED or is_topic_name(label, tok.flag, tok.tokens), label
+    assert topic_name([], "报案号R2026031500123查一下", tok.flag) == UNNAMED

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from callintel.nlp.call_topics import STATEMENT, inherit, main_topic, refine_families
-from callintel.nlp.labels import label_from_keywords
+from callintel.nlp.labels import UNNAMED, is_topic_name, topic_name
 from callintel.nlp.taxonomy import FOLLOW_UP, PHRASE, MatchOptions, Taxonomy, best_phrase, is_follow_up, match_questions
+from callintel.nlp.tokenize import tokenizer_from_settings
 from callintel.settings import CONFIG_DIR, load_settings
 
 
@@ -87,10 +88,29 @@ def test_the_first_topic_of_the_call_leads_and_nothing_topical_is_other():
     assert main_topic([], [], {"pay": 2.0}, opts).topic == "pay"
 
 
-def test_discovered_names_are_key_phrases_in_spoken_order():
+@pytest.fixture(scope="module")
+def tok():
+    return tokenizer_from_settings(load_settings())
+
+
+def test_discovered_names_are_key_phrases_in_spoken_order(tok):
     kw = [("失败", 0.4), ("扣款", 0.3), ("的", 0.2), ("卡", 0.1)]
-    assert label_from_keywords(kw, "我的保费扣款失败了怎么办") == "扣款失败"
-    assert label_from_keywords([("的", 0.5)], "这个怎么弄啊一直不行的说") == "这个怎么弄啊一直不行的说"[:12]
+    assert topic_name(kw, "我的保费扣款失败了怎么办", tok.flag, tok.terms) == "扣款"  # 失败 is no noun
+    kw = [("利息", 0.4), ("保单贷款", 0.3)]
+    assert topic_name(kw, "保单贷款的利息怎么算", tok.flag, tok.terms) == "保单贷款利息"
+
+
+def test_discovered_names_are_never_plates_names_times_or_fragments(tok):
+    """The naming rule: jieba says what a word is; digits, Latin letters and masks never name a topic."""
+    kw = [("A5M27X", 0.9), ("晚上", 0.8), ("陈昊", 0.7), ("不能", 0.6), ("一条", 0.5), ("[手机号]", 0.4),
+          ("申诉书", 0.3), ("发票", 0.2)]
+    name = topic_name(kw, "晚上陈昊说不能把申诉书和发票寄过去", tok.flag, tok.terms)
+    assert name == "申诉书发票"
+    assert is_topic_name(name, tok.flag, tok.words, tok.terms)
+    for bad in ("鄂A5M27X", "晚上", "陈昊", "三五一八", "不能单子", "理赔进度查询的问题有哪些呢", "x"):
+        assert not is_topic_name(bad, tok.flag, tok.words, tok.terms), bad
+    # before: the start of the representative sentence; now an explicit "unnamed" for an analyst to name
+    assert topic_name([("的", 0.5), ("这个", 0.4)], "这个怎么弄啊一直不行的说", tok.flag, tok.terms) == UNNAMED
 
 
 def test_a_family_can_be_tracked_as_one_topic(taxonomy):

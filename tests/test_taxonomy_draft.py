@@ -1,0 +1,75 @@
+"""`callintel topics suggest`: a taxonomy draft from a warehouse, passed back as [topics] taxonomy_file."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from callintel.evaluation import calls as ev
+from callintel.flows.cli import app
+from callintel.nlp.labels import is_topic_name
+from callintel.nlp.taxonomy import Taxonomy
+from callintel.nlp.taxonomy_draft import DraftOptions, FoundTopic, draft
+from callintel.nlp.tokenize import tokenizer_from_settings
+from callintel.settings import CONFIG_DIR, load_settings
+
+TOPIC_STEPS = {"night": {"steps": ["questions", "taxonomy", "topics", "call_topics"]},
+               "privacy": {"caller_hash_builtin_key": True}}
+OPTS = DraftOptions(examples=2, min_calls=2, max_phrases=3)
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return tokenizer_from_settings(load_settings())
+
+
+def test_draft_keeps_the_taxonomy_and_names_discovered_topics_by_the_rule(tok, tmp_path):
+    taxonomy = Taxonomy.load(CONFIG_DIR / "topic_taxonomy.toml")
+    found = [
+        FoundTopic(1, "claim_status", "理赔进度查询", "taxonomy", [], ["理赔款这周能到吗", "我的理赔到哪一步了"], 4, 5),
+        # a label that breaks the naming rule (a plate) is renamed from the keywords that keep it
+        FoundTopic(20, None, "鄂A5M27X", "discovered", [("A5M27X", 0.9), ("晚上", 0.8), ("申诉书", 0.5), ("拒赔", 0.4)],
+                   ["拒赔了申诉书往哪交", "申诉书要写什么"], 0, 3),
+        FoundTopic(21, None, "不能一条", "discovered", [("不能", 0.5), ("一条", 0.4)], ["不能一条"], 0, 3),  # fillers
+        FoundTopic(22, None, "体检", "discovered", [("体检", 0.5)], ["体检怎么约"], 0, 1),  # one call: not yet
+    ]
+    text = draft(found, taxonomy, OPTS, tok.flag, tok.words, tok.terms, "w.duckdb")
+    path = tmp_path / "draft.toml"
+    path.write_text(text, encoding="utf-8")
+    got = Taxonomy.load(path)
+    slugs = [t.slug for t in got.topics]
+    assert slugs[: len(taxonomy.topics)] == [t.slug for t in taxonomy.topics]
+    assert slugs[len(taxonomy.topics):] == ["found_20"]
+    new = got.topics[-1]
+    assert new.name == "拒赔申诉书" and is_topic_name(new.name, tok.flag, tok.words, tok.terms)
+    assert new.phrases == ("申诉书", "拒赔") and new.examples == ("拒赔了申诉书往哪交", "申诉书要写什么")
+    claim = next(t for t in got.topics if t.slug == "claim_status")
+    shipped = next(t for t in taxonomy.topics if t.slug == "claim_status")
+    # the warehouse's questions join the examples once (我的理赔到哪一步了 is one already), phrases stay
+    assert claim.examples == (*shipped.examples, "理赔款这周能到吗") and claim.strong == shipped.strong
+    assert "calls = 4" in text and "1 discovered topic(s) left out" in text
+
+
+def test_suggest_on_calls_health_and_the_draft_passed_back(shared_data, tmp_path, tok):
+    """The draft of a warehouse of the health insurer's calls loads, keeps every taxonomy topic, names what it
+    adds by the rule, and used as [topics] taxonomy_file leaves the topic figures no worse (coverage within one
+    question's worth: discovered clusters of fillers, counted as covered before, are not drafted)."""
+    dialogues = ev.load_dialogues(ev.dialogues_file(shared_data / "calls_health"))
+    scorers = [ev.score_question_topics, ev.score_call_topics]
+    settings = load_settings(overrides=TOPIC_STEPS)
+    before = ev.evaluate(dialogues, settings, tmp_path / "w.duckdb", scorers)
+    out = tmp_path / "draft.toml"
+    result = CliRunner().invoke(app, ["topics", "suggest", "--db", str(tmp_path / "w.duckdb"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    drafted = Taxonomy.load(out)
+    shipped = Taxonomy.load(CONFIG_DIR / "topic_taxonomy.toml")
+    assert {t.slug for t in shipped.topics} <= {t.slug for t in drafted.topics}
+    for t in drafted.topics:
+        if t.slug.startswith("found_"):
+            assert is_topic_name(t.name, tok.flag, tok.words, tok.terms), t.name
+            assert t.examples and t.phrases
+    after = ev.evaluate(dialogues, settings.with_overrides({"topics": {"taxonomy_file": str(out)}}),
+                        tmp_path / "again.duckdb", scorers)
+    assert after["call_topic_ari"] >= before["call_topic_ari"]
+    assert after["question_topic_ari"] >= before["question_topic_ari"]
+    assert after["topic_coverage"] >= before["topic_coverage"] - 0.02

@@ -1,0 +1,41 @@
+"""What `callintel topics suggest` reads from a warehouse: every topic with its questions and calls.
+
+Read-only; the draft itself is written by nlp/taxonomy_draft.py. Questions are the masked cores the
+night stored (never raw speech); follow-ups and family refinements are left out (their topic came from
+another question of the call, not from their own words).
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from callintel.nlp.taxonomy_draft import FoundTopic
+
+
+def load_found(con: duckdb.DuckDBPyConnection, per_topic: int) -> list[FoundTopic]:
+    """Every topic that holds a question or a call, its `per_topic` most central own questions first."""
+    calls = dict(con.execute("SELECT topic_id, count(*) FROM call_topics GROUP BY 1").fetchall())
+    asking: dict[int, int] = {}
+    questions: dict[int, list[str]] = {}
+    rows = con.execute("""
+        SELECT qt.topic_id, q.core, q.call_id FROM question_topics qt JOIN questions q USING (question_id)
+        WHERE coalesce(q.kind, 'own') = 'own' AND qt.method NOT IN ('context', 'family')
+        ORDER BY qt.topic_id, qt.similarity DESC, q.question_id""").fetchall()
+    seen_calls: dict[int, set[str]] = {}
+    for topic_id, core, call_id in rows:
+        seen_calls.setdefault(topic_id, set()).add(call_id)
+        bucket = questions.setdefault(topic_id, [])
+        if len(bucket) < per_topic and core not in bucket:
+            bucket.append(core)
+    asking = {t: len(c) for t, c in seen_calls.items()}
+    out = []
+    for topic_id, slug, label, source, keywords in con.execute(
+            "SELECT topic_id, slug, label, coalesce(source, 'discovered'), keywords FROM topics ORDER BY 1").fetchall():
+        if topic_id not in calls and topic_id not in asking:
+            continue
+        kw = [(str(w), float(s)) for w, s in json.loads(keywords or "[]")]
+        out.append(FoundTopic(int(topic_id), slug, label, source, kw, questions.get(topic_id, []),
+                              int(calls.get(topic_id, 0)), int(asking.get(topic_id, 0))))
+    return out
