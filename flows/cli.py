@@ -350,6 +350,32 @@ def status(db: DbOpt = None, config: ConfigOpt = None,
     raise typer.Exit(show_status(load_settings(config, _overrides(db)), limit, out))
 
 
+library_app = typer.Typer(help="The script library (优秀话术库): QA leads review it; exports publish it.",
+                          no_args_is_help=True)
+app.add_typer(library_app, name="library")
+
+
+@library_app.command(name="serve")
+def library_serve(config: ConfigOpt = None, db: DbOpt = None,
+                  reviewer: Annotated[str | None, typer.Option(help="Name recorded with every decision (default: "
+                                                                     "the login name).")] = None,
+                  host: Annotated[str | None, typer.Option(help="Address to listen on (\\[library] host).")] = None,
+                  port: Annotated[int | None, typer.Option(help="Port (\\[library] port).")] = None) -> None:
+    """Serve the QA leads' review app: filter, read the masked transcript, approve, edit or reject a script.
+
+    Decisions go to the review store (\\[paths] reviews), which nights never write: they stand after any rerun.
+    """
+    import getpass
+
+    from callintel.flows.library_app import serve as serve_app
+
+    settings = load_settings(config, _overrides(db))
+    who = reviewer or getpass.getuser()
+    cfg = settings["library"]
+    console.print(f"话术审核: http://{host or cfg['host']}:{port or cfg['port']}/ (reviewer {who}; Ctrl-C stops)")
+    serve_app(settings, who, host, port)
+
+
 def main() -> None:
     try:
         app()

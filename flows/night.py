@@ -42,7 +42,7 @@ from callintel.speech.transcripts import (
     transcript_cache_key,
 )
 from callintel.warehouse import calls as store
-from callintel.warehouse import runs, speech_cache
+from callintel.warehouse import reviews, runs, speech_cache
 from callintel.warehouse.db import connect, table_counts
 from callintel.warehouse.export import export_night
 from callintel.warehouse.privacy import claim_key
@@ -114,8 +114,9 @@ def analytics_step(step: Step, db_path: Path, nights: list, settings: Settings) 
 def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
     con = connect(db_path)
     try:
+        reviews.sync_to_warehouse(con, reviews.store_path(settings))  # the QA leads' decisions, for analysts
         written = export_night(con, out_dir, settings)
-        return {**written, **export_script_library(con, out_dir)}
+        return {**written, **export_script_library(con, out_dir, settings)}
     finally:
         con.close()
 
