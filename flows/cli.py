@@ -275,6 +275,36 @@ def export(kind: Annotated[str, typer.Argument(help="parquet (views and tables f
         out.print(f"{name}: {path}")
 
 
+@app.command()
+def report(first: Annotated[str | None, typer.Option(
+               "--from", help="First night, YYYY-MM-DD (default: [exports] report_days nights up to --to).")] = None,
+           last: Annotated[str | None, typer.Option("--to", help="Last night, YYYY-MM-DD (default: the latest "
+                                                                 "night in the warehouse).")] = None,
+           out_file: Annotated[Path | None, typer.Option("--out", help="HTML file to write (default: "
+                                                         "[paths].exports/report_<from>_<to>.html).")] = None,
+           db: DbOpt = None, config: ConfigOpt = None) -> None:
+    """The report for a range of nights (default the last 7), read-only: topics, trends, low-resolution
+    topics, agents, leads, profile coverage and approved scripts, with drill-down to masked transcripts."""
+    from datetime import date
+
+    from callintel.warehouse.period_report import default_period, write_period_report
+
+    try:
+        start, end = (date.fromisoformat(first) if first else None), (date.fromisoformat(last) if last else None)
+    except ValueError as exc:
+        raise typer.BadParameter(f"--from/--to: {exc} (use YYYY-MM-DD)") from exc
+    settings, con = _read_only(db, config)
+    try:
+        period = default_period(con, int(settings["exports"]["report_days"]), start, end)
+        target = out_file or settings.path("exports") / f"report_{period.first}_{period.last}.html"
+        written = write_period_report(con, target.resolve(), settings, period)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    finally:
+        con.close()
+    out.print(f"report {period.first} – {period.last}: {written}")
+
+
 @app.command(name="eval")
 def evaluate(task: Annotated[str, typer.Argument(help=f"One of: {', '.join(EVAL_TASKS)}.")],
              data: Annotated[Path, typer.Option(help="Folder laid out like ../shared/data; a relative path may also be "

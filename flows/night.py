@@ -45,6 +45,7 @@ from callintel.warehouse import calls as store
 from callintel.warehouse import reviews, runs, speech_cache
 from callintel.warehouse.db import connect, table_counts
 from callintel.warehouse.export import export_night
+from callintel.warehouse.period_report import default_period, write_period_report
 from callintel.warehouse.privacy import claim_key
 from callintel.warehouse.publish import (
     NightFiles,
@@ -116,6 +117,8 @@ def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
     try:
         reviews.sync_to_warehouse(con, reviews.store_path(settings))  # the QA leads' decisions, for analysts
         written = export_night(con, out_dir, settings)
+        period = default_period(con, int(settings["exports"]["report_days"]))  # the week up to this night
+        written["report_period"] = str(write_period_report(con, out_dir / "report_period.html", settings, period))
         return {**written, **export_script_library(con, out_dir, settings)}
     finally:
         con.close()
