@@ -154,8 +154,26 @@ def _summary(results: list[dict[str, Any]]) -> None:
     for name, path in exports.items():
         out.print(f"export {name}: {path}")
     out.print(f"\nDuckDB file: [bold]{last['db']}[/bold]")
-    out.print(f"Query it:  callintel query --db {last['db']} \"SELECT call_id, started_at_local, resolution "
+    out.print(f"Query it:  {command_name()} query --db {last['db']} \"SELECT call_id, started_at_local, resolution "
               "FROM v_calls LIMIT 10\"")
+
+
+def command_name(argv0: str | None = None) -> str:
+    """How to type this command again: `callintel` when that is on PATH, else the path it was started by
+    (`.venv/bin/callintel` after `make setup`, which does not put the venv on PATH)."""
+    import shutil
+
+    started = Path(argv0 or sys.argv[0])
+    found = shutil.which("callintel")
+    is_script = started.name == "callintel" and started.exists()
+    if found and (not is_script or Path(found).resolve() == started.resolve()):
+        return "callintel"
+    if not is_script:  # python -m callintel.flows.cli
+        return str(PROJECT_ROOT / ".venv/bin/callintel")
+    try:
+        return str(started.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(started.resolve())
 
 
 def _highlights(db: Path, rows: int = 8) -> None:
@@ -163,7 +181,11 @@ def _highlights(db: Path, rows: int = 8) -> None:
     skipping those not built yet."""
     import duckdb
 
-    cfg = load_settings()["exports"]
+    from callintel.warehouse.export import Glossary
+
+    settings = load_settings()
+    cfg = settings["exports"]
+    glossary = Glossary.from_settings(settings)
     con = duckdb.connect(str(db), read_only=True)
     try:
         have = {v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
@@ -174,12 +196,14 @@ def _highlights(db: Path, rows: int = 8) -> None:
             cols = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
                                               [view]).fetchall()}
             chosen = [c for c in wanted if c in cols]
-            result = con.execute(f"SELECT {', '.join(chosen)} FROM {view} LIMIT {rows}").fetchall()
+            where = cfg["highlights_where"].get(view)  # e.g. no topic with 0 questions tonight among the hot ones
+            result = con.execute(f"SELECT {', '.join(chosen)} FROM {view}{' WHERE ' + where if where else ''} "
+                                 f"LIMIT {rows}").fetchall()
             table = Table(title=f"{title} ({view})")
             for c in chosen:
                 table.add_column(c, overflow="fold")
             for r in result:
-                table.add_row(*["" if v is None else str(v) for v in r])
+                table.add_row(*["" if v is None else str(glossary.value(c, v)) for c, v in zip(chosen, r, strict=True)])
             out.print(table if result else f"{title}: none yet")
     finally:
         con.close()
