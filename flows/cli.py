@@ -280,7 +280,8 @@ def export(kind: Annotated[str, typer.Argument(help="parquet (views and tables f
            out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write (default: "
                                                         "[paths].exports/<kind>).")] = None,
            db: DbOpt = None, config: ConfigOpt = None) -> None:
-    """Export the warehouse again, read-only: Parquet for BI tools, or the people's CSV/XLSX/report."""
+    """Export the warehouse again, read-only: Parquet for BI tools, or the people's CSV/XLSX/report and the
+    script library (with the QA leads' current decisions)."""
     from callintel.warehouse.export import export_night, export_parquet
 
     if kind not in ("parquet", "people"):
@@ -292,7 +293,9 @@ def export(kind: Annotated[str, typer.Argument(help="parquet (views and tables f
         if kind == "parquet":
             written = export_parquet(con, target, [*cfg["views"], *cfg["parquet_tables"]])
         else:
-            written = export_night(con, target, settings)
+            from callintel.warehouse.script_library import export_script_library
+
+            written = {**export_night(con, target, settings), **export_script_library(con, target, settings)}
     finally:
         con.close()
     for name, path in written.items():
