@@ -36,8 +36,10 @@ def test_edit_is_masked_approve_keeps_it_reject_replaces_it_and_the_log_keeps_al
     assert edited.status == "approved" and "13812345678" not in edited.published and "[手机号]" in edited.published
     again = _decide(store, "approve", reviewer="质检乙")
     assert again.published == edited.published and again.reviewer == "质检乙"
-    rejected = _decide(store, "reject", note="承诺的时效做不到", now=datetime(2026, 12, 1, 3, 0, tzinfo=UTC))
-    assert rejected.status == "rejected" and rejected.wording is None and rejected.note == "承诺的时效做不到"
+    rejected = _decide(store, "reject", note="承诺的时效做不到，客户13912345678又来电", rules=rules,
+                       now=datetime(2026, 12, 1, 3, 0, tzinfo=UTC))
+    assert rejected.status == "rejected" and rejected.wording is None
+    assert rejected.note == "承诺的时效做不到，客户[手机号]又来电"
     assert [h["action"] for h in reviews.history(store, "C1", 4)] == ["edit", "approve", "reject"]
     assert len(reviews.load(store)) == 1
 

@@ -7,8 +7,8 @@ script_reviews table (for analysts) and the script-library export reads them fro
 after a night's export shows in the next one. Every decision is also appended to review_log (who, when, what).
 
 A decision is keyed by the reply itself (call_id, reply_turn): reruns recompute ranks and scores but keep
-the call's utterances, so the key still names the same sentence. Edited wording is masked through the same
-rules as transcripts before it is stored: a QA lead cannot put a phone number into the published library.
+the call's utterances, so the key still names the same sentence. Edited wording and notes are masked through
+the same rules as transcripts before they are stored: a QA lead cannot put a phone number into the library.
 """
 
 from __future__ import annotations
@@ -124,6 +124,7 @@ def decide(path: Path, *, call_id: str, reply_turn: int, action: str, reply: str
     if not reviewer.strip():
         raise ReviewError("审核人不能为空 (reviewer is empty)")
     masked = mask_pii(wording, rules) if wording else None
+    note = mask_pii(note, rules) if note else note  # a note may quote the customer too
     when = (now or datetime.now(UTC)).astimezone(UTC)
     with open_store(path) as con:
         before = con.execute("SELECT wording FROM reviews WHERE call_id = ? AND reply_turn = ?",
