@@ -166,6 +166,8 @@ class LibraryApp:
             decided = (f"<p class='muted decided'>{_e(STATUS_ZH[d.status])}：{_e(d.reviewer)} {when:%Y-%m-%d %H:%M}"
                        f"{'；措辞已修改' if d.wording else ''}{'；备注：' + _e(d.note) if d.note else ''}</p>")
         original = (f"<p class='muted'>坐席原话：{_e(r['reply'])}</p>" if d and d.wording else "")
+        if d and r["reply"] is not None and d.reply != r["reply"]:  # a rerun transcribed the sentence anew
+            original += (f"<p class='error small'>注意：重跑后这句原话已变化，审核时为：{_e(d.reply)}</p>")
         rank = f" 第{r['rank']}名" if r["rank"] is not None else ""
         return (f"<article id='{_key_id(r['call_id'], r['reply_turn'])}' data-call='{_e(r['call_id'])}' "
                 f"data-turn='{int(r['reply_turn'])}' data-review='{state}'>"

@@ -170,3 +170,15 @@ def test_screenshot_shows_the_review_page(app):
     b.screenshot(shot)
     width, _, lines = _png_rows(shot.read_bytes())
     assert width >= 1000 and len(lines) > 200, "the screenshot is (nearly) blank"
+
+
+def test_a_reply_transcribed_anew_after_review_is_flagged(app):
+    b: Browser = app["browser"]
+    b.open(app["url"] + "/")
+    card = next(c for c in _cards(b).values() if c["review"] == "candidate")
+    reviews.decide(reviews.store_path(app["settings"]), call_id=card["call"], reply_turn=card["turn"],
+                   action="approve", reply="审核时听到的另一句话。", reviewer="质检乙")
+    b.open(app["url"] + "/")
+    text = b.js(f"document.querySelector('#{card['id']}').textContent")
+    assert "重跑后这句原话已变化，审核时为：审核时听到的另一句话。" in text
+    assert _cards(b)[card["id"]]["review"] == "approved"

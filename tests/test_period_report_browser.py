@@ -163,6 +163,8 @@ def test_every_number_links_to_its_calls_and_each_call_to_a_transcript(built):
         for row in dom.tables[table][1:]:
             number, href = row[1]
             assert href and href.startswith("#"), row
+            counted = row[1:7] if table == "topics" else row[1:]  # every count and share of the row
+            assert all(cell[1] == href for cell in counted), row
             section = page[page.index(f"id='{href[1:]}'"):]
             assert re.search(r"共 (\d+) 通", section).group(1) == number.strip(), (table, row)
     calls_linked = {h[1:] for h in local if h.startswith("#call-")}

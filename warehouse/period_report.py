@@ -215,8 +215,8 @@ def write_period_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Se
     calls, callers, in_call, fcr, escalated, repeats, questions = kpi
     cards = [("来电", calls), ("来电客户", callers), ("提问", questions or 0), ("通话内解决", _pct(in_call, calls)),
              ("首次解决率(FCR)", _pct(fcr, calls)), ("升级/投诉", escalated), ("重复来电", _pct(repeats, calls))]
-    kpis = "<div class='kpis'>" + "".join(f"<div class='kpi'><strong>{_e(v)}</strong><span>{_e(k)}</span></div>"
-                                          for k, v in cards) + "</div>"
+    kpis = "<div class='kpis'>" + "".join(f"<div class='kpi'><strong><a href='#calls'>{_e(v)}</a></strong>"
+                                          f"<span>{_e(k)}</span></div>" for k, v in cards) + "</div>"
 
     topics = _topics(pc, period)
     topic_rows, topic_lists = [], []
@@ -224,12 +224,11 @@ def write_period_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Se
         tid = t["topic_id"]
         anchor = f"topic-{tid if tid is not None else 'none'}"
         where, params = ("p.topic_id = ?", [tid]) if tid is not None else ("p.topic_id IS NULL", [])
-        topic_rows.append(
-            f"<tr><td><a href='#{anchor}'>{_e(t['name'])}</a></td><td class='num'><a href='#{anchor}'>{t['calls']}"
-            f"</a></td><td class='num'>{t['questions']}</td><td class='num'>{_pct(t['resolved_in_call'], t['calls'])}"
-            f"</td><td class='num'>{_pct(t['fcr_resolved'], t['calls'])}</td><td class='num'>{t['came_back']}</td>"
-            f"<td class='num'>{t['escalated']}</td><td class='num'>{t['prev_calls'] or 0}</td>"
-            f"<td>{_e(t['trend'])}</td></tr>")
+        cells = [t["calls"], t["questions"], _pct(t["resolved_in_call"], t["calls"]),
+                 _pct(t["fcr_resolved"], t["calls"]), t["came_back"], t["escalated"]]
+        topic_rows.append(f"<tr><td><a href='#{anchor}'>{_e(t['name'])}</a></td>"
+                          + "".join(f"<td class='num'><a href='#{anchor}'>{v}</a></td>" for v in cells)
+                          + f"<td class='num'>{t['prev_calls'] or 0}</td><td>{_e(t['trend'])}</td></tr>")
         topic_lists.append(call_list(anchor, f"话题：{t['name']}", where, params))
     topic_table = ("<div class='wide'><table class='grid' data-table='topics'><thead><tr><th>话题</th><th>来电数</th>"
                    "<th>这些来电的提问数</th><th>通话内解决</th><th>首次解决(FCR)</th><th>之后同话题再来电</th>"
@@ -272,11 +271,10 @@ def write_period_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Se
         anchor = "agent-" + "".join(ch if ch.isalnum() else "_" for ch in a["agent_id"])
         timing = ([_pct(a["talk_share"], 1), _pct(a["silence_share"], 1), f"{a['overtalk_per_call']:.1f}"]
                   if a["talk_share"] is not None else ["—", "—", "—"])
-        agent_rows.append(
-            f"<tr><td><a href='#{anchor}'>{_e(a['agent_id'])}</a></td><td class='num'><a href='#{anchor}'>"
-            f"{a['calls']}</a></td><td class='num'>{_pct(a['resolved_in_call'], a['calls'])}</td>"
-            f"<td class='num'>{_pct(a['fcr_resolved'], a['calls'])}</td><td class='num'>{a['escalated']}</td>"
-            + "".join(f"<td class='num'>{v}</td>" for v in timing) + "</tr>")
+        cells = [a["calls"], _pct(a["resolved_in_call"], a["calls"]), _pct(a["fcr_resolved"], a["calls"]),
+                 a["escalated"], *timing]
+        agent_rows.append(f"<tr><td><a href='#{anchor}'>{_e(a['agent_id'])}</a></td>"
+                          + "".join(f"<td class='num'><a href='#{anchor}'>{v}</a></td>" for v in cells) + "</tr>")
         where = "p.agent_id = ?" if a["agent_id"] != "（未知）" else "p.agent_id IS NULL"
         agent_lists.append(call_list(anchor, f"坐席：{a['agent_id']}", where,
                                      [a["agent_id"]] if a["agent_id"] != "（未知）" else []))
