@@ -29,7 +29,7 @@ from callintel.speech.redact import RedactionRules
 from callintel.warehouse import reviews
 from callintel.warehouse.db import WarehouseError, connect
 from callintel.warehouse.export import set_timezone
-from callintel.warehouse.reviews import STATUS_ZH, ReviewError
+from callintel.warehouse.reviews import STATUS_ZH, ReviewError, ReviewStoreError
 from callintel.warehouse.script_library import (
     FOLLOWED_ZH,
     OUTCOME_ZH,
@@ -121,7 +121,7 @@ class LibraryApp:
         try:
             with self.warehouse() as con:
                 rows = self.entries(con)
-        except WarehouseError as exc:
+        except (WarehouseError, ReviewStoreError) as exc:
             return _page("话术审核", f"<h1>话术审核</h1><p class='error'>{_e(exc)}</p>", 503)
         topics = sorted({str(r["topic"]) for r in rows})
         objections = sorted({str(r["objection"]) for r in rows})
@@ -216,7 +216,7 @@ class LibraryApp:
                            reviewer=self.reviewer, wording=wording if action == "edit" else "",
                            note=form.get("note", ""), question=row["question"], topic=row["topic"],
                            objection=row["objection"], rules=self.rules)
-        except ReviewError as exc:
+        except (ReviewError, ReviewStoreError) as exc:
             return _page("无法保存", f"<h1>无法保存</h1><p class='error'>{_e(exc)}</p>"
                                    f"<p><a href='/?{_e(form.get('back', ''))}'>返回</a>（已填写的内容未保存）</p>", 400)
         return RedirectResponse(f"/?{form.get('back', '')}#{_key_id(call_id, turn)}", status_code=303)

@@ -115,11 +115,16 @@ def analytics_step(step: Step, db_path: Path, nights: list, settings: Settings) 
 def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
     con = connect(db_path)
     try:
-        reviews.sync_to_warehouse(con, reviews.store_path(settings))  # the QA leads' decisions, for analysts
         written = export_night(con, out_dir, settings)
-        period = default_period(con, int(settings["exports"]["report_days"]))  # the week up to this night
-        written["report_period"] = str(write_period_report(con, out_dir / "report_period.html", settings, period))
-        return {**written, **export_script_library(con, out_dir, settings)}
+        try:  # a damaged review store costs the library and the period report tonight, never the night
+            reviews.sync_to_warehouse(con, reviews.store_path(settings))  # the QA leads' decisions, for analysts
+            period = default_period(con, int(settings["exports"]["report_days"]))  # the week up to this night
+            written["report_period"] = str(write_period_report(con, out_dir / "report_period.html", settings,
+                                                               period))
+            written.update(export_script_library(con, out_dir, settings))
+        except reviews.ReviewStoreError as exc:
+            get_run_logger().warning("script library and period report not written: %s", exc)
+        return written
     finally:
         con.close()
 

@@ -55,3 +55,13 @@ def test_store_sits_beside_the_warehouse_and_the_night_copies_it(tmp_path, setti
         assert con.execute("SELECT status, reviewer FROM script_reviews").fetchall() == [("approved", "质检甲")]
     finally:
         con.close()
+
+
+def test_a_damaged_store_is_named_in_a_clear_error_and_left_as_it_is(tmp_path):
+    store = tmp_path / "r.sqlite"
+    store.write_bytes(b"not a database, " * 512)
+    with pytest.raises(reviews.ReviewStoreError, match=r"r\.sqlite cannot be read.*backup"):
+        reviews.load(store)
+    with pytest.raises(reviews.ReviewStoreError):
+        _decide(store, "approve")
+    assert store.read_bytes() == b"not a database, " * 512

@@ -63,6 +63,10 @@ class ReviewError(ValueError):
     """A decision that cannot be saved as given (the message says what to change)."""
 
 
+class ReviewStoreError(RuntimeError):
+    """The store cannot be read (not a SQLite file, damaged): the message names the file."""
+
+
 @dataclass(frozen=True)
 class Review:
     call_id: str
@@ -97,8 +101,12 @@ def open_store(path: Path) -> Iterator[sqlite3.Connection]:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(path, timeout=30)
     try:
-        con.execute("PRAGMA journal_mode=WAL")
-        con.executescript(_SCHEMA)
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise ReviewStoreError(f"the review store {path} cannot be read ({exc}): restore it from a backup or "
+                                   "move it aside ([paths] reviews); the QA leads' decisions are in it") from exc
         yield con
         con.commit()
     finally:
