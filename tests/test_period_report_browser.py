@@ -88,6 +88,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     paths = {"warehouse": str(tmp / "w.duckdb"), "exports": str(tmp / "exports")}
     settings = load_settings(PROJECT_ROOT / "configs" / "demo.toml", overrides={"paths": paths})
     dialogues = json.loads((SAMPLES / "dialogues.json").read_text(encoding="utf-8"))["calls"]
+    # one more buyer of the last night, whose buying sentence names a health condition (a lead; not for the report)
+    dialogues.append({"call_id": "C20261122-101", "caller_number": "13700001111", "agent_id": "A001",
+                      "started_at": "2026-11-22T20:10:00+08:00", "channel_layout": "mono", "turns": [
+                          {"speaker": "agent", "text": "您好，安和人寿客服，工号001，请问有什么可以帮您？"},
+                          {"speaker": "customer", "text": "我有高血压，想买你们的重疾险，怎么买？"},
+                          {"speaker": "agent", "text": "高血压需要做健康告知，控制稳定的可以投保，我帮您登记一下。"},
+                          {"speaker": "customer", "text": "好的，那我想买一份，你们联系我吧。"}]})
     con = connect(settings.path("warehouse"))
     nights = land(con, dialogues, settings)
     run_steps(con, nights, settings)
@@ -179,6 +186,18 @@ def test_approved_script_and_no_personal_data(built):
     assert [s for s in dom.text if find_pii(s, rules)] == []
     digits = {d for c in built["dialogues"] for t in c["turns"] for d in re.findall(r"\d{6,}", t["text"] or "")}
     assert digits and not [d for d in digits if d in text]
+
+
+def test_leads_carry_no_health_words(built):
+    import tomllib
+
+    dom, _ = _report(built)
+    patterns = built["settings"].config_file(built["settings"]["profiles"]["patterns"])
+    health = tomllib.loads(patterns.read_text(encoding="utf-8"))["needs"]["health"]
+    leads = dom.tables.get("leads", [])[1:]
+    assert leads, "the sample nights have buying callers"
+    assert not [r for r in leads if any(w in r[4][0] for w in health)]
+    assert "C20261122-101" in [r[0][0] for r in leads] and "高血压" not in "".join(dom.text)
 
 
 def test_range_is_honoured_and_a_reversed_range_is_refused(built):

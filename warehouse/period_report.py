@@ -13,6 +13,7 @@ Times and nights are in [night] timezone, the warehouse's, everywhere.
 from __future__ import annotations
 
 import html
+import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -191,6 +192,14 @@ def write_period_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Se
     tz = ZoneInfo(tz_name)
     per_section = int(cfg["report_calls_per_topic"])
     pc = _Calls(con, period)
+    health = sorted(_health_words(settings), key=len, reverse=True)
+
+    def hide(text: str | None) -> str:
+        """The text with every health condition replaced: the report carries no health data."""
+        text = text or ""
+        for word in health:
+            text = text.replace(word, "[健康信息]")
+        return text
     shown: dict[str, tuple[Any, ...]] = {}  # calls whose transcript the page carries
 
     def call_link(cid: str) -> str:
@@ -203,7 +212,7 @@ def write_period_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Se
         body = "".join(
             f"<tr><td>{call_link(r[0])}</td><td>{r[2].astimezone(tz):%Y-%m-%d %H:%M}</td><td>{_e(r[3])}</td>"
             f"<td>{_e(r[4])}</td><td>{_e(_RES.get(r[5], r[5] or '—'))}</td><td>{_e(_RES.get(r[6], r[6] or '—'))}"
-            f"</td><td class='long'>{_e(_said(r[7]))}</td></tr>" for r in rows)
+            f"</td><td class='long'>{_e(hide(_said(r[7])))}</td></tr>" for r in rows)
         more = f"<p class='muted small'>共 {total} 通，列出 {len(rows)} 通（未解决的在前）。</p>"
         return (f"<div class='topic' id='{anchor}'><h3>{_e(title)}</h3>{more}<div class='wide'><table><thead><tr>"
                 f"<th>来电编号</th><th>来电时间</th><th>坐席</th><th>话题</th><th>通话内</th><th>首次解决(FCR)</th>"
@@ -257,7 +266,7 @@ def write_period_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Se
         f"<div class='note'><b><a href='#topic-{t['topic_id']}'>{_e(t['name'])}</a></b>：{t['calls']} 通来电，"
         f"首次未解决 {_pct(t['fcr_unresolved'], t['calls'])}（通话内未解决 {t['unresolved_in_call']} 通，"
         f"之后同话题再来电 {t['came_back']} 通）。"
-        + "".join(f"<br>· {call_link(cid)}：{_e(_said(ev))}" for cid, ev in pc.q(
+        + "".join(f"<br>· {call_link(cid)}：{_e(hide(_said(ev)))}" for cid, ev in pc.q(
             "SELECT p.call_id, u.evidence FROM period_calls p JOIN period_evidence u USING (call_id) "
             "WHERE p.topic_id = ? ORDER BY u.unresolved_score DESC, p.call_id LIMIT 3", [t["topic_id"]]))
         + "</div>" for t in low) or f"<p class='muted'>没有话题达到最少 {min_calls} 通来电且有未解决的来电。</p>"
@@ -292,6 +301,7 @@ def write_period_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Se
           AND i.caller_hash NOT IN (SELECT caller_hash FROM marketing_opt_out)
         ORDER BY i.score DESC, i.call_id LIMIT ?""", [int(cfg["report_unresolved_calls"])]) \
         if existing(con, ["call_intent", "marketing_opt_out"]) == ["call_intent", "marketing_opt_out"] else []
+    leads = [(c, n, b, p, hide(ev)) for c, n, b, p, ev in leads]
     for cid, *_ in leads:
         if cid not in shown:
             shown[cid] = _calls_of(pc, "p.call_id = ?", [cid], 1)[0][0]
@@ -323,12 +333,13 @@ def write_period_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Se
                 shown[d.call_id] = found[0]
     scripts_html = "".join(
         f"<div class='script'><span class='tag resolved'>{_e(d.topic)}</span><span class='tag unknown'>"
-        f"{_e(d.objection)}</span><p>客户：{_e(d.question)}<br>坐席：{_e(d.published)}</p><p class='muted small'>"
+        f"{_e(d.objection)}</span><p>客户：{_e(hide(d.question))}<br>坐席：{_e(hide(d.published))}</p>"
+        f"<p class='muted small'>"
         f"{_e(d.reviewer)} 于 {d.reviewed_at.astimezone(tz):%Y-%m-%d %H:%M} 批准 · "
         f"{call_link(d.call_id) if d.call_id in shown else _e(d.call_id)} 第{d.reply_turn}句</p></div>"
         for d in approved) or "<p class='muted'>还没有质检批准的话术（`callintel library serve` 审核）。</p>"
 
-    transcripts = _transcripts(con, list(shown), shown, tz)
+    transcripts = _transcripts(con, list(shown), shown, tz, hide)
     now = datetime.now(tz)
     title = f"callintel 周期报告 {period.first} 至 {period.last}"
     nav = "".join(f"<a href='#{a}'>{t}</a>" for a, t in (
@@ -360,6 +371,13 @@ def write_period_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Se
     return path
 
 
+def _health_words(settings: Settings) -> list[str]:
+    """The health conditions the profiles step recognises ([needs] health in [profiles] patterns): the report
+    replaces them wherever a customer's words are shown (it carries no health data)."""
+    raw = tomllib.loads(settings.config_file(settings["profiles"]["patterns"]).read_text(encoding="utf-8"))
+    return list(raw.get("needs", {}).get("health", []))
+
+
 def _said(evidence: str | None) -> str:
     """v_unresolved_calls.evidence in Chinese speaker names."""
     if not evidence:
@@ -371,7 +389,7 @@ def _said(evidence: str | None) -> str:
 
 
 def _transcripts(con: duckdb.DuckDBPyConnection, ids: list[str], meta: dict[str, tuple[Any, ...]],
-                 tz: ZoneInfo) -> str:
+                 tz: ZoneInfo, hide: Any) -> str:
     turns: dict[str, list[tuple[Any, ...]]] = {}
     for cid, speaker, start, text in con.execute(
             "SELECT call_id, speaker, start_s, text FROM utterances WHERE call_id IN (SELECT unnest(?)) "
@@ -382,7 +400,7 @@ def _transcripts(con: duckdb.DuckDBPyConnection, ids: list[str], meta: dict[str,
     for cid in ids:
         m = meta[cid]
         rows = "".join(f"<tr class='turn-{_e(s)}'><td>{who.get(s, '未知')}</td><td class='num'>"
-                       f"{int(t // 60):02d}:{int(t % 60):02d}</td><td>{_e(x)}</td></tr>"
+                       f"{int(t // 60):02d}:{int(t % 60):02d}</td><td>{_e(hide(x))}</td></tr>"
                        for s, t, x in turns.get(cid, []))
         out.append(f"<div class='call' id='call-{_e(cid)}'><h3>{_e(cid)}<span class='tag {_e(m[6] or 'unknown')}'>"
                    f"{_e(_RES.get(m[6], '无法判断'))}</span></h3><p class='muted small'>"
