@@ -184,8 +184,26 @@ def _summary(results: list[dict[str, Any]]) -> None:
     for name, path in exports.items():
         out.print(f"export {name}: {escape(str(path))}")
     out.print(f"\nDuckDB file: [bold]{escape(last['db'])}[/bold]")
-    out.print(f"Query it:  callintel query --db {escape(last['db'])} \"SELECT call_id, started_at_local, resolution "
-              "FROM v_calls LIMIT 10\"")
+    out.print(f"Query it:  {command_name()} query --db {escape(last['db'])} "
+              "\"SELECT call_id, started_at_local, resolution FROM v_calls LIMIT 10\"")
+
+
+def command_name(argv0: str | None = None) -> str:
+    """How to type this command again: `callintel` when that is on PATH, else the path it was started by
+    (`.venv/bin/callintel` after `make setup`, which does not put the venv on PATH)."""
+    import shutil
+
+    started = Path(argv0 or sys.argv[0])
+    found = shutil.which("callintel")
+    is_script = started.name == "callintel" and started.exists()
+    if found and (not is_script or Path(found).resolve() == started.resolve()):
+        return "callintel"
+    if not is_script:  # python -m callintel.flows.cli
+        return str(base_dir() / ".venv/bin/callintel")
+    try:
+        return str(started.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(started.resolve())
 
 
 def _highlights(db: Path, rows: int = 8) -> None:
@@ -193,7 +211,11 @@ def _highlights(db: Path, rows: int = 8) -> None:
     skipping those not built yet."""
     import duckdb
 
-    cfg = load_settings()["exports"]
+    from callintel.warehouse.export import Glossary
+
+    settings = load_settings()
+    cfg = settings["exports"]
+    glossary = Glossary.from_settings(settings)
     con = duckdb.connect(str(db), read_only=True)
     try:
         have = {v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
@@ -204,12 +226,15 @@ def _highlights(db: Path, rows: int = 8) -> None:
             cols = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
                                               [view]).fetchall()}
             chosen = [c for c in wanted if c in cols]
-            result = con.execute(f"SELECT {', '.join(chosen)} FROM {view} LIMIT {rows}").fetchall()
+            where = cfg["highlights_where"].get(view)  # e.g. no topic with 0 questions tonight among the hot ones
+            result = con.execute(f"SELECT {', '.join(chosen)} FROM {view}{' WHERE ' + where if where else ''} "
+                                 f"LIMIT {rows}").fetchall()
             table = Table(title=f"{title} ({view})")
             for c in chosen:
                 table.add_column(c, overflow="fold")
             for r in result:
-                table.add_row(*["" if v is None else escape(str(v)) for v in r])
+                table.add_row(*["" if v is None else escape(str(glossary.value(c, v)))
+                                for c, v in zip(chosen, r, strict=True)])
             out.print(table if result else f"{escape(title)}: none yet")
     finally:
         con.close()
@@ -303,7 +328,8 @@ def export(kind: Annotated[str, typer.Argument(help="parquet (views and tables f
            out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write (default: "
                                                         "[paths].exports/<kind>).")] = None,
            db: DbOpt = None, config: ConfigOpt = None) -> None:
-    """Export the warehouse again, read-only: Parquet for BI tools, or the people's CSV/XLSX/report."""
+    """Export the warehouse again, read-only: Parquet for BI tools, or the people's CSV/XLSX/report and the
+    script library (with the QA leads' current decisions)."""
     from callintel.warehouse.export import export_night, export_parquet
 
     if kind not in ("parquet", "people"):
@@ -315,11 +341,43 @@ def export(kind: Annotated[str, typer.Argument(help="parquet (views and tables f
         if kind == "parquet":
             written = export_parquet(con, target, [*cfg["views"], *cfg["parquet_tables"]])
         else:
-            written = export_night(con, target, settings)
+            from callintel.warehouse.script_library import export_script_library
+
+            written = {**export_night(con, target, settings), **export_script_library(con, target, settings)}
     finally:
         con.close()
     for name, path in written.items():
         out.print(f"{name}: {escape(str(path))}")
+
+
+@app.command()
+def report(first: Annotated[str | None, typer.Option(
+               "--from", help="First night, YYYY-MM-DD (default: [exports] report_days nights up to --to).")] = None,
+           last: Annotated[str | None, typer.Option("--to", help="Last night, YYYY-MM-DD (default: the latest "
+                                                                 "night in the warehouse).")] = None,
+           out_file: Annotated[Path | None, typer.Option("--out", help="HTML file to write (default: "
+                                                         "[paths].exports/report_<from>_<to>.html).")] = None,
+           db: DbOpt = None, config: ConfigOpt = None) -> None:
+    """The report for a range of nights (default the last 7), read-only: topics, trends, low-resolution
+    topics, agents, leads, profile coverage and approved scripts, with drill-down to masked transcripts."""
+    from datetime import date
+
+    from callintel.warehouse.period_report import default_period, write_period_report
+
+    try:
+        start, end = (date.fromisoformat(first) if first else None), (date.fromisoformat(last) if last else None)
+    except ValueError as exc:
+        raise typer.BadParameter(f"--from/--to: {exc} (use YYYY-MM-DD)") from exc
+    settings, con = _read_only(db, config)
+    try:
+        period = default_period(con, int(settings["exports"]["report_days"]), start, end)
+        target = out_file or settings.path("exports") / f"report_{period.first}_{period.last}.html"
+        written = write_period_report(con, target.resolve(), settings, period)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    finally:
+        con.close()
+    out.print(f"report {period.first} – {period.last}: {written}")
 
 
 @app.command(name="eval")
@@ -429,6 +487,32 @@ def topics_suggest(out_file: Annotated[Path, typer.Option("--out", help="Where t
     known = len(load_taxonomy(settings).topics)
     out.print(f"wrote {out_file}: {len(drafted.topics)} topics ({len(drafted.topics) - known} discovered); "
               "edit it, then set [topics] taxonomy_file", markup=False)
+
+
+library_app = typer.Typer(help="The script library (优秀话术库): QA leads review it; exports publish it.",
+                          no_args_is_help=True)
+app.add_typer(library_app, name="library")
+
+
+@library_app.command(name="serve")
+def library_serve(config: ConfigOpt = None, db: DbOpt = None,
+                  reviewer: Annotated[str | None, typer.Option(help="Name recorded with every decision (default: "
+                                                                     "the login name).")] = None,
+                  host: Annotated[str | None, typer.Option(help="Address to listen on (\\[library] host).")] = None,
+                  port: Annotated[int | None, typer.Option(help="Port (\\[library] port).")] = None) -> None:
+    """Serve the QA leads' review app: filter, read the masked transcript, approve, edit or reject a script.
+
+    Decisions go to the review store (\\[paths] reviews), which nights never write: they stand after any rerun.
+    """
+    import getpass
+
+    from callintel.flows.library_app import serve as serve_app
+
+    settings = load_settings(config, _overrides(db))
+    who = reviewer or getpass.getuser()
+    cfg = settings["library"]
+    console.print(f"话术审核: http://{host or cfg['host']}:{port or cfg['port']}/ (reviewer {who}; Ctrl-C stops)")
+    serve_app(settings, who, host, port)
 
 
 def main() -> None:

@@ -45,9 +45,10 @@ from callintel.speech.transcripts import (
     transcript_cache_key,
 )
 from callintel.warehouse import calls as store
-from callintel.warehouse import runs, speech_cache
+from callintel.warehouse import reviews, runs, speech_cache
 from callintel.warehouse.db import connect, table_counts
 from callintel.warehouse.export import export_night
+from callintel.warehouse.period_report import default_period, write_period_report
 from callintel.warehouse.privacy import claim_key
 from callintel.warehouse.publish import (
     NightFiles,
@@ -119,7 +120,15 @@ def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
     con = connect(db_path, read_only=True)
     try:
         written = export_night(con, out_dir, settings)
-        return {**written, **export_script_library(con, out_dir)}
+        try:  # a damaged review store costs the library and the period report tonight, never the night
+            reviews.sync_to_warehouse(con, reviews.store_path(settings))  # the QA leads' decisions, for analysts
+            period = default_period(con, int(settings["exports"]["report_days"]))  # the week up to this night
+            written["report_period"] = str(write_period_report(con, out_dir / "report_period.html", settings,
+                                                               period))
+            written.update(export_script_library(con, out_dir, settings))
+        except reviews.ReviewStoreError as exc:
+            get_run_logger().warning("script library and period report not written: %s", exc)
+        return written
     finally:
         con.close()
 

@@ -7,7 +7,9 @@ the night's progress file. Does not import Prefect, so it answers in a second.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 from rich.console import Console
@@ -16,6 +18,7 @@ from rich.table import Table
 
 from callintel.settings import Settings
 from callintel.warehouse.db import WarehouseError, connect, open_error
+from callintel.warehouse.export import set_timezone
 from callintel.warehouse.publish import NightFiles, night_is_alive, read_progress
 from callintel.warehouse.runs import calls_to_review
 
@@ -23,7 +26,10 @@ from callintel.warehouse.runs import calls_to_review
 def show_status(settings: Settings, limit: int, out: Console) -> int:
     """Print everything ops needs in the morning; returns 1 when there is no warehouse yet."""
     files = NightFiles(settings.path("warehouse"))
+    tz = settings["night"]["timezone"]
     progress = read_progress(files)
+    if progress and progress.get("updated_at"):  # written in UTC; shown in the warehouse's zone like every time
+        progress["updated_at"] = _local(progress["updated_at"], tz)
     alive = night_is_alive(files)
     _show_progress(progress, alive, out)
     if progress and not files.published.exists():
@@ -35,7 +41,7 @@ def show_status(settings: Settings, limit: int, out: Console) -> int:
         out.print(f"[red]{escape(str(exc))}[/red]")
         return 1
     try:
-        _show_all(con, settings, limit, alive, progress, out)
+        _show_all(con, settings, tz, limit, alive, progress, out)
     except duckdb.Error as exc:  # opened, but its pages are damaged: say so instead of a traceback
         out.print(f"[red]{escape(open_error(files.published, True, exc))}[/red]")
         return 1
@@ -44,10 +50,12 @@ def show_status(settings: Settings, limit: int, out: Console) -> int:
     return 0
 
 
-def _show_all(con, settings: Settings, limit: int, alive: bool, progress: dict[str, Any] | None,
+def _show_all(con, settings: Settings, tz: str, limit: int, alive: bool, progress: dict[str, Any] | None,
               out: Console) -> None:
-    """The published night, runs, open failures and calls to review (may raise duckdb.Error on a damaged file)."""
-    _show_published(con, out)
+    """The published night, runs, open failures and calls to review (may raise duckdb.Error on a damaged file),
+    times in the warehouse's zone."""
+    set_timezone(con, tz)
+    _show_published(con, out, tz)
     _show_runs(con, limit, alive, progress, out)
     fails = con.execute("SELECT item, stage, reason FROM failures ORDER BY failed_at DESC").fetchall()
     for item, stage, reason in fails:
@@ -85,11 +93,19 @@ def _show_progress(progress: dict[str, Any] | None, alive: bool, out: Console) -
                   f"{escape(str(progress.get('error')))}. Readers still see the previous published night.")
 
 
-def _show_published(con, out: Console) -> None:
+def _local(iso: str, tz: str) -> str:
+    try:
+        return f"{datetime.fromisoformat(iso).astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M:%S} {tz}"
+    except ValueError:
+        return iso
+
+
+def _show_published(con, out: Console, tz: str) -> None:
     row = con.execute("SELECT run_id, nights, status, calls, published_at FROM publication "
                       "LIMIT 1").fetchone() if _has(con, "publication") else None
     if row:
-        out.print(f"published: night(s) {row[1]} by {row[0]} ({row[2]}, {row[3]} calls) at {row[4]:%Y-%m-%d %H:%M}")
+        out.print(f"published: night(s) {row[1]} by {row[0]} ({row[2]}, {row[3]} calls) at "
+                  f"{row[4].astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M} {tz}")
     else:
         out.print("published: no night published yet by this version")
 

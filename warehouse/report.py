@@ -279,8 +279,9 @@ def write_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Settings,
         data = read_view(con, view, tz, int(cfg["report_rows"]), glossary, params)
         body = _table(data, int(cfg["report_rows"]), glossary, anchors) if data.rows else (
             f"<p class='muted'>（无数据）{_e(data.note)}</p>")
+        # the view's name for analysts who query it; its SQL comment is English, so the page does not show it
         sections.append(f"<section id='{_e(view)}'><h2 data-view='{_e(view)}'>{_e(glossary.title(view))}</h2>"
-                        f"<p class='muted small'><code>{_e(view)}</code> {_e(data.comment)}</p>{body}</section>")
+                        f"<p class='muted small'>数据来源：<code>{_e(view)}</code></p>{body}</section>")
         nav.append(f"<a href='#{_e(view)}'>{_e(glossary.title(view).split(' ')[0])}</a>")
     unresolved_html = _call_table("".join(_call_row(meta[u[0]], glossary, anchors) for u in unresolved
                                           if u[0] in meta)) if unresolved else (
@@ -296,7 +297,7 @@ def write_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Settings,
         f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><meta name='viewport' "
         f"content='width=device-width, initial-scale=1'><title>{_e(title)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{_e(title)}</h1><p class='muted'>生成于 {now:%Y-%m-%d %H:%M}（{_e(tz)} 当地时间）；"
-        f"所有时间均为当地时间。Generated {now:%Y-%m-%d %H:%M} {_e(tz)} local time from the warehouse.</p>"
+        f"所有时间均为 {_e(tz)} 当地时间（仓库的时区）。</p>"
         f"<nav><a href='#charts'>图表</a><a href='#topics'>话题详情</a><a href='#unresolved'>最近一晚未解决</a>"
         f"{''.join(nav)}<a href='#transcripts'>通话记录</a><a href='#failures'>失败</a></nav>{kpis}"
         f"<section id='charts'><h2>图表 Charts</h2>{_charts(con, have, cfg, glossary, anchors)}</section>"
