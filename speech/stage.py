@@ -72,8 +72,11 @@ def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str
     """
     speech = settings["speech"]
     files = {key: _file_digest(settings.config_file(speech[key])) for key in CONFIG_FILE_KEYS if speech.get(key)}
-    files |= {f"terms:{name}": _file_digest(settings.config_file(name))
-              for name in TermSettings.from_settings(speech).files}
+    terms = TermSettings.from_settings(speech)
+    files |= {f"terms:{name}": _file_digest(settings.config_file(name)) for name in terms.files}
+    if terms.analytics_vocabulary:  # the analytics' word lists are terms too (speech/domain_terms.py)
+        files |= {f"terms:{name}": _file_digest(settings.config_file(name)) for name in
+                  (settings["topics"]["taxonomy"], settings["profiles"]["patterns"], settings["profiles"]["cities"])}
     files["surnames"] = _file_digest(settings.config_file(speech["redact"]["surnames_file"]))
     if speech.get("speaker_cues"):
         model = SpeakerCues.load(settings.config_file(speech["speaker_cues"])).ngram_model
