@@ -301,7 +301,15 @@ def evaluate(task: Annotated[str, typer.Argument(help=f"One of: {', '.join(EVAL_
     configure(settings)  # the night's environment (hub offline, pinned threads): same numbers as a night
     module = importlib.import_module(f"callintel.evaluation.{EVAL_TASKS[task]}")
     if task == "e2e":
-        result = module.run(data.resolve(), settings, limit, log=console.print)
+        from rich.markup import escape
+
+        from callintel.evaluation.voicing import VoicingError
+
+        try:
+            result = module.run(data.resolve(), settings, limit, log=console.print)
+        except VoicingError as exc:
+            console.print(f"[red]{escape(str(exc))}[/red]")
+            raise typer.Exit(1) from exc
         for line in module.summary_lines(result):
             out.print(line, markup=False, highlight=False)
     else:
