@@ -3,7 +3,8 @@
 Whisper base writes insurance words with the right sounds and the wrong characters (理赔 -> 立陪,
 保单 -> 宝丹, 受益人 -> 售议人); both the speech stage (speech/terms.py) and the resolution cues
 (nlp/outcomes.py) compare on sound. "Fuzzy" pairs merge sounds that accents and ASR confuse
-(zh-/z-, -ing/-in): initials end with "-", finals start with "-".
+(zh-/z-, -ing/-in): initials end with "-", finals start with "-", and a pair without "-" merges one whole
+syllable into another (xu/xi: 续保 heard as 细胞).
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ def fuzz(syllable: str, fuzzy: Fuzzy) -> str:
         if src.endswith("-"):
             if syllable.startswith(src[:-1]):
                 syllable = dst[:-1] + syllable[len(src) - 1:]
-        elif src.startswith("-") and syllable.endswith(src[1:]):
-            syllable = syllable[:len(syllable) - len(src) + 1] + dst[1:]
+        elif src.startswith("-"):
+            if syllable.endswith(src[1:]):
+                syllable = syllable[:len(syllable) - len(src) + 1] + dst[1:]
+        elif syllable == src:
+            syllable = dst
     return syllable
 
 

@@ -29,7 +29,7 @@ out = Console(width=None if sys.stdout.isatty() else 140)
 
 # task name (the contract in ../shared/EVALUATION.md) -> module of callintel.evaluation
 EVAL_TASKS = {"asr": "asr", "topics": "topics", "outcomes": "outcomes", "scripts": "replies", "pii": "pii",
-              "calls": "calls"}
+              "calls": "calls", "e2e": "e2e"}
 SAMPLES = SAMPLES_DIR
 # ../shared/data beside the checkout (or beside the current folder, installed): the evaluation contract.
 SHARED_DATA = base_dir().parent / "shared/data"
@@ -385,8 +385,14 @@ def evaluate(task: Annotated[str, typer.Argument(help=f"One of: {', '.join(EVAL_
              data: Annotated[Path, typer.Option(help="Folder laid out like ../shared/data; a relative path may also be "
                                                      "one of the project's (`--data samples`: the sample calls, "
                                                      "task calls).", file_okay=False)] = SHARED_DATA,
-             config: ConfigOpt = None) -> None:
-    """Measure quality on labelled data; prints one JSON object on the last line."""
+             config: ConfigOpt = None,
+             limit: Annotated[int | None, typer.Option(help="e2e: score only the first N calls (voicing and "
+                                                             "Whisper are slow; [eval.e2e] limit).")] = None) -> None:
+    """Measure quality on labelled data; prints one JSON object on the last line.
+
+    `e2e` voices the calls of --data (cached under var/e2e), runs a night over the audio and prints the calls
+    figures from audio beside those from text.
+    """
     if task not in EVAL_TASKS:
         raise typer.BadParameter(f"unknown task '{task}'; choose one of {', '.join(EVAL_TASKS)}")
     if not data.exists() and not data.is_absolute():
@@ -399,7 +405,22 @@ def evaluate(task: Annotated[str, typer.Argument(help=f"One of: {', '.join(EVAL_
     settings = load_settings(config)
     configure(settings)  # the night's environment (hub offline, pinned threads): same numbers as a night
     module = importlib.import_module(f"callintel.evaluation.{EVAL_TASKS[task]}")
-    result = module.run(data.resolve(), settings)
+    if task == "e2e":
+        from rich.markup import escape
+
+        from callintel.evaluation.voicing import VoicingError
+
+        try:
+            result = module.run(data.resolve(), settings, limit, log=console.print)
+        except VoicingError as exc:
+            console.print(f"[red]{escape(str(exc))}[/red]")
+            raise typer.Exit(1) from exc
+        for line in module.summary_lines(result):
+            out.print(line, markup=False, highlight=False)
+    else:
+        if limit is not None:
+            raise typer.BadParameter("--limit applies to task e2e only")
+        result = module.run(data.resolve(), settings)
     print(json.dumps(result, ensure_ascii=False))
 
 

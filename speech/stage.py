@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 # [speech] keys that name a file in configs/: their contents are part of the cache key.
 CONFIG_FILE_KEYS = ("phantom_lines", "speaker_cues", "vocabulary")
 # Packages whose version changes the text produced.
-PACKAGES = ("faster-whisper", "ctranslate2", "opencc", "cn2an", "onnxruntime")
+PACKAGES = ("faster-whisper", "ctranslate2", "opencc", "cn2an", "onnxruntime",
+            "cpca")  # cpca: its place names are terms the repair restores (speech/domain_terms.py)
 
 
 def file_digest(path: Path) -> str:
@@ -75,8 +76,11 @@ def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str
     """
     speech = settings["speech"]
     files = {key: file_digest(settings.config_file(speech[key])) for key in CONFIG_FILE_KEYS if speech.get(key)}
-    files |= {f"terms:{name}": file_digest(settings.config_file(name))
-              for name in TermSettings.from_settings(speech).files}
+    terms = TermSettings.from_settings(speech)
+    files |= {f"terms:{name}": file_digest(settings.config_file(name)) for name in terms.files}
+    if terms.analytics_vocabulary:  # the analytics' word lists are terms too (speech/domain_terms.py)
+        files |= {f"terms:{name}": file_digest(settings.config_file(name)) for name in
+                  (settings["topics"]["taxonomy"], settings["profiles"]["patterns"])}
     files["surnames"] = file_digest(settings.config_file(speech["redact"]["surnames_file"]))
     if speech.get("speaker_cues"):
         model = SpeakerCues.load(settings.config_file(speech["speaker_cues"])).ngram_model

@@ -11,8 +11,14 @@ Guards, because a sound match can also be a real word that is meant (报废 soun
 `keep_word_freq`: 重置 is not 中止) is left alone, and so is a span that would cut a dictionary word of its
 sentence in two (建议保 in 建议保留 is not 医保; 体健 in 身体健康 is not 体检), and spans across
 punctuation or digits. Spans in `keep` are never rewritten (一年一保 is not 医保). Fuzzy sounds
-(zh/z, -ing/-in, ...) are used only for terms of at least `fuzzy_min_syllables`. Longest term
+(zh/z, -ing/-in, xu/xi, ...) are used only for terms of at least `fuzzy_min_syllables`. Longest term
 first, left to right; each change is counted so its effect is visible (transcript warnings).
+
+Besides the term lists, the words the analytics match on are terms (`analytics_vocabulary`;
+speech/domain_terms.py: taxonomy phrases, products, occupations, cities): a fact the analytics look for is a
+word to get right. Only those naming a thing (a jieba noun) and at least `analytics_min_chars` long: shorter
+ones and cue fragments rewrote true text (急着 -> 记者, 药什么 -> 要什么). A span that is itself a term is
+kept as said, even when another term sounds the same (能报吗, 能保吗).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from pathlib import Path
 
 from callintel.pinyin import Fuzzy, fuzz, syllables
 from callintel.settings import Settings, options
+from callintel.speech.domain_terms import analytics_terms
 
 _HAN = re.compile(r"^[\u3400-\u9fff]+$")
 
@@ -34,6 +41,8 @@ class TermSettings:
 
     enabled: bool
     files: tuple[str, ...]
+    analytics_vocabulary: bool
+    analytics_min_chars: int
     min_chars: int
     keep_word_freq: int
     fuzzy_min_syllables: int
@@ -78,6 +87,14 @@ def _inside_words(text: str, freq: dict[str, int]) -> set[int]:
     return inside
 
 
+def names_a_thing(term: str) -> bool:
+    """True when jieba tags a word of `term` as a noun (n*, vn): 理赔款, 程序员, 杭州 name things; the
+    taxonomy's cue fragments (要什么, 怎么样了) do not, and repairing toward them rewrote other words."""
+    import jieba.posseg
+
+    return any(flag.startswith("n") or flag == "vn" for _, flag in jieba.posseg.lcut(term, HMM=False))
+
+
 @dataclass
 class TermCorrector:
     """Rewrites spans that sound like a term (see the module docstring)."""
@@ -85,10 +102,12 @@ class TermCorrector:
     settings: TermSettings
     terms: list[str]
     _by_sound: dict[int, dict[tuple[str, ...], str]] = field(default_factory=dict, repr=False)
+    _terms: frozenset[str] = field(default=frozenset(), repr=False)
 
     def __post_init__(self) -> None:
         self.terms = sorted({t for t in self.terms if _HAN.match(t) and len(t) >= self.settings.min_chars},
                             key=lambda t: (-len(t), t))
+        self._terms = frozenset(self.terms)
         for term in self.terms:
             self._by_sound.setdefault(len(term), {}).setdefault(self._key(term), term)
 
@@ -96,6 +115,8 @@ class TermCorrector:
     def from_settings(cls, settings: Settings) -> TermCorrector:
         opts = TermSettings.from_settings(settings["speech"])
         terms = [t for name in opts.files for t in read_terms(settings.config_file(name))] if opts.enabled else []
+        if opts.enabled and opts.analytics_vocabulary:
+            terms += [t for t in analytics_terms(settings) if len(t) >= opts.analytics_min_chars and names_a_thing(t)]
         return cls(opts, terms)
 
     def _key(self, text: str) -> tuple[str, ...]:
@@ -123,6 +144,8 @@ class TermCorrector:
                 if term is None or (term != span and (freq.get(span, 0) >= keep or i in cut or i + n in cut
                                                       or span in self.settings.keep)):
                     continue
+                if span in self._terms:  # a term that sounds like another (能报吗, 能保吗) is meant as said
+                    term = span
                 out.append(term)
                 if term != span:
                     changes.append((span, term))

@@ -63,3 +63,32 @@ def test_term_lists_read_like_jieba_dictionaries(tmp_path):
     f = tmp_path / "terms.txt"
     f.write_text("# comment\n理赔 3000 n\n\n受益人  # inline\n", encoding="utf-8")
     assert read_terms(f) == ["理赔", "受益人"]
+
+
+@pytest.mark.parametrize(("heard", "meant"), [
+    ("我这个月的细期保费扣了没有", "我这个月的续期保费扣了没有"),   # xu/xi, as Whisper wrote a voiced dev call
+    ("银行卡那个自动口了两次", "银行卡那个自动扣了两次"),          # 自动扣: a taxonomy phrase, in no term list
+])
+def test_analytics_words_come_back_by_sound(corrector, heard, meant):
+    assert corrector.correct(heard)[0] == meant
+
+
+def test_a_whole_syllable_pair_merges_that_syllable_only():
+    assert [fuzz(x, (("xu", "xi"),)) for x in ("xu", "xun", "xi", "qu")] == ["xi", "xun", "xi", "qu"]
+
+
+def test_a_term_that_sounds_like_another_is_kept(corrector):
+    # 能报吗 and 能保吗 are both the analytics' words: what was said stays
+    assert corrector.correct("在老家的医院能报吗")[1] == []
+
+
+def test_the_analytics_vocabulary_rewrites_no_true_text(shared_data):
+    """On both development sets' true turns the analytics' words change nothing the term lists do not."""
+    plain = TermCorrector.from_settings(load_settings().with_overrides(
+        {"speech": {"terms": {"analytics_vocabulary": False}}}))
+    full = TermCorrector.from_settings(load_settings())
+    assert len(full.terms) > len(plain.terms) + 100
+    for name in ("calls", "calls_health"):
+        turns = [t["text"] for c in json.loads((shared_data / name / "dialogues.json").read_text(encoding="utf-8"))
+                 ["calls"] for t in c["turns"]]
+        assert [full.correct(t) for t in turns] == [plain.correct(t) for t in turns], name

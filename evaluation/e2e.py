@@ -1,0 +1,248 @@
+"""`callintel eval e2e`: the calls figures measured from audio beside the same figures from text.
+
+Users give callintel recordings, not text. This task voices the development calls (evaluation/voicing.py:
+scripts/voice_samples.py, seeded; every [eval.e2e] mono_every-th call mixed to one channel), runs a night
+over the audio (the manifest reader, the speech stage, the warehouse writer and every analytics step, as
+plain functions, without Prefect) and scores the warehouse with the `eval calls` scorers against the same
+truth. The text side is `eval calls` on the same calls. Printed: both sets of figures and their ratio,
+CER per speaker, and domain-term recall (terms the analytics match on, present in the truth, that come back
+in the transcript).
+
+The scorers read turn numbers the way the text path writes them (an utterance's start_s is its turn's index,
+reply_turn counts turns). Voicing knows each turn's span, so after the steps ran, each utterance is given the
+turn it overlaps most (same speaker on stereo calls); the analytics never see the truth.
+
+Transcribing costs ~0.1 CPU-s per second of audio and voicing ~1: both are cached under [eval.e2e] cache
+(var/e2e/, git-ignored), transcripts keyed like the night's speech cache, so a rerun only re-runs the analytics.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from callintel.evaluation import calls as text_eval
+from callintel.evaluation.samples import scoring_text, speech_scores
+from callintel.evaluation.voicing import chosen_calls, set_folder, voice, write_manifest
+from callintel.files import file_sha256
+from callintel.manifest import read_manifest
+from callintel.model_files import model_versions, whisper_model_dir
+from callintel.privacy import caller_hash
+from callintel.records import Transcript
+from callintel.settings import Settings
+from callintel.speech.domain_terms import analytics_terms
+from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
+from callintel.warehouse.calls import write_calls
+from callintel.warehouse.db import connect
+
+# The figures compared side by side (EVALUATION.md, task calls).
+COMPARED = ("call_topic_ari", "question_topic_ari", "questions_recall", "questions_precision", "profile_precision",
+            "profile_recall", "intent_auc", "best_reply_top1", "resolution_auc", "repeat_recall")
+_HAN = re.compile(r"^[\u3400-\u9fff]{2,}$")
+
+
+# ---- the night over the audio -------------------------------------------------------------------------
+
+def transcribe_cached(manifest: Path, settings: Settings, cache: Path, log=print) -> tuple[list, dict[str, float]]:
+    """(call record, transcript) for every manifest row, from `cache` when the speech cache key matches."""
+    read = read_manifest(manifest, settings["night"]["timezone"])
+    if read.failures:
+        raise ValueError(f"{manifest}: {'; '.join(f.reason for f in read.failures)}")
+    cache.mkdir(parents=True, exist_ok=True)
+    whisper_model_dir(settings)
+    cost = {"audio_s": 0.0, "cpu_s": 0.0, "wall_s": 0.0, "transcribed": 0, "cached": 0}
+    out = []
+    for n, call in enumerate(read.calls, start=1):
+        sha = file_sha256(call.audio_path)
+        path = cache / f"{cache_key(sha, call.channel_layout, settings)}.json"
+        if path.exists():
+            transcript = transcript_from_json(path.read_text(encoding="utf-8"))
+            cost["cached"] += 1
+        else:
+            cpu, wall = time.process_time(), time.perf_counter()
+            transcript = transcribe_call(call, settings, sha)
+            cost["cpu_s"] += time.process_time() - cpu
+            cost["wall_s"] += time.perf_counter() - wall
+            cost["audio_s"] += transcript.duration_s
+            cost["transcribed"] += 1
+            path.write_text(transcript_to_json(transcript), encoding="utf-8")
+            log(f"[{n}/{len(read.calls)}] {call.call_id}: {transcript.duration_s:.0f} s audio in "
+                f"{transcript.processing_s:.0f} s")
+        out.append((call, transcript))
+    return out, cost
+
+
+def land_audio(con: duckdb.DuckDBPyConnection, transcribed: list, settings: Settings) -> list:
+    """Write the transcribed calls as a night does; returns their nights, oldest first."""
+    asr = model_versions(settings)["asr"]
+    keep = settings["privacy"]["keep_caller_number"]
+    write_calls(con, [(call, t, caller_hash(call.caller_number, settings), asr) for call, t in transcribed],
+                "eval-e2e", keep)
+    return sorted({call.night for call, _ in transcribed})
+
+
+# ---- utterances back to truth turns -------------------------------------------------------------------
+
+def align(transcript: Transcript, truth_call: dict[str, Any]) -> list[int | None]:
+    """Per utterance, the index of the truth turn it overlaps most (None: overlaps none, e.g. a hallucination).
+
+    On stereo calls only turns of the utterance's speaker count (the channel decides the speaker); on mono
+    calls roles are inferred, so any turn counts.
+    """
+    turns = truth_call["turns"]
+    mono = truth_call["channel_layout"] == "mono"
+    out: list[int | None] = []
+    for u in transcript.utterances:
+        best, where = 0.0, None
+        for t in turns:
+            if not mono and t["speaker"] != u.speaker:
+                continue
+            overlap = min(u.end, t["end"]) - max(u.start, t["start"])
+            if overlap > best:
+                best, where = overlap, t["index"]
+        out.append(where)
+    return out
+
+
+def renumber_turns(con: duckdb.DuckDBPyConnection, turn_of: dict[str, list[int | None]],
+                   dialogues: list[dict[str, Any]]) -> None:
+    """Utterance times -> turn index, reply_turn (an utterance seq) -> the seq its turn has in the text path."""
+    kept = {c["call_id"]: [i for i, t in enumerate(c["turns"]) if str(t.get("text") or "").strip()]
+            for c in dialogues}
+    start_rows, reply_rows = [], []
+    for call_id, turns in turn_of.items():
+        position = {turn: k for k, turn in enumerate(kept[call_id])}
+        for seq, turn in enumerate(turns):
+            start_rows.append((call_id, seq, -1.0 if turn is None else float(turn)))
+            reply_rows.append((call_id, seq, position.get(turn, -1) if turn is not None else -1))
+    con.execute("CREATE TEMP TABLE e2e_turns (call_id VARCHAR, seq INTEGER, turn DOUBLE, text_seq INTEGER)")
+    con.executemany("INSERT INTO e2e_turns VALUES (?, ?, ?, ?)",
+                    [(c, s, t, r) for (c, s, t), (_, _, r) in zip(start_rows, reply_rows, strict=True)])
+    con.execute("""UPDATE utterances u SET start_s = e.turn FROM e2e_turns e
+                   WHERE e.call_id = u.call_id AND e.seq = u.seq""")
+    con.execute("""UPDATE reply_candidates r SET reply_turn = e.text_seq FROM e2e_turns e
+                   WHERE e.call_id = r.call_id AND e.seq = r.reply_turn""")
+
+
+# ---- domain terms --------------------------------------------------------------------------------------
+
+def term_counts(text: str, terms: list[str]) -> Counter:
+    """Occurrences of each term, longest first, non-overlapping (理赔款 counts once, not also as 理赔)."""
+    found: Counter = Counter()
+    i = 0
+    while i < len(text):
+        for term in terms:
+            if text.startswith(term, i):
+                found[term] += 1
+                i += len(term)
+                break
+        else:
+            i += 1
+    return found
+
+
+def term_recall(truth: dict[str, dict[str, Any]], transcripts: dict[str, Transcript],
+                terms: list[str]) -> dict[str, Any]:
+    """Share of the domain terms said in the truth (per call, counted) that the transcript has as often."""
+    terms = sorted({t for t in terms if _HAN.match(t)}, key=lambda t: (-len(t), t))
+    said = heard = 0
+    missed: Counter = Counter()
+    for call_id, call in truth.items():
+        ref = term_counts(scoring_text("".join(t["text"] for t in call["turns"])), terms)
+        hyp_text = scoring_text("".join(u.text for u in transcripts[call_id].utterances))
+        for term, n in ref.items():
+            got = min(n, hyp_text.count(term))
+            said += n
+            heard += got
+            if got < n:
+                missed[term] += n - got
+    return {"domain_terms": len(terms), "domain_terms_said": said,
+            "domain_term_recall": round(heard / said, 4) if said else None,
+            "domain_terms_missed": dict(missed.most_common(20))}
+
+
+# ---- the task ------------------------------------------------------------------------------------------
+
+def evaluate_audio(calls: list[dict[str, Any]], truth: dict[str, dict[str, Any]], audio: Path, work: Path,
+                   settings: Settings, db: Path, log=print) -> dict[str, Any]:
+    """A night over the voiced calls (files under `audio`, as their truth names them), scored with the calls
+    scorers. The manifest and the transcripts' cache go in `work`; the warehouse stays at `db`."""
+    work.mkdir(parents=True, exist_ok=True)
+    manifest = write_manifest(work / "manifest_e2e.csv", truth, audio)
+    transcribed, cost = transcribe_cached(manifest, settings, work / "transcripts", log)
+    transcripts = {call.call_id: t for call, t in transcribed}
+    con = connect(db)
+    try:
+        nights = land_audio(con, transcribed, settings)
+        text_eval.run_steps(con, nights, settings)
+        result: dict[str, Any] = {"speech": speech_scores(con, truth)}
+        renumber_turns(con, {cid: align(t, truth[cid]) for cid, t in transcripts.items()}, calls)
+        for scorer in text_eval.SCORERS:
+            result.update(scorer(calls, con))
+    finally:
+        con.close()
+    result.update(term_recall(truth, transcripts, analytics_terms(settings)))
+    audio_s = sum(t.duration_s for t in transcripts.values())
+    result["audio_seconds"] = round(audio_s, 1)
+    result["speech_cost"] = {k: round(v, 1) if isinstance(v, float) else v for k, v in cost.items()}
+    if cost["audio_s"]:
+        result["speech_cost"]["cpu_per_audio_s"] = round(cost["cpu_s"] / cost["audio_s"], 4)
+    return result
+
+
+def side_by_side(text: dict[str, Any], audio: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each compared figure from text and from audio, and audio / text (the issue's goal: >= 0.9)."""
+    out = {}
+    for key in COMPARED:
+        t, a = text.get(key), audio.get(key)
+        ratio = round(a / t, 3) if isinstance(t, int | float) and isinstance(a, int | float) and t else None
+        out[key] = {"text": t, "audio": a, "audio_over_text": ratio}
+    return out
+
+
+def run(data_dir: Path, settings: Settings, limit: int | None = None, log=print) -> dict[str, Any]:
+    """`callintel eval e2e --data DIR [--limit N]`: text and audio figures for the first N calls of DIR."""
+    opts = settings["eval"]["e2e"]
+    path = text_eval.dialogues_file(data_dir)
+    dialogues = text_eval.load_dialogues(path)
+    calls = chosen_calls(dialogues, limit or opts["limit"] or None, opts["mono_every"])
+    settings = settings.with_overrides({"privacy": {"caller_hash_builtin_key": True}})
+    folder = set_folder(settings.path("e2e_cache"), path)
+    truth = voice(calls, folder, log)
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="callintel-eval-e2e-") as tmp:
+        text = text_eval.evaluate(calls, settings, Path(tmp) / "text.duckdb")
+        audio = evaluate_audio(calls, truth, folder, folder, settings, Path(tmp) / "audio.duckdb", log)
+    speech = audio.pop("speech")
+    return {"data": str(path), "calls": len(calls), "mono_calls": sum(c["channel_layout"] == "mono" for c in calls),
+            "voiced": str(folder), "compared": side_by_side(text, audio),
+            "cer": speech["cer"], "cer_agent": speech["cer_agent"], "cer_customer": speech["cer_customer"],
+            "cer_per_call": speech["per_call"],
+            **{k: audio[k] for k in ("domain_term_recall", "domain_terms_said", "domain_terms", "domain_terms_missed",
+                                     "audio_seconds", "speech_cost")},
+            "audio_call_topic_names": audio.get("call_topic_names"),
+            "text_call_topic_names": text.get("call_topic_names"),
+            "audio_profile_by_field": audio.get("profile_by_field"),
+            "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    """The side-by-side table a person reads (the JSON follows on the last line)."""
+    lines = [f"{result['calls']} calls ({result['mono_calls']} mono), {result['audio_seconds']:.0f} s of audio",
+             f"{'figure':22s} {'text':>8s} {'audio':>8s} {'audio/text':>10s}"]
+    for key, row in result["compared"].items():
+        def fmt(v: Any) -> str:
+            return "-" if v is None else f"{v:.3f}"
+        lines.append(f"{key:22s} {fmt(row['text']):>8s} {fmt(row['audio']):>8s} {fmt(row['audio_over_text']):>10s}")
+    lines.append(f"CER overall {result['cer']:.3f}, agent {result['cer_agent']:.3f}, customer "
+                 f"{result['cer_customer']:.3f} (stereo calls)")
+    lines.append(f"domain-term recall {result['domain_term_recall']} of {result['domain_terms_said']} said; "
+                 f"most missed: {json.dumps(result['domain_terms_missed'], ensure_ascii=False)}")
+    return lines
