@@ -121,7 +121,6 @@ def export(db_path: Path, out_dir: Path, settings: Settings) -> dict[str, str]:
     try:
         written = export_night(con, out_dir, settings)
         try:  # a damaged review store costs the library and the period report tonight, never the night
-            reviews.sync_to_warehouse(con, reviews.store_path(settings))  # the QA leads' decisions, for analysts
             period = default_period(con, int(settings["exports"]["report_days"]))  # the week up to this night
             written["report_period"] = str(write_period_report(con, out_dir / "report_period.html", settings,
                                                                period))
@@ -452,6 +451,10 @@ def _publish(run: NightRun, log) -> tuple[str, dict[str, Any], list, dict[str, i
                         processing_seconds=round(run.proc_s, 2))
         runs.close_run(con, run.run_id, summary, runs.EXIT_CODES[status])
         runs.record_publication(con, run.run_id, run.night_names, status)
+        try:  # the QA leads' decisions, for analysts (the store stays theirs; exports read it too)
+            reviews.sync_to_warehouse(con, reviews.store_path(run.settings))
+        except reviews.ReviewStoreError as exc:  # a damaged store costs the review table tonight, never the night
+            log.warning("script reviews not copied into the warehouse: %s", exc)
         counts = table_counts(con)
         con.execute("CHECKPOINT")
     finally:

