@@ -111,13 +111,17 @@ def test_demo_text_from_an_empty_folder_then_query_finds_its_warehouse(installed
 
 
 @pytest.fixture
-def worker(installed: Path, empty: Path) -> Iterator[tuple[str, dict[str, str]]]:
+def worker(installed: Path, empty: Path, night) -> Iterator[tuple[str, dict[str, str]]]:
     """`dask scheduler` and one `dask worker` of the installed environment, started as
-    docs/operations-dask.md says (the variables `python -m callintel.flows.environment` prints)."""
+    docs/operations-dask.md says (the variables `python -m callintel.flows.environment` prints, and the address
+    of a running Prefect server, here the tests', which the workers and the night both report to)."""
+    from prefect.settings import PREFECT_API_URL
+
     python = installed / "python"
     printed = _run([python, "-m", "callintel.flows.environment"], cwd=empty).stdout
     env = _environ(CALLINTEL_CALLER_HASH_KEY="wheel-test-key-not-a-secret") | dict(
-        shlex.split(line.removeprefix("export "))[0].split("=", 1) for line in printed.splitlines())
+        shlex.split(line.removeprefix("export "))[0].split("=", 1) for line in printed.splitlines()) | {
+        "PREFECT_API_URL": PREFECT_API_URL.value()}
     scheduler_file = empty / "scheduler.json"
     common = ["--no-dashboard", "--host", "127.0.0.1"]
     procs = [subprocess.Popen([python, "-m", "dask", "scheduler", "--scheduler-file", scheduler_file, "--port", "0",
@@ -155,7 +159,7 @@ def test_a_dask_worker_of_the_installed_package_transcribes_the_night(installed:
     audio = PROJECT_ROOT / "samples" / "calls" / "C20261121-006.ogg"
     (empty / "m.csv").write_text("call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n"
                                  f"W1,{audio},13800000001,A1,2026-11-21T09:00:00+08:00,stereo_agent_left\n")
-    (empty / "site.toml").write_text(f'[night]\ndask_address = "{address}"\n')
+    (empty / "site.toml").write_text(f'[night]\ndask_address = "{address}"\naudio_root = "{audio.parent}"\n')
     _run([installed / "callintel", "run", "m.csv", "--runner", "dask", "--config", "site.toml",
           "--db", "out/night.duckdb"], cwd=empty, env=env)
     con = duckdb.connect(str(empty / "out" / "night.duckdb"), read_only=True)
