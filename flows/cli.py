@@ -81,8 +81,8 @@ def run(manifest: Annotated[Path, typer.Argument(help="CSV or JSON-lines manifes
     from callintel.flows.outcome import exit_code_for, failed_night
     from callintel.privacy import caller_hash_key
 
-    caller_hash_key(load_settings(config, _overrides(db)), production=True)  # exit 2: the public key protects nothing
     over = _overrides(db, exports, runner)
+    caller_hash_key(load_settings(config, over), production=True)  # exit 2: the public key protects nothing
     try:
         result = night.run_night(manifest, str(config) if config else None, "night", over)
     except Exception as exc:
