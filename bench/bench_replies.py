@@ -28,7 +28,7 @@ from callintel.nlp.replies import call_cues_from_settings, ranker_from_settings,
 from callintel.settings import load_settings  # noqa: E402
 from callintel.speech.text import TextCleaner  # noqa: E402
 from callintel.warehouse.db import connect  # noqa: E402
-from callintel.warehouse.replies import rank_library, refresh_outcomes  # noqa: E402
+from callintel.warehouse.replies import rank_library, score_by_outcome  # noqa: E402
 
 
 def pick_speed(data: Path) -> dict:
@@ -47,7 +47,8 @@ def pick_speed(data: Path) -> dict:
 
 
 def refresh_speed(rows: int) -> dict:
-    """reply_candidates of rows / 3 calls, their outcomes, then refresh_outcomes and rank_library as a night ends."""
+    """reply_candidates of rows / 3 calls, their outcomes and topics, then score_by_outcome and rank_library as a
+    night ends."""
     settings = load_settings()
     weights = call_cues_from_settings(settings).weights
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,21 +64,24 @@ def refresh_speed(rows: int) -> dict:
                     "fcr_failed = (hash(call_id) % 10 = 0)")
         con.execute("""INSERT INTO repeat_contacts (call_id, started_at, flag, is_repeat, has_repeat, fcr_override,
                            window_days) SELECT call_id, started_at, 'ok', false, false, false, 7 FROM call_outcomes""")
-        con.execute("""INSERT INTO reply_candidates (call_id, started_at, topic_id, question_turn, question, objection,
+        con.execute("""INSERT INTO call_topics (call_id, night, topic_id, method, score, questions, unclustered,
+                           assigned_at) SELECT 'C' || i, DATE '2026-11-01', i % 40, 'questions', 1, 1, 0, now()
+                       FROM range(?) t(i)""", [n_calls])
+        con.execute("""INSERT INTO reply_candidates (call_id, started_at, question_turn, question, objection,
                            reply_turn, reply, reply_score, reasons, followed, is_best, score, script_group,
                            similar_replies, scored_at)
-                       SELECT 'C' || (i // 3), TIMESTAMPTZ '2026-11-01 09:00:00+08', (i // 3) % 40, i % 3 * 2 + 1,
+                       SELECT 'C' || (i // 3), TIMESTAMPTZ '2026-11-01 09:00:00+08', i % 3 * 2 + 1,
                            '问题' || i, CASE WHEN i % 7 = 0 THEN '价格太贵' END, i % 3 * 2 + 2,
                            '回答' || (i % 5000) || '，这是关于保单的具体说明，包括时间和金额。', (i % 11) / 2.0,
                            'answer', CASE WHEN i % 13 = 0 THEN 'rejected' ELSE 'accepted' END, i % 3 = 0, 0,
                            'C' || i, 1, now() FROM range(?) t(i)""", [n_calls * 3])
         t0 = time.perf_counter()
-        worked = refresh_outcomes(con, weights)
+        worked = score_by_outcome(con, weights)
         t1 = time.perf_counter()
         kept = rank_library(con, settings["replies"]["per_group"], settings["replies"]["merge_similarity"])
         t2 = time.perf_counter()
         con.close()
-    return {"reply_rows": n_calls * 3, "worked": worked, "library": kept, "refresh_outcomes_s": round(t1 - t0, 2),
+    return {"reply_rows": n_calls * 3, "worked": worked, "library": kept, "score_by_outcome_s": round(t1 - t0, 2),
             "rank_library_s": round(t2 - t1, 2)}
 
 

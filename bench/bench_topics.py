@@ -347,16 +347,16 @@ def stability(args) -> None:
             for night in sorted(set(nights)):  # one night at a time, as the nightly flow does
                 run_steps(con, [night], settings, ["questions", "taxonomy", "topics", "call_topics"])
                 first_ids.update(con.execute("""SELECT q.question_id, t.topic_id FROM questions q
-                    LEFT JOIN question_topics t USING (question_id) WHERE q.night = ?""", [night]).fetchall())
+                    LEFT JOIN v_question_topics t USING (question_id) WHERE q.night = ?""", [night]).fetchall())
             results[f"{name}_seconds"] = round(time.perf_counter() - t0, 2)
             results[f"{name}_topics"] = con.execute("SELECT count(*) FROM topics").fetchone()[0]
             noise = con.execute("""SELECT avg(CASE WHEN t.topic_id IS NULL THEN 1.0 ELSE 0.0 END)
-                                   FROM questions q LEFT JOIN question_topics t USING (question_id)""").fetchone()[0]
+                                   FROM questions q LEFT JOIN v_question_topics t USING (question_id)""").fetchone()[0]
             results[f"{name}_noise_share"] = round(float(noise), 4)
             results[f"{name}_topics_in_use"] = con.execute(
-                "SELECT count(DISTINCT topic_id) FROM question_topics").fetchone()[0]
+                "SELECT count(DISTINCT topic_id) FROM v_question_topics").fetchone()[0]
             got[name] = dict(con.execute("""SELECT q.question_id, t.topic_id FROM questions q
-                                            LEFT JOIN question_topics t USING (question_id)""").fetchall())
+                                            LEFT JOIN v_question_topics t USING (question_id)""").fetchall())
             # churn: questions whose topic id later differs from the one their own night gave them
             changed = [q for q, t in first_ids.items() if t is not None and got[name].get(q) != t]
             results[f"{name}_changed_after_own_night"] = round(len(changed) / max(1, len(first_ids)), 4)

@@ -54,6 +54,10 @@ MULTIPLY = {
                 night + CAST(k % {n} AS INTEGER) AS night, asked_at + to_days(CAST(k % {n} AS INTEGER)) AS asked_at)""",
     "question_topics": """SELECT src.* REPLACE (question_id || '-' || k AS question_id,
                 assigned_night + CAST(k % {n} AS INTEGER) AS assigned_night)""",
+    "call_question_topics": """SELECT src.* REPLACE (question_id || '-' || k AS question_id,
+                assigned_night + CAST(k % {n} AS INTEGER) AS assigned_night)""",
+    "call_topics": """SELECT src.* REPLACE (call_id || '-' || k AS call_id, night + CAST(k % {n} AS INTEGER) AS night,
+                question_id || '-' || k AS question_id)""",
 }
 
 
@@ -69,7 +73,7 @@ def multiply(con, copies: int, nights: int) -> None:
     con.execute("DELETE FROM topic_daily")
     con.execute("""INSERT INTO topic_daily
         SELECT qt.topic_id, q.night, count(*), count(DISTINCT q.call_id), 0, NULL, min(q.night), 'steady'
-        FROM questions q JOIN question_topics qt USING (question_id) GROUP BY 1, 2""")
+        FROM questions q JOIN v_question_topics qt USING (question_id) GROUP BY 1, 2""")
     con.execute("CHECKPOINT")
 
 

@@ -75,7 +75,7 @@ def _turn_questions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], lis
     rows = con.execute("""
         SELECT q.call_id, CAST(round(u.start_s) AS INTEGER), qt.topic_id FROM questions q
         JOIN utterances u ON u.call_id = q.call_id AND u.seq = q.seq
-        LEFT JOIN question_topics qt USING (question_id)
+        LEFT JOIN v_question_topics qt USING (question_id)
         ORDER BY q.call_id, q.seq, q.part""").fetchall()
     out: dict[tuple[str, int], list[int | None]] = {}
     for call_id, turn, topic in rows:
@@ -194,7 +194,7 @@ def evaluate(dialogues: Dialogues, settings: Settings, db: Path, scorers: list[S
         last = steps[str(nights[-1])] if nights else {}
         topics = {**last.get("taxonomy", {}), **last.get("topics", {}), **last.get("call_topics", {})}
         # from the warehouse, not the steps' figures: a night redone for a later night's revisions counts once
-        result["unclustered"] = con.execute("""SELECT count(*) FROM questions q LEFT JOIN question_topics t
+        result["unclustered"] = con.execute("""SELECT count(*) FROM questions q LEFT JOIN v_question_topics t
                                                USING (question_id) WHERE t.question_id IS NULL""").fetchone()[0]
         result["nights"] = len(nights)
         result["calls_other"] = con.execute("""SELECT count(*) FROM call_topics c JOIN topics t USING (topic_id)

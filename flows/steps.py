@@ -6,9 +6,9 @@ without DuckDB or Prefect), `store` writes its tables and returns a summary (war
 A step that builds night on night (topics: each night's ids depend on the nights before) runs
 load/compute/store once per night, oldest first; `prepare` picks and undoes the nights to redo, and
 `finish` recomputes the derived SQL tables (warehouse/sql/derived/) once at the end.
-A step whose store reports `revised_nights` (call_topics, when tonight's re-clustering changed an
-earlier night's call topics) makes every step that requires it, directly or not, redo those nights
-too (`step_nights`): a topic copied into call_outcomes or the script library never goes stale.
+Each table has one writer, and no step copies another's result: a call's topic lives in call_topics and
+everything else joins it (warehouse/sql/views/), so when tonight's re-clustering changes an earlier
+night's call topics, nothing else needs redoing.
 
 A new step is a Step(...) line in STEPS plus its name in [night] steps of configs/callintel.toml.
 Nothing here imports Prefect: flows/night.py wraps `run_step` in a task.
@@ -119,12 +119,11 @@ def run_step(step: Step, con: Con, nights: Sequence[date], settings: Settings) -
             per_night[str(night)] = step.store(con, step.compute(step.load(con, [night], settings), settings),
                                                settings)
         totals: dict[str, Any] = {}
-        revised = sorted({n for figures in per_night.values() for n in figures.pop("revised_nights", [])})
         for figures in per_night.values():
             for key, value in figures.items():
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     totals[key] = totals.get(key, 0) + value
-        summary = {**totals, "nights": per_night} | ({"revised_nights": revised} if revised else {})
+        summary = {**totals, "nights": per_night}
     elif nights:
         summary = step.store(con, step.compute(step.load(con, nights, settings), settings), settings)
     if step.finish is not None and nights:
@@ -134,28 +133,14 @@ def run_step(step: Step, con: Con, nights: Sequence[date], settings: Settings) -
     return summary
 
 
-def step_nights(step: Step, nights: Sequence[date], done: dict[str, tuple[list[date], dict[str, Any]]]) -> list[date]:
-    """The nights `step` runs on: the night's own, plus every night a step it requires revised or redid beyond
-    them (`done`: step name -> (the nights it ran on, its summary))."""
-    out = set(nights)
-    for req in step.requires:
-        if req in done:
-            ran, summary = done[req]
-            out |= set(ran) | {date.fromisoformat(n) for n in summary.get("revised_nights", [])}
-    return sorted(out)
-
-
 def each_step(names: Sequence[str], nights: Sequence[date],
               run: Callable[[Step, list[date]], dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """`run(step, its nights)` for every named step in dependency order, revised nights passed on; the summaries.
+    """`run(step, nights)` for every named step in dependency order; the summaries.
 
     The night flow passes a Prefect task as `run`, `run_steps` the plain `run_step`.
     """
-    done: dict[str, tuple[list[date], dict[str, Any]]] = {}
-    for s in ordered(list(names)):
-        ran = step_nights(s, nights, done)
-        done[s.name] = (ran, run(s, ran))
-    return {name: summary for name, (_, summary) in done.items()}
+    ran = sorted(set(nights))
+    return {s.name: run(s, ran) for s in ordered(list(names))}
 
 
 def run_steps(con: Con, nights: Sequence[date], settings: Settings,

@@ -509,7 +509,6 @@ class CallDialogue:
     agent_id: str | None
     started_at: datetime
     ended_at: datetime | None
-    topic_id: int | None
     utterances: list[tuple[str, str]]   # (speaker, text) in time order
 
 
@@ -522,7 +521,7 @@ class OutcomeInputs:
 
 @dataclass(frozen=True)
 class CallOutcome:
-    """A row of `call_outcomes` (warehouse/sql/020_outcomes.sql), field for column."""
+    """A row of `call_outcomes` (warehouse/sql/150_baseline.sql), field for column."""
 
     call_id: str
     night: date
@@ -531,7 +530,6 @@ class CallOutcome:
     started_at: datetime
     local_hour: int
     handle_s: float | None
-    topic_id: int | None
     n_turns: int
     score: float
     rule_score: float
@@ -564,7 +562,7 @@ def compute(inputs: OutcomeInputs, settings: Settings) -> list[CallOutcome]:
                     for e in outcome.evidence]
         out.append(CallOutcome(
             c.call_id, c.night, c.caller_hash, c.agent_id, c.started_at, c.started_at.astimezone(tz).hour,
-            handle if handle is not None and handle >= 0 else None, c.topic_id, len(turns), outcome.score,
+            handle if handle is not None and handle >= 0 else None, len(turns), outcome.score,
             outcome.rule_score, outcome.method, outcome.label, outcome.label, False, bool(escalations(turns, lex)),
             any(e.cue == "customer_unanswered_question" for e in outcome.evidence),
             json.dumps(evidence, ensure_ascii=False), "; ".join(e.as_text() for e in outcome.evidence), versions, now))

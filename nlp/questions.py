@@ -121,7 +121,7 @@ class NightTurns:
 
 @dataclass(frozen=True)
 class QuestionRow:
-    """A row of `questions` (warehouse/sql/010_topics.sql), field for column."""
+    """A row of `questions` (warehouse/sql/150_baseline.sql), field for column."""
 
     question_id: str
     call_id: str

@@ -231,8 +231,8 @@ def test_low_resolution_topics_view(month):
     for _, topic, n, unresolved, share, repeat_share, examples in rows:
         assert n >= 20 and share == round(unresolved / n, 3) and 0 <= repeat_share <= 1
         assert 0 < len(examples) <= 3
-        labels = con.execute("SELECT DISTINCT label, CAST(topic_id AS INTEGER) FROM call_outcomes WHERE call_id IN "
-                             "(SELECT unnest(?))", [examples]).fetchall()
+        labels = con.execute("SELECT DISTINCT label, topic_id FROM call_outcomes JOIN call_topics USING (call_id) "
+                             "WHERE call_id IN (SELECT unnest(?))", [examples]).fetchall()
         assert labels == [("unresolved", topic)]
     con.execute("UPDATE step_params SET value = '100000' WHERE step = 'outcomes' AND name = 'min_topic_calls'")
     assert con.execute("SELECT count(*) FROM v_low_resolution_topics").fetchone()[0] == 0  # minimum support

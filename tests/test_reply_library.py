@@ -58,7 +58,8 @@ def test_library_holds_only_replies_that_worked_and_follows_later_outcomes(sampl
     last = con.execute("SELECT max(night) FROM calls WHERE call_id <> ?", [gone]).fetchone()[0]
     run_step(BY_NAME["replies"], con, [last], settings)
     assert con.execute("SELECT count(*) FROM v_script_library WHERE call_id = ?", [gone]).fetchone()[0] == 0
-    assert con.execute("SELECT bool_and(fcr_failed) FROM reply_candidates WHERE call_id = ?", [gone]).fetchone()[0]
+    assert con.execute("SELECT bool_and(fcr_failed) FROM v_reply_candidates WHERE call_id = ?", [gone]).fetchone()[0]
+    assert not con.execute("SELECT bool_or(worked) FROM reply_candidates WHERE call_id = ?", [gone]).fetchone()[0]
 
 
 def test_escalation_counts_callers_who_asked_to_complain(sample_warehouse, tmp_path):

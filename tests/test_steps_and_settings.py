@@ -84,5 +84,14 @@ def test_topic_ids_join_without_casts(tmp_path: Path):
     types = con.execute("""SELECT DISTINCT data_type FROM duckdb_columns()
                            WHERE column_name = 'topic_id' AND NOT internal""").fetchall()
     assert types == [("INTEGER",)]
-    assert con.execute("""SELECT count(*) FROM call_outcomes o JOIN topics t USING (topic_id)
-                          JOIN repeat_contacts r USING (call_id)""").fetchone() == (0,)
+    assert con.execute("""SELECT count(*) FROM call_topics c JOIN topics t USING (topic_id)
+                          JOIN v_calls v USING (call_id, topic_id)""").fetchone() == (0,)
+
+
+def test_a_call_topic_lives_in_call_topics_alone(tmp_path: Path):
+    """One writer per table: no other table holds a copy of a call's topic, the views join call_topics."""
+    con = connect(tmp_path / "x.duckdb")
+    holders = {t for (t,) in con.execute("""SELECT DISTINCT c.table_name FROM duckdb_columns() c
+                                             JOIN duckdb_tables() t USING (table_name)
+                                             WHERE c.column_name = 'topic_id'""").fetchall()}
+    assert holders == {"topics", "question_topics", "call_question_topics", "call_topics", "topic_daily"}

@@ -13,7 +13,8 @@ from conftest import SAMPLES
 from callintel.flows.steps import BY_NAME, run_step, run_steps
 from callintel.warehouse.db import connect, table_counts
 
-TOPIC_TABLES = ("questions", "question_topics", "topics", "topic_daily", "embedding_cache", "call_topics")
+TOPIC_TABLES = ("questions", "question_topics", "call_question_topics", "topics", "topic_daily", "embedding_cache",
+                "call_topics")
 
 
 def _load_calls(con, calls: list[dict]) -> None:
@@ -75,11 +76,12 @@ def test_sample_nights_give_topics_and_rerun_is_idempotent(tmp_path, settings):
     assert agent == 0
     counts = _counts(con)
     topics = con.execute("SELECT topic_id, label, representative FROM topics ORDER BY 1").fetchall()
-    # call topics redone for the earlier nights (as a later night's revisions do) write the same rows: a family
-    # refinement (咨询购买 -> its specific sibling) is taken back and made again, not lost
-    snapshot = "SELECT question_id, topic_id, method, base_topic_id FROM question_topics ORDER BY 1"
+    # call topics redone for the earlier nights write the same rows: a family refinement (咨询购买 -> its specific
+    # sibling) lives in the call_topics step's own table, over the taxonomy step's row, which stays as it was
+    snapshot = """SELECT question_id, q.topic_id, q.method, c.topic_id, c.method FROM question_topics q
+                  FULL JOIN call_question_topics c USING (question_id) ORDER BY 1"""
     assigned = con.execute(snapshot).fetchall()
-    assert any(r[2] == "family" and r[3] is not None for r in assigned)
+    assert any(r[4] == "family" and r[1] is not None and r[2] != "family" for r in assigned)
     for night in nights:
         run_step(BY_NAME["call_topics"], con, [night], settings)
     assert con.execute(snapshot).fetchall() == assigned
@@ -167,7 +169,8 @@ def _one_question_call(call_id: str, day: int, question: str) -> dict:
 @pytest.mark.slow
 def test_a_topic_found_later_reaches_the_earlier_nights_calls(tmp_path, settings):
     """Night 1's lone question fits no topic (其他); night 2's pool makes a topic of it and two like it. Night 1's
-    call then takes the new topic too, in call_topics and in everything that copies it (call_outcomes)."""
+    call then takes the new topic too, in call_topics and in everything that reads it (the views join it: nothing
+    copies it, so night 1's outcome is not scored again)."""
     con = connect(tmp_path / "x.duckdb")
     _load_calls(con, [_one_question_call("P1", 10, "我在积分商城兑换的礼品一般多久发货？"),
                       _one_question_call("P2", 11, "积分兑换的礼品一直没发货是怎么回事？"),
@@ -178,30 +181,36 @@ def test_a_topic_found_later_reaches_the_earlier_nights_calls(tmp_path, settings
     assert first["call_topics"]["calls"] == 1
     second = run_steps(con, [date(2026, 11, 11)], settings)
     assert second["topics"]["discovered"] == 3
-    assert second["call_topics"]["revised_nights"] == ["2026-11-10", "2026-11-11"]
-    assert second["outcomes"]["calls_scored"] == 3  # night 1's call scored again with its new topic
+    assert second["call_topics"]["nights"]["2026-11-10"]["changed_calls"] == 1  # night 1's call, redone
+    assert second["outcomes"]["calls_scored"] == 2      # tonight's calls only: an outcome holds no topic
     topics = dict(con.execute("SELECT call_id, topic_id FROM call_topics").fetchall())
     assert topics["P1"] == topics["P2"] == topics["P3"] != other
-    assert dict(con.execute("SELECT call_id, topic_id FROM call_outcomes").fetchall()) == topics
-    # nothing left to revise: the call topics are what the question topics say
-    assert "revised_nights" not in run_step(BY_NAME["call_topics"], con, [date(2026, 11, 11)], settings)
+    for view in ("v_calls", "v_call_resolution"):
+        assert dict(con.execute(f"SELECT call_id, topic_id FROM {view}").fetchall()) == topics, view
+    assert con.execute("SELECT count(*) FROM v_repeat_links l JOIN call_topics t USING (call_id) "
+                       "WHERE l.topic_id IS DISTINCT FROM t.topic_id").fetchone()[0] == 0
+    # nothing left to change: the call topics are what the question topics say
+    assert run_step(BY_NAME["call_topics"], con, [date(2026, 11, 11)], settings)["changed_calls"] == 0
 
 
 @pytest.mark.slow
 def test_rerun_of_the_first_dev_night_gives_the_same_assignments(tmp_path, settings, shared_data):
     """Rerunning night 1 redoes the later nights too: their taxonomy matches that call_topics refined within a
-    family (咨询购买 -> 咨询购买医疗险) come back as the matches and are refined again, none lost."""
+    family (咨询购买 -> 咨询购买医疗险) are matched and refined again, none lost, and every table is as before."""
     from callintel.evaluation.calls import dialogues_file, land, load_dialogues
 
     con = connect(tmp_path / "x.duckdb")
     nights = land(con, load_dialogues(dialogues_file(shared_data)), settings)
     for night in nights:
         run_steps(con, [night], settings)
-    snapshot = "SELECT question_id, topic_id, method, base_topic_id FROM question_topics ORDER BY 1"
+    snapshot = """SELECT question_id, q.topic_id, q.method, c.topic_id, c.method FROM question_topics q
+                  FULL JOIN call_question_topics c USING (question_id) ORDER BY 1"""
     assigned = con.execute(snapshot).fetchall()
     calls = con.execute("SELECT call_id, topic_id FROM call_topics ORDER BY 1").fetchall()
-    assert con.execute("""SELECT count(*) FROM question_topics t JOIN questions q USING (question_id)
+    assert con.execute("""SELECT count(*) FROM call_question_topics t JOIN questions q USING (question_id)
                           WHERE t.method = 'family' AND q.night > ?""", [nights[0]]).fetchone()[0] > 0
+    counts = table_counts(con)
     run_steps(con, nights[:1], settings)
     assert con.execute(snapshot).fetchall() == assigned
+    assert table_counts(con) == counts
     assert con.execute("SELECT call_id, topic_id FROM call_topics ORDER BY 1").fetchall() == calls

@@ -1,9 +1,11 @@
-"""Connections and schema migrations.
+"""Connections and the schema: tables by migration, views by file.
 
-The schema is the `.sql` files in `warehouse/sql/`, applied once each in file-name
-order and recorded in `schema_migrations`, so the documentation is generated from the
-same files the database was built from. Analysts connect read-only; the nightly writer
-holds the only write connection.
+Tables are the `.sql` files in `warehouse/sql/` (the baseline `150_baseline.sql`, then any later `NNN_*.sql`),
+applied once each in file-name order and recorded in `schema_migrations`. A warehouse written before the
+baseline (migrations 001-150) is upgraded to it in place, rows kept (`upgrade_legacy`). Views are
+`warehouse/sql/views/<name>.sql`, one each with its comments, dropped and created again on every writer's
+connect (as dbt rebuilds its models), so a view is always the file's. The documentation is generated from the
+same files. Analysts connect read-only; the nightly writer holds the only write connection.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +22,11 @@ from typing import Any
 import duckdb
 
 SQL_DIR = Path(__file__).with_name("sql")
+VIEWS_DIR = SQL_DIR / "views"
+COLUMNS_FILE = VIEWS_DIR / "columns.toml"
+BASELINE = SQL_DIR / "150_baseline.sql"
+UPGRADE = SQL_DIR / "upgrade" / "150_from_legacy.sql"
+LEGACY_LAST = "150_script_reviews"  # the last migration the baseline replaces: a warehouse with it can be upgraded
 log = logging.getLogger(__name__)
 
 
@@ -60,11 +68,20 @@ def open_error(path: Path, read_only: bool, exc: BaseException) -> str:
 
 
 def migrations() -> list[Path]:
+    """The table migrations, baseline first, in the order they apply."""
     return sorted(SQL_DIR.glob("[0-9][0-9][0-9]_*.sql"))
 
 
+def view_files() -> list[Path]:
+    return sorted(VIEWS_DIR.glob("*.sql"))
+
+
+def _sha(sql: str) -> str:
+    return hashlib.sha256(sql.encode()).hexdigest()
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply every SQL file not yet applied; returns the names applied now.
+    """Apply every table migration not yet applied, then create the views again; returns the migrations applied now.
 
     A file applied earlier is never run again, so a later edit to it does not reach this warehouse:
     that is logged as a warning (a schema change belongs in a new file).
@@ -73,20 +90,116 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         version VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())""")
     done = dict(con.execute("SELECT version, sha256 FROM schema_migrations").fetchall())
     applied = []
+    if done and BASELINE.stem not in done:
+        upgrade_legacy(con, done)
+        done = dict(con.execute("SELECT version, sha256 FROM schema_migrations").fetchall())
+        applied.append(BASELINE.stem)
     for sql_file in migrations():
         sql = sql_file.read_text(encoding="utf-8")
-        sha = hashlib.sha256(sql.encode()).hexdigest()
+        sha = _sha(sql)
         if sql_file.stem in done:
             if done[sql_file.stem] != sha:
-                log.warning("warehouse/sql/%s changed after this warehouse applied it; its tables, views and "
-                            "comments here are the old ones (rebuild the warehouse, or put the change in a new "
-                            "migration file)", sql_file.name)
+                log.warning("warehouse/sql/%s changed after this warehouse applied it; its tables and comments here "
+                            "are the old ones (rebuild the warehouse, or put the change in a new migration file)",
+                            sql_file.name)
             continue
         with transaction(con):
             con.execute(sql)
             con.execute("INSERT INTO schema_migrations (version, sha256) VALUES (?, ?)", [sql_file.stem, sha])
         applied.append(sql_file.stem)
+    create_views(con)
     return applied
+
+
+def drop_views(con: duckdb.DuckDBPyConnection) -> None:
+    for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'")\
+            .fetchall():
+        con.execute(f'DROP VIEW IF EXISTS "{name}"')
+
+
+def _query(path: Path) -> str:
+    """The view's SELECT as written: no comments, no COMMENT ON statements (they may name other views)."""
+    sql = path.read_text(encoding="utf-8").split("\nCOMMENT ON ", 1)[0]
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+def view_order(files: list[Path]) -> list[Path]:
+    """The view files, each after the views its SQL names (a view reads another: v_calls_by_hour reads v_calls)."""
+    by_name = {p.stem: p for p in files}
+    reads = {p.stem: {w for w in re.findall(r"\b(v_\w+)\b", _query(p)) if w in by_name} - {p.stem} for p in files}
+    done: list[Path] = []
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if by_name[name] in done:
+            return
+        if name in path:
+            raise WarehouseError(f"views read each other in a circle: {' -> '.join((*path, name))}")
+        for other in sorted(reads[name]):
+            visit(other, (*path, name))
+        done.append(by_name[name])
+
+    for name in sorted(by_name):
+        visit(name, ())
+    return done
+
+
+def column_glossary() -> dict[str, str]:
+    """What a view column means by its name (views/columns.toml): one meaning per name across the views."""
+    return tomllib.loads(COLUMNS_FILE.read_text(encoding="utf-8"))["columns"]
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop every view and create each file's again, then comment the columns its file left to the glossary;
+    in one transaction."""
+    glossary = column_glossary()
+    with transaction(con):
+        drop_views(con)
+        for path in view_order(view_files()):
+            con.execute(path.read_text(encoding="utf-8"))
+        for view, column in con.execute("""
+                SELECT c.table_name, c.column_name FROM duckdb_columns() c
+                JOIN duckdb_views() v ON v.view_name = c.table_name AND v.schema_name = c.schema_name
+                WHERE NOT v.internal AND v.schema_name = 'main' AND c.comment IS NULL""").fetchall():
+            if column in glossary:
+                said = glossary[column].replace("'", "''")
+                con.execute(f"COMMENT ON COLUMN {view}.{column} IS '{said}'")
+
+
+def upgrade_legacy(con: duckdb.DuckDBPyConnection, done: dict[str, str]) -> None:
+    """Bring a warehouse that migrations 001-150 wrote to the baseline, in one transaction, rows kept.
+
+    Each old table is set aside, the baseline's tables are created, the columns both have are copied over,
+    `sql/upgrade/150_from_legacy.sql` moves what changed shape (a call's topics, the leads' settings), and the
+    old tables go. Copies the baseline no longer keeps (a topic id beside call_outcomes, reply_candidates and
+    repeat_contacts, the outcome on reply_candidates) are what the views now join.
+    """
+    if LEGACY_LAST not in done:
+        raise WarehouseError(f"this warehouse's schema predates {LEGACY_LAST} (it has {', '.join(sorted(done))}): "
+                             "open it once with the callintel release that wrote it to bring it up to date, "
+                             "or rebuild it with `callintel run`")
+    old = [n for (n,) in con.execute("""SELECT table_name FROM duckdb_tables()
+                                        WHERE schema_name = 'main' AND table_name <> 'schema_migrations'""").fetchall()]
+    with transaction(con):
+        drop_views(con)
+        for name in old:
+            con.execute(f"ALTER TABLE {name} RENAME TO legacy_{name}")
+        baseline = BASELINE.read_text(encoding="utf-8")
+        con.execute(baseline)
+        new = {n for (n,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")
+               .fetchall()}
+        for name in old:
+            if name not in new:
+                continue
+            cols = [c for (c,) in con.execute("""SELECT column_name FROM duckdb_columns() WHERE table_name = ?
+                                                   AND column_name IN (SELECT column_name FROM duckdb_columns()
+                                                                       WHERE table_name = ?)
+                                                   ORDER BY column_index""", [name, f"legacy_{name}"]).fetchall()]
+            con.execute(f"DELETE FROM {name}")
+            con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM legacy_{name}")
+        con.execute(UPGRADE.read_text(encoding="utf-8"))
+        for name in old:
+            con.execute(f"DROP TABLE legacy_{name}")
+        con.execute("INSERT INTO schema_migrations (version, sha256) VALUES (?, ?)", [BASELINE.stem, _sha(baseline)])
 
 
 @contextmanager

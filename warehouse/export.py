@@ -105,9 +105,10 @@ def people_sql(con: duckdb.DuckDBPyConnection, view: str, timezone: str) -> tupl
 
 
 def outcome_params(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    if not existing(con, ["outcome_params"]):
+    """The outcomes step's settings (step_params) the views ran with: window, minimum support, time zone."""
+    if not existing(con, ["step_params"]):
         return {}
-    return dict(con.execute("SELECT name, value FROM outcome_params").fetchall())
+    return dict(con.execute("SELECT name, value FROM step_params WHERE step = 'outcomes'").fetchall())
 
 
 def empty_note(view: str, glossary: Glossary, params: dict[str, str]) -> str:

@@ -1,4 +1,4 @@
-"""Loads and stores for purchase-intent leads: call_intent per call, the opt-out list, lead_params.
+"""Loads and stores for purchase-intent leads: call_intent per call, the opt-out list, the leads settings.
 
 The leads step (flows/steps.py) (after profiles and outcomes): scores each call of the nights
 with nlp/intent.py (the call's profile facts from profile_facts help), loads [leads].opt_out into
@@ -21,6 +21,7 @@ from callintel.nlp.profiles import Fact
 from callintel.settings import Settings
 from callintel.warehouse.calls import calls_of_nights, utterances_by_call
 from callintel.warehouse.db import replace_rows, transaction
+from callintel.warehouse.derived import write_params
 
 COLUMNS = ("call_id", "caller_hash", "night", "started_at", "score", "band", "product", "excluded", "exclude_reason",
            "cues", "evidence_turn", "evidence", "scored_at")
@@ -65,9 +66,8 @@ def store(con: duckdb.DuckDBPyConnection, result: dict[str, Any], settings: Sett
     opt_out, problems = read_opt_out(path)
     with transaction(con):
         n = replace_rows(con, "call_intent", "call_id", list(intents), COLUMNS, rows)
-        replace_rows(con, "lead_params", "name", ["window_days", "sensitive_fields"], ("name", "value"),
-                     [("window_days", str(settings["leads"]["window_days"])),
-                      ("sensitive_fields", ",".join(settings["privacy"]["sensitive_profile_fields"]))])
+        write_params(con, "leads", {"window_days": settings["leads"]["window_days"],
+                                    "sensitive_fields": ",".join(settings["privacy"]["sensitive_profile_fields"])})
         con.execute("DELETE FROM marketing_opt_out WHERE source = ?", [str(path)])
         if opt_out:
             con.executemany("INSERT OR REPLACE INTO marketing_opt_out VALUES (?, ?, ?)",

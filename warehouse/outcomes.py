@@ -1,8 +1,9 @@
-"""Loads and stores of the outcomes step: the calls to score with their turns and main topics, the writes.
+"""Loads and stores of the outcomes step: the calls to score with their turns, the writes.
 
-The repeat-contact logic itself is SQL (`v_repeat_links` in `sql/020_outcomes.sql`, where the awkward cases
-are documented), materialised into `repeat_contacts` with first-contact resolution (call_outcomes.fcr_failed,
+The repeat-contact logic itself is SQL (`sql/views/v_repeat_links.sql`, where the awkward cases are
+documented), materialised into `repeat_contacts` with first-contact resolution (call_outcomes.fcr_failed,
 beside the dialogue's own label, never over it) by `sql/derived/repeat_contacts.sql` after every run (`finish`).
+A call's topic is not the outcomes step's: call_topics holds it, and what needs it joins there.
 """
 
 from __future__ import annotations
@@ -26,21 +27,9 @@ PARAMS = ("repeat_window_days", "min_topic_calls", "example_calls", "fcr_same_to
           "fcr_unknown_topic_overrides")
 
 
-# A call's main topic: call_topics, written by the call_topics step (its reason for calling; 其他 when nothing
-# topical was said).
-MAIN_TOPIC_SQL = "SELECT call_id, topic_id FROM call_topics"
-
-
-def main_topics(con: duckdb.DuckDBPyConnection, call_ids: Sequence[str]) -> dict[str, int]:
-    """call_id -> its main topic, for the calls that have one."""
-    if not call_ids:
-        return {}
-    return dict(con.execute(f"SELECT * FROM ({MAIN_TOPIC_SQL}) WHERE call_id IN (SELECT unnest(?))",
-                            [list(call_ids)]).fetchall())
-
 
 def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> OutcomeInputs:
-    """The nights' calls in start order, each with its utterances and main topic."""
+    """The nights' calls in start order, each with its utterances."""
     rows = con.execute("""SELECT call_id, night, caller_hash, agent_id, started_at, ended_at FROM calls
                           WHERE night IN (SELECT unnest(?)) ORDER BY started_at, call_id""",
                        [list(nights)]).fetchall()
@@ -50,27 +39,22 @@ def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Setti
                                                  WHERE call_id IN (SELECT unnest(?)) ORDER BY call_id, seq""",
                                               [ids]).fetchall():
         utterances[call_id].append((speaker, text))
-    topics = main_topics(con, ids)
     cfg = settings["outcomes"]
-    calls = [CallDialogue(*r, topics.get(r[0]), utterances[r[0]]) for r in rows]
+    calls = [CallDialogue(*r, utterances[r[0]]) for r in rows]
     return OutcomeInputs(calls, file_sha256(settings.config_file(cfg["lexicon"])),
                          file_sha256(settings.config_file(cfg["model"])) if cfg["model"] else None)
 
 
 def store(con: duckdb.DuckDBPyConnection, outcomes: list[CallOutcome], settings: Settings) -> dict[str, Any]:
-    """Replace the scored calls' rows; refresh the main topic of the other calls (topics may have moved)."""
+    """Replace the scored calls' rows."""
     ids = [o.call_id for o in outcomes]
     with transaction(con):
         replace_rows(con, "call_outcomes", "call_id", ids, OUTCOME_COLUMNS, [astuple(o) for o in outcomes])
-        con.execute(f"""UPDATE call_outcomes o SET topic_id = m.topic_id
-                         FROM call_outcomes c LEFT JOIN ({MAIN_TOPIC_SQL}) m USING (call_id)
-                         WHERE c.call_id = o.call_id AND o.call_id NOT IN (SELECT unnest(?))
-                           AND o.topic_id IS DISTINCT FROM m.topic_id""", [ids])
     labels: dict[str, int] = {}
     for o in outcomes:
         labels[o.dialogue_label] = labels.get(o.dialogue_label, 0) + 1
     return {"calls_scored": len(outcomes), "method": outcomes[0].method if outcomes else "none",
-            "dialogue_labels": labels, "calls_with_topic": sum(1 for o in outcomes if o.topic_id is not None)}
+            "dialogue_labels": labels}
 
 
 def finish(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> dict[str, Any]:

@@ -84,7 +84,7 @@ class _Calls:
         con.execute("""
             CREATE OR REPLACE TEMP TABLE period_calls AS
             SELECT c.call_id, c.night, c.started_at, c.agent_id, c.caller_hash, c.duration_s,
-                coalesce(ct.topic_id, TRY_CAST(o.topic_id AS INTEGER)) AS topic_id,
+                ct.topic_id,
                 coalesce(ct.questions, 0) AS questions,
                 o.dialogue_label, o.label, coalesce(o.fcr_override, false) AS fcr_override,
                 coalesce(o.escalated, false) AS escalated, coalesce(r.is_repeat, false) AS is_repeat
@@ -106,8 +106,8 @@ def _topics(pc: _Calls, period: Period) -> list[dict[str, Any]]:
     before = period.before()
     rows = pc.q("""
         WITH prev AS (
-            SELECT coalesce(ct.topic_id, TRY_CAST(o.topic_id AS INTEGER)) AS topic_id, count(*) AS calls
-            FROM calls c LEFT JOIN call_topics ct USING (call_id) LEFT JOIN call_outcomes o USING (call_id)
+            SELECT ct.topic_id, count(*) AS calls
+            FROM calls c LEFT JOIN call_topics ct USING (call_id)
             WHERE c.night BETWEEN ? AND ? GROUP BY 1)
         SELECT p.topic_id, coalesce(n.topic_name, '（无话题）'), count(*) AS calls, sum(p.questions) AS questions,
             count(*) FILTER (WHERE p.dialogue_label = 'resolved') AS resolved_in_call,

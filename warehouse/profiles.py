@@ -2,7 +2,7 @@
 
 The profiles step (flows/steps.py) (needs nothing beyond calls): pure extraction in
 nlp/profiles.py, one transaction replacing the nights' calls' facts. Merging per caller is the view
-v_customer_profiles (sql/050_profiles_replies_leads.sql), so it always reflects every stored call.
+v_customer_profiles (sql/views/v_customer_profiles.sql), so it always reflects every stored call.
 """
 
 from __future__ import annotations

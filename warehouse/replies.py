@@ -1,10 +1,11 @@
 """Loads and stores for the script library: question/objection -> reply pairs of the nights' calls.
 
 The replies step (flows/steps.py) runs after outcomes: only replies that worked enter the library (the call
-resolved in the call, no FCR failure, the caller did not reject the reply), and every stored row's outcome is
-refreshed from call_outcomes on each run, so it never shows an outcome a later night changed. Near-identical
-replies within a topic and objection type are merged into one script group, and the best [replies].per_group
-groups of each get a library_rank, re-ranked over every stored night.
+resolved in the call, no FCR failure, the caller did not reject the reply). A call's topic and outcome are not
+copied here: each run scores and ranks every stored reply by what call_topics and call_outcomes say then, and
+the views (v_reply_candidates, v_script_library) join them as they are now. Near-identical replies within a
+topic and objection type are merged into one script group, and the best [replies].per_group groups of each get
+a library_rank, re-ranked over every stored night.
 """
 
 from __future__ import annotations
@@ -20,30 +21,19 @@ from callintel.nlp.replies import ReplyCandidate, call_cues_from_settings
 from callintel.privacy import label_is_clean
 from callintel.settings import Settings
 from callintel.warehouse.calls import calls_of_nights, utterances_by_call
-from callintel.warehouse.db import has_tables, replace_rows, transaction
+from callintel.warehouse.db import replace_rows, transaction
 
 # A reason is a cue's name from the code (length_per_100_chars) or else derived text, which holds nothing personal.
 _CODE_NAME = re.compile(r"[a-z_0-9]+")
-COLUMNS = ("call_id", "caller_hash", "agent_id", "started_at", "topic_id", "question_turn", "question", "objection",
-           "reply_turn", "reply", "reply_score", "reasons", "followed", "next_text", "is_best", "call_label",
-           "repeat_followed", "score", "script_group", "similar_replies", "library_rank", "scored_at", "reasons_zh")
+COLUMNS = ("call_id", "caller_hash", "agent_id", "started_at", "question_turn", "question", "objection",
+           "reply_turn", "reply", "reply_score", "reasons", "followed", "next_text", "is_best", "score",
+           "script_group", "similar_replies", "library_rank", "scored_at", "reasons_zh")
 
 
 def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> dict[str, Any]:
     calls = calls_of_nights(con, nights)
     ids = [c["call_id"] for c in calls]
-    outcome: dict[str, tuple[Any, Any, Any]] = {}
-    if ids and has_tables(con, "call_outcomes", "repeat_contacts"):
-        for cid, topic, label, rep in con.execute("""
-                SELECT o.call_id, o.topic_id, o.label, r.has_repeat FROM call_outcomes o
-                LEFT JOIN repeat_contacts r USING (call_id) WHERE o.call_id IN (SELECT unnest(?))""", [ids]).fetchall():
-            outcome[cid] = (topic, label, rep)
-    return {"calls": calls, "utterances": utterances_by_call(con, ids), "outcomes": outcome}
-
-
-def library_score(cand: ReplyCandidate, label: str | None, weights: dict[str, float]) -> float:
-    """Reply quality plus how the call went (resolved in the call)."""
-    return round(cand.reply_score + (weights["call_resolved"] if label == "resolved" else 0.0), 4)
+    return {"calls": calls, "utterances": utterances_by_call(con, ids)}
 
 
 def _bigrams(text: str) -> set[str]:
@@ -57,59 +47,54 @@ def similarity(a: str, b: str) -> float:
 
 
 def store(con: duckdb.DuckDBPyConnection, result: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """Replace the calls' candidates, then re-rank the library over every stored call (one transaction)."""
+    """Replace the calls' candidates, then score and re-rank the library over every stored call (one transaction)."""
     cues = call_cues_from_settings(settings)
-    weights = cues.weights
     now = datetime.now(UTC)
     meta = {c["call_id"]: c for c in result["calls"]}
     candidates: dict[str, list[ReplyCandidate]] = result["candidates"]
     rows = []
     for cid, cands in candidates.items():
-        topic, label, repeat = result["outcomes"].get(cid, (None, None, None))
         for cand in cands:
             reasons = ",".join(r for r in cand.reasons if _CODE_NAME.fullmatch(r) or label_is_clean(r))
-            rows.append((cid, meta[cid]["caller_hash"], meta[cid]["agent_id"], meta[cid]["started_at"], topic,
+            rows.append((cid, meta[cid]["caller_hash"], meta[cid]["agent_id"], meta[cid]["started_at"],
                          cand.question_turn, cand.question, cand.objection, cand.reply_turn, cand.reply,
                          cand.reply_score, reasons, cand.followed, cand.next_turn_text, cand.is_best,
-                         label, repeat, library_score(cand, label, weights), f"{cid}:{cand.reply_turn}", 1,
-                         None, now, cues.reasons_text(cand.reasons)))
+                         cand.reply_score, f"{cid}:{cand.reply_turn}", 1, None, now, cues.reasons_text(cand.reasons)))
     with transaction(con):
         n = replace_rows(con, "reply_candidates", "call_id", list(candidates), COLUMNS, rows)
-        worked = refresh_outcomes(con, weights)
+        worked = score_by_outcome(con, cues.weights)
         kept = rank_library(con, settings["replies"]["per_group"], settings["replies"]["merge_similarity"])
+        scored = con.execute("SELECT count(*) FROM call_outcomes WHERE call_id IN (SELECT unnest(?))",
+                             [list(candidates)]).fetchone()[0]
     out: dict[str, Any] = {"calls": len(candidates), "candidates": n, "replies_that_worked": worked,
                            "library_replies": kept}
-    if not result["outcomes"]:
-        out["note"] = ("no call_outcomes yet (outcomes step not run): topic and resolution left NULL, and no reply "
-                       "enters the library (only replies of successful calls do)")
+    if candidates and not scored:
+        out["note"] = ("no call_outcomes for these calls (outcomes step not run): no reply of theirs enters the "
+                       "library (only replies of successful calls do)")
     return out
 
 
-def refresh_outcomes(con: duckdb.DuckDBPyConnection, weights: dict[str, float]) -> int:
-    """Copy every call's current outcome onto its candidates (all nights: a later night's repeat call can turn an
-    earlier success into an FCR failure) and mark the replies that worked; returns how many did."""
-    if has_tables(con, "call_outcomes", "repeat_contacts"):
-        con.execute("""
-            UPDATE reply_candidates r SET call_label = o.label, resolved_in_call = o.resolved_in_call,
-                   fcr_failed = o.fcr_failed, repeat_followed = rc.has_repeat,
-                   score = round(r.reply_score + CASE WHEN o.label = 'resolved' THEN ? ELSE 0 END, 4)
-            FROM call_outcomes o LEFT JOIN repeat_contacts rc USING (call_id)
-            WHERE o.call_id = r.call_id""", [weights["call_resolved"]])
-    con.execute("""UPDATE reply_candidates SET worked = coalesce(resolved_in_call, false)
-                       AND NOT coalesce(fcr_failed, false) AND followed <> 'rejected'""")
+def score_by_outcome(con: duckdb.DuckDBPyConnection, weights: dict[str, float]) -> int:
+    """Every stored reply's library score and whether it worked, by its call's outcome now (all nights: a later
+    night's repeat call can turn an earlier success into an FCR failure); returns how many worked."""
+    con.execute("""
+        UPDATE reply_candidates r
+        SET score = round(r.reply_score + CASE WHEN o.label = 'resolved' THEN ? ELSE 0 END, 4),
+            worked = coalesce(o.resolved_in_call, false) AND NOT coalesce(o.fcr_failed, false)
+                     AND r.followed <> 'rejected'
+        FROM (SELECT c.call_id, o.label, o.resolved_in_call, o.fcr_failed
+              FROM (SELECT DISTINCT call_id FROM reply_candidates) c LEFT JOIN call_outcomes o USING (call_id)) o
+        WHERE o.call_id = r.call_id""", [weights["call_resolved"]])
     return con.execute("SELECT count(*) FROM reply_candidates WHERE worked").fetchone()[0]
-
-
 
 
 def rank_library(con: duckdb.DuckDBPyConnection, per_group: int, merge_at: float) -> int:
     """Group near-identical replies that worked per topic and objection, rank the groups' best (all nights)."""
-    rows = con.execute("""SELECT call_id, question_turn, coalesce(CAST(topic_id AS VARCHAR), ''),
-                                 coalesce(objection, ''), reply, score,
-                                 is_best, reply_turn
-                          FROM reply_candidates
-                          WHERE worked AND (is_best OR objection IS NOT NULL)
-                          ORDER BY score DESC, call_id, question_turn""").fetchall()
+    rows = con.execute("""SELECT r.call_id, r.question_turn, coalesce(CAST(ct.topic_id AS VARCHAR), ''),
+                                 coalesce(r.objection, ''), r.reply, r.score, r.is_best, r.reply_turn
+                          FROM reply_candidates r LEFT JOIN call_topics ct USING (call_id)
+                          WHERE r.worked AND (r.is_best OR r.objection IS NOT NULL)
+                          ORDER BY r.score DESC, r.call_id, r.question_turn""").fetchall()
     groups: dict[tuple[str, str], list[list[Any]]] = {}
     updates = []
     for call_id, qturn, topic, objection, reply, _score, _best, rturn in rows:

@@ -70,18 +70,12 @@ _JS = """
 
 
 def library_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """The library's current candidates, with call_label and repeat_followed read from the call's current
-    outcome (a later night's repeat call changes them after the replies step wrote its copy)."""
-    return _rows(con, f"SELECT {', '.join('v.' + c for c in COLUMNS)} FROM v_script_library v")
+    """The library's replies with their call's topic and current outcome (v_reply_candidates joins them)."""
+    return _rows(con, "WHERE rank IS NOT NULL ORDER BY topic, objection, rank")
 
 
-def _rows(con: duckdb.DuckDBPyConnection, select: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    current = [c for c in COLUMNS if c not in ("call_label", "repeat_followed")]
-    sql = (f"SELECT {', '.join('x.' + c for c in current)}, coalesce(o.label, x.call_label) AS call_label, "
-           f"coalesce(rc.has_repeat, x.repeat_followed) AS repeat_followed, o.dialogue_label "
-           f"FROM ({select}) x LEFT JOIN call_outcomes o USING (call_id) "
-           f"LEFT JOIN repeat_contacts rc USING (call_id)")
-    cur = con.execute(sql, params or [])
+def _rows(con: duckdb.DuckDBPyConnection, where: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    cur = con.execute(f"SELECT {', '.join(COLUMNS)}, dialogue_label FROM v_reply_candidates {where}", params or [])
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
@@ -91,13 +85,8 @@ def candidates_of(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, int]]) -
     published when a rerun moves it out of the top few)."""
     if not keys:
         return {}
-    select = ("SELECT coalesce(t.label, CAST(r.topic_id AS VARCHAR), '(no topic)') AS topic, "
-              "coalesce(r.objection, '一般问题') AS objection, r.library_rank AS rank, round(r.score, 3) AS score, "
-              "r.question, r.reply, r.followed, r.next_text, r.call_label, r.repeat_followed, r.reasons, "
-              "r.similar_replies, r.agent_id, r.call_id, r.question_turn, r.reply_turn FROM reply_candidates r "
-              "LEFT JOIN topics t ON t.topic_id = r.topic_id "
-              "WHERE (r.call_id, r.reply_turn) IN (SELECT (k.c, k.t) FROM (SELECT unnest(?) AS c, unnest(?) AS t) k)")
-    rows = _rows(con, select, [[k[0] for k in keys], [int(k[1]) for k in keys]])
+    rows = _rows(con, "WHERE (call_id, reply_turn) IN (SELECT (k.c, k.t) FROM "
+                      "(SELECT unnest(?) AS c, unnest(?) AS t) k)", [[k[0] for k in keys], [int(k[1]) for k in keys]])
     return {(r["call_id"], int(r["reply_turn"])): r for r in rows}
 
 

@@ -1,4 +1,4 @@
-"""Loads and stores of the questions and topics steps (warehouse/sql/010_topics.sql).
+"""Loads and stores of the questions, taxonomy, topics and call_topics steps (tables in warehouse/sql/150_baseline.sql).
 
 A night's topic run is undone before it is redone (`prepare`): the assignments it made (also the
 revised ones of pooled questions from earlier nights) and the topics it created that nothing else
@@ -83,7 +83,7 @@ def undo_night(con: duckdb.DuckDBPyConnection, night: date) -> None:
     """Remove the clustering rows an earlier run of `night` wrote (call inside a transaction).
 
     Taxonomy matches are the taxonomy step's (it replaces its own); call topics are redone after clustering,
-    so their rows are taken back first (a family refinement of a taxonomy match becomes the match again).
+    so their rows are taken back first.
     """
     undo_call_topics(con, night)
     redo = list(CLUSTERED)
@@ -93,7 +93,8 @@ def undo_night(con: duckdb.DuckDBPyConnection, night: date) -> None:
                    (SELECT question_id FROM questions WHERE night = ?)""", [redo, night])
     con.execute("""DELETE FROM topics WHERE created_night = ? AND source = 'discovered'
                    AND topic_id NOT IN (SELECT DISTINCT topic_id FROM question_topics)
-                   AND topic_id NOT IN (SELECT DISTINCT topic_id FROM call_topics)""", [night])
+                   AND topic_id NOT IN (SELECT DISTINCT topic_id FROM call_topics)
+                   AND topic_id NOT IN (SELECT DISTINCT topic_id FROM call_question_topics)""", [night])
 
 
 def prepare(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> list[date]:
@@ -111,8 +112,8 @@ def prepare(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Se
 
 
 def load_pool(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> TopicInputs:
-    """The questions clustering decides (not follow-ups, not taxonomy matches) of the night and the `pool_nights`
-    before it, their cached vectors and the topics."""
+    """The questions clustering decides (not follow-ups, not taxonomy matches, not made specific by their call)
+    of the night and the `pool_nights` before it, their cached vectors and the topics."""
     (night,) = nights
     cfg = settings["topics"]
     rows = con.execute("""
@@ -120,6 +121,7 @@ def load_pool(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: 
         LEFT JOIN question_topics t USING (question_id)
         WHERE q.night BETWEEN ? AND ? AND q.kind <> 'follow_up'
           AND (t.method IS NULL OR t.method IN (SELECT unnest(?)))
+          AND q.question_id NOT IN (SELECT question_id FROM call_question_topics WHERE method = 'family')
         ORDER BY q.night, q.question_id""", [night - timedelta(days=int(cfg["pool_nights"])), night,
                                              list(CLUSTERED)]).fetchall()
     pool = [PoolQuestion(*r) for r in rows]
@@ -243,12 +245,10 @@ def call_topic_nights(con: duckdb.DuckDBPyConnection, nights: Sequence[date], se
 def load_call_topics(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> CallTopicInputs:
     """The night's questions with their topics, every call's customer turns, the known topics' ids, vectors."""
     (night,) = nights
-    # what this step wrote before is recomputed, not read back: context rows are ignored, a family refinement
-    # reads as the row it refined (base_*); the store replaces both
+    # what this step wrote before (call_question_topics) is recomputed, not read back; the store replaces it
     questions = [CallQuestion(*r) for r in con.execute("""
-        SELECT q.call_id, q.question_id, q.seq, q.kind, q.text, coalesce(t.base_topic_id, t.topic_id),
-               coalesce(t.base_method, t.method) FROM questions q
-        LEFT JOIN question_topics t ON t.question_id = q.question_id AND t.method <> 'context'
+        SELECT q.call_id, q.question_id, q.seq, q.kind, q.text, t.topic_id, t.method FROM questions q
+        LEFT JOIN question_topics t ON t.question_id = q.question_id
         WHERE q.night = ? ORDER BY q.call_id, q.seq, q.part""", [night]).fetchall()]
     turns_of: dict[str, list[tuple[int, str]]] = {}
     for t in load_turns(con, [night], settings).turns:
@@ -260,19 +260,15 @@ def load_call_topics(con: duckdb.DuckDBPyConnection, nights: Sequence[date], set
 
 
 def store_call_topics(con: duckdb.DuckDBPyConnection, result: CallTopicResult, settings: Settings) -> dict[str, Any]:
-    """The context/family assignments and the night's call_topics, in one transaction; analysts' names."""
+    """The context/family assignments (call_question_topics) and the night's call_topics, in one transaction;
+    analysts' names."""
     store_vectors(con, result.new_vectors, settings["topics"]["model"])
     now = _now()
     before = dict(con.execute("SELECT call_id, topic_id FROM call_topics WHERE night = ?", [result.night]).fetchall())
     with transaction(con):
         undo_call_topics(con, result.night)
-        base = {r[0]: r[1:] for r in con.execute(
-            "SELECT question_id, topic_id, similarity, method FROM question_topics WHERE question_id IN "
-            "(SELECT unnest(?))", [[a[0] for a in result.assignments if a[3] == "family"]]).fetchall()}
-        replace_rows(con, "question_topics", "question_id", [a[0] for a in result.assignments],
-                     (*ASSIGN_COLUMNS, "base_topic_id", "base_similarity", "base_method"),
-                     [(*a, *base.get(a[0], (None, None, None))) if a[3] == "family" else (*a, None, None, None)
-                      for a in result.assignments])
+        replace_rows(con, "call_question_topics", "question_id", [a[0] for a in result.assignments],
+                     ASSIGN_COLUMNS, result.assignments)
         replace_rows(con, "call_topics", "night", [result.night], CALL_TOPIC_COLUMNS,
                      [(*r, now) for r in result.calls])
         apply_names(con, load_names(settings))
@@ -281,20 +277,14 @@ def store_call_topics(con: duckdb.DuckDBPyConnection, result: CallTopicResult, s
     out = {"by_context": len(result.assignments), "calls": len(result.calls),
            "calls_other": sum(1 for r in result.calls if r[3] == "other"), "unclustered": result.unclustered,
            "changed_calls": changed}
-    if changed:  # steps after this one that copy a call's topic (outcomes, replies, leads) redo the night
-        out["revised_nights"] = [str(result.night)]
     return out
 
 
 def undo_call_topics(con: duckdb.DuckDBPyConnection, night: date) -> None:
-    """Take back what the call_topics step wrote for the night's questions (call inside a transaction):
-    context rows go, a family refinement becomes the row it refined again."""
-    con.execute("""UPDATE question_topics SET topic_id = base_topic_id, similarity = base_similarity,
-                       method = base_method, base_topic_id = NULL, base_similarity = NULL, base_method = NULL
-                   WHERE method = 'family' AND base_topic_id IS NOT NULL
-                     AND question_id IN (SELECT question_id FROM questions WHERE night = ?)""", [night])
-    con.execute("""DELETE FROM question_topics WHERE method = 'context'
-                   AND question_id IN (SELECT question_id FROM questions WHERE night = ?)""", [night])
+    """Take back what the call_topics step wrote for the night's questions (call inside a transaction): its
+    rows of call_question_topics; question_topics, the other steps', is left as they wrote it."""
+    con.execute("""DELETE FROM call_question_topics WHERE assigned_night = ?
+                   OR question_id IN (SELECT question_id FROM questions WHERE night = ?)""", [night, night])
 
 
 def apply_names(con: duckdb.DuckDBPyConnection, names: dict[int, str]) -> int:

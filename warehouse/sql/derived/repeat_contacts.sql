@@ -1,5 +1,5 @@
--- repeat_contacts, and first-contact resolution (FCR) beside the call's own resolution (120_resolution_fcr.sql).
--- Derived by the outcomes step after every run (warehouse/derived.py): v_repeat_links (020_outcomes.sql, where
+-- repeat_contacts, and first-contact resolution (FCR) beside the call's own resolution.
+-- Derived by the outcomes step after every run (warehouse/derived.py): v_repeat_links (views/v_repeat_links.sql, where
 -- the awkward cases are defined) materialised for every call, recomputed whole so that a call of one night and
 -- its caller's calls of other nights always agree. Settings from step_params (step 'outcomes', [outcomes]):
 --   repeat_window_days           a call is a repeat when the same caller calls again within this
@@ -10,19 +10,19 @@
 -- document, about another matter) is not a failure. call_outcomes.label stays the dialogue's label: the two
 -- meanings never overwrite each other.
 DELETE FROM repeat_contacts;
-INSERT INTO repeat_contacts (call_id, caller_hash, started_at, agent_id, topic_id, flag, duplicate_of,
+INSERT INTO repeat_contacts (call_id, caller_hash, started_at, agent_id, flag, duplicate_of,
     prev_call_id, prev_started_at, gap_prev_s, next_call_id, next_started_at, gap_next_s, same_topic_prev,
     same_topic_next, same_agent_prev, same_agent_next, is_repeat, has_repeat, fcr_override, window_days, fcr_failed)
 WITH p AS (
     SELECT max(CASE WHEN name = 'fcr_same_topic_only' THEN CAST(value AS BOOLEAN) END) AS same_topic_only,
            max(CASE WHEN name = 'fcr_unknown_topic_overrides' THEN CAST(value AS BOOLEAN) END) AS unknown_overrides
-    FROM outcome_params
+    FROM step_params WHERE step = 'outcomes'
 ), links AS (
     SELECT l.*, coalesce(o.dialogue_label <> 'resolved', false) AS left_open,
            l.has_repeat AND (NOT p.same_topic_only OR coalesce(l.same_topic_next, p.unknown_overrides)) AS same_matter
     FROM v_repeat_links l CROSS JOIN p LEFT JOIN call_outcomes o USING (call_id)
 )
-SELECT call_id, caller_hash, started_at, agent_id, topic_id, flag, duplicate_of, prev_call_id,
+SELECT call_id, caller_hash, started_at, agent_id, flag, duplicate_of, prev_call_id,
        prev_started_at, gap_prev_s, next_call_id, next_started_at, gap_next_s, same_topic_prev,
        same_topic_next, same_agent_prev, same_agent_next, is_repeat, has_repeat,
        same_matter AND left_open, window_days, same_matter AND left_open

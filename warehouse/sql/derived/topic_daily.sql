@@ -1,5 +1,5 @@
 -- topic_daily: per topic and night, the questions and calls, the mean of the nights before and the trend.
--- Derived by the topics step after every run (warehouse/derived.py), from questions + question_topics,
+-- Derived by the topics step after every run (warehouse/derived.py), from questions + v_question_topics,
 -- recomputed whole so that a revision of earlier nights' topics reaches their counts. Settings from
 -- step_params (step 'topics', [topics.trend] of configs/callintel.toml):
 --   trend.window_nights  compare a night with the mean of this many nights before it
@@ -22,7 +22,7 @@ WITH p AS (
 nights AS (SELECT DISTINCT night FROM calls),
 counts AS (
     SELECT qt.topic_id, q.night, count(*) AS n, count(DISTINCT q.call_id) AS c
-    FROM question_topics qt JOIN questions q USING (question_id) GROUP BY ALL),
+    FROM v_question_topics qt JOIN questions q USING (question_id) GROUP BY ALL),
 firsts AS (
     SELECT c.topic_id, coalesce(min(c.night) FILTER (WHERE c.night >= t.created_night), min(c.night)) AS first_seen
     FROM counts c JOIN topics t USING (topic_id) GROUP BY ALL),

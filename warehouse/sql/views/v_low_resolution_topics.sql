@@ -1,18 +1,14 @@
--- v_low_resolution_topics (060_views.sql) lists only topics with unresolved calls: on the demo, 咨询购买 (5 calls,
--- none unresolved) was the third "low-resolution" topic. Unresolved here is resolved-in-call (call_outcomes.label,
--- no longer rewritten by a repeat call: 120_resolution_fcr.sql); fcr_overrides counts FCR failures.
-
 CREATE OR REPLACE VIEW v_low_resolution_topics AS
 -- Topics ranked by how often their calls stay unresolved. Only topics with at least
--- outcome_params.min_topic_calls calls are listed, and the ranking uses the Wilson lower bound
+-- step_params outcomes.min_topic_calls calls are listed, and the ranking uses the Wilson lower bound
 -- of the unresolved share (95%), so a topic with 3 of 3 unresolved does not top 80 of 100. A topic none of whose
 -- calls stayed unresolved is not a low-resolution topic, however few its calls (before 122, one ranked last).
 WITH p AS (
     SELECT max(CASE WHEN name = 'min_topic_calls' THEN CAST(value AS INTEGER) END) AS min_calls,
            max(CASE WHEN name = 'example_calls' THEN CAST(value AS INTEGER) END) AS examples
-    FROM outcome_params
+    FROM step_params WHERE step = 'outcomes'
 ), per_topic AS (
-    SELECT TRY_CAST(o.topic_id AS INTEGER)                     AS topic_id,
+    SELECT ct.topic_id                                           AS topic_id,
         count(*)                                               AS topic_calls,
         count(*) FILTER (WHERE o.label = 'unresolved')         AS unresolved_calls,
         count(*) FILTER (WHERE o.fcr_override)                 AS fcr_overrides,
@@ -21,13 +17,13 @@ WITH p AS (
         round(avg(o.handle_s), 1)                              AS avg_handle_s,
         min(o.night)                                           AS first_night,
         max(o.night)                                           AS last_night
-    FROM call_outcomes o LEFT JOIN repeat_contacts r USING (call_id)
-    WHERE o.topic_id IS NOT NULL AND coalesce(r.flag, 'ok') <> 'duplicate'
+    FROM call_outcomes o JOIN call_topics ct USING (call_id) LEFT JOIN repeat_contacts r USING (call_id)
+    WHERE coalesce(r.flag, 'ok') <> 'duplicate'
     GROUP BY 1
 ), examples AS (
-    SELECT TRY_CAST(topic_id AS INTEGER) AS topic_id,
-        list(call_id ORDER BY score DESC, call_id) AS ids
-    FROM call_outcomes WHERE label = 'unresolved' AND topic_id IS NOT NULL
+    SELECT ct.topic_id,
+        list(o.call_id ORDER BY o.score DESC, o.call_id) AS ids
+    FROM call_outcomes o JOIN call_topics ct USING (call_id) WHERE o.label = 'unresolved'
     GROUP BY 1
 ), scored AS (
     SELECT t.*, round(t.unresolved_calls / t.topic_calls, 3) AS unresolved_share,
@@ -47,4 +43,4 @@ FROM scored s CROSS JOIN p LEFT JOIN examples e USING (topic_id)
 LEFT JOIN v_topic_names n USING (topic_id)
 WHERE s.topic_calls >= p.min_calls AND s.unresolved_calls > 0
 ORDER BY rank;
-COMMENT ON VIEW v_low_resolution_topics IS 'Hot-question topics with unresolved calls, ranked by unresolved share (resolved-in-call, Wilson lower bound), with repeat-call share, FCR failures (fcr_overrides), escalations requested, average handle time and the ids of the most certain unresolved calls (their evidence: v_unresolved_calls); topics with fewer than outcome_params.min_topic_calls calls, or none unresolved, are left out. Join v_topic_trend or topic_daily on topic_id (INTEGER) for trends.';
+COMMENT ON VIEW v_low_resolution_topics IS 'Hot-question topics with unresolved calls, ranked by unresolved share (resolved-in-call, Wilson lower bound), with repeat-call share, FCR failures (fcr_overrides), escalations requested, average handle time and the ids of the most certain unresolved calls (their evidence: v_unresolved_calls); topics with fewer than step_params outcomes.min_topic_calls calls, or none unresolved, are left out. Join v_topic_trend or topic_daily on topic_id (INTEGER) for trends.';

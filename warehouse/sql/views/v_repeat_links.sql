@@ -1,35 +1,9 @@
--- One shape for every analytics step (flows/steps.py): the settings a step ran with live in step_params, where
--- the views and the derived SQL files (warehouse/sql/derived/*.sql) read them; topic ids are INTEGER everywhere.
-
-CREATE TABLE IF NOT EXISTS step_params (
-    step            VARCHAR NOT NULL,
-    name            VARCHAR NOT NULL,
-    value           VARCHAR NOT NULL,
-    PRIMARY KEY (step, name)
-);
-COMMENT ON TABLE step_params IS 'The settings each analytics step last ran with (from configs/callintel.toml), as text: what the views and the derived SQL files read, so a query shows the thresholds behind its numbers.';
-COMMENT ON COLUMN step_params.step IS 'The step that wrote it: topics, outcomes, ...';
-COMMENT ON COLUMN step_params.name IS 'The setting''s key within the step''s section, dotted for subsections (trend.min_count).';
-COMMENT ON COLUMN step_params.value IS 'The value as text; readers cast it.';
-
-INSERT INTO step_params SELECT 'outcomes', name, value FROM outcome_params ON CONFLICT DO NOTHING;
-DROP TABLE outcome_params;
-CREATE VIEW outcome_params AS SELECT name, value FROM step_params WHERE step = 'outcomes';
-COMMENT ON VIEW outcome_params IS 'The outcomes step''s settings (repeat_window_days, min_topic_calls, example_calls, FCR rules): step_params of step outcomes.';
-
--- Topic ids join without casts: INTEGER as in topics.topic_id.
-ALTER TABLE call_outcomes ALTER topic_id SET DATA TYPE INTEGER;
-ALTER TABLE repeat_contacts ALTER topic_id SET DATA TYPE INTEGER;
-COMMENT ON COLUMN call_outcomes.topic_id IS 'Main hot-question topic of the call (topics.topic_id); NULL when unknown.';
-COMMENT ON COLUMN repeat_contacts.topic_id IS 'The call''s main topic (topics.topic_id), as in call_outcomes.';
-
--- Views over the retyped columns are created again, so their column types follow (same SQL as in 020).
 CREATE OR REPLACE VIEW v_repeat_links AS
--- The repeat chain, from calls (+ call_outcomes for topics): the SQL the outcomes step materialises
--- into repeat_contacts. Window from outcome_params.
+-- The repeat chain, from calls (+ call_topics for topics): the SQL the outcomes step materialises
+-- into repeat_contacts. Window from step_params outcomes.
 WITH base AS (
-    SELECT c.call_id, c.caller_hash, c.started_at, c.ended_at, c.agent_id, c.audio_sha256, o.topic_id
-    FROM calls c LEFT JOIN call_outcomes o USING (call_id)
+    SELECT c.call_id, c.caller_hash, c.started_at, c.ended_at, c.agent_id, c.audio_sha256, t.topic_id
+    FROM calls c LEFT JOIN call_topics t USING (call_id)
 ), dup AS (
     SELECT *,
         least(min(call_id) OVER (PARTITION BY caller_hash, audio_sha256),
@@ -54,7 +28,7 @@ WITH base AS (
     WINDOW w AS (PARTITION BY caller_hash ORDER BY started_at, call_id)
 ), params AS (
     SELECT CAST(value AS DOUBLE) * 86400 AS window_s, CAST(value AS DOUBLE) AS window_days
-    FROM outcome_params WHERE name = 'repeat_window_days'
+    FROM step_params WHERE step = 'outcomes' AND name = 'repeat_window_days'
 ), gaps AS (
     SELECT f.call_id, f.caller_hash, f.started_at, f.flag, f.duplicate_of, f.topic_id, f.agent_id,
         ch.p_id, ch.p_at, ch.p_topic, ch.p_agent, ch.n_id, ch.n_at, ch.n_topic, ch.n_agent,
@@ -78,4 +52,4 @@ SELECT call_id, caller_hash, started_at, flag, duplicate_of, topic_id, agent_id,
     coalesce(gn BETWEEN 1 AND window_s, false) AS has_repeat,
     window_days
 FROM gaps;
-COMMENT ON VIEW v_repeat_links IS 'Each call with the same caller''s previous/next call within outcome_params.repeat_window_days (computed live from calls); repeat_contacts stores it with the FCR decision.';
+COMMENT ON VIEW v_repeat_links IS 'Each call with the same caller''s previous/next call within step_params outcomes.repeat_window_days (computed live from calls); repeat_contacts stores it with the FCR decision.';

@@ -1,19 +1,11 @@
--- Sensitive personal information stays out of the marketing list (issue 21). Health conditions are sensitive
--- personal information under PIPL (敏感个人信息): they stay in customer profiles, flagged, for service, and never
--- reach v_marketing_leads, its exports or the report's lead section. Which profile fields are sensitive is a
--- setting ([privacy] sensitive_profile_fields) the leads step records in lead_params (name 'sensitive_fields',
--- comma-separated); a warehouse whose leads step has not run since counts health_condition as sensitive.
-
-COMMENT ON COLUMN v_customer_profiles.health_conditions IS 'SENSITIVE (PIPL 敏感个人信息: health): every health condition the caller stated, for service only. Never shown in v_marketing_leads ([privacy] sensitive_profile_fields).';
-
 CREATE OR REPLACE VIEW v_marketing_leads AS
--- As 050_profiles_replies_leads.sql, with every sensitive profile field left out of profile_summary, and the
+-- Leads, with every sensitive profile field left out of profile_summary, and the
 -- evidence sentence and cues withheld when they state a sensitive fact of the caller (我有高血压，能买吗).
 WITH p AS (
-    SELECT CAST(value AS DOUBLE) AS window_days FROM lead_params WHERE name = 'window_days'
+    SELECT CAST(value AS DOUBLE) AS window_days FROM step_params WHERE step = 'leads' AND name = 'window_days'
 ), s AS (
-    SELECT coalesce((SELECT list_filter(string_split(value, ','), lambda x: x <> '') FROM lead_params
-                     WHERE name = 'sensitive_fields'), ['health_condition']) AS fields
+    SELECT coalesce((SELECT list_filter(string_split(value, ','), lambda x: x <> '') FROM step_params
+                     WHERE step = 'leads' AND name = 'sensitive_fields'), ['health_condition']) AS fields
 ), recent AS (
     SELECT i.* FROM call_intent i CROSS JOIN p
     WHERE i.caller_hash IS NOT NULL
@@ -58,4 +50,6 @@ JOIN call_intent i ON i.call_id = b.best_call_id
 LEFT JOIN v_customer_profiles pr ON pr.caller_key = b.caller_hash
 WHERE i.band IN ('high', 'medium') AND b.caller_hash NOT IN (SELECT caller_hash FROM blocked)
 ORDER BY rank;
-COMMENT ON VIEW v_marketing_leads IS 'Purchase-intent leads (二次营销), ranked: per caller the strongest call within lead_params.window_days (high or medium), product of interest, evidence sentence, profile summary, preferred contact time, last call and its call_id. Complainers, do-not-call requests, marketing_opt_out and withheld numbers are excluded; no phone number is shown; no sensitive profile field (health conditions: [privacy] sensitive_profile_fields) appears, and an evidence sentence or cue list stating one is withheld (NULL).';
+COMMENT ON VIEW v_marketing_leads IS 'Purchase-intent leads (二次营销), ranked: per caller the strongest call within step_params leads.window_days (high or medium), product of interest, evidence sentence, profile summary, preferred contact time, last call and its call_id. Complainers, do-not-call requests, marketing_opt_out and withheld numbers are excluded; no phone number is shown; no sensitive profile field (health conditions: [privacy] sensitive_profile_fields) appears, and an evidence sentence or cue list stating one is withheld (NULL).';
+COMMENT ON COLUMN v_marketing_leads.score IS 'Purchase-intent score 0..1 of the best call (call_intent.score).';
+COMMENT ON COLUMN v_marketing_leads.evidence IS 'The best call''s strongest buying sentence (masked); NULL when it states a sensitive fact of the caller.';

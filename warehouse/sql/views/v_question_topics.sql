@@ -1,0 +1,9 @@
+CREATE OR REPLACE VIEW v_question_topics AS
+-- question_topics (by the question's words) with call_question_topics (by its call) laid over it.
+SELECT question_id,
+    coalesce(c.topic_id, q.topic_id)         AS topic_id,
+    coalesce(c.similarity, q.similarity)     AS similarity,
+    coalesce(c.method, q.method)             AS method,
+    coalesce(c.assigned_night, q.assigned_night) AS assigned_night
+FROM question_topics q FULL JOIN call_question_topics c USING (question_id);
+COMMENT ON VIEW v_question_topics IS 'The topic of every question that has one: what the call_topics step gave it in the light of its call (a follow-up''s context, a family''s specific topic) where it gave one, else what its own words gave it (taxonomy match or cluster). What counts, trends and evaluations read.';
