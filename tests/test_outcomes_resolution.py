@@ -240,7 +240,7 @@ def test_resolution_learned_on_one_insurer_is_measured_on_the_other(shared_data,
     from callintel.evaluation.outcomes import cross_set
 
     params = tomllib.loads(settings.config_file(settings["outcomes"]["lexicon"]).read_text(encoding="utf-8"))["model"]
-    sets = {"calls": dialogues_file(shared_data / "calls"), "calls_health": dialogues_file(shared_data / "calls_health")}
+    sets = {name: dialogues_file(shared_data / name) for name in ("calls", "calls_health")}
     fig = cross_set(sets, settings, {**params, "min_df": 2})
     assert fig["calls->calls_health"] <= fig["shipped:calls_health"], fig
     assert fig["calls_health->calls"] <= fig["shipped:calls"], fig
