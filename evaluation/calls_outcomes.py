@@ -2,7 +2,9 @@
 
 Truth (EVALUATION.md): a call failed FCR when a later call of the file names it as `repeat_of` and the
 call itself was not resolved (`resolved` false); a call resolved in the dialogue and followed by a repeat
-(to buy, to send a promised document, about another matter) did not fail. Predicted: call_outcomes.fcr_failed.
+(to ask when the refund arrives, to send a promised document, about another matter) did not fail, and neither
+did a sales call followed by a callback to buy (both calls' truth `purchase_intent` is high: the sale went on,
+no matter was left open). Predicted: call_outcomes.fcr_failed.
 """
 
 from __future__ import annotations
@@ -12,12 +14,21 @@ from typing import Any
 
 import duckdb
 
+BUYING = "high"  # truth purchase_intent of a caller who is buying
+
 
 def fcr_truth(dialogues: Sequence[dict[str, Any]]) -> set[str]:
     """Call ids that failed first-contact resolution by the file's truth."""
-    resolved = {c["call_id"]: c["truth"].get("resolved") for c in dialogues}
-    came_back = {c["truth"]["repeat_of"] for c in dialogues if c["truth"].get("repeat_of")}
-    return {cid for cid in came_back if resolved.get(cid) is False}
+    truth = {c["call_id"]: c["truth"] for c in dialogues}
+    failed = set()
+    for c in dialogues:
+        first = truth.get(c["truth"].get("repeat_of") or "")
+        if first is None or first.get("resolved") is not False:
+            continue
+        if first.get("purchase_intent") == BUYING and c["truth"].get("purchase_intent") == BUYING:
+            continue  # a callback to buy after a sales call
+        failed.add(c["truth"]["repeat_of"])
+    return failed
 
 
 def score_fcr(dialogues: Sequence[dict[str, Any]], con: duckdb.DuckDBPyConnection) -> dict[str, Any]:

@@ -178,3 +178,35 @@ def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
                        "auc": fig["auc"], "f1_unresolved": fig["f1_unresolved"], "method": "model"})
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
+
+
+def call_set(path: Path) -> tuple[list, np.ndarray]:
+    """A development set of calls (`dialogues.json`): turns and truth unresolved (`resolved` false)."""
+    from callintel.nlp.outcomes import to_turns
+
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    calls = [c for c in (data["calls"] if isinstance(data, dict) else data) if c["truth"].get("resolved") is not None]
+    return ([to_turns([(t["speaker"], t["text"]) for t in c["turns"]]) for c in calls],
+            np.array([c["truth"]["resolved"] is False for c in calls]))
+
+
+def cross_set(sets: dict[str, Path], settings: Settings, params: dict[str, Any]) -> dict[str, Any]:
+    """The resolution model trained on one set of calls and scored on each other set (AUC of the unresolved
+    score), beside the rules alone and the shipped (STC-3) model on the same calls: whether what a learner takes
+    from one insurer's calls carries to another's, measured both directions, never in-sample."""
+    from callintel.nlp.outcomes import fit_model, lexicon_from_settings, model_from_settings, score_turns
+
+    lex = lexicon_from_settings(settings)
+    shipped = model_from_settings(settings)
+    data = {name: call_set(path) for name, path in sets.items()}
+    out: dict[str, Any] = {}
+    for name, (turns, y) in data.items():
+        out[f"rules:{name}"] = round(auc(y, np.array([score_turns(t, lex).score for t in turns])), 4)
+        if shipped is not None:
+            out[f"shipped:{name}"] = round(auc(y, np.array([score_turns(t, lex, shipped).score for t in turns])), 4)
+    for train, (turns, y) in data.items():
+        model = fit_model(turns, y.astype(int).tolist(), lex, params)
+        for test, (t2, y2) in data.items():
+            if test != train:
+                out[f"{train}->{test}"] = round(auc(y2, np.array([score_turns(t, lex, model).score for t in t2])), 4)
+    return out

@@ -18,12 +18,15 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from callintel.nlp.intent import IntentLexicon, intent_lexicon_from_settings, score_intent
+from callintel.nlp.profiles import ProfileLexicon
+from callintel.nlp.profiles import lexicon_from_settings as profile_lexicon_from_settings
 from callintel.nlp.questions import QuestionCues, asks, load_cues
 from callintel.pinyin import syllables
 from callintel.settings import Settings
@@ -414,7 +417,8 @@ class ResolutionModel:
                           ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     @classmethod
-    def load(cls, path: str | Path) -> ResolutionModel:
+    def from_file(cls, path: str | Path) -> ResolutionModel:
+        """The model a trainer wrote (JSON); a missing file says how to make it."""
         path = Path(path)
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
@@ -425,6 +429,14 @@ class ResolutionModel:
                       for v in raw.get("views", []))
         return cls(float(raw["intercept"]), raw["weights"], raw.get("mean", {}), raw.get("scale", {}), views,
                    raw.get("meta", {}))
+
+    load = from_file  # the name the other model files use
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ResolutionModel | None:
+        """The configured model ([outcomes] model, a file in configs/), or None for rules only."""
+        name = settings["outcomes"]["model"]
+        return cls.from_file(settings.config_file(name)) if name else None
 
 
 def fit_model(calls: Sequence[Sequence[Turn]], unresolved: Sequence[int], lex: Lexicon,
@@ -466,8 +478,7 @@ def fit_model(calls: Sequence[Sequence[Turn]], unresolved: Sequence[int], lex: L
 
 
 def model_from_settings(settings: Settings) -> ResolutionModel | None:
-    name = settings["outcomes"]["model"]
-    return ResolutionModel.load(settings.config_file(name)) if name else None
+    return ResolutionModel.from_settings(settings)
 
 
 def label_for(score: float, sig: Signals, lex: Lexicon) -> str:
@@ -517,6 +528,7 @@ class OutcomeInputs:
     calls: list[CallDialogue]
     lexicon_sha256: str
     model_sha256: str | None       # None: no model configured, rules only
+    scored_at: datetime            # the clock, passed in by the loader, so compute stays pure (same in, same out)
 
 
 @dataclass(frozen=True)
@@ -543,15 +555,25 @@ class CallOutcome:
     evidence_text: str
     versions: str
     scored_at: datetime
+    purchase_call: bool         # the caller is buying (purchase intent in [outcomes] purchase_bands): a sale
+
+
+def is_purchase_call(utterances: Sequence[tuple[str, str]], intent: IntentLexicon, profiles: ProfileLexicon,
+                     bands: Sequence[str]) -> bool:
+    """The caller is buying (the leads step's intent cues, its band in `bands`). A sale's callback (the caller
+    comes back to buy after a call that ended undecided or waiting for underwriting) is progress, not a matter
+    left unresolved: sql/derived/repeat_contacts.sql does not count it as an FCR failure."""
+    return score_intent(list(utterances), intent, profiles).band in bands
 
 
 def compute(inputs: OutcomeInputs, settings: Settings) -> list[CallOutcome]:
-    """Score each call's dialogue: resolution score, label, escalation, the evidence phrases."""
+    """Score each call's dialogue: resolution score, label, escalation, the evidence phrases, whether it is a sale."""
     lex = lexicon_from_settings(settings)
     model = model_from_settings(settings)
+    intent, profiles = intent_lexicon_from_settings(settings), profile_lexicon_from_settings(settings)
+    bands = tuple(settings["outcomes"]["purchase_bands"])
     tz = ZoneInfo(settings["night"]["timezone"])
     versions = f"lexicon={inputs.lexicon_sha256[:12]};model=" + (inputs.model_sha256 or "none")[:12]
-    now = datetime.now(UTC)
     out = []
     for c in inputs.calls:
         turns = to_turns(c.utterances)
@@ -565,5 +587,6 @@ def compute(inputs: OutcomeInputs, settings: Settings) -> list[CallOutcome]:
             handle if handle is not None and handle >= 0 else None, len(turns), outcome.score,
             outcome.rule_score, outcome.method, outcome.label, outcome.label, False, bool(escalations(turns, lex)),
             any(e.cue == "customer_unanswered_question" for e in outcome.evidence),
-            json.dumps(evidence, ensure_ascii=False), "; ".join(e.as_text() for e in outcome.evidence), versions, now))
+            json.dumps(evidence, ensure_ascii=False), "; ".join(e.as_text() for e in outcome.evidence), versions,
+            inputs.scored_at, is_purchase_call(c.utterances, intent, profiles, bands)))
     return out

@@ -228,3 +228,19 @@ def test_unresolved_evidence_opens_with_what_keeps_it_open():
     assert all(LEX.cue(e.cue).weight > 0 for e in out.evidence[:3])
     assert evidence_sentence("好的。我这边帮您提交工单，请稍等。", "提交工单") == "我这边帮您提交工单，请稍等。"
     assert evidence_sentence("我马上给您提交公单", "提交工单~") == "我马上给您提交公单"
+
+
+@pytest.mark.slow
+def test_resolution_learned_on_one_insurer_is_measured_on_the_other(shared_data, settings):
+    """Trained on one development set of calls, scored on the other, both directions: the shipped STC-3 model is
+    kept only while neither direction beats it on the calls it is scored on."""
+    import tomllib
+
+    from callintel.evaluation.calls import dialogues_file
+    from callintel.evaluation.outcomes import cross_set
+
+    params = tomllib.loads(settings.config_file(settings["outcomes"]["lexicon"]).read_text(encoding="utf-8"))["model"]
+    sets = {name: dialogues_file(shared_data / name) for name in ("calls", "calls_health")}
+    fig = cross_set(sets, settings, {**params, "min_df": 2})
+    assert fig["calls->calls_health"] <= fig["shipped:calls_health"], fig
+    assert fig["calls_health->calls"] <= fig["shipped:calls"], fig

@@ -157,7 +157,7 @@ def test_default_week_counts_topics_by_the_same_calls_as_duckdb(built):
         assert r[8][0] in ("上升", "下降", "平稳", "新出现")
     agents = dom.tables["agents"][1:]
     assert sum(_int(r[1][0]) for r in agents) == calls
-    assert all(0 <= _int(r[5][0]) <= 100 for r in agents if r[5][0] != "—")
+    assert all(0 <= _int(r[6][0]) <= 100 for r in agents if r[6][0] != "—")  # talk share
 
 
 def test_every_number_links_to_its_calls_and_each_call_to_a_transcript(built):

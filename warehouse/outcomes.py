@@ -1,16 +1,17 @@
 """Loads and stores of the outcomes step: the calls to score with their turns, the writes.
 
 The repeat-contact logic itself is SQL (`sql/views/v_repeat_links.sql`, where the awkward cases are
-documented), materialised into `repeat_contacts` with first-contact resolution (call_outcomes.fcr_failed,
-beside the dialogue's own label, never over it) by `sql/derived/repeat_contacts.sql` after every run (`finish`).
-A call's topic is not the outcomes step's: call_topics holds it, and what needs it joins there.
+documented), materialised into `repeat_contacts` with first-contact resolution (call_outcomes.fcr_failed and
+fcr_status, beside the dialogue's own label, never over it) by `sql/derived/repeat_contacts.sql` after every run
+(`finish`). A call's topic is not the outcomes step's: call_topics holds it, and what needs it joins there.
+The clock (scored_at) is read here, not in the pure compute.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import astuple, fields
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
@@ -42,7 +43,7 @@ def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Setti
     cfg = settings["outcomes"]
     calls = [CallDialogue(*r, utterances[r[0]]) for r in rows]
     return OutcomeInputs(calls, file_sha256(settings.config_file(cfg["lexicon"])),
-                         file_sha256(settings.config_file(cfg["model"])) if cfg["model"] else None)
+                         file_sha256(settings.config_file(cfg["model"])) if cfg["model"] else None, datetime.now(UTC))
 
 
 def store(con: duckdb.DuckDBPyConnection, outcomes: list[CallOutcome], settings: Settings) -> dict[str, Any]:
@@ -68,4 +69,4 @@ def finish(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Set
         SELECT count(*), count(*) FILTER (WHERE r.is_repeat), count(*) FILTER (WHERE r.fcr_failed)
         FROM repeat_contacts r JOIN calls c USING (call_id) WHERE c.night IN (SELECT unnest(?))""",
                                             [list(nights)]).fetchone()
-    return {"repeat_rows": calls, "repeat_calls": repeats, "fcr_overrides": overrides}
+    return {"repeat_rows": calls, "repeat_calls": repeats, "fcr_overrides": overrides, "fcr_failed": overrides}

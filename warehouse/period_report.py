@@ -33,6 +33,11 @@ table.grid td a{display:block} .note{background:#f6f8fb;border-left:3px solid #9
 .script{border:1px solid #cfe8d6;border-radius:6px;padding:.4rem .8rem;margin:.5rem 0;background:#f6fbf7}
 """
 _RES = {"resolved": "已解决", "unresolved": "未解决", "unknown": "无法判断"}
+# call_outcomes.fcr_status in the report's words (sql/derived/repeat_contacts.sql defines each).
+_FCR = {"failed": "未达成（为同一件事再来电）", "achieved": "达成", "pending": "待定（窗口未结束）",
+        "unknown": "无法判断（未留号码）"}
+# Calls the FCR rate is taken over: those whose caller is known (withheld numbers cannot come back).
+_FCR_KNOWN = "('failed', 'achieved', 'pending')"
 # Profile fields whose coverage is shown (health_condition is never reported).
 _PROFILE_FIELDS = {"gender": "性别", "age": "年龄", "city": "城市", "occupation": "职业", "marital_status": "婚姻状况",
                    "children": "子女", "existing_policies": "已有保单", "income_band": "收入档次",
@@ -46,6 +51,21 @@ def _e(value: Any) -> str:
 
 def _pct(n: float | None, d: float | None) -> str:
     return f"{n / d * 100:.0f}%" if d else "—"
+
+
+def _fcr_rate(failed: int, known: int) -> str:
+    """First-contact resolution: the share of calls with a known caller that did not fail FCR (pending ones
+    count as not failed, so the rate can still fall), never the resolved-in-call rate."""
+    return _pct(known - failed, known)
+
+
+def wilson_low(k: int, n: int, z: float = 1.96) -> float:
+    """Wilson lower bound of k/n: how low-resolution topics are ranked (as v_low_resolution_topics), so 3 of 3
+    does not top 80 of 100."""
+    if not n:
+        return 0.0
+    p = k / n
+    return (p + z * z / (2 * n) - z * ((p * (1 - p) + z * z / (4 * n)) / n) ** 0.5) / (1 + z * z / n)
 
 
 @dataclass(frozen=True)
@@ -86,7 +106,11 @@ class _Calls:
             SELECT c.call_id, c.night, c.started_at, c.agent_id, c.caller_hash, c.duration_s,
                 ct.topic_id,
                 coalesce(ct.questions, 0) AS questions,
-                o.dialogue_label, o.label, coalesce(o.fcr_override, false) AS fcr_override,
+                o.dialogue_label, coalesce(o.fcr_status, 'unknown') AS fcr_status,
+                coalesce(o.fcr_failed, false) AS fcr_failed,
+                -- left open: unresolved in the call, or unknown in the call and the caller came back about it
+                coalesce(o.dialogue_label = 'unresolved' OR (o.dialogue_label = 'unknown' AND o.fcr_failed), false)
+                    AS left_open,
                 coalesce(o.escalated, false) AS escalated, coalesce(r.is_repeat, false) AS is_repeat
             FROM calls c LEFT JOIN call_topics ct USING (call_id) LEFT JOIN call_outcomes o USING (call_id)
             LEFT JOIN repeat_contacts r USING (call_id)
@@ -104,7 +128,7 @@ class _Calls:
 
 def _topics(pc: _Calls, period: Period) -> list[dict[str, Any]]:
     before = period.before()
-    rows = pc.q("""
+    rows = pc.q(f"""
         WITH prev AS (
             SELECT ct.topic_id, count(*) AS calls
             FROM calls c LEFT JOIN call_topics ct USING (call_id)
@@ -112,20 +136,27 @@ def _topics(pc: _Calls, period: Period) -> list[dict[str, Any]]:
         SELECT p.topic_id, coalesce(n.topic_name, '（无话题）'), count(*) AS calls, sum(p.questions) AS questions,
             count(*) FILTER (WHERE p.dialogue_label = 'resolved') AS resolved_in_call,
             count(*) FILTER (WHERE p.dialogue_label = 'unresolved') AS unresolved_in_call,
-            count(*) FILTER (WHERE p.label = 'resolved') AS fcr_resolved,
-            count(*) FILTER (WHERE p.label = 'unresolved') AS fcr_unresolved,
-            count(*) FILTER (WHERE p.fcr_override) AS came_back,
+            count(*) FILTER (WHERE p.fcr_status IN {_FCR_KNOWN}) AS fcr_known,
+            count(*) FILTER (WHERE p.fcr_failed) AS fcr_failed,
+            count(*) FILTER (WHERE p.left_open) AS left_open,
             count(*) FILTER (WHERE p.escalated) AS escalated,
             any_value(prev.calls) AS prev_calls
         FROM period_calls p LEFT JOIN v_topic_names n ON n.topic_id = p.topic_id
         LEFT JOIN prev ON prev.topic_id IS NOT DISTINCT FROM p.topic_id
         GROUP BY p.topic_id, n.topic_name ORDER BY calls DESC, p.topic_id""", [before.first, before.last])
-    keys = ("topic_id", "name", "calls", "questions", "resolved_in_call", "unresolved_in_call", "fcr_resolved",
-            "fcr_unresolved", "came_back", "escalated", "prev_calls")
+    keys = ("topic_id", "name", "calls", "questions", "resolved_in_call", "unresolved_in_call", "fcr_known",
+            "fcr_failed", "left_open", "escalated", "prev_calls")
     out = [dict(zip(keys, r, strict=True)) for r in rows]
     for t in out:
         t["trend"] = _trend(t["calls"] / period.nights, (t["prev_calls"] or 0) / period.nights)
     return out
+
+
+def low_resolution(topics: list[dict[str, Any]], min_calls: int) -> list[dict[str, Any]]:
+    """Topics whose matters stay open (as v_low_resolution_topics): at least `min_calls` calls, one left open or
+    more, ranked by the Wilson lower bound of the open share, then by calls."""
+    ok = [t for t in topics if t["topic_id"] is not None and t["calls"] >= min_calls and t["left_open"]]
+    return sorted(ok, key=lambda t: (-wilson_low(t["left_open"], t["calls"]), -t["calls"], t["topic_id"]))
 
 
 def _trend(now: float, before: float) -> str:
@@ -139,7 +170,7 @@ def _trend(now: float, before: float) -> str:
 def _agents(pc: _Calls) -> list[dict[str, Any]]:
     """Per agent: resolution both ways, and from the utterances' start/end times the agent's share of the
     talking, the share of the call nobody spoke, and seconds both spoke at once (per call)."""
-    rows = pc.q("""
+    rows = pc.q(f"""
         WITH u AS (
             SELECT u.call_id, u.speaker, u.start_s, u.end_s,
                 lag(u.end_s) OVER w AS prev_end, lag(u.speaker) OVER w AS prev_speaker,
@@ -159,15 +190,16 @@ def _agents(pc: _Calls) -> list[dict[str, Any]]:
         )
         SELECT coalesce(p.agent_id, '（未知）'), count(*) AS calls,
             count(*) FILTER (WHERE p.dialogue_label = 'resolved') AS resolved_in_call,
-            count(*) FILTER (WHERE p.label = 'resolved') AS fcr_resolved,
+            count(*) FILTER (WHERE p.fcr_status IN {_FCR_KNOWN}) AS fcr_known,
+            count(*) FILTER (WHERE p.fcr_failed) AS fcr_failed,
             count(*) FILTER (WHERE p.escalated) AS escalated,
             sum(t.agent_s) / nullif(sum(t.speech_s), 0) AS talk_share,
             sum(t.gaps_s + greatest(0, p.duration_s - t.last_end)) / nullif(sum(p.duration_s), 0) AS silence_share,
             sum(t.overtalk_s) / count(*) AS overtalk_per_call
         FROM period_calls p LEFT JOIN per_call t USING (call_id)
         GROUP BY 1 ORDER BY calls DESC, 1""")
-    keys = ("agent_id", "calls", "resolved_in_call", "fcr_resolved", "escalated", "talk_share", "silence_share",
-            "overtalk_per_call")
+    keys = ("agent_id", "calls", "resolved_in_call", "fcr_known", "fcr_failed", "escalated", "talk_share",
+            "silence_share", "overtalk_per_call")
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
@@ -175,11 +207,11 @@ def _calls_of(pc: _Calls, where: str, params: list[Any], limit: int) -> tuple[li
     total = pc.q(f"SELECT count(*) FROM period_calls p WHERE {where}", params)[0][0]
     rows = pc.q(f"""
         SELECT p.call_id, p.night, p.started_at, p.agent_id, coalesce(n.topic_name, '（无话题）'), p.dialogue_label,
-            p.label, u.evidence
+            p.fcr_status, u.evidence
         FROM period_calls p LEFT JOIN v_topic_names n ON n.topic_id = p.topic_id
         LEFT JOIN period_evidence u USING (call_id)
         WHERE {where}
-        ORDER BY (p.label = 'unresolved') DESC NULLS LAST, p.started_at DESC, p.call_id LIMIT ?""",
+        ORDER BY p.left_open DESC, p.started_at DESC, p.call_id LIMIT ?""",
                 [*params, limit])
     return rows, total
 
@@ -211,19 +243,22 @@ def write_period_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Se
             shown.setdefault(r[0], r)
         body = "".join(
             f"<tr><td>{call_link(r[0])}</td><td>{r[2].astimezone(tz):%Y-%m-%d %H:%M}</td><td>{_e(r[3])}</td>"
-            f"<td>{_e(r[4])}</td><td>{_e(_RES.get(r[5], r[5] or '—'))}</td><td>{_e(_RES.get(r[6], r[6] or '—'))}"
+            f"<td>{_e(r[4])}</td><td>{_e(_RES.get(r[5], r[5] or '—'))}</td><td>{_e(_FCR.get(r[6], r[6] or '—'))}"
             f"</td><td class='long'>{_e(hide(_said(r[7])))}</td></tr>" for r in rows)
-        more = f"<p class='muted small'>共 {total} 通，列出 {len(rows)} 通（未解决的在前）。</p>"
+        more = f"<p class='muted small'>共 {total} 通，列出 {len(rows)} 通（问题仍未解决的在前）。</p>"
         return (f"<div class='topic' id='{anchor}'><h3>{_e(title)}</h3>{more}<div class='wide'><table><thead><tr>"
                 f"<th>来电编号</th><th>来电时间</th><th>坐席</th><th>话题</th><th>通话内</th><th>首次解决(FCR)</th>"
                 f"<th>依据(原话)</th></tr></thead><tbody>{body}</tbody></table></div></div>")
 
-    kpi = pc.q("""SELECT count(*), count(DISTINCT caller_hash), count(*) FILTER (WHERE dialogue_label = 'resolved'),
-                  count(*) FILTER (WHERE label = 'resolved'), count(*) FILTER (WHERE escalated),
+    kpi = pc.q(f"""SELECT count(*), count(DISTINCT caller_hash), count(*) FILTER (WHERE dialogue_label = 'resolved'),
+                  count(*) FILTER (WHERE fcr_status IN {_FCR_KNOWN}), count(*) FILTER (WHERE fcr_failed),
+                  count(*) FILTER (WHERE fcr_status = 'pending'), count(*) FILTER (WHERE escalated),
                   count(*) FILTER (WHERE is_repeat), sum(questions) FROM period_calls""")[0]
-    calls, callers, in_call, fcr, escalated, repeats, questions = kpi
+    calls, callers, in_call, fcr_known, fcr_failed, fcr_pending, escalated, repeats, questions = kpi
+    window = outcome_params(con).get("repeat_window_days", "?")
     cards = [("来电", calls), ("来电客户", callers), ("提问", questions or 0), ("通话内解决", _pct(in_call, calls)),
-             ("首次解决率(FCR)", _pct(fcr, calls)), ("升级/投诉", escalated), ("重复来电", _pct(repeats, calls))]
+             ("首次解决率(FCR)", _fcr_rate(fcr_failed, fcr_known)), ("FCR 待定", fcr_pending),
+             ("升级/投诉", escalated), ("重复来电", _pct(repeats, calls))]
     kpis = "<div class='kpis'>" + "".join(f"<div class='kpi'><strong><a href='#calls'>{_e(v)}</a></strong>"
                                           f"<span>{_e(k)}</span></div>" for k, v in cards) + "</div>"
 
@@ -234,13 +269,13 @@ def write_period_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Se
         anchor = f"topic-{tid if tid is not None else 'none'}"
         where, params = ("p.topic_id = ?", [tid]) if tid is not None else ("p.topic_id IS NULL", [])
         cells = [t["calls"], t["questions"], _pct(t["resolved_in_call"], t["calls"]),
-                 _pct(t["fcr_resolved"], t["calls"]), t["came_back"], t["escalated"]]
+                 _fcr_rate(t["fcr_failed"], t["fcr_known"]), t["fcr_failed"], t["escalated"]]
         topic_rows.append(f"<tr><td><a href='#{anchor}'>{_e(t['name'])}</a></td>"
                           + "".join(f"<td class='num'><a href='#{anchor}'>{v}</a></td>" for v in cells)
                           + f"<td class='num'>{t['prev_calls'] or 0}</td><td>{_e(t['trend'])}</td></tr>")
         topic_lists.append(call_list(anchor, f"话题：{t['name']}", where, params))
     topic_table = ("<div class='wide'><table class='grid' data-table='topics'><thead><tr><th>话题</th><th>来电数</th>"
-                   "<th>这些来电的提问数</th><th>通话内解决</th><th>首次解决(FCR)</th><th>之后同话题再来电</th>"
+                   "<th>这些来电的提问数</th><th>通话内解决</th><th>首次解决(FCR)</th><th>为同一件事再来电</th>"
                    "<th>升级/投诉</th><th>上一周期来电</th><th>趋势</th></tr></thead><tbody>"
                    + "".join(topic_rows) + "</tbody></table></div>") if topics else (
         "<p class='muted'>这段时间没有来电。</p>")
@@ -253,25 +288,26 @@ def write_period_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Se
                                     [(t["name"], [float(per_night.get((t["topic_id"], n), 0)) for n in nights])
                                      for t in top], "各话题每晚来电数", "period_topic_trend",
                                     [f"topic-{t['topic_id']}" for t in top], "来电最多的话题；按来电的主话题计。")
-    res_chart = charts.stacked_bars([(t["name"], [t["fcr_resolved"], t["fcr_unresolved"],
-                                                  t["calls"] - t["fcr_resolved"] - t["fcr_unresolved"]]) for t in top],
-                                    ["已解决", "未解决", "无法判断"], "各话题首次解决情况（来电数）",
+    res_chart = charts.stacked_bars([(t["name"], [t["resolved_in_call"], t["unresolved_in_call"],
+                                                  t["calls"] - t["resolved_in_call"] - t["unresolved_in_call"]])
+                                     for t in top],
+                                    ["已解决", "未解决", "无法判断"], "各话题通话内解决情况（来电数）",
                                     "period_resolution_by_topic", links=[f"topic-{t['topic_id']}" for t in top])
 
     min_calls = int(float(outcome_params(con).get("min_topic_calls", 1) or 1))
-    low = sorted([t for t in topics if t["calls"] >= min_calls and t["topic_id"] is not None],
-                 key=lambda t: (-(t["fcr_unresolved"] / t["calls"]), -t["calls"]))[:int(cfg["report_topics"])]
-    low = [t for t in low if t["fcr_unresolved"]]
+    low = low_resolution(topics, min_calls)[:int(cfg["report_topics"])]
     low_html = "".join(
         f"<div class='note'><b><a href='#topic-{t['topic_id']}'>{_e(t['name'])}</a></b>：{t['calls']} 通来电，"
-        f"首次未解决 {_pct(t['fcr_unresolved'], t['calls'])}（通话内未解决 {t['unresolved_in_call']} 通，"
-        f"之后同话题再来电 {t['came_back']} 通）。"
+        f"问题仍未解决 {t['left_open']} 通（{_pct(t['left_open'], t['calls'])}：通话内未解决 "
+        f"{t['unresolved_in_call']} 通，另有通话内无法判断、客户又为同一件事来电的），"
+        f"首次解决率 {_fcr_rate(t['fcr_failed'], t['fcr_known'])}。"
         + "".join(f"<br>· {call_link(cid)}：{_e(hide(_said(ev)))}" for cid, ev in pc.q(
             "SELECT p.call_id, u.evidence FROM period_calls p JOIN period_evidence u USING (call_id) "
-            "WHERE p.topic_id = ? ORDER BY u.unresolved_score DESC, p.call_id LIMIT 3", [t["topic_id"]]))
+            "WHERE p.topic_id = ? AND p.left_open ORDER BY u.unresolved_score DESC, p.call_id LIMIT 3",
+            [t["topic_id"]]))
         + "</div>" for t in low) or f"<p class='muted'>没有话题达到最少 {min_calls} 通来电且有未解决的来电。</p>"
     for t in low:
-        for r in _calls_of(pc, "p.topic_id = ? AND p.label = 'unresolved'", [t["topic_id"]], 3)[0]:
+        for r in _calls_of(pc, "p.topic_id = ? AND p.left_open", [t["topic_id"]], 3)[0]:
             shown.setdefault(r[0], r)
 
     agents = _agents(pc)
@@ -280,15 +316,15 @@ def write_period_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Se
         anchor = "agent-" + "".join(ch if ch.isalnum() else "_" for ch in a["agent_id"])
         timing = ([_pct(a["talk_share"], 1), _pct(a["silence_share"], 1), f"{a['overtalk_per_call']:.1f}"]
                   if a["talk_share"] is not None else ["—", "—", "—"])
-        cells = [a["calls"], _pct(a["resolved_in_call"], a["calls"]), _pct(a["fcr_resolved"], a["calls"]),
-                 a["escalated"], *timing]
+        cells = [a["calls"], _pct(a["resolved_in_call"], a["calls"]), _fcr_rate(a["fcr_failed"], a["fcr_known"]),
+                 a["fcr_failed"], a["escalated"], *timing]
         agent_rows.append(f"<tr><td><a href='#{anchor}'>{_e(a['agent_id'])}</a></td>"
                           + "".join(f"<td class='num'><a href='#{anchor}'>{v}</a></td>" for v in cells) + "</tr>")
         where = "p.agent_id = ?" if a["agent_id"] != "（未知）" else "p.agent_id IS NULL"
         agent_lists.append(call_list(anchor, f"坐席：{a['agent_id']}", where,
                                      [a["agent_id"]] if a["agent_id"] != "（未知）" else []))
     agent_table = ("<div class='wide'><table class='grid' data-table='agents'><thead><tr><th>坐席</th><th>来电数</th>"
-                   "<th>通话内解决</th><th>首次解决(FCR)</th><th>升级/投诉</th><th>坐席说话占比</th><th>静默占比</th>"
+                   "<th>通话内解决</th><th>首次解决(FCR)</th><th>为同一件事再来电</th><th>升级/投诉</th><th>坐席说话占比</th><th>静默占比</th>"
                    "<th>抢话(秒/通)</th></tr></thead><tbody>" + "".join(agent_rows) + "</tbody></table></div>"
                    "<p class='muted small'>说话占比、静默与抢话来自每句话的起止时间（双声道录音）："
                    "说话占比 = 坐席说话时长 / 双方说话时长；"
@@ -352,8 +388,10 @@ def write_period_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Se
         f"</head><body><h1>{_e(title)}</h1><p class='muted'>共 {period.nights} 晚；生成于 {now:%Y-%m-%d %H:%M}。"
         f"所有日期和时间均为 {_e(tz_name)} 当地时间（仓库的时区）。趋势与之前同样长的 {period.before().first} 至 "
         f"{period.before().last} 相比。</p><nav>{nav}</nav>"
-        f"<section id='overview'><h2>概况</h2>{kpis}<p class='muted small'>通话内解决：对话本身显示问题已解决；"
-        f"首次解决(FCR)：并且客户没有在窗口期内为同一件事再来电。</p></section>"
+        f"<section id='overview'><h2>概况</h2>{kpis}<p class='muted small'>两种“解决”分开计，互不改写。"
+        f"通话内解决：对话本身显示问题已解决（占全部来电）。首次解决率(FCR)：客户没有在 {_e(window)} 天内为通话中"
+        f"没解决的同一件事再来电（占留了号码的来电；窗口还没结束的来电计为待定、暂不算失败，所以 FCR 还可能下降）。"
+        f"已解决后再来电、为另一件事来电、咨询购买后回拨来买，都不算 FCR 失败。</p></section>"
         f"<section id='topics'><h2>各话题来电与提问</h2><p class='muted small'>每通来电计入它的主话题；"
         f"提问数是这些来电中客户提出的问题数，所以来电数和提问数说的是同一批来电。点击数字查看来电。</p>{topic_table}</section>"
         f"<section id='trends'><h2>趋势</h2><div class='charts'>{trend_chart}{res_chart}</div></section>"
@@ -402,10 +440,11 @@ def _transcripts(con: duckdb.DuckDBPyConnection, ids: list[str], meta: dict[str,
         rows = "".join(f"<tr class='turn-{_e(s)}'><td>{who.get(s, '未知')}</td><td class='num'>"
                        f"{int(t // 60):02d}:{int(t % 60):02d}</td><td>{_e(hide(x))}</td></tr>"
                        for s, t, x in turns.get(cid, []))
-        out.append(f"<div class='call' id='call-{_e(cid)}'><h3>{_e(cid)}<span class='tag {_e(m[6] or 'unknown')}'>"
-                   f"{_e(_RES.get(m[6], '无法判断'))}</span></h3><p class='muted small'>"
+        out.append(f"<div class='call' id='call-{_e(cid)}'><h3>{_e(cid)}<span class='tag {_e(m[5] or 'unknown')}'>"
+                   f"{_e(_RES.get(m[5], '无法判断'))}</span></h3><p class='muted small'>"
                    f"{m[2].astimezone(tz):%Y-%m-%d %H:%M} · 坐席 {_e(m[3])}"
-                   f" · 话题：{_e(m[4])} · 通话内：{_e(_RES.get(m[5], '无法判断'))}</p>"
+                   f" · 话题：{_e(m[4])} · 通话内：{_e(_RES.get(m[5], '无法判断'))}"
+                   f" · 首次解决(FCR)：{_e(_FCR.get(m[6], '无法判断'))}</p>"
                    f"<table class='transcript'><thead><tr><th>说话人</th><th>时间</th><th>内容</th></tr></thead>"
                    f"<tbody>{rows}</tbody></table></div>")
     return "".join(out)

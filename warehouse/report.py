@@ -130,14 +130,14 @@ def _charts(con: duckdb.DuckDBPyConnection, have: set[str], cfg: dict[str, Any],
         rows = _q(con, "SELECT topic_id, topic_name, resolved_calls, unresolved_calls, unknown_calls "
                        "FROM v_resolution_by_topic ORDER BY topic_calls DESC, topic_id LIMIT ?", [topics_n])
         out.append(charts.stacked_bars([(f"{n}", [r, u, k]) for _, n, r, u, k in rows], outcome_series,
-                                       "各话题解决情况（来电数）", "resolution_by_topic",
+                                       "各话题通话内解决情况（来电数）", "resolution_by_topic",
                                        links=[f"topic-{t}" if t in anchors.topics else None for t, *_ in rows],
                                        note="来电最多的话题；括号内为未解决占比。"))
     if "v_resolution_by_agent" in have:
         rows = _q(con, "SELECT agent_id, resolved_calls, unresolved_calls, unknown_calls FROM v_resolution_by_agent "
                        "ORDER BY agent_calls DESC, agent_id LIMIT ?", [int(cfg["report_agents"])])
         out.append(charts.stacked_bars([(a or "（未知）", [r, u, k]) for a, r, u, k in rows],
-                                       outcome_series, "各坐席解决情况（来电数）", "resolution_by_agent",
+                                       outcome_series, "各坐席通话内解决情况（来电数）", "resolution_by_agent",
                                        note="括号内为未解决占比。"))
     if "v_night_summary" in have:
         rows = _q(con, "SELECT night, repeat_call_share, calls FROM v_night_summary ORDER BY night DESC LIMIT ?",
