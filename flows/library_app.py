@@ -78,7 +78,7 @@ class LibraryApp:
         self.settings = settings
         self.reviewer = reviewer
         self.store = reviews.store_path(settings)
-        self.rules = RedactionRules.from_settings(settings["speech"])
+        self.rules = RedactionRules.from_settings(settings)
         self.reasons = reason_names(settings)
         self.page_size = int(settings["library"]["page_size"])
 
