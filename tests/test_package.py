@@ -54,8 +54,10 @@ def installed(tmp_path_factory) -> Path:
     shutil.copytree(PROJECT_ROOT, tmp / "src", ignore=IGNORE)
     # setuptools of this environment when it is recent enough (no download), else pip's isolated build
     isolation = ["--no-build-isolation"] if _setuptools_major() >= 68 else []
-    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *isolation, "-w", tmp / "dist", tmp / "src"],
-         cwd=tmp)
+    built = _run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", *isolation, "-w", tmp / "dist",
+                  tmp / "src"], cwd=tmp)
+    # pyproject.toml lists every folder it ships (tests/test_package_layout.py): setuptools leaves nothing out
+    assert "BuildBackendWarning" not in built.stdout + built.stderr, built.stderr[-3000:]
     (wheel,) = (tmp / "dist").glob("callintel-*.whl")
     env_dir = tmp / "venv"
     venv.EnvBuilder(with_pip=False, symlinks=True).create(env_dir)
