@@ -136,7 +136,7 @@ def classify_number(digits: str, rules: RedactionRules | None = None) -> str | N
     return None
 
 
-def _to_digits(chars: str) -> tuple[str, int]:
+def to_digits(chars: str) -> tuple[str, int]:
     """(digits, how many came from spoken numerals)."""
     spoken = 0
     out = []
@@ -169,7 +169,7 @@ def _judge(text: str, start: int, end: int, rules: RedactionRules) -> tuple[int,
 def _judge_span(text: str, start: int, end: int, rules: RedactionRules) -> tuple[int, int, str] | None:
     while start < end and text[start] in "XxＸｘ叉":
         start += 1
-    digits, spoken = _to_digits(text[start:end])
+    digits, spoken = to_digits(text[start:end])
     if not digits:
         return None
     if spoken and len(digits) < rules.min_spoken_run:
@@ -185,7 +185,7 @@ def _judge_span(text: str, start: int, end: int, rules: RedactionRules) -> tuple
 
 def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[tuple[int, int, str]]:
     """PII spans inside one digit run: the whole run, or the valid numbers it was made of."""
-    digits, _ = _to_digits(text[start:end])
+    digits, _ = to_digits(text[start:end])
     if strong_kind(digits):
         return [(start, end, strong_kind(digits) or "")]
     groups = [(start + m.start(), start + m.end()) for m in _GROUP.finditer(text[start:end])]
@@ -196,7 +196,7 @@ def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[t
         while i < len(groups):
             best = None
             for j in range(len(groups) - 1, i - 1, -1):
-                cand, _ = _to_digits(text[groups[i][0]:groups[j][1]])
+                cand, _ = to_digits(text[groups[i][0]:groups[j][1]])
                 if len(cand) <= 19 and strong_kind(cand):
                     best = j
                     break
@@ -204,7 +204,7 @@ def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[t
                 leftover.append(groups[i])
                 i += 1
             else:
-                found.append((groups[i][0], groups[best][1], strong_kind(_to_digits(
+                found.append((groups[i][0], groups[best][1], strong_kind(to_digits(
                     text[groups[i][0]:groups[best][1]])[0]) or ""))
                 i = best + 1
         if found:
@@ -220,7 +220,7 @@ def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[t
                 judged = _judge(text, g0, g1, rules)
                 if judged:
                     found.append(judged)
-                elif len(_to_digits(text[g0:g1])[0]) >= 3:
+                elif len(to_digits(text[g0:g1])[0]) >= 3:
                     absorbed.append((g0, g1))
             found.sort()
             # digits left beside a number in one run are a piece of it ("身份证号13301061985 035 1238":
@@ -262,7 +262,7 @@ def find_pii(text: str, rules: RedactionRules | None = None) -> list[tuple[int, 
     for m in _RUN.finditer(text):
         spans = _run_spans(text, m.start(), m.end(), rules)
         if not spans:
-            digits, spoken = _to_digits(m.group())
+            digits, spoken = to_digits(m.group())
             kind = cued_kind(text, m.start(), rules)
             if kind and len(digits) >= max(rules.min_cued_run, rules.min_spoken_run if spoken else 0):
                 spans = [(m.start(), m.end(), kind)]
