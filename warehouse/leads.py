@@ -62,6 +62,6 @@ def store(con: duckdb.DuckDBPyConnection, result: LeadResult, settings: Settings
     bands: dict[str, int] = {}
     for c in result.calls:
         bands[c.intent.band] = bands.get(c.intent.band, 0) + 1
-    leads = con.execute("SELECT count(*) FROM v_marketing_leads").fetchone()[0]
+    (leads,) = con.execute("SELECT count(*) FROM v_marketing_leads").fetchall()[0]
     return {"scored": n, "opt_out": len(opt_out.caller_hashes), "problems": opt_out.problems, "bands": bands,
             "leads": leads}
