@@ -51,9 +51,9 @@ def _announced(scheduler: subprocess.Popen, log: TextIO) -> tuple[str, threading
 
 @contextmanager
 def dask_cluster(python: str | Path, folder: Path, env: Mapping[str, str], workers: int = 1,
-                 worker_args: Sequence[str] = ()) -> Iterator[DaskCluster]:
-    """A scheduler and `workers` workers (one task thread each, named w0, w1...) of `python` in `folder`;
-    yields once every worker has registered, closes them all when the block ends (however it ends)."""
+                 worker_args: Sequence[str] = (), name: str = "w") -> Iterator[DaskCluster]:
+    """A scheduler and `workers` workers (one task thread each, named <name>0, <name>1...) of `python` in
+    `folder`; yields once every worker has registered, closes them all when the block ends (however it ends)."""
     from distributed import Client
 
     log_path = folder / "dask.log"
@@ -66,9 +66,10 @@ def dask_cluster(python: str | Path, folder: Path, env: Mapping[str, str], worke
     try:
         address, rest = _announced(procs["scheduler"], log)
         for i in range(workers):
-            procs[f"worker w{i}"] = subprocess.Popen(
-                [str(python), "-m", "dask", "worker", address, "--nthreads", "1", "--name", f"w{i}",
-                 "--local-directory", str(folder / f"w{i}"), *worker_args, *COMMON], stdout=log, stderr=log, **run)
+            procs[f"worker {name}{i}"] = subprocess.Popen(
+                [str(python), "-m", "dask", "worker", address, "--nthreads", "1", "--name", f"{name}{i}",
+                 "--local-directory", str(folder / f"{name}{i}"), *worker_args, *COMMON], stdout=log, stderr=log,
+                **run)
         with Client(address, timeout=CONNECT_S) as client:
             client.wait_for_workers(workers, timeout=WORKERS_S)
             try:

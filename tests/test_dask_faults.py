@@ -85,7 +85,7 @@ def lone_worker(tmp_path: Path, night):
     from prefect.settings import PREFECT_API_URL
 
     env = os.environ | worker_environ(load_settings()) | {"PREFECT_API_URL": PREFECT_API_URL.value()}
-    with dask_cluster(sys.executable, tmp_path, env, worker_args=["--no-nanny"]) as running:
+    with dask_cluster(sys.executable, tmp_path, env, worker_args=["--no-nanny"], name="lone") as running:
         yield running.address, running.workers[0]
 
 
