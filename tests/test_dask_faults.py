@@ -19,6 +19,8 @@ from callintel.flows.environment import worker_environ
 from callintel.settings import load_settings
 from callintel.warehouse.publish import NightFiles, read_progress
 
+pytestmark = pytest.mark.slow  # whole nights whose Dask workers load Whisper (its refusal in conftest is this process's)
+
 HEADER = "call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n"
 
 
