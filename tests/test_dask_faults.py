@@ -19,7 +19,7 @@ from callintel.flows.environment import worker_environ
 from callintel.settings import load_settings
 from callintel.warehouse.publish import NightFiles, read_progress
 
-pytestmark = pytest.mark.slow  # whole nights whose Dask workers load Whisper (its refusal in conftest is this process's)
+pytestmark = pytest.mark.slow  # whole nights whose Dask workers load Whisper (conftest refuses it in-process only)
 
 HEADER = "call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n"
 
