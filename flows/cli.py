@@ -211,24 +211,16 @@ def _highlights(db: Path, rows: int = 8) -> None:
     skipping those not built yet."""
     import duckdb
 
-    from callintel.warehouse.export import Glossary
+    from callintel.warehouse.export import Glossary, existing, highlight
 
     settings = load_settings()
     cfg = settings["exports"]
     glossary = Glossary.from_settings(settings)
     con = duckdb.connect(str(db), read_only=True)
     try:
-        have = {v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-        for view, wanted in cfg["highlights"].items():
-            if view not in have:
-                continue
+        for view in existing(con, list(cfg["highlights"])):
             title = cfg["titles"].get(view, view)
-            cols = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
-                                              [view]).fetchall()}
-            chosen = [c for c in wanted if c in cols]
-            where = cfg["highlights_where"].get(view)  # e.g. no topic with 0 questions tonight among the hot ones
-            result = con.execute(f"SELECT {', '.join(chosen)} FROM {view}{' WHERE ' + where if where else ''} "
-                                 f"LIMIT {rows}").fetchall()
+            chosen, result = highlight(con, view, cfg["highlights"][view], cfg["highlights_where"].get(view), rows)
             table = Table(title=f"{title} ({view})")
             for c in chosen:
                 table.add_column(c, overflow="fold")
