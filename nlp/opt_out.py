@@ -26,7 +26,7 @@ class OptOutFile:
 @dataclass(frozen=True)
 class OptOutList:
     source: str
-    caller_hashes: list[str]  # lower case, in file order
+    caller_hashes: list[str]  # lower case, each once, in file order
     problems: list[str]  # for the run log: what a person should fix in the file
 
 
@@ -41,7 +41,8 @@ def parse_opt_out(file: OptOutFile) -> OptOutList:
         if not s or s.startswith(COMMENT):
             continue
         if _HASH.fullmatch(s):
-            good.append(s)
+            if s not in good:  # a caller listed twice is one row
+                good.append(s)
         else:
             bad.append(f"line {n}")
     problems = [f"{file.source}: {', '.join(bad)} not a caller hash ({CALLER_HASH_CHARS} hex characters); skipped"] \

@@ -62,3 +62,25 @@ def test_opt_out_lines_that_are_not_hashes_are_named_by_line_never_echoed():
     missing = parse_opt_out(OptOutFile("/nowhere/o.txt", None))
     assert missing.caller_hashes == []
     assert "not found" in missing.problems[0] and "[leads].opt_out" in missing.problems[0]
+
+
+def test_a_caller_opted_out_by_hand_stays_out_whatever_the_file_says(settings):
+    from callintel.warehouse.db import connect
+    from callintel.warehouse.leads import store
+
+    con = connect(settings.path("warehouse"))
+    try:
+        con.execute("INSERT INTO marketing_opt_out VALUES (?, 'QA: phoned in', now())", [HASH])
+        other = "f" * 32
+
+        def load_file(text: str) -> dict:
+            opt_out = parse_opt_out(OptOutFile("/site/opt_out.txt", text))
+            return store(con, LeadResult([], opt_out), settings)
+
+        assert load_file(f"{HASH}\n{other}\n{other}\n")["opt_out"] == 2
+        rows = dict(con.execute("SELECT caller_hash, source FROM marketing_opt_out").fetchall())
+        assert rows == {HASH: "QA: phoned in", other: "/site/opt_out.txt"}
+        load_file("")  # both taken off the file: the hand-made row stays
+        assert con.execute("SELECT caller_hash, source FROM marketing_opt_out").fetchall() == [(HASH, "QA: phoned in")]
+    finally:
+        con.close()

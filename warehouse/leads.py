@@ -20,7 +20,7 @@ from callintel.nlp.opt_out import OptOutFile
 from callintel.nlp.profiles import Fact
 from callintel.settings import Settings
 from callintel.warehouse.calls import calls_of_nights, utterances_by_call
-from callintel.warehouse.db import replace_rows, transaction
+from callintel.warehouse.db import insert_columns, replace_rows, transaction
 
 COLUMNS = ("call_id", "caller_hash", "night", "started_at", "score", "band", "product", "excluded", "exclude_reason",
            "cues", "evidence_turn", "evidence", "scored_at")
@@ -56,9 +56,10 @@ def store(con: duckdb.DuckDBPyConnection, result: LeadResult, settings: Settings
                      [("window_days", str(settings["leads"]["window_days"])),
                       ("sensitive_fields", ",".join(settings["privacy"]["sensitive_profile_fields"]))])
         con.execute("DELETE FROM marketing_opt_out WHERE source = ?", [opt_out.source])
-        if opt_out.caller_hashes:
-            con.executemany("INSERT OR REPLACE INTO marketing_opt_out VALUES (?, ?, ?)",
-                            [(h, opt_out.source, now) for h in opt_out.caller_hashes])
+        # a caller already opted out by hand keeps that row (and its source): dropped from the file later, they
+        # stay out; one statement however long the list
+        insert_columns(con, "marketing_opt_out", ("caller_hash", "source", "added_at"),
+                       [(h, opt_out.source, now) for h in opt_out.caller_hashes], verb="INSERT OR IGNORE")
     bands: dict[str, int] = {}
     for c in result.calls:
         bands[c.intent.band] = bands.get(c.intent.band, 0) + 1
