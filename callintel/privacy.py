@@ -24,6 +24,8 @@ FINGERPRINT_TEXT = b"callintel caller-hash key fingerprint v1"
 # The key shipped in the public settings: refused from any source unless the built-in key is allowed, even when a
 # user's file renames [privacy] caller_hash_demo_key (the old public value stays public).
 SHIPPED_DEMO_KEY = "callintel-demo-key-change-me"
+# calls.caller_hash is this many hex characters of the HMAC (128 bits: no two callers of any call centre collide).
+CALLER_HASH_CHARS = 32
 
 
 class CallerKeyError(ConfigError):
@@ -105,11 +107,11 @@ def key_fingerprint(key: str) -> str:
 
 
 def caller_hash(number: str | None, settings: Settings, key: str | None = None) -> str | None:
-    """HMAC-SHA256 of the normalised number (first 32 hex chars); None when withheld."""
+    """HMAC-SHA256 of the normalised number (first CALLER_HASH_CHARS hex chars); None when withheld."""
     if not number:
         return None
     digits = normalise_number(number)
     if not digits:
         return None
     key = key or caller_hash_key(settings)
-    return hmac.new(key.encode(), digits.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(key.encode(), digits.encode(), hashlib.sha256).hexdigest()[:CALLER_HASH_CHARS]

@@ -27,7 +27,8 @@ def _seq_to_turn(call: dict[str, Any]) -> dict[int, int]:
     return dict(enumerate(kept))
 
 
-def _split_value(field: str, value: str) -> list[str]:
+def split_value(field: str, value: str) -> list[str]:
+    """The items a value is scored as: existing_policies lists several (、), every other field is one."""
     return [v for v in re.split(r"[、,，]", value) if v] if field == "existing_policies" else [value]
 
 
@@ -52,7 +53,7 @@ def value_match(field: str, predicted: str, truth: str) -> float:
     return 1.0 if predicted == truth else 0.0
 
 
-def _prf(pred: dict[str, list[tuple[str, str]]], truth: dict[str, list[tuple[str, str]]]) -> dict[str, Any]:
+def prf(pred: dict[str, list[tuple[str, str]]], truth: dict[str, list[tuple[str, str]]]) -> dict[str, Any]:
     """Greedy one-to-one matching per call and field; precision over predictions, recall over truth."""
     tp = 0.0
     n_pred = n_true = 0
@@ -86,9 +87,10 @@ def _prf(pred: dict[str, list[tuple[str, str]]], truth: dict[str, list[tuple[str
             "predicted": n_pred, "true": n_true, "by_field": fields}
 
 
-def _truth_facts(dialogues: Sequence[dict[str, Any]]) -> dict[str, list[tuple[str, str]]]:
+def truth_facts(dialogues: Sequence[dict[str, Any]]) -> dict[str, list[tuple[str, str]]]:
+    """call_id -> the (field, value) items of its truth profile (what `prf` measures against)."""
     return {c["call_id"]: [(f, v) for f, item in (c["truth"].get("profile") or {}).items()
-                           for v in _split_value(f, str(item["value"]))] for c in dialogues}
+                           for v in split_value(f, str(item["value"]))] for c in dialogues}
 
 
 def _baseline_gender(dialogues: Sequence[dict[str, Any]]) -> dict[str, list[tuple[str, str]]]:
@@ -110,9 +112,9 @@ def profile_scores(dialogues: Sequence[dict[str, Any]], con: duckdb.DuckDBPyConn
     pred: dict[str, list[tuple[str, str]]] = {c["call_id"]: [] for c in dialogues}
     for call_id, field, value in con.execute("SELECT call_id, field, value FROM profile_facts").fetchall():
         if call_id in pred:
-            pred[call_id] += [(field, v) for v in _split_value(field, value)]
-    truth = _truth_facts(dialogues)
-    ours, base = _prf(pred, truth), _prf(_baseline_gender(dialogues), truth)
+            pred[call_id] += [(field, v) for v in split_value(field, value)]
+    truth = truth_facts(dialogues)
+    ours, base = prf(pred, truth), prf(_baseline_gender(dialogues), truth)
     return {"profile_precision": ours["precision"], "profile_recall": ours["recall"],
             "profile_facts_predicted": ours["predicted"], "profile_facts_true": ours["true"],
             "profile_by_field": ours["by_field"],

@@ -315,7 +315,7 @@ def over_masking(data_dir: Path, rules: RedactionRules) -> dict:
 def run(data_dir: Path, settings: Settings) -> dict:
     """Keys: texts, unmasked (numbers left after masking), names, birth_dates, addresses, residue, numbers_left,
     forms_left, over_masking, and detail."""
-    rules = RedactionRules.from_settings(settings["speech"])
+    rules = RedactionRules.from_settings(settings)
     t0 = time.perf_counter()
     texts = unmasked = before = glued = codes = 0
     by_source: dict[str, dict[str, int]] = {}

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from callintel.settings import CONFIG_DIR, SAMPLES_DIR, ConfigError, base_dir, load_settings
+from callintel.settings import CONFIG_DIR, SAMPLES_DIR, ConfigError, Settings, base_dir, load_settings
 
 # rich_markup_mode=None: help texts name settings as [section] key, which Rich markup would swallow
 app = typer.Typer(rich_markup_mode=None, help="callintel: offline Mandarin call-centre conversation intelligence.\n\n"
@@ -82,12 +82,13 @@ def run(manifest: Annotated[Path, typer.Argument(help="CSV or JSON-lines manifes
     from callintel.privacy import caller_hash_key
 
     over = _overrides(db, exports, runner)
-    caller_hash_key(load_settings(config, over), production=True)  # exit 2: the public key protects nothing
+    settings = load_settings(config, over)
+    caller_hash_key(settings, production=True)  # exit 2: the public key protects nothing
     try:
         result = night.run_night(manifest, str(config) if config else None, "night", over)
     except Exception as exc:
         raise typer.Exit(failed_night(exc, console, _working_copy(config, over))) from exc
-    _summary([result])
+    _summary([result], settings)
     raise typer.Exit(exit_code_for(result, out))
 
 
@@ -158,10 +159,11 @@ def demo(config: ConfigOpt = None,
     for manifest in manifests:
         console.rule(f"night of {manifest.stem.removeprefix('manifest_')}")
         results.append(night.run_night(manifest, str(config) if config else None, name, _overrides(db, exports)))
-    _summary(results)
+    _summary(results, load_settings(config))
 
 
-def _summary(results: list[dict[str, Any]]) -> None:
+def _summary(results: list[dict[str, Any]], settings: Settings) -> None:
+    """What the nights wrote, then the highlights under the run's own [exports] settings."""
     last = results[-1]
     table = Table(title="callintel: what was written", show_lines=False)
     table.add_column("night(s)")
@@ -179,7 +181,7 @@ def _summary(results: list[dict[str, Any]]) -> None:
     for name, n in last["tables"].items():
         counts.add_row(name, str(n))
     out.print(counts)
-    _highlights(Path(last["db"]))
+    _highlights(Path(last["db"]), settings)
     exports = last.get("exports") or {}
     for name, path in exports.items():
         out.print(f"export {name}: {escape(str(path))}")
@@ -206,29 +208,21 @@ def command_name(argv0: str | None = None) -> str:
         return str(started.resolve())
 
 
-def _highlights(db: Path, rows: int = 8) -> None:
-    """A glance at the analytic views ([exports.highlights] columns, [exports.titles] titles), read-only,
-    skipping those not built yet."""
+def _highlights(db: Path, settings: Settings | None = None, rows: int = 8) -> None:
+    """A glance at the analytic views ([exports.highlights] columns, [exports.titles] titles of `settings`, else
+    the defaults), read-only, skipping those not built yet."""
     import duckdb
 
-    from callintel.warehouse.export import Glossary
+    from callintel.warehouse.export import Glossary, existing, highlight
 
-    settings = load_settings()
+    settings = settings or load_settings()
     cfg = settings["exports"]
     glossary = Glossary.from_settings(settings)
     con = duckdb.connect(str(db), read_only=True)
     try:
-        have = {v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-        for view, wanted in cfg["highlights"].items():
-            if view not in have:
-                continue
+        for view in existing(con, list(cfg["highlights"])):
             title = cfg["titles"].get(view, view)
-            cols = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
-                                              [view]).fetchall()}
-            chosen = [c for c in wanted if c in cols]
-            where = cfg["highlights_where"].get(view)  # e.g. no topic with 0 questions tonight among the hot ones
-            result = con.execute(f"SELECT {', '.join(chosen)} FROM {view}{' WHERE ' + where if where else ''} "
-                                 f"LIMIT {rows}").fetchall()
+            chosen, result = highlight(con, view, cfg["highlights"][view], cfg["highlights_where"].get(view), rows)
             table = Table(title=f"{title} ({view})")
             for c in chosen:
                 table.add_column(c, overflow="fold")

@@ -33,6 +33,7 @@ from callintel.warehouse.reviews import STATUS_ZH, ReviewError, ReviewStoreError
 from callintel.warehouse.script_library import (
     FOLLOWED_ZH,
     OUTCOME_ZH,
+    call_for_review,
     candidates_of,
     library_rows,
     reason_names,
@@ -78,7 +79,7 @@ class LibraryApp:
         self.settings = settings
         self.reviewer = reviewer
         self.store = reviews.store_path(settings)
-        self.rules = RedactionRules.from_settings(settings["speech"])
+        self.rules = RedactionRules.from_settings(settings)
         self.reasons = reason_names(settings)
         self.page_size = int(settings["library"]["page_size"])
 
@@ -226,10 +227,7 @@ class LibraryApp:
         turn = request.query_params.get("turn")
         try:
             with self.warehouse() as con:
-                utts = con.execute("SELECT seq, speaker, text FROM utterances WHERE call_id = ? ORDER BY seq",
-                                   [call_id]).fetchall()
-                meta = con.execute("SELECT started_at_local, agent_id, topic_name, resolution FROM v_calls "
-                                   "WHERE call_id = ?", [call_id]).fetchone()
+                utts, meta = call_for_review(con, call_id)
         except WarehouseError as exc:
             return _page("通话记录", f"<p class='error'>{_e(exc)}</p>", 503)
         if not utts:

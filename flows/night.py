@@ -283,7 +283,7 @@ def _start(files: NightFiles, manifest_path: str, settings: Settings, label: str
     wall_start = time.monotonic()
     night = settings["night"]
     manifest = read_manifest(manifest_path, night["timezone"], audio_root(night["audio_root"], Path(manifest_path)))
-    rules = RedactionRules.from_settings(settings["speech"])
+    rules = RedactionRules.from_settings(settings)
     keep = settings["privacy"]["keep_manifest_columns"]  # extra columns reach calls.attributes masked unless kept
     manifest.calls = [replace(c, attributes=mask_attributes(c.attributes, keep, rules)) for c in manifest.calls]
     run_id = f"{label}-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"

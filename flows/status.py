@@ -1,7 +1,7 @@
 """`callintel status`: the published night, the running night's progress, runs, failures, calls to review.
 
-Reads only: the published file read-only (never blocked by a night, which writes its own copy) and
-the night's progress file. Does not import Prefect, so it answers in a second.
+Reads only: the published file read-only (never blocked by a night, which writes its own copy), through
+warehouse/runs.py's readers, and the night's progress file. Does not import Prefect, so it answers in a second.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from callintel.settings import Settings
 from callintel.warehouse.db import WarehouseError, connect, open_error
 from callintel.warehouse.export import set_timezone
 from callintel.warehouse.publish import NightFiles, night_is_alive, read_progress
-from callintel.warehouse.runs import calls_to_review
+from callintel.warehouse.runs import calls_to_review, open_failures, published, recent_runs
 
 
 def show_status(settings: Settings, limit: int, out: Console) -> int:
@@ -57,7 +57,7 @@ def _show_all(con, settings: Settings, tz: str, limit: int, alive: bool, progres
     set_timezone(con, tz)
     _show_published(con, out, tz)
     _show_runs(con, limit, alive, progress, out)
-    fails = con.execute("SELECT item, stage, reason FROM failures ORDER BY failed_at DESC").fetchall()
+    fails = open_failures(con)
     for item, stage, reason in fails:
         out.print(f"[yellow]failed[/yellow] {escape(item)} ({stage}): {escape(reason)}")
     if not fails:
@@ -101,8 +101,7 @@ def _local(iso: str, tz: str) -> str:
 
 
 def _show_published(con, out: Console, tz: str) -> None:
-    row = con.execute("SELECT run_id, nights, status, calls, published_at FROM publication "
-                      "LIMIT 1").fetchone() if _has(con, "publication") else None
+    row = published(con)
     if row:
         out.print(f"published: night(s) {row[1]} by {row[0]} ({row[2]}, {row[3]} calls) at "
                   f"{row[4].astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M} {tz}")
@@ -111,10 +110,7 @@ def _show_published(con, out: Console, tz: str) -> None:
 
 
 def _show_runs(con, limit: int, alive: bool, progress: dict[str, Any] | None, out: Console) -> None:
-    extra = _has_column(con, "pipeline_runs", "summary")
-    runs = con.execute(f"""SELECT run_id, status, nights, calls_ok, calls_cached, calls_failed,
-                          round(epoch(finished_at - started_at), 1), {'summary, note' if extra else 'NULL, NULL'}
-                          FROM pipeline_runs ORDER BY started_at DESC LIMIT ?""", [limit]).fetchall()
+    runs = recent_runs(con, limit)
     table = Table(title="recent runs")
     for col in ("run", "status", "nights", "ok", "cached", "failed", "seconds", "calls/h", "note"):
         table.add_column(col)
@@ -125,12 +121,3 @@ def _show_runs(con, limit: int, alive: bool, progress: dict[str, Any] | None, ou
         table.add_row(escape(run_id), status, nights, *[str(v) for v in (ok, cached, failed, secs)],
                       "" if per_hour is None else str(per_hour), escape(note or ""))
     out.print(table)
-
-
-def _has(con, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0])
-
-
-def _has_column(con, table: str, column: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
-                            [table, column]).fetchone()[0])

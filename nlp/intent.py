@@ -15,10 +15,12 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from callintel.nlp.opt_out import OptOutFile, OptOutList, parse_opt_out
 from callintel.nlp.profiles import Fact, ProfileLexicon, ProfileReader, lexicon_from_settings, text_clauses
 from callintel.settings import Settings
 
@@ -139,10 +141,45 @@ def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: Pro
 
 # --- the leads step's compute (flows/steps.py): the nights' calls with their facts in, intent per call out ---
 
-def compute(inputs: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """{"calls": the calls, "intents": call_id -> Intent} (pure)."""
+@dataclass(frozen=True)
+class LeadCall:
+    """A call as the leads step loads it (warehouse/leads.py load)."""
+
+    call_id: str
+    caller_hash: str | None
+    night: date
+    started_at: datetime
+    utterances: list[tuple[str, str]]  # (speaker, text) in seq order
+    facts: list[Fact]  # its profile_facts (the profiles step's)
+
+
+@dataclass(frozen=True)
+class LeadInputs:
+    calls: list[LeadCall]
+    opt_out: OptOutFile
+
+
+@dataclass(frozen=True)
+class CallIntent:
+    """One call's row of `call_intent`: the call's keys with its Intent."""
+
+    call_id: str
+    caller_hash: str | None
+    night: date
+    started_at: datetime
+    intent: Intent
+
+
+@dataclass(frozen=True)
+class LeadResult:
+    calls: list[CallIntent]
+    opt_out: OptOutList
+
+
+def compute(inputs: LeadInputs, settings: Settings) -> LeadResult:
+    """Each call's purchase intent, and the opt-out file read into caller hashes (pure)."""
     lex = intent_lexicon_from_settings(settings)
     plex = lexicon_from_settings(settings)
-    return {"calls": inputs["calls"], "intents": {
-        c["call_id"]: score_intent(inputs["utterances"][c["call_id"]], lex, plex, inputs["facts"][c["call_id"]])
-        for c in inputs["calls"]}}
+    return LeadResult([CallIntent(c.call_id, c.caller_hash, c.night, c.started_at,
+                                  score_intent(c.utterances, lex, plex, c.facts)) for c in inputs.calls],
+                      parse_opt_out(inputs.opt_out))

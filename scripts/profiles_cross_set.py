@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from callintel.evaluation.calls import dialogues_file, load_dialogues  # noqa: E402
-from callintel.evaluation.calls_profiles import SCORED_FIELDS, _prf, _split_value, _truth_facts, value_match  # noqa: E402
+from callintel.evaluation.calls_profiles import SCORED_FIELDS, prf, split_value, truth_facts, value_match  # noqa: E402
 from callintel.nlp.profiles import extract, lexicon_from_settings  # noqa: E402
 from callintel.settings import load_settings  # noqa: E402
 from callintel.speech.text import TextCleaner  # noqa: E402
@@ -46,11 +46,11 @@ def facts_of(data: Path) -> tuple[list, list[tuple[str, object, list[float], flo
         kept = [k for k in kept if k[1]]
         turns, ages = [(s, t) for s, t, _ in kept], {i: a for i, (_, _, a) in enumerate(kept) if a is not None}
         truth = [(f, v) for f, item in (call["truth"].get("profile") or {}).items()
-                 for v in _split_value(f, str(item["value"]))]
+                 for v in split_value(f, str(item["value"]))]
         for fact in extract(turns, lex, on, ages):
             if fact.field not in SCORED_FIELDS or fact.confidence < floor:
                 continue
-            for value in _split_value(fact.field, fact.value):
+            for value in split_value(fact.field, fact.value):
                 label = max((value_match(fact.field, value, v) for f, v in truth if f == fact.field), default=0.0)
                 x = [float(fact.field == f) for f in SCORED_FIELDS] + [
                     float(fact.source == "agent"), float(fact.source == "agent" and fact.field == "existing_policies"),
@@ -64,7 +64,7 @@ def scores(calls: list, rows: list, keep: np.ndarray) -> tuple[float, float]:
     for (call_id, fv, _, _), k in zip(rows, keep, strict=True):
         if k:
             pred[call_id].append(fv)
-    s = _prf(pred, _truth_facts(calls))
+    s = prf(pred, truth_facts(calls))
     return s["precision"], s["recall"]
 
 

@@ -160,20 +160,6 @@ def _segments(decoded: list, start: float, words: bool) -> list[Segment]:
     return out
 
 
-def decode_span(model, audio: np.ndarray, start: float, end: float, options: AsrOptions,
-                words: bool = False) -> list[Segment]:
-    """Whisper on audio[start:end] (seconds); times returned against the whole recording.
-
-    With `words`, each segment carries its word timings (`Segment.words`), used to cut
-    segments at VAD region boundaries on mono calls.
-    """
-    piece = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
-    if piece.size == 0:
-        return []
-    segments, _info = model.transcribe(piece, **options.transcribe_kwargs(words))
-    return _segments(list(segments), start, words)
-
-
 def _context(audio: np.ndarray, regions: list[Region], region: Region, seconds: float,
              min_region_s: float) -> np.ndarray:
     """Up to `seconds` of the track's speech nearest `region` (empty when there is none).
@@ -229,34 +215,6 @@ def _agreed(after: tuple[list, list], before: tuple[list, list], start: float, e
                     max(s.compression_ratio for s in sources), timed)]
 
 
-def _decode_joined(model, piece: np.ndarray, context: np.ndarray, gap_s: float, piece_first: bool,
-                   options: AsrOptions) -> tuple[list, list]:
-    """(our words, the segments they came from) for `piece` joined to `context` by `gap_s` of silence."""
-    joined, join = _join(piece, context, gap_s, piece_first)
-    segments, _info = model.transcribe(joined, **options.transcribe_kwargs(True))
-    shift = 0.0 if piece_first else -(len(joined) - len(piece)) / SAMPLE_RATE
-    return _ours(segments, join, shift, piece_first)
-
-
-def decode_with_context(model, audio: np.ndarray, start: float, end: float, context: np.ndarray,
-                        gap_s: float, options: AsrOptions) -> list[Segment]:
-    """Whisper on audio[start:end] joined to `context`, once after it and once before it.
-
-    Only the words on our side of the join count, and only when both orders agree on them
-    (punctuation aside): with the context first Whisper sometimes stopped before our piece,
-    with it after, a word of the context sometimes bled over the join, and a bare 嗯 came out
-    as 分/粉 in one order but not the other. Returns at most one segment, timed at [start, end]
-    (clipped to the regions afterwards), with the lower log-probability of the two decodes.
-    """
-    piece = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
-    if piece.size == 0:
-        return []
-    after = _decode_joined(model, piece, context, gap_s, False, options)
-    if not after[0]:
-        return []
-    return _agreed(after, _decode_joined(model, piece, context, gap_s, True, options), start, end)
-
-
 @dataclass
 class _Job:
     """One decode a channel needs: audio[start:end], or that span as a short region next to `context`."""
@@ -269,10 +227,15 @@ class _Job:
 
 def _run(model, audio: np.ndarray, jobs: list[_Job], options: AsrOptions, gap_s: float,
          stats: BatchStats) -> list[list[Segment]]:
-    """decode_span / decode_with_context for every job, the Whisper passes batched (speech.batch).
+    """Every job decoded, the Whisper passes batched (speech.batch): a span on its own (`words`: with word
+    timings, to cut segments at VAD region boundaries on mono calls), or a short region joined to `context`.
 
-    Two rounds: every span and every context decode's first order; then the second order of the
-    context decodes whose first order found words (as decode_with_context does, one by one).
+    A context decode joins the region to its context by `gap_s` of silence, once after it and once before it;
+    only the words on our side of the join count, and only when both orders agree on them (punctuation aside):
+    with the context first Whisper sometimes stopped before our piece, with it after, a word of the context
+    sometimes bled over the join, and a bare 嗯 came out as 分/粉 in one order but not the other (`_agreed`).
+    Two rounds: every span and every context decode's first order; then the second order of the context
+    decodes whose first order found words.
     """
     workers = getattr(model.model, "num_workers", options.num_workers)
 

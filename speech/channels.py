@@ -70,8 +70,3 @@ def assign_channels(audio: DecodedAudio, layout: str,
         warnings.append(f"file has {audio.source_channels} channels (not a 1- or 2-channel call recording); "
                         "they were mixed down to one track")
     return [Channel(0, "unknown", audio.channels[0])], warnings
-
-
-def mixed(channels: list[Channel]) -> np.ndarray:
-    """One track from several (the average), for role inference and benchmarks."""
-    return np.mean(np.stack([c.samples for c in channels]), axis=0).astype(np.float32)

@@ -73,9 +73,9 @@ class PersonalRules:
                          self.name_max_word_freq)
 
     @classmethod
-    def from_section(cls, redact: dict, config_dir: Path) -> PersonalRules:
-        path = Path(redact["surnames_file"])
-        surnames = read_surnames(str(path if path.is_absolute() else config_dir / path))
+    def from_section(cls, redact: dict, surnames_file: Path) -> PersonalRules:
+        """[speech.redact] with its surnames file already found (settings.config_file: a user's list wins)."""
+        surnames = read_surnames(str(surnames_file))
         return cls(dict(redact["tokens"]), surnames,
                    tuple(redact["name_cues"]), tuple(redact["weak_name_cues"]), tuple(redact["reply_cues"]),
                    tuple(redact["titles"]), tuple(redact["spelled_surnames"]), redact["name_stop_chars"],

@@ -18,9 +18,10 @@ and card tails are masked first (speech.personal), each with its token from [spe
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 
+from callintel.settings import Settings, options
 from callintel.speech.names import common_word
 from callintel.speech.personal import PersonalRules, find_personal
 
@@ -41,40 +42,34 @@ _WORD_ONLY = set("要两叉")  # also ordinary words: a run must hold other digi
 
 @dataclass(frozen=True)
 class RedactionRules:
-    """Lengths that decide what a digit run is ([speech.redact]); defaults follow mainland formats."""
+    """What decides that a digit run, a code or a name is personal data, and what it becomes ([speech.redact]:
+    every value and why it is so lives in configs/callintel.toml; `from_settings` fills them all)."""
 
-    min_spoken_run: int = 7  # Chinese-numeral runs shorter than this are ordinary words (一二三)
-    min_masked_run: int = 15  # any digit run at least this long is masked whatever its checksum
-    mask_landlines: bool = True  # 0 + area code + number, 10-12 digits
-    mask_near_miss_phones: bool = True  # 10-14 digits starting 1[3-9]: a mobile with an ASR slip
+    min_spoken_run: int  # Chinese-numeral runs shorter than this are ordinary words (一二三)
+    min_masked_run: int  # any digit run at least this long is masked whatever its checksum
+    mask_landlines: bool  # 0 + area code + number, 10-12 digits
+    mask_near_miss_phones: bool  # 10-14 digits starting 1[3-9]: a mobile with an ASR slip
     # A shorter run is masked too when a cue word stands just before it ("卡号是…"): ASR often garbles
     # the first digits of a card number read aloud, and the rest must not leak.
-    cue_window: int = 10  # characters before the run searched for a cue
-    min_cued_run: int = 6
-    cues: tuple[tuple[str, str], ...] = (
-        ("身份证", "id_card"), ("证件号", "id_card"), ("银行卡", "bank_card"), ("卡号", "bank_card"),
-        ("账号", "bank_card"), ("手机", "phone"), ("电话", "phone"), ("号码", "number"))
-    masks: tuple[tuple[str, str], ...] = tuple(MASKS.items())
-    personal: PersonalRules | None = None  # names, dates, addresses...: None = numbers only
+    cue_window: int  # characters before the run searched for a cue
+    min_cued_run: int
+    cues: tuple[tuple[str, str], ...]  # (cue word, kind of number) in the order they are tried
+    masks: tuple[tuple[str, str], ...]  # kind of number -> its token
+    personal: PersonalRules | None  # names, dates, addresses...: None = numbers only
     # Codes of letters and digits (claim 报案号 R2026…, VIN 车架号, credit codes, partial IDs): a run of at least
     # min_code_run letters and digits holding min_code_digits digits is masked whatever it is.
-    min_code_run: int = 7
-    min_code_digits: int = 3
+    min_code_run: int
+    min_code_digits: int
     # Digits read one by one with a separator between each (5-6-7-1, 1 3 8 …): this many or more are a number.
-    min_spelled_digits: int = 4
+    min_spelled_digits: int
 
     @classmethod
-    def from_settings(cls, speech: dict) -> RedactionRules:
-        from callintel.settings import CONFIG_DIR
-
-        section = dict(speech.get("redact", {}))
-        if isinstance(section.get("cues"), dict):
-            section["cues"] = tuple(section["cues"].items())
-        values = {f.name: section[f.name] for f in fields(cls) if f.name in section}
-        if "tokens" in section:
-            values["masks"] = tuple((k, v) for k, v in section["tokens"].items() if k in MASKS)
-            values["personal"] = PersonalRules.from_section(section, CONFIG_DIR)
-        return cls(**values)
+    def from_settings(cls, settings: Settings) -> RedactionRules:
+        """The rules of [speech.redact]; the surnames file found like every word list (settings.config_file)."""
+        section = settings["speech"]["redact"]
+        personal = PersonalRules.from_section(section, settings.config_file(section["surnames_file"]))
+        return options(cls, section, "speech.redact", cues=tuple(section["cues"].items()),
+                       masks=tuple((k, v) for k, v in section["tokens"].items() if k in MASKS), personal=personal)
 
 
 def cued_kind(text: str, start: int, rules: RedactionRules) -> str | None:
@@ -121,8 +116,9 @@ def strong_kind(digits: str) -> str | None:
     return None
 
 
-def classify_number(digits: str, rules: RedactionRules = RedactionRules()) -> str | None:
-    """Which kind of PII a bare digit string is, or None if it may stay."""
+def classify_number(digits: str, rules: RedactionRules | None = None) -> str | None:
+    """Which kind of PII a bare digit string is, or None if it may stay (`rules`: default_rules())."""
+    rules = rules or default_rules()
     n = len(digits)
     if not n or not (digits[:-1].isdigit() and (digits[-1].isdigit() or digits[-1] in "Xx")):
         return None
@@ -140,7 +136,7 @@ def classify_number(digits: str, rules: RedactionRules = RedactionRules()) -> st
     return None
 
 
-def _to_digits(chars: str) -> tuple[str, int]:
+def to_digits(chars: str) -> tuple[str, int]:
     """(digits, how many came from spoken numerals)."""
     spoken = 0
     out = []
@@ -173,7 +169,7 @@ def _judge(text: str, start: int, end: int, rules: RedactionRules) -> tuple[int,
 def _judge_span(text: str, start: int, end: int, rules: RedactionRules) -> tuple[int, int, str] | None:
     while start < end and text[start] in "XxＸｘ叉":
         start += 1
-    digits, spoken = _to_digits(text[start:end])
+    digits, spoken = to_digits(text[start:end])
     if not digits:
         return None
     if spoken and len(digits) < rules.min_spoken_run:
@@ -189,7 +185,7 @@ def _judge_span(text: str, start: int, end: int, rules: RedactionRules) -> tuple
 
 def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[tuple[int, int, str]]:
     """PII spans inside one digit run: the whole run, or the valid numbers it was made of."""
-    digits, _ = _to_digits(text[start:end])
+    digits, _ = to_digits(text[start:end])
     if strong_kind(digits):
         return [(start, end, strong_kind(digits) or "")]
     groups = [(start + m.start(), start + m.end()) for m in _GROUP.finditer(text[start:end])]
@@ -200,7 +196,7 @@ def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[t
         while i < len(groups):
             best = None
             for j in range(len(groups) - 1, i - 1, -1):
-                cand, _ = _to_digits(text[groups[i][0]:groups[j][1]])
+                cand, _ = to_digits(text[groups[i][0]:groups[j][1]])
                 if len(cand) <= 19 and strong_kind(cand):
                     best = j
                     break
@@ -208,7 +204,7 @@ def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[t
                 leftover.append(groups[i])
                 i += 1
             else:
-                found.append((groups[i][0], groups[best][1], strong_kind(_to_digits(
+                found.append((groups[i][0], groups[best][1], strong_kind(to_digits(
                     text[groups[i][0]:groups[best][1]])[0]) or ""))
                 i = best + 1
         if found:
@@ -224,7 +220,7 @@ def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[t
                 judged = _judge(text, g0, g1, rules)
                 if judged:
                     found.append(judged)
-                elif len(_to_digits(text[g0:g1])[0]) >= 3:
+                elif len(to_digits(text[g0:g1])[0]) >= 3:
                     absorbed.append((g0, g1))
             found.sort()
             # digits left beside a number in one run are a piece of it ("身份证号13301061985 035 1238":
@@ -243,7 +239,7 @@ def default_rules() -> RedactionRules:
     """The rules of configs/callintel.toml (what the night uses without a user file)."""
     from callintel.settings import load_settings
 
-    return RedactionRules.from_settings(load_settings()["speech"])
+    return RedactionRules.from_settings(load_settings())
 
 
 _GLUE = re.compile(r"[0-9A-Za-z０-９Ａ-Ｚａ-ｚ]")
@@ -258,13 +254,15 @@ def _glued(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def find_pii(text: str, rules: RedactionRules = RedactionRules()) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of every PII number in `text`, in order, not overlapping (numbers only)."""
+def find_pii(text: str, rules: RedactionRules | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every PII number in `text`, in order, not overlapping (numbers only; `rules`:
+    default_rules())."""
+    rules = rules or default_rules()
     found: list[tuple[int, int, str]] = []
     for m in _RUN.finditer(text):
         spans = _run_spans(text, m.start(), m.end(), rules)
         if not spans:
-            digits, spoken = _to_digits(m.group())
+            digits, spoken = to_digits(m.group())
             kind = cued_kind(text, m.start(), rules)
             if kind and len(digits) >= max(rules.min_cued_run, rules.min_spoken_run if spoken else 0):
                 spans = [(m.start(), m.end(), kind)]

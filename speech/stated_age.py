@@ -13,7 +13,7 @@ from datetime import date
 
 from callintel.ages import age_from_birth, age_from_id
 from callintel.speech.personal import find_personal
-from callintel.speech.redact import RedactionRules, _to_digits, find_pii
+from callintel.speech.redact import RedactionRules, find_pii, to_digits
 
 # What speech/personal.py masks as a birth date: 1976年5月3日, 76年, 1976-05-03, 19760503 (a month and day
 # alone say no age).
@@ -47,7 +47,7 @@ def stated_age(text: str, on: date, rules: RedactionRules) -> int | None:
                     return age
     for start, end, kind in find_pii(text, rules):
         if kind == "id_card":
-            age = age_from_id(_to_digits(text[start:end])[0], on)
+            age = age_from_id(to_digits(text[start:end])[0], on)
             if age is not None:
                 return age
     return None

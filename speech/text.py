@@ -60,7 +60,7 @@ class TextCleaner:
     def from_settings(cls, settings: Settings) -> TextCleaner:
         speech = settings["speech"]
         return cls(NormalizeSettings.from_settings(speech), TermCorrector.from_settings(settings),
-                   RedactionRules.from_settings(speech))
+                   RedactionRules.from_settings(settings))
 
     def clean(self, text: str, names: set[str] | None = None) -> str:
         """The text as the warehouse may hold it ('' when nothing is left); `names` collects the names masked."""

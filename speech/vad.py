@@ -72,7 +72,7 @@ class WindowSettings:
     "好, then", 嗯 -> 请/谢谢). It is decoded joined by `context_gap_s` of silence to up to
     `context_s` of the call's nearest speech in regions that are not short themselves (its own
     channel first, else the other channel), once after and once before it, and its own words
-    are kept when the two agree (speech.asr.decode_with_context). With no such speech in the
+    are kept when the two agree (speech.asr, its context decodes). With no such speech in the
     call it is decoded alone.
 
     A segment that bridges a silence of `resplit_gap_s` or more between two of its regions, with no

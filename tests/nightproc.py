@@ -58,19 +58,6 @@ def progress(db: Path) -> dict:
         return {}
 
 
-def wait_for(predicate, proc: subprocess.Popen, timeout: float, what: str, log: Path):
-    """Poll until `predicate()` is truthy; fail with the run's log if the process ends or time runs out."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        if proc.poll() is not None:
-            raise AssertionError(f"run ended (rc {proc.returncode}) before {what}:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}:\n{log.read_text()[-3000:]}")
-
-
 def pause_when(predicate, proc: subprocess.Popen, timeout: float, what: str, log: Path, slice_s: float = 0.1):
     """Let the run (its whole session: start_run starts one) go in short slices, frozen with SIGSTOP in
     between, until `predicate()` holds while it is frozen. What the predicate saw then stays true until

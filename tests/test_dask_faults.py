@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -14,13 +13,15 @@ from pathlib import Path
 
 import psutil
 import pytest
+from daskcluster import dask_cluster
 
 from callintel.flows.environment import worker_environ
 from callintel.settings import load_settings
 from callintel.warehouse.publish import NightFiles, read_progress
 
+pytestmark = pytest.mark.slow  # whole nights whose Dask workers load Whisper (conftest refuses it in-process only)
+
 HEADER = "call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n"
-DASK = [sys.executable, "-m", "dask"]
 
 
 def _night_of(folder: Path, shared_data: Path, calls: int) -> Path:
@@ -83,34 +84,11 @@ def test_a_worker_killed_mid_night_is_named_and_its_calls_land_elsewhere(tmp_pat
 @pytest.fixture
 def lone_worker(tmp_path: Path, night):
     """A `dask scheduler` and one `dask worker --no-nanny` (nothing restarts it); yields (address, worker)."""
-    from distributed import Client
     from prefect.settings import PREFECT_API_URL
 
     env = os.environ | worker_environ(load_settings()) | {"PREFECT_API_URL": PREFECT_API_URL.value()}
-    common = ["--no-dashboard", "--host", "127.0.0.1"]
-    scheduler_file = tmp_path / "scheduler.json"
-    procs = [subprocess.Popen([*DASK, "scheduler", "--scheduler-file", str(scheduler_file), "--port", "0", *common],
-                              env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    try:
-        deadline = time.monotonic() + 60
-        while not scheduler_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        procs.append(subprocess.Popen([*DASK, "worker", "--scheduler-file", str(scheduler_file), "--nthreads", "1",
-                                       "--no-nanny", "--name", "lone", *common], env=env, cwd=tmp_path,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        with Client(scheduler_file=str(scheduler_file), timeout=60) as client:
-            client.wait_for_workers(1, timeout=120)
-            address = client.scheduler.address
-        yield address, procs[1]
-    finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    with dask_cluster(sys.executable, tmp_path, env, worker_args=["--no-nanny"], name="lone") as running:
+        yield running.address, running.workers[0]
 
 
 def test_calls_of_a_night_whose_only_worker_died_fail_with_a_reason(tmp_path: Path, shared_data: Path, night,

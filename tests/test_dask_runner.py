@@ -11,13 +11,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import cloudpickle
 import duckdb
 import pytest
+from daskcluster import dask_cluster
 
 from callintel.flows.environment import NANNY_UNSET, THREAD_VARS, worker_environ
 from callintel.settings import load_settings
@@ -70,34 +70,10 @@ def cluster(tmp_path_factory, night) -> Iterator[str]:
 
     if subprocess.run([*DASK, "--version"], capture_output=True).returncode != 0:
         pytest.skip(f"the dask command line does not run with {sys.executable}")
-    folder = tmp_path_factory.mktemp("cluster")
-    scheduler_file = folder / "scheduler.json"
     env = os.environ | worker_environ(load_settings()) | {"PREFECT_API_URL": PREFECT_API_URL.value()}
-    common = ["--no-dashboard", "--host", "127.0.0.1"]
-    procs = [subprocess.Popen([*DASK, "scheduler", "--scheduler-file", str(scheduler_file), "--port", "0",
-                               *common], env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    try:
-        deadline = time.monotonic() + 60
-        while not scheduler_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert scheduler_file.exists(), "dask scheduler did not start"
-        procs += [subprocess.Popen([*DASK, "worker", "--scheduler-file", str(scheduler_file), "--nthreads", "1",
-                                    "--nworkers", "1", "--name", f"w{i}", "--local-directory", str(folder / f"w{i}"),
-                                    *common], env=env, cwd=folder, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL) for i in range(2)]
-        from distributed import Client
-
-        with Client(scheduler_file=str(scheduler_file), timeout=60) as client:
-            client.wait_for_workers(2, timeout=120)
-            yield client.scheduler.address
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    with dask_cluster(sys.executable, tmp_path_factory.mktemp("cluster"), env, workers=2,
+                      worker_args=["--nworkers", "1"]) as running:
+        yield running.address
 
 
 def test_local_cluster_gives_the_same_night(manifest: Path, night, request):

@@ -14,7 +14,7 @@ from callintel.speech.text import mask_attributes
 
 def test_extra_columns_are_masked_unless_allow_listed():
     settings = load_settings()
-    rules = RedactionRules.from_settings(settings["speech"])
+    rules = RedactionRules.from_settings(settings)
     raw = {"queue": "claims", "customer_phone": "13905710231", "id_card": "330106198503151238",
            "customer_name": "张建国", "notes": "客户王秀兰来电，卡号尾号是5-6-7-1，报案号R2026031500123", "vip": "true"}
     out = mask_attributes(raw, settings["privacy"]["keep_manifest_columns"], rules)

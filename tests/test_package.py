@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import time
 import venv
 from collections.abc import Iterator
 from importlib import metadata
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from daskcluster import dask_cluster
 
 from callintel.settings import PROJECT_ROOT
 
@@ -54,8 +54,10 @@ def installed(tmp_path_factory) -> Path:
     shutil.copytree(PROJECT_ROOT, tmp / "src", ignore=IGNORE)
     # setuptools of this environment when it is recent enough (no download), else pip's isolated build
     isolation = ["--no-build-isolation"] if _setuptools_major() >= 68 else []
-    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *isolation, "-w", tmp / "dist", tmp / "src"],
-         cwd=tmp)
+    built = _run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", *isolation, "-w", tmp / "dist",
+                  tmp / "src"], cwd=tmp)
+    # pyproject.toml lists every folder it ships (tests/test_package_layout.py): setuptools leaves nothing out
+    assert "BuildBackendWarning" not in built.stdout + built.stderr, built.stderr[-3000:]
     (wheel,) = (tmp / "dist").glob("callintel-*.whl")
     env_dir = tmp / "venv"
     venv.EnvBuilder(with_pip=False, symlinks=True).create(env_dir)
@@ -122,32 +124,8 @@ def worker(installed: Path, empty: Path, night) -> Iterator[tuple[str, dict[str,
     env = _environ(CALLINTEL_CALLER_HASH_KEY="wheel-test-key-not-a-secret") | dict(
         shlex.split(line.removeprefix("export "))[0].split("=", 1) for line in printed.splitlines()) | {
         "PREFECT_API_URL": PREFECT_API_URL.value()}
-    scheduler_file = empty / "scheduler.json"
-    common = ["--no-dashboard", "--host", "127.0.0.1"]
-    procs = [subprocess.Popen([python, "-m", "dask", "scheduler", "--scheduler-file", scheduler_file, "--port", "0",
-                               *common], cwd=empty, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    try:
-        deadline = time.monotonic() + 60
-        while not scheduler_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert scheduler_file.exists(), "dask scheduler did not start"
-        procs.append(subprocess.Popen([python, "-m", "dask", "worker", "--scheduler-file", scheduler_file,
-                                       "--nthreads", "1", "--nworkers", "1", "--local-directory", empty / "worker",
-                                       *common], cwd=empty, env=env, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL))
-        from distributed import Client
-
-        with Client(scheduler_file=str(scheduler_file), timeout=60) as client:
-            client.wait_for_workers(1, timeout=120)
-            yield client.scheduler.address, env
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    with dask_cluster(python, empty, env, worker_args=["--nworkers", "1"]) as running:
+        yield running.address, env
 
 
 def test_a_dask_worker_of_the_installed_package_transcribes_the_night(installed: Path, empty: Path, worker):

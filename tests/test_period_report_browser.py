@@ -182,7 +182,7 @@ def test_approved_script_and_no_personal_data(built):
     dom, _ = _report(built)
     text = "".join(dom.text)
     assert "您好，这个我马上为您办理，三个工作日内给您答复。" in text and "质检甲" in text
-    rules = RedactionRules.from_settings(built["settings"]["speech"])
+    rules = RedactionRules.from_settings(built["settings"])
     assert [s for s in dom.text if find_pii(s, rules)] == []
     digits = {d for c in built["dialogues"] for t in c["turns"] for d in re.findall(r"\d{6,}", t["text"] or "")}
     assert digits and not [d for d in digits if d in text]

@@ -194,7 +194,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     dom.close()
     return {"tmp": tmp, "url": url, "dom": dom, "counts": counts, "columns": columns, "first_ids": first_ids,
             "raw": raw, "nights_calls": nights_calls, "latest_by_hour": latest_by_hour, "settings": settings,
-            "rules": RedactionRules.from_settings(settings["speech"]), "html": Path(written["report"])}
+            "rules": RedactionRules.from_settings(settings), "html": Path(written["report"])}
 
 
 def test_every_section_renders_with_the_warehouse_rows(report):

@@ -91,3 +91,13 @@ def test_report_has_no_english_sql_comment_under_chinese_headings(warehouse):
     assert [c for c in comments if c and c in page] == []
     assert "Generated" not in page and "Asia/Shanghai 当地时间" in page
     assert str(datetime.now(UTC).year) in page
+
+
+def test_demo_highlights_use_the_runs_own_settings(warehouse, monkeypatch):
+    """`callintel run --config` / `demo --config`: the summary's titles are the user's, not the defaults'."""
+    settings, _ = warehouse
+    record = Console(record=True, width=200)
+    monkeypatch.setattr(cli, "out", record)
+    cli._highlights(settings.path("warehouse"), settings.with_overrides(
+        {"exports": {"titles": {"v_hot_questions": "本站热点问题"}}}))
+    assert "本站热点问题 (v_hot_questions)" in record.export_text()

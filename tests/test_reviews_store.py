@@ -31,7 +31,7 @@ def test_reject_needs_a_note_edit_needs_wording_and_nothing_is_saved(tmp_path):
 
 def test_edit_is_masked_approve_keeps_it_reject_replaces_it_and_the_log_keeps_all(tmp_path, settings):
     store = tmp_path / "r.sqlite"
-    rules = RedactionRules.from_settings(settings["speech"])
+    rules = RedactionRules.from_settings(settings)
     edited = _decide(store, "edit", wording="到账后短信发到您的手机13812345678。", rules=rules)
     assert edited.status == "approved" and "13812345678" not in edited.published and "[手机号]" in edited.published
     again = _decide(store, "approve", reviewer="质检乙")

@@ -101,7 +101,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     con.close()
     url = Path(written["script_library_html"]).resolve().as_uri()
     raw = [t["text"] for c in dialogues for t in c["turns"]] + [c["caller_number"] for c in dialogues]
-    return {"tmp": tmp, "url": url, "rows": n, "raw": raw, "rules": RedactionRules.from_settings(settings["speech"])}
+    return {"tmp": tmp, "url": url, "rows": n, "raw": raw, "rules": RedactionRules.from_settings(settings)}
 
 
 def _open(library: dict[str, Any], query: str = "") -> tuple[_Page, str]:

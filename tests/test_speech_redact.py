@@ -73,7 +73,10 @@ def test_leaves_ordinary_numbers(text):
 
 
 def test_rules_from_settings():
-    rules = RedactionRules.from_settings({"redact": {"mask_landlines": False, "min_code_run": 20}})
+    from callintel.settings import load_settings
+
+    rules = RedactionRules.from_settings(load_settings(overrides={"speech": {"redact": {
+        "mask_landlines": False, "min_code_run": 20}}}))
     assert not rules.mask_landlines and rules.min_code_run == 20
     assert mask_pii("座机0571-88886666", rules) == "座机0571-88886666"
 
@@ -89,7 +92,7 @@ def test_a_garbled_card_number_after_a_cue_word_is_still_masked():
     from callintel.settings import load_settings
     from callintel.speech.redact import RedactionRules
 
-    rules = RedactionRules.from_settings(load_settings()["speech"])
+    rules = RedactionRules.from_settings(load_settings())
     assert mask_pii("卡号16号邀请00123456789012。", rules) == "卡号16号邀请[银行卡号]。"
     assert mask_pii("我的电话是12345678", rules) == "我的电话是[手机号]"
     assert mask_pii("卡号是六二二二零二一二三四", rules) == "卡号是[银行卡号]"
@@ -141,8 +144,7 @@ def test_tokens_come_from_settings():
     from callintel.settings import load_settings
 
     tokens = {"name": "<NAME>", "phone": "<PHONE>"}
-    speech = load_settings(overrides={"speech": {"redact": {"tokens": tokens}}})["speech"]
-    rules = RedactionRules.from_settings(speech)
+    rules = RedactionRules.from_settings(load_settings(overrides={"speech": {"redact": {"tokens": tokens}}}))
     assert mask_pii("我叫刘建国，手机13800138000", rules) == "我叫<NAME>，手机<PHONE>"
 
 
@@ -176,3 +178,17 @@ def test_amounts_and_short_codes_stay(text):
 def test_a_code_joined_by_a_dash_is_masked_whole():
     assert mask_pii("投诉单号是TS20260909-0563。") == "投诉单号是[号码]。"
     assert mask_pii("单号ABC1234567-XYZ9876543号") == "单号[号码]号"
+
+
+def test_a_users_surnames_file_beside_their_settings_is_the_one_read(tmp_path):
+    """[speech.redact] surnames_file is found like every word list (settings.config_file): beside the user's file."""
+    from callintel.settings import load_settings
+
+    said = "我叫禤志明，手机13800138000"
+    assert mask_pii(said, RedactionRules.from_settings(load_settings())) == "我叫禤志明，手机[手机号]"
+    (tmp_path / "my_surnames.txt").write_text("# this centre's callers\n禤 王\n", encoding="utf-8")
+    user = tmp_path / "site.toml"
+    user.write_text('[speech.redact]\nsurnames_file = "my_surnames.txt"\n', encoding="utf-8")
+    rules = RedactionRules.from_settings(load_settings(user))
+    assert rules.personal is not None and rules.personal.surnames == frozenset({"禤", "王"})
+    assert mask_pii(said, rules) == "我叫[姓名]，手机[手机号]"

@@ -135,6 +135,18 @@ def read_view(con: duckdb.DuckDBPyConnection, view: str, timezone: str, limit: i
     return ViewData(view, columns, rows, total, note, comment_of(con, view))
 
 
+def highlight(con: duckdb.DuckDBPyConnection, view: str, wanted: list[str], where: str | None,
+              limit: int) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The `wanted` columns `view` has and its first `limit` rows of them ([exports.highlights]; `where` from
+    [exports.highlights_where]): the glance `callintel demo` prints."""
+    cols = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
+                                      [view]).fetchall()}
+    chosen = [c for c in wanted if c in cols]
+    rows = con.execute(f"SELECT {', '.join(chosen)} FROM {view}{' WHERE ' + where if where else ''} "
+                       f"LIMIT {int(limit)}").fetchall()
+    return chosen, rows
+
+
 def export_night(con: duckdb.DuckDBPyConnection, out_dir: Path, settings: Settings) -> dict[str, str]:
     """Write `<view>.csv` for every [exports].views view that exists, `callintel.xlsx` and `report.html`;
     returns name -> path."""

@@ -26,7 +26,7 @@ from callintel.settings import Settings
 from callintel.warehouse import reviews
 from callintel.warehouse import svg_charts as charts
 from callintel.warehouse.export import existing, outcome_params
-from callintel.warehouse.report import _CSS
+from callintel.warehouse.report import CSS
 
 _EXTRA_CSS = """
 table.grid td a{display:block} .note{background:#f6f8fb;border-left:3px solid #9fb3d1;padding:.4rem .7rem}
@@ -384,7 +384,7 @@ def write_period_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Se
         ("transcripts", "通话记录")))
     page = (
         f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><meta name='viewport' "
-        f"content='width=device-width, initial-scale=1'><title>{_e(title)}</title><style>{_CSS}{_EXTRA_CSS}</style>"
+        f"content='width=device-width, initial-scale=1'><title>{_e(title)}</title><style>{CSS}{_EXTRA_CSS}</style>"
         f"</head><body><h1>{_e(title)}</h1><p class='muted'>共 {period.nights} 晚；生成于 {now:%Y-%m-%d %H:%M}。"
         f"所有日期和时间均为 {_e(tz_name)} 当地时间（仓库的时区）。趋势与之前同样长的 {period.before().first} 至 "
         f"{period.before().last} 相比。</p><nav>{nav}</nav>"

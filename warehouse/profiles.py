@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from callintel.nlp.profiles import Fact
+from callintel.nlp.profiles import ProfileCall, ProfileInputs, ProfileResult
 from callintel.settings import Settings
 from callintel.warehouse.calls import calls_of_nights, utterances_by_call
 from callintel.warehouse.db import replace_rows, transaction
@@ -22,9 +22,9 @@ FACT_COLUMNS = ("call_id", "caller_hash", "started_at", "field", "value", "confi
                 "extracted_at")
 
 
-def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> dict[str, Any]:
+def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> ProfileInputs:
     """The nights' calls (id, caller, start), their utterances as (speaker, text) in seq order, and the ages
-    their ID numbers or birth dates stated (call_id -> seq -> age)."""
+    their ID numbers or birth dates stated (seq -> age)."""
     calls = calls_of_nights(con, nights)
     ids = [c["call_id"] for c in calls]
     ages: dict[str, dict[int, int]] = {}
@@ -32,20 +32,20 @@ def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Setti
                                            WHERE stated_age IS NOT NULL AND call_id IN (SELECT unnest(?))""",
                                          [ids]).fetchall():
         ages.setdefault(call_id, {})[seq] = age
-    return {"calls": calls, "utterances": utterances_by_call(con, ids), "stated_ages": ages}
+    turns = utterances_by_call(con, ids)
+    return ProfileInputs([ProfileCall(c["call_id"], c["caller_hash"], c["started_at"], turns[c["call_id"]],
+                                      ages.get(c["call_id"], {})) for c in calls])
 
 
-def store(con: duckdb.DuckDBPyConnection, result: dict[str, Any], settings: Settings) -> dict[str, Any]:
+def store(con: duckdb.DuckDBPyConnection, result: ProfileResult, settings: Settings) -> dict[str, Any]:
     """Replace the calls' facts in one transaction; a summary with counts per field."""
     now = datetime.now(UTC)
-    meta = {c["call_id"]: c for c in result["calls"]}
-    facts: dict[str, list[Fact]] = result["facts"]
-    rows = [(cid, meta[cid]["caller_hash"], meta[cid]["started_at"], f.field, f.value, f.confidence, f.turn,
-             f.evidence, f.source, now) for cid, items in facts.items() for f in items]
+    rows = [(c.call_id, c.caller_hash, c.started_at, f.field, f.value, f.confidence, f.turn, f.evidence, f.source,
+             now) for c in result.calls for f in c.facts]
     with transaction(con):
-        n = replace_rows(con, "profile_facts", "call_id", list(facts), FACT_COLUMNS, rows)
+        n = replace_rows(con, "profile_facts", "call_id", [c.call_id for c in result.calls], FACT_COLUMNS, rows)
     fields: dict[str, int] = {}
-    for items in facts.values():
-        for f in items:
+    for c in result.calls:
+        for f in c.facts:
             fields[f.field] = fields.get(f.field, 0) + 1
-    return {"calls": len(facts), "facts": n, "by_field": fields}
+    return {"calls": len(result.calls), "facts": n, "by_field": fields}

@@ -20,7 +20,7 @@ from callintel.settings import Settings
 from callintel.warehouse import svg_charts as charts
 from callintel.warehouse.export import Glossary, ViewData, existing, outcome_params, read_view
 
-_CSS = """
+CSS = """
 body{font-family:"Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
 margin:1.5rem auto;color:#222;max-width:1180px;padding:0 1rem;line-height:1.5}
 h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2.2rem;border-bottom:2px solid #dfe5ee;
@@ -295,7 +295,7 @@ def write_report(con: duckdb.DuckDBPyConnection, path: Path, settings: Settings,
     title = f"callintel 晨报 {latest or ''}".strip()
     page = (
         f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><meta name='viewport' "
-        f"content='width=device-width, initial-scale=1'><title>{_e(title)}</title><style>{_CSS}</style></head><body>"
+        f"content='width=device-width, initial-scale=1'><title>{_e(title)}</title><style>{CSS}</style></head><body>"
         f"<h1>{_e(title)}</h1><p class='muted'>生成于 {now:%Y-%m-%d %H:%M}（{_e(tz)} 当地时间）；"
         f"所有时间均为 {_e(tz)} 当地时间（仓库的时区）。</p>"
         f"<nav><a href='#charts'>图表</a><a href='#topics'>话题详情</a><a href='#unresolved'>最近一晚未解决</a>"

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from callintel.records import Failure
-from callintel.warehouse.db import transaction
+from callintel.warehouse.db import has_tables, transaction
 
 # what `callintel run` returns for each final status (README, Operations)
 EXIT_CODES = {"succeeded": 0, "partial": 3, "failed": 4}
@@ -132,3 +132,32 @@ def clear_manifest_failures(con: duckdb.DuckDBPyConnection, manifest: str, keep_
     if stale:
         con.execute("DELETE FROM failures WHERE manifest = ? AND stage = 'manifest' AND item IN (SELECT unnest(?))",
                     [manifest, stale])
+
+
+# --- what `callintel status` reads (flows/status.py prints it) ---
+
+def published(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str, int, datetime] | None:
+    """(run_id, nights, status, calls, published_at) of the night the file holds; None when no night of a version
+    with the publication table wrote it."""
+    if not has_tables(con, "publication"):
+        return None
+    return con.execute("SELECT run_id, nights, status, calls, published_at FROM publication LIMIT 1").fetchone()
+
+
+def recent_runs(con: duckdb.DuckDBPyConnection, limit: int) -> list[tuple[Any, ...]]:
+    """The last `limit` runs, newest first: (run_id, status, nights, ok, cached, failed, seconds, summary JSON,
+    note); summary and note are NULL in a warehouse older than those columns."""
+    extra = _has_column(con, "pipeline_runs", "summary")
+    return con.execute(f"""SELECT run_id, status, nights, calls_ok, calls_cached, calls_failed,
+                          round(epoch(finished_at - started_at), 1), {'summary, note' if extra else 'NULL, NULL'}
+                          FROM pipeline_runs ORDER BY started_at DESC LIMIT ?""", [limit]).fetchall()
+
+
+def open_failures(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(item, stage, reason) of every failure no later run cleared, newest first."""
+    return con.execute("SELECT item, stage, reason FROM failures ORDER BY failed_at DESC").fetchall()
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
+                            [table, column]).fetchall()[0][0])

@@ -273,3 +273,12 @@ def _plain(v: Any, tz: ZoneInfo) -> Any:
 
 def _xlsx(v: Any) -> Any:
     return v if isinstance(v, int | float | str) or v is None else json.dumps(v, default=str, ensure_ascii=False)
+
+
+def call_for_review(con: duckdb.DuckDBPyConnection, call_id: str) -> tuple[list[tuple[int, str, str]],
+                                                                        tuple[Any, ...] | None]:
+    """What `callintel library serve` shows of one call: its masked utterances (seq, speaker, text) and its
+    (started_at_local, agent_id, topic_name, resolution) from v_calls, None when v_calls lacks it."""
+    meta = con.execute("SELECT started_at_local, agent_id, topic_name, resolution FROM v_calls WHERE call_id = ?",
+                       [call_id]).fetchone()
+    return _transcripts(con, [call_id])[call_id], meta
