@@ -381,13 +381,8 @@ def compute(inputs: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """The inputs plus "candidates": call_id -> its question/objection -> reply pairs (pure)."""
     lex = lexicon_from_settings(settings)
     cues = call_cues_from_settings(settings)
-    ranker = ranker_from_settings(settings)
+    ranker = RankerModel.from_settings(settings)
     return {**inputs, "candidates": {
         c["call_id"]: reply_candidates([Turn(s, t) for s, t in inputs["utterances"][c["call_id"]]], lex, cues, ranker)
         for c in inputs["calls"]}}
 
-
-def ranker_from_settings(settings: Settings) -> RankerModel | None:
-    """The learned reply ranker of [replies] ranker, or None ("" = the hand-set [call_reply] weights)."""
-    name = settings["replies"]["ranker"]
-    return RankerModel.load(settings.config_file(name)) if name else None

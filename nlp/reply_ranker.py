@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from callintel.nlp.outcomes import Lexicon, LexiconError, Turn, is_question
+from callintel.settings import Settings
 
 if TYPE_CHECKING:
     from callintel.nlp.replies import CallReplyCues
@@ -127,6 +128,7 @@ class RankerModel:
 
     @classmethod
     def load(cls, path: str | Path) -> RankerModel:
+        """The model file `scripts/train_reply_ranker.py` wrote."""
         path = Path(path)
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
@@ -134,6 +136,18 @@ class RankerModel:
             raise LexiconError(f"reply ranker not found: {path} (train it with scripts/train_reply_ranker.py, "
                                "or set [replies] ranker = \"\" for the hand-set [call_reply] weights)") from exc
         return cls({k: float(v) for k, v in raw["weights"].items()}, raw.get("meta", {}), str(path))
+
+    @staticmethod
+    def path(settings: Settings) -> Path | None:
+        """Where [replies] ranker points (the one place that reads it); None = the hand-set weights."""
+        name = settings["replies"]["ranker"]
+        return settings.config_file(name) if name else None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RankerModel | None:
+        """The ranker of [replies] ranker, or None ("" = the hand-set [call_reply] weights)."""
+        path = cls.path(settings)
+        return cls.load(path) if path is not None else None
 
 
 def rank(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues,

@@ -24,7 +24,7 @@ from callintel.files import file_sha256  # noqa: E402
 from callintel.nlp import reply_ranker  # noqa: E402
 from callintel.nlp.outcomes import Turn, lexicon_from_settings  # noqa: E402
 from callintel.nlp.replies import call_cues_from_settings  # noqa: E402
-from callintel.settings import load_settings  # noqa: E402
+from callintel.settings import CONFIG_DIR, load_settings  # noqa: E402
 from callintel.speech.text import TextCleaner  # noqa: E402
 
 # Inverse regularisation. C 0.3 / 1 / 3 / 10 measured calls->calls_health 0.725 / 0.725 / 0.75 / 0.70 and
@@ -51,9 +51,10 @@ def truth_calls(path: Path, cleaner: TextCleaner) -> list[tuple[list[Turn], int]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--out", type=Path, default=ROOT / "configs" / "models" / "reply_ranker.json")
+    parser.add_argument("--out", type=Path, help="default: the file [replies] ranker names")
     args = parser.parse_args()
     settings = load_settings()
+    out = args.out or reply_ranker.RankerModel.path(settings) or CONFIG_DIR / "models" / "reply_ranker.json"
     lex, cues = lexicon_from_settings(settings), call_cues_from_settings(settings)
     cleaner = TextCleaner.from_settings(settings)
     paths = {"calls": dialogues_file(args.data), "calls_health": dialogues_file(args.data / "calls_health")}
@@ -74,7 +75,7 @@ def main() -> None:
     if samples.exists():
         meta["top1_samples_held_out"] = reply_ranker.top1(truth_calls(samples, cleaner), lex, cues, model)
     model = reply_ranker.RankerModel(model.weights, meta)
-    args.out.write_text(model.to_json() + "\n", encoding="utf-8")
+    out.write_text(model.to_json() + "\n", encoding="utf-8")
     print(json.dumps(meta, ensure_ascii=False))
 
 

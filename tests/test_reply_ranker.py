@@ -15,15 +15,15 @@ from callintel.nlp.replies import (
     best_call_reply,
     call_cues_from_settings,
     content_chars,
-    ranker_from_settings,
     reply_candidates,
 )
+from callintel.nlp.reply_ranker import RankerModel
 from callintel.settings import load_settings
 from callintel.speech.text import TextCleaner
 
 SETTINGS = load_settings()
 LEX, CUES = lexicon_from_settings(SETTINGS), call_cues_from_settings(SETTINGS)
-RANKER = ranker_from_settings(SETTINGS)
+RANKER = RankerModel.from_settings(SETTINGS)
 ROOT = Path(__file__).resolve().parents[1]
 
 
