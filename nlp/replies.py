@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -137,13 +137,16 @@ class CallReplyCues:
     objections: tuple[tuple[str, tuple[str, ...]], ...]
     source: str
     reason_names: dict[str, str] = field(default_factory=dict)  # reason code -> what a QA lead reads
+    # a turn's topical words (jieba nouns, [replies] topical_pos): what the caller asks about, for the ranker's
+    # overlap of a reply with the caller's request; None = not set (call_cues_from_settings sets it)
+    topical: Callable[[str], frozenset[str]] | None = field(default=None, compare=False, repr=False)
 
     def reasons_text(self, reasons: Sequence[str]) -> str:
         """Reasons in words a QA lead reads (、-joined), codes without a name as they are."""
         return "、".join(dict.fromkeys(self.reason_names.get(r, r) for r in reasons))
 
 
-def load_call_cues(path: str) -> CallReplyCues:
+def load_call_cues(path: str, topical: Callable[[str], frozenset[str]] | None = None) -> CallReplyCues:
     import tomllib
     from pathlib import Path
 
@@ -151,11 +154,29 @@ def load_call_cues(path: str) -> CallReplyCues:
     return CallReplyCues({k: float(v) for k, v in data["call_reply"].items()},
                          {k: tuple(v) for k, v in data["phrases"].items()},
                          tuple((k, tuple(v)) for k, v in data["objections"].items()), path,
-                         {k: str(v) for k, v in data.get("reason_names", {}).items()})
+                         {k: str(v) for k, v in data.get("reason_names", {}).items()}, topical)
+
+
+def topical_words(settings: Any) -> Callable[[str], frozenset[str]]:
+    """text -> its topical words: jieba words (insurance dictionary) whose part of speech is one of [replies]
+    topical_pos, stop words and masked values left out. The tokenizer loads on first use (a replies store that
+    only needs the weights never pays for it); results are cached per text."""
+    from functools import lru_cache
+
+    from callintel.nlp.tokenize import tokenizer_from_settings
+
+    wanted = frozenset(settings["replies"]["topical_pos"])
+
+    @lru_cache(maxsize=4096)
+    def words(text: str) -> frozenset[str]:
+        tok = tokenizer_from_settings(settings)
+        return frozenset(w for w, flag in tok.pos(_MASK_TOKEN.sub(" ", text)) if flag in wanted) - tok.stopwords
+
+    return words
 
 
 def call_cues_from_settings(settings: Any) -> CallReplyCues:
-    return load_call_cues(str(settings.config_file(settings["replies"]["cues"])))
+    return load_call_cues(str(settings.config_file(settings["replies"]["cues"])), topical_words(settings))
 
 
 def objection_type(text: str, cues: CallReplyCues) -> str | None:
