@@ -140,6 +140,8 @@ class CallReplyCues:
     # a turn's topical words (jieba nouns, [replies] topical_pos): what the caller asks about, for the ranker's
     # overlap of a reply with the caller's request; None = not set (call_cues_from_settings sets it)
     topical: Callable[[str], frozenset[str]] | None = field(default=None, compare=False, repr=False)
+    negators: tuple[str, ...] = ()  # 不算太贵 is not 太贵: a phrase right after one of these is negated
+    not_objections: tuple[str, ...] = ()  # spans that contain a phrase but object to nothing (麻烦您: please)
 
     def reasons_text(self, reasons: Sequence[str]) -> str:
         """Reasons in words a QA lead reads (、-joined), codes without a name as they are."""
@@ -154,7 +156,8 @@ def load_call_cues(path: str, topical: Callable[[str], frozenset[str]] | None = 
     return CallReplyCues({k: float(v) for k, v in data["call_reply"].items()},
                          {k: tuple(v) for k, v in data["phrases"].items()},
                          tuple((k, tuple(v)) for k, v in data["objections"].items()), path,
-                         {k: str(v) for k, v in data.get("reason_names", {}).items()}, topical)
+                         {k: str(v) for k, v in data.get("reason_names", {}).items()}, topical,
+                         tuple(data["objection_rules"]["negators"]), tuple(data["objection_rules"]["not_objections"]))
 
 
 def topical_words(settings: Any) -> Callable[[str], frozenset[str]]:
@@ -180,8 +183,22 @@ def call_cues_from_settings(settings: Any) -> CallReplyCues:
 
 
 def objection_type(text: str, cues: CallReplyCues) -> str | None:
-    """The customer's objection in this turn (价格太贵, 再考虑一下, …), or None."""
-    return next((name for name, phrases in cues.objections if any(p in text for p in phrases)), None)
+    """The customer's objection in this turn (价格太贵, 再考虑一下, …), or None: the first type with a phrase said
+    outright, neither negated (倒也不算太贵) nor inside a span that objects to nothing (麻烦您)."""
+    for span in cues.not_objections:
+        text = text.replace(span, "，")
+    return next((name for name, phrases in cues.objections if any(_said(text, p, cues.negators) for p in phrases)),
+                None)
+
+
+def _said(text: str, phrase: str, negators: Sequence[str]) -> bool:
+    """`phrase` occurs in `text` at least once not right after a negator."""
+    start = text.find(phrase)
+    while start >= 0:
+        if not any(text.endswith(n, 0, start) for n in negators):
+            return True
+        start = text.find(phrase, start + 1)
+    return False
 
 
 def _has(text: str, cues: CallReplyCues, kind: str) -> list[str]:

@@ -98,6 +98,7 @@ def ranker_features(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues) ->
             # what it is about: the share of the topical words of the caller's request (the first turn that asks
             # or says at length why they call) and of the turn just before it that the reply takes up
             "request_overlap": _covered(asked, cues.topical(text)),
+            "before_request": float(request is not None and i < request),  # said before the caller asked
             "prev_overlap": _covered(cues.topical(before.text), cues.topical(text)) if before is not None else 0.0,
             # the caller's turn before it: a question, an objection, or the identity details just given
             "prev_question": float(before is not None and is_question(before.text, lex)),

@@ -69,3 +69,17 @@ def test_near_duplicates_merge_and_each_bucket_ranks_its_own_groups():
 def test_library_score_adds_the_resolution_only_for_resolved_calls():
     assert library_score(1.25, "resolved", 0.5) == 1.75
     assert library_score(1.25, "unresolved", 0.5) == 1.25 and library_score(1.25, None, 0.5) == 1.25
+
+
+def test_objections_are_typed_by_what_the_caller_objects_to():
+    """A phrase negated (不算太贵) or inside a polite request (麻烦你) objects to nothing; a question about a channel
+    (能在网上买吗) is a question, not 网上更便宜."""
+    from callintel.nlp.replies import call_cues_from_settings, objection_type
+    from callintel.settings import load_settings
+
+    cues = call_cues_from_settings(load_settings())
+    assert objection_type("六千啊，价格有点太贵了。", cues) == "价格太贵"
+    assert objection_type("一千二，倒也不算太贵。", cues) is None
+    assert objection_type("那就这样，麻烦你了。", cues) is None
+    assert objection_type("那怎么买，能在网上买吗？", cues) is None
+    assert objection_type("这么麻烦啊，那我再想想。", cues) == "再考虑一下"
