@@ -2,10 +2,12 @@
 
 Hand-set weights fitted to one insurer's calls did not carry over to another's, so the weights are
 learned: a pairwise logistic regression ("the truth reply beats this other reply of the same call")
-over features of the reply itself, of the caller's turn before it and of the caller's next turn,
-trained by `scripts/train_reply_ranker.py` on the development calls' truth and shipped as
-`configs/models/reply_ranker.json` (its `meta` records what it was trained on and the cross-set
-figures). Features are shares and flags in [0, 1], so the weights read directly.
+over features of the reply itself (how much it tells, where it sits, how much of the caller's request it
+takes up: jieba nouns, `CallReplyCues.topical`), of the caller's turn before it and of the caller's next turn,
+trained by `scripts/train_reply_ranker.py` on the development calls' truth (C chosen by cross-validation within
+the training calls, `choose_c`) and shipped as `configs/models/reply_ranker.json` (its `meta` records what it
+was trained on and the cross-set figures; `RankerModel.from_settings` is the one reader of [replies] ranker).
+Features are shares and flags in [0, 1], so the weights read directly.
 
 Only replies that tell the caller something are ranked: a greeting, an identity check, a question
 back, a read-back or the closing is never a script (`ELIGIBLE_ROLES`). The call's outcome is not a
