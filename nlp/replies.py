@@ -369,6 +369,18 @@ class ReplyCandidate:
     is_best: bool  # the call's best reply
 
 
+def followed(next_text: str | None, cues: CallReplyCues) -> str:
+    """What the caller's next turn does with the reply: rejected, accepted or none ([phrases] reject, accept).
+
+    Read from the turn itself, whichever scorer ranked the reply (the learned ranker's reasons name its features,
+    not the caller's reaction), so the library's "not rejected" rule and its 客户反应 column hold either way."""
+    if not next_text:
+        return "none"
+    if _has(next_text, cues, "reject"):
+        return "rejected"
+    return "accepted" if _has(next_text, cues, "accept") else "none"
+
+
 def reply_candidates(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues,
                      ranker: RankerModel | None = None) -> list[ReplyCandidate]:
     """Every (question or objection -> agent reply) pair of a call, scored."""
@@ -389,8 +401,7 @@ def reply_candidates(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues,
             continue  # a clarifying question, an identity check, a read-back or the closing is never a script
         k = next((m for m in range(j + 1, len(turns)) if turns[m].text), None)
         nxt = turns[k].text if k is not None and turns[k].speaker == "customer" else None
-        followed = "rejected" if "rejected" in s.reasons else "accepted" if "accepted" in s.reasons else "none"
-        out.append(ReplyCandidate(i, t.text, objection, j, turns[j].text, s.score, s.reasons, followed, nxt,
+        out.append(ReplyCandidate(i, t.text, objection, j, turns[j].text, s.score, s.reasons, followed(nxt, cues), nxt,
                                   best is not None and best.turn == j))
     if best is not None and not any(c.is_best for c in out):
         out.append(_best_candidate(turns, lex, cues, best, {c.question_turn for c in out}))
@@ -408,9 +419,8 @@ def _best_candidate(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues, be
     i = asked[-1] if asked else before[-1] if before else -1
     k = next((m for m in range(j + 1, len(turns)) if turns[m].text), None)
     nxt = turns[k].text if k is not None and turns[k].speaker == "customer" else None
-    followed = "rejected" if "rejected" in best.reasons else "accepted" if "accepted" in best.reasons else "none"
     return ReplyCandidate(i, turns[i].text if i >= 0 else "", objection_type(turns[i].text, cues) if i >= 0 else None,
-                          j, turns[j].text, best.score, best.reasons, followed, nxt, True)
+                          j, turns[j].text, best.score, best.reasons, followed(nxt, cues), nxt, True)
 
 
 # --- the replies step's compute (flows/steps.py): the nights' calls in, question/objection -> reply pairs out ---
