@@ -105,7 +105,8 @@ def test_what_followed_is_read_from_the_callers_next_turn_with_the_ranker():
     """With the learned ranker the reasons name features, not the caller's reaction: a reply the caller rejects
     is still marked rejected (so it never enters the library) and one they thank for accepted."""
     answer = "您的理赔已经审核通过了，赔款12000元，明天会打到您尾号[尾号]的银行卡上，到账后有短信通知。"
-    for reaction, expected in (("还是不行，我要投诉。", "rejected"), ("好的，谢谢。", "accepted"), ("那明天几点？", "none")):
+    reactions = (("还是不行，我要投诉。", "rejected"), ("好的，谢谢。", "accepted"), ("那明天几点？", "none"))
+    for reaction, expected in reactions:
         turns = [Turn("agent", "您好，客服中心，请问有什么可以帮您？"), Turn("customer", "我的理赔什么时候能赔下来？"),
                  Turn("agent", answer), Turn("customer", reaction)]
         cands = reply_candidates(turns, LEX, CUES, RANKER)
