@@ -30,6 +30,7 @@ from callintel.evaluation.calls_outcomes import score_fcr
 from callintel.evaluation.calls_profiles import best_reply_scores, intent_scores, profile_scores
 from callintel.evaluation.pii import leaked_numbers
 from callintel.flows.dialogues import land_dialogues
+from callintel.nlp.reply_ranker import RankerModel
 from callintel.settings import Settings
 from callintel.warehouse.db import connect
 
@@ -212,10 +213,10 @@ def evaluate(dialogues: Dialogues, settings: Settings, db: Path, scorers: list[S
 
 def _ranker_provenance(settings: Settings) -> str:
     """What the reply ranker learned on, and its figures on the set it did not see, from the model's own meta."""
-    name = settings["replies"]["ranker"]
-    if not name:
+    model = RankerModel.from_settings(settings)
+    if model is None:
         return "hand-set [call_reply] weights"
-    meta = json.loads(settings.config_file(name).read_text(encoding="utf-8")).get("meta", {})
+    name, meta = settings["replies"]["ranker"], model.meta
     return (f"ranker {name} trained on {', '.join(meta.get('trained_on', {})) or '?'} (best_reply_top1 on those is "
             f"in-sample; trained on one, measured on the other: {meta.get('top1_trained_on_one_measured_on_other')})")
 

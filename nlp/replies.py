@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -137,13 +137,18 @@ class CallReplyCues:
     objections: tuple[tuple[str, tuple[str, ...]], ...]
     source: str
     reason_names: dict[str, str] = field(default_factory=dict)  # reason code -> what a QA lead reads
+    # a turn's topical words (jieba nouns, [replies] topical_pos): what the caller asks about, for the ranker's
+    # overlap of a reply with the caller's request; None = not set (call_cues_from_settings sets it)
+    topical: Callable[[str], frozenset[str]] | None = field(default=None, compare=False, repr=False)
+    negators: tuple[str, ...] = ()  # 不算太贵 is not 太贵: a phrase right after one of these is negated
+    not_objections: tuple[str, ...] = ()  # spans that contain a phrase but object to nothing (麻烦您: please)
 
     def reasons_text(self, reasons: Sequence[str]) -> str:
         """Reasons in words a QA lead reads (、-joined), codes without a name as they are."""
         return "、".join(dict.fromkeys(self.reason_names.get(r, r) for r in reasons))
 
 
-def load_call_cues(path: str) -> CallReplyCues:
+def load_call_cues(path: str, topical: Callable[[str], frozenset[str]] | None = None) -> CallReplyCues:
     import tomllib
     from pathlib import Path
 
@@ -151,16 +156,49 @@ def load_call_cues(path: str) -> CallReplyCues:
     return CallReplyCues({k: float(v) for k, v in data["call_reply"].items()},
                          {k: tuple(v) for k, v in data["phrases"].items()},
                          tuple((k, tuple(v)) for k, v in data["objections"].items()), path,
-                         {k: str(v) for k, v in data.get("reason_names", {}).items()})
+                         {k: str(v) for k, v in data.get("reason_names", {}).items()}, topical,
+                         tuple(data["objection_rules"]["negators"]), tuple(data["objection_rules"]["not_objections"]))
+
+
+def topical_words(settings: Any) -> Callable[[str], frozenset[str]]:
+    """text -> its topical words: jieba words (insurance dictionary) whose part of speech is one of [replies]
+    topical_pos, stop words and masked values left out. The tokenizer loads on first use (a replies store that
+    only needs the weights never pays for it); results are cached per text."""
+    from functools import lru_cache
+
+    from callintel.nlp.tokenize import tokenizer_from_settings
+
+    wanted = frozenset(settings["replies"]["topical_pos"])
+
+    @lru_cache(maxsize=4096)
+    def words(text: str) -> frozenset[str]:
+        tok = tokenizer_from_settings(settings)
+        return frozenset(w for w, flag in tok.pos(_MASK_TOKEN.sub(" ", text)) if flag in wanted) - tok.stopwords
+
+    return words
 
 
 def call_cues_from_settings(settings: Any) -> CallReplyCues:
-    return load_call_cues(str(settings.config_file(settings["replies"]["cues"])))
+    return load_call_cues(str(settings.config_file(settings["replies"]["cues"])), topical_words(settings))
 
 
 def objection_type(text: str, cues: CallReplyCues) -> str | None:
-    """The customer's objection in this turn (价格太贵, 再考虑一下, …), or None."""
-    return next((name for name, phrases in cues.objections if any(p in text for p in phrases)), None)
+    """The customer's objection in this turn (价格太贵, 再考虑一下, …), or None: the first type with a phrase said
+    outright, neither negated (倒也不算太贵) nor inside a span that objects to nothing (麻烦您)."""
+    for span in cues.not_objections:
+        text = text.replace(span, "，")
+    return next((name for name, phrases in cues.objections if any(_said(text, p, cues.negators) for p in phrases)),
+                None)
+
+
+def _said(text: str, phrase: str, negators: Sequence[str]) -> bool:
+    """`phrase` occurs in `text` at least once not right after a negator."""
+    start = text.find(phrase)
+    while start >= 0:
+        if not any(text.endswith(n, 0, start) for n in negators):
+            return True
+        start = text.find(phrase, start + 1)
+    return False
 
 
 def _has(text: str, cues: CallReplyCues, kind: str) -> list[str]:
@@ -331,6 +369,18 @@ class ReplyCandidate:
     is_best: bool  # the call's best reply
 
 
+def followed(next_text: str | None, cues: CallReplyCues) -> str:
+    """What the caller's next turn does with the reply: rejected, accepted or none ([phrases] reject, accept).
+
+    Read from the turn itself, whichever scorer ranked the reply (the learned ranker's reasons name its features,
+    not the caller's reaction), so the library's "not rejected" rule and its 客户反应 column hold either way."""
+    if not next_text:
+        return "none"
+    if _has(next_text, cues, "reject"):
+        return "rejected"
+    return "accepted" if _has(next_text, cues, "accept") else "none"
+
+
 def reply_candidates(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues,
                      ranker: RankerModel | None = None) -> list[ReplyCandidate]:
     """Every (question or objection -> agent reply) pair of a call, scored."""
@@ -351,8 +401,7 @@ def reply_candidates(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues,
             continue  # a clarifying question, an identity check, a read-back or the closing is never a script
         k = next((m for m in range(j + 1, len(turns)) if turns[m].text), None)
         nxt = turns[k].text if k is not None and turns[k].speaker == "customer" else None
-        followed = "rejected" if "rejected" in s.reasons else "accepted" if "accepted" in s.reasons else "none"
-        out.append(ReplyCandidate(i, t.text, objection, j, turns[j].text, s.score, s.reasons, followed, nxt,
+        out.append(ReplyCandidate(i, t.text, objection, j, turns[j].text, s.score, s.reasons, followed(nxt, cues), nxt,
                                   best is not None and best.turn == j))
     if best is not None and not any(c.is_best for c in out):
         out.append(_best_candidate(turns, lex, cues, best, {c.question_turn for c in out}))
@@ -370,9 +419,8 @@ def _best_candidate(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues, be
     i = asked[-1] if asked else before[-1] if before else -1
     k = next((m for m in range(j + 1, len(turns)) if turns[m].text), None)
     nxt = turns[k].text if k is not None and turns[k].speaker == "customer" else None
-    followed = "rejected" if "rejected" in best.reasons else "accepted" if "accepted" in best.reasons else "none"
     return ReplyCandidate(i, turns[i].text if i >= 0 else "", objection_type(turns[i].text, cues) if i >= 0 else None,
-                          j, turns[j].text, best.score, best.reasons, followed, nxt, True)
+                          j, turns[j].text, best.score, best.reasons, followed(nxt, cues), nxt, True)
 
 
 # --- the replies step's compute (flows/steps.py): the nights' calls in, question/objection -> reply pairs out ---
@@ -381,13 +429,8 @@ def compute(inputs: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """The inputs plus "candidates": call_id -> its question/objection -> reply pairs (pure)."""
     lex = lexicon_from_settings(settings)
     cues = call_cues_from_settings(settings)
-    ranker = ranker_from_settings(settings)
+    ranker = RankerModel.from_settings(settings)
     return {**inputs, "candidates": {
         c["call_id"]: reply_candidates([Turn(s, t) for s, t in inputs["utterances"][c["call_id"]]], lex, cues, ranker)
         for c in inputs["calls"]}}
 
-
-def ranker_from_settings(settings: Settings) -> RankerModel | None:
-    """The learned reply ranker of [replies] ranker, or None ("" = the hand-set [call_reply] weights)."""
-    name = settings["replies"]["ranker"]
-    return RankerModel.load(settings.config_file(name)) if name else None

@@ -2,10 +2,12 @@
 
 Hand-set weights fitted to one insurer's calls did not carry over to another's, so the weights are
 learned: a pairwise logistic regression ("the truth reply beats this other reply of the same call")
-over features of the reply itself, of the caller's turn before it and of the caller's next turn,
-trained by `scripts/train_reply_ranker.py` on the development calls' truth and shipped as
-`configs/models/reply_ranker.json` (its `meta` records what it was trained on and the cross-set
-figures). Features are shares and flags in [0, 1], so the weights read directly.
+over features of the reply itself (how much it tells, where it sits, how much of the caller's request it
+takes up: jieba nouns, `CallReplyCues.topical`), of the caller's turn before it and of the caller's next turn,
+trained by `scripts/train_reply_ranker.py` on the development calls' truth (C chosen by cross-validation within
+the training calls, `choose_c`) and shipped as `configs/models/reply_ranker.json` (its `meta` records what it
+was trained on and the cross-set figures; `RankerModel.from_settings` is the one reader of [replies] ranker).
+Features are shares and flags in [0, 1], so the weights read directly.
 
 Only replies that tell the caller something are ranked: a greeting, an identity check, a question
 back, a read-back or the closing is never a script (`ELIGIBLE_ROLES`). The call's outcome is not a
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from callintel.nlp.outcomes import Lexicon, LexiconError, Turn, is_question
+from callintel.settings import Settings
 
 if TYPE_CHECKING:
     from callintel.nlp.replies import CallReplyCues
@@ -65,7 +68,11 @@ def ranker_features(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues) ->
     eligible = [(i, c) for i, (role, c) in found.items() if role in ELIGIBLE_ROLES]
     if not eligible:
         return []
+    if cues.topical is None:
+        raise ValueError("reply cues without topical words: build them with call_cues_from_settings")
     most = max(c for _, c in eligible) or 1
+    request = _request(turns, lex)
+    asked = cues.topical(turns[request].text) if request is not None else frozenset()
     out = []
     for k, (i, content) in enumerate(eligible):
         text = turns[i].text
@@ -88,6 +95,13 @@ def ranker_features(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues) ->
             "action_done": float(bool(_has(text, cues, "action_done"))),
             "ends_asking": float(text.rstrip().endswith(("？", "?"))),
             "then_closing": float(next_agent is not None and found[next_agent][0] == "closing"),
+            # an answer tells rather than asks: its share of characters outside questions back and checks
+            "declarative": content / max(1, len(text)),
+            # what it is about: the share of the topical words of the caller's request (the first turn that asks
+            # or says at length why they call) and of the turn just before it that the reply takes up
+            "request_overlap": _covered(asked, cues.topical(text)),
+            "before_request": float(request is not None and i < request),  # said before the caller asked
+            "prev_overlap": _covered(cues.topical(before.text), cues.topical(text)) if before is not None else 0.0,
             # the caller's turn before it: a question, an objection, or the identity details just given
             "prev_question": float(before is not None and is_question(before.text, lex)),
             "prev_objection": float(before is not None and objection_type(before.text, cues) is not None),
@@ -103,6 +117,19 @@ def ranker_features(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues) ->
         }
         out.append((i, {name: min(1.0, v) for name, v in x.items()}))
     return out
+
+
+def _request(turns: Sequence[Turn], lex: Lexicon) -> int | None:
+    """The caller's request: their first turn that asks something, else their longest turn (why they call)."""
+    said = [i for i, t in enumerate(turns) if t.speaker == "customer" and t.text]
+    if not said:
+        return None
+    return next((i for i in said if is_question(turns[i].text, lex)), max(said, key=lambda i: len(turns[i].text)))
+
+
+def _covered(asked: frozenset[str], told: frozenset[str]) -> float:
+    """Share of the asked-about words the reply mentions (0 when nothing was asked about)."""
+    return len(asked & told) / len(asked) if asked else 0.0
 
 
 @dataclass(frozen=True)
@@ -127,6 +154,7 @@ class RankerModel:
 
     @classmethod
     def load(cls, path: str | Path) -> RankerModel:
+        """The model file `scripts/train_reply_ranker.py` wrote."""
         path = Path(path)
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
@@ -134,6 +162,18 @@ class RankerModel:
             raise LexiconError(f"reply ranker not found: {path} (train it with scripts/train_reply_ranker.py, "
                                "or set [replies] ranker = \"\" for the hand-set [call_reply] weights)") from exc
         return cls({k: float(v) for k, v in raw["weights"].items()}, raw.get("meta", {}), str(path))
+
+    @staticmethod
+    def path(settings: Settings) -> Path | None:
+        """Where [replies] ranker points (the one place that reads it); None = the hand-set weights."""
+        name = settings["replies"]["ranker"]
+        return settings.config_file(name) if name else None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RankerModel | None:
+        """The ranker of [replies] ranker, or None ("" = the hand-set [call_reply] weights)."""
+        path = cls.path(settings)
+        return cls.load(path) if path is not None else None
 
 
 def rank(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues,
@@ -174,6 +214,28 @@ def fit(calls: Sequence[tuple[Sequence[Turn], int]], lex: Lexicon, cues: CallRep
     model = LogisticRegression(C=c, fit_intercept=False, max_iter=5000).fit(np.array(xs), np.array(ys),
                                                                              sample_weight=weight)
     return RankerModel({k: round(float(w), 6) for k, w in zip(names, model.coef_[0], strict=True)}, meta or {})
+
+
+def choose_c(calls: Sequence[tuple[Sequence[Turn], int]], lex: Lexicon, cues: CallReplyCues, grid: Sequence[float],
+             folds: int, groups: Sequence[str] | None = None) -> float:
+    """The C of `grid` with the most top-1 hits over `folds`-fold cross-validation by call (call n in fold n % folds)
+    within `calls` only; ties go to the smaller C (the stronger regularisation)."""
+    best: tuple[float, float] | None = None
+    for c in sorted(grid):
+        hits = 0.0
+        for f in range(folds):
+            train = [n for n in range(len(calls)) if n % folds != f]
+            test = [calls[n] for n in range(len(calls)) if n % folds == f]
+            if not test:
+                continue
+            model = fit([calls[n] for n in train], lex, cues, c,
+                        groups=[groups[n] for n in train] if groups else None)
+            hits += top1(test, lex, cues, model) * len(test)
+        if best is None or hits > best[0] + 1e-9:
+            best = (hits, c)
+    if best is None:
+        raise ValueError("an empty C grid")
+    return best[1]
 
 
 def top1(calls: Sequence[tuple[Sequence[Turn], int]], lex: Lexicon, cues: CallReplyCues, model: RankerModel) -> float:

@@ -49,6 +49,10 @@ class Tokenizer:
         tagged = self._pos.lcut(word)
         return tagged[0].flag if len(tagged) == 1 else "x"
 
+    def pos(self, text: str) -> list[tuple[str, str]]:
+        """(word, jieba part of speech) of every word, masks removed: topical words are nouns, not names."""
+        return [(p.word, p.flag) for p in self._pos.lcut(_MASK.sub(" ", text)) if p.word.strip()]
+
     def tokens(self, text: str) -> list[str]:
         return [w for w in self.words(text)
                 if w.strip() and _WORD.search(w) and w not in self.stopwords and not w.isdigit()]

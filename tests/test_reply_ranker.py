@@ -3,7 +3,6 @@ development sets' truth, the shipped model reproducible, and never a non-answer 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -15,15 +14,15 @@ from callintel.nlp.replies import (
     best_call_reply,
     call_cues_from_settings,
     content_chars,
-    ranker_from_settings,
     reply_candidates,
 )
+from callintel.nlp.reply_ranker import RankerModel
 from callintel.settings import load_settings
 from callintel.speech.text import TextCleaner
 
 SETTINGS = load_settings()
 LEX, CUES = lexicon_from_settings(SETTINGS), call_cues_from_settings(SETTINGS)
-RANKER = ranker_from_settings(SETTINGS)
+RANKER = RankerModel.from_settings(SETTINGS)
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -56,27 +55,29 @@ def test_identity_check_is_a_request_not_a_masked_name_or_a_list_of_documents():
         assert asks_identity(ask, CUES) and content_chars(ask, CUES) == 0
 
 
+@pytest.mark.slow  # cross-validates C in each direction: 60 fits
 def test_learned_on_one_set_it_picks_well_on_the_other(dev_sets):
-    """Neither direction falls below the hand-set [call_reply] weights on the set it was not trained on, and
-    together they beat them (calls -> calls_health ties them since names are masked wherever they stand)."""
-    sets, train = dev_sets
+    """Trained on one set (C chosen within it), the ranker picks at least 0.75 of the other set's truth replies and
+    never fewer than the hand-set [call_reply] weights; together the two directions beat them."""
+    sets, _ = dev_sets
+    grid, folds = SETTINGS["replies"]["ranker_c_grid"], SETTINGS["replies"]["ranker_cv_folds"]
     gains = []
     for learn, test in (("calls", "calls_health"), ("calls_health", "calls")):
-        model = reply_ranker.fit(sets[learn], LEX, CUES, train.C)
+        model = reply_ranker.fit(sets[learn], LEX, CUES, reply_ranker.choose_c(sets[learn], LEX, CUES, grid, folds))
         learned = reply_ranker.top1(sets[test], LEX, CUES, model)
         hand = sum(best_call_reply(t, LEX, CUES).turn == truth for t, truth in sets[test]) / len(sets[test])
-        assert learned >= 0.7 and learned >= hand, (learn, test, learned, hand)
+        assert learned >= 0.75 and learned >= hand, (learn, test, learned, hand)
         gains.append(learned - hand)
     assert sum(gains) > 0, gains
 
 
 def test_shipped_model_is_the_one_the_script_trains(dev_sets):
-    sets, train = dev_sets
+    sets, _ = dev_sets
     both = sets["calls"] + sets["calls_health"]
     groups = ["calls"] * len(sets["calls"]) + ["calls_health"] * len(sets["calls_health"])
-    model = reply_ranker.fit(both, LEX, CUES, train.C, groups=groups)
+    meta = RANKER.meta
+    model = reply_ranker.fit(both, LEX, CUES, meta["C"], groups=groups)
     assert model.weights == pytest.approx(RANKER.weights, abs=1e-4)
-    meta = json.loads((ROOT / "configs" / "models" / "reply_ranker.json").read_text(encoding="utf-8"))["meta"]
     for name in ("calls", "calls_health"):
         assert meta["top1_in_sample"][name] == reply_ranker.top1(sets[name], LEX, CUES, model)
 
@@ -98,3 +99,15 @@ def test_a_call_without_an_answer_has_no_best_reply():
              Turn("agent", "好的，还有别的需要帮您的吗？"), Turn("customer", "没了，再见。")]
     assert best_call_reply(turns, LEX, CUES, RANKER) is None
     assert reply_candidates(turns, LEX, CUES, RANKER) == []
+
+
+def test_what_followed_is_read_from_the_callers_next_turn_with_the_ranker():
+    """With the learned ranker the reasons name features, not the caller's reaction: a reply the caller rejects
+    is still marked rejected (so it never enters the library) and one they thank for accepted."""
+    answer = "您的理赔已经审核通过了，赔款12000元，明天会打到您尾号[尾号]的银行卡上，到账后有短信通知。"
+    reactions = (("还是不行，我要投诉。", "rejected"), ("好的，谢谢。", "accepted"), ("那明天几点？", "none"))
+    for reaction, expected in reactions:
+        turns = [Turn("agent", "您好，客服中心，请问有什么可以帮您？"), Turn("customer", "我的理赔什么时候能赔下来？"),
+                 Turn("agent", answer), Turn("customer", reaction)]
+        cands = reply_candidates(turns, LEX, CUES, RANKER)
+        assert [(c.reply_turn, c.followed) for c in cands] == [(2, expected)], reaction
