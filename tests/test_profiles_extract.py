@@ -105,6 +105,21 @@ def test_intent_product_skips_owned_policy_and_flags_do_not_call(intent_lex):
     assert dnc.excluded and dnc.exclude_reason == "do_not_call" and dnc.band == "low"
 
 
+def test_intent_cues_start_a_word_and_speak_of_the_caller(intent_lex):
+    # 退了 inside 早退了 (a symptom went away) is no surrender; 骗 inside 诈骗 or in someone else's view is no
+    # complaint; a denied purchase is no buying cue; an A-not-A question still asks to buy.
+    def cues(text: str) -> set[str]:
+        return {c.split(":")[0] for c in score_intent([("customer", text)], intent_lex, LEX).cues}
+
+    assert "surrender" not in cues("黄疸照了三天蓝光，医生说是生理性的，早退了。")
+    assert "complaint" not in cues("小区里天天在讲防诈骗。")
+    assert "complaint" not in cues("可我老公觉得保险都是骗人的，说有医保就够了。")
+    assert "complaint" in cues("你们这是骗我，我要投诉。")
+    assert "also_buy" not in cues("我都六十八了，再买新的也买不着了。")
+    assert "buy_request" in cues("我有高血压，能不能买？")
+    assert "surrender" in cues("我那个寿险现在想退了。")
+
+
 def test_call_reply_skips_identity_check_and_read_back():
     lex, cues = lexicon_from_settings(SETTINGS), call_cues_from_settings(SETTINGS)
     turns = [Turn("agent", "您好，客服中心，请问有什么可以帮您？"),
