@@ -36,6 +36,8 @@ FIELDS = ("gender", "age", "city", "occupation", "marital_status", "children", "
           "income_band", "preferred_contact_time", "health_condition", "budget_concern", "insured_person")
 _CLAUSE = re.compile(r"[^，,。！!？?；;：:…\n]+")
 _CLAUSE_END = re.compile(r"[，,。！!？?；;：:…\s~]")
+# 那啥……医疗险 (normalised to 那啥。.....医疗险): a pause inside a clause, the speaker searching for a word
+_HESITATION = re.compile(r"(?<=[\u4e00-\u9fff])[。，,]?(?:…+|\.{2,})(?=[\u4e00-\u9fff])")
 _NUM = r"(?:[0-9]{1,3}|[一二两三四五六七八九十]{1,3})"
 
 
@@ -552,7 +554,8 @@ def _policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
         holds = re.compile(rf"(?:{'|'.join(r.self_words if speaker == 'customer' else ('您',))})"
                            rf"[^，,。？?没未不]{{0,8}}?(?:{'|'.join(cfg['hold_verbs'])})(?![的没什哪])")
         seen_here = False
-        for _, clause in text_clauses(text):
+        # a hesitation (买过一个那啥……医疗险) is the speaker searching for the word, not the end of a clause
+        for _, clause in text_clauses(_HESITATION.sub("", text)):
             if any(w in clause for w in cfg["not_owned"]):
                 continue
             if speaker == "agent" and re.search(r"买(?![的了过])", clause):
@@ -571,7 +574,8 @@ def _policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 if speaker == "customer" and re.search(r"(?<![我俺您])(?:这个|这款|这种)$", before):
                     continue  # 买了这个医疗险，以后…能报吗: the product being offered (我这个 is the caller's own)
                 owned = any(w in before for w in owned_words) or bool(holds.search(before)) or (
-                    speaker == "customer" and tail.startswith(tuple(cfg["owned_after"])))
+                    speaker == "customer" and tail.startswith(tuple(cfg["owned_after"]))) or _possessed(
+                    before, r.self_words if speaker == "customer" else ("您",), cfg)
                 if not owned and not (seen_here and before.endswith(tuple(cfg["also"]))):
                     continue
                 if not r.about_caller(clause, m.start(2), speaker):
@@ -579,6 +583,25 @@ def _policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 seen.add(kind)
                 seen_here = True
                 _add(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
+
+
+def _possessed(before: str, holders: Sequence[str], cfg: dict[str, Any]) -> bool:
+    """A possession construction ends `before`: the holder, modifiers jieba tags as time, adverb, pronoun or
+    locative ([products] possessive_tags: 您现在的, 我自己的, 您原来的, 您之前的), 的, then only nouns,
+    numerals and measure words up to the product (团体, 那份). A verb anywhere in it (您要买的) is a relative
+    clause about another product, not a possession."""
+    import jieba.posseg as pseg
+
+    at = max((before.rfind(h) + len(h) for h in holders if h in before), default=-1)
+    if at < 0 or "的" not in before[at:]:
+        return False
+    words = [(w.word, w.flag) for w in pseg.cut(before[at:])]
+    k = next((n for n, (w, _) in enumerate(words) if w == "的"), None)
+    if k is None:
+        return False
+    tags = tuple(cfg["possessive_tags"])
+    return all(f.startswith(tags) for _, f in words[:k]) and all(
+        f.startswith(("n", "m", "q", "r")) for _, f in words[k + 1:])
 
 
 def _income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:

@@ -63,6 +63,15 @@ def test_policies_owned_not_wanted():
     assert policies(("customer", "我想了解一下医疗险，多少钱？")) == set()
 
 
+def test_policies_possession_and_hesitation():
+    # holder + time/adverb/pronoun modifiers + 的 + product is a possession; a verb in it is not (您要买的)
+    assert policies(("agent", "您现在的团体医疗险也能报销。")) == {"医疗险"}
+    assert policies(("customer", "我自己的那份意外险还在保障期。")) == {"意外险"}
+    assert policies(("agent", "您要买的医疗险一年四百。")) == set()
+    # a pause while searching for the word does not cut the clause
+    assert policies(("customer", "我女儿给我买过一个那啥……医疗险，说能报销。")) == {"医疗险"}
+
+
 def test_income_contact_time_marital():
     got = facts(("customer", "我一个月到手七千左右，周末比较方便。"),
                 ("agent", "好的，那您看什么时间方便接电话？"), ("customer", "晚上吧，白天在车间。"),
