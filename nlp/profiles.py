@@ -122,6 +122,14 @@ class ProfileReader:
         self.relation = tuple(p["relation_after_self"])
         self.third = tuple(p["third_party"])
         self.together = tuple(p["together"])
+        self.apposition = re.compile(rf"(?:{'|'.join(self.self_words)})(?:{'|'.join(p['apposition'])})"
+                                     r"[^，,。！!？?]{0,6}$")
+
+    def _last_third(self, text: str) -> int:
+        """Where the last third-party word of `text` starts, -1 if none; one in apposition to the caller
+        (我一个退休的老头子, 俺这个老太婆) is the caller describing themself, not someone else."""
+        return max((i for w in self.third for i in [text.rfind(w)] if i >= 0 and not self.apposition.search(text[:i])),
+                   default=-1)
 
     def about_caller(self, clause: str, pos: int, speaker: str, prefix: str = "") -> bool:
         """The words before `pos` in this clause do not make someone else the subject. A clause without a
@@ -129,7 +137,7 @@ class ProfileReader:
         before = clause[:pos]
         if prefix and speaker == "customer" and not any(w in before for w in self.self_words) \
                 and not any(w in before for w in self.third):
-            last_third = max((prefix.rfind(w) for w in self.third), default=-1)
+            last_third = self._last_third(prefix)
             last_self = max((i for w in self.self_words for i in [prefix.rfind(w)]
                              if i >= 0 and not prefix[i + len(w):].startswith(self.relation)), default=-1)
             if last_third > last_self:
@@ -390,10 +398,11 @@ def _occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
                 break
             m = generic.search(clause)
             if m and r.about_caller(clause, m.start(), speaker, prefix):
-                value = m.group(1)
+                # a role noun right after it makes one compound (销售 + 经理, 公交 + 司机)
+                value = m.group(1) + next((n for n in nouns if clause.startswith(n, m.end(1))), "")
                 prefix = clause[m.start():m.start(1)]
-                # keep a qualifier said with it: 小学老师, 销售经理 (not 是做 / 的)
-                q = re.sub(r"^(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?", "", prefix)
+                # keep a qualifier said with it: 小学老师, 产品经理 (not 我是做 / 的)
+                q = re.sub(r"^(?:(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?)+", "", prefix)
                 if 0 < len(q) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", q) and q not in ("做", "干", "跑", "在"):
                     value = q + value
                 if value not in cfg["not_occupation"]:

@@ -146,3 +146,13 @@ def test_birth_decade_is_an_age_band():
     assert got["age"] == "37-46"
     got = {f.field: f.value for f in extract([("customer", "俺闺女是九零后。")], LEX, date(2026, 11, 20))}
     assert "age" not in got  # someone else's
+
+
+def test_occupation_compound_roles_and_self_description():
+    # a role noun after a listed one makes one compound; 我是做 is stripped whole, not left as a qualifier
+    assert facts(("customer", "我是做市场经理的，经常出差。")).get("occupation") == "市场经理"
+    assert facts(("customer", "我是做项目经理的，白天开会多。")).get("occupation") == "项目经理"
+    # 我一个退休的老头子: the caller describing himself, so what follows is still about him
+    got = facts(("customer", "我这个退休的老头子，在纺织厂干了三十年。"))
+    assert got.get("occupation") == "工人"
+    assert "occupation" not in facts(("customer", "我老公一个人在纺织厂干了三十年。"))
