@@ -6,7 +6,8 @@ Profiles (P/R per field), purchase-intent AUC and question detection P/R, each c
 evaluation/calls*.py scores them, over the calls as the text path lands them (normalised, masked, stated ages
 kept), without the warehouse, topics or embeddings: a rule change is measured on both sets at once, so one
 that lifts a set and lowers the other shows. `--show FIELD` prints that field's false positives and misses
-(the cue, not the set, is what gets fixed); `--intent` prints each call's intent score against its truth.
+(the cue, not the set, is what gets fixed); `--intent` prints each call's intent score against its truth,
+`--questions` the sentences taken as questions in turns the truth has none.
 The figures that count remain `callintel eval calls` on both sets.
 """
 
@@ -40,7 +41,7 @@ def landed(call: dict, cleaner: TextCleaner, tz: ZoneInfo) -> tuple[list[tuple[i
     return [(i, s, t) for i, s, t, _ in kept], {n: a for n, (_, _, _, a) in enumerate(kept) if a is not None}
 
 
-def measure(data: Path, show: str | None, show_intent: bool) -> dict:
+def measure(data: Path, show: str | None, show_intent: bool, show_questions: bool = False) -> dict:
     settings = load_settings()
     cleaner, lex = TextCleaner.from_settings(settings), lexicon_from_settings(settings)
     ilex, qcues = intent_lexicon_from_settings(settings), load_cues(settings)
@@ -67,6 +68,8 @@ def measure(data: Path, show: str | None, show_intent: bool) -> dict:
             if (q.call_id, q.seq) in q_true:
                 q_right += 1
                 q_hit.add((q.call_id, q.seq))
+            elif show_questions:
+                print(f"Q-FP {q.call_id}@{q.seq} [{q.cue}] {q.text}")
         if show:
             truth = {v for f, v in _truth_facts([call])[call["call_id"]] if f == show}
             got = {v for f, v in pred[call["call_id"]] if f == show}
@@ -88,9 +91,10 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--show", help="print this profile field's false positives and misses")
     ap.add_argument("--intent", action="store_true", help="print each call's intent score and truth")
+    ap.add_argument("--questions", action="store_true", help="print sentences taken as questions in no question turn")
     args = ap.parse_args()
     for name, path in (("calls", args.data), ("calls_health", args.data / "calls_health")):
-        print(name, json.dumps(measure(path, args.show, args.intent), ensure_ascii=False))
+        print(name, json.dumps(measure(path, args.show, args.intent, args.questions), ensure_ascii=False))
 
 
 if __name__ == "__main__":
