@@ -191,6 +191,12 @@ def _vocative(text: str, start: int, end: int, after_words: Sequence[str]) -> bo
     return not after or bool(_CLAUSE_END.match(after)) or after.startswith(tuple(after_words))
 
 
+def _spouse_of_caller(spouse: Sequence[str], r: ProfileReader) -> re.Pattern[str]:
+    """我老公, 俺媳妇, 我跟我爱人, 和老婆: a first-person word (or 和/跟), then a spouse word."""
+    me, together = "|".join(r.self_words), "|".join(r.together)
+    return re.compile(rf"(?:(?:{me})(?:(?:{together})(?:{me})?)?|(?:{together}))({'|'.join(spouse)})")
+
+
 def _gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     p = r.lex["person"]
     not_after = tuple(p["address_not_after"])
@@ -210,8 +216,8 @@ def _gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact])
             for value, words in (("男", p["male_self"]), ("女", p["female_self"])):
                 if any(re.search(rf"(?<![妇男女]){re.escape(w)}", text) for w in words):
                     _add(out, "gender", value, 0.95, i, text, "customer")
-            for value, words in (("男", p["wife_words"]), ("女", p["husband_words"])):
-                if any(w in text for w in words):
+            for value, words in (("男", p["wife"]), ("女", p["husband"])):
+                if _spouse_of_caller(words, r).search(text):
                     _add(out, "gender", value, 0.6, i, text, "customer")
 
 
@@ -495,14 +501,17 @@ def _marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
     partner, negation = "|".join(cfg["partner"]), "|".join(cfg["partner_negation"])
     said = {"丧偶": re.compile(rf"(?:{spouse})儿?[^，,。！!？?]{{0,4}}?(?:{loss})"),
             "离异": re.compile(r"(?:我们|俺们|咱们|我俩|我跟他|我跟她|我和他|我和她)[^，,。！!？?]{0,4}?离了"),
-            "未婚": re.compile(rf"(?:(?:{negation})(?:{partner}))|(?:(?:{partner})[都也还]?(?:{negation}))")}
+            "未婚": re.compile(rf"(?:(?:{negation})(?:{partner}))|(?:(?:{partner})[都也还]?(?:{negation}))"),
+            "已婚": _spouse_of_caller(cfg["spouse"], r)}
     for status in ("丧偶", "离异", "未婚", "已婚"):
         for i, (speaker, text) in enumerate(turns):
             if speaker != "customer":
                 continue
             for start, clause in text_clauses(text):
                 m = said[status].search(clause) if status in said else None
-                j = m.start() if m else next((clause.find(p) for p in cfg[status] if p in clause), -1)
+                # where the cue is: the spouse word of a construction that captures it (我和我老公 -> 老公)
+                j = (m.start(1) if m.re.groups else m.start()) if m else next(
+                    (clause.find(p) for p in cfg[status] if p in clause), -1)
                 if j < 0:
                     continue
                 hit = m.group() if m else next(p for p in cfg[status] if p in clause)

@@ -156,3 +156,12 @@ def test_occupation_compound_roles_and_self_description():
     got = facts(("customer", "我这个退休的老头子，在纺织厂干了三十年。"))
     assert got.get("occupation") == "工人"
     assert "occupation" not in facts(("customer", "我老公一个人在纺织厂干了三十年。"))
+
+
+def test_spouse_of_the_caller_is_a_construction():
+    # first person (+ 和/跟 + first person) + a spouse word, however it is spelt out
+    got = facts(("customer", "俺跟俺媳妇在县城开了个小饭馆。"))
+    assert got.get("marital_status") == "已婚" and got.get("gender") == "男"
+    got = facts(("customer", "这事我得回去和我丈夫商量。"))
+    assert got.get("marital_status") == "已婚" and got.get("gender") == "女"
+    assert "marital_status" not in facts(("customer", "我邻居跟她老公天天吵架。"))
