@@ -116,7 +116,7 @@ def product_of_interest(turns: Sequence[tuple[str, str]], lex: IntentLexicon, pl
         for _, clause in text_clauses(text):
             for m in mention.finditer(clause):
                 kind = reader.product_type(clause[m.start():m.end() + 1])
-                if kind is None or (m.group(1) in ("住院", "报销", "身故") and "险" not in clause):
+                if kind is None or (m.group(1) in plex["products"]["need_xian"] and "险" not in clause):
                     continue
                 order += 1
                 if speaker == "agent":

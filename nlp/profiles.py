@@ -249,7 +249,9 @@ def _age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact], on
             n = cn_number(m.group(1))
             if n is None or not lo <= n <= hi:
                 continue
-            if re.match(r"(?:岁|周岁)?(?:的(?:时候|儿子|女儿|孩子|闺女|小孩)|时)", text[m.end(1):]):
+            rest = re.sub(r"^(?:岁|周岁)", "", text[m.end(1):])
+            if rest.startswith(tuple(cfg["when_after"])) or (rest.startswith("的") and rest[1:].startswith(
+                    tuple(r.lex["children"]["nouns"]))):
                 continue  # 我25岁的时候 (when), 我16岁的儿子 (someone else)
             suffix = m.group(2)
             if suffix in cfg["vague_suffix"] or text[m.end(1):m.end(1) + 2] in cfg["vague_suffix"]:
@@ -349,8 +351,8 @@ def _city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -
         for start, clause in text_clauses(text):
             for j, said, city in r.lex.places(clause):
                 after = clause[j + len(said):j + len(said) + 2]
-                if after.startswith(("路", "街", "大道", "大学", "银行", "医院")) and not after.startswith("市"):
-                    continue
+                if after.startswith(tuple(r.lex["city"]["name_goes_on"])):
+                    continue  # 人民路, 南京大学, 北京银行: a street or an institution, not where the caller is
                 if "老家" in clause and "我" not in clause[:j].replace("我爸", "").replace("我妈", ""):
                     continue
                 cfg = r.lex["city"]
@@ -583,7 +585,7 @@ def _policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 kind = r.product_type(m.group(2) + tail[:1])
                 if kind is None or kind in seen:
                     continue
-                if m.group(2) in ("住院", "报销", "身故") and "险" not in clause:
+                if m.group(2) in cfg["need_xian"] and "险" not in clause:
                     continue
                 before = clause[:m.start(2)]
                 tail = re.sub(r"^(?:保险|险)", "", clause[m.end():])
