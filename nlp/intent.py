@@ -87,7 +87,7 @@ def _cue_at(text: str, phrase: str, starts: frozenset[int]) -> int:
 
 def _negated(clause: str, at: int, lex: IntentLexicon) -> bool:
     """A buying cue in a clause that denies buying (也买不着了, 不想买, 没必要买): [score] negated_buy."""
-    return bool(re.search(lex.score["negated_buy"], clause[max(0, at - 4):]))
+    return bool(re.search(lex.score["negated_buy"], clause[max(0, at - lex.score["negated_window"]):]))
 
 
 def _sigmoid(x: float) -> float:
