@@ -122,7 +122,7 @@ def profile_scores(dialogues: Sequence[dict[str, Any]], con: duckdb.DuckDBPyConn
             "baseline_profile_note": "gender from the agent's first 先生/女士 only"}
 
 
-def _auc(labels: Sequence[bool], scores: Sequence[float]) -> float | None:
+def auc(labels: Sequence[bool], scores: Sequence[float]) -> float | None:
     pos = [s for s, y in zip(scores, labels, strict=True) if y]
     neg = [s for s, y in zip(scores, labels, strict=True) if not y]
     if not pos or not neg:
@@ -156,10 +156,10 @@ def intent_scores(dialogues: Sequence[dict[str, Any]], con: duckdb.DuckDBPyConne
             first = next((kind for t in c["turns"] if t["speaker"] == "customer"
                           for key, kind in PRODUCT_WORDS if key in t["text"]), None)
             base_right += first == want
-    return {"intent_auc": _auc(labels, scores), "intent_positive_calls": sum(labels),
+    return {"intent_auc": auc(labels, scores), "intent_positive_calls": sum(labels),
             "intent_product_accuracy": round(right / counted, 4) if counted else None,
             "intent_product_calls": counted,
-            "baseline_intent_auc_queue": _auc(labels, queue) if any(q for q in queue) else None,
+            "baseline_intent_auc_queue": auc(labels, queue) if any(q for q in queue) else None,
             "baseline_product_first_named": round(base_right / counted, 4) if counted else None}
 
 

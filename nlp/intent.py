@@ -31,6 +31,7 @@ class IntentCue:
     weight: float
     exclude: bool
     phrases: tuple[str, ...]
+    own_only: bool = False  # counts only in a clause about the caller (not 我老公觉得保险都是骗人的)
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,38 @@ class Intent:
 @lru_cache(maxsize=8)
 def load_intent_lexicon(path: str) -> IntentLexicon:
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    cues = tuple(IntentCue(name, float(c["weight"]), bool(c.get("exclude", False)), tuple(c["phrases"]))
-                 for name, c in data["cues"].items())
+    cues = tuple(IntentCue(name, float(c["weight"]), bool(c.get("exclude", False)), tuple(c["phrases"]),
+                           bool(c.get("own_only", False))) for name, c in data["cues"].items())
     return IntentLexicon(cues, data["score"], path)
 
 
 def intent_lexicon_from_settings(settings: Settings) -> IntentLexicon:
     return load_intent_lexicon(str(settings.config_file(settings["leads"]["cues"])))
+
+
+def _word_starts(text: str) -> frozenset[int]:
+    """Where jieba's words start in `text`: a cue must start a word, so 退了 is not read in 早退了 nor 骗 in
+    防诈骗 (a maintained segmenter instead of a list of exceptions)."""
+    import jieba
+
+    starts, pos = set(), 0
+    for word in jieba.cut(text):
+        starts.add(pos)
+        pos += len(word)
+    return frozenset(starts)
+
+
+def _cue_at(text: str, phrase: str, starts: frozenset[int]) -> int:
+    """The first position where `phrase` starts a word of `text`, or -1."""
+    j = text.find(phrase)
+    while j >= 0 and j not in starts:
+        j = text.find(phrase, j + 1)
+    return j
+
+
+def _negated(clause: str, at: int, lex: IntentLexicon) -> bool:
+    """A buying cue in a clause that denies buying (也买不着了, 不想买, 没必要买): [score] negated_buy."""
+    return bool(re.search(lex.score["negated_buy"], clause[max(0, at - lex.score["negated_window"]):]))
 
 
 def _sigmoid(x: float) -> float:
@@ -92,7 +118,7 @@ def product_of_interest(turns: Sequence[tuple[str, str]], lex: IntentLexicon, pl
         for _, clause in text_clauses(text):
             for m in mention.finditer(clause):
                 kind = reader.product_type(clause[m.start():m.end() + 1])
-                if kind is None or (m.group(1) in ("住院", "报销", "身故") and "险" not in clause):
+                if kind is None or (m.group(1) in plex["products"]["need_xian"] and "险" not in clause):
                     continue
                 order += 1
                 if speaker == "agent":
@@ -114,18 +140,31 @@ def product_of_interest(turns: Sequence[tuple[str, str]], lex: IntentLexicon, pl
     return last
 
 
+def _counts(cue: IntentCue, phrase: str, text: str, starts: frozenset[int], reader: ProfileReader,
+            lex: IntentLexicon) -> bool:
+    """`phrase` of `cue` is said in `text`: it starts a word, a buying cue is not denied, and an own_only cue is
+    in a clause about the caller."""
+    at = _cue_at(text, phrase, starts)
+    if at < 0:
+        return False
+    start, clause = next(((a, c) for a, c in text_clauses(text) if a <= at < a + len(c)), (0, text))
+    if cue.weight > 0 and _negated(clause, at - start, lex):
+        return False
+    cut = max(text.rfind(ch, 0, start) for ch in "。！!？?")
+    return not cue.own_only or reader.about_caller(clause, at - start, "customer", text[cut + 1:start])
+
+
 def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: ProfileLexicon,
                  facts: Sequence[Fact] = ()) -> Intent:
     """The call's purchase intent from the customer's turns (each cue counts once)."""
     fired: list[tuple[float, str, str, int]] = []
+    reader = ProfileReader(plex)
+    said = [(i, text, _word_starts(text)) for i, (speaker, text) in enumerate(turns) if speaker == "customer"]
     for cue in lex.cues:
-        for i, (speaker, text) in enumerate(turns):
-            if speaker != "customer":
-                continue
-            hit = next((p for p in cue.phrases if p in text), None)
-            if hit:
-                fired.append((cue.weight, cue.name, hit, i))
-                break
+        hit = next(((p, i) for i, text, starts in said for p in cue.phrases
+                     if _counts(cue, p, text, starts, reader, lex)), None)
+        if hit:
+            fired.append((cue.weight, cue.name, hit[0], hit[1]))
     total = lex.score["bias"] + sum(w for w, *_ in fired)
     if any(f.field == "insured_person" for f in facts):
         total += 0.5  # the caller says who is to be insured

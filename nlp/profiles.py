@@ -36,6 +36,8 @@ FIELDS = ("gender", "age", "city", "occupation", "marital_status", "children", "
           "income_band", "preferred_contact_time", "health_condition", "budget_concern", "insured_person")
 _CLAUSE = re.compile(r"[^，,。！!？?；;：:…\n]+")
 _CLAUSE_END = re.compile(r"[，,。！!？?；;：:…\s~]")
+# 那啥……医疗险 (normalised to 那啥。.....医疗险): a pause inside a clause, the speaker searching for a word
+_HESITATION = re.compile(r"(?<=[\u4e00-\u9fff])[。，,]?(?:…+|\.{2,})(?=[\u4e00-\u9fff])")
 _NUM = r"(?:[0-9]{1,3}|[一二两三四五六七八九十]{1,3})"
 
 
@@ -120,6 +122,14 @@ class ProfileReader:
         self.relation = tuple(p["relation_after_self"])
         self.third = tuple(p["third_party"])
         self.together = tuple(p["together"])
+        self.apposition = re.compile(rf"(?:{'|'.join(self.self_words)})(?:{'|'.join(p['apposition'])})"
+                                     r"[^，,。！!？?]{0,6}$")
+
+    def _last_third(self, text: str) -> int:
+        """Where the last third-party word of `text` starts, -1 if none; one in apposition to the caller
+        (我一个退休的老头子, 俺这个老太婆) is the caller describing themself, not someone else."""
+        return max((i for w in self.third for i in [text.rfind(w)] if i >= 0 and not self.apposition.search(text[:i])),
+                   default=-1)
 
     def about_caller(self, clause: str, pos: int, speaker: str, prefix: str = "") -> bool:
         """The words before `pos` in this clause do not make someone else the subject. A clause without a
@@ -127,7 +137,7 @@ class ProfileReader:
         before = clause[:pos]
         if prefix and speaker == "customer" and not any(w in before for w in self.self_words) \
                 and not any(w in before for w in self.third):
-            last_third = max((prefix.rfind(w) for w in self.third), default=-1)
+            last_third = self._last_third(prefix)
             last_self = max((i for w in self.self_words for i in [prefix.rfind(w)]
                              if i >= 0 and not prefix[i + len(w):].startswith(self.relation)), default=-1)
             if last_third > last_self:
@@ -181,6 +191,12 @@ def _vocative(text: str, start: int, end: int, after_words: Sequence[str]) -> bo
     return not after or bool(_CLAUSE_END.match(after)) or after.startswith(tuple(after_words))
 
 
+def _spouse_of_caller(spouse: Sequence[str], r: ProfileReader) -> re.Pattern[str]:
+    """我老公, 俺媳妇, 我跟我爱人, 和老婆: a first-person word (or 和/跟), then a spouse word."""
+    me, together = "|".join(r.self_words), "|".join(r.together)
+    return re.compile(rf"(?:(?:{me})(?:(?:{together})(?:{me})?)?|(?:{together}))({'|'.join(spouse)})")
+
+
 def _gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     p = r.lex["person"]
     not_after = tuple(p["address_not_after"])
@@ -200,8 +216,8 @@ def _gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact])
             for value, words in (("男", p["male_self"]), ("女", p["female_self"])):
                 if any(re.search(rf"(?<![妇男女]){re.escape(w)}", text) for w in words):
                     _add(out, "gender", value, 0.95, i, text, "customer")
-            for value, words in (("男", p["wife_words"]), ("女", p["husband_words"])):
-                if any(w in text for w in words):
+            for value, words in (("男", p["wife"]), ("女", p["husband"])):
+                if _spouse_of_caller(words, r).search(text):
                     _add(out, "gender", value, 0.6, i, text, "customer")
 
 
@@ -233,7 +249,9 @@ def _age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact], on
             n = cn_number(m.group(1))
             if n is None or not lo <= n <= hi:
                 continue
-            if re.match(r"(?:岁|周岁)?(?:的(?:时候|儿子|女儿|孩子|闺女|小孩)|时)", text[m.end(1):]):
+            rest = re.sub(r"^(?:岁|周岁)", "", text[m.end(1):])
+            if rest.startswith(tuple(cfg["when_after"])) or (rest.startswith("的") and rest[1:].startswith(
+                    tuple(r.lex["children"]["nouns"]))):
                 continue  # 我25岁的时候 (when), 我16岁的儿子 (someone else)
             suffix = m.group(2)
             if suffix in cfg["vague_suffix"] or text[m.end(1):m.end(1) + 2] in cfg["vague_suffix"]:
@@ -333,8 +351,8 @@ def _city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -
         for start, clause in text_clauses(text):
             for j, said, city in r.lex.places(clause):
                 after = clause[j + len(said):j + len(said) + 2]
-                if after.startswith(("路", "街", "大道", "大学", "银行", "医院")) and not after.startswith("市"):
-                    continue
+                if after.startswith(tuple(r.lex["city"]["name_goes_on"])):
+                    continue  # 人民路, 南京大学, 北京银行: a street or an institution, not where the caller is
                 if "老家" in clause and "我" not in clause[:j].replace("我爸", "").replace("我妈", ""):
                     continue
                 cfg = r.lex["city"]
@@ -388,10 +406,11 @@ def _occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
                 break
             m = generic.search(clause)
             if m and r.about_caller(clause, m.start(), speaker, prefix):
-                value = m.group(1)
+                # a role noun right after it makes one compound (销售 + 经理, 公交 + 司机)
+                value = m.group(1) + next((n for n in nouns if clause.startswith(n, m.end(1))), "")
                 prefix = clause[m.start():m.start(1)]
-                # keep a qualifier said with it: 小学老师, 销售经理 (not 是做 / 的)
-                q = re.sub(r"^(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?", "", prefix)
+                # keep a qualifier said with it: 小学老师, 产品经理 (not 我是做 / 的)
+                q = re.sub(r"^(?:(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?)+", "", prefix)
                 if 0 < len(q) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", q) and q not in ("做", "干", "跑", "在"):
                     value = q + value
                 if value not in cfg["not_occupation"]:
@@ -484,14 +503,17 @@ def _marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
     partner, negation = "|".join(cfg["partner"]), "|".join(cfg["partner_negation"])
     said = {"丧偶": re.compile(rf"(?:{spouse})儿?[^，,。！!？?]{{0,4}}?(?:{loss})"),
             "离异": re.compile(r"(?:我们|俺们|咱们|我俩|我跟他|我跟她|我和他|我和她)[^，,。！!？?]{0,4}?离了"),
-            "未婚": re.compile(rf"(?:(?:{negation})(?:{partner}))|(?:(?:{partner})[都也还]?(?:{negation}))")}
+            "未婚": re.compile(rf"(?:(?:{negation})(?:{partner}))|(?:(?:{partner})[都也还]?(?:{negation}))"),
+            "已婚": _spouse_of_caller(cfg["spouse"], r)}
     for status in ("丧偶", "离异", "未婚", "已婚"):
         for i, (speaker, text) in enumerate(turns):
             if speaker != "customer":
                 continue
             for start, clause in text_clauses(text):
                 m = said[status].search(clause) if status in said else None
-                j = m.start() if m else next((clause.find(p) for p in cfg[status] if p in clause), -1)
+                # where the cue is: the spouse word of a construction that captures it (我和我老公 -> 老公)
+                j = (m.start(1) if m.re.groups else m.start()) if m else next(
+                    (clause.find(p) for p in cfg[status] if p in clause), -1)
                 if j < 0:
                     continue
                 hit = m.group() if m else next(p for p in cfg[status] if p in clause)
@@ -552,7 +574,8 @@ def _policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
         holds = re.compile(rf"(?:{'|'.join(r.self_words if speaker == 'customer' else ('您',))})"
                            rf"[^，,。？?没未不]{{0,8}}?(?:{'|'.join(cfg['hold_verbs'])})(?![的没什哪])")
         seen_here = False
-        for _, clause in text_clauses(text):
+        # a hesitation (买过一个那啥……医疗险) is the speaker searching for the word, not the end of a clause
+        for _, clause in text_clauses(_HESITATION.sub("", text)):
             if any(w in clause for w in cfg["not_owned"]):
                 continue
             if speaker == "agent" and re.search(r"买(?![的了过])", clause):
@@ -562,7 +585,7 @@ def _policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 kind = r.product_type(m.group(2) + tail[:1])
                 if kind is None or kind in seen:
                     continue
-                if m.group(2) in ("住院", "报销", "身故") and "险" not in clause:
+                if m.group(2) in cfg["need_xian"] and "险" not in clause:
                     continue
                 before = clause[:m.start(2)]
                 tail = re.sub(r"^(?:保险|险)", "", clause[m.end():])
@@ -571,7 +594,8 @@ def _policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 if speaker == "customer" and re.search(r"(?<![我俺您])(?:这个|这款|这种)$", before):
                     continue  # 买了这个医疗险，以后…能报吗: the product being offered (我这个 is the caller's own)
                 owned = any(w in before for w in owned_words) or bool(holds.search(before)) or (
-                    speaker == "customer" and tail.startswith(tuple(cfg["owned_after"])))
+                    speaker == "customer" and tail.startswith(tuple(cfg["owned_after"]))) or _possessed(
+                    before, r.self_words if speaker == "customer" else ("您",), cfg)
                 if not owned and not (seen_here and before.endswith(tuple(cfg["also"]))):
                     continue
                 if not r.about_caller(clause, m.start(2), speaker):
@@ -579,6 +603,25 @@ def _policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 seen.add(kind)
                 seen_here = True
                 _add(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
+
+
+def _possessed(before: str, holders: Sequence[str], cfg: dict[str, Any]) -> bool:
+    """A possession construction ends `before`: the holder, modifiers jieba tags as time, adverb, pronoun or
+    locative ([products] possessive_tags: 您现在的, 我自己的, 您原来的, 您之前的), 的, then only nouns,
+    numerals and measure words up to the product (团体, 那份). A verb anywhere in it (您要买的) is a relative
+    clause about another product, not a possession."""
+    import jieba.posseg as pseg
+
+    at = max((before.rfind(h) + len(h) for h in holders if h in before), default=-1)
+    if at < 0 or "的" not in before[at:]:
+        return False
+    words = [(w.word, w.flag) for w in pseg.cut(before[at:])]
+    k = next((n for n, (w, _) in enumerate(words) if w == "的"), None)
+    if k is None:
+        return False
+    tags = tuple(cfg["possessive_tags"])
+    return all(f.startswith(tags) for _, f in words[:k]) and all(
+        f.startswith(("n", "m", "q", "r")) for _, f in words[k + 1:])
 
 
 def _income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:

@@ -31,6 +31,10 @@ class QuestionCues:
     min_chars: int
     leading_fillers: tuple[str, ...]
     trailing_fillers: tuple[str, ...]
+    indefinite_before: tuple[str, ...] = ()
+    indefinite_after: tuple[str, ...] = ()
+    indefinite_window: int = 0
+    numerals: str = ""
 
     @classmethod
     def load(cls, path: str | Path) -> QuestionCues:
@@ -42,8 +46,9 @@ class QuestionCues:
         missing = [k for k in cls.__dataclass_fields__ if k not in data]
         if missing:
             raise ValueError(f"{path}: missing {', '.join(missing)} (the file sets every key)")
-        keys = [f for f in cls.__dataclass_fields__ if f != "min_chars"]
-        return cls(**{k: tuple(data[k]) for k in keys}, min_chars=int(data["min_chars"]))
+        scalars = {"min_chars": int, "indefinite_window": int, "numerals": str}
+        keys = [f for f in cls.__dataclass_fields__ if f not in scalars]
+        return cls(**{k: tuple(data[k]) for k in keys}, **{k: cast(data[k]) for k, cast in scalars.items()})
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,30 @@ class Question:
     cue: str          # which rule fired: mark / interrogative / particle / request
 
 
+def _asking(body: str, word: str, at: int, cues: QuestionCues) -> bool:
+    """Whether the interrogative `word` at `at` asks. It does not when it is an indefinite: after a negation
+    close before it (没啥毛病, 不是来办什么业务, 不知道为什么, 不管怎么) or before 都/也 (什么都行, 多少钱都行,
+    啥都好说: "any"); nor 几 after a numeral (三十几年, 八十几: "some"). Grammar, not a list of sentences."""
+    lead = body[max(0, at - cues.indefinite_window):at]
+    if any(n in lead for n in cues.indefinite_before) and not any(ch in lead for ch in "，,、"):
+        return False
+    tail = body[at + len(word):at + len(word) + 3]
+    if any(tail[:k + 1].endswith(a) for a in cues.indefinite_after for k in range(len(tail))):
+        return False
+    return not (word.startswith("几") and at > 0 and body[at - 1] in cues.numerals)
+
+
+def _interrogative(body: str, cues: QuestionCues) -> bool:
+    """Any interrogative word or A-not-A form in `body` that asks (see _asking)."""
+    for word in cues.interrogatives:
+        at = body.find(word)
+        while at >= 0:
+            if _asking(body, word, at, cues):
+                return True
+            at = body.find(word, at + 1)
+    return False
+
+
 def question_cue(sentence: str, cues: QuestionCues) -> str | None:
     """The kind of cue that makes `sentence` a question, or None."""
     body = sentence
@@ -68,7 +97,7 @@ def question_cue(sentence: str, cues: QuestionCues) -> str | None:
         return None
     if any(m in sentence for m in cues.question_marks):
         return "mark"
-    if any(w in body for w in cues.interrogatives):
+    if _interrogative(body, cues):
         return "interrogative"
     bare = strip_punct(body)
     if any(bare.endswith(p) for p in cues.final_particles):

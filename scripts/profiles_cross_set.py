@@ -59,12 +59,15 @@ def facts_of(data: Path) -> tuple[list, list[tuple[str, object, list[float], flo
     return calls, rows
 
 
-def scores(calls: list, rows: list, keep: np.ndarray) -> tuple[float, float]:
+def scores(calls: list, rows: list, keep: np.ndarray, field: str | None = None) -> tuple[float, float]:
+    """Profile P/R of the kept facts, over all fields or one (`field`)."""
     pred: dict[str, list] = {c["call_id"]: [] for c in calls}
     for (call_id, fv, _, _), k in zip(rows, keep, strict=True):
         if k:
             pred[call_id].append(fv)
     s = prf(pred, truth_facts(calls))
+    if field:
+        return s["by_field"][field]["precision"], s["by_field"][field]["recall"]
     return s["precision"], s["recall"]
 
 
@@ -80,7 +83,13 @@ def main() -> None:
         keep = model.predict_proba(np.array([r[2] for r in te]))[:, 1] >= 0.5
         out[f"trained_on_{train}_measured_on_{test}"] = {
             "rules_only_P_R": scores(calls, te, np.ones(len(te), bool)), "with_filter_P_R": scores(calls, te, keep),
-            "facts": len(te), "rejected": int((~keep).sum())}
+            "facts": len(te), "rejected": int((~keep).sum()),
+            # the field whose truth the two sets disagree on most (docs/hand-rules.md): policies the agent reads
+            "existing_policies_rules_P_R": scores(calls, te, np.ones(len(te), bool), "existing_policies"),
+            "existing_policies_filter_P_R": scores(calls, te, keep, "existing_policies"),
+            "agent_read_policies": sum(1 for r in te if r[1][0] == "existing_policies" and r[2][len(SCORED_FIELDS)]),
+            "agent_read_policies_in_truth": sum(1 for r in te if r[1][0] == "existing_policies"
+                                                and r[2][len(SCORED_FIELDS)] and r[3] >= 0.5)}
     print(json.dumps(out, ensure_ascii=False))
 
 

@@ -63,6 +63,15 @@ def test_policies_owned_not_wanted():
     assert policies(("customer", "我想了解一下医疗险，多少钱？")) == set()
 
 
+def test_policies_possession_and_hesitation():
+    # holder + time/adverb/pronoun modifiers + 的 + product is a possession; a verb in it is not (您要买的)
+    assert policies(("agent", "您现在的团体医疗险也能报销。")) == {"医疗险"}
+    assert policies(("customer", "我自己的那份意外险还在保障期。")) == {"意外险"}
+    assert policies(("agent", "您要买的医疗险一年四百。")) == set()
+    # a pause while searching for the word does not cut the clause
+    assert policies(("customer", "我女儿给我买过一个那啥……医疗险，说能报销。")) == {"医疗险"}
+
+
 def test_income_contact_time_marital():
     got = facts(("customer", "我一个月到手七千左右，周末比较方便。"),
                 ("agent", "好的，那您看什么时间方便接电话？"), ("customer", "晚上吧，白天在车间。"),
@@ -103,6 +112,21 @@ def test_intent_product_skips_owned_policy_and_flags_do_not_call(intent_lex):
     assert score_intent(upsell, intent_lex, LEX).product == "医疗险"
     dnc = score_intent([("customer", "你们别再给我打电话推销了，我不需要。")], intent_lex, LEX)
     assert dnc.excluded and dnc.exclude_reason == "do_not_call" and dnc.band == "low"
+
+
+def test_intent_cues_start_a_word_and_speak_of_the_caller(intent_lex):
+    # 退了 inside 早退了 (a symptom went away) is no surrender; 骗 inside 诈骗 or in someone else's view is no
+    # complaint; a denied purchase is no buying cue; an A-not-A question still asks to buy.
+    def cues(text: str) -> set[str]:
+        return {c.split(":")[0] for c in score_intent([("customer", text)], intent_lex, LEX).cues}
+
+    assert "surrender" not in cues("黄疸照了三天蓝光，医生说是生理性的，早退了。")
+    assert "complaint" not in cues("小区里天天在讲防诈骗。")
+    assert "complaint" not in cues("可我老公觉得保险都是骗人的，说有医保就够了。")
+    assert "complaint" in cues("你们这是骗我，我要投诉。")
+    assert "also_buy" not in cues("我都六十八了，再买新的也买不着了。")
+    assert "buy_request" in cues("我有高血压，能不能买？")
+    assert "surrender" in cues("我那个寿险现在想退了。")
 
 
 def test_call_reply_skips_identity_check_and_read_back():

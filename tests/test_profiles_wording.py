@@ -146,3 +146,22 @@ def test_birth_decade_is_an_age_band():
     assert got["age"] == "37-46"
     got = {f.field: f.value for f in extract([("customer", "俺闺女是九零后。")], LEX, date(2026, 11, 20))}
     assert "age" not in got  # someone else's
+
+
+def test_occupation_compound_roles_and_self_description():
+    # a role noun after a listed one makes one compound; 我是做 is stripped whole, not left as a qualifier
+    assert facts(("customer", "我是做市场经理的，经常出差。")).get("occupation") == "市场经理"
+    assert facts(("customer", "我是做项目经理的，白天开会多。")).get("occupation") == "项目经理"
+    # 我一个退休的老头子: the caller describing himself, so what follows is still about him
+    got = facts(("customer", "我这个退休的老头子，在纺织厂干了三十年。"))
+    assert got.get("occupation") == "工人"
+    assert "occupation" not in facts(("customer", "我老公一个人在纺织厂干了三十年。"))
+
+
+def test_spouse_of_the_caller_is_a_construction():
+    # first person (+ 和/跟 + first person) + a spouse word, however it is spelt out
+    got = facts(("customer", "俺跟俺媳妇在县城开了个小饭馆。"))
+    assert got.get("marital_status") == "已婚" and got.get("gender") == "男"
+    got = facts(("customer", "这事我得回去和我丈夫商量。"))
+    assert got.get("marital_status") == "已婚" and got.get("gender") == "女"
+    assert "marital_status" not in facts(("customer", "我邻居跟她老公天天吵架。"))

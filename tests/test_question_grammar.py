@@ -1,0 +1,35 @@
+"""Question detection reads interrogatives by their grammar (nlp/questions.py): an indefinite or approximate use
+is no question, an asking one is. Hand-written sentences, pure functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from callintel.nlp.questions import load_cues, question_cue
+from callintel.settings import load_settings
+
+
+@pytest.fixture(scope="module")
+def cues():
+    return load_cues(load_settings())
+
+
+@pytest.mark.parametrize("text", [
+    "身体没啥大问题，就是有点胖。",        # negation before: "no ... to speak of"
+    "我不是来买什么东西的，就是核对一下。",  # negation within the window
+    "几点都行，我一天都在家。",              # universal 都 after
+    "我交了二十几年了。",                    # 几 after a numeral: approximate
+    "单子我都收着呢。",                      # durative 着呢 asserts
+    "这不是明摆着的事嘛。",                  # 嘛 asserts the obvious
+    "家里电视冰箱啥的都是我买的。",          # 啥的: "and so on"
+])
+def test_indefinite_and_assertive_forms_are_not_questions(cues, text):
+    assert question_cue(text, cues) is None
+
+
+@pytest.mark.parametrize("text,cue", [
+    ("这个要交几年", "interrogative"), ("什么时候能到账", "interrogative"), ("为什么没有扣款成功", "interrogative"),
+    ("你们能不能不打了", "interrogative"), ("我那个保单还有效吗", "particle"), ("干嘛要重新交材料", "interrogative"),
+])
+def test_asking_forms_still_ask(cues, text, cue):
+    assert question_cue(text, cues) == cue
