@@ -11,7 +11,11 @@ ids is transcribed twice (the cache is only read before the night starts). `--ru
 LocalCluster of [night] dask_workers worker processes (one task thread each). With `--runner both`
 each runner runs in its own child process (so peak memory is not shared) and the figures are printed
 side by side. Memory is sampled every 0.5 s with psutil: the flow's own process, each Dask worker, and
-Prefect's temporary server. The last line of standard output is one JSON object.
+Prefect's temporary server; so is the CPU time of each child, beside this process's own. Nights are bound
+by CPU time, not by one call's wall time: `calls_per_cpu_hour` (calls per hour per core, the flow's process
+and its Dask workers, Prefect's server apart) and `cpu_per_audio_s` hold on a shared machine where the
+wall-time figures do not (`load` is the load average when the night ended). The last line of standard
+output is one JSON object.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import argparse
 import csv
 import importlib
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -61,6 +67,7 @@ class MemorySampler(threading.Thread):
         self.peaks: dict[str, float] = {"main": 0.0, "worker": 0.0, "prefect_server": 0.0, "other": 0.0,
                                         "total": 0.0}
         self.workers_seen: set[int] = set()
+        self.child_cpu: dict[int, tuple[str, float]] = {}  # pid -> (kind, CPU seconds when last seen)
         self.stop = threading.Event()
 
     @staticmethod
@@ -78,14 +85,28 @@ class MemorySampler(threading.Thread):
         self.peaks["main"] = max(self.peaks["main"], total / 2**20)
         for child in me.children(recursive=True):
             try:
-                rss, kind = child.memory_info().rss, self.kind(child)
+                rss, kind, cpu = child.memory_info().rss, self.kind(child), child.cpu_times()
             except psutil.Error:
                 continue
+            self.child_cpu[child.pid] = (kind, cpu.user + cpu.system)
             if kind == "worker" and rss > 100 * 2**20:  # a worker that loaded Python and Whisper, not a helper
                 self.workers_seen.add(child.pid)
             total += rss
             self.peaks[kind] = max(self.peaks[kind], rss / 2**20)
         self.peaks["total"] = max(self.peaks["total"], total / 2**20)
+
+    def cpu_by_kind(self) -> dict[str, float]:
+        """CPU seconds of the child processes by kind (as last sampled: up to 0.5 s of a child's end is missed)."""
+        out: dict[str, float] = {}
+        for kind, cpu in self.child_cpu.values():
+            out[kind] = out.get(kind, 0.0) + cpu
+        return out
+
+
+def own_cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process so far, all its threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -109,11 +130,14 @@ def run_one(manifest: str, runner: str, concurrency: int | None, cpu_threads: in
         if replicas:
             over.setdefault("speech", {})["num_workers"] = replicas
         sampler.start()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), own_cpu_seconds()
         result = night.run_night(manifest, overrides=over, label="bench")
-        wall = time.perf_counter() - t0
+        wall, main_cpu = time.perf_counter() - t0, own_cpu_seconds() - c0
         sampler.stop.set()
         sampler.join()
+        sampler.sample()
+        cpu = {"main": main_cpu} | sampler.cpu_by_kind()
+        work_cpu = cpu["main"] + cpu.get("worker", 0.0)  # the night's own work; Prefect's server apart
         import duckdb
 
         con = duckdb.connect(over["paths"]["warehouse"], read_only=True)
@@ -123,6 +147,10 @@ def run_one(manifest: str, runner: str, concurrency: int | None, cpu_threads: in
     calls = result["calls_ok"]
     return {"runner": runner, "calls_ok": calls, "calls_failed": result["calls_failed"], "audio_s": round(audio_s, 1),
             "wall_s": round(wall, 1), "calls_per_hour": round(calls / wall * 3600),
+            "cpu_s": {k: round(v, 1) for k, v in cpu.items()},
+            "calls_per_cpu_hour": round(calls / work_cpu * 3600) if work_cpu else None,  # per core, all of it used
+            "cpu_per_audio_s": round(work_cpu / audio_s, 3) if audio_s else None,
+            "load": round(os.getloadavg()[0], 2),
             "audio_h_per_hour": round(audio_s / wall, 2), "stage_rtf": round(proc_s / audio_s, 3),
             "peak_rss_mb": {k: round(v) for k, v in sampler.peaks.items()},
             "dask_workers_seen": len(sampler.workers_seen), "steps": result.get("steps", {})}
