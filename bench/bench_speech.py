@@ -112,7 +112,8 @@ def bench_long() -> dict:
     """The stage as before batching (batch_size = 1, 30 s encoder inputs), the stage with [speech] as
     configured, and faster-whisper's BatchedInferencePipeline per channel, in one run. `long all` adds
     plain `transcribe` of the mixed call, with and without its vad_filter; `long key=value ...` adds a
-    stage variant per [speech] override (`long pack_s=0`); `long only` runs the stage and its variants
+    stage variant per [speech] override (`long pack_s=30`, several joined by commas: `long pack_s=30,pack_gap_s=2`);
+    `long only` runs the stage and its variants
     alone. Each runs once; the machine is shared, so compare ratios: `x` = old stage wall time / this
     one, `cpu_x` the same for CPU time (process and children, steadier under load); `cpu_per_audio_s`
     is what a night on one core pays per second of audio; `load` the machine's load average after it.
@@ -139,7 +140,7 @@ def bench_long() -> dict:
         try:
             old = {"batch_size": 1, "encode_pad_s": 0.0, "parallel_channels": False}
             variants = [("stage", {})] if "only" in sys.argv[2:] else [("old_stage", old), ("stage", {})]
-            variants += [(arg, overrides([arg])["speech"]) for arg in sys.argv[2:] if "=" in arg]
+            variants += [(arg, overrides(arg.split(","))["speech"]) for arg in sys.argv[2:] if "=" in arg]
             for name, over in variants:
                 s = load_settings(overrides={"speech": over})
                 stats.clear()
