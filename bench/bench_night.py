@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_night.py                          # the 18 sample calls, threads runner
     .venv/bin/python bench/bench_night.py --calls 100 --runner both  # 100 calls, threads then Dask, one report
     .venv/bin/python bench/bench_night.py manifest.csv --runner dask
+    .venv/bin/python bench/bench_night.py --speech pack_s=30         # a [speech] setting for this night
 
 `--calls N` makes a night of N calls by reusing the manifest's recordings in turn under new call ids
 and caller numbers (a temporary manifest; the audio files are not copied). Every run writes a fresh
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -115,7 +117,7 @@ def own_cpu_seconds() -> float:
 
 
 def run_one(manifest: str, runner: str, concurrency: int | None, cpu_threads: int | None,
-            replicas: int | None = None) -> dict:
+            replicas: int | None = None, speech: dict | None = None) -> dict:
     configure(load_settings())
     night = importlib.import_module("callintel.flows.night")
     sampler = MemorySampler()
@@ -129,6 +131,8 @@ def run_one(manifest: str, runner: str, concurrency: int | None, cpu_threads: in
             over.setdefault("speech", {})["cpu_threads"] = cpu_threads
         if replicas:
             over.setdefault("speech", {})["num_workers"] = replicas
+        if speech:
+            over.setdefault("speech", {}).update(speech)
         sampler.start()
         t0, c0 = time.perf_counter(), own_cpu_seconds()
         result = night.run_night(manifest, overrides=over, label="bench")
@@ -166,13 +170,16 @@ def main() -> None:
     parser.add_argument("--cpu-threads", type=int, default=None, help="CTranslate2 threads per call")
     parser.add_argument("--replicas", type=int, default=None,
                         help="Whisper replicas per process ([speech] num_workers)")
+    parser.add_argument("--speech", action="append", default=[], metavar="KEY=VALUE",
+                        help="a [speech] setting for this night, value in TOML (--speech pack_s=30); repeatable")
     args = parser.parse_args()
+    speech = {k: tomllib.loads(f"v = {v}")["v"] for k, _, v in (a.partition("=") for a in args.speech)}
     with tempfile.TemporaryDirectory() as tmp:
         manifest = args.manifest
         if args.calls:
             manifest = str(build_manifest(Path(args.manifest), args.calls, Path(tmp) / "bench_manifest.csv"))
         if args.runner != "both":
-            result = run_one(manifest, args.runner, args.concurrency, args.cpu_threads, args.replicas)
+            result = run_one(manifest, args.runner, args.concurrency, args.cpu_threads, args.replicas, speech)
             print(json.dumps(result, ensure_ascii=False))
             return
         results = []
@@ -181,6 +188,7 @@ def main() -> None:
             cmd += ["--concurrency", str(args.concurrency)] if args.concurrency else []
             cmd += ["--cpu-threads", str(args.cpu_threads)] if args.cpu_threads else []
             cmd += ["--replicas", str(args.replicas)] if args.replicas else []
+            cmd += [x for a in args.speech for x in ("--speech", a)]
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
             results.append(json.loads(out.strip().splitlines()[-1]))
             print(json.dumps(results[-1], ensure_ascii=False), file=sys.stderr)
