@@ -14,8 +14,11 @@ left); nothing is written to the repository.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import re
+import resource
 import sys
 import tempfile
 import time
@@ -31,6 +34,7 @@ from callintel.evaluation.audio import write_audio
 from callintel.model_files import whisper_model_dir
 from callintel.settings import PROJECT_ROOT, load_settings
 from callintel.speech.asr import AsrOptions, load_model
+from callintel.speech.batch import BatchStats
 from callintel.speech.normalize import strip_for_scoring
 from callintel.speech.stage import transcribe_call
 
@@ -93,13 +97,26 @@ def _cer(refs: dict[str, str], texts: dict[str, str]) -> dict[str, float]:
     return out
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its children (user + system): what a night is bound by."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def load_average() -> float:
+    """The 1-minute load average when a run ends: the machine is shared, so wall times need it beside them."""
+    return round(os.getloadavg()[0], 2)
+
+
 def bench_long() -> dict:
     """The stage as before batching (batch_size = 1, 30 s encoder inputs), the stage with [speech] as
     configured, and faster-whisper's BatchedInferencePipeline per channel, in one run. `long all` adds
     plain `transcribe` of the mixed call, with and without its vad_filter; `long key=value ...` adds a
-    stage variant per [speech] override (`long encode_pad_s=3`). Each runs once; the machine is shared,
-    so compare ratios: `x` = old stage wall time / this one, `cpu_x` the same for process CPU time
-    (steadier under load).
+    stage variant per [speech] override (`long pack_s=30`, several joined by commas: `long pack_s=30,pack_gap_s=2`);
+    `long only` runs the stage and its variants
+    alone. Each runs once; the machine is shared, so compare ratios: `x` = old stage wall time / this
+    one, `cpu_x` the same for CPU time (process and children, steadier under load); `cpu_per_audio_s`
+    is what a night on one core pays per second of audio; `load` the machine's load average after it.
     """
     from faster_whisper import BatchedInferencePipeline
 
@@ -122,32 +139,37 @@ def bench_long() -> dict:
         stage_module.transcribe_regions = counting
         try:
             old = {"batch_size": 1, "encode_pad_s": 0.0, "parallel_channels": False}
-            variants = [("old_stage", old), ("stage", {})]
-            variants += [(arg, overrides([arg])["speech"]) for arg in sys.argv[2:] if "=" in arg]
+            variants = [("stage", {})] if "only" in sys.argv[2:] else [("old_stage", old), ("stage", {})]
+            variants += [(arg, overrides(arg.split(","))["speech"]) for arg in sys.argv[2:] if "=" in arg]
             for name, over in variants:
                 s = load_settings(overrides={"speech": over})
                 stats.clear()
-                t0, c0 = time.perf_counter(), time.process_time()
+                t0, c0 = time.perf_counter(), cpu_seconds()
                 tr = transcribe_call(call_record(path, "stereo_agent_left"), s)
-                seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+                seconds, cpu = time.perf_counter() - t0, cpu_seconds() - c0
                 texts = {who: "".join(u.text for u in tr.utterances if u.speaker == who) for who in refs}
                 out[name] = {"s": round(seconds, 1), "cpu_s": round(cpu, 1), "rtf": round(seconds / tr.duration_s, 3),
+                             "cpu_per_audio_s": round(cpu / tr.duration_s, 3), "load": load_average(),
                              "utterances": len(tr.utterances), "cer": _cer(refs, texts)}
                 if s["speech"]["batch_size"] > 1:
-                    out[name]["passes"] = {k: sum(getattr(x, k) for x in stats)
-                                           for k in ("batched", "fallback", "continued", "long")}
+                    out[name]["passes"] = {f.name: sum(getattr(x, f.name) for x in stats)
+                                           for f in dataclasses.fields(BatchStats)}
         finally:
             stage_module.transcribe_regions = real
         out["audio_s"] = tr.duration_s
+        if "only" in sys.argv[2:]:
+            return out
         stereo = decode_audio(str(path), split_stereo=True)
         pipeline = BatchedInferencePipeline(model)
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         texts = {}
         for who, channel in zip(("agent", "customer"), stereo, strict=True):
             segs, _ = pipeline.transcribe(channel, language="zh", beam_size=opts.beam_size, batch_size=8)
             texts[who] = "".join(s.text for s in segs)
-        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-        out["batched_pipeline"] = {"s": round(seconds, 1), "cpu_s": round(cpu, 1), "cer": _cer(refs, texts)}
+        seconds, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+        out["batched_pipeline"] = {"s": round(seconds, 1), "cpu_s": round(cpu, 1),
+                                   "cpu_per_audio_s": round(cpu / out["audio_s"], 3), "load": load_average(),
+                                   "cer": _cer(refs, texts)}
         if "all" in sys.argv[2:]:
             mixed = decode_audio(str(path))
             ref_all = strip_for_scoring(refs["agent"] + refs["customer"])
@@ -159,7 +181,7 @@ def bench_long() -> dict:
                 out[name] = {"s": round(time.perf_counter() - t0, 1),
                              "cer_all": round(edit_distance(ref_all, text) / len(ref_all), 4)}
     for name, figures in out.items():
-        if isinstance(figures, dict) and "s" in figures and name != "old_stage":
+        if isinstance(figures, dict) and "s" in figures and name != "old_stage" and "old_stage" in out:
             figures["x"] = round(out["old_stage"]["s"] / figures["s"], 2)
             if "cpu_s" in figures:
                 figures["cpu_x"] = round(out["old_stage"]["cpu_s"] / figures["cpu_s"], 2)

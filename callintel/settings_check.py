@@ -46,6 +46,7 @@ RULES: dict[tuple[str, ...], tuple[Check, str]] = {
     ("speech", "num_workers"): _at_least(1),
     ("speech", "batch_size"): _at_least(1),
     ("speech", "beam_size"): _at_least(1),
+    ("speech", "pack_s"): ((lambda v: 0 <= v <= 30), "seconds from 0 (off) to 30 (Whisper's whole input)"),
     ("exports", "max_rows"): _at_least(1),
 }
 SECONDS = _at_least(0)

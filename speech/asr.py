@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from callintel.model_files import hub_offline
-from callintel.speech.batch import BatchStats, transcribe_many
+from callintel.speech.batch import BatchStats, PackSettings, transcribe_many
 from callintel.speech.vad import SAMPLE_RATE, Region, WindowSettings, plan_windows
 
 
@@ -51,6 +51,8 @@ class AsrOptions:
     batch_size: int = 8  # windows decoded in one batch (speech.batch); 1 = one by one, the old way
     encode_pad_s: float = 0.0  # encoder input = window + this, not Whisper's 30 s (speech.batch.encoder_frames)
     encode_step_s: float = 2.0
+    pack_s: float = 0.0  # windows laid end to end up to this many seconds per Whisper input (speech.pack); 0 = off
+    pack_gap_s: float = 3.0  # silence between packed windows
     compute_type: str = "int8"
     condition_on_previous_text: bool = False
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
@@ -239,16 +241,19 @@ def _run(model, audio: np.ndarray, jobs: list[_Job], options: AsrOptions, gap_s:
     """
     workers = getattr(model.model, "num_workers", options.num_workers)
 
-    def many(pieces: list[np.ndarray], words: list[bool]) -> list[list]:
+    def many(pieces: list[np.ndarray], words: list[bool], packable: list[bool]) -> list[list]:
+        pack = PackSettings(options.pack_s, options.pack_gap_s, tuple(packable))
         decoded, more = transcribe_many(model, pieces, [options.transcribe_kwargs(w) for w in words],
-                                        options.batch_size, workers, options.encode_pad_s, options.encode_step_s)
+                                        options.batch_size, workers, options.encode_pad_s, options.encode_step_s,
+                                        pack)
         stats.add(more)
         return decoded
 
     cut = [audio[int(j.start * SAMPLE_RATE):int(j.end * SAMPLE_RATE)] for j in jobs]
     first = [c if j.context is None or not c.size else _join(c, j.context, gap_s, False)[0]
              for j, c in zip(jobs, cut, strict=True)]
-    decoded = many(first, [j.words or j.context is not None for j in jobs])
+    # spans are packed; a short region joined to context is a construct of its own, decoded alone
+    decoded = many(first, [j.words or j.context is not None for j in jobs], [j.context is None for j in jobs])
     out: list[list[Segment]] = []
     after: dict[int, tuple[list, list]] = {}
     for k, (job, piece, segs) in enumerate(zip(jobs, cut, decoded, strict=True)):
@@ -260,7 +265,8 @@ def _run(model, audio: np.ndarray, jobs: list[_Job], options: AsrOptions, gap_s:
                 after[k] = found
     again = list(after)
     joins = [_join(cut[k], jobs[k].context, gap_s, True) for k in again]  # type: ignore[arg-type]
-    for k, (_, join), segs in zip(again, joins, many([j for j, _ in joins], [True] * len(joins)), strict=True):
+    second = many([j for j, _ in joins], [True] * len(joins), [False] * len(joins))
+    for k, (_, join), segs in zip(again, joins, second, strict=True):
         out[k] = _agreed(after[k], _ours(segs, join, 0.0, True), jobs[k].start, jobs[k].end)
     return out
 

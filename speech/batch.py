@@ -29,7 +29,7 @@ from __future__ import annotations
 import inspect
 import itertools
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import ctranslate2
 import numpy as np
@@ -44,6 +44,8 @@ from faster_whisper.transcribe import (
 )
 from faster_whisper.utils import get_end
 
+from callintel.speech.pack import join_pieces, plan_packs, split_pack
+
 
 @dataclass
 class BatchStats:
@@ -53,10 +55,21 @@ class BatchStats:
     fallback: int = 0  # failed a temperature-0 check: decoded again with the temperature fallback
     continued: int = 0  # Whisper stopped before the window's end: decoded again, seeking on
     long: int = 0  # longer than Whisper's 30 s: decoded the old way directly
+    packs: int = 0  # packs of several windows decoded as one Whisper input (speech.pack)
+    packed: int = 0  # windows whose text came from a pack (the others were decoded alone)
 
     def add(self, other: BatchStats) -> None:
-        for name in ("batched", "fallback", "continued", "long"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+@dataclass(frozen=True)
+class PackSettings:
+    """Which pieces may share one Whisper input, how full it gets and the silence between them (speech.pack)."""
+
+    capacity_s: float  # 0 = never pack
+    gap_s: float
+    packable: tuple[bool, ...]
 
 
 def transcription_options(model, tokenizer: Tokenizer, kwargs: dict) -> TranscriptionOptions:
@@ -123,9 +136,12 @@ def encoder_frames(samples: int, pad_s: float, step_s: float, sampling_rate: int
 
 
 def _decode_batch(model, tokenizer: Tokenizer, options: TranscriptionOptions, features: list[np.ndarray],
-                  frames_in: int, stats: BatchStats) -> list[list[Segment]]:
+                  frames_in: int, stats: BatchStats, redo: bool = True) -> list[list[Segment] | None]:
     """One batched first pass over `features` (each a piece's whole log-Mel, at most 30 s), the encoder
-    seeing `frames_in` frames of each (the piece, then padding)."""
+    seeing `frames_in` frames of each (the piece, then padding).
+
+    A piece whose first pass `transcribe` would not accept is decoded again the old way, or, with
+    `redo` off (a pack of windows, speech.pack), left None for the caller to decode its windows alone."""
     frames = [f.shape[-1] - 1 for f in features]
     sizes = [min(model.feature_extractor.nb_max_frames, c) for c in frames]
     stacked = np.stack([pad_or_trim(f[:, :s], frames_in) for f, s in zip(features, sizes, strict=True)])
@@ -160,7 +176,7 @@ def _decode_batch(model, tokenizer: Tokenizer, options: TranscriptionOptions, fe
                  or (options.log_prob_threshold is not None and avg_logprob < options.log_prob_threshold))
         if fails and not silence:
             stats.fallback += 1
-            out.append(_old_way(model, tokenizer, options, features[i], _item(encoder_output, i)))
+            out.append(_old_way(model, tokenizer, options, features[i], _item(encoder_output, i)) if redo else None)
             continue
         stats.batched += 1
         if (options.no_speech_threshold is not None and result.no_speech_prob > options.no_speech_threshold
@@ -182,7 +198,8 @@ def _decode_batch(model, tokenizer: Tokenizer, options: TranscriptionOptions, fe
         if seek < frames[i]:
             stats.batched -= 1
             stats.continued += 1
-            out.append(_old_way(model, tokenizer, options, features[i], item or _item(encoder_output, i)))
+            out.append(_old_way(model, tokenizer, options, features[i], item or _item(encoder_output, i))
+                       if redo else None)
             continue
         kept = []
         for seg in segments:
@@ -211,14 +228,89 @@ def has_signal(piece: np.ndarray) -> bool:
     return bool(piece.size) and float(np.abs(piece).max()) >= DIGITAL_SILENCE
 
 
+def _batch_job(model, pieces: list[np.ndarray], kw: dict, frames: int, redo: bool,
+               stats: BatchStats) -> list[list[Segment] | None]:
+    """`pieces` (same options, same encoder length) through one batched first pass."""
+    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task=kw.get("task", "transcribe"),
+                          language=kw["language"])
+    options = transcription_options(model, tokenizer, kw)
+    features = [model.feature_extractor(piece) for piece in pieces]
+    return _decode_batch(model, tokenizer, options, features, frames, stats, redo)
+
+
+def _in_parallel(run, jobs: list, workers: int) -> list:
+    """`run` over `jobs`, up to `workers` at once (the model's replicas), results in order."""
+    if workers > 1 and len(jobs) > 1:
+        with ThreadPoolExecutor(min(workers, len(jobs))) as pool:
+            return list(pool.map(run, jobs))
+    return [run(job) for job in jobs]
+
+
+def _packed(model, pieces: list[np.ndarray], kwargs: list[dict], batch_size: int, workers: int,
+            pack: PackSettings, out: list, stats: BatchStats) -> list[int]:
+    """Decode the packable pieces in packs (speech.pack), filling `out`; the indices still to decode alone.
+
+    Pieces are packed in their order, among pieces with the same options (word timings aside: a pack is
+    always decoded with them, to hand its words back); a pack that fails a first-pass check, and every
+    member whose words the pack does not give back for sure (speech.pack.split_pack), is left to the caller.
+    """
+    rate = model.feature_extractor.sampling_rate
+    capacity, gap = int(pack.capacity_s * rate), int(pack.gap_s * rate)
+    groups: dict[str, list[int]] = {}
+    rest = []
+    for i, (piece, kw) in enumerate(zip(pieces, kwargs, strict=True)):
+        if pack.packable[i] and has_signal(piece) and batchable(kw) and piece.size <= capacity:
+            groups.setdefault(repr(sorted((k, v) for k, v in kw.items() if k != "word_timestamps")), []).append(i)
+        else:
+            rest.append(i)
+    packs = []
+    for members in groups.values():
+        for part in plan_packs([pieces[i].size for i in members], capacity, gap):
+            if len(part) == 1:
+                rest.append(members[part[0]])
+            else:
+                packs.append([members[k] for k in part])
+    if not packs:
+        return sorted(rest)
+    joined = [join_pieces([pieces[i] for i in idx], gap) for idx in packs]
+    jobs = [list(part) for part in _split(len(packs), batch_size)]
+
+    def run(job: list[int]) -> tuple[list[list[Segment] | None], BatchStats]:
+        local = BatchStats()
+        kw = kwargs[packs[job[0]][0]] | {"word_timestamps": True}
+        return _batch_job(model, [joined[p][0] for p in job], kw, model.feature_extractor.nb_max_frames,
+                          False, local), local
+
+    for job, (results, local) in zip(jobs, _in_parallel(run, jobs, workers), strict=True):
+        stats.add(local)
+        for p, segs in zip(job, results, strict=True):
+            idx, starts = packs[p], joined[p][1]
+            stats.packs += 1
+            if segs is None:
+                rest += idx
+                continue
+            bounds = [(a / rate, (a + pieces[i].size) / rate) for a, i in zip(starts, idx, strict=True)]
+            for i, mine in zip(idx, split_pack(segs, bounds, [bool(kwargs[i].get("word_timestamps")) for i in idx]),
+                               strict=True):
+                if mine is None:
+                    rest.append(i)
+                else:
+                    out[i] = mine
+                    stats.packed += 1
+    return sorted(rest)
+
+
 def transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_size: int, workers: int = 1,
-                    encode_pad_s: float = 0.0, encode_step_s: float = 2.0) -> tuple[list[list[Segment]], BatchStats]:
+                    encode_pad_s: float = 0.0, encode_step_s: float = 2.0,
+                    pack: PackSettings | None = None) -> tuple[list[list[Segment]], BatchStats]:
     """For each piece, the segments `model.transcribe(piece, **kwargs[i])` would yield.
 
-    Pieces are grouped by their options (word timestamps or not) and encoder length (`encoder_frames`)
+    With `pack`, the pieces it marks packable are first decoded several to one Whisper input
+    (speech.pack); what a pack does not give back is decoded as below. Pieces are grouped by their
+    options (word timestamps or not) and encoder length (`encoder_frames`)
     and decoded `batch_size` at a time, up to `workers` batches at once (the model's replicas);
-    `batch_size` <= 1 is the old way (and Whisper's full 30 s encoder input). An empty or digitally
-    silent piece gives [] without being decoded.
+    `batch_size` <= 1 is the old way (and Whisper's full 30 s encoder input, never packed). An empty or
+    digitally silent piece gives [] without being decoded.
     """
     stats = BatchStats()
     out: list[list[Segment] | None] = [None] * len(pieces)
@@ -226,9 +318,13 @@ def transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_s
         for i, (piece, kw) in enumerate(zip(pieces, kwargs, strict=True)):
             out[i] = list(model.transcribe(piece, **kw)[0]) if has_signal(piece) else []
         return out, stats  # type: ignore[return-value]
+    todo = range(len(pieces))
+    if pack is not None and pack.capacity_s > 0 and encode_pad_s <= 0:
+        todo = _packed(model, pieces, kwargs, batch_size, workers, pack, out, stats)
     jobs = []
     groups: dict[str, list[int]] = {}
-    for i, (piece, kw) in enumerate(zip(pieces, kwargs, strict=True)):
+    for i in todo:
+        piece, kw = pieces[i], kwargs[i]
         if not has_signal(piece):
             out[i] = []
         elif not batchable(kw) or piece.size > model.feature_extractor.n_samples:
@@ -245,20 +341,11 @@ def transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_s
         local = BatchStats()
         if kind == "old":
             return idx, [list(model.transcribe(pieces[idx[0]], **kwargs[idx[0]])[0])], local
-        kw = kwargs[idx[0]]
-        tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task=kw.get("task", "transcribe"),
-                              language=kw["language"])
-        options = transcription_options(model, tokenizer, kw)
-        features = [model.feature_extractor(pieces[i]) for i in idx]
         frames = encoder_frames(pieces[idx[0]].size, encode_pad_s, encode_step_s)
-        return idx, _decode_batch(model, tokenizer, options, features, frames, local), local
+        segs = _batch_job(model, [pieces[i] for i in idx], kwargs[idx[0]], frames, True, local)
+        return idx, segs, local  # type: ignore[return-value]
 
-    if workers > 1 and len(jobs) > 1:
-        with ThreadPoolExecutor(min(workers, len(jobs))) as pool:
-            done = list(pool.map(run, jobs))
-    else:
-        done = [run(job) for job in jobs]
-    for idx, results, local in done:
+    for idx, results, local in _in_parallel(run, jobs, workers):
         stats.add(local)
         for i, segs in zip(idx, results, strict=True):
             out[i] = segs

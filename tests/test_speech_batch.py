@@ -6,15 +6,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from asrcheck import cer, references
 from faster_whisper.audio import decode_audio
+from faster_whisper.transcribe import Segment, Word
 
 from callintel.model_files import whisper_model_dir
 from callintel.settings import load_settings
 from callintel.speech.asr import AsrOptions, load_model
-from callintel.speech.batch import _split, has_signal, transcribe_many
+from callintel.speech.batch import PackSettings, _split, has_signal, transcribe_many
+from callintel.speech.pack import join_pieces, plan_packs, split_pack
 
 CLIPS = ["funasr_examples/ex0_asr_example.wav", "paddlespeech/zh.wav", "wenet_aishell/aishell-BAC009S0724W0121.wav",
          "wenetspeech_snippets/ID001.wav", "funasr_examples/ex1.wav"]
+CLIP_CER = 0.35  # per clip, packed (eval asr alone: 0-0.21 on these; a clip lost or doubled is >= 1 or far above)
 
 
 def _key(segments: list) -> list[tuple]:
@@ -59,3 +63,63 @@ def test_digital_silence_is_not_signal():
     assert not has_signal(np.zeros(16000, np.float32))
     assert not has_signal(np.full(16000, 1e-6, np.float32))  # dither far below one 16-bit step
     assert has_signal(np.full(16000, 2 / 32768, np.float32))
+
+
+def _word(start: float, end: float, text: str) -> Word:
+    return Word(start, end, text, 0.9)
+
+
+def _segment(words: list[Word]) -> Segment:
+    return Segment(id=1, seek=0, start=words[0].start, end=words[-1].end, text="".join(w.word for w in words),
+                   tokens=[], avg_logprob=-0.2, compression_ratio=1.1, no_speech_prob=0.01, words=words,
+                   temperature=0.0)
+
+
+def test_packs_depend_on_sizes_only():
+    """Consecutive pieces fill a pack up to its capacity with the gap between them; a long one goes alone."""
+    assert plan_packs([10, 10, 10], capacity=25, gap=2) == [[0, 1], [2]]
+    assert plan_packs([10, 30, 5, 5], capacity=25, gap=2) == [[0], [1], [2, 3]]
+    assert plan_packs([], capacity=25, gap=2) == []
+    audio, starts = join_pieces([np.ones(3, np.float32), np.ones(2, np.float32)], gap=4)
+    assert starts == [0, 7] and audio.tolist() == [1, 1, 1, 0, 0, 0, 0, 1, 1]
+
+
+def test_pack_words_go_back_to_their_window_timed_from_its_start():
+    """A segment over two windows is cut by its words; the first word after a gap, timed from inside the
+    gap, still goes to the window it overlaps; each window's times start at its own start."""
+    bounds = [(0.0, 4.0), (7.0, 10.0)]
+    segs = [_segment([_word(0.5, 1.0, "你好"), _word(1.0, 2.0, "请问")]),
+            _segment([_word(2.5, 3.5, "保单"), _word(5.8, 7.4, "是"), _word(7.4, 8.0, "的")])]
+    out = split_pack(segs, bounds, [True, False])
+    assert out[0] is None and out[1] is None  # one segment ran across the gap: both are decoded alone
+    out = split_pack([segs[0], _segment([_word(5.8, 7.4, "是"), _word(7.4, 8.0, "的")])], bounds, [True, False])
+    assert [s.text for s in out[0]] == ["你好请问"]
+    assert [(w.start, w.end, w.word) for w in out[0][0].words] == [(0.5, 1.0, "你好"), (1.0, 2.0, "请问")]
+    assert [(s.start, s.end, s.text, s.words) for s in out[1]] == [(0.0, 1.0, "是的", None)]
+
+
+def test_a_window_the_pack_gives_no_words_is_decoded_alone_with_its_neighbours():
+    """No words for a window: they may have gone to a neighbour by a drifting timing, so neither is trusted."""
+    bounds = [(0.0, 4.0), (6.0, 9.0), (11.0, 14.0), (16.0, 19.0)]
+    segs = [_segment([_word(0.5, 1.0, "喂")]), _segment([_word(11.5, 12.0, "对")]), _segment([_word(16.5, 17.0, "好")])]
+    out = split_pack(segs, bounds, [True] * 4)
+    assert out[0] is None and out[1] is None and out[2] is None
+    assert [s.text for s in out[3]] == ["好"]
+
+
+@pytest.mark.slow
+def test_packed_windows_keep_their_text_and_times(shared_data: Path, model_and_options):
+    """Clips packed into one Whisper input come back each to its own clip, within the CER bound, timed
+    inside the clip; an unpackable piece is decoded alone as before."""
+    model, options = model_and_options
+    pieces = [decode_audio(str(shared_data / "audio" / c)) for c in CLIPS[:3]]
+    refs = references(shared_data / "audio")
+    kwargs = [options.transcribe_kwargs(False)] * len(pieces)
+    pack = PackSettings(30.0, 3.0, (True, True, False))
+    alone, _ = transcribe_many(model, pieces, kwargs, batch_size=8)
+    packed, stats = transcribe_many(model, pieces, kwargs, batch_size=8, pack=pack)
+    assert stats.packs == 1 and stats.packed + stats.batched >= 2
+    assert [_key(s) for s in packed[2:]] == [_key(s) for s in alone[2:]]
+    for clip, piece, segs in zip(CLIPS, pieces, packed, strict=False):
+        assert segs and all(0 <= s.start <= s.end <= piece.size / 16000 and s.words is None for s in segs)
+        assert cer(refs[clip], "".join(s.text for s in segs)) <= CLIP_CER  # a lost or doubled clip is far above

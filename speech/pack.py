@@ -1,0 +1,112 @@
+"""Several windows of one channel in one Whisper input: the encoder's 30 s paid once for all of them.
+
+Whisper's encoder always reads 30 s (speech.batch.encoder_frames), so a 3 s turn decoded alone pays
+for 30 s; the encoder is ~80% of the stage's CPU time. Here consecutive windows are laid end to end,
+`gap_s` of silence between them (a pause Whisper ends a segment at, and room for a word timing that
+slips), up to `capacity_s`, and decoded as one piece with word timings. The words are then handed back
+to the window they overlap most, timed against that window, so the stage's windows,
+guards and timestamps are kept: only the encoder's input changed.
+
+A pack is trusted only where the split is clear: a window none of whose words came back (Whisper stopped
+early, or the window holds no words), its neighbours, and windows one segment ran across are returned as
+None, and the caller decodes them alone, as before.
+
+Whisper reads a pack as one text, so a word it mishears early conditions the rest (bench_speech.py long:
+正义 -> 争议 through one pack); [speech] pack_s says what that costs. Tried and left out: decoding each
+window alone from its own frames of the pack's encoder output (no window conditions another) stopped
+early on 13 of 45 windows there, which were then decoded alone again: more CPU than not packing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from faster_whisper.transcribe import Segment, Word
+
+
+def plan_packs(sizes: list[int], capacity: int, gap: int) -> list[list[int]]:
+    """Consecutive indices into packs of at most `capacity` samples, `gap` samples between members.
+
+    A piece longer than `capacity` on its own is a pack of one. Depends on the sizes alone, so a call
+    gives the same packs on any machine.
+    """
+    packs: list[list[int]] = []
+    used = 0
+    for i, size in enumerate(sizes):
+        if packs and used + gap + size <= capacity:
+            packs[-1].append(i)
+            used += gap + size
+        else:
+            packs.append([i])
+            used = size
+    return packs
+
+
+def join_pieces(pieces: list[np.ndarray], gap: int) -> tuple[np.ndarray, list[int]]:
+    """The pieces end to end with `gap` samples of silence between them, and where each starts."""
+    silence = np.zeros(gap, np.float32)
+    parts, starts, at = [], [], 0
+    for k, piece in enumerate(pieces):
+        if k:
+            parts.append(silence)
+            at += gap
+        starts.append(at)
+        parts.append(piece.astype(np.float32, copy=False))
+        at += piece.size
+    return np.concatenate(parts), starts
+
+
+def _owner(start: float, end: float, bounds: list[tuple[float, float]]) -> int:
+    """The member a word overlaps most, else the nearest one (a word timed wholly into a gap).
+
+    Overlap, not the midpoint: the first word after a gap is often timed from inside the gap (its
+    start drifts into the silence), and by its midpoint it went to the window before.
+    """
+    overlaps = [max(0.0, min(end, hi) - max(start, lo)) for lo, hi in bounds]
+    best = max(range(len(bounds)), key=lambda k: overlaps[k])
+    if overlaps[best] > 0:
+        return best
+    mid = (start + end) / 2
+    return min(range(len(bounds)), key=lambda k: min(abs(mid - bounds[k][0]), abs(mid - bounds[k][1])))
+
+
+def split_pack(segments: list[Segment], bounds: list[tuple[float, float]],
+               words: list[bool]) -> list[list[Segment] | None]:
+    """A pack's segments -> each member's segments, timed from the member's start.
+
+    `bounds` are the members' (start, end) in the pack (seconds); a segment is cut where its words
+    cross from one member to the next and keeps its scores. A member is None (decode it alone) when the
+    split is in doubt: it got no word, a neighbour got none (the words may have gone to it: whisper-base's
+    word timings drift by seconds over a 30 s input), or one segment ran across its edge.
+    `words[k]` says whether member k's segments keep their word timings.
+    """
+    out: list[list[Segment]] = [[] for _ in bounds]
+    doubtful: set[int] = set()
+    for seg in segments:
+        groups: list[tuple[int, list[Word]]] = []
+        for w in seg.words or []:
+            k = _owner(w.start, w.end, bounds)
+            if groups and groups[-1][0] == k:
+                groups[-1][1].append(w)
+            else:
+                groups.append((k, [w]))
+        if len(groups) > 1:  # one segment read across a silence: where it is cut rests on drifting word timings
+            doubtful.update(k for k, _ in groups)
+        for k, ws in groups:
+            lo, hi = bounds[k]
+            shift = [Word(round(min(max(w.start - lo, 0.0), hi - lo), 3), round(min(max(w.end - lo, 0.0), hi - lo), 3),
+                          w.word, w.probability) for w in ws]
+            start, end = shift[0].start, shift[-1].end
+            if len(groups) == 1:  # the whole segment in one member: keep its own times
+                start = round(min(max(seg.start - lo, 0.0), hi - lo), 3)
+                end = round(min(max(seg.end - lo, 0.0), hi - lo), 3)
+            text = "".join(w.word for w in ws)
+            if not text.strip():
+                continue
+            out[k].append(Segment(id=len(out[k]) + 1, seek=0, start=start, end=end, text=text, tokens=[],
+                                  avg_logprob=seg.avg_logprob, compression_ratio=seg.compression_ratio,
+                                  no_speech_prob=seg.no_speech_prob, words=shift if words[k] else None,
+                                  temperature=seg.temperature))
+    for k, segs in enumerate(out):
+        if not segs:  # its words went missing, or to a neighbour by a timing that drifted over the gap
+            doubtful.update(j for j in (k - 1, k, k + 1) if 0 <= j < len(out))
+    return [None if k in doubtful else segs for k, segs in enumerate(out)]
