@@ -38,6 +38,7 @@ from callintel.evaluation.voicing import chosen_calls, set_folder, voice, write_
 from callintel.files import file_sha256
 from callintel.manifest import read_manifest
 from callintel.model_files import model_versions, whisper_model_dir
+from callintel.pinyin import syllables
 from callintel.privacy import caller_hash
 from callintel.records import Transcript
 from callintel.settings import Settings
@@ -182,12 +183,23 @@ def term_counts(text: str, terms: list[str]) -> Counter:
     return found
 
 
+def nearest_sound(term: str, text: str) -> int:
+    """Fewest syllables that differ between `term` and any span of `text` as long (toneless pinyin): 0 means the
+    sound came back in other characters (a case for the repair), 1 one syllable misheard, more: lost."""
+    want, heard = syllables(term), syllables(text)
+    n = len(want)
+    return min((sum(a != b for a, b in zip(want, heard[i:i + n], strict=True)) for i in range(len(heard) - n + 1)),
+               default=n)
+
+
 def term_recall(truth: dict[str, dict[str, Any]], transcripts: dict[str, Transcript],
                 terms: list[str]) -> dict[str, Any]:
-    """Share of the domain terms said in the truth (per call, counted) that the transcript has as often."""
+    """Share of the domain terms said in the truth (per call, counted) that the transcript has as often; the
+    missed ones by how near their sound came back (`nearest_sound`: same sound, one syllable off, further)."""
     terms = sorted({t for t in terms if _HAN.match(t)}, key=lambda t: (-len(t), t))
     said = heard = 0
     missed: Counter = Counter()
+    by_sound: Counter = Counter()
     for call_id, call in truth.items():
         ref = term_counts(scoring_text("".join(t["text"] for t in call["turns"])), terms)
         hyp_text = scoring_text("".join(u.text for u in transcripts[call_id].utterances))
@@ -197,9 +209,11 @@ def term_recall(truth: dict[str, dict[str, Any]], transcripts: dict[str, Transcr
             heard += got
             if got < n:
                 missed[term] += n - got
+                near = nearest_sound(term, hyp_text.replace(term, ""))
+                by_sound["same sound" if near == 0 else "one syllable off" if near == 1 else "further"] += n - got
     return {"domain_terms": len(terms), "domain_terms_said": said,
             "domain_term_recall": round(heard / said, 4) if said else None,
-            "domain_terms_missed": dict(missed.most_common(20))}
+            "domain_terms_missed": dict(missed.most_common(20)), "domain_terms_missed_by_sound": dict(by_sound)}
 
 
 # ---- the task ------------------------------------------------------------------------------------------
@@ -260,7 +274,7 @@ def run(data_dir: Path, settings: Settings, limit: int | None = None, log=print)
             "cer": speech["cer"], "cer_agent": speech["cer_agent"], "cer_customer": speech["cer_customer"],
             "cer_per_call": speech["per_call"],
             **{k: audio[k] for k in ("domain_term_recall", "domain_terms_said", "domain_terms", "domain_terms_missed",
-                                     "audio_seconds", "speech_cost")},
+                                     "domain_terms_missed_by_sound", "audio_seconds", "speech_cost")},
             "audio_call_topic_names": audio.get("call_topic_names"),
             "text_call_topic_names": text.get("call_topic_names"),
             "audio_profile_by_field": audio.get("profile_by_field"),
@@ -278,5 +292,6 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
     lines.append(f"CER overall {result['cer']:.3f}, agent {result['cer_agent']:.3f}, customer "
                  f"{result['cer_customer']:.3f} (stereo calls)")
     lines.append(f"domain-term recall {result['domain_term_recall']} of {result['domain_terms_said']} said; "
+                 f"missed by sound: {json.dumps(result['domain_terms_missed_by_sound'], ensure_ascii=False)}; "
                  f"most missed: {json.dumps(result['domain_terms_missed'], ensure_ascii=False)}")
     return lines

@@ -78,6 +78,9 @@ def test_domain_term_recall_counts_terms_said_and_heard():
     # said: 自动续保, 保单, 杭州, 续保 (自动续保 counts once, not also as 续保); heard: 保单, 续保
     assert got["domain_terms_said"] == 4 and got["domain_term_recall"] == 0.5
     assert got["domain_terms_missed"] == {"自动续保": 1, "杭州": 1}
+    # 自动续保 came back as 自动细胞 (one syllable off: xu/xi), 杭州 as 航中 (zhou/zhong)
+    assert got["domain_terms_missed_by_sound"] == {"one syllable off": 2}
+    assert e2e.nearest_sound("理赔", "我的立陪呢") == 0 and e2e.nearest_sound("宽限期", "没") == 3
 
 
 def test_analytics_vocabulary_comes_from_the_analytics_files():
