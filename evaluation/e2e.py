@@ -13,7 +13,10 @@ reply_turn counts turns). Voicing knows each turn's span, so after the steps ran
 turn it overlaps most (same speaker on stereo calls); the analytics never see the truth.
 
 Transcribing costs ~0.1 CPU-s per second of audio and voicing ~1: both are cached under [eval.e2e] cache
-(var/e2e/, git-ignored), transcripts keyed like the night's speech cache, so a rerun only re-runs the analytics.
+(var/e2e/, git-ignored), so a rerun only re-runs the analytics. The transcripts are cached as recognised, before
+the sound-based term repair ([speech.terms] off, keyed like the night's speech cache with that section neutral),
+and the repair is applied on every run (`repair_terms`, then masking again, as the text path orders them): a
+change to the term lists or their settings is measured in seconds, without Whisper.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import re
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +38,14 @@ from callintel.evaluation.voicing import chosen_calls, set_folder, voice, write_
 from callintel.files import file_sha256
 from callintel.manifest import read_manifest
 from callintel.model_files import model_versions, whisper_model_dir
+from callintel.pinyin import syllables
 from callintel.privacy import caller_hash
 from callintel.records import Transcript
 from callintel.settings import Settings
 from callintel.speech.domain_terms import analytics_terms
+from callintel.speech.redact import mask_pii
 from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
+from callintel.speech.text import TextCleaner
 from callintel.warehouse.calls import write_calls
 from callintel.warehouse.db import connect
 
@@ -50,14 +57,40 @@ _HAN = re.compile(r"^[\u3400-\u9fff]{2,}$")
 
 # ---- the night over the audio -------------------------------------------------------------------------
 
+def raw_settings(settings: Settings) -> Settings:
+    """`settings` with the sound-based term repair off and its whole section neutral (False, [], 0), so the
+    speech cache key of a recognised transcript does not change when the repair's settings do."""
+    neutral = {k: (False if isinstance(v, bool) else [] if isinstance(v, list) else 0 if isinstance(v, int) else v)
+               for k, v in settings["speech"]["terms"].items()}
+    return settings.with_overrides({"speech": {"terms": neutral}})
+
+
+def repair_terms(transcript: Transcript, cleaner: TextCleaner) -> tuple[Transcript, int]:
+    """A transcript recognised with the repair off, as the speech stage writes it with the repair on: terms put
+    back by sound, then PII and names masked again (a repaired cue word, 受益人是, can reveal a name)."""
+    names: set[str] = set()
+    utterances, restored = [], 0
+    for u in transcript.utterances:
+        text, changes = cleaner.terms.correct(u.text)
+        restored += len(changes)
+        utterances.append(replace(u, text=mask_pii(text, cleaner.redact, names)))
+    return replace(transcript, utterances=cleaner.mask_names(utterances, names)), restored
+
+
 def transcribe_cached(manifest: Path, settings: Settings, cache: Path, log=print) -> tuple[list, dict[str, float]]:
-    """(call record, transcript) for every manifest row, from `cache` when the speech cache key matches."""
+    """(call record, transcript) for every manifest row, from `cache` when the speech cache key matches.
+
+    Whisper runs with `raw_settings` (no term repair) and that text is what is cached; the repair of `settings`
+    is applied afterwards (`repair_terms`), so tuning it needs no transcription.
+    """
+    cleaner = TextCleaner.from_settings(settings)
+    settings = raw_settings(settings)
     read = read_manifest(manifest, settings["night"]["timezone"])
     if read.failures:
         raise ValueError(f"{manifest}: {'; '.join(f.reason for f in read.failures)}")
     cache.mkdir(parents=True, exist_ok=True)
     whisper_model_dir(settings)
-    cost = {"audio_s": 0.0, "cpu_s": 0.0, "wall_s": 0.0, "transcribed": 0, "cached": 0}
+    cost = {"audio_s": 0.0, "cpu_s": 0.0, "wall_s": 0.0, "transcribed": 0, "cached": 0, "terms_restored": 0}
     out = []
     for n, call in enumerate(read.calls, start=1):
         sha = file_sha256(call.audio_path)
@@ -75,6 +108,8 @@ def transcribe_cached(manifest: Path, settings: Settings, cache: Path, log=print
             path.write_text(transcript_to_json(transcript), encoding="utf-8")
             log(f"[{n}/{len(read.calls)}] {call.call_id}: {transcript.duration_s:.0f} s audio in "
                 f"{transcript.processing_s:.0f} s")
+        transcript, restored = repair_terms(transcript, cleaner)
+        cost["terms_restored"] += restored
         out.append((call, transcript))
     return out, cost
 
@@ -148,12 +183,23 @@ def term_counts(text: str, terms: list[str]) -> Counter:
     return found
 
 
+def nearest_sound(term: str, text: str) -> int:
+    """Fewest syllables that differ between `term` and any span of `text` as long (toneless pinyin): 0 means the
+    sound came back in other characters (a case for the repair), 1 one syllable misheard, more: lost."""
+    want, heard = syllables(term), syllables(text)
+    n = len(want)
+    return min((sum(a != b for a, b in zip(want, heard[i:i + n], strict=True)) for i in range(len(heard) - n + 1)),
+               default=n)
+
+
 def term_recall(truth: dict[str, dict[str, Any]], transcripts: dict[str, Transcript],
                 terms: list[str]) -> dict[str, Any]:
-    """Share of the domain terms said in the truth (per call, counted) that the transcript has as often."""
+    """Share of the domain terms said in the truth (per call, counted) that the transcript has as often; the
+    missed ones by how near their sound came back (`nearest_sound`: same sound, one syllable off, further)."""
     terms = sorted({t for t in terms if _HAN.match(t)}, key=lambda t: (-len(t), t))
     said = heard = 0
     missed: Counter = Counter()
+    by_sound: Counter = Counter()
     for call_id, call in truth.items():
         ref = term_counts(scoring_text("".join(t["text"] for t in call["turns"])), terms)
         hyp_text = scoring_text("".join(u.text for u in transcripts[call_id].utterances))
@@ -163,9 +209,11 @@ def term_recall(truth: dict[str, dict[str, Any]], transcripts: dict[str, Transcr
             heard += got
             if got < n:
                 missed[term] += n - got
+                near = nearest_sound(term, hyp_text.replace(term, ""))
+                by_sound["same sound" if near == 0 else "one syllable off" if near == 1 else "further"] += n - got
     return {"domain_terms": len(terms), "domain_terms_said": said,
             "domain_term_recall": round(heard / said, 4) if said else None,
-            "domain_terms_missed": dict(missed.most_common(20))}
+            "domain_terms_missed": dict(missed.most_common(20)), "domain_terms_missed_by_sound": dict(by_sound)}
 
 
 # ---- the task ------------------------------------------------------------------------------------------
@@ -226,7 +274,7 @@ def run(data_dir: Path, settings: Settings, limit: int | None = None, log=print)
             "cer": speech["cer"], "cer_agent": speech["cer_agent"], "cer_customer": speech["cer_customer"],
             "cer_per_call": speech["per_call"],
             **{k: audio[k] for k in ("domain_term_recall", "domain_terms_said", "domain_terms", "domain_terms_missed",
-                                     "audio_seconds", "speech_cost")},
+                                     "domain_terms_missed_by_sound", "audio_seconds", "speech_cost")},
             "audio_call_topic_names": audio.get("call_topic_names"),
             "text_call_topic_names": text.get("call_topic_names"),
             "audio_profile_by_field": audio.get("profile_by_field"),
@@ -244,5 +292,6 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
     lines.append(f"CER overall {result['cer']:.3f}, agent {result['cer_agent']:.3f}, customer "
                  f"{result['cer_customer']:.3f} (stereo calls)")
     lines.append(f"domain-term recall {result['domain_term_recall']} of {result['domain_terms_said']} said; "
+                 f"missed by sound: {json.dumps(result['domain_terms_missed_by_sound'], ensure_ascii=False)}; "
                  f"most missed: {json.dumps(result['domain_terms_missed'], ensure_ascii=False)}")
     return lines

@@ -50,9 +50,15 @@ def city_terms() -> list[str]:
     return sorted(set(city_names().values()))
 
 
+def analytics_parts(settings: Settings) -> dict[str, list[str]]:
+    """The analytics' vocabulary by source: "taxonomy" (names and cue phrases, some mere fragments: 要什么),
+    "profiles" (occupations and product types: each a thing by the lexicon's own kind), "cities"."""
+    parts = {"taxonomy": taxonomy_terms(settings.config_file(settings["topics"]["taxonomy"])),
+             "profiles": profile_terms(settings.config_file(settings["profiles"]["patterns"])),
+             "cities": city_terms()}
+    return {k: sorted({t for t in v if _HAN.match(t)}) for k, v in parts.items()}
+
+
 def analytics_terms(settings: Settings) -> list[str]:
     """The analytics' vocabulary: taxonomy, product and occupation lexicons, cities (sorted, unique)."""
-    terms = taxonomy_terms(settings.config_file(settings["topics"]["taxonomy"]))
-    terms += profile_terms(settings.config_file(settings["profiles"]["patterns"]))
-    terms += city_terms()
-    return sorted({t for t in terms if _HAN.match(t)})
+    return sorted({t for part in analytics_parts(settings).values() for t in part})

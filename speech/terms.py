@@ -16,9 +16,18 @@ first, left to right; each change is counted so its effect is visible (transcrip
 
 Besides the term lists, the words the analytics match on are terms (`analytics_vocabulary`;
 speech/domain_terms.py: taxonomy phrases, products, occupations, cities): a fact the analytics look for is a
-word to get right. Only those naming a thing (a jieba noun) and at least `analytics_min_chars` long: shorter
-ones and cue fragments rewrote true text (急着 -> 记者, 药什么 -> 要什么). A span that is itself a term is
-kept as said, even when another term sounds the same (能报吗, 能保吗).
+word to get right. Of the taxonomy's phrases only those naming a thing (a jieba noun): cue fragments rewrote true
+text (药什么 -> 要什么); the profile lexicons' occupations and product types are things by their kind (jieba tags
+会计 a verb, 合同 an adjective).
+Lexicon words from `analytics_min_chars` long, cities from `city_min_chars`: two-syllable place names are
+hundreds of proper names whose sounds everyday speech makes all the time (卡是 -> 喀什, 将有 -> 江油). A
+two-character span is rewritten toward a lexicon word of the analytics (会计, 余额, 合同) only when none of its
+characters is one of jieba's `short_common_chars` most frequent one-character words (是, 的, 了, 着, 到, ...):
+Whisper's misspellings of a domain word are content characters (快剂, 鱼鹅, 和同 is kept), whereas the everyday
+phrases sounding like one lean on a particle or copula (急着 is not 记者, 老是 is not 老师). A span that is
+itself a term is kept as said, even when another term sounds the same (能报吗, 能保吗). A span overlapping a
+name cue of [speech.redact] (我叫, 我姓, 我是) is kept too: the masking that follows finds names by those cues
+(我叫钱秀英 must not become 我交钱秀英, leaving the name unmasked).
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ from pathlib import Path
 
 from callintel.pinyin import Fuzzy, fuzz, syllables
 from callintel.settings import Settings, options
-from callintel.speech.domain_terms import analytics_terms
+from callintel.speech.domain_terms import analytics_parts
 
 _HAN = re.compile(r"^[\u3400-\u9fff]+$")
 
@@ -43,6 +52,8 @@ class TermSettings:
     files: tuple[str, ...]
     analytics_vocabulary: bool
     analytics_min_chars: int
+    city_min_chars: int
+    short_common_chars: int
     min_chars: int
     keep_word_freq: int
     fuzzy_min_syllables: int
@@ -75,6 +86,13 @@ def _general_frequency() -> dict[str, int]:
     return jieba.dt.FREQ
 
 
+@lru_cache(maxsize=4)
+def common_chars(n: int) -> frozenset[str]:
+    """jieba's `n` most frequent one-character words: particles, copulas, pronouns (了是在和有他不我的...)."""
+    freq = _general_frequency()
+    return frozenset(sorted((w for w, f in freq.items() if len(w) == 1 and f), key=lambda w: -freq[w])[:n])
+
+
 def _inside_words(text: str, freq: dict[str, int]) -> set[int]:
     """Positions strictly inside a dictionary word of the sentence's segmentation (身体健康: rare, a word)."""
     import jieba
@@ -101,6 +119,8 @@ class TermCorrector:
 
     settings: TermSettings
     terms: list[str]
+    short: frozenset[str] = frozenset()  # two-character analytics words: rewritten toward only from content characters
+    cues: tuple[str, ...] = ()  # the masking's name cues: never rewritten
     _by_sound: dict[int, dict[tuple[str, ...], str]] = field(default_factory=dict, repr=False)
     _terms: frozenset[str] = field(default=frozenset(), repr=False)
 
@@ -115,9 +135,15 @@ class TermCorrector:
     def from_settings(cls, settings: Settings) -> TermCorrector:
         opts = TermSettings.from_settings(settings["speech"])
         terms = [t for name in opts.files for t in read_terms(settings.config_file(name))] if opts.enabled else []
+        listed = set(terms)
         if opts.enabled and opts.analytics_vocabulary:
-            terms += [t for t in analytics_terms(settings) if len(t) >= opts.analytics_min_chars and names_a_thing(t)]
-        return cls(opts, terms)
+            parts = analytics_parts(settings)
+            terms += [t for t in parts["taxonomy"] if len(t) >= opts.analytics_min_chars and names_a_thing(t)]
+            terms += [t for t in parts["profiles"] if len(t) >= opts.analytics_min_chars]
+            terms += [t for t in parts["cities"] if len(t) >= opts.city_min_chars]
+        short = frozenset(t for t in terms if len(t) == 2 and t not in listed)
+        redact = settings["speech"]["redact"]
+        return cls(opts, terms, short, tuple(redact["name_cues"]) + tuple(redact["weak_name_cues"]))
 
     def _key(self, text: str) -> tuple[str, ...]:
         fuzzy = self.settings.fuzzy if len(text) >= self.settings.fuzzy_min_syllables else ()
@@ -134,6 +160,8 @@ class TermCorrector:
         fuzzy = tuple(fuzz(x, self.settings.fuzzy) for x in plain)
         cut = _inside_words(text, freq)
         keep = self.settings.keep_word_freq
+        common = common_chars(self.settings.short_common_chars)
+        cued = {k for cue in self.cues for m in re.finditer(re.escape(cue), text) for k in range(m.start(), m.end())}
         out, changes, i = [], [], 0
         while i < len(text):
             for n, table in self._by_sound.items():  # longest first
@@ -142,7 +170,9 @@ class TermCorrector:
                     continue
                 term = table.get((fuzzy if n >= self.settings.fuzzy_min_syllables else plain)[i:i + n])
                 if term is None or (term != span and (freq.get(span, 0) >= keep or i in cut or i + n in cut
-                                                      or span in self.settings.keep)):
+                                                      or span in self.settings.keep
+                                                      or not cued.isdisjoint(range(i, i + n))
+                                                      or (term in self.short and not common.isdisjoint(span)))):
                     continue
                 if span in self._terms:  # a term that sounds like another (能报吗, 能保吗) is meant as said
                     term = span

@@ -78,6 +78,9 @@ def test_domain_term_recall_counts_terms_said_and_heard():
     # said: 自动续保, 保单, 杭州, 续保 (自动续保 counts once, not also as 续保); heard: 保单, 续保
     assert got["domain_terms_said"] == 4 and got["domain_term_recall"] == 0.5
     assert got["domain_terms_missed"] == {"自动续保": 1, "杭州": 1}
+    # 自动续保 came back as 自动细胞 (one syllable off: xu/xi), 杭州 as 航中 (zhou/zhong)
+    assert got["domain_terms_missed_by_sound"] == {"one syllable off": 2}
+    assert e2e.nearest_sound("理赔", "我的立陪呢") == 0 and e2e.nearest_sound("宽限期", "没") == 3
 
 
 def test_analytics_vocabulary_comes_from_the_analytics_files():
@@ -117,3 +120,19 @@ def test_callers_without_a_number_get_voices_of_their_own(voicing):
 def test_years_written_with_ling_are_speakable(voicing):
     # the health insurer's calls write years as 二〇二四年; the synthesiser fails on 〇
     assert voicing.spoken("二〇二四年投保，工号8013") == "二零二四年投保，工号八零一三"
+
+
+def test_the_cached_text_is_recognised_text_and_the_repair_is_applied_on_every_run():
+    settings = load_settings()
+    raw = e2e.raw_settings(settings)
+    assert raw["speech"]["terms"]["enabled"] is False and raw["speech"]["terms"]["fuzzy"] == []
+    # the cache key of recognised text does not move when the repair's settings do
+    tuned = settings.with_overrides({"speech": {"terms": {"fuzzy_min_syllables": 4, "keep": ["一保"]}}})
+    assert e2e.cache_key("ab", "mono", raw) == e2e.cache_key("ab", "mono", e2e.raw_settings(tuned))
+    assert e2e.cache_key("ab", "mono", raw) != e2e.cache_key("ab", "mono", settings)
+    heard = Transcript("x", "", 6.0, [Utterance("customer", 0, 2, "我想改一下宝丹的售议人是张建国。"),
+                                      Utterance("agent", 2, 4, "好的，张建国的保单。")], "")
+    fixed, restored = e2e.repair_terms(heard, e2e.TextCleaner.from_settings(settings))
+    # the repaired cue word (受益人是) reveals the name, masked in every utterance as the speech stage does
+    assert restored == 2
+    assert [u.text for u in fixed.utterances] == ["我想改一下保单的受益人是[姓名]。", "好的，[姓名]的保单。"]
