@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 CONFIG_FILE_KEYS = ("phantom_lines", "speaker_cues", "vocabulary")
 # Packages whose version changes the text produced.
 PACKAGES = ("faster-whisper", "ctranslate2", "opencc", "cn2an", "onnxruntime",
-            "cpca")  # cpca: its place names are terms the repair restores (speech/domain_terms.py)
+            "cpca",   # cpca: its place names are terms the repair restores (speech/domain_terms.py)
+            "jieba")  # jieba: its dictionary frequencies decide which short heard spans the repair may rewrite
 
 
 def file_digest(path: Path) -> str:
