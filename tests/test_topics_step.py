@@ -13,7 +13,8 @@ from conftest import SAMPLES
 from callintel.flows.steps import BY_NAME, run_step, run_steps
 from callintel.warehouse.db import connect, table_counts
 
-TOPIC_TABLES = ("questions", "question_topics", "call_question_topics", "topics", "topic_daily", "embedding_cache",
+TOPIC_TABLES = ("questions", "question_topics", "question_follow_ups",
+                "call_question_topics", "topics", "topic_daily", "embedding_cache",
                 "call_topics")
 
 
@@ -51,8 +52,8 @@ def _bq_calls(shared_data: Path, groups: int, nights: list[date]) -> list[dict]:
 
 def _run(con, nights, settings) -> dict:
     """The questions and topics steps, their figures in one dict (the topics step's win on shared keys)."""
-    out = run_steps(con, nights, settings, ["questions", "taxonomy", "topics", "call_topics"])
-    return {**out["taxonomy"], **out["call_topics"], **out["topics"], **out["questions"],
+    out = run_steps(con, nights, settings, ["questions", "topics", "call_topics"])
+    return {**out["call_topics"], **out["topics"], **out["questions"],
             "nights": out["topics"]["nights"]}
 
 
@@ -77,7 +78,7 @@ def test_sample_nights_give_topics_and_rerun_is_idempotent(tmp_path, settings):
     counts = _counts(con)
     topics = con.execute("SELECT topic_id, label, representative FROM topics ORDER BY 1").fetchall()
     # call topics redone for the earlier nights write the same rows: a family refinement (咨询购买 -> its specific
-    # sibling) lives in the call_topics step's own table, over the taxonomy step's row, which stays as it was
+    # sibling) lives in the call_topics step's own table, over the topics step's row, which stays as it was
     snapshot = """SELECT question_id, q.topic_id, q.method, c.topic_id, c.method FROM question_topics q
                   FULL JOIN call_question_topics c USING (question_id) ORDER BY 1"""
     assigned = con.execute(snapshot).fetchall()
