@@ -228,3 +228,27 @@ def test_rerun_of_the_first_dev_night_gives_the_same_assignments(tmp_path, setti
     assert con.execute(snapshot).fetchall() == assigned
     assert _contents(con) == tables  # every table as the night-by-night run left it, but for when rows were written
     assert con.execute("SELECT call_id, topic_id FROM call_topics ORDER BY 1").fetchall() == calls
+
+
+OWNED = {"questions": {"questions"},
+         "topics": {"topics", "question_topics", "question_follow_ups", "embedding_cache"},
+         "call_topics": {"call_question_topics", "call_topics", "topic_daily", "step_params", "embedding_cache"}}
+
+
+@pytest.mark.slow
+def test_each_topic_table_has_one_writing_step(tmp_path, settings):
+    """Run on their own, night by night, each step changes only its own tables (embedding_cache is the shared
+    cache of vectors by content); run again, none changes anything."""
+    con = connect(tmp_path / "x.duckdb")
+    _load_calls(con, _sample_calls())
+    nights = [n for (n,) in con.execute("SELECT DISTINCT night FROM calls ORDER BY 1").fetchall()]
+    for night in nights:
+        for name, tables in OWNED.items():
+            before = _contents(con)
+            run_step(BY_NAME[name], con, [night], settings)
+            after = _contents(con)
+            assert {t for t in after if after[t] != before[t]} <= tables, name
+    assert con.execute("SELECT count(*) FROM question_follow_ups").fetchone()[0] > 0
+    before = _contents(con)
+    run_steps(con, nights, settings, list(OWNED))
+    assert _contents(con) == before

@@ -268,7 +268,10 @@ def store_call_topics(con: duckdb.DuckDBPyConnection, result: CallTopicResult, s
 
 def undo_call_topics(con: duckdb.DuckDBPyConnection, night: date) -> None:
     """Take back what the call_topics step wrote for the night's questions (call inside a transaction): its
-    rows of call_question_topics; question_topics, the other steps', is left as they wrote it."""
+    rows of call_question_topics; question_topics, the topics step's, is left as it wrote it. The topics step's
+    `prepare` calls it too: those refinements were made over the assignments it is about to redo, and the pool
+    leaves out family-refined questions, so stale ones must not decide tonight's pool (the one delete a step
+    makes in a table it does not write)."""
     con.execute("""DELETE FROM call_question_topics WHERE assigned_night = ?
                    OR question_id IN (SELECT question_id FROM questions WHERE night = ?)""", [night, night])
 
