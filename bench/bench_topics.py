@@ -345,7 +345,7 @@ def stability(args) -> None:
             t0 = time.perf_counter()
             first_ids: dict = {}
             for night in sorted(set(nights)):  # one night at a time, as the nightly flow does
-                run_steps(con, [night], settings, ["questions", "taxonomy", "topics", "call_topics"])
+                run_steps(con, [night], settings, ["questions", "topics", "call_topics"])
                 first_ids.update(con.execute("""SELECT q.question_id, t.topic_id FROM questions q
                     LEFT JOIN v_question_topics t USING (question_id) WHERE q.night = ?""", [night]).fetchall())
             results[f"{name}_seconds"] = round(time.perf_counter() - t0, 2)

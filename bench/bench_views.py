@@ -54,6 +54,8 @@ MULTIPLY = {
                 night + CAST(k % {n} AS INTEGER) AS night, asked_at + to_days(CAST(k % {n} AS INTEGER)) AS asked_at)""",
     "question_topics": """SELECT src.* REPLACE (question_id || '-' || k AS question_id,
                 assigned_night + CAST(k % {n} AS INTEGER) AS assigned_night)""",
+    "question_follow_ups": """SELECT src.* REPLACE (question_id || '-' || k AS question_id,
+                night + CAST(k % {n} AS INTEGER) AS night)""",
     "call_question_topics": """SELECT src.* REPLACE (question_id || '-' || k AS question_id,
                 assigned_night + CAST(k % {n} AS INTEGER) AS assigned_night)""",
     "call_topics": """SELECT src.* REPLACE (call_id || '-' || k AS call_id, night + CAST(k % {n} AS INTEGER) AS night,

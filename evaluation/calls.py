@@ -193,7 +193,7 @@ def evaluate(dialogues: Dialogues, settings: Settings, db: Path, scorers: list[S
         for scorer in scorers or SCORERS:
             result.update(scorer(dialogues, con))
         last = steps[str(nights[-1])] if nights else {}
-        topics = {**last.get("taxonomy", {}), **last.get("topics", {}), **last.get("call_topics", {})}
+        topics = {**last.get("topics", {}), **last.get("call_topics", {})}
         # from the warehouse, not the steps' figures: a night redone for a later night's revisions counts once
         result["unclustered"] = con.execute("""SELECT count(*) FROM questions q LEFT JOIN v_question_topics t
                                                USING (question_id) WHERE t.question_id IS NULL""").fetchone()[0]

@@ -3,7 +3,8 @@
 Every step has one shape (as a Dagster asset or a dbt model): `load` reads its inputs from the
 warehouse (warehouse/<area>.py), `compute` turns them into results with nlp/ alone (pure: tested
 without DuckDB or Prefect), `store` writes its tables and returns a summary (warehouse/<area>.py).
-A step that builds night on night (topics: each night's ids depend on the nights before) runs
+A step that builds night on night (topics: taxonomy match then clustering; each night's ids depend on the
+nights before) runs
 load/compute/store once per night, oldest first; `prepare` picks and undoes the nights to redo, and
 `finish` recomputes the derived SQL tables (warehouse/sql/derived/) once at the end.
 Each table has one writer, and no step copies another's result: a call's topic lives in call_topics and
@@ -31,8 +32,7 @@ from callintel.nlp import outcomes as outcomes_nlp
 from callintel.nlp import profiles as profiles_nlp
 from callintel.nlp import questions as questions_nlp
 from callintel.nlp import replies as replies_nlp
-from callintel.nlp import taxonomy as taxonomy_nlp
-from callintel.nlp import topics as topics_nlp
+from callintel.nlp import topic_step as topics_nlp
 from callintel.settings import Settings
 from callintel.warehouse import leads as leads_wh
 from callintel.warehouse import outcomes as outcomes_wh
@@ -62,9 +62,7 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step("questions", (), topics_wh.load_turns, questions_nlp.compute, topics_wh.store_questions, per_night=True),
-    Step("taxonomy", ("questions",), topics_wh.load_questions, taxonomy_nlp.compute, topics_wh.store_matches,
-         per_night=True),
-    Step("topics", ("taxonomy",), topics_wh.load_pool, topics_nlp.compute, topics_wh.store_topics, per_night=True,
+    Step("topics", ("questions",), topics_wh.load_night, topics_nlp.compute, topics_wh.store_night, per_night=True,
          prepare=topics_wh.prepare),
     Step("call_topics", ("topics",), topics_wh.load_call_topics, call_topics_nlp.compute, topics_wh.store_call_topics,
          per_night=True, prepare=topics_wh.call_topic_nights, finish=topics_wh.finish),
@@ -75,13 +73,15 @@ STEPS: tuple[Step, ...] = (
     Step("leads", ("profiles", "outcomes"), leads_wh.load, intent_nlp.compute, leads_wh.store),
 )
 BY_NAME = {s.name: s for s in STEPS}
+MERGED = {"taxonomy": "topics"}  # steps of earlier releases -> the step that does their work now
 
 
 def ordered(names: Sequence[str]) -> list[Step]:
     """The named steps, each after what it requires; an unknown name or a missing prerequisite is an error."""
     unknown = [n for n in names if n not in BY_NAME]
     if unknown:
-        raise StepError(f"unknown analytics step(s) {', '.join(unknown)} in [night] steps; "
+        merged = "".join(f" ('{n}' is now part of '{MERGED[n]}': remove it)" for n in unknown if n in MERGED)
+        raise StepError(f"unknown analytics step(s) {', '.join(unknown)} in [night] steps{merged}; "
                         f"known: {', '.join(BY_NAME)}")
     for name in names:
         missing = [r for r in BY_NAME[name].requires if r not in names]

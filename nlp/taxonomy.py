@@ -226,7 +226,7 @@ def load_taxonomy(settings) -> Taxonomy:
         cfg["taxonomy_match"]["merge_families"])
 
 
-# --- the taxonomy step's compute (flows/steps.py): the night's questions in, their known topic out -----------
+# --- the taxonomy match (run first by the topics step, nlp/topic_step.py): the night's questions in, known topics out
 
 @dataclass(frozen=True)
 class TaxonomyInputs:

@@ -195,7 +195,7 @@ class PoolQuestion:
 
 @dataclass
 class TopicInputs:
-    """What the topics step loads for one night (warehouse/topics.py load_pool)."""
+    """What the clustering gets for one night (nlp/topic_step.py builds it from warehouse/topics.py load_night)."""
 
     night: date
     pool: list[PoolQuestion]

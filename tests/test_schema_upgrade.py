@@ -47,7 +47,7 @@ def test_a_warehouse_from_before_the_baseline_is_upgraded_with_every_row(legacy)
     versions = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
     assert {m.stem for m in migrations()} <= versions and BASELINE.stem in versions
     # every table kept every row (lead_params now lives in step_params; question_topics' refinements by the
-    # call moved to call_question_topics)
+    # call moved to call_question_topics; questions.kind's follow-ups to question_follow_ups, a table of its own)
     moved = {"lead_params", "question_topics", "step_params", "schema_migrations"}
     assert {t: n for t, n in before.items() if t not in moved} == {
         t: after[t] for t in before if t not in moved}
@@ -67,6 +67,9 @@ def test_a_warehouse_from_before_the_baseline_is_upgraded_with_every_row(legacy)
     assert con.execute("SELECT count(*) FROM call_question_topics WHERE method = 'family'").fetchone()[0] > 0
     assert con.execute("""SELECT count(*) FROM question_topics q JOIN call_question_topics c USING (question_id)
                           WHERE q.method IN ('context', 'family')""").fetchone()[0] == 0
+    # the follow-up marks the taxonomy step wrote into questions.kind are the topics step's own table now
+    follow = old.execute("SELECT question_id, night FROM questions WHERE kind = 'follow_up' ORDER BY ALL").fetchall()
+    assert follow and _rows(con, "question_follow_ups", ["question_id", "night"]) == follow
     assert _rows(con, "v_calls", ["call_id", "topic_id"]) == _rows(old, "call_outcomes", ["call_id", "topic_id"])
     kept = ["call_id", "question_turn", "topic_id", "call_label", "repeat_followed", "resolved_in_call", "fcr_failed"]
     assert _rows(con, "v_reply_candidates", kept) == _rows(old, "reply_candidates", kept)

@@ -23,19 +23,22 @@ from callintel.warehouse.db import connect
 
 
 def test_steps_run_after_what_they_require():
-    names = [s.name for s in ordered(["outcomes", "call_topics", "topics", "taxonomy", "questions"])]
-    assert names == ["questions", "taxonomy", "topics", "call_topics", "outcomes"]
+    names = [s.name for s in ordered(["outcomes", "call_topics", "topics", "questions"])]
+    assert names == ["questions", "topics", "call_topics", "outcomes"]
     assert [s.name for s in ordered(load_settings()["night"]["steps"])] == [
-        "questions", "taxonomy", "topics", "call_topics", "outcomes", "profiles", "replies", "leads"]
+        "questions", "topics", "call_topics", "outcomes", "profiles", "replies", "leads"]
     for step in STEPS:  # every step's prerequisites are steps too
         assert set(step.requires) <= set(BY_NAME), step.name
 
 
 def test_a_missing_prerequisite_is_an_error_that_names_it():
     with pytest.raises(StepError, match="step 'outcomes' requires 'call_topics'"):
-        ordered(["questions", "taxonomy", "topics", "outcomes"])
+        ordered(["questions", "topics", "outcomes"])
     with pytest.raises(StepError, match=r"unknown analytics step.*topcis"):
         ordered(["questions", "topcis"])
+    # a [night] steps list of an earlier release says where the taxonomy step went
+    with pytest.raises(StepError, match="'taxonomy' is now part of 'topics'"):
+        ordered(["questions", "taxonomy", "topics"])
 
 
 def test_a_misspelt_setting_stops_the_run_naming_key_and_section(tmp_path):

@@ -13,7 +13,7 @@ from callintel.nlp.taxonomy_draft import DraftOptions, FoundTopic, draft
 from callintel.nlp.tokenize import tokenizer_from_settings
 from callintel.settings import CONFIG_DIR, load_settings
 
-TOPIC_STEPS = {"night": {"steps": ["questions", "taxonomy", "topics", "call_topics"]},
+TOPIC_STEPS = {"night": {"steps": ["questions", "topics", "call_topics"]},
                "privacy": {"caller_hash_builtin_key": True}}
 OPTS = DraftOptions(examples=2, min_calls=2, max_phrases=3)
 

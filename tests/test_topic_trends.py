@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from callintel.nlp.taxonomy import KnownTopicRow
+from callintel.nlp.topic_step import KnownTopic
 from callintel.records import CallRecord, Transcript, Utterance
 from callintel.settings import load_settings
 from callintel.warehouse import topics as store
@@ -59,11 +60,15 @@ def test_trends_average_nights_with_data_and_a_fall_to_zero_is_a_fall(tmp_path):
 
 def test_names_analysts_set_win(tmp_path):
     con = connect(tmp_path / "w.duckdb")
-    ids = store.known_topics(con, [KnownTopicRow("claim", "理赔进度查询", "taxonomy", np.ones(2), "理赔到哪了")],
-                             date(2026, 11, 20), "m")
-    store.apply_names(con, {ids["claim"]: "理赔催办"})
+    store.store_known(con, [KnownTopic(7, KnownTopicRow("claim", "理赔进度查询", "taxonomy", np.ones(2), "理赔到哪了"),
+                                       True)], date(2026, 11, 20), "m")
+    store.apply_names(con, {7: "理赔催办"})
     # the next night re-reads the taxonomy: the analyst's name stays, and the id is the same
-    again = store.known_topics(con, [KnownTopicRow("claim", "理赔进度", "taxonomy", np.ones(2), "理赔到哪了")],
-                               date(2026, 11, 21), "m")
-    assert again == ids
-    assert con.execute("SELECT label, label_source FROM topics").fetchall() == [("理赔催办", "analyst")]
+    store.store_known(con, [KnownTopic(7, KnownTopicRow("claim", "理赔进度", "taxonomy", np.ones(2), "理赔到哪了"),
+                                       False)], date(2026, 11, 21), "m")
+    assert con.execute("SELECT topic_id, label, label_source FROM topics").fetchall() == [(7, "理赔催办", "analyst")]
+    # a taxonomy name an analyst did not override follows the taxonomy
+    for night, name, new in ((date(2026, 11, 21), "保单贷款", True), (date(2026, 11, 22), "保单借款", False)):
+        store.store_known(con, [KnownTopic(8, KnownTopicRow("loan", name, "taxonomy", np.ones(2), "能贷款吗"), new)],
+                          night, "m")
+    assert con.execute("SELECT label FROM topics WHERE topic_id = 8").fetchone() == ("保单借款",)

@@ -13,7 +13,8 @@ from conftest import SAMPLES
 from callintel.flows.steps import BY_NAME, run_step, run_steps
 from callintel.warehouse.db import connect, table_counts
 
-TOPIC_TABLES = ("questions", "question_topics", "call_question_topics", "topics", "topic_daily", "embedding_cache",
+TOPIC_TABLES = ("questions", "question_topics", "question_follow_ups",
+                "call_question_topics", "topics", "topic_daily", "embedding_cache",
                 "call_topics")
 
 
@@ -51,8 +52,8 @@ def _bq_calls(shared_data: Path, groups: int, nights: list[date]) -> list[dict]:
 
 def _run(con, nights, settings) -> dict:
     """The questions and topics steps, their figures in one dict (the topics step's win on shared keys)."""
-    out = run_steps(con, nights, settings, ["questions", "taxonomy", "topics", "call_topics"])
-    return {**out["taxonomy"], **out["call_topics"], **out["topics"], **out["questions"],
+    out = run_steps(con, nights, settings, ["questions", "topics", "call_topics"])
+    return {**out["call_topics"], **out["topics"], **out["questions"],
             "nights": out["topics"]["nights"]}
 
 
@@ -77,7 +78,7 @@ def test_sample_nights_give_topics_and_rerun_is_idempotent(tmp_path, settings):
     counts = _counts(con)
     topics = con.execute("SELECT topic_id, label, representative FROM topics ORDER BY 1").fetchall()
     # call topics redone for the earlier nights write the same rows: a family refinement (咨询购买 -> its specific
-    # sibling) lives in the call_topics step's own table, over the taxonomy step's row, which stays as it was
+    # sibling) lives in the call_topics step's own table, over the topics step's row, which stays as it was
     snapshot = """SELECT question_id, q.topic_id, q.method, c.topic_id, c.method FROM question_topics q
                   FULL JOIN call_question_topics c USING (question_id) ORDER BY 1"""
     assigned = con.execute(snapshot).fetchall()
@@ -227,3 +228,27 @@ def test_rerun_of_the_first_dev_night_gives_the_same_assignments(tmp_path, setti
     assert con.execute(snapshot).fetchall() == assigned
     assert _contents(con) == tables  # every table as the night-by-night run left it, but for when rows were written
     assert con.execute("SELECT call_id, topic_id FROM call_topics ORDER BY 1").fetchall() == calls
+
+
+OWNED = {"questions": {"questions"},
+         "topics": {"topics", "question_topics", "question_follow_ups", "embedding_cache"},
+         "call_topics": {"call_question_topics", "call_topics", "topic_daily", "step_params", "embedding_cache"}}
+
+
+@pytest.mark.slow
+def test_each_topic_table_has_one_writing_step(tmp_path, settings):
+    """Run on their own, night by night, each step changes only its own tables (embedding_cache is the shared
+    cache of vectors by content); run again, none changes anything."""
+    con = connect(tmp_path / "x.duckdb")
+    _load_calls(con, _sample_calls())
+    nights = [n for (n,) in con.execute("SELECT DISTINCT night FROM calls ORDER BY 1").fetchall()]
+    for night in nights:
+        for name, tables in OWNED.items():
+            before = _contents(con)
+            run_step(BY_NAME[name], con, [night], settings)
+            after = _contents(con)
+            assert {t for t in after if after[t] != before[t]} <= tables, name
+    assert con.execute("SELECT count(*) FROM question_follow_ups").fetchone()[0] > 0
+    before = _contents(con)
+    run_steps(con, nights, settings, list(OWNED))
+    assert _contents(con) == before

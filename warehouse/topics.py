@@ -1,4 +1,14 @@
-"""Loads and stores of the questions, taxonomy, topics and call_topics steps (tables in warehouse/sql/150_baseline.sql).
+"""Loads and stores of the questions, topics and call_topics steps (tables in warehouse/sql/150_baseline.sql).
+
+One writer per table. The questions step writes `questions`; the topics step (taxonomy match, then clustering
+of what is left: nlp/topic_step.py) writes `topics`, `question_topics` and `question_follow_ups`; the
+call_topics step writes `call_question_topics` and `call_topics`; views join them (v_question_topics,
+v_topic_names). Why one topics step rather than a taxonomy step and a clustering step with a table each:
+both decide the same fact (a question's topic by its own words) and hand out ids in the same sequence, so
+splitting them needed two writers of `question_topics` deleting each other's rows by method, known topics
+created by one step and discovered by the other, and a follow-up mark written into the questions step's
+table. As one step, ids come from one counter read once a night, and a rerun replaces what the step wrote.
+Analysts' names (configs/topic_names.toml) are applied by that same step, the owner of `topics`.
 
 A night's topic run is undone before it is redone (`prepare`): the assignments it made (also the
 revised ones of pooled questions from earlier nights) and the topics it created that nothing else
@@ -22,8 +32,9 @@ import numpy as np
 from callintel.nlp.call_topics import CallQuestion, CallTopicInputs, CallTopicResult, call_text, load_names
 from callintel.nlp.embed import text_key
 from callintel.nlp.questions import CustomerTurn, NightQuestions, NightTurns
-from callintel.nlp.taxonomy import FOLLOW_UP, KnownTopicRow, TaxonomyInputs, TaxonomyResult, load_taxonomy
-from callintel.nlp.topics import PoolQuestion, TopicInputs, TopicResult
+from callintel.nlp.taxonomy import load_taxonomy
+from callintel.nlp.topic_step import MATCHED, KnownTopic, NightQuestion, TopicStepInputs, TopicStepResult
+from callintel.nlp.topics import PoolQuestion
 from callintel.settings import Settings
 from callintel.warehouse.db import replace_rows, transaction
 from callintel.warehouse.derived import refresh, write_params
@@ -31,11 +42,10 @@ from callintel.warehouse.derived import refresh, write_params
 log = logging.getLogger(__name__)
 
 QUESTION_COLUMNS = ("question_id", "call_id", "seq", "part", "night", "asked_at", "text", "core", "cue",
-                    "text_sha256")  # kind: 'own' by default, 'follow_up' set by the taxonomy step
+                    "text_sha256")
 CALL_TOPIC_COLUMNS = ("call_id", "night", "topic_id", "method", "score", "question_id", "evidence_text", "questions",
                       "unclustered", "assigned_at")
-CLUSTERED = ("absorbed", "discovered")  # question_topics methods the pool re-clustering may revise
-MATCHED = ("phrase", "example")         # ... the taxonomy step writes (never undone by the topics step)
+CLUSTERED = ("absorbed", "discovered")  # question_topics methods the pool re-clustering may revise (the rest: MATCHED)
 ASSIGN_COLUMNS = ("question_id", "topic_id", "similarity", "method", "assigned_night")
 
 
@@ -82,8 +92,8 @@ def store_vectors(con: duckdb.DuckDBPyConnection, vectors: dict[str, np.ndarray]
 def undo_night(con: duckdb.DuckDBPyConnection, night: date) -> None:
     """Remove the clustering rows an earlier run of `night` wrote (call inside a transaction).
 
-    Taxonomy matches are the taxonomy step's (it replaces its own); call topics are redone after clustering,
-    so their rows are taken back first.
+    The night's taxonomy matches and follow-up marks are replaced by the store; call topics are redone after
+    clustering, so their rows are taken back first.
     """
     undo_call_topics(con, night)
     redo = list(CLUSTERED)
@@ -111,33 +121,65 @@ def prepare(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Se
     return todo
 
 
-def load_pool(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> TopicInputs:
-    """The questions clustering decides (not follow-ups, not taxonomy matches, not made specific by their call)
-    of the night and the `pool_nights` before it, their cached vectors and the topics."""
+def load_night(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> TopicStepInputs:
+    """The night's questions, the earlier questions clustering decides (not follow-ups, not taxonomy matches, not
+    made specific by their call) of the `pool_nights` before it, cached vectors, the topics and the next free id."""
     (night,) = nights
     cfg = settings["topics"]
+    tonight = [NightQuestion(*r) for r in con.execute("""SELECT question_id, text, core, text_sha256 FROM questions
+                                                         WHERE night = ? ORDER BY question_id""", [night]).fetchall()]
     rows = con.execute("""
         SELECT q.question_id, q.text, q.core, q.text_sha256, q.night, t.topic_id, t.similarity FROM questions q
         LEFT JOIN question_topics t USING (question_id)
-        WHERE q.night BETWEEN ? AND ? AND q.kind <> 'follow_up'
+        WHERE q.night >= ? AND q.night < ?
+          AND q.question_id NOT IN (SELECT question_id FROM question_follow_ups)
           AND (t.method IS NULL OR t.method IN (SELECT unnest(?)))
           AND q.question_id NOT IN (SELECT question_id FROM call_question_topics WHERE method = 'family')
         ORDER BY q.night, q.question_id""", [night - timedelta(days=int(cfg["pool_nights"])), night,
                                              list(CLUSTERED)]).fetchall()
-    pool = [PoolQuestion(*r) for r in rows]
+    earlier = [PoolQuestion(*r) for r in rows]
+    examples, _ = load_taxonomy(settings).examples()
+    keys = sorted({q.key for q in tonight} | {q.key for q in earlier} | {text_key(e) for e in examples})
+    known = dict(con.execute("SELECT slug, topic_id FROM topics WHERE slug IS NOT NULL").fetchall())
     # a cluster may keep a discovered or a taxonomy topic; not "other", which has no meaning to be near
     res = con.execute("SELECT topic_id, centroid FROM topics WHERE model = ? AND source <> 'other' ORDER BY topic_id",
                       [cfg["model"]]).fetchnumpy()
     ids = np.asarray(res["topic_id"], dtype=np.int64)
     C = np.stack(res["centroid"]).astype(np.float32) if len(ids) else np.zeros((0, 0), dtype=np.float32)
     next_id = int(con.execute("SELECT coalesce(max(topic_id), 0) + 1 FROM topics").fetchone()[0])
-    return TopicInputs(night, pool, cached_vectors(con, sorted({q.key for q in pool}), cfg["model"]), ids, C, next_id)
+    return TopicStepInputs(night, tonight, earlier, cached_vectors(con, keys, cfg["model"]), known, ids, C, next_id)
 
 
-def store_topics(con: duckdb.DuckDBPyConnection, result: TopicResult, settings: Settings) -> dict[str, Any]:
-    """Write what the night's plan changed, in one transaction; returns the plan's figures."""
-    store_vectors(con, result.new_vectors, settings["topics"]["model"])
+def store_known(con: duckdb.DuckDBPyConnection, known: Sequence[KnownTopic], night: date, model: str) -> None:
+    """Insert the new taxonomy and "other" topics with the ids compute gave them; the others' label follows the
+    taxonomy name unless an analyst named them. They are never undone with a night: a slug keeps its id for ever."""
+    new = [k for k in known if k.new]
+    if new:
+        con.executemany("""INSERT INTO topics (topic_id, label, keywords, representative, representative_question_id,
+                           created_night, initial_size, model, centroid, created_at, slug, source, label_source)
+                           VALUES (?, ?, '[]', ?, NULL, ?, 0, ?, ?, ?, ?, ?, 'taxonomy')""",
+                        [(k.topic_id, k.row.name, k.row.representative, night, model,
+                          np.asarray(k.row.centroid, dtype=np.float32).tolist(), _now(), k.row.slug, k.row.source)
+                         for k in new])
+    old = [(k.row.name, k.topic_id) for k in known if not k.new]
+    if old:
+        con.executemany("UPDATE topics SET label = ? WHERE topic_id = ? AND label_source = 'taxonomy'", old)
+
+
+def store_night(con: duckdb.DuckDBPyConnection, result: TopicStepResult, settings: Settings) -> dict[str, Any]:
+    """Known topics, the night's matches and follow-up marks, then what the clustering changed, and analysts' names:
+    the topics step's tables (topics, question_topics, question_follow_ups), in one transaction."""
+    model, night = settings["topics"]["model"], result.night
+    store_vectors(con, result.new_vectors, model)
     with transaction(con):
+        store_known(con, result.known, night, model)
+        con.execute("DELETE FROM question_topics WHERE method IN (SELECT unnest(?)) AND question_id IN "
+                    "(SELECT question_id FROM questions WHERE night = ?)", [list(MATCHED), night])
+        con.execute("DELETE FROM question_topics WHERE question_id NOT IN (SELECT question_id FROM questions)")
+        replace_rows(con, "question_follow_ups", "night", [night], ("question_id", "night"),
+                     [(q, night) for q in result.follow_ups])
+        replace_rows(con, "question_topics", "question_id", [m.question_id for m in result.matches],
+                     ASSIGN_COLUMNS, [astuple(m) for m in result.matches])
         if result.topics:
             con.executemany("""INSERT INTO topics (topic_id, label, keywords, representative,
                                representative_question_id, created_night, initial_size, model, centroid, created_at)
@@ -149,9 +191,9 @@ def store_topics(con: duckdb.DuckDBPyConnection, result: TopicResult, settings: 
             con.execute("DELETE FROM question_topics WHERE question_id IN (SELECT unnest(?))", [result.dropped])
         replace_rows(con, "question_topics", "question_id", [a.question_id for a in result.assignments],
                      ASSIGN_COLUMNS, [astuple(a) for a in result.assignments])
-    log.info("topics %s: %s", result.night, result.summary)
+        apply_names(con, load_names(settings))
+    log.info("topics %s: %s", night, result.summary)
     return result.summary
-
 
 def finish(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> dict[str, Any]:
     """topic_daily, recomputed by warehouse/sql/derived/topic_daily.sql with the [topics.trend] settings."""
@@ -160,62 +202,6 @@ def finish(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Set
         write_params(con, "topics", {"trend": cfg["trend"], "pool_nights": cfg["pool_nights"]})
         refresh(con, "topic_daily")
     return {"topic_daily_rows": int(con.execute("SELECT count(*) FROM topic_daily").fetchone()[0])}
-
-
-# --- the taxonomy step: the night's questions matched to the known business topics (configs/topic_taxonomy.toml)
-
-def load_questions(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> TaxonomyInputs:
-    """The night's questions and the cached vectors of their cores and of the taxonomy's example questions."""
-    (night,) = nights
-    rows = con.execute("""SELECT question_id, core, text_sha256 FROM questions WHERE night = ?
-                          ORDER BY question_id""", [night]).fetchall()
-    examples, _ = load_taxonomy(settings).examples()
-    keys = sorted({r[2] for r in rows} | {text_key(e) for e in examples})
-    return TaxonomyInputs(night, [tuple(r) for r in rows], cached_vectors(con, keys, settings["topics"]["model"]))
-
-
-def known_topics(con: duckdb.DuckDBPyConnection, known: Sequence[KnownTopicRow], night: date,
-                 model: str) -> dict[str, int]:
-    """slug -> topic_id of the taxonomy and "other" topics, creating the missing ones (ids after the highest).
-
-    They are never undone with a night, so a slug keeps its id for ever; their label follows the taxonomy
-    name unless an analyst named them.
-    """
-    have = dict(con.execute("SELECT slug, topic_id FROM topics WHERE slug IS NOT NULL").fetchall())
-    first = int(con.execute("SELECT coalesce(max(topic_id), 0) + 1 FROM topics").fetchone()[0])
-    new = [k for k in known if k.slug not in have]
-    if new:
-        con.executemany("""INSERT INTO topics (topic_id, label, keywords, representative, representative_question_id,
-                           created_night, initial_size, model, centroid, created_at, slug, source, label_source)
-                           VALUES (?, ?, '[]', ?, NULL, ?, 0, ?, ?, ?, ?, ?, 'taxonomy')""",
-                        [(first + n, k.name, k.representative, night, model,
-                          np.asarray(k.centroid, dtype=np.float32).tolist(), _now(), k.slug, k.source)
-                         for n, k in enumerate(new)])
-    if known:
-        con.executemany("UPDATE topics SET label = ? WHERE slug = ? AND label_source = 'taxonomy'",
-                        [(k.name, k.slug) for k in known])
-    have.update({k.slug: first + n for n, k in enumerate(new)})
-    return have
-
-
-def store_matches(con: duckdb.DuckDBPyConnection, result: TaxonomyResult, settings: Settings) -> dict[str, Any]:
-    """Known topics, the night's matches (phrase / example) and follow-up marks, in one transaction."""
-    model = settings["topics"]["model"]
-    store_vectors(con, result.new_vectors, model)
-    with transaction(con):
-        ids = known_topics(con, result.known, result.night, model)
-        qids = [m.question_id for m in result.matches]
-        con.execute("DELETE FROM question_topics WHERE method IN (SELECT unnest(?)) AND question_id IN "
-                    "(SELECT question_id FROM questions WHERE night = ?)", [list(MATCHED), result.night])
-        con.execute("DELETE FROM question_topics WHERE question_id NOT IN (SELECT question_id FROM questions)")
-        con.execute("UPDATE questions SET kind = 'own' WHERE question_id IN (SELECT unnest(?))", [qids])
-        follow = [m.question_id for m in result.matches if m.method == FOLLOW_UP]
-        if follow:
-            con.execute("UPDATE questions SET kind = 'follow_up' WHERE question_id IN (SELECT unnest(?))", [follow])
-        rows = [(m.question_id, ids[m.slug], m.score, m.method, result.night) for m in result.matches
-                if m.method in MATCHED]
-        replace_rows(con, "question_topics", "question_id", [r[0] for r in rows], ASSIGN_COLUMNS, rows)
-    return {"by_taxonomy": len(rows), "follow_ups": len(follow), "embedded": len(result.new_vectors)}
 
 
 # --- the call_topics step: follow-ups take the topic of what they follow, every call gets its main topic
@@ -247,8 +233,10 @@ def load_call_topics(con: duckdb.DuckDBPyConnection, nights: Sequence[date], set
     (night,) = nights
     # what this step wrote before (call_question_topics) is recomputed, not read back; the store replaces it
     questions = [CallQuestion(*r) for r in con.execute("""
-        SELECT q.call_id, q.question_id, q.seq, q.kind, q.text, t.topic_id, t.method FROM questions q
+        SELECT q.call_id, q.question_id, q.seq, CASE WHEN f.question_id IS NULL THEN 'own' ELSE 'follow_up' END,
+               q.text, t.topic_id, t.method FROM questions q
         LEFT JOIN question_topics t ON t.question_id = q.question_id
+        LEFT JOIN question_follow_ups f ON f.question_id = q.question_id
         WHERE q.night = ? ORDER BY q.call_id, q.seq, q.part""", [night]).fetchall()]
     turns_of: dict[str, list[tuple[int, str]]] = {}
     for t in load_turns(con, [night], settings).turns:
@@ -260,8 +248,7 @@ def load_call_topics(con: duckdb.DuckDBPyConnection, nights: Sequence[date], set
 
 
 def store_call_topics(con: duckdb.DuckDBPyConnection, result: CallTopicResult, settings: Settings) -> dict[str, Any]:
-    """The context/family assignments (call_question_topics) and the night's call_topics, in one transaction;
-    analysts' names."""
+    """The context/family assignments (call_question_topics) and the night's call_topics, in one transaction."""
     store_vectors(con, result.new_vectors, settings["topics"]["model"])
     now = _now()
     before = dict(con.execute("SELECT call_id, topic_id FROM call_topics WHERE night = ?", [result.night]).fetchall())
@@ -271,7 +258,6 @@ def store_call_topics(con: duckdb.DuckDBPyConnection, result: CallTopicResult, s
                      ASSIGN_COLUMNS, result.assignments)
         replace_rows(con, "call_topics", "night", [result.night], CALL_TOPIC_COLUMNS,
                      [(*r, now) for r in result.calls])
-        apply_names(con, load_names(settings))
     after = {r[0]: r[2] for r in result.calls}
     changed = sum(before.get(c) != t for c, t in after.items()) + len(before.keys() - after.keys())
     out = {"by_context": len(result.assignments), "calls": len(result.calls),
@@ -282,13 +268,17 @@ def store_call_topics(con: duckdb.DuckDBPyConnection, result: CallTopicResult, s
 
 def undo_call_topics(con: duckdb.DuckDBPyConnection, night: date) -> None:
     """Take back what the call_topics step wrote for the night's questions (call inside a transaction): its
-    rows of call_question_topics; question_topics, the other steps', is left as they wrote it."""
+    rows of call_question_topics; question_topics, the topics step's, is left as it wrote it. The topics step's
+    `prepare` calls it too: those refinements were made over the assignments it is about to redo, and the pool
+    leaves out family-refined questions, so stale ones must not decide tonight's pool (the one delete a step
+    makes in a table it does not write)."""
     con.execute("""DELETE FROM call_question_topics WHERE assigned_night = ?
                    OR question_id IN (SELECT question_id FROM questions WHERE night = ?)""", [night, night])
 
 
 def apply_names(con: duckdb.DuckDBPyConnection, names: dict[int, str]) -> int:
-    """Labels analysts set (configs/topic_names.toml) replace any other; ids not in the warehouse are ignored."""
+    """Labels analysts set (configs/topic_names.toml) replace any other; ids not in the warehouse are ignored.
+    The topics step, which owns `topics`, applies them after each night's topics are written."""
     if names:
         con.executemany("UPDATE topics SET label = ?, label_source = 'analyst' WHERE topic_id = ?",
                         [(name, tid) for tid, name in names.items()])

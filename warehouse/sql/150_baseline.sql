@@ -193,8 +193,9 @@ COMMENT ON COLUMN step_params.step IS 'The step that wrote it: topics, outcomes,
 COMMENT ON COLUMN step_params.name IS 'The setting''s key within the step''s section, dotted for subsections (trend.min_count).';
 COMMENT ON COLUMN step_params.value IS 'The value as text; readers cast it.';
 
--- Hot questions and topics (warehouse/topics.py): the questions step writes questions, the taxonomy and topics steps
--- question_topics and topics, the call_topics step call_question_topics and call_topics; topic_daily is derived
+-- Hot questions and topics (warehouse/topics.py): the questions step writes questions, the topics step (taxonomy
+-- match, then clustering) topics, question_topics and question_follow_ups, the call_topics step
+-- call_question_topics and call_topics; topic_daily is derived
 -- (warehouse/sql/derived/topic_daily.sql). Every other table reads a call's topic from call_topics, never a copy.
 CREATE TABLE embedding_cache (
     text_sha256     VARCHAR NOT NULL,
@@ -218,8 +219,7 @@ CREATE TABLE questions (
     text            VARCHAR NOT NULL,
     core            VARCHAR NOT NULL,
     cue             VARCHAR NOT NULL,
-    text_sha256     VARCHAR NOT NULL,
-    kind            VARCHAR DEFAULT 'own'
+    text_sha256     VARCHAR NOT NULL
 );
 COMMENT ON TABLE questions IS 'Questions and requests detected in customer turns, one per sentence. Keyed by call, utterance and sentence; a rerun of the night replaces them.';
 COMMENT ON COLUMN questions.question_id IS 'call_id:seq:part, stable across reruns.';
@@ -232,7 +232,13 @@ COMMENT ON COLUMN questions.text IS 'The sentence as said, PII-masked.';
 COMMENT ON COLUMN questions.core IS 'The sentence without greetings and "I want to ask" openers: what is embedded and labelled.';
 COMMENT ON COLUMN questions.cue IS 'Why it counts as a question: mark (？), interrogative (怎么, 多少...), particle (吗, 呢) or request (帮我查一下...). Lexicon: configs/question_cues.toml.';
 COMMENT ON COLUMN questions.text_sha256 IS 'sha256 of core: the embedding_cache key.';
-COMMENT ON COLUMN questions.kind IS 'own (makes sense alone) or follow_up (那要等多久, 打到哪张卡上了: only after what it follows; it takes that topic, is never clustered nor a representative).';
+CREATE TABLE question_follow_ups (
+    question_id     VARCHAR PRIMARY KEY,
+    night           DATE NOT NULL
+);
+COMMENT ON TABLE question_follow_ups IS 'Questions that only make sense after what they follow (那要等多久, 打到哪张卡上了): they take that topic in the call_topics step (call_question_topics, method context), are never clustered nor a representative. Written by the topics step; a question without a row makes sense alone.';
+COMMENT ON COLUMN question_follow_ups.question_id IS 'questions.question_id.';
+COMMENT ON COLUMN question_follow_ups.night IS 'The question''s night: a rerun of the topics step for that night replaces its rows.';
 CREATE TABLE topics (
     topic_id                   INTEGER PRIMARY KEY,
     label                      VARCHAR NOT NULL,
@@ -248,9 +254,9 @@ CREATE TABLE topics (
     source                     VARCHAR DEFAULT 'discovered',
     label_source               VARCHAR DEFAULT 'keywords'
 );
-COMMENT ON TABLE topics IS 'Hot-question topics. A topic id keeps its meaning for ever: its centroid is frozen at creation and questions join only within [topics].assign_threshold of it.';
+COMMENT ON TABLE topics IS 'Hot-question topics, known (taxonomy, "other") and discovered, written by the topics step alone (ids from one sequence, known first). A topic id keeps its meaning for ever: its centroid is frozen at creation and questions join only within [topics].assign_threshold of it.';
 COMMENT ON COLUMN topics.topic_id IS 'Integer id, handed out in order of creation.';
-COMMENT ON COLUMN topics.label IS 'Short Chinese name: the taxonomy name, an analyst''s name from configs/topic_names.toml, or for a discovered topic its two leading key phrases (c-TF-IDF over jieba words).';
+COMMENT ON COLUMN topics.label IS 'Short Chinese name: the taxonomy name, an analyst''s name from configs/topic_names.toml (applied by the topics step after each night), or for a discovered topic its two leading key phrases (c-TF-IDF over jieba words).';
 COMMENT ON COLUMN topics.keywords IS 'The label''s keywords with their c-TF-IDF weights, as a JSON list of [word, weight].';
 COMMENT ON COLUMN topics.representative IS 'The medoid question at creation (the member closest to all others), PII-masked.';
 COMMENT ON COLUMN topics.representative_question_id IS 'questions.question_id of the representative (NULL if that call was removed since).';
@@ -269,11 +275,11 @@ CREATE TABLE question_topics (
     method          VARCHAR NOT NULL,
     assigned_night  DATE NOT NULL
 );
-COMMENT ON TABLE question_topics IS 'Which topic each question belongs to by its own words (taxonomy and topics steps). A question with no row here nor in call_question_topics is noise: not (yet) part of any topic; it is pooled with the next nights'' questions for discovery. Read v_question_topics for the topic the call gives it.';
+COMMENT ON TABLE question_topics IS 'Which topic each question belongs to by its own words: a taxonomy match or a cluster, both by the topics step. A question with no row here nor in call_question_topics is noise: not (yet) part of any topic; it is pooled with the next nights'' questions for discovery. Read v_question_topics for the topic the call gives it.';
 COMMENT ON COLUMN question_topics.question_id IS 'questions.question_id.';
 COMMENT ON COLUMN question_topics.topic_id IS 'topics.topic_id.';
 COMMENT ON COLUMN question_topics.similarity IS 'phrase: summed key-phrase weight; example: cosine to the nearest example; absorbed/discovered: cosine to the topic centroid.';
-COMMENT ON COLUMN question_topics.method IS 'phrase (key phrases of a taxonomy topic) or example (nearest taxonomy example question), by the taxonomy step; absorbed (its cluster kept the existing topic whose frozen centroid is nearest) or discovered (its cluster opened a new topic), by the topics step. What the call adds is call_question_topics (v_question_topics shows both).';
+COMMENT ON COLUMN question_topics.method IS 'phrase (key phrases of a taxonomy topic) or example (nearest taxonomy example question), matched first; absorbed (its cluster kept the existing topic whose frozen centroid is nearest) or discovered (its cluster opened a new topic), by the clustering of what no match decided. What the call adds is call_question_topics (v_question_topics shows both).';
 COMMENT ON COLUMN question_topics.assigned_night IS 'The night whose run made or last revised the assignment (a question of an earlier night in the pool window can be moved later). A rerun of that night removes it first.';
 CREATE TABLE call_question_topics (
     question_id     VARCHAR PRIMARY KEY,

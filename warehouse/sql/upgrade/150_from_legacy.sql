@@ -14,5 +14,9 @@ INSERT INTO question_topics (question_id, topic_id, similarity, method, assigned
 SELECT question_id, COLUMNS('^base_'), assigned_night
 FROM legacy_question_topics WHERE method = 'family' AND COLUMNS('^base_') IS NOT NULL;
 
+-- The follow-up marks the taxonomy step wrote into questions.kind become the topics step's own table.
+INSERT INTO question_follow_ups (question_id, night)
+SELECT question_id, night FROM legacy_questions WHERE kind = 'follow_up';
+
 -- The leads step's settings join the other steps' in the one parameters table.
 INSERT OR REPLACE INTO step_params (step, name, value) SELECT 'leads', name, value FROM legacy_lead_params;

@@ -1,7 +1,7 @@
 CREATE OR REPLACE VIEW v_topic_coverage AS
 SELECT q.night,
        count(*)                                                         AS questions,
-       count(*) FILTER (WHERE q.kind = 'follow_up')                     AS follow_ups,
+       count(f.question_id)                                             AS follow_ups,
        count(qt.topic_id)                                               AS with_topic,
        count(*) FILTER (WHERE qt.topic_id IS NULL)                      AS unclustered,
        count(*) FILTER (WHERE qt.method IN ('phrase', 'example', 'family')) AS by_taxonomy,
@@ -12,6 +12,7 @@ SELECT q.night,
        (SELECT count(*) FROM call_topics ct JOIN topics t USING (topic_id)
         WHERE ct.night = q.night AND t.source = 'other')                AS calls_other
 FROM questions q LEFT JOIN v_question_topics qt USING (question_id)
+    LEFT JOIN question_follow_ups f USING (question_id)
 GROUP BY q.night
 ORDER BY q.night;
 COMMENT ON VIEW v_topic_coverage IS 'Per night: questions, follow-ups, how many got a topic and by which route (taxonomy, clustering, context), how many stayed unclustered, and calls with the "other" topic. Nothing is dropped silently.';

@@ -1,0 +1,117 @@
+"""The topics step's compute: a night's questions matched to the taxonomy, then the rest clustered with the pool.
+
+Why one step: the taxonomy match and the clustering decide together which topic a question has by its own
+words, so one step owns what they decide (question_topics, topics, question_follow_ups) and no table has two
+writers that delete each other's rows by method. Known topics and discovered ones take their ids from one
+counter (`next_topic_id`, read once per night), known first, so the two can never collide. The matching
+(nlp/taxonomy.py) and the clustering (nlp/topics.py) are unchanged; this module only wires one into the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from callintel.nlp import taxonomy as taxonomy_nlp
+from callintel.nlp import topics as topics_nlp
+from callintel.nlp.taxonomy import EXAMPLE, FOLLOW_UP, PHRASE, KnownTopicRow, TaxonomyInputs
+from callintel.nlp.topics import PoolQuestion, TopicInputs, TopicRow
+
+MATCHED = (PHRASE, EXAMPLE)   # question_topics methods of a taxonomy match (the rest: absorbed / discovered)
+
+
+@dataclass(frozen=True)
+class NightQuestion:
+    """A question of the night, as the match and the pool need it."""
+
+    question_id: str
+    text: str
+    core: str
+    key: str                  # text_key(core): the embedding cache key
+
+
+@dataclass
+class TopicStepInputs:
+    """What the topics step loads for one night (warehouse/topics.py load_night)."""
+
+    night: date
+    questions: list[NightQuestion]          # the night's questions, by question_id
+    earlier: list[PoolQuestion]             # the pool's questions of the `pool_nights` before, clustering's own
+    vectors: dict[str, np.ndarray]          # cached embeddings: the night's cores, the pool's, the examples
+    known_ids: dict[str, int]               # slug -> topic_id of the known topics already in the warehouse
+    topic_ids: np.ndarray                   # existing topics clustering may keep (not "other"), in id order ...
+    centroids: np.ndarray                   # ... and their frozen centroids
+    next_topic_id: int                      # the first id not handed out yet
+
+
+@dataclass(frozen=True)
+class KnownTopic:
+    """A known topic (taxonomy or "other") with its id: new ones are inserted, every one's name refreshed."""
+
+    topic_id: int
+    row: KnownTopicRow
+    new: bool
+
+
+@dataclass(frozen=True)
+class MatchRow:
+    """A row of question_topics by the taxonomy (phrase / example)."""
+
+    question_id: str
+    topic_id: int
+    similarity: float
+    method: str
+    assigned_night: date
+
+
+@dataclass
+class TopicStepResult:
+    night: date
+    new_vectors: dict[str, np.ndarray]
+    known: list[KnownTopic]
+    matches: list[MatchRow]                 # the night's taxonomy matches
+    follow_ups: list[str]                   # the night's questions that only make sense after another
+    topics: list[TopicRow]                  # discovered topics created tonight
+    assignments: list[topics_nlp.Assignment]  # clustering's rows that changed
+    dropped: list[str]                      # pooled questions that lose their cluster topic
+    summary: dict[str, Any]
+
+
+def compute(inputs: TopicStepInputs, settings) -> TopicStepResult:
+    """Match the night's questions (key phrase, follow-up, nearest example), then cluster what is left with the
+    earlier nights' unmatched questions; new known topics take ids before tonight's discovered ones."""
+    night = inputs.night
+    tax = taxonomy_nlp.compute(TaxonomyInputs(night, [(q.question_id, q.core, q.key) for q in inputs.questions],
+                                              inputs.vectors), settings)
+    next_id, known = inputs.next_topic_id, []
+    ids = dict(inputs.known_ids)
+    for k in tax.known:
+        if k.slug not in ids:
+            ids[k.slug], next_id = next_id, next_id + 1
+            known.append(KnownTopic(ids[k.slug], k, True))
+        else:
+            known.append(KnownTopic(ids[k.slug], k, False))
+    method_of = {m.question_id: m.method for m in tax.matches}
+    matches = [MatchRow(m.question_id, ids[m.slug], m.score, m.method, night) for m in tax.matches
+               if m.method in MATCHED]
+    follow_ups = [m.question_id for m in tax.matches if m.method == FOLLOW_UP]
+    # clustering sees the night's questions no match decided, after the earlier nights' (night, id order)
+    pool = inputs.earlier + [PoolQuestion(q.question_id, q.text, q.core, q.key, night, None, None)
+                             for q in inputs.questions if method_of.get(q.question_id) is None]
+    # new known topics join the centroids clustering may keep (their ids are the highest: id order holds)
+    new_known = [k for k in known if k.new and k.row.source != "other"]
+    topic_ids = np.concatenate([inputs.topic_ids.astype(np.int64),
+                                np.asarray([k.topic_id for k in new_known], dtype=np.int64)])
+    centroids = inputs.centroids
+    if new_known:
+        added = np.stack([np.asarray(k.row.centroid, dtype=np.float32) for k in new_known])
+        centroids = added if not len(inputs.topic_ids) else np.vstack([inputs.centroids, added])
+    clusters = topics_nlp.compute(TopicInputs(night, pool, inputs.vectors | tax.new_vectors, topic_ids,
+                                              centroids.astype(np.float32), next_id), settings)
+    summary = {"by_taxonomy": len(matches), "follow_ups": len(follow_ups)} | clusters.summary
+    summary["embedded"] = len(tax.new_vectors) + len(clusters.new_vectors)
+    return TopicStepResult(night, tax.new_vectors | clusters.new_vectors, known, matches, follow_ups,
+                           clusters.topics, clusters.assignments, clusters.dropped, summary)
