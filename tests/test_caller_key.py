@@ -77,6 +77,7 @@ def test_night_run_refuses_a_changed_key(tmp_path: Path, monkeypatch, night):
     con.close()
 
 
+@pytest.mark.slow  # three runs of the whole command in a subprocess (Prefect imported each time)
 @pytest.mark.parametrize("source", ["env", "file", "config"])
 def test_production_run_refuses_the_public_demo_key(tmp_path: Path, source: str):
     """`callintel run` exits 2 on the shipped demo key, from the environment, a key file or a settings file."""

@@ -10,6 +10,7 @@ import pytest
 from daskcluster import ClusterError, dask_cluster
 
 
+@pytest.mark.slow  # a Dask cluster of processes
 def test_the_cluster_runs_work_then_every_process_exits_cleanly(tmp_path: Path):
     from distributed import Client
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pendulum
+import pytest
 from conftest import SAMPLES
 
 
@@ -96,6 +97,7 @@ def test_wrong_settings_exit_2_naming_key_value_and_what_is_allowed(tmp_path: Pa
         assert "continues" not in run.stderr and "Traceback" not in run.stderr
 
 
+@pytest.mark.slow  # the whole command in a subprocess
 def test_a_missing_caller_hash_key_is_a_configuration_error(tmp_path: Path):
     manifest = tmp_path / "m.csv"
     manifest.write_text("call_id,audio_path,caller_number,agent_id,started_at,channel_layout\n")
@@ -327,6 +329,7 @@ def _text_night(folder: Path, calls: int = 2) -> Path:
     return manifest
 
 
+@pytest.mark.slow  # a whole night
 def test_a_failed_export_is_reported_and_never_withholds_the_night(tmp_path: Path, night):
     from rich.console import Console
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from callintel.flows.text_demo import TextDemo, generate
 from callintel.settings import PROJECT_ROOT, load_settings
@@ -15,6 +16,7 @@ from callintel.warehouse import reviews
 CONFIG = PROJECT_ROOT / "configs" / "demo_text.toml"
 
 
+@pytest.mark.slow  # two whole nights
 def test_a_rerun_keeps_and_publishes_a_decision(tmp_path: Path, night):
     over = {"paths": {"warehouse": str(tmp_path / "w.duckdb"), "exports": str(tmp_path / "exports")}}
     settings = load_settings(CONFIG, over)

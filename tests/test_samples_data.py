@@ -219,6 +219,7 @@ def test_layouts_and_formats_cover_the_decoders(truth):
 
 
 # ----------------------------------------------------------------------------------------- audio
+@pytest.mark.slow  # decodes and reads the speech of every sample recording
 @pytest.mark.parametrize("call_id", CALL_IDS)
 def test_audio_decodes_with_speech_on_the_declared_channel(truth, call_id):
     from faster_whisper import decode_audio

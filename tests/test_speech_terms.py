@@ -112,6 +112,7 @@ def test_everyday_phrases_and_name_cues_are_kept(corrector, text):
     assert corrector.correct(text) == (text, [])
 
 
+@pytest.mark.slow  # reads 34,000 written texts
 def test_correct_text_is_seldom_rewritten(shared_data):
     """Helpdesk, bank and insurance questions as people typed them need no repair: the analytics' words add at
     one rewrite in 400 texts at most to what the term lists make (56 of 28,323 when written; several fix typos:

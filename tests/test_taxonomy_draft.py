@@ -50,6 +50,7 @@ def test_draft_keeps_the_taxonomy_and_names_discovered_topics_by_the_rule(tok, t
     assert "calls = 4" in text and "1 discovered topic(s) left out" in text
 
 
+@pytest.mark.slow  # two evaluations of a development set
 def test_suggest_on_calls_health_and_the_draft_passed_back(shared_data, tmp_path, tok):
     """The draft of a warehouse of the health insurer's calls loads, keeps every taxonomy topic, names what it
     adds by the rule, and used as [topics] taxonomy_file leaves the topic figures no worse (coverage within one

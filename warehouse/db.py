@@ -107,8 +107,37 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute(sql)
             con.execute("INSERT INTO schema_migrations (version, sha256) VALUES (?, ?)", [sql_file.stem, sha])
         applied.append(sql_file.stem)
-    create_views(con)
+    ensure_views(con, force=bool(applied))
     return applied
+
+
+def views_digest() -> str:
+    """One hash of every view file and the column glossary: what the views of a warehouse are made from."""
+    parts = [f"{p.name}\n{p.read_text(encoding='utf-8')}" for p in view_files()]
+    return _sha("\n".join([*parts, COLUMNS_FILE.read_text(encoding="utf-8")]))
+
+
+def ensure_views(con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
+    """Create the views again unless this warehouse already holds exactly what the view files make (their digest
+    is recorded in schema_views, and every view is there); True when they were made. Re-creating them costs
+    ~0.3 s, which every connect of a test or a tool would otherwise pay."""
+    con.execute("""CREATE TABLE IF NOT EXISTS schema_views (
+        sha256 VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())""")
+    digest = views_digest()
+    recorded = {s for (s,) in con.execute("SELECT sha256 FROM schema_views").fetchall()}
+    have = {n for (n,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal "
+                                      "AND schema_name = 'main'").fetchall()}
+    if not force and recorded == {digest} and have == {p.stem for p in view_files()}:
+        return False
+    create_views(con)
+    with transaction(con):
+        con.execute("DELETE FROM schema_views")
+        con.execute("INSERT INTO schema_views (sha256) VALUES (?)", [digest])
+        con.execute("COMMENT ON TABLE schema_views IS 'The digest of the view files (warehouse/sql/views/) the views "
+                    "here were made from: a connect makes them again only when the files changed.'")
+        con.execute("COMMENT ON COLUMN schema_views.sha256 IS 'sha256 of every view file and views/columns.toml.'")
+        con.execute("COMMENT ON COLUMN schema_views.created_at IS 'When the views were last made.'")
+    return True
 
 
 def drop_views(con: duckdb.DuckDBPyConnection) -> None:
