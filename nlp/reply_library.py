@@ -1,4 +1,5 @@
-"""The script library's rules (优秀话术): a reply's library score, near-duplicate merging and ranking.
+"""The script library's rules (优秀话术): near-duplicate merging and ranking (a reply's library score is SQL,
+warehouse/replies.py score_by_outcome, since every stored row is rescored by its call's outcome now).
 
 Pure: rows in, placements out; warehouse/replies.py reads the replies that worked from DuckDB and writes the
 placements back. Near-identical replies (the same script said again with small edits) within a topic and
@@ -37,11 +38,6 @@ class Placement:
     script_group: str
     similar_replies: int
     library_rank: int | None
-
-
-def library_score(reply_score: float, label: str | None, call_resolved: float) -> float:
-    """Reply quality plus how the call went ([call_reply] call_resolved when it was resolved in the call)."""
-    return round(reply_score + (call_resolved if label == "resolved" else 0.0), 4)
 
 
 def bigrams(text: str) -> frozenset[str]:

@@ -178,7 +178,7 @@ def plan_pool(X: np.ndarray, keys: Sequence[str], tokens: Sequence[Sequence[str]
     return out
 
 
-# --- the topics step's compute (flows/steps.py): a night's pool in, what changes in the topic tables out ---
+# --- clustering a night's pool (called by nlp/topic_step.py after the taxonomy match): pool in, topic rows out ---
 
 @dataclass(frozen=True)
 class PoolQuestion:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 
-from callintel.nlp.reply_library import LibraryReply, library_score, merge_and_rank, similarity
+from callintel.nlp.reply_library import LibraryReply, merge_and_rank, similarity
 
 
 def _reference(replies: list[LibraryReply], per_group: int, merge_at: float) -> dict:
@@ -64,11 +64,6 @@ def test_near_duplicates_merge_and_each_bucket_ranks_its_own_groups():
     assert placed[("C1", 1)].library_rank == 1 and placed[("C2", 1)].library_rank is None
     assert placed[("C3", 1)].library_rank is None  # second group of its bucket, per_group 1
     assert placed[("C4", 1)].script_group == "C4:2" and placed[("C4", 1)].library_rank == 1  # another topic
-
-
-def test_library_score_adds_the_resolution_only_for_resolved_calls():
-    assert library_score(1.25, "resolved", 0.5) == 1.75
-    assert library_score(1.25, "unresolved", 0.5) == 1.25 and library_score(1.25, None, 0.5) == 1.25
 
 
 def test_objections_are_typed_by_what_the_caller_objects_to():

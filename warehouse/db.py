@@ -81,7 +81,8 @@ def _sha(sql: str) -> str:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply every table migration not yet applied, then create the views again; returns the migrations applied now.
+    """Apply every table migration not yet applied, then make the views again if their files or the tables changed
+    (ensure_views); returns the migrations applied now.
 
     A file applied earlier is never run again, so a later edit to it does not reach this warehouse:
     that is logged as a warning (a schema change belongs in a new file).
