@@ -5,7 +5,12 @@ words of it (理赔, 扣款, 退保), while greetings, context and fillers domin
 on the development calls, clustering sentence vectors scored ARI 0.25 and the nearest topic *name*
 0.39. So a question is matched in this order (each step a setting or a lexicon line):
 1. Key phrases: every topic's `strong` and `phrases` (a phrase "A+B" needs both parts); the topic
-   with the highest weight wins, ties to the phrase said first.
+   with the highest weight wins. A tie (理赔 and 重疾险 in "他那个重疾险理赔…一点信儿都没有", one
+   plain phrase each) is decided by meaning: among the tied topics, the one whose prototypes are
+   nearest (top-`prototype_k` mean cosine). The prototypes are the taxonomy's examples and the
+   night's questions that one topic's key phrases decided alone, so a new insurer's own wording
+   teaches the match that night (transductive: nothing is learned from any labelled set). Without
+   vectors (a call's statements, nlp/call_topics.py) a tie goes to the phrase said first.
 2. Follow-up: a question with no key phrase that opens like a follow-up (那…, 还有…) or is very short
    only makes sense after what was said before; it inherits that topic (nlp/call_topics.py) and is
    never clustered nor a topic's representative.
@@ -19,7 +24,7 @@ The file is configuration, generic to any insurer: no company or product names.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -135,6 +140,7 @@ class MatchOptions:
     customer_text_weight: float    # phrase weight over all the customer's words, beside the questions
     statement_weight: float        # a customer turn without a question whose key phrases name a topic
     call_example_threshold: float  # a call with no topical question: its customer text to the nearest example
+    prototype_k: int               # a tie of key phrases: top-k mean cosine to each tied topic's prototypes
 
     @classmethod
     def from_settings(cls, section: dict[str, Any]) -> MatchOptions:
@@ -164,21 +170,40 @@ def phrase_scores(text: str, taxonomy: Taxonomy, strong_weight: float) -> dict[s
     return out
 
 
-def best_phrase(text: str, taxonomy: Taxonomy, strong_weight: float) -> tuple[str, float] | None:
-    """The topic whose key phrases weigh most in `text` (ties: said first), with that weight; None if none fire.
+def best_phrase(text: str, taxonomy: Taxonomy, strong_weight: float,
+                meaning: Mapping[str, float] | None = None) -> tuple[str, float] | None:
+    """The topic whose key phrases weigh most in `text`, with that weight; None if none fire.
 
-    When that is a family's general topic (咨询购买) and a specific sibling also fires (医疗险), the sibling wins.
+    Ties go to the tied topic `meaning` (slug -> similarity) rates highest, else to the one said first. When the
+    winner is a family's general topic (咨询购买) and a specific sibling also fires (医疗险), the sibling wins.
     """
     scores = phrase_scores(text, taxonomy, strong_weight)
     if not scores:
         return None
-    slug = min(scores, key=lambda s: (-scores[s][0], scores[s][1]))
+    return _decide(scores, taxonomy, meaning), max(w for w, _ in scores.values())
+
+
+def is_tie(scores: Mapping[str, tuple[float, int]]) -> bool:
+    """More than one topic at the top weight: the key phrases alone cannot say which topic is meant."""
+    top = max(w for w, _ in scores.values())
+    return sum(1 for w, _ in scores.values() if w == top) > 1
+
+
+def _decide(scores: Mapping[str, tuple[float, int]], taxonomy: Taxonomy, meaning: Mapping[str, float] | None) -> str:
+    top = max(w for w, _ in scores.values())
+    tied = [s for s in scores if scores[s][0] == top]
+
+    def rank(s: str) -> tuple:
+        near = -meaning.get(s, -1.0) if meaning is not None else 0.0
+        return (-scores[s][0], near, scores[s][1])
+
+    slug = min(tied, key=rank)
     family = taxonomy.family_of
     if family.get(slug) == slug:  # a family's general topic: a specific sibling named in the same words wins
         siblings = [s for s in scores if s != slug and family.get(s) == slug]
         if siblings:
-            return min(siblings, key=lambda s: (-scores[s][0], scores[s][1])), scores[slug][0]
-    return slug, scores[slug][0]
+            return min(siblings, key=rank)
+    return slug
 
 
 def is_follow_up(core: str, taxonomy: Taxonomy) -> bool:
@@ -197,18 +222,37 @@ def nearest_examples(X: np.ndarray, E: np.ndarray, example_slugs: Sequence[str])
     return [example_slugs[i] for i in j], S[np.arange(len(X)), j]
 
 
+def prototype_similarity(x: np.ndarray, P: np.ndarray, slugs: np.ndarray, wanted: Sequence[str],
+                         k: int) -> dict[str, float]:
+    """slug -> mean cosine of unit row x to its k nearest prototypes (rows of P labelled `slugs`), for `wanted`."""
+    sims = P @ x if len(P) else np.zeros(0, dtype=np.float32)
+    out: dict[str, float] = {}
+    for slug in wanted:
+        own = np.sort(sims[slugs == slug])[::-1][:k]
+        if len(own):
+            out[slug] = float(own.mean())
+    return out
+
+
 def match_questions(cores: Sequence[str], X: np.ndarray, taxonomy: Taxonomy, E: np.ndarray,
                     example_slugs: Sequence[str], opts: MatchOptions) -> list[tuple[str | None, str | None, float]]:
     """(slug or None, method or None, score) per question core, by the order of the module docstring.
 
-    method "context" (slug None) marks a follow-up to inherit; (None, None, 0) is left to clustering.
+    method "context" (slug None) marks a follow-up to inherit; (None, None, 0) is left to clustering. Key phrases
+    are read for every question first: those one topic wins alone are prototypes of it (beside the examples)
+    for the ties, which are decided after.
     """
     near, sims = nearest_examples(X, E, example_slugs)
+    scores = [phrase_scores(core, taxonomy, opts.strong_weight) for core in cores]
+    alone = [i for i, sc in enumerate(scores) if sc and not is_tie(sc)]
+    P = np.vstack([X[alone], E]) if len(E) else X[alone]
+    labels = np.asarray([_decide(scores[i], taxonomy, None) for i in alone] + list(example_slugs))
     out: list[tuple[str | None, str | None, float]] = []
     for i, core in enumerate(cores):
-        hit = best_phrase(core, taxonomy, opts.strong_weight)
-        if hit is not None:
-            out.append((hit[0], PHRASE, hit[1]))
+        sc = scores[i]
+        if sc:
+            meaning = prototype_similarity(X[i], P, labels, list(sc), opts.prototype_k) if is_tie(sc) else None
+            out.append((_decide(sc, taxonomy, meaning), PHRASE, max(w for w, _ in sc.values())))
         elif is_follow_up(core, taxonomy):
             out.append((None, FOLLOW_UP, 0.0))
         elif near[i] is not None and sims[i] >= opts.example_threshold:

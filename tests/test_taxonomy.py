@@ -9,7 +9,16 @@ import pytest
 
 from callintel.nlp.call_topics import STATEMENT, inherit, main_topic, refine_families
 from callintel.nlp.labels import UNNAMED, is_topic_name, topic_name
-from callintel.nlp.taxonomy import FOLLOW_UP, PHRASE, MatchOptions, Taxonomy, best_phrase, is_follow_up, match_questions
+from callintel.nlp.taxonomy import (
+    FOLLOW_UP,
+    PHRASE,
+    KnownTopic,
+    MatchOptions,
+    Taxonomy,
+    best_phrase,
+    is_follow_up,
+    match_questions,
+)
 from callintel.nlp.tokenize import tokenizer_from_settings
 from callintel.settings import CONFIG_DIR, load_settings
 
@@ -119,3 +128,21 @@ def test_a_family_can_be_tracked_as_one_topic(taxonomy):
     assert "purchase" in slugs and "purchase_medical" not in slugs
     assert best_phrase("我想买个医疗险，一年多少钱", merged, 3.0)[0] == "purchase"
     assert best_phrase("我的理赔到哪一步了", merged, 3.0)[0] == "claim_status"
+
+
+def test_a_tie_of_key_phrases_is_decided_by_meaning():
+    """Two topics fire one plain phrase each: the tied topic whose prototypes (the night's questions that one topic
+    won alone, and the examples) are nearest in meaning wins, not the phrase said first."""
+    from callintel.nlp.embed import embedder_from_settings
+
+    tax = Taxonomy((KnownTopic("progress", "理赔进度", ("到哪一步",), ("审核",), ("我的理赔到哪一步了",)),
+                    KnownTopic("surrender", "退保", ("退保",), ("保单",), ("我想把保险退了",))),
+                   "other", "其他", ("那",), (), 4)
+    cores = ["赔款审核到哪一步了", "帮我查查理赔到哪一步了", "我要退保能退多少钱",
+             "保单的赔款审核了这么久还没打过来"]  # the last: 保单 (surrender) said first, 审核 (progress) after
+    emb = embedder_from_settings(load_settings())
+    X, E = emb.encode(cores), emb.encode([e for t in tax.topics for e in t.examples])
+    assert best_phrase(cores[-1], tax, 3.0)[0] == "surrender"   # without vectors: said first
+    got = match_questions(cores, X, tax, E, [t.slug for t in tax.topics], MATCH)
+    assert [g[:2] for g in got] == [("progress", PHRASE), ("progress", PHRASE), ("surrender", PHRASE),
+                                    ("progress", PHRASE)]
