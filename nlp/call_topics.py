@@ -8,8 +8,11 @@ vote: each topical question counts 1, each customer turn without a question whos
 name a topic ("我的保单扣款没成功") `statement_weight`, the first of all `first_question_weight`
 (customers say why they call first), and the key phrases over all the customer's words add `customer_text_weight`
 per weight, so a call whose questions were missed still gets its topic. A call with nothing
-topical gets the explicit "other" topic: never no topic. Plain values in and out; topics are any
-hashable keys (slugs or ids).
+topical gets the explicit "other" topic: never no topic. A question that neither its own words nor the
+clustering gave a topic (a terse or roundabout question of the call's own matter: 能不能俺把那些单子寄过去)
+takes the call's main topic when that came from the call's questions (method "call", `call_fills_left`):
+the call says what it is about better than nothing does; its own topic, should a later night's clustering
+find one, wins over it (v_question_topics). Plain values in and out; topics are any hashable keys (slugs or ids).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import numpy as np
 from callintel.nlp.taxonomy import FOLLOW_UP, MatchOptions
 
 STATEMENT = "statement"  # a customer turn without a question whose key phrases name a topic
+CALL = "call"            # call_question_topics method: a question with no topic of its own takes its call's
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,11 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         ct = main_topic([x[1] for x in items], [x[2] for x in items], text_scores, mopts, family, general)
         if ct.topic is None:
             no_vote.append(call_id)
+        if mopts.call_fills_left and ct.topic is not None and ct.method == "questions":
+            filled = [q for q, t in zip(qs, final, strict=True) if t is None]
+            assign += [(q.question_id, int(ct.topic), 0.0, CALL, night) for q in filled]
+            left -= len(filled)
+            unclustered -= len(filled)
         ev = items[ct.evidence][3] if ct.evidence >= 0 else None
         calls.append([call_id, night, ct.topic, ct.method, ct.score, ev.question_id if ev else None,
                       ev.text if ev else None, len(qs), left])

@@ -146,3 +146,40 @@ def test_a_tie_of_key_phrases_is_decided_by_meaning():
     got = match_questions(cores, X, tax, E, [t.slug for t in tax.topics], MATCH)
     assert [g[:2] for g in got] == [("progress", PHRASE), ("progress", PHRASE), ("surrender", PHRASE),
                                     ("progress", PHRASE)]
+
+
+def test_a_question_left_without_topic_takes_its_calls_main_topic():
+    """Its own words and the clustering found nothing (a roundabout question of the call's matter): the call's main
+    topic, decided by its questions, fills it (method call); with call_fills_left off it stays without topic."""
+    from datetime import date
+
+    from callintel.nlp.call_topics import CALL, CallQuestion, CallTopicInputs
+    from callintel.nlp.call_topics import compute as call_compute
+
+    night = date(2026, 12, 1)
+    qs = [CallQuestion("c1", "q1", 1, "own", "我的理赔到哪一步了", 7, PHRASE),
+          CallQuestion("c1", "q2", 3, "own", "能不能我把那些单子直接给你们送过去", None, None)]
+    inputs = CallTopicInputs(night, qs, {"c1": [(1, "我的理赔到哪一步了"), (3, "能不能我把那些单子直接给你们送过去")]},
+                             {"claim_status": 7, "other": 99}, {})
+    got = call_compute(inputs, load_settings())
+    assert ("q2", 7, 0.0, CALL, night) in got.assignments and got.unclustered == 0
+    off = load_settings(overrides={"topics": {"taxonomy_match": {"call_fills_left": False}}})
+    got = call_compute(inputs, off)
+    assert not [a for a in got.assignments if a[0] == "q2"] and got.unclustered == 1
+
+
+def test_a_topic_its_own_words_find_later_wins_over_the_calls_fill(tmp_path):
+    """v_question_topics: a call's fill (method call) gives way to a question_topics row (a later night's clustering);
+    a follow-up's context still lies over question_topics."""
+    from callintel.warehouse.db import connect
+
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        con.execute("""INSERT INTO call_question_topics VALUES ('q1', 7, 0, 'call', '2026-12-01'),
+                       ('q2', 7, 0, 'call', '2026-12-01'), ('q3', 7, 0, 'context', '2026-12-01')""")
+        con.execute("""INSERT INTO question_topics (question_id, topic_id, similarity, method, assigned_night)
+                       VALUES ('q2', 40, 0.9, 'discovered', '2026-12-02'), ('q3', 41, 0.9, 'absorbed', '2026-12-02')""")
+        got = con.execute("SELECT question_id, topic_id, method FROM v_question_topics ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    assert got == [("q1", 7, "call"), ("q2", 40, "discovered"), ("q3", 7, "context")]
