@@ -1,9 +1,14 @@
 CREATE OR REPLACE VIEW v_question_topics AS
--- question_topics (by the question's words) with call_question_topics (by its call) laid over it.
+-- question_topics (by the question's words) with call_question_topics (by its call) laid over it; a refinement made
+-- over an earlier topics run of its night (topic_runs) is stale and left out until the call_topics step redoes it.
+WITH c AS (
+    SELECT c.* FROM call_question_topics c LEFT JOIN topic_runs r ON r.night = c.assigned_night
+    WHERE c.over_run_at IS NOT DISTINCT FROM r.run_at
+)
 SELECT question_id,
     coalesce(c.topic_id, q.topic_id)         AS topic_id,
     coalesce(c.similarity, q.similarity)     AS similarity,
     coalesce(c.method, q.method)             AS method,
     coalesce(c.assigned_night, q.assigned_night) AS assigned_night
-FROM question_topics q FULL JOIN call_question_topics c USING (question_id);
-COMMENT ON VIEW v_question_topics IS 'The topic of every question that has one: what the call_topics step gave it in the light of its call (a follow-up''s context, a family''s specific topic) where it gave one, else what its own words gave it (taxonomy match or cluster). What counts, trends and evaluations read.';
+FROM question_topics q FULL JOIN c USING (question_id);
+COMMENT ON VIEW v_question_topics IS 'The topic of every question that has one: what the call_topics step gave it in the light of its call (a follow-up''s context, a family''s specific topic) where it gave one over the topics step''s latest run of the night, else what its own words gave it (taxonomy match or cluster). What counts, trends and evaluations read.';
