@@ -28,7 +28,9 @@ from callintel.evaluation.replies import (  # noqa: E402
     script_model_params,
     top1,
 )
+from callintel.model_json import ModelFile  # noqa: E402
 from callintel.nlp.outcomes import lexicon_from_settings  # noqa: E402
+from callintel.nlp.replies import REPLY_WEIGHTS  # noqa: E402
 from callintel.settings import load_settings  # noqa: E402
 
 
@@ -54,8 +56,8 @@ def main() -> None:
             "scored_dialogues": counted, "lexicon_sha256": file_sha256(Path(lex.source)),
             "trainer": "scripts/train_reply_weights.py", "train_id_hashes": id_hashes([d.id for d in dialogues])}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"weights": weights, "meta": meta}, ensure_ascii=False, indent=1) + "\n",
-                        encoding="utf-8")
+    model = ModelFile(REPLY_WEIGHTS, weights, meta)
+    args.out.write_text(model.to_json(indent=1, sort_keys=False) + "\n", encoding="utf-8")
     print(json.dumps({"out": str(args.out), "weights": weights, **{k: meta[k] for k in (
         "dialogues", "scored_dialogues", "cv_top1", "in_sample_top1", "hand_weights_top1")}}, ensure_ascii=False))
 
