@@ -3,7 +3,8 @@
 The two sets are two insurers' calls (`calls`, a life insurer; `calls_health`, a health insurer, other voices and
 topics) under --data. A learned part is worth keeping only if what it learns on one carries to the other, so
 each script (intent_cross_set.py, profiles_cross_set.py, train_reply_ranker.py) reads both sets its own way,
-then hands `both_ways` what one direction does; the results come back keyed by direction.
+then hands `both_ways` what one direction does; the results come back keyed by direction. `parser` is every
+script's --data option (the trainers on STC-3 use it too), so they all default to the same folder.
 """
 
 from __future__ import annotations

@@ -11,13 +11,15 @@ the same file and settings writes the same weights. The recorded top-1 is out-of
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from cross_set import parser as cli  # noqa: E402
 
 from callintel.evaluation.outcomes import file_sha256, id_hashes, load_stc3, stc3_path  # noqa: E402
 from callintel.evaluation.replies import (  # noqa: E402
@@ -35,8 +37,7 @@ from callintel.settings import load_settings  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser = cli(__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "configs" / "models" / "reply_weights.json")
     args = parser.parse_args()
     lex = lexicon_from_settings(load_settings())
