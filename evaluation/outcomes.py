@@ -128,9 +128,9 @@ def _cross_validated(turns: list, y: np.ndarray, lex, params: dict[str, Any]) ->
 
 def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
     from callintel.nlp.outcomes import (
+        ResolutionModel,
         label_for,
         lexicon_from_settings,
-        model_from_settings,
         score_turns,
         signals,
         to_turns,
@@ -140,7 +140,7 @@ def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
     path = stc3_path(data_dir)
     dialogues = load_stc3(data_dir)
     lex = lexicon_from_settings(settings)
-    model = model_from_settings(settings)
+    model = ResolutionModel.from_settings(settings)
     turns = [to_turns(d.utterances) for d in dialogues]
     y = np.array([d.unresolved for d in dialogues])
     rules = [score_turns(t, lex) for t in turns]
@@ -194,10 +194,10 @@ def cross_set(sets: dict[str, Path], settings: Settings, params: dict[str, Any])
     """The resolution model trained on one set of calls and scored on each other set (AUC of the unresolved
     score), beside the rules alone and the shipped (STC-3) model on the same calls: whether what a learner takes
     from one insurer's calls carries to another's, measured both directions, never in-sample."""
-    from callintel.nlp.outcomes import fit_model, lexicon_from_settings, model_from_settings, score_turns
+    from callintel.nlp.outcomes import ResolutionModel, fit_model, lexicon_from_settings, score_turns
 
     lex = lexicon_from_settings(settings)
-    shipped = model_from_settings(settings)
+    shipped = ResolutionModel.from_settings(settings)
     data = {name: call_set(path) for name, path in sets.items()}
     out: dict[str, Any] = {}
     for name, (turns, y) in data.items():

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from callintel import model_json
+from callintel.model_json import ModelFile
 from callintel.nlp.intent import IntentLexicon, intent_lexicon_from_settings, score_intent
 from callintel.nlp.profiles import ProfileLexicon
 from callintel.nlp.profiles import lexicon_from_settings as profile_lexicon_from_settings
@@ -409,34 +411,29 @@ class ResolutionModel:
             z += view.contribution(texts.get(view.name, ""))
         return _sigmoid(z)
 
+    KIND = "logistic"
+    REMEDY = "train it with `python scripts/train_resolution.py` or set [outcomes].model = \"\""
+
     def to_json(self) -> str:
         views = [{"name": v.name, "ngram": list(v.ngram), "vocab": v.vocab, "idf": v.idf, "coef": v.coef}
                  for v in self.views]
-        return json.dumps({"kind": "logistic", "intercept": self.intercept, "weights": self.weights,
-                           "mean": self.mean, "scale": self.scale, "views": views, "meta": self.meta},
-                          ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        body = {"intercept": self.intercept, "mean": self.mean, "scale": self.scale, "views": views}
+        return ModelFile(self.KIND, self.weights, self.meta, body).to_json(separators=(",", ":"))
 
     @classmethod
-    def from_file(cls, path: str | Path) -> ResolutionModel:
-        """The model a trainer wrote (JSON); a missing file says how to make it."""
-        path = Path(path)
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise LexiconError(f"resolution model not found: {path}; train it with "
-                               "`python scripts/train_resolution.py` or set [outcomes].model = \"\"") from exc
+    def load(cls, path: str | Path) -> ResolutionModel:
+        """The model a trainer wrote (callintel/model_json.py: a missing or wrong file says how to make it)."""
+        m = model_json.read(path, cls.KIND, cls.REMEDY)
         views = tuple(TextView(v["name"], tuple(v["ngram"]), v["vocab"], v["idf"], v["coef"])
-                      for v in raw.get("views", []))
-        return cls(float(raw["intercept"]), raw["weights"], raw.get("mean", {}), raw.get("scale", {}), views,
-                   raw.get("meta", {}))
-
-    load = from_file  # the name the other model files use
+                      for v in m.body.get("views", []))
+        return cls(float(m.body["intercept"]), m.weights, m.body.get("mean", {}), m.body.get("scale", {}), views,
+                   m.meta)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ResolutionModel | None:
         """The configured model ([outcomes] model, a file in configs/), or None for rules only."""
-        name = settings["outcomes"]["model"]
-        return cls.from_file(settings.config_file(name)) if name else None
+        path = model_json.configured(settings, "outcomes", "model")
+        return cls.load(path) if path is not None else None
 
 
 def fit_model(calls: Sequence[Sequence[Turn]], unresolved: Sequence[int], lex: Lexicon,
@@ -475,10 +472,6 @@ def fit_model(calls: Sequence[Sequence[Turn]], unresolved: Sequence[int], lex: L
         offset += size
     return ResolutionModel(float(clf.intercept_[0]), weights, {n: float(m) for n, m in zip(names, mean, strict=True)},
                            {n: float(s) for n, s in zip(names, scale, strict=True)}, tuple(views), meta or {})
-
-
-def model_from_settings(settings: Settings) -> ResolutionModel | None:
-    return ResolutionModel.from_settings(settings)
 
 
 def label_for(score: float, sig: Signals, lex: Lexicon) -> str:
@@ -569,7 +562,7 @@ def is_purchase_call(utterances: Sequence[tuple[str, str]], intent: IntentLexico
 def compute(inputs: OutcomeInputs, settings: Settings) -> list[CallOutcome]:
     """Score each call's dialogue: resolution score, label, escalation, the evidence phrases, whether it is a sale."""
     lex = lexicon_from_settings(settings)
-    model = model_from_settings(settings)
+    model = ResolutionModel.from_settings(settings)
     intent, profiles = intent_lexicon_from_settings(settings), profile_lexicon_from_settings(settings)
     bands = tuple(settings["outcomes"]["purchase_bands"])
     tz = ZoneInfo(settings["night"]["timezone"])

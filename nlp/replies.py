@@ -12,14 +12,14 @@ never disagree on what "thanks" or "a deferral" sounds like. Text in, scores out
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from callintel.nlp.outcomes import Lexicon, LexiconError, Turn, is_question, lexicon_from_settings
+from callintel import model_json
+from callintel.nlp.outcomes import Lexicon, Turn, is_question, lexicon_from_settings
 from callintel.nlp.reply_ranker import RankerModel, rank, roles
 from callintel.settings import Settings
 
@@ -94,14 +94,13 @@ def score_replies(turns: Sequence[Turn], lex: Lexicon) -> list[ReplyScore]:
     return out
 
 
+REPLY_WEIGHTS = "cue_weights"  # the kind of configs/models/reply_weights.json
+
+
 def load_reply_weights(path: Path) -> dict[str, float]:
-    """The learned cue weights of `scripts/train_reply_weights.py`."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise LexiconError(f"reply weights not found: {path} (run scripts/train_reply_weights.py, or set "
-                           "[outcomes] reply_model = \"\" for the hand-set [script_cues])") from exc
-    return {k: float(v) for k, v in data["weights"].items()}
+    """The learned cue weights of `scripts/train_reply_weights.py` (callintel/model_json.py checks the file)."""
+    return model_json.read(path, REPLY_WEIGHTS, "run scripts/train_reply_weights.py, or set [outcomes] reply_model "
+                           "= \"\" for the hand-set [script_cues]").weights
 
 
 def script_lexicon(settings: Settings) -> Lexicon:

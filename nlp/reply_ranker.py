@@ -17,7 +17,6 @@ replies (warehouse/replies.py). Text in, scores out.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
@@ -25,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from callintel.nlp.outcomes import Lexicon, LexiconError, Turn, is_question
+from callintel import model_json
+from callintel.model_json import ModelFile
+from callintel.nlp.outcomes import Lexicon, Turn, is_question
 from callintel.settings import Settings
 
 if TYPE_CHECKING:
@@ -148,26 +149,23 @@ class RankerModel:
         lifts = sorted(((self.weights.get(k, 0.0) * v, k) for k, v in x.items()), reverse=True)
         return tuple(k for lift, k in lifts[:top] if lift > 0)
 
+    KIND = "pairwise_logistic"
+    REMEDY = ("train it with scripts/train_reply_ranker.py, or set [replies] ranker = \"\" for the hand-set "
+              "[call_reply] weights")
+
     def to_json(self) -> str:
-        return json.dumps({"kind": "pairwise_logistic", "weights": self.weights, "meta": self.meta},
-                          ensure_ascii=False, indent=1, sort_keys=True)
+        return ModelFile(self.KIND, self.weights, self.meta).to_json(indent=1)
 
     @classmethod
     def load(cls, path: str | Path) -> RankerModel:
-        """The model file `scripts/train_reply_ranker.py` wrote."""
-        path = Path(path)
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise LexiconError(f"reply ranker not found: {path} (train it with scripts/train_reply_ranker.py, "
-                               "or set [replies] ranker = \"\" for the hand-set [call_reply] weights)") from exc
-        return cls({k: float(v) for k, v in raw["weights"].items()}, raw.get("meta", {}), str(path))
+        """The model file `scripts/train_reply_ranker.py` wrote (callintel/model_json.py checks it)."""
+        m = model_json.read(path, cls.KIND, cls.REMEDY)
+        return cls(m.weights, m.meta, m.path)
 
     @staticmethod
     def path(settings: Settings) -> Path | None:
         """Where [replies] ranker points (the one place that reads it); None = the hand-set weights."""
-        name = settings["replies"]["ranker"]
-        return settings.config_file(name) if name else None
+        return model_json.configured(settings, "replies", "ranker")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RankerModel | None:

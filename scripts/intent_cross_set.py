@@ -12,7 +12,6 @@ so the hand weights stay (docs/hand-rules.md).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from datetime import datetime
@@ -24,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import numpy as np  # noqa: E402
+from cross_set import both_ways, parser, read_sets  # noqa: E402
 from rules_measure import landed  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
@@ -34,8 +34,10 @@ from callintel.nlp.profiles import extract, lexicon_from_settings  # noqa: E402
 from callintel.settings import load_settings  # noqa: E402
 from callintel.speech.text import TextCleaner  # noqa: E402
 
+Features = tuple[np.ndarray, np.ndarray, np.ndarray]
 
-def features(data: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+
+def features(data: Path) -> Features:
     """Per call: the cue classes fired (+ insured person named), truth high/medium, the hand-weighted score."""
     settings = load_settings()
     cleaner, lex, ilex = TextCleaner.from_settings(settings), lexicon_from_settings(settings), \
@@ -56,19 +58,17 @@ def features(data: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.array(x), np.array(y), np.array(hand)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    args = ap.parse_args()
-    sets = {"calls": features(args.data), "calls_health": features(args.data / "calls_health")}
-    out = {}
-    for train, test in (("calls", "calls_health"), ("calls_health", "calls")):
-        (xt, yt, _), (xe, ye, hand) = sets[train], sets[test]
-        model = LogisticRegression(max_iter=1000).fit(xt, yt)
-        out[f"trained_on_{train}_measured_on_{test}"] = {
-            "learned_auc": round(float(roc_auc_score(ye, model.predict_proba(xe)[:, 1])), 4),
+def one_way(train: Features, test: Features) -> dict[str, float]:
+    """Learned weights fitted on `train`, and the hand weights, each scored by AUC on `test`."""
+    (xt, yt, _), (xe, ye, hand) = train, test
+    model = LogisticRegression(max_iter=1000).fit(xt, yt)
+    return {"learned_auc": round(float(roc_auc_score(ye, model.predict_proba(xe)[:, 1])), 4),
             "hand_auc": round(float(roc_auc_score(ye, hand)), 4)}
-    print(json.dumps(out))
+
+
+def main() -> None:
+    args = parser(__doc__).parse_args()
+    print(json.dumps(both_ways(read_sets(args.data, features), one_way)))
 
 
 if __name__ == "__main__":

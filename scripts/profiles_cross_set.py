@@ -13,7 +13,6 @@ the stated ages kept), so the facts are those the profiles step stores.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from datetime import datetime
@@ -22,8 +21,10 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 import numpy as np  # noqa: E402
+from cross_set import both_ways, parser, read_sets  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from callintel.evaluation.calls import dialogues_file, load_dialogues  # noqa: E402
@@ -71,26 +72,25 @@ def scores(calls: list, rows: list, keep: np.ndarray, field: str | None = None) 
     return s["precision"], s["recall"]
 
 
+def one_way(train: tuple[list, list], test: tuple[list, list]) -> dict[str, object]:
+    """The filter fitted on `train`'s facts, and the rules alone, scored on `test`'s."""
+    (_, tr), (calls, te) = train, test
+    model = LogisticRegression(max_iter=1000).fit(np.array([r[2] for r in tr]), [r[3] >= 0.5 for r in tr])
+    keep = model.predict_proba(np.array([r[2] for r in te]))[:, 1] >= 0.5
+    return {
+        "rules_only_P_R": scores(calls, te, np.ones(len(te), bool)), "with_filter_P_R": scores(calls, te, keep),
+        "facts": len(te), "rejected": int((~keep).sum()),
+        # the field whose truth the two sets disagree on most (docs/hand-rules.md): policies the agent reads
+        "existing_policies_rules_P_R": scores(calls, te, np.ones(len(te), bool), "existing_policies"),
+        "existing_policies_filter_P_R": scores(calls, te, keep, "existing_policies"),
+        "agent_read_policies": sum(1 for r in te if r[1][0] == "existing_policies" and r[2][len(SCORED_FIELDS)]),
+        "agent_read_policies_in_truth": sum(1 for r in te if r[1][0] == "existing_policies"
+                                            and r[2][len(SCORED_FIELDS)] and r[3] >= 0.5)}
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    args = ap.parse_args()
-    sets = {"calls": facts_of(args.data), "calls_health": facts_of(args.data / "calls_health")}
-    out = {}
-    for train, test in (("calls", "calls_health"), ("calls_health", "calls")):
-        (_, tr), (calls, te) = sets[train], sets[test]
-        model = LogisticRegression(max_iter=1000).fit(np.array([r[2] for r in tr]), [r[3] >= 0.5 for r in tr])
-        keep = model.predict_proba(np.array([r[2] for r in te]))[:, 1] >= 0.5
-        out[f"trained_on_{train}_measured_on_{test}"] = {
-            "rules_only_P_R": scores(calls, te, np.ones(len(te), bool)), "with_filter_P_R": scores(calls, te, keep),
-            "facts": len(te), "rejected": int((~keep).sum()),
-            # the field whose truth the two sets disagree on most (docs/hand-rules.md): policies the agent reads
-            "existing_policies_rules_P_R": scores(calls, te, np.ones(len(te), bool), "existing_policies"),
-            "existing_policies_filter_P_R": scores(calls, te, keep, "existing_policies"),
-            "agent_read_policies": sum(1 for r in te if r[1][0] == "existing_policies" and r[2][len(SCORED_FIELDS)]),
-            "agent_read_policies_in_truth": sum(1 for r in te if r[1][0] == "existing_policies"
-                                                and r[2][len(SCORED_FIELDS)] and r[3] >= 0.5)}
-    print(json.dumps(out, ensure_ascii=False))
+    args = parser(__doc__).parse_args()
+    print(json.dumps(both_ways(read_sets(args.data, facts_of), one_way), ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -13,13 +13,15 @@ order).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from cross_set import both_ways, parser, read_sets  # noqa: E402
 
 from callintel.evaluation.calls import dialogues_file, load_dialogues  # noqa: E402
 from callintel.files import file_sha256  # noqa: E402
@@ -47,22 +49,25 @@ def truth_calls(path: Path, cleaner: TextCleaner) -> list[tuple[list[Turn], int]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--out", type=Path, help="default: the file [replies] ranker names")
-    args = parser.parse_args()
+    ap = parser(__doc__)
+    ap.add_argument("--out", type=Path, help="default: the file [replies] ranker names")
+    args = ap.parse_args()
     settings = load_settings()
     out = args.out or reply_ranker.RankerModel.path(settings) or CONFIG_DIR / "models" / "reply_ranker.json"
     lex, cues = lexicon_from_settings(settings), call_cues_from_settings(settings)
     cleaner = TextCleaner.from_settings(settings)
-    paths = {"calls": dialogues_file(args.data), "calls_health": dialogues_file(args.data / "calls_health")}
+    paths = read_sets(args.data, dialogues_file)
     sets = {name: truth_calls(p, cleaner) for name, p in paths.items()}
     grid, folds = settings["replies"]["ranker_c_grid"], settings["replies"]["ranker_cv_folds"]
-    cross, chosen = {}, {}
-    for train, test in (("calls", "calls_health"), ("calls_health", "calls")):
-        chosen[train] = reply_ranker.choose_c(sets[train], lex, cues, grid, folds)
-        model = reply_ranker.fit(sets[train], lex, cues, chosen[train])
-        cross[f"{train}->{test}"] = reply_ranker.top1(sets[test], lex, cues, model)
+
+    def one_way(train: list, test: list) -> tuple[float, float]:
+        """C chosen within `train`, and the top-1 on `test` of the ranker fitted on `train` with it."""
+        c = reply_ranker.choose_c(train, lex, cues, grid, folds)
+        return c, reply_ranker.top1(test, lex, cues, reply_ranker.fit(train, lex, cues, c))
+
+    ways = both_ways(sets, one_way, "{train}->{test}")
+    cross = {way: top for way, (_, top) in ways.items()}
+    chosen = {way.split("->")[0]: c for way, (c, _) in ways.items()}
     both = [c for name in sets for c in sets[name]]
     groups = [name for name in sets for _ in sets[name]]
     C = reply_ranker.choose_c(both, lex, cues, grid, folds, groups)

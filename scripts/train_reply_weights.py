@@ -11,13 +11,15 @@ the same file and settings writes the same weights. The recorded top-1 is out-of
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from cross_set import parser as cli  # noqa: E402
 
 from callintel.evaluation.outcomes import file_sha256, id_hashes, load_stc3, stc3_path  # noqa: E402
 from callintel.evaluation.replies import (  # noqa: E402
@@ -28,13 +30,14 @@ from callintel.evaluation.replies import (  # noqa: E402
     script_model_params,
     top1,
 )
+from callintel.model_json import ModelFile  # noqa: E402
 from callintel.nlp.outcomes import lexicon_from_settings  # noqa: E402
+from callintel.nlp.replies import REPLY_WEIGHTS  # noqa: E402
 from callintel.settings import load_settings  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser = cli(__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "configs" / "models" / "reply_weights.json")
     args = parser.parse_args()
     lex = lexicon_from_settings(load_settings())
@@ -54,8 +57,8 @@ def main() -> None:
             "scored_dialogues": counted, "lexicon_sha256": file_sha256(Path(lex.source)),
             "trainer": "scripts/train_reply_weights.py", "train_id_hashes": id_hashes([d.id for d in dialogues])}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"weights": weights, "meta": meta}, ensure_ascii=False, indent=1) + "\n",
-                        encoding="utf-8")
+    model = ModelFile(REPLY_WEIGHTS, weights, meta)
+    args.out.write_text(model.to_json(indent=1, sort_keys=False) + "\n", encoding="utf-8")
     print(json.dumps({"out": str(args.out), "weights": weights, **{k: meta[k] for k in (
         "dialogues", "scored_dialogues", "cv_top1", "in_sample_top1", "hand_weights_top1")}}, ensure_ascii=False))
 

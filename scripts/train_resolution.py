@@ -15,7 +15,6 @@ same file and settings writes the same model. The printed and recorded figures a
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tomllib
@@ -23,6 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from cross_set import parser as cli  # noqa: E402
 
 from callintel.evaluation.calls import dialogues_file  # noqa: E402
 from callintel.evaluation.outcomes import (  # noqa: E402
@@ -39,8 +41,7 @@ from callintel.settings import load_settings  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser = cli(__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "configs" / "models" / "resolution_lr.json")
     parser.add_argument("--cross", type=Path, nargs="+", metavar="DIR",
                         help="no training: fit on each folder's calls (dialogues.json) and print the AUC on the others")

@@ -10,6 +10,7 @@ import pytest
 
 from callintel.evaluation import outcomes as eval_outcomes
 from callintel.evaluation import replies as eval_scripts
+from callintel.model_json import ModelFileError
 from callintel.nlp.outcomes import (
     LexiconError,
     ResolutionModel,
@@ -17,7 +18,6 @@ from callintel.nlp.outcomes import (
     fit_model,
     lexicon_from_settings,
     load_lexicon,
-    model_from_settings,
     score_turns,
     to_turns,
 )
@@ -26,7 +26,7 @@ from callintel.settings import load_settings
 
 SETTINGS = load_settings()
 LEX = lexicon_from_settings(SETTINGS)
-MODEL = model_from_settings(SETTINGS)
+MODEL = ResolutionModel.from_settings(SETTINGS)
 
 # An insurance phone call that goes nowhere, and one that is settled on the spot.
 UNRESOLVED_CALL = [
@@ -170,7 +170,7 @@ def test_missing_reply_weights_say_how_to_make_them(tmp_path):
     from callintel.nlp.replies import script_lexicon
 
     settings = SETTINGS.with_overrides({"outcomes": {"reply_model": str(tmp_path / "none.json")}})
-    with pytest.raises(LexiconError, match="train_reply_weights"):
+    with pytest.raises(ModelFileError, match="train_reply_weights"):
         script_lexicon(settings)
     hand = script_lexicon(SETTINGS.with_overrides({"outcomes": {"reply_model": ""}}))
     assert hand.script_cues == LEX.script_cues
@@ -182,8 +182,11 @@ def test_model_json_round_trips(tmp_path):
     again = ResolutionModel.load(path)
     turns = to_turns(UNRESOLVED_CALL)
     assert score_turns(turns, LEX, again).score == score_turns(turns, LEX, MODEL).score
-    with pytest.raises(LexiconError, match="train_resolution"):
+    with pytest.raises(ModelFileError, match="train_resolution"):
         ResolutionModel.load(Path(tmp_path / "none.json"))
+    # a model file of another kind (the reply ranker's) is refused by name, not read as a resolution model
+    with pytest.raises(ModelFileError, match="pairwise_logistic model file, not logistic; train it"):
+        ResolutionModel.load(SETTINGS.config_file(SETTINGS["replies"]["ranker"]))
 
 
 def test_asr_homophones_and_pending_closes_still_count_as_unresolved():

@@ -9,7 +9,6 @@ The warehouse is built from the sample dialogues' text through the production te
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -19,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from cdp import FLAGS, chromium
 from conftest import SAMPLES
 
 from callintel.evaluation.calls import land
@@ -30,21 +30,9 @@ from callintel.warehouse.script_library import export_script_library
 
 pytestmark = pytest.mark.slow  # a real Chromium renders the page
 
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync")
-
-
-def _chromium() -> str:
-    found = os.environ.get("CALLINTEL_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found or not Path(found).exists():
-        pytest.skip("Chromium not found, so script_library.html was not checked in a browser: "
-                    "`sudo apt-get install chromium fonts-noto-cjk` or set CALLINTEL_CHROMIUM=/path/to/chromium")
-    return found
-
-
 def _browse(tmp: Path, *args: str) -> subprocess.CompletedProcess:
     profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
-    proc = subprocess.run([_chromium(), *FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+    proc = subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
                            *args], capture_output=True, text=True, encoding="utf-8", timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc
@@ -88,7 +76,7 @@ class _Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    _chromium()
+    chromium()
     tmp = tmp_path_factory.mktemp("library")
     settings = load_settings(PROJECT_ROOT / "configs" / "demo.toml",
                              overrides={"paths": {"warehouse": str(tmp / "w.duckdb"), "exports": str(tmp / "exports")}})

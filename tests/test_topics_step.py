@@ -194,7 +194,8 @@ def test_a_topic_found_later_reaches_the_earlier_nights_calls(tmp_path, settings
     assert run_step(BY_NAME["call_topics"], con, [date(2026, 11, 11)], settings)["changed_calls"] == 0
 
 
-WRITTEN_AT = {"assigned_at", "scored_at", "created_at", "extracted_at", "processed_at"}
+WRITTEN_AT = {"assigned_at", "scored_at", "created_at", "extracted_at", "processed_at",
+              "run_at", "over_run_at"}  # topic_runs: when a run took its night back; a refinement: which run it used
 
 
 def _contents(con) -> dict[str, list[tuple]]:
@@ -231,24 +232,44 @@ def test_rerun_of_the_first_dev_night_gives_the_same_assignments(tmp_path, setti
 
 
 OWNED = {"questions": {"questions"},
-         "topics": {"topics", "question_topics", "question_follow_ups", "embedding_cache"},
+         "topics": {"topics", "question_topics", "question_follow_ups", "topic_runs", "embedding_cache"},
          "call_topics": {"call_question_topics", "call_topics", "topic_daily", "step_params", "embedding_cache"}}
 
 
 @pytest.mark.slow
 def test_each_topic_table_has_one_writing_step(tmp_path, settings):
     """Run on their own, night by night, each step changes only its own tables (embedding_cache is the shared
-    cache of vectors by content); run again, none changes anything."""
+    cache of vectors by content); a rerun of the topics step alone leaves the call_topics step's tables as they
+    were (their rows of the redone nights go stale, and v_question_topics leaves them out), the call_topics
+    step's rerun then redoes them; run again, none changes anything."""
     con = connect(tmp_path / "x.duckdb")
     _load_calls(con, _sample_calls())
     nights = [n for (n,) in con.execute("SELECT DISTINCT night FROM calls ORDER BY 1").fetchall()]
+
+    def changed_by(name: str, on: list) -> set[str]:
+        before = _contents(con)
+        run_step(BY_NAME[name], con, on, settings)
+        after = _contents(con)
+        return {t for t in after if after[t] != before[t]}
+
     for night in nights:
         for name, tables in OWNED.items():
-            before = _contents(con)
-            run_step(BY_NAME[name], con, [night], settings)
-            after = _contents(con)
-            assert {t for t in after if after[t] != before[t]} <= tables, name
+            assert changed_by(name, [night]) <= tables, name
     assert con.execute("SELECT count(*) FROM question_follow_ups").fetchone()[0] > 0
-    before = _contents(con)
+    first = _contents(con)
+    refined = con.execute("SELECT count(*) FROM call_question_topics").fetchone()[0]
+    assert refined > 0
+    view = "SELECT * FROM v_question_topics ORDER BY ALL"
+    for night in nights:
+        touched = changed_by("topics", [night])
+        assert touched <= OWNED["topics"] and "call_question_topics" not in touched, night
+        # the redone nights' refinements are kept but stale: the view shows what the words alone say
+        stale = con.execute("SELECT count(*) FROM call_question_topics WHERE assigned_night >= ?", [night]).fetchone()
+        assert con.execute("SELECT count(*) FROM v_question_topics WHERE method IN ('family', 'context')").fetchone()[
+            0] == refined - stale[0], night
+        assert changed_by("call_topics", [night]) <= OWNED["call_topics"], night
+        assert _contents(con) == first, night  # the topics and call_topics reruns leave the first run's rows
+    shown = con.execute(view).fetchall()
     run_steps(con, nights, settings, list(OWNED))
-    assert _contents(con) == before
+    assert _contents(con) == first
+    assert con.execute(view).fetchall() == shown

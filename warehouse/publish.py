@@ -42,26 +42,30 @@ class NightBusy(RuntimeError):
 class NightFiles:
     published: Path
 
+    def _beside(self, tail: str) -> Path:
+        """A file beside the published one, named after it: `callintel` + tail."""
+        return self.published.with_name(self.published.stem + tail)
+
     @property
     def work(self) -> Path:
-        return self.published.with_name(f"{self.published.stem}.work{self.published.suffix}")
+        return self._beside(f".work{self.published.suffix}")
 
     @property
     def progress(self) -> Path:
-        return self.published.with_name(f"{self.published.stem}.progress.json")
+        return self._beside(".progress.json")
 
     @property
     def origin(self) -> Path:
         """The identity of the published file the working copy was taken from."""
-        return self.published.with_name(f"{self.published.stem}.work.origin.json")
+        return self._beside(".work.origin.json")
 
     @property
     def discarded(self) -> Path:
-        return self.published.with_name(f"{self.published.stem}.work.discarded{self.published.suffix}")
+        return self._beside(f".work.discarded{self.published.suffix}")
 
     @property
     def lock(self) -> Path:
-        return self.published.with_name(f"{self.published.stem}.night.lock")
+        return self._beside(".night.lock")
 
 
 def _wal(path: Path) -> Path:

@@ -13,8 +13,10 @@ Analysts' names (configs/topic_names.toml) are applied by that same step, the ow
 A night's topic run is undone before it is redone (`prepare`): the assignments it made (also the
 revised ones of pooled questions from earlier nights) and the topics it created that nothing else
 uses are removed; the rerun recomputes the same plan (it depends on the pool's questions and the
-older topics only), so it leaves the same rows. topic_daily is derived: a SQL file recomputed after
-every run (`finish`).
+older topics only), so it leaves the same rows. The call_topics step's refinements of a redone night are
+not the topics step's to delete: `prepare` records the run in `topic_runs`, which makes them stale (each
+remembers the run it was made over, `over_run_at`); the views and the pool ignore stale ones, and the
+call_topics step redoes their nights. topic_daily is derived: a SQL file recomputed after every run (`finish`).
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ CALL_TOPIC_COLUMNS = ("call_id", "night", "topic_id", "method", "score", "questi
                       "unclustered", "assigned_at")
 CLUSTERED = ("absorbed", "discovered")  # question_topics methods the pool re-clustering may revise (the rest: MATCHED)
 ASSIGN_COLUMNS = ("question_id", "topic_id", "similarity", "method", "assigned_night")
+REFINE_COLUMNS = (*ASSIGN_COLUMNS, "over_run_at")
+# the call_topics step's refinements made over the topics step's latest run of their night (v_question_topics keeps
+# the same ones): one made before the topics step took its night back is stale until the call_topics step redoes it
+CURRENT_REFINEMENTS = """SELECT c.* FROM call_question_topics c LEFT JOIN topic_runs r ON r.night = c.assigned_night
+                         WHERE c.over_run_at IS NOT DISTINCT FROM r.run_at"""
 
 
 def _now() -> datetime:
@@ -92,19 +99,20 @@ def store_vectors(con: duckdb.DuckDBPyConnection, vectors: dict[str, np.ndarray]
 def undo_night(con: duckdb.DuckDBPyConnection, night: date) -> None:
     """Remove the clustering rows an earlier run of `night` wrote (call inside a transaction).
 
-    The night's taxonomy matches and follow-up marks are replaced by the store; call topics are redone after
-    clustering, so their rows are taken back first.
+    The night's taxonomy matches and follow-up marks are replaced by the store. The run is recorded first
+    (topic_runs), so the call_topics step's refinements of the night are stale: a topic only they still name
+    is removed like one nothing names, and the call_topics step redoes them over the new assignments.
     """
-    undo_call_topics(con, night)
+    con.execute("INSERT OR REPLACE INTO topic_runs VALUES (?, ?)", [night, _now()])
     redo = list(CLUSTERED)
     con.execute("DELETE FROM question_topics WHERE assigned_night = ? AND method IN (SELECT unnest(?))",
                 [night, redo])
     con.execute("""DELETE FROM question_topics WHERE method IN (SELECT unnest(?)) AND question_id IN
                    (SELECT question_id FROM questions WHERE night = ?)""", [redo, night])
-    con.execute("""DELETE FROM topics WHERE created_night = ? AND source = 'discovered'
+    con.execute(f"""DELETE FROM topics WHERE created_night = ? AND source = 'discovered'
                    AND topic_id NOT IN (SELECT DISTINCT topic_id FROM question_topics)
                    AND topic_id NOT IN (SELECT DISTINCT topic_id FROM call_topics)
-                   AND topic_id NOT IN (SELECT DISTINCT topic_id FROM call_question_topics)""", [night])
+                   AND topic_id NOT IN (SELECT DISTINCT topic_id FROM ({CURRENT_REFINEMENTS}))""", [night])
 
 
 def prepare(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> list[date]:
@@ -123,18 +131,19 @@ def prepare(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Se
 
 def load_night(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> TopicStepInputs:
     """The night's questions, the earlier questions clustering decides (not follow-ups, not taxonomy matches, not
-    made specific by their call) of the `pool_nights` before it, cached vectors, the topics and the next free id."""
+    made specific by their call over the latest run of their night) of the `pool_nights` before it, cached vectors,
+    the topics and the next free id."""
     (night,) = nights
     cfg = settings["topics"]
     tonight = [NightQuestion(*r) for r in con.execute("""SELECT question_id, text, core, text_sha256 FROM questions
                                                          WHERE night = ? ORDER BY question_id""", [night]).fetchall()]
-    rows = con.execute("""
+    rows = con.execute(f"""
         SELECT q.question_id, q.text, q.core, q.text_sha256, q.night, t.topic_id, t.similarity FROM questions q
         LEFT JOIN question_topics t USING (question_id)
         WHERE q.night >= ? AND q.night < ?
           AND q.question_id NOT IN (SELECT question_id FROM question_follow_ups)
           AND (t.method IS NULL OR t.method IN (SELECT unnest(?)))
-          AND q.question_id NOT IN (SELECT question_id FROM call_question_topics WHERE method = 'family')
+          AND q.question_id NOT IN (SELECT question_id FROM ({CURRENT_REFINEMENTS}) WHERE method = 'family')
         ORDER BY q.night, q.question_id""", [night - timedelta(days=int(cfg["pool_nights"])), night,
                                              list(CLUSTERED)]).fetchall()
     earlier = [PoolQuestion(*r) for r in rows]
@@ -218,14 +227,18 @@ def with_later_nights(con: duckdb.DuckDBPyConnection, nights: Sequence[date], se
 
 def call_topic_nights(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> list[date]:
     """The nights whose call topics may have changed, oldest first: the nights, every later night (redone by
-    the topics step), and the `pool_nights` before them, whose questions tonight's re-clustering may have
-    moved or left without a topic (nlp/topics.py rule 1)."""
+    the topics step), the `pool_nights` before them, whose questions tonight's re-clustering may have
+    moved or left without a topic (nlp/topics.py rule 1), and any night whose refinements the topics step made
+    stale by redoing it since (a topics rerun on its own)."""
     if not nights:
         return []
     start = min(nights) - timedelta(days=int(settings["topics"]["pool_nights"]))
     earlier = [n for (n,) in con.execute("SELECT DISTINCT night FROM questions WHERE night >= ? AND night < ?",
                                          [start, min(nights)]).fetchall()]
-    return sorted(set(earlier) | set(with_later_nights(con, nights, settings)))
+    stale = [n for (n,) in con.execute(f"""SELECT DISTINCT assigned_night FROM call_question_topics
+                                           WHERE question_id NOT IN (SELECT question_id FROM ({CURRENT_REFINEMENTS}))
+                                           """).fetchall()]
+    return sorted(set(earlier) | set(stale) | set(with_later_nights(con, nights, settings)))
 
 
 def load_call_topics(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> CallTopicInputs:
@@ -252,10 +265,11 @@ def store_call_topics(con: duckdb.DuckDBPyConnection, result: CallTopicResult, s
     store_vectors(con, result.new_vectors, settings["topics"]["model"])
     now = _now()
     before = dict(con.execute("SELECT call_id, topic_id FROM call_topics WHERE night = ?", [result.night]).fetchall())
+    run = con.execute("SELECT run_at FROM topic_runs WHERE night = ?", [result.night]).fetchone()
     with transaction(con):
         undo_call_topics(con, result.night)
         replace_rows(con, "call_question_topics", "question_id", [a[0] for a in result.assignments],
-                     ASSIGN_COLUMNS, result.assignments)
+                     REFINE_COLUMNS, [(*a, run[0] if run else None) for a in result.assignments])
         replace_rows(con, "call_topics", "night", [result.night], CALL_TOPIC_COLUMNS,
                      [(*r, now) for r in result.calls])
     after = {r[0]: r[2] for r in result.calls}
@@ -268,10 +282,8 @@ def store_call_topics(con: duckdb.DuckDBPyConnection, result: CallTopicResult, s
 
 def undo_call_topics(con: duckdb.DuckDBPyConnection, night: date) -> None:
     """Take back what the call_topics step wrote for the night's questions (call inside a transaction): its
-    rows of call_question_topics; question_topics, the topics step's, is left as it wrote it. The topics step's
-    `prepare` calls it too: those refinements were made over the assignments it is about to redo, and the pool
-    leaves out family-refined questions, so stale ones must not decide tonight's pool (the one delete a step
-    makes in a table it does not write)."""
+    rows of call_question_topics, stale or not; question_topics, the topics step's, is left as it wrote it. Only
+    the call_topics step calls it: a topics rerun makes these rows stale (topic_runs) instead of deleting them."""
     con.execute("""DELETE FROM call_question_topics WHERE assigned_night = ?
                    OR question_id IN (SELECT question_id FROM questions WHERE night = ?)""", [night, night])
 

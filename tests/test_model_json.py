@@ -1,0 +1,66 @@
+"""The trained model files share one shape and one reader: each shipped file loads as its kind, a file of another
+kind, a newer layout, broken JSON or no file at all fails with the file's name and how to make the right one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from callintel import model_json
+from callintel.model_json import ModelFile, ModelFileError
+from callintel.nlp.outcomes import ResolutionModel
+from callintel.nlp.replies import REPLY_WEIGHTS, load_reply_weights
+from callintel.nlp.reply_ranker import RankerModel
+from callintel.settings import load_settings
+
+SETTINGS = load_settings()
+
+
+def _shipped(section: str, key: str) -> Path:
+    path = model_json.configured(SETTINGS, section, key)
+    assert path is not None and path.is_file(), (section, key)
+    return path
+
+
+def test_every_shipped_model_file_has_the_common_head():
+    files = {("outcomes", "model"): ResolutionModel.KIND, ("replies", "ranker"): RankerModel.KIND,
+             ("outcomes", "reply_model"): REPLY_WEIGHTS}
+    for (section, key), kind in files.items():
+        raw = json.loads(_shipped(section, key).read_text(encoding="utf-8"))
+        assert raw["kind"] == kind and raw["version"] == model_json.VERSION and raw["weights"] and raw["meta"]
+    assert RankerModel.from_settings(SETTINGS).weights == model_json.read(_shipped("replies", "ranker"),
+                                                                          RankerModel.KIND, "").weights
+    assert load_reply_weights(_shipped("outcomes", "reply_model"))
+
+
+def test_a_model_round_trips_with_its_own_parts(tmp_path):
+    model = ModelFile("demo", {"a": 1.5, "b": -2.0}, {"trained_on": ["x"]}, {"intercept": 0.25})
+    path = tmp_path / "m.json"
+    path.write_text(model.to_json(indent=1), encoding="utf-8")
+    again = model_json.read(path, "demo", "retrain it")
+    assert (again.weights, again.meta, again.body, again.version) == (model.weights, model.meta, model.body, 1)
+    assert again.path == str(path)
+
+
+@pytest.mark.parametrize(("content", "said"), [
+    (None, "demo model file not found"),
+    ("{not json", "is not a JSON model file"),
+    ('{"weights": {}}', "is a kind-less model file, not demo"),
+    ('{"kind": "logistic", "weights": {}}', "is a logistic model file, not demo"),
+    ('{"kind": "demo", "version": 99, "weights": {}}', "layout 99"),
+    ('{"kind": "demo", "version": 1}', "without weights"),
+])
+def test_a_wrong_model_file_says_which_file_and_what_to_do(tmp_path, content, said):
+    path = tmp_path / "m.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(ModelFileError, match=said) as err:
+        model_json.read(path, "demo", "run scripts/train_demo.py")
+    assert str(path) in str(err.value) and err.value.args[0].endswith("run scripts/train_demo.py")
+
+
+def test_an_empty_setting_means_no_model():
+    settings = SETTINGS.with_overrides({"replies": {"ranker": ""}, "outcomes": {"model": ""}})
+    assert RankerModel.from_settings(settings) is None and ResolutionModel.from_settings(settings) is None
