@@ -175,7 +175,8 @@ def test_a_topic_its_own_words_find_later_wins_over_the_calls_fill(tmp_path):
 
     con = connect(tmp_path / "w.duckdb")
     try:
-        con.execute("""INSERT INTO call_question_topics (question_id, topic_id, similarity, method, assigned_night) VALUES ('q1', 7, 0, 'call', '2026-12-01'),
+        con.execute("""INSERT INTO call_question_topics (question_id, topic_id, similarity, method, assigned_night)
+                       VALUES ('q1', 7, 0, 'call', '2026-12-01'),
                        ('q2', 7, 0, 'call', '2026-12-01'), ('q3', 7, 0, 'context', '2026-12-01')""")
         con.execute("""INSERT INTO question_topics (question_id, topic_id, similarity, method, assigned_night)
                        VALUES ('q2', 40, 0.9, 'discovered', '2026-12-02'), ('q3', 41, 0.9, 'absorbed', '2026-12-02')""")
