@@ -26,6 +26,7 @@ import re
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -40,13 +41,13 @@ from callintel.manifest import read_manifest
 from callintel.model_files import model_versions, whisper_model_dir
 from callintel.pinyin import syllables
 from callintel.privacy import caller_hash
-from callintel.records import Transcript
+from callintel.records import Transcript, Utterance
 from callintel.settings import Settings
 from callintel.speech.domain_terms import analytics_terms
 from callintel.speech.redact import mask_pii
 from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
 from callintel.speech.text import TextCleaner
-from callintel.warehouse.calls import write_calls
+from callintel.warehouse.calls import TurnJoin, write_calls
 from callintel.warehouse.db import connect
 
 # The figures compared side by side (EVALUATION.md, task calls).
@@ -119,14 +120,15 @@ def land_audio(con: duckdb.DuckDBPyConnection, transcribed: list, settings: Sett
     asr = model_versions(settings)["asr"]
     keep = settings["privacy"]["keep_caller_number"]
     write_calls(con, [(call, t, caller_hash(call.caller_number, settings), asr) for call, t in transcribed],
-                "eval-e2e", keep)
+                "eval-e2e", keep, TurnJoin.from_settings(settings))
     return sorted({call.night for call, _ in transcribed})
 
 
 # ---- utterances back to truth turns -------------------------------------------------------------------
 
-def align(transcript: Transcript, truth_call: dict[str, Any]) -> list[int | None]:
-    """Per utterance, the index of the truth turn it overlaps most (None: overlaps none, e.g. a hallucination).
+def align(utterances: Sequence[Utterance], truth_call: dict[str, Any]) -> list[int | None]:
+    """Per stored utterance (a turn joined from several is timed by its parts), the index of the truth turn it
+    overlaps most (None: overlaps none, e.g. a hallucination).
 
     On stereo calls only turns of the utterance's speaker count (the channel decides the speaker); on mono
     calls roles are inferred, so any turn counts.
@@ -134,12 +136,13 @@ def align(transcript: Transcript, truth_call: dict[str, Any]) -> list[int | None
     turns = truth_call["turns"]
     mono = truth_call["channel_layout"] == "mono"
     out: list[int | None] = []
-    for u in transcript.utterances:
+    for u in utterances:
         best, where = 0.0, None
         for t in turns:
             if not mono and t["speaker"] != u.speaker:
                 continue
-            overlap = min(u.end, t["end"]) - max(u.start, t["start"])
+            overlap = sum(max(0.0, min(end, t["end"]) - max(start, t["start"]))
+                          for start, end in (u.parts or ((u.start, u.end),)))
             if overlap > best:
                 best, where = overlap, t["index"]
         out.append(where)
@@ -231,7 +234,8 @@ def evaluate_audio(calls: list[dict[str, Any]], truth: dict[str, dict[str, Any]]
         nights = land_audio(con, transcribed, settings)
         text_eval.run_steps(con, nights, settings)
         result: dict[str, Any] = {"speech": speech_scores(con, truth)}
-        renumber_turns(con, {cid: align(t, truth[cid]) for cid, t in transcripts.items()}, calls)
+        stored = TurnJoin.from_settings(settings)
+        renumber_turns(con, {cid: align(stored.turns(t), truth[cid]) for cid, t in transcripts.items()}, calls)
         for scorer in text_eval.SCORERS:
             result.update(scorer(calls, con))
     finally:
