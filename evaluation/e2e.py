@@ -149,6 +149,19 @@ def align(utterances: Sequence[Utterance], truth_call: dict[str, Any]) -> list[i
     return out
 
 
+def mapping_summary(turn_of: dict[str, list[int | None]], truth: dict[str, dict[str, Any]],
+                    recognised: dict[str, int]) -> dict[str, int]:
+    """How the stored turns met the truth: stored turns and the recognised utterances they were joined from, turns
+    mapped to no truth turn (heard where nothing was said), truth turns no stored turn maps to (lost whole), and
+    truth turns that more than one stored turn maps to (one turn still split)."""
+    hit_by_call = {cid: Counter(t for t in turns if t is not None) for cid, turns in turn_of.items()}
+    said = sum(1 for call in truth.values() for t in call["turns"] if str(t.get("text") or "").strip())
+    return {"recognised_utterances": sum(recognised.values()), "stored_turns": sum(len(v) for v in turn_of.values()),
+            "stored_unmapped": sum(t is None for turns in turn_of.values() for t in turns),
+            "truth_turns": said, "truth_turns_unheard": said - sum(len(c) for c in hit_by_call.values()),
+            "truth_turns_split": sum(1 for c in hit_by_call.values() for n in c.values() if n > 1)}
+
+
 def renumber_turns(con: duckdb.DuckDBPyConnection, turn_of: dict[str, list[int | None]],
                    dialogues: list[dict[str, Any]]) -> None:
     """Utterance times -> turn index, reply_turn (an utterance seq) -> the seq its turn has in the text path."""
@@ -235,7 +248,9 @@ def evaluate_audio(calls: list[dict[str, Any]], truth: dict[str, dict[str, Any]]
         text_eval.run_steps(con, nights, settings)
         result: dict[str, Any] = {"speech": speech_scores(con, truth)}
         stored = TurnJoin.from_settings(settings)
-        renumber_turns(con, {cid: align(stored.turns(t), truth[cid]) for cid, t in transcripts.items()}, calls)
+        turn_of = {cid: align(stored.turns(t), truth[cid]) for cid, t in transcripts.items()}
+        result["mapping"] = mapping_summary(turn_of, truth, {cid: len(t.utterances) for cid, t in transcripts.items()})
+        renumber_turns(con, turn_of, calls)
         for scorer in text_eval.SCORERS:
             result.update(scorer(calls, con))
     finally:
@@ -282,6 +297,7 @@ def run(data_dir: Path, settings: Settings, limit: int | None = None, log=print)
             "audio_call_topic_names": audio.get("call_topic_names"),
             "text_call_topic_names": text.get("call_topic_names"),
             "audio_profile_by_field": audio.get("profile_by_field"),
+            "text_profile_by_field": text.get("profile_by_field"), "mapping": audio.get("mapping"),
             "seconds": round(time.perf_counter() - t0, 1)}
 
 
@@ -293,6 +309,16 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         def fmt(v: Any) -> str:
             return "-" if v is None else f"{v:.3f}"
         lines.append(f"{key:22s} {fmt(row['text']):>8s} {fmt(row['audio']):>8s} {fmt(row['audio_over_text']):>10s}")
+    text_fields, audio_fields = result.get("text_profile_by_field") or {}, result.get("audio_profile_by_field") or {}
+    lost = [f"{name} {row['recall']:.2f}/{audio_fields.get(name, {}).get('recall') or 0:.2f}"
+            for name, row in text_fields.items() if row.get("true") and row.get("recall") is not None]
+    if lost:
+        lines.append("profile recall text/audio by field: " + ", ".join(lost))
+    if result.get("mapping"):
+        m = result["mapping"]
+        lines.append(f"turns: {m['recognised_utterances']} utterances recognised, stored as {m['stored_turns']} turns "
+                     f"({m['stored_unmapped']} on no truth turn); of {m['truth_turns']} truth turns "
+                     f"{m['truth_turns_unheard']} unheard, {m['truth_turns_split']} still split")
     lines.append(f"CER overall {result['cer']:.3f}, agent {result['cer_agent']:.3f}, customer "
                  f"{result['cer_customer']:.3f} (stereo calls)")
     lines.append(f"domain-term recall {result['domain_term_recall']} of {result['domain_terms_said']} said; "

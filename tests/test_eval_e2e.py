@@ -70,6 +70,13 @@ def test_utterances_map_to_the_turn_they_overlap():
     assert e2e.align(t.utterances, {**call, "channel_layout": "mono"}) == [0, 1, 1, None]
 
 
+def test_the_mapping_says_what_was_unheard_and_still_split():
+    truth = {"x": {"turns": [{"text": "a"}, {"text": "b"}, {"text": ""}, {"text": "c"}]}}
+    got = e2e.mapping_summary({"x": [0, 1, 1, None]}, truth, {"x": 7})
+    assert got == {"recognised_utterances": 7, "stored_turns": 4, "stored_unmapped": 1, "truth_turns": 3,
+                   "truth_turns_unheard": 1, "truth_turns_split": 1}
+
+
 def test_domain_term_recall_counts_terms_said_and_heard():
     truth = {"x": {"turns": [{"text": "我那个自动续保的保单，我在杭州。"}, {"text": "续保是自动的。"}]}}
     heard = Transcript("x", "", 5.0, [Utterance("customer", 0, 2, "我那个自动细胞的保单，我在航中。"),
