@@ -665,7 +665,9 @@ def _possessed(before: str, holders: Sequence[str], cfg: dict[str, Any]) -> bool
 
 def _income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["income"]
-    amount = re.compile(r"([0-9]+(?:\.[0-9]+)?万?|[一二两三四五六七八九十]{1,3}[来多几]?[万千][一二两三四五六七八九]?)")
+    # Whisper writes 四千来块 as 4千来快: digits with a numeral unit as well as numerals alone
+    amount = re.compile(r"([0-9]+(?:\.[0-9]+)?[万千]?"
+                        r"|[一二两三四五六七八九十]{1,3}[来多几]?[万千][一二两三四五六七八九]?)")
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue

@@ -227,3 +227,8 @@ def test_an_address_word_misheard_counts_only_in_its_slot_and_only_alone():
     assert "gender" not in facts(("agent", "好的您稍等，我查一下。"))
     # heard right elsewhere in the call, the address wins and the sound-alike is not read
     assert facts(("agent", "你是您好。"), ("agent", "好的王先生，您稍等。"))["gender"] == "男"
+
+
+def test_an_income_in_digits_and_a_numeral_unit_is_read():
+    assert facts(("customer", "我一个月公司才4千来快，哪舍得。"))["income_band"] == "<5000"  # 工资/块 misheard
+    assert facts(("customer", "我每个月到手1万2左右。")).get("income_band") == "10000-20000"
