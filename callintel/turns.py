@@ -32,10 +32,8 @@ def _weighted(a: float | None, wa: float, b: float | None, wb: float) -> float |
 
 
 def merge_turns(utterances: Sequence[Utterance], max_gap_s: float) -> list[Utterance]:
-    """Consecutive same-speaker utterances (same channel) at most `max_gap_s` apart as one; a negative gap
-    leaves every utterance as it is. Whisper's scores are averaged by duration, the first stated age kept."""
-    if max_gap_s < 0:
-        return list(utterances)
+    """Consecutive same-speaker utterances (same channel) at most `max_gap_s` apart as one. Whisper's scores are
+    averaged by duration, the first stated age kept."""
     out: list[Utterance] = []
     for u in utterances:
         prev = out[-1] if out else None

@@ -32,7 +32,7 @@ def test_pieces_a_short_pause_apart_are_one_turn_with_their_times():
     assert first.avg_logprob == round((-0.2 * 2 + -0.4 * 4 + -0.1 * 1.7) / 7.7, 4)
     assert turns[2].parts == ()  # 3.5 s after the customer's turn: its own
     assert merge_turns(_pieces(), 0.2)[1].text == "第一，死亡证明。"  # 0.3 s is over this gap
-    assert merge_turns(_pieces(), -1) == _pieces()
+    assert merge_turns(_pieces(), 0.0)[0].parts == ((0.0, 2.0), (2.0, 6.0))  # touching pieces only
 
 
 def test_the_writer_joins_recognised_speech_only_and_keeps_the_parts(tmp_path):
@@ -51,5 +51,8 @@ def test_the_writer_joins_recognised_speech_only_and_keeps_the_parts(tmp_path):
     # a transcript made elsewhere keeps the turns its system wrote
     imported = Transcript("C1", "sha", 13.0, _pieces(), "k", source="whisper")
     write_calls(con, [(call, imported, "h", None)], "r2", False, join)
+    assert con.execute("SELECT count(*) FROM utterances").fetchone()[0] == 5
+    # and with no sources named, recognised speech is stored as recognised
+    write_calls(con, [(call, asr, "h", "whisper-base")], "r3", False, TurnJoin(0.8, []))
     assert con.execute("SELECT count(*) FROM utterances").fetchone()[0] == 5
     con.close()
