@@ -9,8 +9,9 @@ CER per speaker, and domain-term recall (terms the analytics match on, present i
 in the transcript).
 
 The scorers read turn numbers the way the text path writes them (an utterance's start_s is its turn's index,
-reply_turn counts turns). Voicing knows each turn's span, so after the steps ran, each utterance is given the
-turn it overlaps most (same speaker on stereo calls); the analytics never see the truth.
+reply_turn counts turns). The warehouse writer stores recognised speech as speaker turns ([night] turn_gap_s), as
+a night does. Voicing knows each truth turn's span, so after the steps ran, each stored turn is given the truth
+turn its pieces overlap most (same speaker on stereo calls); the analytics never see the truth.
 
 Transcribing costs ~0.1 CPU-s per second of audio and voicing ~1: both are cached under [eval.e2e] cache
 (var/e2e/, git-ignored), so a rerun only re-runs the analytics. The transcripts are cached as recognised, before
