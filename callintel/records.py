@@ -51,6 +51,8 @@ class Utterance:
     avg_logprob: float | None = None
     no_speech_prob: float | None = None
     stated_age: int | None = None  # age from an ID number or birth date said here, read before masking
+    # (start, end) of each recognised utterance joined into this turn (callintel/turns.py); () when it is one
+    parts: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass

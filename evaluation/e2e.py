@@ -9,8 +9,9 @@ CER per speaker, and domain-term recall (terms the analytics match on, present i
 in the transcript).
 
 The scorers read turn numbers the way the text path writes them (an utterance's start_s is its turn's index,
-reply_turn counts turns). Voicing knows each turn's span, so after the steps ran, each utterance is given the
-turn it overlaps most (same speaker on stereo calls); the analytics never see the truth.
+reply_turn counts turns). The warehouse writer stores recognised speech as speaker turns ([night] turn_gap_s), as
+a night does. Voicing knows each truth turn's span, so after the steps ran, each stored turn is given the truth
+turn its pieces overlap most (same speaker on stereo calls); the analytics never see the truth.
 
 Transcribing costs ~0.1 CPU-s per second of audio and voicing ~1: both are cached under [eval.e2e] cache
 (var/e2e/, git-ignored), so a rerun only re-runs the analytics. The transcripts are cached as recognised, before
@@ -26,6 +27,7 @@ import re
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -40,13 +42,13 @@ from callintel.manifest import read_manifest
 from callintel.model_files import model_versions, whisper_model_dir
 from callintel.pinyin import syllables
 from callintel.privacy import caller_hash
-from callintel.records import Transcript
+from callintel.records import Transcript, Utterance
 from callintel.settings import Settings
 from callintel.speech.domain_terms import analytics_terms
 from callintel.speech.redact import mask_pii
 from callintel.speech.stage import cache_key, transcribe_call, transcript_from_json, transcript_to_json
 from callintel.speech.text import TextCleaner
-from callintel.warehouse.calls import write_calls
+from callintel.warehouse.calls import TurnJoin, write_calls
 from callintel.warehouse.db import connect
 
 # The figures compared side by side (EVALUATION.md, task calls).
@@ -119,14 +121,15 @@ def land_audio(con: duckdb.DuckDBPyConnection, transcribed: list, settings: Sett
     asr = model_versions(settings)["asr"]
     keep = settings["privacy"]["keep_caller_number"]
     write_calls(con, [(call, t, caller_hash(call.caller_number, settings), asr) for call, t in transcribed],
-                "eval-e2e", keep)
+                "eval-e2e", keep, TurnJoin.from_settings(settings))
     return sorted({call.night for call, _ in transcribed})
 
 
 # ---- utterances back to truth turns -------------------------------------------------------------------
 
-def align(transcript: Transcript, truth_call: dict[str, Any]) -> list[int | None]:
-    """Per utterance, the index of the truth turn it overlaps most (None: overlaps none, e.g. a hallucination).
+def align(utterances: Sequence[Utterance], truth_call: dict[str, Any]) -> list[int | None]:
+    """Per stored utterance (a turn joined from several is timed by its parts), the index of the truth turn it
+    overlaps most (None: overlaps none, e.g. a hallucination).
 
     On stereo calls only turns of the utterance's speaker count (the channel decides the speaker); on mono
     calls roles are inferred, so any turn counts.
@@ -134,16 +137,30 @@ def align(transcript: Transcript, truth_call: dict[str, Any]) -> list[int | None
     turns = truth_call["turns"]
     mono = truth_call["channel_layout"] == "mono"
     out: list[int | None] = []
-    for u in transcript.utterances:
+    for u in utterances:
         best, where = 0.0, None
         for t in turns:
             if not mono and t["speaker"] != u.speaker:
                 continue
-            overlap = min(u.end, t["end"]) - max(u.start, t["start"])
+            overlap = sum(max(0.0, min(end, t["end"]) - max(start, t["start"]))
+                          for start, end in (u.parts or ((u.start, u.end),)))
             if overlap > best:
                 best, where = overlap, t["index"]
         out.append(where)
     return out
+
+
+def mapping_summary(turn_of: dict[str, list[int | None]], truth: dict[str, dict[str, Any]],
+                    recognised: dict[str, int]) -> dict[str, int]:
+    """How the stored turns met the truth: stored turns and the recognised utterances they were joined from, turns
+    mapped to no truth turn (heard where nothing was said), truth turns no stored turn maps to (lost whole), and
+    truth turns that more than one stored turn maps to (one turn still split)."""
+    hit_by_call = {cid: Counter(t for t in turns if t is not None) for cid, turns in turn_of.items()}
+    said = sum(1 for call in truth.values() for t in call["turns"] if str(t.get("text") or "").strip())
+    return {"recognised_utterances": sum(recognised.values()), "stored_turns": sum(len(v) for v in turn_of.values()),
+            "stored_unmapped": sum(t is None for turns in turn_of.values() for t in turns),
+            "truth_turns": said, "truth_turns_unheard": said - sum(len(c) for c in hit_by_call.values()),
+            "truth_turns_split": sum(1 for c in hit_by_call.values() for n in c.values() if n > 1)}
 
 
 def renumber_turns(con: duckdb.DuckDBPyConnection, turn_of: dict[str, list[int | None]],
@@ -231,7 +248,10 @@ def evaluate_audio(calls: list[dict[str, Any]], truth: dict[str, dict[str, Any]]
         nights = land_audio(con, transcribed, settings)
         text_eval.run_steps(con, nights, settings)
         result: dict[str, Any] = {"speech": speech_scores(con, truth)}
-        renumber_turns(con, {cid: align(t, truth[cid]) for cid, t in transcripts.items()}, calls)
+        stored = TurnJoin.from_settings(settings)
+        turn_of = {cid: align(stored.turns(t), truth[cid]) for cid, t in transcripts.items()}
+        result["mapping"] = mapping_summary(turn_of, truth, {cid: len(t.utterances) for cid, t in transcripts.items()})
+        renumber_turns(con, turn_of, calls)
         for scorer in text_eval.SCORERS:
             result.update(scorer(calls, con))
     finally:
@@ -278,6 +298,7 @@ def run(data_dir: Path, settings: Settings, limit: int | None = None, log=print)
             "audio_call_topic_names": audio.get("call_topic_names"),
             "text_call_topic_names": text.get("call_topic_names"),
             "audio_profile_by_field": audio.get("profile_by_field"),
+            "text_profile_by_field": text.get("profile_by_field"), "mapping": audio.get("mapping"),
             "seconds": round(time.perf_counter() - t0, 1)}
 
 
@@ -289,6 +310,16 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         def fmt(v: Any) -> str:
             return "-" if v is None else f"{v:.3f}"
         lines.append(f"{key:22s} {fmt(row['text']):>8s} {fmt(row['audio']):>8s} {fmt(row['audio_over_text']):>10s}")
+    text_fields, audio_fields = result.get("text_profile_by_field") or {}, result.get("audio_profile_by_field") or {}
+    lost = [f"{name} {row['recall']:.2f}/{audio_fields.get(name, {}).get('recall') or 0:.2f}"
+            for name, row in text_fields.items() if row.get("true") and row.get("recall") is not None]
+    if lost:
+        lines.append("profile recall text/audio by field: " + ", ".join(lost))
+    if result.get("mapping"):
+        m = result["mapping"]
+        lines.append(f"turns: {m['recognised_utterances']} utterances recognised, stored as {m['stored_turns']} turns "
+                     f"({m['stored_unmapped']} on no truth turn); of {m['truth_turns']} truth turns "
+                     f"{m['truth_turns_unheard']} unheard, {m['truth_turns_split']} still split")
     lines.append(f"CER overall {result['cer']:.3f}, agent {result['cer_agent']:.3f}, customer "
                  f"{result['cer_customer']:.3f} (stereo calls)")
     lines.append(f"domain-term recall {result['domain_term_recall']} of {result['domain_terms_said']} said; "

@@ -526,7 +526,7 @@ def _land_many(con, landed: list[tuple[Planned, Transcript]], run_id: str, setti
                                                   transcript_to_json(t)) for p, t in batch])
         store.write_calls(con, [(p.call, t, caller_hash(p.call.caller_number, settings),
                                  models["asr"] if t.source == "asr" else None) for p, t in batch],
-                          run_id, privacy["keep_caller_number"])
+                          run_id, privacy["keep_caller_number"], store.TurnJoin.from_settings(settings))
     return len(landed)
 
 

@@ -221,15 +221,39 @@ def _gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact])
                     _add(out, "gender", value, 0.6, i, text, "customer")
 
 
+def _address_by_sound(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
+    """The agent's address word misheard (女士您好 -> 你是您好, 好的陈女士 -> 好的陈理师): in an address slot (the
+    turn's start, or 好的 + a surname, before 您/，), a span jieba does not know as a word that sounds one syllable
+    off exactly one two-character address word. Weaker than an address heard right, and read only when the call
+    has no other gender evidence (a slip is one word; the other words of the call outvote it)."""
+    from callintel.pinyin import syllables
+
+    p = r.lex["person"]
+    words = [(w, value) for value, ws in (("男", p["male_address"]), ("女", p["female_address"])) for w in ws
+             if len(w) == 2]
+    slot = re.compile(r"(?:^|^好的[\u4e00-\u9fff]?)([\u4e00-\u9fff]{2})(?=您|，|,)")
+    for i, (speaker, text) in enumerate(turns):
+        m = slot.match(text) if speaker == "agent" else None
+        if not m or _in_dictionary(m.group(1)):
+            continue
+        heard = syllables(m.group(1))
+        near = {value for w, value in words if sum(a != b for a, b in zip(syllables(w), heard, strict=True)) == 1}
+        if len(near) == 1:
+            _add(out, "gender", near.pop(), p["address_by_sound_confidence"], i, text, "agent")
+
+
 def _age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact], on: date | None) -> None:
     cfg = r.lex["age"]
     filler = "|".join(sorted(map(re.escape, cfg["filler"]), key=len, reverse=True))
     vague = "|".join(map(re.escape, cfg["vague_suffix"]))
     lo, hi = cfg["min_age"], cfg["max_age"]
-    own = re.compile(rf"(?:我|俺|本人)(?:(?:{filler}))*({_NUM})(岁|周岁|了|，|,|。|$|{vague})")
+    # after 我 + the number, any word but a unit (我今年六十六文: 了 misheard still ends an age; 三十多年 is a span)
+    unit = "|".join(map(re.escape, cfg["units"]))
+    other = rf"(?=[\u4e00-\u9fff])(?!{unit}|{vague})"
+    own = re.compile(rf"(?:我|俺|本人)(?:(?:{filler}))*({_NUM})(岁|周岁|了|，|,|。|$|{vague}|{other})")
     agent = re.compile(rf"您(?:(?:{filler}))*({_NUM})(岁|周岁)")
-    band = re.compile(rf"({_NUM})(?:{vague})")
-    lead = re.compile(rf"(?:今年|现在|已经)(?:(?:{filler}))*({_NUM})(?:岁|周岁|了|$)")
+    band = re.compile(rf"({_NUM})(?:{vague})(?!{unit})")
+    lead = re.compile(rf"(?:今年|现在|已经)(?:(?:{filler}))*({_NUM})(?:岁|周岁|了|$)")  # 今年五一他结婚了: a date
     asked = False
     for i, (speaker, text) in enumerate(turns):
         found = False
@@ -411,7 +435,8 @@ def _occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
                 prefix = clause[m.start():m.start(1)]
                 # keep a qualifier said with it: 小学老师, 产品经理 (not 我是做 / 的)
                 q = re.sub(r"^(?:(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?)+", "", prefix)
-                if 0 < len(q) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", q) and q not in ("做", "干", "跑", "在"):
+                if 0 < len(q) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", q) and q not in ("做", "干", "跑", "在") \
+                        and _known_word(q):
                     value = q + value
                 if value not in cfg["not_occupation"]:
                     _add(out, "occupation", value, 0.8, i, text, speaker)
@@ -421,6 +446,20 @@ def _occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
             done = _occupation_said(text, i, speaker, cfg, r, out)
         if not done:
             _occupation_pos(text, i, speaker, cfg, r, out)
+
+
+def _known_word(word: str) -> bool:
+    """A qualifier jieba's dictionary knows (小学, 产品, 女): 小邪 in 小邪老师 is 小学 misheard, and the role
+    without it (老师) is still true."""
+    return len(word) == 1 or _in_dictionary(word)
+
+
+def _in_dictionary(word: str) -> bool:
+    """A word of jieba's dictionary (loaded on first use)."""
+    import jieba
+
+    jieba.dt.check_initialized()
+    return bool(jieba.dt.FREQ.get(word))
 
 
 def _is_role(word: str, cfg: dict[str, Any]) -> bool:
@@ -626,7 +665,9 @@ def _possessed(before: str, holders: Sequence[str], cfg: dict[str, Any]) -> bool
 
 def _income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["income"]
-    amount = re.compile(r"([0-9]+(?:\.[0-9]+)?万?|[一二两三四五六七八九十]{1,3}[来多几]?[万千][一二两三四五六七八九]?)")
+    # Whisper writes 四千来块 as 4千来快: digits with a numeral unit as well as numerals alone
+    amount = re.compile(r"([0-9]+(?:\.[0-9]+)?[万千]?"
+                        r"|[一二两三四五六七八九十]{1,3}[来多几]?[万千][一二两三四五六七八九]?)")
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
@@ -767,6 +808,8 @@ def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: da
     r = ProfileReader(lex)
     facts: list[Fact] = []
     _gender(turns, r, facts)
+    if not facts:
+        _address_by_sound(turns, r, facts)
     _age(turns, r, facts, call_date)
     _stated_ages(turns, stated_ages or {}, r, facts)
     _city(turns, r, facts)

@@ -66,8 +66,15 @@ def test_utterances_map_to_the_turn_they_overlap():
             Utterance("agent", 9.5, 9.9, "d")]
     t = Transcript("x", "", 10.0, said, "")
     # the short agent piece inside the customer's turn belongs to the agent's turn it touches; 9.5 s overlaps none
-    assert e2e.align(t, call) == [0, 1, 0, None]
-    assert e2e.align(t, {**call, "channel_layout": "mono"}) == [0, 1, 1, None]
+    assert e2e.align(t.utterances, call) == [0, 1, 0, None]
+    assert e2e.align(t.utterances, {**call, "channel_layout": "mono"}) == [0, 1, 1, None]
+
+
+def test_the_mapping_says_what_was_unheard_and_still_split():
+    truth = {"x": {"turns": [{"text": "a"}, {"text": "b"}, {"text": ""}, {"text": "c"}]}}
+    got = e2e.mapping_summary({"x": [0, 1, 1, None]}, truth, {"x": 7})
+    assert got == {"recognised_utterances": 7, "stored_turns": 4, "stored_unmapped": 1, "truth_turns": 3,
+                   "truth_turns_unheard": 1, "truth_turns_split": 1}
 
 
 def test_domain_term_recall_counts_terms_said_and_heard():

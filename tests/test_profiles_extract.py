@@ -202,3 +202,33 @@ def test_general_questions_state_nothing_about_the_caller(text):
 def test_ages_and_sexes_that_are_not_the_callers(text):
     got = facts(("customer", text))
     assert "age" not in got and "gender" not in got
+
+
+@pytest.mark.parametrize(("text", "age"), [
+    ("我今年六十六文，我们家老头子一直讲。", "66"),       # 了 misheard: any word but a unit ends the age
+    ("我退休之前当了三十多年老师。", None),               # 三十多年 is a span of years
+    ("我今年3月刚交的保费。", None), ("今年五一他结婚了。", None),  # a date, not an age
+    ("我今年三十多岁，身体还行。", "30-39"),
+])
+def test_an_age_is_the_number_after_me_that_no_unit_follows(text, age):
+    assert facts(("customer", text)).get("age") == age
+
+
+def test_a_qualifier_jieba_does_not_know_is_left_off_the_role():
+    assert facts(("customer", "我是小邪老师，平时也不太懂。"))["occupation"] == "老师"  # 小学 misheard
+    assert facts(("customer", "我是小学老师。"))["occupation"] == "小学老师"
+    assert facts(("customer", "我是产品经理。"))["occupation"] == "产品经理"
+
+
+def test_an_address_word_misheard_counts_only_in_its_slot_and_only_alone():
+    assert facts(("agent", "你是您好，我来帮您查一下。")).get("gender") == "女"  # 女士您好, one syllable off
+    assert facts(("agent", "好的陈理师，您稍等。")).get("gender") == "女"
+    assert "gender" not in facts(("agent", "好的张老师，您稍等。"))  # 老师 is a word: meant as said
+    assert "gender" not in facts(("agent", "好的您稍等，我查一下。"))
+    # heard right elsewhere in the call, the address wins and the sound-alike is not read
+    assert facts(("agent", "你是您好。"), ("agent", "好的王先生，您稍等。"))["gender"] == "男"
+
+
+def test_an_income_in_digits_and_a_numeral_unit_is_read():
+    assert facts(("customer", "我一个月公司才4千来快，哪舍得。"))["income_band"] == "<5000"  # 工资/块 misheard
+    assert facts(("customer", "我每个月到手1万2左右。")).get("income_band") == "10000-20000"

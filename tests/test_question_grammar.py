@@ -22,6 +22,7 @@ def cues():
     "单子我都收着呢。",                      # durative 着呢 asserts
     "这不是明摆着的事嘛。",                  # 嘛 asserts the obvious
     "家里电视冰箱啥的都是我买的。",          # 啥的: "and so on"
+    "金海花园三座102不对不对，是1202房。",    # a "no" said twice is no A-not-A question
 ])
 def test_indefinite_and_assertive_forms_are_not_questions(cues, text):
     assert question_cue(text, cues) is None
@@ -30,6 +31,9 @@ def test_indefinite_and_assertive_forms_are_not_questions(cues, text):
 @pytest.mark.parametrize("text,cue", [
     ("这个要交几年", "interrogative"), ("什么时候能到账", "interrogative"), ("为什么没有扣款成功", "interrogative"),
     ("你们能不能不打了", "interrogative"), ("我那个保单还有效吗", "particle"), ("干嘛要重新交材料", "interrogative"),
+    # unpunctuated, as Whisper often writes it: an A-not-A form asks whatever 都 follows it
+    ("那以后是不是每年都得涨", "interrogative"), ("以后每年是不是都从这张卡上扣", "interrogative"),
+    ("有没有都一样要交吗", "interrogative"),
 ])
 def test_asking_forms_still_ask(cues, text, cue):
     assert question_cue(text, cues) == cue

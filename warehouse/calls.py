@@ -14,11 +14,13 @@ from typing import Any
 
 import duckdb
 
-from callintel.records import CallRecord, Transcript
+from callintel.records import CallRecord, Transcript, Utterance
+from callintel.settings import Settings
+from callintel.turns import merge_turns
 from callintel.warehouse.db import insert_columns, transaction
 
 UTTERANCE_COLUMNS = ("call_id", "seq", "speaker", "channel", "start_s", "end_s", "text",
-                     "avg_logprob", "no_speech_prob", "stated_age")
+                     "avg_logprob", "no_speech_prob", "stated_age", "parts")
 CALL_COLUMNS = ("call_id", "night", "started_at", "ended_at", "duration_s", "caller_hash", "caller_number",
                 "agent_id", "channel_layout", "role_method", "audio_path", "audio_sha256", "n_utterances",
                 "agent_talk_s", "customer_talk_s", "warnings", "attributes", "run_id", "asr_model",
@@ -30,26 +32,46 @@ def _now() -> datetime:
 
 
 def write_call(con: duckdb.DuckDBPyConnection, call: CallRecord, transcript: Transcript, run_id: str,
-               caller_hash: str | None, keep_number: bool, asr_model: str | None) -> None:
+               caller_hash: str | None, keep_number: bool, asr_model: str | None,
+               turns: TurnJoin | None = None) -> None:
     """Replace one call and its utterances; clears any earlier failure of this call."""
-    write_calls(con, [(call, transcript, caller_hash, asr_model)], run_id, keep_number)
+    write_calls(con, [(call, transcript, caller_hash, asr_model)], run_id, keep_number, turns)
+
+
+class TurnJoin:
+    """Which transcripts have their utterances joined into turns before they are written, and how ([night])."""
+
+    def __init__(self, gap_s: float, sources: Sequence[str]):
+        self.gap_s, self.sources = gap_s, tuple(sources)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TurnJoin:
+        night = settings["night"]
+        return cls(night["turn_gap_s"], night["turn_sources"])
+
+    def turns(self, transcript: Transcript) -> list[Utterance]:
+        """The utterances as the warehouse stores them: joined when the transcript's source is one of ours."""
+        if transcript.source not in self.sources:
+            return list(transcript.utterances)
+        return merge_turns(transcript.utterances, self.gap_s)
 
 
 def write_calls(con: duckdb.DuckDBPyConnection,
                 items: Sequence[tuple[CallRecord, Transcript, str | None, str | None]], run_id: str,
-                keep_number: bool) -> int:
+                keep_number: bool, turns: TurnJoin | None = None) -> int:
     """Replace calls and their utterances in one transaction: (call, transcript, caller_hash, asr_model) each.
 
     A night of imported transcripts lands thousands of calls a second this way (one call per
-    transaction: ~25 per second); a crash half-way leaves the previous state of all of them.
+    transaction: ~25 per second); a crash half-way leaves the previous state of all of them. `turns`: recognised
+    utterances of one speaker a short pause apart are stored as one turn (None: every utterance as given).
     """
     call_rows, utt_rows = [], []
     for call, transcript, caller_hash, asr_model in items:
-        utts = transcript.utterances
         talk = {"agent": 0.0, "customer": 0.0}
-        for u in utts:
+        for u in transcript.utterances:  # speech heard, not the pauses inside a joined turn
             if u.speaker in talk:
                 talk[u.speaker] += max(0.0, u.end - u.start)
+        utts = turns.turns(transcript) if turns else transcript.utterances
         ended = call.started_at.timestamp() + transcript.duration_s
         call_rows.append((
             call.call_id, call.night, call.started_at, datetime.fromtimestamp(ended, call.started_at.tzinfo),
@@ -60,7 +82,7 @@ def write_calls(con: duckdb.DuckDBPyConnection,
             transcript.source, _path(call.transcript_path),
         ))
         utt_rows += [(call.call_id, i, u.speaker, u.channel, u.start, u.end, u.text, u.avg_logprob, u.no_speech_prob,
-                      u.stated_age)
+                      u.stated_age, json.dumps([list(p) for p in u.parts]) if u.parts else None)
                      for i, u in enumerate(utts)]
     ids = [row[0] for row in call_rows]
     files = [str(p) for call, *_ in items for p in (call.audio_path, call.transcript_path) if p is not None]
