@@ -28,6 +28,12 @@ phrases sounding like one lean on a particle or copula (急着 is not 记者, �
 itself a term is kept as said, even when another term sounds the same (能报吗, 能保吗). A span overlapping a
 name cue of [speech.redact] (我叫, 我姓, 我是) is kept too: the masking that follows finds names by those cues
 (我叫钱秀英 must not become 我交钱秀英, leaving the name unmasked).
+
+Long terms (`fuzzy_min_syllables` and more; not the gazetteer's cities) are also taken back one syllable off, a
+near syllable of [speech.terms] near_* (宽陷清 -> 宽限期, 年轻鲜 -> 年金险), and an exact-sound span of one that cuts
+a word is weighed instead of kept (有限金价值 -> 有现金价值): both only when the words read better with the term
+(speech/term_fit.py: a character of the span no word covers, and a better segmentation under jieba's frequencies).
+A word the analytics look for, as written, is never cut by another's repair (年交保费 keeps 交保费, not 年缴).
 """
 
 from __future__ import annotations
