@@ -215,15 +215,17 @@ class TermCorrector:
         fuzzy = self.settings.fuzzy if len(text) >= self.settings.fuzzy_min_syllables else ()
         return syllables(text, fuzzy)
 
-    def _near_term(self, heard: tuple[str, ...], n: int) -> str | None:
-        """The one term of `n` syllables that `heard` (fuzzy syllables) is one near syllable off (None: none, or
-        several: the sound does not say which)."""
+    def _near_term(self, heard: tuple[str, ...], plain: tuple[str, ...], n: int) -> str | None:
+        """The one term of `n` syllables that `heard` (fuzzy syllables; `plain`: the same without the fuzzy merges,
+        which can take a syllable away from its near one: xu -> xi, then qu is not near) is one near syllable off
+        (None: none, or several: the sound does not say which)."""
         table, found = self._near.get(n), set()
         if not table or self._confusions is None:
             return None
         for k in range(n):
             for term, pos in table.get(_open(heard, k), ()):
-                if self._confusions.near(heard[k], self._key(term)[pos]):
+                if (self._confusions.near(heard[k], self._key(term)[pos])
+                        or self._confusions.near(plain[k], syllables(term)[pos])):
                     found.add(term)
         return found.pop() if len(found) == 1 else None
 
@@ -276,7 +278,7 @@ class TermCorrector:
                 if term is not None and term != span and blocked(i, n, term, long):
                     continue
                 if term is None and long:  # one syllable near, kept only when the words read better with it
-                    term = self._near_term(fuzzy[i:i + n], n)
+                    term = self._near_term(fuzzy[i:i + n], plain[i:i + n], n)
                     if term is None or blocked(i, n, term, long) or (
                             not self._word_model().prefers(text, i, i + n, term, opts.lm_margin, common)):
                         continue

@@ -148,6 +148,7 @@ def test_confusions_say_which_syllables_sound_alike(a, b, near):
     ("过了宽陷清保单就失效了", "过了宽限期保单就失效了"),    # one syllable off (qing/qi), no word covers 陷清
     ("退了只能拿回一部分限金价值", "退了只能拿回一部分现金价值"),  # same sound; 部分 cut, the words read better with it
     ("我想问问那个年轻鲜能不能贷款", "我想问问那个年金险能不能贷款"),  # two near syllables: fuzzy in/ing, then j/q
+    ("这个月的去期保费扣了没有", "这个月的续期保费扣了没有"),  # qu/xu near, though the fuzzy pair makes xu xi
 ])
 def test_long_terms_come_back_one_syllable_off(corrector, heard, meant):
     assert corrector.correct(heard)[0] == meant
