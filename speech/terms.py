@@ -28,6 +28,12 @@ phrases sounding like one lean on a particle or copula (急着 is not 记者, �
 itself a term is kept as said, even when another term sounds the same (能报吗, 能保吗). A span overlapping a
 name cue of [speech.redact] (我叫, 我姓, 我是) is kept too: the masking that follows finds names by those cues
 (我叫钱秀英 must not become 我交钱秀英, leaving the name unmasked).
+
+Long terms (`fuzzy_min_syllables` and more; not the gazetteer's cities) are also taken back one syllable off, a
+near syllable of [speech.terms] near_* (宽陷清 -> 宽限期, 年轻鲜 -> 年金险), and an exact-sound span of one that cuts
+a word is weighed instead of kept (有限金价值 -> 有现金价值): both only when the words read better with the term
+(speech/term_fit.py: a character of the span no word covers, and a better segmentation under jieba's frequencies).
+A word the analytics look for, as written, is never cut by another's repair (年交保费 keeps 交保费, not 年缴).
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from pathlib import Path
 from callintel.pinyin import Fuzzy, fuzz, syllables
 from callintel.settings import Settings, options
 from callintel.speech.domain_terms import analytics_parts
+from callintel.speech.term_fit import Confusions, WordModel
 
 _HAN = re.compile(r"^[\u3400-\u9fff]+$")
 
@@ -59,12 +66,30 @@ class TermSettings:
     fuzzy_min_syllables: int
     fuzzy: Fuzzy
     keep: frozenset[str]
+    near_initials: tuple[tuple[str, str], ...]
+    near_finals: tuple[tuple[str, str], ...]
+    near_nasal_coda: bool
+    lm_term_freq: int
+    lm_margin: float
 
     @classmethod
     def from_settings(cls, speech: dict) -> TermSettings:
         raw = speech["terms"]
         return options(cls, raw, "speech.terms", enabled=bool(raw["enabled"]), files=tuple(raw["files"]),
-                       fuzzy=tuple(tuple(p) for p in raw["fuzzy"]), keep=frozenset(raw["keep"]))
+                       fuzzy=tuple(tuple(p) for p in raw["fuzzy"]), keep=frozenset(raw["keep"]),
+                       near_initials=tuple(tuple(p) for p in raw["near_initials"]),
+                       near_finals=tuple(tuple(p) for p in raw["near_finals"]),
+                       lm_margin=float(raw["lm_margin"]))
+
+
+def read_term_freqs(path: Path, default: int) -> dict[str, int]:
+    """Each term of a word list with the frequency its line gives (jieba's "term freq tag"), else `default`."""
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fields = line.split("#", 1)[0].split()
+        if fields:
+            out[fields[0]] = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else default
+    return out
 
 
 def read_terms(path: Path) -> list[str]:
@@ -84,6 +109,19 @@ def _general_frequency() -> dict[str, int]:
     jieba.setLogLevel(60)
     jieba.dt.initialize()
     return jieba.dt.FREQ
+
+
+def _open(key: tuple[str, ...], k: int) -> tuple[str, ...]:
+    """`key` with syllable `k` left open ("*"): the index of terms one syllable off."""
+    return (*key[:k], "*", *key[k + 1:])
+
+
+def _total() -> int:
+    """The sum of jieba's dictionary frequencies (its unigram model's denominator)."""
+    import jieba
+
+    _general_frequency()
+    return int(jieba.dt.total)
 
 
 @lru_cache(maxsize=4)
@@ -121,33 +159,86 @@ class TermCorrector:
     terms: list[str]
     short: frozenset[str] = frozenset()  # two-character analytics words: rewritten toward only from content characters
     cues: tuple[str, ...] = ()  # the masking's name cues: never rewritten
+    listed: dict[str, int] = field(default_factory=dict)  # the term lists' words and frequencies (the word model)
+    places: frozenset[str] = frozenset()  # the gazetteer's cities: matched by their exact sound only
+    vocabulary: frozenset[str] = frozenset()  # every word the analytics look for: as written, never cut by a rewrite
     _by_sound: dict[int, dict[tuple[str, ...], str]] = field(default_factory=dict, repr=False)
+    _near: dict[int, dict[tuple[str, ...], list[tuple[str, int]]]] = field(default_factory=dict, repr=False)
     _terms: frozenset[str] = field(default=frozenset(), repr=False)
+    _lengths: list[int] = field(default_factory=list, repr=False)
+    _confusions: Confusions | None = field(default=None, repr=False)
+    _model: WordModel | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.terms = sorted({t for t in self.terms if _HAN.match(t) and len(t) >= self.settings.min_chars},
                             key=lambda t: (-len(t), t))
         self._terms = frozenset(self.terms)
+        self.vocabulary = frozenset(t for t in self.vocabulary | self._terms if _HAN.match(t))
+        self._lengths = sorted({len(t) for t in self.vocabulary}, reverse=True)
+        opts = self.settings
+        self._confusions = Confusions.from_pairs(list(opts.near_initials), list(opts.near_finals),
+                                                 opts.near_nasal_coda)
         for term in self.terms:
-            self._by_sound.setdefault(len(term), {}).setdefault(self._key(term), term)
+            key = self._key(term)
+            self._by_sound.setdefault(len(term), {}).setdefault(key, term)
+            if len(term) >= opts.fuzzy_min_syllables and term not in self.places:  # candidates one syllable off
+                for k in range(len(term)):
+                    self._near.setdefault(len(term), {}).setdefault(_open(key, k), []).append((term, k))
+
+    def _word_model(self) -> WordModel:
+        if self._model is None:
+            self._model = WordModel(_general_frequency(), _total(), self.listed,
+                                    max(8, max((len(t) for t in self.terms), default=0)))
+        return self._model
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TermCorrector:
         opts = TermSettings.from_settings(settings["speech"])
-        terms = [t for name in opts.files for t in read_terms(settings.config_file(name))] if opts.enabled else []
-        listed = set(terms)
+        places: list[str] = []
+        vocabulary: set[str] = set()
+        listed = {t: f for name in opts.files for t, f in
+                  read_term_freqs(settings.config_file(name), opts.lm_term_freq).items()} if opts.enabled else {}
+        terms = list(listed)
         if opts.enabled and opts.analytics_vocabulary:
             parts = analytics_parts(settings)
+            vocabulary = {t for part in parts.values() for t in part}
             terms += [t for t in parts["taxonomy"] if len(t) >= opts.analytics_min_chars and names_a_thing(t)]
             terms += [t for t in parts["profiles"] if len(t) >= opts.analytics_min_chars]
-            terms += [t for t in parts["cities"] if len(t) >= opts.city_min_chars]
+            places = [t for t in parts["cities"] if len(t) >= opts.city_min_chars]
+            terms += places
         short = frozenset(t for t in terms if len(t) == 2 and t not in listed)
         redact = settings["speech"]["redact"]
-        return cls(opts, terms, short, tuple(redact["name_cues"]) + tuple(redact["weak_name_cues"]))
+        return cls(opts, terms, short, tuple(redact["name_cues"]) + tuple(redact["weak_name_cues"]), listed,
+                   frozenset(places) - set(listed), frozenset(vocabulary))
 
     def _key(self, text: str) -> tuple[str, ...]:
         fuzzy = self.settings.fuzzy if len(text) >= self.settings.fuzzy_min_syllables else ()
         return syllables(text, fuzzy)
+
+    def _near_term(self, heard: tuple[str, ...], plain: tuple[str, ...], n: int) -> str | None:
+        """The one term of `n` syllables that `heard` (fuzzy syllables; `plain`: the same without the fuzzy merges,
+        which can take a syllable away from its near one: xu -> xi, then qu is not near) is one near syllable off
+        (None: none, or several: the sound does not say which)."""
+        table, found = self._near.get(n), set()
+        if not table or self._confusions is None:
+            return None
+        for k in range(n):
+            for term, pos in table.get(_open(heard, k), ()):
+                if (self._confusions.near(heard[k], self._key(term)[pos])
+                        or self._confusions.near(plain[k], syllables(term)[pos])):
+                    found.add(term)
+        return found.pop() if len(found) == 1 else None
+
+    def _written_terms(self, text: str) -> list[tuple[int, int]]:
+        """Spans of `text` that already are a term or another word of the analytics (longest first, left to right):
+        what was said as written."""
+        out, i = [], 0
+        while i < len(text):
+            n = next((n for n in self._lengths if text[i:i + n] in self.vocabulary), 0)
+            if n:
+                out.append((i, i + n))
+            i += n or 1
+        return out
 
     def correct(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         """(text with terms put back, [(what was written, the term)])."""
@@ -157,22 +248,41 @@ class TermCorrector:
         plain = syllables(text)
         if len(plain) != len(text):  # one token per character is what the spans rely on
             return text, []
-        fuzzy = tuple(fuzz(x, self.settings.fuzzy) for x in plain)
+        opts = self.settings
+        fuzzy = tuple(fuzz(x, opts.fuzzy) for x in plain)
         cut = _inside_words(text, freq)
-        keep = self.settings.keep_word_freq
-        common = common_chars(self.settings.short_common_chars)
+        common = common_chars(opts.short_common_chars)
         cued = {k for cue in self.cues for m in re.finditer(re.escape(cue), text) for k in range(m.start(), m.end())}
+        written = self._written_terms(text)
+
+        def blocked(i: int, n: int, term: str, long: bool) -> bool:
+            """The guards of the module docstring; a long term's span that cuts a word is weighed instead."""
+            span = text[i:i + n]
+            if (freq.get(span, 0) >= opts.keep_word_freq or span in opts.keep
+                    or not cued.isdisjoint(range(i, i + n))
+                    or (term in self.short and not common.isdisjoint(span))
+                    or any(a < i + n and i < b and not (i <= a and b <= i + n) for a, b in written)):
+                return True
+            if i in cut or i + n in cut:
+                return not long or not self._word_model().prefers(text, i, i + n, term, opts.lm_margin, common)
+            return False
+
         out, changes, i = [], [], 0
         while i < len(text):
             for n, table in self._by_sound.items():  # longest first
                 span = text[i:i + n]
                 if len(span) < n or not _HAN.match(span):
                     continue
-                term = table.get((fuzzy if n >= self.settings.fuzzy_min_syllables else plain)[i:i + n])
-                if term is None or (term != span and (freq.get(span, 0) >= keep or i in cut or i + n in cut
-                                                      or span in self.settings.keep
-                                                      or not cued.isdisjoint(range(i, i + n))
-                                                      or (term in self.short and not common.isdisjoint(span)))):
+                long = n >= opts.fuzzy_min_syllables
+                term = table.get((fuzzy if long else plain)[i:i + n])
+                if term is not None and term != span and blocked(i, n, term, long):
+                    continue
+                if term is None and long:  # one syllable near, kept only when the words read better with it
+                    term = self._near_term(fuzzy[i:i + n], plain[i:i + n], n)
+                    if term is None or blocked(i, n, term, long) or (
+                            not self._word_model().prefers(text, i, i + n, term, opts.lm_margin, common)):
+                        continue
+                if term is None:
                     continue
                 if span in self._terms:  # a term that sounds like another (能报吗, 能保吗) is meant as said
                     term = span

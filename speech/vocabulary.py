@@ -7,7 +7,10 @@ have failure modes (loops, prompt text leaking into silent windows), so the mode
 `off` unless measured to help. Measured with bench/bench_speech_samples.py: CER on the sample calls
 14.8% off, 54.4% with either mode (with the list as context Whisper stopped splitting a window into
 turns, so stereo turns merged and the dialogue order broke); on eval asr clean/telephone 3.1/6.2%
-off, 8.5/10.0% prompt, 7.7/8.5% hotwords.
+off, 8.5/10.0% prompt, 7.7/8.5% hotwords. Measured again 2026-12-03 on voiced development calls
+(docs/evaluation-e2e.md, first 3 calls of each set): hotwords raised domain-term recall (0.81 -> 0.87, 0.72 ->
+0.80) and lowered CER (20.2 -> 18.6%, 21.7 -> 20.1%) without leaking the list, but eval asr went 3.85 -> 12.3%
+(telephone 3.08 -> 13.1%), so the default stays off.
 """
 
 from __future__ import annotations
