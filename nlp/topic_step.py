@@ -4,17 +4,19 @@ Why one step: the taxonomy match and the clustering decide together which topic 
 words, so one step owns what they decide (question_topics, topics, question_follow_ups) and no table has two
 writers that delete each other's rows by method. Known topics and discovered ones take their ids from one
 counter (`next_topic_id`, read once per night), known first, so the two can never collide. The matching
-(nlp/taxonomy.py) and the clustering (nlp/topics.py) are unchanged; this module only wires one into the other.
+(nlp/taxonomy.py) and the clustering (nlp/topics.py) are unchanged; this module only wires one into the other,
+and sends the calls the taxonomy explains only weakly (nlp/novelty.py) to the clustering whole.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
 
+from callintel.nlp import novelty
 from callintel.nlp import taxonomy as taxonomy_nlp
 from callintel.nlp import topics as topics_nlp
 from callintel.nlp.taxonomy import EXAMPLE, FOLLOW_UP, PHRASE, KnownTopicRow, TaxonomyInputs
@@ -45,6 +47,9 @@ class TopicStepInputs:
     topic_ids: np.ndarray                   # existing topics clustering may keep (not "other"), in id order ...
     centroids: np.ndarray                   # ... and their frozen centroids
     next_topic_id: int                      # the first id not handed out yet
+    turns_of: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # call -> customer turns (novelty)
+    call_texts: dict[str, str] = field(default_factory=dict)   # call -> customer text, the window's calls
+    novel_topic_ids: set[int] = field(default_factory=set)     # topics made of novel calls (nlp/novelty.py)
 
 
 @dataclass(frozen=True)
@@ -94,9 +99,12 @@ def compute(inputs: TopicStepInputs, settings) -> TopicStepResult:
             known.append(KnownTopic(ids[k.slug], k, True))
         else:
             known.append(KnownTopic(ids[k.slug], k, False))
-    method_of = {m.question_id: m.method for m in tax.matches}
+    # calls the taxonomy explains only weakly go to discovery whole (nlp/novelty.py), not to a taxonomy topic
+    novel = novelty.novel_questions([(m.question_id, m.slug, m.method) for m in tax.matches], inputs.turns_of,
+                                    settings)
+    method_of = {m.question_id: None if m.question_id in novel else m.method for m in tax.matches}
     matches = [MatchRow(m.question_id, ids[m.slug], m.score, m.method, night) for m in tax.matches
-               if m.method in MATCHED]
+               if m.method in MATCHED and m.question_id not in novel]
     follow_ups = [m.question_id for m in tax.matches if m.method == FOLLOW_UP]
     # clustering sees the night's questions no match decided, after the earlier nights' (night, id order)
     pool = inputs.earlier + [PoolQuestion(q.question_id, q.text, q.core, q.key, night, None, None)
@@ -109,8 +117,10 @@ def compute(inputs: TopicStepInputs, settings) -> TopicStepResult:
     if new_known:
         added = np.stack([np.asarray(k.row.centroid, dtype=np.float32) for k in new_known])
         centroids = added if not len(inputs.topic_ids) else np.vstack([inputs.centroids, added])
+    other = [k.topic_id for k in known if k.row.source == "other"]
     clusters = topics_nlp.compute(TopicInputs(night, pool, inputs.vectors | tax.new_vectors, topic_ids,
-                                              centroids.astype(np.float32), next_id), settings)
+                                              centroids.astype(np.float32), next_id, novel, inputs.novel_topic_ids,
+                                              other[0] if other else None, inputs.call_texts), settings)
     summary = {"by_taxonomy": len(matches), "follow_ups": len(follow_ups)} | clusters.summary
     summary["embedded"] = len(tax.new_vectors) + len(clusters.new_vectors)
     return TopicStepResult(night, tax.new_vectors | clusters.new_vectors, known, matches, follow_ups,
