@@ -271,10 +271,10 @@ class CallPlan:
     calls: int = 0
 
 
-def reference_mean(V: Mapping[str, np.ndarray], keys: Sequence[str], limit: int) -> np.ndarray:
-    """The mean vector of up to `limit` of `keys` (evenly strided, in order): the centre of the window's calls."""
+def reference_sample(keys: Sequence[str], limit: int) -> list[str]:
+    """Up to `limit` of `keys`, evenly strided in order: the calls whose mean centres the space (bounded cost)."""
     step = max(1, -(-len(keys) // max(1, limit)))
-    return np.mean(np.stack([V[k] for k in keys[::step]]), axis=0).astype(np.float32)
+    return list(keys[::step])
 
 
 def plan_calls(pool: Sequence[PoolQuestion], grouped: Sequence[int], tokens: Sequence[Sequence[str]],
@@ -367,11 +367,14 @@ def compute(inputs: TopicInputs, settings) -> TopicResult:
     calls, call_vectors = CallPlan(), {}
     if grouped:   # novel calls: their customer text, centred on the window's calls (embedded only when needed)
         nopts = NoveltyOptions.from_settings(cfg["novelty"])
-        texts = {c: inputs.call_texts[c] for c in sorted(inputs.call_texts)}
+        sample = reference_sample(sorted(inputs.call_texts), nopts.reference_calls)
+        wanted = set(sample) | {call_of(pool[i].question_id) for i in grouped}
+        texts = {c: inputs.call_texts[c] for c in sorted(wanted) if c in inputs.call_texts}
         new_vectors |= embed_missing({text_key(t): t for t in texts.values()}, vectors, settings)
         vectors |= new_vectors
         call_vectors = {c: vectors[text_key(t)] for c, t in texts.items()}
-        centre = reference_mean(call_vectors, sorted(call_vectors), nopts.reference_calls)
+        centre = (np.mean(np.stack([call_vectors[c] for c in sample]), axis=0) if sample
+                  else np.zeros(X.shape[1])).astype(np.float32)
         calls = plan_calls(pool, grouped, [tok.tokens(q.core) for q in pool], call_vectors, centre, inputs, opts,
                            nopts, namer)
     target.update({m: (tid, s, NOVEL) for m, (tid, s) in calls.existing.items()})
