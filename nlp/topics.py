@@ -277,13 +277,16 @@ def reference_sample(keys: Sequence[str], limit: int) -> list[str]:
     return list(keys[::step])
 
 
-def plan_calls(pool: Sequence[PoolQuestion], grouped: Sequence[int], tokens: Sequence[Sequence[str]],
-               call_vectors: Mapping[str, np.ndarray], centre: np.ndarray, inputs: TopicInputs, opts: TopicOptions,
-               nopts: NoveltyOptions, namer: Callable[[Sequence[tuple[str, float]], str], str]) -> CallPlan:
+def plan_calls(pool: Sequence[PoolQuestion], grouped: Sequence[int], words: Mapping[str, Sequence[str]],
+               background: Sequence[Sequence[str]], call_vectors: Mapping[str, np.ndarray], centre: np.ndarray,
+               inputs: TopicInputs, opts: TopicOptions, nopts: NoveltyOptions,
+               namer: Callable[[Sequence[tuple[str, float]], str], str]) -> CallPlan:
     """Cluster novel calls as one item each by the rules of `plan_pool`, in the space of call vectors (their
     customer text) centred on `centre`, against the novel topics only (a call the taxonomy explains weakly is not
     kept by a taxonomy topic); every question of a call takes its call's topic, the call's first question
-    represents it. `call_vectors` maps call_id -> raw vector; the stored centroid is raw too (unit mean)."""
+    represents it. `call_vectors` maps call_id -> raw vector; the stored centroid is raw too (unit mean). A new
+    topic is named by c-TF-IDF over its calls' customer words (`words`) against the window's calls (`background`):
+    what these callers said that the night's other callers did not."""
     out = CallPlan()
     members: dict[str, list[int]] = {}
     for i in grouped:
@@ -302,9 +305,14 @@ def plan_calls(pool: Sequence[PoolQuestion], grouped: Sequence[int], tokens: Seq
     t = nopts.call_threshold
     copts = replace(opts, absorb_threshold=nopts.call_absorb, assign_threshold=t,
                     cluster=replace(opts.cluster, small_threshold=t, distance_threshold=t))
-    toks = [[w for i in members[c] for w in tokens[i]] for c in calls]
+    toks = [list(words.get(c, ())) for c in calls]
     firsts = [min(members[c], key=lambda i: position(pool[i].question_id)) for c in calls]
     plan = plan_pool(Xc, calls, toks, index, copts, [pool[i].text for i in firsts], namer)
+    if plan.new_topics:
+        kws = ctfidf_keywords([[toks[int(i)] for i in nt.members] for nt in plan.new_topics], opts.label_terms,
+                              background)
+        for nt, kw in zip(plan.new_topics, kws, strict=True):
+            nt.keywords, nt.label = kw, namer(kw, pool[firsts[nt.medoid]].text)
     taken = set()
     for item, (j, sim) in plan.existing.items():
         taken.add(item)
@@ -375,8 +383,9 @@ def compute(inputs: TopicInputs, settings) -> TopicResult:
         call_vectors = {c: vectors[text_key(t)] for c, t in texts.items()}
         centre = (np.mean(np.stack([call_vectors[c] for c in sample]), axis=0) if sample
                   else np.zeros(X.shape[1])).astype(np.float32)
-        calls = plan_calls(pool, grouped, [tok.tokens(q.core) for q in pool], call_vectors, centre, inputs, opts,
-                           nopts, namer)
+        words = {c: tok.tokens(t) for c, t in texts.items()}
+        calls = plan_calls(pool, grouped, words, [words[c] for c in sample if c in words], call_vectors, centre,
+                           inputs, opts, nopts, namer)
     target.update({m: (tid, s, NOVEL) for m, (tid, s) in calls.existing.items()})
     if inputs.other_id is not None:
         target.update({m: (inputs.other_id, 0.0, NOVEL) for m in calls.alone})

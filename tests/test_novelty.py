@@ -61,17 +61,19 @@ def test_novel_calls_cluster_as_calls_and_keep_no_taxonomy_topic():
     centre = np.mean(np.stack(list(calls.values())), axis=0)
     opts = TopicOptions.from_settings(SETTINGS["topics"])
     inputs = TopicInputs(date(2026, 1, 1), pool, {}, np.asarray([7]), near(a)[None, :], 100, set(rows), set(), 1)
-    plan = plan_calls(pool, range(len(pool)), [["体检"]] * 3 + [["发票"]], calls, centre, inputs, opts, OPTS,
-                      lambda kw, rep: "体检")
+    words = {"x": ["体检", "预约"], "y": ["体检"], "z": ["发票"]}
+    plan = plan_calls(pool, range(len(pool)), words, [["理赔"], ["预约"]], calls, centre, inputs, opts, OPTS,
+                      lambda kw, rep: kw[0][0])
     assert plan.calls == 3 and not plan.existing
     assert len(plan.new_topics) == 1
     topic = plan.new_topics[0]
     assert sorted(topic.members) == [0, 1, 2] and topic.method == NOVEL and topic.representative in (0, 2)
+    assert topic.label == "体检" and topic.keywords[0][0] == "体检"   # the calls' own words, against the window
     assert plan.alone == [3]
     later = [PoolQuestion("u:1:1", "问", "问", "u", date(2026, 1, 2), None, None)]
     calls["u"] = near(a)
     inputs = TopicInputs(date(2026, 1, 2), later, {}, np.asarray([7, 100]),
                          np.stack([near(a), topic.centroid]), 101, {"u:1:1"}, {100}, 1)
-    again = plan_calls(later, [0], [["体检"]], calls, centre, inputs, opts, OPTS, lambda kw, rep: "体检")
+    again = plan_calls(later, [0], {"u": ["体检"]}, [], calls, centre, inputs, opts, OPTS, lambda kw, rep: "体检")
     assert not again.new_topics and not again.alone
     assert {t for t, _ in again.existing.values()} == {100}
