@@ -50,6 +50,9 @@ class TopicStepInputs:
     turns_of: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # call -> customer turns (novelty)
     call_texts: dict[str, str] = field(default_factory=dict)   # call -> customer text, the window's calls
     novel_topic_ids: set[int] = field(default_factory=set)     # topics made of novel calls (nlp/novelty.py)
+    before: list[tuple[NightQuestion, date]] = field(default_factory=list)   # the window's earlier questions ...
+    turns_before: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # ... their calls' turns ...
+    night_of: dict[str, date] = field(default_factory=dict)    # ... and each call's night: novelty judged again
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,13 @@ def compute(inputs: TopicStepInputs, settings) -> TopicStepResult:
     # calls the taxonomy explains only weakly go to discovery whole (nlp/novelty.py), not to a taxonomy topic
     novel = novelty.novel_questions([(m.question_id, m.slug, m.method) for m in tax.matches], inputs.turns_of,
                                     settings)
+    new_vectors = dict(tax.new_vectors)
+    for n in sorted({d for _, d in inputs.before}):   # earlier nights' novel calls, judged as on their night
+        t = taxonomy_nlp.compute(TaxonomyInputs(n, [(q.question_id, q.core, q.key) for q, d in inputs.before
+                                                    if d == n], inputs.vectors | new_vectors), settings)
+        new_vectors |= t.new_vectors
+        turns = {c: ts for c, ts in inputs.turns_before.items() if inputs.night_of.get(c) == n}
+        novel |= novelty.novel_questions([(m.question_id, m.slug, m.method) for m in t.matches], turns, settings)
     method_of = {m.question_id: None if m.question_id in novel else m.method for m in tax.matches}
     matches = [MatchRow(m.question_id, ids[m.slug], m.score, m.method, night) for m in tax.matches
                if m.method in MATCHED and m.question_id not in novel]
@@ -118,10 +128,10 @@ def compute(inputs: TopicStepInputs, settings) -> TopicStepResult:
         added = np.stack([np.asarray(k.row.centroid, dtype=np.float32) for k in new_known])
         centroids = added if not len(inputs.topic_ids) else np.vstack([inputs.centroids, added])
     other = [k.topic_id for k in known if k.row.source == "other"]
-    clusters = topics_nlp.compute(TopicInputs(night, pool, inputs.vectors | tax.new_vectors, topic_ids,
+    clusters = topics_nlp.compute(TopicInputs(night, pool, inputs.vectors | new_vectors, topic_ids,
                                               centroids.astype(np.float32), next_id, novel, inputs.novel_topic_ids,
                                               other[0] if other else None, inputs.call_texts), settings)
     summary = {"by_taxonomy": len(matches), "follow_ups": len(follow_ups)} | clusters.summary
-    summary["embedded"] = len(tax.new_vectors) + len(clusters.new_vectors)
-    return TopicStepResult(night, tax.new_vectors | clusters.new_vectors, known, matches, follow_ups,
+    summary["embedded"] = len(new_vectors) + len(clusters.new_vectors)
+    return TopicStepResult(night, new_vectors | clusters.new_vectors, known, matches, follow_ups,
                            clusters.topics, clusters.assignments, clusters.dropped, summary)

@@ -20,6 +20,10 @@ The rules (each a setting in [topics] of configs/callintel.toml):
 5. Reruns. The plan depends only on the pool's questions and the topics created before the
    night, never on earlier assignments, so undoing a night and running it again (later nights
    are redone after it, see warehouse/topics.py prepare) writes the same rows and ids.
+6. Novel calls. The questions of calls the taxonomy explains only weakly (nlp/novelty.py; tonight's,
+   and the earlier nights' ones, judged again as on their night) are clustered by rules 2-4 as one item per call
+   (`plan_calls`: the call's customer text, centred on the window's calls), against the novel
+   topics only; every question takes its call's topic, a call no other call joins gets "other".
 Arrays and token lists in, plans out: storage is warehouse/topics.py, order is flows/steps.py.
 """
 
@@ -205,7 +209,7 @@ class TopicInputs:
     topic_ids: np.ndarray            # existing topics of that model, in id order ...
     centroids: np.ndarray            # ... and their frozen centroids
     next_topic_id: int
-    novel: set[str] = field(default_factory=set)          # tonight's questions of novel calls (nlp/novelty.py)
+    novel: set[str] = field(default_factory=set)          # the window's questions of novel calls (nlp/novelty.py)
     novel_topic_ids: set[int] = field(default_factory=set)  # topics made of novel calls: the ones they may keep
     other_id: int | None = None      # "other": a novel call no other call shares a matter with (yet)
     call_texts: dict[str, str] = field(default_factory=dict)  # call_id -> customer text, every call of the window
@@ -360,7 +364,7 @@ def compute(inputs: TopicInputs, settings) -> TopicResult:
     def namer(kw: Sequence[tuple[str, float]], rep: str) -> str:
         return topic_name(kw, rep, tok.flag, terms)
 
-    grouped = [i for i, q in enumerate(pool) if q.question_id in inputs.novel or q.method == NOVEL]
+    grouped = [i for i, q in enumerate(pool) if q.question_id in inputs.novel]
     in_call = set(grouped)
     single = [i for i in range(len(pool)) if i not in in_call]
     X = np.stack([vectors[q.key] for q in pool]).astype(np.float32)

@@ -26,8 +26,9 @@ def test_question_ids_name_their_call_and_place():
 
 def test_novel_is_relative_to_the_night():
     """The same vote is novel on a night of strongly matched calls and not on a night of weakly matched ones."""
-    strong = {"a": 10.0, "b": 9.0, "c": 11.0, "d": 8.0, "e": 3.0}
-    weak = {"a": 4.0, "b": 3.5, "c": 5.0, "d": 3.0, "e": 3.0}
+    others = {f"c{i}": 8.0 + i % 4 for i in range(OPTS.min_calls)}
+    strong = others | {"e": 3.0}
+    weak = {c: v / 2.5 for c, v in others.items()} | {"e": 3.0}
     assert novel_calls(strong, OPTS) == {"e"}
     assert novel_calls(weak, OPTS) == set()
     assert novel_calls({"a": 10.0, "e": 0.0}, OPTS) == set()   # too few calls for a median

@@ -155,13 +155,19 @@ def load_night(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings:
                                        ORDER BY u.call_id, u.seq""",
                                     [night - timedelta(days=int(cfg["pool_nights"])), night]).fetchall():
         window.setdefault(c, []).append((seq, text or ""))
-    tonight_calls = {c for (c,) in con.execute("SELECT call_id FROM calls WHERE night = ?", [night]).fetchall()}
+    nights_of = dict(con.execute("SELECT call_id, night FROM calls WHERE night >= ? AND night <= ?",
+                                 [night - timedelta(days=int(cfg["pool_nights"])), night]).fetchall())
     texts = {c: call_text(ts) for c, ts in window.items()}
     novel_ids = {t for (t,) in con.execute("SELECT DISTINCT topic_id FROM question_topics WHERE method = ?",
                                            [NOVEL]).fetchall()}
-    keys = sorted(set(keys) | {text_key(t) for t in texts.values()})
+    # the earlier nights' questions, all of them: which of their calls were novel is judged again, never read back
+    before = [(NightQuestion(*r[:4]), r[4]) for r in con.execute(
+        """SELECT question_id, text, core, text_sha256, night FROM questions WHERE night >= ? AND night < ?
+           ORDER BY night, question_id""", [night - timedelta(days=int(cfg["pool_nights"])), night]).fetchall()]
+    keys = sorted(set(keys) | {text_key(t) for t in texts.values()} | {q.key for q, _ in before})
     return TopicStepInputs(night, tonight, earlier, cached_vectors(con, keys, cfg["model"]), known, ids, C, next_id,
-                           {c: ts for c, ts in window.items() if c in tonight_calls}, texts, novel_ids)
+                           {c: ts for c, ts in window.items() if nights_of.get(c) == night}, texts, novel_ids,
+                           before, {c: ts for c, ts in window.items() if nights_of.get(c) != night}, nights_of)
 
 
 def store_known(con: duckdb.DuckDBPyConnection, known: Sequence[KnownTopic], night: date, model: str) -> None:
