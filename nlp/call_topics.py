@@ -30,6 +30,7 @@ from callintel.nlp.taxonomy import FOLLOW_UP, MatchOptions
 
 STATEMENT = "statement"  # a customer turn without a question whose key phrases name a topic
 CALL = "call"            # call_question_topics method: a question with no topic of its own takes its call's
+NOVEL = "novel"          # question_topics method of a novel call's questions (nlp/novelty.py): no taxonomy vote
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,8 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         unclustered += left
         text_scores = {ids[s]: w for s, (w, _) in phrase_scores(texts.get(call_id, ""), taxonomy,
                                                                mopts.strong_weight).items() if s in ids}
+        novel = any(q.method == NOVEL for q in qs)   # the taxonomy explains it weakly: its questions' topic decides
+        text_scores = {} if novel else text_scores
         own = [t if m != FOLLOW_UP else None
                for t, m in zip(refine_families(topics, family, general, turns), methods, strict=True)]
         # customer turns without a question still say what the call is about: they vote, in turn order
@@ -200,7 +203,7 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
             zip(turns, own, methods, qs, strict=True))
         asked = set(turns)
         for seq, text in inputs.turns_of.get(call_id, []):
-            hit = best_phrase(text, taxonomy, mopts.strong_weight) if seq not in asked else None
+            hit = best_phrase(text, taxonomy, mopts.strong_weight) if seq not in asked and not novel else None
             if hit is not None and hit[0] in ids:
                 items.append((seq, ids[hit[0]], STATEMENT, None))
         items.sort(key=lambda x: x[0])

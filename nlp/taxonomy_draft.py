@@ -33,6 +33,7 @@ class FoundTopic:
     questions: list[str]          # its own questions (cores), most central first
     calls: int                    # calls whose main topic it is
     calls_asking: int             # calls with at least one question in it
+    novel: bool = False           # made of calls the taxonomy explained only weakly (nlp/novelty.py)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ def draft(found: Sequence[FoundTopic], taxonomy: Taxonomy, opts: DraftOptions, f
         if name in names:
             name = f"{name}问题" if len(name) <= 6 else name  # two topics of one name confuse analysts
         names.add(name)
-        lines += ["", "[[topic]]", f"slug = {_s(f'found_{t.topic_id}')}", f"name = {_s(name)}", "strong = []",
+        lines += [""] + (["# novel: calls the taxonomy explained only weakly, grouped as calls"] if t.novel else [])
+        lines += ["[[topic]]", f"slug = {_s(f'found_{t.topic_id}')}", f"name = {_s(name)}", "strong = []",
                   f"phrases = {_list(phrases)}", f"examples = {_list(_examples([], t.questions, opts.examples))}",
                   f"calls = {t.calls}", f"calls_asking = {t.calls_asking}"]
     if skipped:

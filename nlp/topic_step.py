@@ -4,17 +4,19 @@ Why one step: the taxonomy match and the clustering decide together which topic 
 words, so one step owns what they decide (question_topics, topics, question_follow_ups) and no table has two
 writers that delete each other's rows by method. Known topics and discovered ones take their ids from one
 counter (`next_topic_id`, read once per night), known first, so the two can never collide. The matching
-(nlp/taxonomy.py) and the clustering (nlp/topics.py) are unchanged; this module only wires one into the other.
+(nlp/taxonomy.py) and the clustering (nlp/topics.py) are unchanged; this module only wires one into the other,
+and sends the calls the taxonomy explains only weakly (nlp/novelty.py) to the clustering whole.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
 
+from callintel.nlp import novelty
 from callintel.nlp import taxonomy as taxonomy_nlp
 from callintel.nlp import topics as topics_nlp
 from callintel.nlp.taxonomy import EXAMPLE, FOLLOW_UP, PHRASE, KnownTopicRow, TaxonomyInputs
@@ -45,6 +47,12 @@ class TopicStepInputs:
     topic_ids: np.ndarray                   # existing topics clustering may keep (not "other"), in id order ...
     centroids: np.ndarray                   # ... and their frozen centroids
     next_topic_id: int                      # the first id not handed out yet
+    turns_of: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # call -> customer turns (novelty)
+    call_texts: dict[str, str] = field(default_factory=dict)   # call -> customer text, the window's calls
+    novel_topic_ids: set[int] = field(default_factory=set)     # topics made of novel calls (nlp/novelty.py)
+    before: list[tuple[NightQuestion, date]] = field(default_factory=list)   # the window's earlier questions ...
+    turns_before: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # ... their calls' turns ...
+    night_of: dict[str, date] = field(default_factory=dict)    # ... and each call's night: novelty judged again
 
 
 @dataclass(frozen=True)
@@ -94,9 +102,19 @@ def compute(inputs: TopicStepInputs, settings) -> TopicStepResult:
             known.append(KnownTopic(ids[k.slug], k, True))
         else:
             known.append(KnownTopic(ids[k.slug], k, False))
-    method_of = {m.question_id: m.method for m in tax.matches}
+    # calls the taxonomy explains only weakly go to discovery whole (nlp/novelty.py), not to a taxonomy topic
+    novel = novelty.novel_questions([(m.question_id, m.slug, m.method) for m in tax.matches], inputs.turns_of,
+                                    settings)
+    new_vectors = dict(tax.new_vectors)
+    for n in sorted({d for _, d in inputs.before}):   # earlier nights' novel calls, judged as on their night
+        t = taxonomy_nlp.compute(TaxonomyInputs(n, [(q.question_id, q.core, q.key) for q, d in inputs.before
+                                                    if d == n], inputs.vectors | new_vectors), settings)
+        new_vectors |= t.new_vectors
+        turns = {c: ts for c, ts in inputs.turns_before.items() if inputs.night_of.get(c) == n}
+        novel |= novelty.novel_questions([(m.question_id, m.slug, m.method) for m in t.matches], turns, settings)
+    method_of = {m.question_id: None if m.question_id in novel else m.method for m in tax.matches}
     matches = [MatchRow(m.question_id, ids[m.slug], m.score, m.method, night) for m in tax.matches
-               if m.method in MATCHED]
+               if m.method in MATCHED and m.question_id not in novel]
     follow_ups = [m.question_id for m in tax.matches if m.method == FOLLOW_UP]
     # clustering sees the night's questions no match decided, after the earlier nights' (night, id order)
     pool = inputs.earlier + [PoolQuestion(q.question_id, q.text, q.core, q.key, night, None, None)
@@ -109,9 +127,11 @@ def compute(inputs: TopicStepInputs, settings) -> TopicStepResult:
     if new_known:
         added = np.stack([np.asarray(k.row.centroid, dtype=np.float32) for k in new_known])
         centroids = added if not len(inputs.topic_ids) else np.vstack([inputs.centroids, added])
-    clusters = topics_nlp.compute(TopicInputs(night, pool, inputs.vectors | tax.new_vectors, topic_ids,
-                                              centroids.astype(np.float32), next_id), settings)
+    other = [k.topic_id for k in known if k.row.source == "other"]
+    clusters = topics_nlp.compute(TopicInputs(night, pool, inputs.vectors | new_vectors, topic_ids,
+                                              centroids.astype(np.float32), next_id, novel, inputs.novel_topic_ids,
+                                              other[0] if other else None, inputs.call_texts), settings)
     summary = {"by_taxonomy": len(matches), "follow_ups": len(follow_ups)} | clusters.summary
-    summary["embedded"] = len(tax.new_vectors) + len(clusters.new_vectors)
-    return TopicStepResult(night, tax.new_vectors | clusters.new_vectors, known, matches, follow_ups,
+    summary["embedded"] = len(new_vectors) + len(clusters.new_vectors)
+    return TopicStepResult(night, new_vectors | clusters.new_vectors, known, matches, follow_ups,
                            clusters.topics, clusters.assignments, clusters.dropped, summary)

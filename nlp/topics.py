@@ -20,14 +20,18 @@ The rules (each a setting in [topics] of configs/callintel.toml):
 5. Reruns. The plan depends only on the pool's questions and the topics created before the
    night, never on earlier assignments, so undoing a night and running it again (later nights
    are redone after it, see warehouse/topics.py prepare) writes the same rows and ids.
+6. Novel calls. The questions of calls the taxonomy explains only weakly (nlp/novelty.py; tonight's,
+   and the earlier nights' ones, judged again as on their night) are clustered by rules 2-4 as one item per call
+   (`plan_calls`: the call's customer text, centred on the window's calls), against the novel
+   topics only; every question takes its call's topic, a call no other call joins gets "other".
 Arrays and token lists in, plans out: storage is warehouse/topics.py, order is flows/steps.py.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -36,6 +40,7 @@ from sklearn.cluster import MiniBatchKMeans
 
 from callintel.nlp.cluster import ClusterOptions, centroids, cluster, unit
 from callintel.nlp.labels import ctfidf_keywords, medoid, topic_name
+from callintel.nlp.novelty import NOVEL, NoveltyOptions, call_of, position
 from callintel.settings import options
 
 log = logging.getLogger(__name__)
@@ -191,6 +196,7 @@ class PoolQuestion:
     night: date
     topic_id: int | None
     similarity: float | None
+    method: str | None = None   # its question_topics method ("novel": a question of a call clustered as a whole)
 
 
 @dataclass
@@ -203,6 +209,10 @@ class TopicInputs:
     topic_ids: np.ndarray            # existing topics of that model, in id order ...
     centroids: np.ndarray            # ... and their frozen centroids
     next_topic_id: int
+    novel: set[str] = field(default_factory=set)          # the window's questions of novel calls (nlp/novelty.py)
+    novel_topic_ids: set[int] = field(default_factory=set)  # topics made of novel calls: the ones they may keep
+    other_id: int | None = None      # "other": a novel call no other call shares a matter with (yet)
+    call_texts: dict[str, str] = field(default_factory=dict)  # call_id -> customer text, every call of the window
 
 
 @dataclass(frozen=True)
@@ -227,7 +237,7 @@ class Assignment:
     question_id: str
     topic_id: int
     similarity: float
-    method: str                # absorbed / discovered
+    method: str                # absorbed / discovered / novel
     assigned_night: date
 
 
@@ -241,12 +251,99 @@ class TopicResult:
     summary: dict[str, Any]
 
 
+@dataclass
+class Made:
+    """A topic created tonight, its members as pool positions (questions or a novel call's questions)."""
+
+    label: str
+    keywords: list[tuple[str, float]]
+    centroid: np.ndarray
+    members: list[int]
+    similarity: np.ndarray     # each member's cosine to the centroid (a call's questions: the call's)
+    representative: int
+    near: int                  # topic id it split from, else -1
+    method: str
+
+
+@dataclass
+class CallPlan:
+    """Novel calls clustered as whole calls: pool positions kept by an existing topic, new topics, the rest."""
+
+    existing: dict[int, tuple[int, float]] = field(default_factory=dict)   # pool position -> (topic id, sim)
+    new_topics: list[Made] = field(default_factory=list)
+    alone: list[int] = field(default_factory=list)    # questions of novel calls no cluster took
+    calls: int = 0
+
+
+def reference_sample(keys: Sequence[str], limit: int) -> list[str]:
+    """Up to `limit` of `keys`, evenly strided in order: the calls whose mean centres the space (bounded cost)."""
+    step = max(1, -(-len(keys) // max(1, limit)))
+    return list(keys[::step])
+
+
+def plan_calls(pool: Sequence[PoolQuestion], grouped: Sequence[int], words: Mapping[str, Sequence[str]],
+               background: Sequence[Sequence[str]], call_vectors: Mapping[str, np.ndarray], centre: np.ndarray,
+               inputs: TopicInputs, opts: TopicOptions, nopts: NoveltyOptions,
+               namer: Callable[[Sequence[tuple[str, float]], str], str]) -> CallPlan:
+    """Cluster novel calls as one item each by the rules of `plan_pool`, in the space of call vectors (their
+    customer text) centred on `centre`, against the novel topics only (a call the taxonomy explains weakly is not
+    kept by a taxonomy topic); every question of a call takes its call's topic, the call's first question
+    represents it. `call_vectors` maps call_id -> raw vector; the stored centroid is raw too (unit mean). A new
+    topic is named by c-TF-IDF over its calls' customer words (`words`) against the window's calls (`background`):
+    what these callers said that the night's other callers did not."""
+    out = CallPlan()
+    members: dict[str, list[int]] = {}
+    for i in grouped:
+        members.setdefault(call_of(pool[i].question_id), []).append(i)
+    calls = [c for c in sorted(members) if c in call_vectors]
+    out.alone = [m for c in sorted(members) if c not in call_vectors for m in members[c]]
+    if not calls:
+        return out
+    out.calls = len(calls)
+    raw = np.stack([call_vectors[c] for c in calls]).astype(np.float32)
+    Xc = unit(raw - centre)
+    keep = np.asarray([int(t) in inputs.novel_topic_ids for t in inputs.topic_ids], dtype=bool)
+    ids = inputs.topic_ids[keep] if keep.any() else np.zeros(0, dtype=np.int64)
+    C = unit(inputs.centroids[keep] - centre) if keep.any() else np.zeros((0, Xc.shape[1]), dtype=np.float32)
+    index = CentroidIndex(C, opts.brute_force_topics, opts.ivf_probe, opts.cluster.seed)
+    t = nopts.call_threshold
+    copts = replace(opts, absorb_threshold=nopts.call_absorb, assign_threshold=t,
+                    cluster=replace(opts.cluster, small_threshold=t, distance_threshold=t))
+    toks = [list(words.get(c, ())) for c in calls]
+    firsts = [min(members[c], key=lambda i: position(pool[i].question_id)) for c in calls]
+    plan = plan_pool(Xc, calls, toks, index, copts, [pool[i].text for i in firsts], namer)
+    if plan.new_topics:
+        kws = ctfidf_keywords([[toks[int(i)] for i in nt.members] for nt in plan.new_topics], opts.label_terms,
+                              background)
+        for nt, kw in zip(plan.new_topics, kws, strict=True):
+            nt.keywords, nt.label = kw, namer(kw, pool[firsts[nt.medoid]].text)
+    taken = set()
+    for item, (j, sim) in plan.existing.items():
+        taken.add(item)
+        out.existing.update({m: (int(ids[j]), sim) for m in members[calls[item]]})
+    for nt in plan.new_topics:
+        items = [int(i) for i in nt.members]
+        taken.update(items)
+        pos = [m for i in items for m in members[calls[i]]]
+        sims = np.concatenate([[sim] * len(members[calls[i]]) for i, sim in zip(items, nt.similarity, strict=True)])
+        out.new_topics.append(Made(nt.label, nt.keywords, unit(raw[items].mean(axis=0)), pos, sims,
+                                   firsts[nt.medoid], int(ids[nt.near]) if nt.near >= 0 else -1, NOVEL))
+    rest = [item for item in range(len(calls)) if item not in taken]
+    j, sim = index.nearest(Xc[rest]) if rest else (np.zeros(0, dtype=np.int64), np.zeros(0))
+    for item, jj, ss in zip(rest, j, sim, strict=True):   # a call alone joins a novel topic it is near
+        if jj >= 0 and 1.0 - ss <= nopts.call_absorb:
+            out.existing.update({m: (int(ids[jj]), float(ss)) for m in members[calls[item]]})
+        else:
+            out.alone += members[calls[item]]
+    return out
+
+
 def compute(inputs: TopicInputs, settings) -> TopicResult:
     """Embed what the cache lacks, re-cluster the pool, keep or hand out ids (rules 1-5 above).
 
     A night without questions of its own changes nothing, not even earlier nights' topics.
     """
-    from callintel.nlp.embed import embed_missing
+    from callintel.nlp.embed import embed_missing, text_key
     from callintel.nlp.sentences import dedupe_key
     from callintel.nlp.tokenize import tokenizer_from_settings
 
@@ -262,23 +359,50 @@ def compute(inputs: TopicInputs, settings) -> TopicResult:
     if not tonight:
         return TopicResult(night, new_vectors, [], [], [], summary)
     vectors = inputs.vectors | new_vectors
-    X = np.stack([vectors[q.key] for q in pool]).astype(np.float32)
-    index = CentroidIndex(inputs.centroids, opts.brute_force_topics, opts.ivf_probe, opts.cluster.seed)
     tok = tokenizer_from_settings(settings)
     terms = frozenset(tok.terms)
-    plan = plan_pool(X, [dedupe_key(q.core) for q in pool], [tok.tokens(q.core) for q in pool], index, opts,
-                     [q.text for q in pool], lambda kw, rep: topic_name(kw, rep, tok.flag, terms))
-    target = {m: (int(inputs.topic_ids[j]), s, "absorbed") for m, (j, s) in plan.existing.items()}
-    topics = []
-    for n, t in enumerate(plan.new_topics):
+    def namer(kw: Sequence[tuple[str, float]], rep: str) -> str:
+        return topic_name(kw, rep, tok.flag, terms)
+
+    grouped = [i for i, q in enumerate(pool) if q.question_id in inputs.novel]
+    in_call = set(grouped)
+    single = [i for i in range(len(pool)) if i not in in_call]
+    X = np.stack([vectors[q.key] for q in pool]).astype(np.float32)
+    index = CentroidIndex(inputs.centroids, opts.brute_force_topics, opts.ivf_probe, opts.cluster.seed)
+    plan = plan_pool(X[single], [dedupe_key(pool[i].core) for i in single], [tok.tokens(pool[i].core) for i in single],
+                     index, opts, [pool[i].text for i in single], namer)
+    target = {single[m]: (int(inputs.topic_ids[j]), s, "absorbed") for m, (j, s) in plan.existing.items()}
+    topics: list[TopicRow] = []
+    made = [Made(t.label, t.keywords, t.centroid, [single[int(m)] for m in t.members], t.similarity,
+                 single[t.medoid], int(inputs.topic_ids[t.near]) if t.near >= 0 else -1, "discovered")
+            for t in plan.new_topics]
+    calls, call_vectors = CallPlan(), {}
+    if grouped:   # novel calls: their customer text, centred on the window's calls (embedded only when needed)
+        nopts = NoveltyOptions.from_settings(cfg["novelty"])
+        sample = reference_sample(sorted(inputs.call_texts), nopts.reference_calls)
+        wanted = set(sample) | {call_of(pool[i].question_id) for i in grouped}
+        texts = {c: inputs.call_texts[c] for c in sorted(wanted) if c in inputs.call_texts}
+        new_vectors |= embed_missing({text_key(t): t for t in texts.values()}, vectors, settings)
+        vectors |= new_vectors
+        call_vectors = {c: vectors[text_key(t)] for c, t in texts.items()}
+        centre = (np.mean(np.stack([call_vectors[c] for c in sample]), axis=0) if sample
+                  else np.zeros(X.shape[1])).astype(np.float32)
+        words = {c: tok.tokens(t) for c, t in texts.items()}
+        calls = plan_calls(pool, grouped, words, [words[c] for c in sample if c in words], call_vectors, centre,
+                           inputs, opts, nopts, namer)
+    target.update({m: (tid, s, NOVEL) for m, (tid, s) in calls.existing.items()})
+    if inputs.other_id is not None:
+        target.update({m: (inputs.other_id, 0.0, NOVEL) for m in calls.alone})
+    made += calls.new_topics
+    for n, t in enumerate(made):
         tid = inputs.next_topic_id + n
-        target.update({int(m): (tid, float(s), "discovered") for m, s in zip(t.members, t.similarity, strict=True)})
-        rep = pool[t.medoid]
+        target.update({m: (tid, float(s), t.method) for m, s in zip(t.members, t.similarity, strict=True)})
+        rep = pool[t.representative]
         topics.append(TopicRow(tid, t.label, t.keywords, rep.text, rep.question_id, night, len(t.members),
                                cfg["model"], t.centroid))
         if t.near >= 0:
             log.info("topics %s: new topic %d split from topic %d (its centroid is nearer another cluster)",
-                     night, tid, int(inputs.topic_ids[t.near]))
+                     night, tid, t.near)
     # only what changed: earlier questions keep their row (and its night) when their topic did not move
     assignments = [Assignment(pool[m].question_id, tid, sim, method, night)
                    for m, (tid, sim, method) in sorted(target.items()) if pool[m].topic_id != tid]
@@ -286,6 +410,7 @@ def compute(inputs: TopicInputs, settings) -> TopicResult:
     earlier = {q.question_id for q in pool if q.night != night and q.topic_id is not None}
     summary |= {"absorbed": sum(1 for v in target.values() if v[2] == "absorbed"),
                 "discovered": sum(1 for v in target.values() if v[2] == "discovered"),
+                "novel": sum(1 for v in target.values() if v[2] == NOVEL), "novel_calls": calls.calls,
                 "new_topics": len(topics), "kept_topics": len(plan.kept), "split_topics": len(plan.contested),
                 "moved": sum(1 for a in assignments if a.question_id in earlier), "dropped": len(dropped),
                 "outside_centroid": plan.outside, "unassigned": len(pool) - len(target)}

@@ -12,6 +12,7 @@ from callintel.nlp.taxonomy import Taxonomy
 from callintel.nlp.taxonomy_draft import DraftOptions, FoundTopic, draft
 from callintel.nlp.tokenize import tokenizer_from_settings
 from callintel.settings import CONFIG_DIR, load_settings
+from callintel.warehouse.db import connect
 
 TOPIC_STEPS = {"night": {"steps": ["questions", "topics", "call_topics"]},
                "privacy": {"caller_hash_builtin_key": True}}
@@ -29,7 +30,7 @@ def test_draft_keeps_the_taxonomy_and_names_discovered_topics_by_the_rule(tok, t
         FoundTopic(1, "claim_status", "理赔进度查询", "taxonomy", [], ["理赔款这周能到吗", "我的理赔到哪一步了"], 4, 5),
         # a label that breaks the naming rule (a plate) is renamed from the keywords that keep it
         FoundTopic(20, None, "鄂A5M27X", "discovered", [("A5M27X", 0.9), ("晚上", 0.8), ("申诉书", 0.5), ("拒赔", 0.4)],
-                   ["拒赔了申诉书往哪交", "申诉书要写什么"], 0, 3),
+                   ["拒赔了申诉书往哪交", "申诉书要写什么"], 2, 3, novel=True),
         FoundTopic(21, None, "不能一条", "discovered", [("不能", 0.5), ("一条", 0.4)], ["不能一条"], 0, 3),  # fillers
         FoundTopic(22, None, "体检", "discovered", [("体检", 0.5)], ["体检怎么约"], 0, 1),  # one call: not yet
     ]
@@ -48,6 +49,7 @@ def test_draft_keeps_the_taxonomy_and_names_discovered_topics_by_the_rule(tok, t
     # the warehouse's questions join the examples once (我的理赔到哪一步了 is one already), phrases stay
     assert claim.examples == (*shipped.examples, "理赔款这周能到吗") and claim.strong == shipped.strong
     assert "calls = 4" in text and "1 discovered topic(s) left out" in text
+    assert text.count("# novel:") == 1 and "calls = 2" in text   # a topic of novel calls says so, with its calls
 
 
 @pytest.mark.slow  # two evaluations of a development set
@@ -69,6 +71,19 @@ def test_suggest_on_calls_health_and_the_draft_passed_back(shared_data, tmp_path
         if t.slug.startswith("found_"):
             assert is_topic_name(t.name, tok.flag, tok.words, tok.terms), t.name
             assert t.examples and t.phrases
+    # the topics made of novel calls (nlp/novelty.py) that came up in enough calls are drafted, each marked
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        novel = {t for (t,) in con.execute("""SELECT topic_id FROM question_topics q JOIN questions USING (question_id)
+                                              WHERE method = 'novel' AND topic_id IN
+                                                (SELECT topic_id FROM topics WHERE source = 'discovered')
+                                              GROUP BY topic_id HAVING count(DISTINCT call_id) >= 2""").fetchall()}
+    finally:
+        con.close()
+    text = out.read_text(encoding="utf-8")
+    for t in novel:
+        assert f'slug = "found_{t}"' in text
+    assert text.count("# novel:") <= len(novel)
     after = ev.evaluate(dialogues, settings.with_overrides({"topics": {"taxonomy_file": str(out)}}),
                         tmp_path / "again.duckdb", scorers)
     assert after["call_topic_ari"] >= before["call_topic_ari"]

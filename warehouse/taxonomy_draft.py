@@ -31,6 +31,8 @@ def load_found(con: duckdb.DuckDBPyConnection, per_topic: int) -> list[FoundTopi
         if len(bucket) < per_topic and core not in bucket:
             bucket.append(core)
     asking = {t: len(c) for t, c in seen_calls.items()}
+    novel = {t for (t,) in con.execute(
+        "SELECT DISTINCT topic_id FROM question_topics WHERE method = 'novel'").fetchall()}   # nlp/novelty.py
     out = []
     for topic_id, slug, label, source, keywords in con.execute(
             "SELECT topic_id, slug, label, coalesce(source, 'discovered'), keywords FROM topics ORDER BY 1").fetchall():
@@ -38,5 +40,6 @@ def load_found(con: duckdb.DuckDBPyConnection, per_topic: int) -> list[FoundTopi
             continue
         kw = [(str(w), float(s)) for w, s in json.loads(keywords or "[]")]
         out.append(FoundTopic(int(topic_id), slug, label, source, kw, questions.get(topic_id, []),
-                              int(calls.get(topic_id, 0)), int(asking.get(topic_id, 0))))
+                              int(calls.get(topic_id, 0)), int(asking.get(topic_id, 0)),
+                              source == "discovered" and topic_id in novel))
     return out

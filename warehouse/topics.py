@@ -33,6 +33,7 @@ import numpy as np
 
 from callintel.nlp.call_topics import CallQuestion, CallTopicInputs, CallTopicResult, call_text, load_names
 from callintel.nlp.embed import text_key
+from callintel.nlp.novelty import NOVEL
 from callintel.nlp.questions import CustomerTurn, NightQuestions, NightTurns
 from callintel.nlp.taxonomy import load_taxonomy
 from callintel.nlp.topic_step import MATCHED, KnownTopic, NightQuestion, TopicStepInputs, TopicStepResult
@@ -47,7 +48,7 @@ QUESTION_COLUMNS = ("question_id", "call_id", "seq", "part", "night", "asked_at"
                     "text_sha256")
 CALL_TOPIC_COLUMNS = ("call_id", "night", "topic_id", "method", "score", "question_id", "evidence_text", "questions",
                       "unclustered", "assigned_at")
-CLUSTERED = ("absorbed", "discovered")  # question_topics methods the pool re-clustering may revise (the rest: MATCHED)
+CLUSTERED = ("absorbed", "discovered", NOVEL)  # methods the pool re-clustering may revise (the rest: MATCHED)
 ASSIGN_COLUMNS = ("question_id", "topic_id", "similarity", "method", "assigned_night")
 REFINE_COLUMNS = (*ASSIGN_COLUMNS, "over_run_at")
 # the call_topics step's refinements made over the topics step's latest run of their night (v_question_topics keeps
@@ -138,8 +139,8 @@ def load_night(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings:
     tonight = [NightQuestion(*r) for r in con.execute("""SELECT question_id, text, core, text_sha256 FROM questions
                                                          WHERE night = ? ORDER BY question_id""", [night]).fetchall()]
     rows = con.execute(f"""
-        SELECT q.question_id, q.text, q.core, q.text_sha256, q.night, t.topic_id, t.similarity FROM questions q
-        LEFT JOIN question_topics t USING (question_id)
+        SELECT q.question_id, q.text, q.core, q.text_sha256, q.night, t.topic_id, t.similarity, t.method
+        FROM questions q LEFT JOIN question_topics t USING (question_id)
         WHERE q.night >= ? AND q.night < ?
           AND q.question_id NOT IN (SELECT question_id FROM question_follow_ups)
           AND (t.method IS NULL OR t.method IN (SELECT unnest(?)))
@@ -156,7 +157,26 @@ def load_night(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings:
     ids = np.asarray(res["topic_id"], dtype=np.int64)
     C = np.stack(res["centroid"]).astype(np.float32) if len(ids) else np.zeros((0, 0), dtype=np.float32)
     next_id = int(con.execute("SELECT coalesce(max(topic_id), 0) + 1 FROM topics").fetchone()[0])
-    return TopicStepInputs(night, tonight, earlier, cached_vectors(con, keys, cfg["model"]), known, ids, C, next_id)
+    # the customer's words: how well the taxonomy explains tonight's calls, and what the window's calls are about
+    window: dict[str, list[tuple[int, str]]] = {}
+    for c, seq, text in con.execute("""SELECT u.call_id, u.seq, u.text FROM utterances u JOIN calls c USING (call_id)
+                                       WHERE c.night >= ? AND c.night <= ? AND u.speaker = 'customer'
+                                       ORDER BY u.call_id, u.seq""",
+                                    [night - timedelta(days=int(cfg["pool_nights"])), night]).fetchall():
+        window.setdefault(c, []).append((seq, text or ""))
+    nights_of = dict(con.execute("SELECT call_id, night FROM calls WHERE night >= ? AND night <= ?",
+                                 [night - timedelta(days=int(cfg["pool_nights"])), night]).fetchall())
+    texts = {c: call_text(ts) for c, ts in window.items()}
+    novel_ids = {t for (t,) in con.execute("SELECT DISTINCT topic_id FROM question_topics WHERE method = ?",
+                                           [NOVEL]).fetchall()}
+    # the earlier nights' questions, all of them: which of their calls were novel is judged again, never read back
+    before = [(NightQuestion(*r[:4]), r[4]) for r in con.execute(
+        """SELECT question_id, text, core, text_sha256, night FROM questions WHERE night >= ? AND night < ?
+           ORDER BY night, question_id""", [night - timedelta(days=int(cfg["pool_nights"])), night]).fetchall()]
+    keys = sorted(set(keys) | {text_key(t) for t in texts.values()} | {q.key for q, _ in before})
+    return TopicStepInputs(night, tonight, earlier, cached_vectors(con, keys, cfg["model"]), known, ids, C, next_id,
+                           {c: ts for c, ts in window.items() if nights_of.get(c) == night}, texts, novel_ids,
+                           before, {c: ts for c, ts in window.items() if nights_of.get(c) != night}, nights_of)
 
 
 def store_known(con: duckdb.DuckDBPyConnection, known: Sequence[KnownTopic], night: date, model: str) -> None:

@@ -1,0 +1,80 @@
+"""Novel calls (nlp/novelty.py) and their discovery as whole calls (nlp/topics.py plan_calls), by hand-made inputs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+import pytest
+
+from callintel.nlp.cluster import unit
+from callintel.nlp.novelty import NOVEL, NoveltyOptions, call_of, call_votes, novel_calls, position
+from callintel.nlp.taxonomy import PHRASE, MatchOptions, load_taxonomy
+from callintel.nlp.topics import PoolQuestion, TopicInputs, TopicOptions, plan_calls
+from callintel.settings import load_settings
+
+SETTINGS = load_settings()
+OPTS = NoveltyOptions.from_settings(SETTINGS["topics"]["novelty"])
+
+
+def test_question_ids_name_their_call_and_place():
+    assert call_of("B20260907-001:13:2") == "B20260907-001"
+    assert position("B20260907-001:13:2") == (13, 2)
+    assert position("a:2:1") < position("a:10:1")
+
+
+def test_novel_is_relative_to_the_night():
+    """The same vote is novel on a night of strongly matched calls and not on a night of weakly matched ones."""
+    others = {f"c{i}": 8.0 + i % 4 for i in range(OPTS.min_calls)}
+    strong = others | {"e": 3.0}
+    weak = {c: v / 2.5 for c, v in others.items()} | {"e": 3.0}
+    assert novel_calls(strong, OPTS) == {"e"}
+    assert novel_calls(weak, OPTS) == set()
+    assert novel_calls({"a": 10.0, "e": 0.0}, OPTS) == set()   # too few calls for a median
+    off = replace(OPTS, enabled=False)
+    assert novel_calls(strong, off) == set()
+
+
+def test_call_votes_count_as_the_call_topics_step():
+    """The first own question counts `first_question_weight`, a customer turn naming a topic `statement_weight`,
+    follow-ups nothing, and key phrases over the whole customer text `customer_text_weight` per weight."""
+    tax = load_taxonomy(SETTINGS)
+    mopts = MatchOptions.from_settings(SETTINGS["topics"]["taxonomy_match"])
+    slug = tax.topics[0].slug
+    matches = [("c1:1:1", slug, PHRASE), ("c1:3:1", None, "context"), ("c2:1:1", None, None)]
+    turns = {"c1": [(1, "嗯"), (3, "那要等多久")], "c2": [(1, "我想约个体检")]}
+    votes = call_votes(matches, turns, tax, mopts)
+    assert votes["c1"] == pytest.approx(mopts.first_question_weight)
+    assert votes["c2"] == 0.0
+
+
+def test_novel_calls_cluster_as_calls_and_keep_no_taxonomy_topic():
+    """Two calls on one matter form one new topic, all their questions in it (method novel); a third call alone
+    goes to "other"; a taxonomy topic near them keeps none of them, and a later night's call on the same matter
+    keeps the novel topic (its centroid is near in the centred space)."""
+    rng = np.random.default_rng(0)
+    shared, a, far, b = rng.normal(size=(4, 16)).astype(np.float32)
+    near = lambda v: unit(3 * shared + v + 0.1 * rng.normal(size=16).astype(np.float32))  # noqa: E731
+    calls = {"x": near(a), "y": near(a), "z": near(far), "w": near(b), "v": near(-b)}
+    rows = ["x:1:1", "x:2:1", "y:1:1", "z:1:1"]
+    pool = [PoolQuestion(q, "问", "问", q, date(2026, 1, 1), None, None) for q in rows]
+    centre = np.mean(np.stack(list(calls.values())), axis=0)
+    opts = TopicOptions.from_settings(SETTINGS["topics"])
+    inputs = TopicInputs(date(2026, 1, 1), pool, {}, np.asarray([7]), near(a)[None, :], 100, set(rows), set(), 1)
+    words = {"x": ["体检", "预约"], "y": ["体检"], "z": ["发票"]}
+    plan = plan_calls(pool, range(len(pool)), words, [["理赔"], ["预约"]], calls, centre, inputs, opts, OPTS,
+                      lambda kw, rep: kw[0][0])
+    assert plan.calls == 3 and not plan.existing
+    assert len(plan.new_topics) == 1
+    topic = plan.new_topics[0]
+    assert sorted(topic.members) == [0, 1, 2] and topic.method == NOVEL and topic.representative in (0, 2)
+    assert topic.label == "体检" and topic.keywords[0][0] == "体检"   # the calls' own words, against the window
+    assert plan.alone == [3]
+    later = [PoolQuestion("u:1:1", "问", "问", "u", date(2026, 1, 2), None, None)]
+    calls["u"] = near(a)
+    inputs = TopicInputs(date(2026, 1, 2), later, {}, np.asarray([7, 100]),
+                         np.stack([near(a), topic.centroid]), 101, {"u:1:1"}, {100}, 1)
+    again = plan_calls(later, [0], {"u": ["体检"]}, [], calls, centre, inputs, opts, OPTS, lambda kw, rep: "体检")
+    assert not again.new_topics and not again.alone
+    assert {t for t, _ in again.existing.values()} == {100}
