@@ -234,7 +234,7 @@ class _Job:
 
 
 def _run(model, audio: np.ndarray, jobs: list[_Job], options: AsrOptions, gap_s: float,
-         stats: BatchStats, language: bool = False) -> list[list[Segment]]:
+         stats: BatchStats, first: bool = False) -> list[list[Segment]]:
     """Every job decoded, the Whisper passes batched (speech.batch): a span on its own (`words`: with word
     timings, to cut segments at VAD region boundaries on mono calls), or a short region joined to `context`.
 
@@ -243,8 +243,9 @@ def _run(model, audio: np.ndarray, jobs: list[_Job], options: AsrOptions, gap_s:
     with the context first Whisper sometimes stopped before our piece, with it after, a word of the context
     sometimes bled over the join, and a bare 嗯 came out as 分/粉 in one order but not the other (`_agreed`).
     Two rounds: every span and every context decode's first order; then the second order of the context
-    decodes whose first order found words. With `language`, the first round reads the windows' language
-    (AsrOptions.language_check_s) into `stats`.
+    decodes whose first order found words. The stage's `first` decode of a channel's windows packs them
+    ([speech] pack_s) and reads their language (AsrOptions.language_check_s) into `stats`; a decode again
+    (a segment over a long silence, a skipped region) is each piece on its own, as the retry means it.
     """
     workers = getattr(model.model, "num_workers", options.num_workers)
 
@@ -258,11 +259,11 @@ def _run(model, audio: np.ndarray, jobs: list[_Job], options: AsrOptions, gap_s:
         return decoded
 
     cut = [audio[int(j.start * SAMPLE_RATE):int(j.end * SAMPLE_RATE)] for j in jobs]
-    first = [c if j.context is None or not c.size else _join(c, j.context, gap_s, False)[0]
-             for j, c in zip(jobs, cut, strict=True)]
-    # spans are packed; a short region joined to context is a construct of its own, decoded alone
-    decoded = many(first, [j.words or j.context is not None for j in jobs], [j.context is None for j in jobs],
-                   options.language_check_s if language else 0.0)
+    pieces = [c if j.context is None or not c.size else _join(c, j.context, gap_s, False)[0]
+              for j, c in zip(jobs, cut, strict=True)]
+    # the first round's spans are packed; a short region joined to context is a construct of its own, decoded alone
+    decoded = many(pieces, [j.words or j.context is not None for j in jobs],
+                   [first and j.context is None for j in jobs], options.language_check_s if first else 0.0)
     out: list[list[Segment]] = []
     after: dict[int, tuple[list, list]] = {}
     for k, (job, piece, segs) in enumerate(zip(jobs, cut, decoded, strict=True)):
@@ -373,12 +374,12 @@ def transcribe_regions(model, audio: np.ndarray, regions: list[Region], options:
                 return _Job(*span(region, region), True, context)
         return _Job(*span(region, region), split_at_regions)
 
-    def run(jobs: list[_Job], language: bool = False) -> list[list[Segment]]:
-        return _run(model, audio, jobs, options, windows.context_gap_s, result.batch, language) if jobs else []
+    def run(jobs: list[_Job], first: bool = False) -> list[list[Segment]]:
+        return _run(model, audio, jobs, options, windows.context_gap_s, result.batch, first) if jobs else []
 
     # 1. every window at once (a window of one region is that region decoded alone)
     decoded = run([alone(w.regions[0]) if len(w.regions) == 1
-                   else _Job(*span(w.regions[0], w.regions[-1]), split_at_regions) for w in planned], language=True)
+                   else _Job(*span(w.regions[0], w.regions[-1]), split_at_regions) for w in planned], first=True)
     # 2. segments over a long silence, decoded again region by region
     layout: list[list[Segment | range]] = []
     again: list[_Job] = []
