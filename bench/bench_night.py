@@ -104,16 +104,16 @@ class MemorySampler(threading.Thread):
             out[kind] = out.get(kind, 0.0) + cpu
         return out
 
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.sample()
+            time.sleep(self.every_s)
+
 
 def own_cpu_seconds() -> float:
     """CPU seconds (user + system) of this process so far, all its threads."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            self.sample()
-            time.sleep(self.every_s)
 
 
 def run_one(manifest: str, runner: str, concurrency: int | None, cpu_threads: int | None,

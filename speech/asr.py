@@ -53,6 +53,10 @@ class AsrOptions:
     encode_step_s: float = 2.0
     pack_s: float = 0.0  # windows laid end to end up to this many seconds per Whisper input (speech.pack); 0 = off
     pack_gap_s: float = 3.0  # silence between packed windows
+    pack_each: bool = False  # a pack encoded once, each window decoded alone from it (speech.batch._decode_members)
+    pack_margin_s: float = 1.0  # a window's decode in a pack may place timestamps this far past its end
+    pack_tokens_per_s: float = 15.0  # its length limit: tokens per second of the window (+ 1 s worth)
+    language_check_s: float = 30.0  # seconds of each batch's first windows whose language is read (0 = none)
     compute_type: str = "int8"
     condition_on_previous_text: bool = False
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
@@ -71,6 +75,8 @@ class AsrOptions:
                 values[key] = guards[key]
         if "temperatures" in values:
             values["temperatures"] = tuple(float(t) for t in values["temperatures"])
+        if not speech.get("language_check", True):
+            values["language_check_s"] = 0.0  # no warning wanted: read nothing
         values["initial_prompt"] = prompt
         values["hotwords"] = hotwords
         return cls(**values)
@@ -228,7 +234,7 @@ class _Job:
 
 
 def _run(model, audio: np.ndarray, jobs: list[_Job], options: AsrOptions, gap_s: float,
-         stats: BatchStats) -> list[list[Segment]]:
+         stats: BatchStats, first: bool = False) -> list[list[Segment]]:
     """Every job decoded, the Whisper passes batched (speech.batch): a span on its own (`words`: with word
     timings, to cut segments at VAD region boundaries on mono calls), or a short region joined to `context`.
 
@@ -237,23 +243,27 @@ def _run(model, audio: np.ndarray, jobs: list[_Job], options: AsrOptions, gap_s:
     with the context first Whisper sometimes stopped before our piece, with it after, a word of the context
     sometimes bled over the join, and a bare 嗯 came out as 分/粉 in one order but not the other (`_agreed`).
     Two rounds: every span and every context decode's first order; then the second order of the context
-    decodes whose first order found words.
+    decodes whose first order found words. The stage's `first` decode of a channel's windows packs them
+    ([speech] pack_s) and reads their language (AsrOptions.language_check_s) into `stats`; a decode again
+    (a segment over a long silence, a skipped region) is each piece on its own, as the retry means it.
     """
     workers = getattr(model.model, "num_workers", options.num_workers)
 
-    def many(pieces: list[np.ndarray], words: list[bool], packable: list[bool]) -> list[list]:
-        pack = PackSettings(options.pack_s, options.pack_gap_s, tuple(packable))
+    def many(pieces: list[np.ndarray], words: list[bool], packable: list[bool], language_s: float = 0.0) -> list[list]:
+        pack = PackSettings(options.pack_s, options.pack_gap_s, tuple(packable), options.pack_each,
+                            options.pack_margin_s, options.pack_tokens_per_s)
         decoded, more = transcribe_many(model, pieces, [options.transcribe_kwargs(w) for w in words],
                                         options.batch_size, workers, options.encode_pad_s, options.encode_step_s,
-                                        pack)
+                                        pack, language_s)
         stats.add(more)
         return decoded
 
     cut = [audio[int(j.start * SAMPLE_RATE):int(j.end * SAMPLE_RATE)] for j in jobs]
-    first = [c if j.context is None or not c.size else _join(c, j.context, gap_s, False)[0]
-             for j, c in zip(jobs, cut, strict=True)]
-    # spans are packed; a short region joined to context is a construct of its own, decoded alone
-    decoded = many(first, [j.words or j.context is not None for j in jobs], [j.context is None for j in jobs])
+    pieces = [c if j.context is None or not c.size else _join(c, j.context, gap_s, False)[0]
+              for j, c in zip(jobs, cut, strict=True)]
+    # the first round's spans are packed; a short region joined to context is a construct of its own, decoded alone
+    decoded = many(pieces, [j.words or j.context is not None for j in jobs],
+                   [first and j.context is None for j in jobs], options.language_check_s if first else 0.0)
     out: list[list[Segment]] = []
     after: dict[int, tuple[list, list]] = {}
     for k, (job, piece, segs) in enumerate(zip(jobs, cut, decoded, strict=True)):
@@ -364,12 +374,12 @@ def transcribe_regions(model, audio: np.ndarray, regions: list[Region], options:
                 return _Job(*span(region, region), True, context)
         return _Job(*span(region, region), split_at_regions)
 
-    def run(jobs: list[_Job]) -> list[list[Segment]]:
-        return _run(model, audio, jobs, options, windows.context_gap_s, result.batch) if jobs else []
+    def run(jobs: list[_Job], first: bool = False) -> list[list[Segment]]:
+        return _run(model, audio, jobs, options, windows.context_gap_s, result.batch, first) if jobs else []
 
     # 1. every window at once (a window of one region is that region decoded alone)
     decoded = run([alone(w.regions[0]) if len(w.regions) == 1
-                   else _Job(*span(w.regions[0], w.regions[-1]), split_at_regions) for w in planned])
+                   else _Job(*span(w.regions[0], w.regions[-1]), split_at_regions) for w in planned], first=True)
     # 2. segments over a long silence, decoded again region by region
     layout: list[list[Segment | range]] = []
     again: list[_Job] = []

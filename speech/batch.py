@@ -29,7 +29,7 @@ from __future__ import annotations
 import inspect
 import itertools
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import ctranslate2
 import numpy as np
@@ -44,7 +44,14 @@ from faster_whisper.transcribe import (
 )
 from faster_whisper.utils import get_end
 
-from callintel.speech.pack import join_pieces, plan_packs, split_pack
+from callintel.speech.pack import (
+    join_pieces,
+    plan_packs,
+    split_pack,
+    suppressed_outside,
+    timed_pieces,
+    timestamp_window,
+)
 
 
 @dataclass
@@ -57,10 +64,26 @@ class BatchStats:
     long: int = 0  # longer than Whisper's 30 s: decoded the old way directly
     packs: int = 0  # packs of several windows decoded as one Whisper input (speech.pack)
     packed: int = 0  # windows whose text came from a pack (the others were decoded alone)
+    language_s: float = 0.0  # seconds of windows whose language was read from their encoder output
+    languages: dict[str, float] = field(default_factory=dict)  # language -> probability x seconds, summed
 
     def add(self, other: BatchStats) -> None:
         for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(mine, dict):
+                for k, v in theirs.items():
+                    mine[k] = mine.get(k, 0.0) + v
+            else:
+                setattr(self, f.name, mine + theirs)
+
+    def language(self) -> tuple[str, float, dict[str, float]] | None:
+        """(most likely language, its probability, every language's), averaged over the windows read; None
+        when no window was."""
+        if self.language_s <= 0:
+            return None
+        probs = {k: v / self.language_s for k, v in self.languages.items()}
+        best = max(probs, key=lambda k: probs[k])
+        return best, probs[best], probs
 
 
 @dataclass(frozen=True)
@@ -70,6 +93,9 @@ class PackSettings:
     capacity_s: float  # 0 = never pack
     gap_s: float
     packable: tuple[bool, ...]
+    each: bool = False  # encode a pack once, decode each member alone from it (`_decode_members`)
+    margin_s: float = 1.0  # a member's decode may place timestamps this far past its end
+    tokens_per_s: float = 15.0  # a member's decode stops after this many tokens per second of it (+ 1 s worth)
 
 
 def transcription_options(model, tokenizer: Tokenizer, kwargs: dict) -> TranscriptionOptions:
@@ -135,10 +161,35 @@ def encoder_frames(samples: int, pad_s: float, step_s: float, sampling_rate: int
     return min(max_frames, int(-(-need // step) * step))
 
 
+def _read_language(model, encoder_output: ctranslate2.StorageView, sizes: list[int], budget_s: float,
+                   stats: BatchStats) -> None:
+    """The language of the batch's first pieces, up to `budget_s` seconds of them, from their encoder output.
+
+    The stage warns when a call does not sound like [speech] language; reading it here costs one decoder
+    step per piece instead of an encoder pass of its own per call (speech.stage._language_warning).
+    """
+    seconds, take = 0.0, 0
+    for size in sizes:
+        if seconds >= budget_s:
+            break
+        seconds += size * model.feature_extractor.time_per_frame
+        take += 1
+    if not take:
+        return
+    head = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.asarray(encoder_output)[:take]))
+    for size, ranked in zip(sizes, model.model.detect_language(head), strict=False):
+        weight = size * model.feature_extractor.time_per_frame
+        stats.language_s += weight
+        for token, prob in ranked:
+            stats.languages[token[2:-2]] = stats.languages.get(token[2:-2], 0.0) + prob * weight
+
+
 def _decode_batch(model, tokenizer: Tokenizer, options: TranscriptionOptions, features: list[np.ndarray],
-                  frames_in: int, stats: BatchStats, redo: bool = True) -> list[list[Segment] | None]:
+                  frames_in: int, stats: BatchStats, redo: bool = True,
+                  language_s: float = 0.0) -> list[list[Segment] | None]:
     """One batched first pass over `features` (each a piece's whole log-Mel, at most 30 s), the encoder
-    seeing `frames_in` frames of each (the piece, then padding).
+    seeing `frames_in` frames of each (the piece, then padding); with `language_s`, the language of the
+    first of them read on the way (`_read_language`).
 
     A piece whose first pass `transcribe` would not accept is decoded again the old way, or, with
     `redo` off (a pack of windows, speech.pack), left None for the caller to decode its windows alone."""
@@ -148,6 +199,8 @@ def _decode_batch(model, tokenizer: Tokenizer, options: TranscriptionOptions, fe
     # encoded one by one (batched, the encoder cost 17% more CPU here), decoded as one batch
     encoder_output = ctranslate2.StorageView.from_array(
         np.ascontiguousarray(np.concatenate([np.asarray(model.encode(x)) for x in stacked])))
+    if language_s > 0 and frames_in == model.feature_extractor.nb_max_frames:  # Whisper's own 30 s input
+        _read_language(model, encoder_output, sizes, language_s, stats)
     previous: list[int] = []
     if options.initial_prompt is not None:
         previous = (tokenizer.encode(" " + options.initial_prompt.strip()) if isinstance(options.initial_prompt, str)
@@ -229,13 +282,79 @@ def has_signal(piece: np.ndarray) -> bool:
 
 
 def _batch_job(model, pieces: list[np.ndarray], kw: dict, frames: int, redo: bool,
-               stats: BatchStats) -> list[list[Segment] | None]:
+               stats: BatchStats, language_s: float = 0.0) -> list[list[Segment] | None]:
     """`pieces` (same options, same encoder length) through one batched first pass."""
     tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task=kw.get("task", "transcribe"),
                           language=kw["language"])
     options = transcription_options(model, tokenizer, kw)
     features = [model.feature_extractor(piece) for piece in pieces]
-    return _decode_batch(model, tokenizer, options, features, frames, stats, redo)
+    return _decode_batch(model, tokenizer, options, features, frames, stats, redo, language_s)
+
+
+def _decode_members(model, piece: np.ndarray, bounds: list[tuple[float, float]], words: list[bool], kw: dict,
+                    pack: PackSettings, stats: BatchStats, language_s: float = 0.0) -> list[list[Segment] | None]:
+    """A pack encoded once, each member decoded alone from that encoder output, timed from its own start.
+
+    Each decode is `transcribe`'s first pass for the member (prompt, beam, checks), with its timestamps held
+    to the member's span (speech.pack.timestamp_window): it starts with no text before it and stops where
+    the member ends, so no member's text conditions another's. A member whose decode fails a first-pass
+    check, is cut by its length limit or writes nothing is None (decoded alone by the caller).
+    """
+    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task=kw.get("task", "transcribe"),
+                          language=kw["language"])
+    options = transcription_options(model, tokenizer, kw)
+    features = model.feature_extractor(piece)
+    size = min(model.feature_extractor.nb_max_frames, features.shape[-1] - 1)
+    encoder_output = model.encode(pad_or_trim(features[:, :size]))
+    if language_s > 0:
+        _read_language(model, encoder_output, [size], language_s, stats)
+    previous: list[int] = []
+    if options.initial_prompt is not None:
+        previous = (tokenizer.encode(" " + options.initial_prompt.strip()) if isinstance(options.initial_prompt, str)
+                    else list(options.initial_prompt))
+    prompt = model.get_prompt(tokenizer, previous, without_timestamps=False, prefix=None, hotwords=options.hotwords)
+    precision = model.time_precision
+    count = model.feature_extractor.nb_max_frames // model.input_stride + 1  # timestamp tokens <|0.00|>..<|30.00|>
+    begin = tokenizer.timestamp_begin
+    out: list[list[Segment] | None] = []
+    for (lo, hi), with_words in zip(bounds, words, strict=True):
+        first, last = timestamp_window(lo, hi, pack.margin_s, precision, count - 1)
+        new_tokens = int(((hi - lo) + 1.0) * pack.tokens_per_s)
+        result = model.model.generate(
+            encoder_output, [list(prompt)], length_penalty=options.length_penalty,
+            repetition_penalty=options.repetition_penalty, no_repeat_ngram_size=options.no_repeat_ngram_size,
+            max_length=min(model.max_length, len(prompt) + new_tokens), return_scores=True,
+            return_no_speech_prob=True, suppress_blank=options.suppress_blank,
+            suppress_tokens=suppressed_outside(options.suppress_tokens or [], begin, first, last, count),
+            max_initial_timestamp_index=first + round(options.max_initial_timestamp / precision),
+            beam_size=options.beam_size, patience=options.patience)[0]
+        tokens = result.sequences_ids[0]
+        avg_logprob = result.scores[0] * (len(tokens) ** options.length_penalty) / (len(tokens) + 1)
+        compression_ratio = get_compression_ratio(tokenizer.decode(tokens).strip())
+        pieces, closed = timed_pieces(tokens, begin, precision)
+        fails = ((options.compression_ratio_threshold is not None
+                  and compression_ratio > options.compression_ratio_threshold)
+                 or (options.log_prob_threshold is not None and avg_logprob < options.log_prob_threshold))
+        kept = [(a, b, t) for a, b, t in pieces if b > a and tokenizer.decode(t).strip()]
+        if fails or not closed or not kept:
+            stats.fallback += fails
+            out.append(None)
+            continue
+        segs = [dict(seek=0, start=a, end=b, tokens=t) for a, b, t in kept]
+        if with_words:
+            model.add_word_timestamps([segs], tokenizer, encoder_output, size, options.prepend_punctuations,
+                                      options.append_punctuations, last_speech_timestamp=lo)
+
+        def at(t: float, lo: float = lo, hi: float = hi) -> float:
+            return round(min(max(t - lo, 0.0), hi - lo), 3)
+
+        out.append([Segment(
+            id=n + 1, seek=0, start=at(seg["start"]), end=at(seg["end"]), text=tokenizer.decode(seg["tokens"]),
+            tokens=seg["tokens"], avg_logprob=avg_logprob, compression_ratio=compression_ratio,
+            no_speech_prob=result.no_speech_prob,
+            words=([Word(at(w["start"]), at(w["end"]), w["word"], w["probability"]) for w in seg["words"]]
+                   if with_words else None), temperature=0.0) for n, seg in enumerate(segs)])
+    return out
 
 
 def _in_parallel(run, jobs: list, workers: int) -> list:
@@ -247,7 +366,7 @@ def _in_parallel(run, jobs: list, workers: int) -> list:
 
 
 def _packed(model, pieces: list[np.ndarray], kwargs: list[dict], batch_size: int, workers: int,
-            pack: PackSettings, out: list, stats: BatchStats) -> list[int]:
+            pack: PackSettings, out: list, stats: BatchStats, language_s: float = 0.0) -> list[int]:
     """Decode the packable pieces in packs (speech.pack), filling `out`; the indices still to decode alone.
 
     Pieces are packed in their order, among pieces with the same options (word timings aside: a pack is
@@ -273,13 +392,15 @@ def _packed(model, pieces: list[np.ndarray], kwargs: list[dict], batch_size: int
     if not packs:
         return sorted(rest)
     joined = [join_pieces([pieces[i] for i in idx], gap) for idx in packs]
+    if pack.each:
+        return _each_member(model, pieces, kwargs, workers, pack, packs, joined, out, stats, sorted(rest), language_s)
     jobs = [list(part) for part in _split(len(packs), batch_size)]
 
     def run(job: list[int]) -> tuple[list[list[Segment] | None], BatchStats]:
         local = BatchStats()
         kw = kwargs[packs[job[0]][0]] | {"word_timestamps": True}
         return _batch_job(model, [joined[p][0] for p in job], kw, model.feature_extractor.nb_max_frames,
-                          False, local), local
+                          False, local, language_s), local
 
     for job, (results, local) in zip(jobs, _in_parallel(run, jobs, workers), strict=True):
         stats.add(local)
@@ -300,9 +421,36 @@ def _packed(model, pieces: list[np.ndarray], kwargs: list[dict], batch_size: int
     return sorted(rest)
 
 
+def _each_member(model, pieces: list[np.ndarray], kwargs: list[dict], workers: int, pack: PackSettings,
+                 packs: list[list[int]], joined: list, out: list, stats: BatchStats, rest: list[int],
+                 language_s: float = 0.0) -> list[int]:
+    """`_packed` with each member decoded alone from its pack's encoder output (`_decode_members`)."""
+    rate = model.feature_extractor.sampling_rate
+
+    def run(p: int) -> tuple[list[list[Segment] | None], BatchStats]:
+        local = BatchStats()
+        idx, starts = packs[p], joined[p][1]
+        bounds = [(a / rate, (a + pieces[i].size) / rate) for a, i in zip(starts, idx, strict=True)]
+        words = [bool(kwargs[i].get("word_timestamps")) for i in idx]
+        return _decode_members(model, joined[p][0], bounds, words, kwargs[idx[0]], pack, local, language_s), local
+
+    for p, (results, local) in zip(range(len(packs)), _in_parallel(run, list(range(len(packs))), workers),
+                                   strict=True):
+        stats.add(local)
+        stats.packs += 1
+        for i, mine in zip(packs[p], results, strict=True):
+            if mine is None:
+                rest.append(i)
+            else:
+                out[i] = mine
+                stats.packed += 1
+    return sorted(rest)
+
+
 def transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_size: int, workers: int = 1,
                     encode_pad_s: float = 0.0, encode_step_s: float = 2.0,
-                    pack: PackSettings | None = None) -> tuple[list[list[Segment]], BatchStats]:
+                    pack: PackSettings | None = None,
+                    language_s: float = 0.0) -> tuple[list[list[Segment]], BatchStats]:
     """For each piece, the segments `model.transcribe(piece, **kwargs[i])` would yield.
 
     With `pack`, the pieces it marks packable are first decoded several to one Whisper input
@@ -310,7 +458,8 @@ def transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_s
     options (word timestamps or not) and encoder length (`encoder_frames`)
     and decoded `batch_size` at a time, up to `workers` batches at once (the model's replicas);
     `batch_size` <= 1 is the old way (and Whisper's full 30 s encoder input, never packed). An empty or
-    digitally silent piece gives [] without being decoded.
+    digitally silent piece gives [] without being decoded. With `language_s`, each batch reads the language
+    of its first pieces (up to that many seconds of them) into the stats (`BatchStats.language`).
     """
     stats = BatchStats()
     out: list[list[Segment] | None] = [None] * len(pieces)
@@ -320,7 +469,7 @@ def transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_s
         return out, stats  # type: ignore[return-value]
     todo = range(len(pieces))
     if pack is not None and pack.capacity_s > 0 and encode_pad_s <= 0:
-        todo = _packed(model, pieces, kwargs, batch_size, workers, pack, out, stats)
+        todo = _packed(model, pieces, kwargs, batch_size, workers, pack, out, stats, language_s)
     jobs = []
     groups: dict[str, list[int]] = {}
     for i in todo:
@@ -342,7 +491,7 @@ def transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_s
         if kind == "old":
             return idx, [list(model.transcribe(pieces[idx[0]], **kwargs[idx[0]])[0])], local
         frames = encoder_frames(pieces[idx[0]].size, encode_pad_s, encode_step_s)
-        segs = _batch_job(model, [pieces[i] for i in idx], kwargs[idx[0]], frames, True, local)
+        segs = _batch_job(model, [pieces[i] for i in idx], kwargs[idx[0]], frames, True, local, language_s)
         return idx, segs, local  # type: ignore[return-value]
 
     for idx, results, local in _in_parallel(run, jobs, workers):

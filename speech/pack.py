@@ -12,9 +12,12 @@ early, or the window holds no words), its neighbours, and windows one segment ra
 None, and the caller decodes them alone, as before.
 
 Whisper reads a pack as one text, so a word it mishears early conditions the rest (bench_speech.py long:
-正义 -> 争议 through one pack); [speech] pack_s says what that costs. Tried and left out: decoding each
-window alone from its own frames of the pack's encoder output (no window conditions another) stopped
-early on 13 of 45 windows there, which were then decoded alone again: more CPU than not packing.
+正义 -> 争议 through one pack); [speech] pack_s says what that costs. With [speech] pack_each the pack is
+encoded once and each window decoded alone from that encoder output, its timestamps held to its own span
+(`timestamp_window`, `suppressed_outside`): no window's text conditions another's, and a decode cut by
+its length limit or writing nothing (`timed_pieces`) sends its window to be decoded alone. The encoder
+still hears the whole pack, so a window's text is not what it is alone. Tried and left out: decoding
+each window from its own frames of the pack's encoder output stopped early on 13 of 45 windows.
 """
 
 from __future__ import annotations
@@ -110,3 +113,44 @@ def split_pack(segments: list[Segment], bounds: list[tuple[float, float]],
         if not segs:  # its words went missing, or to a neighbour by a timing that drifted over the gap
             doubtful.update(j for j in (k - 1, k, k + 1) if 0 <= j < len(out))
     return [None if k in doubtful else segs for k, segs in enumerate(out)]
+
+
+def timestamp_window(lo_s: float, hi_s: float, margin_s: float, precision: float, last_index: int) -> tuple[int, int]:
+    """The timestamp indices a member's decode may use: from its start to its end plus `margin_s`.
+
+    Whisper's timestamps are indices of `precision` seconds into its input; a decode that may neither start
+    before its member nor place a timestamp past it (a margin inside the silence between members) reads that
+    member alone and ends where it ends, with no text of its neighbours before or after it.
+    """
+    first = max(0, int(lo_s / precision))
+    last = min(last_index, round((hi_s + margin_s) / precision))
+    return first, max(first, last)
+
+
+def suppressed_outside(base: list[int], timestamp_begin: int, first: int, last: int, count: int) -> list[int]:
+    """`base` (the decode's suppressed tokens) plus every timestamp token before `first` and after `last`."""
+    return (list(base) + [timestamp_begin + i for i in range(first)]
+            + [timestamp_begin + i for i in range(last + 1, count)])
+
+
+def timed_pieces(tokens: list[int], timestamp_begin: int, precision: float
+                 ) -> tuple[list[tuple[float, float, list[int]]], bool]:
+    """A decode's tokens -> (start s, end s, text tokens) per segment, and whether the last one was closed.
+
+    Whisper writes <|start|> text <|end|> for each segment; a decode stopped by its length limit ends in
+    text (not closed), and its member is then decoded alone.
+    """
+    out: list[tuple[float, float, list[int]]] = []
+    start: float | None = None
+    text: list[int] = []
+    for tok in tokens:
+        if tok < timestamp_begin:
+            text.append(tok)
+            continue
+        t = (tok - timestamp_begin) * precision
+        if start is not None and text:
+            out.append((start, t, text))
+            start, text = None, []
+        else:
+            start = t
+    return out, not text

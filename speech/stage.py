@@ -26,6 +26,7 @@ from callintel.settings import Settings
 from callintel.speech import SPEECH_CODE_VERSION
 from callintel.speech.asr import AsrOptions, ChannelResult, Segment, load_model, transcribe_regions
 from callintel.speech.band import BandSettings, condition
+from callintel.speech.batch import BatchStats
 from callintel.speech.channels import assign_channels
 from callintel.speech.decode import SAMPLE_RATE, SpeechError, decode
 from callintel.speech.guards import GuardSettings, clean_segment_text, phantoms_for
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 # [speech] keys that name a file in configs/: their contents are part of the cache key.
 CONFIG_FILE_KEYS = ("phantom_lines", "speaker_cues", "vocabulary")
+MIN_LANGUAGE_S = 2.0  # seconds of speech below which the language check does not judge
 # Packages whose version changes the text produced.
 PACKAGES = ("faster-whisper", "ctranslate2", "opencc", "cn2an", "onnxruntime",
             "cpca",   # cpca: its place names are terms the repair restores (speech/domain_terms.py)
@@ -170,8 +172,29 @@ def mono_utterances(segments: list[Segment], stage: _Stage, dropped: dict[str, i
     return out
 
 
+def _language_note(language: str, prob: float, all_probs, stage: _Stage) -> str | None:
+    """The warning for a call whose speech sounds like `language` (p=`prob`), if that is not the configured one."""
+    wanted = stage.asr.language
+    p_wanted = dict(all_probs).get(wanted, 0.0)
+    if language != wanted and p_wanted < stage.language_min_prob:
+        return (f"the speech sounds like '{language}' (p={prob:.2f}), not '{wanted}' (p={p_wanted:.2f}); "
+                f"it was transcribed as '{wanted}', so the text is likely wrong; check the call")
+    return None
+
+
+def _window_language(results: list[ChannelResult | None]) -> tuple[float, tuple[str, float, dict] | None]:
+    """Seconds of the channels' windows whose language was read on their own encoder passes (speech.batch),
+    and the language they sound like (None below MIN_LANGUAGE_S: too little speech to judge)."""
+    votes = BatchStats()
+    for result in results:
+        if result is not None:
+            votes.add(BatchStats(language_s=result.batch.language_s, languages=dict(result.batch.languages)))
+    return votes.language_s, votes.language() if votes.language_s >= MIN_LANGUAGE_S else None
+
+
 def _language_warning(model, channels, regions_by_channel, stage: _Stage) -> str | None:
-    """A warning when the speech does not sound like the configured language (one encoder pass)."""
+    """A warning when the speech does not sound like the configured language (one encoder pass of its own:
+    only when no window's language was read on the way, `_window_language`)."""
     import numpy as np
 
     pieces, total = [], 0.0
@@ -181,15 +204,10 @@ def _language_warning(model, channels, regions_by_channel, stage: _Stage) -> str
                 break
             pieces.append(ch.samples[int(r.start * SAMPLE_RATE):int(r.end * SAMPLE_RATE)])
             total += r.duration
-    if total < 2.0:
+    if total < MIN_LANGUAGE_S:
         return None  # too little speech to judge
     language, prob, all_probs = model.detect_language(np.concatenate(pieces)[:30 * SAMPLE_RATE])
-    wanted = stage.asr.language
-    p_wanted = dict(all_probs).get(wanted, 0.0)
-    if language != wanted and p_wanted < stage.language_min_prob:
-        return (f"the speech sounds like '{language}' (p={prob:.2f}), not '{wanted}' (p={p_wanted:.2f}); "
-                f"it was transcribed as '{wanted}', so the text is likely wrong; check the call")
-    return None
+    return _language_note(language, prob, all_probs, stage)
 
 
 def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | None = None) -> Transcript:
@@ -219,11 +237,6 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
     if any(regions_by_channel):
         model = load_model(whisper_model_dir(settings), stage.asr)
         try:
-            if stage.language_check:
-                note = _language_warning(model, channels, regions_by_channel, stage)
-                if note:
-                    warnings.append(note)
-
             def channel(ch, regions) -> ChannelResult | None:
                 if not regions:
                     return None
@@ -234,6 +247,12 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
                                           others=others)
 
             results = list(pool.map(channel, channels, regions_by_channel))
+            if stage.language_check:
+                read_s, heard = _window_language(results)
+                note = (_language_note(*heard, stage) if heard
+                        else None if read_s else _language_warning(model, channels, regions_by_channel, stage))
+                if note:
+                    warnings.append(note)
             for ch, regions, result in zip(channels, regions_by_channel, results, strict=True):
                 if ch.role != "unknown" and not regions:
                     warnings.append(f"no speech found on the {ch.role} channel ({ch.side})")

@@ -13,8 +13,15 @@ from faster_whisper.transcribe import Segment, Word
 from callintel.model_files import whisper_model_dir
 from callintel.settings import load_settings
 from callintel.speech.asr import AsrOptions, load_model
-from callintel.speech.batch import PackSettings, _split, has_signal, transcribe_many
-from callintel.speech.pack import join_pieces, plan_packs, split_pack
+from callintel.speech.batch import BatchStats, PackSettings, _split, has_signal, transcribe_many
+from callintel.speech.pack import (
+    join_pieces,
+    plan_packs,
+    split_pack,
+    suppressed_outside,
+    timed_pieces,
+    timestamp_window,
+)
 
 CLIPS = ["funasr_examples/ex0_asr_example.wav", "paddlespeech/zh.wav", "wenet_aishell/aishell-BAC009S0724W0121.wav",
          "wenetspeech_snippets/ID001.wav", "funasr_examples/ex1.wav"]
@@ -39,6 +46,34 @@ def test_batches_depend_on_batch_size_only():
     assert [len(r) for r in _split(3, 8)] == [3]
     assert [i for r in _split(23, 4) for i in r] == list(range(23))
     assert _split(0, 8) == []
+
+
+def test_window_language_is_the_seconds_weighted_mean_of_its_batches():
+    """Two batches' readings add up; the call's language is the one with the highest mean probability."""
+    a = BatchStats(batched=2, language_s=10.0, languages={"zh": 9.0, "en": 1.0})
+    b = BatchStats(batched=1, language_s=30.0, languages={"zh": 6.0, "en": 24.0})
+    a.add(b)
+    assert a.batched == 3 and a.language_s == 40.0
+    language, prob, probs = a.language()
+    assert (language, prob) == ("en", 25.0 / 40.0) and probs["zh"] == 15.0 / 40.0
+    assert BatchStats().language() is None
+
+
+def test_a_member_decode_keeps_to_its_span():
+    """A packed member's timestamps: from its start to its end plus the margin, never past Whisper's 30 s."""
+    assert timestamp_window(4.0, 9.0, 1.0, 0.02, 1500) == (200, 500)
+    assert timestamp_window(25.0, 29.5, 1.0, 0.02, 1500) == (1250, 1500)
+    suppressed = suppressed_outside([7, 8], 100, 3, 5, 8)
+    assert suppressed == [7, 8, 100, 101, 102, 106, 107]
+
+
+def test_timed_pieces_close_segments_and_tell_a_cut_one():
+    """<|t|> text <|t|> pairs become timed pieces; a decode that ends inside text is not closed."""
+    ts = 1000  # the first timestamp token; 0.02 s a step
+    tokens = [ts + 50, 1, 2, ts + 100, ts + 110, 3, ts + 150]
+    assert timed_pieces(tokens, ts, 0.02) == ([(1.0, 2.0, [1, 2]), (2.2, 3.0, [3])], True)
+    pieces, closed = timed_pieces([*tokens, ts + 160, 4, 5], ts, 0.02)
+    assert not closed and len(pieces) == 2
 
 
 @pytest.mark.slow
@@ -108,18 +143,23 @@ def test_a_window_the_pack_gives_no_words_is_decoded_alone_with_its_neighbours()
 
 
 @pytest.mark.slow
-def test_packed_windows_keep_their_text_and_times(shared_data: Path, model_and_options):
-    """Clips packed into one Whisper input come back each to its own clip, within the CER bound, timed
-    inside the clip; an unpackable piece is decoded alone as before."""
+@pytest.mark.parametrize(("each", "words"), [(False, False), (True, False), (True, True)])
+def test_packed_windows_keep_their_text_and_times(shared_data: Path, model_and_options, each: bool, words: bool):
+    """Clips packed into one Whisper input (read as one text, or each decoded alone from the pack's encoder
+    output) come back each to its own clip, within the CER bound, timed inside the clip (words too); an
+    unpackable piece is decoded alone as before."""
     model, options = model_and_options
     pieces = [decode_audio(str(shared_data / "audio" / c)) for c in CLIPS[:3]]
     refs = references(shared_data / "audio")
-    kwargs = [options.transcribe_kwargs(False)] * len(pieces)
-    pack = PackSettings(30.0, 3.0, (True, True, False))
+    kwargs = [options.transcribe_kwargs(words)] * len(pieces)
+    pack = PackSettings(30.0, 3.0, (True, True, False), each)
     alone, _ = transcribe_many(model, pieces, kwargs, batch_size=8)
     packed, stats = transcribe_many(model, pieces, kwargs, batch_size=8, pack=pack)
     assert stats.packs == 1 and stats.packed + stats.batched >= 2
     assert [_key(s) for s in packed[2:]] == [_key(s) for s in alone[2:]]
     for clip, piece, segs in zip(CLIPS, pieces, packed, strict=False):
-        assert segs and all(0 <= s.start <= s.end <= piece.size / 16000 and s.words is None for s in segs)
+        length = piece.size / 16000
+        assert segs and all(0 <= s.start <= s.end <= length for s in segs)
+        assert all(0 <= w.start <= w.end <= length for s in segs for w in s.words) if words else \
+            all(s.words is None for s in segs)
         assert cer(refs[clip], "".join(s.text for s in segs)) <= CLIP_CER  # a lost or doubled clip is far above
