@@ -293,5 +293,7 @@ def transcript_to_json(t: Transcript) -> str:
 
 def transcript_from_json(blob: str) -> Transcript:
     data = json.loads(blob)
-    data["utterances"] = [Utterance(**u) for u in data["utterances"]]
+    # JSON has lists only: a turn's parts come back as the tuples the stage made
+    data["utterances"] = [Utterance(**(u | {"parts": tuple(tuple(p) for p in u.get("parts", ()))}))
+                          for u in data["utterances"]]
     return Transcript(**data)

@@ -20,7 +20,7 @@ CLIPS = ["paddlespeech/zh.wav", "wenet_aishell/aishell-BAC009S0724W0121.wav", "w
 CALLINTEL = Path(sys.executable).with_name("callintel")
 # columns that differ between any two runs by design (which run wrote a row, and when)
 VOLATILE = {"run_id", "first_run_id", "recorded_at", "assigned_at", "processed_at", "failed_at", "created_at",
-            "published_at", "scored_at", "transcript"}
+            "published_at", "scored_at", "transcript", "run_at", "over_run_at"}
 # (speech_cache.transcript holds processing_s, wall time; its key and hash stay compared)
 
 
