@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from callintel.records import TRANSCRIPT_FORMATS
+
 # (section path, key) -> (check, what is allowed). A number of seconds (a key ending in _s) is never negative.
 Check = Callable[[Any], bool]
 
@@ -23,6 +25,10 @@ def _at_least(low: float) -> tuple[Check, str]:
 
 def _one_of(*choices: str) -> tuple[Check, str]:
     return (lambda v: v in choices), "one of " + ", ".join(repr(c) for c in choices)
+
+
+def _each_of(*choices: str) -> tuple[Check, str]:
+    return (lambda v: all(x in choices for x in v)), "a list of " + ", ".join(repr(c) for c in choices)
 
 
 def _timezone(value: str) -> bool:
@@ -41,6 +47,8 @@ RULES: dict[tuple[str, ...], tuple[Check, str]] = {
     ("night", "call_retries"): _at_least(0),
     ("night", "max_file_mb"): _at_least(0),
     ("night", "timezone"): (_timezone, "an IANA time zone such as 'Asia/Shanghai'"),
+    # a misspelt source would switch turn joining off without a word: callintel's own speech or a reader's format
+    ("night", "turn_sources"): _each_of("asr", *TRANSCRIPT_FORMATS),
     ("review", "slowest_calls"): _at_least(0),
     ("speech", "cpu_threads"): _at_least(1),
     ("speech", "num_workers"): _at_least(1),

@@ -10,7 +10,8 @@ name a topic ("我的保单扣款没成功") `statement_weight`, the first of al
 per weight, so a call whose questions were missed still gets its topic. A call with nothing
 topical gets the explicit "other" topic: never no topic. A question that neither its own words nor the
 clustering gave a topic (a terse or roundabout question of the call's own matter: 能不能俺把那些单子寄过去)
-takes the call's main topic when that came from the call's questions (method "call", `call_fills_left`):
+takes the call's main topic when that came from the call's turns, its questions or statements (method "call",
+`call_fills_left`):
 the call says what it is about better than nothing does; its own topic, should a later night's clustering
 find one, wins over it (v_question_topics). Plain values in and out; topics are any hashable keys (slugs or ids).
 """

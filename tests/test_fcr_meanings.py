@@ -181,3 +181,26 @@ def test_purchase_calls_and_a_pure_compute(settings):
     inputs = OutcomeInputs([call], "0" * 64, None, clock)
     first, again = compute(inputs, settings), compute(inputs, settings)
     assert first == again and first[0].scored_at == clock and first[0].purchase_call is False
+
+
+def test_agent_talk_figures_read_a_joined_turns_pieces(sample_warehouse, tmp_path):
+    """Talk share, silence and overtalk come from the recognised pieces: storing two of a speaker's utterances as
+    one joined turn (utterances.parts) leaves every agent's figures as they were, the pause inside not spoken."""
+    from callintel.warehouse.period_report import _agents, _Calls
+
+    con, _ = _copy(sample_warehouse, tmp_path)
+    period = default_period(con, 7)
+    before = _agents(_Calls(con, period))
+    # the first call's first utterance and the next one of the same speaker, joined as the writer would join them
+    call_id = con.execute("SELECT min(call_id) FROM utterances").fetchone()[0]
+    rows = con.execute("SELECT seq, speaker, start_s, end_s FROM utterances WHERE call_id = ? ORDER BY seq",
+                       [call_id]).fetchall()
+    first = rows[0]
+    nxt = next(r for r in rows[1:] if r[1] == first[1])
+    assert nxt[2] > first[3]  # a pause (and the other speaker) between them
+    con.execute("UPDATE utterances SET end_s = ?, parts = ? WHERE call_id = ? AND seq = ?",
+                [nxt[3], json.dumps([[first[2], first[3]], [nxt[2], nxt[3]]]), call_id, first[0]])
+    con.execute("DELETE FROM utterances WHERE call_id = ? AND seq = ?", [call_id, nxt[0]])
+    after = _agents(_Calls(con, period))
+    con.close()
+    assert after == before

@@ -98,3 +98,11 @@ def test_a_call_topic_lives_in_call_topics_alone(tmp_path: Path):
                                              JOIN duckdb_tables() t USING (table_name)
                                              WHERE c.column_name = 'topic_id'""").fetchall()}
     assert holders == {"topics", "question_topics", "call_question_topics", "call_topics", "topic_daily"}
+
+
+def test_a_misspelt_turn_source_is_refused_not_silently_unjoined():
+    """[night] turn_sources names callintel's speech or a transcript reader: anything else would quietly store
+    every recognised piece as its own turn."""
+    assert load_settings(overrides={"night": {"turn_sources": ["asr", "whisper"]}})["night"]["turn_sources"]
+    with pytest.raises(ConfigError, match=r"turn_sources.*must be a list of 'asr'"):
+        load_settings(overrides={"night": {"turn_sources": ["whispr"]}})

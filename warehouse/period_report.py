@@ -168,16 +168,22 @@ def _trend(now: float, before: float) -> str:
 
 
 def _agents(pc: _Calls) -> list[dict[str, Any]]:
-    """Per agent: resolution both ways, and from the utterances' start/end times the agent's share of the
-    talking, the share of the call nobody spoke, and seconds both spoke at once (per call)."""
+    """Per agent: resolution both ways, and from the recognised pieces' start/end times (a joined turn's
+    `parts`, so its inner pauses are not speech) the agent's share of the talking, the share of the call nobody
+    spoke, and seconds both spoke at once (per call)."""
     rows = pc.q(f"""
-        WITH u AS (
-            SELECT u.call_id, u.speaker, u.start_s, u.end_s,
-                lag(u.end_s) OVER w AS prev_end, lag(u.speaker) OVER w AS prev_speaker,
-                max(u.end_s) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_max_end
-            FROM utterances u SEMI JOIN period_calls p ON p.call_id = u.call_id
+        WITH pieces AS (
+            SELECT u.call_id, u.seq, u.speaker, piece[1] AS start_s, piece[2] AS end_s
+            FROM utterances u SEMI JOIN period_calls p ON p.call_id = u.call_id,
+                unnest(CASE WHEN u.parts IS NULL THEN [[u.start_s, u.end_s]]
+                            ELSE CAST(json_transform(u.parts, '[["DOUBLE"]]') AS DOUBLE[][]) END) AS t(piece)
             WHERE u.speaker IN ('agent', 'customer')
-            WINDOW w AS (PARTITION BY u.call_id ORDER BY u.start_s, u.seq)
+        ), u AS (
+            SELECT call_id, speaker, start_s, end_s,
+                lag(end_s) OVER w AS prev_end, lag(speaker) OVER w AS prev_speaker,
+                max(end_s) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_max_end
+            FROM pieces
+            WINDOW w AS (PARTITION BY call_id ORDER BY start_s, seq)
         ), per_call AS (
             SELECT call_id,
                 sum(end_s - start_s) FILTER (WHERE speaker = 'agent') AS agent_s,

@@ -257,6 +257,10 @@ def call_topic_nights(con: duckdb.DuckDBPyConnection, nights: Sequence[date], se
                                          [start, min(nights)]).fetchall()]
     stale = [n for (n,) in con.execute(f"""SELECT DISTINCT assigned_night FROM call_question_topics
                                            WHERE question_id NOT IN (SELECT question_id FROM ({CURRENT_REFINEMENTS}))
+                                           UNION
+                                           -- a night with no refinement: its call topics are older than its run
+                                           SELECT r.night FROM topic_runs r JOIN call_topics ct ON ct.night = r.night
+                                           GROUP BY r.night, r.run_at HAVING max(ct.assigned_at) < r.run_at
                                            """).fetchall()]
     return sorted(set(earlier) | set(stale) | set(with_later_nights(con, nights, settings)))
 

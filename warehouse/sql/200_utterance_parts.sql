@@ -5,3 +5,5 @@
 ALTER TABLE utterances ADD COLUMN IF NOT EXISTS parts VARCHAR;
 
 COMMENT ON COLUMN utterances.parts IS 'JSON list of [start_s, end_s] of each recognised utterance joined into this turn ([night] turn_gap_s: consecutive utterances of one speaker, a short pause apart), in order; NULL when the turn is one utterance (start_s and end_s say where it was heard).';
+COMMENT ON COLUMN calls.agent_talk_s IS 'Seconds of agent speech: the recognised pieces'' spans, summed before they are joined into turns (a turn''s inner pauses are not speech).';
+COMMENT ON COLUMN calls.customer_talk_s IS 'Seconds of customer speech: the recognised pieces'' spans, summed before they are joined into turns (a turn''s inner pauses are not speech).';

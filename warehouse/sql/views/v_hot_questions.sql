@@ -30,5 +30,7 @@ FROM topic_daily d
 JOIN latest l ON d.night = l.night
 JOIN v_topic_names n USING (topic_id)
 LEFT JOIN ex USING (topic_id)
+-- 其他 ("other": questions of novel calls no other call joined) is no question anybody repeats
+WHERE d.topic_id NOT IN (SELECT topic_id FROM topics WHERE source = 'other')
 ORDER BY rank;
-COMMENT ON VIEW v_hot_questions IS 'The latest night''s topics, most asked first: topic name and keyword label, representative question, questions and calls that night, mean of the previous 7 nights, change, trend (new/rising/falling/steady), first seen, up to 3 example questions (closest first) and the ids of that night''s calls in the topic. Topics that fell to 0 tonight are listed last.';
+COMMENT ON VIEW v_hot_questions IS 'The latest night''s topics, most asked first: topic name and keyword label, representative question, questions and calls that night, mean of the previous 7 nights, change, trend (new/rising/falling/steady), first seen, up to 3 example questions (closest first) and the ids of that night''s calls in the topic. Topics that fell to 0 tonight are listed last; the "other" topic is not listed.';
