@@ -137,6 +137,16 @@ def call_text(turns: Sequence[tuple[int, str]]) -> str:
     return "。".join(t for _, t in turns)
 
 
+def statement_votes(turns: Sequence[tuple[int, str]], asked: set[int], taxonomy,
+                    strong_weight: float) -> list[tuple[int, str]]:
+    """(seq, slug) of the customer turns without a question whose key phrases name a topic: each votes for it
+    as a statement (the call's vote here and nlp/novelty.py's count of it are the same)."""
+    from callintel.nlp.taxonomy import best_phrase
+
+    hits = [(seq, best_phrase(text, taxonomy, strong_weight)) for seq, text in turns if seq not in asked]
+    return [(seq, hit[0]) for seq, hit in hits if hit is not None]
+
+
 # --- the call_topics step's compute (flows/steps.py): a night's questions with their topics in, call topics out
 
 @dataclass(frozen=True)
@@ -171,7 +181,7 @@ class CallTopicResult:
 def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
     """Follow-ups inherit, general-family questions take the family's specific topic, every call gets its topic."""
     from callintel.nlp.embed import embed_missing, text_key
-    from callintel.nlp.taxonomy import best_phrase, load_taxonomy, phrase_scores
+    from callintel.nlp.taxonomy import load_taxonomy, phrase_scores
 
     taxonomy = load_taxonomy(settings)
     mopts = MatchOptions.from_settings(settings["topics"]["taxonomy_match"])
@@ -193,20 +203,19 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
                 assign.append((q.question_id, int(new), 0.0, "context" if m == FOLLOW_UP else "family", night))
         left = sum(1 for t in final if t is None)
         unclustered += left
-        text_scores = {ids[s]: w for s, (w, _) in phrase_scores(texts.get(call_id, ""), taxonomy,
-                                                               mopts.strong_weight).items() if s in ids}
         novel = any(q.method == NOVEL for q in qs)   # the taxonomy explains it weakly: its questions' topic decides
-        text_scores = {} if novel else text_scores
+        text_scores = {} if novel else {
+            ids[s]: w for s, (w, _) in phrase_scores(texts.get(call_id, ""), taxonomy, mopts.strong_weight).items()
+            if s in ids}
         own = [t if m != FOLLOW_UP else None
                for t, m in zip(refine_families(topics, family, general, turns), methods, strict=True)]
         # customer turns without a question still say what the call is about: they vote, in turn order
         items: list[tuple[int, Any, str | None, CallQuestion | None]] = list(
             zip(turns, own, methods, qs, strict=True))
-        asked = set(turns)
-        for seq, text in inputs.turns_of.get(call_id, []):
-            hit = best_phrase(text, taxonomy, mopts.strong_weight) if seq not in asked and not novel else None
-            if hit is not None and hit[0] in ids:
-                items.append((seq, ids[hit[0]], STATEMENT, None))
+        if not novel:
+            items += [(seq, ids[slug], STATEMENT, None) for seq, slug in
+                      statement_votes(inputs.turns_of.get(call_id, []), set(turns), taxonomy, mopts.strong_weight)
+                      if slug in ids]
         items.sort(key=lambda x: x[0])
         ct = main_topic([x[1] for x in items], [x[2] for x in items], text_scores, mopts, family, general)
         if ct.topic is None:

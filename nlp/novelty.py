@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from callintel.nlp.call_topics import STATEMENT, main_topic
-from callintel.nlp.taxonomy import FOLLOW_UP, MatchOptions, Taxonomy, best_phrase, phrase_scores
+from callintel.nlp.call_topics import STATEMENT, call_text, main_topic, statement_votes
+from callintel.nlp.taxonomy import FOLLOW_UP, MatchOptions, Taxonomy, phrase_scores
 from callintel.settings import options
 
 NOVEL = "novel"   # question_topics method: a question of a novel call, grouped with its call's topic
@@ -76,14 +76,10 @@ def call_votes(matches: Sequence[tuple[str, str | None, str | None]], turns_of: 
     for call, qs in by_call.items():
         turns = turns_of.get(call, [])
         items = [(seq, slug if method != FOLLOW_UP else None, method) for seq, slug, method in qs]
-        asked = {seq for seq, _, _ in qs}
-        for seq, text in turns:
-            hit = best_phrase(text, taxonomy, opts.strong_weight) if seq not in asked else None
-            if hit is not None:
-                items.append((seq, hit[0], STATEMENT))
+        items += [(seq, slug, STATEMENT)
+                  for seq, slug in statement_votes(turns, {seq for seq, _, _ in qs}, taxonomy, opts.strong_weight)]
         items.sort(key=lambda x: x[0])
-        text = "。".join(t for _, t in turns)
-        scores = {s: w for s, (w, _) in phrase_scores(text, taxonomy, opts.strong_weight).items()}
+        scores = {s: w for s, (w, _) in phrase_scores(call_text(turns), taxonomy, opts.strong_weight).items()}
         ct = main_topic([x[1] for x in items], [x[2] for x in items], scores, opts, taxonomy.family_of,
                         {f: f for f in set(taxonomy.family_of.values())})
         out[call] = float(ct.score)

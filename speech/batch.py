@@ -410,15 +410,27 @@ def _packed(model, pieces: list[np.ndarray], kwargs: list[dict], batch_size: int
             if segs is None:
                 rest += idx
                 continue
-            bounds = [(a / rate, (a + pieces[i].size) / rate) for a, i in zip(starts, idx, strict=True)]
-            for i, mine in zip(idx, split_pack(segs, bounds, [bool(kwargs[i].get("word_timestamps")) for i in idx]),
-                               strict=True):
-                if mine is None:
-                    rest.append(i)
-                else:
-                    out[i] = mine
-                    stats.packed += 1
+            bounds, words = _member_spans(pieces, kwargs, idx, starts, rate)
+            _place(idx, split_pack(segs, bounds, words), out, rest, stats)
     return sorted(rest)
+
+
+def _member_spans(pieces: list[np.ndarray], kwargs: list[dict], idx: list[int], starts: list[int],
+                  rate: int) -> tuple[list[tuple[float, float]], list[bool]]:
+    """Each member's (start, end) seconds inside its pack, and whether its caller asked for word timings."""
+    bounds = [(a / rate, (a + pieces[i].size) / rate) for a, i in zip(starts, idx, strict=True)]
+    return bounds, [bool(kwargs[i].get("word_timestamps")) for i in idx]
+
+
+def _place(idx: list[int], results: list[list[Segment] | None], out: list, rest: list[int],
+           stats: BatchStats) -> None:
+    """A pack's members' segments into `out`; a member the pack did not give back for sure into `rest`."""
+    for i, mine in zip(idx, results, strict=True):
+        if mine is None:
+            rest.append(i)
+        else:
+            out[i] = mine
+            stats.packed += 1
 
 
 def _each_member(model, pieces: list[np.ndarray], kwargs: list[dict], workers: int, pack: PackSettings,
@@ -429,21 +441,15 @@ def _each_member(model, pieces: list[np.ndarray], kwargs: list[dict], workers: i
 
     def run(p: int) -> tuple[list[list[Segment] | None], BatchStats]:
         local = BatchStats()
-        idx, starts = packs[p], joined[p][1]
-        bounds = [(a / rate, (a + pieces[i].size) / rate) for a, i in zip(starts, idx, strict=True)]
-        words = [bool(kwargs[i].get("word_timestamps")) for i in idx]
+        idx = packs[p]
+        bounds, words = _member_spans(pieces, kwargs, idx, joined[p][1], rate)
         return _decode_members(model, joined[p][0], bounds, words, kwargs[idx[0]], pack, local, language_s), local
 
     for p, (results, local) in zip(range(len(packs)), _in_parallel(run, list(range(len(packs))), workers),
                                    strict=True):
         stats.add(local)
         stats.packs += 1
-        for i, mine in zip(packs[p], results, strict=True):
-            if mine is None:
-                rest.append(i)
-            else:
-                out[i] = mine
-                stats.packed += 1
+        _place(packs[p], results, out, rest, stats)
     return sorted(rest)
 
 
