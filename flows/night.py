@@ -356,6 +356,9 @@ def _transcribe_all(run: NightRun, con, todo: list[Planned], log) -> None:
     which is rewritten every WATCH_EVERY_S as a heartbeat); when no call has come back for
     [night] stall_timeout_s (every worker lost, say), the calls still out fail with that reason.
     """
+    context = FlowRunContext.get()
+    # the watch lists the workers before any call goes out: one lost while calls are being submitted is named too
+    watch = WorkerWatch.of(context.task_runner if context else None)
     run.progress(stage="transcribing", done=run.ok, cached=run.n_cached, failed=len(run.failures),
                  to_transcribe=len(todo))
     transcriber = transcribe_task(run.settings)
@@ -363,8 +366,6 @@ def _transcribe_all(run: NightRun, con, todo: list[Planned], log) -> None:
     back: queue.Queue = queue.Queue()
     for future in futures:
         future.add_done_callback(back.put)
-    context = FlowRunContext.get()
-    watch = WorkerWatch.of(context.task_runner if context else None)
     stall_s = run.settings["night"]["stall_timeout_s"]
     last_back = last_watch = time.monotonic()
     done = 0
@@ -408,6 +409,8 @@ def _transcribe_all(run: NightRun, con, todo: list[Planned], log) -> None:
 
 def _fail_stalled(run: NightRun, futures: dict, stall_s: float, watch: WorkerWatch | None, log) -> None:
     """No call came back for [night] stall_timeout_s: the calls still out fail with a reason (the night goes on)."""
+    for line in watch.changes() if watch else []:  # a last look, so a worker lost since the last beat is named
+        log.warning("%s", line)
     lost = f"; Dask workers lost: {', '.join(watch.lost)}" if watch and watch.lost else ""
     for future, p in futures.items():
         if p is None:

@@ -24,12 +24,15 @@ class WorkerWatch:
 
     @classmethod
     def of(cls, task_runner: Any) -> WorkerWatch | None:
-        """A watch on a started DaskTaskRunner's cluster; None for threads."""
-        client = getattr(task_runner, "_client", None)
-        if client is None:
+        """A watch on a DaskTaskRunner's cluster; None for threads.
+
+        The runner connects on first use of its `client`: the watch makes that connection itself, so it lists
+        the workers before any call goes out (one lost before the first call came back is named too).
+        """
+        if task_runner is None or not hasattr(task_runner, "_client"):
             return None
         try:
-            return cls(client)
+            return cls(task_runner.client)
         except Exception as exc:  # a watch that cannot start must not stop the night
             log.warning("cannot list the Dask workers (%s): lost workers will not be named", exc)
             return None
