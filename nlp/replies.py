@@ -20,7 +20,9 @@ from typing import Any
 
 from callintel import model_json
 from callintel.nlp.outcomes import Lexicon, Turn, is_question, lexicon_from_settings
+from callintel.nlp.questions import QuestionCues, _a_not_a, question_cue
 from callintel.nlp.reply_ranker import RankerModel, rank, roles
+from callintel.nlp.sentences import strip_punct
 from callintel.settings import Settings
 
 _SPECIFIC = re.compile(r"\d{2,}|www\.|https?://|\.com|热线|APP|app|官网|公众号|营业厅")
@@ -141,6 +143,10 @@ class CallReplyCues:
     topical: Callable[[str], frozenset[str]] | None = field(default=None, compare=False, repr=False)
     negators: tuple[str, ...] = ()  # 不算太贵 is not 太贵: a phrase right after one of these is negated
     not_objections: tuple[str, ...] = ()  # spans that contain a phrase but object to nothing (麻烦您: please)
+    # what asks (the questions step's own cues): a clause of an agent sentence that asks back without a ？ (speech
+    # recognition drops it) is not content; None = only ？ marks a question back
+    questions: QuestionCues | None = field(default=None, compare=False, repr=False)
+    embedding: tuple[str, ...] = ()  # verbs that embed a question (要看有没有): what follows is not asked
 
     def reasons_text(self, reasons: Sequence[str]) -> str:
         """Reasons in words a QA lead reads (、-joined), codes without a name as they are."""
@@ -156,7 +162,8 @@ def load_call_cues(path: str, topical: Callable[[str], frozenset[str]] | None = 
                          {k: tuple(v) for k, v in data["phrases"].items()},
                          tuple((k, tuple(v)) for k, v in data["objections"].items()), path,
                          {k: str(v) for k, v in data.get("reason_names", {}).items()}, topical,
-                         tuple(data["objection_rules"]["negators"]), tuple(data["objection_rules"]["not_objections"]))
+                         tuple(data["objection_rules"]["negators"]), tuple(data["objection_rules"]["not_objections"]),
+                         embedding=tuple(data["question_back"]["embedding"]))
 
 
 def topical_words(settings: Any) -> Callable[[str], frozenset[str]]:
@@ -178,7 +185,10 @@ def topical_words(settings: Any) -> Callable[[str], frozenset[str]]:
 
 
 def call_cues_from_settings(settings: Any) -> CallReplyCues:
-    return load_call_cues(str(settings.config_file(settings["replies"]["cues"])), topical_words(settings))
+    from callintel.nlp.questions import load_cues
+
+    cues = load_call_cues(str(settings.config_file(settings["replies"]["cues"])), topical_words(settings))
+    return replace(cues, questions=load_cues(settings))
 
 
 def objection_type(text: str, cues: CallReplyCues) -> str | None:
@@ -222,13 +232,38 @@ def content_chars(text: str, cues: CallReplyCues) -> int:
     """Characters of the reply that tell the caller something: not questions back, identity checks,
     read-backs or pleasantries (好的X先生 openers)."""
     n = 0
+    # A turn that marks a question with ？ marks them all (written, or punctuated by its recogniser): its unmarked
+    # sentences tell. A turn with none may have lost them (Whisper drops most): its clauses that ask are left out.
+    marked = cues.questions is None or any(m in text for m in cues.questions.question_marks)
     for m in _SENTENCE.finditer(text):
         s = m.group().strip()
         if s.endswith(("？", "?")) or asks_identity(s, cues) \
                 or any(p in s for p in cues.phrases["readback"]) or any(p in s for p in cues.phrases["closing"]):
             continue
-        n += len(re.sub(r"^(?:好的|好|嗯|是的|明白|理解)?[^，,。]{0,6}(?:先生|女士|阿姨|叔叔)(?:您好)?[，,。]?", "", s))
+        s = re.sub(r"^(?:好的|好|嗯|是的|明白|理解)?[^，,。]{0,6}(?:先生|女士|阿姨|叔叔)(?:您好)?[，,。]?", "", s)
+        n += len(s) if marked else sum(len(c) for c in _CLAUSE.findall(s) if not _asks_back(c, cues))
     return n
+
+
+_CLAUSE = re.compile(r"[^，,；;]+[，,；;]*")
+
+
+def _asks_back(clause: str, cues: CallReplyCues) -> bool:
+    """An agent's clause that asks the caller something though no ？ ends it (Whisper drops most question marks:
+    平时吃药吗, 您是不是换了手机号): it ends in a question particle (the questions step's final particles), or holds
+    an A-not-A form that no verb embeds in a statement before it ([question_back] embedding: 要看有没有并发症).
+    A question word alone (多少, 何时) is not enough: in an agent's turn it is as often an indefinite (几个办法)
+    or a word misheard (核实 -> 何时)."""
+    q = cues.questions
+    if q is None or question_cue(clause, q) is None:  # the questions step's reading first (没有了 is no question)
+        return False
+    if any(strip_punct(clause).endswith(p) for p in q.final_particles):
+        return True
+    for w in (w for w in q.interrogatives if _a_not_a(w)):
+        at = clause.find(w)
+        if at >= 0 and not any(e in clause[:at] for e in cues.embedding):
+            return True
+    return False
 
 
 def _role(i: int, text: str, cues: CallReplyCues, min_content: float) -> str:

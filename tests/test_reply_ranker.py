@@ -111,3 +111,22 @@ def test_what_followed_is_read_from_the_callers_next_turn_with_the_ranker():
                  Turn("agent", answer), Turn("customer", reaction)]
         cands = reply_candidates(turns, LEX, CUES, RANKER)
         assert [(c.reply_turn, c.followed) for c in cands] == [(2, expected)], reaction
+
+
+def test_a_question_back_without_its_question_mark_is_not_content():
+    """Whisper drops most ？: an agent turn that only asks back (…有没有…，…吗) is a question back as recognised as
+    it is written; a question embedded in a statement (要看有没有) and a turn that tells first keep what they tell."""
+    written = "先生您好，这个要看具体情况。您每个月的收入有没有五千？平时有没有买过保险？家里人都知道吗？"
+    heard = "先生您好，这个要看具体情况，您每个月的收入有没有五千，平时有没有买过保险，家里人都知道吗。"
+    assert content_chars(heard, CUES) == content_chars(written, CUES) < 20
+    embedded = "一般是除外承保，要看有没有并发症，其他照常保。"
+    assert content_chars(embedded, CUES) == len(embedded)
+    told = "明白，您可以在APP上自己改扣款卡，改完当天晚上系统会重新扣款"
+    assert content_chars(told + "，您是不是换过卡了。", CUES) == content_chars(told + "。", CUES) > 25
+    turns = [Turn("agent", "您好，客服中心，请问有什么可以帮您？"),
+             Turn("customer", "我想给孩子买个重疾险，怎么买啊。"), Turn("agent", heard),
+             Turn("customer", "一个月五六千吧，别的没有。"),
+             Turn("agent", "好的，像您这种情况，可以先给孩子配一份少儿重疾险，保额五十万左右，每年保费一千多元，"
+                           "等待期九十天，之后确诊合同约定的重疾就一次性赔付保额。"),
+             Turn("customer", "好的，我考虑一下。")]
+    assert best_call_reply(turns, LEX, CUES, RANKER).turn == 4
