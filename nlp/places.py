@@ -8,6 +8,9 @@ list. What a caller says is mapped to the city a profile records (EVALUATION.md:
 - county-level cities as said (昆山): the place the caller named;
 - a district or county said with its suffix (南关区) -> its prefecture city, when only one city has that name.
 Provinces are not cities and are left out.
+
+Recognised speech writes a name's sound in other characters (杭州 -> 航舟): `places_by_sound` finds an unknown word
+that sounds exactly like one city's whole name (toneless pinyin) and like no other name of the gazetteer.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import metadata
 
@@ -93,4 +97,39 @@ def find_places(text: str) -> list[tuple[int, str, str]]:
             i += len(hit)
         else:
             i += 1
+    return out
+
+
+@lru_cache(maxsize=1)
+def _by_sound() -> dict[tuple[str, ...], str]:
+    """Toneless syllables of each city's whole name (杭州 hang zhou, 昆山) -> the city, for sounds no other name of
+    the gazetteer has (a district or county included: 康保县 sounds as 康保险)."""
+    from callintel.pinyin import syllables
+
+    cities: dict[tuple[str, ...], set[str]] = {}
+    for name, city in city_names().items():
+        if re.fullmatch(r"[\u4e00-\u9fff]+", name):
+            cities.setdefault(syllables(name), set()).add(name if name == city else "")
+    return {sound: next(iter(c)) for sound, c in cities.items() if len(c) == 1 and "" not in c}
+
+
+def places_by_sound(text: str, min_syllables: int, cut: Callable[[str], Iterable[str]],
+                    is_word: Callable[[str], bool]) -> list[tuple[int, str, str]]:
+    """(position, word as written, city) of each word of `text` (`cut`: jieba's segmentation, which joins characters
+    it cannot place into one unknown word) that no dictionary knows (`is_word`: 伤害 and 背景 are words, not 上海 and
+    北京), at least `min_syllables` long, and that sounds exactly like one city's whole name and no other gazetteer
+    name (`_by_sound`): recognised speech heard the city and wrote other characters (航舟 -> 杭州)."""
+    from callintel.pinyin import syllables
+
+    sounds = _by_sound()
+    out: list[tuple[int, str, str]] = []
+    at = 0
+    for word in cut(text):
+        i, at = at, at + len(word)
+        if len(word) < min_syllables or word in city_names() or not re.fullmatch(r"[\u4e00-\u9fff]+", word) \
+                or is_word(word):
+            continue
+        city = sounds.get(syllables(word))
+        if city:
+            out.append((i, word, city))
     return out

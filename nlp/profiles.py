@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import cn2an
 
 from callintel.ages import age_from_birth, age_from_id
-from callintel.nlp.places import find_places
+from callintel.nlp.places import find_places, places_by_sound
 from callintel.settings import Settings
 
 FIELDS = ("gender", "age", "city", "occupation", "marital_status", "children", "existing_policies",
@@ -63,12 +63,17 @@ class ProfileLexicon:
 
     def places(self, text: str) -> list[tuple[int, str, str]]:
         """(position, name as said, city) of each place in `text`: the gazetteer (nlp/places.py) less
-        [city] not_places, then [city] outside_gazetteer."""
+        [city] not_places, then [city] outside_gazetteer, then a city heard in other characters (航舟: by sound,
+        [city] by_sound_min_syllables)."""
         found = [f for f in find_places(text) if f[1] not in self.data["city"]["not_places"]]
         for name in self.data["city"]["outside_gazetteer"]:
             j = text.find(name)
             if j >= 0 and not any(a <= j < a + len(n) for a, n, _ in found):
                 found.append((j, name, name))
+        least = self.data["city"]["by_sound_min_syllables"]
+        if least:  # a city heard in other characters (航舟 for 杭州), where no found name is
+            found += [f for f in places_by_sound(text, least, _cut, _in_dictionary)
+                      if not any(a < f[0] + len(f[1]) and f[0] < a + len(n) for a, n, _ in found)]
         return sorted(found)
 
 
@@ -223,17 +228,19 @@ def _gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact])
 
 def _address_by_sound(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     """The agent's address word misheard (女士您好 -> 你是您好, 好的陈女士 -> 好的陈理师): in an address slot (the
-    turn's start, or 好的 + a surname, before 您/，), a span jieba does not know as a word that sounds one syllable
-    off exactly one two-character address word. Weaker than an address heard right, and read only when the call
-    has no other gender evidence (a slip is one word; the other words of the call outvote it)."""
+    turn's start, or 好的 + a surname, before 您/，; or before the first clause's 您好: 这位女士您好 -> 就为你是您好),
+    a span jieba does not know as a word that sounds one syllable off exactly one two-character address word. Weaker
+    than an address heard right, and read only when the call has no other gender evidence (a slip is one word; the
+    other words of the call outvote it)."""
     from callintel.pinyin import syllables
 
     p = r.lex["person"]
     words = [(w, value) for value, ws in (("男", p["male_address"]), ("女", p["female_address"])) for w in ws
              if len(w) == 2]
     slot = re.compile(r"(?:^|^好的[\u4e00-\u9fff]?)([\u4e00-\u9fff]{2})(?=您|，|,)")
+    greeted = re.compile(r"^[^，,。！!？?]*?([\u4e00-\u9fff]{2})(?=您好)")  # 这位女士您好 -> 就为你是您好
     for i, (speaker, text) in enumerate(turns):
-        m = slot.match(text) if speaker == "agent" else None
+        m = (slot.match(text) or greeted.match(text)) if speaker == "agent" else None
         if not m or _in_dictionary(m.group(1)):
             continue
         heard = syllables(m.group(1))
@@ -259,7 +266,8 @@ def _age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact], on
         found = False
         if speaker == "customer" and asked:
             # the answer is the turn's first clause (二十九。社保……): a number and nothing else in it
-            m = re.match(rf"(?:我|俺)?(?:(?:{filler}))*({_NUM})(?:岁|周岁)?(?:了)?(?:[。，,！!]|$)", text.strip())
+            # ... or a space: recognised speech joins two pieces without punctuation (29 社保…)
+            m = re.match(rf"(?:我|俺)?(?:(?:{filler}))*({_NUM})(?:岁|周岁)?(?:了)?(?:[。，,！!\s]|$)", text.strip())
             n = cn_number(m.group(1)) if m else None
             if n is not None and lo <= n <= hi:
                 _add(out, "age", str(n), 0.85, i, text, speaker)
@@ -454,6 +462,13 @@ def _known_word(word: str) -> bool:
     return len(word) == 1 or _in_dictionary(word)
 
 
+def _cut(text: str) -> list[str]:
+    """jieba's words of `text` (unknown characters joined by its HMM), loaded on first use."""
+    import jieba
+
+    return list(jieba.cut(text))
+
+
 def _in_dictionary(word: str) -> bool:
     """A word of jieba's dictionary (loaded on first use)."""
     import jieba
@@ -634,7 +649,9 @@ def _policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                     continue  # 买了这个医疗险，以后…能报吗: the product being offered (我这个 is the caller's own)
                 owned = any(w in before for w in owned_words) or bool(holds.search(before)) or (
                     speaker == "customer" and tail.startswith(tuple(cfg["owned_after"]))) or _possessed(
-                    before, r.self_words if speaker == "customer" else ("您",), cfg)
+                    before, r.self_words if speaker == "customer" else ("您",), cfg) or (
+                    speaker == "agent" and (_said_by_sound(before, owned_words, r.lex["sound"])
+                                            or _unnamed_holder(before, cfg["unnamed_holder"], r)))
                 if not owned and not (seen_here and before.endswith(tuple(cfg["also"]))):
                     continue
                 if not r.about_caller(clause, m.start(2), speaker):
@@ -642,6 +659,36 @@ def _policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 seen.add(kind)
                 seen_here = True
                 _add(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
+
+
+def _unnamed_holder(before: str, cues: Sequence[str], r: ProfileReader) -> bool:
+    """An agent's cue of holding without its holder (名下有, heard 民下有 when 您 was lost): the caller's, unless a
+    person is named right before it (an address word, a masked name, a third party: [姓名]先生名下有)."""
+    from callintel.pinyin import syllables
+
+    cfg = r.lex["sound"]
+    fuzzy = tuple((a, b) for a, b in cfg["fuzzy"])
+    person = tuple(r.lex["person"]["male_address"] + r.lex["person"]["female_address"]) + r.third + ("]",)
+    for cue in cues:
+        want = syllables(cue, fuzzy)
+        at = next((i for i in range(len(before) - len(cue) + 1)
+                   if before[i:i + len(cue)] == cue or (len(cue) >= cfg["min_syllables"] and
+                                                        syllables(before[i:i + len(cue)], fuzzy) == want)), -1)
+        if at >= 0 and not before[:at].endswith(person):
+            return True
+    return False
+
+
+def _said_by_sound(text: str, phrases: Sequence[str], cfg: dict[str, Any]) -> bool:
+    """One of `phrases` of at least [sound] min_syllables is in `text` by its toneless sound, [sound] fuzzy merges
+    applied: an agent's cue heard in other characters (名下有 -> 民下有, 明下有). Shorter phrases are matched as written
+    only: two syllables sound like too many everyday words."""
+    from callintel.pinyin import syllables
+
+    fuzzy = tuple((a, b) for a, b in cfg["fuzzy"])
+    heard = f" {' '.join(syllables(text, fuzzy))} "
+    return any(f" {' '.join(syllables(p, fuzzy))} " in heard for p in phrases
+               if len(p) >= cfg["min_syllables"] and re.fullmatch(r"[\u4e00-\u9fff]+", p))
 
 
 def _possessed(before: str, holders: Sequence[str], cfg: dict[str, Any]) -> bool:
