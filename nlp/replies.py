@@ -147,6 +147,7 @@ class CallReplyCues:
     # recognition drops it) is not content; None = only ？ marks a question back
     questions: QuestionCues | None = field(default=None, compare=False, repr=False)
     embedding: tuple[str, ...] = ()  # verbs that embed a question (要看有没有): what follows is not asked
+    asking_openers: tuple[str, ...] = ()  # a clause opening with one (请问) asks back
 
     def reasons_text(self, reasons: Sequence[str]) -> str:
         """Reasons in words a QA lead reads (、-joined), codes without a name as they are."""
@@ -163,7 +164,8 @@ def load_call_cues(path: str, topical: Callable[[str], frozenset[str]] | None = 
                          tuple((k, tuple(v)) for k, v in data["objections"].items()), path,
                          {k: str(v) for k, v in data.get("reason_names", {}).items()}, topical,
                          tuple(data["objection_rules"]["negators"]), tuple(data["objection_rules"]["not_objections"]),
-                         embedding=tuple(data["question_back"]["embedding"]))
+                         embedding=tuple(data["question_back"]["embedding"]),
+                         asking_openers=tuple(data["question_back"]["asking_openers"]))
 
 
 def topical_words(settings: Any) -> Callable[[str], frozenset[str]]:
@@ -250,14 +252,15 @@ _CLAUSE = re.compile(r"[^，,；;]+[，,；;]*")
 
 def _asks_back(clause: str, cues: CallReplyCues) -> bool:
     """An agent's clause that asks the caller something though no ？ ends it (Whisper drops most question marks:
-    平时吃药吗, 您是不是换了手机号): it ends in a question particle (the questions step's final particles), or holds
-    an A-not-A form that no verb embeds in a statement before it ([question_back] embedding: 要看有没有并发症).
+    平时吃药吗, 您是不是换了手机号): it ends in a question particle (the questions step's final particles), opens with
+    请问 ([question_back] asking_openers), or holds an A-not-A form that no verb embeds in a statement before it
+    ([question_back] embedding: 要看有没有并发症). The clause, not the sentence: Whisper joins sentences with commas.
     A question word alone (多少, 何时) is not enough: in an agent's turn it is as often an indefinite (几个办法)
     or a word misheard (核实 -> 何时)."""
     q = cues.questions
     if q is None or question_cue(clause, q) is None:  # the questions step's reading first (没有了 is no question)
         return False
-    if any(strip_punct(clause).endswith(p) for p in q.final_particles):
+    if clause.startswith(cues.asking_openers) or any(strip_punct(clause).endswith(p) for p in q.final_particles):
         return True
     for w in (w for w in q.interrogatives if _a_not_a(w)):
         at = clause.find(w)

@@ -119,6 +119,8 @@ def test_a_question_back_without_its_question_mark_is_not_content():
     written = "先生您好，这个要看具体情况。您每个月的收入有没有五千？平时有没有买过保险？家里人都知道吗？"
     heard = "先生您好，这个要看具体情况，您每个月的收入有没有五千，平时有没有买过保险，家里人都知道吗。"
     assert content_chars(heard, CUES) == content_chars(written, CUES) < 20
+    asked = "女士您好，高血压要看具体情况，请问您的血压一般控制在多少。"
+    assert content_chars(asked, CUES) == len("高血压要看具体情况，")
     embedded = "一般是除外承保，要看有没有并发症，其他照常保。"
     assert content_chars(embedded, CUES) == len(embedded)
     told = "明白，您可以在APP上自己改扣款卡，改完当天晚上系统会重新扣款"
