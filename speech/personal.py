@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from callintel.pinyin import syllables
 from callintel.speech.names import NameRules, find_names
 
 _CJK = r"\u4e00-\u9fff"
@@ -247,17 +248,30 @@ _PLATE = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘
                     r"[A-HJ-NP-Za-hj-np-z0-9]{1,6}[挂学警]?(?![A-Za-z0-9])")
 
 
+def _tail_cue_ends(text: str, cues: tuple[str, ...]) -> list[int]:
+    """Where a tail cue ends, written or only heard: Whisper writes the cue's sound in other characters
+    (尾号 -> 委号, 尾数 -> 为数) and the digits after it would leave unmasked, so cues also match by
+    toneless pinyin. Only text holding a 3-6 digit run is read by sound (nothing else can hold a tail)."""
+    ends = {m.end() for m in re.finditer("|".join(map(re.escape, cues)), text)}
+    if re.search(r"[0-9]{3,6}", text):
+        heard = syllables(text)
+        for cue in cues:
+            said = syllables(cue)
+            n = len(said)
+            ends |= {i + n for i in range(len(heard) - n + 1) if heard[i:i + n] == said}
+    return sorted(ends)
+
+
 def _spans_tail(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     spans = []
-    cues = "|".join(map(re.escape, rules.tail_cues))
-    for m in re.finditer(cues, text):
-        window = text[m.end():m.end() + rules.tail_window]
+    for end in _tail_cue_ends(text, rules.tail_cues):
+        window = text[end:end + rules.tail_window]
         cut = min((window.find(c) for c in _STOP_SENTENCE if c in window), default=len(window))
         for d in re.finditer(r"(?<![0-9A-Za-z])[0-9]{3,6}[Xx]?(?![0-9])", window[:cut]):
             follow = window[d.end():d.end() + 1]
             if follow and follow in rules.tail_not_before:
                 continue
-            spans.append((m.end() + d.start(), m.end() + d.end()))
+            spans.append((end + d.start(), end + d.end()))
             break
     return spans
 

@@ -140,6 +140,14 @@ def test_card_tails_and_no_residue():
     assert mask_pii("手机号A13800138000") == "手机号[手机号]"
 
 
+def test_a_tail_cue_heard_in_other_characters_still_masks_the_tail():
+    # Whisper writes a cue's sound in other characters; the digits after it are the tail all the same
+    assert mask_pii("您委号6637的卡") == "您委号[尾号]的卡"
+    assert mask_pii("身份证后四味是2468") == "身份证后四味是[尾号]"
+    assert mask_pii("为数不多，3000元") == "为数不多，3000元"  # an amount after it is not a tail
+    assert mask_pii("我们为好几位客户办过") == "我们为好几位客户办过"  # no digits: nothing read by sound
+
+
 def test_tokens_come_from_settings():
     from callintel.settings import load_settings
 
