@@ -108,8 +108,10 @@ def main() -> None:
     ap.add_argument("--sets", nargs="+", default=list(SETS))
     ap.add_argument("--k", type=int, default=4)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--config", type=Path, default=None, help="a TOML file overriding configs/callintel.toml")
+    ap.add_argument("--on-only", action="store_true", help="only the shipped settings (novelty on)")
     args = ap.parse_args()
-    base = load_settings().with_overrides({"privacy": {"caller_hash_builtin_key": True}})
+    base = load_settings(args.config).with_overrides({"privacy": {"caller_hash_builtin_key": True}})
     slugs = {t.slug for t in load_taxonomy(base).topics}
     with tempfile.TemporaryDirectory(prefix="leave-topics-out-") as tmpdir:
         tmp = Path(tmpdir)
@@ -120,7 +122,7 @@ def main() -> None:
                 removed = set(random.Random(seed).sample(present, args.k))
                 path = tmp / f"taxonomy_{name}_{seed}.toml"
                 reduced_taxonomy(base, removed, path)
-                for on in (False, True):
+                for on in (True,) if args.on_only else (False, True):
                     settings = base.with_overrides({"topics": {"taxonomy_file": str(path),
                                                                "novelty": {"enabled": on}}})
                     print(json.dumps({"set": name, "seed": seed, "removed": sorted(removed), "novelty": on}
