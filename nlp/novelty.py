@@ -23,7 +23,7 @@ wires it in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,12 @@ class NoveltyOptions:
     @classmethod
     def from_settings(cls, section: dict[str, Any]) -> NoveltyOptions:
         return options(cls, section, "topics.novelty")
+
+
+def reference_sample(keys: Sequence[str], limit: int) -> list[str]:
+    """Up to `limit` of `keys`, evenly strided in order: the calls whose mean centres the space (bounded cost)."""
+    step = max(1, -(-len(keys) // max(1, limit)))
+    return list(keys[::step])
 
 
 def call_of(question_id: str) -> str:
@@ -124,13 +130,13 @@ def novel_calls(votes: Mapping[str, float], opts: NoveltyOptions) -> set[str]:
 def novel_questions(matches: Sequence[tuple[str, str | None, str | None]],
                     turns_of: Mapping[str, Sequence[tuple[int, str]]], settings,
                     question_vectors: Mapping[str, np.ndarray] | None = None,
-                    call_vectors: Mapping[str, np.ndarray] | None = None,
+                    call_vectors: Callable[[Sequence[str]], Mapping[str, np.ndarray]] | None = None,
                     example_vectors: np.ndarray | None = None) -> set[str]:
     """The own (not follow-up) questions of the night's novel calls: what discovery clusters as whole calls.
 
     With a model file ([topics.novelty] model) the learned judgement decides (nlp/novelty_model.py; it reads
-    `question_vectors` question_id -> vector, `call_vectors` call_id -> vector of its customer text and the
-    taxonomy's `example_vectors`), else the vote ratio alone.
+    `question_vectors` question_id -> vector, `call_vectors(calls)` embeds those calls' customer text on demand,
+    and the taxonomy's `example_vectors`), else the vote ratio alone.
     """
     from callintel.nlp.taxonomy import load_taxonomy
 
@@ -143,7 +149,7 @@ def novel_questions(matches: Sequence[tuple[str, str | None, str | None]],
     if opts.model:
         from callintel.nlp.novelty_model import learned_novel
 
-        novel = learned_novel(evidence, settings, opts, question_vectors or {}, call_vectors or {},
+        novel = learned_novel(evidence, settings, opts, question_vectors or {}, call_vectors or (lambda _: {}),
                               example_vectors, taxonomy.examples()[1])
     else:
         novel = novel_calls({c: e.vote for c, e in evidence.items()}, opts)

@@ -12,7 +12,7 @@ Plain arrays in and out; nlp/topic_step.py wires it in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,13 +21,16 @@ import numpy as np
 
 from callintel.model_json import ModelFile, read
 from callintel.nlp.cluster import unit
-from callintel.nlp.novelty import CallEvidence
+from callintel.nlp.novelty import CallEvidence, reference_sample
 
 KIND = "novelty_lr"
 REMEDY = "make it with scripts/train_novelty.py, or set [topics.novelty] model = \"\" for the vote ratio alone"
 # What a call's row holds, in this order (the model file names its weights by these).
 FEATURES = ("vote_ratio", "margin", "matched_share", "example_sim", "winner_example_sim", "peer_sim",
             "text_example_sim", "vote", "winner_example_abs", "text_example_abs")
+# Those that read the vector of a call's whole customer text: a model without them needs no call embedded.
+CALL_TEXT_FEATURES = ("peer_sim", "text_example_sim", "text_example_abs")
+PLAUSIBLE = 3.0   # training standard deviations from the mean: the most novel value a call's text feature may take
 
 
 def _relative(values: np.ndarray) -> np.ndarray:
@@ -135,16 +138,43 @@ def _cached(path: str, mtime: float) -> NoveltyModel:
     return load_model(path)
 
 
+def configured_model(settings, opts) -> NoveltyModel:
+    """The model file [topics.novelty] model names (read once per file version)."""
+    path = settings.config_file(opts.model)
+    return _cached(str(path), Path(path).stat().st_mtime if Path(path).exists() else 0.0)
+
+
 def learned_novel(evidence: Mapping[str, CallEvidence], settings, opts, question_vectors: Mapping[str, np.ndarray],
-                  call_vectors: Mapping[str, np.ndarray], examples: np.ndarray | None,
+                  call_vectors: Callable[[Sequence[str]], Mapping[str, np.ndarray]], examples: np.ndarray | None,
                   example_slugs: Sequence[str]) -> set[str]:
-    """The night's calls whose learned probability of being novel reaches `threshold` (none on a small night)."""
+    """The night's calls whose learned probability of being novel reaches `threshold` (none on a small night).
+
+    `call_vectors(calls)` embeds the customer text of the calls asked for, and only those: a model reading call
+    text asks for the night's reference sample (`reference_calls`, evenly strided: the centre) and the candidates,
+    calls whose probability reaches the threshold with their text features set to the most novel plausible value
+    (the training mean `PLAUSIBLE` scales toward novel). A call the other features clear is never embedded, so the
+    cost stays bounded on a night of thousands of calls.
+    """
     if len(evidence) < opts.min_calls:
         return set()
-    path = settings.config_file(opts.model)
-    model = _cached(str(path), Path(path).stat().st_mtime if Path(path).exists() else 0.0)
+    model = configured_model(settings, opts)
     E = unit(np.asarray(examples, dtype=np.float64)) if examples is not None and len(examples) else np.zeros((0, 1))
     qv = {q: unit(np.asarray(v, dtype=np.float64)) for q, v in question_vectors.items()}
-    calls, X = night_features(evidence, qv, E, example_slugs, call_vectors)
+    calls, X = night_features(evidence, qv, E, example_slugs, {})
+    text = [i for i, f in enumerate(model.features) if f in CALL_TEXT_FEATURES]
+    if text:
+        bound = X.copy()
+        for i in text:
+            col = FEATURES.index(model.features[i])
+            bound[:, col] = model.mean[i] + PLAUSIBLE * model.scale[i] * np.sign(model.coef[i])
+        candidates = [c for c, pc in zip(calls, model.probability(bound), strict=True) if pc >= opts.threshold]
+        if not candidates:
+            return set()
+        sample = reference_sample(calls, opts.reference_calls)
+        vectors = call_vectors(sorted(set(sample) | set(candidates)))
+        calls, X = night_features(evidence, qv, E, example_slugs, vectors)
+        keep = set(candidates)
+    else:
+        keep = set(calls)
     p = model.probability(X)
-    return {c for c, pc in zip(calls, p, strict=True) if pc >= opts.threshold}
+    return {c for c, pc in zip(calls, p, strict=True) if pc >= opts.threshold and c in keep}

@@ -138,27 +138,32 @@ def compute(inputs: TopicStepInputs, settings) -> TopicStepResult:
 
 def _novelty_judge(inputs: TopicStepInputs, settings, new_vectors: dict[str, np.ndarray]):
     """novelty.novel_questions for a night's matches and turns, with the vectors the learned judgement reads: the
-    questions' cores, the taxonomy's examples and the calls' customer text (embedded here when the cache lacks
-    them; they join `new_vectors`, which the step caches). Without a model file only the votes are read."""
+    questions' cores, the taxonomy's examples and, for the calls it asks for, their customer text (embedded when
+    the cache lacks them; they join `new_vectors`, which the step caches). Without a model file only votes count."""
     from callintel.nlp.call_topics import call_text
     from callintel.nlp.embed import embed_missing, text_key
 
-    nopts = settings["topics"]["novelty"]
-    if not (nopts["enabled"] and nopts["model"]):
+    nopts = novelty.NoveltyOptions.from_settings(settings["topics"]["novelty"])
+    if not (nopts.enabled and nopts.model):
         return lambda matches, turns: novelty.novel_questions(
             [(m.question_id, m.slug, m.method) for m in matches], turns, settings)
     key_of = {q.question_id: q.key for q in inputs.questions} | {q.question_id: q.key for q, _ in inputs.before}
     ex_texts, _ = taxonomy_nlp.load_taxonomy(settings).examples()
-    texts = {c: call_text(ts) for c, ts in (inputs.turns_of | inputs.turns_before).items()}
-    new_vectors |= embed_missing({text_key(t): t for t in [*texts.values(), *ex_texts]},
-                                 inputs.vectors | new_vectors, settings)
+    new_vectors |= embed_missing({text_key(e): e for e in ex_texts}, inputs.vectors | new_vectors, settings)
+    turns_all = inputs.turns_of | inputs.turns_before
+
+    def call_vectors(calls) -> dict[str, np.ndarray]:
+        texts = {c: call_text(turns_all[c]) for c in calls if c in turns_all}
+        new_vectors.update(embed_missing({text_key(t): t for t in texts.values()}, inputs.vectors | new_vectors,
+                                         settings))
+        vectors = inputs.vectors | new_vectors
+        return {c: vectors[text_key(t)] for c, t in texts.items()}
 
     def judge(matches, turns) -> set[str]:
         vectors = inputs.vectors | new_vectors
         qv = {m.question_id: vectors[key_of[m.question_id]] for m in matches
               if key_of.get(m.question_id) in vectors}
-        cv = {c: vectors[text_key(texts[c])] for c in turns if c in texts}
         E = np.stack([vectors[text_key(e)] for e in ex_texts]) if ex_texts else None
         return novelty.novel_questions([(m.question_id, m.slug, m.method) for m in matches], turns, settings,
-                                       qv, cv, E)
+                                       qv, call_vectors, E)
     return judge

@@ -122,9 +122,20 @@ def test_learned_novelty_flags_the_call_the_taxonomy_explains_weakly():
     odd = calls.index("odd")
     vote, likeness = FEATURES.index("vote"), FEATURES.index("winner_example_abs")
     assert X[odd, vote] == X[:, vote].min() and X[odd, likeness] == X[:, likeness].min()
-    assert learned_novel(evidence, SETTINGS, OPTS, qv, cv, ex, slugs) == {"odd"}
+    asked: list[str] = []
+
+    def embed(calls):   # the call texts the judgement asks for: the night's sample and its candidates only
+        asked.extend(calls)
+        return {c: cv[c] for c in calls}
+
+    assert learned_novel(evidence, SETTINGS, OPTS, qv, embed, ex, slugs) == {"odd"}
+    assert "odd" in asked
     few = {c: evidence[c] for c in list(evidence)[: OPTS.min_calls - 2]} | {"odd": evidence["odd"]}
-    assert learned_novel(few, SETTINGS, OPTS, qv, cv, ex, slugs) == set()
+    assert learned_novel(few, SETTINGS, OPTS, qv, embed, ex, slugs) == set()
+    small = replace(OPTS, reference_calls=3)
+    asked.clear()
+    assert learned_novel(evidence, SETTINGS, small, qv, embed, ex, slugs) == {"odd"}
+    assert len(asked) <= 4
 
 
 def test_a_novelty_model_file_of_unknown_features_is_refused(tmp_path):
