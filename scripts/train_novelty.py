@@ -11,6 +11,15 @@ the reduced taxonomy (nlp/taxonomy.py, pure) and computes the calls' features as
 Figures: each feature's ROC AUC per set, and the model's AUC on one set when trained on the other, both directions
 (health measured on its true novelty with the full taxonomy, life on its folds, where all its novelty is). The
 shipped file is fitted on both sets' folds, its meta holding the cross-set figures. Same bytes for the same data.
+Measured 2026-12 (k=2, seeds 0-7). Each feature alone, ROC AUC health (true novelty) | life (folds): the vote
+0.80 | 0.95, its ratio to the night's median 0.80 | 0.94, the questions' best cosine to the winning topic's
+examples 0.72 | 0.86, the centred text's lean toward them 0.70 | 0.89, share of questions matched 0.77 | 0.71,
+margin to the runner-up 0.65 | 0.58, likeness to the night's other calls of the same topic 0.34 | 0.56 (a novel
+topic's calls are filed together: see them as a group, not as outliers). The shipped three (vote, likeness, lean):
+trained on life, health 0.80 (7 of 11 caught, 4 of 29 listed flagged at its 3% threshold); trained on health, life
+0.95 (16 of 53, none of 267). Health's four claim_appeal calls are explained well by the claim topics' phrases
+(理赔) and score low under every feature: the ceiling on health is theirs. More features (all ten: 0.77-0.79 on
+health) did not hold across the sets.
 """
 
 from __future__ import annotations
