@@ -39,7 +39,7 @@ import numpy as np
 from sklearn.cluster import MiniBatchKMeans
 
 from callintel.nlp.cluster import ClusterOptions, centroids, cluster, unit
-from callintel.nlp.labels import can_name, ctfidf_keywords, medoid, topic_name
+from callintel.nlp.labels import ctfidf_keywords, medoid, topic_name
 from callintel.nlp.novelty import NOVEL, NoveltyOptions, call_of, position, reference_sample
 from callintel.settings import options
 
@@ -278,15 +278,13 @@ class CallPlan:
 def plan_calls(pool: Sequence[PoolQuestion], grouped: Sequence[int], words: Mapping[str, Sequence[str]],
                background: Sequence[Sequence[str]], call_vectors: Mapping[str, np.ndarray], centre: np.ndarray,
                inputs: TopicInputs, opts: TopicOptions, nopts: NoveltyOptions,
-               namer: Callable[[Sequence[tuple[str, float]], str], str],
-               nameable: Callable[[str], bool] = lambda w: True) -> CallPlan:
+               namer: Callable[[Sequence[tuple[str, float]], str], str]) -> CallPlan:
     """Cluster novel calls as one item each by the rules of `plan_pool`, in the space of call vectors (their
     customer text) centred on `centre`, against the novel topics only (a call the taxonomy explains weakly is not
     kept by a taxonomy topic); every question of a call takes its call's topic, the call's first question
     represents it. `call_vectors` maps call_id -> raw vector; the stored centroid is raw too (unit mean). A new
     topic is named by c-TF-IDF over its calls' customer words (`words`) against the window's calls (`background`):
-    what these callers said that the night's other callers did not, among the words that may name a topic
-    (`nameable`: a whole call says much that names nothing, and its best keywords alone often leave it unnamed)."""
+    what these callers said that the night's other callers did not."""
     out = CallPlan()
     members: dict[str, list[int]] = {}
     for i in grouped:
@@ -309,8 +307,8 @@ def plan_calls(pool: Sequence[PoolQuestion], grouped: Sequence[int], words: Mapp
     firsts = [min(members[c], key=lambda i: position(pool[i].question_id)) for c in calls]
     plan = plan_pool(Xc, calls, toks, index, copts, [pool[i].text for i in firsts], namer)
     if plan.new_topics:
-        kws = ctfidf_keywords([[[w for w in toks[int(i)] if nameable(w)] for i in nt.members]
-                               for nt in plan.new_topics], opts.label_terms, background)
+        kws = ctfidf_keywords([[toks[int(i)] for i in nt.members] for nt in plan.new_topics], opts.label_terms,
+                              background)
         for nt, kw in zip(plan.new_topics, kws, strict=True):
             nt.keywords, nt.label = kw, namer(kw, pool[firsts[nt.medoid]].text)
     taken = set()
@@ -384,13 +382,8 @@ def compute(inputs: TopicInputs, settings) -> TopicResult:
         centre = (np.mean(np.stack([call_vectors[c] for c in sample]), axis=0) if sample
                   else np.zeros(X.shape[1])).astype(np.float32)
         words = {c: tok.tokens(t) for c, t in texts.items()}
-        flags: dict[str, str] = {}
-
-        def nameable(w: str) -> bool:
-            return can_name(w, flags.setdefault(w, tok.flag(w)), terms)
-
         calls = plan_calls(pool, grouped, words, [words[c] for c in sample if c in words], call_vectors, centre,
-                           inputs, opts, nopts, namer, nameable)
+                           inputs, opts, nopts, namer)
     target.update({m: (tid, s, NOVEL) for m, (tid, s) in calls.existing.items()})
     if inputs.other_id is not None:
         target.update({m: (inputs.other_id, 0.0, NOVEL) for m in calls.alone})

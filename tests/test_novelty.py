@@ -70,11 +70,6 @@ def test_novel_calls_cluster_as_calls_and_keep_no_taxonomy_topic():
     topic = plan.new_topics[0]
     assert sorted(topic.members) == [0, 1, 2] and topic.method == NOVEL and topic.representative in (0, 2)
     assert topic.label == "体检" and topic.keywords[0][0] == "体检"   # the calls' own words, against the window
-    # named from the words that may name (nouns): a word the calls share that cannot name is not even a keyword
-    said = {"x": ["预约", "体检"], "y": ["预约", "预约", "体检"], "z": ["发票"]}
-    named = plan_calls(pool, range(len(pool)), said, [["理赔"]], calls, centre, inputs, opts, OPTS,
-                       lambda kw, rep: kw[0][0], lambda w: w != "预约")
-    assert named.new_topics[0].label == "体检" and [w for w, _ in named.new_topics[0].keywords] == ["体检"]
     assert plan.alone == [3]
     later = [PoolQuestion("u:1:1", "问", "问", "u", date(2026, 1, 2), None, None)]
     calls["u"] = near(a)
