@@ -147,3 +147,18 @@ def test_a_novelty_model_file_of_unknown_features_is_refused(tmp_path):
                               {"features": ["loudness"], "mean": [0.0], "scale": [1.0]}).to_json(), encoding="utf-8")
     with pytest.raises(ModelFileError, match="loudness"):
         load_model(str(path))
+
+
+def test_without_a_model_file_the_vote_ratio_decides():
+    """[topics.novelty] model = "": the night's calls judged by the vote ratio alone, no vector read."""
+    from callintel.nlp.novelty import novel_questions
+
+    tax = load_taxonomy(SETTINGS)
+    phrase = (tax.topics[0].strong or tax.topics[0].phrases)[0].replace("+", "")
+    n = OPTS.min_calls + 2
+    matches = [(f"c{i}:{k}:1", tax.topics[0].slug, PHRASE) for i in range(n) for k in (1, 2, 3)]
+    turns = {f"c{i}": [(k, phrase) for k in (1, 2, 3)] for i in range(n)}
+    matches.append(("odd:1:1", None, None))
+    turns["odd"] = [(1, "我想约个体检")]
+    ratio = SETTINGS.with_overrides({"topics": {"novelty": {"model": ""}}})
+    assert novel_questions(matches, turns, ratio) == {"odd:1:1"}
