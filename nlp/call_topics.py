@@ -89,6 +89,15 @@ def main_topic(topics: Sequence[Hashable | None], methods: Sequence[str | None],
 
     When the winner is a family's general topic and a specific sibling has votes, the sibling with most takes it.
     """
+    return vote_table(topics, methods, text_scores, opts, family, general)[0]
+
+
+def vote_table(topics: Sequence[Hashable | None], methods: Sequence[str | None],
+               text_scores: Mapping[Hashable, float], opts: MatchOptions,
+               family: Mapping[Hashable, str] | None = None,
+               general: Mapping[str, Hashable] | None = None) -> tuple[CallTopic, dict[Hashable, float]]:
+    """`main_topic` and every topic's vote (the winner's with its general topic's added): how far the runner-up
+    trails says how clearly the taxonomy explains the call (nlp/novelty.py)."""
     votes: dict[Hashable, float] = {}
     first_at: dict[Hashable, int] = {}
     seen_first = False
@@ -103,7 +112,7 @@ def main_topic(topics: Sequence[Hashable | None], methods: Sequence[str | None],
     for t, w in text_scores.items():
         votes[t] = votes.get(t, 0.0) + opts.customer_text_weight * w
     if not votes:
-        return CallTopic(None, "other", 0.0, -1)
+        return CallTopic(None, "other", 0.0, -1), votes
 
     def rank(t: Hashable) -> tuple:
         return (-votes[t], first_at.get(t, len(topics)), str(t))
@@ -113,11 +122,11 @@ def main_topic(topics: Sequence[Hashable | None], methods: Sequence[str | None],
     if best in set(general.values()):
         siblings = [t for t in votes if t != best and family.get(t) == family.get(best)]
         if siblings:
-            total = votes[best]
+            total = votes.pop(best)
             best = min(siblings, key=rank)
             votes[best] += total
     method = "questions" if from_questions and best in first_at else "customer_text"
-    return CallTopic(best, method, round(votes[best], 3), first_at.get(best, -1))
+    return CallTopic(best, method, round(votes[best], 3), first_at.get(best, -1)), votes
 
 
 def load_names(settings) -> dict[int, str]:

@@ -13,19 +13,23 @@ says "an insurance call" and crowd together; centred on the calls of the same ni
 estimates itself, no labels) what a call is about is what is left. Given the true novel calls, this grouped
 them at ARI 0.88 (health) and 0.64 / 0.79 (life, two choices of four held-out topics), flat over 0.85-0.95,
 where the mean of the call's question vectors, its first question or its raw text peak at one threshold each
-(bench/bench_topic_novelty.py grouping). The vote criterion is the weak part: ROC AUC 0.80 on health.
-Plain values in and out; the topics step (nlp/topic_step.py) wires it in.
+(bench/bench_topic_novelty.py grouping). The vote ratio is the weak part: ROC AUC 0.80 on health, 3 of its 11
+novel calls caught. With a model file ([topics.novelty] model) a learned judgement decides instead
+(nlp/novelty_model.py: the vote, the questions' likeness to the winning topic's examples and the text's lean
+toward them, weighed by a logistic model trained on leave-topics-out folds, scripts/train_novelty.py); the
+ratio stays for an installation without the file. Plain values in and out; the topics step (nlp/topic_step.py)
+wires it in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from callintel.nlp.call_topics import STATEMENT, call_text, main_topic, statement_votes
+from callintel.nlp.call_topics import STATEMENT, call_text, statement_votes, vote_table
 from callintel.nlp.taxonomy import FOLLOW_UP, MatchOptions, Taxonomy, phrase_scores
 from callintel.settings import options
 
@@ -42,10 +46,18 @@ class NoveltyOptions:
     call_threshold: float   # average-linkage distance between novel calls, in the space centred on the window's calls
     call_absorb: float      # a cluster of novel calls keeps the novel topic whose centred centroid is this close
     reference_calls: int    # calls of the window whose mean centres the space (evenly strided when more)
+    model: str              # the learned detector's file in configs/models/ ("" = the vote ratio alone)
+    threshold: float        # a call is novel from this probability of the learned detector
 
     @classmethod
     def from_settings(cls, section: dict[str, Any]) -> NoveltyOptions:
         return options(cls, section, "topics.novelty")
+
+
+def reference_sample(keys: Sequence[str], limit: int) -> list[str]:
+    """Up to `limit` of `keys`, evenly strided in order: the calls whose mean centres the space (bounded cost)."""
+    step = max(1, -(-len(keys) // max(1, limit)))
+    return list(keys[::step])
 
 
 def call_of(question_id: str) -> str:
@@ -63,27 +75,48 @@ def position(question_id: str) -> tuple[int, int]:
     return int(seq), int(part)
 
 
-def call_votes(matches: Sequence[tuple[str, str | None, str | None]], turns_of: Mapping[str, Sequence[tuple[int, str]]],
-               taxonomy: Taxonomy, opts: MatchOptions) -> dict[str, float]:
-    """call_id -> the vote of its winning taxonomy topic, as nlp/call_topics.py `main_topic` counts it.
+@dataclass(frozen=True)
+class CallEvidence:
+    """How the taxonomy explains one call: its vote as nlp/call_topics.py counts it, and what went into it."""
+
+    winner: str | None     # the winning taxonomy topic (None: nothing topical)
+    vote: float            # its vote
+    runner_up: float       # the best other topic's vote (0 when none)
+    own: tuple[str, ...]   # the call's own (not follow-up) question ids
+    matched: int           # of them, how many the taxonomy matched (key phrase or example)
+
+
+def call_evidence(matches: Sequence[tuple[str, str | None, str | None]],
+                  turns_of: Mapping[str, Sequence[tuple[int, str]]], taxonomy: Taxonomy,
+                  opts: MatchOptions) -> dict[str, CallEvidence]:
+    """call_id -> how its winning taxonomy topic won, counted as nlp/call_topics.py `main_topic` counts it.
 
     `matches` are (question_id, slug, method) of the night's questions in call and utterance order.
     """
-    by_call: dict[str, list[tuple[int, str | None, str | None]]] = {c: [] for c in turns_of}
+    by_call: dict[str, list[tuple[str, str | None, str | None]]] = {c: [] for c in turns_of}
     for qid, slug, method in matches:
-        by_call.setdefault(call_of(qid), []).append((seq_of(qid), slug, method))
-    out: dict[str, float] = {}
+        by_call.setdefault(call_of(qid), []).append((qid, slug, method))
+    out: dict[str, CallEvidence] = {}
     for call, qs in by_call.items():
         turns = turns_of.get(call, [])
-        items = [(seq, slug if method != FOLLOW_UP else None, method) for seq, slug, method in qs]
+        items = [(seq_of(qid), slug if method != FOLLOW_UP else None, method) for qid, slug, method in qs]
         items += [(seq, slug, STATEMENT)
-                  for seq, slug in statement_votes(turns, {seq for seq, _, _ in qs}, taxonomy, opts.strong_weight)]
+                  for seq, slug in statement_votes(turns, {seq_of(q) for q, _, _ in qs}, taxonomy, opts.strong_weight)]
         items.sort(key=lambda x: x[0])
         scores = {s: w for s, (w, _) in phrase_scores(call_text(turns), taxonomy, opts.strong_weight).items()}
-        ct = main_topic([x[1] for x in items], [x[2] for x in items], scores, opts, taxonomy.family_of,
-                        {f: f for f in set(taxonomy.family_of.values())})
-        out[call] = float(ct.score)
+        ct, votes = vote_table([x[1] for x in items], [x[2] for x in items], scores, opts, taxonomy.family_of,
+                               {f: f for f in set(taxonomy.family_of.values())})
+        others = [v for t, v in votes.items() if t != ct.topic]
+        own = tuple(qid for qid, _, method in qs if method != FOLLOW_UP)
+        matched = sum(1 for _, slug, method in qs if method != FOLLOW_UP and slug is not None)
+        out[call] = CallEvidence(ct.topic, float(ct.score), float(max(others, default=0.0)), own, matched)
     return out
+
+
+def call_votes(matches: Sequence[tuple[str, str | None, str | None]], turns_of: Mapping[str, Sequence[tuple[int, str]]],
+               taxonomy: Taxonomy, opts: MatchOptions) -> dict[str, float]:
+    """call_id -> the vote of its winning taxonomy topic, as nlp/call_topics.py `main_topic` counts it."""
+    return {c: e.vote for c, e in call_evidence(matches, turns_of, taxonomy, opts).items()}
 
 
 def novel_calls(votes: Mapping[str, float], opts: NoveltyOptions) -> set[str]:
@@ -95,13 +128,29 @@ def novel_calls(votes: Mapping[str, float], opts: NoveltyOptions) -> set[str]:
 
 
 def novel_questions(matches: Sequence[tuple[str, str | None, str | None]],
-                    turns_of: Mapping[str, Sequence[tuple[int, str]]], settings) -> set[str]:
-    """The own (not follow-up) questions of the night's novel calls: what discovery clusters as whole calls."""
+                    turns_of: Mapping[str, Sequence[tuple[int, str]]], settings,
+                    question_vectors: Mapping[str, np.ndarray] | None = None,
+                    call_vectors: Callable[[Sequence[str]], Mapping[str, np.ndarray]] | None = None,
+                    example_vectors: np.ndarray | None = None) -> set[str]:
+    """The own (not follow-up) questions of the night's novel calls: what discovery clusters as whole calls.
+
+    With a model file ([topics.novelty] model) the learned judgement decides (nlp/novelty_model.py; it reads
+    `question_vectors` question_id -> vector, `call_vectors(calls)` embeds those calls' customer text on demand,
+    and the taxonomy's `example_vectors`), else the vote ratio alone.
+    """
     from callintel.nlp.taxonomy import load_taxonomy
 
     opts = NoveltyOptions.from_settings(settings["topics"]["novelty"])
     if not opts.enabled:
         return set()
     mopts = MatchOptions.from_settings(settings["topics"]["taxonomy_match"])
-    novel = novel_calls(call_votes(matches, turns_of, load_taxonomy(settings), mopts), opts)
+    taxonomy = load_taxonomy(settings)
+    evidence = call_evidence(matches, turns_of, taxonomy, mopts)
+    if opts.model:
+        from callintel.nlp.novelty_model import learned_novel
+
+        novel = learned_novel(evidence, settings, opts, question_vectors or {}, call_vectors or (lambda _: {}),
+                              example_vectors, taxonomy.examples()[1])
+    else:
+        novel = novel_calls({c: e.vote for c, e in evidence.items()}, opts)
     return {qid for qid, _, method in matches if method != FOLLOW_UP and call_of(qid) in novel}

@@ -103,15 +103,14 @@ def compute(inputs: TopicStepInputs, settings) -> TopicStepResult:
         else:
             known.append(KnownTopic(ids[k.slug], k, False))
     # calls the taxonomy explains only weakly go to discovery whole (nlp/novelty.py), not to a taxonomy topic
-    novel = novelty.novel_questions([(m.question_id, m.slug, m.method) for m in tax.matches], inputs.turns_of,
-                                    settings)
     new_vectors = dict(tax.new_vectors)
+    judge = _novelty_judge(inputs, settings, new_vectors)
+    novel = judge(tax.matches, inputs.turns_of)
     for n in sorted({d for _, d in inputs.before}):   # earlier nights' novel calls, judged as on their night
         t = taxonomy_nlp.compute(TaxonomyInputs(n, [(q.question_id, q.core, q.key) for q, d in inputs.before
                                                     if d == n], inputs.vectors | new_vectors), settings)
         new_vectors |= t.new_vectors
-        turns = {c: ts for c, ts in inputs.turns_before.items() if inputs.night_of.get(c) == n}
-        novel |= novelty.novel_questions([(m.question_id, m.slug, m.method) for m in t.matches], turns, settings)
+        novel |= judge(t.matches, {c: ts for c, ts in inputs.turns_before.items() if inputs.night_of.get(c) == n})
     method_of = {m.question_id: None if m.question_id in novel else m.method for m in tax.matches}
     matches = [MatchRow(m.question_id, ids[m.slug], m.score, m.method, night) for m in tax.matches
                if m.method in MATCHED and m.question_id not in novel]
@@ -135,3 +134,36 @@ def compute(inputs: TopicStepInputs, settings) -> TopicStepResult:
     summary["embedded"] = len(new_vectors) + len(clusters.new_vectors)
     return TopicStepResult(night, new_vectors | clusters.new_vectors, known, matches, follow_ups,
                            clusters.topics, clusters.assignments, clusters.dropped, summary)
+
+
+def _novelty_judge(inputs: TopicStepInputs, settings, new_vectors: dict[str, np.ndarray]):
+    """novelty.novel_questions for a night's matches and turns, with the vectors the learned judgement reads: the
+    questions' cores, the taxonomy's examples and, for the calls it asks for, their customer text (embedded when
+    the cache lacks them; they join `new_vectors`, which the step caches). Without a model file only votes count."""
+    from callintel.nlp.call_topics import call_text
+    from callintel.nlp.embed import embed_missing, text_key
+
+    nopts = novelty.NoveltyOptions.from_settings(settings["topics"]["novelty"])
+    if not (nopts.enabled and nopts.model):
+        return lambda matches, turns: novelty.novel_questions(
+            [(m.question_id, m.slug, m.method) for m in matches], turns, settings)
+    key_of = {q.question_id: q.key for q in inputs.questions} | {q.question_id: q.key for q, _ in inputs.before}
+    ex_texts, _ = taxonomy_nlp.load_taxonomy(settings).examples()
+    new_vectors |= embed_missing({text_key(e): e for e in ex_texts}, inputs.vectors | new_vectors, settings)
+    turns_all = inputs.turns_of | inputs.turns_before
+
+    def call_vectors(calls) -> dict[str, np.ndarray]:
+        texts = {c: call_text(turns_all[c]) for c in calls if c in turns_all}
+        new_vectors.update(embed_missing({text_key(t): t for t in texts.values()}, inputs.vectors | new_vectors,
+                                         settings))
+        vectors = inputs.vectors | new_vectors
+        return {c: vectors[text_key(t)] for c, t in texts.items()}
+
+    def judge(matches, turns) -> set[str]:
+        vectors = inputs.vectors | new_vectors
+        qv = {m.question_id: vectors[key_of[m.question_id]] for m in matches
+              if key_of.get(m.question_id) in vectors}
+        E = np.stack([vectors[text_key(e)] for e in ex_texts]) if ex_texts else None
+        return novelty.novel_questions([(m.question_id, m.slug, m.method) for m in matches], turns, settings,
+                                       qv, call_vectors, E)
+    return judge

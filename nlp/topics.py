@@ -40,7 +40,7 @@ from sklearn.cluster import MiniBatchKMeans
 
 from callintel.nlp.cluster import ClusterOptions, centroids, cluster, unit
 from callintel.nlp.labels import ctfidf_keywords, medoid, topic_name
-from callintel.nlp.novelty import NOVEL, NoveltyOptions, call_of, position
+from callintel.nlp.novelty import NOVEL, NoveltyOptions, call_of, position, reference_sample
 from callintel.settings import options
 
 log = logging.getLogger(__name__)
@@ -273,12 +273,6 @@ class CallPlan:
     new_topics: list[Made] = field(default_factory=list)
     alone: list[int] = field(default_factory=list)    # questions of novel calls no cluster took
     calls: int = 0
-
-
-def reference_sample(keys: Sequence[str], limit: int) -> list[str]:
-    """Up to `limit` of `keys`, evenly strided in order: the calls whose mean centres the space (bounded cost)."""
-    step = max(1, -(-len(keys) // max(1, limit)))
-    return list(keys[::step])
 
 
 def plan_calls(pool: Sequence[PoolQuestion], grouped: Sequence[int], words: Mapping[str, Sequence[str]],

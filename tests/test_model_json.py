@@ -10,6 +10,7 @@ import pytest
 
 from callintel import model_json
 from callintel.model_json import ModelFile, ModelFileError
+from callintel.nlp.novelty_model import KIND, load_model
 from callintel.nlp.outcomes import ResolutionModel
 from callintel.nlp.replies import REPLY_WEIGHTS, load_reply_weights
 from callintel.nlp.reply_ranker import RankerModel
@@ -33,6 +34,10 @@ def test_every_shipped_model_file_has_the_common_head():
     assert RankerModel.from_settings(SETTINGS).weights == model_json.read(_shipped("replies", "ranker"),
                                                                           RankerModel.KIND, "").weights
     assert load_reply_weights(_shipped("outcomes", "reply_model"))
+    novelty = SETTINGS.config_file(SETTINGS["topics"]["novelty"]["model"])
+    raw = json.loads(novelty.read_text(encoding="utf-8"))
+    assert raw["kind"] == KIND and raw["version"] == model_json.VERSION and raw["weights"] and raw["meta"]
+    assert load_model(str(novelty)).features == tuple(raw["features"])
 
 
 def test_a_model_round_trips_with_its_own_parts(tmp_path):

@@ -78,3 +78,87 @@ def test_novel_calls_cluster_as_calls_and_keep_no_taxonomy_topic():
     again = plan_calls(later, [0], {"u": ["体检"]}, [], calls, centre, inputs, opts, OPTS, lambda kw, rep: "体检")
     assert not again.new_topics and not again.alone
     assert {t for t, _ in again.existing.values()} == {100}
+
+
+def test_vote_table_gives_the_runner_up_and_folds_a_general_topic_into_its_specific_one():
+    """The winner's vote and every other topic's: a general family topic's votes go to the specific winner."""
+    from callintel.nlp.call_topics import vote_table
+
+    mopts = MatchOptions.from_settings(SETTINGS["topics"]["taxonomy_match"])
+    ct, votes = vote_table(["a", "b", "a"], [PHRASE, PHRASE, PHRASE], {}, mopts)
+    assert ct.topic == "a" and votes["b"] == 1.0 and votes["a"] == mopts.first_question_weight + 1.0
+    ct, votes = vote_table(["buy", "buy_med"], [PHRASE, PHRASE], {}, mopts, {"buy": "buy", "buy_med": "buy"},
+                           {"buy": "buy"})
+    assert ct.topic == "buy_med" and "buy" not in votes and votes["buy_med"] == ct.score
+
+
+def _night(rng, n: int = 10):
+    """A night of `n` calls that one topic's key phrases win clearly (questions near its examples), and one call
+    a stray phrase gives the same topic once, its question far from every example."""
+    from callintel.nlp.novelty import CallEvidence
+
+    dim = 16
+    ex = unit(rng.normal(size=(3, dim)))
+    shared = rng.normal(size=dim)
+    evidence, qv, cv = {}, {}, {}
+    for i in range(n):
+        c = f"c{i}"
+        evidence[c] = CallEvidence("t", 6.0 + i % 3, 1.0, (f"{c}:1:1", f"{c}:2:1"), 2)
+        qv |= {f"{c}:{k + 1}:1": unit(ex[k] + 0.1 * rng.normal(size=dim)) for k in (0, 1)}
+        cv[c] = 3 * shared + ex[0] + 0.2 * rng.normal(size=dim)
+    evidence["odd"] = CallEvidence("t", 0.5, 0.0, ("odd:1:1",), 0)
+    qv["odd:1:1"] = unit(rng.normal(size=dim))
+    cv["odd"] = 3 * shared - ex[0] + 0.2 * rng.normal(size=dim)
+    return evidence, qv, cv, ex, ["t"] * len(ex)
+
+
+def test_learned_novelty_flags_the_call_the_taxonomy_explains_weakly():
+    """The shipped model flags the call with a weak vote whose words are far from the winning topic's examples and
+    leaves the night's clearly explained calls alone; a night below min_calls is not judged."""
+    from callintel.nlp.novelty_model import FEATURES, learned_novel, night_features
+
+    evidence, qv, cv, ex, slugs = _night(np.random.default_rng(1))
+    calls, X = night_features(evidence, qv, ex, slugs, cv)
+    odd = calls.index("odd")
+    vote, likeness = FEATURES.index("vote"), FEATURES.index("winner_example_abs")
+    assert X[odd, vote] == X[:, vote].min() and X[odd, likeness] == X[:, likeness].min()
+    asked: list[str] = []
+
+    def embed(calls):   # the call texts the judgement asks for: the night's sample and its candidates only
+        asked.extend(calls)
+        return {c: cv[c] for c in calls}
+
+    assert learned_novel(evidence, SETTINGS, OPTS, qv, embed, ex, slugs) == {"odd"}
+    assert "odd" in asked
+    few = {c: evidence[c] for c in list(evidence)[: OPTS.min_calls - 2]} | {"odd": evidence["odd"]}
+    assert learned_novel(few, SETTINGS, OPTS, qv, embed, ex, slugs) == set()
+    small = replace(OPTS, reference_calls=3)
+    asked.clear()
+    assert learned_novel(evidence, SETTINGS, small, qv, embed, ex, slugs) == {"odd"}
+    assert len(asked) <= 4
+
+
+def test_a_novelty_model_file_of_unknown_features_is_refused(tmp_path):
+    from callintel.model_json import ModelFile, ModelFileError
+    from callintel.nlp.novelty_model import KIND, load_model
+
+    path = tmp_path / "novelty.json"
+    path.write_text(ModelFile(KIND, {"loudness": 1.0, "intercept": 0.0}, {},
+                              {"features": ["loudness"], "mean": [0.0], "scale": [1.0]}).to_json(), encoding="utf-8")
+    with pytest.raises(ModelFileError, match="loudness"):
+        load_model(str(path))
+
+
+def test_without_a_model_file_the_vote_ratio_decides():
+    """[topics.novelty] model = "": the night's calls judged by the vote ratio alone, no vector read."""
+    from callintel.nlp.novelty import novel_questions
+
+    tax = load_taxonomy(SETTINGS)
+    phrase = (tax.topics[0].strong or tax.topics[0].phrases)[0].replace("+", "")
+    n = OPTS.min_calls + 2
+    matches = [(f"c{i}:{k}:1", tax.topics[0].slug, PHRASE) for i in range(n) for k in (1, 2, 3)]
+    turns = {f"c{i}": [(k, phrase) for k in (1, 2, 3)] for i in range(n)}
+    matches.append(("odd:1:1", None, None))
+    turns["odd"] = [(1, "我想约个体检")]
+    ratio = SETTINGS.with_overrides({"topics": {"novelty": {"model": ""}}})
+    assert novel_questions(matches, turns, ratio) == {"odd:1:1"}
