@@ -357,10 +357,13 @@ def _transcribe_all(run: NightRun, con, todo: list[Planned], log) -> None:
     [night] stall_timeout_s (every worker lost, say), the calls still out fail with that reason.
     """
     context = FlowRunContext.get()
-    # the watch lists the workers before any call goes out: one lost while calls are being submitted is named too
-    watch = WorkerWatch.of(context.task_runner if context else None)
+    # the watch lists the workers before any call goes out: one lost while calls are being submitted is named too;
+    # with nothing to transcribe (every call cached or imported) no cluster is connected or started for none
+    watch = WorkerWatch.of(context.task_runner if context else None) if todo else None
     run.progress(stage="transcribing", done=run.ok, cached=run.n_cached, failed=len(run.failures),
                  to_transcribe=len(todo))
+    if not todo:
+        return
     transcriber = transcribe_task(run.settings)
     futures = {transcriber.submit(p.call, run.settings, p.sha256): p for p in todo}
     back: queue.Queue = queue.Queue()

@@ -48,6 +48,7 @@ class NoveltyOptions:
     reference_calls: int    # calls of the window whose mean centres the space (evenly strided when more)
     model: str              # the learned detector's file in configs/models/ ("" = the vote ratio alone)
     threshold: float        # a call is novel from this probability of the learned detector
+    plausible_sd: float     # the most novel value a call-text feature may take, in training SDs (who to embed)
 
     @classmethod
     def from_settings(cls, section: dict[str, Any]) -> NoveltyOptions:
@@ -148,6 +149,10 @@ def novel_questions(matches: Sequence[tuple[str, str | None, str | None]],
     evidence = call_evidence(matches, turns_of, taxonomy, mopts)
     if opts.model:
         from callintel.nlp.novelty_model import learned_novel
+
+        if question_vectors is None or example_vectors is None:
+            raise ValueError("[topics.novelty] model needs the questions' and the taxonomy examples' vectors: "
+                             "without them every call would look unexplained")
 
         novel = learned_novel(evidence, settings, opts, question_vectors or {}, call_vectors or (lambda _: {}),
                               example_vectors, taxonomy.examples()[1])

@@ -3,8 +3,8 @@
 Why: the vote alone (nlp/novelty.py: below half the night's median) separates calls of topics the taxonomy lacks
 at ROC AUC 0.80 on the health insurer and catches 3 of its 11. A call about something nobody listed still hits a
 stray key phrase, but it hits it once, its questions stay unmatched, its words are far from the winning topic's
-examples and from the night's other calls filed there. Each feature is relative to the night (minus the night's
-median, or a ratio to it), so long calls and terse callers are judged on their own scale. The weights are learned
+examples and from the night's other calls filed there. Features come absolute or relative to the night (minus the
+night's median, or a ratio to it); the shipped file reads three absolute ones. The weights are learned
 (scripts/train_novelty.py: leave-topics-out folds of one development set, measured on the other's true novelty,
 both directions) and read from configs/models/novelty_lr.json through callintel/model_json.py.
 Plain arrays in and out; nlp/topic_step.py wires it in.
@@ -30,12 +30,14 @@ FEATURES = ("vote_ratio", "margin", "matched_share", "example_sim", "winner_exam
             "text_example_sim", "vote", "winner_example_abs", "text_example_abs")
 # Those that read the vector of a call's whole customer text: a model without them needs no call embedded.
 CALL_TEXT_FEATURES = ("peer_sim", "text_example_sim", "text_example_abs")
-PLAUSIBLE = 3.0   # training standard deviations from the mean: the most novel value a call's text feature may take
 
 
 def _relative(values: np.ndarray) -> np.ndarray:
-    """Each value minus the night's median: a feature on the night's own scale."""
-    return values - float(np.median(values)) if len(values) else values
+    """Each value minus the night's median (of the values there are): a feature on the night's own scale; NaN
+    (no evidence) stays NaN."""
+    if not np.isfinite(values).any():
+        return np.full(len(values), np.nan)
+    return values - float(np.nanmedian(values))
 
 
 def night_features(evidence: Mapping[str, CallEvidence], question_vectors: Mapping[str, np.ndarray],
@@ -44,8 +46,10 @@ def night_features(evidence: Mapping[str, CallEvidence], question_vectors: Mappi
     """(calls, one row of FEATURES per call) for one night's calls.
 
     `question_vectors` maps question_id -> unit vector of its core; `examples` are the taxonomy's example vectors
-    (unit rows) labelled `example_slugs`; `call_vectors` maps call_id -> the vector of its customer text. A call
-    missing a vector gets the night's median of that feature (0 after centring): no evidence either way.
+    (unit rows) labelled `example_slugs`; `call_vectors` maps call_id -> the vector of its customer text. Where a
+    feature has no evidence (no question vector, a winning topic without examples, a taxonomy without any) it is
+    NaN, and the model reads it as its training mean (`NoveltyModel.probability`): no evidence either way, never
+    "novel" by default.
     """
     calls = sorted(evidence)
     n = len(calls)
@@ -69,11 +73,9 @@ def night_features(evidence: Mapping[str, CallEvidence], question_vectors: Mappi
         mine = slugs == e.winner
         if mine.any():
             own_best[i] = float(S[:, mine].max())
-    for col, v in ((3, best), (4, own_best)):
-        fill = np.nanmin(v) if np.isfinite(v).any() else 0.0
-        out[:, col] = _relative(np.where(np.isfinite(v), v, fill))
-        if col == 4:
-            out[:, 8] = np.where(np.isfinite(v), v, fill)
+    out[:, 3] = _relative(best)
+    out[:, 4] = _relative(own_best)
+    out[:, 8] = own_best
     have = [i for i, c in enumerate(calls) if c in call_vectors]
     if len(have) >= 2:
         raw = np.stack([call_vectors[calls[i]] for i in have]).astype(np.float64)
@@ -91,9 +93,10 @@ def night_features(evidence: Mapping[str, CallEvidence], question_vectors: Mappi
             centre = examples.mean(axis=0)
             topic_dir = {s: unit(examples[slugs == s].mean(axis=0) - centre) for s in set(example_slugs)}
             tx = np.asarray([float(Xc[a] @ topic_dir[w]) if w in topic_dir else np.nan for a, w in enumerate(winners)])
-            fill = np.nanmin(tx) if np.isfinite(tx).any() else 0.0
-            out[have, 9] = np.where(np.isfinite(tx), tx, fill)
-            out[have, 6] = _relative(out[have, 9])
+            out[have, 9] = tx
+            out[have, 6] = _relative(tx)
+        else:
+            out[have, 9] = out[have, 6] = np.nan
     return calls, out
 
 
@@ -108,8 +111,11 @@ class NoveltyModel:
     intercept: float
 
     def probability(self, X: np.ndarray) -> np.ndarray:
+        """P(novel) per row; a feature without evidence (NaN) is read as the training mean: it moves nothing."""
         cols = [FEATURES.index(f) for f in self.features]
-        z = ((X[:, cols] - self.mean) / self.scale) @ self.coef + self.intercept
+        F = X[:, cols]
+        F = np.where(np.isfinite(F), F, self.mean)
+        z = ((F - self.mean) / self.scale) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
 
     def to_file(self, meta: dict) -> ModelFile:
@@ -152,8 +158,8 @@ def learned_novel(evidence: Mapping[str, CallEvidence], settings, opts, question
     `call_vectors(calls)` embeds the customer text of the calls asked for, and only those: a model reading call
     text asks for the night's reference sample (`reference_calls`, evenly strided: the centre) and the candidates,
     calls whose probability reaches the threshold with their text features set to the most novel plausible value
-    (the training mean `PLAUSIBLE` scales toward novel). A call the other features clear is never embedded, so the
-    cost stays bounded on a night of thousands of calls.
+    (`plausible_sd` training standard deviations from the mean toward novel). A call the other features clear is
+    never embedded, so the cost stays bounded on a night of thousands of calls.
     """
     if len(evidence) < opts.min_calls:
         return set()
@@ -166,7 +172,7 @@ def learned_novel(evidence: Mapping[str, CallEvidence], settings, opts, question
         bound = X.copy()
         for i in text:
             col = FEATURES.index(model.features[i])
-            bound[:, col] = model.mean[i] + PLAUSIBLE * model.scale[i] * np.sign(model.coef[i])
+            bound[:, col] = model.mean[i] + opts.plausible_sd * model.scale[i] * np.sign(model.coef[i])
         candidates = [c for c, pc in zip(calls, model.probability(bound), strict=True) if pc >= opts.threshold]
         if not candidates:
             return set()

@@ -663,12 +663,14 @@ def _policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
 
 def _unnamed_holder(before: str, cues: Sequence[str], r: ProfileReader) -> bool:
     """An agent's cue of holding without its holder (名下有, heard 民下有 when 您 was lost): the caller's, unless a
-    person is named right before it (an address word, a masked name, a third party: [姓名]先生名下有)."""
+    holder is named right before it (an address word, a masked name, a third party, a policy role or an
+    organisation: [姓名]先生名下有, 投保人名下有, 公司名下有)."""
     from callintel.pinyin import syllables
 
     cfg = r.lex["sound"]
     fuzzy = tuple((a, b) for a, b in cfg["fuzzy"])
-    person = tuple(r.lex["person"]["male_address"] + r.lex["person"]["female_address"]) + r.third + ("]",)
+    person = tuple(r.lex["person"]["male_address"] + r.lex["person"]["female_address"]
+                   + r.lex["age"]["policy_roles"] + r.lex["products"]["organisation_holders"]) + r.third + ("]",)
     for cue in cues:
         want = syllables(cue, fuzzy)
         at = next((i for i in range(len(before) - len(cue) + 1)

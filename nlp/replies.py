@@ -148,6 +148,10 @@ class CallReplyCues:
     questions: QuestionCues | None = field(default=None, compare=False, repr=False)
     embedding: tuple[str, ...] = ()  # verbs that embed a question (要看有没有): what follows is not asked
     asking_openers: tuple[str, ...] = ()  # a clause opening with one (请问) asks back
+    addressee: tuple[str, ...] = ()  # 您看有没有…: an embedding verb after the addressee asks them
+    concessive_after: tuple[str, ...] = ()  # 有没有都可以: an A-not-A form conceding, not asking
+    # text -> its jieba words (the topics tokenizer), so embedding verbs match as words; None = as substrings
+    words: Callable[[str], list[str]] | None = field(default=None, compare=False, repr=False)
 
     def reasons_text(self, reasons: Sequence[str]) -> str:
         """Reasons in words a QA lead reads (、-joined), codes without a name as they are."""
@@ -165,7 +169,9 @@ def load_call_cues(path: str, topical: Callable[[str], frozenset[str]] | None = 
                          {k: str(v) for k, v in data.get("reason_names", {}).items()}, topical,
                          tuple(data["objection_rules"]["negators"]), tuple(data["objection_rules"]["not_objections"]),
                          embedding=tuple(data["question_back"]["embedding"]),
-                         asking_openers=tuple(data["question_back"]["asking_openers"]))
+                         asking_openers=tuple(data["question_back"]["asking_openers"]),
+                         addressee=tuple(data["question_back"]["addressee"]),
+                         concessive_after=tuple(data["question_back"]["concessive_after"]))
 
 
 def topical_words(settings: Any) -> Callable[[str], frozenset[str]]:
@@ -188,9 +194,11 @@ def topical_words(settings: Any) -> Callable[[str], frozenset[str]]:
 
 def call_cues_from_settings(settings: Any) -> CallReplyCues:
     from callintel.nlp.questions import load_cues
+    from callintel.nlp.tokenize import tokenizer_from_settings
 
     cues = load_call_cues(str(settings.config_file(settings["replies"]["cues"])), topical_words(settings))
-    return replace(cues, questions=load_cues(settings))
+    return replace(cues, questions=load_cues(settings),
+                   words=lambda text: tokenizer_from_settings(settings).words(text))
 
 
 def objection_type(text: str, cues: CallReplyCues) -> str | None:
@@ -264,9 +272,19 @@ def _asks_back(clause: str, cues: CallReplyCues) -> bool:
         return True
     for w in (w for w in q.interrogatives if _a_not_a(w)):
         at = clause.find(w)
-        if at >= 0 and not any(e in clause[:at] for e in cues.embedding):
+        if at >= 0 and not clause[at + len(w):].startswith(cues.concessive_after) \
+                and not _embedded(clause[:at], cues):
             return True
     return False
+
+
+def _embedded(before: str, cues: CallReplyCues) -> bool:
+    """Whether a verb before an A-not-A form embeds it in a statement (要看有没有并发症), as a jieba word, and not
+    one said to the addressee (您看有没有时间: that asks) nor inside an opener (再请问一下)."""
+    if cues.words is None:
+        return any(e in before for e in cues.embedding)
+    words = cues.words(before)
+    return any(w in cues.embedding and (i == 0 or words[i - 1] not in cues.addressee) for i, w in enumerate(words))
 
 
 def _role(i: int, text: str, cues: CallReplyCues, min_content: float) -> str:

@@ -163,7 +163,8 @@ def _novelty_judge(inputs: TopicStepInputs, settings, new_vectors: dict[str, np.
         vectors = inputs.vectors | new_vectors
         qv = {m.question_id: vectors[key_of[m.question_id]] for m in matches
               if key_of.get(m.question_id) in vectors}
-        E = np.stack([vectors[text_key(e)] for e in ex_texts]) if ex_texts else None
+        # a taxonomy without examples gives none: the likeness features then carry no evidence (read as the mean)
+        E = np.stack([vectors[text_key(e)] for e in ex_texts]) if ex_texts else np.zeros((0, 1), dtype=np.float32)
         return novelty.novel_questions([(m.question_id, m.slug, m.method) for m in matches], turns, settings,
                                        qv, call_vectors, E)
     return judge

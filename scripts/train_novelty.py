@@ -129,9 +129,11 @@ def fit(X: np.ndarray, y: np.ndarray, features: tuple[str, ...]):
     from callintel.nlp.novelty_model import FEATURES, NoveltyModel
 
     cols = [FEATURES.index(f) for f in features]
-    mean, scale = X[:, cols].mean(axis=0), X[:, cols].std(axis=0)
+    F = X[:, cols]
+    mean, scale = np.nanmean(F, axis=0), np.nanstd(F, axis=0)
     scale = np.where(scale > 0, scale, 1.0)
-    lr = LogisticRegression(C=C, class_weight="balanced", max_iter=1000).fit((X[:, cols] - mean) / scale, y)
+    F = np.where(np.isfinite(F), F, mean)   # no evidence reads as the mean, as NoveltyModel.probability does
+    lr = LogisticRegression(C=C, class_weight="balanced", max_iter=1000).fit((F - mean) / scale, y)
     return NoveltyModel(features, mean, scale, lr.coef_[0], float(lr.intercept_[0]))
 
 
@@ -153,9 +155,16 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=2)
     ap.add_argument("--seeds", type=int, nargs="+", default=list(range(8)))
     ap.add_argument("--features", nargs="+", default=list(SHIPPED), choices=FEATURES)
-    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "callintel-train-novelty")
+    ap.add_argument("--work", type=Path, default=None,
+                    help="keep the sets' warehouses here and reuse them (default: a fresh temporary folder; a kept "
+                         "one is stale once the pipeline changes)")
+    ap.add_argument("--train-sets", nargs="+", default=list(SETS), choices=list(SETS),
+                    help="the sets the written model is fitted on (one set: a model to measure on the other)")
+    ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
+    if args.work is None:
+        args.work = Path(tempfile.mkdtemp(prefix="callintel-train-novelty-"))
     args.work.mkdir(parents=True, exist_ok=True)
     base = load_settings().with_overrides({"privacy": {"caller_hash_builtin_key": True}})
     tax = load_taxonomy(base)
@@ -180,8 +189,9 @@ def main() -> None:
         X = np.vstack([f[1] for f in fs])
         y = np.concatenate([f[2] for f in fs])
         print(json.dumps({"set": name, "positives": int(y.sum()), "calls": len(y),
-                          "feature_auc": {f: round(float(roc_auc_score(y, -X[:, i])), 3)
-                                          for i, f in enumerate(FEATURES)}}), flush=True)
+                          "feature_auc": {f: round(float(roc_auc_score(y, -np.nan_to_num(
+                                              X[:, i], nan=float(np.nanmean(X[:, i])) if np.isfinite(X[:, i]).any()
+                                              else 0.0))), 3) for i, f in enumerate(FEATURES)}}), flush=True)
     feats = tuple(args.features)
     cross = {}
     for train, test in (("life", "health"), ("health", "life")):
@@ -200,8 +210,8 @@ def main() -> None:
                           "full_taxonomy_listed_flagged": f"{int((full >= cut).sum())}/{len(full)}",
                           "weights": {f: round(float(w), 3) for f, w in zip(feats, model.coef, strict=True)}}),
               flush=True)
-    X = np.vstack([f[1] for name in SETS for f in folds[name]])
-    y = np.concatenate([f[2] for name in SETS for f in folds[name]])
+    X = np.vstack([f[1] for name in args.train_sets for f in folds[name]])
+    y = np.concatenate([f[2] for name in args.train_sets for f in folds[name]])
     model = fit(X, y, feats)
     cut = threshold(model, X, y)
     print(json.dumps({"shipped_threshold": cut}))
@@ -211,14 +221,15 @@ def main() -> None:
                           "p_novel": sorted(round(float(x), 2) for x in model.probability(Xf)[yf]),
                           "p_listed_top": sorted((round(float(x), 2) for x in model.probability(Xf)[~yf]),
                                                  reverse=True)[:8]}), flush=True)
-    meta = {"trained_on": f"calls (life) and calls_health, leave-topics-out folds: k={args.k}, seeds {args.seeds}, "
-                          "plus the full taxonomy", "trainer": "scripts/train_novelty.py",
+    named = {"life": "calls (life)", "health": "calls_health"}
+    meta = {"trained_on": f"{' and '.join(named[n] for n in args.train_sets)}, leave-topics-out folds: k={args.k}, "
+                          f"seeds {args.seeds}, plus the full taxonomy", "trainer": "scripts/train_novelty.py",
             "cross_set_auc": cross, "rows": len(y), "positives": int(y.sum()),
             "threshold_at_false_share": {"false_share": FALSE_SHARE, "threshold": cut}}
     if not args.no_write:
-        OUT.write_text(model.to_file(meta).to_json(indent=1) + "\n", encoding="utf-8")
-        read(OUT, KIND, "")
-        print(json.dumps({"wrote": str(OUT.relative_to(ROOT))}))
+        args.out.write_text(model.to_file(meta).to_json(indent=1) + "\n", encoding="utf-8")
+        read(args.out, KIND, "")
+        print(json.dumps({"wrote": str(args.out)}))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ kind, a newer layout, broken JSON or no file at all fails with the file's name a
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from callintel.nlp.reply_ranker import RankerModel
 from callintel.settings import load_settings
 
 SETTINGS = load_settings()
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _shipped(section: str, key: str) -> Path:
@@ -34,7 +37,7 @@ def test_every_shipped_model_file_has_the_common_head():
     assert RankerModel.from_settings(SETTINGS).weights == model_json.read(_shipped("replies", "ranker"),
                                                                           RankerModel.KIND, "").weights
     assert load_reply_weights(_shipped("outcomes", "reply_model"))
-    novelty = SETTINGS.config_file(SETTINGS["topics"]["novelty"]["model"])
+    novelty = SETTINGS.config_file("models/novelty_lr.json")   # shipped, off by default ([topics.novelty] model)
     raw = json.loads(novelty.read_text(encoding="utf-8"))
     assert raw["kind"] == KIND and raw["version"] == model_json.VERSION and raw["weights"] and raw["meta"]
     assert load_model(str(novelty)).features == tuple(raw["features"])
@@ -69,3 +72,13 @@ def test_a_wrong_model_file_says_which_file_and_what_to_do(tmp_path, content, sa
 def test_an_empty_setting_means_no_model():
     settings = SETTINGS.with_overrides({"replies": {"ranker": ""}, "outcomes": {"model": ""}})
     assert RankerModel.from_settings(settings) is None and ResolutionModel.from_settings(settings) is None
+
+
+@pytest.mark.slow  # builds both development sets' warehouses and every leave-topics-out fold (~2 min)
+def test_the_shipped_novelty_model_is_the_one_its_trainer_writes(tmp_path: Path, shared_data: Path):
+    """configs/models/novelty_lr.json comes from scripts/train_novelty.py on the development sets, byte for byte
+    (fresh warehouses: a kept folder would train on a pipeline that has since changed)."""
+    out = tmp_path / "novelty_lr.json"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "train_novelty.py"), "--work", str(tmp_path / "w"),
+                    "--out", str(out)], check=True, capture_output=True, cwd=ROOT)
+    assert out.read_bytes() == (ROOT / "configs" / "models" / "novelty_lr.json").read_bytes()

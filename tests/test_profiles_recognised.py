@@ -40,6 +40,9 @@ def test_the_agents_words_of_holding_a_policy_heard_by_their_sound():
     assert policies(("agent", "查到了，文明明下有一份老年医疗保险，住院可以报。")) == {"医疗险"}
     # a person named right before it holds it: the caller's father's policy is not the caller's
     assert policies(("agent", "查到了，[姓名]先生名下有一份终身寿险，受益人是法定。")) == set()
+    # nor does an organisation or a policy role named there
+    assert policies(("agent", "查到了，公司名下有一份团体医疗保险，员工都能用。")) == set()
+    assert policies(("agent", "这份保单的投保人名下有一份年金保险。")) == set()
     # only the whole cue's sound: 明天下午 is not 名下有
     assert policies(("agent", "明天下午带上材料，来办医疗保险的理赔。")) == set()
 

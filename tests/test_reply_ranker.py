@@ -132,3 +132,12 @@ def test_a_question_back_without_its_question_mark_is_not_content():
                            "等待期九十天，之后确诊合同约定的重疾就一次性赔付保额。"),
              Turn("customer", "好的，我考虑一下。")]
     assert best_call_reply(turns, LEX, CUES, RANKER).turn == 4
+
+
+def test_a_verb_said_to_the_caller_asks_and_a_conceding_form_does_not():
+    """Embedding verbs are jieba words: 您看 asks the caller, 请问 is an opener and 问题 is no verb; an A-not-A form
+    followed by 都/也 concedes (有没有都可以) and tells."""
+    for asked in ("您看有没有时间来一趟。", "那我再请问一下您有没有住过院。", "这个问题您是不是已经反映过。"):
+        assert content_chars(asked, CUES) == 0, asked
+    conceded = "材料原件有没有都可以，复印件也行。"
+    assert content_chars(conceded, CUES) == len(conceded)
