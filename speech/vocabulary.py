@@ -64,6 +64,19 @@ def gate_lexicon(path, min_weight: float) -> tuple[str, ...]:
     return tuple(sorted(w for w, weight in model.weights.items() if weight >= min_weight and len(w) >= 2))
 
 
+def word_bounds(text: str) -> set[int]:
+    """Where jieba's dictionary cut of `text` puts word boundaries: a sound match must start and end on one,
+    so a span across two words (受现 in 接受现实 sounds as 寿险, 体健 in 身体健康 as 体检) is not heard as a term,
+    while a misheard term's characters (立陪, 宝丹: unknown to the dictionary, cut one by one) are."""
+    import jieba
+
+    bounds, pos = {0}, 0
+    for word in jieba.lcut(text, HMM=False):
+        pos += len(word)
+        bounds.add(pos)
+    return bounds
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """What Whisper is offered ([speech] vocabulary_*), to which channels, and from when in a call."""
@@ -123,10 +136,10 @@ class Vocabulary:
         found: dict[str, None] = {}
         lengths = sorted(self._by_sound, reverse=True)
         for text in texts:
-            sound, i = syllables(text), 0
+            sound, cuts, i = syllables(text), word_bounds(text), 0
             while i < len(sound):  # longest word first, spans never overlap: 客服中心 is one word, not two
-                n, term = next(((n, self._by_sound[n].get(sound[i:i + n])) for n in lengths
-                                if sound[i:i + n] in self._by_sound[n]), (1, None))
+                n, term = next(((n, self._by_sound[n][sound[i:i + n]]) for n in lengths
+                                if sound[i:i + n] in self._by_sound[n] and {i, i + n} <= cuts), (1, None))
                 if term is not None:
                     found.setdefault(term)
                 i += n
