@@ -16,7 +16,9 @@ decoded without the list, and only when their text holds `vocabulary_gate_terms`
 domain lexicon (heard by sound: 立陪 counts as 理赔; the lexicon is learned, scripts/train_vocabulary_gate.py:
 the domain words other helpdesks' customers hardly say, so 客服 and 身份证 do not count) are the later
 windows decoded with it. A clip of everyday speech, or a call that never names the domain early, is decoded
-as without a vocabulary.
+as without a vocabulary. Measured so (customer channel, docs/evaluation-e2e.md): term recall 0.811 -> 0.825
+and 0.788 -> 0.804, CER a little lower on both sets, eval asr and bench_speech.py long unchanged, but ~20% more
+CPU on domain calls: the mode stays off.
 """
 
 from __future__ import annotations
