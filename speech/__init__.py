@@ -7,4 +7,4 @@ insurance terms offered to Whisper.
 
 # Bump when a code change alters the text the stage produces: it is part of every cache key,
 # so cached transcripts made by older code are not reused.
-SPEECH_CODE_VERSION = 9
+SPEECH_CODE_VERSION = 11

@@ -21,6 +21,7 @@ were dropped instead of invented.
 from __future__ import annotations
 
 import threading
+from collections.abc import Generator
 from dataclasses import dataclass, field, fields
 from itertools import pairwise
 from pathlib import Path
@@ -344,7 +345,26 @@ def _split_at_regions(segment: Segment, regions: list[Region]) -> list[Segment]:
 def transcribe_regions(model, audio: np.ndarray, regions: list[Region], options: AsrOptions,
                        windows: WindowSettings, max_gap_s: float, split_at_regions: bool = False,
                        others: tuple[tuple[np.ndarray, list[Region]], ...] = ()) -> ChannelResult:
+    """Decode one channel's speech regions, every window with `options` (`channel_decodes` without an opening)."""
+    steps = channel_decodes(model, audio, regions, options, windows, max_gap_s, split_at_regions, others)
+    next(steps)
+    try:
+        steps.send(None)
+    except StopIteration as done:
+        return done.value
+    raise RuntimeError("channel_decodes yields once")
+
+
+def channel_decodes(model, audio: np.ndarray, regions: list[Region], options: AsrOptions,
+                    windows: WindowSettings, max_gap_s: float, split_at_regions: bool = False,
+                    others: tuple[tuple[np.ndarray, list[Region]], ...] = (),
+                    opening_s: float = 0.0) -> Generator[list[Segment], AsrOptions | None, ChannelResult]:
     """Decode one channel's speech regions; regions Whisper skipped are decoded again alone.
+
+    The windows that start before `opening_s` (the call's opening) are decoded first, with `options`; their
+    segments are yielded, and the options sent back (None: the same) decode every later window and whatever
+    of it is decoded again. So the stage can read what a call's opening said on every channel before it
+    chooses how to hear the rest (speech.vocabulary: the domain list only for domain calls).
 
     Windows are widened by `pad_s`, but never into a neighbouring region's speech (that
     would transcribe its words twice). `others` are the call's other channels (samples,
@@ -353,7 +373,7 @@ def transcribe_regions(model, audio: np.ndarray, regions: list[Region], options:
     """
     result = ChannelResult()
     raw: list[Segment] = []
-    uncovered: list[Region] = []
+    uncovered: list[tuple[Region, AsrOptions]] = []
     limit = len(audio) / SAMPLE_RATE
     planned = plan_windows(regions, windows.max_window_s, max_gap_s)
 
@@ -374,16 +394,33 @@ def transcribe_regions(model, audio: np.ndarray, regions: list[Region], options:
                 return _Job(*span(region, region), True, context)
         return _Job(*span(region, region), split_at_regions)
 
-    def run(jobs: list[_Job], first: bool = False) -> list[list[Segment]]:
-        return _run(model, audio, jobs, options, windows.context_gap_s, result.batch, first) if jobs else []
+    def run(jobs: list[_Job], opts: AsrOptions, first: bool = False) -> list[list[Segment]]:
+        return _run(model, audio, jobs, opts, windows.context_gap_s, result.batch, first) if jobs else []
 
-    # 1. every window at once (a window of one region is that region decoded alone)
-    decoded = run([alone(w.regions[0]) if len(w.regions) == 1
-                   else _Job(*span(w.regions[0], w.regions[-1]), split_at_regions) for w in planned], first=True)
+    def run_each(jobs: list[tuple[_Job, AsrOptions]]) -> list[list[Segment]]:
+        """Jobs decoded with their own options: one run per distinct options, results in the jobs' order."""
+        out: list[list[Segment]] = [[] for _ in jobs]
+        for opts in {id(o): o for _, o in jobs}.values():
+            idx = [k for k, (_, o) in enumerate(jobs) if o is opts]
+            for k, segs in zip(idx, run([jobs[k][0] for k in idx], opts), strict=True):
+                out[k] = segs
+        return out
+
+    def window_job(w) -> _Job:
+        return alone(w.regions[0]) if len(w.regions) == 1 else _Job(*span(w.regions[0], w.regions[-1]),
+                                                                    split_at_regions)
+
+    # 1. the opening's windows, then (with the options sent back) every other window, each set at once
+    #    (a window of one region is that region decoded alone)
+    opening = sum(1 for w in planned if w.regions[0].start < opening_s)
+    decoded = run([window_job(w) for w in planned[:opening]], options, first=True)
+    later = (yield [s for segs in decoded for s in segs]) or options
+    decoded += run([window_job(w) for w in planned[opening:]], later, first=True)
+    chosen = [options] * opening + [later] * (len(planned) - opening)
     # 2. segments over a long silence, decoded again region by region
     layout: list[list[Segment | range]] = []
-    again: list[_Job] = []
-    for window, segs in zip(planned, decoded, strict=True):
+    again: list[tuple[_Job, AsrOptions]] = []
+    for window, segs, opts in zip(planned, decoded, chosen, strict=True):
         items: list[Segment | range] = []
         for seg in segs:
             hits = (_bridged(seg, window.regions, windows.resplit_gap_s)
@@ -394,18 +431,18 @@ def transcribe_regions(model, audio: np.ndarray, regions: list[Region], options:
                 continue
             result.resplit_segments += 1
             items.append(range(len(again), len(again) + len(hits)))
-            again += [alone(r) for r in hits]
+            again += [(alone(r), opts) for r in hits]
         layout.append(items)
-    redone = run(again)
-    for window, items in zip(planned, layout, strict=True):
+    redone = run_each(again)
+    for window, items, opts in zip(planned, layout, chosen, strict=True):
         segs = [s for item in items for s in ([item] if isinstance(item, Segment) else
                                                [p for k in item for p in redone[k]])]
         result.windows += 1
         raw += segs
         if windows.retry_uncovered and len(window.regions) > 1:
-            uncovered += _skipped(window.regions, segs, windows.min_covered_s)
+            uncovered += [(r, opts) for r in _skipped(window.regions, segs, windows.min_covered_s)]
     # 3. regions Whisper skipped, decoded again alone
-    for segs in run([alone(region) for region in uncovered]):
+    for segs in run_each([(alone(region), opts) for region, opts in uncovered]):
         raw += segs
         result.windows += 1
         result.retried_regions += 1

@@ -24,7 +24,7 @@ from callintel.model_files import whisper_model_dir
 from callintel.records import CallRecord, Transcript, Utterance
 from callintel.settings import Settings
 from callintel.speech import SPEECH_CODE_VERSION
-from callintel.speech.asr import AsrOptions, ChannelResult, Segment, load_model, transcribe_regions
+from callintel.speech.asr import AsrOptions, ChannelResult, Segment, channel_decodes, load_model
 from callintel.speech.band import BandSettings, condition
 from callintel.speech.batch import BatchStats
 from callintel.speech.channels import assign_channels
@@ -84,6 +84,12 @@ def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str
     if terms.analytics_vocabulary:  # the analytics' word lists are terms too (speech/domain_terms.py)
         files |= {f"terms:{name}": file_digest(settings.config_file(name)) for name in
                   (settings["topics"]["taxonomy"], settings["profiles"]["patterns"])}
+    vocabulary = Vocabulary.from_settings(speech, settings)
+    if vocabulary.active:  # what Whisper is offered, and the lexicon that decides which calls hear it
+        files["vocabulary_gate"] = file_digest(settings.config_file(speech["vocabulary_gate_model"]))
+        if speech["vocabulary_source"] == "analytics":
+            files |= {f"vocabulary:{name}": file_digest(settings.config_file(name)) for name in
+                      (settings["topics"]["taxonomy"], settings["profiles"]["patterns"])}
     files["surnames"] = file_digest(settings.config_file(speech["redact"]["surnames_file"]))
     if speech.get("speaker_cues"):
         model = SpeakerCues.load(settings.config_file(speech["speaker_cues"])).ngram_model
@@ -107,8 +113,11 @@ class _Stage:
         speech = settings["speech"]
         self.speech = speech
         self.vocabulary = Vocabulary.from_settings(speech, settings)
-        self.asr = AsrOptions.from_settings(speech, prompt=self.vocabulary.prompt(),
-                                            hotwords=self.vocabulary.hotwords())
+        self.asr = AsrOptions.from_settings(speech)
+        # the same options with the domain list, for the channels and windows that may hear it (speech.vocabulary)
+        self.asr_vocabulary = (AsrOptions.from_settings(speech, prompt=self.vocabulary.prompt(),
+                                                        hotwords=self.vocabulary.hotwords())
+                               if self.vocabulary.active else None)
         self.band = BandSettings.from_settings(speech)
         self.vad = VadSettings.from_settings(speech)
         self.windows = WindowSettings.from_settings(speech)
@@ -210,6 +219,49 @@ def _language_warning(model, channels, regions_by_channel, stage: _Stage) -> str
     return _language_note(language, prob, all_probs, stage)
 
 
+def _decode_channels(model, channels, regions_by_channel, stage: _Stage, pool: ThreadPoolExecutor,
+                     call_id: str) -> list[ChannelResult | None]:
+    """Every channel's windows through Whisper (None for a channel without speech), in parallel on `pool`.
+
+    With a gated vocabulary (speech.vocabulary) every channel first decodes its opening (windows starting in
+    the call's first `gate_s` seconds) without the list; when their text together names enough domain words,
+    the channels that may hear the list decode their later windows with it, else as the opening.
+    """
+    vocabulary, offered = stage.vocabulary, stage.asr_vocabulary
+    gated = offered is not None and vocabulary.gate_s > 0
+
+    def start(ch, regions):
+        if not regions:
+            return None
+        may_hear = offered is not None and vocabulary.for_channel(ch.role)
+        max_gap = stage.windows.mono_max_gap_s if ch.role == "unknown" else stage.windows.max_gap_s
+        others = tuple((o.samples, r) for o, r in zip(channels, regions_by_channel, strict=True) if o is not ch)
+        return channel_decodes(model, ch.samples, regions, offered if may_hear and not gated else stage.asr,
+                               stage.windows, max_gap,
+                               split_at_regions=ch.role == "unknown" and stage.windows.mono_split_words,
+                               others=others, opening_s=vocabulary.gate_s if gated else 0.0)
+
+    steps = list(pool.map(start, channels, regions_by_channel))
+    openings = list(pool.map(lambda step: next(step) if step is not None else [], steps))
+    domain = False
+    if gated:
+        heard = vocabulary.heard([s.text for segs in openings for s in segs])
+        domain = len(heard) >= vocabulary.gate_terms
+        log.info("%s: opening names %s: %s", call_id, "/".join(heard) or "no domain word",
+                 "the domain list is offered from there" if domain else "no list")
+
+    def finish(step, ch) -> ChannelResult | None:
+        if step is None:
+            return None
+        try:
+            step.send(offered if domain and vocabulary.for_channel(ch.role) else None)
+        except StopIteration as done:
+            return done.value
+        raise RuntimeError("channel_decodes yields once")
+
+    return list(pool.map(finish, steps, channels))
+
+
 def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | None = None) -> Transcript:
     """Transcribe one call; raises SpeechError with an actionable reason on bad input.
 
@@ -237,16 +289,7 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
     if any(regions_by_channel):
         model = load_model(whisper_model_dir(settings), stage.asr)
         try:
-            def channel(ch, regions) -> ChannelResult | None:
-                if not regions:
-                    return None
-                max_gap = stage.windows.mono_max_gap_s if ch.role == "unknown" else stage.windows.max_gap_s
-                others = tuple((o.samples, r) for o, r in zip(channels, regions_by_channel, strict=True) if o is not ch)
-                return transcribe_regions(model, ch.samples, regions, stage.asr, stage.windows, max_gap,
-                                          split_at_regions=ch.role == "unknown" and stage.windows.mono_split_words,
-                                          others=others)
-
-            results = list(pool.map(channel, channels, regions_by_channel))
+            results = _decode_channels(model, channels, regions_by_channel, stage, pool, call.call_id)
             if stage.language_check:
                 read_s, heard = _window_language(results)
                 note = (_language_note(*heard, stage) if heard

@@ -17,6 +17,7 @@ from callintel.nlp.outcomes import ResolutionModel
 from callintel.nlp.replies import REPLY_WEIGHTS, load_reply_weights
 from callintel.nlp.reply_ranker import RankerModel
 from callintel.settings import load_settings
+from callintel.speech.vocabulary import GATE_KIND
 
 SETTINGS = load_settings()
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +31,7 @@ def _shipped(section: str, key: str) -> Path:
 
 def test_every_shipped_model_file_has_the_common_head():
     files = {("outcomes", "model"): ResolutionModel.KIND, ("replies", "ranker"): RankerModel.KIND,
-             ("outcomes", "reply_model"): REPLY_WEIGHTS}
+             ("outcomes", "reply_model"): REPLY_WEIGHTS, ("speech", "vocabulary_gate_model"): GATE_KIND}
     for (section, key), kind in files.items():
         raw = json.loads(_shipped(section, key).read_text(encoding="utf-8"))
         assert raw["kind"] == kind and raw["version"] == model_json.VERSION and raw["weights"] and raw["meta"]
