@@ -46,7 +46,7 @@ SHARED = ROOT.parent / "shared" / "data"
 SETS = {"life": SHARED, "health": SHARED / "calls_health"}
 OUT = ROOT / "configs" / "models" / "novelty_lr.json"
 # the life set's truth names two taxonomy topics by other slugs (a naming difference of the labels, not novelty)
-ALIASES = {"annuity_payout": "payout", "app_eservice": "online_service"}
+ALIASES = dict(load_settings()["eval"]["calls"]["topic_aliases"])   # truth slugs the taxonomy names otherwise
 C = 1.0   # inverse L2 strength of the logistic fit (standardised features: the default scale)
 # The decision threshold is where this share of the training folds' listed calls would be called novel: a listed
 # call sent to discovery usually ends alone in 其他, so false alarms cost more than a missed novel call.

@@ -51,3 +51,21 @@ def test_every_sample_call_gets_a_named_topic(settings, tmp_path):
         assert cov[0] == cov[1] > 0
     finally:
         con.close()
+
+
+def test_listed_and_unlisted_calls_are_scored_apart():
+    """A truth topic is listed by slug, by name or through an alias; each part gets its own ARI, None below 2."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE topics (topic_id INTEGER, slug VARCHAR, label VARCHAR, source VARCHAR)")
+    con.execute("CREATE TABLE call_topics (call_id VARCHAR, topic_id INTEGER)")
+    con.execute("INSERT INTO topics VALUES (1, 'claims', '理赔', 'taxonomy'), (2, 'payout', '领取', 'taxonomy'), "
+                "(3, NULL, '体检预约', 'discovered')")
+    calls = [("a", {"slug": "claims"}, 1), ("b", {"slug": "claims"}, 1), ("c", {"slug": "pay", "name": "领取"}, 2),
+             ("d", {"slug": "annuity"}, 2), ("e", {"slug": "checkup"}, 3), ("f", {"slug": "checkup"}, None)]
+    con.executemany("INSERT INTO call_topics VALUES (?, ?)", [(c, t) for c, _, t in calls if t is not None])
+    dialogues = [{"call_id": c, "truth": {"topic": truth}} for c, truth, _ in calls]
+    got = ev.score_listed_calls(dialogues, con, {"annuity": "payout"})
+    assert got["calls_listed"] == 4 and got["calls_unlisted"] == 2
+    assert got["call_topic_ari_listed"] == 0.5714   # pay (by name) and annuity (by alias) are filed together
+    assert got["call_topic_ari_unlisted"] == 0.0  # the second checkup call is alone
+    assert ev.score_listed_calls(dialogues[:1], con, {})["call_topic_ari_listed"] is None
