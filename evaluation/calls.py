@@ -84,12 +84,15 @@ def _turn_questions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], lis
     return out
 
 
-def _truth_topic(call: dict[str, Any], q: dict[str, Any]) -> str | None:
-    """A true question's topic slug; files without per-question topics (samples) use the call's topic."""
-    if "topic" in q:
-        return q["topic"]
+def _call_topic(call: dict[str, Any]) -> str | None:
+    """A call's true topic slug (a file gives it as {slug, name} or as the slug alone)."""
     t = call["truth"]["topic"]
     return t["slug"] if isinstance(t, dict) else t
+
+
+def _truth_topic(call: dict[str, Any], q: dict[str, Any]) -> str | None:
+    """A true question's topic slug; files without per-question topics (samples) use the call's topic."""
+    return q["topic"] if "topic" in q else _call_topic(call)
 
 
 def _singletons(labels: list[Any]) -> list[str]:
@@ -128,10 +131,7 @@ def score_question_topics(dialogues: Dialogues, con: duckdb.DuckDBPyConnection) 
 def score_call_topics(dialogues: Dialogues, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """ARI of each call's main topic (call_topics) against its truth topic; a call without one is a singleton."""
     got = dict(con.execute("SELECT call_id, topic_id FROM call_topics").fetchall())
-    truth = []
-    for c in dialogues:
-        t = c["truth"]["topic"]
-        truth.append(t["slug"] if isinstance(t, dict) else t)
+    truth = [_call_topic(c) for c in dialogues]
     pred = [got.get(c["call_id"]) for c in dialogues]
     named = dict(con.execute("SELECT topic_id, label FROM topics").fetchall())
     return {"call_topic_ari": round(float(adjusted_rand_score(truth, _singletons(pred))), 4),
@@ -149,16 +149,15 @@ def score_listed_calls(dialogues: Dialogues, con: duckdb.DuckDBPyConnection,
     slugs, labels = {s for s, _ in rows}, {label for _, label in rows}
     got = dict(con.execute("SELECT call_id, topic_id FROM call_topics").fetchall())
 
-    def listed(t: Any) -> bool:
-        slug = t["slug"] if isinstance(t, dict) else t
+    def listed(call: dict[str, Any]) -> bool:
+        slug, t = _call_topic(call), call["truth"]["topic"]
         name = t.get("name") if isinstance(t, dict) else None
         return slug in slugs or name in labels or aliases.get(slug) in slugs
 
     out: dict[str, Any] = {}
     for key, want in (("listed", True), ("unlisted", False)):
-        calls = [c for c in dialogues if listed(c["truth"]["topic"]) == want]
-        truth = [c["truth"]["topic"]["slug"] if isinstance(c["truth"]["topic"], dict) else c["truth"]["topic"]
-                 for c in calls]
+        calls = [c for c in dialogues if listed(c) == want]
+        truth = [_call_topic(c) for c in calls]
         pred = _singletons([got.get(c["call_id"]) for c in calls])
         out[f"call_topic_ari_{key}"] = round(float(adjusted_rand_score(truth, pred)), 4) if len(calls) >= 2 else None
         out[f"calls_{key}"] = len(calls)
@@ -183,8 +182,7 @@ def score_repeats(dialogues: Dialogues, con: duckdb.DuckDBPyConnection) -> dict[
     pred = {c: p for c, p, _ in rows}
     truth = {c["call_id"]: c["truth"]["repeat_of"] for c in dialogues if c["truth"].get("repeat_of")}
     right = sum(1 for c, p in pred.items() if truth.get(c) == p)
-    topic_of = {c["call_id"]: (c["truth"]["topic"]["slug"] if isinstance(c["truth"]["topic"], dict)
-                               else c["truth"]["topic"]) for c in dialogues}
+    topic_of = {c["call_id"]: _call_topic(c) for c in dialogues}
     same_true = {c: topic_of.get(c) == topic_of.get(p) for c, p in truth.items()}
     same_pred = {c: s for c, _, s in rows}
     agree = [bool(same_pred.get(c)) == v for c, v in same_true.items() if c in same_pred]

@@ -114,12 +114,6 @@ def call_evidence(matches: Sequence[tuple[str, str | None, str | None]],
     return out
 
 
-def call_votes(matches: Sequence[tuple[str, str | None, str | None]], turns_of: Mapping[str, Sequence[tuple[int, str]]],
-               taxonomy: Taxonomy, opts: MatchOptions) -> dict[str, float]:
-    """call_id -> the vote of its winning taxonomy topic, as nlp/call_topics.py `main_topic` counts it."""
-    return {c: e.vote for c, e in call_evidence(matches, turns_of, taxonomy, opts).items()}
-
-
 def novel_calls(votes: Mapping[str, float], opts: NoveltyOptions) -> set[str]:
     """The calls whose vote is below `ratio` times the night's median vote (none when the night is too small)."""
     if not opts.enabled or len(votes) < opts.min_calls:
@@ -153,8 +147,7 @@ def novel_questions(matches: Sequence[tuple[str, str | None, str | None]],
         if question_vectors is None or example_vectors is None:
             raise ValueError("[topics.novelty] model needs the questions' and the taxonomy examples' vectors: "
                              "without them every call would look unexplained")
-
-        novel = learned_novel(evidence, settings, opts, question_vectors or {}, call_vectors or (lambda _: {}),
+        novel = learned_novel(evidence, settings, opts, question_vectors, call_vectors or (lambda _: {}),
                               example_vectors, taxonomy.examples()[1])
     else:
         novel = novel_calls({c: e.vote for c, e in evidence.items()}, opts)

@@ -665,31 +665,32 @@ def _unnamed_holder(before: str, cues: Sequence[str], r: ProfileReader) -> bool:
     """An agent's cue of holding without its holder (名下有, heard 民下有 when 您 was lost): the caller's, unless a
     holder is named right before it (an address word, a masked name, a third party, a policy role or an
     organisation: [姓名]先生名下有, 投保人名下有, 公司名下有)."""
-    from callintel.pinyin import syllables
-
     cfg = r.lex["sound"]
     fuzzy = tuple((a, b) for a, b in cfg["fuzzy"])
     person = tuple(r.lex["person"]["male_address"] + r.lex["person"]["female_address"]
                    + r.lex["age"]["policy_roles"] + r.lex["products"]["organisation_holders"]) + r.third + ("]",)
     for cue in cues:
-        want = syllables(cue, fuzzy)
-        at = next((i for i in range(len(before) - len(cue) + 1)
-                   if before[i:i + len(cue)] == cue or (len(cue) >= cfg["min_syllables"] and
-                                                        syllables(before[i:i + len(cue)], fuzzy) == want)), -1)
+        # a long cue by its sound (as written is the same sound, and never earlier), a short one as written
+        at = _sound_at(before, cue, fuzzy) if len(cue) >= cfg["min_syllables"] else before.find(cue)
         if at >= 0 and not before[:at].endswith(person):
             return True
     return False
+
+
+def _sound_at(text: str, phrase: str, fuzzy: tuple[tuple[str, str], ...]) -> int:
+    """Where `phrase`'s toneless sound ([sound] fuzzy merges applied) first starts in `text`, or -1."""
+    from callintel.pinyin import syllables
+
+    heard, want = syllables(text, fuzzy), syllables(phrase, fuzzy)
+    return next((i for i in range(len(heard) - len(want) + 1) if heard[i:i + len(want)] == want), -1)
 
 
 def _said_by_sound(text: str, phrases: Sequence[str], cfg: dict[str, Any]) -> bool:
     """One of `phrases` of at least [sound] min_syllables is in `text` by its toneless sound, [sound] fuzzy merges
     applied: an agent's cue heard in other characters (名下有 -> 民下有, 明下有). Shorter phrases are matched as written
     only: two syllables sound like too many everyday words."""
-    from callintel.pinyin import syllables
-
     fuzzy = tuple((a, b) for a, b in cfg["fuzzy"])
-    heard = f" {' '.join(syllables(text, fuzzy))} "
-    return any(f" {' '.join(syllables(p, fuzzy))} " in heard for p in phrases
+    return any(_sound_at(text, p, fuzzy) >= 0 for p in phrases
                if len(p) >= cfg["min_syllables"] and re.fullmatch(r"[\u4e00-\u9fff]+", p))
 
 

@@ -63,7 +63,7 @@ class Question:
     cue: str          # which rule fired: mark / interrogative / particle / request
 
 
-def _a_not_a(word: str) -> bool:
+def a_not_a(word: str) -> bool:
     """是不是, 能不能, 有没有, 需不需要: a verb, its negation, the verb again."""
     return any(word[i] in "不没" and word[i - 1] == word[i + 1] for i in range(1, len(word) - 1))
 
@@ -74,7 +74,7 @@ def _asking(body: str, word: str, at: int, cues: QuestionCues) -> bool:
     啥都好说: "any"); nor 几 after a numeral (三十几年, 八十几: "some"). An A-not-A form always asks (是不是每年都得涨:
     its 都 belongs to what is asked; 好不好都行 is in not_cues), unless its negation came first: 不对不对, 没有没有
     repeat a "no". Grammar, not a list of sentences."""
-    if _a_not_a(word):
+    if a_not_a(word):
         return not (at > 0 and body[at - 1] in "不没")
     lead = body[max(0, at - cues.indefinite_window):at]
     if any(n in lead for n in cues.indefinite_before) and not any(ch in lead for ch in "，,、"):

@@ -20,7 +20,7 @@ from typing import Any
 
 from callintel import model_json
 from callintel.nlp.outcomes import Lexicon, Turn, is_question, lexicon_from_settings
-from callintel.nlp.questions import QuestionCues, _a_not_a, question_cue
+from callintel.nlp.questions import QuestionCues, a_not_a, question_cue
 from callintel.nlp.reply_ranker import RankerModel, rank, roles
 from callintel.nlp.sentences import strip_punct
 from callintel.settings import Settings
@@ -270,7 +270,7 @@ def _asks_back(clause: str, cues: CallReplyCues) -> bool:
         return False
     if clause.startswith(cues.asking_openers) or any(strip_punct(clause).endswith(p) for p in q.final_particles):
         return True
-    for w in (w for w in q.interrogatives if _a_not_a(w)):
+    for w in (w for w in q.interrogatives if a_not_a(w)):
         at = clause.find(w)
         if at >= 0 and not clause[at + len(w):].startswith(cues.concessive_after) \
                 and not _embedded(clause[:at], cues):

@@ -348,8 +348,14 @@ def transcribe_regions(model, audio: np.ndarray, regions: list[Region], options:
     """Decode one channel's speech regions, every window with `options` (`channel_decodes` without an opening)."""
     steps = channel_decodes(model, audio, regions, options, windows, max_gap_s, split_at_regions, others)
     next(steps)
+    return finish_decodes(steps, None)
+
+
+def finish_decodes(steps: Generator[list[Segment], AsrOptions | None, ChannelResult],
+                   later: AsrOptions | None) -> ChannelResult:
+    """Resume a `channel_decodes` that yielded its opening: the rest with `later` (None: as the opening)."""
     try:
-        steps.send(None)
+        steps.send(later)
     except StopIteration as done:
         return done.value
     raise RuntimeError("channel_decodes yields once")

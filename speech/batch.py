@@ -145,6 +145,23 @@ def _item(encoder_output: ctranslate2.StorageView, i: int) -> ctranslate2.Storag
     return ctranslate2.StorageView.from_array(np.ascontiguousarray(np.asarray(encoder_output)[i:i + 1]))
 
 
+def _decoding(model, kw: dict) -> tuple[Tokenizer, TranscriptionOptions]:
+    """The tokenizer and options `model.transcribe(**kw)` decodes with."""
+    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task=kw.get("task", "transcribe"),
+                          language=kw["language"])
+    return tokenizer, transcription_options(model, tokenizer, kw)
+
+
+def _prompt(model, tokenizer: Tokenizer, options: TranscriptionOptions, without_timestamps: bool) -> list[int]:
+    """The first pass's prompt tokens, as `transcribe` builds them: the initial prompt (text or tokens), hotwords."""
+    previous: list[int] = []
+    if options.initial_prompt is not None:
+        previous = (tokenizer.encode(" " + options.initial_prompt.strip()) if isinstance(options.initial_prompt, str)
+                    else list(options.initial_prompt))
+    return model.get_prompt(tokenizer, previous, without_timestamps=without_timestamps, prefix=None,
+                            hotwords=options.hotwords)
+
+
 def encoder_frames(samples: int, pad_s: float, step_s: float, sampling_rate: int = 16000,
                    max_frames: int = 3000) -> int:
     """Mel frames the encoder sees for a piece: its length plus `pad_s`, rounded up to `step_s`, at most 30 s.
@@ -201,12 +218,7 @@ def _decode_batch(model, tokenizer: Tokenizer, options: TranscriptionOptions, fe
         np.ascontiguousarray(np.concatenate([np.asarray(model.encode(x)) for x in stacked])))
     if language_s > 0 and frames_in == model.feature_extractor.nb_max_frames:  # Whisper's own 30 s input
         _read_language(model, encoder_output, sizes, language_s, stats)
-    previous: list[int] = []
-    if options.initial_prompt is not None:
-        previous = (tokenizer.encode(" " + options.initial_prompt.strip()) if isinstance(options.initial_prompt, str)
-                    else list(options.initial_prompt))
-    prompt = model.get_prompt(tokenizer, previous, without_timestamps=options.without_timestamps,
-                              prefix=None, hotwords=options.hotwords)
+    prompt = _prompt(model, tokenizer, options, options.without_timestamps)
     max_length = len(prompt) + options.max_new_tokens if options.max_new_tokens is not None else model.max_length
     results = model.model.generate(
         encoder_output, [list(prompt) for _ in features], length_penalty=options.length_penalty,
@@ -284,9 +296,7 @@ def has_signal(piece: np.ndarray) -> bool:
 def _batch_job(model, pieces: list[np.ndarray], kw: dict, frames: int, redo: bool,
                stats: BatchStats, language_s: float = 0.0) -> list[list[Segment] | None]:
     """`pieces` (same options, same encoder length) through one batched first pass."""
-    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task=kw.get("task", "transcribe"),
-                          language=kw["language"])
-    options = transcription_options(model, tokenizer, kw)
+    tokenizer, options = _decoding(model, kw)
     features = [model.feature_extractor(piece) for piece in pieces]
     return _decode_batch(model, tokenizer, options, features, frames, stats, redo, language_s)
 
@@ -300,19 +310,13 @@ def _decode_members(model, piece: np.ndarray, bounds: list[tuple[float, float]],
     the member ends, so no member's text conditions another's. A member whose decode fails a first-pass
     check, is cut by its length limit or writes nothing is None (decoded alone by the caller).
     """
-    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task=kw.get("task", "transcribe"),
-                          language=kw["language"])
-    options = transcription_options(model, tokenizer, kw)
+    tokenizer, options = _decoding(model, kw)
     features = model.feature_extractor(piece)
     size = min(model.feature_extractor.nb_max_frames, features.shape[-1] - 1)
     encoder_output = model.encode(pad_or_trim(features[:, :size]))
     if language_s > 0:
         _read_language(model, encoder_output, [size], language_s, stats)
-    previous: list[int] = []
-    if options.initial_prompt is not None:
-        previous = (tokenizer.encode(" " + options.initial_prompt.strip()) if isinstance(options.initial_prompt, str)
-                    else list(options.initial_prompt))
-    prompt = model.get_prompt(tokenizer, previous, without_timestamps=False, prefix=None, hotwords=options.hotwords)
+    prompt = _prompt(model, tokenizer, options, without_timestamps=False)
     precision = model.time_precision
     count = model.feature_extractor.nb_max_frames // model.input_stride + 1  # timestamp tokens <|0.00|>..<|30.00|>
     begin = tokenizer.timestamp_begin

@@ -24,7 +24,7 @@ from callintel.model_files import whisper_model_dir
 from callintel.records import CallRecord, Transcript, Utterance
 from callintel.settings import Settings
 from callintel.speech import SPEECH_CODE_VERSION
-from callintel.speech.asr import AsrOptions, ChannelResult, Segment, channel_decodes, load_model
+from callintel.speech.asr import AsrOptions, ChannelResult, Segment, channel_decodes, finish_decodes, load_model
 from callintel.speech.band import BandSettings, condition
 from callintel.speech.batch import BatchStats
 from callintel.speech.channels import assign_channels
@@ -246,18 +246,13 @@ def _decode_channels(model, channels, regions_by_channel, stage: _Stage, pool: T
     domain = False
     if gated:
         heard = vocabulary.heard([s.text for segs in openings for s in segs])
-        domain = len(heard) >= vocabulary.gate_terms
+        domain = vocabulary.names_domain(heard)
         log.info("%s: opening names %s: %s", call_id, "/".join(heard) or "no domain word",
                  "the domain list is offered from there" if domain else "no list")
 
     def finish(step, ch) -> ChannelResult | None:
-        if step is None:
-            return None
-        try:
-            step.send(offered if domain and vocabulary.for_channel(ch.role) else None)
-        except StopIteration as done:
-            return done.value
-        raise RuntimeError("channel_decodes yields once")
+        return None if step is None else finish_decodes(
+            step, offered if domain and vocabulary.for_channel(ch.role) else None)
 
     return list(pool.map(finish, steps, channels))
 

@@ -147,6 +147,10 @@ class Vocabulary:
                 i += n
         return list(found)
 
+    def names_domain(self, heard: list[str]) -> bool:
+        """Whether the lexicon words `heard` in an opening make it a domain call: at least `gate_terms` of them."""
+        return len(heard) >= self.gate_terms
+
     def is_domain(self, texts: list[str]) -> bool:
         """A domain call: the opening's text names at least `gate_terms` distinct lexicon words."""
-        return len(self.heard(texts)) >= self.gate_terms
+        return self.names_domain(self.heard(texts))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from callintel.nlp.cluster import unit
-from callintel.nlp.novelty import NOVEL, NoveltyOptions, call_of, call_votes, novel_calls, position
+from callintel.nlp.novelty import NOVEL, NoveltyOptions, call_evidence, call_of, novel_calls, position
 from callintel.nlp.taxonomy import PHRASE, MatchOptions, load_taxonomy
 from callintel.nlp.topics import PoolQuestion, TopicInputs, TopicOptions, plan_calls
 from callintel.settings import load_settings
@@ -46,7 +46,7 @@ def test_call_votes_count_as_the_call_topics_step():
     slug = tax.topics[0].slug
     matches = [("c1:1:1", slug, PHRASE), ("c1:3:1", None, "context"), ("c2:1:1", None, None)]
     turns = {"c1": [(1, "嗯"), (3, "那要等多久")], "c2": [(1, "我想约个体检")]}
-    votes = call_votes(matches, turns, tax, mopts)
+    votes = {c: e.vote for c, e in call_evidence(matches, turns, tax, mopts).items()}
     assert votes["c1"] == pytest.approx(mopts.first_question_weight)
     assert votes["c2"] == 0.0
 
