@@ -34,11 +34,13 @@ from callintel.speech.vocabulary import GATE_KIND  # noqa: E402
 
 
 def profile_products(settings) -> list[str]:
-    """The profile lexicon's product types ([products] types of profile_patterns.toml)."""
+    """The profile lexicon's product types ([products] types of profile_patterns.toml: [keyword, type] pairs, the
+    type last; the keyword is a cue that may be an everyday word, 报销 or 教育)."""
     import tomllib
 
     data = tomllib.loads(settings.config_file(settings["profiles"]["patterns"]).read_text(encoding="utf-8"))
-    return [w.strip() for v in data.get("products", {}).get("types", []) for w in str(v).split("+")]
+    return [w.strip() for v in data.get("products", {}).get("types", [])
+            for w in (v[-1] if isinstance(v, list) else str(v)).split("+")]
 
 
 def other_service_texts(data: Path) -> list[str]:
