@@ -84,3 +84,21 @@ def test_agent_rates_follow_the_dialogue_not_the_callbacks(sample_warehouse, tmp
     assert view == truth
     low = con.execute("SELECT topic_name, unresolved_calls FROM v_low_resolution_topics").fetchall()
     assert low and all(n > 0 for _, n in low), low
+
+
+def test_every_reason_a_reply_can_be_given_has_a_name_the_library_shows():
+    """The script library shows 得分依据 from the replies' one list of names: every feature of the shipped ranker
+    has one, so no code (answer_rank, content_share) reaches a QA lead."""
+    from callintel.nlp.replies import call_cues_from_settings
+    from callintel.nlp.reply_ranker import RankerModel
+    from callintel.settings import load_settings
+    from callintel.warehouse.script_library import reason_names
+
+    settings = load_settings()
+    names = reason_names(settings)
+    cues = call_cues_from_settings(settings)
+    assert names == cues.reason_names
+    ranker = RankerModel.from_settings(settings)
+    assert ranker is not None
+    missing = {f for f in ranker.weights if f not in names and f != "intercept"}
+    assert not missing, missing

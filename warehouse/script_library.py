@@ -142,9 +142,10 @@ EXPORT_COLUMNS = {"review": "审核状态", "published_text": "发布话术", "t
 
 
 def reason_names(settings: Settings) -> dict[str, str]:
-    """Chinese names of the reply-score reasons ([reasons] in the [exports] columns file)."""
-    raw = tomllib.loads(settings.config_file(settings["exports"]["columns"]).read_text(encoding="utf-8"))
-    return dict(raw.get("reasons", {}))
+    """Chinese names of the reply-score reasons: [reason_names] of the replies' cue file, the one list the reply
+    step writes reasons_zh from (hand cues and the learned ranker's features alike)."""
+    raw = tomllib.loads(settings.config_file(settings["replies"]["cues"]).read_text(encoding="utf-8"))
+    return dict(raw.get("reason_names", {}))
 
 
 def reason_text(text: str | None, names: dict[str, str]) -> str:
