@@ -11,11 +11,14 @@ on the development calls, clustering sentence vectors scored ARI 0.25 and the ne
    night's questions that one topic's key phrases decided alone, so a new insurer's own wording
    teaches the match that night (transductive: nothing is learned from any labelled set). Without
    vectors (a call's statements, nlp/call_topics.py) a tie goes to the phrase said first.
-2. Follow-up: a question with no key phrase that opens like a follow-up (那…, 还有…) or is very short
-   only makes sense after what was said before; it inherits that topic (nlp/call_topics.py) and is
-   never clustered nor a topic's representative.
+2. Follow-up: a question with no key phrase that is very short only makes sense after what was said
+   before; it inherits that topic (nlp/call_topics.py) and is never clustered nor a topic's
+   representative.
 3. Examples: the nearest example question of the taxonomy by cosine, when within
-   `example_threshold`.
+   `example_threshold`. This comes before the follow-up form (opens with 那…/还有…, holds 那个/这个),
+   because spoken Mandarin uses those words as fillers too: 俺那个保险这个月咋没扣上钱呢 reads as an
+   example of 缴费扣款 (0.91) and is the call's first question, not a follow-up. Only a question
+   neither key phrase nor example places is a follow-up by its form.
 4. Otherwise the question is left to the clustering of nlp/topics.py (discovered topics beside
    the taxonomy).
 The file is configuration, generic to any insurer: no company or product names.
@@ -207,10 +210,15 @@ def _decide(scores: Mapping[str, tuple[float, int]], taxonomy: Taxonomy, meaning
     return slug
 
 
+def is_short(core: str, taxonomy: Taxonomy) -> bool:
+    """Too short (without punctuation) to say a topic of its own: 那要等多久, 哪张卡."""
+    return len(strip_punct(core)) <= taxonomy.follow_up_max_chars
+
+
 def is_follow_up(core: str, taxonomy: Taxonomy) -> bool:
     """A question that leans on what came before: opens like a follow-up, points back, or is very short."""
     bare = strip_punct(core)
-    return (len(bare) <= taxonomy.follow_up_max_chars or any(bare.startswith(o) for o in taxonomy.openers)
+    return (is_short(core, taxonomy) or any(bare.startswith(o) for o in taxonomy.openers)
             or any(a in bare for a in taxonomy.anaphora))
 
 
@@ -254,10 +262,12 @@ def match_questions(cores: Sequence[str], X: np.ndarray, taxonomy: Taxonomy, E: 
         if sc:
             meaning = prototype_similarity(X[i], P, labels, list(sc), opts.prototype_k) if is_tie(sc) else None
             out.append((_decide(sc, taxonomy, meaning), PHRASE, max(w for w, _ in sc.values())))
-        elif is_follow_up(core, taxonomy):
+        elif is_short(core, taxonomy):
             out.append((None, FOLLOW_UP, 0.0))
         elif near[i] is not None and sims[i] >= opts.example_threshold:
             out.append((near[i], EXAMPLE, float(sims[i])))
+        elif is_follow_up(core, taxonomy):
+            out.append((None, FOLLOW_UP, 0.0))
         else:
             out.append((None, None, 0.0))
     return out

@@ -10,6 +10,7 @@ import pytest
 from callintel.nlp.call_topics import STATEMENT, inherit, main_topic, refine_families
 from callintel.nlp.labels import UNNAMED, is_topic_name, topic_name
 from callintel.nlp.taxonomy import (
+    EXAMPLE,
     FOLLOW_UP,
     PHRASE,
     KnownTopic,
@@ -68,6 +69,21 @@ def test_follow_ups_are_marked_not_matched(taxonomy):
     assert got[0][:2] == ("claim_status", PHRASE)
     assert got[1][:2] == (None, FOLLOW_UP)
     assert got[2] == (None, None, 0.0)  # left to clustering
+
+
+def test_a_filler_pointer_word_does_not_hide_a_question_that_reads_like_an_example(taxonomy):
+    """那个/这个 are fillers in speech as often as pointers back: a question long enough to say its topic that lies
+    within example_threshold of an example takes that example's topic; a short one still inherits, and a long one
+    near no example is a follow-up by its form."""
+    E = np.eye(4, dtype=np.float32)[:1]                 # one example, of premium_payment
+    near = np.asarray([1.0, 0.1, 0.0, 0.0], dtype=np.float32)
+    near /= np.linalg.norm(near)                        # cosine 0.995 to it
+    far = np.asarray([0.0, 1.0, 0.0, 0.0], dtype=np.float32)
+    cores = ["俺那个保险这个月咋没扣上钱呢", "那这个呢", "那个事儿我后来又想了想怎么弄才好呢"]
+    got = match_questions(cores, np.stack([near, near, far]), taxonomy, E, ["premium_payment"], MATCH)
+    assert got[0][:2] == ("premium_payment", EXAMPLE)
+    assert got[1][:2] == (None, FOLLOW_UP)            # too short to say a topic, however near
+    assert got[2][:2] == (None, FOLLOW_UP)            # 那个… and no example near: it leans on what came before
 
 
 def test_follow_ups_inherit_what_they_follow():
