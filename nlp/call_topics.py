@@ -13,7 +13,12 @@ clustering gave a topic (a terse or roundabout question of the call's own matter
 takes the call's main topic when that came from the call's turns, its questions or statements (method "call",
 `call_fills_left`):
 the call says what it is about better than nothing does; its own topic, should a later night's clustering
-find one, wins over it (v_question_topics). Plain values in and out; topics are any hashable keys (slugs or ids).
+find one, wins over it (v_question_topics). A question whose own words name another topic only weakly (one plain
+key phrase, a nearest example, or the follow-up it inherits from) takes the call's main topic too (method
+"call_weak", `call_overrides_weak`): a call is mostly about one thing, and 能报吗 in a call about buying health
+cover asks what the cover pays, not how to claim; a strong key phrase (我要投诉, 退保) keeps its own topic, so a
+call that truly turns to a second matter still shows it. Plain values in and out; topics are any hashable keys
+(slugs or ids).
 """
 
 from __future__ import annotations
@@ -27,10 +32,11 @@ from typing import Any
 
 import numpy as np
 
-from callintel.nlp.taxonomy import FOLLOW_UP, MatchOptions
+from callintel.nlp.taxonomy import EXAMPLE, FOLLOW_UP, PHRASE, MatchOptions, phrase_scores
 
 STATEMENT = "statement"  # a customer turn without a question whose key phrases name a topic
 CALL = "call"            # call_question_topics method: a question with no topic of its own takes its call's
+CALL_WEAK = "call_weak"  # ... and one whose own words named another topic only weakly (call_overrides_weak)
 NOVEL = "novel"          # question_topics method of a novel call's questions (nlp/novelty.py): no taxonomy vote
 
 
@@ -156,6 +162,21 @@ def statement_votes(turns: Sequence[tuple[int, str]], asked: set[int], taxonomy,
     return [(seq, hit[0]) for seq, hit in hits if hit is not None]
 
 
+def weak_questions(qs: Sequence[CallQuestion], topics: Sequence[Hashable | None], methods: Sequence[str | None],
+                   main: Hashable, taxonomy, strong_weight: float) -> set[str]:
+    """The question ids whose topic (after inheriting) differs from the call's `main` topic and rests on weak
+    evidence: a taxonomy match by plain key phrases only or by nearest example, or a follow-up's inheritance. A
+    strong key phrase, and a cluster's topic (what discovery found), are the question's own."""
+    out: set[str] = set()
+    for q, t, m in zip(qs, topics, methods, strict=True):
+        if t is None or t == main or m not in (PHRASE, EXAMPLE, FOLLOW_UP):
+            continue
+        scores = phrase_scores(q.text or "", taxonomy, strong_weight)
+        if not scores or max(w for w, _ in scores.values()) < strong_weight:
+            out.add(q.question_id)
+    return out
+
+
 # --- the call_topics step's compute (flows/steps.py): a night's questions with their topics in, call topics out
 
 @dataclass(frozen=True)
@@ -190,7 +211,7 @@ class CallTopicResult:
 def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
     """Follow-ups inherit, general-family questions take the family's specific topic, every call gets its topic."""
     from callintel.nlp.embed import embed_missing, text_key
-    from callintel.nlp.taxonomy import load_taxonomy, phrase_scores
+    from callintel.nlp.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(settings)
     mopts = MatchOptions.from_settings(settings["topics"]["taxonomy_match"])
@@ -234,6 +255,10 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
             assign += [(q.question_id, int(ct.topic), 0.0, CALL, night) for q in filled]
             left -= len(filled)
             unclustered -= len(filled)
+        if mopts.call_overrides_weak and ct.topic is not None and ct.method == "questions":
+            weak = weak_questions(qs, final, methods, ct.topic, taxonomy, mopts.strong_weight)
+            assign = [a for a in assign if a[0] not in weak] + [
+                (q, int(ct.topic), 0.0, CALL_WEAK, night) for q in sorted(weak)]
         ev = items[ct.evidence][3] if ct.evidence >= 0 else None
         calls.append([call_id, night, ct.topic, ct.method, ct.score, ev.question_id if ev else None,
                       ev.text if ev else None, len(qs), left])

@@ -145,6 +145,7 @@ class MatchOptions:
     call_example_threshold: float  # a call with no topical question: its customer text to the nearest example
     prototype_k: int               # a tie of key phrases: top-k mean cosine to each tied topic's prototypes
     call_fills_left: bool          # a question no match nor cluster decided takes its call's main topic
+    call_overrides_weak: bool      # a question weakly matched to another topic takes its call's main topic
 
     @classmethod
     def from_settings(cls, section: dict[str, Any]) -> MatchOptions:

@@ -184,6 +184,34 @@ def test_a_question_left_without_topic_takes_its_calls_main_topic():
     assert not [a for a in got.assignments if a[0] == "q2"] and got.unclustered == 1
 
 
+def test_a_weak_match_to_another_topic_takes_its_calls_main_topic():
+    """A call about buying health cover: 能报吗 (one plain key phrase of claim materials) asks what the cover pays and
+    takes the call's topic (method call_weak), as does a follow-up inheriting it; 我要投诉 (strong) keeps its own."""
+    from datetime import date
+
+    from callintel.nlp.call_topics import CALL_WEAK, CallQuestion, CallTopicInputs
+    from callintel.nlp.call_topics import compute as call_compute
+
+    night = date(2026, 12, 1)
+    texts = ["我想买个医疗险，一年多少钱", "像那种靶向药，医院没有，要去外面药房买的，能报吗", "那质子重离子呢",
+             "我想买个医疗险，你们这个住院能报销吗", "我要投诉你们的业务员"]
+    qs = [CallQuestion("c1", "q1", 1, "own", texts[0], 5, PHRASE),
+          CallQuestion("c1", "q2", 3, "own", texts[1], 8, PHRASE),
+          CallQuestion("c1", "q3", 5, "follow_up", texts[2], None, FOLLOW_UP),
+          CallQuestion("c1", "q4", 7, "own", texts[3], 5, PHRASE),
+          CallQuestion("c1", "q5", 9, "own", texts[4], 9, PHRASE)]
+    inputs = CallTopicInputs(night, qs, {"c1": [(2 * i + 1, t) for i, t in enumerate(texts)]},
+                             {"purchase_medical": 5, "claim_materials": 8, "complaint": 9, "other": 99}, {})
+    got = call_compute(inputs, load_settings())
+    assert got.calls[0][2] == 5
+    final = {a[0]: (a[1], a[3]) for a in got.assignments}
+    assert final["q2"] == (5, CALL_WEAK) and final["q3"] == (5, CALL_WEAK)
+    assert "q5" not in final and "q1" not in final
+    off = load_settings(overrides={"topics": {"taxonomy_match": {"call_overrides_weak": False}}})
+    final = {a[0]: (a[1], a[3]) for a in call_compute(inputs, off).assignments}
+    assert "q2" not in final and final["q3"] == (8, "context")
+
+
 def test_a_topic_its_own_words_find_later_wins_over_the_calls_fill(tmp_path):
     """v_question_topics: a call's fill (method call) gives way to a question_topics row (a later night's clustering);
     a follow-up's context still lies over question_topics."""

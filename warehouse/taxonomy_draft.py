@@ -22,7 +22,7 @@ def load_found(con: duckdb.DuckDBPyConnection, per_topic: int) -> list[FoundTopi
     rows = con.execute("""
         SELECT qt.topic_id, q.core, q.call_id FROM v_question_topics qt JOIN questions q USING (question_id)
         WHERE q.question_id NOT IN (SELECT question_id FROM question_follow_ups)
-          AND qt.method NOT IN ('context', 'family')
+          AND qt.method NOT IN ('context', 'family', 'call_weak')
         ORDER BY qt.topic_id, qt.similarity DESC, q.question_id""").fetchall()
     seen_calls: dict[int, set[str]] = {}
     for topic_id, core, call_id in rows:

@@ -6,7 +6,7 @@ SELECT q.night,
        count(*) FILTER (WHERE qt.topic_id IS NULL)                      AS unclustered,
        count(*) FILTER (WHERE qt.method IN ('phrase', 'example', 'family')) AS by_taxonomy,
        count(*) FILTER (WHERE qt.method IN ('absorbed', 'discovered', 'novel')) AS by_clustering,
-       count(*) FILTER (WHERE qt.method IN ('context', 'call'))         AS by_context,
+       count(*) FILTER (WHERE qt.method IN ('context', 'call', 'call_weak')) AS by_context,
        round(count(qt.topic_id) / count(*), 3)                          AS coverage,
        (SELECT count(*) FROM call_topics ct WHERE ct.night = q.night)   AS calls,
        (SELECT count(*) FROM call_topics ct JOIN topics t USING (topic_id)
