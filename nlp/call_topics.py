@@ -13,10 +13,11 @@ clustering gave a topic (a terse or roundabout question of the call's own matter
 takes the call's main topic when that came from the call's turns, its questions or statements (method "call",
 `call_fills_left`):
 the call says what it is about better than nothing does; its own topic, should a later night's clustering
-find one, wins over it (v_question_topics). A question whose own words name another topic only weakly (one plain
-key phrase, a nearest example, or the follow-up it inherits from) takes the call's main topic too (method
-"call_weak", `call_overrides_weak`): a call is mostly about one thing, and 能报吗 in a call about buying health
-cover asks what the cover pays, not how to claim; a strong key phrase (我要投诉, 退保) keeps its own topic, so a
+find one, wins over it (v_question_topics). When the call's questions or statements decided its main topic, a
+question whose own words name another topic only weakly (plain key phrases weighing less than one strong phrase,
+a nearest example, or a follow-up of such a question) takes the call's main topic too (method "call_weak",
+`call_overrides_weak`): a call is mostly about one thing, and 能报吗 in a call about buying health cover asks what
+the cover pays, not how to claim; a strong key phrase (我要投诉, 退保) and what it leads keep their own topic, so a
 call that truly turns to a second matter still shows it. Plain values in and out; topics are any hashable keys
 (slugs or ids).
 """
@@ -32,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from callintel.nlp.taxonomy import EXAMPLE, FOLLOW_UP, PHRASE, MatchOptions, phrase_scores
+from callintel.nlp.taxonomy import EXAMPLE, FOLLOW_UP, PHRASE, MatchOptions
 
 STATEMENT = "statement"  # a customer turn without a question whose key phrases name a topic
 CALL = "call"            # call_question_topics method: a question with no topic of its own takes its call's
@@ -163,18 +164,19 @@ def statement_votes(turns: Sequence[tuple[int, str]], asked: set[int], taxonomy,
 
 
 def weak_questions(qs: Sequence[CallQuestion], topics: Sequence[Hashable | None], methods: Sequence[str | None],
-                   main: Hashable, taxonomy, strong_weight: float) -> set[str]:
-    """The question ids whose topic (after inheriting) differs from the call's `main` topic and rests on weak
-    evidence: a taxonomy match by plain key phrases only or by nearest example, or a follow-up's inheritance. A
-    strong key phrase, and a cluster's topic (what discovery found), are the question's own."""
-    out: set[str] = set()
-    for q, t, m in zip(qs, topics, methods, strict=True):
-        if t is None or t == main or m not in (PHRASE, EXAMPLE, FOLLOW_UP):
-            continue
-        scores = phrase_scores(q.text or "", taxonomy, strong_weight)
-        if not scores or max(w for w, _ in scores.values()) < strong_weight:
-            out.add(q.question_id)
-    return out
+                   main: Hashable, strong_weight: float) -> set[str]:
+    """The question ids whose topic (`topics`, after inheriting) differs from the call's `main` topic and rests on
+    weak evidence of their own words: a taxonomy match by the nearest example, or by key phrases that together
+    weigh less than one strong phrase (the match's similarity is that weight, read on the question's core). A
+    follow-up is weak when what it inherits is: no question of the call that keeps its own topic (a strong key
+    phrase, or a cluster's topic: what discovery found) has that topic."""
+    def weak_match(q: CallQuestion, m: str | None) -> bool:
+        return m == EXAMPLE or (m == PHRASE and (q.similarity or 0.0) < strong_weight)
+
+    kept = {t for q, t, m in zip(qs, topics, methods, strict=True)
+            if t is not None and m != FOLLOW_UP and not weak_match(q, m)}
+    return {q.question_id for q, t, m in zip(qs, topics, methods, strict=True)
+            if t is not None and t != main and (weak_match(q, m) or (m == FOLLOW_UP and t not in kept))}
 
 
 # --- the call_topics step's compute (flows/steps.py): a night's questions with their topics in, call topics out
@@ -188,6 +190,7 @@ class CallQuestion:
     text: str | None
     topic_id: int | None
     method: str | None        # how it got its topic (phrase, example, absorbed, discovered, ...)
+    similarity: float | None = None   # question_topics.similarity: a phrase match's key-phrase weight
 
 
 @dataclass(frozen=True)
@@ -211,7 +214,7 @@ class CallTopicResult:
 def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
     """Follow-ups inherit, general-family questions take the family's specific topic, every call gets its topic."""
     from callintel.nlp.embed import embed_missing, text_key
-    from callintel.nlp.taxonomy import load_taxonomy
+    from callintel.nlp.taxonomy import load_taxonomy, phrase_scores
 
     taxonomy = load_taxonomy(settings)
     mopts = MatchOptions.from_settings(settings["topics"]["taxonomy_match"])
@@ -228,9 +231,8 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         methods = [FOLLOW_UP if q.kind == "follow_up" else q.method for q in qs]
         turns = [q.seq for q in qs]
         final = refine_families(inherit(topics, methods, turns), family, general, turns)
-        for q, old, new, m in zip(qs, topics, final, methods, strict=True):
-            if new is not None and new != old:
-                assign.append((q.question_id, int(new), 0.0, "context" if m == FOLLOW_UP else "family", night))
+        mine = {q.question_id: (q.question_id, int(new), 0.0, "context" if m == FOLLOW_UP else "family", night)
+                for q, old, new, m in zip(qs, topics, final, methods, strict=True) if new is not None and new != old}
         left = sum(1 for t in final if t is None)
         unclustered += left
         novel = any(q.method == NOVEL for q in qs)   # the taxonomy explains it weakly: its questions' topic decides
@@ -252,13 +254,13 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
             no_vote.append(call_id)
         if mopts.call_fills_left and ct.topic is not None and ct.method == "questions":
             filled = [q for q, t in zip(qs, final, strict=True) if t is None]
-            assign += [(q.question_id, int(ct.topic), 0.0, CALL, night) for q in filled]
+            mine |= {q.question_id: (q.question_id, int(ct.topic), 0.0, CALL, night) for q in filled}
             left -= len(filled)
             unclustered -= len(filled)
         if mopts.call_overrides_weak and ct.topic is not None and ct.method == "questions":
-            weak = weak_questions(qs, final, methods, ct.topic, taxonomy, mopts.strong_weight)
-            assign = [a for a in assign if a[0] not in weak] + [
-                (q, int(ct.topic), 0.0, CALL_WEAK, night) for q in sorted(weak)]
+            mine |= {q: (q, int(ct.topic), 0.0, CALL_WEAK, night)
+                     for q in weak_questions(qs, final, methods, ct.topic, mopts.strong_weight)}
+        assign += [mine[q.question_id] for q in qs if q.question_id in mine]
         ev = items[ct.evidence][3] if ct.evidence >= 0 else None
         calls.append([call_id, night, ct.topic, ct.method, ct.score, ev.question_id if ev else None,
                       ev.text if ev else None, len(qs), left])

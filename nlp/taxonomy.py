@@ -15,10 +15,11 @@ on the development calls, clustering sentence vectors scored ARI 0.25 and the ne
    before; it inherits that topic (nlp/call_topics.py) and is never clustered nor a topic's
    representative.
 3. Examples: the nearest example question of the taxonomy by cosine, when within
-   `example_threshold`. This comes before the follow-up form (opens with 那…/还有…, holds 那个/这个),
-   because spoken Mandarin uses those words as fillers too: 俺那个保险这个月咋没扣上钱呢 reads as an
-   example of 缴费扣款 (0.91) and is the call's first question, not a follow-up. Only a question
-   neither key phrase nor example places is a follow-up by its form.
+   `example_threshold`. This comes before the follow-up form (an opener, or 那个/这个 inside the
+   sentence; the questions step has already stripped leading fillers), because spoken Mandarin uses
+   those words as fillers too: 俺那个保险这个月咋没扣上钱呢 reads as an example of 缴费扣款 (0.91) and
+   is the call's first question, not a follow-up. Only a question neither key phrase nor example
+   places is a follow-up by its form.
 4. Otherwise the question is left to the clustering of nlp/topics.py (discovered topics beside
    the taxonomy).
 The file is configuration, generic to any insurer: no company or product names.
@@ -319,7 +320,8 @@ class TaxonomyResult:
 
 
 def compute(inputs: TaxonomyInputs, settings) -> TaxonomyResult:
-    """Match each question by key phrase, mark follow-ups, else the nearest example (see the module docstring)."""
+    """Match each question by key phrase, mark short ones follow-ups, else the nearest example, else mark follow-ups by
+    their form (see the module docstring)."""
     from callintel.nlp.cluster import unit
     from callintel.nlp.embed import embed_missing, text_key
 

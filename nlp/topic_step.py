@@ -89,8 +89,9 @@ class TopicStepResult:
 
 
 def compute(inputs: TopicStepInputs, settings) -> TopicStepResult:
-    """Match the night's questions (key phrase, follow-up, nearest example), then cluster what is left with the
-    earlier nights' unmatched questions; new known topics take ids before tonight's discovered ones."""
+    """Match the night's questions (key phrase, short follow-up, nearest example, follow-up by form), then cluster
+    what is left with the earlier nights' unmatched questions; new known topics take ids before tonight's
+    discovered ones."""
     night = inputs.night
     tax = taxonomy_nlp.compute(TaxonomyInputs(night, [(q.question_id, q.core, q.key) for q in inputs.questions],
                                               inputs.vectors), settings)

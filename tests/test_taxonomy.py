@@ -72,18 +72,19 @@ def test_follow_ups_are_marked_not_matched(taxonomy):
 
 
 def test_a_filler_pointer_word_does_not_hide_a_question_that_reads_like_an_example(taxonomy):
-    """那个/这个 are fillers in speech as often as pointers back: a question long enough to say its topic that lies
-    within example_threshold of an example takes that example's topic; a short one still inherits, and a long one
-    near no example is a follow-up by its form."""
+    """那个/这个 inside a sentence are fillers in speech as often as pointers back: a question long enough to say its
+    topic that lies within example_threshold of an example takes that example's topic; a short one still inherits,
+    and a long one near no example is a follow-up by its form."""
     E = np.eye(4, dtype=np.float32)[:1]                 # one example, of premium_payment
     near = np.asarray([1.0, 0.1, 0.0, 0.0], dtype=np.float32)
     near /= np.linalg.norm(near)                        # cosine 0.995 to it
     far = np.asarray([0.0, 1.0, 0.0, 0.0], dtype=np.float32)
-    cores = ["俺那个保险这个月咋没扣上钱呢", "那这个呢", "那个事儿我后来又想了想怎么弄才好呢"]
+    # cores as the questions step leaves them (leading fillers such as 那/那个 already stripped): 那个 inside
+    cores = ["俺那个保险这个月咋没扣上钱呢", "这个呢", "我上回说的那个事儿后来又想了想怎么弄才好"]
     got = match_questions(cores, np.stack([near, near, far]), taxonomy, E, ["premium_payment"], MATCH)
     assert got[0][:2] == ("premium_payment", EXAMPLE)
     assert got[1][:2] == (None, FOLLOW_UP)            # too short to say a topic, however near
-    assert got[2][:2] == (None, FOLLOW_UP)            # 那个… and no example near: it leans on what came before
+    assert got[2][:2] == (None, FOLLOW_UP)            # 那个 and no example near: it leans on what came before
 
 
 def test_follow_ups_inherit_what_they_follow():
@@ -186,7 +187,8 @@ def test_a_question_left_without_topic_takes_its_calls_main_topic():
 
 def test_a_weak_match_to_another_topic_takes_its_calls_main_topic():
     """A call about buying health cover: 能报吗 (one plain key phrase of claim materials) asks what the cover pays and
-    takes the call's topic (method call_weak), as does a follow-up inheriting it; 我要投诉 (strong) keeps its own."""
+    takes the call's topic (method call_weak), as does a follow-up inheriting it; 我要投诉 (strong) keeps its own,
+    and so does its follow-up."""
     from datetime import date
 
     from callintel.nlp.call_topics import CALL_WEAK, CallQuestion, CallTopicInputs
@@ -194,12 +196,14 @@ def test_a_weak_match_to_another_topic_takes_its_calls_main_topic():
 
     night = date(2026, 12, 1)
     texts = ["我想买个医疗险，一年多少钱", "像那种靶向药，医院没有，要去外面药房买的，能报吗", "那质子重离子呢",
-             "我想买个医疗险，你们这个住院能报销吗", "我要投诉你们的业务员"]
-    qs = [CallQuestion("c1", "q1", 1, "own", texts[0], 5, PHRASE),
-          CallQuestion("c1", "q2", 3, "own", texts[1], 8, PHRASE),
+             "我想买个医疗险，你们这个住院能报销吗", "我要投诉你们的业务员", "那要多久给我答复"]
+    # similarity: the key phrases' weight the taxonomy match stored (3.0 = one strong phrase)
+    qs = [CallQuestion("c1", "q1", 1, "own", texts[0], 5, PHRASE, 7.0),
+          CallQuestion("c1", "q2", 3, "own", texts[1], 8, PHRASE, 1.0),
           CallQuestion("c1", "q3", 5, "follow_up", texts[2], None, FOLLOW_UP),
-          CallQuestion("c1", "q4", 7, "own", texts[3], 5, PHRASE),
-          CallQuestion("c1", "q5", 9, "own", texts[4], 9, PHRASE)]
+          CallQuestion("c1", "q4", 7, "own", texts[3], 5, PHRASE, 5.0),
+          CallQuestion("c1", "q5", 9, "own", texts[4], 9, PHRASE, 6.0),
+          CallQuestion("c1", "q6", 11, "follow_up", texts[5], None, FOLLOW_UP)]
     inputs = CallTopicInputs(night, qs, {"c1": [(2 * i + 1, t) for i, t in enumerate(texts)]},
                              {"purchase_medical": 5, "claim_materials": 8, "complaint": 9, "other": 99}, {})
     got = call_compute(inputs, load_settings())
@@ -207,6 +211,7 @@ def test_a_weak_match_to_another_topic_takes_its_calls_main_topic():
     final = {a[0]: (a[1], a[3]) for a in got.assignments}
     assert final["q2"] == (5, CALL_WEAK) and final["q3"] == (5, CALL_WEAK)
     assert "q5" not in final and "q1" not in final
+    assert final["q6"] == (9, "context")               # follows the strong complaint: keeps what it inherits
     off = load_settings(overrides={"topics": {"taxonomy_match": {"call_overrides_weak": False}}})
     final = {a[0]: (a[1], a[3]) for a in call_compute(inputs, off).assignments}
     assert "q2" not in final and final["q3"] == (8, "context")

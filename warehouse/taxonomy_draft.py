@@ -1,8 +1,8 @@
 """What `callintel topics suggest` reads from a warehouse: every topic with its questions and calls.
 
 Read-only; the draft itself is written by nlp/taxonomy_draft.py. Questions are the masked cores the
-night stored (never raw speech); follow-ups and family refinements are left out (their topic came from
-another question of the call, not from their own words).
+night stored (never raw speech); follow-ups, family refinements and weak matches the call overruled (call_weak) are
+left out (their topic came from another question of the call, not from their own words).
 """
 
 from __future__ import annotations

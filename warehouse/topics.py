@@ -271,7 +271,7 @@ def load_call_topics(con: duckdb.DuckDBPyConnection, nights: Sequence[date], set
     # what this step wrote before (call_question_topics) is recomputed, not read back; the store replaces it
     questions = [CallQuestion(*r) for r in con.execute("""
         SELECT q.call_id, q.question_id, q.seq, CASE WHEN f.question_id IS NULL THEN 'own' ELSE 'follow_up' END,
-               q.text, t.topic_id, t.method FROM questions q
+               q.text, t.topic_id, t.method, t.similarity FROM questions q
         LEFT JOIN question_topics t ON t.question_id = q.question_id
         LEFT JOIN question_follow_ups f ON f.question_id = q.question_id
         WHERE q.night = ? ORDER BY q.call_id, q.seq, q.part""", [night]).fetchall()]
