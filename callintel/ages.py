@@ -21,6 +21,23 @@ def age_from_birth(year: int, month: int | None, day: int | None, on: date) -> i
     return age
 
 
+def heard_id_birth(digits: str, slack: int) -> tuple[int, int, int] | None:
+    """The birth date in a digit run that is an 18-digit ID number heard with up to `slack` digits dropped or
+    added (speech recognition of a number read aloud), else None.
+
+    Its digits 7-14 are a date (19xx/20xx, a month, a day); a digit lost or doubled before them moves the date by
+    one, so offsets 6 -/+ `slack` are tried, 6 first. A 16-19-digit bank card holds such a date at one of three
+    offsets about once in 500; an ID number whose digits slipped loses its check digit but keeps the date.
+    """
+    if slack <= 0 or not 18 - slack <= len(digits) <= 18 + slack or not digits[:-1].isdigit():
+        return None
+    for offset in sorted(range(6 - slack, 7 + slack), key=lambda o: abs(o - 6)):
+        m = re.fullmatch(r"((?:19|20)\d{2})(\d{2})(\d{2})", digits[offset:offset + 8])
+        if m and 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
+            return int(m.group(1)), int(m.group(2)), int(m.group(3))
+    return None
+
+
 def age_from_id(number: str, on: date) -> int | None:
     """Age on `on` from a mainland ID number: 18 digits (birth date in digits 7-14) or the older 15 (7-12, 19yy)."""
     m = re.fullmatch(r"\d{6}(\d{4})(\d{2})(\d{2})\d{3}[\dXx]", number)

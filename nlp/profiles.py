@@ -500,7 +500,9 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
         pos = 0
         for k, (word, _) in enumerate(words):
             at, pos = pos, pos + len(word)
-            kind = next((name for name in ("de", "role") if word in cfg[f"said_{name}"]), None)
+            # jieba fuses a verb and its aspect particle before digits (当了30多年, 做了20年): still the verb
+            verb = word[:-1] if len(word) > 1 and word[-1] in "了过" and word[:-1] in verbs else word
+            kind = next((name for name in ("de", "role") if verb in cfg[f"said_{name}"]), None)
             if kind is None:
                 continue
             j, timed = k + 1, False

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from callintel.ages import heard_id_birth
 from callintel.settings import Settings, options
 from callintel.speech.names import common_word
 from callintel.speech.personal import PersonalRules, find_personal
@@ -62,6 +63,9 @@ class RedactionRules:
     min_code_digits: int
     # Digits read one by one with a separator between each (5-6-7-1, 1 3 8 …): this many or more are a number.
     min_spelled_digits: int
+    # An 18-digit ID number heard with up to this many digits dropped or added still shows its birth date
+    # (callintel.ages.heard_id_birth): it is masked as an ID number and its age kept. 0 = exact IDs only.
+    id_digit_slack: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RedactionRules:
@@ -123,12 +127,14 @@ def classify_number(digits: str, rules: RedactionRules | None = None) -> str | N
     if not n or not (digits[:-1].isdigit() and (digits[-1].isdigit() or digits[-1] in "Xx")):
         return None
     kind = strong_kind(digits)
+    if kind == "bank_card" and heard_id_birth(digits, rules.id_digit_slack):
+        return "id_card"  # an ID number with a digit slipped passes Luhn one time in ten; its birth date stays
     if kind:
         return kind
     if n == 15 and digits.isdigit():
         return "id_card"  # first-generation 15-digit ID numbers carry no check digit
     if n >= rules.min_masked_run:
-        return "id_card" if n == 18 else "bank_card"
+        return "id_card" if n == 18 or heard_id_birth(digits, rules.id_digit_slack) else "bank_card"
     if rules.mask_landlines and digits.startswith("0") and 10 <= n <= 12:
         return "number"
     if rules.mask_near_miss_phones and 10 <= n <= 14 and digits[0] == "1" and digits[1] in "3456789":
@@ -187,7 +193,7 @@ def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[t
     """PII spans inside one digit run: the whole run, or the valid numbers it was made of."""
     digits, _ = to_digits(text[start:end])
     if strong_kind(digits):
-        return [(start, end, strong_kind(digits) or "")]
+        return [(start, end, classify_number(digits, rules) or "")]
     groups = [(start + m.start(), start + m.end()) for m in _GROUP.finditer(text[start:end])]
     if len(groups) > 1:
         found: list[tuple[int, int, str]] = []
@@ -204,8 +210,8 @@ def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[t
                 leftover.append(groups[i])
                 i += 1
             else:
-                found.append((groups[i][0], groups[best][1], strong_kind(to_digits(
-                    text[groups[i][0]:groups[best][1]])[0]) or ""))
+                found.append((groups[i][0], groups[best][1], classify_number(to_digits(
+                    text[groups[i][0]:groups[best][1]])[0], rules) or ""))
                 i = best + 1
         if found:
             # leftovers between valid numbers: consecutive groups judged together

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from callintel.ages import age_from_birth, age_from_id
+from callintel.ages import age_from_birth, age_from_id, heard_id_birth
 from callintel.speech.personal import find_personal
 from callintel.speech.redact import RedactionRules, find_pii, to_digits
 
@@ -47,7 +47,10 @@ def stated_age(text: str, on: date, rules: RedactionRules) -> int | None:
                     return age
     for start, end, kind in find_pii(text, rules):
         if kind == "id_card":
-            age = age_from_id(to_digits(text[start:end])[0], on)
+            digits = to_digits(text[start:end])[0]
+            age = age_from_id(digits, on)
+            if age is None and (born := heard_id_birth(digits, rules.id_digit_slack)):
+                age = age_from_birth(*born, on)
             if age is not None:
                 return age
     return None

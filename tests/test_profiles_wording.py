@@ -60,6 +60,14 @@ def test_occupation_said_in_any_construction():
         assert facts(("customer", text)).get("occupation") == job, text
 
 
+def test_occupation_said_with_the_digits_speech_recognition_writes():
+    """Whisper writes 30多年 where a person writes 三十多年, and jieba then fuses 当了 into one word."""
+    said = {"我退休之前当了30多年小学老师。": "小学老师", "我在无锡做了20年财务。": "财务",
+            "我在设计院干了30年工程师。": "工程师"}
+    for text, job in said.items():
+        assert facts(("customer", text)).get("occupation") == job, text
+
+
 def test_occupation_words_that_are_not_one():
     for text in ("当地医生的意思是要么放支架。", "我上周在医院做了个手术。", "我这几天在外地跑工程。",
                  "我儿子是做程序员的。", "当时那个人一个字都没提。"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from callintel.ages import age_from_birth, age_from_id
+from callintel.ages import age_from_birth, age_from_id, heard_id_birth
 from callintel.flows.dialogues import land_dialogues
 from callintel.flows.steps import BY_NAME, run_step
 from callintel.speech.text import TextCleaner
@@ -32,6 +32,30 @@ def test_cleaner_keeps_the_age_and_masks_the_number(settings):
     assert age == 50 and "76" not in text
     assert cleaner.clean_with_age("我生日是5月3日", ON)[1] is None  # no year, no age
     assert cleaner.clean_with_age("身份证号是430524199107286343。", None)[1] is None  # no call date
+
+
+def test_an_id_number_heard_with_a_digit_slipped_still_gives_its_birth_date():
+    """Whisper drops or doubles a digit of a number read aloud; the date inside moves by one at most."""
+    assert heard_id_birth("43052419910728634", 1) == (1991, 7, 28)  # check digit lost (17 digits)
+    assert heard_id_birth("4305245199107286343", 1) == (1991, 7, 28)  # a digit doubled before the date (19)
+    assert heard_id_birth("20103195801236512", 1) == (1958, 1, 23)  # the first digit lost: the date at 5
+    assert heard_id_birth("3205819880315420289", 1) == (1988, 3, 15)
+    assert heard_id_birth("43052419910728634", 0) is None  # slack 0: well-formed numbers only
+    assert heard_id_birth("6222021234567890", 1) is None  # 16 digits: a bank card's length, no slack for it
+    assert heard_id_birth("622202123456789012", 1) is None  # no date at digits 6-8: a card or an account
+
+
+def test_a_heard_id_number_is_masked_as_one_and_keeps_its_age(settings):
+    cleaner = TextCleaner.from_settings(settings)
+    # 19 digits, Luhn-valid by chance (so it read as a bank card before): the birth date names it an ID number
+    text, age = cleaner.clean_with_age("身份证号3205819880315420289，被保人是我老公。", ON)
+    assert "[身份证号]" in text and "1988" not in text and age == 38
+    text, age = cleaner.clean_with_age("身份证号4305245199107286343。", ON)  # 19 digits, not Luhn-valid
+    assert "[身份证号]" in text and age == 35
+    text, age = cleaner.clean_with_age("身份证号20103-1958-0123-6512，韩先生。", ON)  # grouped, first digit lost
+    assert "[身份证号]" in text and "1958" not in text and age == 68
+    text, age = cleaner.clean_with_age("卡号是6222021234567890123。", ON)  # a bank card stays one, no age
+    assert "[银行卡号]" in text and age is None
 
 
 def _call(call_id: str, turns: list[tuple[str, str]]) -> dict:
