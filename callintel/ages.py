@@ -18,7 +18,7 @@ def age_from_birth(year: int, month: int | None, day: int | None, on: date) -> i
     age = on.year - year
     if month is not None and 1 <= month <= 12 and (on.month, on.day) < (month, day or 1):
         age -= 1
-    return age
+    return age if age >= 0 else None  # born after `on`: a misheard date, not an age
 
 
 def heard_id_birth(digits: str, slack: int) -> tuple[int, int, int] | None:
@@ -33,8 +33,12 @@ def heard_id_birth(digits: str, slack: int) -> tuple[int, int, int] | None:
         return None
     for offset in sorted(range(6 - slack, 7 + slack), key=lambda o: abs(o - 6)):
         m = re.fullmatch(r"((?:19|20)\d{2})(\d{2})(\d{2})", digits[offset:offset + 8])
-        if m and 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
-            return int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if m:
+            try:
+                born = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))  # a real day: not 1991-02-31
+            except ValueError:
+                continue
+            return born.year, born.month, born.day
     return None
 
 

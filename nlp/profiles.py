@@ -500,8 +500,8 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
         pos = 0
         for k, (word, _) in enumerate(words):
             at, pos = pos, pos + len(word)
-            # jieba fuses a verb and its aspect particle before digits (当了30多年, 做了20年): still the verb
-            verb = word[:-1] if len(word) > 1 and word[-1] in "了过" and word[:-1] in verbs else word
+            # jieba fuses a verb and its aspect particle before digits (当了30多年): still the verb (做过 is listed)
+            verb = word[:-1] if word not in verbs and word[-1:] in ("了", "过") and word[:-1] in verbs else word
             kind = next((name for name in ("de", "role") if verb in cfg[f"said_{name}"]), None)
             if kind is None:
                 continue
@@ -525,10 +525,10 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
             if kind == "role":
                 ok = _is_role(noun, cfg) and (word != "是" or _SELF_IS.search(clause[:at + 1]))
             else:
-                after_verb = words[k + 1][0] if k + 1 < len(words) else ""
+                after_verb = word[len(verb):] or (words[k + 1][0] if k + 1 < len(words) else "")
                 placed = "在" in clause[:at] and after_verb not in ("了", "个")
                 ok = (j < len(words) and words[j][0] in cfg["said_end"]) or (
-                    ended and word in cfg["said_work"] and (timed or placed))
+                    ended and verb in cfg["said_work"] and (timed or placed))
             if ok and r.about_caller(clause, at, speaker, _prefix(text, start)):
                 _add(out, "occupation", noun, 0.75, i, text, speaker)
                 return True

@@ -185,15 +185,24 @@ def _judge_span(text: str, start: int, end: int, rules: RedactionRules) -> tuple
         stripped = text[start:end].rstrip("XxＸｘ叉")
         end = start + len(stripped)
         digits = digits.rstrip("Xx")
-    kind = classify_number(digits, rules)
+    kind = _cued_card(text, start, digits, classify_number(digits, rules), rules)
     return (start, end, kind) if kind else None
+
+
+def _cued_card(text: str, start: int, digits: str, kind: str | None, rules: RedactionRules) -> str | None:
+    """`kind`, except that a run read as an ID number by its birth date alone (heard_id_birth) stays a bank card
+    after a bank-card cue (卡号, 银行卡): card numbers can hold a date-like stretch too, and give no age."""
+    if kind == "id_card" and not id_card_valid(digits) and len(digits) != 15 and \
+            cued_kind(text, start, rules) == "bank_card":
+        return "bank_card"
+    return kind
 
 
 def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[tuple[int, int, str]]:
     """PII spans inside one digit run: the whole run, or the valid numbers it was made of."""
     digits, _ = to_digits(text[start:end])
     if strong_kind(digits):
-        return [(start, end, classify_number(digits, rules) or "")]
+        return [(start, end, _cued_card(text, start, digits, classify_number(digits, rules), rules) or "")]
     groups = [(start + m.start(), start + m.end()) for m in _GROUP.finditer(text[start:end])]
     if len(groups) > 1:
         found: list[tuple[int, int, str]] = []
@@ -210,8 +219,9 @@ def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[t
                 leftover.append(groups[i])
                 i += 1
             else:
-                found.append((groups[i][0], groups[best][1], classify_number(to_digits(
-                    text[groups[i][0]:groups[best][1]])[0], rules) or ""))
+                number = to_digits(text[groups[i][0]:groups[best][1]])[0]
+                found.append((groups[i][0], groups[best][1],
+                              _cued_card(text, groups[i][0], number, classify_number(number, rules), rules) or ""))
                 i = best + 1
         if found:
             # leftovers between valid numbers: consecutive groups judged together

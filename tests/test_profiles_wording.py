@@ -63,7 +63,7 @@ def test_occupation_said_in_any_construction():
 def test_occupation_said_with_the_digits_speech_recognition_writes():
     """Whisper writes 30多年 where a person writes 三十多年, and jieba then fuses 当了 into one word."""
     said = {"我退休之前当了30多年小学老师。": "小学老师", "我在无锡做了20年财务。": "财务",
-            "我在设计院干了30年工程师。": "工程师"}
+            "我在设计院干了30年工程师。": "工程师", "我当过10年质检员。": "质检员"}
     for text, job in said.items():
         assert facts(("customer", text)).get("occupation") == job, text
 

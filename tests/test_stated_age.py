@@ -56,6 +56,12 @@ def test_a_heard_id_number_is_masked_as_one_and_keeps_its_age(settings):
     assert "[身份证号]" in text and "1958" not in text and age == 68
     text, age = cleaner.clean_with_age("卡号是6222021234567890123。", ON)  # a bank card stays one, no age
     assert "[银行卡号]" in text and age is None
+    # Luhn-valid, with a date-like stretch (2020-01-12 at digit 7): after a card cue it is a card, and no age
+    text, age = cleaner.clean_with_age("我的银行卡号是6222020200112345679。", ON)
+    assert "[银行卡号]" in text and "6222" not in text and age is None
+    text, age = cleaner.clean_with_age("身份证号32058120261205123。", ON)  # born after the call: no age
+    assert "[身份证号]" in text and age is None
+    assert age_from_birth(2026, 12, 5, ON) is None and heard_id_birth("43052419910231634", 1) is None  # Feb 31
 
 
 def _call(call_id: str, turns: list[tuple[str, str]]) -> dict:
