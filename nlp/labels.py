@@ -47,7 +47,7 @@ NAME_MIN_CHARS, NAME_MAX_CHARS = 2, 8
 _NOT_IN_NAMES = re.compile(r"[0-9０-９A-Za-zＡ-Ｚａ-ｚ\[\]［］【】*＊#＃@]")
 _NOUN_FLAGS = ("n", "vn", "an")                 # jieba nouns (n, nz, ng, nl, ...), verbal and adjectival nouns
 _NAME_FLAGS = ("nr", "ns", "nt")                # person, place and organisation names: private or a brand
-UNNAMED = "未命名话题"  # no keyword can name it: an analyst names it (configs/topic_names.toml)
+UNNAMED = "未命名话题"  # no keyword can name it: no topic, unless [topics] keep_unnamed (then an analyst names it)
 
 
 def can_name(word: str, flag: str, terms: Collection[str] = ()) -> bool:

@@ -39,7 +39,7 @@ import numpy as np
 from sklearn.cluster import MiniBatchKMeans
 
 from callintel.nlp.cluster import ClusterOptions, centroids, cluster, unit
-from callintel.nlp.labels import ctfidf_keywords, medoid, topic_name
+from callintel.nlp.labels import UNNAMED, ctfidf_keywords, medoid, topic_name
 from callintel.nlp.novelty import NOVEL, NoveltyOptions, call_of, position, reference_sample
 from callintel.settings import options
 
@@ -52,6 +52,7 @@ class TopicOptions:
     absorb_threshold: float
     pool_nights: int
     label_terms: int
+    keep_unnamed: bool        # a cluster no keyword can name stays a topic (else its questions take their call's)
     brute_force_topics: int   # above this many topics, nearest-centroid search uses an IVF index
     ivf_probe: int
     cluster: ClusterOptions
@@ -388,6 +389,8 @@ def compute(inputs: TopicInputs, settings) -> TopicResult:
     if inputs.other_id is not None:
         target.update({m: (inputs.other_id, 0.0, NOVEL) for m in calls.alone})
     made += calls.new_topics
+    if not opts.keep_unnamed:   # members that share no noun share a way of asking, not a subject
+        made = [t for t in made if t.label != UNNAMED]
     for n, t in enumerate(made):
         tid = inputs.next_topic_id + n
         target.update({m: (tid, float(s), t.method) for m, s in zip(t.members, t.similarity, strict=True)})

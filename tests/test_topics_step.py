@@ -257,6 +257,26 @@ def test_rerun_with_novel_calls_gives_the_same_tables(tmp_path, settings, shared
     assert con.execute(groups).fetchall() == novel
 
 
+@pytest.mark.slow
+def test_a_cluster_no_keyword_can_name_is_no_topic(tmp_path, settings, shared_data):
+    """On the health insurer's calls, questions that share only a way of asking (能不能给我个准话, 你们就不能…)
+    cluster; with [topics] keep_unnamed off (the default) such a cluster is no topic: its questions take their
+    call's topic, and every discovered topic has a name."""
+    from callintel.evaluation.calls import dialogues_file, land, load_dialogues
+    from callintel.nlp.labels import UNNAMED
+
+    def labels(keep: bool) -> list[str]:
+        con = connect(tmp_path / f"{keep}.duckdb")
+        chosen = settings.with_overrides({"topics": {"keep_unnamed": keep}})
+        for night in land(con, load_dialogues(dialogues_file(shared_data / "calls_health")), chosen):
+            run_steps(con, [night], chosen)
+        return [r[0] for r in con.execute("SELECT label FROM topics WHERE source = 'discovered'").fetchall()]
+
+    assert UNNAMED in labels(True)
+    named = labels(False)
+    assert named and UNNAMED not in named
+
+
 OWNED = {"questions": {"questions"},
          "topics": {"topics", "question_topics", "question_follow_ups", "topic_runs", "embedding_cache"},
          "call_topics": {"call_question_topics", "call_topics", "topic_daily", "step_params", "embedding_cache"}}
