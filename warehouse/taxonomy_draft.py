@@ -1,8 +1,9 @@
 """What `callintel topics suggest` reads from a warehouse: every topic with its questions and calls.
 
 Read-only; the draft itself is written by nlp/taxonomy_draft.py. Questions are the masked cores the
-night stored (never raw speech); follow-ups, family refinements and weak matches the call overruled (call_weak) are
-left out (their topic came from another question of the call, not from their own words).
+night stored (never raw speech); follow-ups, family refinements, questions the call's main topic filled (call) and
+weak matches the call overruled (call_weak) are left out (their topic came from another question of the call, not
+from their own words).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def load_found(con: duckdb.DuckDBPyConnection, per_topic: int) -> list[FoundTopi
     rows = con.execute("""
         SELECT qt.topic_id, q.core, q.call_id FROM v_question_topics qt JOIN questions q USING (question_id)
         WHERE q.question_id NOT IN (SELECT question_id FROM question_follow_ups)
-          AND qt.method NOT IN ('context', 'family', 'call_weak')
+          AND qt.method NOT IN ('context', 'family', 'call', 'call_weak')
         ORDER BY qt.topic_id, qt.similarity DESC, q.question_id""").fetchall()
     seen_calls: dict[int, set[str]] = {}
     for topic_id, core, call_id in rows:
