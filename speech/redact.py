@@ -120,21 +120,25 @@ def strong_kind(digits: str) -> str | None:
     return None
 
 
-def classify_number(digits: str, rules: RedactionRules | None = None) -> str | None:
-    """Which kind of PII a bare digit string is, or None if it may stay (`rules`: default_rules())."""
+def classify_number(digits: str, rules: RedactionRules | None = None, cue: str | None = None) -> str | None:
+    """Which kind of PII a bare digit string is, or None if it may stay (`rules`: default_rules()). `cue`: the kind
+    a cue word before it names (`cued_kind`); after a bank-card cue (卡号, 银行卡) a number without a valid ID
+    check digit is a card: card numbers can hold a date-like stretch too, and give no age."""
     rules = rules or default_rules()
     n = len(digits)
     if not n or not (digits[:-1].isdigit() and (digits[-1].isdigit() or digits[-1] in "Xx")):
         return None
+    card_cued = cue == "bank_card"
+    heard_id = not card_cued and heard_id_birth(digits, rules.id_digit_slack) is not None
     kind = strong_kind(digits)
-    if kind == "bank_card" and heard_id_birth(digits, rules.id_digit_slack):
+    if kind == "bank_card" and heard_id:
         return "id_card"  # an ID number with a digit slipped passes Luhn one time in ten; its birth date stays
     if kind:
         return kind
     if n == 15 and digits.isdigit():
         return "id_card"  # first-generation 15-digit ID numbers carry no check digit
     if n >= rules.min_masked_run:
-        return "id_card" if n == 18 or heard_id_birth(digits, rules.id_digit_slack) else "bank_card"
+        return "id_card" if (n == 18 and not card_cued) or heard_id else "bank_card"
     if rules.mask_landlines and digits.startswith("0") and 10 <= n <= 12:
         return "number"
     if rules.mask_near_miss_phones and 10 <= n <= 14 and digits[0] == "1" and digits[1] in "3456789":
@@ -185,24 +189,15 @@ def _judge_span(text: str, start: int, end: int, rules: RedactionRules) -> tuple
         stripped = text[start:end].rstrip("XxＸｘ叉")
         end = start + len(stripped)
         digits = digits.rstrip("Xx")
-    kind = _cued_card(text, start, digits, classify_number(digits, rules), rules)
+    kind = classify_number(digits, rules, cued_kind(text, start, rules))
     return (start, end, kind) if kind else None
-
-
-def _cued_card(text: str, start: int, digits: str, kind: str | None, rules: RedactionRules) -> str | None:
-    """`kind`, except that a run read as an ID number by its birth date alone (heard_id_birth) stays a bank card
-    after a bank-card cue (卡号, 银行卡): card numbers can hold a date-like stretch too, and give no age."""
-    if kind == "id_card" and not id_card_valid(digits) and len(digits) != 15 and \
-            cued_kind(text, start, rules) == "bank_card":
-        return "bank_card"
-    return kind
 
 
 def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[tuple[int, int, str]]:
     """PII spans inside one digit run: the whole run, or the valid numbers it was made of."""
     digits, _ = to_digits(text[start:end])
     if strong_kind(digits):
-        return [(start, end, _cued_card(text, start, digits, classify_number(digits, rules), rules) or "")]
+        return [(start, end, classify_number(digits, rules, cued_kind(text, start, rules)) or "")]
     groups = [(start + m.start(), start + m.end()) for m in _GROUP.finditer(text[start:end])]
     if len(groups) > 1:
         found: list[tuple[int, int, str]] = []
@@ -221,7 +216,7 @@ def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[t
             else:
                 number = to_digits(text[groups[i][0]:groups[best][1]])[0]
                 found.append((groups[i][0], groups[best][1],
-                              _cued_card(text, groups[i][0], number, classify_number(number, rules), rules) or ""))
+                              classify_number(number, rules, cued_kind(text, groups[i][0], rules)) or ""))
                 i = best + 1
         if found:
             # leftovers between valid numbers: consecutive groups judged together
