@@ -22,8 +22,9 @@ from callintel.privacy import label_is_clean
 
 
 def ctfidf_keywords(docs: Sequence[Sequence[Sequence[str]]], top_n: int,
-                    background: Sequence[Sequence[str]] = ()) -> list[list[tuple[str, float]]]:
-    """For each class (a list of token lists), its top words with weights; `background` only shapes the idf."""
+                    background: Sequence[Sequence[str]] = (), min_chars: int = 1) -> list[list[tuple[str, float]]]:
+    """For each class (a list of token lists), its top words with weights; `background` only shapes the idf.
+    Words shorter than `min_chars` still count in the idf but are never keywords."""
     counts = [Counter(w for tokens in cls for w in tokens) for cls in docs]
     bg = Counter(w for tokens in background for w in tokens)
     total = Counter()
@@ -34,7 +35,8 @@ def ctfidf_keywords(docs: Sequence[Sequence[Sequence[str]]], top_n: int,
     out = []
     for c in counts:
         n = sum(c.values()) or 1
-        scored = [(w, (k / n) * float(np.log1p(mean_words / total[w]))) for w, k in c.items() if label_is_clean(w)]
+        scored = [(w, (k / n) * float(np.log1p(mean_words / total[w]))) for w, k in c.items()
+                  if len(w) >= min_chars and label_is_clean(w)]
         # ties: more frequent in the class first, then the word itself, so labels are reproducible
         scored.sort(key=lambda x: (-round(x[1], 12), -c[x[0]], x[0]))
         out.append([(w, round(s, 4)) for w, s in scored[:top_n]])

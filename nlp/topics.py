@@ -39,7 +39,7 @@ import numpy as np
 from sklearn.cluster import MiniBatchKMeans
 
 from callintel.nlp.cluster import ClusterOptions, centroids, cluster, unit
-from callintel.nlp.labels import UNNAMED, ctfidf_keywords, medoid, topic_name
+from callintel.nlp.labels import NAME_MIN_CHARS, UNNAMED, ctfidf_keywords, medoid, topic_name
 from callintel.nlp.novelty import NOVEL, NoveltyOptions, call_of, position, reference_sample
 from callintel.settings import options
 
@@ -176,7 +176,8 @@ def plan_pool(X: np.ndarray, keys: Sequence[str], tokens: Sequence[Sequence[str]
         return out
     groups = [np.where(labels == c)[0] for c in fresh]
     background = [tokens[i] for i in np.where(labels < 0)[0]]
-    keywords = ctfidf_keywords([[tokens[i] for i in m] for m in groups], opts.label_terms, background)
+    keywords = ctfidf_keywords([[tokens[i] for i in m] for m in groups], opts.label_terms, background,
+                                NAME_MIN_CHARS)
     for c, members, kw in zip(fresh, groups, keywords, strict=True):
         med = int(members[medoid(X[members])])
         out.new_topics.append(NewTopic(members, X[members] @ cen[c], cen[c], med, kw,
@@ -308,8 +309,10 @@ def plan_calls(pool: Sequence[PoolQuestion], grouped: Sequence[int], words: Mapp
     firsts = [min(members[c], key=lambda i: position(pool[i].question_id)) for c in calls]
     plan = plan_pool(Xc, calls, toks, index, copts, [pool[i].text for i in firsts], namer)
     if plan.new_topics:
+        # keywords of two or more characters: a call's whole text is full of one-character verbs (说, 去, 买, 报)
+        # that filled the top label_terms and left a real group of calls 未命名话题 (bench_topic_novelty.py oracle)
         kws = ctfidf_keywords([[toks[int(i)] for i in nt.members] for nt in plan.new_topics], opts.label_terms,
-                              background)
+                              background, NAME_MIN_CHARS)
         for nt, kw in zip(plan.new_topics, kws, strict=True):
             nt.keywords, nt.label = kw, namer(kw, pool[firsts[nt.medoid]].text)
     taken = set()

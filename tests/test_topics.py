@@ -187,6 +187,18 @@ def test_labels_and_medoid():
     assert medoid(X[:3]) == 1
 
 
+def test_single_characters_shape_the_idf_but_never_name_a_topic():
+    """A novel call's whole customer text is full of one-character verbs (说, 去, 买, 报) that crowd the top
+    keywords and can name nothing: with min_chars 2 the keywords are words a name may use."""
+    calls = [[["说", "约", "说", "医生", "专家"], ["说", "去", "医生", "挂号"]], [["说", "扣款", "银行卡"]]]
+    loose = ctfidf_keywords(calls, 2)
+    strict = ctfidf_keywords(calls, 2, min_chars=2)
+    assert [w for w, _ in loose[0]] == ["医生", "说"]    # 说 takes a keyword's place and can name nothing
+    assert [w for w, _ in strict[0]] == ["医生", "专家"] and all(len(w) >= 2 for c in strict for w, _ in c)
+    # idf still sees 说 in both classes: the same words weigh the same with and without the floor
+    assert dict(loose[0]).get("医生") == dict(strict[0])["医生"]
+
+
 def test_centroid_index_ivf_matches_brute_force():
     C, _ = _blobs(300, 1, 0.0, seed=2)
     X = unit(C[np.arange(0, 300, 3)] + np.random.default_rng(3).normal(0, 0.01, (100, 64))).astype(np.float32)
