@@ -561,6 +561,14 @@ def _marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
             "离异": re.compile(r"(?:我们|俺们|咱们|我俩|我跟他|我跟她|我和他|我和她)[^，,。！!？?]{0,4}?离了"),
             "未婚": re.compile(rf"(?:(?:{negation})(?:{partner}))|(?:(?:{partner})[都也还]?(?:{negation}))"),
             "已婚": _spouse_of_caller(cfg["spouse"], r)}
+    # where the caller first used a spouse word to describe someone (一个七十八岁的老头子): said bare after that, the
+    # word is that someone again (老头子眼睛都花了), not the caller's spouse
+    described: dict[str, tuple[int, int]] = {}
+    for i, (speaker, text) in enumerate(turns):
+        for start, clause in text_clauses(text) if speaker == "customer" else ():
+            for w in cfg["spouse"]:
+                if w not in described and re.search(rf"(?:一个|一位)[^，,。！!？?]{{0,6}}{re.escape(w)}", clause):
+                    described[w] = (i, start)
     for status in ("丧偶", "离异", "未婚", "已婚"):
         for i, (speaker, text) in enumerate(turns):
             if speaker != "customer":
@@ -579,6 +587,9 @@ def _marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
                     continue
                 if re.search(r"(?:一个|一位)[^，,。]{0,6}$", clause[:j]):
                     continue  # 一个七十八的老头子: someone described, not the caller's spouse
+                if not m and described.get(hit, (len(turns), 0)) < (i, start) \
+                        and not any(w in clause[:j] for w in r.self_words):
+                    continue  # said bare after it described someone (老头子眼睛都花了): that someone again
                 if not r.about_caller(clause, j, speaker, _prefix(text, start)):
                     continue
                 _add(out, "marital_status", status, 0.85 if status != "已婚" else 0.8, i, text, speaker)

@@ -82,6 +82,18 @@ def test_marital_constructions():
     assert "marital_status" not in facts(("customer", "业务员去忽悠一个七十八岁的老头子。"))
 
 
+def test_a_spouse_word_that_described_someone_is_that_someone_when_said_again():
+    """老头子 names the caller's husband said bare, unless the caller used it for someone described before (一个七十八岁的
+    老头子): then a bare 老头子 later is that person again. A possessive still makes it the caller's."""
+    about_father = [("customer", "业务员跑到我爸家里去忽悠一个七十八岁的老头子。"), ("agent", "您说的情况我记下了。"),
+                    ("customer", "老头子眼睛都花了，合同他看得清吗？")]
+    assert "marital_status" not in facts(*about_father)
+    assert facts(*about_father, ("customer", "我家老头子也说这事得管。"))["marital_status"] == "已婚"
+    # the description coming only later does not undo the caller's spouse said before it
+    assert facts(("customer", "老头子也七十多了，腿脚不利索。"),
+                 ("customer", "楼下有一个八十岁的老头子也被骗了。"))["marital_status"] == "已婚"
+
+
 def test_contact_time_clock_past_and_someone_else():
     assert facts(("customer", "你们回电的话下午四点以后打，我上课手机静音的。"))["preferred_contact_time"] == "下午"
     assert "preferred_contact_time" not in facts(("customer", "他今天出差，晚上我给他打电话说说。"))
