@@ -39,6 +39,8 @@ class IntentLexicon:
     cues: tuple[IntentCue, ...]
     score: dict[str, Any]
     source: str
+    topic_families: tuple[str, ...] = ()  # [topic] families: a call whose main topic is in one asked about buying
+    topic_weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ def load_intent_lexicon(path: str) -> IntentLexicon:
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     cues = tuple(IntentCue(name, float(c["weight"]), bool(c.get("exclude", False)), tuple(c["phrases"]),
                            bool(c.get("own_only", False))) for name, c in data["cues"].items())
-    return IntentLexicon(cues, data["score"], path)
+    topic = data.get("topic", {})
+    return IntentLexicon(cues, data["score"], path, tuple(topic.get("families", ())), float(topic.get("weight", 0.0)))
 
 
 def intent_lexicon_from_settings(settings: Settings) -> IntentLexicon:
@@ -155,8 +158,10 @@ def _counts(cue: IntentCue, phrase: str, text: str, starts: frozenset[int], read
 
 
 def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: ProfileLexicon,
-                 facts: Sequence[Fact] = ()) -> Intent:
-    """The call's purchase intent from the customer's turns (each cue counts once)."""
+                 facts: Sequence[Fact] = (), topic_family: str | None = None) -> Intent:
+    """The call's purchase intent from the customer's turns (each cue counts once), and from what the call is
+    about: `topic_family`, the taxonomy family of its main topic (call_topics), when it is one of [topic] families
+    (the caller rang about buying, in words the cues may lack: 能一起买吗, 直接下单)."""
     fired: list[tuple[float, str, str, int]] = []
     reader = ProfileReader(plex)
     said = [(i, text, _word_starts(text)) for i, (speaker, text) in enumerate(turns) if speaker == "customer"]
@@ -165,11 +170,14 @@ def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: Pro
                      if _counts(cue, p, text, starts, reader, lex)), None)
         if hit:
             fired.append((cue.weight, cue.name, hit[0], hit[1]))
+    if topic_family and topic_family in lex.topic_families and said:
+        fired.append((lex.topic_weight, "topic", topic_family, said[0][0]))   # why they called: their first turn
     total = lex.score["bias"] + sum(w for w, *_ in fired)
     if any(f.field == "insured_person" for f in facts):
         total += 0.5  # the caller says who is to be insured
     score = round(_sigmoid(total), 4)
-    excluding = [f for f in fired if next(c for c in lex.cues if c.name == f[1]).exclude]
+    excludes = {c.name for c in lex.cues if c.exclude}
+    excluding = [f for f in fired if f[1] in excludes]
     positive = sorted((f for f in fired if f[0] > 0), key=lambda f: (-f[0], f[3]))
     ev_turn = positive[0][3] if positive else None
     return Intent(score, band(score, lex), product_of_interest(turns, lex, plex) if positive else None,
@@ -190,6 +198,7 @@ class LeadCall:
     started_at: datetime
     utterances: list[tuple[str, str]]  # (speaker, text) in seq order
     facts: list[Fact]  # its profile_facts (the profiles step's)
+    topic_family: str | None = None  # the taxonomy family (or slug) of its main topic (call_topics), if any
 
 
 @dataclass(frozen=True)
@@ -220,5 +229,6 @@ def compute(inputs: LeadInputs, settings: Settings) -> LeadResult:
     lex = intent_lexicon_from_settings(settings)
     plex = lexicon_from_settings(settings)
     return LeadResult([CallIntent(c.call_id, c.caller_hash, c.night, c.started_at,
-                                  score_intent(c.utterances, lex, plex, c.facts)) for c in inputs.calls],
+                                  score_intent(c.utterances, lex, plex, c.facts, c.topic_family))
+                       for c in inputs.calls],
                       parse_opt_out(inputs.opt_out))

@@ -114,6 +114,20 @@ def test_intent_product_skips_owned_policy_and_flags_do_not_call(intent_lex):
     assert dnc.excluded and dnc.exclude_reason == "do_not_call" and dnc.band == "low"
 
 
+def test_a_call_about_buying_is_a_lead_in_words_no_cue_lists(intent_lex):
+    """The call's main topic (call_topics) in the purchase family is a reason to call about buying: a caller who
+    says 能一起买吗 / 直接下单, which no cue lists, still ranks above a service caller; the topic alone, not the
+    family of a service topic, moves it; an excluded caller stays excluded."""
+    words = [("agent", "您好。"), ("customer", "那我爸妈能一起买吗？"), ("agent", "可以。"),
+             ("customer", "好，我今天晚上看完没问题就直接下单。")]
+    plain, about = score_intent(words, intent_lex, LEX), score_intent(words, intent_lex, LEX, (), "purchase")
+    assert plain.band == "low" and about.score > plain.score and about.band != "low"
+    assert any(c.startswith("topic:purchase") for c in about.cues) and about.evidence_turn == 1
+    assert score_intent(words, intent_lex, LEX, (), "claim_status").score == plain.score
+    dnc = [("customer", "想买个医疗险，不过别再给我打推销电话了。")]
+    assert score_intent(dnc, intent_lex, LEX, (), "purchase").excluded
+
+
 def test_intent_cues_start_a_word_and_speak_of_the_caller(intent_lex):
     # 退了 inside 早退了 (a symptom went away) is no surrender; 骗 inside 诈骗 or in someone else's view is no
     # complaint; a denied purchase is no buying cue; an A-not-A question still asks to buy.

@@ -83,8 +83,8 @@ def test_marital_constructions():
 
 
 def test_a_spouse_word_that_described_someone_is_that_someone_when_said_again():
-    """老头子 names the caller's husband said bare, unless the caller used it for someone described before (一个七十八岁的
-    老头子): then a bare 老头子 later is that person again. A possessive still makes it the caller's."""
+    """老头子 names the caller's husband said bare, unless the caller used it for someone described before
+    (一个七十八岁的老头子): then a bare 老头子 later is that person again. A possessive still makes it the caller's."""
     about_father = [("customer", "业务员跑到我爸家里去忽悠一个七十八岁的老头子。"), ("agent", "您说的情况我记下了。"),
                     ("customer", "老头子眼睛都花了，合同他看得清吗？")]
     assert "marital_status" not in facts(*about_father)

@@ -1,10 +1,10 @@
 """Loads and stores for purchase-intent leads: call_intent per call, the opt-out list, the leads settings.
 
 The leads step (flows/steps.py) (after profiles and outcomes): scores each call of the nights
-with nlp/intent.py (the call's profile facts from profile_facts help), loads [leads].opt_out into
-marketing_opt_out (which lines are caller hashes: nlp/opt_out.py), and records window_days and the sensitive
-profile fields ([privacy] sensitive_profile_fields: health conditions) for v_marketing_leads, which ranks
-callers and leaves those fields out.
+with nlp/intent.py (the call's profile facts from profile_facts help, and its main topic from call_topics),
+loads [leads].opt_out into marketing_opt_out (which lines are caller hashes: nlp/opt_out.py), and records
+window_days and the sensitive profile fields ([privacy] sensitive_profile_fields: health conditions) for
+v_marketing_leads, which ranks callers and leaves those fields out.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import duckdb
 from callintel.nlp.intent import LeadCall, LeadInputs, LeadResult
 from callintel.nlp.opt_out import OptOutFile
 from callintel.nlp.profiles import Fact
+from callintel.nlp.taxonomy import load_taxonomy
 from callintel.settings import Settings
 from callintel.warehouse.calls import calls_of_nights, utterances_by_call
 from callintel.warehouse.db import insert_columns, replace_rows, transaction
@@ -38,10 +39,15 @@ def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Setti
                    WHERE call_id IN (SELECT unnest(?))""", [ids]).fetchall():
             facts[cid].append(Fact(fld, value, conf, turn, ev, src))
     turns = utterances_by_call(con, ids)
+    # what each call is about (the call_topics step's): a taxonomy topic's family, a discovered topic none
+    family = load_taxonomy(settings).family_of
+    topic = dict(con.execute("""SELECT c.call_id, t.slug FROM call_topics c JOIN topics t USING (topic_id)
+                                WHERE c.call_id IN (SELECT unnest(?))""", [ids]).fetchall()) if ids else {}
     path = settings.config_file(settings["leads"]["opt_out"])
     opt_out = OptOutFile(str(path), path.read_text(encoding="utf-8") if path.is_file() else None)
     return LeadInputs([LeadCall(c["call_id"], c["caller_hash"], c["night"], c["started_at"], turns[c["call_id"]],
-                                facts[c["call_id"]]) for c in calls], opt_out)
+                                facts[c["call_id"]], family.get(topic.get(c["call_id"]) or "", topic.get(c["call_id"])))
+                       for c in calls], opt_out)
 
 
 def store(con: duckdb.DuckDBPyConnection, result: LeadResult, settings: Settings) -> dict[str, Any]:
