@@ -70,7 +70,8 @@ STEPS: tuple[Step, ...] = (
          finish=outcomes_wh.finish),
     Step("profiles", (), profiles_wh.load, profiles_nlp.compute, profiles_wh.store),
     Step("replies", ("outcomes",), replies_wh.load, replies_nlp.compute, replies_wh.store),
-    Step("leads", ("profiles", "outcomes"), leads_wh.load, intent_nlp.compute, leads_wh.store),
+    Step("leads", ("profiles", "outcomes", "call_topics"), leads_wh.load, intent_nlp.compute, leads_wh.store,
+         prepare=leads_wh.nights_to_score),
 )
 BY_NAME = {s.name: s for s in STEPS}
 MERGED = {"taxonomy": "topics"}  # steps of earlier releases -> the step that does their work now

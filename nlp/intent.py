@@ -1,9 +1,11 @@
 """Purchase intent (二次营销): how likely a caller is to buy, which product, and the sentence that says so.
 
-Cues from the customer's turns only (configs/intent_cues.toml): asking to buy or how, the price, whether a
+Cues from the customer's turns (configs/intent_cues.toml): asking to buy or how, the price, whether a
 health condition or age allows it, comparing products, wanting a proposal or a call back, objections
 (interest all the same); service, surrender, complaint and do-not-call cues push the other way, and the
-last two exclude the caller from the leads. The product of interest is the product type the caller names
+last two exclude the caller from the leads. Beside what was said, what the call is about: a call whose main topic
+(the call_topics step's) is a purchase topic ([topic] families) adds to the cues, because buyers say it in words
+no list holds (能一起买吗, 直接下单). The product of interest is the product type the caller names
 most where they talk of buying (not a policy they already own, not someone else's), else the last one
 named. Text in, scores out: no DuckDB here.
 """
@@ -23,6 +25,8 @@ from typing import Any
 from callintel.nlp.opt_out import OptOutFile, OptOutList, parse_opt_out
 from callintel.nlp.profiles import Fact, ProfileLexicon, ProfileReader, lexicon_from_settings, text_clauses
 from callintel.settings import Settings
+
+TOPIC_CUE = "topic"   # the cue of what the call is about ([topic] in configs/intent_cues.toml)
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,12 @@ def load_intent_lexicon(path: str) -> IntentLexicon:
     cues = tuple(IntentCue(name, float(c["weight"]), bool(c.get("exclude", False)), tuple(c["phrases"]),
                            bool(c.get("own_only", False))) for name, c in data["cues"].items())
     topic = data.get("topic", {})
-    return IntentLexicon(cues, data["score"], path, tuple(topic.get("families", ())), float(topic.get("weight", 0.0)))
+    families = topic.get("families", [])
+    if not isinstance(families, list) or not all(isinstance(f, str) for f in families):
+        raise ValueError(f"{path}: [topic] families must be a list of taxonomy families or slugs, got {families!r}")
+    if TOPIC_CUE in data["cues"]:
+        raise ValueError(f"{path}: [cues.{TOPIC_CUE}]: that name is the [topic] cue's (what the call is about)")
+    return IntentLexicon(cues, data["score"], path, tuple(families), float(topic.get("weight", 0.0)))
 
 
 def intent_lexicon_from_settings(settings: Settings) -> IntentLexicon:
@@ -158,10 +167,12 @@ def _counts(cue: IntentCue, phrase: str, text: str, starts: frozenset[int], read
 
 
 def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: ProfileLexicon,
-                 facts: Sequence[Fact] = (), topic_family: str | None = None) -> Intent:
+                 facts: Sequence[Fact] = (), topic: Sequence[str] = (), topic_turn: int | None = None) -> Intent:
     """The call's purchase intent from the customer's turns (each cue counts once), and from what the call is
-    about: `topic_family`, the taxonomy family of its main topic (call_topics), when it is one of [topic] families
-    (the caller rang about buying, in words the cues may lack: 能一起买吗, 直接下单)."""
+    about: `topic`, its main topic's slug and taxonomy family (call_topics), when one is in [topic] families (the
+    caller rang about buying, in words the cues may lack: 能一起买吗, 直接下单). That cue only adds to what was
+    said (alone it stays below medium) and is the evidence only when nothing said is: then the sentence that
+    decided the topic (`topic_turn`, an index of `turns`), else none."""
     fired: list[tuple[float, str, str, int]] = []
     reader = ProfileReader(plex)
     said = [(i, text, _word_starts(text)) for i, (speaker, text) in enumerate(turns) if speaker == "customer"]
@@ -170,8 +181,9 @@ def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: Pro
                      if _counts(cue, p, text, starts, reader, lex)), None)
         if hit:
             fired.append((cue.weight, cue.name, hit[0], hit[1]))
-    if topic_family and topic_family in lex.topic_families and said:
-        fired.append((lex.topic_weight, "topic", topic_family, said[0][0]))   # why they called: their first turn
+    about = next((t for t in topic if t in lex.topic_families), None)
+    if about is not None:
+        fired.append((lex.topic_weight, TOPIC_CUE, about, topic_turn if topic_turn is not None else -1))
     total = lex.score["bias"] + sum(w for w, *_ in fired)
     if any(f.field == "insured_person" for f in facts):
         total += 0.5  # the caller says who is to be insured
@@ -179,7 +191,9 @@ def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: Pro
     excludes = {c.name for c in lex.cues if c.exclude}
     excluding = [f for f in fired if f[1] in excludes]
     positive = sorted((f for f in fired if f[0] > 0), key=lambda f: (-f[0], f[3]))
-    ev_turn = positive[0][3] if positive else None
+    said_cues = [f for f in positive if f[1] != TOPIC_CUE]
+    ev_turn = (said_cues or positive)[0][3] if positive else None
+    ev_turn = ev_turn if ev_turn is not None and 0 <= ev_turn < len(turns) else None
     return Intent(score, band(score, lex), product_of_interest(turns, lex, plex) if positive else None,
                   bool(excluding), excluding[0][1] if excluding else None,
                   tuple(f"{n}:{p}@{t}" for _, n, p, t in sorted(fired, key=lambda f: -abs(f[0]))),
@@ -198,7 +212,8 @@ class LeadCall:
     started_at: datetime
     utterances: list[tuple[str, str]]  # (speaker, text) in seq order
     facts: list[Fact]  # its profile_facts (the profiles step's)
-    topic_family: str | None = None  # the taxonomy family (or slug) of its main topic (call_topics), if any
+    topic: tuple[str, ...] = ()  # its main topic's slug and taxonomy family (call_topics), when it has them
+    topic_turn: int | None = None  # the index in `utterances` of the sentence that decided that topic
 
 
 @dataclass(frozen=True)
@@ -229,6 +244,6 @@ def compute(inputs: LeadInputs, settings: Settings) -> LeadResult:
     lex = intent_lexicon_from_settings(settings)
     plex = lexicon_from_settings(settings)
     return LeadResult([CallIntent(c.call_id, c.caller_hash, c.night, c.started_at,
-                                  score_intent(c.utterances, lex, plex, c.facts, c.topic_family))
+                                  score_intent(c.utterances, lex, plex, c.facts, c.topic, c.topic_turn))
                        for c in inputs.calls],
                       parse_opt_out(inputs.opt_out))

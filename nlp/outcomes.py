@@ -555,7 +555,9 @@ def is_purchase_call(utterances: Sequence[tuple[str, str]], intent: IntentLexico
                      bands: Sequence[str]) -> bool:
     """The caller is buying (the leads step's intent cues, its band in `bands`). A sale's callback (the caller
     comes back to buy after a call that ended undecided or waiting for underwriting) is progress, not a matter
-    left unresolved: sql/derived/repeat_contacts.sql does not count it as an FCR failure."""
+    left unresolved: sql/derived/repeat_contacts.sql does not count it as an FCR failure. What the caller said
+    only: the call's topic, which the leads step adds to its score, would make every service callback the topic
+    step files under buying a sale."""
     return score_intent(list(utterances), intent, profiles).band in bands
 
 

@@ -550,6 +550,10 @@ def _occupation_pos(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pro
             return
 
 
+# 一个/一位, optionally a modifier that ends in 的, then (the caller's words go on with) the noun it describes
+_DESCRIBED = r"(?:一个|一位)(?:[^，,。！!？?]{0,6}的)?"
+
+
 def _marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     """The first status said about the caller, checked 丧偶, 离异, 未婚, 已婚: a listed phrase, or a construction
     of [marital] words: a spouse and a word of loss (俺老伴儿前年走了), a partner and a negation
@@ -562,12 +566,13 @@ def _marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
             "未婚": re.compile(rf"(?:(?:{negation})(?:{partner}))|(?:(?:{partner})[都也还]?(?:{negation}))"),
             "已婚": _spouse_of_caller(cfg["spouse"], r)}
     # where the caller first used a spouse word to describe someone (一个七十八岁的老头子): said bare after that, the
-    # word is that someone again (老头子眼睛都花了), not the caller's spouse
+    # word is that someone again (老头子眼睛都花了), not the caller's spouse. The word heads the description: right
+    # after 一个/一位 or after a modifier ending in 的 (not 一个多月前老伴…, 就我一个人照顾老伴)
     described: dict[str, tuple[int, int]] = {}
     for i, (speaker, text) in enumerate(turns):
         for start, clause in text_clauses(text) if speaker == "customer" else ():
             for w in cfg["spouse"]:
-                if w not in described and re.search(rf"(?:一个|一位)[^，,。！!？?]{{0,6}}{re.escape(w)}", clause):
+                if w not in described and re.search(_DESCRIBED + re.escape(w), clause):
                     described[w] = (i, start)
     for status in ("丧偶", "离异", "未婚", "已婚"):
         for i, (speaker, text) in enumerate(turns):
@@ -585,11 +590,11 @@ def _marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
                     continue
                 if status == "已婚" and re.search(r"(?:没|未|不)(?:有)?" + re.escape(hit), clause):
                     continue
-                if re.search(r"(?:一个|一位)[^，,。]{0,6}$", clause[:j]):
+                if re.search(_DESCRIBED + "$", clause[:j]):
                     continue  # 一个七十八的老头子: someone described, not the caller's spouse
-                if not m and described.get(hit, (len(turns), 0)) < (i, start) \
-                        and not any(w in clause[:j] for w in r.self_words):
-                    continue  # said bare after it described someone (老头子眼睛都花了): that someone again
+                word = next((w for w in cfg["spouse"] if clause.startswith(w, j)), hit)
+                if described.get(word, (len(turns), 0)) < (i, start) and not any(w in clause[:j] for w in r.self_words):
+                    continue  # said bare after it described someone (老头子眼睛都花了, …去年走了): that someone again
                 if not r.about_caller(clause, j, speaker, _prefix(text, start)):
                     continue
                 _add(out, "marital_status", status, 0.85 if status != "已婚" else 0.8, i, text, speaker)

@@ -118,14 +118,32 @@ def test_a_call_about_buying_is_a_lead_in_words_no_cue_lists(intent_lex):
     """The call's main topic (call_topics) in the purchase family is a reason to call about buying: a caller who
     says 能一起买吗 / 直接下单, which no cue lists, still ranks above a service caller; the topic alone, not the
     family of a service topic, moves it; an excluded caller stays excluded."""
-    words = [("agent", "您好。"), ("customer", "那我爸妈能一起买吗？"), ("agent", "可以。"),
-             ("customer", "好，我今天晚上看完没问题就直接下单。")]
-    plain, about = score_intent(words, intent_lex, LEX), score_intent(words, intent_lex, LEX, (), "purchase")
-    assert plain.band == "low" and about.score > plain.score and about.band != "low"
-    assert any(c.startswith("topic:purchase") for c in about.cues) and about.evidence_turn == 1
-    assert score_intent(words, intent_lex, LEX, (), "claim_status").score == plain.score
+    buying = ("purchase_medical", "purchase")   # the call's main topic: its slug and taxonomy family
+    words = [("agent", "您好。"), ("customer", "喂，你好。"), ("agent", "您请讲。"),
+             ("customer", "那我爸妈能一起买吗？"), ("agent", "可以。"),
+             ("customer", "一年大概多少钱？我今天晚上看完没问题就直接下单。")]
+    plain, about = score_intent(words, intent_lex, LEX), score_intent(words, intent_lex, LEX, (), buying, 3)
+    assert about.score > plain.score and about.band != "low"
+    assert any(c.startswith("topic:purchase") for c in about.cues)
+    assert about.evidence_turn == plain.evidence_turn == 5       # what was said, not the topic, is the evidence
+    assert score_intent(words, intent_lex, LEX, (), ("claim_status",)).score == plain.score
+    # alone it makes no lead: a caller filed under buying who declines stays low, the topic's sentence as evidence
+    declined = [("customer", "喂，你好。"), ("customer", "之前问的那个医疗险，我想了想还是不买了。")]
+    low = score_intent(declined, intent_lex, LEX, (), buying, 1)
+    assert low.band == "low" and low.evidence_turn == 1
+    assert score_intent(declined, intent_lex, LEX, (), buying).evidence_turn is None   # no sentence decided it
     dnc = [("customer", "想买个医疗险，不过别再给我打推销电话了。")]
-    assert score_intent(dnc, intent_lex, LEX, (), "purchase").excluded
+    assert score_intent(dnc, intent_lex, LEX, (), buying).excluded
+
+
+def test_the_topic_cue_is_configured_as_a_list(tmp_path):
+    from callintel.nlp.intent import load_intent_lexicon
+
+    text = (SETTINGS.config_file("intent_cues.toml")).read_text(encoding="utf-8")
+    bad = tmp_path / "cues.toml"
+    bad.write_text(text.replace('families = ["purchase"]', 'families = "purchase"'), encoding="utf-8")
+    with pytest.raises(ValueError, match="families must be a list"):
+        load_intent_lexicon(str(bad))
 
 
 def test_intent_cues_start_a_word_and_speak_of_the_caller(intent_lex):

@@ -92,6 +92,11 @@ def test_a_spouse_word_that_described_someone_is_that_someone_when_said_again():
     # the description coming only later does not undo the caller's spouse said before it
     assert facts(("customer", "老头子也七十多了，腿脚不利索。"),
                  ("customer", "楼下有一个八十岁的老头子也被骗了。"))["marital_status"] == "已婚"
+    assert facts(*about_father[:2], ("customer", "老头子去年走了。")).get("marital_status") != "丧偶"
+    # 一个 that does not describe the spouse word: a span of time, a count of people
+    assert facts(("customer", "一个多月前老伴查出来高血压。"), ("customer", "老伴现在还能买医疗险吗？"))[
+        "marital_status"] == "已婚"
+    assert facts(("customer", "就我一个人照顾老伴。"))["marital_status"] == "已婚"
 
 
 def test_contact_time_clock_past_and_someone_else():

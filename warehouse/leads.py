@@ -39,15 +39,36 @@ def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Setti
                    WHERE call_id IN (SELECT unnest(?))""", [ids]).fetchall():
             facts[cid].append(Fact(fld, value, conf, turn, ev, src))
     turns = utterances_by_call(con, ids)
-    # what each call is about (the call_topics step's): a taxonomy topic's family, a discovered topic none
+    # what each call is about (the call_topics step's): its topic's slug and taxonomy family (a discovered topic
+    # has neither), and the utterance whose question decided it (its index among the call's utterances)
     family = load_taxonomy(settings).family_of
-    topic = dict(con.execute("""SELECT c.call_id, t.slug FROM call_topics c JOIN topics t USING (topic_id)
-                                WHERE c.call_id IN (SELECT unnest(?))""", [ids]).fetchall()) if ids else {}
+    topic: dict[str, tuple[str, ...]] = {}
+    topic_turn: dict[str, int] = {}
+    if ids:
+        for cid, slug, turn in con.execute("""
+                SELECT c.call_id, t.slug,
+                       CASE WHEN c.question_id IS NOT NULL THEN
+                           (SELECT count(*) FROM utterances u JOIN questions q ON q.call_id = u.call_id
+                            WHERE q.question_id = c.question_id AND u.call_id = c.call_id AND u.seq < q.seq) END
+                FROM call_topics c JOIN topics t USING (topic_id)
+                WHERE c.call_id IN (SELECT unnest(?))""", [ids]).fetchall():
+            topic[cid] = tuple(k for k in (slug, family.get(slug or "")) if k)
+            if turn is not None:
+                topic_turn[cid] = int(turn)
     path = settings.config_file(settings["leads"]["opt_out"])
     opt_out = OptOutFile(str(path), path.read_text(encoding="utf-8") if path.is_file() else None)
     return LeadInputs([LeadCall(c["call_id"], c["caller_hash"], c["night"], c["started_at"], turns[c["call_id"]],
-                                facts[c["call_id"]], family.get(topic.get(c["call_id"]) or "", topic.get(c["call_id"])))
+                                facts[c["call_id"]], topic.get(c["call_id"], ()), topic_turn.get(c["call_id"]))
                        for c in calls], opt_out)
+
+
+def nights_to_score(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> list[date]:
+    """The nights asked for, and every night with a call whose topic (call_topics) was assigned after its intent
+    was scored: a call's topic is part of its intent, and the call_topics step also redoes earlier and later
+    nights (warehouse/topics.py call_topic_nights), so their leads would keep the old topic otherwise."""
+    stale = [n for (n,) in con.execute("""SELECT DISTINCT i.night FROM call_intent i JOIN call_topics c USING (call_id)
+                                          WHERE c.assigned_at > i.scored_at""").fetchall()]
+    return sorted(set(nights) | set(stale))
 
 
 def store(con: duckdb.DuckDBPyConnection, result: LeadResult, settings: Settings) -> dict[str, Any]:
