@@ -113,6 +113,7 @@ def oracle(args, base) -> None:
     from callintel.evaluation import calls as ev
     from callintel.nlp import novelty
     from callintel.nlp.taxonomy import load_taxonomy
+    from callintel.warehouse.db import connect
 
     listed = {t.slug for t in load_taxonomy(base).topics}
     aliases = dict(base["eval"]["calls"]["topic_aliases"])   # a set's own slug for a listed topic
@@ -126,8 +127,6 @@ def oracle(args, base) -> None:
             with tempfile.TemporaryDirectory(prefix="bench-novelty-") as tmp:
                 db = Path(tmp) / "w.duckdb"
                 figures = run(SETS[name], settings, db)
-                from callintel.warehouse.db import connect
-
                 con = connect(db)
                 got = dict(con.execute("""SELECT c.call_id, t.label FROM call_topics c JOIN topics t
                                           USING (topic_id)""").fetchall())

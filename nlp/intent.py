@@ -173,7 +173,7 @@ def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: Pro
     caller rang about buying, in words the cues may lack: 能一起买吗, 直接下单). That cue only adds to what was
     said (alone it stays below medium) and is the evidence only when nothing said is: then the sentence that
     decided the topic (`topic_turn`, an index of `turns`), else none."""
-    fired: list[tuple[float, str, str, int]] = []
+    fired: list[tuple[float, str, str, int]] = []   # what was said: (weight, cue, phrase, turn)
     reader = ProfileReader(plex)
     said = [(i, text, _word_starts(text)) for i, (speaker, text) in enumerate(turns) if speaker == "customer"]
     for cue in lex.cues:
@@ -181,22 +181,20 @@ def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: Pro
                      if _counts(cue, p, text, starts, reader, lex)), None)
         if hit:
             fired.append((cue.weight, cue.name, hit[0], hit[1]))
-    about = next((t for t in topic if t in lex.topic_families), None)
-    if about is not None:
-        fired.append((lex.topic_weight, TOPIC_CUE, about, topic_turn if topic_turn is not None else -1))
-    total = lex.score["bias"] + sum(w for w, *_ in fired)
+    about = next((t for t in topic if t in lex.topic_families), None) if lex.topic_weight > 0 else None
+    total = lex.score["bias"] + sum(w for w, *_ in fired) + (lex.topic_weight if about else 0.0)
     if any(f.field == "insured_person" for f in facts):
         total += 0.5  # the caller says who is to be insured
     score = round(_sigmoid(total), 4)
-    excludes = {c.name for c in lex.cues if c.exclude}
-    excluding = [f for f in fired if f[1] in excludes]
+    excluding = [f for f in fired if next(c for c in lex.cues if c.name == f[1]).exclude]
     positive = sorted((f for f in fired if f[0] > 0), key=lambda f: (-f[0], f[3]))
-    said_cues = [f for f in positive if f[1] != TOPIC_CUE]
-    ev_turn = (said_cues or positive)[0][3] if positive else None
-    ev_turn = ev_turn if ev_turn is not None and 0 <= ev_turn < len(turns) else None
-    return Intent(score, band(score, lex), product_of_interest(turns, lex, plex) if positive else None,
+    # the evidence is what was said; the sentence that decided the topic only when nothing said is a buying cue
+    ev_turn = positive[0][3] if positive else topic_turn if about else None
+    shown = fired + ([(lex.topic_weight, TOPIC_CUE, about, topic_turn)] if about else [])
+    return Intent(score, band(score, lex), product_of_interest(turns, lex, plex) if positive or about else None,
                   bool(excluding), excluding[0][1] if excluding else None,
-                  tuple(f"{n}:{p}@{t}" for _, n, p, t in sorted(fired, key=lambda f: -abs(f[0]))),
+                  tuple(f"{n}:{p}" + (f"@{t}" if t is not None else "")
+                        for _, n, p, t in sorted(shown, key=lambda f: -abs(f[0]))),
                   ev_turn, turns[ev_turn][1] if ev_turn is not None else None)
 
 

@@ -46,11 +46,9 @@ def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Setti
     topic_turn: dict[str, int] = {}
     if ids:
         for cid, slug, turn in con.execute("""
-                SELECT c.call_id, t.slug,
-                       CASE WHEN c.question_id IS NOT NULL THEN
-                           (SELECT count(*) FROM utterances u JOIN questions q ON q.call_id = u.call_id
-                            WHERE q.question_id = c.question_id AND u.call_id = c.call_id AND u.seq < q.seq) END
-                FROM call_topics c JOIN topics t USING (topic_id)
+                SELECT c.call_id, t.slug, CASE WHEN q.seq IS NOT NULL THEN
+                           (SELECT count(*) FROM utterances u WHERE u.call_id = c.call_id AND u.seq < q.seq) END
+                FROM call_topics c JOIN topics t USING (topic_id) LEFT JOIN questions q ON q.question_id = c.question_id
                 WHERE c.call_id IN (SELECT unnest(?))""", [ids]).fetchall():
             topic[cid] = tuple(k for k in (slug, family.get(slug or "")) if k)
             if turn is not None:
