@@ -361,6 +361,23 @@ def _decode_members(model, piece: np.ndarray, bounds: list[tuple[float, float]],
     return out
 
 
+def language_shares(seconds: list[float], budget_s: float) -> list[float]:
+    """The language-reading budget each job gets, in order: what is left of `budget_s` before it, else 0.
+
+    A call's language is read from its first `budget_s` seconds of windows (AsrOptions.language_check_s), not
+    from every pack and batch: each reading is a decoder step over a whole encoder output (3% of the stage's
+    CPU on bench_speech.py long when every one of its 17 packs read it). Depends on the sizes alone, so the
+    same jobs read on any machine, whichever finishes first.
+    """
+    out, used = [], 0.0
+    for s in seconds:
+        left = budget_s - used
+        out.append(left if left > 0 else 0.0)
+        if left > 0:
+            used += s
+    return out
+
+
 def _in_parallel(run, jobs: list, workers: int) -> list:
     """`run` over `jobs`, up to `workers` at once (the model's replicas), results in order."""
     if workers > 1 and len(jobs) > 1:
@@ -399,14 +416,15 @@ def _packed(model, pieces: list[np.ndarray], kwargs: list[dict], batch_size: int
     if pack.each:
         return _each_member(model, pieces, kwargs, workers, pack, packs, joined, out, stats, sorted(rest), language_s)
     jobs = [list(part) for part in _split(len(packs), batch_size)]
+    shares = language_shares([sum(joined[p][0].size for p in job) / rate for job in jobs], language_s)
 
-    def run(job: list[int]) -> tuple[list[list[Segment] | None], BatchStats]:
-        local = BatchStats()
+    def run(k: int) -> tuple[list[list[Segment] | None], BatchStats]:
+        local, job = BatchStats(), jobs[k]
         kw = kwargs[packs[job[0]][0]] | {"word_timestamps": True}
         return _batch_job(model, [joined[p][0] for p in job], kw, model.feature_extractor.nb_max_frames,
-                          False, local, language_s), local
+                          False, local, shares[k]), local
 
-    for job, (results, local) in zip(jobs, _in_parallel(run, jobs, workers), strict=True):
+    for job, (results, local) in zip(jobs, _in_parallel(run, list(range(len(jobs))), workers), strict=True):
         stats.add(local)
         for p, segs in zip(job, results, strict=True):
             idx, starts = packs[p], joined[p][1]
@@ -442,12 +460,13 @@ def _each_member(model, pieces: list[np.ndarray], kwargs: list[dict], workers: i
                  language_s: float = 0.0) -> list[int]:
     """`_packed` with each member decoded alone from its pack's encoder output (`_decode_members`)."""
     rate = model.feature_extractor.sampling_rate
+    shares = language_shares([piece.size / rate for piece, _ in joined], language_s)
 
     def run(p: int) -> tuple[list[list[Segment] | None], BatchStats]:
         local = BatchStats()
         idx = packs[p]
         bounds, words = _member_spans(pieces, kwargs, idx, joined[p][1], rate)
-        return _decode_members(model, joined[p][0], bounds, words, kwargs[idx[0]], pack, local, language_s), local
+        return _decode_members(model, joined[p][0], bounds, words, kwargs[idx[0]], pack, local, shares[p]), local
 
     for p, (results, local) in zip(range(len(packs)), _in_parallel(run, list(range(len(packs))), workers),
                                    strict=True):
@@ -468,8 +487,9 @@ def transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_s
     options (word timestamps or not) and encoder length (`encoder_frames`)
     and decoded `batch_size` at a time, up to `workers` batches at once (the model's replicas);
     `batch_size` <= 1 is the old way (and Whisper's full 30 s encoder input, never packed). An empty or
-    digitally silent piece gives [] without being decoded. With `language_s`, each batch reads the language
-    of its first pieces (up to that many seconds of them) into the stats (`BatchStats.language`).
+    digitally silent piece gives [] without being decoded. With `language_s`, the language of the first pieces
+    (packs, then batches, in order; up to about that many seconds of them, `language_shares`) is read into the
+    stats (`BatchStats.language`).
     """
     stats = BatchStats()
     out: list[list[Segment] | None] = [None] * len(pieces)
@@ -494,17 +514,19 @@ def transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_s
             groups.setdefault(repr((sorted(kw.items()), frames)), []).append(i)
     for members in groups.values():
         jobs += [("batch", [members[j] for j in part]) for part in _split(len(members), batch_size)]
+    rate = model.feature_extractor.sampling_rate
+    shares = language_shares([sum(pieces[i].size for i in idx) / rate if kind == "batch" else 0.0
+                              for kind, idx in jobs], language_s - stats.language_s)  # what the packs left
 
-    def run(job: tuple[str, list[int]]) -> tuple[list[int], list[list[Segment]], BatchStats]:
-        kind, idx = job
-        local = BatchStats()
+    def run(k: int) -> tuple[list[int], list[list[Segment]], BatchStats]:
+        (kind, idx), local = jobs[k], BatchStats()
         if kind == "old":
             return idx, [list(model.transcribe(pieces[idx[0]], **kwargs[idx[0]])[0])], local
         frames = encoder_frames(pieces[idx[0]].size, encode_pad_s, encode_step_s)
-        segs = _batch_job(model, [pieces[i] for i in idx], kwargs[idx[0]], frames, True, local, language_s)
+        segs = _batch_job(model, [pieces[i] for i in idx], kwargs[idx[0]], frames, True, local, shares[k])
         return idx, segs, local  # type: ignore[return-value]
 
-    for idx, results, local in _in_parallel(run, jobs, workers):
+    for idx, results, local in _in_parallel(run, list(range(len(jobs))), workers):
         stats.add(local)
         for i, segs in zip(idx, results, strict=True):
             out[i] = segs

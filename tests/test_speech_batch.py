@@ -13,7 +13,14 @@ from faster_whisper.transcribe import Segment, Word
 from callintel.model_files import whisper_model_dir
 from callintel.settings import load_settings
 from callintel.speech.asr import AsrOptions, load_model
-from callintel.speech.batch import BatchStats, PackSettings, _split, has_signal, transcribe_many
+from callintel.speech.batch import (
+    BatchStats,
+    PackSettings,
+    _split,
+    has_signal,
+    language_shares,
+    transcribe_many,
+)
 from callintel.speech.pack import (
     join_pieces,
     plan_packs,
@@ -57,6 +64,14 @@ def test_window_language_is_the_seconds_weighted_mean_of_its_batches():
     language, prob, probs = a.language()
     assert (language, prob) == ("en", 25.0 / 40.0) and probs["zh"] == 15.0 / 40.0
     assert BatchStats().language() is None
+
+
+def test_language_is_read_from_the_first_jobs_until_the_budget_is_spent():
+    """Each pack or batch gets what is left of the channel's budget before it; once spent, none reads."""
+    assert language_shares([12.0, 12.0, 12.0, 5.0], 30.0) == [30.0, 18.0, 6.0, 0.0]
+    assert language_shares([40.0, 5.0], 30.0) == [30.0, 0.0]
+    assert language_shares([5.0, 5.0], 0.0) == [0.0, 0.0]
+    assert language_shares([], 30.0) == []
 
 
 def test_a_member_decode_keeps_to_its_span():
