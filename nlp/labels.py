@@ -71,9 +71,12 @@ def is_topic_name(name: str, flag_of: Callable[[str], str], words: Callable[[str
 
 
 def topic_name(keywords: Sequence[tuple[str, float]], representative: str, flag_of: Callable[[str], str],
-               terms: Collection[str] = (), max_words: int = 2) -> str:
+               terms: Collection[str] = (), max_words: int = 2, said: Sequence[str] = ()) -> str:
     """A discovered topic's name in its customers' words: the best `max_words` keywords that `can_name`,
-    in the order the representative question says them, as long as the whole stays within 8 characters;
+    in the order the representative question says them, as long as the whole stays within 8 characters and the
+    representative or another of its questions (`said`) says them as one phrase (理赔材料要哪些, 保单贷款的利息,
+    申诉书和发票: `_one_phrase`); keywords none says together are no phrase (退保 and 光线 made 退保光线), and the
+    best of them names the topic alone.
     `UNNAMED` when none can (never the start of a sentence: a fragment names nothing)."""
     chosen: list[str] = []
     for w, _ in keywords:
@@ -85,8 +88,22 @@ def topic_name(keywords: Sequence[tuple[str, float]], representative: str, flag_
     if not chosen:
         return UNNAMED
     rank = {w: i for i, w in enumerate(chosen)}
-    chosen.sort(key=lambda w: (representative.find(w) if w in representative else len(representative) + rank[w]))
-    return "".join(chosen)
+    order = sorted(chosen, key=lambda w: (representative.find(w) if w in representative else
+                                          len(representative) + rank[w]))
+    return "".join(order) if any(_one_phrase(order, t) for t in (representative, *said)) else chosen[0]
+
+
+# what may stand between two nouns of one phrase: nothing (理赔材料), the possessive 的 (保单贷款的利息) or a
+# coordinating conjunction (申诉书和发票): a closed class of Mandarin function words
+_LINKS = re.compile(r"(?:的|之|和|与|跟|及|或)?")
+
+
+def _one_phrase(words: Sequence[str], text: str) -> bool:
+    """Whether `text` says `words` in this order as one noun phrase (only `_LINKS` between them)."""
+    if len(words) < 2:
+        return True
+    pattern = _LINKS.pattern.join(re.escape(w) for w in words)
+    return re.search(pattern, text) is not None
 
 
 def medoid(X: np.ndarray) -> int:

@@ -75,7 +75,7 @@ def discovered_name(t: FoundTopic, flag_of: Callable[[str], str], words: Callabl
     """The topic's label when it keeps the naming rule, else one made from its keywords by that rule."""
     if is_topic_name(t.label, flag_of, words, terms):
         return t.label
-    return topic_name(t.keywords, t.questions[0] if t.questions else "", flag_of, terms)
+    return topic_name(t.keywords, t.questions[0] if t.questions else "", flag_of, terms, said=t.questions)
 
 
 def draft(found: Sequence[FoundTopic], taxonomy: Taxonomy, opts: DraftOptions, flag_of: Callable[[str], str],

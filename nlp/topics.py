@@ -46,6 +46,10 @@ from callintel.settings import options
 log = logging.getLogger(__name__)
 
 
+# names a new topic from its keywords, its representative question and its members' texts (nlp/labels.topic_name)
+Namer = Callable[[Sequence[tuple[str, float]], str, Sequence[str]], str]
+
+
 @dataclass(frozen=True)
 class TopicOptions:
     assign_threshold: float
@@ -126,7 +130,7 @@ class NewTopic:
 
 def plan_pool(X: np.ndarray, keys: Sequence[str], tokens: Sequence[Sequence[str]], index: CentroidIndex,
               opts: TopicOptions, texts: Sequence[str],
-              namer: Callable[[Sequence[tuple[str, float]], str], str] | None = None) -> Plan:
+              namer: Namer | None = None) -> Plan:
     """Cluster the whole pool, then give each cluster an id (rules 2-4).
 
     A cluster keeps the existing topic whose frozen centroid is nearest to its own centroid when
@@ -136,9 +140,10 @@ def plan_pool(X: np.ndarray, keys: Sequence[str], tokens: Sequence[Sequence[str]
     A member of a kept cluster farther than `assign_threshold` from the topic centroid is left
     without topic rather than stretching the topic's meaning. The plan depends only on the pool's
     questions and the existing topics, never on earlier assignments, so a rerun gives the same plan.
-    `namer(keywords, representative)` names a new topic (default: `topic_name` with every keyword a noun).
+    `namer(keywords, representative, members' texts)` names a new topic (default: `topic_name` with every keyword
+    a noun).
     """
-    name = namer or (lambda kw, rep: topic_name(kw, rep, lambda w: "n"))
+    name = namer or (lambda kw, rep, said: topic_name(kw, rep, lambda w: "n", said=said))
     out = Plan()
     if len(X) == 0:
         return out
@@ -181,7 +186,7 @@ def plan_pool(X: np.ndarray, keys: Sequence[str], tokens: Sequence[Sequence[str]
     for c, members, kw in zip(fresh, groups, keywords, strict=True):
         med = int(members[medoid(X[members])])
         out.new_topics.append(NewTopic(members, X[members] @ cen[c], cen[c], med, kw,
-                                       name(kw, texts[med]), int(near[c])))
+                                       name(kw, texts[med], [texts[int(i)] for i in members]), int(near[c])))
     return out
 
 
@@ -280,7 +285,7 @@ class CallPlan:
 def plan_calls(pool: Sequence[PoolQuestion], grouped: Sequence[int], words: Mapping[str, Sequence[str]],
                background: Sequence[Sequence[str]], call_vectors: Mapping[str, np.ndarray], centre: np.ndarray,
                inputs: TopicInputs, opts: TopicOptions, nopts: NoveltyOptions,
-               namer: Callable[[Sequence[tuple[str, float]], str], str]) -> CallPlan:
+               namer: Namer) -> CallPlan:
     """Cluster novel calls as one item each by the rules of `plan_pool`, in the space of call vectors (their
     customer text) centred on `centre`, against the novel topics only (a call the taxonomy explains weakly is not
     kept by a taxonomy topic); every question of a call takes its call's topic, the call's first question
@@ -314,7 +319,8 @@ def plan_calls(pool: Sequence[PoolQuestion], grouped: Sequence[int], words: Mapp
         kws = ctfidf_keywords([[toks[int(i)] for i in nt.members] for nt in plan.new_topics], opts.label_terms,
                               background, NAME_MIN_CHARS)
         for nt, kw in zip(plan.new_topics, kws, strict=True):
-            nt.keywords, nt.label = kw, namer(kw, pool[firsts[nt.medoid]].text)
+            said = [inputs.call_texts.get(calls[int(i)], pool[firsts[int(i)]].text) for i in nt.members]
+            nt.keywords, nt.label = kw, namer(kw, pool[firsts[nt.medoid]].text, said)
     taken = set()
     for item, (j, sim) in plan.existing.items():
         taken.add(item)
@@ -359,8 +365,8 @@ def compute(inputs: TopicInputs, settings) -> TopicResult:
     vectors = inputs.vectors | new_vectors
     tok = tokenizer_from_settings(settings)
     terms = frozenset(tok.terms)
-    def namer(kw: Sequence[tuple[str, float]], rep: str) -> str:
-        return topic_name(kw, rep, tok.flag, terms)
+    def namer(kw: Sequence[tuple[str, float]], rep: str, said: Sequence[str] = ()) -> str:
+        return topic_name(kw, rep, tok.flag, terms, said=said)
 
     grouped = [i for i, q in enumerate(pool) if q.question_id in inputs.novel]
     in_call = set(grouped)

@@ -66,7 +66,7 @@ def test_novel_calls_cluster_as_calls_and_keep_no_taxonomy_topic():
     inputs = TopicInputs(date(2026, 1, 1), pool, {}, np.asarray([7]), near(a)[None, :], 100, set(rows), set(), 1)
     words = {"x": ["体检", "预约"], "y": ["体检"], "z": ["发票"]}
     plan = plan_calls(pool, range(len(pool)), words, [["理赔"], ["预约"]], calls, centre, inputs, opts, OPTS,
-                      lambda kw, rep: kw[0][0])
+                      lambda kw, rep, said: kw[0][0])
     assert plan.calls == 3 and not plan.existing
     assert len(plan.new_topics) == 1
     topic = plan.new_topics[0]
@@ -77,7 +77,7 @@ def test_novel_calls_cluster_as_calls_and_keep_no_taxonomy_topic():
     calls["u"] = near(a)
     inputs = TopicInputs(date(2026, 1, 2), later, {}, np.asarray([7, 100]),
                          np.stack([near(a), topic.centroid]), 101, {"u:1:1"}, {100}, 1)
-    again = plan_calls(later, [0], {"u": ["体检"]}, [], calls, centre, inputs, opts, OPTS, lambda kw, rep: "体检")
+    again = plan_calls(later, [0], {"u": ["体检"]}, [], calls, centre, inputs, opts, OPTS, lambda kw, rep, said: "体检")
     assert not again.new_topics and not again.alone
     assert {t for t, _ in again.existing.values()} == {100}
 

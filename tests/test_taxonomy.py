@@ -126,6 +126,17 @@ def test_discovered_names_are_key_phrases_in_spoken_order(tok):
     assert topic_name(kw, "保单贷款的利息怎么算", tok.flag, tok.terms) == "保单贷款利息"
 
 
+def test_keywords_said_apart_are_no_name(tok):
+    """Two keywords join only where the representative says them as one phrase (nothing, 的 or 和 between them);
+    said apart, two nouns make no phrase (退保光线) and the better one names the topic alone."""
+    kw = [("退保", 0.5), ("光线", 0.4)]
+    assert topic_name(kw, "我想退保，家里光线不好看不清合同", tok.flag, tok.terms) == "退保"
+    kw = [("材料", 0.5), ("理赔", 0.4)]
+    assert topic_name(kw, "理赔材料要准备哪些", tok.flag, tok.terms) == "理赔材料"
+    kw = [("发票", 0.5), ("申诉书", 0.4)]
+    assert topic_name(kw, "把申诉书和发票寄过去", tok.flag, tok.terms) == "申诉书发票"
+
+
 def test_discovered_names_are_never_plates_names_times_or_fragments(tok):
     """The naming rule: jieba says what a word is; digits, Latin letters and masks never name a topic."""
     kw = [("A5M27X", 0.9), ("晚上", 0.8), ("陈昊", 0.7), ("不能", 0.6), ("一条", 0.5), ("[手机号]", 0.4),
