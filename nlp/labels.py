@@ -4,8 +4,9 @@ c-TF-IDF (BERTopic's class-based TF-IDF): all questions of a cluster form one do
 word weighs tf(word, cluster) * log(1 + A / f(word)), with A the mean number of words per
 cluster and f the word's frequency over all clusters, so words that are frequent in this
 cluster and rare elsewhere name it. The background (questions in no cluster) is one more
-class, so a small night with one topic still gets discriminating words. The name is the two
-best words of two or more characters in the order the medoid says them (扣款 + 失败). The medoid - the
+class, so a small night with one topic still gets discriminating words. The name is the best nameable
+word of two or more characters, joined with the next one where a question says the two as one phrase
+(理赔材料, 保单贷款的利息 -> 保单贷款利息). The medoid - the
 member closest to all the others, which for unit vectors is the one closest to the mean - is
 a real, already-masked question an analyst can read.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
+from itertools import permutations
 
 import numpy as np
 
@@ -72,11 +74,10 @@ def is_topic_name(name: str, flag_of: Callable[[str], str], words: Callable[[str
 
 def topic_name(keywords: Sequence[tuple[str, float]], representative: str, flag_of: Callable[[str], str],
                terms: Collection[str] = (), max_words: int = 2, said: Sequence[str] = ()) -> str:
-    """A discovered topic's name in its customers' words: the best `max_words` keywords that `can_name`,
-    in the order the representative question says them, as long as the whole stays within 8 characters and the
-    representative or another of its questions (`said`) says them as one phrase (理赔材料要哪些, 保单贷款的利息,
-    申诉书和发票: `_one_phrase`); keywords none says together are no phrase (退保 and 光线 made 退保光线), and the
-    best of them names the topic alone.
+    """A discovered topic's name in its customers' words: the best `max_words` keywords that `can_name`, within 8
+    characters together, joined in the order the representative question, else another of the topic's texts
+    (`said`), says them as one phrase (理赔材料要哪些, 保单贷款的利息, 申诉书和发票: `_one_phrase`); keywords no text
+    says together are no phrase (退保 and 光线 made 退保光线), and the best of them names the topic alone.
     `UNNAMED` when none can (never the start of a sentence: a fragment names nothing)."""
     chosen: list[str] = []
     for w, _ in keywords:
@@ -87,10 +88,11 @@ def topic_name(keywords: Sequence[tuple[str, float]], representative: str, flag_
             chosen.append(w)
     if not chosen:
         return UNNAMED
-    rank = {w: i for i, w in enumerate(chosen)}
-    order = sorted(chosen, key=lambda w: (representative.find(w) if w in representative else
-                                          len(representative) + rank[w]))
-    return "".join(order) if any(_one_phrase(order, t) for t in (representative, *said)) else chosen[0]
+    for text in (representative, *said):  # the first text that says them as one phrase, in the order it does
+        for order in permutations(chosen):
+            if _one_phrase(order, text):
+                return "".join(order)
+    return chosen[0]
 
 
 # what may stand between two nouns of one phrase: nothing (理赔材料), the possessive 的 (保单贷款的利息) or a

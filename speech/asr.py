@@ -57,7 +57,7 @@ class AsrOptions:
     pack_each: bool = False  # a pack encoded once, each window decoded alone from it (speech.batch._decode_members)
     pack_margin_s: float = 1.0  # a window's decode in a pack may place timestamps this far past its end
     pack_tokens_per_s: float = 15.0  # its length limit: tokens per second of the window (+ 1 s worth)
-    language_check_s: float = 30.0  # seconds of a channel's first windows whose language is read (0 = none)
+    language_check_s: float = 30.0  # seconds of a channel's windows (packs first) whose language is read (0 = none)
     compute_type: str = "int8"
     condition_on_previous_text: bool = False
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)

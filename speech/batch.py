@@ -364,10 +364,11 @@ def _decode_members(model, piece: np.ndarray, bounds: list[tuple[float, float]],
 def language_shares(seconds: list[float], budget_s: float) -> list[float]:
     """The language-reading budget each job gets, in order: what is left of `budget_s` before it, else 0.
 
-    A call's language is read from its first `budget_s` seconds of windows (AsrOptions.language_check_s), not
-    from every pack and batch: each reading is a decoder step over a whole encoder output (3% of the stage's
-    CPU on bench_speech.py long when every one of its 17 packs read it). Depends on the sizes alone, so the
-    same jobs read on any machine, whichever finishes first.
+    A channel's language is read from about `budget_s` seconds of its windows (AsrOptions.language_check_s: the
+    packs first, then the windows decoded alone, in order), not from every pack and batch: each reading is a
+    decoder step over a whole encoder output (3% of the stage's CPU on bench_speech.py long when every one of
+    its 17 packs read it). A job that cannot read (an encoder input shorter than 30 s) is given 0 seconds.
+    Depends on the sizes alone, so the same jobs read on any machine, whichever finishes first.
     """
     out, used = [], 0.0
     for s in seconds:
@@ -514,8 +515,12 @@ def transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_s
             groups.setdefault(repr((sorted(kw.items()), frames)), []).append(i)
     for members in groups.values():
         jobs += [("batch", [members[j] for j in part]) for part in _split(len(members), batch_size)]
-    rate = model.feature_extractor.sampling_rate
-    shares = language_shares([sum(pieces[i].size for i in idx) / rate if kind == "batch" else 0.0
+    rate, full = model.feature_extractor.sampling_rate, model.feature_extractor.nb_max_frames
+
+    def reads(kind: str, idx: list[int]) -> bool:  # only a batch with Whisper's own 30 s input reads the language
+        return kind == "batch" and encoder_frames(pieces[idx[0]].size, encode_pad_s, encode_step_s) == full
+
+    shares = language_shares([sum(pieces[i].size for i in idx) / rate if reads(kind, idx) else 0.0
                               for kind, idx in jobs], language_s - stats.language_s)  # what the packs left
 
     def run(k: int) -> tuple[list[int], list[list[Segment]], BatchStats]:

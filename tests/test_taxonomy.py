@@ -135,6 +135,10 @@ def test_keywords_said_apart_are_no_name(tok):
     assert topic_name(kw, "理赔材料要准备哪些", tok.flag, tok.terms) == "理赔材料"
     kw = [("发票", 0.5), ("申诉书", 0.4)]
     assert topic_name(kw, "把申诉书和发票寄过去", tok.flag, tok.terms) == "申诉书发票"
+    # said as one phrase by another member only, or after the words were said apart
+    kw = [("材料", 0.5), ("理赔", 0.4)]
+    assert topic_name(kw, "怎么交", tok.flag, tok.terms, said=["理赔材料怎么交"]) == "理赔材料"
+    assert topic_name(kw, "材料要哪些，理赔材料怎么交", tok.flag, tok.terms) == "理赔材料"
 
 
 def test_discovered_names_are_never_plates_names_times_or_fragments(tok):
