@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from jsonclose import close
 
 from callintel import model_json
 from callintel.model_json import ModelFile, ModelFileError
@@ -83,15 +84,6 @@ def test_the_shipped_novelty_model_is_the_one_its_trainer_writes(tmp_path: Path,
     out = tmp_path / "novelty_lr.json"
     subprocess.run([sys.executable, str(ROOT / "scripts" / "train_novelty.py"), "--work", str(tmp_path / "w"),
                     "--out", str(out)], check=True, capture_output=True, cwd=ROOT)
-    assert _same(json.loads(out.read_text(encoding="utf-8")),
+    assert close(json.loads(out.read_text(encoding="utf-8")),
                  json.loads((ROOT / "configs" / "models" / "novelty_lr.json").read_text(encoding="utf-8")))
 
-
-def _same(a, b, tol: float = 1e-5) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        return isinstance(a, int | float) and isinstance(b, int | float) and abs(a - b) <= tol
-    if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k], tol) for k in a)
-    if isinstance(a, list):
-        return isinstance(b, list) and len(a) == len(b) and all(_same(x, y, tol) for x, y in zip(a, b, strict=True))
-    return a == b

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from jsonclose import close
 
 from callintel.evaluation import outcomes as eval_outcomes
 from callintel.evaluation import replies as eval_scripts
@@ -109,9 +110,10 @@ def test_rules_alone_meet_the_goal_on_stc3(stc3):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="on the 2026-12-03 machine (AMD EPYC, fresh .venv) the refit's text view has "
-                   "one feature more or fewer near index 134 (its weights shift by one place): a tokenisation that "
-                   "differs with the environment, not the code; to find before the model is fitted again")
+@pytest.mark.xfail(strict=False, reason="on the 2026-12-03 machine (AMD EPYC, fresh .venv, numpy 2.4.6, which "
+                   "pyproject.toml does not pin) the refit's opening view keeps 3 other character n-grams at its "
+                   "max_features cut (【 传 免 instead of 影 来了 锁), so its weights shift; the code is unchanged "
+                   "since the last green run: find which unpinned package moved the cut before refitting")
 def test_shipped_model_is_reproducible_from_stc3_and_says_so(shared_data, stc3):
     meta = MODEL.meta
     assert meta["data_sha256"] == eval_outcomes.file_sha256(eval_outcomes.stc3_path(shared_data))
@@ -119,17 +121,8 @@ def test_shipped_model_is_reproducible_from_stc3_and_says_so(shared_data, stc3):
     refit = fit_model([to_turns(d.utterances) for d in stc3], [int(d.unresolved) for d in stc3], LEX,
                       meta["params"], meta)
     # same data + settings -> same model, up to the last bits BLAS varies with the processor (1e-9 seen)
-    assert _close(json.loads(refit.to_json()), json.loads(MODEL.to_json()))
+    assert close(json.loads(refit.to_json()), json.loads(MODEL.to_json()))
 
-
-def _close(a, b, tol: float = 1e-5) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        return abs(a - b) <= tol
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_close(a[k], b[k], tol) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_close(x, y, tol) for x, y in zip(a, b, strict=True))
-    return a == b
 
 
 @pytest.mark.slow
