@@ -436,6 +436,24 @@ class ResolutionModel:
         return cls.load(path) if path is not None else None
 
 
+def _top_ngrams(docs: Sequence[str], ngram: tuple[int, ...], min_df: int, limit: int) -> dict[str, int]:
+    """The view's vocabulary: n-grams in at least min_df texts, the `limit` most frequent, ties by the n-gram.
+
+    scikit-learn's own max_features cut breaks count ties with numpy's unstable argsort, whose order
+    follows the processor's SIMD sort: the same data refit on another machine kept other n-grams.
+    """
+    from collections import Counter
+
+    count: Counter[str] = Counter()
+    df: Counter[str] = Counter()
+    for doc in docs:
+        grams = char_ngrams(doc, *ngram)
+        count.update(grams)
+        df.update(set(grams))
+    kept = sorted((g for g, n in df.items() if n >= min_df), key=lambda g: (-count[g], g))[:limit]
+    return {g: i for i, g in enumerate(sorted(kept))}
+
+
 def fit_model(calls: Sequence[Sequence[Turn]], unresolved: Sequence[int], lex: Lexicon,
               params: dict[str, Any], meta: dict[str, Any] | None = None) -> ResolutionModel:
     """Fit the logistic regression (scikit-learn, imported here only: prediction needs none of it)."""
@@ -454,9 +472,10 @@ def fit_model(calls: Sequence[Sequence[Turn]], unresolved: Sequence[int], lex: L
     vectorizers = []
     texts = [text_views(t, lex) for t in calls]
     for view in params.get("views", []):
-        vec = TfidfVectorizer(analyzer=lambda s, n=ngram: char_ngrams(s, *n), min_df=params.get("min_df", 5),
-                              max_features=params.get("max_features", 1000), sublinear_tf=True)
-        blocks.append(vec.fit_transform([t[view] for t in texts]))
+        docs = [t[view] for t in texts]
+        vocab = _top_ngrams(docs, ngram, params.get("min_df", 5), params.get("max_features", 1000))
+        vec = TfidfVectorizer(analyzer=lambda s, n=ngram: char_ngrams(s, *n), vocabulary=vocab, sublinear_tf=True)
+        blocks.append(vec.fit_transform(docs))
         vectorizers.append((view, vec))
     clf = LogisticRegression(C=params.get("C", 1.0), max_iter=5000)
     clf.fit(hstack(blocks).tocsr(), np.asarray(unresolved))

@@ -110,10 +110,6 @@ def test_rules_alone_meet_the_goal_on_stc3(stc3):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="on the 2026-12-03 machine (AMD EPYC, fresh .venv, numpy 2.4.6, which "
-                   "pyproject.toml does not pin) the refit's opening view keeps 3 other character n-grams at its "
-                   "max_features cut (【 传 免 instead of 影 来了 锁), so its weights shift; the code is unchanged "
-                   "since the last green run: find which unpinned package moved the cut before refitting")
 def test_shipped_model_is_reproducible_from_stc3_and_says_so(shared_data, stc3):
     meta = MODEL.meta
     assert meta["data_sha256"] == eval_outcomes.file_sha256(eval_outcomes.stc3_path(shared_data))
