@@ -60,7 +60,7 @@ class AsrOptions:
     language_check_s: float = 30.0  # seconds of a channel's windows (packs first) whose language is read (0 = none)
     compute_type: str = "int8"
     condition_on_previous_text: bool = False
-    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    temperatures: tuple[float, ...] = (0.0,)   # [speech] temperatures: why 0 alone, see configs/callintel.toml
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4

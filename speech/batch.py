@@ -7,7 +7,7 @@ of `transcribe`; a window whose first pass `transcribe` would not accept as fina
 alone, the old way (faster-whisper's own `generate_segments`, reusing the batch's encoder output):
 
 - a pass that fails a fallback check (compression ratio, log-probability) would be decoded again at
-  higher temperatures;
+  higher temperatures (with no higher temperature configured, `transcribe` keeps it, and so does this);
 - a pass that does not reach the window's end (Whisper stopped mid-window) would seek on.
 
 So the text is what one-by-one decoding writes (tests/test_speech_batch.py), on the same CPU: a
@@ -239,7 +239,7 @@ def _decode_batch(model, tokenizer: Tokenizer, options: TranscriptionOptions, fe
         fails = ((options.compression_ratio_threshold is not None
                   and compression_ratio > options.compression_ratio_threshold)
                  or (options.log_prob_threshold is not None and avg_logprob < options.log_prob_threshold))
-        if fails and not silence:
+        if fails and not silence and len(options.temperatures) > 1:  # one temperature: `transcribe` keeps it
             stats.fallback += 1
             out.append(_old_way(model, tokenizer, options, features[i], _item(encoder_output, i)) if redo else None)
             continue

@@ -178,3 +178,19 @@ def test_packed_windows_keep_their_text_and_times(shared_data: Path, model_and_o
         assert all(0 <= w.start <= w.end <= length for s in segs for w in s.words) if words else \
             all(s.words is None for s in segs)
         assert cer(refs[clip], "".join(s.text for s in segs)) <= CLIP_CER  # a lost or doubled clip is far above
+
+
+@pytest.mark.slow
+def test_a_window_whisper_cannot_read_gives_the_same_text_every_time(shared_data: Path, model_and_options):
+    """Speech played backwards fails the log-probability check. With a fallback temperature above 0 it was decoded
+    again by sampling (CTranslate2's random state is per worker thread, never per window): three runs, three texts.
+    The shipped settings keep the temperature-0 pass, as `transcribe` does with one temperature, so a recording
+    gives one transcript, run after run, batched or not."""
+    model, options = model_and_options
+    assert options.temperatures == (0.0,)
+    piece = decode_audio(str(shared_data / "audio" / CLIPS[1]))[::-1].copy()
+    kwargs = [options.transcribe_kwargs(False)]
+    runs = [transcribe_many(model, [piece], kwargs, batch_size=2)[0][0] for _ in range(3)]
+    one_by_one, _ = transcribe_many(model, [piece], kwargs, batch_size=1)
+    assert runs[0] and all(_key(r) == _key(runs[0]) for r in runs)
+    assert _key(one_by_one[0]) == _key(runs[0])
