@@ -61,6 +61,8 @@ class AsrOptions:
     compute_type: str = "int8"
     condition_on_previous_text: bool = False
     temperatures: tuple[float, ...] = (0.0,)   # [speech] temperatures: why 0 alone, see configs/callintel.toml
+    loop_repetition_penalty: float = 1.0  # a window whose pass loops is decoded again with these (1.0 and 0: never)
+    loop_no_repeat_ngram_size: int = 4
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4
@@ -81,6 +83,15 @@ class AsrOptions:
         values["initial_prompt"] = prompt
         values["hotwords"] = hotwords
         return cls(**values)
+
+    def loop_kwargs(self) -> dict:
+        """What a window whose pass fails the compression check is decoded again with ({}: not at all)."""
+        out: dict = {}
+        if self.loop_repetition_penalty != 1.0:
+            out["repetition_penalty"] = self.loop_repetition_penalty
+        if self.loop_no_repeat_ngram_size > 0:
+            out["no_repeat_ngram_size"] = self.loop_no_repeat_ngram_size
+        return out
 
     def transcribe_kwargs(self, words: bool) -> dict:
         """Keyword arguments of `WhisperModel.transcribe` for one window (no VAD: windows are planned here)."""
@@ -255,7 +266,7 @@ def _run(model, audio: np.ndarray, jobs: list[_Job], options: AsrOptions, gap_s:
                             options.pack_margin_s, options.pack_tokens_per_s)
         decoded, more = transcribe_many(model, pieces, [options.transcribe_kwargs(w) for w in words],
                                         options.batch_size, workers, options.encode_pad_s, options.encode_step_s,
-                                        pack, language_s)
+                                        pack, language_s, options.loop_kwargs())
         stats.add(more)
         return decoded
 

@@ -59,9 +59,12 @@ class BatchStats:
     """How many pieces went through a batch, and how many were decoded again alone (and why)."""
 
     batched: int = 0
-    fallback: int = 0  # failed a temperature-0 check: decoded again with the temperature fallback
+    fallback: int = 0  # failed a temperature-0 check and decoded again: by the temperature fallback (when more
+    # than one temperature is configured), or, for a pack, its windows alone; with one, a window's pass is kept
     continued: int = 0  # Whisper stopped before the window's end: decoded again, seeking on
     long: int = 0  # longer than Whisper's 30 s: decoded the old way directly
+    looped: int = 0  # pieces whose text failed the compression check, decoded again against loops (`_unlooped`)
+    unlooped: int = 0  # of those, the ones whose new text passed and was kept
     packs: int = 0  # packs of several windows decoded as one Whisper input (speech.pack)
     packed: int = 0  # windows whose text came from a pack (the others were decoded alone)
     language_s: float = 0.0  # seconds of windows whose language was read from their encoder output
@@ -239,7 +242,9 @@ def _decode_batch(model, tokenizer: Tokenizer, options: TranscriptionOptions, fe
         fails = ((options.compression_ratio_threshold is not None
                   and compression_ratio > options.compression_ratio_threshold)
                  or (options.log_prob_threshold is not None and avg_logprob < options.log_prob_threshold))
-        if fails and not silence and len(options.temperatures) > 1:  # one temperature: `transcribe` keeps it
+        # with one temperature `transcribe` keeps a failing pass, and so does a window decoded here; a failing
+        # pack (redo off) is still left for its windows to be decoded alone: its text is one pass over several
+        if fails and not silence and (len(options.temperatures) > 1 or not redo):
             stats.fallback += 1
             out.append(_old_way(model, tokenizer, options, features[i], _item(encoder_output, i)) if redo else None)
             continue
@@ -479,8 +484,8 @@ def _each_member(model, pieces: list[np.ndarray], kwargs: list[dict], workers: i
 
 def transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_size: int, workers: int = 1,
                     encode_pad_s: float = 0.0, encode_step_s: float = 2.0,
-                    pack: PackSettings | None = None,
-                    language_s: float = 0.0) -> tuple[list[list[Segment]], BatchStats]:
+                    pack: PackSettings | None = None, language_s: float = 0.0,
+                    loops: dict | None = None) -> tuple[list[list[Segment]], BatchStats]:
     """For each piece, the segments `model.transcribe(piece, **kwargs[i])` would yield.
 
     With `pack`, the pieces it marks packable are first decoded several to one Whisper input
@@ -490,8 +495,48 @@ def transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_s
     `batch_size` <= 1 is the old way (and Whisper's full 30 s encoder input, never packed). An empty or
     digitally silent piece gives [] without being decoded. With `language_s`, the language of the first pieces
     (packs, then batches, in order; up to about that many seconds of them, `language_shares`) is read into the
-    stats (`BatchStats.language`).
+    stats (`BatchStats.language`). With `loops`, a piece whose text fails the compression check (Whisper
+    looping: 那,那,那,... or an ID number's digits over and over) is decoded again with these options
+    (`_unlooped`).
     """
+    out, stats = _transcribe_many(model, pieces, kwargs, batch_size, workers, encode_pad_s, encode_step_s, pack,
+                                  language_s)
+    if loops:
+        _unlooped(model, pieces, kwargs, batch_size, workers, loops, out, stats)
+    return out, stats
+
+
+def _looped(segments: list[Segment], kw: dict) -> bool:
+    limit = kw.get("compression_ratio_threshold")
+    return limit is not None and any(s.compression_ratio > limit for s in segments)
+
+
+def _unsure(segments: list[Segment], kw: dict) -> bool:
+    limit = kw.get("log_prob_threshold")
+    return limit is not None and any(s.avg_logprob < limit for s in segments)
+
+
+def _unlooped(model, pieces: list[np.ndarray], kwargs: list[dict], batch_size: int, workers: int, loops: dict,
+              out: list[list[Segment]], stats: BatchStats) -> None:
+    """Pieces whose text loops, decoded again with `loops` (a repetition penalty: still beam search, so the
+    same text every run, unlike the temperature fallback); the new text is kept where it passes both of
+    Whisper's fallback checks (compression, log-probability), else the old one stays (and the guards drop its
+    looping segment, speech.guards)."""
+    idx = [i for i, segs in enumerate(out) if _looped(segs, kwargs[i])]
+    if not idx:
+        return
+    again, _ = _transcribe_many(model, [pieces[i] for i in idx], [kwargs[i] | loops for i in idx], batch_size, workers)
+    for i, segs in zip(idx, again, strict=True):
+        stats.looped += 1
+        if segs and not _looped(segs, kwargs[i]) and not _unsure(segs, kwargs[i]):
+            out[i] = segs
+            stats.unlooped += 1
+
+
+def _transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_size: int, workers: int = 1,
+                     encode_pad_s: float = 0.0, encode_step_s: float = 2.0, pack: PackSettings | None = None,
+                     language_s: float = 0.0) -> tuple[list[list[Segment]], BatchStats]:
+    """`transcribe_many` without the loop redo."""
     stats = BatchStats()
     out: list[list[Segment] | None] = [None] * len(pieces)
     if batch_size <= 1:

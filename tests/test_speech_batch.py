@@ -182,15 +182,50 @@ def test_packed_windows_keep_their_text_and_times(shared_data: Path, model_and_o
 
 @pytest.mark.slow
 def test_a_window_whisper_cannot_read_gives_the_same_text_every_time(shared_data: Path, model_and_options):
-    """Speech played backwards fails the log-probability check. With a fallback temperature above 0 it was decoded
-    again by sampling (CTranslate2's random state is per worker thread, never per window): three runs, three texts.
-    The shipped settings keep the temperature-0 pass, as `transcribe` does with one temperature, so a recording
-    gives one transcript, run after run, batched or not."""
+    """Speech played backwards fails Whisper's compression-ratio check at temperature 0. With a fallback temperature
+    above 0 it was decoded again by sampling (CTranslate2's random state is per worker thread, never per window):
+    three runs, three texts. The shipped settings keep the temperature-0 pass, as `transcribe` does with one
+    temperature, inside a batch too (counted as batched, never as a fallback), so a recording gives one transcript,
+    run after run, batched or not."""
     model, options = model_and_options
     assert options.temperatures == (0.0,)
+    pieces = [decode_audio(str(shared_data / "audio" / c)) for c in CLIPS[:3]]
+    pieces[1] = pieces[1][::-1].copy()  # backwards
+    kwargs = [options.transcribe_kwargs(False)] * len(pieces)
+    runs = [transcribe_many(model, pieces, kwargs, batch_size=3) for _ in range(3)]
+    one_by_one, _ = transcribe_many(model, pieces, kwargs, batch_size=1)
+    assert runs[0][0][1] and all([_key(s) for s in r] == [_key(s) for s in runs[0][0]] for r, _ in runs)
+    assert [_key(s) for s in one_by_one] == [_key(s) for s in runs[0][0]]
+    assert all((stats.batched, stats.fallback, stats.continued) == (3, 0, 0) for _, stats in runs)
+
+
+@pytest.mark.slow
+def test_a_pack_whisper_cannot_read_is_decoded_window_by_window(shared_data: Path, model_and_options):
+    """A pack read as one text (pack each off) that fails a first-pass check is not kept even with one temperature:
+    its one pass spans several windows, so each window is decoded alone, as if never packed."""
+    model, options = model_and_options
+    pieces = [decode_audio(str(shared_data / "audio" / c))[::-1].copy() for c in CLIPS[:2]]
+    kwargs = [options.transcribe_kwargs(False)] * len(pieces)
+    alone, _ = transcribe_many(model, pieces, kwargs, batch_size=8)
+    packed, stats = transcribe_many(model, pieces, kwargs, batch_size=8, pack=PackSettings(30.0, 3.0, (True, True)))
+    assert (stats.packs, stats.fallback, stats.packed) == (1, 1, 0)
+    assert [_key(s) for s in packed] == [_key(s) for s in alone]
+
+
+@pytest.mark.slow
+def test_a_looping_window_is_decoded_again_without_the_loop(shared_data: Path, model_and_options):
+    """Backwards speech loops at temperature 0 (one phrase over and over: compression ratio 8.6, which the guards
+    drop whole). With the loop options it is decoded again forbidding a repeated 4-gram: kept once it passes
+    Whisper's checks, the same text every run and batched or not; without them the looping pass stays."""
+    model, options = model_and_options
+    assert options.loop_kwargs() == {"no_repeat_ngram_size": 4}
     piece = decode_audio(str(shared_data / "audio" / CLIPS[1]))[::-1].copy()
     kwargs = [options.transcribe_kwargs(False)]
-    runs = [transcribe_many(model, [piece], kwargs, batch_size=2)[0][0] for _ in range(3)]
-    one_by_one, _ = transcribe_many(model, [piece], kwargs, batch_size=1)
-    assert runs[0] and all(_key(r) == _key(runs[0]) for r in runs)
-    assert _key(one_by_one[0]) == _key(runs[0])
+    kept, stats = transcribe_many(model, [piece], kwargs, batch_size=2)
+    assert stats.looped == 0 and max(s.compression_ratio for s in kept[0]) > options.compression_ratio_threshold
+    runs = [transcribe_many(model, [piece], kwargs, batch_size=b, loops=options.loop_kwargs()) for b in (2, 2, 1)]
+    assert all((stats.looped, stats.unlooped) == (1, 1) for _, stats in runs)
+    first = runs[0][0][0]
+    assert first and all(s.compression_ratio <= options.compression_ratio_threshold for s in first)
+    assert all(s.avg_logprob >= options.log_prob_threshold for s in first)
+    assert all(_key(out[0]) == _key(first) for out, _ in runs)
