@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from callintel.pinyin import syllables
+
 _CJK = "\u4e00-\u9fff"
 _SEP = "，,、。？！?!；;：:\\s…“”\"'‘’「」《》（）()"
 _CLAUSE = re.compile(rf"[^{_SEP}]+")
@@ -34,6 +36,7 @@ class NameRules:
     spelled_surnames: tuple[str, ...]
     stop_chars: str
     max_word_freq: int
+    surname_sounds: frozenset[str] = frozenset()  # toneless syllables of the one-character surnames
 
 
 @lru_cache(maxsize=1)
@@ -61,6 +64,18 @@ def _is_name(word: str, rules: NameRules) -> bool:
     n = _surname_len(word, rules)
     return bool(n) and 1 <= len(word) - n <= 2 and re.fullmatch(f"[{_CJK}]+", word) is not None \
         and not any(c in rules.stop_chars for c in word[n:])
+
+
+def _is_heard_name(word: str, rules: NameRules) -> bool:
+    """`_is_name`, or a surname written in other characters of its sound (潭小琴, 照福贵: speech recognition writes
+    the sound), 2-3 characters, neither it nor its given name a common word (月时间: 时间): only where a spelling of
+    that surname follows."""
+    if _is_name(word, rules):
+        return True
+    sound = syllables(word[:1])
+    return 2 <= len(word) <= 3 and bool(sound) and sound[0] in rules.surname_sounds \
+        and re.fullmatch(f"[{_CJK}]+", word) is not None and not any(c in rules.stop_chars for c in word) \
+        and not common_word(word, rules) and not common_word(word[1:], rules)
 
 
 def looks_like_name(text: str, rules: NameRules) -> bool:
@@ -91,16 +106,31 @@ def spelled_names(text: str, rules: NameRules) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for k in range(len(clauses) - 1):
         a, b = clauses[k]
-        following = text[clauses[k + 1][0]:clauses[k + 1][1]]
-        if not re.fullmatch(f"[{_SEP}]*", text[b:clauses[k + 1][0]]):
+        # the spelling follows the name; one short clause between may be a spelling misheard (陈美华，二东城，美丽的美)
+        following = [text[c:d] for c, d in _next_clauses(text, clauses, k)]
+        if not following:
             continue
         # the name closes its clause: 雷振江 / 我叫谭小琴 / 保单是我爸的，彭振华
         for n in (3, 2, 4):
             word = text[max(a, b - n):b]
-            if len(word) == n and _is_name(word, rules) and _spells(following, word, rules):
+            # a surname heard in other characters: its own spelling must follow at once (照福贵，照钱孙李那个照)
+            if len(word) == n and ((_is_name(word, rules) and any(_spells(f, word, rules) for f in following)) or (
+                    _is_heard_name(word, rules) and _spells(following[0], word[0], rules))):
                 spans.append((b - n, b))
                 break
     return spans
+
+
+def _next_clauses(text: str, clauses: list[tuple[int, int]], k: int) -> list[tuple[int, int]]:
+    """The clause after clause k (only separators between), and the one after that when the first is short."""
+    out = []
+    for m in (k + 1, k + 2):
+        if m >= len(clauses) or not re.fullmatch(f"[{_SEP}]*", text[clauses[m - 1][1]:clauses[m][0]]):
+            break
+        out.append(clauses[m])
+        if clauses[m][1] - clauses[m][0] > 4:
+            break
+    return out
 
 
 def spelling_after(text: str, names: list[tuple[int, int]], rules: NameRules) -> list[tuple[int, int]]:
@@ -109,11 +139,18 @@ def spelling_after(text: str, names: list[tuple[int, int]], rules: NameRules) ->
     spans = []
     for start, end in names:
         chars = text[start:end]
+        skipped = False  # one short clause that spells nothing may stand between (a spelling misheard)
         for a, b in clauses:
             if a < end:
                 continue
-            if not re.fullmatch(f"[{_SEP}]*", text[end:a]) or not _spells(text[a:b], chars, rules):
+            if not re.fullmatch(f"[{_SEP}]*", text[end:a]):
                 break
+            if not _spells(text[a:b], chars, rules):
+                if skipped or b - a > 4:
+                    break
+                skipped = True
+                end = b
+                continue
             spans.append((a, b))
             end = b
     return spans

@@ -67,11 +67,13 @@ class PersonalRules:
     tail_not_before: str
     role_cues: tuple[str, ...] = ()
     kin_cues: tuple[str, ...] = ()
+    heard_surname_cues: tuple[str, ...] = ()  # after these a surname may be heard in other characters (潭 for 谭)
+    surname_sounds: frozenset[str] = frozenset()  # toneless syllables of the one-character surnames
 
     @property
     def names(self) -> NameRules:
         return NameRules(self.surnames, self.role_cues, self.kin_cues, self.spelled_surnames, self.name_stop_chars,
-                         self.name_max_word_freq)
+                         self.name_max_word_freq, self.surname_sounds)
 
     @classmethod
     def from_section(cls, redact: dict, surnames_file: Path) -> PersonalRules:
@@ -83,7 +85,9 @@ class PersonalRules:
                    int(redact["name_max_word_freq"]), bool(redact["standalone_names"]), tuple(redact["birth_cues"]), tuple(redact["birth_after"]),  # noqa: E501
                    tuple(redact["address_cues"]), int(redact["address_window"]), tuple(redact["tail_cues"]),
                    int(redact["tail_window"]), redact["tail_not_before"],
-                   tuple(redact["name_role_cues"]), tuple(redact["name_kin_cues"]))
+                   tuple(redact["name_role_cues"]), tuple(redact["name_kin_cues"]),
+                   tuple(redact["heard_surname_cues"]),
+                   frozenset(syllables(n)[0] for n in surnames if len(n) == 1 and syllables(n)))
 
 
 @lru_cache(maxsize=8)
@@ -121,6 +125,20 @@ def _name_at(text: str, i: int, rules: PersonalRules, given_max: int = 2) -> int
     return i
 
 
+def _heard_name_at(text: str, i: int, rules: PersonalRules) -> int:
+    """End of a name at i whose surname is written in other characters of the same sound (speech recognition
+    writes a surname's sound: 潭小琴 for 谭小琴), 2-3 characters, not a common word; i when none."""
+    j = i
+    while j < len(text) and j - i < 3 and re.match(f"[{_CJK}]", text[j]) and text[j] not in rules.name_stop_chars \
+            and not text.startswith(rules.titles, j):
+        j += 1
+    sound = syllables(text[i]) if j > i else ()
+    if j - i < 2 or not sound or sound[0] not in rules.surname_sounds or any(
+            _common_word(text[i:k], rules) for k in range(i + 2, j + 1)):
+        return i
+    return j
+
+
 def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     boundary = re.compile(rf"[^{_CJK}A-Za-z0-9]|$")
@@ -133,6 +151,8 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
         for m in re.finditer(re.escape(cue), text):
             i = m.end()
             j = _name_at(text, i, rules, 0 if cue.endswith("姓") else 2)
+            if j == i and cue in rules.heard_surname_cues:
+                j = _heard_name_at(text, i, rules)
             if j > i:
                 spans.append((i, j))
     for cue in rules.weak_name_cues:

@@ -192,11 +192,11 @@ def test_a_users_surnames_file_beside_their_settings_is_the_one_read(tmp_path):
     """[speech.redact] surnames_file is found like every word list (settings.config_file): beside the user's file."""
     from callintel.settings import load_settings
 
-    said = "我叫禤志明，手机13800138000"
-    assert mask_pii(said, RedactionRules.from_settings(load_settings())) == "我叫禤志明，手机[手机号]"
+    said = "本人禤志明，手机13800138000"  # a weak cue: a listed surname only (after 我叫 its sound would do)
+    assert mask_pii(said, RedactionRules.from_settings(load_settings())) == "本人禤志明，手机[手机号]"
     (tmp_path / "my_surnames.txt").write_text("# this centre's callers\n禤 王\n", encoding="utf-8")
     user = tmp_path / "site.toml"
     user.write_text('[speech.redact]\nsurnames_file = "my_surnames.txt"\n', encoding="utf-8")
     rules = RedactionRules.from_settings(load_settings(user))
     assert rules.personal is not None and rules.personal.surnames == frozenset({"禤", "王"})
-    assert mask_pii(said, rules) == "我叫[姓名]，手机[手机号]"
+    assert mask_pii(said, rules) == "本人[姓名]，手机[手机号]"
