@@ -83,10 +83,18 @@ def looks_like_name(text: str, rules: NameRules) -> bool:
     return _is_name(text, rules) and not common_word(text, rules)
 
 
+@lru_cache(maxsize=4)
+def _spelled_sounds(spelled: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
+    return frozenset(syllables(s) for s in spelled)
+
+
 def _spells(clause: str, chars: str, rules: NameRules) -> bool:
     """A clause that explains one of `chars`: 打雷的雷, 赵钱孙李那个赵, 琴是钢琴的琴, 双木林."""
     if clause in rules.spelled_surnames:
         return any(c in clause for c in chars)
+    if len(clause) == 3 and syllables(clause) in _spelled_sounds(rules.spelled_surnames):
+        # a set spelling heard in other characters (口天五 for 口天吴): it spells the character of its last sound
+        return syllables(clause[-1]) in {syllables(c) for c in chars}
     if len(clause) > 14:
         return False
     m = re.fullmatch(rf"(?:不是)?([{_CJK}]{{1,12}}?)(?:的|那个|这个|一个|个|之)([{_CJK}])", clause)

@@ -50,6 +50,8 @@ def test_words_in_name_positions_stay(text):
     ("恢复得还行，按照照福贵，照钱私里那个照，福气的福。", "恢复得还行，按照[姓名]，[姓名]，[姓名]。"),
     # one short clause of the spelling misheard (耳东陈 -> 二东城): the spelling after it still goes
     ("陈美华，二东城，美丽的美，猪华的华。", "[姓名]，二东城，[姓名]，[姓名]。"),
+    # a set spelling heard by its sound (口天吴 -> 口天五) spells the surname heard the same way
+    ("五海头，口天五，大海的海，波头的头，后六位是123478。", "[姓名]，[姓名]，[姓名]，[姓名]，后六位是[尾号]。"),
 ])
 def test_names_heard_in_other_characters(text, masked):
     assert mask_pii(text) == masked
