@@ -41,3 +41,12 @@ def syllables(text: str, fuzzy: Fuzzy = ()) -> tuple[str, ...]:
             continue
         out.append(fuzz(tok.lower().replace("ü", "v"), fuzzy))
     return tuple(out)
+
+
+@lru_cache(maxsize=1 << 12)
+def readings(char: str) -> tuple[str, ...]:
+    """Every toneless reading of one character (曾: ceng, zeng), for words read otherwise than usual: surnames."""
+    from pypinyin import Style, pinyin
+
+    return tuple(dict.fromkeys(r.lower().replace("ü", "v") for r in pinyin(char, style=Style.NORMAL, heteronym=True)[0]
+                               if r.isascii() and r.isalpha()))

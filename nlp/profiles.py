@@ -390,10 +390,10 @@ def _city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -
                 cfg = r.lex["city"]
                 lead = clause[:j]
                 here = clause[j + len(said):].startswith(tuple(cfg["here_after"]))
-                if not lead.endswith(tuple(cfg["before"])) and not here:
+                if not _ends_like(lead, cfg["before"], cfg["before_by_sound"]) and not here:
                     continue  # a city named in passing (我在北京的医院看的病 is caught below)
                 visit = any(w in clause[j:j + len(said) + 8] for w in cfg["visit"])
-                if visit and not lead.endswith(tuple(cfg["ours"])):
+                if visit and not _ends_like(lead, cfg["ours"], cfg["before_by_sound"]):
                     continue
                 if r.about_caller(clause, j, speaker, _prefix(text, start)):
                     _add(out, "city", city, 0.8, i, text, speaker)
@@ -581,11 +581,10 @@ def _marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
             for start, clause in text_clauses(text):
                 m = said[status].search(clause) if status in said else None
                 # where the cue is: the spouse word of a construction that captures it (我和我老公 -> 老公)
-                j = (m.start(1) if m.re.groups else m.start()) if m else next(
-                    (clause.find(p) for p in cfg[status] if p in clause), -1)
+                j, hit = ((m.start(1) if m.re.groups else m.start()), m.group()) if m else _phrase_at(
+                    clause, cfg[status], r.lex["sound"])
                 if j < 0:
                     continue
-                hit = m.group() if m else next(p for p in cfg[status] if p in clause)
                 if status in cfg["need_self"] and not any(w in _prefix(text, start) + clause for w in r.self_words):
                     continue
                 if status == "已婚" and re.search(r"(?:没|未|不)(?:有)?" + re.escape(hit), clause):
@@ -693,6 +692,34 @@ def _unnamed_holder(before: str, cues: Sequence[str], r: ProfileReader) -> bool:
         if at >= 0 and not before[:at].endswith(person):
             return True
     return False
+
+
+def _phrase_at(clause: str, phrases: Sequence[str], cfg: dict[str, Any]) -> tuple[int, str]:
+    """(where, which) of the first of `phrases` in `clause` as written, else of one of [sound] min_syllables or more
+    by its toneless sound (家那口子 heard 加拿口子); (-1, "") when none."""
+    for p in phrases:
+        if p in clause:
+            return clause.find(p), p
+    fuzzy = tuple((a, b) for a, b in cfg["fuzzy"])
+    for p in phrases:
+        if len(p) >= cfg["min_syllables"] and re.fullmatch(r"[\u4e00-\u9fff]+", p):
+            at = _sound_at(clause, p, fuzzy)
+            if at >= 0:
+                return at, clause[at:at + len(p)]
+    return -1, ""
+
+
+def _ends_like(text: str, cues: Sequence[str], by_sound: bool) -> bool:
+    """`text` ends with one of `cues`, as written or (`by_sound`) in other characters of its toneless sound: the word
+    right before a gazetteer city (俺们洛阳 heard 暗门洛阳), where a homophone stands for the cue."""
+    if text.endswith(tuple(cues)):
+        return True
+    if not by_sound:
+        return False
+    from callintel.pinyin import syllables
+
+    return any(len(text) >= len(c) and len(syllables(text[-len(c):])) == len(c)
+               and syllables(text[-len(c):]) == syllables(c) for c in cues)
 
 
 def _sound_at(text: str, phrase: str, fuzzy: tuple[tuple[str, str], ...]) -> int:

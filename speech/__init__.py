@@ -7,4 +7,4 @@ insurance terms offered to Whisper.
 
 # Bump when a code change alters the text the stage produces: it is part of every cache key,
 # so cached transcripts made by older code are not reused.
-SPEECH_CODE_VERSION = 13  # 13: one temperature: a failing window's pass is kept, a failing pack's windows go alone
+SPEECH_CODE_VERSION = 14  # 13: a looping window decoded again ([speech] loop_*); 14: names heard in other characters

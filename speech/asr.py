@@ -84,9 +84,9 @@ class AsrOptions:
         values["hotwords"] = hotwords
         return cls(**values)
 
-    def loop_kwargs(self) -> dict:
+    def loop_kwargs(self) -> dict[str, float | int]:
         """What a window whose pass fails the compression check is decoded again with ({}: not at all)."""
-        out: dict = {}
+        out: dict[str, float | int] = {}
         if self.loop_repetition_penalty != 1.0:
             out["repetition_penalty"] = self.loop_repetition_penalty
         if self.loop_no_repeat_ngram_size > 0:

@@ -10,6 +10,10 @@ alone, the old way (faster-whisper's own `generate_segments`, reusing the batch'
   higher temperatures (with no higher temperature configured, `transcribe` keeps it, and so does this);
 - a pass that does not reach the window's end (Whisper stopped mid-window) would seek on.
 
+One step `transcribe` does not take: with `loops` ([speech] loop_*), a window whose pass loops (fails the
+compression check) is decoded again forbidding the loop, deterministically (`_unlooped`); what the temperature
+fallback, off for determinism, used to bring back by chance.
+
 So the text is what one-by-one decoding writes (tests/test_speech_batch.py), on the same CPU: a
 batched matrix product may round differently from a single one, and on a knife-edge window (Whisper
 on pure digital silence, which it only ever fills with invented words) that changed the text on
@@ -485,8 +489,8 @@ def _each_member(model, pieces: list[np.ndarray], kwargs: list[dict], workers: i
 def transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_size: int, workers: int = 1,
                     encode_pad_s: float = 0.0, encode_step_s: float = 2.0,
                     pack: PackSettings | None = None, language_s: float = 0.0,
-                    loops: dict | None = None) -> tuple[list[list[Segment]], BatchStats]:
-    """For each piece, the segments `model.transcribe(piece, **kwargs[i])` would yield.
+                    loops: dict[str, float | int] | None = None) -> tuple[list[list[Segment]], BatchStats]:
+    """For each piece, the segments `model.transcribe(piece, **kwargs[i])` would yield (but a looping one's, below).
 
     With `pack`, the pieces it marks packable are first decoded several to one Whisper input
     (speech.pack); what a pack does not give back is decoded as below. Pieces are grouped by their
@@ -495,14 +499,14 @@ def transcribe_many(model, pieces: list[np.ndarray], kwargs: list[dict], batch_s
     `batch_size` <= 1 is the old way (and Whisper's full 30 s encoder input, never packed). An empty or
     digitally silent piece gives [] without being decoded. With `language_s`, the language of the first pieces
     (packs, then batches, in order; up to about that many seconds of them, `language_shares`) is read into the
-    stats (`BatchStats.language`). With `loops`, a piece whose text fails the compression check (Whisper
-    looping: 那,那,那,... or an ID number's digits over and over) is decoded again with these options
+    stats (`BatchStats.language`). With `loops`, a piece of at most Whisper's 30 s whose text fails the compression
+    check (Whisper looping: 那,那,那,... or an ID number's digits over and over) is decoded again with these options
     (`_unlooped`).
     """
     out, stats = _transcribe_many(model, pieces, kwargs, batch_size, workers, encode_pad_s, encode_step_s, pack,
                                   language_s)
     if loops:
-        _unlooped(model, pieces, kwargs, batch_size, workers, loops, out, stats)
+        _unlooped(model, pieces, kwargs, (batch_size, workers, encode_pad_s, encode_step_s), loops, out, stats)
     return out, stats
 
 
@@ -516,16 +520,20 @@ def _unsure(segments: list[Segment], kw: dict) -> bool:
     return limit is not None and any(s.avg_logprob < limit for s in segments)
 
 
-def _unlooped(model, pieces: list[np.ndarray], kwargs: list[dict], batch_size: int, workers: int, loops: dict,
-              out: list[list[Segment]], stats: BatchStats) -> None:
-    """Pieces whose text loops, decoded again with `loops` (a repetition penalty: still beam search, so the
-    same text every run, unlike the temperature fallback); the new text is kept where it passes both of
-    Whisper's fallback checks (compression, log-probability), else the old one stays (and the guards drop its
-    looping segment, speech.guards)."""
-    idx = [i for i, segs in enumerate(out) if _looped(segs, kwargs[i])]
+def _unlooped(model, pieces: list[np.ndarray], kwargs: list[dict], how: tuple[int, int, float, float],
+              loops: dict[str, float | int], out: list[list[Segment]], stats: BatchStats) -> None:
+    """Pieces whose text loops, decoded again with `loops` (a repeated n-gram forbidden, or a repetition penalty)
+    at temperature 0 alone: beam search, so the same text every run, unlike the temperature fallback. The new text is
+    kept where it passes both of Whisper's fallback checks (compression, log-probability), else the old one stays
+    (and the guards drop its looping segment, speech.guards). Only pieces Whisper reads as one input (30 s at most):
+    a longer one was decoded window by window, and the windows that did not loop keep their text."""
+    batch_size, workers, encode_pad_s, encode_step_s = how
+    idx = [i for i, segs in enumerate(out) if pieces[i].size <= model.feature_extractor.n_samples
+           and _looped(segs, kwargs[i])]
     if not idx:
         return
-    again, _ = _transcribe_many(model, [pieces[i] for i in idx], [kwargs[i] | loops for i in idx], batch_size, workers)
+    redo = [kwargs[i] | loops | {"temperature": [0.0]} for i in idx]
+    again, _ = _transcribe_many(model, [pieces[i] for i in idx], redo, batch_size, workers, encode_pad_s, encode_step_s)
     for i, segs in zip(idx, again, strict=True):
         stats.looped += 1
         if segs and not _looped(segs, kwargs[i]) and not _unsure(segs, kwargs[i]):

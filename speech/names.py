@@ -19,11 +19,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from callintel.pinyin import syllables
+from callintel.pinyin import readings, syllables
 
 _CJK = "\u4e00-\u9fff"
 _SEP = "，,、。？！?!；;：:\\s…“”\"'‘’「」《》（）()"
 _CLAUSE = re.compile(rf"[^{_SEP}]+")
+_SENTENCE_END = "。？！?!"
 
 
 @dataclass(frozen=True)
@@ -66,16 +67,22 @@ def _is_name(word: str, rules: NameRules) -> bool:
         and not any(c in rules.stop_chars for c in word[n:])
 
 
-def _is_heard_name(word: str, rules: NameRules) -> bool:
-    """`_is_name`, or a surname written in other characters of its sound (潭小琴, 照福贵: speech recognition writes
-    the sound), 2-3 characters, neither it nor its given name a common word (月时间: 时间): only where a spelling of
-    that surname follows."""
+def is_heard_name(word: str, rules: NameRules) -> bool:
+    """A name whose surname may be written in other characters of its sound (潭小琴, 照福贵: speech recognition
+    writes the sound): `_is_name`, or 2-3 characters, the first sounding like a listed surname, no stop character,
+    and neither it nor a two-character given name a common word (月时间: 时间). Its callers take it only where more
+    says a name is there (a self-introduction, the surname's spelling)."""
     if _is_name(word, rules):
         return True
     sound = syllables(word[:1])
     return 2 <= len(word) <= 3 and bool(sound) and sound[0] in rules.surname_sounds \
         and re.fullmatch(f"[{_CJK}]+", word) is not None and not any(c in rules.stop_chars for c in word) \
-        and not common_word(word, rules) and not common_word(word[1:], rules)
+        and not common_word(word, rules) and not (len(word) == 3 and common_word(word[1:], rules))
+
+
+def surname_sounds(surnames: frozenset[str]) -> frozenset[str]:
+    """Every reading of every one-character surname (曾 zeng, 单 shan, 区 ou, 查 zha: a surname reads otherwise)."""
+    return frozenset(r for n in surnames if len(n) == 1 for r in readings(n))
 
 
 def looks_like_name(text: str, rules: NameRules) -> bool:
@@ -108,57 +115,52 @@ def _clauses(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _CLAUSE.finditer(text)]
 
 
+def _misheard_spelling(clause: str, rules: NameRules) -> bool:
+    """Three characters that sound like a set spelling in two syllables of three (二东城 for 耳东陈)."""
+    heard = syllables(clause)
+    return len(clause) == 3 and len(heard) == 3 and clause not in rules.spelled_surnames and any(
+        sum(a == b for a, b in zip(heard, want, strict=True)) >= 2 for want in _spelled_sounds(rules.spelled_surnames))
+
+
+def _same_sentence(text: str, a: int, b: int) -> bool:
+    return not any(c in _SENTENCE_END for c in text[a:b])
+
+
 def spelled_names(text: str, rules: NameRules) -> list[tuple[int, int]]:
-    """Names followed by their spelling, and the spelling clauses (those of `known` spans too)."""
+    """Names followed by their spelling, and a misheard set spelling between them (陈美华，二东城，美丽的美)."""
     clauses = _clauses(text)
     spans: list[tuple[int, int]] = []
     for k in range(len(clauses) - 1):
         a, b = clauses[k]
-        # the spelling follows the name; one short clause between may be a spelling misheard (陈美华，二东城，美丽的美)
-        following = [text[c:d] for c, d in _next_clauses(text, clauses, k)]
-        if not following:
-            continue
+        following = [clauses[k + 1]]
+        c, d = clauses[k + 1]
+        if _misheard_spelling(text[c:d], rules) and k + 2 < len(clauses) and _same_sentence(text, d, clauses[k + 2][0]):
+            following.append(clauses[k + 2])
+        texts = [text[c:d] for c, d in following]
         # the name closes its clause: 雷振江 / 我叫谭小琴 / 保单是我爸的，彭振华
         for n in (3, 2, 4):
             word = text[max(a, b - n):b]
             # a surname heard in other characters: its own spelling must follow at once (照福贵，照钱孙李那个照)
-            if len(word) == n and ((_is_name(word, rules) and any(_spells(f, word, rules) for f in following)) or (
-                    _is_heard_name(word, rules) and _spells(following[0], word[0], rules))):
+            if len(word) == n and ((_is_name(word, rules) and any(_spells(f, word, rules) for f in texts)) or (
+                    is_heard_name(word, rules) and _spells(texts[0], word[0], rules))):
                 spans.append((b - n, b))
                 break
     return spans
 
 
-def _next_clauses(text: str, clauses: list[tuple[int, int]], k: int) -> list[tuple[int, int]]:
-    """The clause after clause k (only separators between), and the one after that when the first is short."""
-    out = []
-    for m in (k + 1, k + 2):
-        if m >= len(clauses) or not re.fullmatch(f"[{_SEP}]*", text[clauses[m - 1][1]:clauses[m][0]]):
-            break
-        out.append(clauses[m])
-        if clauses[m][1] - clauses[m][0] > 4:
-            break
-    return out
-
-
 def spelling_after(text: str, names: list[tuple[int, int]], rules: NameRules) -> list[tuple[int, int]]:
-    """The clauses after each name that spell it out (each one gives a character of the name back)."""
+    """The clauses after each name that spell it out (each one gives a character of the name back), and a set
+    spelling misheard among them (二东城), which gives the surname back as well."""
     clauses = _clauses(text)
     spans = []
     for start, end in names:
         chars = text[start:end]
-        skipped = False  # one short clause that spells nothing may stand between (a spelling misheard)
         for a, b in clauses:
             if a < end:
                 continue
-            if not re.fullmatch(f"[{_SEP}]*", text[end:a]):
+            if not _spells(text[a:b], chars, rules) and not (
+                    _misheard_spelling(text[a:b], rules) and _same_sentence(text, end, a)):
                 break
-            if not _spells(text[a:b], chars, rules):
-                if skipped or b - a > 4:
-                    break
-                skipped = True
-                end = b
-                continue
             spans.append((a, b))
             end = b
     return spans

@@ -37,11 +37,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from callintel.pinyin import syllables
-from callintel.speech.names import NameRules, find_names
+from callintel.speech.names import NameRules, find_names, is_heard_name, surname_sounds
 
 _CJK = r"\u4e00-\u9fff"
 _NUM = "0-9０-９零〇一二两三四五六七八九十百"
 _STOP_SENTENCE = "。？！?!\n"
+_BOUNDARY = re.compile(rf"[^{_CJK}A-Za-z0-9]|$")
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ class PersonalRules:
     def from_section(cls, redact: dict, surnames_file: Path) -> PersonalRules:
         """[speech.redact] with its surnames file already found (settings.config_file: a user's list wins)."""
         surnames = read_surnames(str(surnames_file))
+        loose = set(redact["heard_surname_cues"]) - set(redact["name_cues"])
+        if loose:
+            raise ValueError(f"[speech.redact] heard_surname_cues must be name_cues too: {', '.join(sorted(loose))}")
         return cls(dict(redact["tokens"]), surnames,
                    tuple(redact["name_cues"]), tuple(redact["weak_name_cues"]), tuple(redact["reply_cues"]),
                    tuple(redact["titles"]), tuple(redact["spelled_surnames"]), redact["name_stop_chars"],
@@ -86,8 +90,7 @@ class PersonalRules:
                    tuple(redact["address_cues"]), int(redact["address_window"]), tuple(redact["tail_cues"]),
                    int(redact["tail_window"]), redact["tail_not_before"],
                    tuple(redact["name_role_cues"]), tuple(redact["name_kin_cues"]),
-                   tuple(redact["heard_surname_cues"]),
-                   frozenset(syllables(n)[0] for n in surnames if len(n) == 1 and syllables(n)))
+                   tuple(redact["heard_surname_cues"]), surname_sounds(surnames))
 
 
 @lru_cache(maxsize=8)
@@ -125,28 +128,23 @@ def _name_at(text: str, i: int, rules: PersonalRules, given_max: int = 2) -> int
     return i
 
 
+def _pause_after(text: str, j: int, rules: PersonalRules) -> bool:
+    """What ends a name said on its own: a pause (punctuation, the text's end), a title or a reply cue."""
+    return bool(_BOUNDARY.match(text, j)) or text.startswith(rules.titles, j) or text.startswith(rules.reply_cues, j)
+
+
 def _heard_name_at(text: str, i: int, rules: PersonalRules) -> int:
-    """End of a name at i whose surname is written in other characters of the same sound (speech recognition
-    writes a surname's sound: 潭小琴 for 谭小琴), 2-3 characters, not a common word; i when none."""
-    j = i
-    while j < len(text) and j - i < 3 and re.match(f"[{_CJK}]", text[j]) and text[j] not in rules.name_stop_chars \
-            and not text.startswith(rules.titles, j):
-        j += 1
-    sound = syllables(text[i]) if j > i else ()
-    if j - i < 2 or not sound or sound[0] not in rules.surname_sounds or any(
-            _common_word(text[i:k], rules) for k in range(i + 2, j + 1)):
-        return i
-    return j
+    """End of a name at i whose surname may be written in other characters of its sound (speech.names
+    `is_heard_name`: 潭小琴 for 谭小琴), followed by a pause, a title or a reply cue (我叫客服帮我查, 姓名是必填的
+    are no names); i when none."""
+    for n in (3, 2):
+        if is_heard_name(text[i:i + n], rules.names) and _pause_after(text, i + n, rules):
+            return i + n
+    return i
 
 
 def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    boundary = re.compile(rf"[^{_CJK}A-Za-z0-9]|$")
-
-    def pause_after(j: int) -> bool:
-        return bool(boundary.match(text, j)) or text.startswith(rules.titles, j) or text.startswith(
-            rules.reply_cues, j)
-
     for cue in rules.name_cues:
         for m in re.finditer(re.escape(cue), text):
             i = m.end()
@@ -159,7 +157,7 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
         for m in re.finditer(re.escape(cue), text):
             i = m.end()
             j = _name_at(text, i, rules)
-            if j - i >= 2 and pause_after(j) and not _common_word(text[i:j], rules):
+            if j - i >= 2 and _pause_after(text, j, rules) and not _common_word(text[i:j], rules):
                 spans.append((i, j))
     # a bare name answering the identity check: "杨军，后四位0619"
     replies = "|".join(map(re.escape, rules.reply_cues))

@@ -26,6 +26,21 @@ def test_a_city_heard_in_other_characters_is_found_by_its_whole_sound():
     assert facts(("customer", "社保我自己交，航舟这边能交。"))["city"] == "杭州"
 
 
+def test_the_word_before_a_city_heard_in_other_characters():
+    # 俺们 heard 暗门, 住 heard 助, 在 heard 再: the word right before a gazetteer city still says it is the caller's
+    assert facts(("customer", "我心脏不好，在暗门苏州的医院住的。"))["city"] == "苏州"
+    assert facts(("customer", "我就助兰州那边，离得远。"))["city"] == "兰州"
+    assert facts(("customer", "我再成都上班。"))["city"] == "成都"
+    # a city after a word that sounds like none of them stays a city named in passing
+    assert "city" not in facts(("customer", "听说成都的分公司也能办。"))
+
+
+def test_a_long_marital_phrase_heard_in_other_characters():
+    # 那口子 heard 拿口子 (three syllables and more match by their sound; two-syllable ones only as written)
+    assert facts(("customer", "行，我回去跟我加拿口子商量商量。"))["marital_status"] == "已婚"
+    assert "marital_status" not in facts(("customer", "这个量我估计不够，再说吧。"))
+
+
 def test_a_word_that_sounds_like_a_city_is_not_one():
     # 伤害 (shang hai) and 背景 (bei jing) are words: meant as said; 康保险 sounds as a county (康保县) too
     assert places_by_sound("这个对身体有伤害，背景也复杂，康保险也买了", 2, _cut, _in_dictionary) == []

@@ -48,8 +48,12 @@ def test_words_in_name_positions_stay(text):
     ("我叫潭小琴，潭是言字庞家各西藏那个潭，小是大小的小。", "我叫[姓名]，[姓名]，[姓名]。"),
     # or followed by the spelling of that surname
     ("恢复得还行，按照照福贵，照钱私里那个照，福气的福。", "恢复得还行，按照[姓名]，[姓名]，[姓名]。"),
-    # one short clause of the spelling misheard (耳东陈 -> 二东城): the spelling after it still goes
-    ("陈美华，二东城，美丽的美，猪华的华。", "[姓名]，二东城，[姓名]，[姓名]。"),
+    # a set spelling misheard (耳东陈 -> 二东城) between a name and its spelling: it goes too, and so does the rest
+    ("陈美华，二东城，美丽的美，猪华的华。", "[姓名]，[姓名]，[姓名]，[姓名]。"),
+    # after a self-introduction, up to a pause or a reply cue
+    ("我叫潭琴手机号13800138000", "我叫[姓名]手机号[手机号]"),
+    # a surname read otherwise than usual (曾 zeng, not ceng) is heard by that reading
+    ("我叫增小明，身份证后四位1234", "我叫[姓名]，身份证后四位[尾号]"),
     # a set spelling heard by its sound (口天吴 -> 口天五) spells the surname heard the same way
     ("五海头，口天五，大海的海，波头的头，后六位是123478。", "[姓名]，[姓名]，[姓名]，[姓名]，后六位是[尾号]。"),
 ])
@@ -62,6 +66,10 @@ def test_names_heard_in_other_characters(text, masked):
     "一旦到货会及时进行处理，目前给您带来的不便之处，还请谅解。",
     "要花一个月时间，维修说半个月，结果没修好。",
     "叫做现金价值，你记一下。",
+    # after a self-introduction cue words that run on are no name (no pause after them)
+    "我叫客服帮我查一下", "我叫人帮我办的", "我叫过两次救护车了", "我叫滴滴过去的", "姓名是必填的吗", "名字是写错了吗",
+    # a filler clause after a name is no misheard spelling: what follows stays
+    "钱扣到哪张卡，嗯，卡是我老婆的", "那就按照高标准，好吧，高是高了点",
 ])
 def test_sounds_of_surnames_in_ordinary_text_stay(text):
     assert mask_pii(text) == text
