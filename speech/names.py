@@ -80,6 +80,7 @@ def is_heard_name(word: str, rules: NameRules) -> bool:
         and not common_word(word, rules) and not (len(word) == 3 and common_word(word[1:], rules))
 
 
+@lru_cache(maxsize=8)
 def surname_sounds(surnames: frozenset[str]) -> frozenset[str]:
     """Every reading of every one-character surname (曾 zeng, 单 shan, 区 ou, 查 zha: a surname reads otherwise)."""
     return frozenset(r for n in surnames if len(n) == 1 for r in readings(n))

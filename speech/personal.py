@@ -69,12 +69,11 @@ class PersonalRules:
     role_cues: tuple[str, ...] = ()
     kin_cues: tuple[str, ...] = ()
     heard_surname_cues: tuple[str, ...] = ()  # after these a surname may be heard in other characters (潭 for 谭)
-    surname_sounds: frozenset[str] = frozenset()  # toneless syllables of the one-character surnames
 
     @property
     def names(self) -> NameRules:
         return NameRules(self.surnames, self.role_cues, self.kin_cues, self.spelled_surnames, self.name_stop_chars,
-                         self.name_max_word_freq, self.surname_sounds)
+                         self.name_max_word_freq, surname_sounds(self.surnames))
 
     @classmethod
     def from_section(cls, redact: dict, surnames_file: Path) -> PersonalRules:
@@ -90,7 +89,7 @@ class PersonalRules:
                    tuple(redact["address_cues"]), int(redact["address_window"]), tuple(redact["tail_cues"]),
                    int(redact["tail_window"]), redact["tail_not_before"],
                    tuple(redact["name_role_cues"]), tuple(redact["name_kin_cues"]),
-                   tuple(redact["heard_surname_cues"]), surname_sounds(surnames))
+                   tuple(redact["heard_surname_cues"]))
 
 
 @lru_cache(maxsize=8)
