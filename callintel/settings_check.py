@@ -55,6 +55,7 @@ RULES: dict[tuple[str, ...], tuple[Check, str]] = {
     ("speech", "batch_size"): _at_least(1),
     ("speech", "beam_size"): _at_least(1),
     ("speech", "pack_s"): ((lambda v: 0 <= v <= 30), "seconds from 0 (off) to 30 (Whisper's whole input)"),
+    ("speech", "pack_context_s"): ((lambda v: v >= 0 or v == -1), "seconds >= 0, or -1 (the whole pack)"),
     # each digit of slack tests one more run length and two more offsets for a date: past 2, bank cards pass
     ("speech", "redact", "id_digit_slack"): ((lambda v: 0 <= v <= 2), "a whole number from 0 (exact IDs) to 2"),
     ("exports", "max_rows"): _at_least(1),

@@ -714,12 +714,7 @@ def _ends_like(text: str, cues: Sequence[str], by_sound: bool) -> bool:
     right before a gazetteer city (俺们洛阳 heard 暗门洛阳), where a homophone stands for the cue."""
     if text.endswith(tuple(cues)):
         return True
-    if not by_sound:
-        return False
-    from callintel.pinyin import syllables
-
-    return any(len(text) >= len(c) and len(syllables(text[-len(c):])) == len(c)
-               and syllables(text[-len(c):]) == syllables(c) for c in cues)
+    return by_sound and any(len(text) >= len(c) and _sound_at(text[-len(c):], c, ()) == 0 for c in cues)
 
 
 def _sound_at(text: str, phrase: str, fuzzy: tuple[tuple[str, str], ...]) -> int:

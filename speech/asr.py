@@ -57,6 +57,7 @@ class AsrOptions:
     pack_each: bool = False  # a pack encoded once, each window decoded alone from it (speech.batch._decode_members)
     pack_margin_s: float = 1.0  # a window's decode in a pack may place timestamps this far past its end
     pack_tokens_per_s: float = 15.0  # its length limit: tokens per second of the window (+ 1 s worth)
+    pack_context_s: float = -1.0  # ... and it reads the pack's encoder output this far around the window (-1: all)
     language_check_s: float = 30.0  # seconds of a channel's windows (packs first) whose language is read (0 = none)
     compute_type: str = "int8"
     condition_on_previous_text: bool = False
@@ -263,7 +264,7 @@ def _run(model, audio: np.ndarray, jobs: list[_Job], options: AsrOptions, gap_s:
 
     def many(pieces: list[np.ndarray], words: list[bool], packable: list[bool], language_s: float = 0.0) -> list[list]:
         pack = PackSettings(options.pack_s, options.pack_gap_s, tuple(packable), options.pack_each,
-                            options.pack_margin_s, options.pack_tokens_per_s)
+                            options.pack_margin_s, options.pack_tokens_per_s, options.pack_context_s)
         decoded, more = transcribe_many(model, pieces, [options.transcribe_kwargs(w) for w in words],
                                         options.batch_size, workers, options.encode_pad_s, options.encode_step_s,
                                         pack, language_s, options.loop_kwargs())

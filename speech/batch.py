@@ -50,6 +50,7 @@ from faster_whisper.utils import get_end
 
 from callintel.speech.pack import (
     join_pieces,
+    member_frames,
     plan_packs,
     split_pack,
     suppressed_outside,
@@ -103,6 +104,7 @@ class PackSettings:
     each: bool = False  # encode a pack once, decode each member alone from it (`_decode_members`)
     margin_s: float = 1.0  # a member's decode may place timestamps this far past its end
     tokens_per_s: float = 15.0  # a member's decode stops after this many tokens per second of it (+ 1 s worth)
+    context_s: float = -1.0  # a member's decode reads the encoder output this far around its span (< 0: all)
 
 
 def transcription_options(model, tokenizer: Tokenizer, kwargs: dict) -> TranscriptionOptions:
@@ -330,11 +332,16 @@ def _decode_members(model, piece: np.ndarray, bounds: list[tuple[float, float]],
     count = model.feature_extractor.nb_max_frames // model.input_stride + 1  # timestamp tokens <|0.00|>..<|30.00|>
     begin = tokenizer.timestamp_begin
     out: list[list[Segment] | None] = []
+    encoded = np.asarray(encoder_output)
+    per_s = model.tokens_per_second  # encoder frames a second (50: one a timestamp step of 0.02 s)
     for (lo, hi), with_words in zip(bounds, words, strict=True):
         first, last = timestamp_window(lo, hi, pack.margin_s, precision, count - 1)
         new_tokens = int(((hi - lo) + 1.0) * pack.tokens_per_s)
+        f0, f1 = member_frames(lo, hi, pack.margin_s, pack.context_s, per_s, encoded.shape[1])
+        heard = (encoder_output if (f0, f1) == (0, encoded.shape[1])
+                 else ctranslate2.StorageView.from_array(np.ascontiguousarray(encoded[:, f0:f1])))
         result = model.model.generate(
-            encoder_output, [list(prompt)], length_penalty=options.length_penalty,
+            heard, [list(prompt)], length_penalty=options.length_penalty,
             repetition_penalty=options.repetition_penalty, no_repeat_ngram_size=options.no_repeat_ngram_size,
             max_length=min(model.max_length, len(prompt) + new_tokens), return_scores=True,
             return_no_speech_prob=True, suppress_blank=options.suppress_blank,

@@ -22,6 +22,8 @@ each window from its own frames of the pack's encoder output stopped early on 13
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from faster_whisper.transcribe import Segment, Word
 
@@ -125,6 +127,23 @@ def timestamp_window(lo_s: float, hi_s: float, margin_s: float, precision: float
     first = max(0, int(lo_s / precision))
     last = min(last_index, round((hi_s + margin_s) / precision))
     return first, max(first, last)
+
+
+def member_frames(lo_s: float, hi_s: float, margin_s: float, context_s: float, frames_per_s: float,
+                  total: int) -> tuple[int, int]:
+    """The encoder frames [first, end) a member's decode reads: its span, `margin_s` after it (where its last
+    timestamp may fall) and `context_s` of the pack each side; `context_s` < 0: the whole pack.
+
+    The encoder hears the pack whole; the decoder need not. Its cross-attention reads every frame at every step,
+    so a member that attends only to its own stretch costs a third as much there, and the speech of the members
+    after it cannot leak into its text. The frames keep their place in time (the encoder's positions are in
+    them), so the member's timestamps still count from the pack's start.
+    """
+    if context_s < 0:
+        return 0, total
+    first = max(0, int((lo_s - margin_s - context_s) * frames_per_s))
+    end = min(total, math.ceil((hi_s + margin_s + context_s) * frames_per_s))
+    return first, max(end, first + 1)
 
 
 def suppressed_outside(base: list[int], timestamp_begin: int, first: int, last: int, count: int) -> list[int]:

@@ -23,6 +23,7 @@ from callintel.speech.batch import (
 )
 from callintel.speech.pack import (
     join_pieces,
+    member_frames,
     plan_packs,
     split_pack,
     suppressed_outside,
@@ -80,6 +81,15 @@ def test_a_member_decode_keeps_to_its_span():
     assert timestamp_window(25.0, 29.5, 1.0, 0.02, 1500) == (1250, 1500)
     suppressed = suppressed_outside([7, 8], 100, 3, 5, 8)
     assert suppressed == [7, 8, 100, 101, 102, 106, 107]
+
+
+def test_a_member_decode_reads_its_own_stretch_of_the_pack():
+    """The encoder frames (50 a second) a member's decode reads: its span, the timestamp margin after it and the
+    context each side, inside the pack; a negative context reads the whole pack."""
+    assert member_frames(4.0, 9.0, 1.0, 1.0, 50, 1500) == (100, 550)
+    assert member_frames(0.5, 3.0, 1.0, 1.0, 50, 1500) == (0, 250)
+    assert member_frames(25.0, 29.5, 1.0, 1.0, 50, 1500) == (1150, 1500)
+    assert member_frames(4.0, 9.0, 1.0, -1.0, 50, 1500) == (0, 1500)
 
 
 def test_timed_pieces_close_segments_and_tell_a_cut_one():
@@ -158,16 +168,18 @@ def test_a_window_the_pack_gives_no_words_is_decoded_alone_with_its_neighbours()
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("each", "words"), [(False, False), (True, False), (True, True)])
-def test_packed_windows_keep_their_text_and_times(shared_data: Path, model_and_options, each: bool, words: bool):
+@pytest.mark.parametrize(("each", "words", "context"),
+                         [(False, False, -1.0), (True, False, -1.0), (True, True, -1.0), (True, True, 1.0)])
+def test_packed_windows_keep_their_text_and_times(shared_data: Path, model_and_options, each: bool, words: bool,
+                                                  context: float):
     """Clips packed into one Whisper input (read as one text, or each decoded alone from the pack's encoder
-    output) come back each to its own clip, within the CER bound, timed inside the clip (words too); an
-    unpackable piece is decoded alone as before."""
+    output, all of it or its own stretch) come back each to its own clip, within the CER bound, timed inside the
+    clip (words too); an unpackable piece is decoded alone as before."""
     model, options = model_and_options
     pieces = [decode_audio(str(shared_data / "audio" / c)) for c in CLIPS[:3]]
     refs = references(shared_data / "audio")
     kwargs = [options.transcribe_kwargs(words)] * len(pieces)
-    pack = PackSettings(30.0, 3.0, (True, True, False), each)
+    pack = PackSettings(30.0, 3.0, (True, True, False), each, context_s=context)
     alone, _ = transcribe_many(model, pieces, kwargs, batch_size=8)
     packed, stats = transcribe_many(model, pieces, kwargs, batch_size=8, pack=pack)
     assert stats.packs == 1 and stats.packed + stats.batched >= 2

@@ -106,3 +106,11 @@ def test_a_misspelt_turn_source_is_refused_not_silently_unjoined():
     assert load_settings(overrides={"night": {"turn_sources": ["asr", "whisper"]}})["night"]["turn_sources"]
     with pytest.raises(ConfigError, match=r"turn_sources.*must be a list of 'asr'"):
         load_settings(overrides={"night": {"turn_sources": ["whispr"]}})
+
+
+def test_a_packed_window_reads_the_whole_pack_or_seconds_around_it():
+    """[speech] pack_context_s: seconds (0 and up) or -1 for the whole pack; any other negative is refused."""
+    for ok in (-1.0, 0.0, 1.5):
+        assert load_settings(overrides={"speech": {"pack_context_s": ok}})["speech"]["pack_context_s"] == ok
+    with pytest.raises(ConfigError, match=r"pack_context_s.*-1 \(the whole pack\)"):
+        load_settings(overrides={"speech": {"pack_context_s": -0.5}})
