@@ -16,8 +16,10 @@ Whisper reads a pack as one text, so a word it mishears early conditions the res
 encoded once and each window decoded alone from that encoder output, its timestamps held to its own span
 (`timestamp_window`, `suppressed_outside`): no window's text conditions another's, and a decode cut by
 its length limit or writing nothing (`timed_pieces`) sends its window to be decoded alone. The encoder
-still hears the whole pack, so a window's text is not what it is alone. Tried and left out: decoding
-each window from its own frames of the pack's encoder output stopped early on 13 of 45 windows.
+still hears the whole pack, so a window's text is not what it is alone. Decoding each window from its own
+frames of the pack's encoder output alone stopped early on 13 of 45 windows; with its timestamp margin and a
+second of context each side ([speech] pack_context_s, `member_frames`) every packed window of bench_speech.py
+long kept its decode, but it is off (configs/callintel.toml says why).
 """
 
 from __future__ import annotations
@@ -130,20 +132,23 @@ def timestamp_window(lo_s: float, hi_s: float, margin_s: float, precision: float
 
 
 def member_frames(lo_s: float, hi_s: float, margin_s: float, context_s: float, frames_per_s: float,
-                  total: int) -> tuple[int, int]:
-    """The encoder frames [first, end) a member's decode reads: its span, `margin_s` after it (where its last
-    timestamp may fall) and `context_s` of the pack each side; `context_s` < 0: the whole pack.
+                  total: int, avoid: int = 0) -> tuple[int, int]:
+    """The encoder frames [first, end) a member's decode reads: its span widened by `margin_s` (the room its
+    timestamps have) and `context_s` each side; `context_s` < 0: the whole pack.
 
-    The encoder hears the pack whole; the decoder need not. Its cross-attention reads every frame at every step,
-    so a member that attends only to its own stretch costs a third as much there, and the speech of the members
-    after it cannot leak into its text. The frames keep their place in time (the encoder's positions are in
-    them), so the member's timestamps still count from the pack's start.
+    The decoder's cross-attention reads every frame it is given at every step; the encoder has heard the pack
+    whole either way. The frames keep their place in time (the encoder's positions are in them), so the
+    member's timestamps still count from the pack's start. A slice `avoid` frames long is made one frame
+    longer: CTranslate2 takes an input as many frames long as Whisper has mel bands for audio features, not
+    for an encoder output, and would encode it again.
     """
     if context_s < 0:
         return 0, total
     first = max(0, int((lo_s - margin_s - context_s) * frames_per_s))
-    end = min(total, math.ceil((hi_s + margin_s + context_s) * frames_per_s))
-    return first, max(end, first + 1)
+    end = max(min(total, math.ceil((hi_s + margin_s + context_s) * frames_per_s)), first + 1)
+    if end - first == avoid:
+        first, end = (first, end + 1) if end < total else (first - 1, end)
+    return first, end
 
 
 def suppressed_outside(base: list[int], timestamp_begin: int, first: int, last: int, count: int) -> list[int]:

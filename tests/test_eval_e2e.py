@@ -143,3 +143,29 @@ def test_the_cached_text_is_recognised_text_and_the_repair_is_applied_on_every_r
     # the repaired cue word (受益人是) reveals the name, masked in every utterance as the speech stage does
     assert restored == 2
     assert [u.text for u in fixed.utterances] == ["我想改一下保单的受益人是[姓名]。", "好的，[姓名]的保单。"]
+
+
+def test_main_topics_from_audio_and_text_are_compared_call_by_call(tmp_path):
+    """A call's main topic is its taxonomy slug, or the night's own topic by source and label; the share of calls
+    whose audio topic is the text's counts a call missing on one side as changed."""
+    from callintel.warehouse.db import connect
+
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    topics = ((1, "理赔进度查询", "claim_status", "taxonomy"), (2, "体检预约", None, "discovered"))
+    for topic_id, label, slug, source in topics:
+        con.execute("""INSERT INTO topics (topic_id, label, keywords, representative, created_night, initial_size,
+                       model, centroid, created_at, slug, source)
+                       VALUES (?, ?, '[]', '', DATE '2026-10-12', 1, 'm', [0.0], now(), ?, ?)""",
+                    [topic_id, label, slug, source])
+    for call_id, topic_id in (("A", 1), ("B", 2)):
+        con.execute("""INSERT INTO call_topics (call_id, night, topic_id, method, score, questions, unclustered,
+                       assigned_at) VALUES (?, DATE '2026-10-12', ?, 'vote', 1.0, 1, 0, now())""", [call_id, topic_id])
+    con.close()
+    text = e2e.main_topics(db)
+    assert text == {"A": "claim_status", "B": "discovered: 体检预约"}
+    audio = {"A": "claim_status", "B": "discovered: 预约体检"}
+    assert e2e.topic_agreement(text, audio, ["A", "B", "C"]) == {  # C: on neither side, unchanged
+        "call_topic_same_as_text": 0.6667,
+        "call_topic_differs": {"B": ["discovered: 体检预约", "discovered: 预约体检"]}}
+    assert e2e.topic_agreement(text, {}, [])["call_topic_same_as_text"] is None

@@ -84,12 +84,15 @@ def test_a_member_decode_keeps_to_its_span():
 
 
 def test_a_member_decode_reads_its_own_stretch_of_the_pack():
-    """The encoder frames (50 a second) a member's decode reads: its span, the timestamp margin after it and the
-    context each side, inside the pack; a negative context reads the whole pack."""
+    """The encoder frames (50 a second) a member's decode reads: its span widened by the timestamp margin and the
+    context each side, inside the pack; a negative context reads the whole pack. A slice as long as Whisper has mel
+    bands (80) would be taken for audio features and encoded again, so it is one frame longer."""
     assert member_frames(4.0, 9.0, 1.0, 1.0, 50, 1500) == (100, 550)
     assert member_frames(0.5, 3.0, 1.0, 1.0, 50, 1500) == (0, 250)
     assert member_frames(25.0, 29.5, 1.0, 1.0, 50, 1500) == (1150, 1500)
     assert member_frames(4.0, 9.0, 1.0, -1.0, 50, 1500) == (0, 1500)
+    assert member_frames(4.0, 4.6, 0.5, 0.0, 50, 1500, avoid=80) == (175, 256)  # 80 frames, one more
+    assert member_frames(28.9, 29.5, 0.5, 0.0, 50, 1500, avoid=80) == (1419, 1500)  # at the end: one before
 
 
 def test_timed_pieces_close_segments_and_tell_a_cut_one():
