@@ -332,16 +332,14 @@ def _decode_members(model, piece: np.ndarray, bounds: list[tuple[float, float]],
     count = model.feature_extractor.nb_max_frames // model.input_stride + 1  # timestamp tokens <|0.00|>..<|30.00|>
     begin = tokenizer.timestamp_begin
     out: list[list[Segment] | None] = []
-    encoded = np.asarray(encoder_output) if pack.context_s >= 0 else None
+    total = encoder_output.shape[1]  # encoder frames: 50 a second, one a timestamp step
     for (lo, hi), with_words in zip(bounds, words, strict=True):
         first, last = timestamp_window(lo, hi, pack.margin_s, precision, count - 1)
         new_tokens = int(((hi - lo) + 1.0) * pack.tokens_per_s)
-        heard = encoder_output
-        if encoded is not None:  # encoder frames: 50 a second, one a timestamp step
-            f0, f1 = member_frames(lo, hi, pack.margin_s, pack.context_s, model.tokens_per_second, encoded.shape[1],
-                                   avoid=model.feature_extractor.mel_filters.shape[0])
-            if (f0, f1) != (0, encoded.shape[1]):
-                heard = ctranslate2.StorageView.from_array(np.ascontiguousarray(encoded[:, f0:f1]))
+        f0, f1 = member_frames(lo, hi, pack.margin_s, pack.context_s, model.tokens_per_second, total,
+                               avoid=model.feature_extractor.mel_filters.shape[0])
+        heard = encoder_output if (f0, f1) == (0, total) else ctranslate2.StorageView.from_array(
+            np.ascontiguousarray(np.asarray(encoder_output)[:, f0:f1]))
         result = model.model.generate(
             heard, [list(prompt)], length_penalty=options.length_penalty,
             repetition_penalty=options.repetition_penalty, no_repeat_ngram_size=options.no_repeat_ngram_size,

@@ -168,4 +168,6 @@ def test_main_topics_from_audio_and_text_are_compared_call_by_call(tmp_path):
     assert e2e.topic_agreement(text, audio, ["A", "B", "C"]) == {  # C: on neither side, unchanged
         "call_topic_same_as_text": 0.6667,
         "call_topic_differs": {"B": ["discovered: 体检预约", "discovered: 预约体检"]}}
+    assert e2e.topic_agreement(text, {"B": "discovered: 体检预约"}, ["A", "B"]) == {  # A: lost from audio
+        "call_topic_same_as_text": 0.5, "call_topic_differs": {"A": ["claim_status", None]}}
     assert e2e.topic_agreement(text, {}, [])["call_topic_same_as_text"] is None
