@@ -73,9 +73,9 @@ def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str
     """Same audio + layout + model + every speech setting and config file + code -> same transcript.
 
     Covers the whole [speech] section (VAD, windows, guards, normalisation, redaction rules,
-    prompt mode), the model weights' sha256, the contents of each config file the section
-    names (phantom lines, speaker cues, vocabulary, term lists), the speech code version and the versions
-    of the packages that shape the text.
+    prompt mode; of [speech.terms] only that it is off, when it is), the model weights' sha256, the
+    contents of each config file the section names (phantom lines, speaker cues, vocabulary, term lists,
+    the learned confusions), the speech code version and the versions of the packages that shape the text.
     """
     speech = settings["speech"]
     files = {key: file_digest(settings.config_file(speech[key])) for key in CONFIG_FILE_KEYS if speech.get(key)}
@@ -84,6 +84,8 @@ def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str
     if terms.analytics_vocabulary:  # the analytics' word lists are terms too (speech/domain_terms.py)
         files |= {f"terms:{name}": file_digest(settings.config_file(name)) for name in
                   (settings["topics"]["taxonomy"], settings["profiles"]["patterns"])}
+    if terms.enabled and terms.confusions_model:  # the syllables the repair takes as near (speech/confusions.py)
+        files["terms:confusions"] = file_digest(settings.config_file(terms.confusions_model))
     vocabulary = Vocabulary.from_settings(speech, settings)
     if vocabulary.active:  # what Whisper is offered, and the lexicon that decides which calls hear it
         files["vocabulary_gate"] = file_digest(settings.config_file(speech["vocabulary_gate_model"]))
@@ -97,7 +99,8 @@ def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str
     blob = json.dumps({
         "audio": audio_sha256,
         "layout": channel_layout,
-        "speech": speech,
+        # a repair that is off shapes nothing, whatever its other keys say (eval e2e caches text so recognised)
+        "speech": speech if terms.enabled else {**speech, "terms": {"enabled": False}},
         "model": settings["models"][speech["model"]].get("model_bin_sha256"),
         "files": files,
         "code": SPEECH_CODE_VERSION,

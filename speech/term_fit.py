@@ -32,16 +32,24 @@ def split_syllable(syllable: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Confusions:
-    """Initials and finals that sound alike (pairs, either way), and whether a nasal coda (-n, -ng) may be
-    added or dropped (qi/qin/qing)."""
+    """Initials and finals that sound alike (pairs, either way), whether a nasal coda (-n, -ng) may be
+    added or dropped (qi/qin/qing), and the whole syllables the recogniser was seen to hear as others
+    (`learned`: (said, heard) pairs, one way; speech/confusions.py)."""
 
     initials: frozenset[frozenset[str]]
     finals: frozenset[frozenset[str]]
     nasal_coda: bool
+    learned: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
-    def from_pairs(cls, initials: list[list[str]], finals: list[list[str]], nasal_coda: bool) -> Confusions:
-        return cls(frozenset(frozenset(p) for p in initials), frozenset(frozenset(p) for p in finals), nasal_coda)
+    def from_pairs(cls, initials: list[list[str]], finals: list[list[str]], nasal_coda: bool,
+                   learned: frozenset[tuple[str, str]] = frozenset()) -> Confusions:
+        return cls(frozenset(frozenset(p) for p in initials), frozenset(frozenset(p) for p in finals), nasal_coda,
+                   learned)
+
+    def heard_as(self, said: str, heard: str) -> bool:
+        """True when `said` was seen recognised as `heard` often enough to be a candidate (the learned table)."""
+        return (said, heard) in self.learned
 
     def _near_final(self, a: str, b: str) -> bool:
         if frozenset((a, b)) in self.finals:

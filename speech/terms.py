@@ -33,6 +33,8 @@ Long terms (`fuzzy_min_syllables` and more; not the gazetteer's cities) are also
 near syllable of [speech.terms] near_* (宽陷清 -> 宽限期, 年轻鲜 -> 年金险), and an exact-sound span of one that cuts
 a word is weighed instead of kept (有限金价值 -> 有现金价值): both only when the words read better with the term
 (speech/term_fit.py: a character of the span no word covers, and a better segmentation under jieba's frequencies).
+Near also counts a syllable this recogniser was seen to hear as another (speech/confusions.py, learned from
+transcripts and their truth: 投保严 -> 投保人, ren heard as yan).
 A word the analytics look for, as written, is never cut by another's repair (年交保费 keeps 交保费, not 年缴).
 """
 
@@ -45,6 +47,7 @@ from pathlib import Path
 
 from callintel.pinyin import Fuzzy, fuzz, syllables
 from callintel.settings import Settings, options
+from callintel.speech import confusions
 from callintel.speech.domain_terms import analytics_parts
 from callintel.speech.term_fit import Confusions, WordModel
 
@@ -71,6 +74,9 @@ class TermSettings:
     near_nasal_coda: bool
     lm_term_freq: int
     lm_margin: float
+    confusions_model: str
+    confusions_min_count: int
+    confusions_min_rate: float
 
     @classmethod
     def from_settings(cls, speech: dict) -> TermSettings:
@@ -79,7 +85,8 @@ class TermSettings:
                        fuzzy=tuple(tuple(p) for p in raw["fuzzy"]), keep=frozenset(raw["keep"]),
                        near_initials=tuple(tuple(p) for p in raw["near_initials"]),
                        near_finals=tuple(tuple(p) for p in raw["near_finals"]),
-                       lm_margin=float(raw["lm_margin"]))
+                       lm_margin=float(raw["lm_margin"]),
+                       confusions_min_rate=float(raw["confusions_min_rate"]))
 
 
 def read_term_freqs(path: Path, default: int) -> dict[str, int]:
@@ -162,6 +169,7 @@ class TermCorrector:
     listed: dict[str, int] = field(default_factory=dict)  # the term lists' words and frequencies (the word model)
     places: frozenset[str] = frozenset()  # the gazetteer's cities: matched by their exact sound only
     vocabulary: frozenset[str] = frozenset()  # every word the analytics look for: as written, never cut by a rewrite
+    learned: frozenset[tuple[str, str]] = frozenset()  # (said, heard) syllables this recogniser confuses
     _by_sound: dict[int, dict[tuple[str, ...], str]] = field(default_factory=dict, repr=False)
     _near: dict[int, dict[tuple[str, ...], list[tuple[str, int]]]] = field(default_factory=dict, repr=False)
     _terms: frozenset[str] = field(default=frozenset(), repr=False)
@@ -177,7 +185,7 @@ class TermCorrector:
         self._lengths = sorted({len(t) for t in self.vocabulary}, reverse=True)
         opts = self.settings
         self._confusions = Confusions.from_pairs(list(opts.near_initials), list(opts.near_finals),
-                                                 opts.near_nasal_coda)
+                                                 opts.near_nasal_coda, self.learned)
         for term in self.terms:
             key = self._key(term)
             self._by_sound.setdefault(len(term), {}).setdefault(key, term)
@@ -208,8 +216,10 @@ class TermCorrector:
             terms += places
         short = frozenset(t for t in terms if len(t) == 2 and t not in listed)
         redact = settings["speech"]["redact"]
+        learned = (confusions.load(settings.config_file(opts.confusions_model), opts.confusions_min_count,
+                                   opts.confusions_min_rate) if opts.enabled and opts.confusions_model else frozenset())
         return cls(opts, terms, short, tuple(redact["name_cues"]) + tuple(redact["weak_name_cues"]), listed,
-                   frozenset(places) - set(listed), frozenset(vocabulary))
+                   frozenset(places) - set(listed), frozenset(vocabulary), learned=learned)
 
     def _key(self, text: str) -> tuple[str, ...]:
         fuzzy = self.settings.fuzzy if len(text) >= self.settings.fuzzy_min_syllables else ()
@@ -224,8 +234,9 @@ class TermCorrector:
             return None
         for k in range(n):
             for term, pos in table.get(_open(heard, k), ()):
+                said = syllables(term)[pos]
                 if (self._confusions.near(heard[k], self._key(term)[pos])
-                        or self._confusions.near(plain[k], syllables(term)[pos])):
+                        or self._confusions.near(plain[k], said) or self._confusions.heard_as(said, plain[k])):
                     found.add(term)
         return found.pop() if len(found) == 1 else None
 

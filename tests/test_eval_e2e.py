@@ -137,6 +137,9 @@ def test_the_cached_text_is_recognised_text_and_the_repair_is_applied_on_every_r
     tuned = settings.with_overrides({"speech": {"terms": {"fuzzy_min_syllables": 4, "keep": ["一保"]}}})
     assert e2e.cache_key("ab", "mono", raw) == e2e.cache_key("ab", "mono", e2e.raw_settings(tuned))
     assert e2e.cache_key("ab", "mono", raw) != e2e.cache_key("ab", "mono", settings)
+    # nor when the repair gains a setting: a repair that is off is keyed as off, whatever else its section holds
+    grown = raw.with_overrides({"speech": {"terms": {"confusions_min_count": 99}}})
+    assert e2e.cache_key("ab", "mono", raw) == e2e.cache_key("ab", "mono", grown)
     heard = Transcript("x", "", 6.0, [Utterance("customer", 0, 2, "我想改一下宝丹的售议人是张建国。"),
                                       Utterance("agent", 2, 4, "好的，张建国的保单。")], "")
     fixed, restored = e2e.repair_terms(heard, e2e.TextCleaner.from_settings(settings))

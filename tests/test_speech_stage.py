@@ -274,6 +274,13 @@ def test_cache_key_covers_settings_and_files(tmp_path):
     before = cache_key("abc", "mono", with_file)
     phantoms.write_text("谢谢观看\n感谢收看\n", encoding="utf-8")
     assert cache_key("abc", "mono", with_file) != before
+    # the repair's learned table is a file the transcript depends on
+    table = tmp_path / "confusions.json"
+    table.write_bytes(base.config_file(base["speech"]["terms"]["confusions_model"]).read_bytes())
+    with_table = load_settings(overrides={"speech": {"terms": {"confusions_model": str(table)}}})
+    before = cache_key("abc", "mono", with_table)
+    table.write_text(table.read_text(encoding="utf-8").replace('"min_count"', '"min_count_"'), encoding="utf-8")
+    assert cache_key("abc", "mono", with_table) != before
 
 
 @pytest.mark.slow
