@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from callintel.evaluation.e2e import transcribe_cached  # noqa: E402
+from callintel.evaluation.e2e import raw_settings, transcribe_cached  # noqa: E402
 from callintel.evaluation.samples import scoring_text  # noqa: E402
 from callintel.settings import load_settings  # noqa: E402
 from callintel.speech import confusions  # noqa: E402
@@ -52,7 +52,8 @@ def main() -> None:
     parser.add_argument("--min-count", type=int, default=2, help="pairs seen fewer times are not written")
     args = parser.parse_args()
     settings = load_settings().with_overrides({"privacy": {"caller_hash_builtin_key": True}})
-    transcribed, _ = transcribe_cached(args.manifest, settings, args.cache, log=print)
+    # what Whisper wrote: no repair, so neither the table in force nor a missing one shapes what is counted
+    transcribed, _ = transcribe_cached(args.manifest, raw_settings(settings), args.cache, log=print)
     truth = {c["call_id"]: c for c in json.loads(args.truth.read_text(encoding="utf-8"))["calls"]}
     said, heard = confusions.count(texts(truth, transcribed))
     meta = {"trained_on": f"{args.manifest.name} ({len(transcribed)} calls) with {args.truth.name}",

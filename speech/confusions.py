@@ -19,6 +19,7 @@ retrains it from its own transcripts and their corrected text.
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,6 +29,7 @@ from callintel.pinyin import syllables
 
 KIND = "syllable_confusions"
 REMEDY = "train it with scripts/train_syllable_confusions.py or set [speech.terms] confusions_model = \"\""
+_HAN = re.compile(r"[\u3400-\u9fff]")
 MAX_RUN = 4  # replaced runs longer than this are misaligned speech, not one word misheard
 
 
@@ -40,10 +42,11 @@ def count(pairs: Iterable[tuple[str, str]]) -> tuple[Counter, Counter]:
         want, got = syllables(truth), syllables(transcript)
         matcher = difflib.SequenceMatcher(None, truth, transcript, autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            said.update(s for s in want[i1:i2] if s.isalpha())
-            if tag == "replace" and i2 - i1 == j2 - j1 <= MAX_RUN:
-                heard.update((a, b) for a, b in zip(want[i1:i2], got[j1:j2], strict=True)
-                             if a != b and a.isalpha() and b.isalpha())
+            said.update(want[k] for k in range(i1, i2) if _HAN.match(truth[k]))
+            if tag == "replace" and i2 - i1 == j2 - j1 <= MAX_RUN:  # Han characters only: APP's a is not 啊's
+                heard.update((want[i1 + k], got[j1 + k]) for k in range(i2 - i1)
+                             if want[i1 + k] != got[j1 + k] and _HAN.match(truth[i1 + k])
+                             and _HAN.match(transcript[j1 + k]))
     return said, heard
 
 
@@ -62,8 +65,8 @@ def load(path: Path, min_count: int, min_rate: float) -> frozenset[tuple[str, st
     times said."""
     model = model_json.read(path, KIND, REMEDY)
     out = set()
-    for key, (n, _said) in model.body.get("counts", {}).items():
+    for key, (n, said) in model.body.get("counts", {}).items():
         a, b = key.split()
-        if n >= min_count and model.weights.get(key, 0.0) >= min_rate:
+        if n >= min_count and n >= min_rate * said:
             out.add((a, b))
     return frozenset(out)

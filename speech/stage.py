@@ -81,7 +81,7 @@ def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str
     files = {key: file_digest(settings.config_file(speech[key])) for key in CONFIG_FILE_KEYS if speech.get(key)}
     terms = TermSettings.from_settings(speech)
     files |= {f"terms:{name}": file_digest(settings.config_file(name)) for name in terms.files}
-    if terms.analytics_vocabulary:  # the analytics' word lists are terms too (speech/domain_terms.py)
+    if terms.enabled and terms.analytics_vocabulary:  # the analytics' word lists are terms too (domain_terms.py)
         files |= {f"terms:{name}": file_digest(settings.config_file(name)) for name in
                   (settings["topics"]["taxonomy"], settings["profiles"]["patterns"])}
     if terms.enabled and terms.confusions_model:  # the syllables the repair takes as near (speech/confusions.py)

@@ -297,6 +297,8 @@ def text_settings_digest(settings: Settings) -> str:
     speech = settings["speech"]
     files = {name: file_digest(settings.config_file(name))
              for name in (*speech["terms"]["files"], speech["speaker_cues"])}
+    if speech["terms"]["enabled"] and speech["terms"]["confusions_model"]:  # near syllables of the repair
+        files["terms:confusions"] = file_digest(settings.config_file(speech["terms"]["confusions_model"]))
     blob = json.dumps({
         "text": {k: speech[k] for k in ("normalize", "redact", "terms")},
         "transcripts": settings["transcripts"],
