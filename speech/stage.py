@@ -32,7 +32,6 @@ from callintel.speech.decode import SAMPLE_RATE, SpeechError, decode
 from callintel.speech.guards import GuardSettings, clean_segment_text, phantoms_for
 from callintel.speech.normalize import to_simplified
 from callintel.speech.roles import Clause, SpeakerCues, clauses, decode_roles
-from callintel.speech.terms import TermSettings
 from callintel.speech.text import TextCleaner
 from callintel.speech.vad import VadSettings, WindowSettings, speech_regions, speech_seconds
 from callintel.speech.vocabulary import Vocabulary
@@ -79,20 +78,13 @@ def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str
     """
     speech = settings["speech"]
     files = {key: file_digest(settings.config_file(speech[key])) for key in CONFIG_FILE_KEYS if speech.get(key)}
-    terms = TermSettings.from_settings(speech)
-    files |= {f"terms:{name}": file_digest(settings.config_file(name)) for name in terms.files}
-    if terms.enabled and terms.analytics_vocabulary:  # the analytics' word lists are terms too (domain_terms.py)
-        files |= {f"terms:{name}": file_digest(settings.config_file(name)) for name in
-                  (settings["topics"]["taxonomy"], settings["profiles"]["patterns"])}
-    if terms.enabled and terms.confusions_model:  # the syllables the repair takes as near (speech/confusions.py)
-        files["terms:confusions"] = file_digest(settings.config_file(terms.confusions_model))
+    files |= {name: file_digest(path) for name, path in TextCleaner.files(settings).items()}
     vocabulary = Vocabulary.from_settings(speech, settings)
     if vocabulary.active:  # what Whisper is offered, and the lexicon that decides which calls hear it
         files["vocabulary_gate"] = file_digest(settings.config_file(speech["vocabulary_gate_model"]))
         if speech["vocabulary_source"] == "analytics":
             files |= {f"vocabulary:{name}": file_digest(settings.config_file(name)) for name in
                       (settings["topics"]["taxonomy"], settings["profiles"]["patterns"])}
-    files["surnames"] = file_digest(settings.config_file(speech["redact"]["surnames_file"]))
     if speech.get("speaker_cues"):
         model = SpeakerCues.load(settings.config_file(speech["speaker_cues"])).ngram_model
         files["role_ngrams"] = file_digest(Path(model)) if model else "none"
@@ -100,7 +92,7 @@ def cache_key(audio_sha256: str, channel_layout: str, settings: Settings) -> str
         "audio": audio_sha256,
         "layout": channel_layout,
         # a repair that is off shapes nothing, whatever its other keys say (eval e2e caches text so recognised)
-        "speech": speech if terms.enabled else {**speech, "terms": {"enabled": False}},
+        "speech": speech if speech["terms"]["enabled"] else {**speech, "terms": {"enabled": False}},
         "model": settings["models"][speech["model"]].get("model_bin_sha256"),
         "files": files,
         "code": SPEECH_CODE_VERSION,

@@ -109,6 +109,20 @@ def read_terms(path: Path) -> list[str]:
     return out
 
 
+def repair_files(settings: Settings) -> dict[str, Path]:
+    """Every file the repair reads, by name: its term lists (read for the Whisper vocabulary too, so listed even
+    when the repair is off), and when it is on the analytics' word lists and the learned confusions. Cache keys
+    of repaired text hash these (speech.stage.cache_key, speech.transcripts.text_settings_digest)."""
+    opts = TermSettings.from_settings(settings["speech"])
+    files = {f"terms:{name}": settings.config_file(name) for name in opts.files}
+    if opts.enabled and opts.analytics_vocabulary:  # the analytics' word lists are terms too (domain_terms.py)
+        files |= {f"terms:{name}": settings.config_file(name) for name in
+                  (settings["topics"]["taxonomy"], settings["profiles"]["patterns"])}
+    if opts.enabled and opts.confusions_model:  # the syllables the repair takes as near (speech/confusions.py)
+        files["terms:confusions"] = settings.config_file(opts.confusions_model)
+    return files
+
+
 @lru_cache(maxsize=1)
 def _general_frequency() -> dict[str, int]:
     import jieba
@@ -171,7 +185,8 @@ class TermCorrector:
     vocabulary: frozenset[str] = frozenset()  # every word the analytics look for: as written, never cut by a rewrite
     learned: frozenset[tuple[str, str]] = frozenset()  # (said, heard) syllables this recogniser confuses
     _by_sound: dict[int, dict[tuple[str, ...], str]] = field(default_factory=dict, repr=False)
-    _near: dict[int, dict[tuple[str, ...], list[tuple[str, int]]]] = field(default_factory=dict, repr=False)
+    # terms one syllable off, by their key with that syllable open: (term, the syllable fuzzy, plain)
+    _near: dict[int, dict[tuple[str, ...], list[tuple[str, str, str]]]] = field(default_factory=dict, repr=False)
     _terms: frozenset[str] = field(default=frozenset(), repr=False)
     _lengths: list[int] = field(default_factory=list, repr=False)
     _confusions: Confusions | None = field(default=None, repr=False)
@@ -190,8 +205,9 @@ class TermCorrector:
             key = self._key(term)
             self._by_sound.setdefault(len(term), {}).setdefault(key, term)
             if len(term) >= opts.fuzzy_min_syllables and term not in self.places:  # candidates one syllable off
+                plain = syllables(term)
                 for k in range(len(term)):
-                    self._near.setdefault(len(term), {}).setdefault(_open(key, k), []).append((term, k))
+                    self._near.setdefault(len(term), {}).setdefault(_open(key, k), []).append((term, key[k], plain[k]))
 
     def _word_model(self) -> WordModel:
         if self._model is None:
@@ -233,10 +249,9 @@ class TermCorrector:
         if not table or self._confusions is None:
             return None
         for k in range(n):
-            for term, pos in table.get(_open(heard, k), ()):
-                said = syllables(term)[pos]
-                if (self._confusions.near(heard[k], self._key(term)[pos])
-                        or self._confusions.near(plain[k], said) or self._confusions.heard_as(said, plain[k])):
+            for term, fuzzy, said in table.get(_open(heard, k), ()):
+                if (self._confusions.near(heard[k], fuzzy) or self._confusions.near(plain[k], said)
+                        or self._confusions.heard_as(said, plain[k])):
                     found.add(term)
         return found.pop() if len(found) == 1 else None
 

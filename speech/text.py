@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from callintel.records import Transcript, Utterance
@@ -19,7 +20,7 @@ from callintel.settings import Settings
 from callintel.speech.normalize import NormalizeSettings, normalize_text
 from callintel.speech.redact import RedactionRules, mask_names, mask_pii
 from callintel.speech.stated_age import stated_age
-from callintel.speech.terms import TermCorrector
+from callintel.speech.terms import TermCorrector, repair_files
 
 SPEAKERS = ("agent", "customer", "unknown")
 
@@ -61,6 +62,13 @@ class TextCleaner:
         speech = settings["speech"]
         return cls(NormalizeSettings.from_settings(speech), TermCorrector.from_settings(settings),
                    RedactionRules.from_settings(settings))
+
+    @staticmethod
+    def files(settings: Settings) -> dict[str, Path]:
+        """Every file the cleaning reads, by name (the repair's, the surnames the name masking knows): what a cache
+        of cleaned text must hash."""
+        return repair_files(settings) | {
+            "surnames": settings.config_file(settings["speech"]["redact"]["surnames_file"])}
 
     def clean(self, text: str, names: set[str] | None = None) -> str:
         """The text as the warehouse may hold it ('' when nothing is left); `names` collects the names masked."""

@@ -295,10 +295,8 @@ def text_settings_digest(settings: Settings) -> str:
     from callintel.speech.stage import file_digest, package_versions  # the audio key's helpers
 
     speech = settings["speech"]
-    files = {name: file_digest(settings.config_file(name))
-             for name in (*speech["terms"]["files"], speech["speaker_cues"])}
-    if speech["terms"]["enabled"] and speech["terms"]["confusions_model"]:  # near syllables of the repair
-        files["terms:confusions"] = file_digest(settings.config_file(speech["terms"]["confusions_model"]))
+    files = {name: file_digest(path) for name, path in TextCleaner.files(settings).items()}
+    files["speaker_cues"] = file_digest(settings.config_file(speech["speaker_cues"]))
     blob = json.dumps({
         "text": {k: speech[k] for k in ("normalize", "redact", "terms")},
         "transcripts": settings["transcripts"],

@@ -154,6 +154,25 @@ def test_cache_key_follows_file_reader_and_text_settings():
     assert key != transcript_cache_key("a" * 64, None, other)
 
 
+def test_the_text_cache_follows_every_file_the_cleaning_reads(tmp_path):
+    """The repair's table and the analytics' word lists, the surnames of the name masking: edited, re-cleaned."""
+    from callintel.speech.transcripts import text_settings_digest
+
+    for section, key in (("terms", "confusions_model"), ("redact", "surnames_file")):
+        copy = tmp_path / f"{key}.copy"
+        copy.write_bytes(SETTINGS.config_file(SETTINGS["speech"][section][key]).read_bytes())
+        settings = load_settings(overrides={"speech": {section: {key: str(copy)}}})
+        before = text_settings_digest(settings)
+        copy.write_bytes(copy.read_bytes().replace(b"\n", b"\n\n", 1))
+        assert text_settings_digest(settings) != before, key
+    taxonomy = tmp_path / "taxonomy.toml"
+    taxonomy.write_bytes(SETTINGS.config_file(SETTINGS["topics"]["taxonomy"]).read_bytes())
+    settings = load_settings(overrides={"topics": {"taxonomy": str(taxonomy)}})
+    before = text_settings_digest(settings)
+    taxonomy.write_text(taxonomy.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert text_settings_digest(settings) != before
+
+
 def test_a_file_changed_since_planning_is_imported_and_keyed_as_read(tmp_path):
     from callintel.speech.transcripts import text_settings_digest, transcript_cache_key
 
