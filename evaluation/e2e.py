@@ -22,6 +22,7 @@ change to the term lists or their settings is measured in seconds, without Whisp
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import tempfile
@@ -185,49 +186,75 @@ def renumber_turns(con: duckdb.DuckDBPyConnection, turn_of: dict[str, list[int |
 
 # ---- domain terms --------------------------------------------------------------------------------------
 
-def term_counts(text: str, terms: list[str]) -> Counter:
-    """Occurrences of each term, longest first, non-overlapping (理赔款 counts once, not also as 理赔)."""
-    found: Counter = Counter()
-    i = 0
+def term_positions(text: str, terms: list[str]) -> list[tuple[int, str]]:
+    """(position, term) of each term in `text`, longest first, non-overlapping (理赔款 once, not also as 理赔)."""
+    found, i = [], 0
     while i < len(text):
-        for term in terms:
-            if text.startswith(term, i):
-                found[term] += 1
-                i += len(term)
-                break
-        else:
+        term = next((t for t in terms if text.startswith(t, i)), None)
+        if term is None:
             i += 1
+        else:
+            found.append((i, term))
+            i += len(term)
     return found
 
 
-def nearest_sound(term: str, text: str) -> int:
-    """Fewest syllables that differ between `term` and any span of `text` as long (toneless pinyin): 0 means the
-    sound came back in other characters (a case for the repair), 1 one syllable misheard, more: lost."""
-    want, heard = syllables(term), syllables(text)
-    n = len(want)
-    return min((sum(a != b for a, b in zip(want, heard[i:i + n], strict=True)) for i in range(len(heard) - n + 1)),
-               default=n)
+def term_counts(text: str, terms: list[str]) -> Counter:
+    """Occurrences of each term (`term_positions`)."""
+    return Counter(term for _, term in term_positions(text, terms))
+
+
+def aligned_spans(ref: str, hyp: str) -> list[tuple[int, int]]:
+    """For each character of `ref`, the span of `hyp` aligned to it: itself where they agree, the whole replaced
+    run where they differ, an empty span where it was not heard (a character alignment, as CER counts)."""
+    spans: list[tuple[int, int]] = [(0, 0)] * len(ref)
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ref, hyp, autojunk=False).get_opcodes():
+        for k in range(i1, i2):
+            spans[k] = (j1 + k - i1, j1 + k - i1 + 1) if tag == "equal" else (j1, j2)
+    return spans
+
+
+SOUND_KINDS = ("same sound", "one syllable off", "further", "unheard")
+
+
+def heard_as(term: str, span: str) -> str:
+    """How near what stands at a term's place came back: `same sound` (other characters: a case for the repair),
+    `one syllable off` (as long, one toneless syllable differs), `further`, or `unheard` (nothing there)."""
+    if not span:
+        return "unheard"
+    want, got = syllables(term), syllables(span)
+    if len(want) != len(got):
+        return "further"
+    off = sum(a != b for a, b in zip(want, got, strict=True))
+    return SOUND_KINDS[min(off, 2)]
 
 
 def term_recall(truth: dict[str, dict[str, Any]], transcripts: dict[str, Transcript],
                 terms: list[str]) -> dict[str, Any]:
     """Share of the domain terms said in the truth (per call, counted) that the transcript has as often; the
-    missed ones by how near their sound came back (`nearest_sound`: same sound, one syllable off, further)."""
+    missed ones by what came back at their place in the alignment of truth and transcript (`heard_as`)."""
     terms = sorted({t for t in terms if _HAN.match(t)}, key=lambda t: (-len(t), t))
     said = heard = 0
     missed: Counter = Counter()
     by_sound: Counter = Counter()
     for call_id, call in truth.items():
-        ref = term_counts(scoring_text("".join(t["text"] for t in call["turns"])), terms)
+        ref = scoring_text("".join(t["text"] for t in call["turns"]))
         hyp_text = scoring_text("".join(u.text for u in transcripts[call_id].utterances))
-        for term, n in ref.items():
+        positions = term_positions(ref, terms)
+        spans = aligned_spans(ref, hyp_text) if positions else []
+        kinds: dict[str, list[str]] = {}
+        for pos, term in positions:
+            span = hyp_text[spans[pos][0]:spans[pos + len(term) - 1][1]]
+            if span != term:
+                kinds.setdefault(term, []).append(heard_as(term, span))
+        for term, n in Counter(term for _, term in positions).items():
             got = min(n, hyp_text.count(term))
             said += n
             heard += got
-            if got < n:
+            if got < n:  # the nearest of the places where it is not, as many as were missed
                 missed[term] += n - got
-                near = nearest_sound(term, hyp_text.replace(term, ""))
-                by_sound["same sound" if near == 0 else "one syllable off" if near == 1 else "further"] += n - got
+                near = sorted(kinds.get(term, []), key=SOUND_KINDS.index)
+                by_sound.update((near + ["further"] * n)[:n - got])
     return {"domain_terms": len(terms), "domain_terms_said": said,
             "domain_term_recall": round(heard / said, 4) if said else None,
             "domain_terms_missed": dict(missed.most_common(20)), "domain_terms_missed_by_sound": dict(by_sound)}

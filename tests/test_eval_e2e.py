@@ -87,7 +87,18 @@ def test_domain_term_recall_counts_terms_said_and_heard():
     assert got["domain_terms_missed"] == {"自动续保": 1, "杭州": 1}
     # 自动续保 came back as 自动细胞 (one syllable off: xu/xi), 杭州 as 航中 (zhou/zhong)
     assert got["domain_terms_missed_by_sound"] == {"one syllable off": 2}
-    assert e2e.nearest_sound("理赔", "我的立陪呢") == 0 and e2e.nearest_sound("宽限期", "没") == 3
+    assert [e2e.heard_as("理赔", x) for x in ("立陪", "立财", "理财顾问", "")] == [
+        "same sound", "one syllable off", "further", "unheard"]
+
+
+def test_a_missed_term_is_judged_by_what_stands_at_its_place():
+    # 保单 was not heard at all; 报单 said elsewhere in the call sounds the same but is not where 保单 was said
+    truth = {"x": {"turns": [{"text": "审核要三天，报单填好了。"}, {"text": "保单呢？"}]}}
+    heard = Transcript("x", "", 5.0, [Utterance("agent", 0, 2, "选核要三天，报单填好了。"),
+                                      Utterance("customer", 2, 4, "呢？")], "")
+    got = e2e.term_recall(truth, {"x": heard}, ["审核", "保单"])
+    assert got["domain_terms_missed"] == {"审核": 1, "保单": 1}
+    assert got["domain_terms_missed_by_sound"] == {"one syllable off": 1, "unheard": 1}
 
 
 def test_analytics_vocabulary_comes_from_the_analytics_files():
