@@ -505,6 +505,8 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
             kind = next((name for name in ("de", "role") if verb in cfg[f"said_{name}"]), None)
             if kind is None:
                 continue
+            if kind == "de" and _object_of_verb(words, k, cfg):
+                continue  # 买一个管看病报销的: the 的-phrase is a thing bought, not the caller's work
             j, timed = k + 1, False
             while j < len(words) and (words[j][0] in cfg["said_skip"] or words[j][1] in ("m", "q", "mq")):
                 timed = timed or words[j][1] == "m"
@@ -533,6 +535,16 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
                 _add(out, "occupation", noun, 0.75, i, text, speaker)
                 return True
     return False
+
+
+def _object_of_verb(words: Sequence[tuple[str, str]], k: int, cfg: dict[str, Any]) -> bool:
+    """Whether the verb at `k` opens the object of another verb: a numeral or measure word (一个, 个) and before
+    it a verb that is not one of holding a role (买一个管住院的, 要个跑得快的; not 我是一个跑物流的)."""
+    j = k - 1
+    counted = False
+    while j >= 0 and (words[j][1] in ("m", "q", "mq") or words[j][0] in cfg["said_skip"]):
+        counted, j = True, j - 1
+    return counted and j >= 0 and words[j][1].startswith("v") and words[j][0] not in cfg["said_role"]
 
 
 def _occupation_pos(text: str, i: int, speaker: str, cfg: dict[str, Any], r: ProfileReader, out: list[Fact]) -> None:

@@ -76,8 +76,9 @@ def unify_punctuation(text: str) -> str:
                 ch = _TO_FULLWIDTH[ch]
         out.append(ch)
     text = "".join(out)
-    # a period after Chinese text is a full stop
-    text = re.sub(r"(?<=[\u4e00-\u9fff])\.(?!\d)", "。", text)
+    # a period after Chinese text is a full stop, and so is one between a number and Chinese text (二十九 heard as
+    # "29.社保…": a decimal point has digits after it)
+    text = re.sub(r"(?<=[\u4e00-\u9fff])\.(?!\d)|(?<=\d)\.(?=[\u4e00-\u9fff])", "。", text)
     # spaces between CJK characters are Whisper's segment joins, not words
     text = re.sub(r"(?<=[\u4e00-\u9fff，。？！：；])\s+(?=[\u4e00-\u9fff])", "，", text)
     text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[，。？！：；])", "", text)

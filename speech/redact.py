@@ -66,6 +66,9 @@ class RedactionRules:
     # An 18-digit ID number heard with up to this many digits dropped or added still shows its birth date
     # (callintel.ages.heard_id_birth): it is masked as an ID number and its age kept. 0 = exact IDs only.
     id_digit_slack: int
+    # The same after a cue word naming an ID number (身份证号…): the cue already says what the number is, so a run
+    # that lost more of its digits (the area code's, most often) is still read for its birth date.
+    id_cued_digit_slack: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RedactionRules:
@@ -76,13 +79,25 @@ class RedactionRules:
                        masks=tuple((k, v) for k, v in section["tokens"].items() if k in MASKS), personal=personal)
 
 
+def heard_id(digits: str, rules: RedactionRules, cue: str | None) -> tuple[int, int, int] | None:
+    """The birth date in `digits` read as an ID number heard with digits slipped (None after a bank-card cue:
+    card numbers can hold a date-like stretch too); an ID cue before the run allows `id_cued_digit_slack`."""
+    if cue == "bank_card":
+        return None
+    slack = max(rules.id_digit_slack, rules.id_cued_digit_slack) if cue == "id_card" else rules.id_digit_slack
+    return heard_id_birth(digits, slack)
+
+
 def cued_kind(text: str, start: int, rules: RedactionRules) -> str | None:
-    """The kind a cue word just before `start` names, if any."""
+    """The kind the cue word nearest before `start` names, if any (身份证和银行卡号6222…: the card's cue); cues ending
+    at the same place are tried in the order listed."""
     before = text[max(0, start - rules.cue_window):start]
+    best: tuple[int, str] | None = None
     for cue, kind in rules.cues:
-        if cue in before:
-            return kind
-    return None
+        at = before.rfind(cue)
+        if at >= 0 and (best is None or at + len(cue) > best[0]):
+            best = (at + len(cue), kind)
+    return best[1] if best else None
 
 
 def id_card_valid(digits: str) -> bool:
@@ -129,16 +144,19 @@ def classify_number(digits: str, rules: RedactionRules | None = None, cue: str |
     if not n or not (digits[:-1].isdigit() and (digits[-1].isdigit() or digits[-1] in "Xx")):
         return None
     card_cued = cue == "bank_card"
-    heard_id = not card_cued and heard_id_birth(digits, rules.id_digit_slack) is not None
+    heard = heard_id(digits, rules, cue) is not None
     kind = strong_kind(digits)
-    if kind == "bank_card" and heard_id:
-        return "id_card"  # an ID number with a digit slipped passes Luhn one time in ten; its birth date stays
+    if kind == "bank_card" and (heard or cue == "id_card"):
+        # an ID number with a digit slipped passes Luhn one time in ten: its birth date, or the ID cue nearest
+        # before it (身份证号…), still names it
+        return "id_card"
     if kind:
         return kind
     if n == 15 and digits.isdigit():
         return "id_card"  # first-generation 15-digit ID numbers carry no check digit
     if n >= rules.min_masked_run:
-        return "id_card" if (n == 18 and not card_cued) or heard_id else "bank_card"
+        # the cue word before it names the kind when the digits cannot (身份证号 + 17 digits heard: an ID number)
+        return "id_card" if (n == 18 and not card_cued) or heard or cue == "id_card" else "bank_card"
     if rules.mask_landlines and digits.startswith("0") and 10 <= n <= 12:
         return "number"
     if rules.mask_near_miss_phones and 10 <= n <= 14 and digits[0] == "1" and digits[1] in "3456789":
@@ -196,8 +214,13 @@ def _judge_span(text: str, start: int, end: int, rules: RedactionRules) -> tuple
 def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[tuple[int, int, str]]:
     """PII spans inside one digit run: the whole run, or the valid numbers it was made of."""
     digits, _ = to_digits(text[start:end])
+    cue = cued_kind(text, start, rules)
     if strong_kind(digits):
-        return [(start, end, classify_number(digits, rules, cued_kind(text, start, rules)) or "")]
+        return [(start, end, classify_number(digits, rules, cue) or "")]
+    if heard_id(digits, rules, cue) and len(digits) >= rules.min_cued_run:
+        # an ID number read in groups ("500103，1995，021，7625"): split at its pauses, some groups would pass for a
+        # mobile ("19950217625") and the rest be judged alone; the birth date the whole run holds says what it is
+        return [(start, end, "id_card")]
     groups = [(start + m.start(), start + m.end()) for m in _GROUP.finditer(text[start:end])]
     if len(groups) > 1:
         found: list[tuple[int, int, str]] = []

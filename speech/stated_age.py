@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from callintel.ages import age_from_birth, age_from_id, heard_id_birth
+from callintel.ages import age_from_birth, age_from_id
 from callintel.speech.personal import find_personal
-from callintel.speech.redact import RedactionRules, find_pii, to_digits
+from callintel.speech.redact import RedactionRules, cued_kind, find_pii, heard_id, to_digits
 
 # What speech/personal.py masks as a birth date: 1976年5月3日, 76年, 1976-05-03, 19760503 (a month and day
 # alone say no age).
@@ -49,7 +49,7 @@ def stated_age(text: str, on: date, rules: RedactionRules) -> int | None:
         if kind == "id_card":
             digits = to_digits(text[start:end])[0]
             age = age_from_id(digits, on)
-            if age is None and (born := heard_id_birth(digits, rules.id_digit_slack)):
+            if age is None and (born := heard_id(digits, rules, cued_kind(text, start, rules))):
                 age = age_from_birth(*born, on)
             if age is not None:
                 return age

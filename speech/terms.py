@@ -62,6 +62,7 @@ class TermSettings:
     files: tuple[str, ...]
     analytics_vocabulary: bool
     analytics_min_chars: int
+    compound_min_chars: int
     city_min_chars: int
     short_common_chars: int
     min_chars: int
@@ -164,6 +165,23 @@ def _inside_words(text: str, freq: dict[str, int]) -> set[int]:
     return inside
 
 
+# jieba tags of words that make a phrase a fragment of a sentence, not a name: pronouns and question words (r),
+# adverbs (d), prepositions (p), numerals and measures (m, q), conjunctions (c), particles (u*, y), negations
+_FUNCTION_TAGS = ("r", "d", "p", "m", "q", "c", "u", "y", "e", "o", "x")
+
+
+def names_a_procedure(term: str, min_chars: int) -> bool:
+    """True for a phrase of `min_chars` or more made only of content words of two or more characters (生存认证 =
+    生存 + 认证, 健康告知, 申请理赔, 联系方式): the domain's names of procedures, which jieba tags as verbs, unlike
+    the taxonomy's cue fragments (怎么样了, 到哪一步, 能不能买). 0 = none."""
+    import jieba.posseg
+
+    if min_chars <= 0 or len(term) < min_chars:
+        return False
+    words = jieba.posseg.lcut(term, HMM=False)
+    return all(len(w) >= 2 and not f.startswith(_FUNCTION_TAGS) for w, f in words)
+
+
 def names_a_thing(term: str) -> bool:
     """True when jieba tags a word of `term` as a noun (n*, vn): 理赔款, 程序员, 杭州 name things; the
     taxonomy's cue fragments (要什么, 怎么样了) do not, and repairing toward them rewrote other words."""
@@ -181,7 +199,8 @@ class TermCorrector:
     short: frozenset[str] = frozenset()  # two-character analytics words: rewritten toward only from content characters
     cues: tuple[str, ...] = ()  # the masking's name cues: never rewritten
     listed: dict[str, int] = field(default_factory=dict)  # the term lists' words and frequencies (the word model)
-    places: frozenset[str] = frozenset()  # the gazetteer's cities: matched by their exact sound only
+    # the gazetteer's cities and the taxonomy's procedure names (names_a_procedure): matched by their exact sound only
+    exact_only: frozenset[str] = frozenset()
     vocabulary: frozenset[str] = frozenset()  # every word the analytics look for: as written, never cut by a rewrite
     learned: frozenset[tuple[str, str]] = frozenset()  # (said, heard) syllables this recogniser confuses
     _by_sound: dict[int, dict[tuple[str, ...], str]] = field(default_factory=dict, repr=False)
@@ -204,7 +223,7 @@ class TermCorrector:
         for term in self.terms:
             key = self._key(term)
             self._by_sound.setdefault(len(term), {}).setdefault(key, term)
-            if len(term) >= opts.fuzzy_min_syllables and term not in self.places:  # candidates one syllable off
+            if len(term) >= opts.fuzzy_min_syllables and term not in self.exact_only:  # one syllable off
                 plain = syllables(term)
                 for k in range(len(term)):
                     self._near.setdefault(len(term), {}).setdefault(_open(key, k), []).append((term, key[k], plain[k]))
@@ -219,6 +238,7 @@ class TermCorrector:
     def from_settings(cls, settings: Settings) -> TermCorrector:
         opts = TermSettings.from_settings(settings["speech"])
         places: list[str] = []
+        procedures: list[str] = []
         vocabulary: set[str] = set()
         listed = {t: f for name in opts.files for t, f in
                   read_term_freqs(settings.config_file(name), opts.lm_term_freq).items()} if opts.enabled else {}
@@ -227,15 +247,17 @@ class TermCorrector:
             parts = analytics_parts(settings)
             vocabulary = {t for part in parts.values() for t in part}
             terms += [t for t in parts["taxonomy"] if len(t) >= opts.analytics_min_chars and names_a_thing(t)]
+            procedures = [t for t in parts["taxonomy"] if not names_a_thing(t)
+                          and names_a_procedure(t, opts.compound_min_chars)]
             terms += [t for t in parts["profiles"] if len(t) >= opts.analytics_min_chars]
             places = [t for t in parts["cities"] if len(t) >= opts.city_min_chars]
-            terms += places
+            terms += places + procedures
         short = frozenset(t for t in terms if len(t) == 2 and t not in listed)
         redact = settings["speech"]["redact"]
         learned = (confusions.load(settings.config_file(opts.confusions_model), opts.confusions_min_count,
                                    opts.confusions_min_rate) if opts.enabled and opts.confusions_model else frozenset())
         return cls(opts, terms, short, tuple(redact["name_cues"]) + tuple(redact["weak_name_cues"]), listed,
-                   frozenset(places) - set(listed), frozenset(vocabulary), learned=learned)
+                   frozenset(places + procedures) - set(listed), frozenset(vocabulary), learned=learned)
 
     def _key(self, text: str) -> tuple[str, ...]:
         fuzzy = self.settings.fuzzy if len(text) >= self.settings.fuzzy_min_syllables else ()

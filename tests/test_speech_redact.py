@@ -168,7 +168,8 @@ def test_digits_left_beside_a_number_in_one_run_are_masked_with_it():
     ("报案号R2026031500123，麻烦查一下", "报案号[号码]，麻烦查一下"),
     ("车架号LSVAU2180N2183294", "车架号[号码]"),
     ("统一社会信用代码91330100MA2B3C4D1X", "统一社会信用代码[号码]"),
-    ("身份证前面是3301061999031245，后两位忘了", "身份证前面是[银行卡号]，后两位忘了"),
+    # a partial ID number after its cue: the cue names it, and its birth date stands where an ID number's does
+    ("身份证前面是3301061999031245，后两位忘了", "身份证前面是[身份证号]，后两位忘了"),
     ("订单20150401", "订单[号码]"),  # any 7+ run of digits identifies something: never written
     ("客服热线4008123456", "客服热线[号码]"),
     ("车牌浙A·3B后面记不清了", "车牌[车牌]后面记不清了"),  # a partial plate
@@ -200,3 +201,9 @@ def test_a_users_surnames_file_beside_their_settings_is_the_one_read(tmp_path):
     rules = RedactionRules.from_settings(load_settings(user))
     assert rules.personal is not None and rules.personal.surnames == frozenset({"禤", "王"})
     assert mask_pii(said, rules) == "本人[姓名]，手机[手机号]"
+
+
+def test_the_nearest_cue_names_the_number():
+    """Two cues before one number: the one said just before it names it, not the first in the cue list."""
+    assert mask_pii("身份证和银行卡号6222021234567890123都给你") == "身份证和银行卡号[银行卡号]都给你"
+    assert mask_pii("卡号我忘了，身份证号430524199107286343") == "卡号我忘了，身份证号[身份证号]"

@@ -10,7 +10,7 @@ import pytest
 from callintel.pinyin import fuzz, syllables
 from callintel.settings import PROJECT_ROOT, load_settings
 from callintel.speech.term_fit import Confusions, WordModel
-from callintel.speech.terms import TermCorrector, TermSettings, read_terms
+from callintel.speech.terms import TermCorrector, TermSettings, names_a_procedure, read_terms
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +162,17 @@ def test_long_terms_come_back_one_syllable_off(corrector, heard, meant):
 ])
 def test_long_terms_leave_words_alone(corrector, text):
     assert corrector.correct(text) == (text, [])
+
+
+def test_procedure_names_come_back_by_their_exact_sound(corrector):
+    """Taxonomy phrases made of content words (生存认证 = 生存 + 认证, both tagged verbs) are terms too, matched by
+    their exact sound only; cue fragments with a function word are not terms at all (eval e2e's voiced calls)."""
+    assert names_a_procedure("生存认证", 4) and names_a_procedure("健康告知", 4)
+    assert not names_a_procedure("怎么样了", 4) and not names_a_procedure("能不能买", 4)
+    assert not names_a_procedure("生存认证", 0) and not names_a_procedure("理赔", 4)
+    assert corrector.correct("之前把声存认证做了")[0] == "之前把生存认证做了"
+    assert corrector.correct("需要完成一次生存任正")[0] == "需要完成一次生存认证"
+    assert corrector.correct("改签请联系航司") == ("改签请联系航司", [])  # one syllable off 联系方式: left alone
 
 
 def test_a_term_as_written_is_not_cut_by_another(corrector):

@@ -13,6 +13,8 @@ def test_simplified_and_punctuation():
     assert normalize_text("歡迎大家來體驗達摩院推出的語音識別模型") == "欢迎大家来体验达摩院推出的语音识别模型"
     assert normalize_text("你好,請問 有什麼可以幫您?") == "你好，请问，有什么可以帮您？"
     assert normalize_text("ＶＩＰ客戶 OK, 好的") == "VIP客户 OK, 好的"
+    # a period between a number and Chinese text ends a sentence; a decimal point keeps its digits
+    assert normalize_text("29.社保离职以后") == "29。社保离职以后" and normalize_text("3.5万") == "3.5万"
 
 
 def test_end_punctuation():

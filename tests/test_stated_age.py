@@ -64,6 +64,27 @@ def test_a_heard_id_number_is_masked_as_one_and_keeps_its_age(settings):
     assert age_from_birth(2026, 12, 5, ON) is None and heard_id_birth("43052419910231634", 1) is None  # Feb 31
 
 
+def test_an_id_number_read_in_groups_or_after_its_cue_keeps_its_age(settings):
+    """Recognised speech of eval e2e's voiced calls: an ID number read in groups, a group of which reads as a
+    mobile, and one that lost two digits of its area code after 身份证号."""
+    cleaner = TextCleaner.from_settings(settings)
+    # 17 digits in four groups; "1995，021，7625" alone is 11 digits starting 19, a mobile's shape
+    text, age = cleaner.clean_with_age("先分就五零零一零三，一九九五，零二一，七六二五。", ON)
+    assert text == "先分就[身份证号]。" and age == 31
+    # 16 digits after the cue: the date at digit 5 (two digits early) is still found, the cue names the kind
+    text, age = cleaner.clean_with_age("清水的清，身份证号3258-1988-0315-4128。", ON)
+    assert "[身份证号]" in text and "1988" not in text and age == 38
+    # without the cue the same run is a 16-digit number of no known kind: masked, no age
+    text, age = cleaner.clean_with_age("号码是3258-1988-0315-4128。", ON)
+    assert "1988" not in text and age is None
+    # after the cue, digits too garbled for a date are still the ID number the caller was reading, and give no age
+    text, age = cleaner.clean_with_age("身份证号10103158、10123、6512。", ON)
+    assert text == "身份证号[身份证号]。" and age is None
+    # a bank card after its cue keeps no age even when a date-like stretch sits where an ID's would
+    text, age = cleaner.clean_with_age("卡号6222021990031512345。", ON)
+    assert "[银行卡号]" in text and age is None
+
+
 def _call(call_id: str, turns: list[tuple[str, str]]) -> dict:
     return {"call_id": call_id, "started_at": "2026-11-20T10:00:00+08:00", "caller_number": "13800000000",
             "turns": [{"speaker": s, "text": t} for s, t in turns]}
