@@ -58,8 +58,8 @@ RULES: dict[tuple[str, ...], tuple[Check, str]] = {
     ("speech", "pack_context_s"): ((lambda v: v >= 0 or v == -1), "seconds >= 0, or -1 (the whole pack)"),
     # each digit of slack tests one more run length and two more offsets for a date: past 2, bank cards pass
     ("speech", "redact", "id_digit_slack"): ((lambda v: 0 <= v <= 2), "a whole number from 0 (exact IDs) to 2"),
-    ("speech", "redact", "id_cued_digit_slack"): ((lambda v: 0 <= v <= 3),
-                                                  "a whole number from 0 (exact IDs) to 3"),
+    ("speech", "redact", "id_cued_digit_slack"): ((lambda v: 0 <= v <= 2),
+                                                  "a whole number from 0 (exact IDs) to 2"),
     ("exports", "max_rows"): _at_least(1),
 }
 SECONDS = _at_least(0)

@@ -26,6 +26,8 @@ from callintel.settings import options
 # Half-width punctuation between CJK characters becomes its full-width form.
 _TO_FULLWIDTH = {",": "，", "?": "？", "!": "！", ":": "：", ";": "；"}
 _SPACES = re.compile(r"[\s\u3000]+")
+# Characters speech/redact.py reads as digits (CN_DIGITS there): a period before one may sit inside a number.
+_NUMERAL_CHARS = "零〇洞幺腰要一二两三四五六七八九叉"
 _SPOKEN_DIGIT = {"零": "0", "〇": "0", "洞": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4",
                  "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
 _DIGIT_CHARS = "零〇幺一二三四五六七八九"
@@ -77,8 +79,9 @@ def unify_punctuation(text: str) -> str:
         out.append(ch)
     text = "".join(out)
     # a period after Chinese text is a full stop, and so is one between a number and Chinese text (二十九 heard as
-    # "29.社保…": a decimal point has digits after it)
-    text = re.sub(r"(?<=[\u4e00-\u9fff])\.(?!\d)|(?<=\d)\.(?=[\u4e00-\u9fff])", "。", text)
+    # "29.社保…"); not before digits or spoken numerals (3.5, 1380013.八零零零: a number whose pieces masking joins)
+    text = re.sub(rf"(?<=[\u4e00-\u9fff])\.(?![\d{_NUMERAL_CHARS}])|(?<=\d)\.(?=[\u4e00-\u9fff])(?![{_NUMERAL_CHARS}])",
+                  "。", text)
     # spaces between CJK characters are Whisper's segment joins, not words
     text = re.sub(r"(?<=[\u4e00-\u9fff，。？！：；])\s+(?=[\u4e00-\u9fff])", "，", text)
     text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[，。？！：；])", "", text)

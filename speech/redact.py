@@ -7,7 +7,9 @@ privacy wins over precision: any long digit run is masked even when its checksum
 because an ASR error in one digit must not leak the other seventeen.
 
 A run holding several numbers ("13988369420 18904056109") is split at its separators into the
-valid numbers it contains, so each gets its own mask; what is left is judged on its own.
+valid numbers it contains, so each gets its own mask; what is left is judged on its own. A run whose
+digits hold an ID number's birth date where one keeps it, none of its groups a number by itself, is
+one ID number read in groups.
 
 Letters and digits glued to a masked number belong to it ("13800138000E" -> "[手机号]", not
 "[手机号]E"): Whisper writes a spoken 幺/一 or a trailing syllable as a letter, and a residue
@@ -54,7 +56,7 @@ class RedactionRules:
     # the first digits of a card number read aloud, and the rest must not leak.
     cue_window: int  # characters before the run searched for a cue
     min_cued_run: int
-    cues: tuple[tuple[str, str], ...]  # (cue word, kind of number) in the order they are tried
+    cues: tuple[tuple[str, str], ...]  # (cue word, kind of number): the nearest names it (cued_kind)
     masks: tuple[tuple[str, str], ...]  # kind of number -> its token
     personal: PersonalRules | None  # names, dates, addresses...: None = numbers only
     # Codes of letters and digits (claim 报案号 R2026…, VIN 车架号, credit codes, partial IDs): a run of at least
@@ -80,24 +82,34 @@ class RedactionRules:
 
 
 def heard_id(digits: str, rules: RedactionRules, cue: str | None) -> tuple[int, int, int] | None:
-    """The birth date in `digits` read as an ID number heard with digits slipped (None after a bank-card cue:
-    card numbers can hold a date-like stretch too); an ID cue before the run allows `id_cued_digit_slack`."""
-    if cue == "bank_card":
+    """The birth date in `digits` read as an ID number heard with digits slipped; None after a cue naming another
+    kind (a card number or a phone number and what follows it can hold a date-like stretch too). An ID cue before
+    the run allows `id_cued_digit_slack`."""
+    if cue not in (None, "id_card"):
         return None
     slack = max(rules.id_digit_slack, rules.id_cued_digit_slack) if cue == "id_card" else rules.id_digit_slack
     return heard_id_birth(digits, slack)
 
 
 def cued_kind(text: str, start: int, rules: RedactionRules) -> str | None:
-    """The kind the cue word nearest before `start` names, if any (身份证和银行卡号6222…: the card's cue); cues ending
-    at the same place are tried in the order listed."""
+    """The kind the cue word nearest before `start` names, if any (身份证和银行卡号6222…: the card's cue).
+
+    A cue of the generic kind "number" (号码) that touches a specific cue belongs to it (身份证号码, 手机号码,
+    银行卡号码 name an ID number, a phone, a card); cues ending at the same place are tried in the order listed."""
     before = text[max(0, start - rules.cue_window):start]
-    best: tuple[int, str] | None = None
+    found: list[tuple[int, int, str]] = []  # (start, end, kind) of each cue's last occurrence
     for cue, kind in rules.cues:
         at = before.rfind(cue)
-        if at >= 0 and (best is None or at + len(cue) > best[0]):
-            best = (at + len(cue), kind)
-    return best[1] if best else None
+        if at >= 0:
+            found.append((at, at + len(cue), kind))
+    if not found:
+        return None
+    best = max(found, key=lambda f: f[1])  # max keeps the first listed of equal ends
+    if best[2] == "number":
+        specific = [f for f in found if f[2] != "number" and f[1] >= best[0]]
+        if specific:
+            best = max(specific, key=lambda f: f[1])
+    return best[2]
 
 
 def id_card_valid(digits: str) -> bool:
@@ -217,11 +229,12 @@ def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[t
     cue = cued_kind(text, start, rules)
     if strong_kind(digits):
         return [(start, end, classify_number(digits, rules, cue) or "")]
-    if heard_id(digits, rules, cue) and len(digits) >= rules.min_cued_run:
-        # an ID number read in groups ("500103，1995，021，7625"): split at its pauses, some groups would pass for a
-        # mobile ("19950217625") and the rest be judged alone; the birth date the whole run holds says what it is
-        return [(start, end, "id_card")]
     groups = [(start + m.start(), start + m.end()) for m in _GROUP.finditer(text[start:end])]
+    if heard_id(digits, rules, cue) and not any(strong_kind(to_digits(text[a:b])[0]) for a, b in groups):
+        # an ID number read in groups ("500103，1995，021，7625"): split at its pauses, some groups together would
+        # pass for a mobile ("19950217625") and the rest be judged alone; the birth date the whole run holds says
+        # what it is. A group that is a number by itself (a whole mobile) keeps the split.
+        return [(start, end, "id_card")]
     if len(groups) > 1:
         found: list[tuple[int, int, str]] = []
         leftover: list[tuple[int, int]] = []

@@ -207,3 +207,27 @@ def test_the_nearest_cue_names_the_number():
     """Two cues before one number: the one said just before it names it, not the first in the cue list."""
     assert mask_pii("身份证和银行卡号6222021234567890123都给你") == "身份证和银行卡号[银行卡号]都给你"
     assert mask_pii("卡号我忘了，身份证号430524199107286343") == "卡号我忘了，身份证号[身份证号]"
+    # 号码 after a specific cue is part of it: 身份证号码 names an ID number, 银行卡号码 a card, 手机号码 a phone
+    assert mask_pii("身份证号码3258-1988-0315-4128") == "身份证号码[身份证号]"
+    assert mask_pii("银行卡号码6222020200011234567") == "银行卡号码[银行卡号]"
+    assert mask_pii("手机号码138001") == "手机号码[手机号]"
+    assert mask_pii("报案号码是20261203") == "报案号码是[号码]"
+
+
+def test_a_mobile_and_more_digits_are_not_one_id_number():
+    """A run that holds a whole mobile in one group is split, even when its digits hold a date where an ID number
+    keeps its birth date; after a phone cue no ID number is read at all."""
+    assert mask_pii("手机13800119900，105123") == "手机[手机号]"  # the digits beside it are absorbed into its mask
+    assert mask_pii("13800119900，105123") == "[手机号]"
+
+
+def test_a_period_inside_a_spoken_number_keeps_it_whole():
+    """Normalisation makes a period after Chinese text or between a number and Chinese text a full stop, but not
+    before a spoken numeral: masking joins the pieces of a number over a period, not over a full stop."""
+    from callintel.speech.normalize import NormalizeSettings, normalize_text
+
+    said = NormalizeSettings(numbers=True, end_punctuation=True)
+    for text in ("我手机是1380013.八零零零", "我手机是138.零零一三.八零零零",
+                 "卡号6222.零二零二零零零一一二三四五六七"):
+        masked = mask_pii(normalize_text(text, said))
+        assert not any(ch.isdigit() for ch in masked), masked

@@ -76,7 +76,13 @@ def test_an_id_number_read_in_groups_or_after_its_cue_keeps_its_age(settings):
     assert "[身份证号]" in text and "1988" not in text and age == 38
     # without the cue the same run is a 16-digit number of no known kind: masked, no age
     text, age = cleaner.clean_with_age("号码是3258-1988-0315-4128。", ON)
-    assert "1988" not in text and age is None
+    assert text == "号码是[银行卡号]。" and age is None
+    # 号码 after the ID cue is part of it
+    text, age = cleaner.clean_with_age("身份证号码3258-1988-0315-4128。", ON)
+    assert text == "身份证号码[身份证号]。" and age == 38
+    # a mobile, then more digits: no age made up from the digits that follow it
+    assert cleaner.clean_with_age("手机13800119900，105123。", ON)[1] is None
+    assert cleaner.clean_with_age("13800119900，105123。", ON)[1] is None
     # after the cue, digits too garbled for a date are still the ID number the caller was reading, and give no age
     text, age = cleaner.clean_with_age("身份证号10103158、10123、6512。", ON)
     assert text == "身份证号[身份证号]。" and age is None
