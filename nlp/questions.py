@@ -2,14 +2,15 @@
 
 On the phone a question is rarely marked with ？ (ASR adds it only sometimes), so a sentence
 counts when it carries any cue from `configs/question_cues.toml`: a question mark, an
-interrogative word or A-not-A form (怎么, 多少, 能不能), a sentence-final particle (吗, 呢), or
-a request opener (我想问一下, 帮我查一下, 我要投诉). Phrases that merely look like cues
-(没什么, 这么) are removed first. Rules rather than a classifier: an analyst can read why a
+interrogative word or A-not-A form (怎么, 多少, 能不能, and any verb's: 报不报, 能报不能报), a
+sentence-final particle (吗, 呢), or a request opener (我想问一下, 帮我查一下, 我要投诉). Phrases
+that merely look like cues (没什么, 这么) are removed first. Rules rather than a classifier: an analyst can read why a
 sentence was taken, and extend the lexicon without code.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class QuestionCues:
     indefinite_after: tuple[str, ...] = ()
     indefinite_window: int = 0
     numerals: str = ""
+    assertive_finals: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path) -> QuestionCues:
@@ -85,6 +87,11 @@ def _asking(body: str, word: str, at: int, cues: QuestionCues) -> bool:
     return not (word.startswith("几") and at > 0 and body[at - 1] in cues.numerals)
 
 
+# Any verb in the A-not-A form, not only the listed ones: a word of one or two characters, 不 or 没, the word again
+# (报不报, 能报不能报, 买没买); a two-character verb may also give its first character alone first (喜不喜欢).
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1|([\u4e00-\u9fff])[不没]\2[\u4e00-\u9fff]")
+
+
 def _interrogative(body: str, cues: QuestionCues) -> bool:
     """Any interrogative word or A-not-A form in `body` that asks (see _asking)."""
     for word in cues.interrogatives:
@@ -93,6 +100,14 @@ def _interrogative(body: str, cues: QuestionCues) -> bool:
             if _asking(body, word, at, cues):
                 return True
             at = body.find(word, at + 1)
+    for m in _A_NOT_A.finditer(body):
+        if m.group(1) in ("不", "没") or (m.start() > 0 and body[m.start() - 1] in "不没"):
+            continue  # 不对不对: a "no" repeated
+        if body[m.end():m.end() + 1] in cues.indefinite_after:
+            continue  # 看不看都一样: "either way"
+        if strip_punct(body).endswith(cues.assertive_finals):
+            continue  # 约不约得上还是全凭运气呗: the form is a clause of a statement
+        return True
     return False
 
 

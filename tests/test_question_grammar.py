@@ -23,6 +23,9 @@ def cues():
     "这不是明摆着的事嘛。",                  # 嘛 asserts the obvious
     "家里电视冰箱啥的都是我买的。",          # 啥的: "and so on"
     "金海花园三座102不对不对，是1202房。",    # a "no" said twice is no A-not-A question
+    "看不看都一样，反正要交。",              # any verb's A-not-A before 都: "either way"
+    "那约不约得上还是全凭运气呗。",          # ... inside a statement closed by an assertive particle
+    "他动不动就给我打电话。",                # an adverb made of the form: "at every turn"
 ])
 def test_indefinite_and_assertive_forms_are_not_questions(cues, text):
     assert question_cue(text, cues) is None
@@ -34,6 +37,9 @@ def test_indefinite_and_assertive_forms_are_not_questions(cues, text):
     # unpunctuated, as Whisper often writes it: an A-not-A form asks whatever 都 follows it
     ("那以后是不是每年都得涨", "interrogative"), ("以后每年是不是都从这张卡上扣", "interrogative"),
     ("有没有都一样要交吗", "interrogative"),
+    # any verb in the A-not-A form, unpunctuated as recognised speech writes it (能报不能报, 买没买, 喜不喜欢)
+    ("俺那个医疗保险能报不能报", "interrogative"), ("这个险你买没买", "interrogative"),
+    ("你喜不喜欢这个产品", "interrogative"), ("你们这个报不报销门诊", "interrogative"),
 ])
 def test_asking_forms_still_ask(cues, text, cue):
     assert question_cue(text, cues) == cue
