@@ -444,7 +444,7 @@ def _occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
                 # keep a qualifier said with it: 小学老师, 产品经理 (not 我是做 / 的)
                 q = re.sub(r"^(?:(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?)+", "", prefix)
                 if 0 < len(q) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", q) and q not in ("做", "干", "跑", "在") \
-                        and _known_word(q, cfg["qualifier_min_freq"]):
+                        and _known_word(q):
                     value = q + value
                 if value not in cfg["not_occupation"]:
                     _add(out, "occupation", value, 0.8, i, text, speaker)
@@ -456,16 +456,10 @@ def _occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
             _occupation_pos(text, i, speaker, cfg, r, out)
 
 
-def _known_word(word: str, min_freq: int = 1) -> bool:
-    """A qualifier in common use by jieba's dictionary (小学 3296, 内科 205, 女): 小邪 (unknown) or 小鞋 (16, the
-    idiom's tight shoe) in 小鞋老师 is 小学 misheard, a rare word the sound landed on, and the role without it
-    (老师) is still true."""
-    if len(word) == 1:
-        return True
-    import jieba
-
-    jieba.dt.check_initialized()
-    return jieba.dt.FREQ.get(word, 0) >= max(1, min_freq)
+def _known_word(word: str) -> bool:
+    """A qualifier jieba's dictionary knows (小学, 产品, 女): 小邪 in 小邪老师 is 小学 misheard, and the role
+    without it (老师) is still true."""
+    return len(word) == 1 or _in_dictionary(word)
 
 
 def _cut(text: str) -> list[str]:
