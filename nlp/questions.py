@@ -36,7 +36,8 @@ class QuestionCues:
     indefinite_after: tuple[str, ...] = ()
     indefinite_window: int = 0
     numerals: str = ""
-    assertive_finals: tuple[str, ...] = ()
+    a_not_a_before: tuple[str, ...] = ()
+    a_not_a_after: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path) -> QuestionCues:
@@ -73,9 +74,9 @@ def a_not_a(word: str) -> bool:
 def _asking(body: str, word: str, at: int, cues: QuestionCues) -> bool:
     """Whether the interrogative `word` at `at` asks. It does not when it is an indefinite: after a negation
     close before it (没啥毛病, 不是来办什么业务, 不知道为什么, 不管怎么) or before 都/也 (什么都行, 多少钱都行,
-    啥都好说: "any"); nor 几 after a numeral (三十几年, 八十几: "some"). An A-not-A form always asks (是不是每年都得涨:
-    its 都 belongs to what is asked; 好不好都行 is in not_cues), unless its negation came first: 不对不对, 没有没有
-    repeat a "no". Grammar, not a list of sentences."""
+    啥都好说: "any"); nor 几 after a numeral (三十几年, 八十几: "some"). A listed A-not-A form always asks
+    (是不是每年都得涨: its 都 belongs to what is asked; 好不好都行 is in not_cues), unless its negation came first:
+    不对不对, 没有没有 repeat a "no". Grammar, not a list of sentences."""
     if a_not_a(word):
         return not (at > 0 and body[at - 1] in "不没")
     lead = body[max(0, at - cues.indefinite_window):at]
@@ -87,28 +88,48 @@ def _asking(body: str, word: str, at: int, cues: QuestionCues) -> bool:
     return not (word.startswith("几") and at > 0 and body[at - 1] in cues.numerals)
 
 
-# Any verb in the A-not-A form, not only the listed ones: a word of one or two characters, 不 or 没, the word again
-# (报不报, 能报不能报, 买没买); a two-character verb may also give its first character alone first (喜不喜欢).
-_A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1|([\u4e00-\u9fff])[不没]\2[\u4e00-\u9fff]")
+# Any verb's A-not-A form, not only the listed ones: a word of one or two characters, 不 or 没, the word again
+# (报不报, 能报不能报, 买没买, 在不在); a two-character verb may give its first character alone first (喜不喜欢).
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})([不没])\1")
+
+
+def _tags(word: str) -> list[str]:
+    import jieba.posseg
+
+    return [flag for _, flag in jieba.posseg.lcut(word, HMM=False)]
+
+
+def _a_not_a_asks(body: str, cues: QuestionCues) -> bool:
+    """A verb's A-not-A form that asks. Not a "no" repeated (不对不对); not a pronoun or a numeral in the shape
+    (这不这个月); with 没 a verb only (买没买, not 要钱没钱: jieba's tags, which are unsure for one character
+    alone, so 不 forms take any other word: 报不报, 在不在); not after a concessive word (爱买不买, 不管报不报:
+    a_not_a_before) nor before one that makes it "either way" (看不看都一样, 买不买就算了, 贵不贵的无所谓,
+    信不信由你: a_not_a_after)."""
+    for m in _A_NOT_A.finditer(body):
+        word, neg, end = m.group(1), m.group(2), m.end()
+        if word[0] in "不没" or (m.start() > 0 and body[m.start() - 1] in "不没"):
+            continue
+        if len(word) == 1 and end < len(body) and _tags(word + body[end]) in (["v"], ["a"]):
+            word, end = word + body[end], end + 1  # 喜不喜欢: the verb is 喜欢, one word
+        tags = _tags(word)
+        nominal = any(t.startswith(("r", "m", "q")) for t in tags)
+        if nominal or (neg == "没" and not all(t.startswith("v") for t in tags)):
+            continue
+        if body[:m.start()].endswith(cues.a_not_a_before) or body[end:].startswith(cues.a_not_a_after):
+            continue
+        return True
+    return False
 
 
 def _interrogative(body: str, cues: QuestionCues) -> bool:
-    """Any interrogative word or A-not-A form in `body` that asks (see _asking)."""
+    """Any interrogative word or A-not-A form in `body` that asks (see _asking, _a_not_a_asks)."""
     for word in cues.interrogatives:
         at = body.find(word)
         while at >= 0:
             if _asking(body, word, at, cues):
                 return True
             at = body.find(word, at + 1)
-    for m in _A_NOT_A.finditer(body):
-        if m.group(1) in ("不", "没") or (m.start() > 0 and body[m.start() - 1] in "不没"):
-            continue  # 不对不对: a "no" repeated
-        if body[m.end():m.end() + 1] in cues.indefinite_after:
-            continue  # 看不看都一样: "either way"
-        if strip_punct(body).endswith(cues.assertive_finals):
-            continue  # 约不约得上还是全凭运气呗: the form is a clause of a statement
-        return True
-    return False
+    return _a_not_a_asks(body, cues)
 
 
 def question_cue(sentence: str, cues: QuestionCues) -> str | None:

@@ -8,5 +8,6 @@ insurance terms offered to Whisper.
 # Bump when a code change alters the text the stage produces: it is part of every cache key,
 # so cached transcripts made by older code are not reused.
 # 13: a looping window decoded again ([speech] loop_*); 14: names heard in other characters; 15: ID numbers read in
-# groups or after their cue, the nearest cue names a number, "29." before Chinese text a full stop
-SPEECH_CODE_VERSION = 15
+# groups or after their cue, the nearest cue names a number, "29." before Chinese text a full stop; 16: a generic
+# 号码 cue lets an ID number be read, a period before one spoken numeral ends a sentence
+SPEECH_CODE_VERSION = 16

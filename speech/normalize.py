@@ -79,9 +79,11 @@ def unify_punctuation(text: str) -> str:
         out.append(ch)
     text = "".join(out)
     # a period after Chinese text is a full stop, and so is one between a number and Chinese text (二十九 heard as
-    # "29.社保…"); not before digits or spoken numerals (3.5, 1380013.八零零零: a number whose pieces masking joins)
-    text = re.sub(rf"(?<=[\u4e00-\u9fff])\.(?![\d{_NUMERAL_CHARS}])|(?<=\d)\.(?=[\u4e00-\u9fff])(?![{_NUMERAL_CHARS}])",
-                  "。", text)
+    # "29.社保…"); not before digits or a run of spoken numerals (3.5, 1380013.八零零零: a number whose pieces masking
+    # joins; 29.一年交多少 and 好的.要不要 still end there)
+    numeral_run = rf"[{_NUMERAL_CHARS}]{{2}}"
+    text = re.sub(rf"(?<=[\u4e00-\u9fff])\.(?!\d|{numeral_run})|(?<=\d)\.(?=[\u4e00-\u9fff])(?!{numeral_run})", "。",
+                  text)
     # spaces between CJK characters are Whisper's segment joins, not words
     text = re.sub(r"(?<=[\u4e00-\u9fff，。？！：；])\s+(?=[\u4e00-\u9fff])", "，", text)
     text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[，。？！：；])", "", text)

@@ -83,9 +83,9 @@ class RedactionRules:
 
 def heard_id(digits: str, rules: RedactionRules, cue: str | None) -> tuple[int, int, int] | None:
     """The birth date in `digits` read as an ID number heard with digits slipped; None after a cue naming another
-    kind (a card number or a phone number and what follows it can hold a date-like stretch too). An ID cue before
-    the run allows `id_cued_digit_slack`."""
-    if cue not in (None, "id_card"):
+    kind (a card number or a phone number and what follows it can hold a date-like stretch too; a generic 号码 names
+    none). An ID cue before the run allows `id_cued_digit_slack`."""
+    if cue not in (None, "id_card", "number"):
         return None
     slack = max(rules.id_digit_slack, rules.id_cued_digit_slack) if cue == "id_card" else rules.id_digit_slack
     return heard_id_birth(digits, slack)

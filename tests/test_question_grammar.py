@@ -24,7 +24,12 @@ def cues():
     "家里电视冰箱啥的都是我买的。",          # 啥的: "and so on"
     "金海花园三座102不对不对，是1202房。",    # a "no" said twice is no A-not-A question
     "看不看都一样，反正要交。",              # any verb's A-not-A before 都: "either way"
-    "那约不约得上还是全凭运气呗。",          # ... inside a statement closed by an assertive particle
+    "我爱买不买，反正不急。",                # after a concessive word: "whichever"
+    "不管报不报我都要交。",
+    "贵不贵的无所谓，能报就行。",            # ... or before a word closing "either way"
+    "信不信由你。",
+    "要钱没钱要人没人。",                    # 没 with a noun: not an A-not-A question
+    "这不这个月又扣了。",                    # a pronoun in the shape
     "他动不动就给我打电话。",                # an adverb made of the form: "at every turn"
 ])
 def test_indefinite_and_assertive_forms_are_not_questions(cues, text):
@@ -40,6 +45,7 @@ def test_indefinite_and_assertive_forms_are_not_questions(cues, text):
     # any verb in the A-not-A form, unpunctuated as recognised speech writes it (能报不能报, 买没买, 喜不喜欢)
     ("俺那个医疗保险能报不能报", "interrogative"), ("这个险你买没买", "interrogative"),
     ("你喜不喜欢这个产品", "interrogative"), ("你们这个报不报销门诊", "interrogative"),
+    ("你们领导在不在", "interrogative"), ("你到底赔不赔嘛", "interrogative"),
 ])
 def test_asking_forms_still_ask(cues, text, cue):
     assert question_cue(text, cues) == cue

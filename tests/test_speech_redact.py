@@ -212,6 +212,8 @@ def test_the_nearest_cue_names_the_number():
     assert mask_pii("银行卡号码6222020200011234567") == "银行卡号码[银行卡号]"
     assert mask_pii("手机号码138001") == "手机号码[手机号]"
     assert mask_pii("报案号码是20261203") == "报案号码是[号码]"
+    # a generic 号码 names no kind: an ID number read in groups after it is still one
+    assert mask_pii("我的号码是500103，1995，021，7625") == "我的号码是[身份证号]"
 
 
 def test_a_mobile_and_more_digits_are_not_one_id_number():
@@ -227,6 +229,7 @@ def test_a_period_inside_a_spoken_number_keeps_it_whole():
     from callintel.speech.normalize import NormalizeSettings, normalize_text
 
     said = NormalizeSettings(numbers=True, end_punctuation=True)
+    assert normalize_text("我知道了.要不要再想想") == "我知道了。要不要再想想"  # one numeral alone: a full stop
     for text in ("我手机是1380013.八零零零", "我手机是138.零零一三.八零零零",
                  "卡号6222.零二零二零零零一一二三四五六七"):
         masked = mask_pii(normalize_text(text, said))
