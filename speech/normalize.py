@@ -22,12 +22,13 @@ import cn2an
 import opencc
 
 from callintel.settings import options
+from callintel.speech.redact import CN_DIGITS
 
 # Half-width punctuation between CJK characters becomes its full-width form.
 _TO_FULLWIDTH = {",": "，", "?": "？", "!": "！", ":": "：", ";": "；"}
 _SPACES = re.compile(r"[\s\u3000]+")
-# Characters speech/redact.py reads as digits (CN_DIGITS there): a period before one may sit inside a number.
-_NUMERAL_CHARS = "零〇洞幺腰要一二两三四五六七八九叉"
+# Characters masking reads as digits: a period before a run of them may sit inside a number.
+_NUMERAL_CHARS = "".join(CN_DIGITS)
 _SPOKEN_DIGIT = {"零": "0", "〇": "0", "洞": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4",
                  "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
 _DIGIT_CHARS = "零〇幺一二三四五六七八九"

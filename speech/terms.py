@@ -246,8 +246,9 @@ class TermCorrector:
         if opts.enabled and opts.analytics_vocabulary:
             parts = analytics_parts(settings)
             vocabulary = {t for part in parts.values() for t in part}
-            terms += [t for t in parts["taxonomy"] if len(t) >= opts.analytics_min_chars and names_a_thing(t)]
-            procedures = [t for t in parts["taxonomy"] if not names_a_thing(t)
+            things = {t for t in parts["taxonomy"] if names_a_thing(t)}
+            terms += [t for t in parts["taxonomy"] if len(t) >= opts.analytics_min_chars and t in things]
+            procedures = [t for t in parts["taxonomy"] if t not in things
                           and names_a_procedure(t, opts.compound_min_chars)]
             terms += [t for t in parts["profiles"] if len(t) >= opts.analytics_min_chars]
             places = [t for t in parts["cities"] if len(t) >= opts.city_min_chars]
