@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/bench_speech.py long      # 10+ min stereo call: stage one by one vs batched vs
                                                      # BatchedInferencePipeline (`long all`: + plain Whisper)
+    .venv/bin/python bench/bench_speech.py profile   # the same call: where the stage's CPU goes (encoder, decoder,
+                                                     # the rest) and what the fewest encoder passes would cost
     .venv/bin/python bench/bench_speech.py parallel  # cpu_threads x concurrent files x model workers
     .venv/bin/python bench/bench_speech.py hard      # CER per hard case (first second, back-channels, pauses)
     .venv/bin/python bench/bench_speech.py backchannel  # lone back-channels cut from samples/: right, dropped or wrong
@@ -188,6 +190,99 @@ def bench_long() -> dict:
     return out
 
 
+class _Timed:
+    """Stands in for a CTranslate2 Whisper model and adds up the seconds and calls of each of its methods.
+
+    CTranslate2 computes in threads of its own, so Python's thread CPU clock does not see it; with one intra-op
+    thread, one replica and one channel at a time, a call's wall time is its CPU time."""
+
+    def __init__(self, model, seconds: dict[str, float], calls: dict[str, int]):
+        self._model, self._seconds, self._calls = model, seconds, calls
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._model, name)
+        if not callable(attr):
+            return attr
+
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            result = attr(*args, **kwargs)
+            self._seconds[name] = self._seconds.get(name, 0.0) + time.perf_counter() - t0
+            self._calls[name] = self._calls.get(name, 0) + 1
+            return result
+        return timed
+
+
+def fewest_passes(sizes: list[float], capacity: float, gap: float) -> int:
+    """Encoder inputs needed to hold every window with `gap` seconds between neighbours (first-fit decreasing,
+    within 11/9 of the optimum): what packing could save at best, whatever it costs in words."""
+    bins: list[float] = []
+    for size in sorted(sizes, reverse=True):
+        for k, used in enumerate(bins):
+            if used + gap + size <= capacity:
+                bins[k] = used + gap + size
+                break
+        else:
+            bins.append(size)
+    return len(bins)
+
+
+def bench_profile() -> dict:
+    """Where the stage's CPU goes on the long call, one channel at a time on one core: Whisper's encoder
+    (passes x seconds), its decoder (`generate`, beam search), language reading, and the rest (decoding the file,
+    the band filter, VAD, text steps). Then the floor packing sets: the encoder passes if every channel's windows
+    filled 30 s inputs (`pack_gap_s` apart), with today's decoder and rest, as CPU seconds per audio second.
+    `profile key=value ...` profiles with [speech] overrides (`profile beam_size=1`)."""
+    import callintel.speech.asr as asr_module
+
+    over = {"parallel_channels": False, "num_workers": 1} | overrides(sys.argv[2:])["speech"]
+    settings = load_settings(overrides={"speech": over})
+    opts = AsrOptions.from_settings(settings["speech"])
+    model = load_model(whisper_model_dir(settings), opts)
+    seconds: dict[str, float] = {}
+    calls: dict[str, int] = {}
+    windows: list[float] = []
+    real_plan = asr_module.plan_windows
+
+    def recording(*args, **kwargs):
+        planned = real_plan(*args, **kwargs)
+        windows.extend(w.duration for w in planned)
+        return planned
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path, refs = build_call(Path(tmp))
+        transcribe_call(call_record(path, "stereo_agent_left"), settings)  # warm: the model and the text steps
+        model.model = _Timed(model.model, seconds, calls)
+        asr_module.plan_windows = recording
+        try:
+            t0, c0 = time.perf_counter(), cpu_seconds()
+            tr = transcribe_call(call_record(path, "stereo_agent_left"), settings)
+            wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+        finally:
+            model.model = model.model._model
+            asr_module.plan_windows = real_plan
+    texts = {who: "".join(u.text for u in tr.utterances if u.speaker == who) for who in refs}
+    audio_s = tr.duration_s
+    encode, passes = seconds.get("encode", 0.0), calls.get("encode", 0)
+    per_pass = encode / max(1, passes)
+    whisper = sum(seconds.values())
+    rest = cpu - whisper
+    speech = settings["speech"]
+    floor_passes = fewest_passes(windows, 30.0, speech["pack_gap_s"])
+    floor = floor_passes * per_pass + seconds.get("generate", 0.0) + rest
+    return {"audio_s": round(audio_s, 1), "windows": len(windows), "window_s": round(sum(windows), 1),
+            "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "cpu_per_audio_s": round(cpu / audio_s, 4),
+            "load": load_average(), "cer": _cer(refs, texts),
+            "encoder": {"passes": passes, "cpu_s": round(encode, 1), "per_pass_s": round(per_pass, 3),
+                        "share": round(encode / cpu, 3)},
+            "decoder": {"calls": calls.get("generate", 0), "cpu_s": round(seconds.get("generate", 0.0), 1),
+                        "share": round(seconds.get("generate", 0.0) / cpu, 3)},
+            "other_whisper": {k: round(v, 2) for k, v in seconds.items() if k not in ("encode", "generate")},
+            "rest": {"cpu_s": round(rest, 1), "share": round(rest / cpu, 3)},
+            "floor_30s_packs": {"passes": floor_passes, "cpu_s": round(floor, 1),
+                                "cpu_per_audio_s": round(floor / audio_s, 4)}}
+
+
 def bench_parallel() -> dict:
     """Wall time for 4 copies of the shared stereo call per (cpu_threads, concurrent files, model workers).
 
@@ -341,6 +436,6 @@ def bench_backchannel() -> dict:
 
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "long"
-    result = {"long": bench_long, "parallel": bench_parallel, "hard": bench_hard,
+    result = {"long": bench_long, "profile": bench_profile, "parallel": bench_parallel, "hard": bench_hard,
               "backchannel": bench_backchannel}[which]()
     print(json.dumps(result, ensure_ascii=False))
