@@ -144,15 +144,26 @@ def score_listed_calls(dialogues: Dialogues, con: duckdb.DuckDBPyConnection,
                        aliases: dict[str, str]) -> dict[str, Any]:
     """call_topic_ari apart for the calls whose true topic the night's taxonomy lists (by slug, by name, or by an
     [eval.calls] topic_aliases entry) and for the others: with 2-4 calls a topic, one listed call filed wrong costs
-    about 0.1 of the whole figure, so what filing loses is told apart from what discovery does. None below 2 calls."""
-    rows = con.execute("SELECT slug, label FROM topics WHERE source = 'taxonomy'").fetchall()
-    slugs, labels = {s for s, _ in rows}, {label for _, label in rows}
+    about 0.1 of the whole figure, so what filing loses is told apart from what discovery does. None below 2 calls.
+
+    Discovery's two errors, which an ARI over a few calls hides: `unlisted_kept_out`, the share of calls about a
+    topic the taxonomy lacks that no listed topic took (they went to 其他 or to a topic of the night's own), and
+    `listed_sent_out`, the share of calls about a listed topic that went there instead (false novelty);
+    `unlisted_questions_kept_out` is the first for the true questions of unlisted topics (a question without a
+    topic counts as kept out). None without such calls or questions."""
+    rows = con.execute("SELECT topic_id, slug, label FROM topics WHERE source = 'taxonomy'").fetchall()
+    slugs, labels, listed_ids = {s for _, s, _ in rows}, {label for _, _, label in rows}, {t for t, _, _ in rows}
     got = dict(con.execute("SELECT call_id, topic_id FROM call_topics").fetchall())
 
-    def listed(call: dict[str, Any]) -> bool:
-        slug, t = _call_topic(call), call["truth"]["topic"]
-        name = t.get("name") if isinstance(t, dict) else None
+    def is_listed(slug: str | None, name: str | None = None) -> bool:
         return slug in slugs or name in labels or aliases.get(slug) in slugs
+
+    def listed(call: dict[str, Any]) -> bool:
+        t = call["truth"]["topic"]
+        return is_listed(_call_topic(call), t.get("name") if isinstance(t, dict) else None)
+
+    def share(flags: list[bool]) -> float | None:
+        return round(sum(flags) / len(flags), 4) if flags else None
 
     out: dict[str, Any] = {}
     for key, want in (("listed", True), ("unlisted", False)):
@@ -161,6 +172,17 @@ def score_listed_calls(dialogues: Dialogues, con: duckdb.DuckDBPyConnection,
         pred = _singletons([got.get(c["call_id"]) for c in calls])
         out[f"call_topic_ari_{key}"] = round(float(adjusted_rand_score(truth, pred)), 4) if len(calls) >= 2 else None
         out[f"calls_{key}"] = len(calls)
+    out["unlisted_kept_out"] = share([got.get(c["call_id"]) not in listed_ids for c in dialogues if not listed(c)])
+    out["listed_sent_out"] = share([got.get(c["call_id"]) not in listed_ids for c in dialogues if listed(c)])
+    found = _turn_questions(con)
+    kept = []
+    for c in dialogues:
+        for q in c["truth"]["questions"]:
+            slug = _truth_topic(c, q)
+            if slug is not None and not is_listed(slug):
+                topics = [t for t in found.get((c["call_id"], q["turn"]), []) if t is not None]
+                kept.append(not topics or Counter(topics).most_common(1)[0][0] not in listed_ids)
+    out["unlisted_questions_kept_out"] = share(kept)
     return out
 
 

@@ -53,21 +53,40 @@ def test_every_sample_call_gets_a_named_topic(settings, tmp_path):
         con.close()
 
 
+def _question_tables(con: duckdb.DuckDBPyConnection, asked: list[tuple[str, int, int | None]]) -> None:
+    """The three relations the question scorers read, with one detected question per (call, turn start, topic)."""
+    con.execute("CREATE TABLE utterances (call_id VARCHAR, seq INTEGER, start_s DOUBLE)")
+    con.execute("CREATE TABLE questions (question_id VARCHAR, call_id VARCHAR, seq INTEGER, part INTEGER)")
+    con.execute("CREATE TABLE v_question_topics (question_id VARCHAR, topic_id INTEGER)")
+    for k, (call_id, turn, topic) in enumerate(asked):
+        con.execute("INSERT INTO utterances VALUES (?, ?, ?)", [call_id, k, float(turn)])
+        con.execute("INSERT INTO questions VALUES (?, ?, ?, 0)", [f"q{k}", call_id, k])
+        if topic is not None:
+            con.execute("INSERT INTO v_question_topics VALUES (?, ?)", [f"q{k}", topic])
+
+
 def test_listed_and_unlisted_calls_are_scored_apart():
     """A truth topic is listed by slug, by name or through an alias; each part gets its own ARI, None below 2."""
     con = duckdb.connect()
     con.execute("CREATE TABLE topics (topic_id INTEGER, slug VARCHAR, label VARCHAR, source VARCHAR)")
     con.execute("CREATE TABLE call_topics (call_id VARCHAR, topic_id INTEGER)")
+    _question_tables(con, [("e", 3, 3), ("f", 5, 1), ("f", 7, 1), ("a", 1, None)])
     con.execute("INSERT INTO topics VALUES (1, 'claims', '理赔', 'taxonomy'), (2, 'payout', '领取', 'taxonomy'), "
                 "(3, NULL, '体检预约', 'discovered')")
     calls = [("a", {"slug": "claims"}, 1), ("b", {"slug": "claims"}, 1), ("c", {"slug": "pay", "name": "领取"}, 2),
              ("d", {"slug": "annuity"}, 2), ("e", {"slug": "checkup"}, 3), ("f", {"slug": "checkup"}, None)]
     con.executemany("INSERT INTO call_topics VALUES (?, ?)", [(c, t) for c, _, t in calls if t is not None])
-    dialogues = [{"call_id": c, "truth": {"topic": truth}} for c, truth, _ in calls]
+    questions = {"e": [{"turn": 3, "topic": "checkup"}], "f": [{"turn": 5, "topic": "checkup"}, {"turn": 7}]}
+    dialogues = [{"call_id": c, "truth": {"topic": truth, "questions": questions.get(c, [])}} for c, truth, _ in calls]
     got = ev.score_listed_calls(dialogues, con, {"annuity": "payout"})
     assert got["calls_listed"] == 4 and got["calls_unlisted"] == 2
     assert got["call_topic_ari_listed"] == 0.5714   # pay (by name) and annuity (by alias) are filed together
     assert got["call_topic_ari_unlisted"] == 0.0  # the second checkup call is alone
+    # discovery's two errors: both checkup calls stayed out of the listed topics, no listed call left them
+    assert got["unlisted_kept_out"] == 1.0 and got["listed_sent_out"] == 0.0
+    # of the two checkup questions, the discovered topic kept one out, a listed topic took the other; f's second
+    # question takes its call's topic (checkup: unlisted) and a listed topic took it too
+    assert got["unlisted_questions_kept_out"] == round(1 / 3, 4)
     assert ev.score_listed_calls(dialogues[:1], con, {})["call_topic_ari_listed"] is None
 
 
