@@ -50,3 +50,18 @@ def readings(char: str) -> tuple[str, ...]:
 
     return tuple(dict.fromkeys(r.lower().replace("ü", "v") for r in pinyin(char, style=Style.NORMAL, heteronym=True)[0]
                                if r.isascii() and r.isalpha()))
+
+
+@lru_cache(maxsize=1 << 12)
+def toned_readings(char: str) -> frozenset[str]:
+    """Every reading of one character with its tone (bao3; the neutral tone as 5), or the character itself."""
+    from pypinyin import Style, pinyin
+
+    return frozenset(r.lower() for r in pinyin(char, style=Style.TONE3, heteronym=True,
+                                               neutral_tone_with_five=True)[0])
+
+
+def same_tones(a: str, b: str) -> bool:
+    """Whether `a` and `b` can be read as the same toned syllables, character by character (any reading of a
+    character with several): 宝障 and 保障 can (bao3 zhang4), 报障 and 保障 cannot (bao4 / bao3)."""
+    return len(a) == len(b) and all(toned_readings(x) & toned_readings(y) for x, y in zip(a, b, strict=True))

@@ -36,6 +36,10 @@ a word is weighed instead of kept (有限金价值 -> 有现金价值): both onl
 Near also counts a syllable this recogniser was seen to hear as another (speech/confusions.py, learned from
 transcripts and their truth: 投保严 -> 投保人, ren heard as yan).
 A word the analytics look for, as written, is never cut by another's repair (年交保费 keeps 交保费, not 年缴).
+The taxonomy's names of procedures and acts (`names_a_procedure`: 生存认证, 停售, 作废), tagged verbs, are matched by
+their exact sound only, and the shortest (`toned_max_chars`) by their tones as well: Whisper writes what it heard
+with characters of the same tones (停受 for 停售), while everyday words that merely share the toneless syllables
+differ in tone (报障 is not 保障, 拒保 is not 举报).
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from callintel.pinyin import Fuzzy, fuzz, syllables
+from callintel.pinyin import Fuzzy, fuzz, same_tones, syllables
 from callintel.settings import Settings, options
 from callintel.speech import confusions
 from callintel.speech.domain_terms import analytics_parts
@@ -63,6 +67,7 @@ class TermSettings:
     analytics_vocabulary: bool
     analytics_min_chars: int
     compound_min_chars: int
+    toned_max_chars: int
     city_min_chars: int
     short_common_chars: int
     min_chars: int
@@ -172,8 +177,9 @@ _FUNCTION_TAGS = ("r", "d", "p", "m", "q", "c", "u", "y", "e", "o", "x")
 
 def names_a_procedure(term: str, min_chars: int) -> bool:
     """True for a phrase of `min_chars` or more made only of content words of two or more characters (生存认证 =
-    生存 + 认证, 健康告知, 申请理赔, 联系方式): the domain's names of procedures, which jieba tags as verbs, unlike
-    the taxonomy's cue fragments (怎么样了, 到哪一步, 能不能买). 0 = none."""
+    生存 + 认证, 健康告知, 申请理赔, 联系方式; from 2, one such word: 停售, 作废): the domain's names of procedures
+    and acts, which jieba tags as verbs, unlike the taxonomy's cue fragments (怎么样了, 到哪一步, 能不能买).
+    0 = none."""
     import jieba.posseg
 
     if min_chars <= 0 or len(term) < min_chars:
@@ -203,6 +209,8 @@ class TermCorrector:
     exact_only: frozenset[str] = frozenset()
     vocabulary: frozenset[str] = frozenset()  # every word the analytics look for: as written, never cut by a rewrite
     learned: frozenset[tuple[str, str]] = frozenset()  # (said, heard) syllables this recogniser confuses
+    # exact-only terms so short (toned_max_chars) that their tones must agree too: 宝障 is 保障, 报障 is not
+    toned: frozenset[str] = frozenset()
     _by_sound: dict[int, dict[tuple[str, ...], str]] = field(default_factory=dict, repr=False)
     # terms one syllable off, by their key with that syllable open: (term, the syllable fuzzy, plain)
     _near: dict[int, dict[tuple[str, ...], list[tuple[str, str, str]]]] = field(default_factory=dict, repr=False)
@@ -257,8 +265,10 @@ class TermCorrector:
         redact = settings["speech"]["redact"]
         learned = (confusions.load(settings.config_file(opts.confusions_model), opts.confusions_min_count,
                                    opts.confusions_min_rate) if opts.enabled and opts.confusions_model else frozenset())
+        exact = frozenset(places + procedures) - set(listed)
         return cls(opts, terms, short, tuple(redact["name_cues"]) + tuple(redact["weak_name_cues"]), listed,
-                   frozenset(places + procedures) - set(listed), frozenset(vocabulary), learned=learned)
+                   exact, frozenset(vocabulary), learned=learned,
+                   toned=frozenset(t for t in exact if len(t) <= opts.toned_max_chars))
 
     def _key(self, text: str) -> tuple[str, ...]:
         fuzzy = self.settings.fuzzy if len(text) >= self.settings.fuzzy_min_syllables else ()
@@ -324,7 +334,8 @@ class TermCorrector:
                     continue
                 long = n >= opts.fuzzy_min_syllables
                 term = table.get((fuzzy if long else plain)[i:i + n])
-                if term is not None and term != span and blocked(i, n, term, long):
+                if term is not None and term != span and (
+                        blocked(i, n, term, long) or (term in self.toned and not same_tones(span, term))):
                     continue
                 if term is None and long:  # one syllable near, kept only when the words read better with it
                     term = self._near_term(fuzzy[i:i + n], plain[i:i + n], n)

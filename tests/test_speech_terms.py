@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from callintel.pinyin import fuzz, syllables
+from callintel.pinyin import fuzz, same_tones, syllables
 from callintel.settings import PROJECT_ROOT, load_settings
 from callintel.speech.term_fit import Confusions, WordModel
 from callintel.speech.terms import TermCorrector, TermSettings, names_a_procedure, read_terms
@@ -173,6 +173,24 @@ def test_procedure_names_come_back_by_their_exact_sound(corrector):
     assert corrector.correct("之前把声存认证做了")[0] == "之前把生存认证做了"
     assert corrector.correct("需要完成一次生存任正")[0] == "需要完成一次生存认证"
     assert corrector.correct("改签请联系航司") == ("改签请联系航司", [])  # one syllable off 联系方式: left alone
+
+
+@pytest.mark.parametrize(("heard", "meant"), [
+    ("产品停受了就续不了了", "产品停售了就续不了了"),   # as eval e2e's voiced calls came back (tones the same)
+    ("保单会不会就坐废了", "保单会不会就作废了"),
+    ("一部分是用在宝障和各项成本上", "一部分是用在保障和各项成本上"),
+])
+def test_short_procedure_words_come_back_by_sound_and_tone(corrector, heard, meant):
+    assert corrector.correct(heard)[0] == meant
+
+
+@pytest.mark.parametrize("text", [
+    "宽带坏了我要报障",        # 报障 (bao4) shares 保障's toneless syllables, not its tones (bao3)
+    "他这种情况会被拒保吗",    # 拒保 (ju4 bao3) is not 举报 (ju3 bao4)
+])
+def test_short_procedure_words_need_their_tones(corrector, text):
+    assert same_tones("宝障", "保障") and not same_tones("报障", "保障") and same_tones("不了", "不了")
+    assert corrector.correct(text) == (text, [])
 
 
 def test_a_term_as_written_is_not_cut_by_another(corrector):
