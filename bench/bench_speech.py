@@ -230,23 +230,24 @@ def fewest_passes(sizes: list[float], capacity: float, gap: float) -> int:
 def bench_profile() -> dict:
     """Where the stage's CPU goes on the long call, one channel at a time on one core: Whisper's encoder
     (passes x seconds), its decoder (`generate`, beam search), language reading, and the rest (decoding the file,
-    the band filter, VAD, text steps). Then the floor packing sets: the encoder passes if every channel's windows
-    filled 30 s inputs (`pack_gap_s` apart), with today's decoder and rest, as CPU seconds per audio second.
-    `profile key=value ...` profiles with [speech] overrides (`profile beam_size=1`)."""
+    the band filter, VAD, text steps). Then the floor packing sets: the encoder passes if each channel's windows
+    filled 30 s inputs (`pack_gap_s` apart, windows as planned, before any padding), with this run's decoder and
+    rest, as CPU seconds per audio second. `profile key=value ...` profiles with [speech] overrides
+    (`profile beam_size=1`); one thread, one replica and one channel at a time are always forced."""
     import callintel.speech.asr as asr_module
 
-    over = {"parallel_channels": False, "num_workers": 1} | overrides(sys.argv[2:])["speech"]
+    over = overrides(sys.argv[2:])["speech"] | {"parallel_channels": False, "num_workers": 1, "cpu_threads": 1}
     settings = load_settings(overrides={"speech": over})
     opts = AsrOptions.from_settings(settings["speech"])
     model = load_model(whisper_model_dir(settings), opts)
     seconds: dict[str, float] = {}
     calls: dict[str, int] = {}
-    windows: list[float] = []
+    channels: list[list[float]] = []  # each channel's window lengths (the stage packs a channel's own windows)
     real_plan = asr_module.plan_windows
 
     def recording(*args, **kwargs):
         planned = real_plan(*args, **kwargs)
-        windows.extend(w.duration for w in planned)
+        channels.append([w.duration for w in planned])
         return planned
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -268,7 +269,8 @@ def bench_profile() -> dict:
     whisper = sum(seconds.values())
     rest = cpu - whisper
     speech = settings["speech"]
-    floor_passes = fewest_passes(windows, 30.0, speech["pack_gap_s"])
+    windows = [d for channel in channels for d in channel]
+    floor_passes = sum(fewest_passes(channel, 30.0, speech["pack_gap_s"]) for channel in channels)
     floor = floor_passes * per_pass + seconds.get("generate", 0.0) + rest
     return {"audio_s": round(audio_s, 1), "windows": len(windows), "window_s": round(sum(windows), 1),
             "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "cpu_per_audio_s": round(cpu / audio_s, 4),

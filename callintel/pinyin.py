@@ -61,7 +61,22 @@ def toned_readings(char: str) -> frozenset[str]:
                                                neutral_tone_with_five=True)[0])
 
 
-def same_tones(a: str, b: str) -> bool:
-    """Whether `a` and `b` can be read as the same toned syllables, character by character (any reading of a
-    character with several): 宝障 and 保障 can (bao3 zhang4), 报障 and 保障 cannot (bao4 / bao3)."""
-    return len(a) == len(b) and all(toned_readings(x) & toned_readings(y) for x, y in zip(a, b, strict=True))
+@lru_cache(maxsize=1 << 14)
+def toned(text: str) -> tuple[str, ...]:
+    """The toned syllable pypinyin reads for each character of `text`, in the context of the text (one reading each:
+    吗 is ma5 here, not its rare ma3), one token per character."""
+    from pypinyin import Style, pinyin
+
+    out: list[str] = []
+    for item in pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda chars: list(chars)):
+        tok = item[0]
+        out += list(tok) if len(tok) > 1 and not (tok.isascii() and tok.isalnum()) else [tok.lower()]
+    return tuple(out)
+
+
+def same_tones(heard: str, term: str) -> bool:
+    """Whether what was written (`heard`, read in its own context) sounds like `term` with its tones, in any reading
+    of the term's characters: 宝障 and 保障 do (bao3 zhang4), 报障 and 保障 do not (bao4 / bao3)."""
+    said = toned(heard)
+    return len(heard) == len(term) == len(said) and all(
+        s in toned_readings(c) for s, c in zip(said, term, strict=True))

@@ -149,8 +149,8 @@ def score_listed_calls(dialogues: Dialogues, con: duckdb.DuckDBPyConnection,
     Discovery's two errors, which an ARI over a few calls hides: `unlisted_kept_out`, the share of calls about a
     topic the taxonomy lacks that no listed topic took (they went to 其他 or to a topic of the night's own), and
     `listed_sent_out`, the share of calls about a listed topic that went there instead (false novelty);
-    `unlisted_questions_kept_out` is the first for the true questions of unlisted topics (a question without a
-    topic counts as kept out). None without such calls or questions."""
+    `unlisted_questions_kept_out` is the first for the true questions of unlisted topics. A call or question
+    without any topic counts as out of the listed topics. None without such calls or questions."""
     rows = con.execute("SELECT topic_id, slug, label FROM topics WHERE source = 'taxonomy'").fetchall()
     slugs, labels, listed_ids = {s for _, s, _ in rows}, {label for _, _, label in rows}, {t for t, _, _ in rows}
     got = dict(con.execute("SELECT call_id, topic_id FROM call_topics").fetchall())
@@ -177,9 +177,11 @@ def score_listed_calls(dialogues: Dialogues, con: duckdb.DuckDBPyConnection,
     found = _turn_questions(con)
     kept = []
     for c in dialogues:
+        t = c["truth"]["topic"]
+        name = t.get("name") if isinstance(t, dict) else None
         for q in c["truth"]["questions"]:
             slug = _truth_topic(c, q)
-            if slug is not None and not is_listed(slug):
+            if slug is not None and not is_listed(slug, None if "topic" in q else name):
                 topics = [t for t in found.get((c["call_id"], q["turn"]), []) if t is not None]
                 kept.append(not topics or Counter(topics).most_common(1)[0][0] not in listed_ids)
     out["unlisted_questions_kept_out"] = share(kept)

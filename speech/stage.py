@@ -46,7 +46,8 @@ MIN_LANGUAGE_S = 2.0  # seconds of speech below which the language check does no
 # Packages whose version changes the text produced.
 PACKAGES = ("faster-whisper", "ctranslate2", "opencc", "cn2an", "onnxruntime",
             "cpca",   # cpca: its place names are terms the repair restores (speech/domain_terms.py)
-            "jieba")  # jieba: its dictionary frequencies decide which short heard spans the repair may rewrite
+            "jieba",  # jieba: its dictionary frequencies decide which short heard spans the repair may rewrite
+            "pypinyin")  # pypinyin: the sounds and tones the repair and the name masking compare
 
 
 def file_digest(path: Path) -> str:

@@ -210,7 +210,7 @@ class TermCorrector:
     vocabulary: frozenset[str] = frozenset()  # every word the analytics look for: as written, never cut by a rewrite
     learned: frozenset[tuple[str, str]] = frozenset()  # (said, heard) syllables this recogniser confuses
     # exact-only terms so short (toned_max_chars) that their tones must agree too: 宝障 is 保障, 报障 is not
-    toned: frozenset[str] = frozenset()
+    toned: frozenset[str] = field(default=frozenset(), init=False, repr=False)
     _by_sound: dict[int, dict[tuple[str, ...], str]] = field(default_factory=dict, repr=False)
     # terms one syllable off, by their key with that syllable open: (term, the syllable fuzzy, plain)
     _near: dict[int, dict[tuple[str, ...], list[tuple[str, str, str]]]] = field(default_factory=dict, repr=False)
@@ -223,6 +223,7 @@ class TermCorrector:
         self.terms = sorted({t for t in self.terms if _HAN.match(t) and len(t) >= self.settings.min_chars},
                             key=lambda t: (-len(t), t))
         self._terms = frozenset(self.terms)
+        self.toned = frozenset(t for t in self.exact_only if len(t) <= self.settings.toned_max_chars)
         self.vocabulary = frozenset(t for t in self.vocabulary | self._terms if _HAN.match(t))
         self._lengths = sorted({len(t) for t in self.vocabulary}, reverse=True)
         opts = self.settings
@@ -265,10 +266,8 @@ class TermCorrector:
         redact = settings["speech"]["redact"]
         learned = (confusions.load(settings.config_file(opts.confusions_model), opts.confusions_min_count,
                                    opts.confusions_min_rate) if opts.enabled and opts.confusions_model else frozenset())
-        exact = frozenset(places + procedures) - set(listed)
         return cls(opts, terms, short, tuple(redact["name_cues"]) + tuple(redact["weak_name_cues"]), listed,
-                   exact, frozenset(vocabulary), learned=learned,
-                   toned=frozenset(t for t in exact if len(t) <= opts.toned_max_chars))
+                   frozenset(places + procedures) - set(listed), frozenset(vocabulary), learned=learned)
 
     def _key(self, text: str) -> tuple[str, ...]:
         fuzzy = self.settings.fuzzy if len(text) >= self.settings.fuzzy_min_syllables else ()
@@ -335,7 +334,8 @@ class TermCorrector:
                 long = n >= opts.fuzzy_min_syllables
                 term = table.get((fuzzy if long else plain)[i:i + n])
                 if term is not None and term != span and (
-                        blocked(i, n, term, long) or (term in self.toned and not same_tones(span, term))):
+                        blocked(i, n, term, long)
+                        or (term in self.toned and span not in self._terms and not same_tones(span, term))):
                     continue
                 if term is None and long:  # one syllable near, kept only when the words read better with it
                     term = self._near_term(fuzzy[i:i + n], plain[i:i + n], n)

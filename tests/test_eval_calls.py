@@ -70,13 +70,14 @@ def test_listed_and_unlisted_calls_are_scored_apart():
     con = duckdb.connect()
     con.execute("CREATE TABLE topics (topic_id INTEGER, slug VARCHAR, label VARCHAR, source VARCHAR)")
     con.execute("CREATE TABLE call_topics (call_id VARCHAR, topic_id INTEGER)")
-    _question_tables(con, [("e", 3, 3), ("f", 5, 1), ("f", 7, 1), ("a", 1, None)])
+    _question_tables(con, [("e", 3, 3), ("f", 5, 1), ("f", 7, 1), ("a", 1, None), ("c", 9, 2)])
     con.execute("INSERT INTO topics VALUES (1, 'claims', '理赔', 'taxonomy'), (2, 'payout', '领取', 'taxonomy'), "
                 "(3, NULL, '体检预约', 'discovered')")
     calls = [("a", {"slug": "claims"}, 1), ("b", {"slug": "claims"}, 1), ("c", {"slug": "pay", "name": "领取"}, 2),
              ("d", {"slug": "annuity"}, 2), ("e", {"slug": "checkup"}, 3), ("f", {"slug": "checkup"}, None)]
     con.executemany("INSERT INTO call_topics VALUES (?, ?)", [(c, t) for c, _, t in calls if t is not None])
-    questions = {"e": [{"turn": 3, "topic": "checkup"}], "f": [{"turn": 5, "topic": "checkup"}, {"turn": 7}]}
+    questions = {"e": [{"turn": 3, "topic": "checkup"}], "f": [{"turn": 5, "topic": "checkup"}, {"turn": 7}],
+                 "c": [{"turn": 9}]}  # c's question takes its call's topic, listed by name: not an unlisted one
     dialogues = [{"call_id": c, "truth": {"topic": truth, "questions": questions.get(c, [])}} for c, truth, _ in calls]
     got = ev.score_listed_calls(dialogues, con, {"annuity": "payout"})
     assert got["calls_listed"] == 4 and got["calls_unlisted"] == 2

@@ -190,6 +190,7 @@ def test_short_procedure_words_come_back_by_sound_and_tone(corrector, heard, mea
 ])
 def test_short_procedure_words_need_their_tones(corrector, text):
     assert same_tones("宝障", "保障") and not same_tones("报障", "保障") and same_tones("不了", "不了")
+    assert not same_tones("医吗", "义马")  # 吗 read in context is ma5, though 义马's 马 is one of its rare readings
     assert corrector.correct(text) == (text, [])
 
 
