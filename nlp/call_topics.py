@@ -7,9 +7,10 @@ takes the family's specific topic said in the same call (咨询购买医疗险).
 vote: each topical question counts 1, each customer turn without a question whose key phrases
 name a topic ("我的保单扣款没成功") `statement_weight`, the first of all `first_question_weight`
 (customers say why they call first), and the key phrases over all the customer's words add `customer_text_weight`
-per weight, so a call whose questions were missed still gets its topic. A call with nothing
-topical gets the explicit "other" topic: never no topic. A question that neither its own words nor the
-clustering gave a topic (a terse or roundabout question of the call's own matter: 能不能俺把那些单子寄过去)
+per weight, so a call whose questions were missed still gets its topic. Topics tied at the top vote are told apart
+by meaning, as a question's tied key phrases are: the call's customer words against each one's nearest examples.
+A call with nothing topical gets the explicit "other" topic: never no topic. A question that neither its own words
+nor the clustering gave a topic (a terse or roundabout question of the call's own matter: 能不能俺把那些单子寄过去)
 takes the call's main topic when that came from the call's turns, its questions or statements (method "call",
 `call_fills_left`):
 the call says what it is about better than nothing does; its own topic, should a later night's clustering
@@ -91,18 +92,31 @@ def refine_families(topics: Sequence[Hashable | None], family: Mapping[Hashable,
 def main_topic(topics: Sequence[Hashable | None], methods: Sequence[str | None],
                text_scores: Mapping[Hashable, float], opts: MatchOptions,
                family: Mapping[Hashable, str] | None = None,
-               general: Mapping[str, Hashable] | None = None) -> CallTopic:
+               general: Mapping[str, Hashable] | None = None,
+               meaning: Mapping[Hashable, float] | None = None) -> CallTopic:
     """The call's main topic from its questions' own topics (follow-ups do not vote) and its customer text.
 
     When the winner is a family's general topic and a specific sibling has votes, the sibling with most takes it.
+    Topics tied at the top vote go to the one `meaning` (topic -> similarity of the call's words) rates highest,
+    else to the one said first.
     """
-    return vote_table(topics, methods, text_scores, opts, family, general)[0]
+    return vote_table(topics, methods, text_scores, opts, family, general, meaning)[0]
+
+
+def tied_topics(votes: Mapping[Hashable, float]) -> list[Hashable]:
+    """The topics at the top vote when more than one is: the vote alone cannot say which the call is about."""
+    if not votes:
+        return []
+    top = max(votes.values())
+    tied = [t for t, v in votes.items() if v == top]
+    return tied if len(tied) > 1 else []
 
 
 def vote_table(topics: Sequence[Hashable | None], methods: Sequence[str | None],
                text_scores: Mapping[Hashable, float], opts: MatchOptions,
                family: Mapping[Hashable, str] | None = None,
-               general: Mapping[str, Hashable] | None = None) -> tuple[CallTopic, dict[Hashable, float]]:
+               general: Mapping[str, Hashable] | None = None,
+               meaning: Mapping[Hashable, float] | None = None) -> tuple[CallTopic, dict[Hashable, float]]:
     """`main_topic` and every topic's vote (the winner's with its general topic's added): how far the runner-up
     trails says how clearly the taxonomy explains the call (nlp/novelty.py)."""
     votes: dict[Hashable, float] = {}
@@ -122,7 +136,8 @@ def vote_table(topics: Sequence[Hashable | None], methods: Sequence[str | None],
         return CallTopic(None, "other", 0.0, -1), votes
 
     def rank(t: Hashable) -> tuple:
-        return (-votes[t], first_at.get(t, len(topics)), str(t))
+        near = -meaning.get(t, -1.0) if meaning else 0.0
+        return (-votes[t], near, first_at.get(t, len(topics)), str(t))
 
     best = min(votes, key=rank)
     family, general = family or {}, general or {}
@@ -213,8 +228,9 @@ class CallTopicResult:
 
 def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
     """Follow-ups inherit, general-family questions take the family's specific topic, every call gets its topic."""
+    from callintel.nlp.cluster import unit
     from callintel.nlp.embed import embed_missing, text_key
-    from callintel.nlp.taxonomy import load_taxonomy, phrase_scores
+    from callintel.nlp.taxonomy import load_taxonomy, phrase_scores, prototype_similarity
 
     taxonomy = load_taxonomy(settings)
     mopts = MatchOptions.from_settings(settings["topics"]["taxonomy_match"])
@@ -226,6 +242,27 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
     family = {ids[s]: f for s, f in taxonomy.families().items() if s in ids}
     general = {f: ids[f] for f in set(taxonomy.families().values()) if f in ids}
     assign, calls, unclustered, no_vote = [], [], 0, []
+    vectors, new = dict(inputs.vectors), {}
+    ex_texts, ex_slugs = taxonomy.examples()
+
+    def embedded(texts: list[str]) -> list[np.ndarray]:
+        """Vectors of `texts`, embedding (once, into the step's cache) those not cached yet."""
+        got = embed_missing({text_key(t): t for t in texts}, vectors, settings)
+        new.update(got)
+        vectors.update(got)
+        return [vectors[text_key(t)] for t in texts]
+
+    def meaning_of(call_id: str, tied: list[Hashable]) -> dict[Hashable, float] | None:
+        """For a call whose vote ties: each tied topic's likeness to the call's words (mean cosine of the call's
+        customer text to the topic's `prototype_k` nearest example questions), as a question's tie is decided."""
+        listed = [k for k, slug in enumerate(ex_slugs) if slug in ids]
+        if not texts.get(call_id) or not listed:
+            return None
+        E = np.stack(embedded([ex_texts[k] for k in listed]))
+        labels = np.asarray([ids[ex_slugs[k]] for k in listed])
+        x = unit(np.asarray(embedded([texts[call_id]])[0], dtype=np.float64))
+        return prototype_similarity(x, unit(E.astype(np.float64)), labels, tied, mopts.prototype_k)
+
     for call_id, qs in sorted(by_call.items()):
         topics = [q.topic_id for q in qs]
         methods = [FOLLOW_UP if q.kind == "follow_up" else q.method for q in qs]
@@ -249,7 +286,11 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
                       statement_votes(inputs.turns_of.get(call_id, []), set(turns), taxonomy, mopts.strong_weight)
                       if slug in ids]
         items.sort(key=lambda x: x[0])
-        ct = main_topic([x[1] for x in items], [x[2] for x in items], text_scores, mopts, family, general)
+        ct, votes = vote_table([x[1] for x in items], [x[2] for x in items], text_scores, mopts, family, general)
+        tied = tied_topics(votes)
+        if tied:
+            ct = main_topic([x[1] for x in items], [x[2] for x in items], text_scores, mopts, family, general,
+                            meaning_of(call_id, tied))
         if ct.topic is None:
             no_vote.append(call_id)
         if mopts.call_fills_left and ct.topic is not None and ct.method == "questions":
@@ -265,12 +306,8 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         calls.append([call_id, night, ct.topic, ct.method, ct.score, ev.question_id if ev else None,
                       ev.text if ev else None, len(qs), left])
     # calls with nothing topical said: their customer words to the nearest example, else "other"
-    new: dict[str, np.ndarray] = {}
     if no_vote:
-        ex_texts, ex_slugs = taxonomy.examples()
-        wanted = {text_key(e): e for e in ex_texts} | {text_key(texts.get(c, "")): texts.get(c, "") for c in no_vote}
-        new = embed_missing(wanted, inputs.vectors, settings)
-        vectors = inputs.vectors | new
+        embedded(list(ex_texts) + [texts.get(c, "") for c in no_vote])
         E = np.stack([vectors[text_key(e)] for e in ex_texts]) if ex_texts else np.zeros((0, 0))
         X = np.stack([vectors[text_key(texts.get(c, ""))] for c in no_vote])
         S = X @ E.T if len(E) else np.zeros((len(no_vote), 0))

@@ -112,6 +112,12 @@ def test_the_first_topic_of_the_call_leads_and_nothing_topical_is_other():
     assert ct.topic == "claim"
     assert main_topic([None], [None], {}, opts).method == "other"
     assert main_topic([], [], {"pay": 2.0}, opts).topic == "pay"
+    # a tie at the top vote goes to the topic the call's words are nearer to, else to the one said first
+    meaning = {"claim": 0.69, "complaint": 0.73}
+    assert main_topic(["claim", "complaint"], [STATEMENT, PHRASE], {}, replace(opts, first_question_weight=1.0),
+                      meaning=meaning).topic == "complaint"
+    assert main_topic(["claim", "complaint"], [STATEMENT, PHRASE], {}, replace(opts, first_question_weight=1.0),
+                      ).topic == "claim"
 
 
 @pytest.fixture(scope="module")
@@ -198,6 +204,28 @@ def test_a_question_left_without_topic_takes_its_calls_main_topic():
     off = load_settings(overrides={"topics": {"taxonomy_match": {"call_fills_left": False}}})
     got = call_compute(inputs, off)
     assert not [a for a in got.assignments if a[0] == "q2"] and got.unclustered == 1
+
+
+def test_a_tied_call_vote_is_decided_by_what_the_call_is_about():
+    """Two topics at the same vote (a renewal word said about the caller's health, 恢复得还行, and a question about
+    claim materials): the call's customer words, embedded, are nearer the claim-materials examples, as a question's
+    tie is decided; the call's vector goes to the step's cache."""
+    from datetime import date
+
+    from callintel.nlp.call_topics import CallQuestion, CallTopicInputs, tied_topics
+    from callintel.nlp.call_topics import compute as call_compute
+
+    assert tied_topics({"a": 2.0, "b": 2.0, "c": 1.0}) == ["a", "b"] and tied_topics({"a": 2.0, "b": 1.0}) == []
+    night = date(2026, 12, 1)
+    turns = [(1, "恢复得还行，就是走路还有点不得劲儿"),
+             (3, "那理赔都要啥材料？发票俺出院那会儿医保报了一部分，原件医院留了，给了个结算单，那个好使不？")]
+    qs = [CallQuestion("c1", "q1", 3, "own", "那理赔都要啥材料", 7, PHRASE, 1.0)]
+    settings = load_settings().with_overrides({"topics": {"taxonomy_match": {
+        "first_question_weight": 1.0, "statement_weight": 1.0, "customer_text_weight": 0.0}}})
+    ids = {"claim_materials": 7, "renewal_lapse": 9, "other": 99}
+    got = call_compute(CallTopicInputs(night, qs, {"c1": turns}, ids, {}), settings)
+    assert got.calls[0][2] == 7, got.calls
+    assert got.new_vectors  # the call's words and the examples were embedded for the tie
 
 
 def test_a_weak_match_to_another_topic_takes_its_calls_main_topic():
