@@ -7,8 +7,9 @@ takes the family's specific topic said in the same call (咨询购买医疗险).
 vote: each topical question counts 1, each customer turn without a question whose key phrases
 name a topic ("我的保单扣款没成功") `statement_weight`, the first of all `first_question_weight`
 (customers say why they call first), and the key phrases over all the customer's words add `customer_text_weight`
-per weight, so a call whose questions were missed still gets its topic. Topics tied at the top vote are told apart
-by meaning, as a question's tied key phrases are: the call's customer words against each one's nearest examples.
+per weight, so a call whose questions were missed still gets its topic. Taxonomy topics tied at the top vote are told
+apart by meaning: the call's customer words against each one's nearest example questions of the taxonomy (a
+question's tie also reads the night's questions as prototypes; a call's vote has no such set).
 A call with nothing topical gets the explicit "other" topic: never no topic. A question that neither its own words
 nor the clustering gave a topic (a terse or roundabout question of the call's own matter: 能不能俺把那些单子寄过去)
 takes the call's main topic when that came from the call's turns, its questions or statements (method "call",
@@ -254,9 +255,10 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
 
     def meaning_of(call_id: str, tied: list[Hashable]) -> dict[Hashable, float] | None:
         """For a call whose vote ties: each tied topic's likeness to the call's words (mean cosine of the call's
-        customer text to the topic's `prototype_k` nearest example questions), as a question's tie is decided."""
+        customer text to the topic's `prototype_k` nearest example questions of the taxonomy). None, so the topic
+        said first wins, when a tied topic has no examples (a topic of the night's own) or the call no words."""
         listed = [k for k, slug in enumerate(ex_slugs) if slug in ids]
-        if not texts.get(call_id) or not listed:
+        if not texts.get(call_id) or not set(tied) <= {ids[ex_slugs[k]] for k in listed}:
             return None
         E = np.stack(embedded([ex_texts[k] for k in listed]))
         labels = np.asarray([ids[ex_slugs[k]] for k in listed])
@@ -286,11 +288,10 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
                       statement_votes(inputs.turns_of.get(call_id, []), set(turns), taxonomy, mopts.strong_weight)
                       if slug in ids]
         items.sort(key=lambda x: x[0])
-        ct, votes = vote_table([x[1] for x in items], [x[2] for x in items], text_scores, mopts, family, general)
-        tied = tied_topics(votes)
-        if tied:
-            ct = main_topic([x[1] for x in items], [x[2] for x in items], text_scores, mopts, family, general,
-                            meaning_of(call_id, tied))
+        # ties are read on the votes before a general topic hands its votes to a sibling, whatever was said first
+        tied = tied_topics(vote_table([x[1] for x in items], [x[2] for x in items], text_scores, mopts)[1])
+        ct = main_topic([x[1] for x in items], [x[2] for x in items], text_scores, mopts, family, general,
+                        meaning_of(call_id, tied) if tied else None)
         if ct.topic is None:
             no_vote.append(call_id)
         if mopts.call_fills_left and ct.topic is not None and ct.method == "questions":

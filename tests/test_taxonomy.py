@@ -226,6 +226,12 @@ def test_a_tied_call_vote_is_decided_by_what_the_call_is_about():
     got = call_compute(CallTopicInputs(night, qs, {"c1": turns}, ids, {}), settings)
     assert got.calls[0][2] == 7, got.calls
     assert got.new_vectors  # the call's words and the examples were embedded for the tie
+    # a topic of the night's own (no examples to weigh it by) tied with a listed one: the one said first wins
+    qs = [CallQuestion("c2", "q2", 1, "own", "那个绿通能约专家吗", 101, "discovered"),
+          CallQuestion("c2", "q3", 3, "own", "那理赔都要啥材料", 7, PHRASE, 1.0)]
+    turns = [(1, "那个绿通能约专家吗"), (3, "那理赔都要啥材料")]
+    got = call_compute(CallTopicInputs(night, qs, {"c2": turns}, ids, {}), settings)
+    assert got.calls[0][2] == 101, got.calls
 
 
 def test_a_weak_match_to_another_topic_takes_its_calls_main_topic():
