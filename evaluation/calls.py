@@ -90,6 +90,12 @@ def _call_topic(call: dict[str, Any]) -> str | None:
     return t["slug"] if isinstance(t, dict) else t
 
 
+def _call_name(call: dict[str, Any]) -> str | None:
+    """A call's true topic name, when the file gives one ({slug, name})."""
+    t = call["truth"]["topic"]
+    return t.get("name") if isinstance(t, dict) else None
+
+
 def _truth_topic(call: dict[str, Any], q: dict[str, Any]) -> str | None:
     """A true question's topic slug; files without per-question topics (samples) use the call's topic."""
     return q["topic"] if "topic" in q else _call_topic(call)
@@ -159,8 +165,7 @@ def score_listed_calls(dialogues: Dialogues, con: duckdb.DuckDBPyConnection,
         return slug in slugs or name in labels or aliases.get(slug) in slugs
 
     def listed(call: dict[str, Any]) -> bool:
-        t = call["truth"]["topic"]
-        return is_listed(_call_topic(call), t.get("name") if isinstance(t, dict) else None)
+        return is_listed(_call_topic(call), _call_name(call))
 
     def share(flags: list[bool]) -> float | None:
         return round(sum(flags) / len(flags), 4) if flags else None
@@ -177,11 +182,9 @@ def score_listed_calls(dialogues: Dialogues, con: duckdb.DuckDBPyConnection,
     found = _turn_questions(con)
     kept = []
     for c in dialogues:
-        t = c["truth"]["topic"]
-        name = t.get("name") if isinstance(t, dict) else None
         for q in c["truth"]["questions"]:
             slug = _truth_topic(c, q)
-            if slug is not None and not is_listed(slug, None if "topic" in q else name):
+            if slug is not None and not is_listed(slug, None if "topic" in q else _call_name(c)):
                 topics = [t for t in found.get((c["call_id"], q["turn"]), []) if t is not None]
                 kept.append(not topics or Counter(topics).most_common(1)[0][0] not in listed_ids)
     out["unlisted_questions_kept_out"] = share(kept)

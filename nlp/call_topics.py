@@ -27,9 +27,10 @@ call that truly turns to a second matter still shows it. Plain values in and out
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,8 @@ STATEMENT = "statement"  # a customer turn without a question whose key phrases 
 CALL = "call"            # call_question_topics method: a question with no topic of its own takes its call's
 CALL_WEAK = "call_weak"  # ... and one whose own words named another topic only weakly (call_overrides_weak)
 NOVEL = "novel"          # question_topics method of a novel call's questions (nlp/novelty.py): no taxonomy vote
+# asked with the topics tied at the top of a call's vote: topic -> how near the call's words are to it (None: no say)
+Meaning = Callable[[list[Hashable]], Mapping[Hashable, float] | None]
 
 
 @dataclass(frozen=True)
@@ -94,12 +97,13 @@ def main_topic(topics: Sequence[Hashable | None], methods: Sequence[str | None],
                text_scores: Mapping[Hashable, float], opts: MatchOptions,
                family: Mapping[Hashable, str] | None = None,
                general: Mapping[str, Hashable] | None = None,
-               meaning: Mapping[Hashable, float] | None = None) -> CallTopic:
+               meaning: Meaning | None = None) -> CallTopic:
     """The call's main topic from its questions' own topics (follow-ups do not vote) and its customer text.
 
     When the winner is a family's general topic and a specific sibling has votes, the sibling with most takes it.
-    Topics tied at the top vote go to the one `meaning` (topic -> similarity of the call's words) rates highest,
-    else to the one said first.
+    Topics tied at the top vote (before a general topic hands its votes on) go to the one `meaning` (asked with the
+    tied topics, only when there is a tie: topic -> similarity of the call's words) rates highest, else to the one
+    said first.
     """
     return vote_table(topics, methods, text_scores, opts, family, general, meaning)[0]
 
@@ -117,7 +121,7 @@ def vote_table(topics: Sequence[Hashable | None], methods: Sequence[str | None],
                text_scores: Mapping[Hashable, float], opts: MatchOptions,
                family: Mapping[Hashable, str] | None = None,
                general: Mapping[str, Hashable] | None = None,
-               meaning: Mapping[Hashable, float] | None = None) -> tuple[CallTopic, dict[Hashable, float]]:
+               meaning: Meaning | None = None) -> tuple[CallTopic, dict[Hashable, float]]:
     """`main_topic` and every topic's vote (the winner's with its general topic's added): how far the runner-up
     trails says how clearly the taxonomy explains the call (nlp/novelty.py)."""
     votes: dict[Hashable, float] = {}
@@ -136,9 +140,11 @@ def vote_table(topics: Sequence[Hashable | None], methods: Sequence[str | None],
     if not votes:
         return CallTopic(None, "other", 0.0, -1), votes
 
+    tied = tied_topics(votes) if meaning is not None else []
+    near = (meaning(tied) if tied else None) or {}
+
     def rank(t: Hashable) -> tuple:
-        near = -meaning.get(t, -1.0) if meaning else 0.0
-        return (-votes[t], near, first_at.get(t, len(topics)), str(t))
+        return (-votes[t], -near.get(t, -1.0) if near else 0.0, first_at.get(t, len(topics)), str(t))
 
     best = min(votes, key=rank)
     family, general = family or {}, general or {}
@@ -253,17 +259,18 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         vectors.update(got)
         return [vectors[text_key(t)] for t in texts]
 
+    listed = [k for k, slug in enumerate(ex_slugs) if slug in ids]   # the examples of the night's taxonomy topics
+    labels = np.asarray([ids[ex_slugs[k]] for k in listed])
+
     def meaning_of(call_id: str, tied: list[Hashable]) -> dict[Hashable, float] | None:
         """For a call whose vote ties: each tied topic's likeness to the call's words (mean cosine of the call's
         customer text to the topic's `prototype_k` nearest example questions of the taxonomy). None, so the topic
         said first wins, when a tied topic has no examples (a topic of the night's own) or the call no words."""
-        listed = [k for k, slug in enumerate(ex_slugs) if slug in ids]
-        if not texts.get(call_id) or not set(tied) <= {ids[ex_slugs[k]] for k in listed}:
+        if not texts.get(call_id) or not set(tied) <= set(labels.tolist()):
             return None
-        E = np.stack(embedded([ex_texts[k] for k in listed]))
-        labels = np.asarray([ids[ex_slugs[k]] for k in listed])
+        E = unit(np.stack(embedded([ex_texts[k] for k in listed])).astype(np.float64))
         x = unit(np.asarray(embedded([texts[call_id]])[0], dtype=np.float64))
-        return prototype_similarity(x, unit(E.astype(np.float64)), labels, tied, mopts.prototype_k)
+        return prototype_similarity(x, E, labels, tied, mopts.prototype_k)
 
     for call_id, qs in sorted(by_call.items()):
         topics = [q.topic_id for q in qs]
@@ -288,10 +295,8 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
                       statement_votes(inputs.turns_of.get(call_id, []), set(turns), taxonomy, mopts.strong_weight)
                       if slug in ids]
         items.sort(key=lambda x: x[0])
-        # ties are read on the votes before a general topic hands its votes to a sibling, whatever was said first
-        tied = tied_topics(vote_table([x[1] for x in items], [x[2] for x in items], text_scores, mopts)[1])
         ct = main_topic([x[1] for x in items], [x[2] for x in items], text_scores, mopts, family, general,
-                        meaning_of(call_id, tied) if tied else None)
+                        partial(meaning_of, call_id))
         if ct.topic is None:
             no_vote.append(call_id)
         if mopts.call_fills_left and ct.topic is not None and ct.method == "questions":
