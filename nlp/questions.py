@@ -3,9 +3,10 @@
 On the phone a question is rarely marked with ？ (ASR adds it only sometimes), so a sentence
 counts when it carries any cue from `configs/question_cues.toml`: a question mark, an
 interrogative word or A-not-A form (怎么, 多少, 能不能, and any verb's: 报不报, 能报不能报), a
-sentence-final particle (吗, 呢), or a request opener (我想问一下, 帮我查一下, 我要投诉). Phrases
-that merely look like cues (没什么, 这么) are removed first. Rules rather than a classifier: an analyst can read why a
-sentence was taken, and extend the lexicon without code.
+sentence-final particle (吗, 呢), a request opener (我想问一下, 帮我查一下, 我要投诉), or a request
+put to the agent read from its grammar (你给我改改吧, 电话也改一下: `_addressed_request`). Phrases that
+merely look like cues (没什么, 这么) are removed first. Rules rather than a classifier: an analyst can read why
+a sentence was taken, and extend the lexicon without code.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ class QuestionCues:
     numerals: str = ""
     a_not_a_before: tuple[str, ...] = ()
     a_not_a_after: tuple[str, ...] = ()
+    addressees: tuple[str, ...] = ()
+    agent_verbs: tuple[str, ...] = ()
+    first_person: tuple[str, ...] = ()
+    delimitive: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path) -> QuestionCues:
@@ -149,7 +154,49 @@ def question_cue(sentence: str, cues: QuestionCues) -> str | None:
         return "particle"
     if any(r in body for r in cues.requests):
         return "request"
+    if _addressed_request(body, cues):
+        return "request"
     return None
+
+
+def _clauses(body: str) -> list[list[tuple[str, str]]]:
+    """The (word, jieba POS tag) of each comma-delimited clause of `body`, punctuation dropped."""
+    import jieba.posseg
+
+    out: list[list[tuple[str, str]]] = [[]]
+    for word, flag in jieba.posseg.lcut(body):
+        if flag == "x" or not word.strip():
+            if out[-1]:
+                out.append([])
+            continue
+        out[-1].append((word, flag))
+    return [c for c in out if c]
+
+
+def _addressed_request(body: str, cues: QuestionCues) -> bool:
+    """A request the caller puts to the agent without a request opener, read from the clause's grammar (jieba POS),
+    not a list of sentences:
+    - the agent asked to act for someone: 你/您 + a benefactive or causative verb (给, 帮, 替, 教, 让: cues.
+      agent_verbs) + who (a pronoun or noun) + a verb (你给我改改吧, 你教我弄一下吧, 你让主管中午打);
+    - a verb + 一下 ("just do X") closing the clause (only modal particles after it), with no first person in the
+      clause or the ones before it, whose subject a subjectless clause keeps (电话也改一下); 我考虑一下 is the caller's
+      own act, and 一下就没了 ("at once") an adverb."""
+    if not any(a in body for a in cues.addressees + cues.delimitive):
+        return False
+    first_person = False
+    for clause in _clauses(body):
+        words = [w for w, _ in clause]
+        tags = [f for _, f in clause]
+        for i, w in enumerate(words[:-2]):
+            if w in cues.addressees and words[i + 1] in cues.agent_verbs and tags[i + 2].startswith(("r", "n")) \
+                    and any(t.startswith("v") for t in tags[i + 3:i + 6]):
+                return True
+        # a clause without a subject keeps the one of the clause before (我不是来买的，就是核对一下: the caller's act)
+        first_person = first_person or any(w in cues.first_person for w in words)
+        if not first_person and any(w in cues.delimitive and i > 0 and tags[i - 1].startswith("v")
+                                    and all(t.startswith("y") for t in tags[i + 1:]) for i, w in enumerate(words)):
+            return True
+    return False
 
 
 def asks(text: str, cues: QuestionCues) -> bool:

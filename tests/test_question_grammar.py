@@ -49,3 +49,25 @@ def test_indefinite_and_assertive_forms_are_not_questions(cues, text):
 ])
 def test_asking_forms_still_ask(cues, text, cue):
     assert question_cue(text, cues) == cue
+
+
+@pytest.mark.parametrize("text", [
+    "那你给我改改吧。",            # the agent asked to act for the caller (benefactive 给)
+    "你教我弄一下吧。",            # ... teaching 教
+    "那你让主管中午打。",          # ... causative 让: whom to call back, when
+    "您帮他们登记一下。",
+    "电话也改一下，以前那个座机不用了。",  # a verb + 一下 closing its clause, no first person: "just do X"
+])
+def test_requests_put_to_the_agent_without_an_opener(cues, text):
+    assert question_cue(text, cues) == "request"
+
+
+@pytest.mark.parametrize("text", [
+    "我考虑一下吧。",                      # the caller's own act, not a request
+    "我回去跟家里商量一下。",
+    "一个月的收入一下就没了。",            # 一下就: "at once", an adverb
+    "他给我打过好几次电话。",              # a third person acting, not the agent asked
+    "你们这服务还挺周到。",
+])
+def test_own_acts_and_adverbs_are_not_requests(cues, text):
+    assert question_cue(text, cues) is None
