@@ -43,6 +43,8 @@ class QuestionCues:
     agent_verbs: tuple[str, ...] = ()
     first_person: tuple[str, ...] = ()
     delimitive: tuple[str, ...] = ()
+    desire: tuple[str, ...] = ()
+    complements: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path) -> QuestionCues:
@@ -178,10 +180,12 @@ def _addressed_request(body: str, cues: QuestionCues) -> bool:
     not a list of sentences:
     - the agent asked to act for someone: 你/您 + a benefactive or causative verb (给, 帮, 替, 教, 让: cues.
       agent_verbs) + who (a pronoun or noun) + a verb (你给我改改吧, 你教我弄一下吧, 你让主管中午打);
+    - the caller saying what they want done: a first person + a modal of desire + a verb (我想约个体检, 我要投诉),
+      unless what follows is a complement that makes 想 the verb itself (我想起来了: "I remember");
     - a verb + 一下 ("just do X") closing the clause (only modal particles after it), with no first person in the
       clause or the ones before it, whose subject a subjectless clause keeps (电话也改一下); 我考虑一下 is the caller's
       own act, and 一下就没了 ("at once") an adverb."""
-    if not any(a in body for a in cues.addressees + cues.delimitive):
+    if not any(a in body for a in cues.addressees + cues.delimitive + cues.desire):
         return False
     first_person = False
     for clause in _clauses(body):
@@ -190,6 +194,10 @@ def _addressed_request(body: str, cues: QuestionCues) -> bool:
         for i, w in enumerate(words[:-2]):
             if w in cues.addressees and words[i + 1] in cues.agent_verbs and tags[i + 2].startswith(("r", "n")) \
                     and any(t.startswith("v") for t in tags[i + 3:i + 6]):
+                return True
+        for i in range(len(words) - 2):
+            if words[i] in cues.first_person and words[i + 1] in cues.desire and tags[i + 2].startswith(("v", "d")) \
+                    and words[i + 2] not in cues.complements:
                 return True
         # a clause without a subject keeps the one of the clause before (我不是来买的，就是核对一下: the caller's act)
         first_person = first_person or any(w in cues.first_person for w in words)

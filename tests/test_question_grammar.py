@@ -57,6 +57,8 @@ def test_asking_forms_still_ask(cues, text, cue):
     "那你让主管中午打。",          # ... causative 让: whom to call back, when
     "您帮他们登记一下。",
     "电话也改一下，以前那个座机不用了。",  # a verb + 一下 closing its clause, no first person: "just do X"
+    "我想约个体检。",              # what the caller wants done: first person + a modal of desire + a verb
+    "俺要换张卡。",
 ])
 def test_requests_put_to_the_agent_without_an_opener(cues, text):
     assert question_cue(text, cues) == "request"
@@ -68,6 +70,8 @@ def test_requests_put_to_the_agent_without_an_opener(cues, text):
     "一个月的收入一下就没了。",            # 一下就: "at once", an adverb
     "他给我打过好几次电话。",              # a third person acting, not the agent asked
     "你们这服务还挺周到。",
+    "哦，我想起来了，当时是这么说的。",    # a complement makes 想 the verb: "I remember"
+    "我想通了，不退了。",
 ])
 def test_own_acts_and_adverbs_are_not_requests(cues, text):
     assert question_cue(text, cues) is None
