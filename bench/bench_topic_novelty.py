@@ -50,6 +50,17 @@ is what is missing: the vote ratio catches 3 of the 11 novel calls (ROC AUC 0.80
 phrase match's likeness to its topic's examples: ROC AUC 0.35 on life, 0.74 on health, opposite ways) nor words
 the taxonomy lacks that recur in two to ten calls (0.43-0.52 on health, 0.49-0.77 on life's held-out topics)
 separates them better.
+Again 2026-12-04 on main 224aee9 (after a call's tied vote went to meaning, 2-char keywords and requests read from
+their grammar), oracle: health 0.581 / 0.719 (calls_other 1; shipped 0.535 / 0.511): with the true novel calls
+flagged both of issue 20's topic goals (0.55 / 0.70) are met, so detection alone now stands between them and the
+shipped figures. Tried for it that day, not adopted (ROC AUC health | life's leave-topics-out k=4, seeds 0-3; the
+vote alone 0.79 | 0.84, 0.89, 0.88, 0.73):
+  a call's distinctive words (TF-IDF over the set's calls, jieba nouns and verbs) the taxonomy's phrases and
+    examples lack, share of the top 5-20: 0.52-0.75 | 0.66-0.95, best settings differing by set;
+  the likeness of a call's questions to those of other calls filed under the same topic (nearest cosine), with the
+    vote as equal z-scores: 0.86 | 0.88, 0.91, 0.90, 0.74 on the finished warehouse, but 0.59 on health where the
+    night's judgement reads it (the window's matches before the call votes), and at a production night's scale
+    a new topic's own calls, filed under one listed topic, would be each other's likeness.
 Figures go to stdout, one JSON object per line; nothing is asserted.
 """
 
