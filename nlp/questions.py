@@ -45,6 +45,13 @@ class QuestionCues:
     delimitive: tuple[str, ...] = ()
     desire: tuple[str, ...] = ()
     complements: tuple[str, ...] = ()
+    modal_verbs: tuple[str, ...] = ()
+    report_marks: tuple[str, ...] = ()
+    speech_verbs: tuple[str, ...] = ()
+    persons: tuple[str, ...] = ()
+    near_future: tuple[str, ...] = ()
+    change_marks: tuple[str, ...] = ()
+    reflexives: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path) -> QuestionCues:
@@ -161,48 +168,124 @@ def question_cue(sentence: str, cues: QuestionCues) -> str | None:
     return None
 
 
-def _clauses(body: str) -> list[list[tuple[str, str]]]:
-    """The (word, jieba POS tag) of each comma-delimited clause of `body`, punctuation dropped."""
+Clause = list[tuple[str, str]]   # (word, jieba POS tag) of one clause, punctuation dropped
+_CLAUSE_END = re.compile(r"[，,、；;：:。！？!?…\s]+")
+
+
+def _words(text: str) -> Clause:
+    """(word, jieba POS tag) of `text`, punctuation dropped."""
     import jieba.posseg
 
-    out: list[list[tuple[str, str]]] = [[]]
-    for word, flag in jieba.posseg.lcut(body):
-        if flag == "x" or not word.strip():
-            if out[-1]:
-                out.append([])
+    return [(w, f) for w, f in jieba.posseg.lcut(text) if f != "x" and w.strip()]
+
+
+def _verb_at(clause: Clause, i: int) -> bool:
+    """A verb at i: tagged one, or a one-character word jieba tags an adverb right before a measure word (约个体检,
+    订张票: a verb + classifier + noun, the construction that names what is to be done)."""
+    word, tag = clause[i]
+    return tag.startswith("v") or (tag == "d" and len(word) == 1 and i + 1 < len(clause)
+                                    and clause[i + 1][1].startswith(("q", "m")))
+
+
+def _agent_asked(text: str, cues: QuestionCues, caller_subject: bool) -> bool:
+    """The agent asked to act: you + a benefactive or causative verb + who + a verb (你给我改改吧, 你们帮他登记,
+    你让主管中午打), or the same verb opening the clause while the caller is not its subject (那赶紧给我改过来吧;
+    not 我晚上回家，再给你们打过来吧). Only time words, adverbs, adjectives or a prepositional phrase before that verb
+    (你让他最好中午打, 你叫他给我回电话). `who` is a person (a personal pronoun or a noun: not 让它自动扣) other than
+    the agent, and with 让 not the caller ("let me": 你让我想想); not for oneself (给我自己买: a reflexive after it
+    makes the subject the one who acts). Not a report (你给我寄的单子, 你给我打过电话: 的, 过
+    or 了 right after the verb). The clause is cut at the benefactive verb before it is segmented: jieba joins it to
+    what follows (给我发 as one noun)."""
+    for verb in cues.agent_verbs:
+        at = text.find(verb)
+        while at >= 0:
+            before = [(w, f) for w, f in _words(text[:at]) if not f.startswith("d")]
+            opens = not caller_subject and all(w in cues.leading_fillers for w, _ in before)
+            if opens or (before and before[-1][0] in cues.addressees):
+                after = _words(text[at + len(verb):])
+                who, tag = after[0] if after else ("", "")
+                person = (tag.startswith("n") and not tag.startswith("nr")) or who in cues.persons
+                reflexive = len(after) > 1 and after[1][0] in cues.reflexives   # 给我自己买: the subject's own act
+                if person and not reflexive and who not in cues.addressees \
+                        and not (verb == "让" and who in cues.first_person):
+                    k = 1
+                    while k < len(after) and k < 4 and after[k][1].startswith(("t", "d", "p", "r", "a")):
+                        k += 1
+                    if k < len(after) and _verb_at(after, k) \
+                            and not any(w in cues.report_marks for w, _ in after[k + 1:k + 3]):
+                        return True
+            at = text.find(verb, at + 1)
+    return False
+
+
+def _wanted(clause: Clause, cues: QuestionCues) -> bool:
+    """A first person + a modal of desire + a verb: what the caller wants done (我想约个体检, 俺要申诉). Not 想 as
+    "think" (我想是的, 我想应该不会吧: a copula or modal follows) nor as "recall" (我想起来了: a complement), and not
+    要 as "about to", which a clause-final 了 marks (我要上班了, 我要走了)."""
+    words = [w for w, _ in clause]
+    about_to = words[-1] in cues.change_marks
+    for i in range(len(clause) - 2):
+        if about_to and words[i + 1] in cues.near_future:
             continue
-        out[-1].append((word, flag))
-    return [c for c in out if c]
+        if words[i] in cues.first_person and words[i + 1] in cues.desire and _verb_at(clause, i + 2) \
+                and words[i + 2] not in cues.complements and words[i + 2] not in cues.modal_verbs:
+            return True
+    return False
+
+
+def _subject_first_person(clause: Clause, cues: QuestionCues) -> bool:
+    """A first person as the clause's subject: not a possessor (我的电话) nor an object after a preposition (把我的)."""
+    for i, (word, _) in enumerate(clause):
+        if word in cues.first_person:
+            possessor = i + 1 < len(clause) and clause[i + 1][0] == "的"
+            object_ = i > 0 and clause[i - 1][1].startswith("p")
+            if not (possessor or object_):
+                return True
+    return False
+
+
+def _just_do(clause: Clause, cues: QuestionCues) -> bool:
+    """A verb + 一下 ("just do X") closing the clause, only modal particles after it (电话也改一下, 地址改一下哈; a verb
+    jieba joins to it counts: 解释一下); not reported (医生说要观察一下: a verb of saying before it)."""
+    words = [w for w, _ in clause]
+    for i, word in enumerate(words):
+        end = next((d for d in cues.delimitive if word.endswith(d)), "")
+        verb = (end and len(word) > len(end)) or (word == end and i > 0 and _verb_at(clause, i - 1))
+        closing = all(t.startswith("y") or w in cues.trailing_fillers for w, t in clause[i + 1:])
+        if verb and closing and not any(w in cues.speech_verbs for w in words[:i]):
+            return True
+    return False
+
+
+def _may_request(text: str, cues: QuestionCues) -> bool:
+    """A cheap test on the characters before any segmenting: the clause holds what one of the constructions needs."""
+    return (any(v in text[:6] or any(a + v in text for a in cues.addressees) for v in cues.agent_verbs)
+            or any(p + d in text for p in cues.first_person for d in cues.desire)
+            or any(d in text for d in cues.delimitive))
 
 
 def _addressed_request(body: str, cues: QuestionCues) -> bool:
-    """A request the caller puts to the agent without a request opener, read from the clause's grammar (jieba POS),
-    not a list of sentences:
-    - the agent asked to act for someone: 你/您 + a benefactive or causative verb (给, 帮, 替, 教, 让: cues.
-      agent_verbs) + who (a pronoun or noun) + a verb (你给我改改吧, 你教我弄一下吧, 你让主管中午打);
-    - the caller saying what they want done: a first person + a modal of desire + a verb (我想约个体检, 我要投诉),
-      unless what follows is a complement that makes 想 the verb itself (我想起来了: "I remember");
-    - a verb + 一下 ("just do X") closing the clause (only modal particles after it), with no first person in the
-      clause or the ones before it, whose subject a subjectless clause keeps (电话也改一下); 我考虑一下 is the caller's
-      own act, and 一下就没了 ("at once") an adverb."""
-    if not any(a in body for a in cues.addressees + cues.delimitive + cues.desire):
-        return False
-    first_person = False
-    for clause in _clauses(body):
-        words = [w for w, _ in clause]
-        tags = [f for _, f in clause]
-        for i, w in enumerate(words[:-2]):
-            if w in cues.addressees and words[i + 1] in cues.agent_verbs and tags[i + 2].startswith(("r", "n")) \
-                    and any(t.startswith("v") for t in tags[i + 3:i + 6]):
-                return True
-        for i in range(len(words) - 2):
-            if words[i] in cues.first_person and words[i + 1] in cues.desire and tags[i + 2].startswith(("v", "d")) \
-                    and words[i + 2] not in cues.complements:
-                return True
-        # a clause without a subject keeps the one of the clause before (我不是来买的，就是核对一下: the caller's act)
-        first_person = first_person or any(w in cues.first_person for w in words)
-        if not first_person and any(w in cues.delimitive and i > 0 and tags[i - 1].startswith("v")
-                                    and all(t.startswith("y") for t in tags[i + 1:]) for i, w in enumerate(words)):
+    """A request without a request opener, read from the clause's grammar (jieba POS), not a list of sentences: the
+    agent asked to act (`_agent_asked`), the caller saying what they want done (`_wanted`), or "just do X" with no
+    first person as its subject (`_just_do`: 电话也改一下; not 我考虑一下). A clause without a subject keeps the
+    one before it (我不是来买的，就是核对一下: the caller's act) until the agent is addressed again (我换了号码，
+    你改一下)."""
+    caller_subject = False
+    for text in _CLAUSE_END.split(body):
+        if not text:
+            continue
+        if not _may_request(text, cues):
+            caller_subject = caller_subject or any(p in text for p in cues.first_person)
+            continue
+        clause = _words(text)
+        if not clause:
+            continue
+        if clause[0][0] in cues.addressees:
+            caller_subject = False
+        if _agent_asked(text, cues, caller_subject) or _wanted(clause, cues):
+            return True
+        caller_subject = caller_subject or _subject_first_person(clause, cues)
+        if not caller_subject and _just_do(clause, cues):
             return True
     return False
 

@@ -58,7 +58,13 @@ def test_asking_forms_still_ask(cues, text, cue):
     "您帮他们登记一下。",
     "电话也改一下，以前那个座机不用了。",  # a verb + 一下 closing its clause, no first person: "just do X"
     "我想约个体检。",              # what the caller wants done: first person + a modal of desire + a verb
-    "俺要换张卡。",
+    "俺想换张卡。",
+    "你们给我改一下吧。",
+    "你叫他给我回电话。",          # a prepositional phrase before the verb
+    "那赶紧给我改过来吧。",        # the benefactive opening the clause: an imperative without 你
+    "我换了号码，你改一下。",      # the agent addressed again: the caller is no longer the subject
+    "把我的手机号改一下。",        # a first person as an object or possessor is not the subject
+    "地址改一下哈。",
 ])
 def test_requests_put_to_the_agent_without_an_opener(cues, text):
     assert question_cue(text, cues) == "request"
@@ -72,6 +78,16 @@ def test_requests_put_to_the_agent_without_an_opener(cues, text):
     "你们这服务还挺周到。",
     "哦，我想起来了，当时是这么说的。",    # a complement makes 想 the verb: "I remember"
     "我想通了，不退了。",
+    "我想应该不会吧。",                    # 想 as "think": a modal follows
+    "我要上班了。",                        # bare 要: "about to"
+    "我想先看看。",                        # putting off: an adverb, not a verb, follows
+    "你给我寄的单子收到了。",              # a report: 的 after the verb
+    "你给我打过电话。",                    # ... 过
+    "你让我想想。",                        # 让我: "let me"
+    "你让我很失望。",
+    "那就让它自动扣吧。",                  # 它 is no person to ask
+    "我晚上回家拿到卡，再给你们打过来吧。",  # the caller, the subject kept, acts
+    "医生说要观察一下。",                  # reported speech
 ])
 def test_own_acts_and_adverbs_are_not_requests(cues, text):
     assert question_cue(text, cues) is None
