@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-from leave_topics_out import SETS  # noqa: E402  (the development sets; the hub switched off on import)
+from leave_topics_out import SETS, write_taxonomy  # noqa: E402  (the hub is switched off on import)
 
 from callintel.settings import load_settings  # noqa: E402
 
@@ -51,7 +51,6 @@ def thinned_taxonomy(settings, keep: float, seed: int, out: Path) -> tuple[int, 
     """The configured taxonomy with a random `keep` share of its phrases and strong phrases, written to `out` as
     a taxonomy file; (phrases kept, phrases before)."""
     from callintel.nlp.taxonomy import load_taxonomy
-    from callintel.nlp.taxonomy_draft import DraftOptions, draft
 
     rnd = random.Random(seed)
     tax = load_taxonomy(settings)
@@ -60,9 +59,7 @@ def thinned_taxonomy(settings, keep: float, seed: int, out: Path) -> tuple[int, 
         return tuple(p for p in phrases if rnd.random() < keep)
 
     topics = tuple(replace(t, strong=thin(t.strong), phrases=thin(t.phrases)) for t in tax.topics)
-    text = draft([], replace(tax, topics=topics), DraftOptions(examples=0, min_calls=1, max_phrases=1),
-                 lambda w: "n", list)
-    out.write_text(text, encoding="utf-8")
+    write_taxonomy(replace(tax, topics=topics), out)
     return (sum(len(t.strong) + len(t.phrases) for t in topics),
             sum(len(t.strong) + len(t.phrases) for t in tax.topics))
 

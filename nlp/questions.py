@@ -204,6 +204,7 @@ def _agent_asked(text: str, cues: QuestionCues, caller_subject: bool) -> bool:
             if opens or (before and before[-1][0] in cues.addressees):
                 after = _words(text[at + len(verb):])
                 who, tag = after[0] if after else ("", "")
+                # a noun, not nr: names are masked before this reads them, and jieba tags stray characters nr (哈)
                 person = (tag.startswith("n") and not tag.startswith("nr")) or who in cues.persons
                 reflexive = len(after) > 1 and after[1][0] in cues.reflexives   # 给我自己买: the subject's own act
                 if person and not reflexive and who not in cues.addressees \
@@ -257,9 +258,13 @@ def _just_do(clause: Clause, cues: QuestionCues) -> bool:
     return False
 
 
+# How far into a clause the cheap test looks for a benefactive verb that opens it (after fillers and adverbs: 那赶紧给)
+_OPENING_CHARS = 6
+
+
 def _may_request(text: str, cues: QuestionCues) -> bool:
     """A cheap test on the characters before any segmenting: the clause holds what one of the constructions needs."""
-    return (any(v in text[:6] or any(a + v in text for a in cues.addressees) for v in cues.agent_verbs)
+    return (any(v in text[:_OPENING_CHARS] or any(a + v in text for a in cues.addressees) for v in cues.agent_verbs)
             or any(p + d in text for p in cues.first_person for d in cues.desire)
             or any(d in text for d in cues.delimitive))
 

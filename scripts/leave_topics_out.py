@@ -65,15 +65,20 @@ SHARED = ROOT.parent / "shared" / "data"
 SETS = {"life": SHARED, "health": SHARED / "calls_health"}
 
 
-def reduced_taxonomy(settings, removed: set[str], out: Path) -> None:
-    """The default taxonomy without `removed` topics, written as a taxonomy file (through the draft writer)."""
-    from callintel.nlp.taxonomy import load_taxonomy
+def write_taxonomy(taxonomy, out: Path) -> None:
+    """`taxonomy` written as a taxonomy file ([topics] taxonomy_file) through the draft writer, nothing added."""
     from callintel.nlp.taxonomy_draft import DraftOptions, draft
 
+    out.write_text(draft([], taxonomy, DraftOptions(examples=0, min_calls=1, max_phrases=1), lambda w: "n", list),
+                   encoding="utf-8")
+
+
+def reduced_taxonomy(settings, removed: set[str], out: Path) -> None:
+    """The default taxonomy without `removed` topics, written as a taxonomy file."""
+    from callintel.nlp.taxonomy import load_taxonomy
+
     tax = load_taxonomy(settings)
-    kept = replace(tax, topics=tuple(t for t in tax.topics if t.slug not in removed))
-    text = draft([], kept, DraftOptions(examples=0, min_calls=1, max_phrases=1), lambda w: "n", list)
-    out.write_text(text, encoding="utf-8")
+    write_taxonomy(replace(tax, topics=tuple(t for t in tax.topics if t.slug not in removed)), out)
 
 
 def figures(dialogues: list, got: dict[str, int | None], removed: set[str], taxonomy_ids: set[int]) -> dict:
