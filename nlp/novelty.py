@@ -6,7 +6,10 @@ listed topic it is not about. How strongly the taxonomy explains a call is the v
 counted as nlp/call_topics.py counts it (own questions, the first one more, customer turns naming a topic,
 key phrases over all the customer's words). The criterion is relative to the night: a call is novel when
 its vote is below `ratio` times the median vote of the night's calls, so a night of long calls (many
-phrase hits) and one of terse callers are judged on their own scale, not against a fixed number.
+phrase hits) and one of terse callers are judged on their own scale. A night of another line of business, where most
+calls hit only stray phrases, drags its median down with them; so a call is novel too, whatever the night, when its
+vote is below the least that decides a topic on its own (`least_deciding_vote`: one strong key phrase in its first
+question).
 Novel calls are then clustered as whole calls (nlp/topics.py `plan_calls`), each by the embedding of all its
 customer's words with the mean of the window's calls taken away: raw call vectors share a direction that
 says "an insurance call" and crowd together; centred on the calls of the same nights (a reference the night
@@ -41,7 +44,8 @@ class NoveltyOptions:
     """[topics.novelty] in configs/callintel.toml (every key documented there)."""
 
     enabled: bool
-    ratio: float            # a call is novel below this share of the night's median taxonomy vote
+    ratio: float            # a call is novel below this share of the night's median taxonomy vote ...
+    floor: bool             # ... or below the vote of the least evidence that decides a topic on its own
     min_calls: int          # a night needs this many calls with a vote before it judges any
     call_threshold: float   # average-linkage distance between novel calls, in the space centred on the window's calls
     call_absorb: float      # a cluster of novel calls keeps the novel topic whose centred centroid is this close
@@ -115,12 +119,20 @@ def call_evidence(matches: Sequence[tuple[str, str | None, str | None]],
     return out
 
 
-def novel_calls(votes: Mapping[str, float], opts: NoveltyOptions) -> set[str]:
-    """The calls whose vote is below `ratio` times the night's median vote (none when the night is too small)."""
+def least_deciding_vote(mopts: MatchOptions) -> float:
+    """The vote of a call the taxonomy explains by the least that decides a topic on its own: one strong key phrase
+    in its first question (that question's vote, and the phrase again among the customer's words)."""
+    return mopts.first_question_weight + mopts.customer_text_weight * mopts.strong_weight
+
+
+def novel_calls(votes: Mapping[str, float], opts: NoveltyOptions, floor: float = 0.0) -> set[str]:
+    """The calls whose vote is below `ratio` times the night's median vote, or below `floor` whatever the night
+    (none when the night is too small)."""
     if not opts.enabled or len(votes) < opts.min_calls:
         return set()
     reference = float(np.median(list(votes.values())))
-    return {c for c, v in votes.items() if v < opts.ratio * reference}
+    threshold = max(opts.ratio * reference, floor if opts.floor else 0.0)
+    return {c for c, v in votes.items() if v < threshold}
 
 
 def novel_questions(matches: Sequence[tuple[str, str | None, str | None]],
@@ -151,5 +163,5 @@ def novel_questions(matches: Sequence[tuple[str, str | None, str | None]],
         novel = learned_novel(evidence, settings, opts, question_vectors, call_vectors or (lambda _: {}),
                               example_vectors, taxonomy.examples()[1])
     else:
-        novel = novel_calls({c: e.vote for c, e in evidence.items()}, opts)
+        novel = novel_calls({c: e.vote for c, e in evidence.items()}, opts, least_deciding_vote(mopts))
     return {qid for qid, _, method in matches if method != FOLLOW_UP and call_of(qid) in novel}

@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 
 from callintel.nlp.cluster import unit
-from callintel.nlp.novelty import NOVEL, NoveltyOptions, call_evidence, call_of, novel_calls, position
+from callintel.nlp.novelty import (
+    NOVEL,
+    NoveltyOptions,
+    call_evidence,
+    call_of,
+    least_deciding_vote,
+    novel_calls,
+    position,
+)
 from callintel.nlp.taxonomy import PHRASE, MatchOptions, load_taxonomy
 from callintel.nlp.topics import PoolQuestion, TopicInputs, TopicOptions, plan_calls
 from callintel.settings import load_settings
@@ -36,6 +44,22 @@ def test_novel_is_relative_to_the_night():
     assert novel_calls({"a": 10.0, "e": 0.0}, OPTS) == set()   # too few calls for a median
     off = replace(OPTS, enabled=False)
     assert novel_calls(strong, off) == set()
+
+
+def test_a_night_the_taxonomy_hardly_explains_is_judged_against_the_least_deciding_vote():
+    """Another line of business: every call hits only stray key phrases, so the night's median falls with them and
+    the ratio alone sees nothing; a vote below what one strong key phrase in the first question gives (the least
+    that decides a topic on its own) is novel whatever the night, and a call with that much evidence is not."""
+    tax = load_taxonomy(SETTINGS)
+    mopts = MatchOptions.from_settings(SETTINGS["topics"]["taxonomy_match"])
+    strong = {"c1": [(1, "扣款失败了怎么办")]}   # one strong key phrase, said once, in the call's only question
+    vote = call_evidence([("c1:1:1", "premium_payment", PHRASE)], strong, tax, mopts)["c1"].vote
+    floor = least_deciding_vote(mopts)
+    assert vote == pytest.approx(floor)
+    night = {f"c{i}": floor * (0.4 + 0.05 * (i % 3)) for i in range(OPTS.min_calls)} | {"ok": floor, "e": 0.5}
+    assert novel_calls(night, OPTS) == {"e"}                       # the median alone: only the weakest
+    assert novel_calls(night, OPTS, floor) == set(night) - {"ok"}   # the floor: all but the one explained call
+    assert novel_calls(night, replace(OPTS, floor=False), floor) == {"e"}
 
 
 def test_call_votes_count_as_the_call_topics_step():
