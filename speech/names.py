@@ -38,6 +38,7 @@ class NameRules:
     stop_chars: str
     max_word_freq: int
     surname_sounds: frozenset[str] = frozenset()  # toneless syllables of the one-character surnames
+    after_cues: tuple[str, ...] = ()  # a name just before these: 林浩宇的拼音 (and 是 + a kinship cue: 刘晓燕是我前妻)
 
 
 @lru_cache(maxsize=1)
@@ -192,16 +193,25 @@ def _tokens(text: str) -> list[tuple[int, int, str]]:
 
 
 def placed_names(text: str, rules: NameRules) -> list[tuple[int, int]]:
-    """Names after a role (车主叫…) or a relative (我爸…), confirmed by the tagger and the word list."""
+    """Names after a role (车主叫…) or a relative (我爸…, 您女儿…), or before what says they are one (刘晓燕是我前妻,
+    林浩宇的拼音), confirmed by the tagger and the word list."""
     cues = "|".join(map(re.escape, sorted(rules.role_cues + rules.kin_cues, key=len, reverse=True)))
     if not cues:
         return []
-    candidates: dict[int, list[int]] = {}
+    candidates: dict[int, list[int]] = {}   # start -> possible ends
     for m in re.finditer(rf"(?:{cues})(?:的名字|名字|姓名)?(?:叫做|叫|是|为|：|:|，|,|\s)*", text):
         for n in (4, 3, 2):
             word = text[m.end():m.end() + n]
             if len(word) == n and _is_name(word, rules) and not common_word(word, rules):
                 candidates.setdefault(m.end(), []).append(m.end() + n)
+    kin = "|".join(map(re.escape, sorted(rules.kin_cues, key=len, reverse=True)))
+    after = "|".join(map(re.escape, sorted(rules.after_cues, key=len, reverse=True)))
+    before = "|".join(x for x in (kin and rf"(?:就是|是)(?:{kin})", after) if x)
+    for m in re.finditer(rf"(?:{before})", text) if before else ():
+        for n in (4, 3, 2):
+            word = text[max(0, m.start() - n):m.start()]
+            if len(word) == n and _is_name(word, rules) and not common_word(word, rules):
+                candidates.setdefault(m.start() - n, []).append(m.start())
     if not candidates:
         return []
     tokens = _tokens(text)

@@ -69,11 +69,12 @@ class PersonalRules:
     role_cues: tuple[str, ...] = ()
     kin_cues: tuple[str, ...] = ()
     heard_surname_cues: tuple[str, ...] = ()  # after these a surname may be heard in other characters (潭 for 谭)
+    after_cues: tuple[str, ...] = ()          # a name just before these: 林浩宇的拼音
 
     @property
     def names(self) -> NameRules:
         return NameRules(self.surnames, self.role_cues, self.kin_cues, self.spelled_surnames, self.name_stop_chars,
-                         self.name_max_word_freq, surname_sounds(self.surnames))
+                         self.name_max_word_freq, surname_sounds(self.surnames), self.after_cues)
 
     @classmethod
     def from_section(cls, redact: dict, surnames_file: Path) -> PersonalRules:
@@ -88,8 +89,15 @@ class PersonalRules:
                    int(redact["name_max_word_freq"]), bool(redact["standalone_names"]), tuple(redact["birth_cues"]), tuple(redact["birth_after"]),  # noqa: E501
                    tuple(redact["address_cues"]), int(redact["address_window"]), tuple(redact["tail_cues"]),
                    int(redact["tail_window"]), redact["tail_not_before"],
-                   tuple(redact["name_role_cues"]), tuple(redact["name_kin_cues"]),
-                   tuple(redact["heard_surname_cues"]))
+                   tuple(redact["name_role_cues"]),
+                   kin_cues(redact["name_kin_possessors"], redact["name_kin_terms"]),
+                   tuple(redact["heard_surname_cues"]), tuple(redact["name_after_cues"]))
+
+
+def kin_cues(possessors: list[str], terms: list[str]) -> tuple[str, ...]:
+    """Every kinship term after every possessor (我女儿, 您女儿, 他哥), and the terms of two or more characters alone
+    (女儿, 老伴): one character alone (哥, 姐) is too often part of another word (哥们, 姐妹)."""
+    return tuple(dict.fromkeys([p + t for p in possessors for t in terms] + [t for t in terms if len(t) > 1]))
 
 
 @lru_cache(maxsize=8)

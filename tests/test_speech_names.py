@@ -29,6 +29,12 @@ from callintel.speech.text import transcript_from_turns
     ("驾驶员叫周海波", "驾驶员叫[姓名]"),
     ("是我本人，吴建军。", "是我本人，[姓名]。"),
     ("名字，刘德明，车牌粤B·7K", "名字，[姓名]，车牌[车牌]"),
+    # a relative of anyone (您女儿, 俺闺女, 他哥), and a name before what it is (是我前妻) or before its romanisation
+    ("这份保单是您女儿赵丽娜投保的", "这份保单是您女儿[姓名]投保的"),
+    ("俺闺女王芳说能报", "俺闺女[姓名]说能报"),
+    ("老伴马国平的保单", "老伴[姓名]的保单"),
+    ("刘晓燕是我前妻，我们去年离了", "[姓名]是我前妻，我们去年离了"),
+    ("邮箱是我自己的，林浩宇的拼音", "邮箱是我自己的，[姓名]的拼音"),
 ])
 def test_names_without_a_cue_word(text, masked):
     assert mask_pii(text) == masked
@@ -37,7 +43,8 @@ def test_names_without_a_cue_word(text, masked):
 @pytest.mark.parametrize("text", [
     "车主叫车过来拖的", "我爸高血压十年了", "名字写错了怎么改", "好的，1234这个我记下了", "长短的长不对",
     "我老婆说不买了", "被保险人是我自己", "叫车过来", "叫什么名字", "他们都叫我老王", "谢谢，再见。",
-    "华为手机的问题，2500块买的",
+    "华为手机的问题，2500块买的", "他哥们说能退", "女儿高血压", "我姐姐说不用", "保单是我爸的", "他就是我儿子",
+    "这个拼音是什么",
 ])
 def test_words_in_name_positions_stay(text):
     assert mask_pii(text) == text
