@@ -69,6 +69,7 @@ class PersonalRules:
     role_cues: tuple[str, ...] = ()
     kin_cues: tuple[str, ...] = ()
     heard_surname_cues: tuple[str, ...] = ()  # after these a surname may be heard in other characters (潭 for 谭)
+    email_cues: tuple[str, ...] = ()          # after these, lower-case Latin words are parts of an address
     after_cues: tuple[str, ...] = ()          # a name just before these: 林浩宇的拼音
 
     @property
@@ -91,7 +92,7 @@ class PersonalRules:
                    int(redact["tail_window"]), redact["tail_not_before"],
                    tuple(redact["name_role_cues"]),
                    kin_cues(redact["name_kin_possessors"], redact["name_kin_terms"]),
-                   tuple(redact["heard_surname_cues"]), tuple(redact["name_after_cues"]))
+                   tuple(redact["heard_surname_cues"]), tuple(redact["email_cues"]), tuple(redact["name_after_cues"]))
 
 
 def kin_cues(possessors: list[str], terms: list[str]) -> tuple[str, ...]:
@@ -265,8 +266,31 @@ def _after_admin(text: str, start: int, end: int) -> tuple[int, int]:
     return start + cut, end
 
 
-_EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s*(?:@|＠|艾特|at)\s*[A-Za-z0-9\-]+(?:\s*(?:\.|点)\s*[A-Za-z0-9\-]+)*"  # noqa: E501
-                    r"\s*(?:\.|点)\s*(?:com|cn|net|org|edu|gov|COM|CN|NET|ORG)\b")
+_SAID_DIGITS = "零〇幺一二两三四五六七八九"
+_LOCAL = rf"[A-Za-z0-9{_SAID_DIGITS}](?:[A-Za-z0-9{_SAID_DIGITS}._%+\-]|\s(?=[A-Za-z0-9]))*"
+_EMAIL = re.compile(rf"{_LOCAL}\s*(?:@|＠|艾特|at)\s*[A-Za-z0-9{_SAID_DIGITS}\-]+"
+                    rf"(?:\s*(?:\.|点)\s*[A-Za-z0-9\-]+)*\s*(?:\.|点)\s*(?:com|cn|net|org|edu|gov|COM|CN|NET|ORG)"
+                    r"(?![A-Za-z0-9])")
+# Part of an address said again or spelled: lower-case Latin words joined by a spoken dot, underscore or hyphen
+# (haoyu点lin97), or one right after such a word (下划线，hr). Plain words (app, bug, foxmail) are no address.
+_JOIN = r"(?:点|下划线|杠)"
+_EMAIL_PART = re.compile(rf"(?<![A-Za-z0-9])[a-z][a-z0-9]*(?:\s*{_JOIN}\s*[a-z0-9]+)+(?![A-Za-z0-9])"
+                         r"|(?:(?<=点)|(?<=下划线)|(?<=杠))[，,、\s]{0,2}[a-z][a-z0-9]*(?![A-Za-z0-9])")
+
+
+def _spans_email(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
+    """Addresses, whole (written or read out), and after an e-mail cue in the same sentence the parts of one said
+    again or spelled."""
+    spans = [m.span() for m in _EMAIL.finditer(text)]
+    at = min((i for c in rules.email_cues if (i := text.find(c)) >= 0), default=-1)
+    if at >= 0:
+        end = next((i for i in range(at, len(text)) if text[i] in _STOP_SENTENCE), len(text))
+        for m in _EMAIL_PART.finditer(text[at:end]):
+            lead = len(m.group()) - len(m.group().lstrip("，,、 \t"))
+            spans.append((at + m.start() + lead, at + m.end()))
+    return spans
+
+
 # A plate, whole or in part (浙A·3B: the rest of it was said in another sentence or misheard): province,
 # city letter, then letters and digits.
 _PLATE = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Za-hj-np-z][·•\s]?"
@@ -304,7 +328,7 @@ def _spans_tail(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
 def find_personal(text: str, rules: PersonalRules) -> list[tuple[int, int, str]]:
     """(start, end, kind) of the personal data in `text`, not overlapping, in order."""
     found: list[tuple[int, int, str]] = []
-    found += [(*m.span(), "email") for m in _EMAIL.finditer(text)]
+    found += [(a, b, "email") for a, b in _spans_email(text, rules)]
     found += [(*m.span(), "plate") for m in _PLATE.finditer(text)]
     found += [(a, b, "tail") for a, b in _spans_tail(text, rules)]
     found += [(a, b, "birth_date") for a, b in _spans_birth(text, rules)]

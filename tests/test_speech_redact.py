@@ -130,6 +130,24 @@ def test_birth_dates_addresses_email_plates():
     assert mask_pii("车牌是京A12345的车") == "车牌是[车牌]的车"
 
 
+@pytest.mark.parametrize("text, masked", [
+    ("我的邮箱是wangli一九八五艾特一六三点com", "我的邮箱是[邮箱]"),        # read out, digits as words
+    ("邮箱是zhang san 艾特 qq 点 com", "邮箱是[邮箱]"),
+    ("发邮件kf@letv.com不回", "发邮件[邮箱]不回"),                       # Chinese right after the address
+    ("邮箱是[邮箱]，我名字的拼音，haoyu点lin97。", "邮箱是[邮箱]，我名字的拼音，[邮箱]。"),   # said again
+    ("发我邮箱，[邮箱]，下划线，hr。", "发我邮箱，[邮箱]，下划线，[邮箱]。"),
+    ("PDF发我邮箱，yutong.z@qq.com。", "PDF发我邮箱，[邮箱]。"),
+])
+def test_email_addresses_written_read_out_or_spelled(text, masked):
+    assert mask_pii(text) == masked
+
+
+@pytest.mark.parametrize("text", ["请问你们邮件app接收新邮件延迟的bug", "电脑上foxmail同样的设置也收不到邮件",
+                                  "我三十岁at家", "APP上能看邮件吗"])
+def test_words_beside_an_email_cue_stay(text):
+    assert mask_pii(text) == text
+
+
 def test_card_tails_and_no_residue():
     assert mask_pii("打到您尾号1268的银行卡") == "打到您尾号[尾号]的银行卡"
     assert mask_pii("后四尾1225") == "后四尾[尾号]"
