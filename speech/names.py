@@ -39,6 +39,7 @@ class NameRules:
     max_word_freq: int
     surname_sounds: frozenset[str] = frozenset()  # toneless syllables of the one-character surnames
     after_cues: tuple[str, ...] = ()  # a name just before these: 林浩宇的拼音 (and 是 + a kinship cue: 刘晓燕是我前妻)
+    cue_links: tuple[str, ...] = ("叫做", "叫", "是", "为")  # between a cue and its name: 投保人写的是王建国
 
 
 @lru_cache(maxsize=1)
@@ -193,20 +194,23 @@ def _tokens(text: str) -> list[tuple[int, int, str]]:
 
 
 def placed_names(text: str, rules: NameRules) -> list[tuple[int, int]]:
-    """Names after a role (车主叫…) or a relative (我爸…, 您女儿…), or before what says they are one (刘晓燕是我前妻,
-    林浩宇的拼音), confirmed by the tagger and the word list."""
-    cues = "|".join(map(re.escape, sorted(rules.role_cues + rules.kin_cues, key=len, reverse=True)))
+    """Names after a role (车主叫…, 投保人写的是…) or a relative (我爸…, 您女儿…), or before what says they are one
+    (刘晓燕是我前妻, 张浩是被保险人, 李秀英的儿子, 林浩宇的拼音), confirmed by the tagger and the word list."""
+    def alternatives(words) -> str:
+        return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+
+    cues = alternatives(rules.role_cues + rules.kin_cues)
     if not cues:
         return []
+    links = alternatives(rules.cue_links)
     candidates: dict[int, list[int]] = {}   # start -> possible ends
-    for m in re.finditer(rf"(?:{cues})(?:的名字|名字|姓名)?(?:叫做|叫|是|为|：|:|，|,|\s)*", text):
+    for m in re.finditer(rf"(?:{cues})(?:的名字|名字|姓名)?(?:{links}|：|:|，|,|\s)*", text):
         for n in (4, 3, 2):
             word = text[m.end():m.end() + n]
             if len(word) == n and _is_name(word, rules) and not common_word(word, rules):
                 candidates.setdefault(m.end(), []).append(m.end() + n)
-    kin = "|".join(map(re.escape, sorted(rules.kin_cues, key=len, reverse=True)))
-    after = "|".join(map(re.escape, sorted(rules.after_cues, key=len, reverse=True)))
-    before = "|".join(x for x in (kin and rf"(?:就是|是)(?:{kin})", after) if x)
+    after = alternatives(rules.after_cues)
+    before = "|".join(x for x in (rf"(?:就是|是|的)(?:{cues})", after) if x)
     for m in re.finditer(rf"(?:{before})", text) if before else ():
         for n in (4, 3, 2):
             word = text[max(0, m.start() - n):m.start()]
@@ -218,7 +222,7 @@ def placed_names(text: str, rules: NameRules) -> list[tuple[int, int]]:
     ends = {b for _, b, _ in tokens}
     spans = []
     for a, b, flag in tokens:
-        if flag != "nr" or a not in candidates:
+        if flag not in ("nr", "nrfg") or a not in candidates:   # a person: Chinese (nr) or other (nrfg) names
             continue
         if b - a >= 2 and b in candidates[a]:
             spans.append((a, b))  # the tagger's person: 王秀兰

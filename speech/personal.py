@@ -70,12 +70,13 @@ class PersonalRules:
     kin_cues: tuple[str, ...] = ()
     heard_surname_cues: tuple[str, ...] = ()  # after these a surname may be heard in other characters (潭 for 谭)
     email_cues: tuple[str, ...] = ()          # after these, lower-case Latin words are parts of an address
+    cue_links: tuple[str, ...] = ()           # between a role or kinship cue and the name: 写的是, 叫
     after_cues: tuple[str, ...] = ()          # a name just before these: 林浩宇的拼音
 
     @property
     def names(self) -> NameRules:
         return NameRules(self.surnames, self.role_cues, self.kin_cues, self.spelled_surnames, self.name_stop_chars,
-                         self.name_max_word_freq, surname_sounds(self.surnames), self.after_cues)
+                         self.name_max_word_freq, surname_sounds(self.surnames), self.after_cues, self.cue_links)
 
     @classmethod
     def from_section(cls, redact: dict, surnames_file: Path) -> PersonalRules:
@@ -90,9 +91,10 @@ class PersonalRules:
                    int(redact["name_max_word_freq"]), bool(redact["standalone_names"]), tuple(redact["birth_cues"]), tuple(redact["birth_after"]),  # noqa: E501
                    tuple(redact["address_cues"]), int(redact["address_window"]), tuple(redact["tail_cues"]),
                    int(redact["tail_window"]), redact["tail_not_before"],
-                   tuple(redact["name_role_cues"]),
-                   kin_cues(redact["name_kin_possessors"], redact["name_kin_terms"]),
-                   tuple(redact["heard_surname_cues"]), tuple(redact["email_cues"]), tuple(redact["name_after_cues"]))
+                   role_cues=tuple(redact["name_role_cues"]),
+                   kin_cues=kin_cues(redact["name_kin_possessors"], redact["name_kin_terms"]),
+                   heard_surname_cues=tuple(redact["heard_surname_cues"]), email_cues=tuple(redact["email_cues"]),
+                   cue_links=tuple(redact["name_cue_links"]), after_cues=tuple(redact["name_after_cues"]))
 
 
 def kin_cues(possessors: list[str], terms: list[str]) -> tuple[str, ...]:

@@ -35,6 +35,12 @@ from callintel.speech.text import transcript_from_turns
     ("老伴马国平的保单", "老伴[姓名]的保单"),
     ("刘晓燕是我前妻，我们去年离了", "[姓名]是我前妻，我们去年离了"),
     ("邮箱是我自己的，林浩宇的拼音", "邮箱是我自己的，[姓名]的拼音"),
+    # before what they are (是/的 + a role or relative, 本人), after a role said with how it is filled in
+    ("张浩是被保险人", "[姓名]是被保险人"),
+    ("我是李秀英的儿子", "我是[姓名]的儿子"),
+    ("您是张建华本人吗", "您是[姓名]本人吗"),
+    ("投保人写的是王建国", "投保人写的是[姓名]"),
+    ("我找一下你们的业务员孙丽", "我找一下你们的业务员[姓名]"),
 ])
 def test_names_without_a_cue_word(text, masked):
     assert mask_pii(text) == masked
@@ -44,7 +50,8 @@ def test_names_without_a_cue_word(text, masked):
     "车主叫车过来拖的", "我爸高血压十年了", "名字写错了怎么改", "好的，1234这个我记下了", "长短的长不对",
     "我老婆说不买了", "被保险人是我自己", "叫车过来", "叫什么名字", "他们都叫我老王", "谢谢，再见。",
     "华为手机的问题，2500块买的", "他哥们说能退", "女儿高血压", "我姐姐说不用", "保单是我爸的", "他就是我儿子",
-    "这个拼音是什么",
+    "这个拼音是什么", "医生说要观察", "这个是本人的", "客户的名字写错了", "我是客户本人", "高血压的家属",
+    "支付宝的客服已经发给我",
 ])
 def test_words_in_name_positions_stay(text):
     assert mask_pii(text) == text
