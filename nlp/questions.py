@@ -276,15 +276,20 @@ def _addressed_request(body: str, cues: QuestionCues) -> bool:
     one before it (我不是来买的，就是核对一下: the caller's act) until the agent is addressed again (我换了号码，
     你改一下)."""
     caller_subject = False
+    earlier: list[str] = []   # clauses passed over that name the caller: is the caller their subject? (asked late)
     for text in _CLAUSE_END.split(body):
         if not text:
             continue
         if not _may_request(text, cues):
-            caller_subject = caller_subject or any(p in text for p in cues.first_person)
+            if any(p in text for p in cues.first_person):
+                earlier.append(text)
             continue
         clause = _words(text)
         if not clause:
             continue
+        # the same test for a clause passed over as for one read: segmented only when a request may follow it
+        caller_subject = caller_subject or any(_subject_first_person(_words(t), cues) for t in earlier)
+        earlier = []
         if clause[0][0] in cues.addressees:
             caller_subject = False
         if _agent_asked(text, cues, caller_subject) or _wanted(clause, cues):

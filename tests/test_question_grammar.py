@@ -64,6 +64,7 @@ def test_asking_forms_still_ask(cues, text, cue):
     "那赶紧给我改过来吧。",        # the benefactive opening the clause: an imperative without 你
     "我换了号码，你改一下。",      # the agent addressed again: the caller is no longer the subject
     "把我的手机号改一下。",        # a first person as an object or possessor is not the subject
+    "我的卡丢了，改一下。",        # ... in a clause before the request too (the same test, however it is reached)
     "地址改一下哈。",
 ])
 def test_requests_put_to_the_agent_without_an_opener(cues, text):
@@ -88,6 +89,7 @@ def test_requests_put_to_the_agent_without_an_opener(cues, text):
     "那就让它自动扣吧。",                  # 它 is no person to ask
     "我晚上回家拿到卡，再给你们打过来吧。",  # the caller, the subject kept, acts
     "医生说要观察一下。",                  # reported speech
+    "我换了号码，改一下。",                # the caller, the subject of the clause before, does it
 ])
 def test_own_acts_and_adverbs_are_not_requests(cues, text):
     assert question_cue(text, cues) is None
