@@ -45,7 +45,10 @@ Again 2026-12-05 with the least deciding vote as a floor beside the ratio ([topi
   k=4 seeds 0-2  life 0.592 / 0.554 / 0.672 (unchanged)   health 0.276 / 0.242 / 0.253 -> 0.283 / 0.281 / 0.272
   k=8 seed 0     life 0.255 -> 0.296                       health 0.032 -> 0.052 (every call outside the taxonomy)
 At k=8 the taxonomy's four remaining topics still take the calls their stray phrases hit (held-out calls under a
-taxonomy topic 0.52-0.69), and the discovered topics' names are generic (保险, 保单, 医院).
+taxonomy topic 0.52-0.69), and the discovered topics' names are generic (保险, 保单, 医院). Every call sent to discovery
+(ratio 100) is better there (life 0.502, health 0.214) but worse at k=4 (life 0.551 / 0.526 / 0.526, health 0.270 /
+0.148 / 0.160), and the share of a night's calls below the floor that would tell the two apart is 10-25% at k=4 and
+37-52% at k=8: too narrow a gap for a switch to hold on an insurer nobody measured. Not adopted.
 Figures go to stdout, one JSON object per line; nothing is asserted.
 """
 
