@@ -210,7 +210,10 @@ def placed_names(text: str, rules: NameRules) -> list[tuple[int, int]]:
             if len(word) == n and _is_name(word, rules) and not common_word(word, rules):
                 candidates.setdefault(m.end(), []).append(m.end() + n)
     after = alternatives(rules.after_cues)
-    before = "|".join(x for x in (rf"(?:就是|是|的)(?:{cues})", after) if x)
+    kin = alternatives(rules.kin_cues)
+    # 是 + a role or relative says who a name is (张浩是被保险人); 的 + a relative only: an organisation has customers
+    # and staff too (支付宝的客户, which jieba's dictionary tags a person), not sons and wives (李秀英的儿子)
+    before = "|".join(x for x in (rf"(?:就是|是)(?:{cues})", kin and rf"的(?:{kin})", after) if x)
     for m in re.finditer(rf"(?:{before})", text) if before else ():
         for n in (4, 3, 2):
             word = text[max(0, m.start() - n):m.start()]
