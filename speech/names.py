@@ -40,6 +40,7 @@ class NameRules:
     surname_sounds: frozenset[str] = frozenset()  # toneless syllables of the one-character surnames
     after_cues: tuple[str, ...] = ()  # a name just before these: 林浩宇的拼音 (and 是 + a kinship cue: 刘晓燕是我前妻)
     cue_links: tuple[str, ...] = ("叫做", "叫", "是", "为")  # between a cue and its name: 投保人写的是王建国
+    titles: tuple[str, ...] = ()      # a surname + one of these is a way of address, masked by the title rule
 
 
 @lru_cache(maxsize=1)
@@ -217,7 +218,9 @@ def placed_names(text: str, rules: NameRules) -> list[tuple[int, int]]:
     for m in re.finditer(rf"(?:{before})", text) if before else ():
         for n in (4, 3, 2):
             word = text[max(0, m.start() - n):m.start()]
-            if len(word) == n and _is_name(word, rules) and not common_word(word, rules):
+            # 王阿姨本人: a surname and a title (or a kinship term), which keeps its title for the caller's gender
+            addressed = any(word.endswith(t) for t in rules.titles + rules.kin_cues if len(word) > len(t))
+            if len(word) == n and _is_name(word, rules) and not common_word(word, rules) and not addressed:
                 candidates.setdefault(m.start() - n, []).append(m.start())
     if not candidates:
         return []

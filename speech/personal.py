@@ -76,7 +76,8 @@ class PersonalRules:
     @property
     def names(self) -> NameRules:
         return NameRules(self.surnames, self.role_cues, self.kin_cues, self.spelled_surnames, self.name_stop_chars,
-                         self.name_max_word_freq, surname_sounds(self.surnames), self.after_cues, self.cue_links)
+                         self.name_max_word_freq, surname_sounds(self.surnames), self.after_cues, self.cue_links,
+                         self.titles)
 
     @classmethod
     def from_section(cls, redact: dict, surnames_file: Path) -> PersonalRules:
@@ -269,14 +270,16 @@ def _after_admin(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 _SAID_DIGITS = "零〇幺一二两三四五六七八九"
-_LOCAL = rf"[A-Za-z0-9{_SAID_DIGITS}](?:[A-Za-z0-9{_SAID_DIGITS}._%+\-]|\s(?=[A-Za-z0-9]))*"
+_LOCAL = rf"[A-Za-z0-9{_SAID_DIGITS}](?:[A-Za-z0-9{_SAID_DIGITS}._%+\-]|(?:\s|点|下划线)(?=[A-Za-z0-9]))*"
 _EMAIL = re.compile(rf"{_LOCAL}\s*(?:@|＠|艾特|at)\s*[A-Za-z0-9{_SAID_DIGITS}\-]+"
                     rf"(?:\s*(?:\.|点)\s*[A-Za-z0-9\-]+)*\s*(?:\.|点)\s*(?:com|cn|net|org|edu|gov|COM|CN|NET|ORG)"
                     r"(?![A-Za-z0-9])")
 # Part of an address said again or spelled: lower-case Latin words joined by a spoken dot, underscore or hyphen
-# (haoyu点lin97), or one right after such a word (下划线，hr). Plain words (app, bug, foxmail) are no address.
+# (haoyu点lin97) or letters spelled one by one (y-o-u-t-o-n-g), or one right after such a joint (下划线，hr). Plain
+# words (app, bug, foxmail) are no address.
 _JOIN = r"(?:点|下划线|杠)"
 _EMAIL_PART = re.compile(rf"(?<![A-Za-z0-9])[a-z][a-z0-9]*(?:\s*{_JOIN}\s*[a-z0-9]+)+(?![A-Za-z0-9])"
+                         r"|(?<![A-Za-z0-9])[a-z0-9](?:[-.][a-z0-9]){2,}(?![A-Za-z0-9])"
                          r"|(?:(?<=点)|(?<=下划线)|(?<=杠))[，,、\s]{0,2}[a-z][a-z0-9]*(?![A-Za-z0-9])")
 
 
@@ -284,8 +287,9 @@ def _spans_email(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     """Addresses, whole (written or read out), and after an e-mail cue in the same sentence the parts of one said
     again or spelled."""
     spans = [m.span() for m in _EMAIL.finditer(text)]
-    at = min((i for c in rules.email_cues if (i := text.find(c)) >= 0), default=-1)
-    if at >= 0:
+    cued = [(i, i + len(c)) for c in rules.email_cues if (i := text.find(c)) >= 0]
+    if cued:
+        at = min(cued)[1]   # after the first cue (e-mail is a cue, not an address)
         end = next((i for i in range(at, len(text)) if text[i] in _STOP_SENTENCE), len(text))
         for m in _EMAIL_PART.finditer(text[at:end]):
             lead = len(m.group()) - len(m.group().lstrip("，,、 \t"))

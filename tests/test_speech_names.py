@@ -41,6 +41,7 @@ from callintel.speech.text import transcript_from_turns
     ("您是张建华本人吗", "您是[姓名]本人吗"),
     ("投保人写的是王建国", "投保人写的是[姓名]"),
     ("我找一下你们的业务员孙丽", "我找一下你们的业务员[姓名]"),
+    ("用王阿姨本人的身份证", "用[姓名]阿姨本人的身份证"),   # a title stays for the caller's gender
 ])
 def test_names_without_a_cue_word(text, masked):
     assert mask_pii(text) == masked

@@ -137,13 +137,15 @@ def test_birth_dates_addresses_email_plates():
     ("邮箱是[邮箱]，我名字的拼音，haoyu点lin97。", "邮箱是[邮箱]，我名字的拼音，[邮箱]。"),   # said again
     ("发我邮箱，[邮箱]，下划线，hr。", "发我邮箱，[邮箱]，下划线，[邮箱]。"),
     ("PDF发我邮箱，yutong.z@qq.com。", "PDF发我邮箱，[邮箱]。"),
+    ("我确认一下邮箱：y-o-u-t-o-n-g，点，z，at qq点com", "我确认一下邮箱：[邮箱]，点，[邮箱]，at [邮箱]"),   # spelled
+    ("我的e-mail是abc点def艾特qq点com", "我的e-mail是[邮箱]"),   # a spoken dot inside the name part
 ])
 def test_email_addresses_written_read_out_or_spelled(text, masked):
     assert mask_pii(text) == masked
 
 
 @pytest.mark.parametrize("text", ["请问你们邮件app接收新邮件延迟的bug", "电脑上foxmail同样的设置也收不到邮件",
-                                  "我三十岁at家", "APP上能看邮件吗"])
+                                  "我三十岁at家", "APP上能看邮件吗", "请发e-mail给我", "邮箱里有个3.5版本"])
 def test_words_beside_an_email_cue_stay(text):
     assert mask_pii(text) == text
 
