@@ -180,9 +180,10 @@ def tagged_names(text: str, surnames: frozenset[str]) -> list[str]:
     place and organisation names for persons, so its examples are printed for a person to read."""
     import jieba.posseg as pseg
 
-    freq = pseg.dt.tokenizer.FREQ if hasattr(pseg.dt, "tokenizer") else {}
     out = []
-    for pair in pseg.cut(text):
+    pairs = list(pseg.cut(text))     # cutting loads jieba's dictionary, whose frequencies say what a common word is
+    freq = pseg.dt.tokenizer.FREQ
+    for pair in pairs:
         w = pair.word
         if pair.flag == "nr" and len(w) == 3 and w[0] in surnames and not freq.get(w) and not freq.get(w[1:]):
             out.append(w)

@@ -30,7 +30,7 @@ import tomllib
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -261,7 +261,11 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
 
     listed = [k for k, slug in enumerate(ex_slugs) if slug in ids]   # the examples of the night's taxonomy topics
     labels = np.asarray([ids[ex_slugs[k]] for k in listed])
-    example_matrix: list[np.ndarray] = []   # their unit vectors, stacked once, at the night's first tie
+
+    @cache
+    def example_matrix() -> np.ndarray:
+        """Their unit vectors, stacked once, at the night's first tie."""
+        return unit(np.stack(embedded([ex_texts[k] for k in listed])).astype(np.float64))
 
     def meaning_of(call_id: str, tied: list[Hashable]) -> dict[Hashable, float] | None:
         """For a call whose vote ties: each tied topic's likeness to the call's words (mean cosine of the call's
@@ -269,11 +273,8 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         said first wins, when a tied topic has no examples (a topic of the night's own) or the call no words."""
         if not texts.get(call_id) or not set(tied) <= set(labels.tolist()):
             return None
-        if not example_matrix:
-            example_matrix.append(unit(np.stack(embedded([ex_texts[k] for k in listed])).astype(np.float64)))
-        E = example_matrix[0]
         x = unit(np.asarray(embedded([texts[call_id]])[0], dtype=np.float64))
-        return prototype_similarity(x, E, labels, tied, mopts.prototype_k)
+        return prototype_similarity(x, example_matrix(), labels, tied, mopts.prototype_k)
 
     for call_id, qs in sorted(by_call.items()):
         topics = [q.topic_id for q in qs]

@@ -194,33 +194,49 @@ def _tokens(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def placed_names(text: str, rules: NameRules) -> list[tuple[int, int]]:
-    """Names after a role (车主叫…, 投保人写的是…) or a relative (我爸…, 您女儿…), or before what says they are one
-    (刘晓燕是我前妻, 张浩是被保险人, 李秀英的儿子, 林浩宇的拼音), confirmed by the tagger and the word list."""
-    def alternatives(words) -> str:
-        return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+def _alternatives(words) -> str:
+    return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
 
-    cues = alternatives(rules.role_cues + rules.kin_cues)
+
+@lru_cache(maxsize=8)
+def _placed_patterns(rules: NameRules) -> tuple[re.Pattern, re.Pattern | None] | None:
+    """The cue patterns `placed_names` reads, built once per rules (the kinship cues alone are some 800 words):
+    a cue a name follows, and what a name stands before; None without role or kinship cues."""
+    cues = _alternatives(rules.role_cues + rules.kin_cues)
     if not cues:
-        return []
-    links = alternatives(rules.cue_links)
-    candidates: dict[int, list[int]] = {}   # start -> possible ends
-    for m in re.finditer(rf"(?:{cues})(?:的名字|名字|姓名)?(?:{links}|：|:|，|,|\s)*", text):
-        for n in (4, 3, 2):
-            word = text[m.end():m.end() + n]
-            if len(word) == n and _is_name(word, rules) and not common_word(word, rules):
-                candidates.setdefault(m.end(), []).append(m.end() + n)
-    after = alternatives(rules.after_cues)
-    kin = alternatives(rules.kin_cues)
+        return None
+    links = _alternatives(rules.cue_links)
+    after = _alternatives(rules.after_cues)
+    kin = _alternatives(rules.kin_cues)
     # 是 + a role or relative says who a name is (张浩是被保险人); 的 + a relative only: an organisation has customers
     # and staff too (支付宝的客户, which jieba's dictionary tags a person), not sons and wives (李秀英的儿子)
     before = "|".join(x for x in (rf"(?:就是|是)(?:{cues})", kin and rf"的(?:{kin})", after) if x)
-    for m in re.finditer(rf"(?:{before})", text) if before else ():
+    return (re.compile(rf"(?:{cues})(?:的名字|名字|姓名)?(?:{links}|：|:|，|,|\s)*"),
+            re.compile(rf"(?:{before})") if before else None)
+
+
+def placed_names(text: str, rules: NameRules) -> list[tuple[int, int]]:
+    """Names after a role (车主叫…, 投保人写的是…) or a relative (我爸…, 您女儿…), or before what says they are one
+    (刘晓燕是我前妻, 张浩是被保险人, 李秀英的儿子, 林浩宇的拼音), confirmed by the tagger and the word list."""
+    patterns = _placed_patterns(rules)
+    if patterns is None:
+        return []
+    follows, precedes = patterns
+
+    def candidate(word: str, n: int) -> bool:
+        return len(word) == n and _is_name(word, rules) and not common_word(word, rules)
+
+    candidates: dict[int, list[int]] = {}   # start -> possible ends
+    for m in follows.finditer(text):
+        for n in (4, 3, 2):
+            if candidate(text[m.end():m.end() + n], n):
+                candidates.setdefault(m.end(), []).append(m.end() + n)
+    for m in precedes.finditer(text) if precedes else ():
         for n in (4, 3, 2):
             word = text[max(0, m.start() - n):m.start()]
             # 王阿姨本人: a surname and a title (or a kinship term), which keeps its title for the caller's gender
             addressed = any(word.endswith(t) for t in rules.titles + rules.kin_cues if len(word) > len(t))
-            if len(word) == n and _is_name(word, rules) and not common_word(word, rules) and not addressed:
+            if candidate(word, n) and not addressed:
                 candidates.setdefault(m.start() - n, []).append(m.start())
     if not candidates:
         return []
