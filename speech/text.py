@@ -18,7 +18,7 @@ from typing import Any
 from callintel.records import Transcript, Utterance
 from callintel.settings import Settings
 from callintel.speech.normalize import NormalizeSettings, normalize_text
-from callintel.speech.redact import RedactionRules, mask_names, mask_pii
+from callintel.speech.redact import RedactionRules, call_names, mask_names, mask_pii, mask_text
 from callintel.speech.stated_age import stated_age
 from callintel.speech.terms import TermCorrector, repair_files
 
@@ -44,7 +44,7 @@ def mask_attributes(attributes: Mapping[str, Any], keep: Iterable[str], rules: R
         if rules.personal is not None and looks_like_name(text, rules.personal.names):
             out[column] = rules.personal.tokens["name"]
         else:
-            out[column] = mask_pii(text, rules)
+            out[column] = mask_text(text, rules)
     return out
 
 
@@ -74,6 +74,14 @@ class TextCleaner:
         """The text as the warehouse may hold it ('' when nothing is left); `names` collects the names masked."""
         return self.clean_with_age(text, None, names)[0]
 
+    def clean_alone(self, text: str) -> str:
+        """A text that is not part of a call (a line of `callintel mask`), masked as a call of one turn: `clean`,
+        then the names the tagger reads in it."""
+        names: set[str] = set()
+        text = self.clean(text, names)
+        names |= call_names([text], self.redact)
+        return mask_names(text, names, self.redact)
+
     def clean_with_age(self, text: str, on: date | None, names: set[str] | None = None) -> tuple[str, int | None]:
         """The masked text, and the age its ID number or birth date gives on `on` (read before masking)."""
         text, restored = self.terms.correct(normalize_text(text, self.normalize))
@@ -85,7 +93,9 @@ class TextCleaner:
 
     def mask_names(self, utterances: list[Utterance], names: set[str]) -> list[Utterance]:
         """A call's utterances with every name found in any of them masked in all (a name is said once with
-        its cue, and again bare: 我是周敏 … 周敏的拼音)."""
+        its cue, and again bare: 我是周敏 … 周敏的拼音), the names the tagger reads with no cue too (call_names;
+        added to `names`)."""
+        names |= call_names([u.text for u in utterances], self.redact)
         return [replace(u, text=mask_names(u.text, names, self.redact)) for u in utterances] if names else utterances
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 
 from callintel.settings import Settings
-from callintel.speech.redact import RedactionRules, mask_pii
+from callintel.speech.redact import RedactionRules, mask_text
 
 ACTIONS = ("approve", "edit", "reject")
 STATUS_ZH = {"approved": "已批准", "rejected": "已驳回", "candidate": "候选（待审核）"}
@@ -131,8 +131,8 @@ def decide(path: Path, *, call_id: str, reply_turn: int, action: str, reply: str
         raise ReviewError("驳回需要填写原因 (reject needs a note saying why)")
     if not reviewer.strip():
         raise ReviewError("审核人不能为空 (reviewer is empty)")
-    masked = mask_pii(wording, rules) if wording else None
-    note = mask_pii(note, rules) if note else note  # a note may quote the customer too
+    masked = mask_text(wording, rules) if wording else None
+    note = mask_text(note, rules) if note else note  # a note may quote the customer too
     when = (now or datetime.now(UTC)).astimezone(UTC)
     with open_store(path) as con:
         before = con.execute("SELECT wording FROM reviews WHERE call_id = ? AND reply_turn = ?",

