@@ -44,7 +44,7 @@ from pathlib import Path
 
 from callintel.settings import SAMPLES_DIR, Settings
 from callintel.speech.personal import read_surnames
-from callintel.speech.redact import RedactionRules, call_names, mask_names, mask_pii
+from callintel.speech.redact import RedactionRules, call_names, mask_call, mask_names, mask_pii
 from callintel.speech.text import TextCleaner
 
 _SPOKEN = str.maketrans("零〇洞幺腰一二两三四五六七八九０１２３４５６７８９ＸｘX",
@@ -292,11 +292,9 @@ def personal_leaks(data_dir: Path, settings: Settings) -> dict:
         for call in json.loads(path.read_text(encoding="utf-8"))["calls"]:
             names = known_names(call["turns"], surnames)
             found: set[str] = set()  # as the night: a name masked in one turn is masked in all (mask_names)
-            cleaned = [cleaner.clean(turn["text"], found) for turn in call["turns"]]
-            found |= call_names(cleaned, cleaner.redact)
+            cleaned = mask_call([cleaner.clean(turn["text"], found) for turn in call["turns"]], found, cleaner.redact)
             for turn, masked in zip(call["turns"], cleaned, strict=True):
                 raw = turn["text"]
-                masked = mask_names(masked, found, cleaner.redact)
                 seen = {"dialogue_turns": 1, "residue": residue(masked), "numbers_left": len(numbers_left(masked))}
                 if seen["numbers_left"] and len(examples) < 12:
                     examples.append(f"number {numbers_left(masked)[0][:3]}…: {masked[:50]}")
@@ -336,12 +334,12 @@ def over_masking(data_dir: Path, rules: RedactionRules) -> dict:
         found: set[str] = set()
         outs = [mask_pii(text, rules, found) for text in utterances]
         by_tagger = call_names(outs, rules)
-        for text, out in zip(utterances, outs, strict=True):
+        for text, out, final in zip(utterances, outs, mask_call(outs, set(found), rules), strict=True):
             texts += 1
             by_rules += mask_names(out, found, rules).count(token) > text.count(token)
             for name in by_tagger:
                 tagged[name] = tagged.get(name, 0) + out.count(name)
-            out = mask_names(out, found | by_tagger, rules)
+            out = final
             if token in out and token not in text:
                 masked += 1
                 if len(examples) < 10:

@@ -16,6 +16,7 @@ to tag, and a name found here is masked in every turn of the call like theirs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -48,7 +49,59 @@ def _lac(threads: int):
 
 def tag(texts: Sequence[str], threads: int = 1) -> list[list[tuple[str, str]]]:
     """(word, tag) of each text: LAC's parts of speech, with PER, LOC, ORG and TIME for entities."""
-    return _lac(threads).run(list(texts))
+    return [list(_tag_one(t, threads)) for t in texts]
+
+
+@lru_cache(maxsize=4096)
+def _tag_one(text: str, threads: int) -> tuple[tuple[str, str], ...]:
+    """One text's tags, kept for the call's next reader (names, then addresses, read the same turns)."""
+    return tuple(_lac(threads).run(text))
+
+
+# A building, unit or room number after a place (望京西园四区412楼1803, 翠湖天地3期7栋2单元1102), or what the rules
+# already masked of it: the place is the estate or building of an address.
+_UNITS = "(?:号楼|号院|号|栋|幢|座|单元|层|楼|室|房|期|院)"
+_HOUSE_NUMBER = re.compile(rf"\[地址\]|[0-9A-Za-z]*[0-9][0-9A-Za-z]*[-—]?{_UNITS}")
+_UNIT_END = re.compile(f"{_UNITS}$")
+_NUMBERED_END = re.compile(f"[0-9]+{_UNITS}$")  # the tagger read the building number into the place: 西园四区412楼
+_DIGITS = re.compile(r"[0-9]{3,}")
+_ADMIN_END = re.compile(r"(?:省|市|区|县|镇|乡|街道|自治州|盟|旗)$")  # kept: the caller's city is a profile fact
+
+
+def tagged_addresses(texts: Iterable[str], threads: int = 1) -> set[str]:
+    """Estates and buildings of addresses said with no cue (寄到这里，朝阳区望京西园四区412楼1803): a place LAC reads,
+    not a province, city or district, just before a building, unit or room number (or the mask the rules put on
+    one), with that number; a place ending in a building unit (万达广场B座) before three or more digits; a place the
+    tagger read with its building number (西园四区412楼). Public places said with a number (T2航站楼) stay."""
+    found: set[str] = set()
+    for text in (t for t in texts if t):
+        at, run = 0, []   # run: (start, end) of the LOC words just read
+        for word, label in tag([text], threads)[0]:
+            start, at = at, at + len(word)
+            if label == "LOC":
+                run.append((start, at))
+                continue
+            if run:
+                _address_at(text, run, found)
+            run = []
+        if run:
+            _address_at(text, run, found)
+    return found
+
+
+def _address_at(text: str, run: list[tuple[int, int]], found: set[str]) -> None:
+    """The last of the place words just read (the most specific: 郑州 金水区 -> 金水区), an address's estate or
+    building when a house number follows it; never a province, city or district."""
+    start, end = run[-1]
+    place = text[start:end]
+    if _ADMIN_END.search(place):
+        return
+    number = _HOUSE_NUMBER.match(text, end)
+    unit = _UNIT_END.search(place)
+    digits = _DIGITS.match(text, end) if unit else None
+    if number or digits or _NUMBERED_END.search(place):
+        tail = (number or digits).end() if (number or digits) else end
+        found.add(text[start:tail].replace("[地址]", ""))
 
 
 def _address(rest: str, rules: NameRules, address_terms: Iterable[str]) -> bool:

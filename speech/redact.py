@@ -72,7 +72,8 @@ class RedactionRules:
     # The same after a cue word naming an ID number (身份证号…): the cue already says what the number is, so a run
     # that lost more of its digits (the area code's, most often) is still read for its birth date.
     id_cued_digit_slack: int
-    # Names no cue introduces, read by a learned tagger over a whole call (speech/name_tagger.py, mask_call_names).
+    # Names and addresses' estates no cue introduces, read by a learned tagger over a whole call (mask_call,
+    # speech/name_tagger.py).
     name_tagger: bool
     name_tagger_threads: int
     not_names: tuple[str, ...]           # the deployment's brands and products: never a person's name
@@ -417,11 +418,33 @@ def mask_pii(text: str, rules: RedactionRules | None = None, names: set[str] | N
     return text
 
 
+def call_addresses(texts: Iterable[str], rules: RedactionRules) -> set[str]:
+    """Estates and buildings of addresses said with no cue, read by the tagger in a call's (already masked) texts
+    before a house number (speech.name_tagger.tagged_addresses); empty when the tagger is off."""
+    if not rules.name_tagger or rules.personal is None:
+        return set()
+    from callintel.speech.name_tagger import tagged_addresses
+
+    return tagged_addresses(texts, rules.name_tagger_threads)
+
+
+def mask_call(texts: list[str], names: set[str], rules: RedactionRules) -> list[str]:
+    """A call's texts, each already masked by mask_pii (which collected `names`), with what only the whole call
+    shows masked in every one: the addresses and names the tagger reads (added to `names`), and every name found
+    in any turn (a name is said once with its cue, and again bare: 我是周敏 … 周敏的拼音)."""
+    places = call_addresses(texts, rules)
+    names |= call_names(texts, rules)
+    if places and rules.personal is not None:
+        token = rules.personal.tokens["address"]
+        pattern = re.compile("|".join(map(re.escape, sorted(places, key=len, reverse=True))))
+        glued = re.compile(f"(?:{re.escape(token)}){{2,}}")  # the estate before the building the rules masked: one
+        texts = [glued.sub(token, pattern.sub(token, t)) for t in texts]
+    return [mask_names(t, names, rules) for t in texts] if names else texts
+
+
 def mask_text(text: str, rules: RedactionRules | None = None) -> str:
     """A text on its own (a reviewer's note, a manifest column, a line of `callintel mask`) masked as a call of one
-    turn: mask_pii, then the names the tagger reads in it (call_names), each masked wherever it stands."""
+    turn: mask_pii, then what the tagger reads in it (mask_call)."""
     rules = rules or default_rules()
     names: set[str] = set()
-    text = mask_pii(text, rules, names)
-    names |= call_names([text], rules)
-    return mask_names(text, names, rules)
+    return mask_call([mask_pii(text, rules, names)], names, rules)[0]

