@@ -10,8 +10,10 @@ in the deployment's `not_names`, and is not part of an organisation or place the
 call (or sharing its first two characters with one): the agent's greeting names the insurer (安平健康保险客户服务
 中心), so 安平 of 安平守护重疾险 and 安平臻享 is a brand.
 
-The tagger runs over a whole call at once (mask_call_names), after the rules: what they masked is no longer there
-to tag, and a name found here is masked in every turn of the call like theirs.
+The tagger runs over a whole call at once (speech.redact.mask_call), after the rules: what they masked is no longer
+there to tag, and a name found here is masked in every turn of the call like theirs. The same tags give the estates
+of addresses said with no cue (tagged_addresses) and, beside a birth cue, dates no pattern lists
+(speech.personal's birth dates).
 """
 
 from __future__ import annotations
