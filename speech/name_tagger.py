@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from callintel.speech.names import NameRules, _is_name, _tokens, common_word
+from callintel.speech.personal import _ADMIN, _UNIT
 
 _ENTITY = ("ORG", "LOC")  # a person's name inside one of these in the call is the entity's, not a person's
 
@@ -62,12 +63,12 @@ def _tag_one(text: str, threads: int) -> tuple[tuple[str, str], ...]:
 
 # A building, unit or room number after a place (望京西园四区412楼1803, 翠湖天地3期7栋2单元1102), or what the rules
 # already masked of it: the place is the estate or building of an address.
-_UNITS = "(?:号楼|号院|号|栋|幢|座|单元|层|楼|室|房|期|院)"
+_UNITS = rf"(?:{_UNIT}|期|院)"   # the address rules' building units, and a phase or courtyard of an estate
 _HOUSE_NUMBER = re.compile(rf"\[地址\]|[0-9A-Za-z]*[0-9][0-9A-Za-z]*[-—]?{_UNITS}")
 _UNIT_END = re.compile(f"{_UNITS}$")
 _NUMBERED_END = re.compile(f"[0-9]+{_UNITS}$")  # the tagger read the building number into the place: 西园四区412楼
 _DIGITS = re.compile(r"[0-9]{3,}")
-_ADMIN_END = re.compile(r"(?:省|市|区|县|镇|乡|街道|自治州|盟|旗)$")  # kept: the caller's city is a profile fact
+_ADMIN_END = re.compile(rf"(?:{_ADMIN}|自治州|盟|旗)$")  # kept, as the address rules keep it: a profile fact
 
 
 def tagged_addresses(texts: Iterable[str], threads: int = 1) -> set[str]:
@@ -77,36 +78,30 @@ def tagged_addresses(texts: Iterable[str], threads: int = 1) -> set[str]:
     tagger read with its building number (西园四区412楼). Public places said with a number (T2航站楼) stay."""
     found: set[str] = set()
     for text in (t for t in texts if t):
-        at, run = 0, []   # run: (start, end) of the LOC words just read
-        for word, label in tag([text], threads)[0]:
+        at, words = 0, tag([text], threads)[0]
+        for k, (word, label) in enumerate(words):
             start, at = at, at + len(word)
-            if label == "LOC":
-                run.append((start, at))
-                continue
-            if run:
-                _address_at(text, run, found)
-            run = []
-        if run:
-            _address_at(text, run, found)
+            # the last of consecutive place words, the most specific (郑州 金水区 -> 金水区)
+            if label == "LOC" and (k + 1 == len(words) or words[k + 1][1] != "LOC"):
+                estate = _estate(text, start, at)
+                if estate:
+                    found.add(estate)
     return found
 
 
-def _address_at(text: str, run: list[tuple[int, int]], found: set[str]) -> None:
-    """The last of the place words just read (the most specific: 郑州 金水区 -> 金水区), an address's estate or
-    building when a house number follows it; never a province, city or district."""
-    start, end = run[-1]
+def _estate(text: str, start: int, end: int) -> str | None:
+    """The place text[start:end] with the house number after it, when it is an address's estate or building;
+    never a province, city or district."""
     place = text[start:end]
     if _ADMIN_END.search(place):
-        return
-    number = _HOUSE_NUMBER.match(text, end)
-    unit = _UNIT_END.search(place)
-    digits = _DIGITS.match(text, end) if unit else None
-    if number or digits or _NUMBERED_END.search(place):
-        tail = (number or digits).end() if (number or digits) else end
-        found.add(text[start:tail].replace("[地址]", ""))
+        return None
+    number = _HOUSE_NUMBER.match(text, end) or (_DIGITS.match(text, end) if _UNIT_END.search(place) else None)
+    if number or _NUMBERED_END.search(place):
+        return text[start:number.end() if number else end].replace("[地址]", "")
+    return None
 
 
-def _address(rest: str, rules: NameRules, address_terms: Iterable[str]) -> bool:
+def _form_of_address(rest: str, rules: NameRules, address_terms: Iterable[str]) -> bool:
     """The part after a surname is a title, a role, a kinship term or another form of address (女士, 主任, 叔叔,
     大爷): the surname is how someone is addressed, and 祝叔叔 (a wish) is no surname at all."""
     return rest in rules.titles or rest in rules.role_cues or rest in address_terms \
@@ -148,7 +143,7 @@ def tagged_names(texts: Iterable[str], rules: NameRules, not_names: Iterable[str
                     or common_word(word, rules):
                 continue
             n = 2 if word[:2] in rules.surnames and len(word) > 2 else 1
-            if _address(word[n:], rules, address_terms) or any(word[:2] in e for e in entities) \
+            if _form_of_address(word[n:], rules, address_terms) or any(word[:2] in e for e in entities) \
                     or _classifier(text, start, word, classifier_before) \
                     or (len(word) - n == 1 and not _jieba_person(text, start, word)):
                 continue

@@ -217,6 +217,9 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
 _DATE = r"(?:(?:19|20)?[0-9]{2}年(?:[0-9]{1,2}月(?:[0-9]{1,2}[日号])?)?|(?:19|20)[0-9]{2}[-./][0-9]{1,2}(?:[-./][0-9]{1,2})?)"  # noqa: E501
 
 
+_LINK = r"(?:是|为|:|：|\s|就是)*"   # between a birth cue and its date: 生日是, 出生日期：
+
+
 def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     spans = []
     after = "|".join(map(re.escape, rules.birth_after))
@@ -224,14 +227,13 @@ def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
         spans.append(m.span(1))
     cues = "|".join(map(re.escape, rules.birth_cues))
     date_or_md = rf"(?:{_DATE}|[0-9]{{1,2}}月[0-9]{{1,2}}[日号]?|(?:19|20)[0-9]{{6}})"
-    for m in re.finditer(rf"(?:{cues})(?:是|为|:|：|\s|就是)*({date_or_md})", text):
+    for m in re.finditer(rf"(?:{cues}){_LINK}({date_or_md})", text):
         spans.append(m.span(1))
     if rules.tagger and re.search(f"{cues}|{after}", text):
         spans += [s for s in _tagged_dates(text) if s not in spans and _beside_birth_cue(text, *s, cues, after)]
     return spans
 
 
-_LINK = r"(?:是|为|:|：|\s|就是)*"
 # A month or a numbered year (腊月二十三, 八五年), not 去年 or 下周三.
 _DATE_WORD = re.compile(r"月|[0-9〇零一二三四五六七八九十两]年")
 
