@@ -44,7 +44,7 @@ from pathlib import Path
 
 from callintel.settings import SAMPLES_DIR, Settings
 from callintel.speech.personal import read_surnames
-from callintel.speech.redact import RedactionRules, call_names, mask_call, mask_names, mask_pii
+from callintel.speech.redact import RedactionRules, mask_call, mask_names, mask_pii
 from callintel.speech.text import TextCleaner
 
 _SPOKEN = str.maketrans("零〇洞幺腰一二两三四五六七八九０１２３４５６７８９ＸｘX",
@@ -187,12 +187,11 @@ def tagged_names(text: str, surnames: frozenset[str]) -> list[str]:
     person (nr) of a listed surname and two given characters that is no common word. An upper bound read beside
     `names`: it catches names no confirmation reveals (a relative the agent names, a doctor) and also takes some
     place and organisation names for persons, so its examples are printed for a person to read."""
-    import jieba.posseg as pseg
+    from callintel.general_words import frequency, pos_tagger
 
     out = []
-    pairs = list(pseg.cut(text))     # cutting loads jieba's dictionary, whose frequencies say what a common word is
-    freq = pseg.dt.tokenizer.FREQ
-    for pair in pairs:
+    freq = frequency()
+    for pair in pos_tagger().cut(text):
         w = pair.word
         if pair.flag == "nr" and len(w) == 3 and w[0] in surnames and not freq.get(w) and not freq.get(w[1:]):
             out.append(w)
@@ -333,8 +332,10 @@ def over_masking(data_dir: Path, rules: RedactionRules) -> dict:
     for utterances in stc3_dialogues(Path(data_dir)):
         found: set[str] = set()
         outs = [mask_pii(text, rules, found) for text in utterances]
-        by_tagger = call_names(outs, rules)
-        for text, out, final in zip(utterances, outs, mask_call(outs, set(found), rules), strict=True):
+        names = set(found)
+        finals = mask_call(outs, names, rules)   # adds the names the tagger reads (one pass of it per dialogue)
+        by_tagger = names - found
+        for text, out, final in zip(utterances, outs, finals, strict=True):
             texts += 1
             by_rules += mask_names(out, found, rules).count(token) > text.count(token)
             for name in by_tagger:

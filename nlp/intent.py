@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from callintel.general_words import default_jieba
 from callintel.nlp.opt_out import OptOutFile, OptOutList, parse_opt_out
 from callintel.nlp.profiles import Fact, ProfileLexicon, ProfileReader, lexicon_from_settings, text_clauses
 from callintel.settings import Settings
@@ -82,10 +83,8 @@ def intent_lexicon_from_settings(settings: Settings) -> IntentLexicon:
 def _word_starts(text: str) -> frozenset[int]:
     """Where jieba's words start in `text`: a cue must start a word, so 退了 is not read in 早退了 nor 骗 in
     防诈骗 (a maintained segmenter instead of a list of exceptions)."""
-    import jieba
-
     starts, pos = set(), 0
-    for word in jieba.cut(text):
+    for word in default_jieba().cut(text):
         starts.add(pos)
         pos += len(word)
     return frozenset(starts)

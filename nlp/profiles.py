@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import cn2an
 
 from callintel.ages import age_from_birth, age_from_id
+from callintel.general_words import default_jieba, frequency, pos_tagger
 from callintel.nlp.places import find_places, places_by_sound
 from callintel.settings import Settings
 
@@ -464,17 +465,12 @@ def _known_word(word: str) -> bool:
 
 def _cut(text: str) -> list[str]:
     """jieba's words of `text` (unknown characters joined by its HMM), loaded on first use."""
-    import jieba
-
-    return list(jieba.cut(text))
+    return list(default_jieba().cut(text))
 
 
 def _in_dictionary(word: str) -> bool:
     """A word of jieba's dictionary (loaded on first use)."""
-    import jieba
-
-    jieba.dt.check_initialized()
-    return bool(jieba.dt.FREQ.get(word))
+    return bool(frequency().get(word))
 
 
 def _is_role(word: str, cfg: dict[str, Any]) -> bool:
@@ -490,13 +486,11 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
     """An occupation said in any of the constructions of [occupation] said_*, read over jieba's words and tags:
     做/干/跑/管 + what + 的 (做外贸跟单的, 跑物流的), 做/干 + a span of time + what (在无锡做了二十年财务),
     在 + place + 做 + what (在广州做新媒体运营), 当 (+ time) + a role (当了一辈子钳工), 我(自己)是 + a role."""
-    import jieba.posseg as pseg
-
     verbs = [v for v in cfg["said_de"] + cfg["said_role"] if v != "是"]
     for start, clause in text_clauses(text):
         if not any(v in clause for v in verbs) and not _SELF_IS.search(clause):
             continue  # tagging is the costly part: only clauses with one of the verbs
-        words = [(w.word, w.flag) for w in pseg.cut(clause)]
+        words = [(w.word, w.flag) for w in pos_tagger().cut(clause)]
         pos = 0
         for k, (word, _) in enumerate(words):
             at, pos = pos, pos + len(word)
@@ -552,9 +546,7 @@ def _occupation_pos(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pro
     m = re.search(r"我是(?:做|干)?", text)
     if not m:
         return
-    import jieba.posseg as pseg
-
-    words = list(pseg.cut(text[m.end():m.end() + 10]))
+    words = list(pos_tagger().cut(text[m.end():m.end() + 10]))
     for w in words[:3]:
         if w.flag.startswith("n") and w.word.endswith(tuple(cfg["suffixes"])) and len(w.word) >= 2 \
                 and w.word not in cfg["not_occupation"]:
@@ -751,12 +743,10 @@ def _possessed(before: str, holders: Sequence[str], cfg: dict[str, Any]) -> bool
     locative ([products] possessive_tags: 您现在的, 我自己的, 您原来的, 您之前的), 的, then only nouns,
     numerals and measure words up to the product (团体, 那份). A verb anywhere in it (您要买的) is a relative
     clause about another product, not a possession."""
-    import jieba.posseg as pseg
-
     at = max((before.rfind(h) + len(h) for h in holders if h in before), default=-1)
     if at < 0 or "的" not in before[at:]:
         return False
-    words = [(w.word, w.flag) for w in pseg.cut(before[at:])]
+    words = [(w.word, w.flag) for w in pos_tagger().cut(before[at:])]
     k = next((n for n, (w, _) in enumerate(words) if w == "的"), None)
     if k is None:
         return False

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from callintel.general_words import pos_tagger
 from callintel.nlp.embed import text_key
 from callintel.nlp.sentences import core_text, split_sentences, strip_punct
 
@@ -108,9 +109,7 @@ _A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})([不没])\1")
 
 
 def _tags(word: str) -> list[str]:
-    import jieba.posseg
-
-    return [flag for _, flag in jieba.posseg.lcut(word, HMM=False)]
+    return [flag for _, flag in pos_tagger().lcut(word, HMM=False)]
 
 
 def _a_not_a_asks(body: str, cues: QuestionCues) -> bool:
@@ -174,9 +173,7 @@ _CLAUSE_END = re.compile(r"[，,、；;：:。！？!?…\s]+")
 
 def _words(text: str) -> Clause:
     """(word, jieba POS tag) of `text`, punctuation dropped."""
-    import jieba.posseg
-
-    return [(w, f) for w, f in jieba.posseg.lcut(text) if f != "x" and w.strip()]
+    return [(w, f) for w, f in pos_tagger().lcut(text) if f != "x" and w.strip()]
 
 
 def _verb_at(clause: Clause, i: int) -> bool:

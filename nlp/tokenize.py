@@ -25,9 +25,9 @@ class Tokenizer:
     """`tokens(text)` -> content words (stop words, punctuation, numbers and masks removed)."""
 
     def __init__(self, dictionary: str | Path | None, stopwords: str | Path | None, default_freq: int = 2000):
+        jieba.setLogLevel(logging.WARNING)   # before loading: jieba logs its loading on stderr
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
-        jieba.setLogLevel(logging.WARNING)
         self.terms: list[str] = []
         if dictionary:
             for line in read_lines(Path(dictionary)):

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from callintel.general_words import pos_tagger
 from callintel.speech.names import NameRules, _is_name, _tokens, common_word
 from callintel.speech.personal import _ADMIN, _UNIT
 
@@ -111,9 +112,7 @@ def _form_of_address(rest: str, rules: NameRules, address_terms: Iterable[str]) 
 def _classifier(text: str, start: int, word: str, before: str) -> bool:
     """The surname is a measure word where it stands (补了张新卡, 这张新的): jieba's dictionary tags the character a
     classifier (q: 张, 段, 台, 封) and a numeral, a demonstrative or 了 stands just before it."""
-    from jieba import posseg
-
-    return start > 0 and text[start - 1] in before and posseg.dt.word_tag_tab.get(word[0]) == "q"
+    return start > 0 and text[start - 1] in before and pos_tagger().word_tag_tab.get(word[0]) == "q"
 
 
 def _jieba_person(text: str, start: int, word: str) -> bool:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from callintel.general_words import frequency, pos_tagger
 from callintel.pinyin import readings, syllables
 
 _CJK = "\u4e00-\u9fff"
@@ -43,17 +44,8 @@ class NameRules:
     titles: tuple[str, ...] = ()      # a surname + one of these is a way of address, masked by the title rule
 
 
-@lru_cache(maxsize=1)
-def _freq() -> dict[str, int]:
-    import jieba
-
-    jieba.setLogLevel(60)
-    jieba.initialize()
-    return jieba.dt.FREQ
-
-
 def common_word(word: str, rules: NameRules) -> bool:
-    return (_freq().get(word) or 0) >= rules.max_word_freq
+    return (frequency().get(word) or 0) >= rules.max_word_freq
 
 
 def _surname_len(word: str, rules: NameRules) -> int:
@@ -184,11 +176,8 @@ def identity_answers(text: str, rules: NameRules) -> list[tuple[int, int]]:
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:
-    import jieba.posseg as pseg
-
-    _freq()
     spans, i = [], 0
-    for pair in pseg.cut(text):
+    for pair in pos_tagger().cut(text):
         spans.append((i, i + len(pair.word), pair.flag))
         i += len(pair.word)
     return spans

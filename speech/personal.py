@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from callintel.general_words import frequency
 from callintel.pinyin import syllables
 from callintel.speech.names import NameRules, find_names, is_heard_name, surname_sounds
 
@@ -72,7 +73,8 @@ class PersonalRules:
     email_cues: tuple[str, ...] = ()          # after these, lower-case Latin words are parts of an address
     cue_links: tuple[str, ...] = ()           # between a role or kinship cue and the name: 写的是, 叫
     after_cues: tuple[str, ...] = ()          # a name just before these: 林浩宇的拼音
-    tagger: bool = False                      # the learned tagger reads dates the patterns miss (name_tagger)
+    tagger: bool = False                      # the learned tagger reads dates the patterns miss (name_tagger) ...
+    tagger_threads: int = 1                   # ... with this many ONNX threads (the names' session: one model loaded)
 
     @property
     def names(self) -> NameRules:
@@ -97,7 +99,7 @@ class PersonalRules:
                    kin_cues=kin_cues(redact["name_kin_possessors"], redact["name_kin_terms"]),
                    heard_surname_cues=tuple(redact["heard_surname_cues"]), email_cues=tuple(redact["email_cues"]),
                    cue_links=tuple(redact["name_cue_links"]), after_cues=tuple(redact["name_after_cues"]),
-                   tagger=bool(redact["name_tagger"]))
+                   tagger=bool(redact["name_tagger"]), tagger_threads=int(redact["name_tagger_threads"]))
 
 
 def kin_cues(possessors: list[str], terms: list[str]) -> tuple[str, ...]:
@@ -115,17 +117,8 @@ def read_surnames(path: str) -> frozenset[str]:
     return frozenset(names)
 
 
-@lru_cache(maxsize=1)
-def _word_freq() -> dict[str, int]:
-    import jieba
-
-    jieba.setLogLevel(60)
-    jieba.initialize()
-    return jieba.dt.FREQ
-
-
 def _common_word(word: str, rules: PersonalRules) -> bool:
-    return (_word_freq().get(word) or 0) >= rules.name_max_word_freq
+    return (frequency().get(word) or 0) >= rules.name_max_word_freq
 
 
 def _name_at(text: str, i: int, rules: PersonalRules, given_max: int = 2) -> int:
@@ -230,7 +223,8 @@ def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     for m in re.finditer(rf"(?:{cues}){_LINK}({date_or_md})", text):
         spans.append(m.span(1))
     if rules.tagger and re.search(f"{cues}|{after}", text):
-        spans += [s for s in _tagged_dates(text) if s not in spans and _beside_birth_cue(text, *s, cues, after)]
+        spans += [s for s in _tagged_dates(text, rules.tagger_threads)
+                  if s not in spans and _beside_birth_cue(text, *s, cues, after)]
     return spans
 
 
@@ -238,14 +232,14 @@ def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
 _DATE_WORD = re.compile(r"月|[0-9〇零一二三四五六七八九十两]年")
 
 
-def _tagged_dates(text: str) -> list[tuple[int, int]]:
+def _tagged_dates(text: str, threads: int = 1) -> list[tuple[int, int]]:
     """Dates the learned tagger reads (LAC's TIME, consecutive ones joined: 八五年 三月) that name a month or a
     numbered year: how a date is said varies past what a pattern lists (3月十二, 9月初三, 腊月二十三)."""
     from callintel.speech.name_tagger import tag
 
     spans: list[tuple[int, int]] = []
     at = 0
-    for word, label in tag([text])[0]:
+    for word, label in tag([text], threads)[0]:
         start, at = at, at + len(word)
         if label != "TIME":
             continue

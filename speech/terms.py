@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from callintel.general_words import default_jieba, frequency, pos_tagger, total
 from callintel.pinyin import Fuzzy, fuzz, same_tones, syllables
 from callintel.settings import Settings, options
 from callintel.speech import confusions
@@ -129,41 +130,22 @@ def repair_files(settings: Settings) -> dict[str, Path]:
     return files
 
 
-@lru_cache(maxsize=1)
-def _general_frequency() -> dict[str, int]:
-    import jieba
-
-    jieba.setLogLevel(60)
-    jieba.dt.initialize()
-    return jieba.dt.FREQ
-
-
 def _open(key: tuple[str, ...], k: int) -> tuple[str, ...]:
     """`key` with syllable `k` left open ("*"): the index of terms one syllable off."""
     return (*key[:k], "*", *key[k + 1:])
 
 
-def _total() -> int:
-    """The sum of jieba's dictionary frequencies (its unigram model's denominator)."""
-    import jieba
-
-    _general_frequency()
-    return int(jieba.dt.total)
-
-
 @lru_cache(maxsize=4)
 def common_chars(n: int) -> frozenset[str]:
     """jieba's `n` most frequent one-character words: particles, copulas, pronouns (了是在和有他不我的...)."""
-    freq = _general_frequency()
+    freq = frequency()
     return frozenset(sorted((w for w, f in freq.items() if len(w) == 1 and f), key=lambda w: -freq[w])[:n])
 
 
 def _inside_words(text: str, freq: dict[str, int]) -> set[int]:
     """Positions strictly inside a dictionary word of the sentence's segmentation (身体健康: rare, a word)."""
-    import jieba
-
     inside, pos = set(), 0
-    for word in jieba.cut(text, HMM=False):
+    for word in default_jieba().cut(text, HMM=False):
         if len(word) > 1 and freq.get(word, 0) > 0:
             inside.update(range(pos + 1, pos + len(word)))
         pos += len(word)
@@ -180,20 +162,16 @@ def names_a_procedure(term: str, min_chars: int) -> bool:
     生存 + 认证, 健康告知, 申请理赔, 联系方式; from 2, one such word: 停售, 作废): the domain's names of procedures
     and acts, which jieba tags as verbs, unlike the taxonomy's cue fragments (怎么样了, 到哪一步, 能不能买).
     0 = none."""
-    import jieba.posseg
-
     if min_chars <= 0 or len(term) < min_chars:
         return False
-    words = jieba.posseg.lcut(term, HMM=False)
+    words = pos_tagger().lcut(term, HMM=False)
     return all(len(w) >= 2 and not f.startswith(_FUNCTION_TAGS) for w, f in words)
 
 
 def names_a_thing(term: str) -> bool:
     """True when jieba tags a word of `term` as a noun (n*, vn): 理赔款, 程序员, 杭州 name things; the
     taxonomy's cue fragments (要什么, 怎么样了) do not, and repairing toward them rewrote other words."""
-    import jieba.posseg
-
-    return any(flag.startswith("n") or flag == "vn" for _, flag in jieba.posseg.lcut(term, HMM=False))
+    return any(flag.startswith("n") or flag == "vn" for _, flag in pos_tagger().lcut(term, HMM=False))
 
 
 @dataclass
@@ -239,7 +217,7 @@ class TermCorrector:
 
     def _word_model(self) -> WordModel:
         if self._model is None:
-            self._model = WordModel(_general_frequency(), _total(), self.listed,
+            self._model = WordModel(frequency(), total(), self.listed,
                                     max(8, max((len(t) for t in self.terms), default=0)))
         return self._model
 
@@ -302,7 +280,7 @@ class TermCorrector:
         """(text with terms put back, [(what was written, the term)])."""
         if not self._by_sound or not text:
             return text, []
-        freq = _general_frequency()
+        freq = frequency()
         plain = syllables(text)
         if len(plain) != len(text):  # one token per character is what the spans rely on
             return text, []

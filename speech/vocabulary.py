@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 
 from callintel import model_json
+from callintel.general_words import default_jieba
 from callintel.pinyin import syllables
 from callintel.settings import Settings
 from callintel.speech.domain_terms import analytics_parts
@@ -70,10 +71,8 @@ def word_bounds(text: str) -> set[int]:
     """Where jieba's dictionary cut of `text` puts word boundaries: a sound match must start and end on one,
     so a span across two words (受现 in 接受现实 sounds as 寿险, 体健 in 身体健康 as 体检) is not heard as a term,
     while a misheard term's characters (立陪, 宝丹: unknown to the dictionary, cut one by one) are."""
-    import jieba
-
     bounds, pos = {0}, 0
-    for word in jieba.lcut(text, HMM=False):
+    for word in default_jieba().lcut(text, HMM=False):
         pos += len(word)
         bounds.add(pos)
     return bounds

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,17 @@ def test_mask_reads_stdin_and_writes_one_line_per_line():
     assert out == [cleaner.clean(line) for line in lines]
     assert out[0] == "我叫[姓名]，[出生日期]出生。" and out[1] == ""
     assert "E" not in out[2] and "1268" not in out[3]
+
+
+def test_mask_keeps_stderr_to_its_own_messages():
+    """A filter's stderr is read by whoever runs it: the segmenters' loading chatter must not reach it (a fresh
+    process, since jieba logs its loading once per process)."""
+    run = subprocess.run([sys.executable, "-c", "from callintel.flows.cli import main; main()", "mask"],
+                         input="我叫刘建国，住在望京西园四区412楼1803，电话13800138000。\n", capture_output=True,
+                         text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("我叫[姓名]") and "13800138000" not in run.stdout
+    assert run.stderr == "", run.stderr
 
 
 @pytest.mark.slow
