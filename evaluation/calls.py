@@ -16,6 +16,7 @@ without touching the landing.
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 import time
 from collections import Counter
@@ -28,12 +29,14 @@ from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
 from callintel.evaluation.calls_outcomes import score_fcr
 from callintel.evaluation.calls_profiles import best_reply_scores, intent_scores, profile_scores
+from callintel.evaluation.calls_truth import DataError, checked_calls
 from callintel.evaluation.pii import leaked_numbers
 from callintel.flows.dialogues import land_dialogues
 from callintel.nlp.reply_ranker import RankerModel
 from callintel.settings import Settings
 from callintel.warehouse.db import connect
 
+log = logging.getLogger(__name__)
 Dialogues = list[dict[str, Any]]
 Scorer = Callable[[Dialogues, duckdb.DuckDBPyConnection], dict[str, Any]]
 
@@ -47,8 +50,16 @@ def dialogues_file(data_dir: Path) -> Path:
 
 
 def load_dialogues(path: Path) -> Dialogues:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return data["calls"] if isinstance(data, dict) else data
+    """The calls of a dialogues file as written (a list, or an object whose `calls` is one); unchecked:
+    `run` passes them through evaluation/calls_truth.py."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DataError(f"{path}: not a readable JSON file ({e})") from e
+    calls = data.get("calls") if isinstance(data, dict) else data
+    if not isinstance(calls, list):
+        raise DataError(f"{path}: no list of calls (the file is a list of calls, or an object with a 'calls' list)")
+    return calls
 
 
 def land(con: duckdb.DuckDBPyConnection, dialogues: Dialogues, settings: Settings) -> list:
@@ -135,10 +146,12 @@ def score_question_topics(dialogues: Dialogues, con: duckdb.DuckDBPyConnection) 
 
 
 def score_call_topics(dialogues: Dialogues, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """ARI of each call's main topic (call_topics) against its truth topic; a call without one is a singleton."""
+    """ARI of each call's main topic (call_topics) against its truth topic; a call the night gave no topic is a
+    singleton, a call whose truth has none counts in no topic figure."""
     got = dict(con.execute("SELECT call_id, topic_id FROM call_topics").fetchall())
-    truth = [_call_topic(c) for c in dialogues]
-    pred = [got.get(c["call_id"]) for c in dialogues]
+    topical = [c for c in dialogues if _call_topic(c) is not None]
+    truth = [_call_topic(c) for c in topical]
+    pred = [got.get(c["call_id"]) for c in topical]
     named = dict(con.execute("SELECT topic_id, label FROM topics").fetchall())
     return {"call_topic_ari": round(float(adjusted_rand_score(truth, _singletons(pred))), 4),
             "calls_with_topic": sum(1 for p in pred if p is not None),
@@ -171,6 +184,7 @@ def score_listed_calls(dialogues: Dialogues, con: duckdb.DuckDBPyConnection,
         return round(sum(flags) / len(flags), 4) if flags else None
 
     out: dict[str, Any] = {}
+    dialogues = [c for c in dialogues if _call_topic(c) is not None]
     for key, want in (("listed", True), ("unlisted", False)):
         calls = [c for c in dialogues if listed(c) == want]
         truth = [_call_topic(c) for c in calls]
@@ -210,7 +224,8 @@ def score_repeats(dialogues: Dialogues, con: duckdb.DuckDBPyConnection) -> dict[
     truth = {c["call_id"]: c["truth"]["repeat_of"] for c in dialogues if c["truth"].get("repeat_of")}
     right = sum(1 for c, p in pred.items() if truth.get(c) == p)
     topic_of = {c["call_id"]: _call_topic(c) for c in dialogues}
-    same_true = {c: topic_of.get(c) == topic_of.get(p) for c, p in truth.items()}
+    same_true = {c: topic_of.get(c) == topic_of.get(p) for c, p in truth.items()
+                 if topic_of.get(c) is not None and topic_of.get(p) is not None}
     same_pred = {c: s for c, _, s in rows}
     agree = [bool(same_pred.get(c)) == v for c, v in same_true.items() if c in same_pred]
     return {"repeat_precision": round(right / max(1, len(pred)), 4),
@@ -274,14 +289,23 @@ def _ranker_provenance(settings: Settings) -> str:
 
 
 def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
-    """`callintel eval calls --data DIR`: figures over every call of DIR's dialogues."""
+    """`callintel eval calls --data DIR`: figures over every call of DIR's dialogues that can be measured; what
+    could not (evaluation/calls_truth.py) is listed under `truth_problems`."""
     path = dialogues_file(data_dir)
-    dialogues = load_dialogues(path)
+    read = load_dialogues(path)
+    dialogues, problems = checked_calls(read, settings)
+    for line in problems:
+        log.warning("eval calls %s: %s", path, line)
+    if not dialogues:
+        raise DataError(f"{path}: no call can be measured ({len(problems)} problem(s), first: "
+                         f"{problems[0] if problems else 'the file lists no call'})")
     # evaluation callers are invented: their numbers are hashed with the built-in key, as in the demo
     settings = settings.with_overrides({"privacy": {"caller_hash_builtin_key": True}})
     with tempfile.TemporaryDirectory(prefix="callintel-eval-calls-") as tmp:
         result = evaluate(dialogues, settings, Path(tmp) / "calls.duckdb")
     result["data"] = str(path)
+    result["truth_problems"] = {"calls_in_file": len(read), "calls_measured": len(dialogues),
+                                "problems": len(problems), "examples": problems[:20]}
     result["trained_on"] = ("taxonomy (configs/topic_taxonomy.toml) and cue lexicons are hand-written; "
                             "resolution model as in eval outcomes; best replies: " + _ranker_provenance(settings))
     return result

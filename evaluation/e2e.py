@@ -36,6 +36,7 @@ from typing import Any
 import duckdb
 
 from callintel.evaluation import calls as text_eval
+from callintel.evaluation.calls_truth import checked_calls
 from callintel.evaluation.samples import scoring_text, speech_scores
 from callintel.evaluation.voicing import chosen_calls, set_folder, voice, write_manifest
 from callintel.files import file_sha256
@@ -327,7 +328,9 @@ def run(data_dir: Path, settings: Settings, limit: int | None = None, log=print)
     """`callintel eval e2e --data DIR [--limit N]`: text and audio figures for the first N calls of DIR."""
     opts = settings["eval"]["e2e"]
     path = text_eval.dialogues_file(data_dir)
-    dialogues = text_eval.load_dialogues(path)
+    dialogues, problems = checked_calls(text_eval.load_dialogues(path), settings)   # as eval calls reads them
+    for line in problems:
+        log(f"{path}: {line}")
     calls = chosen_calls(dialogues, limit or opts["limit"] or None, opts["mono_every"])
     settings = settings.with_overrides({"privacy": {"caller_hash_builtin_key": True}})
     folder = set_folder(settings.path("e2e_cache"), path)
@@ -339,7 +342,8 @@ def run(data_dir: Path, settings: Settings, limit: int | None = None, log=print)
         agreement = topic_agreement(main_topics(Path(tmp) / "text.duckdb"), main_topics(Path(tmp) / "audio.duckdb"),
                                     [c["call_id"] for c in calls])
     speech = audio.pop("speech")
-    return {"data": str(path), "calls": len(calls), "mono_calls": sum(c["channel_layout"] == "mono" for c in calls),
+    return {"data": str(path), "calls": len(calls), "truth_problems": problems[:20],
+            "mono_calls": sum(c["channel_layout"] == "mono" for c in calls),
             "voiced": str(folder), "compared": side_by_side(text, audio), **agreement,
             "cer": speech["cer"], "cer_agent": speech["cer_agent"], "cer_customer": speech["cer_customer"],
             "cer_per_call": speech["per_call"],

@@ -414,7 +414,15 @@ def evaluate(task: Annotated[str, typer.Argument(help=f"One of: {', '.join(EVAL_
     else:
         if limit is not None:
             raise typer.BadParameter("--limit applies to task e2e only")
-        result = module.run(data.resolve(), settings)
+        from rich.markup import escape
+
+        from callintel.evaluation.calls_truth import DataError
+
+        try:
+            result = module.run(data.resolve(), settings)
+        except (DataError, FileNotFoundError) as exc:   # data that cannot be measured: say which file and why
+            console.print(f"[red]{escape(str(exc))}[/red]")
+            raise typer.Exit(2) from exc
     print(json.dumps(result, ensure_ascii=False))
 
 
