@@ -19,7 +19,9 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from callintel.evaluation import data_files
 from callintel.evaluation.audio import write_audio
+from callintel.evaluation.data_files import DataError
 from callintel.records import CallRecord, Transcript
 from callintel.settings import Settings
 from callintel.speech.asr import AsrOptions, load_model
@@ -49,10 +51,44 @@ def audio_dir(data_dir: Path) -> Path:
     raise FileNotFoundError(f"no references.tsv in {data_dir} or {data_dir / 'audio'}")
 
 
-def read_references(folder: Path) -> list[tuple[Path, str]]:
-    with (folder / "references.tsv").open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    return [(folder / r["path"], r["reference"]) for r in rows if (r.get("reference") or "").strip()]
+def read_references(folder: Path, problems: list[str] | None = None) -> list[tuple[Path, str]]:
+    """(audio file, reference) of every row of `references.tsv` with a reference (a file without one is only
+    transcribed elsewhere, e.g. the two-party call). A row whose file is missing or cannot be decoded is left out
+    and said in `problems`: the data's fault, not recognition's, so it counts in no error rate."""
+    problems = [] if problems is None else problems
+    table = folder / "references.tsv"
+    with table.open(encoding="utf-8") as fh:
+        reader = csv.DictReader(fh, delimiter="\t")
+        if not {"path", "reference"} <= set(reader.fieldnames or ()):
+            raise DataError(f"{table}: needs the tab-separated columns path and reference "
+                            f"(found: {', '.join(reader.fieldnames or ()) or 'none'})")
+        rows = list(reader)
+    out = []
+    for line, row in enumerate(rows, start=2):
+        ref, rel = (row.get("reference") or "").strip(), (row.get("path") or "").strip()
+        if not ref:
+            continue
+        reason = _unusable(folder / rel) if rel else "no path"
+        if reason:
+            problems.append(f"{table} line {line}: {rel or '-'}: {reason}; left out")
+            continue
+        out.append((folder / rel, row["reference"]))
+    return out
+
+
+def _unusable(path: Path) -> str | None:
+    """Why an audio file cannot be scored (missing, empty, not decodable), or None."""
+    if not path.is_file():
+        return "no such file"
+    if path.stat().st_size == 0:
+        return "an empty file"
+    from faster_whisper.audio import decode_audio
+
+    try:
+        decode_audio(str(path), sampling_rate=TELEPHONE_RATE)
+    except Exception as exc:
+        return f"not decodable audio ({type(exc).__name__})"
+    return None
 
 
 def call_record(path: Path, layout: str = "mono", call_id: str | None = None) -> CallRecord:
@@ -138,7 +174,11 @@ def run(data_dir: Path, settings: Settings) -> dict:
     from callintel.model_files import whisper_model_dir
 
     folder = audio_dir(Path(data_dir))
-    files = read_references(folder)
+    problems: list[str] = []
+    files = read_references(folder, problems)
+    if not files:
+        raise DataError(f"{folder / 'references.tsv'}: no audio file with a reference to score "
+                        f"({len(problems)} problem(s){': ' + problems[0] if problems else ''})")
     t0 = time.perf_counter()
     load_model(whisper_model_dir(settings), AsrOptions.from_settings(settings["speech"]))
     load_s = time.perf_counter() - t0
@@ -154,6 +194,7 @@ def run(data_dir: Path, settings: Settings) -> dict:
         "per_file_telephone": {f["file"].split("_", 1)[1]: f["cer"] for f in tel["per_file"]},
         "failures": clean["failures"] + tel["failures"],
         "vocabulary_mode": settings["speech"].get("vocabulary_mode", "off"),
+        "data_problems": data_files.summary(problems),
     }
     two_party = score_two_party(folder, settings)
     if two_party is not None:

@@ -29,7 +29,8 @@ from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
 from callintel.evaluation.calls_outcomes import score_fcr
 from callintel.evaluation.calls_profiles import best_reply_scores, intent_scores, profile_scores
-from callintel.evaluation.calls_truth import DataError, checked_calls
+from callintel.evaluation.calls_truth import checked_calls
+from callintel.evaluation.data_files import DataError
 from callintel.evaluation.pii import leaked_numbers
 from callintel.flows.dialogues import land_dialogues
 from callintel.nlp.reply_ranker import RankerModel

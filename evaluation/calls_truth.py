@@ -21,11 +21,6 @@ from callintel.speech.transcripts import Labels, TranscriptError
 
 Call = dict[str, Any]
 
-
-class DataError(ValueError):
-    """An evaluation file that cannot be read as calls at all: the message names the file and what is wrong."""
-
-
 TRUTH_KEYS = ("resolved", "repeat_of", "purchase_intent", "product_interest")
 
 

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 
 from callintel import files
+from callintel.evaluation import data_files
+from callintel.evaluation.data_files import DataError, json_lines
 from callintel.settings import Settings
 
 STC3_FILE = Path("stc3") / "dialogues.jsonl"
@@ -58,18 +60,38 @@ def id_hashes(ids: list[str]) -> list[str]:
 file_sha256 = files.file_sha256
 
 
-def load_stc3(data_dir: Path) -> list[Dialogue]:
-    out = []
-    for line in stc3_path(data_dir).read_text(encoding="utf-8").splitlines():
-        if not line.strip():
+def load_stc3(data_dir: Path, problems: list[str] | None = None) -> list[Dialogue]:
+    """The dialogues of `stc3/dialogues.jsonl`, in file order. A line without an id or a turns list, and an id seen
+    before, are skipped; an utterance that is no text is left out of its turn, an annotation without a score out of
+    the mean; each such decision is a line of `problems` (evaluation/data_files.py)."""
+    problems = [] if problems is None else problems
+    path = stc3_path(data_dir)
+    out, seen = [], set()
+    for n, d in enumerate(json_lines(path, problems), start=1):
+        did, turns = str(d.get("id") or "").strip(), d.get("turns")
+        if not did or not isinstance(turns, list) or did in seen:
+            problems.append(f"{path}: dialogue {n} ({did or 'no id'}): "
+                            f"{'seen before' if did in seen else 'no id or no turns list'}; skipped")
             continue
-        d = json.loads(line)
-        utts = [("agent" if t["sender"] == "helpdesk" else "customer", " ".join(t["utterances"])) for t in d["turns"]]
-        anns = d.get("annotations", [])
-        mean_a = float(np.mean([a["quality"]["A"] for a in anns])) if anns else 0.0
-        votes = [Counter(a["nugget"][i] for a in anns if i < len(a.get("nugget", []))) for i in range(len(d["turns"]))]
+        seen.add(did)
+        turns = [t if isinstance(t, dict) else {} for t in turns]
+        said = [data_files.texts(t.get("utterances"), keep_blank=True) for t in turns]
+        if any(len(s) < len(t.get("utterances") or []) for s, t in zip(said, turns, strict=True)):
+            problems.append(f"{path}: dialogue {n} ({did}): an utterance that is no text; left out of its turn")
+        utts = [("agent" if t.get("sender") == "helpdesk" else "customer", " ".join(s))
+                for t, s in zip(turns, said, strict=True)]
+        anns = [a for a in d.get("annotations") or [] if isinstance(a, dict)]
+        scores = [a["quality"]["A"] for a in anns if isinstance(a.get("quality"), dict)
+                  and isinstance(a["quality"].get("A"), (int, float))]
+        if len(scores) < len(anns):
+            problems.append(f"{path}: dialogue {n} ({did}): an annotation without a quality A score; left out")
+        mean_a = float(np.mean(scores)) if scores else 0.0
+        nuggets = [a["nugget"] for a in anns if isinstance(a.get("nugget"), list)]
+        votes = [Counter(ns[i] for ns in nuggets if i < len(ns)) for i in range(len(turns))]
         majority = [v.most_common(1)[0][0] if v else "" for v in votes]
-        out.append(Dialogue(str(d["id"]), utts, mean_a, majority, [dict(v) for v in votes]))
+        out.append(Dialogue(did, utts, mean_a, majority, [dict(v) for v in votes]))
+    if not out:
+        raise DataError(f"{path}: no dialogue to measure ({len(problems)} problem(s))")
     return out
 
 
@@ -138,7 +160,8 @@ def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
 
     started = time.perf_counter()
     path = stc3_path(data_dir)
-    dialogues = load_stc3(data_dir)
+    problems: list[str] = []
+    dialogues = load_stc3(data_dir, problems)
     lex = lexicon_from_settings(settings)
     model = ResolutionModel.from_settings(settings)
     turns = [to_turns(d.utterances) for d in dialogues]
@@ -176,6 +199,7 @@ def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
             result["model_figures_from"] = "the shipped model, never trained on this file"
         result.update({"auc_model": fig["auc"], "f1_model": fig["f1_unresolved"], "labels_model": fig["labels"],
                        "auc": fig["auc"], "f1_unresolved": fig["f1_unresolved"], "method": "model"})
+    result["data_problems"] = data_files.summary(problems)
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
 

@@ -35,13 +35,15 @@ nearly all of theirs are wrong. The learned tagger's masks there are mostly real
 from __future__ import annotations
 
 import csv
-import json
 import random
 import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from callintel.evaluation import data_files
+from callintel.evaluation.calls_truth import checked_calls
+from callintel.evaluation.data_files import json_lines
 from callintel.settings import SAMPLES_DIR, Settings
 from callintel.speech.personal import read_surnames
 from callintel.speech.redact import RedactionRules, mask_call, mask_names, mask_pii
@@ -110,24 +112,27 @@ def leaked_numbers(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def stc3_dialogues(data_dir: Path) -> Iterator[list[str]]:
-    """Every STC-3 dialogue of the data folder (or its parent) as its utterances, in order."""
+def stc3_dialogues(data_dir: Path, problems: list[str] | None = None) -> Iterator[list[str]]:
+    """Every STC-3 dialogue of the data folder (or its parent) as its utterances, in order (a line or an utterance
+    that cannot be read is skipped and said in `problems`)."""
     data_dir = Path(data_dir)
+    problems = [] if problems is None else problems
     for root in (data_dir, data_dir.parent):
         stc3 = root / "stc3" / "dialogues.jsonl" if (root / "stc3").is_dir() else root / "dialogues.jsonl"
         if stc3.exists():
-            with stc3.open(encoding="utf-8") as fh:
-                for line in fh:
-                    if line.strip():
-                        yield [u for turn in json.loads(line).get("turns", []) for u in turn.get("utterances", [])]
+            for d in json_lines(stc3, problems):
+                turns = d.get("turns") if isinstance(d.get("turns"), list) else []
+                yield [u for turn in turns if isinstance(turn, dict)
+                       for u in data_files.texts(turn.get("utterances"), keep_blank=True)]
             return
 
 
-def iter_texts(data_dir: Path) -> Iterator[tuple[str, str]]:
+def iter_texts(data_dir: Path, problems: list[str] | None = None) -> Iterator[tuple[str, str]]:
     """(source, text) for every text the data folder holds."""
     data_dir = Path(data_dir)
+    problems = [] if problems is None else problems
     roots = [data_dir, data_dir.parent]
-    for utterances in stc3_dialogues(data_dir):
+    for utterances in stc3_dialogues(data_dir, problems):
         for u in utterances:
             yield "stc3", u
     for root in roots:
@@ -140,13 +145,10 @@ def iter_texts(data_dir: Path) -> Iterator[tuple[str, str]]:
                             yield "bq", row[key]
         iqa = root / "insuranceqa_zh" / "questions.jsonl"
         if root == data_dir and iqa.exists():
-            with iqa.open(encoding="utf-8") as fh:
-                for line in fh:
-                    if line.strip():
-                        obj = json.loads(line)
-                        for key in ("question", "text", "zh"):
-                            if isinstance(obj.get(key), str):
-                                yield "insuranceqa_zh", obj[key]
+            for obj in json_lines(iqa, problems):
+                for key in ("question", "text", "zh"):
+                    if isinstance(obj.get(key), str):
+                        yield "insuranceqa_zh", obj[key]
 
 
 _MASK = re.compile(r"\[[^\[\]]{1,6}\]")
@@ -277,8 +279,12 @@ def dialogue_files(data_dir: Path) -> list[Path]:
     return [p for p in paths if p.exists()]
 
 
-def personal_leaks(data_dir: Path, settings: Settings) -> dict:
-    """Names, birth dates and addresses left unmasked in the dialogues that reveal theirs, per set too."""
+def personal_leaks(data_dir: Path, settings: Settings, problems: list[str] | None = None) -> dict:
+    """Names, birth dates and addresses left unmasked in the dialogues that reveal theirs, per set too (calls read
+    as eval calls reads them: evaluation/calls_truth.py)."""
+    from callintel.evaluation.calls import load_dialogues
+
+    problems = [] if problems is None else problems
     cleaner = TextCleaner.from_settings(settings)
     surnames = read_surnames(str(settings.config_file(settings["speech"]["redact"]["surnames_file"])))
     keys = ("dialogue_turns", "names_known", "names", "names_tagged", "birth_dates_known", "birth_dates",
@@ -288,7 +294,9 @@ def personal_leaks(data_dir: Path, settings: Settings) -> dict:
     examples: list[str] = []
     for path in dialogue_files(data_dir):
         counts = by_set.setdefault(path.parent.name, dict.fromkeys(keys, 0))
-        for call in json.loads(path.read_text(encoding="utf-8"))["calls"]:
+        calls, said = checked_calls(load_dialogues(path), settings)
+        problems.extend(said)
+        for call in calls:
             names = known_names(call["turns"], surnames)
             found: set[str] = set()  # as the night: a name masked in one turn is masked in all (mask_names)
             cleaned = mask_call([cleaner.clean(turn["text"], found) for turn in call["turns"]], found, cleaner.redact)
@@ -358,7 +366,8 @@ def run(data_dir: Path, settings: Settings) -> dict:
     texts = unmasked = before = glued = codes = 0
     by_source: dict[str, dict[str, int]] = {}
     examples: list[str] = []
-    for source, text in iter_texts(Path(data_dir)):
+    problems: list[str] = []
+    for source, text in iter_texts(Path(data_dir), problems):
         texts += 1
         masked = mask_pii(text, rules)
         glued += residue(masked)
@@ -377,7 +386,7 @@ def run(data_dir: Path, settings: Settings) -> dict:
     for form, sentence in number_forms():
         masked = mask_pii(sentence, rules)
         forms_left[form] = forms_left.get(form, 0) + int(bool(numbers_left(masked) or leaked_numbers(masked)))
-    personal = personal_leaks(Path(data_dir), settings)
+    personal = personal_leaks(Path(data_dir), settings, problems)
     over = over_masking(Path(data_dir), rules)
     return {"texts": texts, "unmasked": unmasked, "names": personal["names"], "names_known": personal["names_known"],
             "names_tagged": personal["names_tagged"],
@@ -386,4 +395,5 @@ def run(data_dir: Path, settings: Settings) -> dict:
             "numbers_left": codes + personal["numbers_left"], "forms_left": sum(forms_left.values()),
             "over_masking": over["share"], "over_masking_rules": over["share_by_rules"], "found_before": before,
             "by_source": by_source, "forms": forms_left, "personal": personal, "stc3_names": over,
-            "examples": examples, "seconds": round(time.perf_counter() - t0, 2)}
+            "examples": examples, "data_problems": data_files.summary(problems),
+            "seconds": round(time.perf_counter() - t0, 2)}

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from callintel.evaluation import data_files
 from callintel.evaluation.outcomes import Dialogue, load_stc3
 from callintel.settings import Settings
 
@@ -109,7 +110,8 @@ def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
     hand, lex = lexicon_from_settings(settings), script_lexicon(settings)
     params = script_model_params(hand)
     names = cue_names(hand)
-    dialogues = load_stc3(data_dir)
+    problems: list[str] = []
+    dialogues = load_stc3(data_dir, problems)
     items = featurise(dialogues, hand, params["goal_label"])
     hits, counted = top1(items, names, lex.script_cues)
     hand_hits, _ = top1(items, names, hand.script_cues)
@@ -122,4 +124,5 @@ def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
             "baseline_hand_weights": round(hand_hits / counted, 4) if counted else None,
             "baseline_last_reply": round(last_hits / counted, 4) if counted else None,
             "single_reply_dialogues": sum(bool(s.truth) and len(s.turns) == 1 for s in items),
-            "skipped": len(dialogues) - counted, "seconds": round(time.perf_counter() - started, 1)}
+            "skipped": len(dialogues) - counted, "data_problems": data_files.summary(problems),
+            "seconds": round(time.perf_counter() - started, 1)}

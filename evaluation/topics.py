@@ -20,7 +20,6 @@ perfect method that puts such near-identical wordings together scores at most th
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -28,6 +27,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, v_measure_score
 
+from callintel.evaluation import data_files
+from callintel.evaluation.data_files import DataError, json_lines
 from callintel.settings import Settings
 
 # Character (1-2 gram) TF-IDF distances are on another scale than m3e-small's: threshold and
@@ -44,17 +45,26 @@ def bq_file(data_dir: Path) -> Path:
     raise FileNotFoundError(f"no clusters.jsonl in {data_dir} or {Path(data_dir) / 'bq'}")
 
 
-def read_groups(path: Path, limit: int | None = None) -> tuple[list[str], np.ndarray]:
-    """(questions, group label of each); `limit` keeps the first N groups (tests)."""
+def read_groups(path: Path, limit: int | None = None,
+                problems: list[str] | None = None) -> tuple[list[str], np.ndarray]:
+    """(questions, group label of each); `limit` keeps the first N groups (tests). A line without a cluster or
+    without questions, and a question that is no text, are left out and said in `problems`."""
+    problems = [] if problems is None else problems
     texts: list[str] = []
-    labels: list[int] = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh):
-            if limit is not None and n >= limit:
-                break
-            row = json.loads(line)
-            texts += row["questions"]
-            labels += [row["cluster"]] * len(row["questions"])
+    labels: list[str] = []
+    for n, row in enumerate(json_lines(path, problems)):
+        if limit is not None and n >= limit:
+            break
+        said = data_files.texts(row.get("questions"))
+        if row.get("cluster") is None or not said:
+            problems.append(f"{path}: group {n + 1} has no cluster or no question; skipped")
+            continue
+        if len(said) < len(row.get("questions") or []):
+            problems.append(f"{path}: group {n + 1}: {len(row['questions']) - len(said)} question(s) not text; skipped")
+        texts += said
+        labels += [str(row["cluster"])] * len(said)   # a label is a name: 3 and "3" are one group
+    if not texts:
+        raise DataError(f"{path}: no question to cluster ({len(problems)} problem(s))")
     return texts, np.asarray(labels)
 
 
@@ -177,7 +187,8 @@ def run(data_dir: Path, settings: Settings, limit: int | None = None) -> dict:
     from callintel.nlp.questions import load_cues
     from callintel.nlp.sentences import core_text
 
-    texts, truth = read_groups(bq_file(data_dir), limit)
+    problems: list[str] = []
+    texts, truth = read_groups(bq_file(data_dir), limit, problems)
     t0 = time.perf_counter()
     embedder = embedder_from_settings(settings)
     load_s = time.perf_counter() - t0
@@ -219,4 +230,5 @@ def run(data_dir: Path, settings: Settings, limit: int | None = None) -> dict:
     baselines["bertopic_default"] = (score(truth, bt, time.perf_counter() - t0 + embed_s) if bt is not None
                                      else "bertopic is not installed")
     result["baselines"] = baselines
+    result["data_problems"] = data_files.summary(problems)
     return result

@@ -416,7 +416,7 @@ def evaluate(task: Annotated[str, typer.Argument(help=f"One of: {', '.join(EVAL_
             raise typer.BadParameter("--limit applies to task e2e only")
         from rich.markup import escape
 
-        from callintel.evaluation.calls_truth import DataError
+        from callintel.evaluation.data_files import DataError
 
         try:
             result = module.run(data.resolve(), settings)
