@@ -61,6 +61,8 @@ RULES: dict[tuple[str, ...], tuple[Check, str]] = {
     ("speech", "redact", "id_cued_digit_slack"): ((lambda v: 0 <= v <= 2),
                                                   "a whole number from 0 (exact IDs) to 2"),
     ("exports", "max_rows"): _at_least(1),
+    ("topics", "suggest", "other_calls"): _at_least(0),
+    ("topics", "suggest", "other_words"): _at_least(1),
 }
 SECONDS = _at_least(0)
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from callintel.nlp.labels import UNNAMED, can_name, is_topic_name, topic_name
+from callintel.nlp.labels import NAME_MIN_CHARS, UNNAMED, can_name, ctfidf_keywords, is_topic_name, topic_name
 from callintel.nlp.taxonomy import Taxonomy
 from callintel.settings import options
 
@@ -37,12 +37,25 @@ class FoundTopic:
 
 
 @dataclass(frozen=True)
+class OtherCall:
+    """A call whose main topic is 其他 (warehouse/taxonomy_draft.py `load_other_calls`): what an analyst reads to
+    see whether calls nobody listed share a matter."""
+
+    call_id: str
+    night: str
+    first_question: str   # its first own question (masked core), "" when it asked none
+    customer_text: str    # everything its customer said (masked)
+
+
+@dataclass(frozen=True)
 class DraftOptions:
     """[topics.suggest] in configs/callintel.toml (every key documented there)."""
 
     examples: int          # example questions added per topic
     min_calls: int         # a discovered topic needs questions in this many calls to be drafted
     max_phrases: int       # key phrases drafted per discovered topic
+    other_calls: int       # calls filed under 其他 listed at the end, with their own words (0 = none)
+    other_words: int       # words listed per such call
 
     @classmethod
     def from_settings(cls, section: dict[str, Any]) -> DraftOptions:
@@ -79,8 +92,10 @@ def discovered_name(t: FoundTopic, flag_of: Callable[[str], str], words: Callabl
 
 
 def draft(found: Sequence[FoundTopic], taxonomy: Taxonomy, opts: DraftOptions, flag_of: Callable[[str], str],
-          words: Callable[[str], list[str]], terms: Collection[str] = (), source: str = "") -> str:
-    """The draft taxonomy as TOML text (loads with `Taxonomy.load`)."""
+          words: Callable[[str], list[str]], terms: Collection[str] = (), source: str = "",
+          other: Sequence[str] = ()) -> str:
+    """The draft taxonomy as TOML text (loads with `Taxonomy.load`); `other` are comment lines on the calls filed
+    under 其他 (`other_call_lines`), written last."""
     by_slug = {t.slug: t for t in found if t.slug}
     lines = ["# Taxonomy draft from " + (source or "a warehouse") + " (`callintel topics suggest`).",
              "# Taxonomy topics keep their key phrases, with questions of these calls added as examples;",
@@ -118,4 +133,26 @@ def draft(found: Sequence[FoundTopic], taxonomy: Taxonomy, opts: DraftOptions, f
                   f"calls = {t.calls}", f"calls_asking = {t.calls_asking}"]
     if skipped:
         lines += ["", f"# {skipped} discovered topic(s) left out: no keyword can name them (fillers, not a topic)."]
+    if other:
+        lines += ["", *other]
     return "\n".join(lines) + "\n"
+
+
+def other_call_lines(calls: Sequence[OtherCall], background: Sequence[str], tokens: Callable[[str], list[str]],
+                     flag_of: Callable[[str], str], terms: Collection[str], n_words: int) -> list[str]:
+    """Comment lines on the calls filed under 其他, each with the nouns its customer said that the warehouse's other
+    callers did not (c-TF-IDF, each call a class against `background`; only words that may name a topic) and its
+    first question. Why: a matter the taxonomy lacks often comes one call at a time, too rare to be clustered, and
+    the analyst who writes the next topics reads them here (a health insurer's check-up bookings, invoices)."""
+    if not calls:
+        return []
+    keywords = ctfidf_keywords([[tokens(c.customer_text)] for c in calls], 50, [tokens(t) for t in background],
+                               NAME_MIN_CHARS)
+    lines = [f"# Calls filed under 其他 ({len(calls)}): the taxonomy explains them only weakly and no topic of the",
+             "# night took them. Calls that share a matter are a topic to write above; the words are what each caller",
+             "# said that the other callers did not."]
+    for c, kw in zip(calls, keywords, strict=True):
+        said = [w for w, _ in kw if can_name(w, flag_of(w), terms)][:n_words]
+        question = c.first_question.replace("\n", " ")[:60]
+        lines.append(f"#   {c.call_id} ({c.night}): {'、'.join(said) or '-'}" + (f" | {question}" if question else ""))
+    return lines

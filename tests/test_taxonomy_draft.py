@@ -9,14 +9,14 @@ from callintel.evaluation import calls as ev
 from callintel.flows.cli import app
 from callintel.nlp.labels import is_topic_name
 from callintel.nlp.taxonomy import Taxonomy
-from callintel.nlp.taxonomy_draft import DraftOptions, FoundTopic, draft
+from callintel.nlp.taxonomy_draft import DraftOptions, FoundTopic, OtherCall, draft, other_call_lines
 from callintel.nlp.tokenize import tokenizer_from_settings
 from callintel.settings import CONFIG_DIR, load_settings
 from callintel.warehouse.db import connect
 
 TOPIC_STEPS = {"night": {"steps": ["questions", "topics", "call_topics"]},
                "privacy": {"caller_hash_builtin_key": True}}
-OPTS = DraftOptions(examples=2, min_calls=2, max_phrases=3)
+OPTS = DraftOptions(examples=2, min_calls=2, max_phrases=3, other_calls=50, other_words=3)
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +53,27 @@ def test_draft_keeps_the_taxonomy_and_names_discovered_topics_by_the_rule(tok, t
     assert text.count("# novel:") == 1 and "calls = 2" in text   # a topic of novel calls says so, with its calls
 
 
+def test_calls_filed_under_other_are_listed_with_their_own_words(tok, tmp_path):
+    """A matter nobody listed comes one call at a time: the draft lists those calls with the nouns their callers
+    said that the other callers did not, as comments, and still loads."""
+    background = ["我想查一下理赔进度，理赔款什么时候到账", "扣款失败了，银行卡换了怎么办", "我要退保，现金价值多少",
+                  "理赔材料要准备哪些，发票要原件吗", "保费扣了两次，银行卡上少了钱"]
+    calls = [OtherCall("C1", "2026-09-07", "体检怎么预约", "你好，我收到短信说有一次免费体检，体检中心怎么预约"),
+             OtherCall("C2", "2026-09-08", "", "嗯，好的，谢谢")]
+    lines = other_call_lines(calls, background + [c.customer_text for c in calls], tok.tokens, tok.flag, tok.terms,
+                             3)
+    assert lines[0].startswith("# Calls filed under 其他 (2)") and all(line.startswith("#") for line in lines)
+    first = next(line for line in lines if "C1" in line)
+    assert "体检" in first and "理赔" not in first and first.endswith("| 体检怎么预约")
+    assert next(line for line in lines if "C2" in line).endswith("(2026-09-08): -")   # no noun of its own
+    assert other_call_lines([], background, tok.tokens, tok.flag, tok.terms, 3) == []
+    taxonomy = Taxonomy.load(CONFIG_DIR / "topic_taxonomy.toml")
+    path = tmp_path / "draft.toml"
+    path.write_text(draft([], taxonomy, OPTS, tok.flag, tok.words, tok.terms, "w.duckdb", lines), encoding="utf-8")
+    assert [t.slug for t in Taxonomy.load(path).topics] == [t.slug for t in taxonomy.topics]
+    assert path.read_text(encoding="utf-8").rstrip().endswith(lines[-1])
+
+
 @pytest.mark.slow  # two evaluations of a development set
 def test_suggest_on_calls_health_and_the_draft_passed_back(shared_data, tmp_path, tok):
     """The draft of a warehouse of the health insurer's calls loads, keeps every taxonomy topic, names what it
@@ -82,6 +103,14 @@ def test_suggest_on_calls_health_and_the_draft_passed_back(shared_data, tmp_path
     finally:
         con.close()
     text = out.read_text(encoding="utf-8")
+    con = connect(tmp_path / "w.duckdb")   # the calls filed under 其他 are listed for the analyst, each once
+    try:
+        con_other = con.execute("""SELECT count(*) FROM call_topics JOIN topics USING (topic_id)
+                                   WHERE source = 'other'""").fetchone()[0]
+    finally:
+        con.close()
+    other = [line for line in text.splitlines() if line.startswith("#   B")]
+    assert len(other) == con_other and (not con_other or f"Calls filed under 其他 ({con_other})" in text)
     for t in novel:
         assert f'slug = "found_{t}"' in text
     assert text.count("# novel:") <= len(novel)

@@ -12,7 +12,7 @@ import json
 
 import duckdb
 
-from callintel.nlp.taxonomy_draft import FoundTopic
+from callintel.nlp.taxonomy_draft import FoundTopic, OtherCall
 
 
 def load_found(con: duckdb.DuckDBPyConnection, per_topic: int) -> list[FoundTopic]:
@@ -44,3 +44,24 @@ def load_found(con: duckdb.DuckDBPyConnection, per_topic: int) -> list[FoundTopi
                               int(calls.get(topic_id, 0)), int(asking.get(topic_id, 0)),
                               source == "discovered" and topic_id in novel))
     return out
+
+
+def load_other_calls(con: duckdb.DuckDBPyConnection, limit: int,
+                     background: int) -> tuple[list[OtherCall], list[str]]:
+    """(the calls whose main topic is the "other" topic, newest last, at most `limit`; the customer text of up to
+    `background` calls of the warehouse, evenly strided, that their words are set against)."""
+    rows = con.execute("""
+        SELECT c.call_id, c.night, string_agg(u.text, '，' ORDER BY u.seq)
+        FROM call_topics c JOIN topics t USING (topic_id)
+        JOIN utterances u ON u.call_id = c.call_id AND u.speaker = 'customer'
+        WHERE t.source = 'other' GROUP BY c.call_id, c.night ORDER BY c.night, c.call_id""").fetchall()
+    first = dict(con.execute("""
+        SELECT call_id, arg_min(core, seq * 100 + part) FROM questions
+        WHERE question_id NOT IN (SELECT question_id FROM question_follow_ups) GROUP BY call_id""").fetchall())
+    kept = rows[-limit:] if limit > 0 else []
+    calls = [OtherCall(cid, str(night), first.get(cid, ""), text or "") for cid, night, text in kept]
+    texts = [t for (t,) in con.execute("""
+        SELECT string_agg(text, '，' ORDER BY seq) FROM utterances WHERE speaker = 'customer'
+        GROUP BY call_id ORDER BY call_id""").fetchall()]
+    step = max(1, -(-len(texts) // max(1, background)))
+    return calls, texts[::step]
