@@ -107,18 +107,21 @@ def hypothesis(t: Transcript, speaker: str | None = None) -> str:
     return "".join(u.text for u in t.utterances if speaker is None or u.speaker == speaker)
 
 
-def score_files(files: list[tuple[Path, str]], settings: Settings, transcribe=None) -> dict:
-    """CER/RTF over `files`; `transcribe` defaults to the production stage."""
+def score_files(files: list[tuple[Path, str]], settings: Settings, transcribe=None,
+                names: list[str] | None = None) -> dict:
+    """CER/RTF over `files`; `transcribe` defaults to the production stage; `names` are how the figures name each
+    file (default its file name)."""
     if transcribe is None:
         from callintel.speech.stage import transcribe_call as transcribe
     per_file, errors, chars, audio_s, proc_s, failures = [], 0, 0, 0.0, 0.0, []
-    for path, ref in files:
+    for n, (path, ref) in enumerate(files):
+        name = names[n] if names else path.name
         ref_s = strip_for_scoring(ref)
         t0 = time.perf_counter()
         try:
             t = transcribe(call_record(path), settings)
         except SpeechError as exc:
-            failures.append({"file": path.name, "reason": exc.reason})
+            failures.append({"file": name, "reason": exc.reason})
             errors += len(ref_s)
             chars += len(ref_s)
             continue
@@ -129,7 +132,7 @@ def score_files(files: list[tuple[Path, str]], settings: Settings, transcribe=No
         chars += len(ref_s)
         audio_s += t.duration_s
         proc_s += elapsed
-        per_file.append({"file": path.name, "cer": round(e / max(1, len(ref_s)), 4), "errors": e,
+        per_file.append({"file": name, "cer": round(e / max(1, len(ref_s)), 4), "errors": e,
                          "chars": len(ref_s), "seconds": round(t.duration_s, 2),
                          "rtf": round(elapsed / t.duration_s, 3), "hypothesis": hyp_s})
     return {"files": len(files), "audio_seconds": round(audio_s, 2), "cer": round(errors / max(1, chars), 4),
@@ -182,16 +185,17 @@ def run(data_dir: Path, settings: Settings) -> dict:
     t0 = time.perf_counter()
     load_model(whisper_model_dir(settings), AsrOptions.from_settings(settings["speech"]))
     load_s = time.perf_counter() - t0
-    clean = score_files(files, settings)
+    names = [p.relative_to(folder).as_posix() for p, _ in files]   # two folders may hold one file name
+    clean = score_files(files, settings, names=names)
     with tempfile.TemporaryDirectory(prefix="callintel-tel-") as tmp:
         tel_files = [(telephone_copy(p, Path(tmp) / f"{i:03d}_{p.stem}.wav"), ref) for i, (p, ref) in enumerate(files)]
-        tel = score_files(tel_files, settings)
+        tel = score_files(tel_files, settings, names=names)
     result = {
         "files": clean["files"], "audio_seconds": clean["audio_seconds"], "cer": clean["cer"], "rtf": clean["rtf"],
         "cer_telephone": tel["cer"], "rtf_telephone": tel["rtf"], "chars": clean["chars"],
         "model_load_s": round(load_s, 2),
         "per_file": {f["file"]: f["cer"] for f in clean["per_file"]},
-        "per_file_telephone": {f["file"].split("_", 1)[1]: f["cer"] for f in tel["per_file"]},
+        "per_file_telephone": {f["file"]: f["cer"] for f in tel["per_file"]},
         "failures": clean["failures"] + tel["failures"],
         "vocabulary_mode": settings["speech"].get("vocabulary_mode", "off"),
         "data_problems": data_files.summary(problems),

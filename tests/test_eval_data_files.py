@@ -87,3 +87,20 @@ def test_a_data_folder_without_anything_to_measure_is_a_clear_error(tmp_path):
     assert result.exit_code == 2 and "no question to cluster" in result.output
     assert "Traceback" not in result.output
 
+
+
+@pytest.mark.slow  # Whisper over two clips, clean and through the telephone channel
+def test_eval_asr_names_files_by_their_path_and_leaves_out_a_missing_one(shared_data, settings, tmp_path):
+    from callintel.evaluation.asr import run as eval_asr
+
+    audio = tmp_path / "audio"
+    for sub, clip in (("a", "paddlespeech/zh.wav"), ("b", "wenetspeech_snippets/ID001.wav")):
+        (audio / sub).mkdir(parents=True)
+        (audio / sub / "x.wav").symlink_to(shared_data / "audio" / clip)   # read in place
+    (audio / "references.tsv").write_text("path\treference\na/x.wav\t我认为跑步最重要的就是给我带来了身体健康\n"
+                                          "b/x.wav\t作为一个男人最起码的这个担当\nc/x.wav\t不在\n", encoding="utf-8")
+    result = eval_asr(tmp_path, settings)
+    assert result["files"] == 2 and set(result["per_file"]) == set(result["per_file_telephone"]) == {"a/x.wav",
+                                                                                                      "b/x.wav"}
+    assert result["cer"] < 0.3 and result["data_problems"]["count"] == 1
+    assert "c/x.wav: no such file" in result["data_problems"]["examples"][0]
