@@ -342,7 +342,8 @@ def run(data_dir: Path, settings: Settings, limit: int | None = None, log=print)
         agreement = topic_agreement(main_topics(Path(tmp) / "text.duckdb"), main_topics(Path(tmp) / "audio.duckdb"),
                                     [c["call_id"] for c in calls])
     speech = audio.pop("speech")
-    return {"data": str(path), "calls": len(calls), "truth_problems": problems[:20],
+    return {"data": str(path), "calls": len(calls),
+            "truth_problems": {"problems": len(problems), "examples": problems[:20]},
             "mono_calls": sum(c["channel_layout"] == "mono" for c in calls),
             "voiced": str(folder), "compared": side_by_side(text, audio), **agreement,
             "cer": speech["cer"], "cer_agent": speech["cer_agent"], "cer_customer": speech["cer_customer"],
