@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from callintel.evaluation import outcomes as eval_outcomes  # noqa: E402
-from callintel.evaluation import scripts as eval_scripts  # noqa: E402
+from callintel.evaluation import replies as eval_scripts  # noqa: E402
 from callintel.flows.steps import BY_NAME, run_step  # noqa: E402
 from callintel.privacy import caller_hash  # noqa: E402
 from callintel.records import CallRecord, Transcript, Utterance  # noqa: E402

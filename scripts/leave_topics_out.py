@@ -77,8 +77,8 @@ def write_taxonomy(taxonomy, out: Path) -> None:
     """`taxonomy` written as a taxonomy file ([topics] taxonomy_file) through the draft writer, nothing added."""
     from callintel.nlp.taxonomy_draft import DraftOptions, draft
 
-    out.write_text(draft([], taxonomy, DraftOptions(examples=0, min_calls=1, max_phrases=1), lambda w: "n", list),
-                   encoding="utf-8")
+    opts = DraftOptions(examples=0, min_calls=1, max_phrases=1, other_calls=0, other_words=1)
+    out.write_text(draft([], taxonomy, opts, lambda w: "n", list), encoding="utf-8")
 
 
 def reduced_taxonomy(settings, removed: set[str], out: Path) -> None:

@@ -179,8 +179,8 @@ def main() -> None:
             removed = set() if seed is None else set(random.Random(seed).sample(present, args.k))
             path = args.work / f"taxonomy_{name}_{seed}.toml"
             kept = replace(tax, topics=tuple(t for t in tax.topics if t.slug not in removed))
-            path.write_text(draft([], kept, DraftOptions(examples=0, min_calls=1, max_phrases=1), lambda w: "n",
-                                  list), encoding="utf-8")
+            opts = DraftOptions(examples=0, min_calls=1, max_phrases=1, other_calls=0, other_words=1)
+            path.write_text(draft([], kept, opts, lambda w: "n", list), encoding="utf-8")
             _, X, y = fold_rows(data, base.with_overrides({"topics": {"taxonomy_file": str(path)}}), truth)
             folds[name].append((f"{seed}", X, y))
     # each feature alone; what a fold set is measured on: health its true novelty (full taxonomy), life its folds
