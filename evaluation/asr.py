@@ -25,7 +25,7 @@ from callintel.evaluation.data_files import DataError
 from callintel.records import CallRecord, Transcript
 from callintel.settings import Settings
 from callintel.speech.asr import AsrOptions, load_model
-from callintel.speech.decode import SpeechError
+from callintel.speech.decode import SpeechError, decode
 from callintel.speech.normalize import strip_for_scoring
 
 TELEPHONE_RATE = 8000
@@ -77,17 +77,16 @@ def read_references(folder: Path, problems: list[str] | None = None) -> list[tup
 
 
 def _unusable(path: Path) -> str | None:
-    """Why an audio file cannot be scored (missing, empty, not decodable), or None."""
+    """Why an audio file cannot be scored (missing, empty, or refused by the speech stage's own decoder: not audio,
+    damaged, no samples), or None."""
     if not path.is_file():
         return "no such file"
     if path.stat().st_size == 0:
         return "an empty file"
-    from faster_whisper.audio import decode_audio
-
     try:
-        decode_audio(str(path), sampling_rate=TELEPHONE_RATE)
-    except Exception as exc:
-        return f"not decodable audio ({type(exc).__name__})"
+        decode(path, want_stereo=False)
+    except SpeechError as exc:
+        return f"not decodable audio ({exc.reason})"
     return None
 
 

@@ -29,7 +29,7 @@ from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
 from callintel.evaluation.calls_outcomes import score_fcr
 from callintel.evaluation.calls_profiles import best_reply_scores, intent_scores, profile_scores
-from callintel.evaluation.calls_truth import checked_calls
+from callintel.evaluation.calls_truth import checked_calls, problem_summary
 from callintel.evaluation.data_files import DataError
 from callintel.evaluation.pii import leaked_numbers
 from callintel.flows.dialogues import land_dialogues
@@ -305,8 +305,7 @@ def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="callintel-eval-calls-") as tmp:
         result = evaluate(dialogues, settings, Path(tmp) / "calls.duckdb")
     result["data"] = str(path)
-    result["truth_problems"] = {"calls_in_file": len(read), "calls_measured": len(dialogues),
-                                "problems": len(problems), "examples": problems[:20]}
+    result["truth_problems"] = problem_summary(len(read), dialogues, problems)
     result["trained_on"] = ("taxonomy (configs/topic_taxonomy.toml) and cue lexicons are hand-written; "
                             "resolution model as in eval outcomes; best replies: " + _ranker_provenance(settings))
     return result

@@ -55,6 +55,12 @@ def checked_calls(raw: Sequence[Any], settings: Settings) -> tuple[list[Call], l
     return calls, problems
 
 
+def problem_summary(calls_in_file: int, calls: Sequence[Call], problems: Sequence[str]) -> dict[str, Any]:
+    """What the figures say of the file (`truth_problems`): calls read, calls measured, and the problems found."""
+    return {"calls_in_file": calls_in_file, "calls_measured": len(calls), "problems": len(problems),
+            "examples": list(problems[:20])}
+
+
 def _started(value: Any, tz: ZoneInfo) -> str:
     """ISO 8601 with its UTC offset; a time without one is read in [night] timezone (the centre's clock)."""
     if not value:
@@ -90,15 +96,20 @@ def _truth(value: Any, turns: int, where: str, problems: list[str]) -> dict[str,
     if truth["topic"] is None:
         problems.append(f"{where}: no true topic; left out of the topic figures")
     truth["questions"] = []
-    for q in value.get("questions") if isinstance(value.get("questions"), list) else []:
-        turn = q.get("turn") if isinstance(q, dict) else None
-        if isinstance(turn, int) and 0 <= turn < turns:
-            topic = _topic(q["topic"]) if "topic" in q else None
-            truth["questions"].append({**q, "topic": topic["slug"] if topic else None} if "topic" in q else dict(q))
-        else:
-            problems.append(f"{where}: a true question without a turn of the call ({turn!r}); left out")
-    if not isinstance(value.get("questions"), list):
+    questions = value.get("questions")
+    if not isinstance(questions, list):
         problems.append(f"{where}: no true questions list; its questions are not measured")
+        questions = []
+    for q in questions:
+        turn = q.get("turn") if isinstance(q, dict) else None
+        if not (isinstance(turn, int) and 0 <= turn < turns):
+            problems.append(f"{where}: a true question without a turn of the call ({turn!r}); left out")
+            continue
+        q = dict(q)
+        if "topic" in q:   # a question's topic is its slug (or None); the file may give {slug, name}
+            topic = _topic(q["topic"])
+            q["topic"] = topic["slug"] if topic else None
+        truth["questions"].append(q)
     truth["profile"] = {}
     profile = value.get("profile") if isinstance(value.get("profile"), dict) else {}
     for field, item in profile.items():

@@ -36,7 +36,7 @@ from typing import Any
 import duckdb
 
 from callintel.evaluation import calls as text_eval
-from callintel.evaluation.calls_truth import checked_calls
+from callintel.evaluation.calls_truth import checked_calls, problem_summary
 from callintel.evaluation.samples import scoring_text, speech_scores
 from callintel.evaluation.voicing import chosen_calls, set_folder, voice, write_manifest
 from callintel.files import file_sha256
@@ -328,7 +328,8 @@ def run(data_dir: Path, settings: Settings, limit: int | None = None, log=print)
     """`callintel eval e2e --data DIR [--limit N]`: text and audio figures for the first N calls of DIR."""
     opts = settings["eval"]["e2e"]
     path = text_eval.dialogues_file(data_dir)
-    dialogues, problems = checked_calls(text_eval.load_dialogues(path), settings)   # as eval calls reads them
+    read = text_eval.load_dialogues(path)
+    dialogues, problems = checked_calls(read, settings)   # as eval calls reads them
     for line in problems:
         log(f"{path}: {line}")
     calls = chosen_calls(dialogues, limit or opts["limit"] or None, opts["mono_every"])
@@ -343,7 +344,7 @@ def run(data_dir: Path, settings: Settings, limit: int | None = None, log=print)
                                     [c["call_id"] for c in calls])
     speech = audio.pop("speech")
     return {"data": str(path), "calls": len(calls),
-            "truth_problems": {"problems": len(problems), "examples": problems[:20]},
+            "truth_problems": problem_summary(len(read), dialogues, problems),
             "mono_calls": sum(c["channel_layout"] == "mono" for c in calls),
             "voiced": str(folder), "compared": side_by_side(text, audio), **agreement,
             "cer": speech["cer"], "cer_agent": speech["cer_agent"], "cer_customer": speech["cer_customer"],

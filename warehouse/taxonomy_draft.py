@@ -12,6 +12,7 @@ import json
 
 import duckdb
 
+from callintel.nlp.novelty import reference_sample
 from callintel.nlp.taxonomy_draft import FoundTopic, OtherCall
 
 
@@ -55,13 +56,18 @@ def load_other_calls(con: duckdb.DuckDBPyConnection, limit: int,
         FROM call_topics c JOIN topics t USING (topic_id)
         JOIN utterances u ON u.call_id = c.call_id AND u.speaker = 'customer'
         WHERE t.source = 'other' GROUP BY c.call_id, c.night ORDER BY c.night, c.call_id""").fetchall()
+    kept = rows[-limit:] if limit > 0 else []
+    if not kept:
+        return [], []
     first = dict(con.execute("""
         SELECT call_id, arg_min(core, seq * 100 + part) FROM questions
-        WHERE question_id NOT IN (SELECT question_id FROM question_follow_ups) GROUP BY call_id""").fetchall())
-    kept = rows[-limit:] if limit > 0 else []
+        WHERE call_id IN (SELECT unnest(?)) AND question_id NOT IN (SELECT question_id FROM question_follow_ups)
+        GROUP BY call_id""", [[cid for cid, _, _ in kept]]).fetchall())
     calls = [OtherCall(cid, str(night), first.get(cid, ""), text or "") for cid, night, text in kept]
+    ids = reference_sample([c for (c,) in con.execute("SELECT call_id FROM calls ORDER BY call_id").fetchall()],
+                           background)
     texts = [t for (t,) in con.execute("""
-        SELECT string_agg(text, '，' ORDER BY seq) FROM utterances WHERE speaker = 'customer'
-        GROUP BY call_id ORDER BY call_id""").fetchall()]
-    step = max(1, -(-len(texts) // max(1, background)))
-    return calls, texts[::step]
+        SELECT string_agg(text, '，' ORDER BY seq) FROM utterances
+        WHERE speaker = 'customer' AND call_id IN (SELECT unnest(?)) GROUP BY call_id ORDER BY call_id""",
+        [ids]).fetchall()]
+    return calls, texts
