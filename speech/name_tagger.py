@@ -19,8 +19,8 @@ of addresses said with no cue (tagged_addresses) and, beside a birth cue, dates 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache, lru_cache, partial
 from pathlib import Path
 
 from callintel.general_words import pos_tagger
@@ -115,9 +115,11 @@ def _classifier(text: str, start: int, word: str, before: str) -> bool:
     return start > 0 and text[start - 1] in before and pos_tagger().word_tag_tab.get(word[0]) == "q"
 
 
-def _jieba_person(text: str, start: int, word: str) -> bool:
-    """jieba's tagger reads the same characters as one person's name (nr, nrfg) too."""
-    return any(a == start and b == start + len(word) and flag in ("nr", "nrfg") for a, b, flag in _tokens(text))
+def _jieba_person(tokens: Callable[[], list[tuple[int, int, str]]], start: int, word: str) -> bool:
+    """jieba's tagger reads the same characters as one person's name (nr, nrfg) too. `tokens` tags the text on
+    first use and keeps it: a long turn of an imported transcript has dozens of candidates, and tagging the whole
+    text again for each one made a call's masking grow with the square of its length."""
+    return any(a == start and b == start + len(word) and flag in ("nr", "nrfg") for a, b, flag in tokens())
 
 
 def tagged_names(texts: Iterable[str], rules: NameRules, not_names: Iterable[str] = (),
@@ -136,6 +138,7 @@ def tagged_names(texts: Iterable[str], rules: NameRules, not_names: Iterable[str
     found: set[str] = set()
     for text, words in zip(texts, tagged, strict=True):
         at = 0
+        tokens = cache(partial(_tokens, text))
         for word, label in words:
             start, at = at, at + len(word)
             if label != "PER" or word in skip or word in found or not _is_name(word, rules) \
@@ -144,7 +147,7 @@ def tagged_names(texts: Iterable[str], rules: NameRules, not_names: Iterable[str
             n = 2 if word[:2] in rules.surnames and len(word) > 2 else 1
             if _form_of_address(word[n:], rules, address_terms) or any(word[:2] in e for e in entities) \
                     or _classifier(text, start, word, classifier_before) \
-                    or (len(word) - n == 1 and not _jieba_person(text, start, word)):
+                    or (len(word) - n == 1 and not _jieba_person(tokens, start, word)):
                 continue
             found.add(word)
     return found

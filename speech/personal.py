@@ -31,6 +31,7 @@ that is not an amount (元, 岁, 号...).
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -299,7 +300,9 @@ def _after_admin(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 _SAID_DIGITS = "零〇幺一二两三四五六七八九"
-_LOCAL = rf"[A-Za-z0-9{_SAID_DIGITS}](?:[A-Za-z0-9{_SAID_DIGITS}._%+\-]|(?:\s|点|下划线)(?=[A-Za-z0-9]))*"
+# at most 64 characters before the @, as an address's local part allows: unbounded, every digit of a long run of
+# digits (an ASR loop, an imported turn of numbers) started a scan to the run's end, the square of its length
+_LOCAL = rf"[A-Za-z0-9{_SAID_DIGITS}](?:[A-Za-z0-9{_SAID_DIGITS}._%+\-]|(?:\s|点|下划线)(?=[A-Za-z0-9])){{0,63}}"
 _EMAIL = re.compile(rf"{_LOCAL}\s*(?:@|＠|艾特|at)\s*[A-Za-z0-9{_SAID_DIGITS}\-]+"
                     rf"(?:\s*(?:\.|点)\s*[A-Za-z0-9\-]+)*\s*(?:\.|点)\s*(?:com|cn|net|org|edu|gov|COM|CN|NET|ORG)"
                     r"(?![A-Za-z0-9])")
@@ -374,12 +377,21 @@ def find_personal(text: str, rules: PersonalRules) -> list[tuple[int, int, str]]
     found += [(e + m.start(1), e + m.end(1), "tail") for _, e in names
               if (m := re.match(r"[，,。.\s]{0,2}([0-9]{3,6}[Xx]?)(?![0-9])", text[e:]))]
     found = [(*_glue(text, a, b), kind) for a, b, kind in found if b > a]
-    # longest first wins where spans overlap
+    return _longest_first(found)
+
+
+def _longest_first(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Where spans overlap the longest wins; the kept spans, in order. Kept spans never overlap, so each new one
+    is checked against its two neighbours only: a long turn holds thousands of spans (a name said over and over)."""
     chosen: list[tuple[int, int, str]] = []
+    starts: list[int] = []
     for span in sorted(found, key=lambda s: (-(s[1] - s[0]), s[0])):
-        if all(span[1] <= c[0] or span[0] >= c[1] for c in chosen):
-            chosen.append(span)
-    return sorted(chosen)
+        i = bisect.bisect_right(starts, span[0])
+        if (i and chosen[i - 1][1] > span[0]) or (i < len(chosen) and chosen[i][0] < span[1]):
+            continue
+        chosen.insert(i, span)
+        starts.insert(i, span[0])
+    return chosen
 
 
 def _glue(text: str, start: int, end: int) -> tuple[int, int]:

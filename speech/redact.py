@@ -248,10 +248,17 @@ def _run_spans(text: str, start: int, end: int, rules: RedactionRules) -> list[t
     if len(groups) > 1:
         found: list[tuple[int, int, str]] = []
         leftover: list[tuple[int, int]] = []
+        sizes = [len(to_digits(text[a:b])[0]) for a, b in groups]
         i = 0
         while i < len(groups):
             best = None
-            for j in range(len(groups) - 1, i - 1, -1):
+            # the groups from i that together hold at most 19 digits (the longest number there is): a run of
+            # hundreds of groups (an ASR loop of digits) is then read in one pass, not once per pair of groups
+            last, held = i, sizes[i]
+            while last + 1 < len(groups) and held + sizes[last + 1] <= 19:
+                last += 1
+                held += sizes[last]
+            for j in range(last, i - 1, -1):
                 cand, _ = to_digits(text[groups[i][0]:groups[j][1]])
                 if len(cand) <= 19 and strong_kind(cand):
                     best = j

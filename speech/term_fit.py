@@ -86,6 +86,7 @@ class WordModel:
     total: int
     extra: dict[str, int]
     max_len: int = 8
+    context: int = 64
 
     def _logp(self, word: str) -> float | None:
         f = max(self.freq.get(word, 0), self.extra.get(word, 0))
@@ -112,7 +113,11 @@ class WordModel:
     def prefers(self, text: str, start: int, end: int, term: str, margin: float, common: frozenset[str]) -> bool:
         """True when `text` with [start, end) replaced by `term` reads better: the span holds a character that no
         word of `text`'s segmentation covers and that is not a `common` one-character word (是, 了, 的: said
-        as such), and the segmentation with the term scores more than `margin` above the one without."""
+        as such), and the segmentation with the term scores more than `margin` above the one without. Only the
+        `context` characters either side are read: a word's reading depends on its neighbours, and segmenting a
+        whole long turn once per candidate made a turn's cleaning grow with the square of its length."""
+        lo = max(0, start - self.context)
+        text, start, end = text[lo:end + self.context], start - lo, end - lo
         before, words = self.segment(text)
         pos, orphan = 0, False
         for word in words:

@@ -87,3 +87,14 @@ def test_an_estate_read_once_is_masked_in_every_turn():
              {"speaker": "agent", "text": "好的，翠湖天地3期，我给您登记。"}]
     texts = _texts(turns)
     assert not any("翠湖天地" in t for t in texts) and texts[1].count("[地址]") == 1
+
+
+def test_a_long_turn_naming_people_over_and_over_is_masked_whole():
+    """An imported transcript may hold a whole side of a call in one turn: every name in it is masked, and a
+    text of thousands of spans costs each span a look at its neighbours, not at every span kept before it."""
+    said = "我爸郑国强说了，我妈王丽芳也说了，他们的保单" * 300
+    turns = [{"speaker": "agent", "text": "您好，康宁人寿，请问有什么可以帮您？"},
+             {"speaker": "customer", "text": said}]
+    text = _texts(turns)[1]
+    assert "郑国强" not in text and "王丽芳" not in text
+    assert text.count("[姓名]") == 600

@@ -254,3 +254,13 @@ def test_a_period_inside_a_spoken_number_keeps_it_whole():
                  "卡号6222.零二零二零零零一一二三四五六七"):
         masked = mask_pii(normalize_text(text, said))
         assert not any(ch.isdigit() for ch in masked), masked
+
+
+def test_a_long_loop_of_digits_is_read_whole_and_masks_the_numbers_in_it():
+    """An ASR loop or an imported turn of numbers: thousands of digit groups in one run. The run is read group by
+    group up to the longest number (19 digits), not once per pair of groups; what it holds is masked as before."""
+    loop = " ".join("1234" for _ in range(1500))
+    text = f"我的卡号是{loop} 手机13800138000，{loop}"
+    masked = mask_pii(text)
+    assert "13800138000" not in masked and "[手机号]" in masked
+    assert not leaked_numbers(masked)

@@ -203,3 +203,12 @@ def test_the_word_model_reads_segmentations():
     model = WordModel({"宽限期": 7, "宽": 100, "清": 100, "陷": 10}, 10_000, {})
     assert model.segment("宽限期")[1] == ["宽限期"] and model.prefers("宽陷清", 0, 3, "宽限期", 0.0, frozenset())
     assert not model.prefers("宽陷清", 0, 3, "宽限期", 0.0, frozenset("宽陷清"))  # no character left alone
+
+
+def test_a_long_turn_is_repaired_as_its_sentences_are(corrector):
+    """A whole side of a call in one turn (an imported transcript): each repair is judged on its neighbourhood, so
+    the turn reads as its sentences do one by one (and its cost grows with its length, bench_long_turns.py)."""
+    sentences = ["之前把声存认证做了", "这个月的去期保费扣了没有", "长期保险的保费比较高", "我每年交保费五千"] * 150
+    whole = corrector.correct("".join(sentences))[0]
+    assert whole == "".join(corrector.correct(s)[0] for s in sentences)
+    assert whole.count("生存认证") == 150 and whole.count("续期保费") == 150
