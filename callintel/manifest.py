@@ -60,7 +60,9 @@ def _rows(path: Path) -> tuple[list[str] | None, list[tuple[int, dict[str, Any]]
     return columns, [(i + 2, row) for i, row in enumerate(reader)]
 
 
-def _parse_time(value: str, tz: ZoneInfo) -> datetime:
+def parse_time(value: str, tz: ZoneInfo) -> datetime:
+    """An ISO 8601 time; one without its UTC offset is read in `tz` ([night] timezone: the centre's clock), never
+    in the machine's own zone, so a call lands on the same night wherever the job runs."""
     dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     return dt if dt.tzinfo else dt.replace(tzinfo=tz)
 
@@ -95,7 +97,7 @@ def read_manifest(path: str | Path, timezone: str = "Asia/Shanghai", root: Path 
         started = None
         if problem is None:
             try:
-                started = _parse_time(str(row["started_at"]), tz)
+                started = parse_time(str(row["started_at"]), tz)
             except ValueError:
                 problem = f"started_at '{row['started_at']}' is not an ISO date-time (e.g. 2026-11-20T09:30:00+08:00)"
         call_id = str(row.get("call_id") or "").strip()

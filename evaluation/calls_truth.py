@@ -12,10 +12,10 @@ of `problems`, which the figures carry (`truth_problems`), so a person sees what
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from callintel.manifest import parse_time
 from callintel.settings import Settings
 from callintel.speech.transcripts import Labels, TranscriptError
 
@@ -66,10 +66,9 @@ def _started(value: Any, tz: ZoneInfo) -> str:
     if not value:
         raise ValueError("no started_at")
     try:
-        started = datetime.fromisoformat(str(value))
+        return parse_time(str(value), tz).isoformat()
     except ValueError:
         raise ValueError(f"started_at '{value}' is not an ISO 8601 time") from None
-    return (started if started.tzinfo else started.replace(tzinfo=tz)).isoformat()
 
 
 def _turns(value: Any, labels: Labels, where: str) -> list[dict[str, str]]:

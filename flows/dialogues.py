@@ -1,9 +1,9 @@
 """Calls given as dialogue text, written to a warehouse as a night writes a transcribed call.
 
 For whatever has turns rather than audio: the eval harness (`callintel eval calls`), the sample
-warehouse (tests, benches, trying the views). A call is a dict with `call_id`, `started_at` (ISO, with
-its UTC offset) and `turns` ({speaker, text, start?, end?} each), optionally `caller_number`,
-`agent_id`, `channel_layout` and `audio_path`. Its night is the local date of `started_at` in
+warehouse (tests, benches, trying the views). A call is a dict with `call_id`, `started_at` (ISO; without
+its UTC offset it is read in [night] timezone) and `turns` ({speaker, text, start?, end?} each), optionally
+`caller_number`, `agent_id`, `channel_layout` and `audio_path`. Its night is the local date of `started_at` in
 [night] timezone; the turns take the one text path (speech/text.py: normalised, terms, PII masked),
 so they land as a transcript would. The turns' own sha256 stands in for the audio's (repeat linking
 treats equal content under two call ids as one call loaded twice).
@@ -14,13 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
 
+from callintel.manifest import parse_time
 from callintel.privacy import caller_hash
 from callintel.records import CHANNEL_LAYOUTS, CallRecord
 from callintel.settings import Settings
@@ -42,7 +43,7 @@ def land_dialogues(con: duckdb.DuckDBPyConnection, calls: Sequence[Mapping[str, 
     keep_number = settings["privacy"]["keep_caller_number"]
     nights = set()
     for line, call in enumerate(calls, start=2):  # line 1 of a manifest is its header
-        started = datetime.fromisoformat(call["started_at"])
+        started = parse_time(str(call["started_at"]), tz)
         night = started.astimezone(tz).date()
         layout = call.get("channel_layout") if call.get("channel_layout") in CHANNEL_LAYOUTS else "stereo_agent_left"
         path = audio_root / call["audio_path"] if audio_root and call.get("audio_path") else Path(

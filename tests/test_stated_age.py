@@ -3,7 +3,7 @@ speech/stated_age.py, utterances.stated_age, the profiles step). Real text path,
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from callintel.ages import age_from_birth, age_from_id, heard_id_birth
 from callintel.flows.dialogues import land_dialogues
@@ -117,3 +117,24 @@ def test_profiles_read_the_callers_age_from_a_masked_id_number(settings):
         assert ages == {"own": "35"}  # the father's and the son's numbers are theirs, not the caller's
     finally:
         con.close()
+
+
+def test_a_call_time_without_its_offset_is_read_on_the_centres_clock(settings, monkeypatch):
+    """A dialogue's started_at written without a UTC offset is the centre's local time ([night] timezone), not the
+    machine's: the same call lands on the same night on a machine set to another zone."""
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        call = _call("late", [("customer", "我想问一下保单的事。")]) | {"started_at": "2026-11-20T23:30:00"}
+        con = connect(settings.path("warehouse"))
+        try:
+            assert land_dialogues(con, [call], settings, run_id="t", source="transcript") == [date(2026, 11, 20)]
+            started = con.execute("SELECT started_at FROM calls").fetchone()[0]
+            assert started == datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
+        finally:
+            con.close()
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
