@@ -40,3 +40,8 @@ def pos_tagger():
     import jieba.posseg
 
     return jieba.posseg.dt
+
+
+def is_common(word: str, at_least: int) -> bool:
+    """The word is an everyday word: jieba's dictionary counts it `at_least` times (高血压, 和平: not a name)."""
+    return (frequency().get(word) or 0) >= at_least

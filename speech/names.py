@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from callintel.general_words import frequency, pos_tagger
+from callintel.general_words import is_common, pos_tagger
 from callintel.pinyin import readings, syllables
 
 _CJK = "\u4e00-\u9fff"
@@ -45,7 +45,7 @@ class NameRules:
 
 
 def common_word(word: str, rules: NameRules) -> bool:
-    return (frequency().get(word) or 0) >= rules.max_word_freq
+    return is_common(word, rules.max_word_freq)
 
 
 def _surname_len(word: str, rules: NameRules) -> int:

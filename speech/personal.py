@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from callintel.general_words import frequency
+from callintel.general_words import is_common
 from callintel.pinyin import syllables
 from callintel.speech.names import NameRules, find_names, is_heard_name, surname_sounds
 
@@ -118,10 +118,6 @@ def read_surnames(path: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def _common_word(word: str, rules: PersonalRules) -> bool:
-    return (frequency().get(word) or 0) >= rules.name_max_word_freq
-
-
 def _name_at(text: str, i: int, rules: PersonalRules, given_max: int = 2) -> int:
     """End of a name (surname + up to `given_max` given characters) starting at i, or i when none."""
     for n in (2, 1):
@@ -164,7 +160,7 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
         for m in re.finditer(re.escape(cue), text):
             i = m.end()
             j = _name_at(text, i, rules)
-            if j - i >= 2 and _pause_after(text, j, rules) and not _common_word(text[i:j], rules):
+            if j - i >= 2 and _pause_after(text, j, rules) and not is_common(text[i:j], rules.name_max_word_freq):
                 spans.append((i, j))
     # a bare name answering the identity check: "杨军，后四位0619"
     replies = "|".join(map(re.escape, rules.reply_cues))
@@ -172,14 +168,14 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
         i = m.start(1)
         j = _name_at(text, i, rules)
         # at the start of a turn ("和平，手机号…", Whisper's 何平) even a word is taken for the name
-        if j == m.end(1) and j - i >= 2 and (i == 0 or not _common_word(text[i:j], rules)):
+        if j == m.end(1) and j - i >= 2 and (i == 0 or not is_common(text[i:j], rules.name_max_word_freq)):
             spans.append((i, j))
     # a clause that is only a name: "，吴海涛。"
     if rules.standalone_names:
         for m in re.finditer(rf"(?<=[，,])([{_CJK}]{{3}})(?=[。！!…]|$)", text):
             i, j = m.span(1)
             if _name_at(text, i, rules) == j and not any(
-                    _common_word(text[a:b], rules) for a, b in ((i, j), (i, i + 2), (i + 1, j))):
+                    is_common(text[a:b], rules.name_max_word_freq) for a, b in ((i, j), (i, i + 2), (i + 1, j))):
                 spans.append((i, j))
     # a name with a title: 刘建国先生, 李先生 (the title stays: gender)
     for title in rules.titles:
