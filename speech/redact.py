@@ -405,15 +405,18 @@ def find_codes(text: str, rules: RedactionRules) -> list[tuple[int, int, str]]:
     return merged
 
 
-def mask_pii(text: str, rules: RedactionRules | None = None, names: set[str] | None = None) -> str:
+def mask_pii(text: str, rules: RedactionRules | None = None, names: set[str] | None = None,
+             personal: list[tuple[int, int, str]] | None = None) -> str:
     """`text` with personal data and every PII number replaced by its token ([姓名], [手机号], ...).
 
     Without `rules`: those of configs/callintel.toml. `names` collects the names masked (two characters
-    or more), so the rest of the call can mask them where no cue stands (mask_names).
+    or more), so the rest of the call can mask them where no cue stands (mask_names). `personal`: the spans
+    find_personal gave for this very text, when the caller has them already (the stated age reads them first).
     """
     rules = rules or default_rules()
     if rules.personal is not None:
-        for start, end, kind in reversed(find_personal(text, rules.personal)):
+        spans = personal if personal is not None else find_personal(text, rules.personal)
+        for start, end, kind in reversed(spans):
             if names is not None and kind == "name" and _callable_name(text[start:end], rules.personal):
                 names.add(text[start:end])
             text = text[:start] + rules.personal.tokens[kind] + text[end:]

@@ -34,13 +34,16 @@ def birth_date_age(span: str, on: date) -> int | None:
     return age_from_birth(year, month, day, on)
 
 
-def stated_age(text: str, on: date, rules: RedactionRules) -> int | None:
+def stated_age(text: str, on: date, rules: RedactionRules,
+               personal: list[tuple[int, int, str]] | None = None) -> int | None:
     """The first age `text` states through a birth date or an ID number (on the date `on`), else None.
 
-    `text` is normalised but not yet masked; spans are found exactly as masking finds them.
+    `text` is normalised but not yet masked; spans are found exactly as masking finds them (`personal`: the
+    spans find_personal gave for this text, which the masking then reuses).
     """
     if rules.personal is not None:
-        for start, end, kind in find_personal(text, rules.personal):
+        spans = personal if personal is not None else find_personal(text, rules.personal)
+        for start, end, kind in spans:
             if kind == "birth_date":
                 age = birth_date_age(text[start:end], on)
                 if age is not None:

@@ -18,6 +18,7 @@ from typing import Any
 from callintel.records import Transcript, Utterance
 from callintel.settings import Settings
 from callintel.speech.normalize import NormalizeSettings, normalize_text
+from callintel.speech.personal import find_personal
 from callintel.speech.redact import RedactionRules, mask_call, mask_pii, mask_text
 from callintel.speech.stated_age import stated_age
 from callintel.speech.terms import TermCorrector, repair_files
@@ -86,8 +87,9 @@ class TextCleaner:
         self.terms_restored += len(restored)
         if not text:
             return "", None
-        age = stated_age(text, on, self.redact) if on is not None else None
-        return mask_pii(text, self.redact, names), age
+        personal = find_personal(text, self.redact.personal) if self.redact.personal is not None else None
+        age = stated_age(text, on, self.redact, personal) if on is not None else None
+        return mask_pii(text, self.redact, names, personal), age
 
     def mask_names(self, utterances: list[Utterance], names: set[str]) -> list[Utterance]:
         """A call's utterances with every name found in any of them masked in all (a name is said once with
