@@ -51,12 +51,14 @@ def load_other_calls(con: duckdb.DuckDBPyConnection, limit: int,
                      background: int) -> tuple[list[OtherCall], list[str]]:
     """(the calls whose main topic is the "other" topic, newest last, at most `limit`; the customer text of up to
     `background` calls of the warehouse, evenly strided, that their words are set against)."""
-    rows = con.execute("""
+    if limit <= 0:
+        return [], []
+    kept = con.execute("""
         SELECT c.call_id, c.night, string_agg(u.text, '，' ORDER BY u.seq)
         FROM call_topics c JOIN topics t USING (topic_id)
         JOIN utterances u ON u.call_id = c.call_id AND u.speaker = 'customer'
-        WHERE t.source = 'other' GROUP BY c.call_id, c.night ORDER BY c.night, c.call_id""").fetchall()
-    kept = rows[-limit:] if limit > 0 else []
+        WHERE t.source = 'other' GROUP BY c.call_id, c.night ORDER BY c.night DESC, c.call_id DESC LIMIT ?""",
+        [limit]).fetchall()[::-1]
     if not kept:
         return [], []
     first = dict(con.execute("""
