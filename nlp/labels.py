@@ -23,10 +23,10 @@ import numpy as np
 from callintel.privacy import label_is_clean
 
 
-def ctfidf_keywords(docs: Sequence[Sequence[Sequence[str]]], top_n: int,
+def ctfidf_keywords(docs: Sequence[Sequence[Sequence[str]]], top_n: int | None,
                     background: Sequence[Sequence[str]] = (), min_chars: int = 1) -> list[list[tuple[str, float]]]:
-    """For each class (a list of token lists), its top words with weights; `background` only shapes the idf.
-    Words shorter than `min_chars` still count in the idf but are never keywords."""
+    """For each class (a list of token lists), its top words with weights (`top_n` None: every word, best first);
+    `background` only shapes the idf. Words shorter than `min_chars` still count in the idf but are never keywords."""
     counts = [Counter(w for tokens in cls for w in tokens) for cls in docs]
     bg = Counter(w for tokens in background for w in tokens)
     total = Counter()

@@ -146,7 +146,8 @@ def other_call_lines(calls: Sequence[OtherCall], background: Sequence[str], toke
     the analyst who writes the next topics reads them here (a health insurer's check-up bookings, invoices)."""
     if not calls:
         return []
-    keywords = ctfidf_keywords([[tokens(c.customer_text)] for c in calls], 50, [tokens(t) for t in background],
+    # every word ranked, so the first n_words that can name a topic are found however many cannot
+    keywords = ctfidf_keywords([[tokens(c.customer_text)] for c in calls], None, [tokens(t) for t in background],
                                NAME_MIN_CHARS)
     lines = [f"# Calls filed under 其他 ({len(calls)}): the taxonomy explains them only weakly and no topic of the",
              "# night took them. Calls that share a matter are a topic to write above; the words are what each caller",
