@@ -14,6 +14,7 @@ from faster_whisper.audio import decode_audio
 from callintel.evaluation.asr import call_record, telephone_copy
 from callintel.settings import PROJECT_ROOT, load_settings
 from callintel.speech.band import BandSettings, condition, high_band_db, is_narrowband
+from callintel.speech.normalize import strip_for_scoring
 from callintel.speech.stage import transcribe_call
 
 AISHELL = "wenet_aishell/aishell-BAC009S0724W0121.wav"
@@ -52,14 +53,29 @@ def test_wideband_is_untouched_and_telephone_band_is_cut_above_the_edge(shared_d
 
 
 @pytest.mark.slow
-def test_telephone_copy_of_a_clip_reads_like_the_clean_one(shared_data, tmp_path, record_property):
-    # without the low-pass Whisper wrote 国中市...飞行 for 广州市...分析 on this telephone copy (CER 0.33);
-    # words differ from CPU to CPU, so the copy is held to the clean clip's error rate (tests/asrcheck.py)
+def test_telephone_copies_read_about_as_well_as_the_clean_clips(shared_data, tmp_path, record_property):
+    """The shared clips through an 8 kHz mu-law channel, low-passed (speech.band) as a night does: over all of them
+    (one clip's few characters swing with the CPU: Whisper's int8 kernels differ by instruction set, and the
+    AISHELL clip's 广州市…分析 came out right on one machine and 国中市…飞行 on the next, low-pass or not), the
+    copies read within a few points of the clean clips and never worse than the same copies without the low-pass.
+    Measured on two machines: clean 3.85% / 3.08%, telephone 4.62% / 4.62%, telephone without the low-pass 6.15%."""
     settings = load_settings()
-    reference = references(shared_data / "audio")[AISHELL]
-    path = telephone_copy(shared_data / "audio" / AISHELL, tmp_path / "aishell_8k.wav")
-    errors = [cer(reference, "".join(u.text for u in transcribe_call(call_record(Path(p), "mono"),
-                                                                   settings).utterances))
-              for p in (shared_data / "audio" / AISHELL, path)]
-    record_property("cer_clean_telephone", errors)
-    assert errors[1] <= errors[0] + 0.1 and errors[1] <= 0.25, errors
+    unfiltered = settings.with_overrides({"speech": {"band": {"lowpass_hz": 0}}})
+    clips = [(path, ref) for path, ref in references(shared_data / "audio").items() if ref]
+    copies = {path: telephone_copy(shared_data / "audio" / path, tmp_path / f"{n}.wav")
+              for n, (path, _) in enumerate(clips)}
+
+    def errors(pick, conf) -> float:
+        """Character errors over all the clips' reference characters (as `callintel eval asr` scores)."""
+        wrong = sum(cer(ref, "".join(u.text for u in transcribe_call(call_record(Path(pick(path)), "mono"),
+                                                                    conf).utterances)) * len(strip_for_scoring(ref))
+                    for path, ref in clips)
+        return wrong / sum(len(strip_for_scoring(ref)) for _, ref in clips)
+
+    clean = errors(lambda path: shared_data / "audio" / path, settings)
+    telephone = errors(copies.get, settings)
+    without = errors(copies.get, unfiltered)
+    record_property("cer_clean_telephone_unfiltered", [clean, telephone, without])
+    assert len(clips) >= 3
+    assert telephone <= without, (clean, telephone, without)
+    assert telephone <= clean + 0.03 and telephone <= 0.08, (clean, telephone, without)
