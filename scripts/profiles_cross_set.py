@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/profiles_cross_set.py [--data ../shared/data]
 
-The profile reader (nlp/profiles.py) is rules over maintained resources (jieba tags, cpca, cn2an); the
+The profile reader (nlp/profiles/) is rules over maintained resources (jieba tags, cpca, cn2an); the
 question this answers is whether a classifier that accepts or rejects each fact it proposes, trained on one
 development set's truth, lifts precision on the other set without costing recall. Features of a fact:
 its field and source (customer / agent), its confidence, where in the call it is and how long its turn is.

@@ -5,7 +5,7 @@ written here in the way Whisper mishears, generic, never copied from the develop
 from __future__ import annotations
 
 from callintel.nlp.places import places_by_sound
-from callintel.nlp.profiles import _cut, _in_dictionary, extract
+from callintel.nlp.profiles import cut, extract, in_dictionary
 from callintel.nlp.profiles import lexicon_from_settings as profile_lexicon
 from callintel.settings import load_settings
 
@@ -21,7 +21,7 @@ def policies(*turns: tuple[str, str]) -> set[str]:
 
 
 def test_a_city_heard_in_other_characters_is_found_by_its_whole_sound():
-    assert [(s, c) for _, s, c in places_by_sound("我人在航舟这边上班", 2, _cut, _in_dictionary)] == [("航舟", "杭州")]
+    assert [(s, c) for _, s, c in places_by_sound("我人在航舟这边上班", 2, cut, in_dictionary)] == [("航舟", "杭州")]
     assert facts(("customer", "我住在航舟，平时上班忙。"))["city"] == "杭州"
     assert facts(("customer", "社保我自己交，航舟这边能交。"))["city"] == "杭州"
 
@@ -43,7 +43,7 @@ def test_a_long_marital_phrase_heard_in_other_characters():
 
 def test_a_word_that_sounds_like_a_city_is_not_one():
     # 伤害 (shang hai) and 背景 (bei jing) are words: meant as said; 康保险 sounds as a county (康保县) too
-    assert places_by_sound("这个对身体有伤害，背景也复杂，康保险也买了", 2, _cut, _in_dictionary) == []
+    assert places_by_sound("这个对身体有伤害，背景也复杂，康保险也买了", 2, cut, in_dictionary) == []
     assert "city" not in facts(("customer", "我是伤害险的受益人。"))
     # a city written right is the gazetteer's, never read twice by its sound
     assert facts(("customer", "我在杭州上班。"))["city"] == "杭州"

@@ -1,5 +1,5 @@
 """Profiles read wording the development calls never used: a maintained gazetteer for places, ages from any
-stated number, occupations said in any construction (nlp/profiles.py, nlp/places.py). Pure functions."""
+stated number, occupations said in any construction (nlp/profiles/, nlp/places.py). Pure functions."""
 
 from __future__ import annotations
 

@@ -1,0 +1,33 @@
+"""City: a place of cpca's gazetteer said where it places the caller (我在成都, 俺们洛阳这边), not one named in
+passing or visited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, clause_prefix, text_clauses
+from callintel.nlp.profiles.sound import ends_like
+
+
+def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
+    for i, (speaker, text) in enumerate(turns):
+        if speaker != "customer":
+            continue
+        for start, clause in text_clauses(text):
+            for j, said, city in r.lex.places(clause):
+                after = clause[j + len(said):j + len(said) + 2]
+                if after.startswith(tuple(r.lex["city"]["name_goes_on"])):
+                    continue  # 人民路, 南京大学, 北京银行: a street or an institution, not where the caller is
+                if "老家" in clause and "我" not in clause[:j].replace("我爸", "").replace("我妈", ""):
+                    continue
+                cfg = r.lex["city"]
+                lead = clause[:j]
+                here = clause[j + len(said):].startswith(tuple(cfg["here_after"]))
+                if not ends_like(lead, cfg["before"], cfg["before_by_sound"]) and not here:
+                    continue  # a city named in passing (我在北京的医院看的病 is caught below)
+                visit = any(w in clause[j:j + len(said) + 8] for w in cfg["visit"])
+                if visit and not ends_like(lead, cfg["ours"], cfg["before_by_sound"]):
+                    continue
+                if r.about_caller(clause, j, speaker, clause_prefix(text, start)):
+                    add_fact(out, "city", city, 0.8, i, text, speaker)
+                    break

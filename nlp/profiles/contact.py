@@ -1,0 +1,60 @@
+"""Preferred contact time: a time of day the caller asks to be called at (下午四点以后打), or says in answer to the
+agent's question."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, cn_number, text_clauses
+
+_HOUR = r"[0-9一二两三四五六七八九十]{1,3}点"
+
+
+_CLOCK = re.compile(rf"^{_HOUR}(?:半|多)?(?:(?:到|至|-){_HOUR}(?:半)?)?(?:以后|之后|以前|之前|前|后)?")
+
+
+def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
+    cfg = r.lex["contact_time"]
+    words = sorted(cfg["words"], key=lambda w: len(w[0]), reverse=True)
+    asked = False
+    for i, (speaker, text) in enumerate(turns):
+        if speaker == "agent":
+            asked = any(w in text for w in cfg["agent_asks"])
+            continue
+        if speaker != "customer":
+            continue
+        hit: str | None = None
+        for _, clause in text_clauses(text):
+            for word, value in words:
+                j = clause.find(word)
+                if j < 0:
+                    continue
+                after = _CLOCK.sub("", clause[j + len(word):])  # 下午四点以后打: the clock time is part of it
+                lead = clause[:j]
+                if any(w in lead for w in cfg["past_before"]) or "说" in lead or \
+                        (any(w in lead for w in cfg["other_subject"]) and "让" not in lead and "我" not in clause[j:]
+                         and not any(c in lead for c in cfg["call_after"])):
+                    continue
+                call_at = min((k for k in (after.find(c) for c in cfg["call_after"]) if k >= 0), default=-1)
+                if call_at > 0 and any(w in after[:call_at] for w in r.third):
+                    continue  # 晚上我给他打电话: the caller calling someone else
+                if after.startswith(tuple(cfg["busy_after"])) or (any(after.startswith(b) for b in ("就", "再")) \
+                        and not any(c in after for c in cfg["call_after"])):
+                    continue
+                answers = asked and (not after or after.startswith(tuple(cfg["answer_after"])))
+                if any(c in after[:8] for c in cfg["call_after"]) or answers:
+                    hit = value
+                    break
+            if hit:
+                break
+        if hit is None and asked and not any(w in text for w in cfg["past_before"]):
+            m = re.search(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})点", text)
+            if m:
+                h = cn_number(m.group(1))
+                if h is not None:
+                    hit = "上午" if 7 <= h <= 11 else "中午" if h in (12, 1) and "晚" not in text else \
+                        "下午" if 2 <= h <= 5 else "晚上"
+        if hit:
+            add_fact(out, "preferred_contact_time", hit, 0.8, i, text, speaker)
+        asked = False

@@ -1,0 +1,122 @@
+"""One call's facts (every reader, then one fact per field) and a caller's facts merged across calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from callintel.nlp.profiles.age import read_age, read_stated_ages
+from callintel.nlp.profiles.answers import read_answers
+from callintel.nlp.profiles.city import read_city
+from callintel.nlp.profiles.contact import read_contact_time
+from callintel.nlp.profiles.family import read_children, read_marital
+from callintel.nlp.profiles.needs import read_needs
+from callintel.nlp.profiles.person import read_address_by_sound, read_gender
+from callintel.nlp.profiles.policies import read_policies
+from callintel.nlp.profiles.reader import FIELDS, Fact, ProfileLexicon, ProfileReader
+from callintel.nlp.profiles.work import read_income, read_occupation
+
+
+def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: date | None = None,
+            stated_ages: dict[int, int] | None = None) -> list[Fact]:
+    """Every profile fact of one call; one fact per field (the most confident, then the latest),
+    except existing_policies and health_condition (one per item). `stated_ages`: turn index -> the age its
+    masked ID number or birth date gave (utterances.stated_age)."""
+    r = ProfileReader(lex)
+    facts: list[Fact] = []
+    read_gender(turns, r, facts)
+    if not facts:
+        read_address_by_sound(turns, r, facts)
+    read_age(turns, r, facts, call_date)
+    read_stated_ages(turns, stated_ages or {}, r, facts)
+    read_city(turns, r, facts)
+    read_occupation(turns, r, facts)
+    read_marital(turns, r, facts)
+    read_children(turns, r, facts)
+    read_policies(turns, r, facts)
+    read_income(turns, r, facts)
+    read_contact_time(turns, r, facts)
+    read_needs(turns, r, facts)
+    read_answers(turns, r, facts)
+    return _one_per_field(facts)
+
+
+def _one_per_field(facts: list[Fact]) -> list[Fact]:
+    multi = {"existing_policies", "health_condition"}
+    out: list[Fact] = []
+    by_field: dict[str, list[Fact]] = {}
+    for f in facts:
+        by_field.setdefault(f.field, []).append(f)
+    for name in FIELDS:
+        group = by_field.get(name, [])
+        if not group:
+            continue
+        if name in multi:
+            out += group
+            continue
+        if name == "gender":
+            votes: dict[str, float] = {}
+            for f in group:
+                votes[f.value] = votes.get(f.value, 0.0) + f.confidence
+            value = max(votes, key=lambda v: (votes[v], -min(f.turn for f in group if f.value == v)))
+            first = min((f for f in group if f.value == value), key=lambda f: f.turn)
+            share = votes[value] / sum(votes.values())
+            out.append(Fact(first.field, value, round(first.confidence * share, 3), first.turn, first.evidence,
+                            first.source))
+            continue
+        out.append(max(group, key=lambda f: (f.confidence, f.turn)))
+    return out
+
+
+@dataclass
+class MergedFact:
+    """A caller's value of one field across calls: the newest call wins, older different values stay as conflicts."""
+
+    caller: str
+    field: str
+    value: str
+    confidence: float
+    call_id: str
+    turn: int
+    evidence: str
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def merge_facts(rows: Iterable[tuple[str, Any, str, Fact]]) -> list[MergedFact]:
+    """rows: (caller, started_at, call_id, fact). Per caller and field, newest call first."""
+    groups: dict[tuple[str, str], list[tuple[Any, str, Fact]]] = {}
+    for caller, started, call_id, fact in rows:
+        groups.setdefault((caller, fact.field), []).append((started, call_id, fact))
+    out = []
+    for (caller, name), items in sorted(groups.items()):
+        items.sort(key=lambda x: (x[0], x[1], x[2].turn), reverse=True)
+        started, call_id, newest = items[0]
+        if name in ("existing_policies", "health_condition"):
+            value = "、".join(sorted({f.value for _, _, f in items}))
+            out.append(MergedFact(caller, name, value, newest.confidence, call_id, newest.turn, newest.evidence))
+            continue
+        conflicts = []
+        seen = {newest.value}
+        for s, c, f in items[1:]:
+            if f.value not in seen and not _compatible(name, newest.value, f.value):
+                seen.add(f.value)
+                conflicts.append({"value": f.value, "call_id": c, "started_at": str(s), "turn": f.turn,
+                                  "evidence": f.evidence})
+        out.append(MergedFact(caller, name, newest.value, newest.confidence, call_id, newest.turn, newest.evidence,
+                              conflicts))
+    return out
+
+
+def _compatible(name: str, a: str, b: str) -> bool:
+    """Values that do not contradict: an age band holding the exact age, 老师 ~ 中学老师."""
+    if name == "age":
+        def span(v: str) -> tuple[int, int]:
+            lo, _, hi = v.partition("-")
+            return int(lo), int(hi or lo)
+        (a0, a1), (b0, b1) = span(a), span(b)
+        return a0 - 1 <= b1 and b0 - 1 <= a1
+    if name in ("occupation", "city"):
+        return a in b or b in a
+    return a == b

@@ -1,0 +1,90 @@
+"""Marital status and children: the first status said about the caller, and how many children they have."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, clause_prefix, spouse_of_caller, text_clauses
+from callintel.nlp.profiles.sound import phrase_at
+
+# 一个/一位, optionally a modifier that ends in 的, then (the caller's words go on with) the noun it describes
+_DESCRIBED = r"(?:一个|一位)(?:[^，,。！!？?]{0,6}的)?"
+
+
+def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
+    """The first status said about the caller, checked 丧偶, 离异, 未婚, 已婚: a listed phrase, or a construction
+    of [marital] words: a spouse and a word of loss (俺老伴儿前年走了), a partner and a negation
+    (男朋友都没有, 还没对象), 我们 … 离了. A phrase in a clause about someone else (他结婚了) does not count."""
+    cfg = r.lex["marital"]
+    spouse, loss = "|".join(cfg["spouse"]), "|".join(cfg["loss"])
+    partner, negation = "|".join(cfg["partner"]), "|".join(cfg["partner_negation"])
+    said = {"丧偶": re.compile(rf"(?:{spouse})儿?[^，,。！!？?]{{0,4}}?(?:{loss})"),
+            "离异": re.compile(r"(?:我们|俺们|咱们|我俩|我跟他|我跟她|我和他|我和她)[^，,。！!？?]{0,4}?离了"),
+            "未婚": re.compile(rf"(?:(?:{negation})(?:{partner}))|(?:(?:{partner})[都也还]?(?:{negation}))"),
+            "已婚": spouse_of_caller(cfg["spouse"], r)}
+    # where the caller first used a spouse word to describe someone (一个七十八岁的老头子): said bare after that, the
+    # word is that someone again (老头子眼睛都花了), not the caller's spouse. The word heads the description: right
+    # after 一个/一位 or after a modifier ending in 的 (not 一个多月前老伴…, 就我一个人照顾老伴)
+    described: dict[str, tuple[int, int]] = {}
+    for i, (speaker, text) in enumerate(turns):
+        for start, clause in text_clauses(text) if speaker == "customer" else ():
+            for w in cfg["spouse"]:
+                if w not in described and re.search(_DESCRIBED + re.escape(w), clause):
+                    described[w] = (i, start)
+    for status in ("丧偶", "离异", "未婚", "已婚"):
+        for i, (speaker, text) in enumerate(turns):
+            if speaker != "customer":
+                continue
+            for start, clause in text_clauses(text):
+                m = said[status].search(clause) if status in said else None
+                # where the cue is: the spouse word of a construction that captures it (我和我老公 -> 老公)
+                j, hit = ((m.start(1) if m.re.groups else m.start()), m.group()) if m else phrase_at(
+                    clause, cfg[status], r.lex["sound"])
+                if j < 0:
+                    continue
+                if status in cfg["need_self"] and \
+                        not any(w in clause_prefix(text, start) + clause for w in r.self_words):
+                    continue
+                if status == "已婚" and re.search(r"(?:没|未|不)(?:有)?" + re.escape(hit), clause):
+                    continue
+                if re.search(_DESCRIBED + "$", clause[:j]):
+                    continue  # 一个七十八的老头子: someone described, not the caller's spouse
+                word = next((w for w in cfg["spouse"] if clause.startswith(w, j)), hit)
+                if described.get(word, (len(turns), 0)) < (i, start) and not any(w in clause[:j] for w in r.self_words):
+                    continue  # said bare after it described someone (老头子眼睛都花了, …去年走了): that someone again
+                if not r.about_caller(clause, j, speaker, clause_prefix(text, start)):
+                    continue
+                add_fact(out, "marital_status", status, 0.85 if status != "已婚" else 0.8, i, text, speaker)
+                return
+
+
+def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
+    cfg = r.lex["children"]
+    nouns = "|".join(map(re.escape, cfg["nouns"]))
+    counts = "|".join(map(re.escape, cfg["counts"]))
+    count_re = re.compile(rf"({counts})(?:个)?(?:小)?({nouns})")
+    for i, (speaker, text) in enumerate(turns):
+        if speaker != "customer":
+            continue
+        if any(w in text for w in cfg["none"]):
+            add_fact(out, "children", "0", 0.7, i, text, speaker)
+            return
+        for m in count_re.finditer(text):
+            ctx = clause_prefix(text, m.start())
+            if not any(w in ctx for w in ("我", "俺", "咱", "家", "有", "就", "只")):
+                continue  # 一个孩子的保险多少钱: children in general, not the caller's
+            before = text[max(0, m.start() - 4):m.start()]
+            if any(w in before for w in cfg["not_after"]) or "他" in before or "她" in before:
+                continue
+            if m.group(1) == "一" and re.search(r"[一二两三四五六七八九十]$", before):
+                continue
+            add_fact(out, "children", str(cfg["counts"][m.group(1)]), 0.8, i, text, speaker)
+            return
+        m = re.search(rf"(?:我|俺|家里|家)(?:有|就有|只有)(?:一)?个({nouns})", text)
+        if m:
+            add_fact(out, "children", "1", 0.7, i, text, speaker)
+            return
+        if re.search(nouns, text) and any(w in text for w in cfg["only_one"]):
+            add_fact(out, "children", "1", 0.75, i, text, speaker)
+            return

@@ -1,0 +1,65 @@
+"""Gender: the agent's form of address (刘先生, 好的阿姨), the caller's own words (我是男的, 我老婆), and an address
+word misheard in an address slot when nothing else says it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, in_dictionary, spouse_of_caller
+
+_CLAUSE_END = re.compile(r"[，,。！!？?；;：:…\s~]")
+
+
+def _vocative(text: str, start: int, end: int, after_words: Sequence[str]) -> bool:
+    """An address word used to address (刘先生，/ 先生您好 / 好的阿姨。), not to speak of someone: it ends its
+    clause, or what follows is a word that goes on talking to the caller."""
+    after = text[end:]
+    return not after or bool(_CLAUSE_END.match(after)) or after.startswith(tuple(after_words))
+
+
+def read_gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
+    p = r.lex["person"]
+    not_after = tuple(p["address_not_after"])
+    for i, (speaker, text) in enumerate(turns):
+        if speaker == "agent":
+            for value, words in (("男", p["male_address"]), ("女", p["female_address"])):
+                for w in words:
+                    for m in re.finditer(re.escape(w), text):
+                        before = text[:m.start()]
+                        if before.endswith(not_after) and not before.endswith("]"):
+                            continue
+                        if not _vocative(text, m.start(), m.end(), p["vocative_after"]):
+                            continue  # 希望叔叔治疗顺利: a person spoken of, not the caller addressed
+                        add_fact(out, "gender", value, 0.9, i, text, "agent")
+                        break
+        elif speaker == "customer":
+            for value, words in (("男", p["male_self"]), ("女", p["female_self"])):
+                if any(re.search(rf"(?<![妇男女]){re.escape(w)}", text) for w in words):
+                    add_fact(out, "gender", value, 0.95, i, text, "customer")
+            for value, words in (("男", p["wife"]), ("女", p["husband"])):
+                if spouse_of_caller(words, r).search(text):
+                    add_fact(out, "gender", value, 0.6, i, text, "customer")
+
+
+def read_address_by_sound(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
+    """The agent's address word misheard (女士您好 -> 你是您好, 好的陈女士 -> 好的陈理师): in an address slot (the
+    turn's start, or 好的 + a surname, before 您/，; or before the first clause's 您好: 这位女士您好 -> 就为你是您好),
+    a span jieba does not know as a word that sounds one syllable off exactly one two-character address word. Weaker
+    than an address heard right, and read only when the call has no other gender evidence (a slip is one word; the
+    other words of the call outvote it)."""
+    from callintel.pinyin import syllables
+
+    p = r.lex["person"]
+    words = [(w, value) for value, ws in (("男", p["male_address"]), ("女", p["female_address"])) for w in ws
+             if len(w) == 2]
+    slot = re.compile(r"(?:^|^好的[\u4e00-\u9fff]?)([\u4e00-\u9fff]{2})(?=您|，|,)")
+    greeted = re.compile(r"^[^，,。！!？?]*?([\u4e00-\u9fff]{2})(?=您好)")  # 这位女士您好 -> 就为你是您好
+    for i, (speaker, text) in enumerate(turns):
+        m = (slot.match(text) or greeted.match(text)) if speaker == "agent" else None
+        if not m or in_dictionary(m.group(1)):
+            continue
+        heard = syllables(m.group(1))
+        near = {value for w, value in words if sum(a != b for a, b in zip(syllables(w), heard, strict=True)) == 1}
+        if len(near) == 1:
+            add_fact(out, "gender", near.pop(), p["address_by_sound_confidence"], i, text, "agent")

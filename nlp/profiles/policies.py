@@ -1,0 +1,95 @@
+"""Existing policies: product types the caller holds, named by type or by product name with the type inferred
+(您名下有一份…重疾险, 我单位给上了团险), never the product on offer or one the caller does not have."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from callintel.general_words import pos_tagger
+from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, text_clauses
+from callintel.nlp.profiles.sound import said_by_sound, sound_at
+
+# 那啥……医疗险 (normalised to 那啥。.....医疗险): a pause inside a clause, the speaker searching for a word
+_HESITATION = re.compile(r"(?<=[\u4e00-\u9fff])[。，,]?(?:…+|\.{2,})(?=[\u4e00-\u9fff])")
+
+
+def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
+    cfg = r.lex["products"]
+    keys = "|".join(map(re.escape, sorted({k for k, _ in cfg["names"] + cfg["types"]}, key=len, reverse=True)))
+    mention = re.compile(rf"([\u4e00-\u9fffA-Za-z]{{0,10}}?)({keys})")
+    seen: set[str] = set()
+    for i, (speaker, text) in enumerate(turns):
+        if speaker not in ("customer", "agent"):
+            continue
+        owned_words = cfg["owned_customer"] if speaker == "customer" else cfg["owned_agent"]
+        # 您在我们这儿有一份, 您在2020年投保了一份, 我自己单位有: the holder, a few words, then a verb of holding
+        # (not 有的/有没有)
+        holds = re.compile(rf"(?:{'|'.join(r.self_words if speaker == 'customer' else ('您',))})"
+                           rf"[^，,。？?没未不]{{0,8}}?(?:{'|'.join(cfg['hold_verbs'])})(?![的没什哪])")
+        seen_here = False
+        # a hesitation (买过一个那啥……医疗险) is the speaker searching for the word, not the end of a clause
+        for _, clause in text_clauses(_HESITATION.sub("", text)):
+            if any(w in clause for w in cfg["not_owned"]):
+                continue
+            if speaker == "agent" and re.search(r"买(?![的了过])", clause):
+                continue
+            for m in list(mention.finditer(clause))[:1]:
+                tail = clause[m.end():m.end() + 3]
+                kind = r.product_type(m.group(2) + tail[:1])
+                if kind is None or kind in seen:
+                    continue
+                if m.group(2) in cfg["need_xian"] and "险" not in clause:
+                    continue
+                before = clause[:m.start(2)]
+                tail = re.sub(r"^(?:保险|险)", "", clause[m.end():])
+                if re.search(r"[没未不][^，,。]{0,5}?(?:买|有|上|投保)", before):
+                    continue  # 都没给自己买过重疾: a negated holding
+                if speaker == "customer" and re.search(r"(?<![我俺您])(?:这个|这款|这种)$", before):
+                    continue  # 买了这个医疗险，以后…能报吗: the product being offered (我这个 is the caller's own)
+                owned = any(w in before for w in owned_words) or bool(holds.search(before)) or (
+                    speaker == "customer" and tail.startswith(tuple(cfg["owned_after"]))) or _possessed(
+                    before, r.self_words if speaker == "customer" else ("您",), cfg) or (
+                    speaker == "agent" and (said_by_sound(before, owned_words, r.lex["sound"])
+                                            or _unnamed_holder(before, cfg["unnamed_holder"], r)))
+                if not owned and not (seen_here and before.endswith(tuple(cfg["also"]))):
+                    continue
+                if not r.about_caller(clause, m.start(2), speaker):
+                    continue
+                seen.add(kind)
+                seen_here = True
+                add_fact(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
+
+
+def _unnamed_holder(before: str, cues: Sequence[str], r: ProfileReader) -> bool:
+    """An agent's cue of holding without its holder (名下有, heard 民下有 when 您 was lost): the caller's, unless a
+    holder is named right before it (an address word, a masked name, a third party, a policy role or an
+    organisation: [姓名]先生名下有, 投保人名下有, 公司名下有)."""
+    cfg = r.lex["sound"]
+    fuzzy = tuple((a, b) for a, b in cfg["fuzzy"])
+    person = tuple(r.lex["person"]["male_address"] + r.lex["person"]["female_address"]
+                   + r.lex["age"]["policy_roles"] + r.lex["products"]["organisation_holders"]) + r.third + ("]",)
+    for cue in cues:
+        # a long cue by its sound (as written is the same sound, and never earlier), a short one as written
+        at = sound_at(before, cue, fuzzy) if len(cue) >= cfg["min_syllables"] else before.find(cue)
+        if at >= 0 and not before[:at].endswith(person):
+            return True
+    return False
+
+
+def _possessed(before: str, holders: Sequence[str], cfg: dict[str, Any]) -> bool:
+    """A possession construction ends `before`: the holder, modifiers jieba tags as time, adverb, pronoun or
+    locative ([products] possessive_tags: 您现在的, 我自己的, 您原来的, 您之前的), 的, then only nouns,
+    numerals and measure words up to the product (团体, 那份). A verb anywhere in it (您要买的) is a relative
+    clause about another product, not a possession."""
+    at = max((before.rfind(h) + len(h) for h in holders if h in before), default=-1)
+    if at < 0 or "的" not in before[at:]:
+        return False
+    words = [(w.word, w.flag) for w in pos_tagger().cut(before[at:])]
+    k = next((n for n, (w, _) in enumerate(words) if w == "的"), None)
+    if k is None:
+        return False
+    tags = tuple(cfg["possessive_tags"])
+    return all(f.startswith(tags) for _, f in words[:k]) and all(
+        f.startswith(("n", "m", "q", "r")) for _, f in words[k + 1:])

@@ -1,0 +1,188 @@
+"""What every field's reader shares: the facts, the lexicon (configs/profile_patterns.toml), numbers said in words
+(cn2an), clauses, and whether a clause speaks of the caller or of someone else (`ProfileReader.about_caller`)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import cn2an
+
+from callintel.general_words import default_jieba, frequency
+from callintel.nlp.places import find_places, places_by_sound
+from callintel.settings import Settings
+
+FIELDS = ("gender", "age", "city", "occupation", "marital_status", "children", "existing_policies",
+          "income_band", "preferred_contact_time", "health_condition", "budget_concern", "insured_person")
+
+
+_CLAUSE = re.compile(r"[^，,。！!？?；;：:…\n]+")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One profile fact of a call: field, normalised value, confidence, and the utterance that says it."""
+
+    field: str
+    value: str
+    confidence: float
+    turn: int  # utterance index (seq) in the call
+    evidence: str  # the utterance text (masked in the warehouse)
+    source: str  # customer (own words) or agent (the agent confirms it to the caller)
+
+
+@dataclass(frozen=True)
+class ProfileLexicon:
+    data: dict[str, Any]
+    source: str
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def places(self, text: str) -> list[tuple[int, str, str]]:
+        """(position, name as said, city) of each place in `text`: the gazetteer (nlp/places.py) less
+        [city] not_places, then [city] outside_gazetteer, then a city heard in other characters (航舟: by sound,
+        [city] by_sound_min_syllables)."""
+        found = [f for f in find_places(text) if f[1] not in self.data["city"]["not_places"]]
+        for name in self.data["city"]["outside_gazetteer"]:
+            j = text.find(name)
+            if j >= 0 and not any(a <= j < a + len(n) for a, n, _ in found):
+                found.append((j, name, name))
+        least = self.data["city"]["by_sound_min_syllables"]
+        if least:  # a city heard in other characters (航舟 for 杭州), where no found name is
+            found += [f for f in places_by_sound(text, least, cut, in_dictionary)
+                      if not any(a < f[0] + len(f[1]) and f[0] < a + len(n) for a, n, _ in found)]
+        return sorted(found)
+
+
+@lru_cache(maxsize=8)
+def load_lexicon(patterns: str) -> ProfileLexicon:
+    return ProfileLexicon(tomllib.loads(Path(patterns).read_text(encoding="utf-8")), str(patterns))
+
+
+def lexicon_from_settings(settings: Settings) -> ProfileLexicon:
+    return load_lexicon(str(settings.config_file(settings["profiles"]["patterns"])))
+
+
+def cn_number(text: str) -> int | None:
+    """三十五 -> 35, 七十六 -> 76, 十 -> 10, 41 -> 41 (cn2an); None when it is not a whole number below 1000."""
+    if not text or len(text) > 4:
+        return None
+    try:
+        value = cn2an.cn2an(text, "smart")
+    except (ValueError, KeyError):
+        return None
+    return int(value) if float(value).is_integer() and 0 <= value < 1000 else None
+
+
+def cn_amount(text: str) -> float | None:
+    """Yuan in 一万五, 四千来块, 一万出头, 8000, 1.5万, 八千六, 三四万 (None when not an amount)."""
+    m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(万|千)?", text)
+    if m:
+        return float(m.group(1)) * {"万": 10000, "千": 1000, None: 1}[m.group(2)]
+    text = re.sub(r"(?<=[一二两三四五六七八九十])[来多几](?=[万千])", "", text)  # 一万来 / 四千多: about that
+    text = re.sub(r"^([一二三四五六七八])[二三四五六七八九](?=[万千])", r"\1", text)  # 三四万: a range, its lower end
+    if not re.fullmatch(r"[一二两三四五六七八九十]{1,3}[万千][一二两三四五六七八九]?", text):
+        return None
+    try:
+        return float(cn2an.cn2an(text, "smart"))  # 一万五 -> 15000, 八千六 -> 8600
+    except (ValueError, KeyError):
+        return None
+
+
+def text_clauses(text: str) -> list[tuple[int, str]]:
+    """(start, clause) for each clause of `text` (shared with nlp/intent.py)."""
+    return [(m.start(), m.group()) for m in _CLAUSE.finditer(text)]
+
+
+class ProfileReader:
+    """Helpers over one lexicon: is a clause position about the caller, product types, cities."""
+
+    def __init__(self, lex: ProfileLexicon):
+        self.lex = lex
+        p = lex["person"]
+        self.self_words = tuple(p["self"])
+        self.relation = tuple(p["relation_after_self"])
+        self.third = tuple(p["third_party"])
+        self.together = tuple(p["together"])
+        self.apposition = re.compile(rf"(?:{'|'.join(self.self_words)})(?:{'|'.join(p['apposition'])})"
+                                     r"[^，,。！!？?]{0,6}$")
+
+    def _last_third(self, text: str) -> int:
+        """Where the last third-party word of `text` starts, -1 if none; one in apposition to the caller
+        (我一个退休的老头子, 俺这个老太婆) is the caller describing themself, not someone else."""
+        return max((i for w in self.third for i in [text.rfind(w)] if i >= 0 and not self.apposition.search(text[:i])),
+                   default=-1)
+
+    def about_caller(self, clause: str, pos: int, speaker: str, prefix: str = "") -> bool:
+        """The words before `pos` in this clause do not make someone else the subject. A clause without a
+        subject takes it from the sentence before it (`prefix`): 他今年七十了，在老家种地 is about him."""
+        before = clause[:pos]
+        if prefix and speaker == "customer" and not any(w in before for w in self.self_words) \
+                and not any(w in before for w in self.third):
+            last_third = self._last_third(prefix)
+            last_self = max((i for w in self.self_words for i in [prefix.rfind(w)]
+                             if i >= 0 and not prefix[i + len(w):].startswith(self.relation)), default=-1)
+            if last_third > last_self:
+                return False
+        if speaker == "agent":
+            return "您" in before or "你" in before or not any(w in before for w in self.third)
+        last_self = -1
+        for w in self.self_words:
+            i = before.rfind(w)
+            while i >= 0:
+                rest = before[i + len(w):] + clause[pos:pos + 3] if i + len(w) >= len(before) else before[i + len(w):]
+                if not rest.startswith(self.relation) and not (w == "我" and rest.startswith("们家")):
+                    last_self = max(last_self, i)
+                    break
+                i = before.rfind(w, 0, i)
+        tail = before[last_self + 1:] if last_self >= 0 else before
+        if last_self >= 0:  # 我跟我老公在重庆: "we", the caller included
+            tail = re.sub(rf"^(?:{'|'.join(self.together)})(?:{'|'.join(self.self_words)})?"
+                          rf"(?:{'|'.join(self.relation)})儿?", "", tail)
+        for t in self.third:
+            j = tail.find(t)
+            if j >= 0:
+                # "我老公" itself contains 老公: a third-party word right after a first-person word counts
+                return False
+        if last_self < 0:
+            # no subject: still the caller's own statement unless a relation noun is around
+            return not any(w in before for w in self.third)
+        return True
+
+    def product_type(self, name: str) -> str | None:
+        for key, value in self.lex["products"]["names"] + self.lex["products"]["types"]:
+            if key in name:
+                return value
+        return None
+
+
+def clause_prefix(text: str, start: int) -> str:
+    """The sentence before the clause starting at `start` (from the last 。！？ before it)."""
+    cut = max(text.rfind(ch, 0, start) for ch in "。！!？?")
+    return text[cut + 1:start]
+
+
+def add_fact(out: list[Fact], field_: str, value: str, conf: float, turn: int, text: str, speaker: str) -> None:
+    out.append(Fact(field_, value, round(conf, 3), turn, text, speaker))
+
+
+def cut(text: str) -> list[str]:
+    """jieba's words of `text` (unknown characters joined by its HMM), loaded on first use."""
+    return list(default_jieba().cut(text))
+
+
+def in_dictionary(word: str) -> bool:
+    """A word of jieba's dictionary (loaded on first use)."""
+    return bool(frequency().get(word))
+
+
+def spouse_of_caller(spouse: Sequence[str], r: ProfileReader) -> re.Pattern[str]:
+    """我老公, 俺媳妇, 我跟我爱人, 和老婆: a first-person word (or 和/跟), then a spouse word."""
+    me, together = "|".join(r.self_words), "|".join(r.together)
+    return re.compile(rf"(?:(?:{me})(?:(?:{together})(?:{me})?)?|(?:{together}))({'|'.join(spouse)})")

@@ -1,0 +1,201 @@
+"""Occupation and income: a trade said in any of Mandarin's ways (我是护士, 跑物流的, 在工地上干活, 开了个小超市,
+当了一辈子钳工; listed nouns and jieba's words and tags) and a monthly or yearly income as a band."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from callintel.general_words import pos_tagger
+from callintel.nlp.profiles.reader import (
+    Fact,
+    ProfileReader,
+    add_fact,
+    clause_prefix,
+    cn_amount,
+    in_dictionary,
+    text_clauses,
+)
+
+
+def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
+    cfg = r.lex["occupation"]
+    nouns = sorted(cfg["nouns"], key=len, reverse=True)
+    noun_re = "|".join(map(re.escape, nouns))
+    business = "|".join(map(re.escape, sorted(cfg["business"], key=len, reverse=True)))
+    generic = re.compile(rf"(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?\S{{0,6}}?({noun_re})")
+    # 开了个小超市, 开了个修车铺: a business the caller runs
+    own_biz = re.compile(rf"开(?:了)?(?:个|一家|一个|家)?(?:小)?([\u4e00-\u9fff]{{0,4}}?(?:{business}))")
+    places = "|".join(map(re.escape, (p for p, _ in cfg["workplaces"])))
+    work = "|".join(map(re.escape, cfg["work_verbs"]))
+    workplace = re.compile(rf"(?:在[\u4e00-\u9fff]{{0,6}}?|^)({places})(?:里|上|上面)?(?:{work})")
+    for i, (speaker, text) in enumerate(turns):
+        if speaker != "customer":
+            continue
+        done = False
+        for start, clause in text_clauses(text):
+            prefix = clause_prefix(text, start)
+            for phrase, value in cfg["phrases"]:
+                j = clause.find(phrase)
+                if j >= 0 and r.about_caller(clause, j, speaker, prefix):
+                    add_fact(out, "occupation", value, 0.8, i, text, speaker)
+                    done = True
+                    break
+            if done:
+                break
+            m = workplace.search(clause)
+            if m and r.about_caller(clause, m.start(), speaker, prefix):
+                add_fact(out, "occupation", dict(cfg["workplaces"])[m.group(1)], 0.75, i, text, speaker)
+                done = True
+                break
+            m = own_biz.search(clause)
+            if m and r.about_caller(clause, m.start(), speaker, prefix) and any(
+                    w in prefix + clause for w in r.self_words):
+                add_fact(out, "occupation", m.group(1) + "老板", 0.75, i, text, speaker)
+                done = True
+                break
+            m = generic.search(clause)
+            if m and r.about_caller(clause, m.start(), speaker, prefix):
+                # a role noun right after it makes one compound (销售 + 经理, 公交 + 司机)
+                value = m.group(1) + next((n for n in nouns if clause.startswith(n, m.end(1))), "")
+                prefix = clause[m.start():m.start(1)]
+                # keep a qualifier said with it: 小学老师, 产品经理 (not 我是做 / 的)
+                q = re.sub(r"^(?:(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?)+", "", prefix)
+                if 0 < len(q) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", q) and q not in ("做", "干", "跑", "在") \
+                        and _known_word(q):
+                    value = q + value
+                if value not in cfg["not_occupation"]:
+                    add_fact(out, "occupation", value, 0.8, i, text, speaker)
+                    done = True
+                    break
+        if not done:
+            done = _occupation_said(text, i, speaker, cfg, r, out)
+        if not done:
+            _occupation_pos(text, i, speaker, cfg, r, out)
+
+
+def _known_word(word: str) -> bool:
+    """A qualifier jieba's dictionary knows (小学, 产品, 女): 小邪 in 小邪老师 is 小学 misheard, and the role
+    without it (老师) is still true."""
+    return len(word) == 1 or in_dictionary(word)
+
+
+def _is_role(word: str, cfg: dict[str, Any]) -> bool:
+    """A noun that names an occupation: a listed one, or one ending like one (钳工, 收银员, 小学老师)."""
+    return word not in cfg["not_occupation"] and len(word) >= 2 and (
+        any(word.endswith(n) for n in cfg["nouns"]) or word.endswith(tuple(cfg["suffixes"])))
+
+
+_SELF_IS = re.compile(r"(?:我|俺)(?:自己|本人)?(?:就|也|以前|原来|之前|退休前|退休之前|没退休的时候)*是")
+
+
+def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: ProfileReader, out: list[Fact]) -> bool:
+    """An occupation said in any of the constructions of [occupation] said_*, read over jieba's words and tags:
+    做/干/跑/管 + what + 的 (做外贸跟单的, 跑物流的), 做/干 + a span of time + what (在无锡做了二十年财务),
+    在 + place + 做 + what (在广州做新媒体运营), 当 (+ time) + a role (当了一辈子钳工), 我(自己)是 + a role."""
+    verbs = [v for v in cfg["said_de"] + cfg["said_role"] if v != "是"]
+    for start, clause in text_clauses(text):
+        if not any(v in clause for v in verbs) and not _SELF_IS.search(clause):
+            continue  # tagging is the costly part: only clauses with one of the verbs
+        words = [(w.word, w.flag) for w in pos_tagger().cut(clause)]
+        pos = 0
+        for k, (word, _) in enumerate(words):
+            at, pos = pos, pos + len(word)
+            # jieba fuses a verb and its aspect particle before digits (当了30多年): still the verb (做过 is listed)
+            verb = word[:-1] if word not in verbs and word[-1:] in ("了", "过") and word[:-1] in verbs else word
+            kind = next((name for name in ("de", "role") if verb in cfg[f"said_{name}"]), None)
+            if kind is None:
+                continue
+            if kind == "de" and _object_of_verb(words, k, cfg):
+                continue  # 买一个管看病报销的: the 的-phrase is a thing bought, not the caller's work
+            j, timed = k + 1, False
+            while j < len(words) and (words[j][0] in cfg["said_skip"] or words[j][1] in ("m", "q", "mq")):
+                timed = timed or words[j][1] == "m"
+                j += 1
+            noun, named = "", False
+            de = next((n for n in range(j, len(words)) if words[n][0] == "的" or words[n][1] in ("x", "r", "p")), None)
+            if kind == "de" and de is not None and words[de][0] == "的" and 2 <= len("".join(
+                    w for w, _ in words[j:de])) <= 8 and not any(f.startswith("nr") for _, f in words[j:de]):
+                noun, j, named = "".join(w for w, _ in words[j:de]), de, True  # 做外贸跟单的: what 的 nominalises
+            while not named and j < len(words) and len(noun + words[j][0]) <= 8 and not words[j][1].startswith("nr") \
+                    and (words[j][1].startswith(("n", "vn", "eng", "j", "a")) or _is_role(noun + words[j][0], cfg)
+                         or (j + 1 < len(words) and _is_role(noun + words[j][0] + words[j + 1][0], cfg))):
+                noun += words[j][0]  # verb-tagged words still make the role they complete (中学/会计, 外卖/小哥)
+                j += 1
+            ended = j >= len(words) or words[j][0] in cfg["said_end"]
+            if len(noun) < 2 or noun in cfg["not_occupation"]:
+                continue
+            if kind == "role":
+                ok = _is_role(noun, cfg) and (word != "是" or _SELF_IS.search(clause[:at + 1]))
+            else:
+                after_verb = word[len(verb):] or (words[k + 1][0] if k + 1 < len(words) else "")
+                placed = "在" in clause[:at] and after_verb not in ("了", "个")
+                ok = (j < len(words) and words[j][0] in cfg["said_end"]) or (
+                    ended and verb in cfg["said_work"] and (timed or placed))
+            if ok and r.about_caller(clause, at, speaker, clause_prefix(text, start)):
+                add_fact(out, "occupation", noun, 0.75, i, text, speaker)
+                return True
+    return False
+
+
+def _object_of_verb(words: Sequence[tuple[str, str]], k: int, cfg: dict[str, Any]) -> bool:
+    """Whether the verb at `k` opens the object of another verb: a numeral or measure word (一个, 个) and before
+    it a verb that is not one of holding a role (买一个管住院的, 要个跑得快的; not 我是一个跑物流的)."""
+    j = k - 1
+    counted = False
+    while j >= 0 and (words[j][1] in ("m", "q", "mq") or words[j][0] in cfg["said_skip"]):
+        counted, j = True, j - 1
+    return counted and j >= 0 and words[j][1].startswith("v") and words[j][0] not in cfg["said_role"]
+
+
+def _occupation_pos(text: str, i: int, speaker: str, cfg: dict[str, Any], r: ProfileReader, out: list[Fact]) -> None:
+    """我是 + a jieba noun ending like an occupation (…师, …员): words the list does not know."""
+    m = re.search(r"我是(?:做|干)?", text)
+    if not m:
+        return
+    words = list(pos_tagger().cut(text[m.end():m.end() + 10]))
+    for w in words[:3]:
+        if w.flag.startswith("n") and w.word.endswith(tuple(cfg["suffixes"])) and len(w.word) >= 2 \
+                and w.word not in cfg["not_occupation"]:
+            add_fact(out, "occupation", w.word, 0.6, i, text, speaker)
+            return
+
+
+def read_income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
+    cfg = r.lex["income"]
+    # Whisper writes 四千来块 as 4千来快: digits with a numeral unit as well as numerals alone
+    amount = re.compile(r"([0-9]+(?:\.[0-9]+)?[万千]?"
+                        r"|[一二两三四五六七八九十]{1,3}[来多几]?[万千][一二两三四五六七八九]?)")
+    for i, (speaker, text) in enumerate(turns):
+        if speaker != "customer":
+            continue
+        best: tuple[int, float, bool] | None = None
+        for group, yearly in ((cfg["monthly"], False), (cfg["yearly"], True)):
+            for cue in group:
+                for m in re.finditer(re.escape(cue), text):
+                    if not yearly and text[max(0, m.start() - 1):m.start()] in ("年", "每年"):
+                        continue
+                    window = text[m.end():m.end() + cfg["window"]]
+                    a = amount.search(window)
+                    if not a:
+                        continue
+                    gap = window[:a.start()]
+                    if any(w in gap or w in text[max(0, m.start() - 3):m.start()] for w in cfg["not_income"]):
+                        continue
+                    end = m.end() + a.end()
+                    if any(w in text[end:end + 5] for w in cfg["not_income"]):
+                        continue
+                    value = cn_amount(a.group(1))
+                    if value is None or value < 500:
+                        continue
+                    if any(w in gap for w in cfg["below"]):
+                        value -= 1  # 一个月加起来都不到五千: just under the amount said
+                    pos = m.end() + a.start()
+                    if best is None or pos > best[0]:
+                        best = (pos, value, yearly)
+        if best is None:
+            continue
+        monthly = best[1] / 12 if best[2] else best[1]
+        band = next((name for top, name in cfg["bands"] if monthly < top), cfg["top_band"])
+        add_fact(out, "income_band", band, 0.7, i, text, speaker)
