@@ -143,7 +143,23 @@ def score_question_topics(dialogues: Dialogues, con: duckdb.DuckDBPyConnection) 
             got.append(Counter(topics).most_common(1)[0][0] if topics else None)
     covered = sum(1 for g in got if g is not None)
     return {"question_topic_ari": round(float(adjusted_rand_score(truth, _singletons(got))), 4) if truth else None,
-            "topic_coverage": round(covered / max(1, len(got)), 4), "topical_questions": len(truth)}
+            "topic_coverage": round(covered / max(1, len(got)), 4), "topical_questions": len(truth),
+            "question_topic_confusion": confusion(truth, got, _labels(con))}
+
+
+def _labels(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """topic_id -> the name analysts see (a discovered topic's marked, so it is not read as a listed one)."""
+    return {t: (f"{label} (discovered)" if source == "discovered" else label)
+            for t, label, source in con.execute("SELECT topic_id, label, source FROM topics").fetchall()}
+
+
+def confusion(truth: list[str], got: list[int | None], labels: dict[int, str]) -> dict[str, dict[str, int]]:
+    """Each true topic -> how many of its items went to each topic found (by name; "-" for none), most first:
+    where an ARI says how much is lost, this says to what (an analyst reads it to see which topics to edit)."""
+    out: dict[str, Counter] = {}
+    for t, g in zip(truth, got, strict=True):
+        out.setdefault(t, Counter())[labels.get(g, "-") if g is not None else "-"] += 1
+    return {t: dict(c.most_common()) for t, c in sorted(out.items())}
 
 
 def score_call_topics(dialogues: Dialogues, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -157,7 +173,8 @@ def score_call_topics(dialogues: Dialogues, con: duckdb.DuckDBPyConnection) -> d
     return {"call_topic_ari": round(float(adjusted_rand_score(truth, _singletons(pred))), 4),
             "calls_with_topic": sum(1 for p in pred if p is not None),
             "call_topics_found": len({p for p in pred if p is not None}),
-            "call_topic_names": dict(Counter(named.get(p, "-") for p in pred if p is not None).most_common())}
+            "call_topic_names": dict(Counter(named.get(p, "-") for p in pred if p is not None).most_common()),
+            "call_topic_confusion": confusion(truth, pred, _labels(con))}
 
 
 def score_listed_calls(dialogues: Dialogues, con: duckdb.DuckDBPyConnection,

@@ -126,3 +126,21 @@ def test_a_call_about_buying_is_a_lead_by_its_topic(shared_data, settings, tmp_p
     with_topic = auc(truth, [rows[c["call_id"]][1] for c in dialogues])
     cues_alone = auc(truth, [score_intent(turns[c["call_id"]], lex, plex).score for c in dialogues])
     assert with_topic > cues_alone and with_topic >= 0.95
+
+
+def test_the_confusion_says_where_each_true_topic_went():
+    """call_topic_confusion and question_topic_confusion: each true topic -> how many of its calls (questions) each
+    topic found took, by the name analysts see; a discovered topic is marked, nothing found is "-"."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE topics (topic_id INTEGER, slug VARCHAR, label VARCHAR, source VARCHAR)")
+    con.execute("CREATE TABLE call_topics (call_id VARCHAR, topic_id INTEGER)")
+    _question_tables(con, [("a", 1, 1), ("b", 1, 3), ("c", 1, None)])
+    con.execute("INSERT INTO topics VALUES (1, 'claims', '理赔', 'taxonomy'), (3, NULL, '体检预约', 'discovered')")
+    con.executemany("INSERT INTO call_topics VALUES (?, ?)", [("a", 1), ("b", 1)])
+    truth = {"a": "claims", "b": "checkup", "c": "checkup"}
+    dialogues = [{"call_id": c, "truth": {"topic": t, "questions": [{"turn": 1}]}} for c, t in truth.items()]
+    calls = ev.score_call_topics(dialogues, con)["call_topic_confusion"]
+    assert calls == {"checkup": {"理赔": 1, "-": 1}, "claims": {"理赔": 1}}
+    questions = ev.score_question_topics(dialogues, con)["question_topic_confusion"]
+    assert questions == {"checkup": {"体检预约 (discovered)": 1, "-": 1}, "claims": {"理赔": 1}}
+    assert sum(n for c in questions.values() for n in c.values()) == 3   # every true question counted once
