@@ -15,7 +15,9 @@ on the development calls, clustering sentence vectors scored ARI 0.25 and the ne
    before; it inherits that topic (nlp/call_topics.py) and is never clustered nor a topic's
    representative.
 3. Examples: the nearest example question of the taxonomy by cosine, when within
-   `example_threshold`. This comes before the follow-up form (an opener, or 那个/这个 inside the
+   `example_threshold`; else the topic a logistic model fitted on all the examples gives at least
+   `example_model_p` (`example_model`: what a topic's examples share, not one example).
+   This comes before the follow-up form (an opener, or 那个/这个 inside the
    sentence; the questions step has already stripped leading fillers), because spoken Mandarin uses
    those words as fillers too: 俺那个保险这个月咋没扣上钱呢 reads as an example of 缴费扣款 (0.91) and
    is the call's first question, not a follow-up. Only a question neither key phrase nor example
@@ -140,6 +142,8 @@ class MatchOptions:
 
     strong_weight: float           # a strong phrase counts this many plain phrases
     example_threshold: float       # cosine to the nearest example question needed to match by example
+    example_model_p: float         # ... or this probability of a model fitted on the examples (0 = off)
+    example_model_c: float         # that model's inverse regularisation
     first_question_weight: float   # the first topical question of a call states why the customer called
     customer_text_weight: float    # phrase weight over all the customer's words, beside the questions
     statement_weight: float        # a customer turn without a question whose key phrases name a topic
@@ -245,6 +249,22 @@ def prototype_similarity(x: np.ndarray, P: np.ndarray, slugs: np.ndarray, wanted
     return out
 
 
+def example_model(X: np.ndarray, E: np.ndarray, example_slugs: Sequence[str],
+                  c: float) -> tuple[list[str | None], np.ndarray]:
+    """For unit rows X, the topic a logistic model fitted on the taxonomy's examples (rows of E, labelled
+    `example_slugs`) gives most probability, and that probability. Why: the nearest example weighs one example of a
+    topic; the model weighs what all of a topic's examples share against the others', so a question worded unlike
+    any one example still lands where its topic's examples point (bench/bench_topic_phrases.py). Fitted on the
+    taxonomy in use, so an analyst's file needs no training of its own; none below two topics with examples."""
+    if len(X) == 0 or len(set(example_slugs)) < 2:
+        return [None] * len(X), np.zeros(len(X))
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=3000).fit(E, list(example_slugs))
+    prob = model.predict_proba(X)
+    return [str(model.classes_[j]) for j in prob.argmax(axis=1)], prob.max(axis=1)
+
+
 def match_questions(cores: Sequence[str], X: np.ndarray, taxonomy: Taxonomy, E: np.ndarray,
                     example_slugs: Sequence[str], opts: MatchOptions) -> list[tuple[str | None, str | None, float]]:
     """(slug or None, method or None, score) per question core, by the order of the module docstring.
@@ -255,6 +275,12 @@ def match_questions(cores: Sequence[str], X: np.ndarray, taxonomy: Taxonomy, E: 
     """
     near, sims = nearest_examples(X, E, example_slugs)
     scores = [phrase_scores(core, taxonomy, opts.strong_weight) for core in cores]
+    unmatched = [i for i, sc in enumerate(scores) if not sc]   # the model is asked only where no phrase decides
+    model_slug, model_p = [None] * len(cores), np.zeros(len(cores))
+    if opts.example_model_p > 0 and unmatched:
+        got, p = example_model(X[unmatched], E, example_slugs, opts.example_model_c)
+        for k, i in enumerate(unmatched):
+            model_slug[i], model_p[i] = got[k], float(p[k])
     alone = [i for i, sc in enumerate(scores) if sc and not is_tie(sc)]
     P = np.vstack([X[alone], E]) if len(E) else X[alone]
     labels = np.asarray([_decide(scores[i], taxonomy, None) for i in alone] + list(example_slugs))
@@ -268,6 +294,8 @@ def match_questions(cores: Sequence[str], X: np.ndarray, taxonomy: Taxonomy, E: 
             out.append((None, FOLLOW_UP, 0.0))
         elif near[i] is not None and sims[i] >= opts.example_threshold:
             out.append((near[i], EXAMPLE, float(sims[i])))
+        elif model_slug[i] is not None and model_p[i] >= opts.example_model_p:
+            out.append((model_slug[i], EXAMPLE, float(sims[i])))
         elif is_follow_up(core, taxonomy):
             out.append((None, FOLLOW_UP, 0.0))
         else:

@@ -282,3 +282,31 @@ def test_a_topic_its_own_words_find_later_wins_over_the_calls_fill(tmp_path):
     finally:
         con.close()
     assert got == [("q1", 7, "call"), ("q2", 40, "discovered"), ("q3", 7, "context")]
+
+
+def test_a_question_near_what_a_topics_examples_share_takes_it_by_the_model(taxonomy):
+    """The model fitted on the taxonomy's examples places a question that lies where one topic's examples point, near
+    none of them within example_threshold; off, the question is left unplaced; without two topics with examples
+    there is no model."""
+    from callintel.nlp.taxonomy import example_model
+
+    rng = np.random.default_rng(0)
+
+    def unit(v):
+        return (v / np.linalg.norm(v, axis=-1, keepdims=True)).astype(np.float32)
+
+    slugs = ["surrender", *(f"topic{k}" for k in range(1, 12))]   # twelve topics, as the shipped taxonomy
+    axes = np.eye(32, dtype=np.float32)
+    E = unit(np.vstack([axes[k] + 0.9 * rng.normal(size=(5, 32)) for k in range(len(slugs))]))
+    labels = [s for s in slugs for _ in range(5)]
+    shared = unit(E[:5].mean(axis=0))                  # what surrender's examples share
+    cores = ["我上回说的那件事后来又想了想现在怎么弄才最好呢"]
+    X = shared[None, :]
+    assert (X @ E.T).max() < MATCH.example_threshold    # no single example is near enough
+    got, p = example_model(X, E, labels, MATCH.example_model_c)
+    assert got[0] == "surrender" and p[0] >= MATCH.example_model_p
+    out = match_questions(cores, X, taxonomy, E, labels, MATCH)
+    assert out[0][:2] == ("surrender", EXAMPLE)
+    off = match_questions(cores, X, taxonomy, E, labels, replace(MATCH, example_model_p=0.0))
+    assert off[0][0] is None
+    assert example_model(X, E[:5], labels[:5], 10.0)[0] == [None]
