@@ -148,9 +148,11 @@ def score_question_topics(dialogues: Dialogues, con: duckdb.DuckDBPyConnection) 
 
 
 def _labels(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
-    """topic_id -> the name analysts see (a discovered topic's marked, so it is not read as a listed one)."""
-    return {t: (f"{label} (discovered)" if source == "discovered" else label)
-            for t, label, source in con.execute("SELECT topic_id, label, source FROM topics").fetchall()}
+    """topic_id -> the name analysts see, from v_topic_names (the one place a topic's name is chosen); a discovered
+    topic's is marked, so it is not read as a listed one."""
+    return {t: (f"{name} (discovered)" if source == "discovered" else name)
+            for t, name, source in con.execute("""SELECT n.topic_id, n.topic_name, t.source FROM v_topic_names n
+                                                  JOIN topics t USING (topic_id)""").fetchall()}
 
 
 def confusion(truth: list[str], got: list[int | None], labels: dict[int, str]) -> dict[str, dict[str, int]]:
@@ -158,7 +160,7 @@ def confusion(truth: list[str], got: list[int | None], labels: dict[int, str]) -
     where an ARI says how much is lost, this says to what (an analyst reads it to see which topics to edit)."""
     out: dict[str, Counter] = {}
     for t, g in zip(truth, got, strict=True):
-        out.setdefault(t, Counter())[labels.get(g, "-") if g is not None else "-"] += 1
+        out.setdefault(t, Counter())[labels.get(g, "-")] += 1   # None (no topic) is no key: "-"
     return {t: dict(c.most_common()) for t, c in sorted(out.items())}
 
 

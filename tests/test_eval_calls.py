@@ -136,6 +136,7 @@ def test_the_confusion_says_where_each_true_topic_went():
     con.execute("CREATE TABLE call_topics (call_id VARCHAR, topic_id INTEGER)")
     _question_tables(con, [("a", 1, 1), ("b", 1, 3), ("c", 1, None)])
     con.execute("INSERT INTO topics VALUES (1, 'claims', '理赔', 'taxonomy'), (3, NULL, '体检预约', 'discovered')")
+    con.execute("CREATE VIEW v_topic_names AS SELECT topic_id, label AS topic_name FROM topics")
     con.executemany("INSERT INTO call_topics VALUES (?, ?)", [("a", 1), ("b", 1)])
     truth = {"a": "claims", "b": "checkup", "c": "checkup"}
     dialogues = [{"call_id": c, "truth": {"topic": t, "questions": [{"turn": 1}]}} for c, t in truth.items()]
