@@ -7,7 +7,8 @@ list. What a caller says is mapped to the city a profile records (EVALUATION.md:
   without their nationality words (延边朝鲜族自治州 -> 延边);
 - county-level cities as said (昆山): the place the caller named;
 - a district or county said with its suffix (南关区) -> its prefecture city, when only one city has that name.
-Provinces are not cities and are left out.
+Provinces are not cities and are left out; `province_names` lists them apart, for a city said after its province
+(河南周口, 江苏省南通市: the cue 在/是 stands before the province).
 
 Recognised speech writes a name's sound in other characters (杭州 -> 航舟): `places_by_sound` finds an unknown word
 that sounds exactly like one city's whole name (toneless pinyin) and like no other name of the gazetteer.
@@ -75,6 +76,23 @@ def city_names() -> dict[str, str]:
         if len(cities) == 1 and name not in out:
             out[name] = next(iter(cities))
     return out
+
+
+@lru_cache(maxsize=1)
+def province_names() -> frozenset[str]:
+    """Provinces and autonomous regions as a caller says them: full (河南省, 广西壮族自治区) and short (河南, 广西)."""
+    nations = [ln.strip() for ln in _package_file("56_nations.csv").splitlines() if ln.strip()]
+    words = sorted({w for n in nations for w in (n, n.removesuffix("族")) if len(w) >= 2}, key=len, reverse=True)
+    out: set[str] = set()
+    for row in csv.DictReader(io.StringIO(_package_file("adcodes.csv"))):
+        name = row["name"]
+        # 省 / 自治区; municipalities and the special administrative regions are cities
+        if row["adcode"][2:6] == "0000" and re.search(r"(省|自治区)$", name):
+            short = re.sub(r"(省|自治区)$", "", name)
+            short = next((short.removesuffix(w) for w in words
+                          if short.endswith(w) and len(short) - len(w) >= 2), short)   # 广西壮族 -> 广西
+            out.update({name, short})
+    return frozenset(out)
 
 
 @lru_cache(maxsize=1)

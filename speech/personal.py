@@ -15,7 +15,9 @@ where the cue is weak (我是…, a bare reply). Names found by where they stand
 are speech.names', and the digits right after such an answer are its ID tail (赵德胜，6618。).
 
 Birth dates: a date (1976年5月, 1976年5月3日, 76年) before 出生/生的/生人, or after 出生日期/生日/
-出生年月; the cue words stay, the date goes. Ages stay (a profile fact, not an identifier).
+出生年月; and a year said as what a person is (我是88年的, 我老公是1985年的, 她92年的: Mandarin's usual way of
+saying the year one was born), where 的 ends the clause; the cue words stay, the date goes. Ages stay (a profile
+fact, not an identifier).
 
 Addresses: the street part goes, the city and district stay (the profile keeps the caller's city):
 a road with a house number (季华五路22号), a housing estate followed by building/unit/room
@@ -70,6 +72,7 @@ class PersonalRules:
     tail_not_before: str
     role_cues: tuple[str, ...] = ()
     kin_cues: tuple[str, ...] = ()
+    person_words: tuple[str, ...] = ()        # who a year is said of (我, 她, 我老公): the birth-year form
     heard_surname_cues: tuple[str, ...] = ()  # after these a surname may be heard in other characters (潭 for 谭)
     email_cues: tuple[str, ...] = ()          # after these, lower-case Latin words are parts of an address
     cue_links: tuple[str, ...] = ()           # between a role or kinship cue and the name: 写的是, 叫
@@ -98,9 +101,17 @@ class PersonalRules:
                    int(redact["tail_window"]), redact["tail_not_before"],
                    role_cues=tuple(redact["name_role_cues"]),
                    kin_cues=kin_cues(redact["name_kin_possessors"], redact["name_kin_terms"]),
+                   person_words=person_words(redact["name_kin_possessors"], redact["name_kin_terms"]),
                    heard_surname_cues=tuple(redact["heard_surname_cues"]), email_cues=tuple(redact["email_cues"]),
                    cue_links=tuple(redact["name_cue_links"]), after_cues=tuple(redact["name_after_cues"]),
                    tagger=bool(redact["name_tagger"]), tagger_threads=int(redact["name_tagger_threads"]))
+
+
+def person_words(possessors: list[str], terms: list[str]) -> tuple[str, ...]:
+    """The words that say one person, longest first: the kinship cues and the singular pronouns among the
+    possessors (我们 is several people; 我家 a household)."""
+    singular = [p for p in possessors if len(p) == 1]
+    return tuple(sorted(set(kin_cues(possessors, terms)) | set(singular), key=len, reverse=True))
 
 
 def kin_cues(possessors: list[str], terms: list[str]) -> tuple[str, ...]:
@@ -208,6 +219,7 @@ _DATE = r"(?:(?:19|20)?[0-9]{2}年(?:[0-9]{1,2}月(?:[0-9]{1,2}[日号])?)?|(?:1
 
 
 _LINK = r"(?:是|为|:|：|\s|就是)*"   # between a birth cue and its date: 生日是, 出生日期：
+_CLAUSE_END = r"(?=[吧啊呀嘛呢哈]?(?:[，。,.！!？?；;…、\s]|$))"   # a particle at most, then the clause ends
 
 
 def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
@@ -219,6 +231,11 @@ def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     date_or_md = rf"(?:{_DATE}|[0-9]{{1,2}}月[0-9]{{1,2}}[日号]?|(?:19|20)[0-9]{{6}})"
     for m in re.finditer(rf"(?:{cues}){_LINK}({date_or_md})", text):
         spans.append(m.span(1))
+    if rules.person_words:   # 我是88年的, 她92年的: a year as what a person is, 的 closing the clause
+        who = "|".join(map(re.escape, rules.person_words))
+        for m in re.finditer(rf"(?:{who})(?:也|就|都)?是?((?:19|20)?[0-9]{{2}}年)的{_CLAUSE_END}", text):
+            if m.span(1) not in spans:
+                spans.append(m.span(1))
     if rules.tagger and re.search(f"{cues}|{after}", text):
         spans += [s for s in _tagged_dates(text, rules.tagger_threads)
                   if s not in spans and _beside_birth_cue(text, *s, cues, after)]

@@ -31,6 +31,18 @@ def test_cities_the_old_hand_list_lacked():
     assert facts(("customer", "我现在在丽江开客栈。"))["city"] == "丽江"
 
 
+def test_a_city_said_after_its_province():
+    """The cue that places the caller stands before the province (我在河南周口, 是江苏南通的), and a province that is
+    also a city's name (吉林) before another city is that city's province."""
+    assert facts(("customer", "俺家在河南周口，种了几亩地。"))["city"] == "周口"
+    assert facts(("customer", "我们这边是江苏南通的。"))["city"] == "南通"
+    assert facts(("customer", "我在江苏省南京市上班。"))["city"] == "南京"
+    assert facts(("customer", "我在广西南宁。"))["city"] == "南宁"
+    assert facts(("customer", "我在吉林长春。"))["city"] == "长春"
+    assert facts(("customer", "我在吉林。"))["city"] == "吉林"
+    assert "city" not in facts(("customer", "我去河南郑州出差了一趟。"))   # a visit, province or not
+
+
 def test_city_here_and_we():
     assert facts(("customer", "社保的话杭州这边能交，下个月就续上。"))["city"] == "杭州"
     assert facts(("customer", "我跟我老公在重庆那边开了个店。"))["city"] == "重庆"
@@ -165,6 +177,18 @@ def test_other_voices():
     assert facts(("customer", "我老家是四川的，现在在东莞打工，厂里上班。"))["occupation"] == "工人"
     got = facts(("customer", "我是个体户，在义乌做小商品批发的，一个月也就挣个七八千。"))
     assert got["income_band"] == "5000-10000" and got["city"] == "义乌"
+
+
+def test_a_birth_year_is_the_callers_age_only_when_said_of_the_caller():
+    """The masked turn keeps who the year was said of (我是[出生日期]的 / 我老公是[出生日期]的): the age read before
+    masking (utterances.stated_age) is the caller's only in the first."""
+    def age(text: str) -> str | None:
+        got = extract([("agent", "您好"), ("customer", text)], LEX, stated_ages={1: 38})
+        return next((f.value for f in got if f.field == "age"), None)
+    assert age("我是[出生日期]的，现在买贵不贵。") == "38"
+    assert age("我[出生日期]的，还没结婚。") == "38"
+    assert age("我老公是[出生日期]的，想给他买。") is None
+    assert age("我闺女是[出生日期]的。") is None
 
 
 def test_birth_decade_is_an_age_band():

@@ -130,6 +130,16 @@ def test_birth_dates_addresses_email_plates():
     assert mask_pii("车牌是京A12345的车") == "车牌是[车牌]的车"
 
 
+def test_a_year_said_as_what_a_person_is_is_a_birth_date():
+    """我是88年的: the year one was born, said of the caller or of a relative; a year of anything else stays."""
+    assert mask_pii("我是1988年的，现在买贵不贵") == "我是[出生日期]的，现在买贵不贵"
+    assert mask_pii("我老公是85年的。") == "我老公是[出生日期]的。"
+    assert mask_pii("她92年的吧。") == "她[出生日期]的吧。"
+    assert mask_pii("我也是88年的") == "我也是[出生日期]的"
+    for text in ("这个保单是2019年的。", "我是2019年买的这个保险", "我们是2019年的客户", "你是哪年的"):
+        assert mask_pii(text) == text, text
+
+
 @pytest.mark.parametrize("text, masked", [
     ("我的邮箱是wangli一九八五艾特一六三点com", "我的邮箱是[邮箱]"),        # read out, digits as words
     ("邮箱是zhang san 艾特 qq 点 com", "邮箱是[邮箱]"),

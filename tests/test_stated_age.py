@@ -64,6 +64,13 @@ def test_a_heard_id_number_is_masked_as_one_and_keeps_its_age(settings):
     assert age_from_birth(2026, 12, 5, ON) is None and heard_id_birth("43052419910231634", 1) is None  # Feb 31
 
 
+def test_a_birth_year_said_as_what_the_caller_is_keeps_its_age(settings):
+    """我是一九八八年的 (digits as words, as speech recognition writes them): masked, the age kept."""
+    cleaner = TextCleaner.from_settings(settings)
+    assert cleaner.clean_with_age("我是一九八八年的，现在买还划算吗", ON) == ("我是[出生日期]的，现在买还划算吗？", 38)
+    assert cleaner.clean_with_age("我九二年的。", ON) == ("我[出生日期]的。", 34)
+
+
 def test_an_id_number_read_in_groups_or_after_its_cue_keeps_its_age(settings):
     """Recognised speech of eval e2e's voiced calls: an ID number read in groups, a group of which reads as a
     mobile, and one that lost two digits of its area code after 身份证号."""

@@ -1,10 +1,11 @@
-"""City: a place of cpca's gazetteer said where it places the caller (我在成都, 俺们洛阳这边), not one named in
-passing or visited."""
+"""City: a place of cpca's gazetteer said where it places the caller (我在成都, 俺们洛阳这边, 俺家在河南周口), not one
+named in passing or visited."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from callintel.nlp.places import province_names
 from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, clause_prefix, text_clauses
 from callintel.nlp.profiles.sound import ends_like
 
@@ -14,14 +15,17 @@ def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
         if speaker != "customer":
             continue
         for start, clause in text_clauses(text):
-            for j, said, city in r.lex.places(clause):
+            places = r.lex.places(clause)
+            for j, said, city in places:
+                if said in province_names() and any(k == j + len(said) for k, _, _ in places):
+                    continue  # 吉林 of 吉林长春 is the province the city is in
                 after = clause[j + len(said):j + len(said) + 2]
                 if after.startswith(tuple(r.lex["city"]["name_goes_on"])):
                     continue  # 人民路, 南京大学, 北京银行: a street or an institution, not where the caller is
                 if "老家" in clause and "我" not in clause[:j].replace("我爸", "").replace("我妈", ""):
                     continue
                 cfg = r.lex["city"]
-                lead = clause[:j]
+                lead = without_province(clause[:j])
                 here = clause[j + len(said):].startswith(tuple(cfg["here_after"]))
                 if not ends_like(lead, cfg["before"], cfg["before_by_sound"]) and not here:
                     continue  # a city named in passing (我在北京的医院看的病 is caught below)
@@ -31,3 +35,9 @@ def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 if r.about_caller(clause, j, speaker, clause_prefix(text, start)):
                     add_fact(out, "city", city, 0.8, i, text, speaker)
                     break
+
+
+def without_province(lead: str) -> str:
+    """The words before a city less the province said right before it (我在河南周口, 我是江苏省南通的): the cue that
+    places the caller stands before the province."""
+    return next((lead[:-len(p)] for p in sorted(province_names(), key=len, reverse=True) if lead.endswith(p)), lead)
