@@ -191,6 +191,26 @@ def test_a_birth_year_is_the_callers_age_only_when_said_of_the_caller():
     assert age("我闺女是[出生日期]的。") is None
 
 
+def test_gender_from_what_the_caller_is_to_someone():
+    """A relative calling says what they are (我是他妈妈): a kinship term of one sex; calling on someone's behalf
+    (我是给我妈问的) says nothing of the caller."""
+    assert facts(("customer", "我是他妈妈，给他问问。"))["gender"] == "女"
+    assert facts(("customer", "俺是孩子他爸。"))["gender"] == "男"
+    assert facts(("customer", "我是被保险人的母亲。"))["gender"] == "女"
+    for text in ("我是给我妈问的。", "我是替我爸打的电话。", "我是说我妈那份。"):
+        assert "gender" not in facts(("customer", text)), text
+
+
+def test_a_spouse_named_by_a_form_of_address_or_after_the_household():
+    """我先生 / 我和先生 / 我家先生 name the caller's husband, 我太太 a wife, 我家老公 as 我老公; 先生 after 和 alone or
+    ending an answer addresses the agent."""
+    for text in ("我和我先生都想买。", "我和先生都想买。", "我家先生在外地。", "我家老公不让买。"):
+        assert facts(("customer", text)) == {"gender": "女", "marital_status": "已婚"}, text
+    assert facts(("customer", "我太太身体不好。")) == {"gender": "男", "marital_status": "已婚"}
+    for text in ("跟先生您说一下。", "是我，先生。", "好的先生。"):
+        assert "marital_status" not in facts(("customer", text)), text
+
+
 def test_birth_decade_is_an_age_band():
     from datetime import date
 

@@ -18,6 +18,16 @@ def _vocative(text: str, start: int, end: int, after_words: Sequence[str]) -> bo
     return not after or bool(_CLAUSE_END.match(after)) or after.startswith(tuple(after_words))
 
 
+def kin_of_caller(kin: Sequence[str], r: ProfileReader, within: int) -> re.Pattern[str]:
+    """我是他妈妈, 俺是孩子他爸, 我是被保险人的母亲: the caller says what they are to someone. The kinship term ends the
+    clause (我是给我妈问的 is on behalf of someone, not who the caller is), and nothing between 是 and it says on whose
+    behalf (给, 替, 帮, 为) or with whom (跟, 和)."""
+    me = "|".join(map(re.escape, r.self_words))
+    words = "|".join(sorted(map(re.escape, kin), key=len, reverse=True))
+    return re.compile(rf"(?:{me})(?:就|也)?是[^，,。！!？?；;给替帮为跟和我俺]{{0,{within}}}?(?:{words})"
+                      rf"(?=[啊呀哈嘛呢]?(?:[，,。！!？?；;\s]|$))")
+
+
 def read_gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     p = r.lex["person"]
     not_after = tuple(p["address_not_after"])
@@ -37,9 +47,14 @@ def read_gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
             for value, words in (("男", p["male_self"]), ("女", p["female_self"])):
                 if any(re.search(rf"(?<![妇男女]){re.escape(w)}", text) for w in words):
                     add_fact(out, "gender", value, 0.95, i, text, "customer")
+            titles = {"男": [w for w in p["spouse_titles"] if w in p["wife"]],
+                      "女": [w for w in p["spouse_titles"] if w not in p["wife"]]}
             for value, words in (("男", p["wife"]), ("女", p["husband"])):
-                if spouse_of_caller(words, r).search(text):
+                if spouse_of_caller(words, r, titles[value]).search(text):
                     add_fact(out, "gender", value, 0.6, i, text, "customer")
+            for value, words in (("女", p["female_kin"]), ("男", p["male_kin"])):
+                if kin_of_caller(words, r, int(p["kin_within"])).search(text):
+                    add_fact(out, "gender", value, 0.7, i, text, "customer")
 
 
 def read_address_by_sound(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:

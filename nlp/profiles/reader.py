@@ -182,7 +182,15 @@ def in_dictionary(word: str) -> bool:
     return bool(frequency().get(word))
 
 
-def spouse_of_caller(spouse: Sequence[str], r: ProfileReader) -> re.Pattern[str]:
-    """我老公, 俺媳妇, 我跟我爱人, 和老婆: a first-person word (or 和/跟), then a spouse word."""
+def spouse_of_caller(spouse: Sequence[str], r: ProfileReader, titles: Sequence[str] = ()) -> re.Pattern[str]:
+    """我老公, 俺家媳妇, 我跟我爱人, 和老婆: a first-person word (or 和/跟), then a spouse word. `titles` name a
+    spouse only right after a first-person word (我先生, 我家先生, 我和先生): after 和 alone, 先生 may be the agent
+    addressed."""
     me, together = "|".join(r.self_words), "|".join(r.together)
-    return re.compile(rf"(?:(?:{me})(?:(?:{together})(?:{me})?)?|(?:{together}))({'|'.join(spouse)})")
+    words = "|".join(spouse)
+    one = "".join(w for w in r.self_words if len(w) == 1)
+    if titles and one:
+        joined = "".join(w for w in r.together if len(w) == 1)
+        after = [f"(?<=[{one}])家?"] + ([f"(?<=[{one}][{joined}])"] if joined else [])
+        words += rf"|(?:{'|'.join(after)})(?:{'|'.join(titles)})"
+    return re.compile(rf"(?:(?:{me})家?(?:(?:{together})(?:{me})?)?|(?:{together}))({words})")
