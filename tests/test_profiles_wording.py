@@ -211,6 +211,14 @@ def test_a_spouse_named_by_a_form_of_address_or_after_the_household():
         assert "marital_status" not in facts(("customer", text)), text
 
 
+def test_children_none_and_colloquial_sons():
+    assert facts(("customer", "孩子还没有呢，刚结婚。"))["children"] == "0"
+    assert facts(("customer", "孩子都没要。"))["children"] == "0"
+    assert facts(("customer", "俺家俩小子，都上学了。"))["children"] == "2"
+    for text in ("孩子没事吧？", "我儿子没有医保。", "他们家孩子都没有。"):   # goes on; an object; someone else's
+        assert "children" not in facts(("customer", text)), text
+
+
 def test_birth_decade_is_an_age_band():
     from datetime import date
 

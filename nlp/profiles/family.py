@@ -64,10 +64,13 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     nouns = "|".join(map(re.escape, cfg["nouns"]))
     counts = "|".join(map(re.escape, cfg["counts"]))
     count_re = re.compile(rf"({counts})(?:个)?(?:小)?({nouns})")
+    negated = "|".join(sorted(map(re.escape, cfg["none_after"]), key=len, reverse=True))
+    none_re = re.compile(rf"(?:{nouns})[都也还]?(?:{negated})[呢啊呀的]?(?:[，,。！!？?；;\s]|$)")
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
-        if any(w in text for w in cfg["none"]):
+        if any(w in text for w in cfg["none"]) or (
+                (m := none_re.search(text)) and r.about_caller(text, m.start(), speaker, "")):
             add_fact(out, "children", "0", 0.7, i, text, speaker)
             return
         for m in count_re.finditer(text):
