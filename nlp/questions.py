@@ -4,7 +4,8 @@ On the phone a question is rarely marked with ？ (ASR adds it only sometimes), 
 counts when it carries any cue from `configs/question_cues.toml`: a question mark, an
 interrogative word or A-not-A form (怎么, 多少, 能不能, and any verb's: 报不报, 能报不能报), a
 sentence-final particle (吗, 呢), a request opener (我想问一下, 帮我查一下, 我要投诉), or a request
-put to the agent read from its grammar (你给我改改吧, 电话也改一下: `_addressed_request`). Phrases that
+put to the agent read from its grammar (你给我改改吧, 电话也改一下, 把受益人换成我儿子, 改个手机号:
+`_addressed_request`). Phrases that
 merely look like cues (没什么, 这么) are removed first. Rules rather than a classifier: an analyst can read why
 a sentence was taken, and extend the lexicon without code.
 """
@@ -53,6 +54,12 @@ class QuestionCues:
     near_future: tuple[str, ...] = ()
     change_marks: tuple[str, ...] = ()
     reflexives: tuple[str, ...] = ()
+    disposal: tuple[str, ...] = ()
+    classifiers: tuple[str, ...] = ()
+    past_adverbs: tuple[str, ...] = ()
+    goal_verb_ends: tuple[str, ...] = ()
+    done_marks: tuple[str, ...] = ()
+    disposal_max_words: int = 0
 
     @classmethod
     def load(cls, path: str | Path) -> QuestionCues:
@@ -64,7 +71,7 @@ class QuestionCues:
         missing = [k for k in cls.__dataclass_fields__ if k not in data]
         if missing:
             raise ValueError(f"{path}: missing {', '.join(missing)} (the file sets every key)")
-        scalars = {"min_chars": int, "indefinite_window": int, "numerals": str}
+        scalars = {"min_chars": int, "indefinite_window": int, "numerals": str, "disposal_max_words": int}
         keys = [f for f in cls.__dataclass_fields__ if f not in scalars]
         return cls(**{k: tuple(data[k]) for k in keys}, **{k: cast(data[k]) for k, cast in scalars.items()})
 
@@ -255,6 +262,48 @@ def _just_do(clause: Clause, cues: QuestionCues) -> bool:
     return False
 
 
+def _opening(clause: Clause, cues: QuestionCues) -> int:
+    """Where a clause's own words start: after leading fillers, demonstratives (那就) and adverbs."""
+    i = 0
+    while i < len(clause) and (clause[i][0] in cues.leading_fillers or (clause[i][1].startswith(("d", "r", "c"))
+                               and clause[i][0] not in cues.first_person and clause[i][0] not in cues.persons)):
+        i += 1
+    return i
+
+
+def _disposes(clause: Clause, cues: QuestionCues) -> bool:
+    """把 + what + a verb opening the clause and ending it (把受益人换成我儿子, 那就把钱退给我, 把它删了吧): what the
+    agent is to do with it. After the verb only its complements, whom it is for (给我) or the goal of a verb of
+    becoming or reaching (换成工行的); not a narrative that drops its subject and goes on (把流量扣光了还不够), nor a
+    verb that is done (把鞋寄回去了, 已经把…: 了 or 过 last with no 吧 after it)."""
+    i = _opening(clause, cues)
+    if i >= len(clause) or clause[i][0] not in cues.disposal or any(w in cues.past_adverbs for w, _ in clause[:i]):
+        return False
+    rest = [(w, f) for w, f in clause[i + 1:] if re.search(r"[\u4e00-\u9fff]", w)]
+    polite = False
+    while rest and rest[-1][1].startswith("y"):
+        polite = polite or rest.pop()[0] == "吧"
+    verbs = [k for k in range(1, len(rest)) if _verb_at(rest, k)]
+    if not verbs or len(rest) > cues.disposal_max_words:
+        return False
+    if not polite and any(w in cues.done_marks for w, _ in rest[verbs[0] + 1:]):
+        return False
+    after = rest[verbs[-1] + 1:]
+    if rest[verbs[-1]][0].endswith(tuple(cues.goal_verb_ends)):
+        return len(after) <= 3
+    return all(f.startswith(("v", "r", "p", "u", "zg")) for _, f in after)
+
+
+def _names_service(clause: Clause, cues: QuestionCues) -> bool:
+    """A bare verb + classifier + noun as the whole clause, particles at most after it (改个手机号, 开个发票吧)."""
+    i = _opening(clause, cues)
+    rest = clause[i:]
+    while rest and rest[-1][1].startswith("y"):
+        rest = rest[:-1]
+    return len(rest) == 3 and _verb_at(rest, 0) and rest[1][0] in cues.classifiers \
+        and rest[2][1].startswith(("n", "v"))
+
+
 # How far into a clause the cheap test looks for a benefactive verb that opens it (after fillers and adverbs: 那赶紧给)
 _OPENING_CHARS = 6
 
@@ -263,7 +312,8 @@ def _may_request(text: str, cues: QuestionCues) -> bool:
     """A cheap test on the characters before any segmenting: the clause holds what one of the constructions needs."""
     return (any(v in text[:_OPENING_CHARS] or any(a + v in text for a in cues.addressees) for v in cues.agent_verbs)
             or any(p + d in text for p in cues.first_person for d in cues.desire)
-            or any(d in text for d in cues.delimitive))
+            or any(d in text for d in cues.delimitive) or any(d in text for d in cues.disposal)
+            or any(c in text for c in cues.classifiers))
 
 
 def _addressed_request(body: str, cues: QuestionCues) -> bool:
@@ -290,6 +340,10 @@ def _addressed_request(body: str, cues: QuestionCues) -> bool:
         if clause[0][0] in cues.addressees:
             caller_subject = False
         if _agent_asked(text, cues, caller_subject) or _wanted(clause, cues):
+            return True
+        # the disposal and the bare service name have no subject in their clause (a first person after 把 is its
+        # object): only a caller who is the subject of the clauses before makes them the caller's own act
+        if not caller_subject and (_disposes(clause, cues) or _names_service(clause, cues)):
             return True
         caller_subject = caller_subject or _subject_first_person(clause, cues)
         if not caller_subject and _just_do(clause, cues):

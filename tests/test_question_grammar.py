@@ -66,6 +66,12 @@ def test_asking_forms_still_ask(cues, text, cue):
     "把我的手机号改一下。",        # a first person as an object or possessor is not the subject
     "我的卡丢了，改一下。",        # ... in a clause before the request too (the same test, however it is reached)
     "地址改一下哈。",
+    "把受益人换成我儿子。",        # the disposal construction opening and ending the clause: what the agent is to do
+    "那就把钱退给我。",
+    "把那个自动扣款取消掉。",
+    "把它删了吧。",                # 了 closed by 吧: asked, not done
+    "改个手机号。",                # a bare verb + classifier + noun as the whole clause
+    "开个发票吧。",
 ])
 def test_requests_put_to_the_agent_without_an_opener(cues, text):
     assert question_cue(text, cues) == "request"
@@ -90,6 +96,13 @@ def test_requests_put_to_the_agent_without_an_opener(cues, text):
     "我晚上回家拿到卡，再给你们打过来吧。",  # the caller, the subject kept, acts
     "医生说要观察一下。",                  # reported speech
     "我换了号码，改一下。",                # the caller, the subject of the clause before, does it
+    "我把钱交了。",                        # the caller disposes: the subject before 把
+    "把鞋寄回去了。",                      # done: 了 last, no 吧
+    "已经把号码过户了。",
+    "把卡插到另外的手机也上不了网。",      # a narrative that goes on after the verb
+    "买个保险还这么麻烦。",                # verb + classifier + noun that goes on
+    "打个比方。",                          # an idiom jieba knows
+    "我问个事。",                          # the caller as subject
 ])
 def test_own_acts_and_adverbs_are_not_requests(cues, text):
     assert question_cue(text, cues) is None
