@@ -73,6 +73,7 @@ class PersonalRules:
     role_cues: tuple[str, ...] = ()
     kin_cues: tuple[str, ...] = ()
     person_words: tuple[str, ...] = ()        # who a year is said of (我, 她, 我老公): the birth-year form
+    naming_cues: tuple[str, ...] = ()         # after a kinship or role cue, these name (我老公叫…, 被保险人叫…)
     heard_surname_cues: tuple[str, ...] = ()  # after these a surname may be heard in other characters (潭 for 谭)
     email_cues: tuple[str, ...] = ()          # after these, lower-case Latin words are parts of an address
     cue_links: tuple[str, ...] = ()           # between a role or kinship cue and the name: 写的是, 叫
@@ -102,6 +103,7 @@ class PersonalRules:
                    role_cues=tuple(redact["name_role_cues"]),
                    kin_cues=kin_cues(redact["name_kin_possessors"], redact["name_kin_terms"]),
                    person_words=person_words(redact["name_kin_possessors"], redact["name_kin_terms"]),
+                   naming_cues=tuple(redact["name_naming_cues"]),
                    heard_surname_cues=tuple(redact["heard_surname_cues"]), email_cues=tuple(redact["email_cues"]),
                    cue_links=tuple(redact["name_cue_links"]), after_cues=tuple(redact["name_after_cues"]),
                    tagger=bool(redact["name_tagger"]), tagger_threads=int(redact["name_tagger_threads"]))
@@ -147,6 +149,15 @@ def _pause_after(text: str, j: int, rules: PersonalRules) -> bool:
     return bool(_BOUNDARY.match(text, j)) or text.startswith(rules.titles, j) or text.startswith(rules.reply_cues, j)
 
 
+@lru_cache(maxsize=8)
+def _naming_pattern(kin_cues: tuple[str, ...], role_cues: tuple[str, ...],
+                    naming_cues: tuple[str, ...]) -> re.Pattern[str]:
+    """A kinship or role cue, then a naming verb (built once per rules: the kinship cues are some 800 words)."""
+    who = "|".join(map(re.escape, sorted(set(kin_cues) | set(role_cues) - {"叫"}, key=len, reverse=True)))
+    verbs = "|".join(map(re.escape, sorted(naming_cues, key=len, reverse=True)))
+    return re.compile(rf"(?:{who})(?:{verbs})")
+
+
 def _heard_name_at(text: str, i: int, rules: PersonalRules) -> int:
     """End of a name at i whose surname may be written in other characters of its sound (speech.names
     `is_heard_name`: 潭小琴 for 谭小琴), followed by a pause, a title or a reply cue (我叫客服帮我查, 姓名是必填的
@@ -166,6 +177,14 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
             if j == i and cue in rules.heard_surname_cues:
                 j = _heard_name_at(text, i, rules)
             if j > i:
+                spans.append((i, j))
+    # a relative or a role then a naming verb (我老公叫常胜, 被保险人叫金星): named as surely as by 我叫, so a name
+    # that is also a word is one here; it ends in a pause, a title or a reply cue (我老公叫车来接 names no one)
+    if rules.naming_cues:
+        for m in _naming_pattern(rules.kin_cues, rules.role_cues, rules.naming_cues).finditer(text):
+            i = m.end()
+            j = _name_at(text, i, rules)
+            if j - i >= 2 and _pause_after(text, j, rules):
                 spans.append((i, j))
     for cue in rules.weak_name_cues:
         for m in re.finditer(re.escape(cue), text):

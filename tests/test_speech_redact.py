@@ -112,6 +112,15 @@ def test_names_are_masked_where_something_says_a_name_is_there():
     assert mask_pii("我姓孙。") == "我姓[姓名]。"
 
 
+def test_a_relative_or_role_then_a_naming_verb_names_even_a_word():
+    """我老公叫常胜: after a kinship or role cue and 叫, a name that is also a word (常胜, 金星, 安琪) is a name."""
+    assert mask_pii("我老公叫常胜，今年四十。") == "我老公叫[姓名]，今年四十。"
+    assert mask_pii("被保险人叫金星。") == "被保险人叫[姓名]。"
+    assert mask_pii("我女儿叫安琪") == "我女儿叫[姓名]"
+    for text in ("我老公叫车来接我", "医生叫我多休息", "我女儿叫什么来着", "我妈叫唤了一晚上"):
+        assert mask_pii(text) == text, text
+
+
 def test_ordinary_words_stay():
     for text in ("我是高血压，能买吗", "我们小区跳广场舞的姐妹", "给您和您先生一起出个方案",
                  "好的先生，请问是哪一份保单呢？",
