@@ -71,6 +71,21 @@ def test_follow_ups_are_marked_not_matched(taxonomy):
     assert got[2] == (None, None, 0.0)  # left to clustering
 
 
+@pytest.mark.parametrize("question, slug", [
+    ("解约能拿回多少钱", "surrender"),                       # 解约: terminating the contract
+    ("你们那个业务员就会忽悠人", "complaint"),
+    ("这个月的钱怎么没扣", "premium_payment"),
+    ("断交了还能接上吗", "renewal_lapse"),
+    ("满期了钱怎么拿", "payout"),
+])
+def test_everyday_synonyms_of_the_taxonomys_terms(taxonomy, question, slug):
+    """Wordings written for the purpose (no development call says them): the generic taxonomy knows the common
+    synonyms of its terms."""
+    got = match_questions([question], np.zeros((1, 4), dtype=np.float32), taxonomy, np.zeros((0, 4), dtype=np.float32),
+                          [], MATCH)
+    assert got[0][:2] == (slug, PHRASE)
+
+
 def test_a_filler_pointer_word_does_not_hide_a_question_that_reads_like_an_example(taxonomy):
     """那个/这个 inside a sentence are fillers in speech as often as pointers back: a question long enough to say its
     topic that lies within example_threshold of an example takes that example's topic; a short one still inherits,
@@ -80,7 +95,7 @@ def test_a_filler_pointer_word_does_not_hide_a_question_that_reads_like_an_examp
     near /= np.linalg.norm(near)                        # cosine 0.995 to it
     far = np.asarray([0.0, 1.0, 0.0, 0.0], dtype=np.float32)
     # cores as the questions step leaves them (leading fillers such as 那/那个 already stripped): 那个 inside
-    cores = ["俺那个保险这个月咋没扣上钱呢", "这个呢", "我上回说的那个事儿后来又想了想怎么弄才好"]
+    cores = ["俺那个保险这个月的钱咋没划走呢", "这个呢", "我上回说的那个事儿后来又想了想怎么弄才好"]
     got = match_questions(cores, np.stack([near, near, far]), taxonomy, E, ["premium_payment"], MATCH)
     assert got[0][:2] == ("premium_payment", EXAMPLE)
     assert got[1][:2] == (None, FOLLOW_UP)            # too short to say a topic, however near
