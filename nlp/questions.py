@@ -57,6 +57,7 @@ class QuestionCues:
     disposal: tuple[str, ...] = ()
     classifiers: tuple[str, ...] = ()
     past_adverbs: tuple[str, ...] = ()
+    conditionals: tuple[str, ...] = ()
     goal_verb_ends: tuple[str, ...] = ()
     done_marks: tuple[str, ...] = ()
     disposal_max_words: int = 0
@@ -277,7 +278,8 @@ def _disposes(clause: Clause, cues: QuestionCues) -> bool:
     becoming or reaching (换成工行的); not a narrative that drops its subject and goes on (把流量扣光了还不够), nor a
     verb that is done (把鞋寄回去了, 已经把…: 了 or 过 last with no 吧 after it)."""
     i = _opening(clause, cues)
-    if i >= len(clause) or clause[i][0] not in cues.disposal or any(w in cues.past_adverbs for w, _ in clause[:i]):
+    if i >= len(clause) or clause[i][0] not in cues.disposal or any(
+            w in cues.past_adverbs or w in cues.conditionals for w, _ in clause[:i]):
         return False
     rest = [(w, f) for w, f in clause[i + 1:] if re.search(r"[\u4e00-\u9fff]", w)]
     polite = False
@@ -295,7 +297,9 @@ def _disposes(clause: Clause, cues: QuestionCues) -> bool:
 
 
 def _names_service(clause: Clause, cues: QuestionCues) -> bool:
-    """A bare verb + classifier + noun as the whole clause, particles at most after it (改个手机号, 开个发票吧)."""
+    """A bare verb + classifier + noun as the whole clause, particles at most after it (改个手机号, 开个发票吧): the
+    imperative that names a service. The caller reads it only as the last clause of a sentence (看个病，花了两万
+    narrates)."""
     i = _opening(clause, cues)
     rest = clause[i:]
     while rest and rest[-1][1].startswith("y"):
@@ -313,20 +317,20 @@ def _may_request(text: str, cues: QuestionCues) -> bool:
     return (any(v in text[:_OPENING_CHARS] or any(a + v in text for a in cues.addressees) for v in cues.agent_verbs)
             or any(p + d in text for p in cues.first_person for d in cues.desire)
             or any(d in text for d in cues.delimitive) or any(d in text for d in cues.disposal)
-            or any(c in text for c in cues.classifiers))
+            or any(0 < text.find(c) <= _OPENING_CHARS for c in cues.classifiers))
 
 
 def _addressed_request(body: str, cues: QuestionCues) -> bool:
     """A request without a request opener, read from the clause's grammar (jieba POS), not a list of sentences: the
-    agent asked to act (`_agent_asked`), the caller saying what they want done (`_wanted`), or "just do X" with no
-    first person as its subject (`_just_do`: 电话也改一下; not 我考虑一下). A clause without a subject keeps the
+    agent asked to act (`_agent_asked`), the caller saying what they want done (`_wanted`), or, with no first person
+    as its subject, "just do X" (`_just_do`: 电话也改一下; not 我考虑一下), what to do with something (`_disposes`:
+    把受益人换成我儿子) or a service named bare (`_names_service`: 改个手机号). A clause without a subject keeps the
     one before it (我不是来买的，就是核对一下: the caller's act) until the agent is addressed again (我换了号码，
     你改一下)."""
     caller_subject = False
     earlier: list[str] = []   # clauses passed over that name the caller: is the caller their subject? (asked late)
-    for text in _CLAUSE_END.split(body):
-        if not text:
-            continue
+    clauses = [t for t in _CLAUSE_END.split(body) if t]
+    for n, text in enumerate(clauses):
         if not _may_request(text, cues):
             if any(p in text for p in cues.first_person):
                 earlier.append(text)
@@ -343,7 +347,7 @@ def _addressed_request(body: str, cues: QuestionCues) -> bool:
             return True
         # the disposal and the bare service name have no subject in their clause (a first person after 把 is its
         # object): only a caller who is the subject of the clauses before makes them the caller's own act
-        if not caller_subject and (_disposes(clause, cues) or _names_service(clause, cues)):
+        if not caller_subject and (_disposes(clause, cues) or (n == len(clauses) - 1 and _names_service(clause, cues))):
             return True
         caller_subject = caller_subject or _subject_first_person(clause, cues)
         if not caller_subject and _just_do(clause, cues):

@@ -153,9 +153,17 @@ def _pause_after(text: str, j: int, rules: PersonalRules) -> bool:
 def _naming_pattern(kin_cues: tuple[str, ...], role_cues: tuple[str, ...],
                     naming_cues: tuple[str, ...]) -> re.Pattern[str]:
     """A kinship or role cue, then a naming verb (built once per rules: the kinship cues are some 800 words)."""
-    who = "|".join(map(re.escape, sorted(set(kin_cues) | set(role_cues) - {"叫"}, key=len, reverse=True)))
+    who = "|".join(map(re.escape, sorted((set(kin_cues) | set(role_cues)) - set(naming_cues), key=len, reverse=True)))
     verbs = "|".join(map(re.escape, sorted(naming_cues, key=len, reverse=True)))
     return re.compile(rf"(?:{who})(?:{verbs})")
+
+
+def _acts(span: str) -> bool:
+    """jieba reads a verb or an adverb in `span` said alone: 叫 was "have someone do" or the passive (医生叫查血,
+    我老公叫车撞伤, 医生叫常复查), not "be named" (常胜 and 金星 read as names and nouns)."""
+    from callintel.general_words import pos_tagger
+
+    return any(flag.startswith(("v", "d")) for _, flag in pos_tagger().lcut(span))
 
 
 def _heard_name_at(text: str, i: int, rules: PersonalRules) -> int:
@@ -184,7 +192,7 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
         for m in _naming_pattern(rules.kin_cues, rules.role_cues, rules.naming_cues).finditer(text):
             i = m.end()
             j = _name_at(text, i, rules)
-            if j - i >= 2 and _pause_after(text, j, rules):
+            if j - i >= 2 and _pause_after(text, j, rules) and not _acts(text[i:j]):
                 spans.append((i, j))
     for cue in rules.weak_name_cues:
         for m in re.finditer(re.escape(cue), text):
@@ -239,6 +247,9 @@ _DATE = r"(?:(?:19|20)?[0-9]{2}年(?:[0-9]{1,2}月(?:[0-9]{1,2}[日号])?)?|(?:1
 
 _LINK = r"(?:是|为|:|：|\s|就是)*"   # between a birth cue and its date: 生日是, 出生日期：
 _CLAUSE_END = r"(?=[吧啊呀嘛呢哈]?(?:[，。,.！!？?；;…、\s]|$))"   # a particle at most, then the clause ends
+# A year a caller was born in, said as what they are: four digits, or two of an adult's cohort (88年, 05年), not a
+# recent year that is a policy's (我是10年的, 20年的: bought or started then)
+_BIRTH_YEAR = r"(?:(?:19|20)[0-9]{2}|[3-9][0-9]|0[0-9])"
 
 
 def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
@@ -252,7 +263,8 @@ def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
         spans.append(m.span(1))
     if rules.person_words:   # 我是88年的, 她92年的: a year as what a person is, 的 closing the clause
         who = "|".join(map(re.escape, rules.person_words))
-        for m in re.finditer(rf"(?:{who})(?:也|就|都)?是?((?:19|20)?[0-9]{{2}}年)的{_CLAUSE_END}", text):
+        for m in re.finditer(rf"(?:{who})(?:也|就|都)?是?({_BIRTH_YEAR}年(?:[0-9]{{1,2}}月(?:[0-9]{{1,2}}[日号])?)?)的"
+                             rf"{_CLAUSE_END}", text):
             if m.span(1) not in spans:
                 spans.append(m.span(1))
     if rules.tagger and re.search(f"{cues}|{after}", text):

@@ -197,14 +197,16 @@ def test_gender_from_what_the_caller_is_to_someone():
     assert facts(("customer", "我是他妈妈，给他问问。"))["gender"] == "女"
     assert facts(("customer", "俺是孩子他爸。"))["gender"] == "男"
     assert facts(("customer", "我是被保险人的母亲。"))["gender"] == "女"
-    for text in ("我是给我妈问的。", "我是替我爸打的电话。", "我是说我妈那份。"):
+    for text in ("我是给我妈问的。", "我是替我爸打的电话。", "我是说我妈那份。", "我是在医院照顾老婆。", "我是陪老婆。",
+                 "我是来看妈妈。"):
         assert "gender" not in facts(("customer", text)), text
 
 
 def test_a_spouse_named_by_a_form_of_address_or_after_the_household():
-    """我先生 / 我和先生 / 我家先生 name the caller's husband, 我太太 a wife, 我家老公 as 我老公; 先生 after 和 alone or
-    ending an answer addresses the agent."""
-    for text in ("我和我先生都想买。", "我和先生都想买。", "我家先生在外地。", "我家老公不让买。"):
+    """我先生 / 我和先生 / 我家先生 name the caller's husband, 我太太 a wife; 先生 after 和 alone or ending an answer
+    addresses the agent, and 俺家媳妇 is often a daughter-in-law."""
+    assert "marital_status" not in facts(("customer", "俺家媳妇刚生了个孙子。"))
+    for text in ("我和我先生都想买。", "我和先生都想买。", "我家先生在外地。"):
         assert facts(("customer", text)) == {"gender": "女", "marital_status": "已婚"}, text
     assert facts(("customer", "我太太身体不好。")) == {"gender": "男", "marital_status": "已婚"}
     for text in ("跟先生您说一下。", "是我，先生。", "好的先生。"):
@@ -212,10 +214,12 @@ def test_a_spouse_named_by_a_form_of_address_or_after_the_household():
 
 
 def test_children_none_and_colloquial_sons():
-    assert facts(("customer", "孩子还没有呢，刚结婚。"))["children"] == "0"
     assert facts(("customer", "孩子都没要。"))["children"] == "0"
+    assert facts(("customer", "孩子还没生呢，刚结婚。"))["children"] == "0"
     assert facts(("customer", "俺家俩小子，都上学了。"))["children"] == "2"
-    for text in ("孩子没事吧？", "我儿子没有医保。", "他们家孩子都没有。"):   # goes on; an object; someone else's
+    # goes on; an object; someone else's; 没有 of cover (answering whether the child has any); 二 an ordinal
+    for text in ("孩子没事吧？", "我儿子没有医保。", "他们家孩子都没有。", "我女儿还没有呢，想给她买。",
+                 "俺家二小子在外地打工。"):
         assert "children" not in facts(("customer", text)), text
 
 

@@ -103,6 +103,10 @@ def test_requests_put_to_the_agent_without_an_opener(cues, text):
     "买个保险还这么麻烦。",                # verb + classifier + noun that goes on
     "打个比方。",                          # an idiom jieba knows
     "我问个事。",                          # the caller as subject
+    "要是把保单退掉，就亏大了。",          # a condition
+    "如果把钱取出来，利息就没了。",
+    "每天先把孩子送到学校，再去上班。",    # a habit
+    "看个病，花了两万。",                  # verb + classifier + noun narrating: not the sentence's last clause
 ])
 def test_own_acts_and_adverbs_are_not_requests(cues, text):
     assert question_cue(text, cues) is None

@@ -74,6 +74,7 @@ def test_follow_ups_are_marked_not_matched(taxonomy):
 @pytest.mark.parametrize("question, slug", [
     ("解约能拿回多少钱", "surrender"),                       # 解约: terminating the contract
     ("你们那个业务员就会忽悠人", "complaint"),
+    ("理赔款怎么没扣免赔额", "claim_status"),               # 没扣 of a deductible, not of the premium
     ("这个月的钱怎么没扣", "premium_payment"),
     ("断交了还能接上吗", "renewal_lapse"),
     ("满期了钱怎么拿", "payout"),

@@ -1,5 +1,5 @@
 """Preferred contact time: a time of day the caller asks to be called at (下午四点以后打), or says in answer to the
-agent's question."""
+agent's question, or says free after another said busy (白天要上班，晚上七点后可以)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
         if speaker != "customer":
             continue
         hit: str | None = None
+        busy = False   # a time said busy earlier in the turn: another said free after it answers (白天上班，晚上可以)
         for _, clause in text_clauses(text):
             for word, value in words:
                 j = clause.find(word)
@@ -42,12 +43,14 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                 if after.startswith(tuple(cfg["busy_after"])) or (any(after.startswith(b) for b in ("就", "再")) \
                         and not any(c in after for c in cfg["call_after"])):
                     continue
-                answers = asked and (not after or after.startswith(tuple(cfg["answer_after"])))
+                answers = (asked and (not after or after.startswith(tuple(cfg["answer_after"])))) or \
+                    (busy and after.rstrip("吧啊呀哈的了吗呢？?") in cfg["answer_after"])   # 下午可以 closing it
                 if any(c in after[:8] for c in cfg["call_after"]) or answers:
                     hit = value
                     break
             if hit:
                 break
+            busy = busy or any(w in clause for w in cfg["busy_words"])
         if hit is None and asked and not any(w in text for w in cfg["past_before"]):
             m = re.search(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})点", text)
             if m:

@@ -19,10 +19,11 @@ def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[F
     cfg = r.lex["marital"]
     spouse, loss = "|".join(cfg["spouse"]), "|".join(cfg["loss"])
     partner, negation = "|".join(cfg["partner"]), "|".join(cfg["partner_negation"])
+    titles = [*r.lex["person"]["wife_titles"], *r.lex["person"]["husband_titles"]]   # 我先生, 我太太
     said = {"丧偶": re.compile(rf"(?:{spouse})儿?[^，,。！!？?]{{0,4}}?(?:{loss})"),
             "离异": re.compile(r"(?:我们|俺们|咱们|我俩|我跟他|我跟她|我和他|我和她)[^，,。！!？?]{0,4}?离了"),
             "未婚": re.compile(rf"(?:(?:{negation})(?:{partner}))|(?:(?:{partner})[都也还]?(?:{negation}))"),
-            "已婚": spouse_of_caller(cfg["spouse"], r, r.lex["person"]["spouse_titles"])}
+            "已婚": spouse_of_caller(cfg["spouse"], r, titles)}
     # where the caller first used a spouse word to describe someone (一个七十八岁的老头子): said bare after that, the
     # word is that someone again (老头子眼睛都花了), not the caller's spouse. The word heads the description: right
     # after 一个/一位 or after a modifier ending in 的 (not 一个多月前老伴…, 就我一个人照顾老伴)

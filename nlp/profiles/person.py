@@ -18,13 +18,14 @@ def _vocative(text: str, start: int, end: int, after_words: Sequence[str]) -> bo
     return not after or bool(_CLAUSE_END.match(after)) or after.startswith(tuple(after_words))
 
 
-def kin_of_caller(kin: Sequence[str], r: ProfileReader, within: int) -> re.Pattern[str]:
-    """我是他妈妈, 俺是孩子他爸, 我是被保险人的母亲: the caller says what they are to someone. The kinship term ends the
-    clause (我是给我妈问的 is on behalf of someone, not who the caller is), and nothing between 是 and it says on whose
-    behalf (给, 替, 帮, 为) or with whom (跟, 和)."""
+def kin_of_caller(kin: Sequence[str], r: ProfileReader) -> re.Pattern[str]:
+    """我是他妈妈, 俺是孩子他爸, 我是被保险人的母亲: the caller says what they are to someone. Only whose it is stands
+    between 是 and the kinship term ([person] kin_whose, 的 after each), and the term ends the clause: 我是给我妈问的
+    (on someone's behalf), 我是来看妈妈, 我是陪老婆 say nothing of the caller."""
     me = "|".join(map(re.escape, r.self_words))
+    whose = "|".join(sorted(map(re.escape, r.lex["person"]["kin_whose"]), key=len, reverse=True))
     words = "|".join(sorted(map(re.escape, kin), key=len, reverse=True))
-    return re.compile(rf"(?:{me})(?:就|也)?是[^，,。！!？?；;给替帮为跟和我俺]{{0,{within}}}?(?:{words})"
+    return re.compile(rf"(?:{me})(?:就|也)?是(?:(?:{whose})的?){{0,2}}(?:{words})"
                       rf"(?=[啊呀哈嘛呢]?(?:[，,。！!？?；;\s]|$))")
 
 
@@ -47,13 +48,12 @@ def read_gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
             for value, words in (("男", p["male_self"]), ("女", p["female_self"])):
                 if any(re.search(rf"(?<![妇男女]){re.escape(w)}", text) for w in words):
                     add_fact(out, "gender", value, 0.95, i, text, "customer")
-            titles = {"男": [w for w in p["spouse_titles"] if w in p["wife"]],
-                      "女": [w for w in p["spouse_titles"] if w not in p["wife"]]}
-            for value, words in (("男", p["wife"]), ("女", p["husband"])):
-                if spouse_of_caller(words, r, titles[value]).search(text):
+            for value, words, titles in (("男", p["wife"], p["wife_titles"]),
+                                         ("女", p["husband"], p["husband_titles"])):
+                if spouse_of_caller(words, r, titles).search(text):
                     add_fact(out, "gender", value, 0.6, i, text, "customer")
             for value, words in (("女", p["female_kin"]), ("男", p["male_kin"])):
-                if kin_of_caller(words, r, int(p["kin_within"])).search(text):
+                if kin_of_caller(words, r).search(text):
                     add_fact(out, "gender", value, 0.7, i, text, "customer")
 
 

@@ -183,9 +183,9 @@ def in_dictionary(word: str) -> bool:
 
 
 def spouse_of_caller(spouse: Sequence[str], r: ProfileReader, titles: Sequence[str] = ()) -> re.Pattern[str]:
-    """我老公, 俺家媳妇, 我跟我爱人, 和老婆: a first-person word (or 和/跟), then a spouse word. `titles` name a
+    """我老公, 俺媳妇, 我跟我爱人, 和老婆: a first-person word (or 和/跟), then a spouse word. `titles` name a
     spouse only right after a first-person word (我先生, 我家先生, 我和先生): after 和 alone, 先生 may be the agent
-    addressed."""
+    addressed. (俺家媳妇 is often a daughter-in-law: 家 stands only before a title.)"""
     me, together = "|".join(r.self_words), "|".join(r.together)
     words = "|".join(spouse)
     one = "".join(w for w in r.self_words if len(w) == 1)
@@ -193,4 +193,4 @@ def spouse_of_caller(spouse: Sequence[str], r: ProfileReader, titles: Sequence[s
         joined = "".join(w for w in r.together if len(w) == 1)
         after = [f"(?<=[{one}])家?"] + ([f"(?<=[{one}][{joined}])"] if joined else [])
         words += rf"|(?:{'|'.join(after)})(?:{'|'.join(titles)})"
-    return re.compile(rf"(?:(?:{me})家?(?:(?:{together})(?:{me})?)?|(?:{together}))({words})")
+    return re.compile(rf"(?:(?:{me})(?:(?:{together})(?:{me})?)?|(?:{together}))({words})")
