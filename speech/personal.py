@@ -74,6 +74,7 @@ class PersonalRules:
     kin_cues: tuple[str, ...] = ()
     person_words: tuple[str, ...] = ()        # who a year is said of (我, 她, 我老公): the birth-year form
     naming_cues: tuple[str, ...] = ()         # after a kinship or role cue, these name (我老公叫…, 被保险人叫…)
+    birth_asked: tuple[str, ...] = ()         # the agent asked the caller's birth date: the next answer's year is one
     heard_surname_cues: tuple[str, ...] = ()  # after these a surname may be heard in other characters (潭 for 谭)
     email_cues: tuple[str, ...] = ()          # after these, lower-case Latin words are parts of an address
     cue_links: tuple[str, ...] = ()           # between a role or kinship cue and the name: 写的是, 叫
@@ -103,7 +104,7 @@ class PersonalRules:
                    role_cues=tuple(redact["name_role_cues"]),
                    kin_cues=kin_cues(redact["name_kin_possessors"], redact["name_kin_terms"]),
                    person_words=person_words(redact["name_kin_possessors"], redact["name_kin_terms"]),
-                   naming_cues=tuple(redact["name_naming_cues"]),
+                   naming_cues=tuple(redact["name_naming_cues"]), birth_asked=tuple(redact["birth_asked"]),
                    heard_surname_cues=tuple(redact["heard_surname_cues"]), email_cues=tuple(redact["email_cues"]),
                    cue_links=tuple(redact["name_cue_links"]), after_cues=tuple(redact["name_after_cues"]),
                    tagger=bool(redact["name_tagger"]), tagger_threads=int(redact["name_tagger_threads"]))
@@ -156,6 +157,28 @@ def _naming_pattern(kin_cues: tuple[str, ...], role_cues: tuple[str, ...],
     who = "|".join(map(re.escape, sorted((set(kin_cues) | set(role_cues)) - set(naming_cues), key=len, reverse=True)))
     verbs = "|".join(map(re.escape, sorted(naming_cues, key=len, reverse=True)))
     return re.compile(rf"(?:{who})(?:{verbs})")
+
+
+_ANSWERED_YEAR = re.compile(r"^(?:[嗯哦啊噢][，,\s]*)?(?:我|俺|本人)?(?:是)?((?:19|20)?[0-9]{2}年"
+                            r"(?:[0-9]{1,2}月(?:[0-9]{1,2}[日号])?)?)(?=的|出生|生|[，。,.！!？?\s]|$)")
+
+
+_DATE_PART = re.compile(r"(?:19|20)?[0-9]{2}年|[0-9]{1,2}月(?:[0-9]{1,2}[日号])?|[0-9]{1,2}[日号]")
+
+
+def answered_birth_date(text: str) -> list[tuple[int, int]]:
+    """The spans of the date parts of a caller's answer to the agent's question about their birth, when a year opens
+    it (您是哪年出生的？ 七九年的。 / 一九五零年……三月，三月八号): a birth date with no birth word of its own, which
+    only the question shows; the month and day said after a pause are part of it."""
+    if not _ANSWERED_YEAR.match(text):
+        return []
+    spans: list[tuple[int, int]] = []
+    for m in _DATE_PART.finditer(text):
+        if spans and spans[-1][1] == m.start():   # 1979年 + 3月5号: one date, one mask
+            spans[-1] = (spans[-1][0], m.end())
+        else:
+            spans.append(m.span())
+    return spans
 
 
 def _acts(span: str) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 from callintel.records import Transcript, Utterance
 from callintel.settings import Settings
 from callintel.speech.normalize import NormalizeSettings, normalize_text
-from callintel.speech.personal import find_personal
+from callintel.speech.personal import answered_birth_date, find_personal
 from callintel.speech.redact import RedactionRules, mask_call, mask_pii, mask_text
 from callintel.speech.stated_age import stated_age
 from callintel.speech.terms import TermCorrector, repair_files
@@ -96,7 +96,25 @@ class TextCleaner:
         its cue, and again bare: 我是周敏 … 周敏的拼音), and the names and addresses the tagger reads with no cue
         (speech.redact.mask_call; its names are added to `names`)."""
         texts = mask_call([u.text for u in utterances], names, self.redact)
-        return [replace(u, text=t) for u, t in zip(utterances, texts, strict=True)]
+        return self._mask_answered_birth([replace(u, text=t) for u, t in zip(utterances, texts, strict=True)])
+
+    def _mask_answered_birth(self, utterances: list[Utterance]) -> list[Utterance]:
+        """A year answering the agent's question about the caller's birth (您是哪年出生的？ 七九年的) is a birth
+        date: only the call shows it, a turn alone does not."""
+        rules = self.redact.personal
+        if rules is None or not rules.birth_asked:
+            return utterances
+        out, asked = [], False
+        for u in utterances:
+            if u.speaker == "agent":
+                asked = any(c in u.text for c in rules.birth_asked)
+            elif asked:
+                text = u.text
+                for a, b in reversed(answered_birth_date(text)):
+                    text = text[:a] + rules.tokens["birth_date"] + text[b:]
+                u, asked = replace(u, text=text), False
+            out.append(u)
+        return out
 
 
 def transcript_from_turns(call_id: str, turns: Iterable[Mapping[str, Any]], settings: Settings,

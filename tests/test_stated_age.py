@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from callintel.ages import age_from_birth, age_from_id, heard_id_birth
 from callintel.flows.dialogues import land_dialogues
 from callintel.flows.steps import BY_NAME, run_step
-from callintel.speech.text import TextCleaner
+from callintel.speech.text import TextCleaner, transcript_from_turns
 from callintel.warehouse.db import connect
 
 ON = date(2026, 11, 20)
@@ -69,6 +69,22 @@ def test_a_birth_year_said_as_what_the_caller_is_keeps_its_age(settings):
     cleaner = TextCleaner.from_settings(settings)
     assert cleaner.clean_with_age("我是一九八八年的，现在买还划算吗", ON) == ("我是[出生日期]的，现在买还划算吗？", 38)
     assert cleaner.clean_with_age("我九二年的。", ON) == ("我[出生日期]的。", 34)
+
+
+def test_a_year_answering_the_agents_birth_question_is_masked(settings):
+    """您是哪年出生的？ 七九年的: the year has no birth word of its own; the agent's question before it makes it one. A
+    year answering another question (哪年买的, 哪年生效的) stays."""
+    def said(agent: str, customer: str) -> str:
+        t = transcript_from_turns("X", [{"speaker": "agent", "text": agent}, {"speaker": "customer", "text": customer}],
+                                  settings, on=ON)
+        return t.utterances[-1].text
+    assert said("请问您是哪年出生的？", "七九年的。") == "[出生日期]的。"
+    assert said("您的出生日期是？", "嗯，1979年3月5号。") == "嗯，[出生日期]。"
+    assert said("您是哪年生的？", "八五年。") == "[出生日期]。"
+    assert said("您说一下老人家的出生年月日", "一九五零年……三月，三月八号。") == \
+        "[出生日期]。.....[出生日期]，[出生日期]。"   # the month and day said after a pause are part of it
+    assert said("您是哪年买的保单？", "19年的。") == "19年的。"
+    assert said("您保单是哪年生效的？", "20年的。") == "20年的。"
 
 
 def test_an_id_number_read_in_groups_or_after_its_cue_keeps_its_age(settings):
