@@ -79,8 +79,9 @@ def city_names() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def province_names() -> frozenset[str]:
-    """Provinces and autonomous regions as a caller says them: full (河南省, 广西壮族自治区) and short (河南, 广西)."""
+def province_names() -> tuple[str, ...]:
+    """Provinces and autonomous regions as a caller says them: full (河南省, 广西壮族自治区) and short (河南, 广西),
+    longest first (a name that ends a text is matched whole, 河南省 before 南省)."""
     nations = [ln.strip() for ln in _package_file("56_nations.csv").splitlines() if ln.strip()]
     words = sorted({w for n in nations for w in (n, n.removesuffix("族")) if len(w) >= 2}, key=len, reverse=True)
     out: set[str] = set()
@@ -92,7 +93,7 @@ def province_names() -> frozenset[str]:
             short = next((short.removesuffix(w) for w in words
                           if short.endswith(w) and len(short) - len(w) >= 2), short)   # 广西壮族 -> 广西
             out.update({name, short})
-    return frozenset(out)
+    return tuple(sorted(out, key=lambda n: (-len(n), n)))
 
 
 @lru_cache(maxsize=1)

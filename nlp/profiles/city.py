@@ -40,4 +40,4 @@ def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
 def without_province(lead: str) -> str:
     """The words before a city less the province said right before it (我在河南周口, 我是江苏省南通的): the cue that
     places the caller stands before the province."""
-    return next((lead[:-len(p)] for p in sorted(province_names(), key=len, reverse=True) if lead.endswith(p)), lead)
+    return next((lead[:-len(p)] for p in province_names() if lead.endswith(p)), lead)
