@@ -43,17 +43,20 @@ def wordings() -> dict:
 
 
 def profiles(settings) -> dict:
-    """Each caller's line through the text path a night runs (normalised, masked, the stated age kept), then read."""
+    """Each caller's line after the agent's through the text path a night runs (transcript_from_turns: normalised,
+    masked, the stated age kept), then read."""
     from callintel.nlp.profiles import extract, lexicon_from_settings
-    from callintel.speech.text import TextCleaner
+    from callintel.speech.text import TextCleaner, transcript_from_turns
 
     cleaner, lex = TextCleaner.from_settings(settings), lexicon_from_settings(settings)
     cases, missed = wordings()["profile"], []
     for case in cases:
         agent, said, field, want = case.get("agent", GREETING), case["said"], case["field"], case["value"]
-        text, age = cleaner.clean_with_age(said, ON)
-        got = [f.value for f in extract([("agent", agent), ("customer", text)], lex, ON, {1: age} if age else {})
-               if f.field == field]
+        call = transcript_from_turns("probe", [{"speaker": "agent", "text": agent},
+                                               {"speaker": "customer", "text": said}], settings, cleaner=cleaner, on=ON)
+        turns = [(u.speaker, u.text) for u in call.utterances]
+        ages = {i: u.stated_age for i, u in enumerate(call.utterances) if u.stated_age is not None}
+        got = [f.value for f in extract(turns, lex, ON, ages) if f.field == field]
         if not any(want in g or g in want for g in got):
             missed.append(f"{field} {want}: {said} -> {got}")
     return {"area": "profiles", "right": len(cases) - len(missed), "of": len(cases), "missed": missed}

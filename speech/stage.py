@@ -309,7 +309,7 @@ def transcribe_call(call: CallRecord, settings: Settings, audio_sha256: str | No
             raise SpeechError("transcribe", f"Whisper failed on {call.audio_path.name}: "
                               f"{type(exc).__name__}: {exc}") from exc
     pool.shutdown()
-    utterances = stage.text.mask_names(sorted(utterances, key=lambda u: (u.start, u.end)), names)
+    utterances = stage.text.mask_names(sorted(utterances, key=lambda u: (u.start, u.end)), names, call.night)
     if dropped:
         warnings.append("dropped as likely hallucination: " + ", ".join(f"{v} {k}" for k, v in sorted(dropped.items())))
     if not utterances:

@@ -20,7 +20,7 @@ from callintel.settings import Settings
 from callintel.speech.normalize import NormalizeSettings, normalize_text
 from callintel.speech.personal import answered_birth_date, find_personal
 from callintel.speech.redact import RedactionRules, mask_call, mask_pii, mask_text
-from callintel.speech.stated_age import stated_age
+from callintel.speech.stated_age import birth_date_age, stated_age
 from callintel.speech.terms import TermCorrector, repair_files
 
 SPEAKERS = ("agent", "customer", "unknown")
@@ -91,16 +91,18 @@ class TextCleaner:
         age = stated_age(text, on, self.redact, personal) if on is not None else None
         return mask_pii(text, self.redact, names, personal), age
 
-    def mask_names(self, utterances: list[Utterance], names: set[str]) -> list[Utterance]:
+    def mask_names(self, utterances: list[Utterance], names: set[str], on: date | None = None) -> list[Utterance]:
         """A call's utterances with every name found in any of them masked in all (a name is said once with
         its cue, and again bare: 我是周敏 … 周敏的拼音), and the names and addresses the tagger reads with no cue
-        (speech.redact.mask_call; its names are added to `names`)."""
+        (speech.redact.mask_call; its names are added to `names`). `on` (the call's date) keeps the age of a
+        birth date only the call shows (`_mask_answered_birth`)."""
         texts = mask_call([u.text for u in utterances], names, self.redact)
-        return self._mask_answered_birth([replace(u, text=t) for u, t in zip(utterances, texts, strict=True)])
+        return self._mask_answered_birth([replace(u, text=t) for u, t in zip(utterances, texts, strict=True)], on)
 
-    def _mask_answered_birth(self, utterances: list[Utterance]) -> list[Utterance]:
+    def _mask_answered_birth(self, utterances: list[Utterance], on: date | None) -> list[Utterance]:
         """A year answering the agent's question about the caller's birth (您是哪年出生的？ 七九年的) is a birth
-        date: only the call shows it, a turn alone does not."""
+        date: only the call shows it, a turn alone does not. Its age on `on` is kept as a turn's own birth date's
+        is (utterances.stated_age), unless the turn already states one."""
         rules = self.redact.personal
         if rules is None or not rules.birth_asked:
             return utterances
@@ -109,10 +111,13 @@ class TextCleaner:
             if u.speaker == "agent":
                 asked = any(c in u.text for c in rules.birth_asked)
             elif asked:
-                text = u.text
-                for a, b in reversed(answered_birth_date(text)):
+                text, age = u.text, u.stated_age
+                spans = answered_birth_date(text)
+                if spans and on is not None and age is None:
+                    age = birth_date_age(text[spans[0][0]:spans[0][1]], on)
+                for a, b in reversed(spans):
                     text = text[:a] + rules.tokens["birth_date"] + text[b:]
-                u, asked = replace(u, text=text), False
+                u, asked = replace(u, text=text, stated_age=age), False
             out.append(u)
         return out
 
@@ -142,7 +147,7 @@ def transcript_from_turns(call_id: str, turns: Iterable[Mapping[str, Any]], sett
         start = float(turn["start"]) if turn.get("start") is not None else float(i)
         end = float(turn["end"]) if turn.get("end") is not None else start + 1.0
         utterances.append(Utterance(speaker, round(start, 2), round(max(end, start), 2), text, stated_age=age))
-    utterances = cleaner.mask_names(utterances, names)
+    utterances = cleaner.mask_names(utterances, names, on)
     duration = max((u.end for u in utterances), default=0.0)
     return Transcript(call_id, source_sha256, round(duration, 3), utterances, cache_key,
                       role_method="transcript", source=source)

@@ -87,6 +87,18 @@ def test_a_year_answering_the_agents_birth_question_is_masked(settings):
     assert said("您保单是哪年生效的？", "20年的。") == "20年的。"
 
 
+def test_a_year_answering_the_birth_question_keeps_its_age_for_the_profile(settings):
+    """The answered year is masked as a birth date and its age is kept beside the turn, as a turn's own birth date's
+    is: the profiles step reads it as the caller's age (the agent asked the caller)."""
+    turns = [{"speaker": "agent", "text": "您是哪年出生的？"}, {"speaker": "customer", "text": "七九年的。"},
+             {"speaker": "agent", "text": "您保单是哪年生效的？"}, {"speaker": "customer", "text": "19年的。"}]
+    t = transcript_from_turns("X", turns, settings, on=ON)
+    assert [u.stated_age for u in t.utterances] == [None, 47, None, None]
+    assert t.utterances[1].text == "[出生日期]的。"
+    untimed = transcript_from_turns("X", turns[:2], settings)   # no call date: masked all the same, no age
+    assert untimed.utterances[1].text == "[出生日期]的。" and untimed.utterances[1].stated_age is None
+
+
 def test_an_id_number_read_in_groups_or_after_its_cue_keeps_its_age(settings):
     """Recognised speech of eval e2e's voiced calls: an ID number read in groups, a group of which reads as a
     mobile, and one that lost two digits of its area code after 身份证号."""
