@@ -272,6 +272,15 @@ def _opening(clause: Clause, cues: QuestionCues) -> int:
     return i
 
 
+def _closing_particles_off(words: Clause) -> tuple[Clause, bool]:
+    """`words` without the sentence particles that close them (jieba's tag y), and whether 吧 was one: a verb the
+    caller asks for is no finished act when 吧 follows its 了 (把它删了吧)."""
+    end = len(words)
+    while end and words[end - 1][1].startswith("y"):
+        end -= 1
+    return words[:end], any(w == "吧" for w, _ in words[end:])
+
+
 def _disposes(clause: Clause, cues: QuestionCues) -> bool:
     """把 + what + a verb opening the clause and ending it (把受益人换成我儿子, 那就把钱退给我, 把它删了吧): what the
     agent is to do with it. After the verb only its complements, whom it is for (给我) or the goal of a verb of
@@ -281,10 +290,7 @@ def _disposes(clause: Clause, cues: QuestionCues) -> bool:
     if i >= len(clause) or clause[i][0] not in cues.disposal or any(
             w in cues.past_adverbs or w in cues.conditionals for w, _ in clause[:i]):
         return False
-    rest = [(w, f) for w, f in clause[i + 1:] if re.search(r"[\u4e00-\u9fff]", w)]
-    polite = False
-    while rest and rest[-1][1].startswith("y"):
-        polite = polite or rest.pop()[0] == "吧"
+    rest, polite = _closing_particles_off([(w, f) for w, f in clause[i + 1:] if re.search(r"[\u4e00-\u9fff]", w)])
     verbs = [k for k in range(1, len(rest)) if _verb_at(rest, k)]
     if not verbs or len(rest) > cues.disposal_max_words:
         return False
@@ -301,9 +307,7 @@ def _names_service(clause: Clause, cues: QuestionCues) -> bool:
     imperative that names a service. The caller reads it only as the last clause of a sentence (看个病，花了两万
     narrates)."""
     i = _opening(clause, cues)
-    rest = clause[i:]
-    while rest and rest[-1][1].startswith("y"):
-        rest = rest[:-1]
+    rest = _closing_particles_off(clause[i:])[0]
     return len(rest) == 3 and _verb_at(rest, 0) and rest[1][0] in cues.classifiers \
         and rest[2][1].startswith(("n", "v"))
 

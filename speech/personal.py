@@ -159,11 +159,12 @@ def _naming_pattern(kin_cues: tuple[str, ...], role_cues: tuple[str, ...],
     return re.compile(rf"(?:{who})(?:{verbs})")
 
 
-_ANSWERED_YEAR = re.compile(r"^(?:[嗯哦啊噢][，,\s]*)?(?:我|俺|本人)?(?:是)?((?:19|20)?[0-9]{2}年"
-                            r"(?:[0-9]{1,2}月(?:[0-9]{1,2}[日号])?)?)(?=的|出生|生|[，。,.！!？?\s]|$)")
+_MONTH_DAY = r"[0-9]{1,2}月(?:[0-9]{1,2}[日号])?"   # a month, and its day when said: after a year or alone
+_ANSWERED_YEAR = re.compile(rf"^(?:[嗯哦啊噢][，,\s]*)?(?:我|俺|本人)?(?:是)?((?:19|20)?[0-9]{{2}}年(?:{_MONTH_DAY})?)"
+                            r"(?=的|出生|生|[，。,.！!？?\s]|$)")
 
 
-_DATE_PART = re.compile(r"(?:19|20)?[0-9]{2}年|[0-9]{1,2}月(?:[0-9]{1,2}[日号])?|[0-9]{1,2}[日号]")
+_DATE_PART = re.compile(rf"(?:19|20)?[0-9]{{2}}年|{_MONTH_DAY}|[0-9]{{1,2}}[日号]")
 
 
 def answered_birth_date(text: str) -> list[tuple[int, int]]:
@@ -265,7 +266,7 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     return spans + find_names(text, rules.names, spans)
 
 
-_DATE = r"(?:(?:19|20)?[0-9]{2}年(?:[0-9]{1,2}月(?:[0-9]{1,2}[日号])?)?|(?:19|20)[0-9]{2}[-./][0-9]{1,2}(?:[-./][0-9]{1,2})?)"  # noqa: E501
+_DATE = rf"(?:(?:19|20)?[0-9]{{2}}年(?:{_MONTH_DAY})?|(?:19|20)[0-9]{{2}}[-./][0-9]{{1,2}}(?:[-./][0-9]{{1,2}})?)"
 
 
 _LINK = r"(?:是|为|:|：|\s|就是)*"   # between a birth cue and its date: 生日是, 出生日期：
@@ -286,7 +287,7 @@ def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
         spans.append(m.span(1))
     if rules.person_words:   # 我是88年的, 她92年的: a year as what a person is, 的 closing the clause
         who = "|".join(map(re.escape, rules.person_words))
-        for m in re.finditer(rf"(?:{who})(?:也|就|都)?是?({_BIRTH_YEAR}年(?:[0-9]{{1,2}}月(?:[0-9]{{1,2}}[日号])?)?)的"
+        for m in re.finditer(rf"(?:{who})(?:也|就|都)?是?({_BIRTH_YEAR}年(?:{_MONTH_DAY})?)的"
                              rf"{_CLAUSE_END}", text):
             if m.span(1) not in spans:
                 spans.append(m.span(1))

@@ -32,6 +32,10 @@ def kin_of_caller(kin: Sequence[str], r: ProfileReader) -> re.Pattern[str]:
 def read_gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     p = r.lex["person"]
     not_after = tuple(p["address_not_after"])
+    # the caller's words for their spouse or for what they are to someone: patterns built once for the call
+    spouse = [("男", spouse_of_caller(p["wife"], r, p["wife_titles"])),
+              ("女", spouse_of_caller(p["husband"], r, p["husband_titles"]))]
+    kin = [("女", kin_of_caller(p["female_kin"], r)), ("男", kin_of_caller(p["male_kin"], r))]
     for i, (speaker, text) in enumerate(turns):
         if speaker == "agent":
             for value, words in (("男", p["male_address"]), ("女", p["female_address"])):
@@ -48,12 +52,11 @@ def read_gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
             for value, words in (("男", p["male_self"]), ("女", p["female_self"])):
                 if any(re.search(rf"(?<![妇男女]){re.escape(w)}", text) for w in words):
                     add_fact(out, "gender", value, 0.95, i, text, "customer")
-            for value, words, titles in (("男", p["wife"], p["wife_titles"]),
-                                         ("女", p["husband"], p["husband_titles"])):
-                if spouse_of_caller(words, r, titles).search(text):
+            for value, pattern in spouse:
+                if pattern.search(text):
                     add_fact(out, "gender", value, 0.6, i, text, "customer")
-            for value, words in (("女", p["female_kin"]), ("男", p["male_kin"])):
-                if kin_of_caller(words, r).search(text):
+            for value, pattern in kin:
+                if pattern.search(text):
                     add_fact(out, "gender", value, 0.7, i, text, "customer")
 
 
