@@ -40,6 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from callintel.general_words import is_common
+from callintel.mandarin import clause_end, linking_adverb
 from callintel.pinyin import syllables
 from callintel.speech.names import NameRules, find_names, is_heard_name, surname_sounds
 
@@ -270,7 +271,7 @@ _DATE = rf"(?:(?:19|20)?[0-9]{{2}}年(?:{_MONTH_DAY})?|(?:19|20)[0-9]{{2}}[-./][
 
 
 _LINK = r"(?:是|为|:|：|\s|就是)*"   # between a birth cue and its date: 生日是, 出生日期：
-_CLAUSE_END = r"(?=[吧啊呀嘛呢哈]?(?:[，。,.！!？?；;…、\s]|$))"   # a particle at most, then the clause ends
+_CLAUSE_END = clause_end()   # a particle at most, then the clause ends
 # A year a caller was born in, said as what they are: four digits, or two of an adult's cohort (88年, 05年), not a
 # recent year that is a policy's (我是10年的, 20年的: bought or started then)
 _BIRTH_YEAR = r"(?:(?:19|20)[0-9]{2}|[3-9][0-9]|0[0-9])"
@@ -287,7 +288,7 @@ def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
         spans.append(m.span(1))
     if rules.person_words:   # 我是88年的, 她92年的: a year as what a person is, 的 closing the clause
         who = "|".join(map(re.escape, rules.person_words))
-        for m in re.finditer(rf"(?:{who})(?:也|就|都)?是?({_BIRTH_YEAR}年(?:{_MONTH_DAY})?)的"
+        for m in re.finditer(rf"(?:{who}){linking_adverb()}是?({_BIRTH_YEAR}年(?:{_MONTH_DAY})?)的"
                              rf"{_CLAUSE_END}", text):
             if m.span(1) not in spans:
                 spans.append(m.span(1))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from callintel.mandarin import CLOSING_PARTICLES
 from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, cn_number, text_clauses
 
 _HOUR = r"[0-9一二两三四五六七八九十]{1,3}点"
@@ -44,7 +45,7 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                         and not any(c in after for c in cfg["call_after"])):
                     continue
                 answers = (asked and (not after or after.startswith(tuple(cfg["answer_after"])))) or \
-                    (busy and after.rstrip("吧啊呀哈的了吗呢？?") in cfg["answer_after"])   # 下午可以 closing it
+                    (busy and after.rstrip(CLOSING_PARTICLES + "的了吗？?") in cfg["answer_after"])   # 下午可以 ends it
                 if any(c in after[:8] for c in cfg["call_after"]) or answers:
                     hit = value
                     break

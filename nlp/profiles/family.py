@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from callintel.mandarin import clause_end, linking_adverb
 from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, clause_prefix, spouse_of_caller, text_clauses
 from callintel.nlp.profiles.sound import phrase_at
 
@@ -66,7 +67,7 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     counts = "|".join(map(re.escape, cfg["counts"]))
     count_re = re.compile(rf"({counts})(?:个)?(?:小)?({nouns})")
     negated = "|".join(sorted(map(re.escape, cfg["none_after"]), key=len, reverse=True))
-    none_re = re.compile(rf"(?:{nouns})[都也还]?(?:{negated})[呢啊呀的]?(?:[，,。！!？?；;\s]|$)")
+    none_re = re.compile(rf"(?:{nouns}){linking_adverb()}(?:{negated}){clause_end(also='的')}")
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from callintel.mandarin import clause_end, linking_adverb
 from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, in_dictionary, spouse_of_caller
 
 _CLAUSE_END = re.compile(r"[，,。！!？?；;：:…\s~]")
@@ -25,8 +26,7 @@ def kin_of_caller(kin: Sequence[str], r: ProfileReader) -> re.Pattern[str]:
     me = "|".join(map(re.escape, r.self_words))
     whose = "|".join(sorted(map(re.escape, r.lex["person"]["kin_whose"]), key=len, reverse=True))
     words = "|".join(sorted(map(re.escape, kin), key=len, reverse=True))
-    return re.compile(rf"(?:{me})(?:就|也)?是(?:(?:{whose})的?){{0,2}}(?:{words})"
-                      rf"(?=[啊呀哈嘛呢]?(?:[，,。！!？?；;\s]|$))")
+    return re.compile(rf"(?:{me}){linking_adverb()}是(?:(?:{whose})的?){{0,2}}(?:{words}){clause_end()}")
 
 
 def read_gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
