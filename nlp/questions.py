@@ -56,6 +56,7 @@ class QuestionCues:
     reflexives: tuple[str, ...] = ()
     disposal: tuple[str, ...] = ()
     classifiers: tuple[str, ...] = ()
+    benefactive: tuple[str, ...] = ()
     past_adverbs: tuple[str, ...] = ()
     conditionals: tuple[str, ...] = ()
     goal_verb_ends: tuple[str, ...] = ()
@@ -303,13 +304,20 @@ def _disposes(clause: Clause, cues: QuestionCues) -> bool:
 
 
 def _names_service(clause: Clause, cues: QuestionCues) -> bool:
-    """A bare verb + classifier + noun as the whole clause, particles at most after it (改个手机号, 开个发票吧): the
-    imperative that names a service. The caller reads it only as the last clause of a sentence (看个病，花了两万
-    narrates)."""
+    """A bare verb + classifier + a noun of one or two words as the whole clause, whom it is for (给我) and particles
+    at most after it (改个手机号, 开个发票吧, 寄一份纸质合同给我: the numeral 一 only before 给我): the imperative that
+    names a service. The caller reads it only as the last clause of a sentence (看个病，花了两万 narrates)."""
     i = _opening(clause, cues)
     rest = _closing_particles_off(clause[i:])[0]
-    return len(rest) == 3 and _verb_at(rest, 0) and rest[1][0] in cues.classifiers \
-        and rest[2][1].startswith(("n", "v"))
+    for_me = len(rest) > 2 and rest[-2][0] in cues.benefactive and rest[-1][0] in cues.first_person
+    if for_me:
+        rest = rest[:-2]
+    if not 3 <= len(rest) <= 4 or not _verb_at(rest, 0):
+        return False
+    # with the numeral (一份) only when whom it is for closes it: 有一个女儿, 是一份意外险 describe
+    measure = rest[1][0][1:] if for_me and rest[1][0].startswith("一") else rest[1][0]
+    return measure in cues.classifiers and rest[-1][1].startswith(("n", "v", "a")) \
+        and all(f.startswith("n") for _, f in rest[2:-1])   # 纸质合同; not 一个小问题 (a size, not a kind)
 
 
 # How far into a clause the cheap test looks for a benefactive verb that opens it (after fillers and adverbs: 那赶紧给)

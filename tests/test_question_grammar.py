@@ -72,6 +72,8 @@ def test_asking_forms_still_ask(cues, text, cue):
     "把它删了吧。",                # 了 closed by 吧: asked, not done
     "改个手机号。",                # a bare verb + classifier + noun as the whole clause
     "开个发票吧。",
+    "寄一份纸质合同给我。",        # ... a noun of two words, the numeral, and whom it is for closing it
+    "发个电子保单给我们吧。",
 ])
 def test_requests_put_to_the_agent_without_an_opener(cues, text):
     assert question_cue(text, cues) == "request"
@@ -107,6 +109,11 @@ def test_requests_put_to_the_agent_without_an_opener(cues, text):
     "如果把钱取出来，利息就没了。",
     "每天先把孩子送到学校，再去上班。",    # a habit
     "看个病，花了两万。",                  # verb + classifier + noun narrating: not the sentence's last clause
+    "结婚了，有一个女儿。",                # the numeral without whom it is for: a description
+    "是一份意外险。",
+    "寄了一份合同给我。",                  # done
+    "他寄一份合同给我。",                  # a third person as the subject
+    "又发现一个小问题！",                  # a size, not a kind of thing asked for
 ])
 def test_own_acts_and_adverbs_are_not_requests(cues, text):
     assert question_cue(text, cues) is None
