@@ -67,6 +67,9 @@ def test_occupation_said_in_any_construction():
         "我在我们县里的砖厂上班。": "工人",
         "我退休前是中学会计，现在在家带孙子。": "中学会计",
         "俺是开大车的。": "货车司机",
+        "我在工地上干活，搞装修的。": "装修",              # the work said wins over the kind of place
+        "我在厂里干活，当电工。": "电工",
+        "我在厂里上班，一个月四千多。": "工人",            # ... which still says it when nothing else does
     }
     for text, job in said.items():
         assert facts(("customer", text)).get("occupation") == job, text
@@ -249,3 +252,14 @@ def test_spouse_of_the_caller_is_a_construction():
     got = facts(("customer", "这事我得回去和我丈夫商量。"))
     assert got.get("marital_status") == "已婚" and got.get("gender") == "女"
     assert "marital_status" not in facts(("customer", "我邻居跟她老公天天吵架。"))
+
+
+def test_children_told_apart_by_birth_order():
+    """Two or more birth-order terms, each opening a clause: as many children as the last says."""
+    assert facts(("customer", "我家老大八岁，老二三岁。"))["children"] == "2"
+    assert facts(("customer", "我家老大上班了，老二上大学，老三还在读初中。"))["children"] == "3"
+    assert facts(("customer", "我俩孩子，大的上高中，小的上初中。"))["children"] == "2"
+    assert facts(("customer", "俺家大的上高中，小的上初中，开销大。"))["children"] == "2"
+    assert "children" not in facts(("customer", "我是老二，上面还有个哥哥。"))      # the caller's own place
+    assert "children" not in facts(("customer", "他家老大八岁，老二三岁。"))        # someone else's household
+    assert "children" not in facts(("customer", "大的保额不要，小的那个留着。"))    # sizes, not children

@@ -86,6 +86,10 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                 continue
             add_fact(out, "children", str(cfg["counts"][m.group(1)]), 0.8, i, text, speaker)
             return
+        n = _by_birth_order(text, cfg)
+        if n:
+            add_fact(out, "children", str(n), 0.75, i, text, speaker)
+            return
         m = re.search(rf"(?:我|俺|家里|家)(?:有|就有|只有)(?:一)?个({nouns})", text)
         if m:
             add_fact(out, "children", "1", 0.7, i, text, speaker)
@@ -93,3 +97,20 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
         if re.search(nouns, text) and any(w in text for w in cfg["only_one"]):
             add_fact(out, "children", "1", 0.75, i, text, speaker)
             return
+
+
+def _by_birth_order(text: str, cfg: dict) -> int:
+    """How many children a turn tells apart by birth order ([children] order): two or more terms, each opening a
+    clause (after whose household it is), give the place of the last; 0 when fewer, or when the turn names neither
+    the household nor children (大的保额不要，小的留着: sizes)."""
+    owners = tuple(sorted(cfg["order_owners"], key=len, reverse=True))
+    if not any(w in text for w in (*owners, *cfg["nouns"])):
+        return 0
+    places = set()
+    for _, clause in text_clauses(text):
+        clause = clause.strip()
+        clause = clause[len(next((o for o in owners if clause.startswith(o)), "")):]
+        term = next((t for t in cfg["order"] if clause.startswith(t)), None)
+        if term is not None:
+            places.add(cfg["order"][term])
+    return max(places) if len(places) >= 2 else 0

@@ -33,7 +33,7 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
-        done = False
+        done, place = False, None
         for start, clause in text_clauses(text):
             prefix = clause_prefix(text, start)
             for phrase, value in cfg["phrases"]:
@@ -45,10 +45,11 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
             if done:
                 break
             m = workplace.search(clause)
-            if m and r.about_caller(clause, m.start(), speaker, prefix):
-                add_fact(out, "occupation", dict(cfg["workplaces"])[m.group(1)], 0.75, i, text, speaker)
-                done = True
-                break
+            if m and place is None and r.about_caller(clause, m.start(), speaker, prefix):
+                # the kind of place says the work only broadly: what the turn says the caller does wins
+                # (我在工地上干活，搞装修的 -> 装修, not 建筑工人)
+                place = dict(cfg["workplaces"])[m.group(1)]
+                continue
             m = own_biz.search(clause)
             if m and r.about_caller(clause, m.start(), speaker, prefix) and any(
                     w in prefix + clause for w in r.self_words):
@@ -72,7 +73,9 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
         if not done:
             done = _occupation_said(text, i, speaker, cfg, r, out)
         if not done:
-            _occupation_pos(text, i, speaker, cfg, r, out)
+            done = _occupation_pos(text, i, speaker, cfg, r, out)
+        if not done and place is not None:
+            add_fact(out, "occupation", place, 0.75, i, text, speaker)
 
 
 def _known_word(word: str) -> bool:
@@ -149,17 +152,18 @@ def _object_of_verb(words: Sequence[tuple[str, str]], k: int, cfg: dict[str, Any
     return counted and j >= 0 and words[j][1].startswith("v") and words[j][0] not in cfg["said_role"]
 
 
-def _occupation_pos(text: str, i: int, speaker: str, cfg: dict[str, Any], r: ProfileReader, out: list[Fact]) -> None:
+def _occupation_pos(text: str, i: int, speaker: str, cfg: dict[str, Any], r: ProfileReader, out: list[Fact]) -> bool:
     """我是 + a jieba noun ending like an occupation (…师, …员): words the list does not know."""
     m = re.search(r"我是(?:做|干)?", text)
     if not m:
-        return
+        return False
     words = list(pos_tagger().cut(text[m.end():m.end() + 10]))
     for w in words[:3]:
         if w.flag.startswith("n") and w.word.endswith(tuple(cfg["suffixes"])) and len(w.word) >= 2 \
                 and w.word not in cfg["not_occupation"]:
             add_fact(out, "occupation", w.word, 0.6, i, text, speaker)
-            return
+            return True
+    return False
 
 
 def read_income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
