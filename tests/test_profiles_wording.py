@@ -263,3 +263,27 @@ def test_children_told_apart_by_birth_order():
     assert "children" not in facts(("customer", "我是老二，上面还有个哥哥。"))      # the caller's own place
     assert "children" not in facts(("customer", "他家老大八岁，老二三岁。"))        # someone else's household
     assert "children" not in facts(("customer", "大的保额不要，小的那个留着。"))    # sizes, not children
+
+
+def test_facts_said_of_someone_else_are_not_the_callers():
+    """A sex, an income or children said of a relative or of the insurer's staff, and a call already made."""
+    assert "gender" not in facts(("customer", "我帮我妈问一下，她一个女的六十多了还能买吗"))
+    assert "gender" not in facts(("customer", "你们那个男的业务员上次说可以退"))
+    assert facts(("customer", "我一个女的，带俩孩子。"))["gender"] == "女"
+    assert "income_band" not in facts(("customer", "我老公一个月挣两万多，家里主要靠他。"))
+    # a cost in another clause is not what the amount is
+    assert facts(("customer", "我月薪12000，房贷要还五千。"))["income_band"] == "10000-20000"
+    assert "children" not in facts(("customer", "我姐家有三个孩子，她想问问能不能一起保。"))
+    assert "preferred_contact_time" not in facts(("customer", "我上午已经打过一次了，一直没人接。"))
+    assert facts(("customer", "明天晚上给我打过来。"))["preferred_contact_time"] == "晚上"   # 过来: a direction
+
+
+def test_more_ways_to_say_a_fact():
+    assert facts(("customer", "我怀孕五个多月了，想给自己买个保险还来得及不"))["gender"] == "女"
+    assert "gender" not in facts(("customer", "她怀孕了能买吗"))
+    assert facts(("customer", "我前妻那边把娃的保单停掉了"))["gender"] == "男"
+    assert facts(("customer", "我就一个独生女，在读大学"))["children"] == "1"
+    assert facts(("customer", "我屋里两个伢，大的都读初中了"))["children"] == "2"
+    assert facts(("customer", "中午十二点到一点我休息，那时候打。"))["preferred_contact_time"] == "中午"
+    assert facts(("customer", "礼拜六礼拜天都在屋里，那两天打我电话。"))["preferred_contact_time"] == "周末"
+    assert "preferred_contact_time" not in facts(("customer", "上午都在开会，那会儿别打。"))

@@ -15,6 +15,18 @@ _HOUR = r"[0-9一二两三四五六七八九十]{1,3}点"
 _CLOCK = re.compile(rf"^{_HOUR}(?:半|多)?(?:(?:到|至|-){_HOUR}(?:半)?)?(?:以后|之后|以前|之前|前|后)?")
 
 
+def _called_then(clause: str, cfg: dict) -> bool:
+    """A clause that points back to a time said before it and asks to be called then (那时候打, 那两天打我电话), not
+    told not to (那会儿别打)."""
+    clause = clause.strip()
+    anaphor = next((a for a in cfg["anaphora"] if clause.startswith(a)), None)
+    if anaphor is None:
+        return False
+    rest = clause[len(anaphor):]
+    k = min((j for j in (rest.find(c) for c in cfg["call_after"]) if j >= 0), default=-1)
+    return k >= 0 and not any(n in rest[:k] for n in cfg["negations"])
+
+
 def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["contact_time"]
     words = sorted(cfg["words"], key=lambda w: len(w[0]), reverse=True)
@@ -27,7 +39,11 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
             continue
         hit: str | None = None
         busy = False   # a time said busy earlier in the turn: another said free after it answers (白天上班，晚上可以)
+        said: str | None = None   # the last time said in the turn: a later clause may point back to it (那时候打)
         for _, clause in text_clauses(text):
+            if said and _called_then(clause, cfg):
+                hit = said
+                break
             for word, value in words:
                 j = clause.find(word)
                 if j < 0:
@@ -38,9 +54,14 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                         (any(w in lead for w in cfg["other_subject"]) and "让" not in lead and "我" not in clause[j:]
                          and not any(c in lead for c in cfg["call_after"])):
                     continue
+                said = value
                 call_at = min((k for k in (after.find(c) for c in cfg["call_after"]) if k >= 0), default=-1)
                 if call_at > 0 and any(w in after[:call_at] for w in r.third):
                     continue  # 晚上我给他打电话: the caller calling someone else
+                verb = next((c for c in cfg["call_after"] if after.startswith(c, call_at)), "") if call_at >= 0 else ""
+                rest = after[call_at + len(verb):] if verb else ""
+                if rest.startswith(tuple(cfg["done_marks"])) and not rest.startswith(tuple(cfg["directions"])):
+                    continue  # 我上午已经打过一次了: a call made, not when to call (打过来 is a direction)
                 if after.startswith(tuple(cfg["busy_after"])) or (any(after.startswith(b) for b in ("就", "再")) \
                         and not any(c in after for c in cfg["call_after"])):
                     continue

@@ -82,6 +82,9 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
             before = text[max(0, m.start() - 4):m.start()]
             if any(w in before for w in cfg["not_after"]) or "他" in before or "她" in before:
                 continue
+            start, clause = next((c for c in text_clauses(text) if c[0] <= m.start() < c[0] + len(c[1])), (0, text))
+            if not r.about_caller(clause, m.start() - start, speaker, clause_prefix(text, start)):
+                continue   # 我姐家有三个孩子: a relative's children
             if m.group(1) == "一" and re.search(r"[一二两三四五六七八九十]$", before):
                 continue
             add_fact(out, "children", str(cfg["counts"][m.group(1)]), 0.8, i, text, speaker)

@@ -6,8 +6,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from callintel.mandarin import clause_end, linking_adverb
-from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, in_dictionary, spouse_of_caller
+from callintel.mandarin import CLOSING_PARTICLES, clause_end, linking_adverb
+from callintel.nlp.profiles.reader import (
+    Fact,
+    ProfileReader,
+    add_fact,
+    clause_prefix,
+    in_dictionary,
+    spouse_of_caller,
+    text_clauses,
+)
 
 _CLAUSE_END = re.compile(r"[，,。！!？?；;：:…\s~]")
 
@@ -27,6 +35,20 @@ def kin_of_caller(kin: Sequence[str], r: ProfileReader) -> re.Pattern[str]:
     whose = "|".join(sorted(map(re.escape, r.lex["person"]["kin_whose"]), key=len, reverse=True))
     words = "|".join(sorted(map(re.escape, kin), key=len, reverse=True))
     return re.compile(rf"(?:{me}){linking_adverb()}是(?:(?:{whose})的?){{0,2}}(?:{words}){clause_end()}")
+
+
+def _says_own_sex(text: str, words: Sequence[str], r: ProfileReader) -> bool:
+    """我是男的, 我一个女的: the caller's sex said of the caller, as what they are (the word ends its clause or a
+    particle follows it), not of someone else (她一个女的六十多了) nor as a modifier (那个男的业务员)."""
+    for start, clause in text_clauses(text):
+        for w in words:
+            for m in re.finditer(rf"(?<![妇男女]){re.escape(w)}", clause):
+                after = clause[m.end():]
+                if after[:1] and re.match(r"[\u4e00-\u9fff]", after) and not after.startswith(tuple(CLOSING_PARTICLES)):
+                    continue
+                if r.about_caller(clause, m.start(), "customer", clause_prefix(text, start)):
+                    return True
+    return False
 
 
 def read_gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
@@ -50,8 +72,11 @@ def read_gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
                         break
         elif speaker == "customer":
             for value, words in (("男", p["male_self"]), ("女", p["female_self"])):
-                if any(re.search(rf"(?<![妇男女]){re.escape(w)}", text) for w in words):
+                if _says_own_sex(text, words, r):
                     add_fact(out, "gender", value, 0.95, i, text, "customer")
+            if any(r.about_caller(clause, j, "customer", clause_prefix(text, start)) for start, clause in
+                   text_clauses(text) for w in p["female_states"] if (j := clause.find(w)) >= 0):
+                add_fact(out, "gender", "女", 0.8, i, text, "customer")   # 我怀孕五个多月了
             for value, pattern in spouse:
                 if pattern.search(text):
                     add_fact(out, "gender", value, 0.6, i, text, "customer")

@@ -166,6 +166,9 @@ def _occupation_pos(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pro
     return False
 
 
+_CLAUSE_CUT = re.compile(r"[，,。！!？?；;]")
+
+
 def read_income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["income"]
     # Whisper writes 四千来块 as 4千来快: digits with a numeral unit as well as numerals alone
@@ -188,8 +191,12 @@ def read_income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
                     if any(w in gap or w in text[max(0, m.start() - 3):m.start()] for w in cfg["not_income"]):
                         continue
                     end = m.end() + a.end()
-                    if any(w in text[end:end + 5] for w in cfg["not_income"]):
-                        continue
+                    if any(w in _CLAUSE_CUT.split(text[end:end + 5])[0] for w in cfg["not_income"]):
+                        continue   # 一个月3000的保费: what follows in its clause makes it a cost
+                    start, clause = next((c for c in text_clauses(text) if c[0] <= m.start() < c[0] + len(c[1])),
+                                         (0, text))
+                    if not r.about_caller(clause, m.start() - start, speaker, clause_prefix(text, start)):
+                        continue   # 我老公一个月挣两万多: someone else's income
                     value = cn_amount(a.group(1))
                     if value is None or value < 500:
                         continue
