@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_wordings.py                 # every area
     .venv/bin/python bench/bench_wordings.py --areas names   # profiles, questions, names, topics
     .venv/bin/python bench/bench_wordings.py --wordings F    # another file of the same layout
+    .venv/bin/python bench/bench_wordings.py --areas pii --wordings bench/wordings_unread.toml
 
 Why: the development sets' figures say little about callers who put things another way (issue 20); these
 sentences were written here, from how Mandarin callers say a fact, a request, a name or a matter, and were read by
@@ -18,6 +19,10 @@ bench/wordings_unread.toml holds 90 more profile sentences, 19 of them stating n
 written by someone told not to open the rules: 64 of 90 read right on 3512edd, 77 after the rules of the next commit
 (a sex, income or children said of someone else no longer read as the caller's; a call made is no time to call; a
 clause pointing back to a time said before it (那时候打); pregnancy; a former spouse; regional words for a child).
+The same file's [[pii]] lines (100: names, ID, card and phone numbers, birth dates, addresses, and 16 that hold none)
+were read right 93 of 100 on 3512edd and 99 after the masking of the next commits (a number read in groups, a
+village and group number, work-unit housing, a name spelled after it, a birth date after 填的是); left: 常青大夫 (a
+name that is a word, before a title); eval pii's over-masking on STC-3 unchanged (0.036, rules 0.0021).
 Left: 丁克 is masked as a name (jieba tags it nr), a masked name before 他老婆, 单着, an annual income said without
 挣, 阿拉上海人 (a dialect first person).
 Figures go to stdout, one JSON object per line; nothing is asserted.
@@ -97,6 +102,36 @@ def names(settings) -> dict:
     return {"area": "names", "right": len(cases) - len(left), "of": len(cases), "missed": left}
 
 
+def pii(settings) -> dict:
+    """[[pii]] lines (said, secret, kind) masked as a call of one turn: right when no secret survives, normalised as the
+    text path normalises it and, for numbers, as the digits it holds; a line of kind "none" is right when nothing of
+    it is masked (a card's last four, [尾号], aside)."""
+    import re
+
+    from callintel.speech.normalize import normalize_text
+    from callintel.speech.text import TextCleaner
+
+    cleaner, cases = TextCleaner.from_settings(settings), wordings().get("pii", [])
+    tokens = {v for k, v in settings["speech"]["redact"]["tokens"].items() if k != "tail"}
+
+    def survives(secret: str, out: str) -> bool:
+        norm = normalize_text(secret, cleaner.normalize)
+        digits = re.sub(r"[^0-9]", "", norm)
+        return secret in out or norm in out or (len(digits) >= 6 and digits in re.sub(r"[^0-9]", "", out))
+
+    missed, over = [], []
+    for c in cases:
+        out = cleaner.clean_alone(c["said"])
+        if c["kind"] == "none":
+            if any(t in out for t in tokens):
+                over.append(f"{c['said']} -> {out}")
+        elif any(survives(x, out) for x in c["secret"]):
+            missed.append(f"{c['kind']}: {c['said']} -> {out}")
+    by_kind = {k: sum(1 for c in cases if c["kind"] == k) for k in sorted({c["kind"] for c in cases})}
+    return {"area": "pii", "right": len(cases) - len(missed) - len(over), "of": len(cases), "by_kind": by_kind,
+            "left_unmasked": missed, "masked_needlessly": over}
+
+
 def topics(settings) -> dict:
     """Each question alone against the taxonomy (key phrase, nearest example, the examples' model); a question of a
     family's general topic counts for its specific one. A short question no phrase names is a follow-up here, where
@@ -119,7 +154,7 @@ def topics(settings) -> dict:
     return {"area": "topics", "right": len(qs) - len(missed), "of": len(qs), "missed": missed}
 
 
-AREAS = {"profiles": profiles, "questions": questions, "names": names, "topics": topics}
+AREAS = {"profiles": profiles, "questions": questions, "names": names, "pii": pii, "topics": topics}
 
 
 def main() -> None:

@@ -201,6 +201,27 @@ def _heard_name_at(text: str, i: int, rules: PersonalRules) -> int:
     return i
 
 
+_SPELL_PART = re.compile(rf"[{_CJK}]{{1,4}}的([{_CJK}])")
+
+
+def _spelled_after(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
+    """A word of a surname and one or two more characters, then each of them spelled in a clause of its own (万里，
+    一万两万的万，公里的里; 赵福贵，福气的福，富贵的贵: the given name alone may be spelled): a name, whatever else the
+    word means. Nobody spells an everyday word character by character."""
+    spans = []
+    spelling = rf"((?:[，,、\s]+[{_CJK}]{{1,4}}的[{_CJK}]){{2,4}})(?=[，,、。！!？?\s…]|$)"
+    for m in re.finditer(rf"([{_CJK}]{{2,4}}){spelling}", text):
+        word, parts = m.group(1), [p for p in re.split(r"[，,、\s]+", m.group(2)) if p]
+        spelled = "".join(s.group(1) for p in parts if (s := _SPELL_PART.fullmatch(p)))
+        for n in (3, 2):   # the name is the word's last 2-3 characters (我叫万里: 叫 is no part of it)
+            name = word[-n:]
+            surname = name[:2] in rules.surnames or name[:1] in rules.surnames
+            if len(name) == n and surname and len(spelled) >= 2 and spelled in (name, name[1:]):
+                spans.append((m.start(1) + len(word) - n, m.start(1) + len(word)))
+                break
+    return spans
+
+
 def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for cue in rules.name_cues:
@@ -257,6 +278,7 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
                         re.match(f"[{_CJK}]", text[i]) and text[i] not in rules.name_stop_chars:
                     spans.append((i, t))
                     break
+    spans += _spelled_after(text, rules)
     # spelled out: 木子李, 弓长张; and "X的Y" clauses whose Y is a character of X (长短的长, 福气的福)
     for spelled in rules.spelled_surnames:
         for m in re.finditer(re.escape(spelled), text):
@@ -271,6 +293,13 @@ _DATE = rf"(?:(?:19|20)?[0-9]{{2}}年(?:{_MONTH_DAY})?|(?:19|20)[0-9]{{2}}[-./][
 
 
 _LINK = r"(?:是|为|:|：|\s|就是)*"   # between a birth cue and its date: 生日是, 出生日期：
+
+
+def _link(rules: PersonalRules) -> str:
+    """What stands between a birth cue and its date: _LINK, or how a form's field is filled in, the cue links that
+    end in 的 (出生年月填的是1990.06.23, 生日登记的是…)."""
+    filled = [re.escape(c) for c in sorted(rules.cue_links, key=len, reverse=True) if c.endswith(("的", "的是"))]
+    return rf"(?:{'|'.join(filled)})?{_LINK}" if filled else _LINK
 _CLAUSE_END = clause_end()   # a particle at most, then the clause ends
 # A year a caller was born in, said as what they are: four digits, or two of an adult's cohort (88年, 05年), not a
 # recent year that is a policy's (我是10年的, 20年的: bought or started then)
@@ -284,7 +313,7 @@ def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
         spans.append(m.span(1))
     cues = "|".join(map(re.escape, rules.birth_cues))
     date_or_md = rf"(?:{_DATE}|[0-9]{{1,2}}月[0-9]{{1,2}}[日号]?|(?:19|20)[0-9]{{6}})"
-    for m in re.finditer(rf"(?:{cues}){_LINK}({date_or_md})", text):
+    for m in re.finditer(rf"(?:{cues}){_link(rules)}({date_or_md})", text):
         spans.append(m.span(1))
     if rules.person_words:   # 我是88年的, 她92年的: a year as what a person is, 的 closing the clause
         who = "|".join(map(re.escape, rules.person_words))
@@ -294,7 +323,7 @@ def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
                 spans.append(m.span(1))
     if rules.tagger and re.search(f"{cues}|{after}", text):
         spans += [s for s in _tagged_dates(text, rules.tagger_threads)
-                  if s not in spans and _beside_birth_cue(text, *s, cues, after)]
+                  if s not in spans and _beside_birth_cue(text, *s, cues, after, _link(rules))]
     return spans
 
 
@@ -320,14 +349,16 @@ def _tagged_dates(text: str, threads: int = 1) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if _DATE_WORD.search(text[a:b])]
 
 
-def _beside_birth_cue(text: str, start: int, end: int, cues: str, after: str) -> bool:
+def _beside_birth_cue(text: str, start: int, end: int, cues: str, after: str, link: str) -> bool:
     """The date is a birth date: a birth cue just before it (生日是…) or a birth word just after it (…出生的)."""
-    return re.search(rf"(?:{cues}){_LINK}$", text[:start]) is not None \
+    return re.search(rf"(?:{cues}){link}$", text[:start]) is not None \
         or re.match(rf"的?(?:{after})", text[end:]) is not None
 
 
 _ROAD = r"(?:大道|大街|路|街|巷|弄|胡同)"
-_ESTATE = r"(?:小区|花园|家园|公寓|新村|大厦|苑|庄园|社区)"
+_ESTATE = r"(?:小区|花园|家园|公寓|新村|大厦|苑|庄园|社区|宿舍|家属院|大院)"   # 宿舍, 家属院: work-unit housing
+_VILLAGE = r"(?:村|屯)"   # a village, and after it its group or team and house numbers (李庄村三组, 新桥村五组28号)
+_VILLAGE_PART = r"(?:组|队|社|号)"
 _UNIT = r"(?:号楼|号院|栋|幢|座|单元|层|楼|室|房|号)"
 _ADMIN = r"(?:省|市|区|县|镇|乡|街道)"
 
@@ -343,6 +374,9 @@ def _spans_address(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
         spans.append(_after_admin(text, *m.span(1)))
     # an estate with building/unit/room numbers after it
     for m in re.finditer(rf"((?:(?![{stop}]){name}){{2,6}}?{_ESTATE}{chain}+)", text):
+        spans.append(_after_admin(text, *m.span(1)))
+    # a village with its group (and house) number: where a rural caller lives, as a street and number is in a town
+    for m in re.finditer(rf"((?:(?![{stop}]){name}){{1,6}}?{_VILLAGE}(?:[{_NUM}]+{_VILLAGE_PART})+)", text):
         spans.append(_after_admin(text, *m.span(1)))
     # building chains alone: 3号楼2单元502室, 1202房 (a room number of 3+ digits)
     for m in re.finditer(rf"(?:[0-9]+(?:号楼|栋|幢|单元)|[{_NUM}]+(?:号楼|单元)){chain}*|[0-9]{{3,5}}(?:室|房)", text):

@@ -66,6 +66,10 @@ class RedactionRules:
     min_code_digits: int
     # Digits read one by one with a separator between each (5-6-7-1, 1 3 8 …): this many or more are a number.
     min_spelled_digits: int
+    # A number read in groups (卡号前面是621483，中间0755，后面是2917 6603): a run of at least group_min_digits digits
+    # within group_gap characters after a masked number of the same utterance is the next group of it.
+    group_min_digits: int
+    group_gap: int
     # An 18-digit ID number heard with up to this many digits dropped or added still shows its birth date
     # (callintel.ages.heard_id_birth): it is masked as an ID number and its age kept. 0 = exact IDs only.
     id_digit_slack: int
@@ -331,6 +335,7 @@ def find_pii(text: str, rules: RedactionRules | None = None) -> list[tuple[int, 
             if kind and len(digits) >= max(rules.min_cued_run, rules.min_spoken_run if spoken else 0):
                 spans = [(m.start(), m.end(), kind)]
         found += [(*_glued(text, a, b), kind) for a, b, kind in spans]
+    found = _next_groups(text, found, rules)
     merged: list[tuple[int, int, str]] = []
     for span in found:  # widening may make neighbours touch: one mask each still
         if merged and span[0] < merged[-1][1]:
@@ -372,6 +377,28 @@ def mask_names(text: str, names: set[str], rules: RedactionRules | None = None) 
 
 
 _UNIT_AFTER = "元块万亿千百%％"  # after digits alone: an amount
+# After digits, what makes them a quantity, a date or a time rather than the next group of a number read out.
+_QUANTITY_AFTER = _UNIT_AFTER + "年月日号岁点分个次期天周份张"
+
+
+def _next_groups(text: str, found: list[tuple[int, int, str]],
+                 rules: RedactionRules) -> list[tuple[int, int, str]]:
+    """`found` with the digit runs that go on a masked number read in groups (a few words between, 中间/后面是):
+    each is masked as the number it follows, unless a unit makes it a quantity (2019年, 3600块)."""
+    if not found or rules.group_min_digits <= 0:
+        return found
+    out = list(found)
+    last = found[0]
+    for m in _RUN.finditer(text, found[0][1]):
+        if any(a <= m.start() < b for a, b, _ in out):
+            continue
+        prev = max((s for s in out if s[1] <= m.start()), key=lambda s: s[1], default=last)
+        digits, _ = to_digits(m.group())
+        if len(digits) >= rules.group_min_digits and m.start() - prev[1] <= rules.group_gap \
+                and text[m.end():m.end() + 1] not in tuple(_QUANTITY_AFTER):
+            out.append((m.start(), m.end(), prev[2]))
+            out.sort()
+    return out
 
 
 def find_codes(text: str, rules: RedactionRules) -> list[tuple[int, int, str]]:

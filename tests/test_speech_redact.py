@@ -289,3 +289,34 @@ def test_a_long_loop_of_digits_is_read_whole_and_masks_the_numbers_in_it():
     masked = mask_pii(text)
     assert "13800138000" not in masked and "[手机号]" in masked
     assert not leaked_numbers(masked)
+
+
+def test_a_number_read_in_groups_is_masked_group_by_group():
+    """The groups after the first, with a few words between (中间, 后面是), are the same number; a quantity is not."""
+    assert mask_pii("卡号前面是621483，中间0755，后面是2917 6603。") == \
+        "卡号前面是[银行卡号]，中间[银行卡号]，后面是[银行卡号]。"
+    assert mask_pii("我的卡号是6222020200112345679，一共交了3600块，2019年开始交的。") == \
+        "我的卡号是[银行卡号]，一共交了3600块，2019年开始交的。"
+    assert mask_pii("保费3600元，2019年买的") == "保费3600元，2019年买的"   # nothing masked before: nothing goes on
+
+
+def test_rural_and_work_unit_addresses():
+    """A village with its group or house number, work-unit housing with its building and floor: the township,
+    county and city before them stay (the caller's city is a profile fact)."""
+    assert mask_pii("我家是河南省周口市郸城县胡集乡李庄村三组的。") == "我家是河南省周口市郸城县胡集乡[地址]的。"
+    assert mask_pii("老家是湖南邵阳隆回县桃洪镇新桥村五组28号。") == "老家是湖南邵阳隆回县桃洪镇[地址]。"
+    assert mask_pii("寄到铁路宿舍五栋三楼。") == "寄到[地址]。"
+    for text in ("我们村里三个人都买了。", "我在村里种地。", "他是三组的组长。"):
+        assert mask_pii(text) == text, text
+
+
+def test_a_name_spelled_after_it_is_a_name_even_when_it_is_a_word():
+    """万里，一万两万的万，公里的里: nobody spells an everyday word character by character."""
+    assert mask_pii("我丈夫叫万里，一万两万的万，公里的里，他出差了。") == "我丈夫叫[姓名]，[姓名]，[姓名]，他出差了。"
+    assert mask_pii("他叫高峰，高低的高，山峰的峰") == "他叫[姓名]，[姓名]，[姓名]"
+    assert mask_pii("我问的是理赔，理解的理，赔偿的赔。") == "我问的是理赔，理解的理，赔偿的赔。"   # 理 is no surname
+
+
+def test_a_birth_date_as_a_form_field_is_filled_in():
+    assert mask_pii("出生年月填的是1990.06.23，表上写的。") == "出生年月填的是[出生日期]，表上写的。"
+    assert mask_pii("生日登记的是1985年3月5号") == "生日登记的是[出生日期]"
