@@ -56,6 +56,8 @@ class QuestionCues:
     reflexives: tuple[str, ...] = ()
     disposal: tuple[str, ...] = ()
     classifiers: tuple[str, ...] = ()
+    asking_verbs: tuple[str, ...] = ()
+    asks_always: tuple[str, ...] = ()
     benefactive: tuple[str, ...] = ()
     past_adverbs: tuple[str, ...] = ()
     conditionals: tuple[str, ...] = ()
@@ -104,7 +106,10 @@ def _asking(body: str, word: str, at: int, cues: QuestionCues) -> bool:
     if a_not_a(word):
         return not (at > 0 and body[at - 1] in "不没")
     lead = body[max(0, at - cues.indefinite_window):at]
-    if any(n in lead for n in cues.indefinite_before) and not any(ch in lead for ch in "，,、"):
+    # 登不进去怎么办, 不交了会怎么样: the negation is the caller's situation, not "any" (but 不怎么样, 无论怎么样都)
+    always = body.startswith(cues.asks_always, at) and not (at > 0 and body[at - 1] in "不没") \
+        and not lead.endswith(cues.a_not_a_before)
+    if not always and any(n in lead for n in cues.indefinite_before) and not any(ch in lead for ch in "，,、"):
         return False
     tail = body[at + len(word):at + len(word) + 3]
     if any(tail[:k + 1].endswith(a) for a in cues.indefinite_after for k in range(len(tail))):
@@ -154,6 +159,27 @@ def _interrogative(body: str, cues: QuestionCues) -> bool:
     return _a_not_a_asks(body, cues)
 
 
+def _without_reported(body: str, cues: QuestionCues) -> str:
+    """`body` less a question someone else asked the caller (他问我要不要加附加险, 我朋友问我划不划算, 业务员问我有没有
+    病): from a third person or a noun, adverbs at most, and a verb of asking to the end of that clause. Its
+    interrogatives are theirs; the caller's own question after it still asks (他问我要不要加，我该怎么回他)."""
+    if not any(v in body for v in cues.asking_verbs):
+        return body
+    words = pos_tagger().lcut(body)
+    third = set(cues.persons) - set(cues.first_person)
+    for k, (word, _) in enumerate(words):
+        if word not in cues.asking_verbs:
+            continue
+        j = k - 1
+        while j >= 0 and (words[j].flag.startswith(("d", "a")) or words[j].word == "是"):
+            j -= 1   # 他老是问我, 他一直问
+        if j >= 0 and (words[j].word in third or words[j].flag.startswith("n")):
+            start = sum(len(w.word) for w in words[:j])
+            m = _CLAUSE_END.search(body, start)
+            return body[:start] + " " + _without_reported(body[m.end():], cues) if m else body[:start]
+    return body
+
+
 def question_cue(sentence: str, cues: QuestionCues) -> str | None:
     """The kind of cue that makes `sentence` a question, or None."""
     body = sentence
@@ -164,7 +190,7 @@ def question_cue(sentence: str, cues: QuestionCues) -> str | None:
         return None
     if any(m in sentence for m in cues.question_marks):
         return "mark"
-    if _interrogative(body, cues):
+    if _interrogative(_without_reported(body, cues), cues):
         return "interrogative"
     bare = strip_punct(body)
     if any(bare.endswith(p) for p in cues.final_particles):

@@ -117,3 +117,28 @@ def test_requests_put_to_the_agent_without_an_opener(cues, text):
 ])
 def test_own_acts_and_adverbs_are_not_requests(cues, text):
     assert question_cue(text, cues) is None
+
+
+@pytest.mark.parametrize("text", [
+    "他问我要不要再加一份附加险",          # someone else's question, reported
+    "我朋友问我这个保险划不划算",
+    "他老是问我什么时候方便见面",
+    "业务员问我有没有病",
+    "好嘞，麻烦你了，再见",                # thanks
+    "你们服务不怎么样",                    # 不怎么样: "not much good"
+    "无论怎么样都不可能再装下了",          # "no matter how"
+])
+def test_reported_questions_and_thanks_are_not_questions(cues, text):
+    assert question_cue(text, cues) is None
+
+
+@pytest.mark.parametrize("text", [
+    "他问我要不要加，我该怎么回他",        # the caller's own question after the reported one
+    "你们那个APP登不进去怎么办",            # the negation is the caller's situation: 怎么办 still asks
+    "那我要是现在不交了会怎么样",
+    "么子时候可以把钱退给我",              # 么子: "what" in Hunan and Hubei Mandarin
+    "请把理赔结果的通知书寄给我",
+    "请你把保单条款发到我邮箱里",
+])
+def test_questions_the_caller_asks_in_these_ways(cues, text):
+    assert question_cue(text, cues) is not None
