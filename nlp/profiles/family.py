@@ -6,7 +6,15 @@ import re
 from collections.abc import Sequence
 
 from callintel.mandarin import clause_end, linking_adverb
-from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, clause_prefix, spouse_of_caller, text_clauses
+from callintel.nlp.profiles.reader import (
+    Fact,
+    ProfileReader,
+    add_fact,
+    clause_at,
+    clause_prefix,
+    spouse_of_caller,
+    text_clauses,
+)
 from callintel.nlp.profiles.sound import phrase_at
 
 # 一个/一位, optionally a modifier that ends in 的, then (the caller's words go on with) the noun it describes
@@ -82,7 +90,7 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
             before = text[max(0, m.start() - 4):m.start()]
             if any(w in before for w in cfg["not_after"]) or "他" in before or "她" in before:
                 continue
-            start, clause = next((c for c in text_clauses(text) if c[0] <= m.start() < c[0] + len(c[1])), (0, text))
+            start, clause = clause_at(text, m.start())
             if not r.about_caller(clause, m.start() - start, speaker, clause_prefix(text, start)):
                 continue   # 我姐家有三个孩子: a relative's children
             if m.group(1) == "一" and re.search(r"[一二两三四五六七八九十]$", before):

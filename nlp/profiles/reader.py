@@ -100,6 +100,11 @@ def text_clauses(text: str) -> list[tuple[int, str]]:
     return [(m.start(), m.group()) for m in _CLAUSE.finditer(text)]
 
 
+def clause_at(text: str, pos: int) -> tuple[int, str]:
+    """(start, clause) of the clause of `text` that holds `pos`; (0, text) when none does (punctuation there)."""
+    return next(((a, c) for a, c in text_clauses(text) if a <= pos < a + len(c)), (0, text))
+
+
 class ProfileReader:
     """Helpers over one lexicon: is a clause position about the caller, product types, cities."""
 

@@ -12,6 +12,7 @@ from callintel.nlp.profiles.reader import (
     Fact,
     ProfileReader,
     add_fact,
+    clause_at,
     clause_prefix,
     cn_amount,
     in_dictionary,
@@ -193,8 +194,7 @@ def read_income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
                     end = m.end() + a.end()
                     if any(w in _CLAUSE_CUT.split(text[end:end + 5])[0] for w in cfg["not_income"]):
                         continue   # 一个月3000的保费: what follows in its clause makes it a cost
-                    start, clause = next((c for c in text_clauses(text) if c[0] <= m.start() < c[0] + len(c[1])),
-                                         (0, text))
+                    start, clause = clause_at(text, m.start())
                     if not r.about_caller(clause, m.start() - start, speaker, clause_prefix(text, start)):
                         continue   # 我老公一个月挣两万多: someone else's income
                     value = cn_amount(a.group(1))
