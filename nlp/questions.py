@@ -338,7 +338,9 @@ def _names_service(clause: Clause, cues: QuestionCues) -> bool:
     for_me = len(rest) > 2 and rest[-2][0] in cues.benefactive and rest[-1][0] in cues.first_person
     if for_me:
         rest = rest[:-2]
-    if not 3 <= len(rest) <= 4 or not _verb_at(rest, 0):
+    # 给 before a measure word gives (给个说法, 给个准话): jieba tags it a preposition, which takes no measure word
+    gives = rest[:1] and rest[0][0] in cues.benefactive and len(rest) > 1 and rest[1][1].startswith(("q", "m"))
+    if not 3 <= len(rest) <= 4 or not (_verb_at(rest, 0) or gives):
         return False
     # with the numeral (一份) only when whom it is for closes it: 有一个女儿, 是一份意外险 describe
     measure = rest[1][0][1:] if for_me and rest[1][0].startswith("一") else rest[1][0]

@@ -72,6 +72,8 @@ def test_asking_forms_still_ask(cues, text, cue):
     "把它删了吧。",                # 了 closed by 吧: asked, not done
     "改个手机号。",                # a bare verb + classifier + noun as the whole clause
     "开个发票吧。",
+    "你们给个说法吧。",            # ... 给 "give" before a measure word (jieba tags it a preposition there)
+    "给个准话。",
     "寄一份纸质合同给我。",        # ... a noun of two words, the numeral, and whom it is for closing it
     "发个电子保单给我们吧。",
 ])
