@@ -270,6 +270,8 @@ def test_facts_said_of_someone_else_are_not_the_callers():
     assert "gender" not in facts(("customer", "我帮我妈问一下，她一个女的六十多了还能买吗"))
     assert "gender" not in facts(("customer", "你们那个男的业务员上次说可以退"))
     assert facts(("customer", "我一个女的，带俩孩子。"))["gender"] == "女"
+    assert facts(("customer", "我当兵退伍下来的，一个大老爷们，不太懂这些。"))["gender"] == "男"   # a noun for a man
+    assert "gender" not in facts(("customer", "他一个大男人还怕打针"))
     assert "income_band" not in facts(("customer", "我老公一个月挣两万多，家里主要靠他。"))
     # a cost in another clause is not what the amount is
     assert facts(("customer", "我月薪12000，房贷要还五千。"))["income_band"] == "10000-20000"
