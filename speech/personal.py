@@ -160,12 +160,13 @@ def _naming_pattern(kin_cues: tuple[str, ...], role_cues: tuple[str, ...],
     return re.compile(rf"(?:{who})(?:{verbs})")
 
 
+_YEAR = r"(?:19|20)?[0-9]{2}年"                     # a year, its century said or not (1979年, 79年)
 _MONTH_DAY = r"[0-9]{1,2}月(?:[0-9]{1,2}[日号])?"   # a month, and its day when said: after a year or alone
-_ANSWERED_YEAR = re.compile(rf"^(?:[嗯哦啊噢][，,\s]*)?(?:我|俺|本人)?(?:是)?((?:19|20)?[0-9]{{2}}年(?:{_MONTH_DAY})?)"
+_ANSWERED_YEAR = re.compile(rf"^(?:[嗯哦啊噢][，,\s]*)?(?:我|俺|本人)?(?:是)?({_YEAR}(?:{_MONTH_DAY})?)"
                             r"(?=的|出生|生|[，。,.！!？?\s]|$)")
 
 
-_DATE_PART = re.compile(rf"(?:19|20)?[0-9]{{2}}年|{_MONTH_DAY}|[0-9]{{1,2}}[日号]")
+_DATE_PART = re.compile(rf"{_YEAR}|{_MONTH_DAY}|[0-9]{{1,2}}[日号]")
 
 
 def answered_birth_date(text: str) -> list[tuple[int, int]]:
@@ -289,17 +290,20 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     return spans + find_names(text, rules.names, spans)
 
 
-_DATE = rf"(?:(?:19|20)?[0-9]{{2}}年(?:{_MONTH_DAY})?|(?:19|20)[0-9]{{2}}[-./][0-9]{{1,2}}(?:[-./][0-9]{{1,2}})?)"
+_DATE = rf"(?:{_YEAR}(?:{_MONTH_DAY})?|(?:19|20)[0-9]{{2}}[-./][0-9]{{1,2}}(?:[-./][0-9]{{1,2}})?)"
 
 
 _LINK = r"(?:是|为|:|：|\s|就是)*"   # between a birth cue and its date: 生日是, 出生日期：
 
 
-def _link(rules: PersonalRules) -> str:
+@lru_cache(maxsize=8)
+def _link(cue_links: tuple[str, ...]) -> str:
     """What stands between a birth cue and its date: _LINK, or how a form's field is filled in, the cue links that
-    end in 的 (出生年月填的是1990.06.23, 生日登记的是…)."""
-    filled = [re.escape(c) for c in sorted(rules.cue_links, key=len, reverse=True) if c.endswith(("的", "的是"))]
+    end in 的 (出生年月填的是1990.06.23, 生日登记的是…); built once per rules, not per text."""
+    filled = [re.escape(c) for c in sorted(cue_links, key=len, reverse=True) if c.endswith(("的", "的是"))]
     return rf"(?:{'|'.join(filled)})?{_LINK}" if filled else _LINK
+
+
 _CLAUSE_END = clause_end()   # a particle at most, then the clause ends
 # A year a caller was born in, said as what they are: four digits, or two of an adult's cohort (88年, 05年), not a
 # recent year that is a policy's (我是10年的, 20年的: bought or started then)
@@ -313,7 +317,7 @@ def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
         spans.append(m.span(1))
     cues = "|".join(map(re.escape, rules.birth_cues))
     date_or_md = rf"(?:{_DATE}|[0-9]{{1,2}}月[0-9]{{1,2}}[日号]?|(?:19|20)[0-9]{{6}})"
-    for m in re.finditer(rf"(?:{cues}){_link(rules)}({date_or_md})", text):
+    for m in re.finditer(rf"(?:{cues}){_link(rules.cue_links)}({date_or_md})", text):
         spans.append(m.span(1))
     if rules.person_words:   # 我是88年的, 她92年的: a year as what a person is, 的 closing the clause
         who = "|".join(map(re.escape, rules.person_words))
@@ -323,7 +327,7 @@ def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
                 spans.append(m.span(1))
     if rules.tagger and re.search(f"{cues}|{after}", text):
         spans += [s for s in _tagged_dates(text, rules.tagger_threads)
-                  if s not in spans and _beside_birth_cue(text, *s, cues, after, _link(rules))]
+                  if s not in spans and _beside_birth_cue(text, *s, cues, after, _link(rules.cue_links))]
     return spans
 
 

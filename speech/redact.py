@@ -388,17 +388,15 @@ def _next_groups(text: str, found: list[tuple[int, int, str]],
     if not found or rules.group_min_digits <= 0:
         return found
     out = list(found)
-    last = found[0]
-    for m in _RUN.finditer(text, found[0][1]):
+    for m in _RUN.finditer(text, found[0][1]):   # every run after the first masked number ends
         if any(a <= m.start() < b for a, b, _ in out):
             continue
-        prev = max((s for s in out if s[1] <= m.start()), key=lambda s: s[1], default=last)
+        prev = max((s for s in out if s[1] <= m.start()), key=lambda s: s[1])   # the first one at least
         digits, _ = to_digits(m.group())
         if len(digits) >= rules.group_min_digits and m.start() - prev[1] <= rules.group_gap \
                 and text[m.end():m.end() + 1] not in tuple(_QUANTITY_AFTER):
             out.append((m.start(), m.end(), prev[2]))
-            out.sort()
-    return out
+    return sorted(out)
 
 
 def find_codes(text: str, rules: RedactionRules) -> list[tuple[int, int, str]]:
