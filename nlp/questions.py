@@ -13,13 +13,13 @@ a sentence was taken, and extend the lexicon without code.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from callintel.general_words import pos_tagger
+from callintel.lexicon_files import read_lexicon
 from callintel.nlp.embed import text_key
 from callintel.nlp.sentences import core_text, split_sentences, strip_punct
 
@@ -68,10 +68,7 @@ class QuestionCues:
     @classmethod
     def load(cls, path: str | Path) -> QuestionCues:
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise FileNotFoundError(f"question cue lexicon not found: {path} (see [topics].question_cues)") from exc
+        data = read_lexicon(path, "question_cues.toml", "[topics] question_cues")
         missing = [k for k in cls.__dataclass_fields__ if k not in data]
         if missing:
             raise ValueError(f"{path}: missing {', '.join(missing)} (the file sets every key)")

@@ -26,13 +26,14 @@ and the sixteen stereo ones mixed down: characters with the right role 76.8% bef
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
+
+from callintel.lexicon_files import read_lexicon
 
 SAMPLE_RATE = 16000
 
@@ -62,8 +63,7 @@ class SpeakerCues:
 
     @classmethod
     def load(cls, path: Path) -> SpeakerCues:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        data = read_lexicon(path, "speaker_cues.toml", "[speech] speaker_cues")
         if missing := [f.name for f in fields(cls) if f.name not in data]:
             raise ValueError(f"{path}: no {', '.join(missing)} (configs/speaker_cues.toml sets every key)")
         values = {f.name: data[f.name] for f in fields(cls)}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from callintel.settings import load_settings
 from callintel.speech.asr import Segment
 from callintel.speech.roles import Clause, SpeakerCues, clauses, decode_roles
@@ -41,14 +39,6 @@ def test_agent_answer_inside_a_customer_segment_is_split_off():
     assert roles[0][0] == "agent" and roles[1][0] == "customer" and roles[2][0] == "agent"
     assert roles[3][0] == "customer" and roles[3][1].startswith("能不能自动续保") and "公众号" not in roles[3][1]
     assert roles[4][0] == "agent" and roles[4][1].startswith("可以的") and "公众号" in roles[4][1]
-
-
-def test_a_cues_file_without_a_setting_is_an_error_naming_it(tmp_path):
-    shipped = load_settings().config_file("speaker_cues.toml").read_text(encoding="utf-8")
-    (tmp_path / "cues.toml").write_text(shipped.replace("\ngreeting_within = ", "\n# greeting_within = "),
-                                        encoding="utf-8")
-    with pytest.raises(ValueError, match="greeting_within"):
-        SpeakerCues.load(tmp_path / "cues.toml")
 
 
 def test_no_clauses_no_roles():

@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import cn2an
 
 from callintel.general_words import default_jieba, frequency
+from callintel.lexicon_files import read_lexicon
 from callintel.nlp.places import find_places, places_by_sound
 from callintel.settings import Settings
 
@@ -62,7 +61,7 @@ class ProfileLexicon:
 
 @lru_cache(maxsize=8)
 def load_lexicon(patterns: str) -> ProfileLexicon:
-    return ProfileLexicon(tomllib.loads(Path(patterns).read_text(encoding="utf-8")), str(patterns))
+    return ProfileLexicon(read_lexicon(patterns, "profile_patterns.toml", "[profiles] patterns"), str(patterns))
 
 
 def lexicon_from_settings(settings: Settings) -> ProfileLexicon:
