@@ -99,10 +99,13 @@ from callintel.settings import load_settings  # noqa: E402
 
 hub_offline()
 SHARED = ROOT.parent / "shared" / "data"
-SETS = {"life": SHARED, "health": SHARED / "calls_health"}
+SETS = {"life": SHARED, "health": SHARED / "calls_health", "motor": ROOT / "bench" / "calls_motor"}
 KEYS = ("question_topic_ari", "topic_coverage", "call_topic_ari", "call_topics_found", "calls_other")
-# the held-out groupings: health's topics outside the default taxonomy; two choices of four life topics
+# the held-out groupings: health's and motor's (bench/calls_motor) topics outside the default taxonomy; two
+# choices of four life topics
 HELD_OUT = {"health": [("health_service", "invoice_tax", "underwriting", "claim_appeal")],
+            "motor": [("accident_report", "damage_assessment", "roadside_assistance", "policy_endorsement",
+                       "ncd_rating")],
             "life": [("policy_loan", "annuity_payout", "surrender", "complaint"),
                      ("claim_status", "info_change", "premium_payment", "renewal_lapse")]}
 THRESHOLDS = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
