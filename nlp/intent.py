@@ -37,6 +37,7 @@ class IntentCue:
     exclude: bool
     phrases: tuple[str, ...]
     own_only: bool = False  # counts only in a clause about the caller (not 我老公觉得保险都是骗人的)
+    patterns: tuple[re.Pattern[str], ...] = ()  # constructions a phrase list cannot say (a verb + 到 + an amount)
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,12 @@ class Intent:
 @lru_cache(maxsize=8)
 def load_intent_lexicon(path: str) -> IntentLexicon:
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    cues = tuple(IntentCue(name, float(c["weight"]), bool(c.get("exclude", False)), tuple(c["phrases"]),
-                           bool(c.get("own_only", False))) for name, c in data["cues"].items())
+    try:
+        cues = tuple(IntentCue(name, float(c["weight"]), bool(c.get("exclude", False)), tuple(c["phrases"]),
+                               bool(c.get("own_only", False)), tuple(re.compile(p) for p in c.get("patterns", ())))
+                     for name, c in data["cues"].items())
+    except re.error as exc:
+        raise ValueError(f"{path}: a [cues] pattern is not a regular expression: {exc}") from exc
     topic = data.get("topic", {})
     families = topic.get("families", [])
     if not isinstance(families, list) or not all(isinstance(f, str) for f in families):
@@ -151,11 +156,18 @@ def product_of_interest(turns: Sequence[tuple[str, str]], lex: IntentLexicon, pl
     return last
 
 
+def _pattern_at(text: str, pattern: re.Pattern[str]) -> tuple[str, int]:
+    """The first match of `pattern` in `text` and where, or ("", -1). A construction is its own boundary: jieba
+    joins a modal to the verb it needs (想加 in 想加到三百万), so a pattern need not start a word."""
+    m = pattern.search(text)
+    return (m.group(), m.start()) if m else ("", -1)
+
+
 def _counts(cue: IntentCue, phrase: str, text: str, starts: frozenset[int], reader: ProfileReader,
-            lex: IntentLexicon) -> bool:
-    """`phrase` of `cue` is said in `text`: it starts a word, a buying cue is not denied, and an own_only cue is
-    in a clause about the caller."""
-    at = _cue_at(text, phrase, starts)
+            lex: IntentLexicon, at: int | None = None) -> bool:
+    """`phrase` of `cue` is said in `text` (at `at` when a pattern found it): it starts a word, a buying cue is not
+    denied, and an own_only cue is in a clause about the caller."""
+    at = _cue_at(text, phrase, starts) if at is None else at
     if at < 0:
         return False
     start, clause = next(((a, c) for a, c in text_clauses(text) if a <= at < a + len(c)), (0, text))
@@ -177,7 +189,10 @@ def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: Pro
     said = [(i, text, _word_starts(text)) for i, (speaker, text) in enumerate(turns) if speaker == "customer"]
     for cue in lex.cues:
         hit = next(((p, i) for i, text, starts in said for p in cue.phrases
-                     if _counts(cue, p, text, starts, reader, lex)), None)
+                     if _counts(cue, p, text, starts, reader, lex)), None) or \
+            next(((p, i) for i, text, starts in said for pattern in cue.patterns
+                  for p, at in [_pattern_at(text, pattern)] if _counts(cue, p, text, starts, reader, lex, at)),
+                 None)
         if hit:
             fired.append((cue.weight, cue.name, hit[0], hit[1]))
     about = next((t for t in topic if t in lex.topic_families), None) if lex.topic_weight > 0 else None

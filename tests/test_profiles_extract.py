@@ -214,6 +214,18 @@ def test_intent_general_inquiry_is_interest_and_surrender_is_not(intent_lex):
     assert a.band in ("medium", "high") and a.product == "年金险" and b.band == "low"
 
 
+def test_asking_for_more_cover_is_buying(intent_lex):
+    """Raising a limit or a sum insured is buying more, said as a verb of raising + 到 + an amount, or with 保额; a
+    premium that rises (涨) is not, nor an amount said without a verb of raising."""
+    for said in ("我这三者才保了一百万，续保的时候想加到三百万，得多掏多少钱？", "我俩车都提到200万咋弄？",
+                 "我那个意外险保额能不能提高一点？"):
+        got = score_intent([("customer", said)], intent_lex, LEX)
+        assert any(c.startswith("raise_cover:") for c in got.cues) and got.band in ("medium", "high"), said
+    for said in ("你们这保费怎么涨到一万多了？", "我买的三者险是一百万的。"):
+        got = score_intent([("customer", said)], intent_lex, LEX)
+        assert not any(c.startswith("raise_cover:") for c in got.cues), said
+
+
 def test_short_answers_to_the_agents_questions():
     got = facts(("agent", "方便问一下您是做什么工作的？"), ("customer", "中学老师。"),
                 ("agent", "您在哪个城市呢？"), ("customer", "厦门。"),
