@@ -226,6 +226,20 @@ def test_asking_for_more_cover_is_buying(intent_lex):
         assert not any(c.startswith("raise_cover:") for c in got.cues), said
 
 
+def test_where_the_caller_works_places_them_and_a_particle_ends_an_answer():
+    """A place the caller works at is where they are, whatever kind of place (在南京这边医院上班), where a visit to
+    it is not (在北京的医院做的手术); 小朋友 is a parent's word for their children; a time said with only a closing
+    particle after it answers the agent's question (下午嘛)."""
+    assert facts(("customer", "我是护士，在南京这边医院上班，白天经常接不了电话。")).get("city") == "南京"
+    assert "city" not in facts(("customer", "我上个月在北京的医院做的手术。"))
+    assert facts(("customer", "下午我还要去接两个小朋友放学的。")).get("children") == "2"
+    assert "children" not in facts(("customer", "我们小区的小朋友都打了疫苗。"))
+    asked = ("agent", "您看方便接电话的时间是？")
+    said = ("customer", "下午嘛，上午我要在医院陪他做康复，电话不方便。")
+    assert facts(asked, said)["preferred_contact_time"] == "下午"
+    assert "preferred_contact_time" not in facts(asked, ("customer", "下午嘛要上班，不行。"))
+
+
 def test_short_answers_to_the_agents_questions():
     got = facts(("agent", "方便问一下您是做什么工作的？"), ("customer", "中学老师。"),
                 ("agent", "您在哪个城市呢？"), ("customer", "厦门。"),

@@ -29,7 +29,8 @@ def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 here = clause[j + len(said):].startswith(tuple(cfg["here_after"]))
                 if not ends_like(lead, cfg["before"], cfg["before_by_sound"]) and not here:
                     continue  # a city named in passing (我在北京的医院看的病 is caught below)
-                visit = any(w in clause[j:j + len(said) + 8] for w in cfg["visit"])
+                works = any(w in clause[j + len(said):] for w in r.lex["occupation"]["work_verbs"])  # 医院上班
+                visit = not works and any(w in clause[j:j + len(said) + 8] for w in cfg["visit"])
                 if visit and not ends_like(lead, cfg["ours"], cfg["before_by_sound"]):
                     continue
                 if r.about_caller(clause, j, speaker, clause_prefix(text, start)):

@@ -65,7 +65,8 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                 if after.startswith(tuple(cfg["busy_after"])) or (any(after.startswith(b) for b in ("就", "再")) \
                         and not any(c in after for c in cfg["call_after"])):
                     continue
-                answers = (asked and (not after or after.startswith(tuple(cfg["answer_after"])))) or \
+                bare = after.lstrip(CLOSING_PARTICLES)   # 下午嘛 / 晚上吧: a particle alone ends the answer
+                answers = (asked and (not bare or bare.startswith(tuple(cfg["answer_after"])))) or \
                     (busy and after.rstrip(CLOSING_PARTICLES + "的了吗？?") in cfg["answer_after"])   # 下午可以 ends it
                 if any(c in after[:8] for c in cfg["call_after"]) or answers:
                     hit = value
