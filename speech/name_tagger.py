@@ -126,7 +126,9 @@ def tagged_names(texts: Iterable[str], rules: NameRules, not_names: Iterable[str
                  address_terms: Iterable[str] = (), classifier_before: str = "", threads: int = 1) -> set[str]:
     """The person names LAC reads in a call's texts that the rules let through (see the module's docstring).
 
-    Two more checks guard against what a surname character also is: a measure word before a noun (_classifier),
+    A name that is also a word of jieba's dictionary is left, unless it is a surname and two characters that jieba's
+    tagger reads as a person in the same place (the dictionary holds famous people's names). Two more checks guard
+    against what a surname character also is: a measure word before a noun (_classifier),
     and, for a name of a surname and ONE character (海涵, 周几 and 乐视 read so on STC-3), an ordinary word: such a
     name is taken only when jieba's tagger, a second model, reads it as a person too (张伟, 陈锋, 王丽 do)."""
     texts = [t for t in texts if t]
@@ -141,10 +143,13 @@ def tagged_names(texts: Iterable[str], rules: NameRules, not_names: Iterable[str
         tokens = cache(partial(_tokens, text))
         for word, label in words:
             start, at = at, at + len(word)
-            if label != "PER" or word in skip or word in found or not _is_name(word, rules) \
-                    or common_word(word, rules):
+            if label != "PER" or word in skip or word in found or not _is_name(word, rules):
                 continue
             n = 2 if word[:2] in rules.surnames and len(word) > 2 else 1
+            # a dictionary word is no name, unless it is a full name both taggers read as a person here: jieba's
+            # dictionary counts the famous (王茂林 259 times) whose names callers share
+            if common_word(word, rules) and not (len(word) - n == 2 and _jieba_person(tokens, start, word)):
+                continue
             if _form_of_address(word[n:], rules, address_terms) or any(word[:2] in e for e in entities) \
                     or _classifier(text, start, word, classifier_before) \
                     or (len(word) - n == 1 and not _jieba_person(tokens, start, word)):

@@ -54,6 +54,14 @@ def test_a_one_character_given_name_needs_both_taggers():
     assert call_names(["请您海涵，系统今天有点慢。"], rules) == set()
 
 
+def test_a_callers_name_the_dictionary_holds_for_someone_famous_is_masked():
+    """王茂林 is a word of jieba's dictionary (a public figure, counted 259 times): a caller of that name, read a
+    person by both taggers, is masked all the same; a dictionary word neither reads as one here is not."""
+    rules = RedactionRules.from_settings(load_settings())
+    assert call_names(["麻烦提供一下车牌号和被保险人的姓名。", "鲁G·5H71B，叫王茂林。"], rules) == {"王茂林"}
+    assert call_names(["请绑定投保人本人名下的银行卡。"], rules) == set()
+
+
 def test_the_tagger_can_be_switched_off_and_the_rules_still_mask():
     settings = load_settings().with_overrides({"speech": {"redact": {"name_tagger": False}}})
     turns = [{"speaker": "customer", "text": "郑丽君上个月住院了，她那份保单能报吗？我叫刘建华。"}]
