@@ -51,12 +51,8 @@ from callintel.settings import load_settings  # noqa: E402
 hub_offline()
 ON = date(2026, 12, 1)
 
-WORDINGS = ROOT / "bench" / "wordings.toml"   # the sentences, by area
+WORDINGS = ROOT / "bench" / "wordings.toml"   # the sentences, by area (--wordings: another file of its layout)
 GREETING = "您好，请问有什么可以帮您？"             # the agent's line before a caller's that has none of its own
-
-
-def wordings() -> dict:
-    return tomllib.loads(WORDINGS.read_text(encoding="utf-8"))
 
 
 def _read_right(want: str, got: list[str]) -> bool:
@@ -65,14 +61,14 @@ def _read_right(want: str, got: list[str]) -> bool:
     return not got if not want else any(want in g or g in want for g in got)
 
 
-def profiles(settings) -> dict:
+def profiles(settings, probe: dict) -> dict:
     """Each caller's line after the agent's through the text path a night runs (transcript_from_turns: normalised,
     masked, the stated age kept), then read."""
     from callintel.nlp.profiles import extract, lexicon_from_settings
     from callintel.speech.text import TextCleaner, transcript_from_turns
 
     cleaner, lex = TextCleaner.from_settings(settings), lexicon_from_settings(settings)
-    cases, missed = wordings()["profile"], []
+    cases, missed = probe["profile"], []
     for case in cases:
         agent, said, field, want = case.get("agent", GREETING), case["said"], case["field"], case["value"]
         call = transcript_from_turns("probe", [{"speaker": "agent", "text": agent},
@@ -87,27 +83,27 @@ def profiles(settings) -> dict:
             "of_them_none": negative, "missed": missed}
 
 
-def questions(settings) -> dict:
+def questions(settings, probe: dict) -> dict:
     from callintel.nlp.questions import asks, load_cues
 
-    cues, probe = load_cues(settings), wordings()["questions"]
+    cues, probe = load_cues(settings), probe["questions"]
     missed = [t for t in probe["requests"] if not asks(t, cues)]
     taken = [t for t in probe["statements"] if asks(t, cues)]
     return {"area": "questions", "right": len(probe["requests"]) - len(missed), "of": len(probe["requests"]),
             "missed": missed, "statements_taken": len(taken), "statements": len(probe["statements"]), "taken": taken}
 
 
-def names(settings) -> dict:
+def names(settings, probe: dict) -> dict:
     """Masked as a call of one turn (the rules, then the whole-call tagger)."""
     from callintel.speech.text import TextCleaner
 
-    cleaner, cases = TextCleaner.from_settings(settings), wordings()["name"]
+    cleaner, cases = TextCleaner.from_settings(settings), probe["name"]
     left = [f"{c['said']} -> {out}" for c in cases
             if c["name"] in (out := cleaner.clean_alone(c["said"])) or (len(c["name"]) >= 3 and c["name"][1:] in out)]
     return {"area": "names", "right": len(cases) - len(left), "of": len(cases), "missed": left}
 
 
-def pii(settings) -> dict:
+def pii(settings, probe: dict) -> dict:
     """[[pii]] lines (said, secret, kind) masked as a call of one turn: right when no secret survives, normalised as the
     text path normalises it and, for numbers, as the digits it holds; a line of kind "none" is right when nothing of
     it is masked (a card's last four, [尾号], aside)."""
@@ -116,7 +112,7 @@ def pii(settings) -> dict:
     from callintel.speech.normalize import normalize_text
     from callintel.speech.text import TextCleaner
 
-    cleaner, cases = TextCleaner.from_settings(settings), wordings().get("pii", [])
+    cleaner, cases = TextCleaner.from_settings(settings), probe.get("pii", [])
     tokens = {v for k, v in settings["speech"]["redact"]["tokens"].items() if k != "tail"}
 
     def survives(secret: str, out: str) -> bool:
@@ -137,7 +133,7 @@ def pii(settings) -> dict:
             "left_unmasked": missed, "masked_needlessly": over}
 
 
-def topics(settings) -> dict:
+def topics(settings, probe: dict) -> dict:
     """Each question alone against the taxonomy (key phrase, nearest example, the examples' model); a question of a
     family's general topic counts for its specific one. A short question no phrase names is a follow-up here, where
     in a call it takes the topic of what it follows."""
@@ -146,7 +142,7 @@ def topics(settings) -> dict:
     from callintel.nlp import taxonomy as tx
     from callintel.nlp.embed import embedder_from_settings
 
-    qs = [(slug, q) for slug, texts in wordings()["topics"].items() for q in texts]
+    qs = [(slug, q) for slug, texts in probe["topics"].items() for q in texts]
     embedder = embedder_from_settings(settings)
     X = np.asarray(embedder.encode([q for _, q in qs]), dtype=np.float32)
     taxonomy = tx.load_taxonomy(settings)
@@ -165,13 +161,12 @@ AREAS = {"profiles": profiles, "questions": questions, "names": names, "pii": pi
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--areas", nargs="+", choices=sorted(AREAS), default=list(AREAS))
-    ap.add_argument("--wordings", type=Path, default=None, help="the sentences (bench/wordings.toml's layout)")
+    ap.add_argument("--wordings", type=Path, default=WORDINGS, help="the sentences (bench/wordings.toml's layout)")
     args = ap.parse_args()
-    global WORDINGS
-    WORDINGS = args.wordings or WORDINGS
+    probe = tomllib.loads(args.wordings.read_text(encoding="utf-8"))
     settings = load_settings()
     for area in args.areas:
-        print(json.dumps(AREAS[area](settings), ensure_ascii=False), flush=True)
+        print(json.dumps(AREAS[area](settings, probe), ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":
