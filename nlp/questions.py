@@ -216,6 +216,11 @@ def _verb_at(clause: Clause, i: int) -> bool:
                                     and clause[i + 1][1].startswith(("q", "m")))
 
 
+def _idiom_verb(word: str, tag: str) -> bool:
+    """A fixed expression (jieba tag l) a verb opens: 打电话, 发短信 act like a verb and its object."""
+    return tag == "l" and pos_tagger().word_tag_tab.get(word[0], "").startswith("v")
+
+
 def _agent_asked(text: str, cues: QuestionCues, caller_subject: bool) -> bool:
     """The agent asked to act: you + a benefactive or causative verb + who + a verb (你给我改改吧, 你们帮他登记,
     你让主管中午打), or the same verb opening the clause while the caller is not its subject (那赶紧给我改过来吧;
@@ -230,7 +235,8 @@ def _agent_asked(text: str, cues: QuestionCues, caller_subject: bool) -> bool:
         while at >= 0:
             before = [(w, f) for w, f in _words(text[:at]) if not f.startswith("d")]
             opens = not caller_subject and all(w in cues.leading_fillers for w, _ in before)
-            if opens or (before and before[-1][0] in cues.addressees):
+            addressed = bool(before) and before[-1][0] in cues.addressees
+            if opens or addressed:
                 after = _words(text[at + len(verb):])
                 who, tag = after[0] if after else ("", "")
                 # a noun, not nr: names are masked before this reads them, and jieba tags stray characters nr (哈)
@@ -238,10 +244,10 @@ def _agent_asked(text: str, cues: QuestionCues, caller_subject: bool) -> bool:
                 reflexive = len(after) > 1 and after[1][0] in cues.reflexives   # 给我自己买: the subject's own act
                 if person and not reflexive and who not in cues.addressees \
                         and not (verb == "让" and who in cues.first_person):
-                    k = 1
-                    while k < len(after) and k < 4 and after[k][1].startswith(("t", "d", "p", "r", "a")):
+                    k = 1   # before the verb: when (晚上八点以后: time, numeral, localiser), how, to whom (给俺)
+                    while k < len(after) and k < 6 and after[k][1].startswith(("t", "d", "p", "r", "a", "m", "f")):
                         k += 1
-                    if k < len(after) and _verb_at(after, k) \
+                    if k < len(after) and (_verb_at(after, k) or (addressed and _idiom_verb(*after[k]))) \
                             and not any(w in cues.report_marks for w, _ in after[k + 1:k + 3]):
                         return True
             at = text.find(verb, at + 1)
@@ -271,6 +277,35 @@ def _subject_first_person(clause: Clause, cues: QuestionCues) -> bool:
             object_ = i > 0 and clause[i - 1][1].startswith("p")
             if not (possessor or object_):
                 return True
+    return False
+
+
+_IF = "的话"   # closes a conditional clause (有事的话): what follows is its consequence
+
+
+def _done_to_me(clause: Clause, cues: QuestionCues) -> bool:
+    """The agent told to act toward the caller, whom it is for after the verb: you + when or how + a verb, then
+    给 + a first person later in the clause (你们晚上打给我, 你发个报价短信给我看看; the benefactive before the verb is
+    `_agent_asked`'s). Not a report: 的, 过 or 了 right after the verb or after 给 + the person (你打给我的那个电话,
+    你们上次打给我了)."""
+    words = [w for w, _ in clause]
+    i = words.index(_IF) + 1 if _IF in words[:4] else 0   # 有事的话你们晚上打给我: after the condition
+    while i < len(clause) and words[i] in cues.leading_fillers:
+        i += 1
+    if i >= len(clause) or words[i] not in cues.addressees:
+        return False
+    k = i + 1
+    while k < len(clause) and k < i + 5 and clause[k][1].startswith(("t", "d", "m", "f")):
+        k += 1
+    if k >= len(clause) or not (_verb_at(clause, k) or _idiom_verb(*clause[k])) \
+            or any(w in cues.past_adverbs for w in words[i + 1:k]):
+        return False
+    if k + 1 < len(words) and words[k + 1] in cues.report_marks:
+        return False
+    joined = any(words[k].endswith(b) for b in cues.benefactive)   # jieba joins 打给 into one verb
+    for j in range(k if joined else k + 1, len(words) - 1):
+        if (j == k or words[j] in cues.benefactive) and words[j + 1] in cues.first_person:
+            return not (j + 2 < len(words) and words[j + 2] in cues.report_marks)
     return False
 
 
@@ -354,7 +389,9 @@ def _may_request(text: str, cues: QuestionCues) -> bool:
     return (any(v in text[:_OPENING_CHARS] or any(a + v in text for a in cues.addressees) for v in cues.agent_verbs)
             or any(p + d in text for p in cues.first_person for d in cues.desire)
             or any(d in text for d in cues.delimitive) or any(d in text for d in cues.disposal)
-            or any(0 < text.find(c) <= _OPENING_CHARS for c in cues.classifiers))
+            or any(0 < text.find(c) <= _OPENING_CHARS for c in cues.classifiers)
+            or (any(a in text for a in cues.addressees)
+                and any(b + p in text for b in cues.benefactive for p in cues.first_person)))
 
 
 def _addressed_request(body: str, cues: QuestionCues) -> bool:
@@ -380,7 +417,7 @@ def _addressed_request(body: str, cues: QuestionCues) -> bool:
         earlier = []
         if clause[0][0] in cues.addressees:
             caller_subject = False
-        if _agent_asked(text, cues, caller_subject) or _wanted(clause, cues):
+        if _agent_asked(text, cues, caller_subject) or _wanted(clause, cues) or _done_to_me(clause, cues):
             return True
         # the disposal and the bare service name have no subject in their clause (a first person after 把 is its
         # object): only a caller who is the subject of the clauses before makes them the caller's own act

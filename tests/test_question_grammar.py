@@ -76,6 +76,10 @@ def test_asking_forms_still_ask(cues, text, cue):
     "给个准话。",
     "寄一份纸质合同给我。",        # ... a noun of two words, the numeral, and whom it is for closing it
     "发个电子保单给我们吧。",
+    "那你让他给俺打电话。",          # an idiom a verb opens (打电话) is the act asked for
+    "你让他晚上八点以后打给我。",    # a clock time and a localiser before it
+    "有事的话你们晚上打给我。",      # whom it is for after the verb, after a condition
+    "你发个报价短信给我看看。",
 ])
 def test_requests_put_to_the_agent_without_an_opener(cues, text):
     assert question_cue(text, cues) == "request"
@@ -95,6 +99,9 @@ def test_requests_put_to_the_agent_without_an_opener(cues, text):
     "你给我寄的单子收到了。",              # a report: 的 after the verb
     "你给我打过电话。",                    # ... 过
     "你让我想想。",                        # 让我: "let me"
+    "你打给我的那个电话没人接。",          # a report: 的 after whom it was for
+    "你们上次打给我了。",                  # ... 了, and a past time word
+    "你们昨天打给我说材料不全。",
     "你让我很失望。",
     "那就让它自动扣吧。",                  # 它 is no person to ask
     "我晚上回家拿到卡，再给你们打过来吧。",  # the caller, the subject kept, acts
