@@ -238,6 +238,10 @@ def test_where_the_caller_works_places_them_and_a_particle_ends_an_answer():
     said = ("customer", "下午嘛，上午我要在医院陪他做康复，电话不方便。")
     assert facts(asked, said)["preferred_contact_time"] == "下午"
     assert "preferred_contact_time" not in facts(asked, ("customer", "下午嘛要上班，不行。"))
+    # the agent asking when something happened is no question about calling: the clock time answers that
+    when = ("agent", "在哪里撞的？大概几点？")
+    assert "preferred_contact_time" not in facts(when, ("customer", "小学门口，差不多八点。"))
+    assert facts(("agent", "您几点方便接电话？"), ("customer", "差不多八点。"))["preferred_contact_time"] == "上午"
 
 
 def test_short_answers_to_the_agents_questions():

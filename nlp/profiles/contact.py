@@ -33,7 +33,8 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
     asked = False
     for i, (speaker, text) in enumerate(turns):
         if speaker == "agent":
-            asked = any(w in text for w in cfg["agent_asks"])
+            # asked when to call: a time question about calling (几点方便, 哪个时间段接电话), not an event (几点撞的)
+            asked = any(w in text for w in cfg["agent_asks"]) and any(c in text for c in cfg["call_after"])
             continue
         if speaker != "customer":
             continue
