@@ -10,6 +10,7 @@ A value of another type than the shipped one is an error naming the file and the
 
 from __future__ import annotations
 
+import copy
 import logging
 import tomllib
 from collections.abc import Mapping
@@ -38,7 +39,7 @@ def _fill(data: dict[str, Any], shipped: Mapping[str, Any], path: tuple[str, ...
     for key, default in shipped.items():
         where = f"[{'.'.join(path)}] {key}" if path else key
         if key not in data:
-            data[key] = default
+            data[key] = copy.deepcopy(default)   # the shipped file is cached: never share its objects
             filled.append(where)
         elif isinstance(default, Mapping) and isinstance(data[key], dict) and not path:
             filled += _fill(data[key], default, (*path, key))
