@@ -20,6 +20,7 @@ from pathlib import Path
 
 from callintel.general_words import pos_tagger
 from callintel.lexicon_files import read_lexicon
+from callintel.mandarin import CLOSING_PARTICLES
 from callintel.nlp.embed import text_key
 from callintel.nlp.sentences import core_text, split_sentences, strip_punct
 
@@ -64,6 +65,9 @@ class QuestionCues:
     goal_verb_ends: tuple[str, ...] = ()
     done_marks: tuple[str, ...] = ()
     disposal_max_words: int = 0
+    bother: tuple[str, ...] = ()
+    causatives: tuple[str, ...] = ()
+    bother_not_before: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path) -> QuestionCues:
@@ -177,6 +181,20 @@ def _without_reported(body: str, cues: QuestionCues) -> str:
     return body
 
 
+# the closing particles that leave a question a question (吧 makes 没有吧 a guess, "probably not"; 嘛 asserts)
+_NEUTRAL_PARTICLES = "".join(c for c in CLOSING_PARTICLES if c not in "吧嘛")
+
+
+def _vp_not(bare: str, cues: QuestionCues) -> bool:
+    """A verb phrase + 没有/没 with a closing particle after it (打到卡上没有啊, 收到没有呀): the yes-no question whose
+    particle hides the final 没有 from `final_particles`; not after an adverb (都没有啊, 还没有呀: a statement)."""
+    stripped = bare.rstrip(_NEUTRAL_PARTICLES)
+    if stripped == bare or not stripped.endswith(("没有", "没")):
+        return False
+    words = _words(stripped)
+    return len(words) > 1 and words[-1][0] in ("没有", "没") and not words[-2][1].startswith("d")
+
+
 def question_cue(sentence: str, cues: QuestionCues) -> str | None:
     """The kind of cue that makes `sentence` a question, or None."""
     body = sentence
@@ -190,7 +208,7 @@ def question_cue(sentence: str, cues: QuestionCues) -> str | None:
     if _interrogative(_without_reported(body, cues), cues):
         return "interrogative"
     bare = strip_punct(body)
-    if any(bare.endswith(p) for p in cues.final_particles):
+    if any(bare.endswith(p) for p in cues.final_particles) or _vp_not(bare, cues):
         return "particle"
     if any(r in body for r in cues.requests):
         return "request"
@@ -234,10 +252,13 @@ def _agent_asked(text: str, cues: QuestionCues, caller_subject: bool) -> bool:
         at = text.find(verb)
         while at >= 0:
             before = [(w, f) for w, f in _words(text[:at]) if not f.startswith("d")]
-            opens = not caller_subject and all(w in cues.leading_fillers for w, _ in before)
+            opens = not caller_subject and all(w in cues.leading_fillers or f.startswith("t") for w, f in before)
             addressed = bool(before) and before[-1][0] in cues.addressees
             if opens or addressed:
                 after = _words(text[at + len(verb):])
+                if verb in cues.causatives and len(after) > 1 and after[0][0] in cues.addressees \
+                        and after[1][1].startswith("n"):
+                    after = after[1:]   # 让你们经理接电话: "your" manager is who is to act
                 who, tag = after[0] if after else ("", "")
                 # a noun, not nr: names are masked before this reads them, and jieba tags stray characters nr (哈)
                 person = (tag.startswith("n") and not tag.startswith("nr")) or who in cues.persons
@@ -247,7 +268,8 @@ def _agent_asked(text: str, cues: QuestionCues, caller_subject: bool) -> bool:
                     k = 1   # before the verb: when (晚上八点以后: time, numeral, localiser), how, to whom (给俺)
                     while k < len(after) and k < 6 and after[k][1].startswith(("t", "d", "p", "r", "a", "m", "f")):
                         k += 1
-                    if k < len(after) and (_verb_at(after, k) or (addressed and _idiom_verb(*after[k]))) \
+                    idiom_ok = addressed or verb in cues.causatives   # 让你们经理接电话; not 给客服打电话也不接
+                    if k < len(after) and (_verb_at(after, k) or (idiom_ok and _idiom_verb(*after[k]))) \
                             and not any(w in cues.report_marks for w, _ in after[k + 1:k + 3]):
                         return True
             at = text.find(verb, at + 1)
@@ -278,6 +300,15 @@ def _subject_first_person(clause: Clause, cues: QuestionCues) -> bool:
             if not (possessor or object_):
                 return True
     return False
+
+
+def _bother(clause: Clause, cues: QuestionCues) -> bool:
+    """麻烦 ("trouble you to") right before a verb or a disposal: the polite request without its pronoun (麻烦发个短信
+    给我, 麻烦把清单发我; 麻烦你 is a listed request), not 麻烦 as "troublesome" (太麻烦了, 麻烦死了)."""
+    return any(w in cues.bother and k + 1 < len(clause) and clause[k + 1][0] not in cues.change_marks
+               and clause[k + 1][0] not in cues.bother_not_before
+               and (clause[k + 1][0] in cues.disposal or clause[k + 1][1].startswith("v"))
+               for k, (w, _) in enumerate(clause))
 
 
 _IF = "的话"   # closes a conditional clause (有事的话): what follows is its consequence
@@ -351,6 +382,8 @@ def _disposes(clause: Clause, cues: QuestionCues) -> bool:
         return False
     rest, polite = _closing_particles_off([(w, f) for w, f in clause[i + 1:] if re.search(r"[\u4e00-\u9fff]", w)])
     verbs = [k for k in range(1, len(rest)) if _verb_at(rest, k)]
+    if not verbs and len(rest) > 2 and rest[-2][0] in cues.benefactive and rest[-1][0] in cues.first_person:
+        verbs = [len(rest) - 2]   # 你把客户经理的电话给我: 给 + whom is the verb "give" (jieba tags it p)
     if not verbs or len(rest) > cues.disposal_max_words:
         return False
     if not polite and any(w in cues.done_marks for w, _ in rest[verbs[0] + 1:]):
@@ -390,6 +423,7 @@ def _may_request(text: str, cues: QuestionCues) -> bool:
             or any(p + d in text for p in cues.first_person for d in cues.desire)
             or any(d in text for d in cues.delimitive) or any(d in text for d in cues.disposal)
             or any(0 < text.find(c) <= _OPENING_CHARS for c in cues.classifiers)
+            or any(b in text for b in cues.bother)
             or (any(a in text for a in cues.addressees)
                 and any(b + p in text for b in cues.benefactive for p in cues.first_person)))
 
@@ -417,7 +451,8 @@ def _addressed_request(body: str, cues: QuestionCues) -> bool:
         earlier = []
         if clause[0][0] in cues.addressees:
             caller_subject = False
-        if _agent_asked(text, cues, caller_subject) or _wanted(clause, cues) or _done_to_me(clause, cues):
+        if _agent_asked(text, cues, caller_subject) or _wanted(clause, cues) or _done_to_me(clause, cues) \
+                or _bother(clause, cues):
             return True
         # the disposal and the bare service name have no subject in their clause (a first person after 把 is its
         # object): only a caller who is the subject of the clauses before makes them the caller's own act

@@ -80,6 +80,12 @@ def test_asking_forms_still_ask(cues, text, cue):
     "你让他晚上八点以后打给我。",    # a clock time and a localiser before it
     "有事的话你们晚上打给我。",      # whom it is for after the verb, after a condition
     "你发个报价短信给我看看。",
+    "麻烦发个短信给我。",            # 麻烦 + a verb or a disposal: the request without its pronoun
+    "麻烦把材料清单发我微信上。",
+    "让你们经理接电话。",            # "your" manager is who is to act; an idiom is the act
+    "叫你们领导来跟我说。",
+    "明天上午给我回个电话。",        # time words before the opening benefactive verb
+    "你把客户经理的电话给我。",      # 把 + what + 给 + whom: 给 is the verb
 ])
 def test_requests_put_to_the_agent_without_an_opener(cues, text):
     assert question_cue(text, cues) == "request"
@@ -102,6 +108,11 @@ def test_requests_put_to_the_agent_without_an_opener(cues, text):
     "你打给我的那个电话没人接。",          # a report: 的 after whom it was for
     "你们上次打给我了。",                  # ... 了, and a past time word
     "你们昨天打给我说材料不全。",
+    "这手续太麻烦了。",                    # 麻烦 as "troublesome"
+    "麻烦死了。",
+    "一点用都没有啊。",                    # 没有 after an adverb: a statement
+    "貌似没有吧。",                        # 没有吧: a guess
+    "给你钱还有名额限制。",                # 给 + the addressee: no one else to act
     "你让我很失望。",
     "那就让它自动扣吧。",                  # 它 is no person to ask
     "我晚上回家拿到卡，再给你们打过来吧。",  # the caller, the subject kept, acts
@@ -146,6 +157,9 @@ def test_reported_questions_and_thanks_are_not_questions(cues, text):
     "你们那个APP登不进去怎么办",            # the negation is the caller's situation: 怎么办 still asks
     "那我要是现在不交了会怎么样",
     "么子时候可以把钱退给我",              # 么子: "what" in Hunan and Hubei Mandarin
+    "我份保单乜嘢时候到期啊",              # Cantonese 乜嘢 "what"; 几时 "when"
+    "几时能派人过来",
+    "那个赔款打到卡上没有啊",              # a verb phrase + 没有, a particle after it
     "请把理赔结果的通知书寄给我",
     "请你把保单条款发到我邮箱里",
 ])
