@@ -244,6 +244,19 @@ def test_where_the_caller_works_places_them_and_a_particle_ends_an_answer():
     assert facts(("agent", "您几点方便接电话？"), ("customer", "差不多八点。"))["preferred_contact_time"] == "上午"
 
 
+def test_contact_times_said_in_more_ways():
+    """Regional words and meals for the periods (上半天, 午饭), times said together (礼拜六礼拜天都可以), a question
+    about calling however it is put (什么时候再联系您), and a time to call someone else (联系她) that is not the
+    caller's."""
+    asked = ("agent", "那我们什么时候再联系您比较合适？")
+    assert facts(asked, ("customer", "下午，下午三四点钟都行。"))["preferred_contact_time"] == "下午"
+    assert facts(("agent", "您看回访安排在什么时间？"), ("customer", "礼拜六礼拜天都可以，平时不方便。"))[
+        "preferred_contact_time"] == "周末"
+    assert facts(("customer", "侬上半天打过来好伐，下半天我要去医院配药的。"))["preferred_contact_time"] == "上午"
+    assert facts(("customer", "你明天吃午饭那会儿再打给我。"))["preferred_contact_time"] == "中午"
+    assert "preferred_contact_time" not in facts(("customer", "我老婆说她周末有空，让你们周末联系她。"))
+
+
 def test_short_answers_to_the_agents_questions():
     got = facts(("agent", "方便问一下您是做什么工作的？"), ("customer", "中学老师。"),
                 ("agent", "您在哪个城市呢？"), ("customer", "厦门。"),

@@ -50,6 +50,8 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                 if j < 0:
                     continue
                 after = _CLOCK.sub("", clause[j + len(word):])  # 下午四点以后打: the clock time is part of it
+                while after.startswith(tuple(w for w, _ in words)):   # 礼拜六礼拜天都可以: times said together
+                    after = _CLOCK.sub("", after[next(len(w) for w, _ in words if after.startswith(w)):])
                 lead = clause[:j]
                 if any(w in lead for w in cfg["past_before"]) or "说" in lead or \
                         (any(w in lead for w in cfg["other_subject"]) and "让" not in lead and "我" not in clause[j:]
@@ -61,6 +63,8 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                     continue  # 晚上我给他打电话: the caller calling someone else
                 verb = next((c for c in cfg["call_after"] if after.startswith(c, call_at)), "") if call_at >= 0 else ""
                 rest = after[call_at + len(verb):] if verb else ""
+                if verb and rest.startswith(tuple(r.third)):
+                    continue  # 让你们周末联系她: when to call someone else
                 if rest.startswith(tuple(cfg["done_marks"])) and not rest.startswith(tuple(cfg["directions"])):
                     continue  # 我上午已经打过一次了: a call made, not when to call (打过来 is a direction)
                 if after.startswith(tuple(cfg["busy_after"])) or (any(after.startswith(b) for b in ("就", "再")) \
