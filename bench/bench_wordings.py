@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench_wordings.py --areas names   # profiles, questions, names, topics
     .venv/bin/python bench/bench_wordings.py --wordings F    # another file of the same layout
     .venv/bin/python bench/bench_wordings.py --areas pii --wordings bench/wordings_unread.toml
+    .venv/bin/python bench/bench_wordings.py --areas profiles questions --wordings bench/wordings_unread2.toml
 
 Why: the development sets' figures say little about callers who put things another way (issue 20); these
 sentences were written here, from how Mandarin callers say a fact, a request, a name or a matter, and were read by
