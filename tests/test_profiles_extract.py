@@ -257,6 +257,11 @@ def test_contact_times_said_in_more_ways():
     assert "preferred_contact_time" not in facts(("customer", "我老婆说她周末有空，让你们周末联系她。"))
 
 
+def test_a_job_wished_for_is_not_held():
+    assert "occupation" not in facts(("customer", "我小时候一直想当医生，没考上，现在看你们这个医疗险挺有感触的。"))
+    assert facts(("customer", "我当了一辈子钳工。"))["occupation"] == "钳工"
+
+
 def test_short_answers_to_the_agents_questions():
     got = facts(("agent", "方便问一下您是做什么工作的？"), ("customer", "中学老师。"),
                 ("agent", "您在哪个城市呢？"), ("customer", "厦门。"),

@@ -109,8 +109,8 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
             # jieba fuses a verb and its aspect particle before digits (当了30多年): still the verb (做过 is listed)
             verb = word[:-1] if word not in verbs and word[-1:] in ("了", "过") and word[:-1] in verbs else word
             kind = next((name for name in ("de", "role") if verb in cfg[f"said_{name}"]), None)
-            if kind is None:
-                continue
+            if kind is None or (k and words[k - 1][0].endswith(tuple(cfg["wish"]))):
+                continue  # 一直想当医生: a job wished for, not held
             if kind == "de" and _object_of_verb(words, k, cfg):
                 continue  # 买一个管看病报销的: the 的-phrase is a thing bought, not the caller's work
             j, timed = k + 1, False
