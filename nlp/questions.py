@@ -67,6 +67,8 @@ class QuestionCues:
     disposal_max_words: int = 0
     bother: tuple[str, ...] = ()
     causatives: tuple[str, ...] = ()
+    contact_verbs: tuple[str, ...] = ()
+    negations: tuple[str, ...] = ()
     bother_not_before: tuple[str, ...] = ()
 
     @classmethod
@@ -317,8 +319,9 @@ _IF = "的话"   # closes a conditional clause (有事的话): what follows is i
 def _done_to_me(clause: Clause, cues: QuestionCues) -> bool:
     """The agent told to act toward the caller, whom it is for after the verb: you + when or how + a verb, then
     给 + a first person later in the clause (你们晚上打给我, 你发个报价短信给我看看; the benefactive before the verb is
-    `_agent_asked`'s). Not a report: 的, 过 or 了 right after the verb or after 给 + the person (你打给我的那个电话,
-    你们上次打给我了)."""
+    `_agent_asked`'s), or a verb of contacting with the caller as its object ending the clause (你们第一时间通知我;
+    not 你们骗我, nor 你们也没通知我). Not a report: 的, 过 or 了 right after the verb or after 给 + the person
+    (你打给我的那个电话, 你们上次打给我了)."""
     words = [w for w, _ in clause]
     i = words.index(_IF) + 1 if _IF in words[:4] else 0   # 有事的话你们晚上打给我: after the condition
     while i < len(clause) and words[i] in cues.leading_fillers:
@@ -326,11 +329,15 @@ def _done_to_me(clause: Clause, cues: QuestionCues) -> bool:
     if i >= len(clause) or words[i] not in cues.addressees:
         return False
     k = i + 1
-    while k < len(clause) and k < i + 5 and clause[k][1].startswith(("t", "d", "m", "f")):
+    while k < len(clause) and k < i + 5 and (clause[k][1].startswith(("t", "d", "m", "f"))
+                                             or (clause[k - 1][1] == "m" and clause[k][1] == "n")):   # 第一时间
         k += 1
-    if k >= len(clause) or not (_verb_at(clause, k) or _idiom_verb(*clause[k])) \
+    contact = k < len(clause) and words[k] in cues.contact_verbs
+    if k >= len(clause) or not (_verb_at(clause, k) or _idiom_verb(*clause[k]) or contact) \
             or any(w in cues.past_adverbs for w in words[i + 1:k]):
         return False
+    if contact and k + 1 < len(words) and words[k + 1] in cues.first_person:   # 你们第一时间通知我
+        return all(f.startswith("y") for _, f in clause[k + 2:]) and not any(w in cues.negations for w in words[i:k])
     if k + 1 < len(words) and words[k + 1] in cues.report_marks:
         return False
     joined = any(words[k].endswith(b) for b in cues.benefactive)   # jieba joins 打给 into one verb
@@ -424,6 +431,7 @@ def _may_request(text: str, cues: QuestionCues) -> bool:
             or any(d in text for d in cues.delimitive) or any(d in text for d in cues.disposal)
             or any(0 < text.find(c) <= _OPENING_CHARS for c in cues.classifiers)
             or any(b in text for b in cues.bother)
+            or (any(a in text for a in cues.addressees) and any(v in text for v in cues.contact_verbs))
             or (any(a in text for a in cues.addressees)
                 and any(b + p in text for b in cues.benefactive for p in cues.first_person)))
 

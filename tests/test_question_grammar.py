@@ -86,6 +86,8 @@ def test_asking_forms_still_ask(cues, text, cue):
     "叫你们领导来跟我说。",
     "明天上午给我回个电话。",        # time words before the opening benefactive verb
     "你把客户经理的电话给我。",      # 把 + what + 给 + whom: 给 is the verb
+    "有消息的话你们第一时间通知我",  # a verb of contacting the caller, ending the clause
+    "你赶紧联系我",
 ])
 def test_requests_put_to_the_agent_without_an_opener(cues, text):
     assert question_cue(text, cues) == "request"
@@ -113,6 +115,9 @@ def test_requests_put_to_the_agent_without_an_opener(cues, text):
     "一点用都没有啊。",                    # 没有 after an adverb: a statement
     "貌似没有吧。",                        # 没有吧: a guess
     "给你钱还有名额限制。",                # 给 + the addressee: no one else to act
+    "你们骗我。",                          # not a verb of contacting: an accusation
+    "你们也没通知我。",                    # a negation before it: what was not done
+    "你们通知我了。",
     "你让我很失望。",
     "那就让它自动扣吧。",                  # 它 is no person to ask
     "我晚上回家拿到卡，再给你们打过来吧。",  # the caller, the subject kept, acts
