@@ -24,7 +24,14 @@ from typing import Any
 
 from callintel.general_words import default_jieba
 from callintel.nlp.opt_out import OptOutFile, OptOutList, parse_opt_out
-from callintel.nlp.profiles import Fact, ProfileLexicon, ProfileReader, lexicon_from_settings, text_clauses
+from callintel.nlp.profiles import (
+    Fact,
+    ProfileLexicon,
+    ProfileReader,
+    clause_at,
+    lexicon_from_settings,
+    text_clauses,
+)
 from callintel.settings import Settings
 
 TOPIC_CUE = "topic"   # the cue of what the call is about ([topic] in configs/intent_cues.toml)
@@ -170,7 +177,7 @@ def _counts(cue: IntentCue, phrase: str, text: str, starts: frozenset[int], read
     at = _cue_at(text, phrase, starts) if at is None else at
     if at < 0:
         return False
-    start, clause = next(((a, c) for a, c in text_clauses(text) if a <= at < a + len(c)), (0, text))
+    start, clause = clause_at(text, at)
     if cue.weight > 0 and _negated(clause, at - start, lex):
         return False
     cut = max(text.rfind(ch, 0, start) for ch in "。！!？?")

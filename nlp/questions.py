@@ -426,14 +426,14 @@ _OPENING_CHARS = 6
 
 def _may_request(text: str, cues: QuestionCues) -> bool:
     """A cheap test on the characters before any segmenting: the clause holds what one of the constructions needs."""
+    addressed = any(a in text for a in cues.addressees)
     return (any(v in text[:_OPENING_CHARS] or any(a + v in text for a in cues.addressees) for v in cues.agent_verbs)
             or any(p + d in text for p in cues.first_person for d in cues.desire)
             or any(d in text for d in cues.delimitive) or any(d in text for d in cues.disposal)
             or any(0 < text.find(c) <= _OPENING_CHARS for c in cues.classifiers)
             or any(b in text for b in cues.bother)
-            or (any(a in text for a in cues.addressees) and any(v in text for v in cues.contact_verbs))
-            or (any(a in text for a in cues.addressees)
-                and any(b + p in text for b in cues.benefactive for p in cues.first_person)))
+            or (addressed and any(v in text for v in cues.contact_verbs))
+            or (addressed and any(b + p in text for b in cues.benefactive for p in cues.first_person)))
 
 
 def _addressed_request(body: str, cues: QuestionCues) -> bool:

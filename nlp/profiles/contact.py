@@ -30,6 +30,7 @@ def _called_then(clause: str, cfg: dict) -> bool:
 def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["contact_time"]
     words = sorted(cfg["words"], key=lambda w: len(w[0]), reverse=True)
+    time_words = [w for w, _ in words]   # longest first, as `words`
     asked = False
     for i, (speaker, text) in enumerate(turns):
         if speaker == "agent":
@@ -50,8 +51,8 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                 if j < 0:
                     continue
                 after = _CLOCK.sub("", clause[j + len(word):])  # 下午四点以后打: the clock time is part of it
-                while after.startswith(tuple(w for w, _ in words)):   # 礼拜六礼拜天都可以: times said together
-                    after = _CLOCK.sub("", after[next(len(w) for w, _ in words if after.startswith(w)):])
+                while together := next((w for w in time_words if after.startswith(w)), ""):
+                    after = _CLOCK.sub("", after[len(together):])   # 礼拜六礼拜天都可以: times said together
                 lead = clause[:j]
                 if any(w in lead for w in cfg["past_before"]) or "说" in lead or \
                         (any(w in lead for w in cfg["other_subject"]) and "让" not in lead and "我" not in clause[j:]
