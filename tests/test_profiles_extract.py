@@ -146,6 +146,17 @@ def test_the_topic_cue_is_configured_as_a_list(tmp_path):
         load_intent_lexicon(str(bad))
 
 
+def test_a_cue_pattern_that_is_no_regular_expression_is_an_error_naming_the_file(tmp_path):
+    from callintel.nlp.intent import load_intent_lexicon
+
+    text = (SETTINGS.config_file("intent_cues.toml")).read_text(encoding="utf-8")
+    bad = tmp_path / "cues.toml"
+    bad.write_text(text.replace('patterns = ["', 'patterns = ["(unclosed', 1), encoding="utf-8")
+    with pytest.raises(ValueError, match="not a regular expression") as err:
+        load_intent_lexicon(str(bad))
+    assert str(bad) in str(err.value)
+
+
 def test_intent_cues_start_a_word_and_speak_of_the_caller(intent_lex):
     # 退了 inside 早退了 (a symptom went away) is no surrender; 骗 inside 诈骗 or in someone else's view is no
     # complaint; a denied purchase is no buying cue; an A-not-A question still asks to buy.
