@@ -273,6 +273,22 @@ def test_a_job_wished_for_is_not_held():
     assert facts(("customer", "我当了一辈子钳工。"))["occupation"] == "钳工"
 
 
+def test_occupation_said_in_passing_and_what_is_not_one():
+    """Retirement is the caller's occupation (退休了在家; not 快退休了 or 我爸退休了); a role with the subject of the
+    clause before (我四十了，是会计); a role over the field said before it (搞电力的，当电工); a trade phrase + 的 that
+    describes someone else (撞了个送快递的小伙子), a 的-phrase describing a product (有个管住院的, 管骨折的那种) and an
+    errand of one day (我昨天跑银行办事的) are no occupation."""
+    assert facts(("customer", "我都六十二了，退休了在家带孙子。"))["occupation"] == "退休"
+    assert "occupation" not in facts(("customer", "我快退休了，想问问这个养老险。"))
+    assert "occupation" not in facts(("customer", "我爸退休了，在家没事干。"))
+    assert facts(("customer", "我四十了，是会计，平时上班忙。"))["occupation"] == "会计"
+    assert facts(("customer", "我在电厂，搞电力的，当电工，白天接不了电话。"))["occupation"] == "电工"
+    assert facts(("customer", "我是开大车的司机。"))["occupation"] == "货车司机"
+    for said in ("我骑车撞了个送快递的小伙子，人家要我赔钱。", "我在你们这买过保险，有个管住院的。",
+                 "我想买个保险，专门管骨折的那种。", "我昨天跑银行办事的，卡就丢了。"):
+        assert "occupation" not in facts(("customer", said)), said
+
+
 def test_short_answers_to_the_agents_questions():
     got = facts(("agent", "方便问一下您是做什么工作的？"), ("customer", "中学老师。"),
                 ("agent", "您在哪个城市呢？"), ("customer", "厦门。"),

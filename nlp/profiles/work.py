@@ -39,7 +39,11 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
             prefix = clause_prefix(text, start)
             for phrase, value in cfg["phrases"]:
                 j = clause.find(phrase)
-                if j >= 0 and r.about_caller(clause, j, speaker, prefix):
+                head = _noun_modified(clause[j + len(phrase):])
+                if head and _is_role(head, cfg) and _SELF_IS.search(clause[:j]):
+                    head = ""  # 我是开大车的司机: the caller is the role the phrase describes
+                if j >= 0 and r.about_caller(clause, j, speaker, prefix) and not _not_yet(clause[:j], cfg) \
+                        and not head:
                     add_fact(out, "occupation", value, 0.8, i, text, speaker)
                     done = True
                     break
@@ -79,6 +83,22 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
             add_fact(out, "occupation", place, 0.75, i, text, speaker)
 
 
+def _not_yet(before: str, cfg: dict[str, Any]) -> bool:
+    """A modal of wishing or an adverb of what is still to come right before the phrase (快退休了, 想种地): not
+    held now."""
+    return before.endswith(tuple(cfg["wish"]) + tuple(cfg["not_yet"]))
+
+
+def _noun_modified(after: str) -> str:
+    """The noun a trade phrase + 的 describes when one follows (一个送外卖的后生仔, 管摔着磕着的那种: someone or
+    something else, not what the caller does; 我是送外卖的 ends its clause at 的), else ""."""
+    if not after.startswith("的") or len(after) < 2:
+        return ""
+    words = list(pos_tagger().cut(after[:8]))
+    ok = len(words) > 1 and words[0].word == "的" and words[1].flag.startswith(("n", "r", "m", "q"))
+    return words[1].word if ok else ""
+
+
 def _known_word(word: str) -> bool:
     """A qualifier jieba's dictionary knows (小学, 产品, 女): 小邪 in 小邪老师 is 小学 misheard, and the role
     without it (老师) is still true."""
@@ -99,8 +119,11 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
     做/干/跑/管 + what + 的 (做外贸跟单的, 跑物流的), 做/干 + a span of time + what (在无锡做了二十年财务),
     在 + place + 做 + what (在广州做新媒体运营), 当 (+ time) + a role (当了一辈子钳工), 我(自己)是 + a role."""
     verbs = [v for v in cfg["said_de"] + cfg["said_role"] if v != "是"]
+    found: list[tuple[str, bool]] = []   # (what, whether it names a role) in the order said
     for start, clause in text_clauses(text):
-        if not any(v in clause for v in verbs) and not _SELF_IS.search(clause):
+        prefix = clause_prefix(text, start)
+        dropped = _subject_dropped_is(clause, prefix, r)
+        if not any(v in clause for v in verbs) and not _SELF_IS.search(clause) and not dropped:
             continue  # tagging is the costly part: only clauses with one of the verbs
         words = [(w.word, w.flag) for w in pos_tagger().cut(clause)]
         pos = 0
@@ -113,6 +136,8 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
                 continue  # 一直想当医生: a job wished for, not held
             if kind == "de" and _object_of_verb(words, k, cfg):
                 continue  # 买一个管看病报销的: the 的-phrase is a thing bought, not the caller's work
+            if kind == "de" and any(w in cfg["episode_times"] for w, _ in words[:k]):
+                continue  # 我今天请假跑医院复印的: an errand of one day, not the caller's work
             j, timed = k + 1, False
             while j < len(words) and (words[j][0] in cfg["said_skip"] or words[j][1] in ("m", "q", "mq")):
                 timed = timed or words[j][1] == "m"
@@ -121,6 +146,8 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
             de = next((n for n in range(j, len(words)) if words[n][0] == "的" or words[n][1] in ("x", "r", "p")), None)
             if kind == "de" and de is not None and words[de][0] == "的" and 2 <= len("".join(
                     w for w, _ in words[j:de])) <= 8 and not any(f.startswith("nr") for _, f in words[j:de]):
+                if _noun_modified("".join(w for w, _ in words[de:de + 2])):
+                    continue  # 管摔着磕着的那种: the 的-phrase describes the noun after it
                 noun, j, named = "".join(w for w, _ in words[j:de]), de, True  # 做外贸跟单的: what 的 nominalises
             while not named and j < len(words) and len(noun + words[j][0]) <= 8 and not words[j][1].startswith("nr") \
                     and (words[j][1].startswith(("n", "vn", "eng", "j", "a")) or _is_role(noun + words[j][0], cfg)
@@ -131,16 +158,26 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
             if len(noun) < 2 or noun in cfg["not_occupation"]:
                 continue
             if kind == "role":
-                ok = _is_role(noun, cfg) and (word != "是" or _SELF_IS.search(clause[:at + 1]))
+                ok = _is_role(noun, cfg) and (word != "是" or bool(_SELF_IS.search(clause[:at + 1])) or (
+                    dropped and not clause[:at].strip()))
             else:
                 after_verb = word[len(verb):] or (words[k + 1][0] if k + 1 < len(words) else "")
                 placed = "在" in clause[:at] and after_verb not in ("了", "个")
                 ok = (j < len(words) and words[j][0] in cfg["said_end"]) or (
                     ended and verb in cfg["said_work"] and (timed or placed))
-            if ok and r.about_caller(clause, at, speaker, clause_prefix(text, start)):
-                add_fact(out, "occupation", noun, 0.75, i, text, speaker)
-                return True
-    return False
+            if ok and r.about_caller(clause, at, speaker, prefix):
+                found.append((noun, _is_role(noun, cfg)))
+                break
+    if not found:
+        return False
+    # 搞工程的，当施工员: the role said names the work more exactly than the field
+    add_fact(out, "occupation", next((w for w, role in found if role), found[0][0]), 0.75, i, text, speaker)
+    return True
+
+
+def _subject_dropped_is(clause: str, prefix: str, r: ProfileReader) -> bool:
+    """A clause opening with 是 whose subject is the caller's of the clause before (我三十五了，是程序员)."""
+    return clause.startswith("是") and any(w in prefix for w in r.self_words)
 
 
 def _object_of_verb(words: Sequence[tuple[str, str]], k: int, cfg: dict[str, Any]) -> bool:
@@ -150,6 +187,8 @@ def _object_of_verb(words: Sequence[tuple[str, str]], k: int, cfg: dict[str, Any
     counted = False
     while j >= 0 and (words[j][1] in ("m", "q", "mq") or words[j][0] in cfg["said_skip"]):
         counted, j = True, j - 1
+    if not counted and j >= 0 and len(words[j][0]) == 2 and words[j][0][1] in cfg["said_skip"]:
+        return words[j][0][0] not in cfg["said_role"]  # 有个管宠物的: jieba keeps the verb and its measure word as one
     return counted and j >= 0 and words[j][1].startswith("v") and words[j][0] not in cfg["said_role"]
 
 
