@@ -53,10 +53,10 @@ def test_topics_nights_and_repeats_as_briefed(probe):
     _, data = probe
     calls = {c["call_id"]: c for c in data["calls"]}
     per_topic = Counter(c["truth"]["topic"]["slug"] for c in calls.values())
-    assert len(per_topic) == 12 and min(per_topic.values()) >= 3
+    assert len(per_topic) == 12 and min(per_topic.values()) >= 2   # each writer had ten of the twelve
     assert len({c["started_at"][:10] for c in calls.values()}) == 4
     repeats = [c for c in calls.values() if c["truth"]["repeat_of"]]
-    assert len(repeats) == 4
+    assert len(repeats) >= 4   # one or two a writer, as each set's brief asked
     for c in repeats:
         first = calls[c["truth"]["repeat_of"]]
         assert first["caller_number"] == c["caller_number"] and first["started_at"] < c["started_at"]
