@@ -284,6 +284,9 @@ def test_occupation_said_in_passing_and_what_is_not_one():
     assert facts(("customer", "我四十了，是会计，平时上班忙。"))["occupation"] == "会计"
     assert facts(("customer", "我在电厂，搞电力的，当电工，白天接不了电话。"))["occupation"] == "电工"
     assert facts(("customer", "我是开大车的司机。"))["occupation"] == "货车司机"
+    # a separable trade phrase with a span of time inside it
+    assert facts(("customer", "我在乡下种了大半辈子地，现在腿脚不行了。"))["occupation"] == "农民"
+    assert facts(("customer", "我年轻时候教了二十年书。"))["occupation"] == "教师"
     for said in ("我骑车撞了个送快递的小伙子，人家要我赔钱。", "我在你们这买过保险，有个管住院的。",
                  "我想买个保险，专门管骨折的那种。", "我昨天跑银行办事的，卡就丢了。"):
         assert "occupation" not in facts(("customer", said)), said

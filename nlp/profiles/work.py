@@ -38,8 +38,8 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
         for start, clause in text_clauses(text):
             prefix = clause_prefix(text, start)
             for phrase, value in cfg["phrases"]:
-                j = clause.find(phrase)
-                head = _noun_modified(clause[j + len(phrase):])
+                j, end = _phrase_at(clause, phrase, cfg)
+                head = _noun_modified(clause[end:])
                 if head and _is_role(head, cfg) and _SELF_IS.search(clause[:j]):
                     head = ""  # 我是开大车的司机: the caller is the role the phrase describes
                 if j >= 0 and r.about_caller(clause, j, speaker, prefix) and not _not_yet(clause[:j], cfg) \
@@ -81,6 +81,21 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
             done = _occupation_pos(text, i, speaker, cfg, r, out)
         if not done and place is not None:
             add_fact(out, "occupation", place, 0.75, i, text, speaker)
+
+
+def _phrase_at(clause: str, phrase: str, cfg: dict[str, Any]) -> tuple[int, int]:
+    """(start, end) of a trade phrase in `clause`, (-1, -1) when absent. A verb-object phrase is a separable verb:
+    an aspect mark and a span of time may stand between its verb and its object (教了一辈子书, 种了三十年地, 跑过
+    两年出租), the span as [occupation] spans says it."""
+    j = clause.find(phrase)
+    if j >= 0:
+        return j, j + len(phrase)
+    if len(phrase) < 2:
+        return -1, -1
+    spans = "|".join(map(re.escape, cfg["spans"]))
+    m = re.search(rf"{re.escape(phrase[0])}(?:了|过)(?:[0-9一二两三四五六七八九十几多半]+年|{spans})?"
+                  rf"{re.escape(phrase[1:])}", clause)
+    return (m.start(), m.end()) if m else (-1, -1)
 
 
 def _not_yet(before: str, cfg: dict[str, Any]) -> bool:
