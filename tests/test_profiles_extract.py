@@ -292,6 +292,17 @@ def test_occupation_said_in_passing_and_what_is_not_one():
         assert "occupation" not in facts(("customer", said)), said
 
 
+def test_age_said_as_an_idiom_after_the_age_or_by_a_pair():
+    """都三十岁的人了 describes the caller by age; a bare number after a clause of the caller's age (岁数大了，六十八
+    了) answers it as if the agent had asked; 我们俩都… says the caller's age too. Someone else's, or a number that
+    is no age after it, is not."""
+    assert facts(("customer", "单位的人老说我，三十岁的人了还不成家。"))["age"] == "30"
+    assert facts(("customer", "我岁数大了，六十八了，看不清字。"))["age"] == "68"
+    assert facts(("customer", "我俩都才三十出头，想问问这个。"))["age"] == "30-39"
+    assert "age" not in facts(("customer", "我爸都七十岁的人了，还天天骑车。"))
+    assert "age" not in facts(("customer", "我岁数大了，记不住，四十二号楼。"))
+
+
 def test_short_answers_to_the_agents_questions():
     got = facts(("agent", "方便问一下您是做什么工作的？"), ("customer", "中学老师。"),
                 ("agent", "您在哪个城市呢？"), ("customer", "厦门。"),

@@ -21,10 +21,15 @@ def read_age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
     # after 我 + the number, any word but a unit (我今年六十六文: 了 misheard still ends an age; 三十多年 is a span)
     unit = "|".join(map(re.escape, cfg["units"]))
     other = rf"(?=[\u4e00-\u9fff])(?!{unit}|{vague})"
-    own = re.compile(rf"(?:我|俺|本人)(?:(?:{filler}))*({_NUM})(岁|周岁|了|，|,|。|$|{vague}|{other})")
+    # 我们俩都才二十六: a pair the caller is one of says the caller's age too
+    own = re.compile(rf"(?:我|俺|本人)(?:们?俩)?(?:(?:{filler}))*({_NUM})(岁|周岁|了|，|,|。|$|{vague}|{other})")
     agent = re.compile(rf"您(?:(?:{filler}))*({_NUM})(岁|周岁)")
     band = re.compile(rf"({_NUM})(?:{vague})(?!{unit})")
     lead = re.compile(rf"(?:今年|现在|已经)(?:(?:{filler}))*({_NUM})(?:岁|周岁|了|$)")  # 今年五一他结婚了: a date
+    # 都二十八岁的人了: the idiom that describes someone by their age; 年纪大了，七十二了: a bare number after a clause
+    # of the caller's age (the words the agent asks it with), as if the agent had asked
+    peer = re.compile(rf"(?:(?:{filler}))*({_NUM})(?:岁|周岁)的人了")
+    bare = re.compile(rf"(?:(?:{filler}))*({_NUM})(?:岁|周岁)?了?")
     asked = False
     for i, (speaker, text) in enumerate(turns):
         found = False
@@ -59,13 +64,18 @@ def read_age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
             break
         if found or speaker != "customer":
             continue
+        raised = False   # the clause before spoke of the caller's age (年纪大了)
         for start, clause in text_clauses(text):
-            m = lead.match(clause.strip())
+            said = clause.strip()
+            m = lead.match(said) or peer.search(said) or (bare.fullmatch(said) if raised else None)
             n = cn_number(m.group(1)) if m else None
-            if n is not None and lo <= n <= hi and r.about_caller(clause, 0, speaker, clause_prefix(text, start)):
+            if n is not None and lo <= n <= hi and r.about_caller(clause, m.start(), speaker,
+                                                                  clause_prefix(text, start)):
                 add_fact(out, "age", str(n), 0.85, i, text, speaker)
                 found = True
                 break
+            raised = any(w in clause for w in cfg["agent_asks"]) and r.about_caller(
+                clause, 0, speaker, clause_prefix(text, start))
         if found:
             continue
         for start, clause in text_clauses(text):
