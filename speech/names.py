@@ -204,6 +204,9 @@ def _placed_patterns(rules: NameRules) -> tuple[re.Pattern, re.Pattern | None] |
             re.compile(rf"(?:{before})") if before else None)
 
 
+_PAUSES = "，,。.！!？?、；;"
+
+
 def placed_names(text: str, rules: NameRules) -> list[tuple[int, int]]:
     """Names after a role (车主叫…, 投保人写的是…) or a relative (我爸…, 您女儿…), or before what says they are one
     (刘晓燕是我前妻, 张浩是被保险人, 李秀英的儿子, 林浩宇的拼音), confirmed by the tagger and the word list."""
@@ -232,9 +235,19 @@ def placed_names(text: str, rules: NameRules) -> list[tuple[int, int]]:
     tokens = _tokens(text)
     ends = {b for _, b, _ in tokens}
     spans = []
+    for a, bs in candidates.items():
+        # a role or relative, then a name by the surname list with a pause right after it (投保人马国庆，被保险人
+        # 马天乐，): the place says it is a name, whatever jieba reads in it (马/国庆: a surname it tags a noun)
+        paused = [b for b in bs if b - a <= 3 and (b == len(text) or text[b] in _PAUSES)
+                  and a in {m.end() for m in follows.finditer(text)}
+                  and not text[a:b].endswith(rules.titles + rules.kin_cues)   # 王先生: the title stays
+                  and text[a] not in rules.stop_chars   # 驾驶员和乘客: a conjunction, not the surname 和
+                  and not any(f.startswith(("v", "d", "c", "p")) for x, y, f in tokens if a <= x < b)]   # 医生叫查血
+        if paused:
+            spans.append((a, max(paused)))
     for a, b, flag in tokens:
-        if flag not in ("nr", "nrfg") or a not in candidates:   # a person: Chinese (nr) or other (nrfg) names
-            continue
+        if flag not in ("nr", "nrfg") or a not in candidates or any(x == a for x, _ in spans):
+            continue   # a person: Chinese (nr) or other (nrfg) names
         if b - a >= 2 and b in candidates[a]:
             spans.append((a, b))  # the tagger's person: 王秀兰
         elif b - a == 1:  # a surname alone tagged nr, the given name read as a word (胡/建平): up to a token end

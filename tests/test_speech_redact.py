@@ -112,6 +112,23 @@ def test_names_are_masked_where_something_says_a_name_is_there():
     assert mask_pii("我姓孙。") == "我姓[姓名]。"
 
 
+def test_a_name_right_after_a_role_with_a_pause_after_it():
+    """投保人 + a name by the surname list + a pause is a name even where jieba reads a word in it (马/国庆); a title
+    stays, and a conjunction, a verb or a common word there is no name."""
+    assert mask_pii("核对一下，投保人马国庆，被保险人马天乐，对吧") == "核对一下，投保人[姓名]，被保险人[姓名]，对吧"
+    assert mask_pii("受益人牛建业，关系是父子。") == "受益人[姓名]，关系是父子。"
+    for text in ("保的是驾驶员和乘客，", "被保险人本人，", "受益人法定，", "医生叫查血，", "被保险人马上，"):
+        assert mask_pii(text).rstrip("。") == text.rstrip("。"), text
+
+
+def test_the_rest_of_a_birthday_said_in_parts():
+    """A birth year said with 出生是, then the day in either calendar later in the sentence; a policy's date later in
+    the sentence is not the birthday."""
+    said = "我出生是八一年，农历三月初九，身份证上是阳历四月十二"
+    assert mask_pii(said) == "我出生是[出生日期]，[出生日期]，身份证上是[出生日期]"
+    assert mask_pii("我生日是1980年3月5号，那个保单10月1号到期") == "我生日是[出生日期]，那个保单10月1号到期"
+
+
 def test_a_relative_or_role_then_a_naming_verb_names_even_a_word():
     """我老公叫常胜: after a kinship or role cue and 叫, a name that is also a word (常胜, 金星, 安琪) is a name."""
     assert mask_pii("我老公叫常胜，今年四十。") == "我老公叫[姓名]，今年四十。"
