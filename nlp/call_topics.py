@@ -27,7 +27,7 @@ call that truly turns to a second matter still shows it. Plain values in and out
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, partial
@@ -91,6 +91,16 @@ def refine_families(topics: Sequence[Hashable | None], family: Mapping[Hashable,
         if j is not None:
             out[i] = topics[j]
     return out
+
+
+def general_to_main(topics: Sequence[Hashable | None], main: Hashable | None, family: Mapping[Hashable, str],
+                    generals: Collection[Hashable]) -> list[int]:
+    """The questions in a family's general topic (咨询购买) of a call whose main topic is one of that family's
+    specific topics (咨询购买医疗险, said in a statement or the caller's words rather than in a question): they are
+    about that one. Indexes of `topics`."""
+    if main is None or main in generals or family.get(main) is None:
+        return []
+    return [i for i, t in enumerate(topics) if t in generals and family.get(t) == family.get(main)]
 
 
 def main_topic(topics: Sequence[Hashable | None], methods: Sequence[str | None],
@@ -248,6 +258,7 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         by_call.setdefault(q.call_id, []).append(q)
     family = {ids[s]: f for s, f in taxonomy.families().items() if s in ids}
     general = {f: ids[f] for f in set(taxonomy.families().values()) if f in ids}
+    generals = set(general.values())
     assign, calls, unclustered, no_vote = [], [], 0, []
     vectors, new = dict(inputs.vectors), {}
     ex_texts, ex_slugs = taxonomy.examples()
@@ -311,6 +322,8 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         if mopts.call_overrides_weak and ct.topic is not None and ct.method == "questions":
             mine |= {q: (q, int(ct.topic), 0.0, CALL_WEAK, night)
                      for q in weak_questions(qs, final, methods, ct.topic, mopts.strong_weight)}
+        mine |= {qs[k].question_id: (qs[k].question_id, int(ct.topic), 0.0, "family", night)
+                 for k in general_to_main(final, ct.topic, family, generals) if qs[k].question_id not in mine}
         assign += [mine[q.question_id] for q in qs if q.question_id in mine]
         ev = items[ct.evidence][3] if ct.evidence >= 0 else None
         calls.append([call_id, night, ct.topic, ct.method, ct.score, ev.question_id if ev else None,

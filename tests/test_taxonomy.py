@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from callintel.nlp.call_topics import STATEMENT, inherit, main_topic, refine_families
+from callintel.nlp.call_topics import STATEMENT, general_to_main, inherit, main_topic, refine_families
 from callintel.nlp.labels import UNNAMED, is_topic_name, topic_name
 from callintel.nlp.taxonomy import (
     EXAMPLE,
@@ -118,6 +118,16 @@ def test_family_general_takes_the_specific_sibling_of_the_call():
     general = {"buy": "buy"}
     assert refine_families(["buy_med", "buy", "claim"], family, general) == ["buy_med", "buy_med", "claim"]
     assert refine_families(["buy", "claim"], family, general) == ["buy", "claim"]
+
+
+def test_family_general_questions_take_the_calls_specific_topic():
+    """A call about buying medical cover (its main topic, from what the caller said) files its general buying
+    questions there; a call whose main topic is the general one, or another family's, leaves them."""
+    family = {"buy": "buy", "buy_med": "buy", "claim": "claim"}
+    assert general_to_main(["buy", "claim", None, "buy"], "buy_med", family, {"buy"}) == [0, 3]
+    assert general_to_main(["buy", "claim"], "buy", family, {"buy"}) == []
+    assert general_to_main(["buy", "claim"], "claim", family, {"buy"}) == []
+    assert general_to_main(["buy"], None, family, {"buy"}) == []
 
 
 def test_the_first_topic_of_the_call_leads_and_nothing_topical_is_other():
