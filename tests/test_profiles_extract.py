@@ -237,6 +237,22 @@ def test_asking_for_more_cover_is_buying(intent_lex):
         assert not any(c.startswith("raise_cover:") for c in got.cues), said
 
 
+def test_asking_for_a_kind_of_cover_or_buying_on_a_condition(intent_lex):
+    """Whether the insurer has a kind of cover the caller describes (有没有那种…的), interest said (有兴趣; not 不感兴
+    趣), a purchase on a condition (合适的话就买), a sum insured raised with the modal asked (保额是不是也要提高),
+    and whether one may still buy (是不是不让买了) are buying cues."""
+    cases = {"product_inquiry": ["你们有没有那种一家人一起保的？", "这个我挺感兴趣的。"],
+             "buy_request": ["你先把资料发我，价格合适的话我就买了。"],
+             "raise_cover": ["我家那个房子的保额是不是也要提高一点？"],
+             "underwriting": ["我都六十八了，是不是不让买了？"]}
+    for cue, sentences in cases.items():
+        for said in sentences:
+            got = score_intent([("customer", said)], intent_lex, LEX)
+            assert any(c.startswith(cue + ":") for c in got.cues), (said, got.cues)
+    got = score_intent([("customer", "推销的我不感兴趣，别打了。")], intent_lex, LEX)
+    assert not any(c.startswith("product_inquiry:") for c in got.cues)
+
+
 def test_where_the_caller_works_places_them_and_a_particle_ends_an_answer():
     """A place the caller works at is where they are, whatever kind of place (在南京这边医院上班), where a visit to
     it is not (在北京的医院做的手术); 小朋友 is a parent's word for their children; a time said with only a closing
