@@ -284,6 +284,16 @@ def test_contact_times_said_in_more_ways():
     assert "preferred_contact_time" not in facts(("customer", "我老婆说她周末有空，让你们周末联系她。"))
 
 
+def test_a_time_asked_of_the_agent_or_said_alone_before_being_busy():
+    """你们 + a time + a verb of calling asks them to call then (你们最好下午打过来; 你们晚上有人吗 asks about their
+    hours); a time said alone, then busy at another time (晚上七点以后，白天我在干活), is when to call."""
+    assert facts(("customer", "早上我要去买菜，你们最好下午打过来。"))["preferred_contact_time"] == "下午"
+    assert facts(("customer", "我跟你讲，晚上八点以后，白天我在厂里干活，接不到。"))["preferred_contact_time"] == "晚上"
+    assert "preferred_contact_time" not in facts(("customer", "你们晚上还有人值班吗？"))
+    assert "preferred_contact_time" not in facts(("customer", "上午，上午我要开会。"))
+    assert facts(("customer", "你们别早上打，我要睡觉，下午两点以后再打。"))["preferred_contact_time"] == "下午"
+
+
 def test_a_job_wished_for_is_not_held():
     assert "occupation" not in facts(("customer", "我小时候一直想当医生，没考上，现在看你们这个医疗险挺有感触的。"))
     assert facts(("customer", "我当了一辈子钳工。"))["occupation"] == "钳工"

@@ -42,7 +42,9 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
         hit: str | None = None
         busy = False   # a time said busy earlier in the turn: another said free after it answers (白天上班，晚上可以)
         said: str | None = None   # the last time said in the turn: a later clause may point back to it (那时候打)
+        alone: str | None = None   # a clause that is only a time: a busy clause may come after it
         for _, clause in text_clauses(text):
+            pending, alone = alone, None
             if said and _called_then(clause, cfg):
                 hit = said
                 break
@@ -56,7 +58,9 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                 lead = clause[:j]
                 if any(w in lead for w in cfg["past_before"]) or "说" in lead or \
                         (any(w in lead for w in cfg["other_subject"]) and "让" not in lead and "我" not in clause[j:]
-                         and not any(c in lead for c in cfg["call_after"])):
+                         and not any(c in lead for c in cfg["call_after"])
+                         and not (after.startswith(tuple(cfg["call_after"]))   # 你们最好下午打过来: asked to call
+                                  and not any(n in lead for n in cfg["negations"]))):   # (not 你们别早上打)
                     continue
                 said = value
                 call_at = min((k for k in (after.find(c) for c in cfg["call_after"]) if k >= 0), default=-1)
@@ -77,7 +81,13 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                 if any(c in after[:8] for c in cfg["call_after"]) or answers:
                     hit = value
                     break
+                if not after.strip(CLOSING_PARTICLES + "，,。") and not lead.strip():
+                    alone = value   # a time said alone (晚上七点以后，白天我在干活): when, if a busy clause follows
             if hit:
+                break
+            if pending and any(w in clause for w in cfg["busy_words"]) and \
+                    not any(w in clause for w, v in words if v == pending):
+                hit = pending   # 晚上七点以后，白天我在干活: busy at another time than the one said alone
                 break
             busy = busy or any(w in clause for w in cfg["busy_words"])
         if hit is None and asked and not any(w in text for w in cfg["past_before"]):
