@@ -50,6 +50,7 @@ class QuestionCues:
     complements: tuple[str, ...] = ()
     modal_verbs: tuple[str, ...] = ()
     report_marks: tuple[str, ...] = ()
+    advice: tuple[str, ...] = ()
     speech_verbs: tuple[str, ...] = ()
     persons: tuple[str, ...] = ()
     near_future: tuple[str, ...] = ()
@@ -255,7 +256,8 @@ def _agent_asked(text: str, cues: QuestionCues, caller_subject: bool) -> bool:
         while at >= 0:
             before = [(w, f) for w, f in _words(text[:at]) if not f.startswith("d")]
             opens = not caller_subject and all(w in cues.leading_fillers or f.startswith("t") for w, f in before)
-            addressed = bool(before) and before[-1][0] in cues.addressees
+            core = [w for w, f in before if not f.startswith(("t", "a"))]   # 你现在直接给我…: you, then when and how
+            addressed = bool(core) and core[-1] in cues.addressees
             if opens or addressed:
                 after = _words(text[at + len(verb):])
                 if verb in cues.causatives and len(after) > 1 and after[0][0] in cues.addressees \
@@ -271,8 +273,10 @@ def _agent_asked(text: str, cues: QuestionCues, caller_subject: bool) -> bool:
                     while k < len(after) and k < 6 and after[k][1].startswith(("t", "d", "p", "r", "a", "m", "f")):
                         k += 1
                     idiom_ok = addressed or verb in cues.causatives   # 让你们经理接电话; not 给客服打电话也不接
+                    rest, polite = _closing_particles_off(after[k + 1:])   # 给我退了吧: 了 closed by 吧 asks
+                    marks = [w for w, _ in rest[:2] if w in cues.report_marks]
                     if k < len(after) and (_verb_at(after, k) or (idiom_ok and _idiom_verb(*after[k]))) \
-                            and not any(w in cues.report_marks for w, _ in after[k + 1:k + 3]):
+                            and not (marks and not (polite and all(w in cues.done_marks for w in marks))):
                         return True
             at = text.find(verb, at + 1)
     return False
@@ -289,6 +293,22 @@ def _wanted(clause: Clause, cues: QuestionCues) -> bool:
             continue
         if words[i] in cues.first_person and words[i + 1] in cues.desire and _verb_at(clause, i + 2) \
                 and words[i + 2] not in cues.complements and words[i + 2] not in cues.modal_verbs:
+            return True
+    return False
+
+
+def _advised(clause: Clause, cues: QuestionCues) -> bool:
+    """An adverb of advice + a verb, the caller not its subject: what the agent or whoever calls back had better
+    do (最好下午打, 他最好上午打给我; not 我最好…, nor 最好是 "preferably", nor advice reported: 医生说最好…). Only
+    time words, adverbs and prepositional phrases between them."""
+    words = [w for w, _ in clause]
+    for i, w in enumerate(words):
+        if w not in cues.advice or any(p in words[:i] for p in cues.first_person + cues.speech_verbs):
+            continue   # 我最好…: the caller's own; 医生说最好去大医院: advice reported
+        k = i + 1
+        while k < len(clause) and clause[k][1].startswith(("t", "d", "p", "m", "f")) and k < i + 5:
+            k += 1
+        if k < len(clause) and _verb_at(clause, k) and words[k] not in cues.modal_verbs:
             return True
     return False
 
@@ -431,7 +451,7 @@ def _may_request(text: str, cues: QuestionCues) -> bool:
             or any(p + d in text for p in cues.first_person for d in cues.desire)
             or any(d in text for d in cues.delimitive) or any(d in text for d in cues.disposal)
             or any(0 < text.find(c) <= _OPENING_CHARS for c in cues.classifiers)
-            or any(b in text for b in cues.bother)
+            or any(b in text for b in cues.bother) or any(a in text for a in cues.advice)
             or (addressed and any(v in text for v in cues.contact_verbs))
             or (addressed and any(b + p in text for b in cues.benefactive for p in cues.first_person)))
 
@@ -460,7 +480,7 @@ def _addressed_request(body: str, cues: QuestionCues) -> bool:
         if clause[0][0] in cues.addressees:
             caller_subject = False
         if _agent_asked(text, cues, caller_subject) or _wanted(clause, cues) or _done_to_me(clause, cues) \
-                or _bother(clause, cues):
+                or _bother(clause, cues) or (not caller_subject and _advised(clause, cues)):
             return True
         # the disposal and the bare service name have no subject in their clause (a first person after 把 is its
         # object): only a caller who is the subject of the clauses before makes them the caller's own act

@@ -88,6 +88,9 @@ def test_asking_forms_still_ask(cues, text, cue):
     "你把客户经理的电话给我。",      # 把 + what + 给 + whom: 给 is the verb
     "有消息的话你们第一时间通知我",  # a verb of contacting the caller, ending the clause
     "你赶紧联系我",
+    "你现在直接给我退了吧。",        # you, then when and how, before the benefactive; 了 closed by 吧
+    "查勘员最好下午打过来。",        # an adverb of advice before a verb the caller does not do
+    "他最好上午打给我，下午我忙。",
 ])
 def test_requests_put_to_the_agent_without_an_opener(cues, text):
     assert question_cue(text, cues) == "request"
@@ -139,6 +142,9 @@ def test_requests_put_to_the_agent_without_an_opener(cues, text):
     "寄了一份合同给我。",                  # done
     "他寄一份合同给我。",                  # a third person as the subject
     "又发现一个小问题！",                  # a size, not a kind of thing asked for
+    "你昨天给我打了三次。",                # a report: 了 with no 吧 after it
+    "医生说最好去大医院看看。",            # advice reported
+    "最好是下午。",                        # "preferably", no verb after it
 ])
 def test_own_acts_and_adverbs_are_not_requests(cues, text):
     assert question_cue(text, cues) is None
