@@ -235,11 +235,12 @@ def placed_names(text: str, rules: NameRules) -> list[tuple[int, int]]:
     tokens = _tokens(text)
     ends = {b for _, b, _ in tokens}
     spans = []
+    after_cue = {m.end() for m in follows.finditer(text)}
     for a, bs in candidates.items():
         # a role or relative, then a name by the surname list with a pause right after it (投保人马国庆，被保险人
         # 马天乐，): the place says it is a name, whatever jieba reads in it (马/国庆: a surname it tags a noun)
         paused = [b for b in bs if b - a <= 3 and (b == len(text) or text[b] in _PAUSES)
-                  and a in {m.end() for m in follows.finditer(text)}
+                  and a in after_cue
                   and not text[a:b].endswith(rules.titles + rules.kin_cues)   # 王先生: the title stays
                   and text[a] not in rules.stop_chars   # 驾驶员和乘客: a conjunction, not the surname 和
                   and not any(f.startswith(("v", "d", "c", "p")) for x, y, f in tokens if a <= x < b)]   # 医生叫查血

@@ -39,11 +39,12 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
             prefix = clause_prefix(text, start)
             for phrase, value in cfg["phrases"]:
                 j, end = _phrase_at(clause, phrase, cfg)
+                if j < 0:
+                    continue
                 head = _noun_modified(clause[end:])
                 if head and _is_role(head, cfg) and _SELF_IS.search(clause[:j]):
                     head = ""  # 我是开大车的司机: the caller is the role the phrase describes
-                if j >= 0 and r.about_caller(clause, j, speaker, prefix) and not _not_yet(clause[:j], cfg) \
-                        and not head:
+                if r.about_caller(clause, j, speaker, prefix) and not _not_yet(clause[:j], cfg) and not head:
                     add_fact(out, "occupation", value, 0.8, i, text, speaker)
                     done = True
                     break
