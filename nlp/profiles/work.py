@@ -31,14 +31,15 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     places = "|".join(map(re.escape, (p for p, _ in cfg["workplaces"])))
     work = "|".join(map(re.escape, cfg["work_verbs"]))
     workplace = re.compile(rf"(?:在[\u4e00-\u9fff]{{0,6}}?|^)({places})(?:里|上|上面)?(?:{work})")
+    phrases = [(phrase, value, _separable(phrase, cfg)) for phrase, value in cfg["phrases"]]
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
         done, place = False, None
         for start, clause in text_clauses(text):
             prefix = clause_prefix(text, start)
-            for phrase, value in cfg["phrases"]:
-                j, end = _phrase_at(clause, phrase, cfg)
+            for phrase, value, separable in phrases:
+                j, end = _phrase_at(clause, phrase, separable)
                 if j < 0:
                     continue
                 head = _noun_modified(clause[end:])
@@ -84,18 +85,23 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
             add_fact(out, "occupation", place, 0.75, i, text, speaker)
 
 
-def _phrase_at(clause: str, phrase: str, cfg: dict[str, Any]) -> tuple[int, int]:
-    """(start, end) of a trade phrase in `clause`, (-1, -1) when absent. A verb-object phrase is a separable verb:
-    an aspect mark and a span of time may stand between its verb and its object (教了一辈子书, 种了三十年地, 跑过
-    两年出租), the span as [occupation] spans says it."""
+def _separable(phrase: str, cfg: dict[str, Any]) -> re.Pattern[str] | None:
+    """A verb-object trade phrase as a separable verb: an aspect mark and a span of time may stand between its verb
+    and its object (教了一辈子书, 种了三十年地, 跑过两年出租), the span as [occupation] spans says it."""
+    if len(phrase) < 2:
+        return None
+    spans = "|".join(map(re.escape, cfg["spans"]))
+    return re.compile(rf"{re.escape(phrase[0])}(?:了|过)(?:[0-9一二两三四五六七八九十几多半]+年|{spans})?"
+                      rf"{re.escape(phrase[1:])}")
+
+
+def _phrase_at(clause: str, phrase: str, separable: re.Pattern[str] | None) -> tuple[int, int]:
+    """(start, end) of a trade phrase in `clause`, as written or said separated (`_separable`); (-1, -1) when
+    absent."""
     j = clause.find(phrase)
     if j >= 0:
         return j, j + len(phrase)
-    if len(phrase) < 2:
-        return -1, -1
-    spans = "|".join(map(re.escape, cfg["spans"]))
-    m = re.search(rf"{re.escape(phrase[0])}(?:了|过)(?:[0-9一二两三四五六七八九十几多半]+年|{spans})?"
-                  rf"{re.escape(phrase[1:])}", clause)
+    m = separable.search(clause) if separable else None
     return (m.start(), m.end()) if m else (-1, -1)
 
 
@@ -111,8 +117,11 @@ def _noun_modified(after: str) -> str:
     if not after.startswith("的") or len(after) < 2:
         return ""
     words = list(pos_tagger().cut(after[:8]))
-    ok = len(words) > 1 and words[0].word == "的" and words[1].flag.startswith(("n", "r", "m", "q"))
+    ok = len(words) > 1 and words[0].word == "的" and words[1].flag.startswith(_NOUN_LIKE)
     return words[1].word if ok else ""
+
+
+_NOUN_LIKE = ("n", "r", "m", "q")   # what a 的-phrase may describe: a noun, a pronoun, a number or a measure
 
 
 def _known_word(word: str) -> bool:
@@ -162,7 +171,7 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
             de = next((n for n in range(j, len(words)) if words[n][0] == "的" or words[n][1] in ("x", "r", "p")), None)
             if kind == "de" and de is not None and words[de][0] == "的" and 2 <= len("".join(
                     w for w, _ in words[j:de])) <= 8 and not any(f.startswith("nr") for _, f in words[j:de]):
-                if _noun_modified("".join(w for w, _ in words[de:de + 2])):
+                if de + 1 < len(words) and words[de + 1][1].startswith(_NOUN_LIKE):
                     continue  # 管摔着磕着的那种: the 的-phrase describes the noun after it
                 noun, j, named = "".join(w for w, _ in words[j:de]), de, True  # 做外贸跟单的: what 的 nominalises
             while not named and j < len(words) and len(noun + words[j][0]) <= 8 and not words[j][1].startswith("nr") \
