@@ -17,6 +17,10 @@ CLOSING_PARTICLES = "吧啊呀嘛呢哈"
 # whitespace (recognised speech joins two pieces with a space).
 CLAUSE_PUNCT = "，,。.！!？?；;…、"
 
+# Of them, what ends a sentence: the full stop and the question and exclamation marks (not the half-width "."
+# alone, which also stands in numbers: 1.5万).
+SENTENCE_ENDS = "。！!？?"
+
 # Adverbs of scope and sequence that sit between a subject and its verb without changing who is spoken of:
 # 我也是88年的, 我就是他妈妈, 孩子都没要, 孩子还没生.
 LINKING_ADVERBS = ("也", "就", "都", "还")

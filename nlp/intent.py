@@ -29,6 +29,7 @@ from callintel.nlp.profiles import (
     ProfileLexicon,
     ProfileReader,
     clause_at,
+    clause_prefix,
     lexicon_from_settings,
     text_clauses,
 )
@@ -180,8 +181,7 @@ def _counts(cue: IntentCue, phrase: str, text: str, starts: frozenset[int], read
     start, clause = clause_at(text, at)
     if cue.weight > 0 and _negated(clause, at - start, lex):
         return False
-    cut = max(text.rfind(ch, 0, start) for ch in "。！!？?")
-    return not cue.own_only or reader.about_caller(clause, at - start, "customer", text[cut + 1:start])
+    return not cue.own_only or reader.about_caller(clause, at - start, "customer", clause_prefix(text, start))
 
 
 def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: ProfileLexicon,

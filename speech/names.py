@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from callintel.general_words import is_common, pos_tagger
+from callintel.mandarin import CLAUSE_PUNCT
 from callintel.pinyin import readings, syllables
 
 _CJK = "\u4e00-\u9fff"
@@ -204,9 +205,6 @@ def _placed_patterns(rules: NameRules) -> tuple[re.Pattern, re.Pattern | None] |
             re.compile(rf"(?:{before})") if before else None)
 
 
-_PAUSES = "，,。.！!？?、；;"
-
-
 def placed_names(text: str, rules: NameRules) -> list[tuple[int, int]]:
     """Names after a role (车主叫…, 投保人写的是…) or a relative (我爸…, 您女儿…), or before what says they are one
     (刘晓燕是我前妻, 张浩是被保险人, 李秀英的儿子, 林浩宇的拼音), confirmed by the tagger and the word list."""
@@ -239,15 +237,16 @@ def placed_names(text: str, rules: NameRules) -> list[tuple[int, int]]:
     for a, bs in candidates.items():
         # a role or relative, then a name by the surname list with a pause right after it (投保人马国庆，被保险人
         # 马天乐，): the place says it is a name, whatever jieba reads in it (马/国庆: a surname it tags a noun)
-        paused = [b for b in bs if b - a <= 3 and (b == len(text) or text[b] in _PAUSES)
+        paused = [b for b in bs if b - a <= 3 and (b == len(text) or text[b] in CLAUSE_PUNCT)
                   and a in after_cue
                   and not text[a:b].endswith(rules.titles + rules.kin_cues)   # 王先生: the title stays
                   and text[a] not in rules.stop_chars   # 驾驶员和乘客: a conjunction, not the surname 和
                   and not any(f.startswith(("v", "d", "c", "p")) for x, y, f in tokens if a <= x < b)]   # 医生叫查血
         if paused:
             spans.append((a, max(paused)))
+    paused_at = {a for a, _ in spans}
     for a, b, flag in tokens:
-        if flag not in ("nr", "nrfg") or a not in candidates or any(x == a for x, _ in spans):
+        if flag not in ("nr", "nrfg") or a not in candidates or a in paused_at:
             continue   # a person: Chinese (nr) or other (nrfg) names
         if b - a >= 2 and b in candidates[a]:
             spans.append((a, b))  # the tagger's person: 王秀兰

@@ -40,7 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from callintel.general_words import is_common
-from callintel.mandarin import clause_end, linking_adverb
+from callintel.mandarin import SENTENCE_ENDS, clause_end, linking_adverb
 from callintel.pinyin import syllables
 from callintel.speech.names import NameRules, find_names, is_heard_name, surname_sounds
 
@@ -332,7 +332,8 @@ def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
 
 
 # a month and day said after a birth date in the same sentence, in either calendar (农历10月初八, 阳历11月十三)
-_CALENDAR_DAY = re.compile(r"(?:农历|阴历|阳历|公历|新历|旧历)?(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3}|正|腊|冬)月"
+_CALENDARS = ("农历", "阴历", "阳历", "公历", "新历", "旧历")
+_CALENDAR_DAY = re.compile(rf"(?:{'|'.join(_CALENDARS)})?(?:[0-9]{{1,2}}|[一二三四五六七八九十]{{1,3}}|正|腊|冬)月"
                            r"(?:[0-9]{1,2}|初[一二三四五六七八九十]|[一二三]?十[一二三四五六七八九]?|廿[一二三四五六七八九]?"
                            r"|[一二三四五六七八九])[日号]?")
 
@@ -342,19 +343,17 @@ def _more_of_the_birthday(text: str, spans: list[tuple[int, int]]) -> list[tuple
     出生是72年，农历10月初八，身份证上写的是阳历11月十三) belong to it."""
     if not spans:
         return []
-    start = max(b for _, b in spans)
-    stop = min((i for i in (text.find(ch, start) for ch in "。！!？?") if i >= 0), default=len(text))
+    start = last = max(b for _, b in spans)
+    stop = min((i for i in (text.find(ch, start) for ch in SENTENCE_ENDS) if i >= 0), default=len(text))
     out = []
     for m in _CALENDAR_DAY.finditer(text, start, stop):
         # a calendar named (农历, 阳历), or right after the birth date with only a pause between: not a policy's date
         # later in the sentence (生日是1980年3月5号，那个保单10月1号到期)
-        joined = re.fullmatch(r"的?[，,、\s]*", text[max(b for _, b in spans + out):m.start()]) is not None
-        if not any(a <= m.start() < b for a, b in spans) and (joined or m.group().startswith(_CALENDARS)):
+        joined = re.fullmatch(r"的?[，,、\s]*", text[last:m.start()]) is not None
+        if joined or m.group().startswith(_CALENDARS):
             out.append(m.span())
+            last = m.end()
     return out
-
-
-_CALENDARS = ("农历", "阴历", "阳历", "公历", "新历", "旧历")
 
 
 # A month or a numbered year (腊月二十三, 八五年), not 去年 or 下周三.

@@ -25,6 +25,7 @@ from callintel.nlp.profiles.reader import (
     ProfileLexicon,
     ProfileReader,
     clause_at,
+    clause_prefix,
     cn_amount,
     cn_number,
     cut,
@@ -36,5 +37,5 @@ from callintel.nlp.profiles.reader import (
 from callintel.nlp.profiles.step import CallFacts, ProfileCall, ProfileInputs, ProfileResult, compute
 
 __all__ = ["FIELDS", "CallFacts", "Fact", "MergedFact", "ProfileCall", "ProfileInputs", "ProfileLexicon",
-           "ProfileReader", "ProfileResult", "clause_at", "cn_amount", "cn_number", "compute", "cut", "extract",
-           "in_dictionary", "lexicon_from_settings", "load_lexicon", "merge_facts", "text_clauses"]
+           "ProfileReader", "ProfileResult", "clause_at", "clause_prefix", "cn_amount", "cn_number", "compute", "cut",
+           "extract", "in_dictionary", "lexicon_from_settings", "load_lexicon", "merge_facts", "text_clauses"]

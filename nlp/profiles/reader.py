@@ -13,6 +13,7 @@ import cn2an
 
 from callintel.general_words import default_jieba, frequency
 from callintel.lexicon_files import read_lexicon
+from callintel.mandarin import SENTENCE_ENDS
 from callintel.nlp.places import find_places, places_by_sound
 from callintel.settings import Settings
 
@@ -168,7 +169,7 @@ class ProfileReader:
 
 def clause_prefix(text: str, start: int) -> str:
     """The sentence before the clause starting at `start` (from the last 。！？ before it)."""
-    cut = max(text.rfind(ch, 0, start) for ch in "。！!？?")
+    cut = max(text.rfind(ch, 0, start) for ch in SENTENCE_ENDS)
     return text[cut + 1:start]
 
 
