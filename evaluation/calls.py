@@ -305,7 +305,8 @@ def _ranker_provenance(settings: Settings) -> str:
         return "hand-set [call_reply] weights"
     name, meta = settings["replies"]["ranker"], model.meta
     return (f"ranker {name} trained on {', '.join(meta.get('trained_on', {})) or '?'} (best_reply_top1 on those is "
-            f"in-sample; trained on one, measured on the other: {meta.get('top1_trained_on_one_measured_on_other')})")
+            f"in-sample; each with it left out of the training: {meta.get('top1_left_out')}; trained on one, "
+            f"measured on the other: {meta.get('top1_trained_on_one_measured_on_other')})")
 
 
 def run(data_dir: Path, settings: Settings) -> dict[str, Any]:

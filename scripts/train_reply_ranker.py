@@ -1,14 +1,15 @@
-"""Learn the phone-call reply ranker (configs/models/reply_ranker.json) on the development calls' truth.
+"""Learn the phone-call reply ranker (configs/models/reply_ranker.json) on the read call sets' truth.
 
     .venv/bin/python scripts/train_reply_ranker.py [--data ../shared/data] [--out configs/models/reply_ranker.json]
 
-Sets: `calls` (福泰人寿) and `calls_health` (安平健康保险) under --data, each call's `best_agent_reply`.
-A call's turns go through the one text path (normalised, masked) exactly as a night lands them, so the
-ranker learns on what it will read. Printed and recorded: each set trained on alone and measured on the
-other (both directions), and the bundled samples measured with the shipped model, which is trained on
-both development sets (each weighing the same). The regularisation C of each fit is chosen by cross-validation
-within its own training calls ([replies] ranker_c_grid, ranker_cv_folds). The fit is deterministic (lbfgs, fixed
-order).
+Sets: `calls` (福泰人寿) and `calls_health` (安平健康保险) under --data, and the project's read sets of
+[replies] ranker_read_sets (bench/calls_motor, bench/calls_pc), each call's `best_agent_reply`. A call's turns go
+through the one text path (normalised, masked) exactly as a night lands them, so the ranker learns on what it will
+read. Printed and recorded: each set measured with the ranker trained on all the others (left out), the two
+development sets each trained on alone and measured on the other (both directions), and the bundled samples
+measured with the shipped model, which is trained on every set (each weighing the same). The regularisation C of
+each fit is chosen by cross-validation within its own training calls ([replies] ranker_c_grid, ranker_cv_folds).
+The fit is deterministic (lbfgs, fixed order).
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def main() -> None:
     out = args.out or reply_ranker.RankerModel.path(settings) or CONFIG_DIR / "models" / "reply_ranker.json"
     lex, cues = lexicon_from_settings(settings), call_cues_from_settings(settings)
     cleaner = TextCleaner.from_settings(settings)
-    paths = read_sets(args.data, dialogues_file)
+    paths = read_sets(args.data, dialogues_file) | {
+        Path(folder).name: dialogues_file(ROOT / folder) for folder in settings["replies"]["ranker_read_sets"]}
     sets = {name: truth_calls(p, cleaner) for name, p in paths.items()}
     grid, folds = settings["replies"]["ranker_c_grid"], settings["replies"]["ranker_cv_folds"]
 
@@ -65,16 +67,26 @@ def main() -> None:
         c = reply_ranker.choose_c(train, lex, cues, grid, folds)
         return c, reply_ranker.top1(test, lex, cues, reply_ranker.fit(train, lex, cues, c))
 
+    def grouped(names: list[str]) -> tuple[list, list[str]]:
+        """The calls of `names` and the set of each (every set weighs the same in the fit)."""
+        return [c for n in names for c in sets[n]], [n for n in names for _ in sets[n]]
+
+    def left_out(name: str) -> float:
+        """`name`'s top-1 with the ranker trained on every other set (C chosen within those)."""
+        calls, groups = grouped([n for n in sets if n != name])
+        model = reply_ranker.fit(calls, lex, cues, reply_ranker.choose_c(calls, lex, cues, grid, folds, groups),
+                                 groups=groups)
+        return reply_ranker.top1(sets[name], lex, cues, model)
+
     ways = both_ways(sets, one_way, "{train}->{test}")
     cross = {way: top for way, (_, top) in ways.items()}
     chosen = {way.split("->")[0]: c for way, (c, _) in ways.items()}
-    both = [c for name in sets for c in sets[name]]
-    groups = [name for name in sets for _ in sets[name]]
+    both, groups = grouped(list(sets))
     C = reply_ranker.choose_c(both, lex, cues, grid, folds, groups)
-    meta = {"trained_on": {name: {"file": str(p.relative_to(args.data.parent)) if p.is_relative_to(args.data.parent)
-                                  else str(p), "sha256": file_sha256(p), "calls": len(sets[name])}
+    meta = {"trained_on": {name: {"file": _shown(p, args.data), "sha256": file_sha256(p), "calls": len(sets[name])}
                            for name, p in paths.items()},
             "C": C, "C_chosen_by": f"{folds}-fold cross-validation by call within the training set, grid {grid}",
+            "top1_left_out": {name: left_out(name) for name in sets},
             "C_trained_on_one": chosen, "top1_trained_on_one_measured_on_other": cross}
     model = reply_ranker.fit(both, lex, cues, C, groups=groups)
     meta["top1_in_sample"] = {name: reply_ranker.top1(sets[name], lex, cues, model) for name in sets}
@@ -84,6 +96,14 @@ def main() -> None:
     model = reply_ranker.RankerModel(model.weights, meta)
     out.write_text(model.to_json() + "\n", encoding="utf-8")
     print(json.dumps(meta, ensure_ascii=False))
+
+
+def _shown(path: Path, data: Path) -> str:
+    """A training file as the meta names it: under ../shared as data/..., else relative to the project."""
+    for base in (data.parent, ROOT):
+        if path.resolve().is_relative_to(base.resolve()):
+            return str(path.resolve().relative_to(base.resolve()))
+    return str(path)
 
 
 if __name__ == "__main__":

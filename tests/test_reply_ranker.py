@@ -72,14 +72,20 @@ def test_learned_on_one_set_it_picks_well_on_the_other(dev_sets):
 
 
 def test_shipped_model_is_the_one_the_script_trains(dev_sets):
-    sets, _ = dev_sets
-    both = sets["calls"] + sets["calls_health"]
-    groups = ["calls"] * len(sets["calls"]) + ["calls_health"] * len(sets["calls_health"])
+    """The shipped weights are the fit on the two development sets and the read sets of [replies]
+    ranker_read_sets, each weighing the same, with the C its meta records."""
+    sets, train = dev_sets
+    cleaner = TextCleaner.from_settings(SETTINGS)
+    read = {Path(f).name: train.truth_calls(ROOT / f / "dialogues.json", cleaner)
+            for f in SETTINGS["replies"]["ranker_read_sets"]}
+    every = {"calls": sets["calls"], "calls_health": sets["calls_health"]} | read
     meta = RANKER.meta
-    model = reply_ranker.fit(both, LEX, CUES, meta["C"], groups=groups)
+    assert set(meta["trained_on"]) == set(every)
+    model = reply_ranker.fit([c for n in every for c in every[n]], LEX, CUES, meta["C"],
+                             groups=[n for n in every for _ in every[n]])
     assert model.weights == pytest.approx(RANKER.weights, abs=1e-4)
-    for name in ("calls", "calls_health"):
-        assert meta["top1_in_sample"][name] == reply_ranker.top1(sets[name], LEX, CUES, model)
+    for name in every:
+        assert meta["top1_in_sample"][name] == reply_ranker.top1(every[name], LEX, CUES, model)
 
 
 def test_never_a_greeting_identity_check_question_back_or_closing(dev_sets):
