@@ -51,6 +51,17 @@ def test_city_here_and_we():
     assert "city" not in facts(("customer", "我住老城区，离你们网点远不远？"))  # a part of any town
 
 
+def test_city_of_the_callers_home_and_after_a_stay_with_someone():
+    """我家 + a city is the caller's home (not 老家, where they come from, nor a relative's 家); a relative followed by
+    a word of place (女儿家, 我妈那儿) is where the caller stayed, so the clause after it is still the caller's."""
+    assert facts(("customer", "我家沈阳皇姑区那个房子的保险，今年没扣上。"))["city"] == "沈阳"
+    assert facts(("customer", "我们家杭州那套房子。"))["city"] == "杭州"
+    assert "city" not in facts(("customer", "我女儿家上海的，我过去住过。"))
+    assert "city" not in facts(("customer", "我老家河南周口的。"))
+    assert facts(("customer", "前段时间去上海女儿家住了半个多月，昨天才回扬州。"))["city"] == "扬州"
+    assert "city" not in facts(("customer", "我女儿前段时间去上海出差，昨天才回扬州。"))
+
+
 def test_occupation_said_in_any_construction():
     said = {
         "俺今年都七十二了，在一汽当了一辈子钳工。": "钳工",

@@ -115,14 +115,16 @@ class ProfileReader:
         self.relation = tuple(p["relation_after_self"])
         self.third = tuple(p["third_party"])
         self.together = tuple(p["together"])
+        self.place_of = tuple(p["place_of"])
         self.apposition = re.compile(rf"(?:{'|'.join(self.self_words)})(?:{'|'.join(p['apposition'])})"
                                      r"[^，,。！!？?]{0,6}$")
 
     def _last_third(self, text: str) -> int:
         """Where the last third-party word of `text` starts, -1 if none; one in apposition to the caller
-        (我一个退休的老头子, 俺这个老太婆) is the caller describing themself, not someone else."""
-        return max((i for w in self.third for i in [text.rfind(w)] if i >= 0 and not self.apposition.search(text[:i])),
-                   default=-1)
+        (我一个退休的老头子, 俺这个老太婆) is the caller describing themself, and one followed by a word of place
+        (女儿家, 我妈那儿) is where the caller went: neither is someone else as a subject."""
+        return max((i for w in self.third for i in [text.rfind(w)] if i >= 0 and not self.apposition.search(text[:i])
+                    and not text[i + len(w):].startswith(self.place_of)), default=-1)
 
     def about_caller(self, clause: str, pos: int, speaker: str, prefix: str = "") -> bool:
         """The words before `pos` in this clause do not make someone else the subject. A clause without a
