@@ -5,6 +5,7 @@
     .venv/bin/python bench/bench_wordings.py --wordings F    # another file of the same layout
     .venv/bin/python bench/bench_wordings.py --areas pii --wordings bench/wordings_unread.toml
     .venv/bin/python bench/bench_wordings.py --areas profiles questions --wordings bench/wordings_unread2.toml
+    .venv/bin/python bench/bench_wordings.py --counts --wordings bench/wordings_unread3.toml   # no sentence shown
 
 Why: the development sets' figures say little about callers who put things another way (issue 20); these
 sentences were written here, from how Mandarin callers say a fact, a request, a name or a matter, and were read by
@@ -166,11 +167,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--areas", nargs="+", choices=sorted(AREAS), default=list(AREAS))
     ap.add_argument("--wordings", type=Path, default=WORDINGS, help="the sentences (bench/wordings.toml's layout)")
+    ap.add_argument("--counts", action="store_true",
+                    help="print counts only, never a sentence: how an unread file is measured without reading it")
     args = ap.parse_args()
     probe = tomllib.loads(args.wordings.read_text(encoding="utf-8"))
     settings = load_settings()
     for area in args.areas:
-        print(json.dumps(AREAS[area](settings, probe), ensure_ascii=False), flush=True)
+        result = AREAS[area](settings, probe)
+        if args.counts:
+            result = {k: len(v) if isinstance(v, list) else v for k, v in result.items()}
+        print(json.dumps(result, ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":
