@@ -78,15 +78,18 @@ def inherit(topics: Sequence[Hashable | None], methods: Sequence[str | None],
 
 
 def refine_families(topics: Sequence[Hashable | None], family: Mapping[Hashable, str],
-                    general: Mapping[str, Hashable], turns: Sequence[int] | None = None) -> list[Hashable | None]:
-    """A question in a family's general topic takes the nearest specific topic of that family in the call."""
+                    general: Mapping[str, Hashable], turns: Sequence[int] | None = None,
+                    weak: Collection[int] = ()) -> list[Hashable | None]:
+    """A question in a family's general topic takes the nearest specific topic of that family in the call, of the
+    questions not in `weak` (indexes whose own match is weak: a product merely named is no purchase of it)."""
     out = list(topics)
     generals = set(general.values())
     for i, t in enumerate(topics):
         if t not in generals:
             continue
         fam = family.get(t)
-        own = [j for j, u in enumerate(topics) if u is not None and u not in generals and family.get(u) == fam]
+        own = [j for j, u in enumerate(topics) if u is not None and u not in generals and family.get(u) == fam
+               and j not in weak]
         j = _nearest(i, own, turns)
         if j is not None:
             out[i] = topics[j]
@@ -202,13 +205,16 @@ def weak_questions(qs: Sequence[CallQuestion], topics: Sequence[Hashable | None]
     weigh less than one strong phrase (the match's similarity is that weight, read on the question's core). A
     follow-up is weak when what it inherits is: no question of the call that keeps its own topic (a strong key
     phrase, or a cluster's topic: what discovery found) has that topic."""
-    def weak_match(q: CallQuestion, m: str | None) -> bool:
-        return m == EXAMPLE or (m == PHRASE and (q.similarity or 0.0) < strong_weight)
-
     kept = {t for q, t, m in zip(qs, topics, methods, strict=True)
-            if t is not None and m != FOLLOW_UP and not weak_match(q, m)}
+            if t is not None and m != FOLLOW_UP and not weak_match(q, m, strong_weight)}
     return {q.question_id for q, t, m in zip(qs, topics, methods, strict=True)
-            if t is not None and t != main and (weak_match(q, m) or (m == FOLLOW_UP and t not in kept))}
+            if t is not None and t != main and (weak_match(q, m, strong_weight) or (m == FOLLOW_UP and t not in kept))}
+
+
+def weak_match(q: CallQuestion, method: str | None, strong_weight: float) -> bool:
+    """A question's own topic rests on weak evidence: the nearest example, or key phrases that together weigh less
+    than one strong phrase (the match's similarity is that weight)."""
+    return method == EXAMPLE or (method == PHRASE and (q.similarity or 0.0) < strong_weight)
 
 
 # --- the call_topics step's compute (flows/steps.py): a night's questions with their topics in, call topics out
@@ -291,7 +297,9 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         topics = [q.topic_id for q in qs]
         methods = [FOLLOW_UP if q.kind == "follow_up" else q.method for q in qs]
         turns = [q.seq for q in qs]
-        final = refine_families(inherit(topics, methods, turns), family, general, turns)
+        # a product named only weakly (重疾 said of the cover the caller's employer gives) says no purchase of it
+        weak = {k for k, (q, m) in enumerate(zip(qs, methods, strict=True)) if weak_match(q, m, mopts.strong_weight)}
+        final = refine_families(inherit(topics, methods, turns), family, general, turns, weak)
         mine = {q.question_id: (q.question_id, int(new), 0.0, "context" if m == FOLLOW_UP else "family", night)
                 for q, old, new, m in zip(qs, topics, final, methods, strict=True) if new is not None and new != old}
         left = sum(1 for t in final if t is None)
@@ -301,7 +309,7 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
             ids[s]: w for s, (w, _) in phrase_scores(texts.get(call_id, ""), taxonomy, mopts.strong_weight).items()
             if s in ids}
         own = [t if m != FOLLOW_UP else None
-               for t, m in zip(refine_families(topics, family, general, turns), methods, strict=True)]
+               for t, m in zip(refine_families(topics, family, general, turns, weak), methods, strict=True)]
         # customer turns without a question still say what the call is about: they vote, in turn order
         items: list[tuple[int, Any, str | None, CallQuestion | None]] = list(
             zip(turns, own, methods, qs, strict=True))

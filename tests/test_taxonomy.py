@@ -118,6 +118,8 @@ def test_family_general_takes_the_specific_sibling_of_the_call():
     general = {"buy": "buy"}
     assert refine_families(["buy_med", "buy", "claim"], family, general) == ["buy_med", "buy_med", "claim"]
     assert refine_families(["buy", "claim"], family, general) == ["buy", "claim"]
+    # a product only named weakly (俺单位给上了个重疾: one plain key phrase) is no purchase of it
+    assert refine_families(["buy", "buy_med"], family, general, weak=[1]) == ["buy", "buy_med"]
 
 
 def test_family_general_questions_take_the_calls_specific_topic():

@@ -311,8 +311,8 @@ def test_each_topic_table_has_one_writing_step(tmp_path, settings):
         assert touched <= OWNED["topics"] and "call_question_topics" not in touched, night
         # the redone nights' refinements are kept but stale: the view shows what the words alone say
         stale = con.execute("SELECT count(*) FROM call_question_topics WHERE assigned_night >= ?", [night]).fetchone()
-        assert con.execute("SELECT count(*) FROM v_question_topics WHERE method IN ('family', 'context')").fetchone()[
-            0] == refined - stale[0], night
+        assert con.execute("SELECT count(*) FROM v_question_topics WHERE method IN ('family', 'context', 'call', "
+                           "'call_weak')").fetchone()[0] == refined - stale[0], night
         assert changed_by("call_topics", [night]) <= OWNED["call_topics"], night
         assert _contents(con) == first, night  # the topics and call_topics reruns leave the first run's rows
     shown = con.execute(view).fetchall()
