@@ -62,6 +62,17 @@ def test_city_of_the_callers_home_and_after_a_stay_with_someone():
     assert "city" not in facts(("customer", "我女儿前段时间去上海出差，昨天才回扬州。"))
 
 
+def test_city_part_then_here_and_the_insurers_office():
+    """A part of the city (浦东, 光谷) may stand between the city and the word for here; a place the addressee has
+    (你们北京这边有网点吗) is the insurer's office, and the home town before here (北京老家这边) is not where the
+    caller lives."""
+    assert facts(("customer", "上海浦东这边能办吗？"))["city"] == "上海"
+    assert facts(("customer", "武汉光谷这边，鲁巷那个大超市。"))["city"] == "武汉"
+    assert "city" not in facts(("customer", "北京老家这边还有个房子。"))
+    assert "city" not in facts(("customer", "你们北京这边有网点吗？"))
+    assert facts(("customer", "我在你们北京那个网点办的，我住天津。"))["city"] == "天津"
+
+
 def test_occupation_said_in_any_construction():
     said = {
         "俺今年都七十二了，在一汽当了一辈子钳工。": "钳工",

@@ -4,7 +4,9 @@ named in passing or visited."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from callintel.general_words import pos_tagger
 from callintel.nlp.places import province_names
 from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, clause_prefix, text_clauses
 from callintel.nlp.profiles.sound import ends_like
@@ -26,7 +28,9 @@ def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                     continue
                 cfg = r.lex["city"]
                 lead = without_province(clause[:j])
-                here = clause[j + len(said):].startswith(tuple(cfg["here_after"]))
+                if lead.endswith(tuple(cfg["addressee"])):
+                    continue  # 你们北京这边有网点吗: the insurer's office, not where the caller is
+                here = _here_after(clause[j + len(said):], cfg)
                 if not ends_like(lead, cfg["before"], cfg["before_by_sound"]) and not here:
                     continue  # a city named in passing (我在北京的医院看的病 is caught below)
                 works = any(w in clause[j + len(said):] for w in r.lex["occupation"]["work_verbs"])  # 医院上班
@@ -42,3 +46,18 @@ def without_province(lead: str) -> str:
     """The words before a city less the province said right before it (我在河南周口, 我是江苏省南通的): the cue that
     places the caller stands before the province."""
     return next((lead[:-len(p)] for p in province_names() if lead.endswith(p)), lead)
+
+
+def _here_after(after: str, cfg: dict[str, Any]) -> bool:
+    """A word for "here" follows the city, right after it (杭州这边) or after a part of it named in one or two words
+    jieba tags as a place or noun (上海浦东这边, 武汉光谷这边): where the caller is."""
+    here = tuple(cfg["here_after"])
+    if after.startswith(here):
+        return True
+    words = [(w.word, w.flag) for w in pos_tagger().cut(after[:10])]
+    for k, (word, flag) in enumerate(words[:cfg["here_part_words"]]):
+        if not flag.startswith(("n", "s")) or flag.startswith("nr") or word in cfg["not_here_parts"]:
+            return False  # a verb, a person's name, or the caller's home town (北京老家那边)
+        if "".join(w for w, _ in words[k + 1:]).startswith(here):
+            return True
+    return False
