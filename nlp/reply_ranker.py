@@ -4,9 +4,11 @@ Hand-set weights fitted to one insurer's calls did not carry over to another's, 
 learned: a pairwise logistic regression ("the truth reply beats this other reply of the same call")
 over features of the reply itself (how much it tells, where it sits, how much of the caller's request it
 takes up: jieba nouns, `CallReplyCues.topical`), of the caller's turn before it and of the caller's next turn,
-trained by `scripts/train_reply_ranker.py` on the development calls' truth (C chosen by cross-validation within
-the training calls, `choose_c`) and shipped as `configs/models/reply_ranker.json` (its `meta` records what it
-was trained on and the cross-set figures; `RankerModel.from_settings` is the one reader of [replies] ranker).
+trained by `scripts/train_reply_ranker.py` on the truth of the read call sets, the two development sets and
+[replies] ranker_read_sets, each weighing the same (C chosen by cross-validation within the training calls,
+`choose_c`), and shipped as `configs/models/reply_ranker.json` (its `meta` records what it was trained on, each
+set's figure with it left out, and the cross-set figures; `RankerModel.from_settings` is the one reader of
+[replies] ranker).
 Features are shares and flags in [0, 1], so the weights read directly.
 
 Only replies that tell the caller something are ranked: a greeting, an identity check, a question
