@@ -6,6 +6,7 @@
     .venv/bin/python bench/bench_wordings.py --areas pii --wordings bench/wordings_unread.toml
     .venv/bin/python bench/bench_wordings.py --areas profiles questions --wordings bench/wordings_unread2.toml
     .venv/bin/python bench/bench_wordings.py --counts --wordings bench/wordings_unread3.toml   # no sentence shown
+    .venv/bin/python bench/bench_wordings.py --counts --areas profiles --wordings bench/wordings_unread4.toml
 
 Why: the development sets' figures say little about callers who put things another way (issue 20); these
 sentences were written here, from how Mandarin callers say a fact, a request, a name or a matter, and were read by
