@@ -199,16 +199,16 @@ def statement_votes(turns: Sequence[tuple[int, str]], asked: set[int], taxonomy,
 
 
 def weak_questions(qs: Sequence[CallQuestion], topics: Sequence[Hashable | None], methods: Sequence[str | None],
-                   main: Hashable, strong_weight: float) -> set[str]:
+                   main: Hashable, weak: Collection[int]) -> set[str]:
     """The question ids whose topic (`topics`, after inheriting) differs from the call's `main` topic and rests on
-    weak evidence of their own words: a taxonomy match by the nearest example, or by key phrases that together
-    weigh less than one strong phrase (the match's similarity is that weight, read on the question's core). A
+    weak evidence of their own words (`weak`: the indexes of `qs` whose own match `weak_match` finds weak, a nearest
+    example or key phrases that together weigh less than one strong phrase). A
     follow-up is weak when what it inherits is: no question of the call that keeps its own topic (a strong key
     phrase, or a cluster's topic: what discovery found) has that topic."""
-    kept = {t for q, t, m in zip(qs, topics, methods, strict=True)
-            if t is not None and m != FOLLOW_UP and not weak_match(q, m, strong_weight)}
-    return {q.question_id for q, t, m in zip(qs, topics, methods, strict=True)
-            if t is not None and t != main and (weak_match(q, m, strong_weight) or (m == FOLLOW_UP and t not in kept))}
+    kept = {t for k, (t, m) in enumerate(zip(topics, methods, strict=True))
+            if t is not None and m != FOLLOW_UP and k not in weak}
+    return {q.question_id for k, (q, t, m) in enumerate(zip(qs, topics, methods, strict=True))
+            if t is not None and t != main and (k in weak or (m == FOLLOW_UP and t not in kept))}
 
 
 def weak_match(q: CallQuestion, method: str | None, strong_weight: float) -> bool:
@@ -329,7 +329,7 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
             unclustered -= len(filled)
         if mopts.call_overrides_weak and ct.topic is not None and ct.method == "questions":
             mine |= {q: (q, int(ct.topic), 0.0, CALL_WEAK, night)
-                     for q in weak_questions(qs, final, methods, ct.topic, mopts.strong_weight)}
+                     for q in weak_questions(qs, final, methods, ct.topic, weak)}
         mine |= {qs[k].question_id: (qs[k].question_id, int(ct.topic), 0.0, "family", night)
                  for k in general_to_main(final, ct.topic, family, generals) if qs[k].question_id not in mine}
         assign += [mine[q.question_id] for q in qs if q.question_id in mine]

@@ -13,6 +13,8 @@ from callintel.nlp.profiles.sound import ends_like
 
 
 def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
+    cfg = r.lex["city"]
+    before = (*cfg["before"], *r.lex["person"]["household"])
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
@@ -22,16 +24,15 @@ def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 if said in province_names() and any(k == j + len(said) for k, _, _ in places):
                     continue  # 吉林 of 吉林长春 is the province the city is in
                 after = clause[j + len(said):j + len(said) + 2]
-                if after.startswith(tuple(r.lex["city"]["name_goes_on"])):
+                if after.startswith(tuple(cfg["name_goes_on"])):
                     continue  # 人民路, 南京大学, 北京银行: a street or an institution, not where the caller is
                 if "老家" in clause and "我" not in clause[:j].replace("我爸", "").replace("我妈", ""):
                     continue
-                cfg = r.lex["city"]
                 lead = without_province(clause[:j])
                 if lead.endswith(tuple(cfg["addressee"])):
                     continue  # 你们北京这边有网点吗: the insurer's office, not where the caller is
                 here = _here_after(clause[j + len(said):], cfg)
-                if not ends_like(lead, cfg["before"], cfg["before_by_sound"]) and not here:
+                if not ends_like(lead, before, cfg["before_by_sound"]) and not here:
                     continue  # a city named in passing (我在北京的医院看的病 is caught below)
                 works = any(w in clause[j + len(said):] for w in r.lex["occupation"]["work_verbs"])  # 医院上班
                 visit = not works and any(w in clause[j:j + len(said) + 8] for w in cfg["visit"])

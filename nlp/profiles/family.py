@@ -97,7 +97,7 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                 continue
             add_fact(out, "children", str(cfg["counts"][m.group(1)]), 0.8, i, text, speaker)
             return
-        n = _by_birth_order(text, cfg)
+        n = _by_birth_order(text, cfg, r.lex["person"]["household"])
         if n:
             add_fact(out, "children", str(n), 0.75, i, text, speaker)
             return
@@ -110,11 +110,11 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
             return
 
 
-def _by_birth_order(text: str, cfg: dict) -> int:
+def _by_birth_order(text: str, cfg: dict, household: Sequence[str]) -> int:
     """How many children a turn tells apart by birth order ([children] order): two or more terms, each opening a
     clause (after whose household it is), give the place of the last; 0 when fewer, or when the turn names neither
     the household nor children (大的保额不要，小的留着: sizes)."""
-    owners = tuple(sorted(cfg["order_owners"], key=len, reverse=True))
+    owners = tuple(sorted(household, key=len, reverse=True))
     if not any(w in text for w in (*owners, *cfg["nouns"])):
         return 0
     places = set()
