@@ -99,7 +99,8 @@ from callintel.settings import load_settings  # noqa: E402
 
 hub_offline()
 SHARED = ROOT.parent / "shared" / "data"
-SETS = {"life": SHARED, "health": SHARED / "calls_health", "motor": ROOT / "bench" / "calls_motor"}
+SETS = {"life": SHARED, "health": SHARED / "calls_health", "motor": ROOT / "bench" / "calls_motor",
+        "pc": ROOT / "bench" / "calls_pc", "online": ROOT / "bench" / "calls_online"}
 KEYS = ("question_topic_ari", "topic_coverage", "call_topic_ari", "call_topics_found", "calls_other")
 # the held-out groupings: health's and motor's (bench/calls_motor) topics outside the default taxonomy; two
 # choices of four life topics
@@ -151,7 +152,7 @@ def oracle(args, base) -> None:
     for name in args.sets:
         truth = {c["call_id"]: ev._call_topic(c) for c in ev.load_dialogues(ev.dialogues_file(SETS[name]))}
         novel = {c for c, slug in truth.items() if slug not in listed and aliases.get(slug) not in listed}
-        novelty.novel_calls = lambda votes, opts, novel=novel: {c for c in votes if c in novel}
+        novelty.novel_calls = lambda votes, opts, floor=0.0, novel=novel: {c for c in votes if c in novel}
         try:
             with tempfile.TemporaryDirectory(prefix="bench-novelty-") as tmp:
                 db = Path(tmp) / "w.duckdb"

@@ -75,6 +75,7 @@ def profiles(settings, probe: dict) -> dict:
 
     cleaner, lex = TextCleaner.from_settings(settings), lexicon_from_settings(settings)
     cases, missed = probe["profile"], []
+    by_field: dict[str, dict[str, int]] = {}
     for case in cases:
         agent, said, field, want = case.get("agent", GREETING), case["said"], case["field"], case["value"]
         call = transcript_from_turns("probe", [{"speaker": "agent", "text": agent},
@@ -82,11 +83,17 @@ def profiles(settings, probe: dict) -> dict:
         turns = [(u.speaker, u.text) for u in call.utterances]
         ages = {i: u.stated_age for i, u in enumerate(call.utterances) if u.stated_age is not None}
         got = [f.value for f in extract(turns, lex, ON, ages) if f.field == field]
+        # per field: stated values read right, and sentences stating nothing where something was read anyway
+        tally = by_field.setdefault(field, {"read": 0, "stated": 0, "read_from_none": 0, "none": 0})
+        tally["stated" if want else "none"] += 1
         if not _read_right(want, got):
             missed.append(f"{field} {want or '(none)'}: {said} -> {got}")
+            tally["read_from_none"] += 0 if want else 1
+        else:
+            tally["read"] += 1 if want else 0
     negative = sum(1 for c in cases if not c["value"])
     return {"area": "profiles", "right": len(cases) - len(missed), "of": len(cases),
-            "of_them_none": negative, "missed": missed}
+            "of_them_none": negative, "by_field": dict(sorted(by_field.items())), "missed": missed}
 
 
 def questions(settings, probe: dict) -> dict:
