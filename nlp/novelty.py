@@ -17,11 +17,12 @@ estimates itself, no labels) what a call is about is what is left. Given the tru
 them at ARI 0.88 (health) and 0.64 / 0.79 (life, two choices of four held-out topics), flat over 0.85-0.95,
 where the mean of the call's question vectors, its first question or its raw text peak at one threshold each
 (bench/bench_topic_novelty.py grouping). The vote ratio is the weak part: ROC AUC 0.80 on health, 3 of its 11
-novel calls caught. With a model file ([topics.novelty] model) a learned judgement decides instead
-(nlp/novelty_model.py: the vote, the questions' likeness to the winning topic's examples and the text's lean
-toward them, weighed by a logistic model trained on leave-topics-out folds, scripts/train_novelty.py); the
-ratio stays for an installation without the file. Plain values in and out; the topics step (nlp/topic_step.py)
-wires it in.
+novel calls caught. With a model file ([topics.novelty] model, shipped on) a learned judgement flags more calls
+beside those (nlp/novelty_model.py: the vote, the questions' likeness to the winning topic's examples and the
+text's lean toward them, weighed by a logistic model trained on the read call sets' true novelty and leave-topics-out
+folds, scripts/train_novelty.py): a call that wins a deciding vote on stray phrases of another line of business
+(理赔 in a motor accident report) is still seen. The ratio and floor alone serve an installation without the file.
+Plain values in and out; the topics step (nlp/topic_step.py) wires it in.
 """
 
 from __future__ import annotations
@@ -142,9 +143,9 @@ def novel_questions(matches: Sequence[tuple[str, str | None, str | None]],
                     example_vectors: np.ndarray | None = None) -> set[str]:
     """The own (not follow-up) questions of the night's novel calls: what discovery clusters as whole calls.
 
-    With a model file ([topics.novelty] model) the learned judgement decides (nlp/novelty_model.py; it reads
-    `question_vectors` question_id -> vector, `call_vectors(calls)` embeds those calls' customer text on demand,
-    and the taxonomy's `example_vectors`), else the vote ratio alone.
+    The vote ratio and floor flag calls; with a model file ([topics.novelty] model) the learned judgement flags more
+    (nlp/novelty_model.py; it reads `question_vectors` question_id -> vector, `call_vectors(calls)` embeds those
+    calls' customer text on demand, and the taxonomy's `example_vectors`).
     """
     from callintel.nlp.taxonomy import load_taxonomy
 
@@ -163,5 +164,7 @@ def novel_questions(matches: Sequence[tuple[str, str | None, str | None]],
         novel = learned_novel(evidence, settings, opts, question_vectors, call_vectors or (lambda _: {}),
                               example_vectors, taxonomy.examples()[1])
     else:
-        novel = novel_calls({c: e.vote for c, e in evidence.items()}, opts, least_deciding_vote(mopts))
+        novel = set()
+    # the vote's own verdict stands with a model too: the model adds calls a deciding vote hides, it clears none
+    novel |= novel_calls({c: e.vote for c, e in evidence.items()}, opts, least_deciding_vote(mopts))
     return {qid for qid, _, method in matches if method != FOLLOW_UP and call_of(qid) in novel}

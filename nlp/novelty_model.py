@@ -5,8 +5,9 @@ at ROC AUC 0.80 on the health insurer and catches 3 of its 11. A call about some
 stray key phrase, but it hits it once, its questions stay unmatched, its words are far from the winning topic's
 examples and from the night's other calls filed there. Features come absolute or relative to the night (minus the
 night's median, or a ratio to it); the shipped file reads three absolute ones. The weights are learned
-(scripts/train_novelty.py: leave-topics-out folds of one development set, measured on the other's true novelty,
-both directions) and read from configs/models/novelty_lr.json through callintel/model_json.py.
+(scripts/train_novelty.py: the true novelty of the read call sets of other lines of business and leave-topics-out
+folds of every set, each set measured with the model fitted on the others) and read from
+configs/models/novelty_lr.json through callintel/model_json.py. It adds to the vote's verdict, never clears it.
 Plain arrays in and out; nlp/topic_step.py wires it in.
 """
 

@@ -5,7 +5,7 @@ learned: a pairwise logistic regression ("the truth reply beats this other reply
 over features of the reply itself (how much it tells, where it sits, how much of the caller's request it
 takes up: jieba nouns, `CallReplyCues.topical`), of the caller's turn before it and of the caller's next turn,
 trained by `scripts/train_reply_ranker.py` on the truth of the read call sets, the two development sets and
-[replies] ranker_read_sets, each weighing the same (C chosen by cross-validation within the training calls,
+[training] read_sets, each weighing the same (C chosen by cross-validation within the training calls,
 `choose_c`), and shipped as `configs/models/reply_ranker.json` (its `meta` records what it was trained on, each
 set's figure with it left out, and the cross-set figures; `RankerModel.from_settings` is the one reader of
 [replies] ranker).

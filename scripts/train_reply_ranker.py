@@ -3,7 +3,7 @@
     .venv/bin/python scripts/train_reply_ranker.py [--data ../shared/data] [--out configs/models/reply_ranker.json]
 
 Sets: `calls` (福泰人寿) and `calls_health` (安平健康保险) under --data, and the project's read sets of
-[replies] ranker_read_sets (bench/calls_motor, bench/calls_pc), each call's `best_agent_reply`. A call's turns go
+[training] read_sets (bench/calls_motor, bench/calls_pc), each call's `best_agent_reply`. A call's turns go
 through the one text path (normalised, masked) exactly as a night lands them, so the ranker learns on what it will
 read. Printed and recorded: each set measured with the ranker trained on all the others (left out), the two
 development sets each trained on alone and measured on the other (both directions), and the bundled samples
@@ -58,7 +58,7 @@ def main() -> None:
     lex, cues = lexicon_from_settings(settings), call_cues_from_settings(settings)
     cleaner = TextCleaner.from_settings(settings)
     paths = read_sets(args.data, dialogues_file) | {
-        Path(folder).name: dialogues_file(ROOT / folder) for folder in settings["replies"]["ranker_read_sets"]}
+        Path(folder).name: dialogues_file(ROOT / folder) for folder in settings["training"]["read_sets"]}
     sets = {name: truth_calls(p, cleaner) for name, p in paths.items()}
     grid, folds = settings["replies"]["ranker_c_grid"], settings["replies"]["ranker_cv_folds"]
 

@@ -39,7 +39,7 @@ def test_every_shipped_model_file_has_the_common_head():
     assert RankerModel.from_settings(SETTINGS).weights == model_json.read(_shipped("replies", "ranker"),
                                                                           RankerModel.KIND, "").weights
     assert load_reply_weights(_shipped("outcomes", "reply_model"))
-    novelty = SETTINGS.config_file("models/novelty_lr.json")   # shipped, off by default ([topics.novelty] model)
+    novelty = SETTINGS.config_file("models/novelty_lr.json")   # shipped, [topics.novelty] model
     raw = json.loads(novelty.read_text(encoding="utf-8"))
     assert raw["kind"] == KIND and raw["version"] == model_json.VERSION and raw["weights"] and raw["meta"]
     assert load_model(str(novelty)).features == tuple(raw["features"])
@@ -76,9 +76,9 @@ def test_an_empty_setting_means_no_model():
     assert RankerModel.from_settings(settings) is None and ResolutionModel.from_settings(settings) is None
 
 
-@pytest.mark.slow  # builds both development sets' warehouses and every leave-topics-out fold (~2 min)
+@pytest.mark.slow  # builds the four read sets' warehouses and every leave-topics-out fold (~3 min)
 def test_the_shipped_novelty_model_is_the_one_its_trainer_writes(tmp_path: Path, shared_data: Path):
-    """configs/models/novelty_lr.json comes from scripts/train_novelty.py on the development sets (fresh warehouses:
+    """configs/models/novelty_lr.json comes from scripts/train_novelty.py on the read call sets (fresh warehouses:
     a kept folder would train on a pipeline that has since changed): the same keys and values to 1e-5; another
     processor's float rounding in the embeddings moves them by about 1e-7."""
     out = tmp_path / "novelty_lr.json"

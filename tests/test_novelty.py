@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ from callintel.nlp.topics import PoolQuestion, TopicInputs, TopicOptions, plan_c
 from callintel.settings import load_settings
 
 SETTINGS = load_settings()
-# the learned judgement is off by default (configs/callintel.toml says why); its tests name the shipped file
+# the learned judgement is on by default; its tests name the shipped file all the same
 LEARNED = SETTINGS.with_overrides({"topics": {"novelty": {"model": "models/novelty_lr.json"}}})
 OPTS = NoveltyOptions.from_settings(LEARNED["topics"]["novelty"])
 
@@ -205,3 +206,29 @@ def test_without_a_model_file_the_vote_ratio_decides():
     turns["odd"] = [(1, "我想约个体检")]
     ratio = SETTINGS.with_overrides({"topics": {"novelty": {"model": ""}}})
     assert novel_questions(matches, turns, ratio) == {"odd:1:1"}
+
+
+def test_with_a_model_file_the_vote_still_flags_what_it_flags():
+    """The learned judgement adds to the vote's verdict, never clears it: a call that hits no key phrase at all is
+    novel with the shipped model as without it, whatever the model makes of its (here, absent) vectors."""
+    from callintel.nlp.novelty import novel_questions
+
+    tax = load_taxonomy(SETTINGS)
+    phrase = (tax.topics[0].strong or tax.topics[0].phrases)[0].replace("+", "")
+    n = OPTS.min_calls + 2
+    matches = [(f"c{i}:{k}:1", tax.topics[0].slug, PHRASE) for i in range(n) for k in (1, 2, 3)]
+    turns = {f"c{i}": [(k, phrase) for k in (1, 2, 3)] for i in range(n)}
+    matches.append(("odd:1:1", None, None))
+    turns["odd"] = [(1, "我想约个体检")]
+    ex = np.eye(4, dtype=np.float32)
+    assert "odd:1:1" in novel_questions(matches, turns, LEARNED, {}, lambda calls: {}, ex)
+
+
+def test_the_configured_threshold_is_the_one_the_trainer_chose():
+    """[topics.novelty] threshold is the trainer's rule applied when the shipped file was fitted (its meta): a
+    retrained file with the old threshold would flag another share of calls than the one measured."""
+    from callintel.model_json import read
+
+    meta = read(str(SETTINGS.config_file(SETTINGS["topics"]["novelty"]["model"])), "novelty_lr", "").meta
+    assert SETTINGS["topics"]["novelty"]["threshold"] == meta["threshold_at_false_share"]["threshold"]
+    assert set(meta["left_out"]) >= {"life", "health"} | {Path(f).name for f in SETTINGS["training"]["read_sets"]}

@@ -72,12 +72,12 @@ def test_learned_on_one_set_it_picks_well_on_the_other(dev_sets):
 
 
 def test_shipped_model_is_the_one_the_script_trains(dev_sets):
-    """The shipped weights are the fit on the two development sets and the read sets of [replies]
-    ranker_read_sets, each weighing the same, with the C its meta records."""
+    """The shipped weights are the fit on the two development sets and the read sets of [training]
+    read_sets, each weighing the same, with the C its meta records."""
     sets, train = dev_sets
     cleaner = TextCleaner.from_settings(SETTINGS)
     read = {Path(f).name: train.truth_calls(ROOT / f / "dialogues.json", cleaner)
-            for f in SETTINGS["replies"]["ranker_read_sets"]}
+            for f in SETTINGS["training"]["read_sets"]}
     every = {"calls": sets["calls"], "calls_health": sets["calls_health"]} | read
     meta = RANKER.meta
     assert set(meta["trained_on"]) == set(every)
