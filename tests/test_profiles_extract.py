@@ -308,6 +308,19 @@ def test_occupation_said_in_passing_and_what_is_not_one():
     assert facts(("customer", "我都六十二了，退休了在家带孙子。"))["occupation"] == "退休"
     assert "occupation" not in facts(("customer", "我快退休了，想问问这个养老险。"))
     assert "occupation" not in facts(("customer", "我爸退休了，在家没事干。"))
+
+
+def test_retirement_said_as_a_past_event_or_an_own_pension():
+    """退休前/之前/那会儿, 退了休 and the caller's own 退休金 say the caller is retired, whatever trade is named beside
+    it (the value is 退休: the trade in the truth's words is not the caller's); not a wish (想攒点退休金), a product
+    (相当于退休金), someone else's retirement or a future one (退休以后能领多少)."""
+    retired = {"我退休之前当了三十多年小学老师。", "我退休前是中学会计，现在在家带孙子。",
+               "我有医保，退休前在铁路上干了三十多年。", "那张卡我早就不用了，去年退休那会儿单位工资卡换了。",
+               "行，那就用我退休金那张，建行的。"}
+    for text in retired:
+        assert facts(("customer", text)).get("occupation") == "退休", text
+    for text in ("我想给自己攒点退休金。", "这个养老险是不是相当于退休金？", "我妈退休前是护士。", "退休以后能领多少？"):
+        assert facts(("customer", text)).get("occupation") != "退休", text
     assert facts(("customer", "我四十了，是会计，平时上班忙。"))["occupation"] == "会计"
     assert facts(("customer", "我在电厂，搞电力的，当电工，白天接不了电话。"))["occupation"] == "电工"
     assert facts(("customer", "我是开大车的司机。"))["occupation"] == "货车司机"

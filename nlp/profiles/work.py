@@ -31,7 +31,8 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     places = "|".join(map(re.escape, (p for p, _ in cfg["workplaces"])))
     work = "|".join(map(re.escape, cfg["work_verbs"]))
     workplace = re.compile(rf"(?:在[\u4e00-\u9fff]{{0,6}}?|^)({places})(?:里|上|上面)?(?:{work})")
-    phrases = [(phrase, value, _separable(phrase, cfg)) for phrase, value in cfg["phrases"]]
+    phrases = [(phrase, value, _separable(phrase, cfg)) for phrase, value in cfg["phrases"]] + [
+        (phrase, cfg["retired"], None) for phrase in cfg["retirement"]]
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
@@ -45,6 +46,8 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
                 head = _noun_modified(clause[end:])
                 if head and _is_role(head, cfg) and _SELF_IS.search(clause[:j]):
                     head = ""  # 我是开大车的司机: the caller is the role the phrase describes
+                if phrase in cfg["retirement"] and not _own_retirement(prefix + clause[:j], r, cfg):
+                    continue
                 if r.about_caller(clause, j, speaker, prefix) and not _not_yet(clause[:j], cfg) and not head:
                     add_fact(out, "occupation", value, 0.8, i, text, speaker)
                     done = True
@@ -83,6 +86,12 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
             done = _occupation_pos(text, i, speaker, cfg, r, out)
         if not done and place is not None:
             add_fact(out, "occupation", place, 0.75, i, text, speaker)
+
+
+def _own_retirement(before: str, r: ProfileReader, cfg: dict[str, Any]) -> bool:
+    """Retirement words said of the caller's own (a first-person word before them in the sentence: 我有医保，退休前…)
+    and not of a wish (我想给自己攒点退休金): 这个养老险相当于退休金 speaks of a product, not of the caller."""
+    return any(w in before for w in r.self_words) and not any(w in before for w in cfg["wish"])
 
 
 def _separable(phrase: str, cfg: dict[str, Any]) -> re.Pattern[str] | None:
