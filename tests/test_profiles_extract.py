@@ -308,6 +308,15 @@ def test_occupation_said_in_passing_and_what_is_not_one():
     assert facts(("customer", "我都六十二了，退休了在家带孙子。"))["occupation"] == "退休"
     assert "occupation" not in facts(("customer", "我快退休了，想问问这个养老险。"))
     assert "occupation" not in facts(("customer", "我爸退休了，在家没事干。"))
+    assert facts(("customer", "我四十了，是会计，平时上班忙。"))["occupation"] == "会计"
+    assert facts(("customer", "我在电厂，搞电力的，当电工，白天接不了电话。"))["occupation"] == "电工"
+    assert facts(("customer", "我是开大车的司机。"))["occupation"] == "货车司机"
+    # a separable trade phrase with a span of time inside it
+    assert facts(("customer", "我在乡下种了大半辈子地，现在腿脚不行了。"))["occupation"] == "农民"
+    assert facts(("customer", "我年轻时候教了二十年书。"))["occupation"] == "教师"
+    for said in ("我骑车撞了个送快递的小伙子，人家要我赔钱。", "我在你们这买过保险，有个管住院的。",
+                 "我想买个保险，专门管骨折的那种。", "我昨天跑银行办事的，卡就丢了。"):
+        assert "occupation" not in facts(("customer", said)), said
 
 
 def test_retirement_said_as_a_past_event_or_an_own_pension():
@@ -319,17 +328,9 @@ def test_retirement_said_as_a_past_event_or_an_own_pension():
                "行，那就用我退休金那张，建行的。"}
     for text in retired:
         assert facts(("customer", text)).get("occupation") == "退休", text
-    for text in ("我想给自己攒点退休金。", "这个养老险是不是相当于退休金？", "我妈退休前是护士。", "退休以后能领多少？"):
+    for text in ("我想给自己攒点退休金。", "这个养老险是不是相当于退休金？", "我妈退休前是护士。",
+                 "退休以后能领多少？"):
         assert facts(("customer", text)).get("occupation") != "退休", text
-    assert facts(("customer", "我四十了，是会计，平时上班忙。"))["occupation"] == "会计"
-    assert facts(("customer", "我在电厂，搞电力的，当电工，白天接不了电话。"))["occupation"] == "电工"
-    assert facts(("customer", "我是开大车的司机。"))["occupation"] == "货车司机"
-    # a separable trade phrase with a span of time inside it
-    assert facts(("customer", "我在乡下种了大半辈子地，现在腿脚不行了。"))["occupation"] == "农民"
-    assert facts(("customer", "我年轻时候教了二十年书。"))["occupation"] == "教师"
-    for said in ("我骑车撞了个送快递的小伙子，人家要我赔钱。", "我在你们这买过保险，有个管住院的。",
-                 "我想买个保险，专门管骨折的那种。", "我昨天跑银行办事的，卡就丢了。"):
-        assert "occupation" not in facts(("customer", said)), said
 
 
 def test_age_said_as_an_idiom_after_the_age_or_by_a_pair():
@@ -393,3 +394,13 @@ def test_an_address_word_misheard_counts_only_in_its_slot_and_only_alone():
 def test_an_income_in_digits_and_a_numeral_unit_is_read():
     assert facts(("customer", "我一个月公司才4千来快，哪舍得。"))["income_band"] == "<5000"  # 工资/块 misheard
     assert facts(("customer", "我每个月到手1万2左右。")).get("income_band") == "10000-20000"
+
+
+def test_a_regional_first_person_word_is_the_caller_where_jieba_cuts_it_alone():
+    """额 (Shaanxi, Shanxi: 我) says the caller where it is a word of its own (额今年七十三咧, 跟额老公商量); the 额 of
+    保额 or 金额 stays what it is; the evidence is the turn as the caller said it."""
+    got = extract([("agent", "您好"), ("customer", "额今年七十三咧，额一个人，字小得很看不清。")], LEX)
+    age = next(f for f in got if f.field == "age")
+    assert age.value == "73" and age.evidence.startswith("额今年")
+    assert facts(("customer", "嫑急，额先回去跟额老公商量一下。"))["marital_status"] == "已婚"
+    assert "age" not in facts(("customer", "保额今年七十三万，够不够？"))

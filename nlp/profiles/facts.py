@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -25,6 +25,8 @@ def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: da
     except existing_policies and health_condition (one per item). `stated_ages`: turn index -> the age its
     masked ID number or birth date gave (utterances.stated_age)."""
     r = ProfileReader(lex)
+    said = turns
+    turns = regional_self_read(turns, lex["person"]["regional_self"])
     facts: list[Fact] = []
     read_gender(turns, r, facts)
     if not facts:
@@ -40,7 +42,25 @@ def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: da
     read_contact_time(turns, r, facts)
     read_needs(turns, r, facts)
     read_answers(turns, r, facts)
+    # the evidence is the turn as said, not as read
+    facts = [replace(f, evidence=said[f.turn][1]) if f.evidence == turns[f.turn][1] else f for f in facts]
     return _one_per_field(facts)
+
+
+def regional_self_read(turns: Sequence[tuple[str, str]], words: Sequence[str]) -> list[tuple[str, str]]:
+    """The customer's turns with each regional first-person word ([person] regional_self) that jieba cuts as a word
+    of its own, or at the head of a word it fused (额家), read as 我; other turns and words as they are."""
+    from callintel.general_words import pos_tagger
+
+    def read(text: str) -> str:
+        return "".join("我" + w[1:] if w[:1] in words and (len(w) == 1 or w[1:] in _FUSED_AFTER) else w
+                       for w in (t.word for t in pos_tagger().cut(text)))
+
+    return [(speaker, read(text) if speaker == "customer" and any(w in text for w in words) else text)
+            for speaker, text in turns]
+
+
+_FUSED_AFTER = ("家", "们")   # 额家, 额们: jieba joins the pronoun with these into one unknown word
 
 
 def _one_per_field(facts: list[Fact]) -> list[Fact]:
