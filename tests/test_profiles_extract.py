@@ -404,3 +404,20 @@ def test_a_regional_first_person_word_is_the_caller_where_jieba_cuts_it_alone():
     assert age.value == "73" and age.evidence.startswith("额今年")
     assert facts(("customer", "嫑急，额先回去跟额老公商量一下。"))["marital_status"] == "已婚"
     assert "age" not in facts(("customer", "保额今年七十三万，够不够？"))
+
+
+def test_the_agent_reading_back_the_callers_address_gives_the_city():
+    """A city with a district or road after it, in the agent's reading back of the caller's address, is the caller's
+    city; the insurer's office, an old address or someone else's is not; what the caller says of themself wins."""
+    def city(agent: str, customer: str = "嗯，对。") -> str | None:
+        return facts(("agent", agent), ("customer", customer)).get("city")
+
+    assert city("您名下的家庭财产保险，保障地址是长沙市岳麓区[地址]的这套房子。") == "长沙"
+    assert city("好的，我复述一下：济南市历下区[地址]。") == "济南"
+    assert city("好的，上海松江区云锦苑地下车库B2层，对吗？") == "上海"
+    assert city("保险地址是碑林区东关南街的房子。") == "西安"
+    assert city("到我们河南分公司理赔部，地址是郑州市郑东新区如意东路。") is None
+    assert city("现在登记的地址是广州市越秀区东风中路。您的新地址是哪里？") is None
+    assert city("您母亲的地址是南京市鼓楼区中山北路，对吗？") is None
+    assert city("您在北京工作对吧？") is None
+    assert city("好的，我复述一下：济南市历下区[地址]。", "我人在青岛这边，地址是我妈家的。") == "青岛"

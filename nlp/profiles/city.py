@@ -3,6 +3,7 @@ named in passing or visited."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,6 +41,35 @@ def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                     continue
                 if r.about_caller(clause, j, speaker, clause_prefix(text, start)):
                     add_fact(out, "city", city, 0.8, i, text, speaker)
+                    break
+
+
+_ADDRESS_GOES_ON = re.compile(r"^市?[\u4e00-\u9fff]{0,5}?(?:区|县|旗|路|街|大道|镇|乡|村)")
+
+
+def read_city_read_back(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
+    """A city in the agent's reading back of the caller's address (保障地址是长沙市岳麓区…, 我复述一下：济南市历下区…,
+    上海松江区云锦苑…对吗): an address has a district, county or road after the city. Read below what the caller
+    says of themself (confidence 0.6); the latest read-back wins over an earlier one (a changed address); an address
+    of someone else's (您母亲的地址), the insurer's or an old one is none."""
+    cfg = r.lex["city"]
+    for i, (speaker, text) in enumerate(turns):
+        if speaker != "agent":
+            continue
+        for start, clause in text_clauses(text):
+            lead_in = clause_prefix(text, start)
+            for j, said, city in r.lex.places(clause):
+                before = lead_in + clause[:j]
+                after = clause[j + len(said):]
+                sentence_after = text[start + j + len(said):]
+                sentence_after = sentence_after[:min((k for k in (sentence_after.find(e) for e in "。！？?!")
+                                                      if k >= 0), default=len(sentence_after))]
+                if not _ADDRESS_GOES_ON.match(after) and not said.endswith(("区", "县", "旗")):
+                    continue  # a city named in passing, not an address
+                cued = any(c in before for c in cfg["read_back"]) or any(c in sentence_after
+                                                                         for c in cfg["read_back_after"])
+                if cued and not any(w in before for w in (*cfg["read_back_not"], *r.third)):
+                    add_fact(out, "city", city, 0.6, i, text, speaker)
                     break
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from callintel.nlp.profiles.age import read_age, read_stated_ages
 from callintel.nlp.profiles.answers import read_answers
-from callintel.nlp.profiles.city import read_city
+from callintel.nlp.profiles.city import read_city, read_city_read_back
 from callintel.nlp.profiles.contact import read_contact_time
 from callintel.nlp.profiles.family import read_children, read_marital
 from callintel.nlp.profiles.needs import read_needs
@@ -34,6 +34,7 @@ def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: da
     read_age(turns, r, facts, call_date)
     read_stated_ages(turns, stated_ages or {}, r, facts)
     read_city(turns, r, facts)
+    read_city_read_back(turns, r, facts)
     read_occupation(turns, r, facts)
     read_marital(turns, r, facts)
     read_children(turns, r, facts)
