@@ -79,6 +79,16 @@ def city_names() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def district_names() -> tuple[str, ...]:
+    """Every district, county and banner of the gazetteer with its suffix (历下区, 莘县, 朝阳区 of several cities),
+    longest first: what stands right before a street in an address."""
+    rows = csv.DictReader(io.StringIO(_package_file("adcodes.csv")))
+    names = {r["name"] for r in rows if not r["adcode"][:6].endswith("00") and r["name"] not in _STRUCTURAL
+             and re.search(r"[区县旗]$", r["name"]) and len(r["name"]) >= 2}
+    return tuple(sorted(names, key=lambda n: (-len(n), n)))
+
+
+@lru_cache(maxsize=1)
 def province_names() -> tuple[str, ...]:
     """Provinces and autonomous regions as a caller says them: full (河南省, 广西壮族自治区) and short (河南, 广西),
     longest first (a name that ends a text is matched whole, 河南省 before 南省)."""

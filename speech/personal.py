@@ -22,8 +22,9 @@ fact, not an identifier).
 Addresses: the street part goes, the city and district stay (the profile keeps the caller's city):
 a road with a house number (季华五路22号), a housing estate followed by building/unit/room
 numbers (金海花园3座1202房), building/unit/room chains (3号楼2单元502室), and after an address cue
-(地址是, 住在, 搬到) the road named there (东风中路). A company address without cue or house
-number (客户服务中心在天童南路) stays.
+(地址是, 住在, 搬到) the road named there (东风中路), and a road or estate right after a district of the
+gazetteer (历下区和平路丰和小区, 松江区云锦苑: an address read out or back with no number): whoever's it is, an
+office's too (客服中心在历下区泺源大街), the cost of never leaving a caller's.
 
 Card tails (尾号8842, 后四位3517): masked. Call centres use 姓名 + 身份证后四位 as the caller's
 identity check (every shared call does), so a tail next to a name is a credential, and no analytic
@@ -401,8 +402,9 @@ def _spans_address(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     for m in re.finditer(rf"((?:(?![{stop}]){name}){{1,6}}?{_ROAD}[{_NUM}]+号(?:院)?"
                          rf"(?:(?:(?![{stop}]){name}){{2,6}}?{_ESTATE})?{chain}*)", text):
         spans.append(_after_admin(text, *m.span(1)))
-    # an estate with building/unit/room numbers after it
-    for m in re.finditer(rf"((?:(?![{stop}]){name}){{2,6}}?{_ESTATE}{chain}+)", text):
+    # an estate with building/unit/room numbers after it (its name may hold a character names stop at: 丰和小区)
+    street_stop = re.escape("".join(ch for ch in rules.name_stop_chars if ch not in _IN_PLACE_NAMES))
+    for m in re.finditer(rf"((?:(?![{street_stop}]){name}){{2,6}}?{_ESTATE}{chain}+)", text):
         spans.append(_after_admin(text, *m.span(1)))
     # a village with its group (and house) number: where a rural caller lives, as a street and number is in a town
     for m in re.finditer(rf"((?:(?![{stop}]){name}){{1,6}}?{_VILLAGE}(?:[{_NUM}]+{_VILLAGE_PART})+)", text):
@@ -410,6 +412,11 @@ def _spans_address(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     # building chains alone: 3号楼2单元502室, 1202房 (a room number of 3+ digits)
     for m in re.finditer(rf"(?:[0-9]+(?:号楼|栋|幢|单元)|[{_NUM}]+(?:号楼|单元)){chain}*|[0-9]{{3,5}}(?:室|房)", text):
         spans.append(m.span())
+    # a road or estate named right after a district of the gazetteer (历下区和平路丰和小区, 松江区云锦苑): an address
+    # read out or back, whatever number follows or not
+    for m in _district_street(name, street_stop).finditer(text) if any(c in text for c in "区县旗") else ():
+        if _is_district(m.group(1)):
+            spans.append(m.span(2))
     # after an address cue, the road (and estate) named there, whatever follows
     cues = "|".join(map(re.escape, rules.address_cues))
     for m in re.finditer(cues, text):
@@ -418,6 +425,33 @@ def _spans_address(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
         if r:
             spans.append(_after_admin(text, m.end() + r.start(1), m.end() + r.end(1)))
     return spans
+
+
+# Place names hold characters a person's name never ends at (和平路, 丰和小区, 上海路, 和平里, 前进路, 老街): a
+# street's or an estate's name stops only at the rest of the name stop characters.
+_IN_PLACE_NAMES = "和上下里前后老好会来"
+
+
+@lru_cache(maxsize=4)
+def _district_street(name: str, stop: str) -> re.Pattern[str]:
+    """A word ending like a district (…区, …县, …旗), then the road or estate after it (and an estate, a number and a
+    building chain after that road): group 1 the district candidate, group 2 the street part (`_is_district` decides
+    the first: the district stays, the profile keeps the caller's city)."""
+    part = rf"(?:(?![{stop}]){name}){{1,8}}?(?:{_ROAD}|{_ESTATE})"
+    chain = rf"(?:[，,\s]?[{_NUM}A-Za-z]+[-—]?{_UNIT})"
+    return re.compile(rf"([{_CJK}]{{1,6}}?[区县旗])({part}(?:[{_NUM}]+号)?(?:{part})?{chain}*)")
+
+
+@lru_cache(maxsize=1)
+def _districts() -> frozenset[str]:
+    from callintel.nlp.places import district_names
+
+    return frozenset(district_names())
+
+
+def _is_district(word: str) -> bool:
+    """`word` ends with a district, county or banner of the gazetteer (济南市历下区, 松江区)."""
+    return any(word[-k:] in _districts() for k in range(2, min(len(word), 8) + 1))
 
 
 def _after_admin(text: str, start: int, end: int) -> tuple[int, int]:

@@ -144,7 +144,7 @@ def test_ordinary_words_stay():
     for text in ("我是高血压，能买吗", "我们小区跳广场舞的姐妹", "给您和您先生一起出个方案",
                  "好的先生，请问是哪一份保单呢？",
                  "我是跑外卖的，一年一保。", "安装师傅上门要收30元", "投保年龄是出生满28天到65周岁",
-                 "宁波的客户服务中心在鄞州区天童南路", "这一栋楼没有信号", "可以了，谢谢啦！"):
+                 "我住在朝阳区和海淀区交界那块", "这一栋楼没有信号", "可以了，谢谢啦！"):
         assert mask_pii(text) == text, text
 
 
@@ -315,6 +315,16 @@ def test_a_number_read_in_groups_is_masked_group_by_group():
     assert mask_pii("我的卡号是6222020200112345679，一共交了3600块，2019年开始交的。") == \
         "我的卡号是[银行卡号]，一共交了3600块，2019年开始交的。"
     assert mask_pii("保费3600元，2019年买的") == "保费3600元，2019年买的"   # nothing masked before: nothing goes on
+
+
+def test_a_road_or_estate_right_after_a_district_goes_with_or_without_a_number():
+    """An address read out or back with no house number (我复述一下：济南市历下区和平路丰和小区…, 松江区云锦苑地下车库):
+    the road and estate after a gazetteer district go, the city and district stay; a place name may hold characters
+    a person's name stops at (和平路, 丰和小区). An office's road goes too (the cost of never leaving a caller's)."""
+    assert mask_pii("我复述一下：济南市历下区和平路丰和小区3号楼2单元。") == "我复述一下：济南市历下区[地址]。"
+    assert mask_pii("好的，上海松江区云锦苑地下车库B2层，对吗？") == "好的，上海松江区[地址]地下车库B2层，对吗？"
+    assert mask_pii("宁波的客户服务中心在鄞州区天童南路") == "宁波的客户服务中心在鄞州区[地址]"
+    assert mask_pii("那个。丰和小区3号楼2单元。") == "那个。[地址]。"
 
 
 def test_rural_and_work_unit_addresses():
