@@ -14,7 +14,7 @@ at their threshold (life on its folds, where all its novelty is; every other set
 calls caught, listed calls of the full taxonomy flagged. The shipped file is fitted on every set's folds, its meta
 holding the left-out figures. Same bytes for the same data.
 Measured 2026-12-06 (k=2, seeds 0-7), left out: AUC life 0.939 (11 of 53 caught, 0 of 40 listed flagged), health
-0.809 (0 of 11, 0 of 29), motor 0.826 (12 of 18, 4 of 22), pc 0.875 (11 of 15, 3 of 25). Each feature alone, AUC
+0.806 (0 of 11, 0 of 29), motor 0.826 (12 of 18, 4 of 22), pc 0.875 (11 of 15, 3 of 25). Each feature alone, AUC
 health | motor | pc: the vote 0.80 | 0.85 | 0.88, the questions' best cosine to the winning topic's examples 0.72 |
 0.69 | 0.76, the text's lean toward them 0.71 | 0.70 | 0.77; the first question's likeness to any example or the
 winner's (tried that day) 0.53-0.63, and every ten features together left-out AUC within 0.01 of the shipped three.
