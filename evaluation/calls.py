@@ -309,6 +309,20 @@ def _ranker_provenance(settings: Settings) -> str:
             f"measured on the other: {meta.get('top1_trained_on_one_measured_on_other')})")
 
 
+def _novelty_provenance(settings: Settings) -> str:
+    """What the learned judgement of calls the taxonomy lacks learned on, and each set's figure left out of it."""
+    from callintel.model_json import read
+
+    name = settings["topics"]["novelty"]["model"]
+    if not (settings["topics"]["novelty"]["enabled"] and name):
+        return "calls the taxonomy lacks: the vote ratio and floor alone"
+    meta = read(settings.config_file(name), "novelty_lr", "").meta
+    left = {k: v.get("auc") for k, v in (meta.get("left_out") or {}).items()}
+    return (f"calls the taxonomy lacks: the vote ratio and floor, and novelty model {name} trained on "
+            f"{meta.get('trained_on', '?')} (the topic figures of those sets are in-sample; ROC AUC of each with it "
+            f"left out of the training: {left})")
+
+
 def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
     """`callintel eval calls --data DIR`: figures over every call of DIR's dialogues that can be measured; what
     could not (evaluation/calls_truth.py) is listed under `truth_problems`."""
@@ -327,7 +341,8 @@ def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
     result["data"] = str(path)
     result["truth_problems"] = problem_summary(len(read), dialogues, problems)
     result["trained_on"] = ("taxonomy (configs/topic_taxonomy.toml) and cue lexicons are hand-written; "
-                            "resolution model as in eval outcomes; best replies: " + _ranker_provenance(settings))
+                            f"{_novelty_provenance(settings)}; resolution model as in eval outcomes; best replies: "
+                            + _ranker_provenance(settings))
     return result
 
 

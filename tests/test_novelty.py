@@ -232,3 +232,13 @@ def test_the_configured_threshold_is_the_one_the_trainer_chose():
     meta = read(str(SETTINGS.config_file(SETTINGS["topics"]["novelty"]["model"])), "novelty_lr", "").meta
     assert SETTINGS["topics"]["novelty"]["threshold"] == meta["threshold_at_false_share"]["threshold"]
     assert set(meta["left_out"]) >= {"life", "health"} | {Path(f).name for f in SETTINGS["training"]["read_sets"]}
+
+
+def test_eval_says_what_the_novelty_model_learned_on():
+    """`eval calls` reports the topic figures of the sets the novelty model learned on as in-sample, from its meta,
+    and says so when no model is set."""
+    from callintel.evaluation.calls import _novelty_provenance
+
+    said = _novelty_provenance(SETTINGS)
+    assert "in-sample" in said and all(Path(f).name in said for f in SETTINGS["training"]["read_sets"])
+    assert _novelty_provenance(SETTINGS.with_overrides({"topics": {"novelty": {"model": ""}}})).endswith("alone")
