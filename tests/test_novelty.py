@@ -193,10 +193,9 @@ def test_a_novelty_model_file_of_unknown_features_is_refused(tmp_path):
         load_model(str(path))
 
 
-def test_without_a_model_file_the_vote_ratio_decides():
-    """[topics.novelty] model = "": the night's calls judged by the vote ratio alone, no vector read."""
-    from callintel.nlp.novelty import novel_questions
-
+def _night_of_one_odd_call() -> tuple[list, dict]:
+    """(matches, turns) of a night whose calls all say one topic's key phrase three times, and one call that hits no
+    key phrase at all (odd:1:1)."""
     tax = load_taxonomy(SETTINGS)
     phrase = (tax.topics[0].strong or tax.topics[0].phrases)[0].replace("+", "")
     n = OPTS.min_calls + 2
@@ -204,6 +203,14 @@ def test_without_a_model_file_the_vote_ratio_decides():
     turns = {f"c{i}": [(k, phrase) for k in (1, 2, 3)] for i in range(n)}
     matches.append(("odd:1:1", None, None))
     turns["odd"] = [(1, "我想约个体检")]
+    return matches, turns
+
+
+def test_without_a_model_file_the_vote_ratio_decides():
+    """[topics.novelty] model = "": the night's calls judged by the vote ratio alone, no vector read."""
+    from callintel.nlp.novelty import novel_questions
+
+    matches, turns = _night_of_one_odd_call()
     ratio = SETTINGS.with_overrides({"topics": {"novelty": {"model": ""}}})
     assert novel_questions(matches, turns, ratio) == {"odd:1:1"}
 
@@ -213,13 +220,7 @@ def test_with_a_model_file_the_vote_still_flags_what_it_flags():
     novel with the shipped model as without it, whatever the model makes of its (here, absent) vectors."""
     from callintel.nlp.novelty import novel_questions
 
-    tax = load_taxonomy(SETTINGS)
-    phrase = (tax.topics[0].strong or tax.topics[0].phrases)[0].replace("+", "")
-    n = OPTS.min_calls + 2
-    matches = [(f"c{i}:{k}:1", tax.topics[0].slug, PHRASE) for i in range(n) for k in (1, 2, 3)]
-    turns = {f"c{i}": [(k, phrase) for k in (1, 2, 3)] for i in range(n)}
-    matches.append(("odd:1:1", None, None))
-    turns["odd"] = [(1, "我想约个体检")]
+    matches, turns = _night_of_one_odd_call()
     ex = np.eye(4, dtype=np.float32)
     assert "odd:1:1" in novel_questions(matches, turns, LEARNED, {}, lambda calls: {}, ex)
 
