@@ -312,11 +312,12 @@ def _ranker_provenance(settings: Settings) -> str:
 def _novelty_provenance(settings: Settings) -> str:
     """What the learned judgement of calls the taxonomy lacks learned on, and each set's figure left out of it."""
     from callintel.model_json import read
+    from callintel.nlp.novelty_model import KIND, REMEDY
 
     name = settings["topics"]["novelty"]["model"]
     if not (settings["topics"]["novelty"]["enabled"] and name):
         return "calls the taxonomy lacks: the vote ratio and floor alone"
-    meta = read(settings.config_file(name), "novelty_lr", "").meta
+    meta = read(settings.config_file(name), KIND, REMEDY).meta
     left = {k: v.get("auc") for k, v in (meta.get("left_out") or {}).items()}
     return (f"calls the taxonomy lacks: the vote ratio and floor, and novelty model {name} trained on "
             f"{meta.get('trained_on', '?')} (the topic figures of those sets are in-sample; ROC AUC of each with it "

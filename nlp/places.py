@@ -46,13 +46,18 @@ def _short(name: str, nations: tuple[str, ...]) -> str:
 
 
 @lru_cache(maxsize=1)
+def _adcode_rows() -> tuple[dict[str, str], ...]:
+    """cpca's administrative-division table, parsed once for every reader below."""
+    return tuple(csv.DictReader(io.StringIO(_package_file("adcodes.csv"))))
+
+
+@lru_cache(maxsize=1)
 def city_names() -> dict[str, str]:
     """What a caller may say -> the city recorded: short and full names of cities, unique districts/counties."""
     nations = [ln.strip() for ln in _package_file("56_nations.csv").splitlines() if ln.strip()]
     nation_words = tuple(sorted({w for n in nations for w in (n, n.removesuffix("族"))
                                  if len(w) >= 2}, key=len, reverse=True))
-    rows = list(csv.DictReader(io.StringIO(_package_file("adcodes.csv"))))
-    by_code = {r["adcode"][:6]: r["name"] for r in rows}
+    by_code = {r["adcode"][:6]: r["name"] for r in _adcode_rows()}
     out: dict[str, str] = {}
     for code, name in by_code.items():
         if code.endswith("0000") and name.endswith("市"):  # municipalities (北京市)
@@ -82,8 +87,7 @@ def city_names() -> dict[str, str]:
 def district_names() -> tuple[str, ...]:
     """Every district, county and banner of the gazetteer with its suffix (历下区, 莘县, 朝阳区 of several cities),
     longest first: what stands right before a street in an address."""
-    rows = csv.DictReader(io.StringIO(_package_file("adcodes.csv")))
-    names = {r["name"] for r in rows if not r["adcode"][:6].endswith("00") and r["name"] not in _STRUCTURAL
+    names = {r["name"] for r in _adcode_rows() if not r["adcode"][:6].endswith("00") and r["name"] not in _STRUCTURAL
              and re.search(r"[区县旗]$", r["name"]) and len(r["name"]) >= 2}
     return tuple(sorted(names, key=lambda n: (-len(n), n)))
 
@@ -95,7 +99,7 @@ def province_names() -> tuple[str, ...]:
     nations = [ln.strip() for ln in _package_file("56_nations.csv").splitlines() if ln.strip()]
     words = sorted({w for n in nations for w in (n, n.removesuffix("族")) if len(w) >= 2}, key=len, reverse=True)
     out: set[str] = set()
-    for row in csv.DictReader(io.StringIO(_package_file("adcodes.csv"))):
+    for row in _adcode_rows():
         name = row["name"]
         # 省 / 自治区; municipalities and the special administrative regions are cities
         if row["adcode"][2:6] == "0000" and re.search(r"(省|自治区)$", name):

@@ -34,6 +34,12 @@ def read_sets(data: Path, read: Callable[[Path], S]) -> dict[str, S]:
     return {name: read(data / folder) for name, folder in SETS.items()}
 
 
+def project_read_sets(settings) -> dict[str, Path]:
+    """The project's read call sets the trainers learn on besides the development sets ([training] read_sets), by
+    folder name: the folder of each."""
+    return {Path(folder).name: ROOT / folder for folder in settings["training"]["read_sets"]}
+
+
 def both_ways(sets: dict[str, S], one_way: Callable[[S, S], R],
               key: str = "trained_on_{train}_measured_on_{test}") -> dict[str, R]:
     """`one_way(train set, test set)` in each direction, keyed by `key` with the two names filled in."""

@@ -39,14 +39,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from cross_set import project_read_sets  # noqa: E402
+
 from callintel.model_files import hub_offline  # noqa: E402
 from callintel.settings import load_settings  # noqa: E402
 
 hub_offline()
 SHARED = ROOT.parent / "shared" / "data"
 # the two development sets, then the project's read call sets ([training] read_sets) by folder name
-SETS = {"life": SHARED, "health": SHARED / "calls_health"} | {
-    Path(f).name: ROOT / f for f in load_settings()["training"]["read_sets"]}
+SETS = {"life": SHARED, "health": SHARED / "calls_health"} | project_read_sets(load_settings())
 OUT = ROOT / "configs" / "models" / "novelty_lr.json"
 # the life set's truth names two taxonomy topics by other slugs (a naming difference of the labels, not novelty)
 ALIASES = dict(load_settings()["eval"]["calls"]["topic_aliases"])   # truth slugs the taxonomy names otherwise

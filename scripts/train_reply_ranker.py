@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from cross_set import both_ways, parser, read_sets  # noqa: E402
+from cross_set import both_ways, parser, project_read_sets, read_sets  # noqa: E402
 
 from callintel.evaluation.calls import dialogues_file, load_dialogues  # noqa: E402
 from callintel.files import file_sha256  # noqa: E402
@@ -58,7 +58,7 @@ def main() -> None:
     lex, cues = lexicon_from_settings(settings), call_cues_from_settings(settings)
     cleaner = TextCleaner.from_settings(settings)
     paths = read_sets(args.data, dialogues_file) | {
-        Path(folder).name: dialogues_file(ROOT / folder) for folder in settings["training"]["read_sets"]}
+        name: dialogues_file(folder) for name, folder in project_read_sets(settings).items()}
     sets = {name: truth_calls(p, cleaner) for name, p in paths.items()}
     grid, folds = settings["replies"]["ranker_c_grid"], settings["replies"]["ranker_cv_folds"]
 

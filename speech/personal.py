@@ -391,12 +391,13 @@ _VILLAGE = r"(?:村|屯)"   # a village, and after it its group or team and hous
 _VILLAGE_PART = r"(?:组|队|社|号)"
 _UNIT = r"(?:号楼|号院|栋|幢|座|单元|层|楼|室|房|号)"
 _ADMIN = r"(?:省|市|区|县|镇|乡|街道)"
+_CHAIN = rf"(?:[，,\s]?[{_NUM}A-Za-z]+[-—]?{_UNIT})"   # one link of a building chain (3号楼, 2单元, 502室)
 
 
 def _spans_address(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     stop = re.escape(rules.name_stop_chars)
     name = rf"[{_CJK}0-9一二三四五六七八九十]"
-    chain = rf"(?:[，,\s]?[{_NUM}A-Za-z]+[-—]?{_UNIT})"
+    chain = _CHAIN
     spans = []
     # a road with a house number, then whatever estate/building follows
     for m in re.finditer(rf"((?:(?![{stop}]){name}){{1,6}}?{_ROAD}[{_NUM}]+号(?:院)?"
@@ -438,8 +439,7 @@ def _district_street(name: str, stop: str) -> re.Pattern[str]:
     building chain after that road): group 1 the district candidate, group 2 the street part (`_is_district` decides
     the first: the district stays, the profile keeps the caller's city)."""
     part = rf"(?:(?![{stop}]){name}){{1,8}}?(?:{_ROAD}|{_ESTATE})"
-    chain = rf"(?:[，,\s]?[{_NUM}A-Za-z]+[-—]?{_UNIT})"
-    return re.compile(rf"([{_CJK}]{{1,6}}?[区县旗])({part}(?:[{_NUM}]+号)?(?:{part})?{chain}*)")
+    return re.compile(rf"([{_CJK}]{{1,6}}?[区县旗])({part}(?:[{_NUM}]+号)?(?:{part})?{_CHAIN}*)")
 
 
 @lru_cache(maxsize=1)

@@ -229,8 +229,9 @@ def test_the_configured_threshold_is_the_one_the_trainer_chose():
     """[topics.novelty] threshold is the trainer's rule applied when the shipped file was fitted (its meta): a
     retrained file with the old threshold would flag another share of calls than the one measured."""
     from callintel.model_json import read
+    from callintel.nlp.novelty_model import KIND
 
-    meta = read(str(SETTINGS.config_file(SETTINGS["topics"]["novelty"]["model"])), "novelty_lr", "").meta
+    meta = read(SETTINGS.config_file(SETTINGS["topics"]["novelty"]["model"]), KIND, "").meta
     assert SETTINGS["topics"]["novelty"]["threshold"] == meta["threshold_at_false_share"]["threshold"]
     assert set(meta["left_out"]) >= {"life", "health"} | {Path(f).name for f in SETTINGS["training"]["read_sets"]}
 

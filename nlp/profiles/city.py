@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from callintel.general_words import pos_tagger
+from callintel.mandarin import SENTENCE_ENDS
 from callintel.nlp.places import province_names
 from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, clause_prefix, text_clauses
 from callintel.nlp.profiles.sound import ends_like
@@ -61,9 +62,7 @@ def read_city_read_back(turns: Sequence[tuple[str, str]], r: ProfileReader, out:
             for j, said, city in r.lex.places(clause):
                 before = lead_in + clause[:j]
                 after = clause[j + len(said):]
-                sentence_after = text[start + j + len(said):]
-                sentence_after = sentence_after[:min((k for k in (sentence_after.find(e) for e in "。！？?!")
-                                                      if k >= 0), default=len(sentence_after))]
+                sentence_after = re.split(f"[{SENTENCE_ENDS}]", text[start + j + len(said):], maxsplit=1)[0]
                 if not _ADDRESS_GOES_ON.match(after) and not said.endswith(("区", "县", "旗")):
                     continue  # a city named in passing, not an address
                 cued = any(c in before for c in cfg["read_back"]) or any(c in sentence_after
