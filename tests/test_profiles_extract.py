@@ -421,3 +421,15 @@ def test_the_agent_reading_back_the_callers_address_gives_the_city():
     assert city("您母亲的地址是南京市鼓楼区中山北路，对吗？") is None
     assert city("您在北京工作对吧？") is None
     assert city("好的，我复述一下：济南市历下区[地址]。", "我人在青岛这边，地址是我妈家的。") == "青岛"
+
+
+def test_one_child_by_a_measure_word_and_a_regional_child_noun():
+    """个 with no numeral after a verb of having or raising is one child (带个孩子, 养了个闺女), where the caller or
+    their home speaks; someone else's is not counted. 崽 is a regional word for a child, 屋里 a regional word for the
+    caller's home."""
+    assert facts(("customer", "我一个人带个孩子，店也关了。")).get("children") == "1"
+    assert facts(("customer", "我们家养了个闺女，今年十岁。")).get("children") == "1"
+    assert facts(("customer", "我老公请假照顾我，屋里一个崽才上幼儿园。")).get("children") == "1"
+    for said in ("我姐带个孩子住我家。", "人家有个孩子要上学。", "他带个孩子过来的。", "我同事生了个儿子。",
+                 "你带个孩子过来也行。"):
+        assert "children" not in facts(("customer", said)), said

@@ -85,7 +85,7 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
             return
         for m in count_re.finditer(text):
             ctx = clause_prefix(text, m.start())
-            if not any(w in ctx for w in ("我", "俺", "咱", "家", "有", "就", "只")):
+            if not any(w in ctx for w in cfg["owner_words"]):
                 continue  # 一个孩子的保险多少钱: children in general, not the caller's
             before = text[max(0, m.start() - 4):m.start()]
             if any(w in before for w in cfg["not_after"]) or "他" in before or "她" in before:
@@ -101,13 +101,29 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
         if n:
             add_fact(out, "children", str(n), 0.75, i, text, speaker)
             return
-        m = re.search(rf"(?:我|俺|家里|家)(?:有|就有|只有)(?:一)?个({nouns})", text)
-        if m:
+        if _one_by_measure(text, cfg, nouns, r):
             add_fact(out, "children", "1", 0.7, i, text, speaker)
             return
         if re.search(nouns, text) and any(w in text for w in cfg["only_one"]):
             add_fact(out, "children", "1", 0.75, i, text, speaker)
             return
+
+
+def _one_by_measure(text: str, cfg: dict, nouns: str, r: ProfileReader) -> bool:
+    """A verb of having or raising, 个 with no numeral, and a child noun ([children] one_verbs: 有个女儿, 我一个人带个
+    孩子, 养了个闺女) in a clause where the caller or their household speaks, about the caller: one child."""
+    verbs = "|".join(map(re.escape, cfg["one_verbs"]))
+    owners = (*r.self_words, "家")   # the caller, or their home (我家, 家里)
+    for m in re.finditer(rf"(?:{verbs})(?:了|着)?(?:一)?个(?:小)?(?:{nouns})", text):
+        start, clause = clause_at(text, m.start())
+        before = clause[:m.start() - start]
+        if not any(w in before for w in owners):
+            continue
+        if any(w in text[max(0, m.start() - 4):m.start()] for w in cfg["not_after"]):
+            continue
+        if r.about_caller(clause, m.start() - start, "customer", clause_prefix(text, start)):
+            return True
+    return False
 
 
 def _by_birth_order(text: str, cfg: dict, household: Sequence[str]) -> int:
