@@ -342,6 +342,10 @@ def test_a_name_spelled_after_it_is_a_name_even_when_it_is_a_word():
     assert mask_pii("我丈夫叫万里，一万两万的万，公里的里，他出差了。") == "我丈夫叫[姓名]，[姓名]，[姓名]，他出差了。"
     assert mask_pii("他叫高峰，高低的高，山峰的峰") == "他叫[姓名]，[姓名]，[姓名]"
     assert mask_pii("我问的是理赔，理解的理，赔偿的赔。") == "我问的是理赔，理解的理，赔偿的赔。"   # 理 is no surname
+    # a regional pronoun is no surname heard in other characters (俺 sounds like 安), nor 俺是… its spelling
+    for text in ("那你让他们下午给俺打，俺是开出租的，上午活儿多。", "咱这边，咱是开店的。", "侬讲，侬是啥人。"):
+        assert mask_pii(text) == text, text
+    assert mask_pii("我叫安小琴，安全的安，小琴。").startswith("我叫[姓名]，[姓名]")
 
 
 def test_a_birth_date_as_a_form_field_is_filled_in():
