@@ -433,3 +433,21 @@ def test_one_child_by_a_measure_word_and_a_regional_child_noun():
     for said in ("我姐带个孩子住我家。", "人家有个孩子要上学。", "他带个孩子过来的。", "我同事生了个儿子。",
                  "你带个孩子过来也行。"):
         assert "children" not in facts(("customer", said)), said
+
+
+def test_occupation_at_a_place_in_apposition_and_while_studying():
+    """当 after a place's locative is the verb of a role even where jieba fuses 上当 ('be fooled'); a verbless clause
+    of 一个 + a person noun after the caller's own is the caller describing themself; studying somewhere, said of
+    the caller, is a student, but not a child's school nor a time past; 退咗休 is Cantonese 退了休."""
+    assert facts(("customer", "我在贵阳这边工地上当施工员，成天在外头跑。")).get("occupation") == "施工员"
+    assert "occupation" not in facts(("customer", "我在工地上当了，被人骗了。"))
+    said = "我都七十五了，一个老头子，当了一辈子中学语文老师，现在手机搞不懂。"
+    assert facts(("customer", said)).get("occupation") == "中学语文老师"
+    for said in ("我老公都七十五了，一个老头子，当了一辈子老师。", "我跟你说，一个老头子，当了一辈子老师。"):
+        assert "occupation" not in facts(("customer", said)), said
+    assert facts(("customer", "我今年二十三，还在南宁读书，实习工资没几个。")).get("occupation") == "学生"
+    assert facts(("customer", "我学生党，几块钱也是钱。")).get("occupation") == "学生"
+    for said in ("我家里两个孩子，大的在读大学。", "我女儿帮我弄，她在外地读书。", "我刚才送娃儿上学，在学校门口。",
+                 "我在这读书的时候买的保险。"):
+        assert "occupation" not in facts(("customer", said)), said
+    assert facts(("customer", "我今年六十八啦，退咗休在广州。")).get("occupation") == "退休"

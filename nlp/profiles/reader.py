@@ -116,12 +116,13 @@ class ProfileReader:
         self.third = tuple(p["third_party"])
         self.together = tuple(p["together"])
         self.place_of = tuple(p["place_of"])
-        self.apposition = re.compile(rf"(?:{'|'.join(self.self_words)})(?:{'|'.join(p['apposition'])})"
-                                     r"[^，,。！!？?]{0,6}$")
+        self.apposition = re.compile(rf"(?:{'|'.join(self.self_words)})(?:[^。！!？?你您他她]{{0,12}}[，,])?"
+                                     rf"(?:{'|'.join(p['apposition'])})[^，,。！!？?]{{0,6}}$")
 
     def _last_third(self, text: str) -> int:
         """Where the last third-party word of `text` starts, -1 if none; one in apposition to the caller
-        (我一个退休的老头子, 俺这个老太婆) is the caller describing themself, and one followed by a word of place
+        (我一个退休的老头子, 俺这个老太婆, or a clause of its own after the caller's: 我都七十五了，一个老头子) is the
+        caller describing themself, and one followed by a word of place
         (女儿家, 我妈那儿) is where the caller went: neither is someone else as a subject."""
         return max((i for w in self.third for i in [text.rfind(w)] if i >= 0 and not self.apposition.search(text[:i])
                     and not text[i + len(w):].startswith(self.place_of)), default=-1)

@@ -31,6 +31,9 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     places = "|".join(map(re.escape, (p for p, _ in cfg["workplaces"])))
     work = "|".join(map(re.escape, cfg["work_verbs"]))
     workplace = re.compile(rf"(?:在[\u4e00-\u9fff]{{0,6}}?|^)({places})(?:里|上|上面)?(?:{work})")
+    studies = "|".join(map(re.escape, sorted(cfg["study"], key=len, reverse=True)))
+    # not 我在这读书的时候: a time past, not what the caller does now
+    study = re.compile(rf"在[\u4e00-\u9fff]{{0,6}}?(?:{studies})(?!的时候|那会|时)")
     phrases = [(phrase, value, _separable(phrase, cfg)) for phrase, value in cfg["phrases"]] + [
         (phrase, cfg["retired"], None) for phrase in cfg["retirement"]]
     for i, (speaker, text) in enumerate(turns):
@@ -60,6 +63,12 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
                 # (我在工地上干活，搞装修的 -> 装修, not 建筑工人)
                 place = dict(cfg["workplaces"])[m.group(1)]
                 continue
+            m = study.search(clause)
+            if m and r.about_caller(clause, m.start(), speaker, prefix) and any(
+                    w in prefix + clause[:m.start()] for w in r.self_words):
+                add_fact(out, "occupation", cfg["student"], 0.7, i, text, speaker)
+                done = True
+                break
             m = own_biz.search(clause)
             if m and r.about_caller(clause, m.start(), speaker, prefix) and any(
                     w in prefix + clause for w in r.self_words):
@@ -159,7 +168,7 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
         dropped = _subject_dropped_is(clause, prefix, r)
         if not any(v in clause for v in verbs) and not _SELF_IS.search(clause) and not dropped:
             continue  # tagging is the costly part: only clauses with one of the verbs
-        words = [(w.word, w.flag) for w in pos_tagger().cut(clause)]
+        words = _locative_split([(w.word, w.flag) for w in pos_tagger().cut(clause)], verbs)
         pos = 0
         for k, (word, _) in enumerate(words):
             at, pos = pos, pos + len(word)
@@ -207,6 +216,21 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
     # 搞工程的，当施工员: the role said names the work more exactly than the field
     add_fact(out, "occupation", next((w for w, role in found if role), found[0][0]), 0.75, i, text, speaker)
     return True
+
+
+_LOCATIVES = ("上", "里")   # what follows a place noun to say in or at it (工地上, 厂里)
+
+
+def _locative_split(words: list[tuple[str, str]], verbs: Sequence[str]) -> list[tuple[str, str]]:
+    """A locative and the verb after it that jieba fuses into another word after a place noun (工地 + 上当 'be
+    fooled' for 工地上 + 当 'work as'): split back into the locative and the verb."""
+    out: list[tuple[str, str]] = []
+    for word, flag in words:
+        if len(word) == 2 and word[0] in _LOCATIVES and word[1] in verbs and out and out[-1][1].startswith("n"):
+            out += [(word[0], "f"), (word[1], "v")]
+        else:
+            out.append((word, flag))
+    return out
 
 
 def _subject_dropped_is(clause: str, prefix: str, r: ProfileReader) -> bool:
