@@ -451,3 +451,15 @@ def test_occupation_at_a_place_in_apposition_and_while_studying():
                  "我在这读书的时候买的保险。"):
         assert "occupation" not in facts(("customer", said)), said
     assert facts(("customer", "我今年六十八啦，退咗休在广州。")).get("occupation") == "退休"
+
+
+def test_a_modal_question_about_buying_and_a_regional_price_question(intent_lex):
+    """能不能 … 买 with what is bought or for whom inside asks to buy; 好多钱？ / 多钱？ ask the price, where 花了好多钱
+    states a sum; 不能 … 买 is no question."""
+    for said in ("我婆娘和娃儿还莫得医疗险，能不能跟我这个一起买嘛？", "可不可以给我妈也买？"):
+        assert any(c.startswith("buy_request:") for c in score_intent([("customer", said)], intent_lex, LEX).cues), said
+    for said in ("大概好多钱？", "这个上的话一年多钱？"):
+        assert any(c.startswith("price:") for c in score_intent([("customer", said)], intent_lex, LEX).cues), said
+    for said in ("住院花了好多钱。", "我不能再买了。"):
+        cues = score_intent([("customer", said)], intent_lex, LEX).cues
+        assert not any(c.startswith(("price:", "buy_request:")) for c in cues), (said, cues)
