@@ -463,3 +463,19 @@ def test_a_modal_question_about_buying_and_a_regional_price_question(intent_lex)
     for said in ("住院花了好多钱。", "我不能再买了。"):
         cues = score_intent([("customer", said)], intent_lex, LEX).cues
         assert not any(c.startswith(("price:", "buy_request:")) for c in cues), (said, cues)
+
+
+def test_age_children_and_city_in_more_of_the_ways_callers_say_them():
+    """The reflexive between 我 and an age (我自己四十五); the caller described by their age (我一个七十岁的退休老太婆);
+    an age reached opening a clause of the caller's, not of a child named before it; Cantonese 仔 after a count, never
+    打工仔 or 仔细; 就她一个; a place the caller holds a role at (在武汉这边医院当护士), not 当时 at a hospital."""
+    assert facts(("customer", "婆娘四十三，娃儿十二岁。我自己四十五。")).get("age") == "45"
+    assert facts(("customer", "我一个七十岁的退休老太婆，一个月就那点退休金。")).get("age") == "70"
+    assert facts(("customer", "我喺小区做保安，六十一岁了人家还肯请我。")).get("age") == "61"
+    assert "age" not in facts(("customer", "我儿子在上海，六岁了还不会说话。"))
+    assert facts(("customer", "我同你讲，我两个仔放学回来我就冇时间。")).get("children") == "2"
+    assert facts(("customer", "俺今年四十二了，闺女初三，就她一个。")).get("children") == "1"
+    for said in ("他是个打工仔，就一个人。", "我是一个仔细的人。"):
+        assert "children" not in facts(("customer", said)), said
+    assert facts(("customer", "我在武汉这边医院当护士，上个礼拜下夜班。")).get("city") == "武汉"
+    assert "city" not in facts(("customer", "我在北京的医院当时看的病。"))

@@ -23,9 +23,13 @@ def read_age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
     other = rf"(?=[\u4e00-\u9fff])(?!{unit}|{vague})"
     # 我们俩都才二十六: a pair the caller is one of says the caller's age too
     own = re.compile(rf"(?:我|俺|本人)(?:们?俩)?(?:(?:{filler}))*({_NUM})(岁|周岁|了|，|,|。|$|{vague}|{other})")
+    described = "|".join(map(re.escape, cfg["described"]))
+    own_described = re.compile(rf"(?:我|俺)(?:{described})({_NUM})(岁|周岁)的")   # 我一个七十岁的退休老太婆
     agent = re.compile(rf"您(?:(?:{filler}))*({_NUM})(岁|周岁)")
     band = re.compile(rf"({_NUM})(?:{vague})(?!{unit})")
     lead = re.compile(rf"(?:今年|现在|已经)(?:(?:{filler}))*({_NUM})(?:岁|周岁|了|$)")  # 今年五一他结婚了: a date
+    # an age reached, opening a clause of the caller's (我喺小区做保安，六十一岁了人家还肯请我)
+    aged = re.compile(rf"({_NUM})(?:岁|周岁)了")
     # 都二十八岁的人了: the idiom that describes someone by their age; 年纪大了，七十二了: a bare number after a clause
     # of the caller's age (the words the agent asks it with), as if the agent had asked
     peer = re.compile(rf"(?:(?:{filler}))*({_NUM})(?:岁|周岁)的人了")
@@ -46,7 +50,10 @@ def read_age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
         pattern = own if speaker == "customer" else agent if speaker == "agent" else None
         if pattern is None:
             continue
-        for m in pattern.finditer(text):
+        found_at = list(pattern.finditer(text))
+        if speaker == "customer":
+            found_at += list(own_described.finditer(text))
+        for m in found_at:
             n = cn_number(m.group(1))
             if n is None or not lo <= n <= hi:
                 continue
@@ -67,7 +74,7 @@ def read_age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
         raised = False   # the clause before spoke of the caller's age (年纪大了)
         for start, clause in text_clauses(text):
             said = clause.strip()
-            m = lead.match(said) or peer.search(said) or (bare.fullmatch(said) if raised else None)
+            m = lead.match(said) or aged.match(said) or peer.search(said) or (bare.fullmatch(said) if raised else None)
             n = cn_number(m.group(1)) if m else None
             if n is not None and lo <= n <= hi and r.about_caller(clause, m.start(), speaker,
                                                                   clause_prefix(text, start)):

@@ -36,7 +36,8 @@ def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 here = _here_after(clause[j + len(said):], cfg)
                 if not ends_like(lead, before, cfg["before_by_sound"]) and not here:
                     continue  # a city named in passing (我在北京的医院看的病 is caught below)
-                works = any(w in clause[j + len(said):] for w in r.lex["occupation"]["work_verbs"])  # 医院上班
+                after = clause[j + len(said):]
+                works = any(w in after for w in r.lex["occupation"]["work_verbs"]) or _works_as(after, cfg, r.lex)
                 visit = not works and any(w in clause[j:j + len(said) + 8] for w in cfg["visit"])
                 if visit and not ends_like(lead, cfg["ours"], cfg["before_by_sound"]):
                     continue
@@ -90,4 +91,17 @@ def _here_after(after: str, cfg: dict[str, Any]) -> bool:
             return False  # a verb, a person's name, or the caller's home town (北京老家那边)
         if "".join(w for w, _ in words[k + 1:]).startswith(here):
             return True
+    return False
+
+
+def _works_as(after: str, cfg: dict[str, Any], lex: dict[str, Any]) -> bool:
+    """A verb of holding a role ([city] works_as) and an occupation within eight characters after it ([occupation]
+    nouns, or a word ending like one): 医院当护士 says the caller works there, 医院当时看的病 does not."""
+    occ = lex["occupation"]
+    for verb in cfg["works_as"]:
+        for m in re.finditer(re.escape(verb) + r"(?:了|过)?", after):
+            span = re.split(r"[，,。！!？?；;]", after[m.end():m.end() + 8])[0]
+            if any(n in span for n in occ["nouns"]) or any(w.endswith(tuple(occ["suffixes"])) and len(w) >= 2
+                                                           for w in (t.word for t in pos_tagger().cut(span))):
+                return True
     return False

@@ -73,7 +73,8 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     cfg = r.lex["children"]
     nouns = "|".join(map(re.escape, cfg["nouns"]))
     counts = "|".join(map(re.escape, cfg["counts"]))
-    count_re = re.compile(rf"({counts})(?:个)?(?:小)?({nouns})")
+    counted = "|".join(map(re.escape, [*cfg["nouns"], *cfg["counted_nouns"]]))
+    count_re = re.compile(rf"({counts})(?:个)?(?:小)?({counted})(?!细)")   # not 一个仔细的人
     negated = "|".join(sorted(map(re.escape, cfg["none_after"]), key=len, reverse=True))
     none_re = re.compile(rf"(?:{nouns}){linking_adverb()}(?:{negated}){clause_end(also='的')}")
     for i, (speaker, text) in enumerate(turns):
