@@ -479,3 +479,12 @@ def test_age_children_and_city_in_more_of_the_ways_callers_say_them():
         assert "children" not in facts(("customer", said)), said
     assert facts(("customer", "我在武汉这边医院当护士，上个礼拜下夜班。")).get("city") == "武汉"
     assert "city" not in facts(("customer", "我在北京的医院当时看的病。"))
+
+
+def test_a_person_noun_of_the_callers_own_sex_is_the_caller():
+    """老头子 said by a man (the agent's 先生) is the caller describing himself: his age, no spouse; said by a woman,
+    her husband: his age is not hers, and she is married."""
+    man = facts(("agent", "王先生您好。"), ("customer", "我这老头子岁数大了，六十七了，手机整不明白。"))
+    assert man.get("age") == "67" and "marital_status" not in man
+    woman = facts(("agent", "王女士您好。"), ("customer", "我这老头子岁数大了，六十七了，天天喝酒。"))
+    assert "age" not in woman and woman.get("marital_status") == "已婚"

@@ -31,6 +31,9 @@ def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: da
     read_gender(turns, r, facts)
     if not facts:
         read_address_by_sound(turns, r, facts)
+    sex = next((f.value for f in facts if f.field == "gender"), None)
+    if sex:
+        r.caller_is(sex)   # 我这老头子 said by a man is the caller
     read_age(turns, r, facts, call_date)
     read_stated_ages(turns, stated_ages or {}, r, facts)
     read_city(turns, r, facts)

@@ -61,6 +61,8 @@ def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[F
                 if re.search(_DESCRIBED + "$", clause[:j]):
                     continue  # 一个七十八的老头子: someone described, not the caller's spouse
                 word = next((w for w in cfg["spouse"] if clause.startswith(w, j)), hit)
+                if r.own_sex_word(word):
+                    continue  # 我这老头子 said by a man: the caller, not his spouse
                 if described.get(word, (len(turns), 0)) < (i, start) and not any(w in clause[:j] for w in r.self_words):
                     continue  # said bare after it described someone (老头子眼睛都花了, …去年走了): that someone again
                 if not r.about_caller(clause, j, speaker, clause_prefix(text, start)):

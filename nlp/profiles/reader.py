@@ -114,10 +114,21 @@ class ProfileReader:
         self.self_words = tuple(p["self"])
         self.relation = tuple(p["relation_after_self"])
         self.third = tuple(p["third_party"])
+        self.caller_sex: str | None = None
         self.together = tuple(p["together"])
         self.place_of = tuple(p["place_of"])
         self.apposition = re.compile(rf"(?:{'|'.join(self.self_words)})(?:[^。！!？?你您他她]{{0,12}}[，,])?"
                                      rf"(?:{'|'.join(p['apposition'])})[^，,。！!？?]{{0,6}}$")
+
+    def caller_is(self, sex: str) -> None:
+        """The caller's sex, once read: person nouns of that sex ([person] sex_of: 我这老头子 said by a man) are the
+        caller describing themself, no longer someone else."""
+        self.caller_sex = sex
+        self.third = tuple(w for w in self.lex["person"]["third_party"] if self.lex["person"]["sex_of"].get(w) != sex)
+
+    def own_sex_word(self, word: str) -> bool:
+        """A person noun of the caller's own sex (老头子 said by a man): the caller, not a spouse."""
+        return self.caller_sex is not None and self.lex["person"]["sex_of"].get(word) == self.caller_sex
 
     def _last_third(self, text: str) -> int:
         """Where the last third-party word of `text` starts, -1 if none; one in apposition to the caller
