@@ -25,6 +25,10 @@ SENTENCE_ENDS = "。！!？?"
 # 我也是88年的, 我就是他妈妈, 孩子都没要, 孩子还没生.
 LINKING_ADVERBS = ("也", "就", "都", "还")
 
+# Single-character locatives (方位词) that follow a place noun to say on or in it: 工地上, 厂里. jieba may fuse one with
+# the verb after it into another word (工地 + 上当 'be fooled' for 工地上 + 当 'work as').
+LOCATIVES = ("上", "里")
+
 
 def clause_end(also: str = "") -> str:
     """A lookahead: at most one closing particle (or one of `also`), then the clause ends (punctuation, a space or the

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from callintel.general_words import pos_tagger
+from callintel.mandarin import LOCATIVES
 from callintel.nlp.profiles.reader import (
     Fact,
     ProfileReader,
@@ -218,15 +219,12 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
     return True
 
 
-_LOCATIVES = ("上", "里")   # what follows a place noun to say in or at it (工地上, 厂里)
-
-
 def _locative_split(words: list[tuple[str, str]], verbs: Sequence[str]) -> list[tuple[str, str]]:
     """A locative and the verb after it that jieba fuses into another word after a place noun (工地 + 上当 'be
     fooled' for 工地上 + 当 'work as'): split back into the locative and the verb."""
     out: list[tuple[str, str]] = []
     for word, flag in words:
-        if len(word) == 2 and word[0] in _LOCATIVES and word[1] in verbs and out and out[-1][1].startswith("n"):
+        if len(word) == 2 and word[0] in LOCATIVES and word[1] in verbs and out and out[-1][1].startswith("n"):
             out += [(word[0], "f"), (word[1], "v")]
         else:
             out.append((word, flag))
