@@ -488,3 +488,12 @@ def test_a_person_noun_of_the_callers_own_sex_is_the_caller():
     assert man.get("age") == "67" and "marital_status" not in man
     woman = facts(("agent", "王女士您好。"), ("customer", "我这老头子岁数大了，六十七了，天天喝酒。"))
     assert "age" not in woman and woman.get("marital_status") == "已婚"
+
+
+def test_regional_words_for_a_wife():
+    """婆娘 (the Southwest, the Northwest), 堂客 (Hunan, Hubei), 婆姨 (northern Shaanxi) after the caller's 我 are his
+    wife: married, and a man; said of someone else's they are nothing of the caller's."""
+    for said in ("我婆娘和娃儿都在泸州老家。", "我堂客在屋里带伢。", "俺婆姨在家做饭。"):
+        got = facts(("customer", said))
+        assert got.get("marital_status") == "已婚" and got.get("gender") == "男", said
+    assert "marital_status" not in facts(("customer", "那个婆娘真是厉害。"))
