@@ -64,10 +64,10 @@ def pause_when(predicate, proc: subprocess.Popen, timeout: float, what: str, log
     `resume(proc)`, however fast or slow the machine: no race between looking and acting."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        _freeze(proc)
-        value = predicate()
-        if value:
-            return value
+        if _freeze(proc):
+            value = predicate()
+            if value:
+                return value
         if proc.poll() is not None:
             raise AssertionError(f"run ended (rc {proc.returncode}) before {what}:\n{log.read_text()[-3000:]}")
         resume(proc)
@@ -76,14 +76,28 @@ def pause_when(predicate, proc: subprocess.Popen, timeout: float, what: str, log
     raise AssertionError(f"timed out waiting for {what}:\n{log.read_text()[-3000:]}")
 
 
-def _freeze(proc: subprocess.Popen) -> None:
-    """SIGSTOP to the run's session, returning once its main process is stopped (delivery is asynchronous)."""
+def _freeze(proc: subprocess.Popen, settle_s: float = 2.0) -> bool:
+    """SIGSTOP to the run's session; True once its main process is stopped (delivery is asynchronous), False
+    (and the session let go again by the caller) when it does not stop within `settle_s`: a process inside
+    vfork() waits uninterruptibly for its child to exec, and a child stopped before its exec holds it there, where
+    neither SIGSTOP nor a later SIGKILL reaches it (the kill test hung so once)."""
     try:
         os.killpg(proc.pid, signal.SIGSTOP)
     except ProcessLookupError:
-        return
-    while proc.poll() is None and _state(proc.pid) not in ("T", "Z", ""):
+        return False
+    end = time.monotonic() + settle_s
+    while proc.poll() is None and not _stopped(proc.pid):
+        if time.monotonic() > end:
+            return False
         time.sleep(0.01)
+    return True
+
+
+def _stopped(pid: int) -> bool:
+    """Every thread of the process stopped (or gone): a thread that spawns a subprocess sits in vfork() while
+    the others stop."""
+    tasks = list(Path(f"/proc/{pid}/task").glob("*"))
+    return all(_state(int(t.name), f"{pid}/task/") in ("T", "t", "Z", "") for t in tasks) if tasks else True
 
 
 def resume(proc: subprocess.Popen) -> None:
@@ -91,9 +105,9 @@ def resume(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGCONT)
 
 
-def _state(pid: int) -> str:
+def _state(pid: int, under: str = "") -> str:
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return Path(f"/proc/{under}{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except (FileNotFoundError, ProcessLookupError, IndexError):
         return ""
 

@@ -93,7 +93,7 @@ def test_a_night_killed_with_sigkill_finishes_on_rerun_as_if_never_killed(tmp_pa
                tmp_path / "killed.log")
     server = children(killed.pid)  # the temporary Prefect server (uvicorn), started by the run
     os.kill(killed.pid, signal.SIGKILL)
-    killed.wait()
+    killed.wait(timeout=120)  # a bound on a hang: SIGKILL reaches a stopped process at once
     resume(killed)  # the server, stopped with the run's session, must notice its parent is gone
     assert server, "the run started no temporary Prefect server (expected one: PREFECT_API_URL is unset)"
     deadline = time.monotonic() + 300  # a bound on a hang, not on speed: the loop ends when the server does
