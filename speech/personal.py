@@ -397,21 +397,20 @@ _CHAIN = rf"(?:[，,\s]?[{_NUM}A-Za-z]+[-—]?{_UNIT})"   # one link of a buildi
 def _spans_address(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     stop = re.escape(rules.name_stop_chars)
     name = rf"[{_CJK}0-9一二三四五六七八九十]"
-    chain = _CHAIN
     spans = []
     # a road with a house number, then whatever estate/building follows
     for m in re.finditer(rf"((?:(?![{stop}]){name}){{1,6}}?{_ROAD}[{_NUM}]+号(?:院)?"
-                         rf"(?:(?:(?![{stop}]){name}){{2,6}}?{_ESTATE})?{chain}*)", text):
+                         rf"(?:(?:(?![{stop}]){name}){{2,6}}?{_ESTATE})?{_CHAIN}*)", text):
         spans.append(_after_admin(text, *m.span(1)))
     # an estate with building/unit/room numbers after it (its name may hold a character names stop at: 丰和小区)
     street_stop = re.escape("".join(ch for ch in rules.name_stop_chars if ch not in _IN_PLACE_NAMES))
-    for m in re.finditer(rf"((?:(?![{street_stop}]){name}){{2,6}}?{_ESTATE}{chain}+)", text):
+    for m in re.finditer(rf"((?:(?![{street_stop}]){name}){{2,6}}?{_ESTATE}{_CHAIN}+)", text):
         spans.append(_after_admin(text, *m.span(1)))
     # a village with its group (and house) number: where a rural caller lives, as a street and number is in a town
     for m in re.finditer(rf"((?:(?![{stop}]){name}){{1,6}}?{_VILLAGE}(?:[{_NUM}]+{_VILLAGE_PART})+)", text):
         spans.append(_after_admin(text, *m.span(1)))
     # building chains alone: 3号楼2单元502室, 1202房 (a room number of 3+ digits)
-    for m in re.finditer(rf"(?:[0-9]+(?:号楼|栋|幢|单元)|[{_NUM}]+(?:号楼|单元)){chain}*|[0-9]{{3,5}}(?:室|房)", text):
+    for m in re.finditer(rf"(?:[0-9]+(?:号楼|栋|幢|单元)|[{_NUM}]+(?:号楼|单元)){_CHAIN}*|[0-9]{{3,5}}(?:室|房)", text):
         spans.append(m.span())
     # a road or estate named right after a district of the gazetteer (历下区和平路丰和小区, 松江区云锦苑): an address
     # read out or back, whatever number follows or not

@@ -12,6 +12,7 @@ from callintel.mandarin import SENTENCE_ENDS
 from callintel.nlp.places import province_names
 from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, clause_prefix, text_clauses
 from callintel.nlp.profiles.sound import ends_like
+from callintel.nlp.profiles.work import is_role
 
 
 def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
@@ -63,9 +64,9 @@ def read_city_read_back(turns: Sequence[tuple[str, str]], r: ProfileReader, out:
             for j, said, city in r.lex.places(clause):
                 before = lead_in + clause[:j]
                 after = clause[j + len(said):]
-                sentence_after = re.split(f"[{SENTENCE_ENDS}]", text[start + j + len(said):], maxsplit=1)[0]
                 if not _ADDRESS_GOES_ON.match(after) and not said.endswith(("区", "县", "旗")):
                     continue  # a city named in passing, not an address
+                sentence_after = re.split(f"[{SENTENCE_ENDS}]", text[start + j + len(said):], maxsplit=1)[0]
                 cued = any(c in before for c in cfg["read_back"]) or any(c in sentence_after
                                                                          for c in cfg["read_back_after"])
                 if cued and not any(w in before for w in (*cfg["read_back_not"], *r.third)):
@@ -95,13 +96,11 @@ def _here_after(after: str, cfg: dict[str, Any]) -> bool:
 
 
 def _works_as(after: str, cfg: dict[str, Any], lex: dict[str, Any]) -> bool:
-    """A verb of holding a role ([city] works_as) and an occupation within eight characters after it ([occupation]
-    nouns, or a word ending like one): 医院当护士 says the caller works there, 医院当时看的病 does not."""
-    occ = lex["occupation"]
+    """A verb of holding a role ([city] works_as) and, among the next eight characters of the clause, a word that
+    names an occupation (nlp/profiles/work.py `is_role`): 医院当护士 says the caller works there, 医院当时看的病
+    does not."""
     for verb in cfg["works_as"]:
         for m in re.finditer(re.escape(verb) + r"(?:了|过)?", after):
-            span = re.split(r"[，,。！!？?；;]", after[m.end():m.end() + 8])[0]
-            if any(n in span for n in occ["nouns"]) or any(w.endswith(tuple(occ["suffixes"])) and len(w) >= 2
-                                                           for w in (t.word for t in pos_tagger().cut(span))):
+            if any(is_role(t.word, lex["occupation"]) for t in pos_tagger().cut(after[m.end():m.end() + 8])):
                 return True
     return False

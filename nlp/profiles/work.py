@@ -48,7 +48,7 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
                 if j < 0:
                     continue
                 head = _noun_modified(clause[end:])
-                if head and _is_role(head, cfg) and _SELF_IS.search(clause[:j]):
+                if head and is_role(head, cfg) and _SELF_IS.search(clause[:j]):
                     head = ""  # 我是开大车的司机: the caller is the role the phrase describes
                 if phrase in cfg["retirement"] and not _own_retirement(prefix + clause[:j], r, cfg):
                     continue
@@ -149,7 +149,7 @@ def _known_word(word: str) -> bool:
     return len(word) == 1 or in_dictionary(word)
 
 
-def _is_role(word: str, cfg: dict[str, Any]) -> bool:
+def is_role(word: str, cfg: dict[str, Any]) -> bool:
     """A noun that names an occupation: a listed one, or one ending like one (钳工, 收银员, 小学老师)."""
     return word not in cfg["not_occupation"] and len(word) >= 2 and (
         any(word.endswith(n) for n in cfg["nouns"]) or word.endswith(tuple(cfg["suffixes"])))
@@ -194,15 +194,15 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
                     continue  # 管摔着磕着的那种: the 的-phrase describes the noun after it
                 noun, j, named = "".join(w for w, _ in words[j:de]), de, True  # 做外贸跟单的: what 的 nominalises
             while not named and j < len(words) and len(noun + words[j][0]) <= 8 and not words[j][1].startswith("nr") \
-                    and (words[j][1].startswith(("n", "vn", "eng", "j", "a")) or _is_role(noun + words[j][0], cfg)
-                         or (j + 1 < len(words) and _is_role(noun + words[j][0] + words[j + 1][0], cfg))):
+                    and (words[j][1].startswith(("n", "vn", "eng", "j", "a")) or is_role(noun + words[j][0], cfg)
+                         or (j + 1 < len(words) and is_role(noun + words[j][0] + words[j + 1][0], cfg))):
                 noun += words[j][0]  # verb-tagged words still make the role they complete (中学/会计, 外卖/小哥)
                 j += 1
             ended = j >= len(words) or words[j][0] in cfg["said_end"]
             if len(noun) < 2 or noun in cfg["not_occupation"]:
                 continue
             if kind == "role":
-                ok = _is_role(noun, cfg) and (word != "是" or bool(_SELF_IS.search(clause[:at + 1])) or (
+                ok = is_role(noun, cfg) and (word != "是" or bool(_SELF_IS.search(clause[:at + 1])) or (
                     dropped and not clause[:at].strip()))
             else:
                 after_verb = word[len(verb):] or (words[k + 1][0] if k + 1 < len(words) else "")
@@ -210,7 +210,7 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
                 ok = (j < len(words) and words[j][0] in cfg["said_end"]) or (
                     ended and verb in cfg["said_work"] and (timed or placed))
             if ok and r.about_caller(clause, at, speaker, prefix):
-                found.append((noun, _is_role(noun, cfg)))
+                found.append((noun, is_role(noun, cfg)))
                 break
     if not found:
         return False
