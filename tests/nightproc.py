@@ -77,10 +77,10 @@ def pause_when(predicate, proc: subprocess.Popen, timeout: float, what: str, log
 
 
 def _freeze(proc: subprocess.Popen, settle_s: float = 2.0) -> bool:
-    """SIGSTOP to the run's session; True once its main process is stopped (delivery is asynchronous), False
-    (and the session let go again by the caller) when it does not stop within `settle_s`: a process inside
-    vfork() waits uninterruptibly for its child to exec, and a child stopped before its exec holds it there, where
-    neither SIGSTOP nor a later SIGKILL reaches it (the kill test hung so once)."""
+    """SIGSTOP to the run's session; True once every thread of its main process is stopped (delivery is
+    asynchronous), False (and the session let go again by the caller) when one does not stop within `settle_s`: a
+    thread inside vfork() waits uninterruptibly for its child to exec, and a child stopped before its exec holds it
+    there, where neither SIGSTOP nor a later SIGKILL reaches it (the kill test hung so once)."""
     try:
         os.killpg(proc.pid, signal.SIGSTOP)
     except ProcessLookupError:
