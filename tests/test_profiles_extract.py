@@ -320,17 +320,21 @@ def test_occupation_said_in_passing_and_what_is_not_one():
 
 
 def test_retirement_said_as_a_past_event_or_an_own_pension():
-    """退休前/之前/那会儿, 退了休 and the caller's own 退休金 say the caller is retired, whatever trade is named beside
-    it (the value is 退休: the trade in the truth's words is not the caller's); not a wish (想攒点退休金), a product
-    (相当于退休金), someone else's retirement or a future one (退休以后能领多少)."""
-    retired = {"我退休之前当了三十多年小学老师。", "我退休前是中学会计，现在在家带孙子。",
-               "我有医保，退休前在铁路上干了三十多年。", "那张卡我早就不用了，去年退休那会儿单位工资卡换了。",
+    """退休前/之前/那会儿, 退了休 and the caller's own 退休金 say the caller is retired, with the trade they retired
+    from when they name one (退休小学老师, 退休钳工, in the same turn or another); not a wish (想攒点退休金), a product
+    (相当于退休金), someone else's retirement or one to come (退休以后能领多少, 明年就到退休了，退休了以后…)."""
+    retired = {"我有医保，退休前在铁路上干了三十多年。", "那张卡我早就不用了，去年退休那会儿单位工资卡换了。",
                "行，那就用我退休金那张，建行的。"}
     for text in retired:
         assert facts(("customer", text)).get("occupation") == "退休", text
+    assert facts(("customer", "我退休之前当了三十多年小学老师。"))["occupation"] == "退休小学老师"
+    assert facts(("customer", "我退休前是中学会计，现在在家带孙子。"))["occupation"] == "退休中学会计"
+    assert facts(("customer", "我退休前在厂里干了一辈子钳工。"))["occupation"] == "退休钳工"
+    assert facts(("customer", "我在财务上干了二十多年会计，上个月刚办完退休。"), ("agent", "好的。"),
+                 ("customer", "那我退休之前做的检查还能报吗？"))["occupation"] == "退休会计"
     for text in ("我想给自己攒点退休金。", "这个养老险是不是相当于退休金？", "我妈退休前是护士。",
-                 "退休以后能领多少？"):
-        assert facts(("customer", text)).get("occupation") != "退休", text
+                 "退休以后能领多少？", "我今年五十九了，明年四月份就到退休了，退休了以后这个保险是不是就没了？"):
+        assert not facts(("customer", text)).get("occupation", "").startswith("退休"), text
 
 
 def test_age_said_as_an_idiom_after_the_age_or_by_a_pair():
@@ -497,3 +501,38 @@ def test_regional_words_for_a_wife():
         got = facts(("customer", said))
         assert got.get("marital_status") == "已婚" and got.get("gender") == "男", said
     assert "marital_status" not in facts(("customer", "那个婆娘真是厉害。"))
+
+
+def test_a_role_the_caller_introduces_themself_by_for_their_company():
+    """Callers who call for their employer say who they are without a verb of work: in apposition (我一个程序员),
+    as a department (…财务部的), after the employer's name (…有限公司的行政, 云栈科技的HR) or as a clause of its own
+    after it (我这边宁波甬辉模具的，财务。); a task done as work names its worker where the dictionary has the word
+    (在食品厂干包装 -> 包装工). Not 我一个月到手…, a friend's department or someone else's driver."""
+    assert facts(("customer", "我一个程序员这周项目上线天天加班。"))["occupation"] == "程序员"
+    assert facts(("customer", "您好，我是杭州澄明设计咨询有限公司财务部的，想核对一下。"))["occupation"] == "财务"
+    assert facts(("customer", "你好，我是长沙瑞丰包装材料有限公司的行政，公司那张团险一直是我在对接。"))[
+        "occupation"] == "行政"
+    assert facts(("customer", "你好，我是云栈科技的HR，想确认一下流程。"))["occupation"] == "HR"
+    assert facts(("customer", "你好，我这边宁波甬辉模具的，财务。保费上个礼拜已经打过去了。"))["occupation"] == "财务"
+    assert facts(("customer", "俺今年五十一了，在食品厂干包装，挣点钱不容易。"))["occupation"] == "包装工"
+    assert facts(("customer", "俺在电子厂流水线上干活，上班手机得锁柜子里。"))["occupation"] == "工人"
+    for said in ("我一个月到手也就一万二。", "我在他们公司的财务部的朋友说的。", "我是想问一下我老公的司机。",
+                 "我是做设计的。"):
+        assert facts(("customer", said)).get("occupation") in (None, "设计"), said
+
+
+def test_a_spouse_lost_or_the_caller_a_spouse_and_the_caller_city_as_their_own():
+    """丧偶 where the loss opens the clause after the spouse (俺那口子，他不在了) or 'while alive' is said of the
+    spouse; 已婚 where the caller is someone's spouse (俺是他媳妇儿); a city the caller names as their own (我绍兴的,
+    我这边宁波…, 南京启安贸易的 after the caller's own sentence, 来深圳的), over a city they travel to for a hospital
+    stay."""
+    assert facts(("customer", "受益人是俺那口子，他不在了，这个是不是也得改？"))["marital_status"] == "丧偶"
+    assert facts(("customer", "那张卡是俺那口子活着时候给俺办的。"))["marital_status"] == "丧偶"
+    assert facts(("customer", "俺是他媳妇儿，俺叫刘翠萍。"))["marital_status"] == "已婚"
+    assert "marital_status" not in facts(("customer", "我是他老婆的同事。"))
+    assert facts(("customer", "喂，我绍兴的，下个礼拜二要到杭州住院开刀。"))["city"] == "绍兴"
+    assert facts(("customer", "你好，我这边宁波甬辉模具的，财务。"))["city"] == "宁波"
+    assert facts(("customer", "我姓何，南京启安贸易的。"))["city"] == "南京"
+    assert facts(("customer", "你好，我是今年刚毕业来深圳的，入职两个月。"))["city"] == "深圳"
+    for said in ("我北京有套房子。", "我下个月来北京看病。", "我儿子，上海交通大学的。"):
+        assert "city" not in facts(("customer", said)), said

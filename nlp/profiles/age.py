@@ -11,6 +11,7 @@ from callintel.ages import age_from_birth, age_from_id
 from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, clause_prefix, cn_number, text_clauses
 
 _NUM = r"(?:[0-9]{1,3}|[一二两三四五六七八九十]{1,3})"
+_NUMERAL = r"[0-9一二两三四五六七八九十百千零]"   # a number goes on: 九十 of 九十七个人 is no age
 
 
 def read_age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact], on: date | None) -> None:
@@ -20,7 +21,7 @@ def read_age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
     lo, hi = cfg["min_age"], cfg["max_age"]
     # after 我 + the number, any word but a unit (我今年六十六文: 了 misheard still ends an age; 三十多年 is a span)
     unit = "|".join(map(re.escape, cfg["units"]))
-    other = rf"(?=[\u4e00-\u9fff])(?!{unit}|{vague})"
+    other = rf"(?=[\u4e00-\u9fff])(?!{unit}|{vague}|{_NUMERAL})"
     # 我们俩都才二十六: a pair the caller is one of says the caller's age too
     own = re.compile(rf"(?:我|俺|本人)(?:们?俩)?(?:(?:{filler}))*({_NUM})(岁|周岁|了|，|,|。|$|{vague}|{other})")
     described = "|".join(map(re.escape, cfg["described"]))

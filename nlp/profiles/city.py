@@ -34,7 +34,8 @@ def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 lead = without_province(clause[:j])
                 if lead.endswith(tuple(cfg["addressee"])):
                     continue  # 你们北京这边有网点吗: the insurer's office, not where the caller is
-                here = _here_after(clause[j + len(said):], cfg)
+                here = _here_after(clause[j + len(said):], cfg) or _own_place(lead, clause[j + len(said):], r) or \
+                    _employer_place(lead, clause[j + len(said):], clause_prefix(text, start), r)
                 if not ends_like(lead, before, cfg["before_by_sound"]) and not here:
                     continue  # a city named in passing (我在北京的医院看的病 is caught below)
                 after = clause[j + len(said):]
@@ -93,6 +94,26 @@ def _here_after(after: str, cfg: dict[str, Any]) -> bool:
         if "".join(w for w, _ in words[k + 1:]).startswith(here):
             return True
     return False
+
+
+def _own_place(lead: str, after: str, r: ProfileReader) -> bool:
+    """The caller names the place as their own: a first-person word right before it, with 的 after it (我绍兴的, 俺河南
+    的) or a word for "here" between (我这边宁波甬辉模具的)."""
+    here = r.lex["city"]["here_after"]
+    me = "|".join(map(re.escape, r.self_words))
+    if re.search(rf"(?:{me})(?:{'|'.join(map(re.escape, here))})$", lead):
+        return True
+    return re.search(rf"(?:{me})$", lead) is not None and after.startswith("的")
+
+
+def _employer_place(lead: str, after: str, before: str, r: ProfileReader) -> bool:
+    """A clause of its own that opens with the place and names the caller's employer by it (我姓何，南京启安贸易的;
+    我前天打过电话的，杭州澄明设计咨询的财务): up to twelve characters, then 的, optionally a listed role, ending the
+    clause, after a sentence of the caller's own."""
+    if lead.strip() or not any(w in before for w in r.self_words):
+        return False
+    roles = "|".join(map(re.escape, r.lex["occupation"]["nouns"]))
+    return re.fullmatch(rf"[\u4e00-\u9fff]{{2,12}}的(?:{roles})?\s*", after) is not None
 
 
 def _works_as(after: str, cfg: dict[str, Any], lex: dict[str, Any]) -> bool:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from callintel.mandarin import clause_end, linking_adverb
+from callintel.nlp.profiles.person import kin_of_caller
 from callintel.nlp.profiles.reader import (
     Fact,
     ProfileReader,
@@ -29,10 +30,13 @@ def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[F
     spouse, loss = "|".join(cfg["spouse"]), "|".join(cfg["loss"])
     partner, negation = "|".join(cfg["partner"]), "|".join(cfg["partner_negation"])
     titles = [*r.lex["person"]["wife_titles"], *r.lex["person"]["husband_titles"]]   # 我先生, 我太太
-    said = {"丧偶": re.compile(rf"(?:{spouse})儿?[^，,。！!？?]{{0,4}}?(?:{loss})"),
+    # 丧偶: the loss in the spouse's clause, or opening the next one with the spouse as its pronoun (俺那口子，他不在了)
+    lost = rf"(?:{spouse})儿?(?:[^，,。！!？?]{{0,4}}?|[，,](?:他|她)[^，,。！!？?]{{0,3}}?)(?:{loss})"
+    said = {"丧偶": re.compile(lost),
             "离异": re.compile(r"(?:我们|俺们|咱们|我俩|我跟他|我跟她|我和他|我和她)[^，,。！!？?]{0,4}?离了"),
             "未婚": re.compile(rf"(?:(?:{negation})(?:{partner}))|(?:(?:{partner})[都也还]?(?:{negation}))"),
             "已婚": spouse_of_caller(cfg["spouse"], r, titles)}
+    is_spouse = kin_of_caller(cfg["spouse"], r)   # 俺是他媳妇儿: the caller is someone's spouse
     # where the caller first used a spouse word to describe someone (一个七十八岁的老头子): said bare after that, the
     # word is that someone again (老头子眼睛都花了), not the caller's spouse. The word heads the description: right
     # after 一个/一位 or after a modifier ending in 的 (not 一个多月前老伴…, 就我一个人照顾老伴)
@@ -46,8 +50,17 @@ def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[F
         for i, (speaker, text) in enumerate(turns):
             if speaker != "customer":
                 continue
-            for start, clause in text_clauses(text):
-                m = said[status].search(clause) if status in said else None
+            clauses = text_clauses(text)
+            for n, (start, clause) in enumerate(clauses):
+                # a clause ending in a spouse word is read with the next (the loss may open it: 那口子，他不在了)
+                read = clause
+                if status == "丧偶" and n + 1 < len(clauses):
+                    read = text[start:clauses[n + 1][0] + len(clauses[n + 1][1])]
+                m = said[status].search(read) if status in said else None
+                if m and m.start() >= len(clause):
+                    m = None
+                if m is None and status == "已婚":
+                    m = is_spouse.search(clause)
                 # where the cue is: the spouse word of a construction that captures it (我和我老公 -> 老公)
                 j, hit = ((m.start(1) if m.re.groups else m.start()), m.group()) if m else phrase_at(
                     clause, cfg[status], r.lex["sound"])

@@ -34,7 +34,7 @@ def kin_of_caller(kin: Sequence[str], r: ProfileReader) -> re.Pattern[str]:
     me = "|".join(map(re.escape, r.self_words))
     whose = "|".join(sorted(map(re.escape, r.lex["person"]["kin_whose"]), key=len, reverse=True))
     words = "|".join(sorted(map(re.escape, kin), key=len, reverse=True))
-    return re.compile(rf"(?:{me}){linking_adverb()}是(?:(?:{whose})的?){{0,2}}(?:{words}){clause_end()}")
+    return re.compile(rf"(?:{me}){linking_adverb()}是(?:(?:{whose})的?){{0,2}}(?:{words})儿?{clause_end()}")   # 媳妇儿
 
 
 def _says_own_sex(text: str, words: Sequence[str], r: ProfileReader) -> bool:

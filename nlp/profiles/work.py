@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -31,22 +32,32 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     own_biz = re.compile(rf"开(?:了)?(?:个|一家|一个|家)?(?:小)?([\u4e00-\u9fff]{{0,4}}?(?:{business}))")
     places = "|".join(map(re.escape, (p for p, _ in cfg["workplaces"])))
     work = "|".join(map(re.escape, cfg["work_verbs"]))
-    workplace = re.compile(rf"(?:在[\u4e00-\u9fff]{{0,6}}?|^)({places})(?:里|上|上面)?(?:{work})")
+    # 在电子厂流水线上干活: a part of the place (流水线, 车间) with its locative may follow the place
+    workplace = re.compile(rf"(?:在[\u4e00-\u9fff]{{0,6}}?|^)({places})"
+                           rf"(?:[\u4e00-\u9fff]{{0,3}}?(?:里|上|上面)|里|上|上面)?(?:{work})")
     studies = "|".join(map(re.escape, sorted(cfg["study"], key=len, reverse=True)))
     # not 我在这读书的时候: a time past, not what the caller does now
     study = re.compile(rf"在[\u4e00-\u9fff]{{0,6}}?(?:{studies})(?!的时候|那会|时)")
     phrases = [(phrase, value, _separable(phrase, cfg)) for phrase, value in cfg["phrases"]] + [
         (phrase, cfg["retired"], None) for phrase in cfg["retirement"]]
+    own_role = _OwnRole(cfg, noun_re, r)
+    first = len(out)
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
-        done, place = False, None
+        done, place, retired = False, None, False
+        before = ""
         for start, clause in text_clauses(text):
             prefix = clause_prefix(text, start)
+            said_before, before = before, clause
             for phrase, value, separable in phrases:
+                if retired and value == cfg["retired"]:
+                    continue
                 j, end = _phrase_at(clause, phrase, separable)
                 if j < 0:
                     continue
+                if value == cfg["retired"] and clause[end:].startswith(tuple(cfg["retirement_to_come"])):
+                    continue  # 退休了以后这个保险还有吗: a time to come, not the caller's state
                 head = _noun_modified(clause[end:])
                 if head and is_role(head, cfg) and _SELF_IS.search(clause[:j]):
                     head = ""  # 我是开大车的司机: the caller is the role the phrase describes
@@ -54,7 +65,9 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
                     continue
                 if r.about_caller(clause, j, speaker, prefix) and not _not_yet(clause[:j], cfg) and not head:
                     add_fact(out, "occupation", value, 0.8, i, text, speaker)
-                    done = True
+                    # retired: the turn may still name the trade (退休前在厂里干了一辈子钳工), read on
+                    retired = value == cfg["retired"]
+                    done = not retired
                     break
             if done:
                 break
@@ -90,12 +103,67 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
                     add_fact(out, "occupation", value, 0.8, i, text, speaker)
                     done = True
                     break
+            value, at = own_role.read(clause, said_before)
+            if value and r.about_caller(clause.strip(), at, speaker, clause_prefix(text, start)):
+                add_fact(out, "occupation", value, 0.75, i, text, speaker)
+                done = True
+                break
         if not done:
             done = _occupation_said(text, i, speaker, cfg, r, out)
         if not done:
             done = _occupation_pos(text, i, speaker, cfg, r, out)
         if not done and place is not None:
             add_fact(out, "occupation", place, 0.75, i, text, speaker)
+    _retired_from(out[first:], cfg, out)
+
+
+class _OwnRole:
+    """A role the caller introduces themself by, with no verb: in apposition (我一个程序员, 俺这个老会计), as a
+    department of their employer (我是…公司财务部的, 行政部的), after their employer's name (…有限公司的行政), or as a
+    clause of its own right after the caller names their employer (我这边宁波甬辉模具的，财务。): how a caller who
+    calls for their company says who they are."""
+
+    def __init__(self, cfg: dict[str, Any], noun_re: str, r: ProfileReader):
+        me = "|".join(map(re.escape, r.self_words))
+        appos = "|".join(map(re.escape, r.lex["person"]["apposition"]))
+        dept = "|".join(map(re.escape, cfg["department"]))
+        self.cfg = cfg
+        self.apposed = re.compile(rf"(?:{me})(?:{appos})")
+        self.department = re.compile(rf"(?:{me})(?:这边)?(?:是|在)?[^，,。！!？?我你您他她]{{0,20}}?({noun_re})"
+                                     rf"(?:{dept})的$")
+        self.employer = re.compile(rf"(?:{me})(?:这边)?是?[^，,。！!？?我你您他她]{{2,20}}?的({noun_re})(?:这边)?$")
+        self.introduced = re.compile(rf"(?:{me})(?:这边)?是?[^，,。！!？?我你您他她]{{2,20}}的$")
+        self.nouns = set(cfg["nouns"])
+
+    def read(self, clause: str, said_before: str) -> tuple[str, int]:
+        """(the role, where it starts in the stripped clause), ("", -1) when the clause introduces none."""
+        said = clause.strip()
+        m = self.apposed.search(said)
+        if m:
+            tagged = list(pos_tagger().cut(said[m.end():m.end() + 8]))
+            nouns = [w.word for w in itertools.takewhile(lambda w: w.flag.startswith("n"), tagged)]   # not 一个月到手
+            roles = ["".join(nouns[:n]) for n in (2, 1) if len(nouns) >= n]
+            return next(((w, m.end()) for w in roles if is_role(w, self.cfg) and len(w) <= 6), ("", -1))
+        m = self.department.search(said) or self.employer.search(said)
+        if m:
+            return m.group(1), m.start(1)
+        if said in self.nouns and len(said) >= 2 and self.introduced.search(said_before.strip()):
+            return said, 0
+        return "", -1
+
+
+def _retired_from(facts: Sequence[Fact], cfg: dict[str, Any], out: list[Fact]) -> None:
+    """A retired caller who names the trade they retired from (退休前在厂里干了一辈子钳工; 干了二十年会计 … 办完退休):
+    the value is both (退休钳工), surer than either alone, at the trade's turn: it says what the caller is now and
+    what they did, where 退休 alone loses the trade."""
+    retired = cfg["retired"]
+    if not any(f.value == retired for f in facts):
+        return
+    trades = [f for f in facts if f.value not in (retired, cfg["student"]) and not f.value.startswith(retired)]
+    if trades:
+        t = max(trades, key=lambda f: (f.confidence, -f.turn))
+        add_fact(out, "occupation", retired + t.value, max(f.confidence for f in facts) + 0.05, t.turn, t.evidence,
+                 t.source)
 
 
 def _own_retirement(before: str, r: ProfileReader, cfg: dict[str, Any]) -> bool:
@@ -187,8 +255,14 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
                 timed = timed or words[j][1] == "m"
                 j += 1
             noun, named = "", False
+            if kind == "de" and verb in cfg["said_work"] and j < len(words) and len(words[j][0]) == 2 \
+                    and words[j][1].startswith("v") and words[j + 1:j + 2] != [("的", "uj")]:
+                # 干包装, 做装卸: a task done as work names the worker the dictionary knows (包装工, 装卸工); 做设计的
+                # names the work by its 的-phrase
+                noun = next((words[j][0] + s for s in cfg["agent_suffixes"] if in_dictionary(words[j][0] + s)), "")
+                j, named = j + bool(noun), bool(noun)
             de = next((n for n in range(j, len(words)) if words[n][0] == "的" or words[n][1] in ("x", "r", "p")), None)
-            if kind == "de" and de is not None and words[de][0] == "的" and 2 <= len("".join(
+            if not named and kind == "de" and de is not None and words[de][0] == "的" and 2 <= len("".join(
                     w for w, _ in words[j:de])) <= 8 and not any(f.startswith("nr") for _, f in words[j:de]):
                 if de + 1 < len(words) and words[de + 1][1].startswith(_NOUN_LIKE):
                     continue  # 管摔着磕着的那种: the 的-phrase describes the noun after it
