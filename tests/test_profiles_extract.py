@@ -536,3 +536,16 @@ def test_a_spouse_lost_or_the_caller_a_spouse_and_the_caller_city_as_their_own()
     assert facts(("customer", "你好，我是今年刚毕业来深圳的，入职两个月。"))["city"] == "深圳"
     for said in ("我北京有套房子。", "我下个月来北京看病。", "我儿子，上海交通大学的。"):
         assert "city" not in facts(("customer", said)), said
+
+
+def test_regional_yes_no_questions_about_buying_and_carrying_cover_over(intent_lex):
+    """The North's V不 (俺自个儿能接着买不？) and Wu's 好 … 伐 (阿拉自家好买点啥伐？) ask to buy as 能买吗 does;
+    asking to carry cover being lost over into one's own policy (可以转成个人的, 转个人) is interest; 不能买, a
+    statement, and 好加伐 (adding family to a cover) are neither."""
+    for said in ("俺自个儿能接着买不？", "阿拉老两口子自家好买点啥伐？", "可以买不？"):
+        assert any(c.startswith("buy_request:") for c in score_intent([("customer", said)], intent_lex, LEX).cues), said
+    said = "我听说单位的保险退了以后可以转成个人的，是不是有这回事？"
+    assert any(c.startswith("product_inquiry:") for c in score_intent([("customer", said)], intent_lex, LEX).cues)
+    for said in ("俺不能买不。", "阿拉老两口子好加伐？", "这个我买不起。"):
+        cues = score_intent([("customer", said)], intent_lex, LEX).cues
+        assert not any(c.startswith("buy_request:") for c in cues), (said, cues)
