@@ -549,3 +549,20 @@ def test_regional_yes_no_questions_about_buying_and_carrying_cover_over(intent_l
     for said in ("俺不能买不。", "阿拉老两口子好加伐？", "这个我买不起。"):
         cues = score_intent([("customer", said)], intent_lex, LEX).cues
         assert not any(c.startswith("buy_request:") for c in cues), (said, cues)
+
+
+def test_coordinated_policies_a_task_at_a_business_and_a_child_whose_age_is_told():
+    """A product coordinated with one held is held too (重疾险和一个定期寿险), never one wanted after it; a task at a
+    business or workplace names its worker where jieba's dictionary has the noun (在超市里收银 -> 收银员), at other
+    places it is an errand; a role with the employer right after the caller's own clause (我前天打过电话的，杭州澄明
+    设计咨询的财务); a child of the caller's whose age is told is one child when no count is said."""
+    assert policies(("customer", "我外面也买了重疾险和一个定期寿险。")) == {"重疾险", "寿险"}
+    assert policies(("customer", "我买了医疗险跟意外险。")) == {"医疗险", "意外险"}
+    assert policies(("customer", "我有重疾险，想再买个医疗险。")) == {"重疾险"}
+    assert facts(("customer", "上半天我在超市里收银，接勿着电话的。"))["occupation"] == "收银员"
+    for said in ("我在手机上操作。", "我在医院里检查。", "我在网上登记。"):
+        assert "occupation" not in facts(("customer", said)), said
+    assert facts(("customer", "你好，我前天打过电话的，杭州澄明设计咨询的财务，姓沈。"))["occupation"] == "财务"
+    assert facts(("customer", "我老婆是自由职业，我儿子三岁。"))["children"] == "1"
+    assert facts(("customer", "我儿子三岁。"), ("agent", "好的。"), ("customer", "我有两个孩子。"))["children"] == "2"
+    assert "children" not in facts(("customer", "我姐的儿子三岁。"))

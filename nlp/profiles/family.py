@@ -92,9 +92,19 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     count_re = re.compile(rf"({counts})(?:个)?(?:小)?({counted})(?!细)")   # not 一个仔细的人
     negated = "|".join(sorted(map(re.escape, cfg["none_after"]), key=len, reverse=True))
     none_re = re.compile(rf"(?:{nouns}){linking_adverb()}(?:{negated}){clause_end(also='的')}")
+    me = "|".join(map(re.escape, r.self_words))
+    # 我儿子三岁, 俺闺女才八个月: a child of the caller's whose age is told; at least one, said when no count is
+    aged_re = re.compile(rf"(?:{me})(?:的|家)?(?:{nouns})(?:今年|现在|才|都|已经|刚)?[0-9一二两三四五六七八九十]{{1,3}}"
+                         rf"(?:岁|周岁|个月)")
+    aged = None
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
+        if aged is None and (m := aged_re.search(text)):
+            start, clause = clause_at(text, m.start())
+            # from after the first-person word, which opens the match: the clause's own subject, not the one before
+            if r.about_caller(clause, m.start() - start + 1, speaker, clause_prefix(text, start)):
+                aged = (i, text)
         if any(w in text for w in cfg["none"]) or (
                 (m := none_re.search(text)) and r.about_caller(text, m.start(), speaker, "")):
             add_fact(out, "children", "0", 0.7, i, text, speaker)
@@ -123,6 +133,8 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
         if re.search(nouns, text) and any(w in text for w in cfg["only_one"]):
             add_fact(out, "children", "1", 0.75, i, text, speaker)
             return
+    if aged is not None:
+        add_fact(out, "children", "1", 0.6, aged[0], aged[1], "customer")
 
 
 def _one_by_measure(text: str, cfg: dict, nouns: str, r: ProfileReader) -> bool:

@@ -35,10 +35,19 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                 continue
             if speaker == "agent" and re.search(r"买(?![的了过])", clause):
                 continue
-            for m in list(mention.finditer(clause))[:1]:
+            held_to = -1   # where the last product held in this clause ends: one coordinated with it is held too
+            for n, m in enumerate(mention.finditer(clause)):
+                if n and not (held_to >= 0 and _COORDINATED.fullmatch(clause[held_to:m.start(2)])):
+                    break   # a later product is held only with the one before (重疾险和一个定期寿险)
                 tail = clause[m.end():m.end() + 3]
                 kind = r.product_type(m.group(2) + tail[:1])
                 if kind is None or kind in seen:
+                    held_to = m.end() if n else held_to
+                    continue
+                if n:
+                    seen.add(kind)
+                    held_to = m.end()
+                    add_fact(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
                     continue
                 if m.group(2) in cfg["need_xian"] and "险" not in clause:
                     continue
@@ -59,7 +68,13 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                     continue
                 seen.add(kind)
                 seen_here = True
+                held_to = m.end()
                 add_fact(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
+
+
+# between two products held together: (险)? a coordinating conjunction, an optional measure and up to six characters
+# of the second's name (重疾险和一个定期寿险, 医疗险跟意外, 寿险、重疾): Mandarin's closed class of noun coordination
+_COORDINATED = re.compile(r"(?:保险|险)?(?:和|跟|与|及|以及|还有|加上|外加|、)(?:一个|一份|个|份)?[\u4e00-\u9fff]{0,6}")
 
 
 def _unnamed_holder(before: str, cues: Sequence[str], r: ProfileReader) -> bool:

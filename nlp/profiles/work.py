@@ -38,6 +38,10 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     studies = "|".join(map(re.escape, sorted(cfg["study"], key=len, reverse=True)))
     # not 我在这读书的时候: a time past, not what the caller does now
     study = re.compile(rf"在[\u4e00-\u9fff]{{0,6}}?(?:{studies})(?!的时候|那会|时)")
+    # 我在超市里收银: a task at a business or workplace ([occupation] business, workplaces), ending the clause, names
+    # its worker (`_worker`); at any other place it is an errand (在手机上操作, 在医院里检查)
+    at_task = re.compile(rf"在[\u4e00-\u9fff]{{0,6}}?(?:{business}|{places})(?:里|上|里面|上面)([\u4e00-\u9fff]{{2}})"
+                         r"(?=[，,。！!？?；;]|$)")
     phrases = [(phrase, value, _separable(phrase, cfg)) for phrase, value in cfg["phrases"]] + [
         (phrase, cfg["retired"], None) for phrase in cfg["retirement"]]
     own_role = _OwnRole(cfg, noun_re, r)
@@ -77,6 +81,13 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
                 # (我在工地上干活，搞装修的 -> 装修, not 建筑工人)
                 place = dict(cfg["workplaces"])[m.group(1)]
                 continue
+            m = at_task.search(clause)
+            worker = _worker(m.group(1), cfg) if m else ""
+            if worker and r.about_caller(clause, m.start(), speaker, prefix) and any(
+                    w in prefix + clause for w in r.self_words):
+                add_fact(out, "occupation", worker, 0.75, i, text, speaker)
+                done = True
+                break
             m = study.search(clause)
             if m and r.about_caller(clause, m.start(), speaker, prefix) and any(
                     w in prefix + clause[:m.start()] for w in r.self_words):
@@ -133,6 +144,7 @@ class _OwnRole:
                                      rf"(?:{dept})的$")
         self.employer = re.compile(rf"(?:{me})(?:这边)?是?[^，,。！!？?我你您他她]{{2,20}}?的({noun_re})(?:这边)?$")
         self.introduced = re.compile(rf"(?:{me})(?:这边)?是?[^，,。！!？?我你您他她]{{2,20}}的$")
+        self.named_employer = re.compile(rf"[^，,。！!？?我你您他她]{{2,20}}?的({noun_re})")
         self.nouns = set(cfg["nouns"])
 
     def read(self, clause: str, said_before: str) -> tuple[str, int]:
@@ -147,8 +159,14 @@ class _OwnRole:
         m = self.department.search(said) or self.employer.search(said)
         if m:
             return m.group(1), m.start(1)
-        if said in self.nouns and len(said) >= 2 and self.introduced.search(said_before.strip()):
-            return said, 0
+        if self.introduced.search(said_before.strip()):
+            # right after the caller's own clause, a verbless one naming a role, alone or with the employer (…的，财务;
+            # 我前天打过电话的，杭州澄明设计咨询的财务)
+            if said in self.nouns and len(said) >= 2:
+                return said, 0
+            m = self.named_employer.fullmatch(said)
+            if m:
+                return m.group(1), m.start(1)
         return "", -1
 
 
@@ -215,6 +233,16 @@ def _known_word(word: str) -> bool:
     """A qualifier jieba's dictionary knows (小学, 产品, 女): 小邪 in 小邪老师 is 小学 misheard, and the role
     without it (老师) is still true."""
     return len(word) == 1 or in_dictionary(word)
+
+
+def _worker(task: str, cfg: dict[str, Any]) -> str:
+    """The worker a task names: the task + an agentive suffix ([occupation] agent_suffixes) that jieba's dictionary
+    has as a noun (收银 -> 收银员; 操作 -> 操作工 is a phrase to jieba, not a noun, and 在手机上操作 names no one)."""
+    for suffix in cfg["agent_suffixes"]:
+        tagged = list(pos_tagger().cut(task + suffix))
+        if len(tagged) == 1 and tagged[0].flag == "n" and in_dictionary(task + suffix):
+            return task + suffix
+    return ""
 
 
 def is_role(word: str, cfg: dict[str, Any]) -> bool:
