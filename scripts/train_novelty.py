@@ -4,7 +4,8 @@
     .venv/bin/python scripts/train_novelty.py --no-write       # figures only
 
 A call is novel when its true topic is not in the taxonomy the night matched with. Sets: the two development sets
-and [training] read_sets (bench/calls_motor, bench/calls_pc: other lines of business, written by other writers).
+and [training] read_sets (bench/calls_motor, calls_pc, calls_online, calls_group: other lines of business, written by
+other writers).
 Health and the read sets bring true novelty under the full taxonomy (topics it lacks); every set also gives folds
 that leave k of its listed topics out of the taxonomy (as scripts/leave_topics_out.py does). Per set, the pipeline
 of `callintel eval calls` runs once with novelty off (its questions, turns and embeddings); each fold then matches
