@@ -4,9 +4,9 @@
 
 Sets: `calls` (福泰人寿) and `calls_health` (安平健康保险) under --data, and the project's read sets of
 [training] read_sets (bench/calls_motor, calls_pc, calls_online, calls_group), each call's `best_agent_reply`. A
-call's turns go through the one text path (normalised, masked) exactly as a night lands them, so the ranker learns on what it will
-read. Printed and recorded: each set measured with the ranker trained on all the others (left out), the two
-development sets each trained on alone and measured on the other (both directions), and the bundled samples
+call's turns go through the one text path (normalised, masked) exactly as a night lands them, so the ranker learns
+on what it will read. Printed and recorded: each set measured with the ranker trained on all the others (left out),
+the two development sets each trained on alone and measured on the other (both directions), and the bundled samples
 measured with the shipped model, which is trained on every set (each weighing the same). The regularisation C of
 each fit is chosen by cross-validation within its own training calls ([replies] ranker_c_grid, ranker_cv_folds).
 The fit is deterministic (lbfgs, fixed order).
