@@ -41,13 +41,13 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                     break   # a later product is held only with the one before (重疾险和一个定期寿险)
                 tail = clause[m.end():m.end() + 3]
                 kind = r.product_type(m.group(2) + tail[:1])
-                if kind is None or kind in seen:
-                    held_to = m.end() if n else held_to
-                    continue
+                if kind is None:
+                    break
                 if n:
-                    seen.add(kind)
                     held_to = m.end()
-                    add_fact(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
+                    if kind not in seen:
+                        seen.add(kind)
+                        add_fact(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
                     continue
                 if m.group(2) in cfg["need_xian"] and "险" not in clause:
                     continue
@@ -66,9 +66,11 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                     continue
                 if not r.about_caller(clause, m.start(2), speaker):
                     continue
+                held_to = m.end()   # held here, said before or not: a product coordinated with it is held too
+                if kind in seen:
+                    continue
                 seen.add(kind)
                 seen_here = True
-                held_to = m.end()
                 add_fact(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
 
 

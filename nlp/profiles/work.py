@@ -129,7 +129,7 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
 
 
 class _OwnRole:
-    """A role the caller introduces themself by, with no verb: in apposition (我一个程序员, 俺这个老会计), as a
+    """A role the caller introduces themself by, with no verb: in apposition (我一个程序员, 俺这个护士), as a
     department of their employer (我是…公司财务部的, 行政部的), after their employer's name (…有限公司的行政), or as a
     clause of its own right after the caller names their employer (我这边宁波甬辉模具的，财务。): how a caller who
     calls for their company says who they are."""
@@ -287,7 +287,7 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
                     and words[j][1].startswith("v") and words[j + 1:j + 2] != [("的", "uj")]:
                 # 干包装, 做装卸: a task done as work names the worker the dictionary knows (包装工, 装卸工); 做设计的
                 # names the work by its 的-phrase
-                noun = next((words[j][0] + s for s in cfg["agent_suffixes"] if in_dictionary(words[j][0] + s)), "")
+                noun = _worker(words[j][0], cfg)
                 j, named = j + bool(noun), bool(noun)
             de = next((n for n in range(j, len(words)) if words[n][0] == "的" or words[n][1] in ("x", "r", "p")), None)
             if not named and kind == "de" and de is not None and words[de][0] == "的" and 2 <= len("".join(
