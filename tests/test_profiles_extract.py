@@ -559,7 +559,8 @@ def test_coordinated_policies_a_task_at_a_business_and_a_child_whose_age_is_told
     assert policies(("customer", "我外面也买了重疾险和一个定期寿险。")) == {"重疾险", "寿险"}
     assert policies(("customer", "我买了医疗险跟意外险。")) == {"医疗险", "意外险"}
     assert policies(("customer", "我有重疾险，想再买个医疗险。")) == {"重疾险"}
-    assert policies(("customer", "我有重疾险。"), ("agent", "好的。"), ("customer", "我有重疾险和寿险。")) == {"重疾险", "寿险"}
+    said = (("customer", "我有重疾险。"), ("agent", "好的。"), ("customer", "我有重疾险和寿险。"))
+    assert policies(*said) == {"重疾险", "寿险"}
     assert facts(("customer", "上半天我在超市里收银，接勿着电话的。"))["occupation"] == "收银员"
     for said in ("我在手机上操作。", "我在医院里检查。", "我在网上登记。"):
         assert "occupation" not in facts(("customer", said)), said
