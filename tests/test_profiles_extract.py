@@ -516,6 +516,7 @@ def test_a_role_the_caller_introduces_themself_by_for_their_company():
     assert facts(("customer", "你好，我这边宁波甬辉模具的，财务。保费上个礼拜已经打过去了。"))["occupation"] == "财务"
     assert facts(("customer", "俺今年五十一了，在食品厂干包装，挣点钱不容易。"))["occupation"] == "包装工"
     assert facts(("customer", "俺在电子厂流水线上干活，上班手机得锁柜子里。"))["occupation"] == "工人"
+    assert facts(("customer", "下午俺在大棚里头干活，风机呼呼响，哪听得着。"))["occupation"] == "农民"
     for said in ("我一个月到手也就一万二。", "我在他们公司的财务部的朋友说的。", "我是想问一下我老公的司机。",
                  "我是做设计的。"):
         assert facts(("customer", said)).get("occupation") in (None, "设计"), said

@@ -34,7 +34,7 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     work = "|".join(map(re.escape, cfg["work_verbs"]))
     # 在电子厂流水线上干活: a part of the place (流水线, 车间) with its locative may follow the place
     workplace = re.compile(rf"(?:在[\u4e00-\u9fff]{{0,6}}?|^)({places})"
-                           rf"(?:[\u4e00-\u9fff]{{0,3}}?(?:里|上|上面)|里|上|上面)?(?:{work})")
+                           rf"(?:[\u4e00-\u9fff]{{0,3}}?(?:里头|里面|上头|上面|里|上)|里头|里面|上头|上面|里|上)?(?:{work})")
     studies = "|".join(map(re.escape, sorted(cfg["study"], key=len, reverse=True)))
     # not 我在这读书的时候: a time past, not what the caller does now
     study = re.compile(rf"在[\u4e00-\u9fff]{{0,6}}?(?:{studies})(?!的时候|那会|时)")
