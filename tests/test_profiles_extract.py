@@ -324,7 +324,7 @@ def test_retirement_said_as_a_past_event_or_an_own_pension():
     from when they name one (退休小学老师, 退休钳工, in the same turn or another); not a wish (想攒点退休金), a product
     (相当于退休金), someone else's retirement or one to come (退休以后能领多少, 明年就到退休了，退休了以后…)."""
     retired = {"我有医保，退休前在铁路上干了三十多年。", "那张卡我早就不用了，去年退休那会儿单位工资卡换了。",
-               "行，那就用我退休金那张，建行的。"}
+               "行，那就用我退休金那张，建行的。", "我退了休后就在家带孙子。"}
     for text in retired:
         assert facts(("customer", text)).get("occupation") == "退休", text
     assert facts(("customer", "我退休之前当了三十多年小学老师。"))["occupation"] == "退休小学老师"

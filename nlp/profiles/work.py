@@ -60,8 +60,9 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
                 j, end = _phrase_at(clause, phrase, separable)
                 if j < 0:
                     continue
-                if value == cfg["retired"] and clause[end:].startswith(tuple(cfg["retirement_to_come"])):
-                    continue  # 退休了以后这个保险还有吗: a time to come, not the caller's state
+                if value == cfg["retired"] and clause[end:].startswith(tuple(cfg["retirement_to_come"])) and \
+                        _asks(text[start + end:]):
+                    continue  # 退休了以后这个保险还有吗: a time asked about, not the caller's state (我退了休后就在家)
                 head = _noun_modified(clause[end:])
                 if head and is_role(head, cfg) and _SELF_IS.search(clause[:j]):
                     head = ""  # 我是开大车的司机: the caller is the role the phrase describes
@@ -182,6 +183,12 @@ def _retired_from(facts: Sequence[Fact], cfg: dict[str, Any], out: list[Fact]) -
         t = max(trades, key=lambda f: (f.confidence, -f.turn))
         add_fact(out, "occupation", retired + t.value, max(f.confidence for f in facts) + 0.05, t.turn, t.evidence,
                  t.source)
+
+
+def _asks(rest: str) -> bool:
+    """Whether the sentence that `rest` opens is a question (？, or 吗 / 呢 before its end)."""
+    sentence = re.split(r"[。！!；;]", rest, maxsplit=1)[0]
+    return bool(re.search(r"[？?]|[吗呢](?:[，,]|$)", sentence))
 
 
 def _own_retirement(before: str, r: ProfileReader, cfg: dict[str, Any]) -> bool:
