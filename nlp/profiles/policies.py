@@ -43,35 +43,29 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                 kind = r.product_type(m.group(2) + tail[:1])
                 if kind is None:
                     break
-                if n:
-                    held_to = m.end()
-                    if kind not in seen:
-                        seen.add(kind)
-                        add_fact(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
-                    continue
-                if m.group(2) in cfg["need_xian"] and "险" not in clause:
-                    continue
-                before = clause[:m.start(2)]
-                tail = re.sub(r"^(?:保险|险)", "", clause[m.end():])
-                if re.search(r"[没未不][^，,。]{0,5}?(?:买|有|上|投保)", before):
-                    continue  # 都没给自己买过重疾: a negated holding
-                if speaker == "customer" and re.search(r"(?<![我俺您])(?:这个|这款|这种)$", before):
-                    continue  # 买了这个医疗险，以后…能报吗: the product being offered (我这个 is the caller's own)
-                owned = any(w in before for w in owned_words) or bool(holds.search(before)) or (
-                    speaker == "customer" and tail.startswith(tuple(cfg["owned_after"]))) or _possessed(
-                    before, r.self_words if speaker == "customer" else ("您",), cfg) or (
-                    speaker == "agent" and (said_by_sound(before, owned_words, r.lex["sound"])
-                                            or _unnamed_holder(before, cfg["unnamed_holder"], r)))
-                if not owned and not (seen_here and before.endswith(tuple(cfg["also"]))):
-                    continue
-                if not r.about_caller(clause, m.start(2), speaker):
-                    continue
+                if not n:   # the clause's first product: held when said as owned, of the caller
+                    before = clause[:m.start(2)]
+                    if m.group(2) in cfg["need_xian"] and "险" not in clause:
+                        continue
+                    if re.search(r"[没未不][^，,。]{0,5}?(?:买|有|上|投保)", before):
+                        continue  # 都没给自己买过重疾: a negated holding
+                    if speaker == "customer" and re.search(r"(?<![我俺您])(?:这个|这款|这种)$", before):
+                        continue  # 买了这个医疗险，以后…能报吗: the product being offered (我这个 is the caller's own)
+                    tail = re.sub(r"^(?:保险|险)", "", clause[m.end():])
+                    owned = any(w in before for w in owned_words) or bool(holds.search(before)) or (
+                        speaker == "customer" and tail.startswith(tuple(cfg["owned_after"]))) or _possessed(
+                        before, r.self_words if speaker == "customer" else ("您",), cfg) or (
+                        speaker == "agent" and (said_by_sound(before, owned_words, r.lex["sound"])
+                                                or _unnamed_holder(before, cfg["unnamed_holder"], r)))
+                    if not owned and not (seen_here and before.endswith(tuple(cfg["also"]))):
+                        continue
+                    if not r.about_caller(clause, m.start(2), speaker):
+                        continue
                 held_to = m.end()   # held here, said before or not: a product coordinated with it is held too
-                if kind in seen:
-                    continue
-                seen.add(kind)
-                seen_here = True
-                add_fact(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
+                if kind not in seen:
+                    seen_here = seen_here or not n
+                    seen.add(kind)
+                    add_fact(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
 
 
 # between two products held together: (险)? a coordinating conjunction, an optional measure and up to six characters

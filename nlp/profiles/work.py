@@ -34,7 +34,7 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     work = "|".join(map(re.escape, cfg["work_verbs"]))
     # 在电子厂流水线上干活: a part of the place (流水线, 车间) with its locative may follow the place
     workplace = re.compile(rf"(?:在[\u4e00-\u9fff]{{0,6}}?|^)({places})"
-                           rf"(?:[\u4e00-\u9fff]{{0,3}}?(?:里头|里面|上头|上面|里|上)|里头|里面|上头|上面|里|上)?(?:{work})")
+                           rf"(?:[\u4e00-\u9fff]{{0,3}}?(?:里头|里面|上头|上面|里|上))?(?:{work})")
     studies = "|".join(map(re.escape, sorted(cfg["study"], key=len, reverse=True)))
     # not 我在这读书的时候: a time past, not what the caller does now
     study = re.compile(rf"在[\u4e00-\u9fff]{{0,6}}?(?:{studies})(?!的时候|那会|时)")
@@ -50,10 +50,10 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
         if speaker != "customer":
             continue
         done, place, retired = False, None, False
-        before = ""
-        for start, clause in text_clauses(text):
+        clauses = text_clauses(text)
+        for n, (start, clause) in enumerate(clauses):
             prefix = clause_prefix(text, start)
-            said_before, before = before, clause
+            said_before = clauses[n - 1][1] if n else ""
             for phrase, value, separable in phrases:
                 if retired and value == cfg["retired"]:
                     continue
