@@ -116,11 +116,11 @@ def test_intent_product_skips_owned_policy_and_flags_do_not_call(intent_lex):
 
 def test_a_call_about_buying_is_a_lead_in_words_no_cue_lists(intent_lex):
     """The call's main topic (call_topics) in the purchase family is a reason to call about buying: a caller who
-    says 能一起买吗 / 直接下单, which no cue lists, still ranks above a service caller; the topic alone, not the
+    says 我爸妈也一起呢 / 直接下单, which no cue lists, still ranks above a service caller; the topic alone, not the
     family of a service topic, moves it; an excluded caller stays excluded."""
     buying = ("purchase_medical", "purchase")   # the call's main topic: its slug and taxonomy family
     words = [("agent", "您好。"), ("customer", "喂，你好。"), ("agent", "您请讲。"),
-             ("customer", "那我爸妈能一起买吗？"), ("agent", "可以。"),
+             ("customer", "那我爸妈也一起呢？"), ("agent", "可以。"),
              ("customer", "一年大概多少钱？我今天晚上看完没问题就直接下单。")]
     plain, about = score_intent(words, intent_lex, LEX), score_intent(words, intent_lex, LEX, (), buying, 3)
     assert about.score > plain.score and about.band != "low"
@@ -569,3 +569,51 @@ def test_coordinated_policies_a_task_at_a_business_and_a_child_whose_age_is_told
     assert facts(("customer", "我老婆是自由职业，我儿子三岁。"))["children"] == "1"
     assert facts(("customer", "我儿子三岁。"), ("agent", "好的。"), ("customer", "我有两个孩子。"))["children"] == "2"
     assert "children" not in facts(("customer", "我姐的儿子三岁。"))
+
+
+def test_a_livelihood_said_as_who_the_caller_is_and_a_role_after_a_village_or_unit():
+    """Growing or raising something said as who the caller (or their household) is names the trade's noun
+    (我是…养羊的 -> 养羊户, 我系…种沃柑嘅 -> 沃柑种植户, 喂了一辈子猪 -> 养猪户); a village's, a parent's or an
+    everyday 养老 is none. A role after the caller's village or unit (我是我们村的协保员, 是合作社的理事长,
+    我姓赵，…村的会计) is the caller's; 员工 names no trade."""
+    said = {"我是重庆巫溪这边养羊的，我们村今年收了钱。": "养羊户", "我们家是种水稻的，六十来垧地。": "水稻种植户",
+            "喂，靓女，我系种沃柑嘅，我问下啊。": "沃柑种植户",
+            "我系崇左嘅，种甘蔗嘅，前两晚落霜啊。": "甘蔗种植户",
+            "我都七十三了，喂了一辈子猪，这种还是头一回。": "养猪户", "我是我们村的协保员，姓陈。": "协保员",
+            "我是阜阳的，我姓孙，是合作社的理事长。": "理事长", "你好，我姓[姓名]，梨树县万发镇新立村的会计。": "会计"}
+    for text, value in said.items():
+        assert facts(("customer", text)).get("occupation") == value, text
+    for text in ("我们村是种苹果的。", "我爸是养猪的。", "我是帮我爸问的，他是种茶的。", "我是养老的。",
+                 "我家种了二十亩玉米。", "我是合肥恒通物流有限公司的员工。"):
+        assert "occupation" not in facts(("customer", text)), text
+
+
+def test_a_place_left_a_place_inside_a_word_and_anothers_spouse():
+    """A city the caller came back from or was in before (从西安回来的, 之前在杭州…今年回来了) is not theirs, nor one
+    of the gazetteer inside another word (合作 of 合作社); the regional spouse words after a first-person word
+    (我男人, 我家老爷们儿) say married, 没成家 unmarried, and another household's old man who died (那家老头走了) no
+    widowhood."""
+    assert "city" not in facts(("customer", "我今年二十七，去年从西安回来的，之前在那边做电商。"))
+    assert "city" not in facts(("customer", "我之前在杭州做直播运营的，今年回来了。"))
+    assert "city" not in facts(("customer", "我们合作社年底得对账。"))
+    assert facts(("customer", "我们盘锦这边，村里今年收那个水稻保险的钱。"))["city"] == "盘锦"
+    assert facts(("customer", "我男人在福建打工。"))["marital_status"] == "已婚"
+    assert facts(("customer", "那卡是我家老爷们儿的。"))["marital_status"] == "已婚"
+    assert facts(("customer", "我还没成家呢。"))["marital_status"] == "未婚"
+    assert "marital_status" not in facts(("customer", "有一份我都找不着了，那家老头今年走了。"))
+    assert "marital_status" not in facts(("customer", "我们男人都这样。"))
+
+
+def test_buying_asked_with_words_between_in_cantonese_or_with_a_light_verb(intent_lex):
+    """能直接在APP上买吗, Cantonese 仲可唔可以买 / 佢可以买嘅, the North's 想整一个 / 想上一个 ask to buy; asking
+    whether the insurer has a kind of cover (你们有那种……意外的保险嘛？, 你哋有冇啲医疗嘅保险) is interest. A policy
+    held at the insurer (你们这边有一份寿险), 想办一个变更 and 想弄个明白 are neither."""
+    def cues(text: str) -> tuple[str, ...]:
+        return score_intent([("customer", text)], intent_lex, LEX).cues
+    for said in ("能直接在APP上买吗？", "而家仲可唔可以买？", "佢可以买嘅？", "那我挺想整一个的。",
+                 "我挺想上一个的，保额高点的。"):
+        assert any(c.startswith("buy_request:") for c in cues(said)), said
+    for said in ("你们有那种……意外的保险嘛？", "你哋有冇啲医疗嘅保险？"):
+        assert any(c.startswith("product_inquiry:") for c in cues(said)), said
+    for said in ("你们这边有一份寿险，我想查一下。", "我想办一个变更。", "我就想弄个明白。"):
+        assert not any(c.startswith(("buy_request:", "product_inquiry:")) for c in cues(said)), (said, cues(said))

@@ -43,9 +43,19 @@ def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 visit = not works and any(w in clause[j:j + len(said) + 8] for w in cfg["visit"])
                 if visit and not ends_like(lead, cfg["ours"], cfg["before_by_sound"]):
                     continue
+                if _left(lead, after, text, cfg):
+                    continue
                 if r.about_caller(clause, j, speaker, clause_prefix(text, start)):
                     add_fact(out, "city", city, 0.8, i, text, speaker)
                     break
+
+
+def _left(lead: str, after: str, text: str, cfg: dict[str, Any]) -> bool:
+    """A place the caller has left ([city] left_after, past_before): 从西安回来的, 之前在杭州…，今年回来了."""
+    if lead.endswith("从") and after.startswith(tuple(cfg["left_after"])):
+        return True
+    return lead.endswith("在") and lead[:-1].endswith(tuple(cfg["past_before"])) and any(
+        w in text for w in cfg["now_words"])
 
 
 _ADDRESS_GOES_ON = re.compile(r"^市?[\u4e00-\u9fff]{0,5}?(?:区|县|旗|路|街|大道|镇|乡|村)")

@@ -73,6 +73,8 @@ def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[F
                     continue
                 if re.search(_DESCRIBED + "$", clause[:j]):
                     continue  # 一个七十八的老头子: someone described, not the caller's spouse
+                if clause[:j].endswith(tuple(cfg["not_own"])):
+                    continue  # 那家老头今年走了: another household's
                 word = next((w for w in cfg["spouse"] if clause.startswith(w, j)), hit)
                 if r.own_sex_word(word):
                     continue  # 我这老头子 said by a man: the caller, not his spouse

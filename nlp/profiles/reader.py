@@ -11,10 +11,10 @@ from typing import Any
 
 import cn2an
 
-from callintel.general_words import default_jieba, frequency
+from callintel.general_words import default_jieba, frequency, pos_tagger
 from callintel.lexicon_files import read_lexicon
 from callintel.mandarin import SENTENCE_ENDS
-from callintel.nlp.places import find_places, places_by_sound
+from callintel.nlp.places import find_places, places_by_sound, province_names
 from callintel.settings import Settings
 
 FIELDS = ("gender", "age", "city", "occupation", "marital_status", "children", "existing_policies",
@@ -49,6 +49,8 @@ class ProfileLexicon:
         [city] not_places, then [city] outside_gazetteer, then a city heard in other characters (航舟: by sound,
         [city] by_sound_min_syllables)."""
         found = [f for f in find_places(text) if f[1] not in self.data["city"]["not_places"]]
+        if found:
+            found = [f for f in found if _whole_words(text, f[0], f[0] + len(f[1]))]
         for name in self.data["city"]["outside_gazetteer"]:
             j = text.find(name)
             if j >= 0 and not any(a <= j < a + len(n) for a, n, _ in found):
@@ -58,6 +60,25 @@ class ProfileLexicon:
             found += [f for f in places_by_sound(text, least, cut, in_dictionary)
                       if not any(a < f[0] + len(f[1]) and f[0] < a + len(n) for a, n, _ in found)]
         return sorted(found)
+
+
+def _whole_words(text: str, start: int, end: int) -> bool:
+    """The span is made of whole jieba words, or lies in a word jieba tags as a place (长春市) or that is the name with
+    its province or an administrative suffix (吉林长春, tagged a person's name): a name of the gazetteer inside another
+    word is not said (合作 of 合作社, 安顺 of 平安顺利)."""
+    at = 0
+    for w in pos_tagger().cut(text):
+        a, at = at, at + len(w.word)
+        if (a < start < at or a < end < at) and not w.flag.startswith("ns"):
+            rest = w.word.replace(text[start:end], "", 1) if a <= start and end <= at else w.word
+            if rest not in province_names() and rest not in _ADMIN_SUFFIXES:
+                return False
+        if a >= end:
+            break
+    return True
+
+
+_ADMIN_SUFFIXES = ("市", "县", "区", "省", "州", "盟", "旗")
 
 
 @lru_cache(maxsize=8)

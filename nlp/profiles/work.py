@@ -45,6 +45,7 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     phrases = [(phrase, value, _separable(phrase, cfg)) for phrase, value in cfg["phrases"]] + [
         (phrase, cfg["retired"], None) for phrase in cfg["retirement"]]
     own_role = _OwnRole(cfg, noun_re, r)
+    livelihood = _Livelihood(cfg, r)
     first = len(out)
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
@@ -75,6 +76,11 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
                     done = not retired
                     break
             if done:
+                break
+            value, at = livelihood.read(clause, said_before, prefix)
+            if value and r.about_caller(clause, at, speaker, prefix):
+                add_fact(out, "occupation", value, 0.75, i, text, speaker)
+                done = True
                 break
             m = workplace.search(clause)
             if m and place is None and r.about_caller(clause, m.start(), speaker, prefix):
@@ -140,12 +146,19 @@ class _OwnRole:
         appos = "|".join(map(re.escape, r.lex["person"]["apposition"]))
         dept = "|".join(map(re.escape, cfg["department"]))
         self.cfg = cfg
+        self.me = r.self_words
         self.apposed = re.compile(rf"(?:{me})(?:{appos})")
         self.department = re.compile(rf"(?:{me})(?:这边)?(?:是|在)?[^，,。！!？?我你您他她]{{0,20}}?({noun_re})"
                                      rf"(?:{dept})的$")
-        self.employer = re.compile(rf"(?:{me})(?:这边)?是?[^，,。！!？?我你您他她]{{2,20}}?的({noun_re})(?:这边)?$")
-        self.introduced = re.compile(rf"(?:{me})(?:这边)?是?[^，,。！!？?我你您他她]{{2,20}}的$")
-        self.named_employer = re.compile(rf"[^，,。！!？?我你您他她]{{2,20}}?的({noun_re})")
+        # what may stand between the caller and the role: their employer, village or unit (我们村的, 合作社的)
+        owner = r"(?:我们|俺们|[^，,。！!？?我你您他她])"
+        role = rf"{noun_re}|[\u4e00-\u9fff]{{1,4}}?(?:{'|'.join(map(re.escape, cfg['suffixes']))})"
+        self.employer = re.compile(rf"(?:(?:{me})(?:这边)?是?|^是){owner}{{2,20}}?的({role})(?:这边)?$")
+        # the caller's own clause before a verbless one naming the role: by employer (…的), name (我姓[姓名], 我叫…)
+        # or home (我是郸城那边)
+        self.introduced = re.compile(rf"(?:{me})(?:(?:这边)?是?{owner}{{2,20}}的|(?:姓|叫)\S{{1,8}}|是{owner}{{2,12}}"
+                                     rf"(?:那边|这边))$")
+        self.named_employer = re.compile(rf"(?:就是|是)?{owner}{{2,20}}?的({role})")
         self.nouns = set(cfg["nouns"])
 
     def read(self, clause: str, said_before: str) -> tuple[str, int]:
@@ -157,18 +170,68 @@ class _OwnRole:
             nouns = [w.word for w in itertools.takewhile(lambda w: w.flag.startswith("n"), tagged)]   # not 一个月到手
             roles = ["".join(nouns[:n]) for n in (2, 1) if len(nouns) >= n]
             return next(((w, m.end()) for w in roles if is_role(w, self.cfg) and len(w) <= 6), ("", -1))
-        m = self.department.search(said) or self.employer.search(said)
+        m = self.department.search(said)
         if m:
+            return m.group(1), m.start(1)
+        m = self.employer.search(said)
+        # 是合作社的理事长 with the caller the subject of the clause before (我姓孙，是…)
+        if m and (not said.startswith("是") or _after_self(said_before, self.me)) \
+                and is_role(m.group(1), self.cfg):
             return m.group(1), m.start(1)
         if self.introduced.search(said_before.strip()):
             # right after the caller's own clause, a verbless one naming a role, alone or with the employer (…的，财务;
-            # 我前天打过电话的，杭州澄明设计咨询的财务)
+            # 我前天打过电话的，杭州澄明设计咨询的财务; 我姓赵，梨树县万发镇新立村的会计)
             if said in self.nouns and len(said) >= 2:
                 return said, 0
             m = self.named_employer.fullmatch(said)
-            if m:
+            if m and is_role(m.group(1), self.cfg):
                 return m.group(1), m.start(1)
         return "", -1
+
+
+class _Livelihood:
+    """What the caller grows or raises for a living, said as who they are: the copula after the caller (or their
+    household) and a 的-phrase of 种/养/喂 + what ending the clause (我是重庆巫溪这边养羊的, 我们家是种水稻的,
+    Cantonese 我系种沃柑嘅), the same 的-phrase as a clause of its own after the caller's (我系崇左嘅，种甘蔗嘅), or a
+    lifetime of it (喂了一辈子猪). Named as the trade's noun ([occupation] livelihood: 甘蔗种植户, 养羊户). The subject
+    must be the caller: 我们村是种苹果的 is the village's."""
+
+    def __init__(self, cfg: dict[str, Any], r: ProfileReader):
+        verbs = "|".join(map(re.escape, cfg["livelihood"]))
+        spans = "|".join(map(re.escape, cfg["spans"]))
+        de = "|".join(map(re.escape, cfg["de"]))
+        cop = "|".join(map(re.escape, cfg["copulas"]))
+        subject = "|".join(map(re.escape, sorted(cfg["livelihood_subjects"], key=len, reverse=True)))
+        self.templates = cfg["livelihood"]
+        self.said = re.compile(rf"(?:{subject})(?:就|也|自己)?(?:{cop})[^，,。！!？?你您他她]{{0,10}}?"
+                               rf"({verbs})([\u4e00-\u9fff]{{1,3}}?)(?:{de})$")
+        self.alone = re.compile(rf"^(?:就是|是|系)?({verbs})([\u4e00-\u9fff]{{1,3}}?)(?:{de})$")
+        self.lifetime = re.compile(rf"^({verbs})(?:了|过)(?:{spans})([\u4e00-\u9fff]{{1,3}})$")
+        self.introduced = re.compile(rf"(?:{subject})(?:这边|那边)?(?:{cop})[^，,。！!？?你您他她]{{1,20}}(?:{de})$")
+        self.self_words = r.self_words
+
+    def read(self, clause: str, said_before: str, prefix: str) -> tuple[str, int]:
+        """(the trade, where its verb starts in the stripped clause), ("", -1) when the clause says none."""
+        said = clause.strip()
+        m = self.said.search(said)
+        if m is None and self.introduced.search(said_before.strip()):
+            m = self.alone.search(said)
+        if m is None and any(w in prefix for w in self.self_words):
+            m = self.lifetime.search(said)
+        if m is None or not _grown(m.group(2)):
+            return "", -1
+        return self.templates[m.group(1)].format(m.group(2)), m.start(1)
+
+
+def _grown(what: str) -> bool:
+    """What is grown or raised is a noun to jieba, word by word (甘蔗, 猪, 沃 + 柑): not 养老, 种类."""
+    words = list(pos_tagger().cut(what))
+    return bool(words) and all(w.flag.startswith("n") for w in words)
+
+
+def _after_self(before: str, self_words: Sequence[str]) -> bool:
+    """The clause before names the caller (我姓孙, 我是阜阳的): 是 opening the next has them as subject."""
+    return any(w in before for w in self_words)
 
 
 def _retired_from(facts: Sequence[Fact], cfg: dict[str, Any], out: list[Fact]) -> None:
