@@ -7,7 +7,8 @@ last two exclude the caller from the leads. Beside what was said, what the call 
 (the call_topics step's) is a purchase topic ([topic] families) adds to the cues, because buyers say it in words
 no list holds (能一起买吗, 直接下单). The product of interest is the product type the caller names
 most where they talk of buying (not a policy they already own, not someone else's), else the last one
-named. Text in, scores out: no DuckDB here.
+named; a product named by a name of its own with no type keyword (三者险, 年度旅行险) is that
+name. Text in, scores out: no DuckDB here.
 """
 
 from __future__ import annotations
@@ -140,20 +141,17 @@ def product_of_interest(turns: Sequence[tuple[str, str]], lex: IntentLexicon, pl
         if speaker not in ("customer", "agent"):
             continue
         for _, clause in text_clauses(text):
-            for m in mention.finditer(clause):
-                kind = reader.product_type(clause[m.start():m.end() + 1])
-                if kind is None or (m.group(1) in plex["products"]["need_xian"] and "险" not in clause):
-                    continue
+            for start, kind in _mentions(clause, mention, reader, plex):
                 order += 1
                 if speaker == "agent":
                     votes[kind] = votes.get(kind, 0.0) + lex.score["agent_mention_weight"]
                     continue
                 last = kind
-                before = clause[:m.start()]
+                before = clause[:start]
                 is_buy = any(p in clause for p in buy)
                 if not is_buy and (any(w in before for w in owned) or "除了" in before):
                     continue
-                if not reader.about_caller(clause, m.start(), speaker) and not is_buy:
+                if not reader.about_caller(clause, start, speaker) and not is_buy:
                     continue
                 votes[kind] = votes.get(kind, 0.0) + (lex.score["buy_clause_weight"] if is_buy else 1.0) \
                     + 0.001 * order  # ties: the later mention
@@ -162,6 +160,19 @@ def product_of_interest(turns: Sequence[tuple[str, str]], lex: IntentLexicon, pl
         pool = customer or votes
         return max(pool, key=lambda k: pool[k])
     return last
+
+
+def _mentions(clause: str, mention: re.Pattern[str], reader: ProfileReader,
+              plex: ProfileLexicon) -> list[tuple[int, str]]:
+    """(where, product) of each product the clause names, in order: by a type keyword (重疾, 医疗, 意外: the type),
+    or by a name of its own without one (三者险, 年度旅行险: the name as said, `ProfileReader.product_names`)."""
+    found = []
+    for m in mention.finditer(clause):
+        kind = reader.product_type(clause[m.start():m.end() + 1])
+        if kind is not None and not (m.group(1) in plex["products"]["need_xian"] and "险" not in clause):
+            found.append((m.start(), kind))
+    found += [(start, name) for start, _, name in reader.product_names(clause)]
+    return sorted(found)
 
 
 def _pattern_at(text: str, pattern: re.Pattern[str]) -> tuple[str, int]:

@@ -617,3 +617,32 @@ def test_buying_asked_with_words_between_in_cantonese_or_with_a_light_verb(inten
         assert any(c.startswith("product_inquiry:") for c in cues(said)), said
     for said in ("你们这边有一份寿险，我想查一下。", "我想办一个变更。", "我就想弄个明白。"):
         assert not any(c.startswith(("buy_request:", "product_inquiry:")) for c in cues(said)), (said, cues(said))
+
+
+def test_a_product_named_by_a_name_of_its_own_is_the_product_of_interest(intent_lex):
+    """A product the caller names by a name with no type keyword (三者险, 年度旅行险, 车上人员责任险, 碎屏险) is read
+    from jieba's words before 险 and is the product of interest as said; an insurer's name (安顺保险), a line of
+    business (团险, 财险), an everyday 险 word (风险, 好险) and a name with a type keyword (驾乘意外险: 意外险) are not
+    names of their own."""
+    from callintel.nlp.profiles import ProfileReader
+
+    reader = ProfileReader(LEX)
+    assert [n for *_, n in reader.product_names("我这三者险才保了一百万")] == ["三者险"]
+    assert [n for *_, n in reader.product_names("有没有年度旅行险")] == ["年度旅行险"]
+    assert [n for *_, n in reader.product_names("想加保车上人员责任险")] == ["车上人员责任险"]
+    assert [n for *_, n in reader.product_names("我那个碎屏险")] == ["碎屏险"]
+    for text in ("您好，安顺保险，工号621", "我们单位的团险", "财险公司", "这个风险大不大", "好险啊",
+                 "我想加个驾乘意外险"):
+        assert reader.product_names(text) == [], text
+    said = [("agent", "您好，安顺保险车险服务。"), ("customer", "我的车险明年三月到期。"),
+            ("customer", "三者险只买了100万，能不能加到200万？要补多少钱？")]
+    assert score_intent(said, intent_lex, LEX).product == "三者险"
+    said = [("customer", "我想给我妈买个意外险，能买吗？")]
+    assert score_intent(said, intent_lex, LEX).product == "意外险"
+
+
+def test_cantonese_free_time_says_when_to_call():
+    """Cantonese 得闲 is 有空 and 夜晚 is 晚上: 下午先得闲 / 夜晚先得闲 say when to call, as 下午有空 does."""
+    assert facts(("customer", "我上午一般喺蔗地度，冇乜信号，下午先得闲。"))["preferred_contact_time"] == "下午"
+    assert facts(("customer", "不过我白天喺果园度，夜晚先得闲。"))["preferred_contact_time"] == "晚上"
+    assert "preferred_contact_time" not in facts(("customer", "我今日唔得闲。"))

@@ -201,6 +201,31 @@ class ProfileReader:
                 return value
         return None
 
+    def product_names(self, clause: str) -> list[tuple[int, int, str]]:
+        """(start, end, name) of each product said by a name of its own that holds no type keyword (三者险, 年度旅行险,
+        车上人员责任险, 碎屏险): jieba's content words right before 险 or a word ending in 险 ([products] name_flags),
+        as Mandarin names a line of cover. Not an everyday 险 word (风险, 保险: `not_names`), nor one of two
+        characters (团险, 财险: a line of business), nor what holds a proper noun (an insurer's name)."""
+        cfg = self.lex["products"]
+        words = [(w.word, w.flag) for w in pos_tagger().cut(clause)]
+        out, at = [], 0
+        ends = [at := at + len(w) for w, _ in words]
+        flags = set(cfg["name_flags"])
+        for k, (word, flag) in enumerate(words):
+            if not word.endswith("险") or word in cfg["not_names"] or (len(word) > 1 and flag not in flags):
+                continue  # 保险, 风险, 好险 (a relief): no product
+            j = k
+            # a one-character adjective joins only what follows it (碎 + 屏险), never 险 alone (好 + 险)
+            while j > 0 and len("".join(w for w, _ in words[j - 1:k + 1])) <= cfg["name_max_chars"] and (
+                    words[j - 1][1] in flags or (
+                    len(words[j - 1][0]) == 1 and words[j - 1][1] == "a" and (j < k or len(word) > 1))):
+                j -= 1
+            name = "".join(w for w, _ in words[j:k + 1])
+            if len(name) < cfg["name_min_chars"] or self.product_type(name):
+                continue  # 险 alone, a line (团险, 财险); a name with a type keyword is read by its type
+            out.append((ends[k] - len(name), ends[k], name))
+        return out
+
 
 def clause_prefix(text: str, start: int) -> str:
     """The sentence before the clause starting at `start` (from the last 。！？ before it)."""
