@@ -646,3 +646,15 @@ def test_cantonese_free_time_says_when_to_call():
     assert facts(("customer", "我上午一般喺蔗地度，冇乜信号，下午先得闲。"))["preferred_contact_time"] == "下午"
     assert facts(("customer", "不过我白天喺果园度，夜晚先得闲。"))["preferred_contact_time"] == "晚上"
     assert "preferred_contact_time" not in facts(("customer", "我今日唔得闲。"))
+
+
+def test_a_policy_held_as_the_comment_on_it_and_a_village_post():
+    """A product said first and then held (车险也有, 我车险在别家买的, 重疾险早就买了) is held; one that the clause
+    goes on to ask about (医疗险也有等待期吗) is not. A village's or an office's post (…村的支书, 办公室主任) is an
+    occupation; a post named of someone else (我找你们主任) is not."""
+    assert policies(("customer", "我自己有一份养老险，车险也有，就是没买过意外的。")) == {"养老险", "车险"}
+    assert policies(("customer", "我跟你说，我车险在别家买的。")) == {"车险"}
+    assert policies(("customer", "重疾险早就买了。")) == {"重疾险"}
+    assert policies(("customer", "医疗险也有等待期吗？")) == set()
+    assert facts(("customer", "我是邯郸永年区小龙马乡东庄村的支书，我姓杨。"))["occupation"] == "支书"
+    assert "occupation" not in facts(("customer", "我找你们主任。"))

@@ -29,6 +29,7 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
         holds = re.compile(rf"(?:{'|'.join(r.self_words if speaker == 'customer' else ('您',))})"
                            rf"[^，,。？?没未不]{{0,8}}?(?:{'|'.join(cfg['hold_verbs'])})(?![的没什哪])")
         seen_here = False
+        comment = re.compile(cfg["owned_comment"])
         # a hesitation (买过一个那啥……医疗险) is the speaker searching for the word, not the end of a clause
         for _, clause in text_clauses(_HESITATION.sub("", text)):
             if any(w in clause for w in cfg["not_owned"]):
@@ -53,7 +54,8 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                         continue  # 买了这个医疗险，以后…能报吗: the product being offered (我这个 is the caller's own)
                     tail = re.sub(r"^(?:保险|险)", "", clause[m.end():])
                     owned = any(w in before for w in owned_words) or bool(holds.search(before)) or (
-                        speaker == "customer" and tail.startswith(tuple(cfg["owned_after"]))) or _possessed(
+                        speaker == "customer" and (tail.startswith(tuple(cfg["owned_after"]))
+                                                   or comment.match(tail.strip()))) or _possessed(
                         before, r.self_words if speaker == "customer" else ("您",), cfg) or (
                         speaker == "agent" and (said_by_sound(before, owned_words, r.lex["sound"])
                                                 or _unnamed_holder(before, cfg["unnamed_holder"], r)))
