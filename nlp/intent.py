@@ -5,7 +5,7 @@ health condition or age allows it, comparing products, wanting a proposal or a c
 (interest all the same); service, surrender, complaint and do-not-call cues push the other way, and the
 last two exclude the caller from the leads. Beside what was said, what the call is about: a call whose main topic
 (the call_topics step's) is a purchase topic ([topic] families) adds to the cues, because buyers say it in words
-no list holds (能一起买吗, 直接下单). The product of interest is the product type the caller names
+no list holds (我爸妈也一起呢, 直接下单). The product of interest is the product type the caller names
 most where they talk of buying (not a policy they already own, not someone else's), else the last one
 named; a product named by a name of its own with no type keyword (三者险, 年度旅行险) is that
 name. Text in, scores out: no DuckDB here.
@@ -199,7 +199,7 @@ def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: Pro
                  facts: Sequence[Fact] = (), topic: Sequence[str] = (), topic_turn: int | None = None) -> Intent:
     """The call's purchase intent from the customer's turns (each cue counts once), and from what the call is
     about: `topic`, its main topic's slug and taxonomy family (call_topics), when one is in [topic] families (the
-    caller rang about buying, in words the cues may lack: 能一起买吗, 直接下单). That cue only adds to what was
+    caller rang about buying, in words the cues may lack: 我爸妈也一起呢, 直接下单). That cue only adds to what was
     said (alone it stays below medium) and is the evidence only when nothing said is: then the sentence that
     decided the topic (`topic_turn`, an index of `turns`), else none."""
     fired: list[tuple[float, str, str, int]] = []   # what was said: (weight, cue, phrase, turn)

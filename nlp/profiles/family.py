@@ -31,7 +31,10 @@ def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[F
     partner, negation = "|".join(cfg["partner"]), "|".join(cfg["partner_negation"])
     titles = [*r.lex["person"]["wife_titles"], *r.lex["person"]["husband_titles"]]   # 我先生, 我太太
     # 丧偶: the loss in the spouse's clause, or opening the next one with the spouse as its pronoun (俺那口子，他不在了)
-    lost = rf"(?:{spouse})儿?(?:[^，,。！!？?]{{0,4}}?|[，,](?:他|她)[^，,。！!？?]{{0,3}}?)(?:{loss})"
+    # the regional spouse words that are everyday nouns (我男人, 俺家老爷们儿) are spouses only after the caller's word
+    titled = "|".join(map(re.escape, r.lex["person"]["regional_spouse_titles"]))
+    who = rf"(?:(?:{spouse})|(?<=[我俺])家?(?:{titled}))儿?"
+    lost = rf"{who}(?:[^，,。！!？?]{{0,4}}?|[，,](?:他|她)[^，,。！!？?]{{0,3}}?)(?:{loss})"
     said = {"丧偶": re.compile(lost),
             "离异": re.compile(r"(?:我们|俺们|咱们|我俩|我跟他|我跟她|我和他|我和她)[^，,。！!？?]{0,4}?离了"),
             "未婚": re.compile(rf"(?:(?:{negation})(?:{partner}))|(?:(?:{partner})[都也还]?(?:{negation}))"),
@@ -73,8 +76,9 @@ def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[F
                     continue
                 if re.search(_DESCRIBED + "$", clause[:j]):
                     continue  # 一个七十八的老头子: someone described, not the caller's spouse
-                if clause[:j].endswith(tuple(cfg["not_own"])):
-                    continue  # 那家老头今年走了: another household's
+                if re.search(rf"(?:{'|'.join(map(re.escape, cfg['not_own']))})的?$", clause[:j]) or (
+                        clause[:j].endswith("家") and not clause[:j].endswith(tuple(r.lex["person"]["household"]))):
+                    continue  # 那家(的)老头今年走了, 隔壁老王家老头: another household's
                 word = next((w for w in cfg["spouse"] if clause.startswith(w, j)), hit)
                 if r.own_sex_word(word):
                     continue  # 我这老头子 said by a man: the caller, not his spouse

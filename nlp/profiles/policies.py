@@ -19,6 +19,7 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     cfg = r.lex["products"]
     keys = "|".join(map(re.escape, sorted({k for k, _ in cfg["names"] + cfg["types"]}, key=len, reverse=True)))
     mention = re.compile(rf"([\u4e00-\u9fffA-Za-z]{{0,10}}?)({keys})")
+    comment = re.compile(cfg["owned_comment"])
     seen: set[str] = set()
     for i, (speaker, text) in enumerate(turns):
         if speaker not in ("customer", "agent"):
@@ -29,9 +30,10 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
         holds = re.compile(rf"(?:{'|'.join(r.self_words if speaker == 'customer' else ('您',))})"
                            rf"[^，,。？?没未不]{{0,8}}?(?:{'|'.join(cfg['hold_verbs'])})(?![的没什哪])")
         seen_here = False
-        comment = re.compile(cfg["owned_comment"])
         # a hesitation (买过一个那啥……医疗险) is the speaker searching for the word, not the end of a clause
-        for _, clause in text_clauses(_HESITATION.sub("", text)):
+        said = _HESITATION.sub("", text)
+        for at, clause in text_clauses(said):
+            asks = said[at + len(clause):at + len(clause) + 1] in ("？", "?")
             if any(w in clause for w in cfg["not_owned"]):
                 continue
             if speaker == "agent" and re.search(r"买(?![的了过])", clause):
@@ -55,7 +57,7 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                     tail = re.sub(r"^(?:保险|险)", "", clause[m.end():])
                     owned = any(w in before for w in owned_words) or bool(holds.search(before)) or (
                         speaker == "customer" and (tail.startswith(tuple(cfg["owned_after"]))
-                                                   or comment.match(tail.strip()))) or _possessed(
+                                                   or (not asks and comment.match(tail.strip())))) or _possessed(
                         before, r.self_words if speaker == "customer" else ("您",), cfg) or (
                         speaker == "agent" and (said_by_sound(before, owned_words, r.lex["sound"])
                                                 or _unnamed_holder(before, cfg["unnamed_holder"], r)))

@@ -50,7 +50,8 @@ class ProfileLexicon:
         [city] by_sound_min_syllables)."""
         found = [f for f in find_places(text) if f[1] not in self.data["city"]["not_places"]]
         if found:
-            found = [f for f in found if _whole_words(text, f[0], f[0] + len(f[1]))]
+            words = [(w.word, w.flag) for w in pos_tagger().cut(text)]
+            found = [f for f in found if _whole_words(words, text, f[0], f[0] + len(f[1]))]
         for name in self.data["city"]["outside_gazetteer"]:
             j = text.find(name)
             if j >= 0 and not any(a <= j < a + len(n) for a, n, _ in found):
@@ -62,23 +63,28 @@ class ProfileLexicon:
         return sorted(found)
 
 
-def _whole_words(text: str, start: int, end: int) -> bool:
-    """The span is made of whole jieba words, or lies in a word jieba tags as a place (长春市) or that is the name with
-    its province or an administrative suffix (吉林长春, tagged a person's name): a name of the gazetteer inside another
-    word is not said (合作 of 合作社, 安顺 of 平安顺利)."""
+def _whole_words(words: list[tuple[str, str]], text: str, start: int, end: int) -> bool:
+    """The span of `text` is made of whole jieba `words` (the text's, cut once), or the words that cut into it are a
+    place to jieba (长春市), the name with its province (吉林长春), or go on with an administrative word or 人 (长沙人,
+    青岛 + 市南区): a name of the gazetteer inside another word is not said (合作 of 合作社, 安顺 of 平安顺利)."""
     at = 0
-    for w in pos_tagger().cut(text):
-        a, at = at, at + len(w.word)
-        if (a < start < at or a < end < at) and not w.flag.startswith("ns"):
-            rest = w.word.replace(text[start:end], "", 1) if a <= start and end <= at else w.word
-            if rest not in province_names() and rest not in _ADMIN_SUFFIXES:
+    for w, flag in words:
+        a, at = at, at + len(w)
+        if (a < start < at or a < end < at) and not flag.startswith("ns"):
+            if start < a < end < at:   # a word from inside the name on past its end (青岛 + 市南区 of 青岛市)
+                rest = w[:end - a] if w[:end - a] in _GOES_ON else w[end - a:]
+            elif a <= start and end <= at:   # a word holding the name: the rest of it
+                rest = w.replace(text[start:end], "", 1)
+            else:   # a word from before the name into it (平安 of 平安顺利 for 安顺)
+                rest = w
+            if rest not in province_names() and not rest.startswith(_GOES_ON):
                 return False
         if a >= end:
             break
     return True
 
 
-_ADMIN_SUFFIXES = ("市", "县", "区", "省", "州", "盟", "旗")
+_GOES_ON = ("市", "县", "区", "省", "州", "盟", "旗", "人")   # after a place name: its administrative words, 人
 
 
 @lru_cache(maxsize=8)
@@ -204,16 +210,19 @@ class ProfileReader:
     def product_names(self, clause: str) -> list[tuple[int, int, str]]:
         """(start, end, name) of each product said by a name of its own that holds no type keyword (三者险, 年度旅行险,
         车上人员责任险, 碎屏险): jieba's content words right before 险 or a word ending in 险 ([products] name_flags),
-        as Mandarin names a line of cover. Not an everyday 险 word (风险, 保险: `not_names`), nor one of two
-        characters (团险, 财险: a line of business), nor what holds a proper noun (an insurer's name)."""
+        as Mandarin names a line of cover. Not a word ending in an everyday 险 word (风险, 保险, 五险: `not_names`;
+        平安保险, 高风险), nor one of two characters (团险, 财险: a line of business), nor what holds a proper noun."""
+        if "险" not in clause:
+            return []
         cfg = self.lex["products"]
+        not_names = tuple(cfg["not_names"])
         words = [(w.word, w.flag) for w in pos_tagger().cut(clause)]
         out, at = [], 0
         ends = [at := at + len(w) for w, _ in words]
         flags = set(cfg["name_flags"])
         for k, (word, flag) in enumerate(words):
-            if not word.endswith("险") or word in cfg["not_names"] or (len(word) > 1 and flag not in flags):
-                continue  # 保险, 风险, 好险 (a relief): no product
+            if not word.endswith("险") or word.endswith(not_names) or (len(word) > 1 and flag not in flags):
+                continue  # 保险, 风险, 好险 (a relief) and words ending so (平安保险, 高风险, 交五险): no product
             j = k
             # a one-character adjective joins only what follows it (碎 + 屏险), never 险 alone (好 + 险)
             while j > 0 and len("".join(w for w, _ in words[j - 1:k + 1])) <= cfg["name_max_chars"] and (
@@ -257,5 +266,7 @@ def spouse_of_caller(spouse: Sequence[str], r: ProfileReader, titles: Sequence[s
     if titles and one:
         joined = "".join(w for w in r.together if len(w) == 1)
         after = [f"(?<=[{one}])家?"] + ([f"(?<=[{one}][{joined}])"] if joined else [])
-        words += rf"|(?:{'|'.join(after)})(?:{'|'.join(titles)})"
+        # not after inclusive 咱 (咱男人说话算话), nor a title that goes on into another word (女人家, 男人缘, 男人婆)
+        goes_on = "".join(r.lex["person"]["title_goes_on"])
+        words += rf"|(?<!咱)(?:{'|'.join(after)})(?:{'|'.join(titles)})(?![{goes_on}])"
     return re.compile(rf"(?:(?:{me})(?:(?:{together})(?:{me})?)?|(?:{together}))({words})")

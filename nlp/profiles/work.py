@@ -77,8 +77,11 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
                     break
             if done:
                 break
-            value, at = livelihood.read(clause, said_before, prefix)
-            if value and r.about_caller(clause, at, speaker, prefix):
+            value, at, household = livelihood.read(clause.strip(), said_before, prefix)
+            if value and household and place is None:
+                place = value   # 我家是养猪的: the household's trade, unless the turn says the caller's own
+                continue
+            if value and r.about_caller(clause.strip(), at, speaker, prefix):
                 add_fact(out, "occupation", value, 0.75, i, text, speaker)
                 done = True
                 break
@@ -146,7 +149,6 @@ class _OwnRole:
         appos = "|".join(map(re.escape, r.lex["person"]["apposition"]))
         dept = "|".join(map(re.escape, cfg["department"]))
         self.cfg = cfg
-        self.me = r.self_words
         self.apposed = re.compile(rf"(?:{me})(?:{appos})")
         self.department = re.compile(rf"(?:{me})(?:这边)?(?:是|在)?[^，,。！!？?我你您他她]{{0,20}}?({noun_re})"
                                      rf"(?:{dept})的$")
@@ -159,6 +161,7 @@ class _OwnRole:
         self.introduced = re.compile(rf"(?:{me})(?:(?:这边)?是?{owner}{{2,20}}的|(?:姓|叫)\S{{1,8}}|是{owner}{{2,12}}"
                                      rf"(?:那边|这边))$")
         self.named_employer = re.compile(rf"(?:就是|是)?{owner}{{2,20}}?的({role})")
+        self.self_intro = re.compile(rf"(?:{me})(?:姓|叫|是)")
         self.nouns = set(cfg["nouns"])
 
     def read(self, clause: str, said_before: str) -> tuple[str, int]:
@@ -174,9 +177,10 @@ class _OwnRole:
         if m:
             return m.group(1), m.start(1)
         m = self.employer.search(said)
-        # 是合作社的理事长 with the caller the subject of the clause before (我姓孙，是…)
-        if m and (not said.startswith("是") or _after_self(said_before, self.me)) \
-                and is_role(m.group(1), self.cfg):
+        # 是合作社的理事长 with the caller introduced by the clause before (我姓孙，是…); what stands between the
+        # caller and the role holds no verb (我找过我们村的书记 names someone else)
+        if m and (not said.startswith("是") or self.self_intro.match(said_before.strip())) \
+                and is_role(m.group(1), self.cfg) and not _has_verb(said[m.start():m.start(1)]):
             return m.group(1), m.start(1)
         if self.introduced.search(said_before.strip()):
             # right after the caller's own clause, a verbless one naming a role, alone or with the employer (…的，财务;
@@ -209,29 +213,44 @@ class _Livelihood:
         self.lifetime = re.compile(rf"^({verbs})(?:了|过)(?:{spans})([\u4e00-\u9fff]{{1,3}})$")
         self.introduced = re.compile(rf"(?:{subject})(?:这边|那边)?(?:{cop})[^，,。！!？?你您他她]{{1,20}}(?:{de})$")
         self.self_words = r.self_words
+        self.households = tuple(r.lex["person"]["household"])
+        self.not_grown = tuple(r.lex["children"]["nouns"])
 
-    def read(self, clause: str, said_before: str, prefix: str) -> tuple[str, int]:
-        """(the trade, where its verb starts in the stripped clause), ("", -1) when the clause says none."""
-        said = clause.strip()
+    def read(self, said: str, said_before: str, prefix: str) -> tuple[str, int, bool]:
+        """(the trade, where its verb starts in `said`, whether the household said it), ("", -1, False) when the
+        stripped clause `said` says none. Between the copula and the verb only where (重庆巫溪这边): no verb (我是问
+        养殖险的), no adverb of a time gone or wished (我是原来种菜的, 我是想养羊的)."""
         m = self.said.search(said)
+        if m is not None and _has_verb_or_adverb(said[m.start():m.start(1)]):
+            m = None
         if m is None and self.introduced.search(said_before.strip()):
             m = self.alone.search(said)
         if m is None and any(w in prefix for w in self.self_words):
             m = self.lifetime.search(said)
-        if m is None or not _grown(m.group(2)):
-            return "", -1
-        return self.templates[m.group(1)].format(m.group(2)), m.start(1)
+        if m is None or not _grown(m.group(2), self.not_grown):
+            return "", -1, False
+        household = m.re is self.said and said[m.start():].startswith(self.households)
+        return self.templates[m.group(1)].format(m.group(2)), m.start(1), household
 
 
-def _grown(what: str) -> bool:
-    """What is grown or raised is a noun to jieba, word by word (甘蔗, 猪, 沃 + 柑): not 养老, 种类."""
+def _has_verb_or_adverb(span: str) -> bool:
+    """A verb (besides the copula) or an adverb in `span`: the copula's complement is then no trade said."""
+    return any((w.flag.startswith("v") and w.word not in ("是", "系")) or w.flag.startswith("d")
+               for w in pos_tagger().cut(span))
+
+
+def _grown(what: str, not_grown: tuple[str, ...]) -> bool:
+    """What is grown or raised is a noun to jieba, word by word (甘蔗, 猪, 沃 + 柑): not 养老, 种类; not an aspect
+    mark (种过痘), insurance (养殖险, 种植险 cut 种 + 植险) or a child (养娃: [children] nouns)."""
+    if what.startswith(("过", "了", "着")) or what.endswith("险") or what in not_grown:
+        return False
     words = list(pos_tagger().cut(what))
     return bool(words) and all(w.flag.startswith("n") for w in words)
 
 
-def _after_self(before: str, self_words: Sequence[str]) -> bool:
-    """The clause before names the caller (我姓孙, 我是阜阳的): 是 opening the next has them as subject."""
-    return any(w in before for w in self_words)
+def _has_verb(span: str) -> bool:
+    """A word jieba tags as a verb in `span`, besides the copula 是 (我找过我们村的…, 我问了我们单位的…)."""
+    return any(w.flag.startswith("v") and w.word != "是" for w in pos_tagger().cut(span))
 
 
 def _retired_from(facts: Sequence[Fact], cfg: dict[str, Any], out: list[Fact]) -> None:
@@ -317,7 +336,7 @@ def _worker(task: str, cfg: dict[str, Any]) -> str:
 
 def is_role(word: str, cfg: dict[str, Any]) -> bool:
     """A noun that names an occupation: a listed one, or one ending like one (钳工, 收银员, 小学老师)."""
-    return word not in cfg["not_occupation"] and len(word) >= 2 and (
+    return not word.endswith(tuple(cfg["not_occupation"])) and len(word) >= 2 and (
         any(word.endswith(n) for n in cfg["nouns"]) or word.endswith(tuple(cfg["suffixes"])))
 
 
@@ -367,7 +386,8 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
                 noun, j, named = "".join(w for w, _ in words[j:de]), de, True  # 做外贸跟单的: what 的 nominalises
             while not named and j < len(words) and len(noun + words[j][0]) <= 8 and not words[j][1].startswith("nr") \
                     and (words[j][1].startswith(("n", "vn", "eng", "j", "a")) or is_role(noun + words[j][0], cfg)
-                         or (j + 1 < len(words) and is_role(noun + words[j][0] + words[j + 1][0], cfg))):
+                         or (j + 1 < len(words) and words[j][0] != "的"   # 孩子的家长: a relation, not a trade
+                             and is_role(noun + words[j][0] + words[j + 1][0], cfg))):
                 noun += words[j][0]  # verb-tagged words still make the role they complete (中学/会计, 外卖/小哥)
                 j += 1
             ended = j >= len(words) or words[j][0] in cfg["said_end"]
