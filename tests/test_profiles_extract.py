@@ -700,3 +700,34 @@ def test_what_the_new_buying_patterns_must_not_read(intent_lex):
     reader = ProfileReader(LEX)
     for said in ("我想了解一下平安保险", "这个理财是高风险的吗", "我想买份商业保险", "单位交五险"):
         assert reader.product_names(said) == [], said
+
+
+def test_what_a_second_review_found():
+    """A city jieba joins to the next word (太原 + 原种) is still said; a verbal noun in the employer (运输公司) is no
+    verb; 退休职工 and 银行员工 stay occupations; 我先生家 is still the caller's husband; a word the verb begins
+    (种子站, 养老院) is no livelihood; an accident's driver is no trade; buying followed by 不上班 is not refused;
+    a service question with 保险 in it (扣过保险费) is no interest; 办 a card is no cover."""
+    assert facts(("customer", "我在太原种玉米。"))["city"] == "太原"
+    assert facts(("customer", "我在三亚当老师。"))["city"] == "三亚"
+    assert facts(("customer", "我是我们运输公司的司机。"))["occupation"] == "司机"
+    assert facts(("customer", "我是退休职工。"))["occupation"] == "退休职工"
+    assert facts(("customer", "我先生家里有事。"))["marital_status"] == "已婚"
+    assert facts(("customer", "我就是种苹果的。"))["occupation"] == "苹果种植户"
+    for said in ("我是种子站的。", "我们是养老院的，想给老人买意外险。", "我是这次事故的驾驶员，对方全责。",
+                 "我叫了个网约车，滴滴的司机。"):
+        assert "occupation" not in facts(("customer", said)), said
+    assert policies(("customer", "车险在什么地方买的")) == set()
+    assert policies(("customer", "车险在4S店买的。")) == {"车险"}
+
+
+def test_what_a_second_review_found_in_buying(intent_lex):
+    """Buying said before 不上班 / 没办法 is still buying; 信用卡我想办一个, 你们能强制我买吗 and service questions
+    to the insurer (你们有没有扣过保险费, 有没有保险公司的电话) are not buying or interest;
+    你们保险公司有没有意外险 is."""
+    def cues(text: str) -> tuple[str, ...]:
+        return score_intent([("customer", text)], intent_lex, LEX).cues
+    assert any(c.startswith("buy_request:") for c in cues("我想买个养老保险以后不上班了有钱拿。"))
+    for said in ("信用卡我想办一个。", "你们能强制我买吗？", "你们有没有扣过保险费？",
+                 "你们有没有保险公司的电话？", "你们有没有上门办理保险的？"):
+        assert not any(c.startswith(("buy_request:", "product_inquiry:")) for c in cues(said)), (said, cues(said))
+    assert any(c.startswith("product_inquiry:") for c in cues("你们保险公司有没有意外险？"))

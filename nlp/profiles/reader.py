@@ -64,19 +64,19 @@ class ProfileLexicon:
 
 
 def _whole_words(words: list[tuple[str, str]], text: str, start: int, end: int) -> bool:
-    """The span of `text` is made of whole jieba `words` (the text's, cut once), or the words that cut into it are a
-    place to jieba (长春市), the name with its province (吉林长春), or go on with an administrative word or 人 (长沙人,
-    青岛 + 市南区): a name of the gazetteer inside another word is not said (合作 of 合作社, 安顺 of 平安顺利)."""
+    """The span of `text` is not inside another jieba word (`words`, the text's, cut once): a name of the gazetteer
+    that a word holds or a word before it runs into is not said (合作 of 合作社, 安顺 of 平安顺利), unless that word is
+    a place to jieba (长春市) or the name with its province (吉林长春), an administrative word or 人 (长沙人). A word
+    that starts inside the name and runs past it (原种 of 太原种玉米) leaves the name said."""
     at = 0
     for w, flag in words:
         a, at = at, at + len(w)
         if (a < start < at or a < end < at) and not flag.startswith("ns"):
-            if start < a < end < at:   # a word from inside the name on past its end (青岛 + 市南区 of 青岛市)
-                rest = w[:end - a] if w[:end - a] in _GOES_ON else w[end - a:]
-            elif a <= start and end <= at:   # a word holding the name: the rest of it
-                rest = w.replace(text[start:end], "", 1)
-            else:   # a word from before the name into it (平安 of 平安顺利 for 安顺)
-                rest = w
+            if start < a < end < at:
+                continue   # a word from inside the name on past its end: jieba joined its last character to the
+                # next word (太原 + 原种 of 在太原种玉米, 青岛市 + 市南区), the name is still said
+            # a word holding the name: the rest of it; a word from before the name into it (平安 of 平安顺利): itself
+            rest = w.replace(text[start:end], "", 1) if a <= start and end <= at else w
             if rest not in province_names() and not rest.startswith(_GOES_ON):
                 return False
         if a >= end:
@@ -229,6 +229,9 @@ class ProfileReader:
                     words[j - 1][1] in flags or (
                     len(words[j - 1][0]) == 1 and words[j - 1][1] == "a" and (j < k or len(word) > 1))):
                 j -= 1
+            while j < k and (words[j][0][:1] in cfg["name_not_first"] or (
+                    len(words[j][0]) == 2 and words[j][0][0] == words[j][0][1])):
+                j += 1   # 个学平险, 问问家财险: a classifier or a reduplicated verb jieba tagged as a noun
             name = "".join(w for w, _ in words[j:k + 1])
             if len(name) < cfg["name_min_chars"] or self.product_type(name):
                 continue  # 险 alone, a line (团险, 财险); a name with a type keyword is read by its type
@@ -268,5 +271,9 @@ def spouse_of_caller(spouse: Sequence[str], r: ProfileReader, titles: Sequence[s
         after = [f"(?<=[{one}])家?"] + ([f"(?<=[{one}][{joined}])"] if joined else [])
         # not after inclusive 咱 (咱男人说话算话), nor a title that goes on into another word (女人家, 男人缘, 男人婆)
         goes_on = "".join(r.lex["person"]["title_goes_on"])
-        words += rf"|(?<!咱)(?:{'|'.join(after)})(?:{'|'.join(titles)})(?![{goes_on}])"
+        regional = [t for t in titles if t in r.lex["person"]["regional_spouse_titles"]]
+        plain = [t for t in titles if t not in regional]
+        words += rf"|(?:{'|'.join(after)})(?:{'|'.join(plain)})" if plain else ""
+        if regional:
+            words += rf"|(?<!咱)(?:{'|'.join(after)})(?:{'|'.join(regional)})(?![{goes_on}])"
     return re.compile(rf"(?:(?:{me})(?:(?:{together})(?:{me})?)?|(?:{together}))({words})")

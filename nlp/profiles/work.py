@@ -158,7 +158,8 @@ class _OwnRole:
         self.employer = re.compile(rf"(?:(?:{me})(?:这边)?是?|^是){owner}{{2,20}}?的({role})(?:这边)?$")
         # the caller's own clause before a verbless one naming the role: by employer (…的), name (我姓[姓名], 我叫…)
         # or home (我是郸城那边)
-        self.introduced = re.compile(rf"(?:{me})(?:(?:这边)?是?{owner}{{2,20}}的|(?:姓|叫)\S{{1,8}}|是{owner}{{2,12}}"
+        named = r"(?:姓|叫(?![了过着]))\S{1,8}"   # 我姓[姓名], 我叫…; not 我叫了个网约车
+        self.introduced = re.compile(rf"(?:{me})(?:(?:这边)?是?{owner}{{2,20}}的|{named}|是{owner}{{2,12}}"
                                      rf"(?:那边|这边))$")
         self.named_employer = re.compile(rf"(?:就是|是)?{owner}{{2,20}}?的({role})")
         self.self_intro = re.compile(rf"(?:{me})(?:姓|叫|是)")
@@ -215,42 +216,47 @@ class _Livelihood:
         self.self_words = r.self_words
         self.households = tuple(r.lex["person"]["household"])
         self.not_grown = tuple(r.lex["children"]["nouns"])
+        self.untimely = tuple(cfg["wish"] + cfg["not_yet"] + r.lex["city"]["past_before"] + ["曾经"])
 
     def read(self, said: str, said_before: str, prefix: str) -> tuple[str, int, bool]:
         """(the trade, where its verb starts in `said`, whether the household said it), ("", -1, False) when the
         stripped clause `said` says none. Between the copula and the verb only where (重庆巫溪这边): no verb (我是问
         养殖险的), no adverb of a time gone or wished (我是原来种菜的, 我是想养羊的)."""
         m = self.said.search(said)
-        if m is not None and _has_verb_or_adverb(said[m.start():m.start(1)]):
+        if m is not None and _gap_says_other(said[m.start():m.start(1)], self.untimely):
             m = None
         if m is None and self.introduced.search(said_before.strip()):
             m = self.alone.search(said)
         if m is None and any(w in prefix for w in self.self_words):
             m = self.lifetime.search(said)
-        if m is None or not _grown(m.group(2), self.not_grown):
+        if m is None or not _grown(m.group(1), m.group(2), self.not_grown):
             return "", -1, False
         household = m.re is self.said and said[m.start():].startswith(self.households)
         return self.templates[m.group(1)].format(m.group(2)), m.start(1), household
 
 
-def _has_verb_or_adverb(span: str) -> bool:
-    """A verb (besides the copula) or an adverb in `span`: the copula's complement is then no trade said."""
-    return any((w.flag.startswith("v") and w.word not in ("是", "系")) or w.flag.startswith("d")
-               for w in pos_tagger().cut(span))
+def _gap_says_other(span: str, untimely: tuple[str, ...]) -> bool:
+    """A verb in `span` (我是问养殖险的) or a word of a time gone or wished (我是原来种菜的, 我是想养羊的): the copula's
+    complement is then no trade said. 就, 也, 一直 leave it one (我就是种苹果的)."""
+    return _has_verb(span) or any(w in span for w in untimely)
 
 
-def _grown(what: str, not_grown: tuple[str, ...]) -> bool:
-    """What is grown or raised is a noun to jieba, word by word (甘蔗, 猪, 沃 + 柑): not 养老, 种类; not an aspect
-    mark (种过痘), insurance (养殖险, 种植险 cut 种 + 植险) or a child (养娃: [children] nouns)."""
+def _grown(verb: str, what: str, not_grown: tuple[str, ...]) -> bool:
+    """What is grown or raised is a noun to jieba, word by word (甘蔗, 猪, 沃 + 柑): not an aspect mark
+    (种过痘), insurance (养殖险), a child (养娃: [children] nouns), nor the rest of a word the verb begins (种子站,
+    种植基地, 养老院: the verb and what's first character are a word of jieba's dictionary, what being longer)."""
     if what.startswith(("过", "了", "着")) or what.endswith("险") or what in not_grown:
+        return False
+    if len(what) > 1 and in_dictionary(verb + what[0]):
         return False
     words = list(pos_tagger().cut(what))
     return bool(words) and all(w.flag.startswith("n") for w in words)
 
 
 def _has_verb(span: str) -> bool:
-    """A word jieba tags as a verb in `span`, besides the copula 是 (我找过我们村的…, 我问了我们单位的…)."""
-    return any(w.flag.startswith("v") and w.word != "是" for w in pos_tagger().cut(span))
+    """A word jieba tags as a verb in `span` (not a verbal noun: 运输公司, 培训学校), besides the copula 是
+    (我找过我们村的…, 我问了我们单位的…)."""
+    return any(w.flag.startswith("v") and w.flag != "vn" and w.word not in ("是", "系") for w in pos_tagger().cut(span))
 
 
 def _retired_from(facts: Sequence[Fact], cfg: dict[str, Any], out: list[Fact]) -> None:
@@ -336,7 +342,8 @@ def _worker(task: str, cfg: dict[str, Any]) -> str:
 
 def is_role(word: str, cfg: dict[str, Any]) -> bool:
     """A noun that names an occupation: a listed one, or one ending like one (钳工, 收银员, 小学老师)."""
-    return not word.endswith(tuple(cfg["not_occupation"])) and len(word) >= 2 and (
+    not_one = cfg["not_occupation"]
+    return word not in not_one and not (word[:1] in "老新" and word[1:] in not_one) and len(word) >= 2 and (
         any(word.endswith(n) for n in cfg["nouns"]) or word.endswith(tuple(cfg["suffixes"])))
 
 
