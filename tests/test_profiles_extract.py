@@ -25,6 +25,11 @@ def policies(*turns: tuple[str, str]) -> set[str]:
     return {f.value for f in extract(list(turns), LEX) if f.field == "existing_policies"}
 
 
+def cues_of(text: str, intent_lex) -> tuple[str, ...]:
+    """The intent cues (name:phrase@turn) one customer sentence fires."""
+    return score_intent([("customer", text)], intent_lex, LEX).cues
+
+
 def test_numbers():
     assert [cn_number(s) for s in ("三十五", "十", "七十六", "四十一", "41", "两")] == [35, 10, 76, 41, 41, 2]
     assert [cn_amount(s) for s in ("一万五", "四千", "8000", "1.5万", "八千六")] == [15000, 4000, 8000, 15000, 8600]
@@ -608,15 +613,14 @@ def test_buying_asked_with_words_between_in_cantonese_or_with_a_light_verb(inten
     """能直接在APP上买吗, Cantonese 仲可唔可以买 / 佢可以买嘅, the North's 想整一个 / 想上一个 ask to buy; asking
     whether the insurer has a kind of cover (你们有那种……意外的保险嘛？, 你哋有冇啲医疗嘅保险) is interest. A policy
     held at the insurer (你们这边有一份寿险), 想办一个变更 and 想弄个明白 are neither."""
-    def cues(text: str) -> tuple[str, ...]:
-        return score_intent([("customer", text)], intent_lex, LEX).cues
     for said in ("能直接在APP上买吗？", "而家仲可唔可以买？", "佢可以买嘅？", "那我挺想整一个的。",
                  "我挺想上一个的，保额高点的。"):
-        assert any(c.startswith("buy_request:") for c in cues(said)), said
+        assert any(c.startswith("buy_request:") for c in cues_of(said, intent_lex)), said
     for said in ("你们有那种……意外的保险嘛？", "你哋有冇啲医疗嘅保险？"):
-        assert any(c.startswith("product_inquiry:") for c in cues(said)), said
+        assert any(c.startswith("product_inquiry:") for c in cues_of(said, intent_lex)), said
     for said in ("你们这边有一份寿险，我想查一下。", "我想办一个变更。", "我就想弄个明白。"):
-        assert not any(c.startswith(("buy_request:", "product_inquiry:")) for c in cues(said)), (said, cues(said))
+        cues = cues_of(said, intent_lex)
+        assert not any(c.startswith(("buy_request:", "product_inquiry:")) for c in cues), (said, cues)
 
 
 def test_a_product_named_by_a_name_of_its_own_is_the_product_of_interest(intent_lex):
@@ -695,7 +699,7 @@ def test_what_the_new_buying_patterns_must_not_read(intent_lex):
                  "能不买吗？",
                  "你们能别老打电话让我买吗？", "你们有什么理由不赔我的保险？", "你们有没有把我的保险停掉？",
                  "你们有没有收到我车险的理赔材料？"):
-        cues = score_intent([("customer", said)], intent_lex, LEX).cues
+        cues = cues_of(said, intent_lex)
         assert not any(c.startswith(("buy_request:", "product_inquiry:")) for c in cues), (said, cues)
     reader = ProfileReader(LEX)
     for said in ("我想了解一下平安保险", "这个理财是高风险的吗", "我想买份商业保险", "单位交五险"):
@@ -724,10 +728,9 @@ def test_what_a_second_review_found_in_buying(intent_lex):
     """Buying said before 不上班 / 没办法 is still buying; 信用卡我想办一个, 你们能强制我买吗 and service questions
     to the insurer (你们有没有扣过保险费, 有没有保险公司的电话) are not buying or interest;
     你们保险公司有没有意外险 is."""
-    def cues(text: str) -> tuple[str, ...]:
-        return score_intent([("customer", text)], intent_lex, LEX).cues
-    assert any(c.startswith("buy_request:") for c in cues("我想买个养老保险以后不上班了有钱拿。"))
+    assert any(c.startswith("buy_request:") for c in cues_of("我想买个养老保险以后不上班了有钱拿。", intent_lex))
     for said in ("信用卡我想办一个。", "你们能强制我买吗？", "你们有没有扣过保险费？",
                  "你们有没有保险公司的电话？", "你们有没有上门办理保险的？"):
-        assert not any(c.startswith(("buy_request:", "product_inquiry:")) for c in cues(said)), (said, cues(said))
-    assert any(c.startswith("product_inquiry:") for c in cues("你们保险公司有没有意外险？"))
+        cues = cues_of(said, intent_lex)
+        assert not any(c.startswith(("buy_request:", "product_inquiry:")) for c in cues), (said, cues)
+    assert any(c.startswith("product_inquiry:") for c in cues_of("你们保险公司有没有意外险？", intent_lex))

@@ -49,6 +49,9 @@ def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[F
             for w in cfg["spouse"]:
                 if w not in described and re.search(_DESCRIBED + re.escape(w), clause):
                     described[w] = (i, start)
+    # another household's (那家(的)老头, 老王家老头): not the caller's spouse
+    not_own = re.compile(rf"(?:{'|'.join(map(re.escape, cfg['not_own']))})的?$")
+    own_home = tuple(r.lex["person"]["household"])
     for status in ("丧偶", "离异", "未婚", "已婚"):
         for i, (speaker, text) in enumerate(turns):
             if speaker != "customer":
@@ -76,8 +79,7 @@ def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[F
                     continue
                 if re.search(_DESCRIBED + "$", clause[:j]):
                     continue  # 一个七十八的老头子: someone described, not the caller's spouse
-                if re.search(rf"(?:{'|'.join(map(re.escape, cfg['not_own']))})的?$", clause[:j]) or (
-                        clause[:j].endswith("家") and not clause[:j].endswith(tuple(r.lex["person"]["household"]))):
+                if not_own.search(clause[:j]) or (clause[:j].endswith("家") and not clause[:j].endswith(own_home)):
                     continue  # 那家(的)老头今年走了, 隔壁老王家老头: another household's
                 word = next((w for w in cfg["spouse"] if clause.startswith(w, j)), hit)
                 if r.own_sex_word(word):

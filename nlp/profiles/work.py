@@ -163,6 +163,7 @@ class _OwnRole:
                                      rf"(?:那边|这边))$")
         self.named_employer = re.compile(rf"(?:就是|是)?{owner}{{2,20}}?的({role})")
         self.self_intro = re.compile(rf"(?:{me})(?:姓|叫|是)")
+        self.copulas = tuple(cfg["copulas"])
         self.nouns = set(cfg["nouns"])
 
     def read(self, clause: str, said_before: str) -> tuple[str, int]:
@@ -181,7 +182,7 @@ class _OwnRole:
         # 是合作社的理事长 with the caller introduced by the clause before (我姓孙，是…); what stands between the
         # caller and the role holds no verb (我找过我们村的书记 names someone else)
         if m and (not said.startswith("是") or self.self_intro.match(said_before.strip())) \
-                and is_role(m.group(1), self.cfg) and not _has_verb(said[m.start():m.start(1)]):
+                and is_role(m.group(1), self.cfg) and not _has_verb(said[m.start():m.start(1)], self.copulas):
             return m.group(1), m.start(1)
         if self.introduced.search(said_before.strip()):
             # right after the caller's own clause, a verbless one naming a role, alone or with the employer (…的，财务;
@@ -216,14 +217,15 @@ class _Livelihood:
         self.self_words = r.self_words
         self.households = tuple(r.lex["person"]["household"])
         self.not_grown = tuple(r.lex["children"]["nouns"])
-        self.untimely = tuple(cfg["wish"] + cfg["not_yet"] + r.lex["city"]["past_before"] + ["曾经"])
+        self.untimely = tuple(cfg["wish"] + cfg["not_yet"] + r.lex["city"]["past_before"] + cfg["past_before"])
+        self.copulas = tuple(cfg["copulas"])
 
     def read(self, said: str, said_before: str, prefix: str) -> tuple[str, int, bool]:
         """(the trade, where its verb starts in `said`, whether the household said it), ("", -1, False) when the
         stripped clause `said` says none. Between the copula and the verb only where (重庆巫溪这边): no verb (我是问
         养殖险的), no adverb of a time gone or wished (我是原来种菜的, 我是想养羊的)."""
         m = self.said.search(said)
-        if m is not None and _gap_says_other(said[m.start():m.start(1)], self.untimely):
+        if m is not None and _gap_says_other(said[m.start():m.start(1)], self.untimely, self.copulas):
             m = None
         if m is None and self.introduced.search(said_before.strip()):
             m = self.alone.search(said)
@@ -235,10 +237,10 @@ class _Livelihood:
         return self.templates[m.group(1)].format(m.group(2)), m.start(1), household
 
 
-def _gap_says_other(span: str, untimely: tuple[str, ...]) -> bool:
+def _gap_says_other(span: str, untimely: tuple[str, ...], copulas: tuple[str, ...]) -> bool:
     """A verb in `span` (我是问养殖险的) or a word of a time gone or wished (我是原来种菜的, 我是想养羊的): the copula's
     complement is then no trade said. 就, 也, 一直 leave it one (我就是种苹果的)."""
-    return _has_verb(span) or any(w in span for w in untimely)
+    return _has_verb(span, copulas) or any(w in span for w in untimely)
 
 
 def _grown(verb: str, what: str, not_grown: tuple[str, ...]) -> bool:
@@ -253,10 +255,10 @@ def _grown(verb: str, what: str, not_grown: tuple[str, ...]) -> bool:
     return bool(words) and all(w.flag.startswith("n") for w in words)
 
 
-def _has_verb(span: str) -> bool:
-    """A word jieba tags as a verb in `span` (not a verbal noun: 运输公司, 培训学校), besides the copula 是
-    (我找过我们村的…, 我问了我们单位的…)."""
-    return any(w.flag.startswith("v") and w.flag != "vn" and w.word not in ("是", "系") for w in pos_tagger().cut(span))
+def _has_verb(span: str, copulas: tuple[str, ...]) -> bool:
+    """A word jieba tags as a verb in `span` (not a verbal noun: 运输公司, 培训学校), besides the copulas ([occupation]
+    copulas: 是, 系) (我找过我们村的…, 我问了我们单位的…)."""
+    return any(w.flag.startswith("v") and w.flag != "vn" and w.word not in copulas for w in pos_tagger().cut(span))
 
 
 def _retired_from(facts: Sequence[Fact], cfg: dict[str, Any], out: list[Fact]) -> None:
