@@ -734,3 +734,39 @@ def test_what_a_second_review_found_in_buying(intent_lex):
         cues = cues_of(said, intent_lex)
         assert not any(c.startswith(("buy_request:", "product_inquiry:")) for c in cues), (said, cues)
     assert any(c.startswith("product_inquiry:") for c in cues_of("你们保险公司有没有意外险？", intent_lex))
+
+
+def test_regional_and_spoken_forms_of_what_is_already_read():
+    """Forms the readers missed on an old-age insurer's calls, each a class rather than a sentence: the northern
+    reflexive 自个儿 as 自己; the Cantonese periods 上昼 / 下昼 and the regional negatives (唔, 覅, 甭, 莫); a time
+    negated right before it (别中午打) is when not to call; a clock time alone with a verb of calling takes its
+    period (六点以后打吧); a time said alone after a clause asking to be called (…打给我吧，下午); an old couple's
+    老太婆 as 老头子 (the caller's spouse, not after a determiner or a copula); no verb of work kept as a qualifier
+    (我是当老师的); the caller's place as a verbless clause after their name (我姓吴，苏州的), or called from
+    (我宁波打来的); a place that begins a bank's branch (北京海淀支行) is none."""
+    assert facts(("customer", "俺自个儿今年六十七了，腿脚也不得劲。"))["age"] == "67"
+    assert facts(("customer", "你记住啊，要上昼打，下昼我唔喺屋企。"))["preferred_contact_time"] == "上午"
+    assert facts(("customer", "回电话的时候别中午打，我中午一般在开会，你们六点以后打吧。"))[
+        "preferred_contact_time"] == "晚上"
+    assert facts(("customer", "你让那个人明天打给我吧，下午，上午我要送孙子上学。"))["preferred_contact_time"] == "下午"
+    assert "preferred_contact_time" not in facts(("customer", "我昨天六点打了没人接。"))
+    assert "preferred_contact_time" not in facts(("customer", "别又中午打，我在开会。"))
+    assert facts(("customer", "我姓吴，苏州的。我是替我屋里老太婆问的。"))["marital_status"] == "已婚"
+    for said in ("我们楼下有个老太婆，被骗了。", "隔壁那个老头子天天来问。", "我是老头子了，不懂这些。"):
+        assert "marital_status" not in facts(("customer", said)), said
+    assert facts(("customer", "我是当老师的，平时上课不方便接电话。"))["occupation"] == "老师"
+    assert facts(("customer", "我姓吴，苏州的。"))["city"] == "苏州"
+    assert facts(("customer", "喂，我宁波打来的。"))["city"] == "宁波"
+    assert "city" not in facts(("customer", "卡号是6222，工商银行的，开户行是北京海淀支行。"))
+
+
+def test_policies_held_without_a_verb_and_words_a_type_begins():
+    """A count limited by 就 / 只 says having (俺自个儿就一个车险跟一个重疾险), as 我就一个儿子 does; a type's key that
+    begins another word of the dictionary (养老院, 医疗费) names no product; the household's (俺家车也有车险) is still
+    the caller's, a relation's (我老公有个意外险) is not."""
+    assert policies(("customer", "俺自个儿就一个车险跟一个重疾险，再多也买不起了。")) == {"车险", "重疾险"}
+    for said in ("那也能顶两个多月养老院的钱。我还听说有个护理的保险能给养老院报钱？", "我有医疗费的发票，保险能报吗？",
+                 "我老公有个意外险。"):
+        assert not policies(("customer", said)), said
+    assert policies(("customer", "俺家车也有车险。")) == {"车险"}
+    assert policies(("customer", "我有养老保险。")) == {"养老险"}

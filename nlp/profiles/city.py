@@ -27,8 +27,8 @@ def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 if said in province_names() and any(k == j + len(said) for k, _, _ in places):
                     continue  # 吉林 of 吉林长春 is the province the city is in
                 after = clause[j + len(said):j + len(said) + 2]
-                if after.startswith(tuple(cfg["name_goes_on"])):
-                    continue  # 人民路, 南京大学, 北京银行: a street or an institution, not where the caller is
+                if after.startswith(tuple(cfg["name_goes_on"])) or _names_branch(clause[j + len(said):], cfg):
+                    continue  # 人民路, 南京大学, 北京银行, 北京海淀支行: a street or an institution, not the caller's
                 if "老家" in clause and "我" not in clause[:j].replace("我爸", "").replace("我妈", ""):
                     continue
                 lead = without_province(clause[:j])
@@ -113,17 +113,24 @@ def _own_place(lead: str, after: str, r: ProfileReader) -> bool:
     me = "|".join(map(re.escape, r.self_words))
     if re.search(rf"(?:{me})(?:{'|'.join(map(re.escape, here))})$", lead):
         return True
-    return re.search(rf"(?:{me})$", lead) is not None and after.startswith("的")
+    return re.search(rf"(?:{me})$", lead) is not None and after.startswith(tuple(r.lex["city"]["own_after"]))
+
+
+def _names_branch(after: str, cfg: dict[str, Any]) -> bool:
+    """The place begins the name of an office (北京海淀支行, 广州天河营业部): the words run on, without a break, to one
+    of [city] branch_words within a few characters."""
+    run = re.match(r"[\u4e00-\u9fff]{0,6}", after).group()
+    return any(run.endswith(w) or w in run for w in cfg["branch_words"])
 
 
 def _employer_place(lead: str, after: str, before: str, r: ProfileReader) -> bool:
     """A clause of its own that opens with the place and names the caller's employer by it (我姓何，南京启安贸易的;
-    我前天打过电话的，杭州澄明设计咨询的财务): up to twelve characters, then 的, optionally a listed role, ending the
-    clause, after a sentence of the caller's own."""
+    我前天打过电话的，杭州澄明设计咨询的财务), or the caller by it (我姓吴，苏州的): up to twelve characters, then 的,
+    optionally a listed role, ending the clause, after a sentence of the caller's own."""
     if lead.strip() or not any(w in before for w in r.self_words):
         return False
     roles = "|".join(map(re.escape, r.lex["occupation"]["nouns"]))
-    return re.fullmatch(rf"[\u4e00-\u9fff]{{2,12}}的(?:{roles})?\s*", after) is not None
+    return re.fullmatch(rf"[\u4e00-\u9fff]{{0,12}}的(?:{roles})?\s*", after) is not None
 
 
 def _works_as(after: str, cfg: dict[str, Any], lex: dict[str, Any]) -> bool:

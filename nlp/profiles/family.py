@@ -20,6 +20,8 @@ from callintel.nlp.profiles.sound import phrase_at
 
 # 一个/一位, optionally a modifier that ends in 的, then (the caller's words go on with) the noun it describes
 _DESCRIBED = r"(?:一个|一位)(?:[^，,。！!？?]{0,6}的)?"
+# a bare spouse word after a determiner or a copula (那个老头子, 有个老太婆, 我是老头子了) is a person described
+_SOMEONE = re.compile(r"(?:[那这有哪]个|[那这]位|是)$")
 
 
 def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
@@ -77,8 +79,8 @@ def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[F
                     continue
                 if status == "已婚" and re.search(r"(?:没|未|不)(?:有)?" + re.escape(hit), clause):
                     continue
-                if re.search(_DESCRIBED + "$", clause[:j]):
-                    continue  # 一个七十八的老头子: someone described, not the caller's spouse
+                if re.search(_DESCRIBED + "$", clause[:j]) or (m is None and _SOMEONE.search(clause[:j])):
+                    continue  # 一个七十八的老头子, 楼下有个老太婆, 我是老头子了: someone described, no spouse
                 if not_own.search(clause[:j]) or (clause[:j].endswith("家") and not clause[:j].endswith(own_home)):
                     continue  # 那家(的)老头今年走了, 隔壁老王家老头: another household's
                 word = next((w for w in cfg["spouse"] if clause.startswith(w, j)), hit)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from callintel.general_words import pos_tagger
-from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, text_clauses
+from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, in_dictionary, text_clauses
 from callintel.nlp.profiles.sound import said_by_sound, sound_at
 
 # 那啥……医疗险 (normalised to 那啥。.....医疗险): a pause inside a clause, the speaker searching for a word
@@ -21,14 +21,17 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     mention = re.compile(rf"([\u4e00-\u9fffA-Za-z]{{0,10}}?)({keys})")
     comment = re.compile(cfg["owned_comment"])
     seen: set[str] = set()
+    # 我老公有个…: a first-person word followed by a relation is someone else holding it (我家, the household, is not)
+    others = "|".join(map(re.escape, (w for w in r.lex["person"]["relation_after_self"] if not w.endswith("家"))))
     for i, (speaker, text) in enumerate(turns):
         if speaker not in ("customer", "agent"):
             continue
         owned_words = cfg["owned_customer"] if speaker == "customer" else cfg["owned_agent"]
         # 您在我们这儿有一份, 您在2020年投保了一份, 我自己单位有: the holder, a few words, then a verb of holding
         # (not 有的/有没有)
-        holds = re.compile(rf"(?:{'|'.join(r.self_words if speaker == 'customer' else ('您',))})"
-                           rf"[^，,。？?没未不]{{0,8}}?(?:{'|'.join(cfg['hold_verbs'])})(?![的没什哪])")
+        holds = re.compile(rf"(?:{'|'.join(r.self_words if speaker == 'customer' else ('您',))})(?!{others})"
+                           rf"[^，,。？?没未不]{{0,8}}?(?:{'|'.join(cfg['hold_verbs'])}|{cfg['verbless_hold']})"
+                           rf"(?![的没什哪])")
         seen_here = False
         # a hesitation (买过一个那啥……医疗险) is the speaker searching for the word, not the end of a clause
         said = _HESITATION.sub("", text)
@@ -44,7 +47,7 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                     break   # a later product is held only with the one before (重疾险和一个定期寿险)
                 tail = clause[m.end():m.end() + 3]
                 kind = r.product_type(m.group(2) + tail[:1])
-                if kind is None:
+                if kind is None or _other_word(m.group(2), tail):
                     break
                 if not n:   # the clause's first product: held when said as owned, of the caller
                     before = clause[:m.start(2)]
@@ -75,6 +78,13 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
 # between two products held together: (险)? a coordinating conjunction, an optional measure and up to six characters
 # of the second's name (重疾险和一个定期寿险, 医疗险跟意外, 寿险、重疾): Mandarin's closed class of noun coordination
 _COORDINATED = re.compile(r"(?:保险|险)?(?:和|跟|与|及|以及|还有|加上|外加|、)(?:一个|一份|个|份)?[\u4e00-\u9fff]{0,6}")
+
+
+def _other_word(key: str, tail: str) -> bool:
+    """The type's key begins another word of jieba's dictionary (养老院, 养老金, 医疗费, 住院部): a place, a benefit or a
+    cost, no product; a word going on into 保 or 险 (医疗保险) is still the product."""
+    return any(in_dictionary(key + tail[:n]) and not (key + tail[:n]).endswith(("险", "保")) and
+               not tail[:n].startswith(("保", "险")) for n in (1, 2) if len(tail) >= n)
 
 
 def _unnamed_holder(before: str, cues: Sequence[str], r: ProfileReader) -> bool:

@@ -45,6 +45,9 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     phrases = [(phrase, value, _separable(phrase, cfg)) for phrase, value in cfg["phrases"]] + [
         (phrase, cfg["retired"], None) for phrase in cfg["retirement"]]
     own_role = _OwnRole(cfg, noun_re, r)
+    # the verbs of doing work or holding a role before a role noun (我是做会计的, 我是当老师的): no qualifier of it
+    work_verbs = tuple(v for v in dict.fromkeys(cfg["said_de"] + cfg["said_role"]) if v != "是")
+    doing = "|".join(map(re.escape, sorted(work_verbs, key=len, reverse=True)))
     livelihood = _Livelihood(cfg, r)
     first = len(out)
     for i, (speaker, text) in enumerate(turns):
@@ -116,8 +119,8 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
                 value = m.group(1) + next((n for n in nouns if clause.startswith(n, m.end(1))), "")
                 prefix = clause[m.start():m.start(1)]
                 # keep a qualifier said with it: 小学老师, 产品经理 (not 我是做 / 的)
-                q = re.sub(r"^(?:(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?)+", "", prefix)
-                if 0 < len(q) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", q) and q not in ("做", "干", "跑", "在") \
+                q = re.sub(rf"^(?:(?:我是|我就是|是|{doing})(?:个|一个|一名|名)?)+", "", prefix)
+                if 0 < len(q) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", q) and q not in (*work_verbs, "在") \
                         and _known_word(q):
                     value = q + value
                 if value not in cfg["not_occupation"]:
