@@ -102,7 +102,7 @@ SHARED = ROOT.parent / "shared" / "data"
 SETS = {"life": SHARED, "health": SHARED / "calls_health", "motor": ROOT / "bench" / "calls_motor",
         "pc": ROOT / "bench" / "calls_pc", "online": ROOT / "bench" / "calls_online",
         "group": ROOT / "bench" / "calls_group", "agri": ROOT / "bench" / "calls_agri",
-        "pension": ROOT / "bench" / "calls_pension"}
+        "pension": ROOT / "bench" / "calls_pension", "travel": ROOT / "bench" / "calls_travel"}
 KEYS = ("question_topic_ari", "topic_coverage", "call_topic_ari", "call_topics_found", "calls_other")
 # the held-out groupings: health's and motor's (bench/calls_motor) topics outside the default taxonomy; two
 # choices of four life topics

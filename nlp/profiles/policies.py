@@ -81,8 +81,8 @@ _COORDINATED = re.compile(r"(?:保险|险)?(?:和|跟|与|及|以及|还有|加�
 
 
 def _other_word(key: str, tail: str) -> bool:
-    """The type's key begins another word of jieba's dictionary (养老院, 养老金, 医疗费, 住院部): a place, a benefit or a
-    cost, no product; a word going on into 保 or 险 (医疗保险) is still the product."""
+    """The type's key begins another word of jieba's dictionary (养老院, 养老金, 医疗费, 住院部): a place, a benefit
+    or a cost, no product; a word going on into 保 or 险 (医疗保险) is still the product."""
     return any(in_dictionary(key + tail[:n]) and not (key + tail[:n]).endswith(("险", "保")) and
                not tail[:n].startswith(("保", "险")) for n in (1, 2) if len(tail) >= n)
 
