@@ -770,3 +770,69 @@ def test_policies_held_without_a_verb_and_words_a_type_begins():
         assert not policies(("customer", said)), said
     assert policies(("customer", "俺家车也有车险。")) == {"车险"}
     assert policies(("customer", "我有养老保险。")) == {"养老险"}
+
+
+def test_cantonese_function_words_are_read_as_mandarins():
+    """Cantonese 喺 / 咗 / 嗰 / 系 read as 在 / 了 / 那 / 是 before any construction, so the Mandarin ones read a
+    Cantonese caller (我喺茂名嗰间石油厂做咗三十年 -> 茂名); 系 and 伊 only as words of their own (关系, 伊朗 stay);
+    唔 only before a word (唔，好的 is a hesitation); a son said with the classifier (我个仔喺深圳返工) is someone else;
+    the evidence stays the turn as said."""
+    said = "我今年六十八喇，喺茂名嗰间石油厂做咗三十年。"
+    got = extract([("agent", "您好。"), ("customer", said)], LEX)
+    assert {f.field: f.value for f in got}["city"] == "茂名"
+    assert all(f.evidence == said for f in got)
+    assert "city" not in facts(("customer", "我个仔喺深圳返工，过年先返嚟。"))
+    assert facts(("customer", "我系南宁嘅，退休咗。"))["city"] == "南宁"
+    assert "city" not in facts(("customer", "我同伊讲过了，我跟伊朗的客户有关系。"))
+
+
+def test_pairs_of_children_pensions_as_income_and_subjects_taught():
+    """Sons and daughters counted as a pair (一儿一女, 一仔一女, 两儿一女) add up, the caller's when an owner is said;
+    a pension is monthly income, its amount in its own clause (…六千出头的退休金，这十万是我攒的 is 5000-10000); a
+    subject taught at a place or as who the caller is names the teacher (在中学教数学 -> 数学老师), not a child taught
+    at home or someone else's teaching."""
+    assert facts(("customer", "我一儿一女，都成家了。"))["children"] == "2"
+    assert facts(("customer", "我家两儿一女。"))["children"] == "3"
+    assert "children" not in facts(("customer", "他家一儿一女。"))
+    assert facts(("customer", "退休金都是得三千几。"))["income_band"] == "<5000"
+    said = "退休了一个月就六千出头的退休金，这十万是我攒了好几年的。"
+    assert facts(("customer", said))["income_band"] == "5000-10000"
+    assert facts(("customer", "我在中学教数学。"))["occupation"] == "数学老师"
+    assert facts(("customer", "我是教语文的。"))["occupation"] == "语文老师"
+    for said in ("我在家教孩子。", "他在中学教数学。", "我教孩子写作业。"):
+        assert "occupation" not in facts(("customer", said)), said
+
+
+def test_what_the_review_of_the_regional_forms_found():
+    """The review's false readings of this session's constructions, each now a test: 一点 as 'a bit', an hour of 7-11
+    with 以后 in a turn that says nothing of the day, someone else calling or a call made (打的, 没人接), a time said
+    alone after 特别是 / 除了, a time negated after it (中午别打) or with words between (别在中午打), 要不 and 差不多
+    are no negation, 唔该 is please; a reflexive after someone else is theirs; a bare 'place + 的' only after the
+    caller's name; 就一个 only right before the product; 老伴 after 是 is still a spouse, 是个老太婆 and 好多老太婆
+    are not; working at a branch keeps its city; a relative's policy (我小孩有个…) is not the caller's."""
+    def when(said: str) -> str | None:
+        return facts(("customer", said)).get("preferred_contact_time")
+
+    for said in ("你晚一点打给我吧。", "你快一点打过来，我要出门了。", "我老公六点以后打给你们。", "我两点打给你们吧。",
+                 "五点打的那个电话是你们吗？", "我三点打过来，你们一直占线。", "特别是下午，我一般都在开会。",
+                 "你打给我吧，除了中午。", "中午别打，我要睡午觉。", "别在中午打，我要午休。", "八点以后打吧。"):
+        assert when(said) is None, said
+    assert when("我白天上班，你七点以后打吧。") == "晚上"
+    assert when("要不中午打吧。") == "中午"
+    assert when("差不多六点打吧。") == "晚上"
+    assert when("唔该你打俾我，下昼。") == "下午"
+    assert when("六点以后我有空。") == "晚上"
+    assert when("那你们主管回电话还是六点以后啊。") == "晚上"
+    assert when("朝早唔得闲，下昼打俾我。") == "下午"
+    assert not policies(("customer", "他自个儿有个重疾险。"))
+    assert "marital_status" not in facts(("customer", "俺闺女自个儿还没结婚呢。"))
+    assert "city" not in facts(("customer", "我想买个房子，杭州的。"))
+    assert facts(("customer", "我姓吴，苏州人。"))["city"] == "苏州"
+    assert not policies(("customer", "我就一个问题想问下重疾险怎么赔。"))
+    assert policies(("customer", "我有一份养老金保险。")) == {"养老险"}
+    assert facts(("customer", "主要是老伴身体不好。"))["marital_status"] == "已婚"
+    for said in ("我是个老太婆了，不懂这些。", "公园里好多老太婆在跳舞。"):
+        assert "marital_status" not in facts(("customer", said)), said
+    assert facts(("customer", "我在深圳分公司上班。"))["city"] == "深圳"
+    assert facts(("customer", "我以前是当老师的。"))["occupation"] == "老师"
+    assert not policies(("customer", "我小孩有个意外险。"))

@@ -27,7 +27,9 @@ def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 if said in province_names() and any(k == j + len(said) for k, _, _ in places):
                     continue  # 吉林 of 吉林长春 is the province the city is in
                 after = clause[j + len(said):j + len(said) + 2]
-                if after.startswith(tuple(cfg["name_goes_on"])) or _names_branch(clause[j + len(said):], cfg):
+                branch = any(w in clause[:j] for w in cfg["account_words"]) and \
+                    _names_branch(clause[j + len(said):], cfg)
+                if after.startswith(tuple(cfg["name_goes_on"])) or branch:
                     continue  # 人民路, 南京大学, 北京银行, 北京海淀支行: a street or an institution, not the caller's
                 if "老家" in clause and "我" not in clause[:j].replace("我爸", "").replace("我妈", ""):
                     continue
@@ -129,8 +131,10 @@ def _employer_place(lead: str, after: str, before: str, r: ProfileReader) -> boo
     optionally a listed role, ending the clause, after a sentence of the caller's own."""
     if lead.strip() or not any(w in before for w in r.self_words):
         return False
+    if re.fullmatch(r"(?:的|人)\s*", after):   # the place alone: only right after the caller's name (我姓吴，苏州的)
+        return re.search(r"(?:我|俺)(?:姓|叫)[\u4e00-\u9fff]{1,4}[，,]\s*$", before) is not None
     roles = "|".join(map(re.escape, r.lex["occupation"]["nouns"]))
-    return re.fullmatch(rf"[\u4e00-\u9fff]{{0,12}}的(?:{roles})?\s*", after) is not None
+    return re.fullmatch(rf"[\u4e00-\u9fff]{{2,12}}的(?:{roles})?\s*", after) is not None
 
 
 def _works_as(after: str, cfg: dict[str, Any], lex: dict[str, Any]) -> bool:

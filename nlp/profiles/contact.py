@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from callintel.general_words import pos_tagger
 from callintel.mandarin import CLOSING_PARTICLES
 from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, cn_number, text_clauses
 
@@ -23,10 +24,20 @@ def _period(hour: int, text: str) -> str:
         "下午" if 2 <= hour <= 5 else "晚上"
 
 
-def _asks_call(clause: str, cfg: dict) -> bool:
-    """A clause asking to be called, without a time (你让人明天打给我吧): a time said alone next is when."""
-    k = min((j for j in (clause.find(c) for c in cfg["call_after"]) if j >= 0), default=-1)
-    return k >= 0 and "我" in clause[k:] and not any(n in clause[:k] for n in cfg["negations"])
+def _asks_call(clause: str, cfg: dict, r: ProfileReader) -> bool:
+    """A clause asking to be called, without a time (你让人明天打给我吧, 给我回个电话吧): the caller the object of a
+    verb of calling (给我 / 打我 / 联系我 / 找我, not 给我老婆), not negated. A time said alone next is when."""
+    relations = "|".join(map(re.escape, r.relation))
+    m = re.search(rf"(?:给我|打我|联系我|找我|回我)(?!{relations})", clause)
+    return m is not None and any(c in clause for c in cfg["call_after"] + ["电话"]) and \
+        not any(n in clause[:m.start()] for n in cfg["negations"])
+
+
+def _time_lead(lead: str) -> bool:
+    """The words before a time said alone are time words only (工作日, 明天): not 特别是, 除了, 忙到."""
+    words = [w for w in pos_tagger().cut(lead.strip())]
+    return all(w.flag in ("t", "m", "q") or w.word.endswith(("日", "天")) or w.word in ("就", "最好", "到")
+               for w in words)
 
 
 def _called_then(clause: str, cfg: dict) -> bool:
@@ -41,28 +52,58 @@ def _called_then(clause: str, cfg: dict) -> bool:
     return k >= 0 and not any(n in rest[:k] for n in cfg["negations"])
 
 
-def _clock_call(clause: str, cfg: dict, text: str) -> str | None:
-    """A clock time with no period word followed by a verb of calling, not negated (你们六点以后打吧): its period."""
+def _negated_before(lead: str, cfg: dict) -> bool:
+    """A negation ending the words before a time, a few words of place or manner between (别中午打, 别又中午打,
+    不要在晚上打, 不用晚上打); not 要不 'how about' (要不中午打吧), nor one inside a word (差不多)."""
+    lead = re.sub(r"(?:要不|差不多|不管|不然)$", "", lead)
+    neg = "|".join(map(re.escape, cfg["negations"]))
+    return re.search(rf"(?:{neg})(?:要|用|好|是|又|再|在|要在|大)?$", lead) is not None
+
+
+def _clock_call(clause: str, cfg: dict, text: str, r: ProfileReader) -> str | None:
+    """A clock time with no period word followed by a verb of asking to be called, not negated, said by no one else
+    and of no call made (你们六点以后打吧, 六点以后我有空): its period. 一点 only as an hour said with 以后 / 半 / 钟
+    (晚一点打 is 'a bit later'); 7-11 with 以后 only in a turn saying the day is taken (白天上班，七点以后打):
+    evening."""
     if any(w in clause for w, _ in cfg["words"]):
         return None
     m = _CLOCK_AT.search(clause)
-    if not m or any(n in clause[:m.start()] for n in cfg["negations"] + cfg["past_before"]):
+    if not m or _negated_before(clause[:m.start()], cfg) or any(w in clause[:m.start()] for w in cfg["past_before"]):
         return None
+    if m.group(1) == "一" and not re.match(r"(?:以后|之后|后|半|钟|左右|前|到)", clause[m.end():]):
+        return None   # 晚一点打, 快一点: a bit, no hour
+    if any(w in clause[:m.start()] for w in r.third):
+        return None   # 我老公六点以后打给你们: someone else calls
     after = _CLOCK.sub("", clause[m.start():])
+    if re.match(rf"(?:我|俺)(?:都|就)?(?:{'|'.join(cfg['caller_free'])})", after):
+        after = re.sub(r"^(?:我|俺)(?:都|就)?", "", after)   # 六点以后我有空: the caller free then
     verb = next((c for c in cfg["call_after"] if after.startswith(c)), "")
-    rest = after[len(verb):]
-    if rest.startswith(tuple(cfg["done_marks"])) and not rest.startswith(tuple(cfg["directions"])):
-        return None   # 六点打了没人接: a call made
-    if not after.startswith(tuple(cfg["call_after"])) and not after.startswith(("再打", "给我打", "打给我")):
+    lead = clause[:m.start()]
+    if not verb and not after.strip(CLOSING_PARTICLES + "".join(cfg["closing"])) and \
+            any(c in lead for c in cfg["call_after"]) and not re.search(r"(?:我|俺)(?!们)", lead):
+        verb = "-"   # 你们回电话还是六点以后啊: the verb of calling before the time that ends the clause
+    if not verb:
         return None
+    rest = after[len(verb):] if verb != "-" else ""
+    if (rest.startswith(tuple(cfg["done_marks"])) and not rest.startswith(tuple(cfg["directions"]))) or \
+            "的" in rest or any(w in rest for w in cfg["unanswered"]):
+        return None   # 六点打了没人接, 五点打的那个电话, 三点打过来一直占线: a call made
+    if verb not in cfg["caller_free"] and (re.search(r"(?:我|俺)(?!们)", clause[:m.start()]) or
+                                          (rest.startswith("给") and not rest.startswith("给我"))):
+        return None   # 我两点打给你们, 四点打给我儿子: the caller will call
     hour = cn_number(m.group(1))
-    return _period(hour, text) if hour is not None else None
+    if hour is None:
+        return None
+    if 7 <= hour <= 11 and re.match(r"(?:以后|之后|后)", clause[m.end():]):
+        return "晚上" if any(w in text for w in cfg["day_taken"]) else None
+    return _period(hour, text)
 
 
 def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["contact_time"]
     words = sorted(cfg["words"], key=lambda w: len(w[0]), reverse=True)
     time_words = [w for w, _ in words]   # longest first, as `words`
+    particles = CLOSING_PARTICLES + "".join(cfg["closing"])
     asked = False
     for i, (speaker, text) in enumerate(turns):
         if speaker == "agent":
@@ -89,8 +130,8 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                 while together := next((w for w in time_words if after.startswith(w)), ""):
                     after = _CLOCK.sub("", after[len(together):])   # 礼拜六礼拜天都可以: times said together
                 lead = clause[:j]
-                if re.search(rf"(?:{'|'.join(cfg['negations'])})[又再要]?$", lead):
-                    continue  # 别中午打: when not to call
+                if _negated_before(lead, cfg) or re.match(rf"(?:{'|'.join(cfg['negations'])})", after):
+                    continue  # 别中午打, 不要在晚上打, 中午别打: when not to call
                 if any(w in lead for w in cfg["past_before"]) or "说" in lead or \
                         (any(w in lead for w in cfg["other_subject"]) and "让" not in lead and "我" not in clause[j:]
                          and not any(c in lead for c in cfg["call_after"])
@@ -107,16 +148,17 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                     continue  # 让你们周末联系她: when to call someone else
                 if rest.startswith(tuple(cfg["done_marks"])) and not rest.startswith(tuple(cfg["directions"])):
                     continue  # 我上午已经打过一次了: a call made, not when to call (打过来 is a direction)
-                if after.startswith(tuple(cfg["busy_after"])) or (any(after.startswith(b) for b in ("就", "再")) \
+                if (after.startswith(tuple(cfg["busy_after"])) and not after.startswith(tuple(cfg["call_after"]))) or (
+                        any(after.startswith(b) for b in ("就", "再")) \
                         and not any(c in after for c in cfg["call_after"])):
                     continue
-                bare = after.lstrip(CLOSING_PARTICLES)   # 下午嘛 / 晚上吧: a particle alone ends the answer
+                bare = after.lstrip(particles)   # 下午嘛 / 晚上吧 / 下昼啦: a particle alone ends the answer
                 answers = (asked and (not bare or bare.startswith(tuple(cfg["answer_after"])))) or \
                     (busy and after.rstrip(CLOSING_PARTICLES + "的了吗？?") in cfg["answer_after"])   # 下午可以 ends it
                 if any(c in after[:8] for c in cfg["call_after"]) or answers:
                     hit = value
                     break
-                if not after.strip(CLOSING_PARTICLES + "，,。") and len(lead.strip()) <= cfg["alone_lead"]:
+                if not after.strip(particles + "，,。") and _time_lead(lead):
                     if requested:
                         hit = value   # 你让人明天打给我吧，下午: the time of the call just asked for
                         break
@@ -127,11 +169,11 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                     not any(w in clause for w, v in words if v == pending):
                 hit = pending   # 晚上七点以后，白天我在干活: busy at another time than the one said alone
                 break
-            if clock := _clock_call(clause, cfg, text):
+            if clock := _clock_call(clause, cfg, text, r):
                 hit = clock   # 你们六点以后打吧: a clock time alone, asked to be called then
                 break
             busy = busy or any(w in clause for w in cfg["busy_words"])
-            requested = _asks_call(clause, cfg)
+            requested = _asks_call(clause, cfg, r)
         if hit is None and asked and not any(w in text for w in cfg["past_before"]):
             m = re.search(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})点", text)
             if m:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -26,7 +27,7 @@ def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: da
     masked ID number or birth date gave (utterances.stated_age)."""
     r = ProfileReader(lex)
     said = turns
-    turns = regional_self_read(turns, lex["person"]["regional_self"])
+    turns = regional_function_read(regional_self_read(turns, lex["person"]["regional_self"]), lex["person"])
     facts: list[Fact] = []
     read_gender(turns, r, facts)
     if not facts:
@@ -65,6 +66,26 @@ def regional_self_read(turns: Sequence[tuple[str, str]], words: Sequence[str]) -
 
 
 _FUSED_AFTER = ("家", "们")   # 额家, 额们: jieba joins the pronoun with these into one unknown word
+
+
+def regional_function_read(turns: Sequence[tuple[str, str]], cfg: dict) -> list[tuple[str, str]]:
+    """The customer's turns with the function words of Cantonese and Wu read as Mandarin's, one character for one, so
+    every construction reads them and what it finds keeps its place in the turn: the characters no Mandarin word
+    has ([person] regional_function_chars: 喺 在, 咗 了, 嘅 的, 佢 他); those that are also part of Mandarin words
+    (系 of 关系, 伊 of 伊朗) only where jieba cuts them as a word of their own (regional_function_words); 唔 before
+    a word (唔知, 唔系), not the hesitation 唔，; 唔该 (please, thanks) as 麻烦."""
+    from callintel.general_words import pos_tagger
+
+    table = str.maketrans(dict(cfg["regional_function_chars"]))
+    alone = dict(cfg["regional_function_words"])
+
+    def read(text: str) -> str:
+        text = re.sub(r"唔(?=[\u4e00-\u9fff])", "不", text.translate(table).replace("唔该", "麻烦"))   # thanks
+        if any(w in text for w in alone):
+            text = "".join(alone.get(w.word, w.word) for w in pos_tagger().cut(text))
+        return text
+
+    return [(speaker, read(text) if speaker == "customer" else text) for speaker, text in turns]
 
 
 def _one_per_field(facts: list[Fact]) -> list[Fact]:

@@ -20,8 +20,16 @@ from callintel.nlp.profiles.sound import phrase_at
 
 # 一个/一位, optionally a modifier that ends in 的, then (the caller's words go on with) the noun it describes
 _DESCRIBED = r"(?:一个|一位)(?:[^，,。！!？?]{0,6}的)?"
-# a bare spouse word after a determiner or a copula (那个老头子, 有个老太婆, 我是老头子了) is a person described
-_SOMEONE = re.compile(r"(?:[那这有哪]个|[那这]位|是)$")
+# an old person's word (老头子, 老太婆: [person] sex_of) after a determiner, a copula or a word of many (那个老头子,
+# 有个老太婆, 我是个老头子了, 好多老太婆) is a person described, unless the caller's word owns the determiner
+# (我们那个老头子, 我这老头子: by a caller of the other sex, the spouse)
+_SOMEONE = re.compile(r"(?:[那这有哪是]个|[那这]位|是|这|好多|很多|这些|那些|些)$")
+
+
+def _described_plainly(word: str, lead: str, r: ProfileReader) -> bool:
+    if word not in r.lex["person"]["sex_of"] or not _SOMEONE.search(lead):
+        return False
+    return not re.search(rf"(?:{'|'.join(map(re.escape, r.self_words))})(?:们|家)?(?:那个|这个|这|那)$", lead)
 
 
 def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
@@ -79,7 +87,7 @@ def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[F
                     continue
                 if status == "已婚" and re.search(r"(?:没|未|不)(?:有)?" + re.escape(hit), clause):
                     continue
-                if re.search(_DESCRIBED + "$", clause[:j]) or (m is None and _SOMEONE.search(clause[:j])):
+                if re.search(_DESCRIBED + "$", clause[:j]) or (m is None and _described_plainly(hit, clause[:j], r)):
                     continue  # 一个七十八的老头子, 楼下有个老太婆, 我是老头子了: someone described, no spouse
                 if not_own.search(clause[:j]) or (clause[:j].endswith("家") and not clause[:j].endswith(own_home)):
                     continue  # 那家(的)老头今年走了, 隔壁老王家老头: another household's
@@ -106,6 +114,10 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     # 我儿子三岁, 俺闺女才八个月: a child of the caller's whose age is told; at least one, said when no count is
     aged_re = re.compile(rf"(?:{me})(?:的|家)?(?:{nouns})(?:今年|现在|才|都|已经|刚)?[0-9一二两三四五六七八九十]{{1,3}}"
                          rf"(?:岁|周岁|个月)")
+    # 一儿一女, 两儿一女, 一仔一女, 一女一儿: sons and daughters counted as a pair, the caller's when an owner is said
+    sons, daughters = ("|".join(map(re.escape, cfg[k])) for k in ("pair_sons", "pair_daughters"))
+    pair_re = re.compile(rf"(?<![一二两三四五六七八九十])({counts})(?:个)?(?:{sons}|{daughters})({counts})(?:个)?"
+                         rf"(?:{daughters}|{sons})")
     aged = None
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
@@ -119,6 +131,13 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                 (m := none_re.search(text)) and r.about_caller(text, m.start(), speaker, "")):
             add_fact(out, "children", "0", 0.7, i, text, speaker)
             return
+        if (m := pair_re.search(text)) and any(w in clause_prefix(text, m.start()) + m.group()
+                                               for w in cfg["owner_words"]):
+            start, clause = clause_at(text, m.start())
+            if r.about_caller(clause, m.start() - start, speaker, clause_prefix(text, start)):
+                n = cfg["counts"][m.group(1)] + cfg["counts"][m.group(2)]
+                add_fact(out, "children", str(n), 0.8, i, text, speaker)
+                return
         for m in count_re.finditer(text):
             ctx = clause_prefix(text, m.start())
             if not any(w in ctx for w in cfg["owner_words"]):

@@ -21,8 +21,12 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     mention = re.compile(rf"([\u4e00-\u9fffA-Za-z]{{0,10}}?)({keys})")
     comment = re.compile(cfg["owned_comment"])
     seen: set[str] = set()
-    # 我老公有个…: a first-person word followed by a relation is someone else holding it (我家, the household, is not)
-    others = "|".join(map(re.escape, (w for w in r.lex["person"]["relation_after_self"] if not w.endswith("家"))))
+    # 我老公有个…, 我那口子, 我小孩: a first-person word followed by a relation, a spouse or a child is someone else
+    # holding it (我家, the household, is not)
+    kin = (*r.lex["person"]["relation_after_self"], *r.lex["person"]["third_party"], *r.lex["marital"]["spouse"],
+           *r.lex["children"]["nouns"])
+    others = "|".join(map(re.escape, sorted({w for w in kin if not w.endswith("家")}, key=len, reverse=True)))
+    self_words = "|".join(map(re.escape, r.self_words))
     for i, (speaker, text) in enumerate(turns):
         if speaker not in ("customer", "agent"):
             continue
@@ -66,6 +70,9 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                                                 or _unnamed_holder(before, cfg["unnamed_holder"], r)))
                     if not owned and not (seen_here and before.endswith(tuple(cfg["also"]))):
                         continue
+                    if speaker == "customer" and re.search(rf"(?:{self_words})(?:{others})", before) and \
+                            not re.search(rf"(?:给|帮|替)(?:{self_words})", before):
+                        continue   # 我小孩有个意外险, 我那口子有…: a relative's (not 我老公给我买了…: the caller's)
                     if not r.about_caller(clause, m.start(2), speaker):
                         continue
                 held_to = m.end()   # held here, said before or not: a product coordinated with it is held too
@@ -83,8 +90,9 @@ _COORDINATED = re.compile(r"(?:保险|险)?(?:和|跟|与|及|以及|还有|加�
 def _other_word(key: str, tail: str) -> bool:
     """The type's key begins another word of jieba's dictionary (养老院, 养老金, 医疗费, 住院部): a place, a benefit
     or a cost, no product; a word going on into 保 or 险 (医疗保险) is still the product."""
-    return any(in_dictionary(key + tail[:n]) and not (key + tail[:n]).endswith(("险", "保")) and
-               not tail[:n].startswith(("保", "险")) for n in (1, 2) if len(tail) >= n)
+    if "险" in tail:
+        return False   # 养老金保险, 医疗保险: the word goes on to the product
+    return any(in_dictionary(key + tail[:n]) and not tail[:n].startswith("保") for n in (1, 2) if len(tail) >= n)
 
 
 def _unnamed_holder(before: str, cues: Sequence[str], r: ProfileReader) -> bool:

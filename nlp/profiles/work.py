@@ -88,6 +88,12 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
                 add_fact(out, "occupation", value, 0.75, i, text, speaker)
                 done = True
                 break
+            taught, at = _teaches(clause, cfg, r)
+            if taught and r.about_caller(clause, at, speaker, prefix) and any(
+                    w in prefix + clause for w in r.self_words):
+                add_fact(out, "occupation", taught, 0.75, i, text, speaker)
+                done = True
+                break
             m = workplace.search(clause)
             if m and place is None and r.about_caller(clause, m.start(), speaker, prefix):
                 # the kind of place says the work only broadly: what the turn says the caller does wins
@@ -119,7 +125,9 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
                 value = m.group(1) + next((n for n in nouns if clause.startswith(n, m.end(1))), "")
                 prefix = clause[m.start():m.start(1)]
                 # keep a qualifier said with it: 小学老师, 产品经理 (not 我是做 / 的)
-                q = re.sub(rf"^(?:(?:我是|我就是|是|{doing})(?:个|一个|一名|名)?)+", "", prefix)
+                # from after the copula (我以前是当老师的): what stands before it is no qualifier of the role
+                q = re.sub(rf"^(?:(?:我是|我就是|是|{doing})(?:个|一个|一名|名)?)+", "",
+                           prefix[prefix.rfind("是") + 1:])
                 if 0 < len(q) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", q) and q not in (*work_verbs, "在") \
                         and _known_word(q):
                     value = q + value
@@ -238,6 +246,25 @@ class _Livelihood:
             return "", -1, False
         household = m.re is self.said and said[m.start():].startswith(self.households)
         return self.templates[m.group(1)].format(m.group(2)), m.start(1), household
+
+
+def _teaches(clause: str, cfg: dict[str, Any], r: ProfileReader) -> tuple[str, int]:
+    """A subject taught as work names its teacher (在中学教数学, 我是教语文的, 在子弟学校教物理 -> 物理老师):
+    [occupation] teach_verb, then a noun jieba tags so ([occupation] taught_flags), not a person ([person]
+    third_party, [children] nouns: 教孩子 is a parent's), ending the clause or before 的 / 了; said at a place (在…)
+    or as who the caller is (是…的). ("", -1) when it says none."""
+    verb = cfg["teach_verb"]
+    j = clause.find(verb)
+    if j < 0 or not ("在" in clause[:j] or re.search(r"是[^，,。]{0,3}$", clause[:j])):
+        return "", -1
+    words = [(w.word, w.flag) for w in pos_tagger().cut(clause[j + len(verb):])]
+    if not words or words[0][1] not in cfg["taught_flags"] or len(words[0][0]) > 3:
+        return "", -1
+    subject = words[0][0]
+    if subject in (*r.lex["person"]["third_party"], *r.lex["children"]["nouns"]) or \
+            (len(words) > 1 and words[1][0] not in ("的", "了", "，", "。", ",")):
+        return "", -1
+    return subject + cfg["teacher"], j
 
 
 def _gap_says_other(span: str, untimely: tuple[str, ...], copulas: tuple[str, ...]) -> bool:
@@ -419,7 +446,11 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
     if not found:
         return False
     # 搞工程的，当施工员: the role said names the work more exactly than the field
-    add_fact(out, "occupation", next((w for w, role in found if role), found[0][0]), 0.75, i, text, speaker)
+    value = next((w for w, role in found if role), found[0][0])
+    lead = next((v for v in cfg["said_role"] + cfg["said_de"] if v != "是" and value.startswith(v)), "")
+    if lead and is_role(value[len(lead):], cfg):
+        value = value[len(lead):]   # 我以前是当老师的: the verb of holding the role is no part of it
+    add_fact(out, "occupation", value, 0.75, i, text, speaker)
     return True
 
 
@@ -471,6 +502,11 @@ _CLAUSE_CUT = re.compile(r"[，,。！!？?；;]")
 
 def read_income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["income"]
+
+    def cue_alone(gap: str) -> bool:
+        """The cue said as a clause of its own, the amount opening the next (工资嘛，也就四千来块)."""
+        return bool(re.fullmatch(r"[嘛呢啊吧的了呀]?[，,]\s*(?:也就|就|大概|差不多|才|也)?", gap))
+
     # Whisper writes 四千来块 as 4千来快: digits with a numeral unit as well as numerals alone
     amount = re.compile(r"([0-9]+(?:\.[0-9]+)?[万千]?"
                         r"|[一二两三四五六七八九十]{1,3}[来多几]?[万千][一二两三四五六七八九]?)")
@@ -488,6 +524,8 @@ def read_income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
                     if not a:
                         continue
                     gap = window[:a.start()]
+                    if re.search("[。！!？?；;]", gap) or (_CLAUSE_CUT.search(gap) and not cue_alone(gap)):
+                        continue   # 一个月就六千出头的退休金，这十万是我攒的: an amount of another clause
                     if any(w in gap or w in text[max(0, m.start() - 3):m.start()] for w in cfg["not_income"]):
                         continue
                     end = m.end() + a.end()
