@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -49,6 +50,8 @@ def facts_of(data: Path) -> tuple[list, list[tuple[str, object, list[float], flo
         truth = [(f, v) for f, item in (call["truth"].get("profile") or {}).items()
                  for v in split_value(f, str(item["value"]))]
         for fact in extract(turns, lex, on, ages):
+            if fact.field == "policies_on_file":   # the agent's read-outs, studied here as if counted as held
+                fact = replace(fact, field="existing_policies")
             if fact.field not in SCORED_FIELDS or fact.confidence < floor:
                 continue
             for value in split_value(fact.field, fact.value):

@@ -22,7 +22,8 @@ def facts(*turns: tuple[str, str], on: date | None = None) -> dict[str, str]:
 
 
 def policies(*turns: tuple[str, str]) -> set[str]:
-    return {f.value for f in extract(list(turns), LEX) if f.field == "existing_policies"}
+    """The policies read, the caller's words (existing_policies) and the agent's read-outs (policies_on_file)."""
+    return {f.value for f in extract(list(turns), LEX) if f.field in ("existing_policies", "policies_on_file")}
 
 
 def cues_of(text: str, intent_lex) -> tuple[str, ...]:
@@ -59,7 +60,7 @@ def test_agent_confirms_gender_and_policy_but_not_a_third_party():
     turns = [("agent", "好的[姓名]先生，您名下有一份终身寿险，年交保费三千元。"), ("customer", "对，就那个。")]
     got = extract(turns, LEX)
     assert {(f.field, f.value, f.source) for f in got} >= {("gender", "男", "agent"),
-                                                           ("existing_policies", "寿险", "agent")}
+                                                           ("policies_on_file", "寿险", "agent")}
     assert facts(("agent", "您先生的保单已经续上了。")).get("gender") is None  # 您先生 = her husband
 
 
@@ -836,3 +837,25 @@ def test_what_the_review_of_the_regional_forms_found():
     assert facts(("customer", "我在深圳分公司上班。"))["city"] == "深圳"
     assert facts(("customer", "我以前是当老师的。"))["occupation"] == "老师"
     assert not policies(("customer", "我小孩有个意外险。"))
+
+
+def test_a_policy_read_from_the_record_is_kept_apart_from_one_the_caller_says():
+    """您名下有一份… is the insurer's record ([products] agent_read_field: policies_on_file), what the caller says they
+    hold is existing_policies; the same product said by both is in both."""
+    got = extract([("agent", "王先生，您名下有一份重疾险。"), ("customer", "对，我还有个医疗险，在别家买的。")], LEX)
+    assert {(f.field, f.value) for f in got if "polic" in f.field} == {("policies_on_file", "重疾险"),
+                                                                      ("existing_policies", "医疗险")}
+    got = extract([("agent", "您名下有一份重疾险。"), ("customer", "对，我有重疾险。")], LEX)
+    assert {(f.field, f.value) for f in got if "polic" in f.field} == {("policies_on_file", "重疾险"),
+                                                                      ("existing_policies", "重疾险")}
+
+
+def test_buying_asked_in_full_a_not_a_in_time_or_as_a_quote():
+    """The whole A-not-A of the modal and the verb (俺能买不能买), whether buying is still in time (买还来得及不), and
+    a quote asked for (你帮我算一下) are buying; being charged or counted as something (给我算什么逾期) is not, nor is
+    an errand in time (补办还来得及吗)."""
+    intent_lex = intent_lexicon_from_settings(load_settings())
+    for said in ("恁那个意外险俺能买不能买？", "我五十四岁了，买还来得及不？", "那你帮我算一下，一年多少钱。"):
+        assert any(c.startswith("buy_request:") for c in cues_of(said, intent_lex)), said
+    for said in ("别到时候扣不上钱，又给我算什么逾期。", "那我现在去补办还来得及吗？"):
+        assert not any(c.startswith("buy_request:") for c in cues_of(said, intent_lex)), said

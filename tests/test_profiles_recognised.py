@@ -17,7 +17,8 @@ def facts(*turns: tuple[str, str]) -> dict[str, str]:
 
 
 def policies(*turns: tuple[str, str]) -> set[str]:
-    return {f.value for f in extract(list(turns), LEX) if f.field == "existing_policies"}
+    """The policies read, the caller's words (existing_policies) and the agent's read-outs (policies_on_file)."""
+    return {f.value for f in extract(list(turns), LEX) if f.field in ("existing_policies", "policies_on_file")}
 
 
 def test_a_city_heard_in_other_characters_is_found_by_its_whole_sound():

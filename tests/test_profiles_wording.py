@@ -151,7 +151,8 @@ def test_gender_from_words_that_address_the_caller():
 
 
 def policies(*turns: tuple[str, str]) -> set[str]:
-    return {f.value for f in extract(list(turns), LEX) if f.field == "existing_policies"}
+    """The policies read, the caller's words (existing_policies) and the agent's read-outs (policies_on_file)."""
+    return {f.value for f in extract(list(turns), LEX) if f.field in ("existing_policies", "policies_on_file")}
 
 
 def test_policies_held_in_other_words():

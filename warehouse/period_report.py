@@ -40,7 +40,8 @@ _FCR = {"failed": "未达成（为同一件事再来电）", "achieved": "达成
 _FCR_KNOWN = "('failed', 'achieved', 'pending')"
 # Profile fields whose coverage is shown (health_condition is never reported).
 _PROFILE_FIELDS = {"gender": "性别", "age": "年龄", "city": "城市", "occupation": "职业", "marital_status": "婚姻状况",
-                   "children": "子女", "existing_policies": "已有保单", "income_band": "收入档次",
+                   "children": "子女", "existing_policies": "已有保单", "policies_on_file": "名下保单（坐席查询）",
+                   "income_band": "收入档次",
                    "preferred_contact_time": "方便联系时间", "budget_concern": "预算顾虑", "insured_person": "被保险人"}
 _BAND = {"high": "高", "medium": "中", "low": "低"}
 

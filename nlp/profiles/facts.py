@@ -16,15 +16,15 @@ from callintel.nlp.profiles.family import read_children, read_marital
 from callintel.nlp.profiles.needs import read_needs
 from callintel.nlp.profiles.person import read_address_by_sound, read_gender
 from callintel.nlp.profiles.policies import read_policies
-from callintel.nlp.profiles.reader import FIELDS, Fact, ProfileLexicon, ProfileReader
+from callintel.nlp.profiles.reader import FIELDS, MULTI_FIELDS, Fact, ProfileLexicon, ProfileReader
 from callintel.nlp.profiles.work import read_income, read_occupation
 
 
 def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: date | None = None,
             stated_ages: dict[int, int] | None = None) -> list[Fact]:
-    """Every profile fact of one call; one fact per field (the most confident, then the latest),
-    except existing_policies and health_condition (one per item). `stated_ages`: turn index -> the age its
-    masked ID number or birth date gave (utterances.stated_age)."""
+    """Every profile fact of one call; one fact per field (the most confident, then the latest), except
+    existing_policies, policies_on_file and health_condition (one per item). `stated_ages`: turn index -> the age
+    its masked ID number or birth date gave (utterances.stated_age)."""
     r = ProfileReader(lex)
     said = turns
     turns = regional_function_read(regional_self_read(turns, lex["person"]["regional_self"]), lex["person"])
@@ -89,7 +89,7 @@ def regional_function_read(turns: Sequence[tuple[str, str]], cfg: dict) -> list[
 
 
 def _one_per_field(facts: list[Fact]) -> list[Fact]:
-    multi = {"existing_policies", "health_condition"}
+    multi = set(MULTI_FIELDS)
     out: list[Fact] = []
     by_field: dict[str, list[Fact]] = {}
     for f in facts:
@@ -138,7 +138,7 @@ def merge_facts(rows: Iterable[tuple[str, Any, str, Fact]]) -> list[MergedFact]:
     for (caller, name), items in sorted(groups.items()):
         items.sort(key=lambda x: (x[0], x[1], x[2].turn), reverse=True)
         started, call_id, newest = items[0]
-        if name in ("existing_policies", "health_condition"):
+        if name in MULTI_FIELDS:
             value = "、".join(sorted({f.value for _, _, f in items}))
             out.append(MergedFact(caller, name, value, newest.confidence, call_id, newest.turn, newest.evidence))
             continue

@@ -20,7 +20,7 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     keys = "|".join(map(re.escape, sorted({k for k, _ in cfg["names"] + cfg["types"]}, key=len, reverse=True)))
     mention = re.compile(rf"([\u4e00-\u9fffA-Za-z]{{0,10}}?)({keys})")
     comment = re.compile(cfg["owned_comment"])
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     # 我老公有个…, 我那口子, 我小孩: a first-person word followed by a relation, a spouse or a child is someone else
     # holding it (我家, the household, is not)
     kin = (*r.lex["person"]["relation_after_self"], *r.lex["person"]["third_party"], *r.lex["marital"]["spouse"],
@@ -76,10 +76,12 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                     if not r.about_caller(clause, m.start(2), speaker):
                         continue
                 held_to = m.end()   # held here, said before or not: a product coordinated with it is held too
-                if kind not in seen:
+                # the agent reading the caller's record: [products] agent_read_field (policies_on_file)
+                field = cfg["agent_read_field"] if speaker == "agent" else "existing_policies"
+                if (field, kind) not in seen:
                     seen_here = seen_here or not n
-                    seen.add(kind)
-                    add_fact(out, "existing_policies", kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
+                    seen.add((field, kind))
+                    add_fact(out, field, kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
 
 
 # between two products held together: (险)? a coordinating conjunction, an optional measure and up to six characters

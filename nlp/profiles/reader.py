@@ -18,7 +18,9 @@ from callintel.nlp.places import find_places, places_by_sound, province_names
 from callintel.settings import Settings
 
 FIELDS = ("gender", "age", "city", "occupation", "marital_status", "children", "existing_policies",
-          "income_band", "preferred_contact_time", "health_condition", "budget_concern", "insured_person")
+          "income_band", "preferred_contact_time", "health_condition", "budget_concern", "insured_person",
+          "policies_on_file")
+MULTI_FIELDS = ("existing_policies", "health_condition", "policies_on_file")   # one fact per item, not per call
 
 
 _CLAUSE = re.compile(r"[^，,。！!？?；;：:…\n]+")
