@@ -859,3 +859,26 @@ def test_buying_asked_in_full_a_not_a_in_time_or_as_a_quote():
         assert any(c.startswith("buy_request:") for c in cues_of(said, intent_lex)), said
     for said in ("别到时候扣不上钱，又给我算什么逾期。", "那我现在去补办还来得及吗？"):
         assert not any(c.startswith("buy_request:") for c in cues_of(said, intent_lex)), said
+
+
+def test_years_done_at_a_workplace_are_work_there():
+    """做 with a span of time at a workplace is working there (在南宁糖厂做了二十几年, Cantonese 喺…厂做咗三十年): the
+    workplace's worker; 做 once (做过一次体检) is an errand."""
+    assert facts(("customer", "我今年六十八喇，喺茂名嗰间石油厂做咗三十年。"))["occupation"] == "工人"
+    assert "occupation" not in facts(("customer", "我在厂里做过一次体检。"))
+
+
+def test_a_years_earnings_a_call_made_and_a_vehicle_driven():
+    """A year's earnings said with words between (一年也就挣个五六万) or as the year's total (一年下来差不多三十万) are
+    income, a premium is not (一年下来保费要交五千); a time with an aspect verb before the call (早上八点就开始打) is a
+    call made; driving a kind of vehicle as who the caller is names its driver (我是开大货车的 -> 货车司机), driving
+    when something happened does not (我是开车的时候被撞的)."""
+    assert facts(("customer", "俺一年也就挣个五六万，种地加打零工。"))["income_band"] == "<5000"
+    assert facts(("customer", "一年下来差不多三十万吧，奖金算进去的话。"))["income_band"] == ">20000"
+    assert "income_band" not in facts(("customer", "一年下来保费要交五千。"))
+    assert "preferred_contact_time" not in facts(("customer", "我今天早上八点就开始打，一直占线，你们咋回事？"))
+    assert facts(("customer", "你们下午打给我吧，上午我电话一直占线。"))["preferred_contact_time"] == "下午"
+    assert facts(("customer", "我是开大货车的，常年跑长途。"))["occupation"] == "货车司机"
+    assert facts(("customer", "我开了二十年车。"))["occupation"] == "司机"
+    for said in ("我是开车的时候被撞的。", "我是开着车的时候被撞的。"):
+        assert "occupation" not in facts(("customer", said)), said

@@ -148,6 +148,9 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                     continue  # 让你们周末联系她: when to call someone else
                 if rest.startswith(tuple(cfg["done_marks"])) and not rest.startswith(tuple(cfg["directions"])):
                     continue  # 我上午已经打过一次了: a call made, not when to call (打过来 is a direction)
+                if verb and (any(w in after for w in cfg["unanswered"]) or
+                             any(w in after[:call_at] for w in cfg["act_before"])):
+                    continue  # 早上八点就开始打, 晚上打了没人接: calls made, not when to call
                 if (after.startswith(tuple(cfg["busy_after"])) and not after.startswith(tuple(cfg["call_after"]))) or (
                         any(after.startswith(b) for b in ("就", "再")) \
                         and not any(c in after for c in cfg["call_after"])):

@@ -28,13 +28,21 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     noun_re = "|".join(map(re.escape, nouns))
     business = "|".join(map(re.escape, sorted(cfg["business"], key=len, reverse=True)))
     generic = re.compile(rf"(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?\S{{0,6}}?({noun_re})")
+    # 我是开大货车的, 开了二十年车: driving a kind of vehicle for a living names its driver (货车司机), the size
+    # word dropped; as who the caller is (是…的) or with a span of years
+    drive = "|".join(map(re.escape, cfg["drive_verbs"]))
+    drives = re.compile(rf"(?:是(?:{drive})(?:大|小)?([\u4e00-\u9fff]{{0,2}}车)的"
+                        rf"|(?:{drive})(?:了)?[0-9一二两三四五六七八九十几多]+年(?:的)?(?:大|小)?([\u4e00-\u9fff]{{0,2}}车))")
     # 开了个小超市, 开了个修车铺: a business the caller runs
     own_biz = re.compile(rf"开(?:了)?(?:个|一家|一个|家)?(?:小)?([\u4e00-\u9fff]{{0,4}}?(?:{business}))")
     places = "|".join(map(re.escape, (p for p, _ in cfg["workplaces"])))
     work = "|".join(map(re.escape, cfg["work_verbs"]))
     # 在电子厂流水线上干活: a part of the place (流水线, 车间) with its locative may follow the place
+    # ... and 做 counts as working there with a span of time after it (在南宁糖厂做了二十几年)
+    spans = "|".join(map(re.escape, cfg["spans"]))
     workplace = re.compile(rf"(?:在[\u4e00-\u9fff]{{0,6}}?|^)({places})"
-                           rf"(?:[\u4e00-\u9fff]{{0,3}}?(?:里头|里面|上头|上面|里|上))?(?:{work})")
+                           rf"(?:[\u4e00-\u9fff]{{0,3}}?(?:里头|里面|上头|上面|里|上))?"
+                           rf"(?:{work}|做(?:了|过)?(?:[0-9一二两三四五六七八九十廿几多半]+年|{spans}))")
     studies = "|".join(map(re.escape, sorted(cfg["study"], key=len, reverse=True)))
     # not 我在这读书的时候: a time past, not what the caller does now
     study = re.compile(rf"在[\u4e00-\u9fff]{{0,6}}?(?:{studies})(?!的时候|那会|时)")
@@ -117,6 +125,17 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
             if m and r.about_caller(clause, m.start(), speaker, prefix) and any(
                     w in prefix + clause for w in r.self_words):
                 add_fact(out, "occupation", m.group(1) + "老板", 0.75, i, text, speaker)
+                done = True
+                break
+            m = drives.search(clause)
+            if m and not clause[m.end():].startswith(("时候", "时")) and \
+                    ((m.group(1) or m.group(2)) == "车" or
+                     all(w.flag.startswith("n") for w in pos_tagger().cut(m.group(1) or m.group(2)))) and \
+                    r.about_caller(clause, m.start(), speaker, prefix) and any(
+                    w in prefix + clause[:m.start()] for w in r.self_words):
+                vehicle = m.group(1) or m.group(2)
+                add_fact(out, "occupation", (vehicle if vehicle != "车" else "") + cfg["driver"], 0.75, i, text,
+                         speaker)
                 done = True
                 break
             m = generic.search(clause)
@@ -503,6 +522,10 @@ _CLAUSE_CUT = re.compile(r"[，,。！!？?；;]")
 def read_income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["income"]
 
+    # the listed cues, and the year's earnings said with words between (一年也就挣个五六万, 一年下来差不多三十万)
+    cues_monthly = [re.compile(re.escape(c)) for c in cfg["monthly"]]
+    cues_yearly = [re.compile(re.escape(c)) for c in cfg["yearly"]] + [re.compile(p) for p in cfg["yearly_patterns"]]
+
     def cue_alone(gap: str) -> bool:
         """The cue said as a clause of its own, the amount opening the next (工资嘛，也就四千来块)."""
         return bool(re.fullmatch(r"[嘛呢啊吧的了呀]?[，,]\s*(?:也就|就|大概|差不多|才|也)?", gap))
@@ -514,9 +537,9 @@ def read_income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
         if speaker != "customer":
             continue
         best: tuple[int, float, bool] | None = None
-        for group, yearly in ((cfg["monthly"], False), (cfg["yearly"], True)):
+        for group, yearly in ((cues_monthly, False), (cues_yearly, True)):
             for cue in group:
-                for m in re.finditer(re.escape(cue), text):
+                for m in cue.finditer(text):
                     if not yearly and text[max(0, m.start() - 1):m.start()] in ("年", "每年"):
                         continue
                     window = text[m.end():m.end() + cfg["window"]]
