@@ -113,8 +113,14 @@ def _cue_at(text: str, phrase: str, starts: frozenset[int]) -> int:
 
 
 def _negated(clause: str, at: int, lex: IntentLexicon) -> bool:
-    """A buying cue in a clause that denies buying (也买不着了, 不想买, 没必要买): [score] negated_buy."""
-    return bool(re.search(lex.score["negated_buy"], clause[max(0, at - lex.score["negated_window"]):]))
+    """A buying cue in a clause that denies buying (也买不着了, 不想买, 没必要买): [score] negated_buy. An A-not-A
+    question (买不买, 能买不能买, 可以投保不可以投保) asks: it is taken out before the negation is looked for."""
+    said = _A_NOT_A.sub(lambda m: "问" * len(m.group()), clause)
+    return bool(re.search(lex.score["negated_buy"], said[max(0, at - lex.score["negated_window"]):]))
+
+
+# the modal (optional) and the verb, 不, the same modal and verb: a yes-no question of buying
+_A_NOT_A = re.compile(r"(能|可以|要|会|想)?(买|投保)不\1\2")
 
 
 def _sigmoid(x: float) -> float:

@@ -115,3 +115,23 @@ def test_script_library_files(warehouse, tmp_path):
     assert load_workbook(written["script_library_xlsx"]).active.max_row == n + 1
     page = Path(written["script_library_html"]).read_text(encoding="utf-8")
     assert page.count('<article class="reply"') == n and "<script>" in page and "http" not in page
+
+
+def test_agent_read_outs_move_to_policies_on_file():
+    """Migration 230: a warehouse's earlier read-outs of the agent's (existing_policies, source agent) move to
+    policies_on_file, what the caller said stays; v_customer_profiles shows both columns apart."""
+    import duckdb
+
+    from callintel.warehouse.db import migrate
+
+    con = duckdb.connect()
+    migrate(con)
+    con.execute("DELETE FROM schema_migrations WHERE version = '230_policies_on_file'")
+    row = "INSERT INTO profile_facts VALUES ('c1', 'h1', now(), 'existing_policies', ?, 0.8, ?, 'x', ?, now())"
+    con.execute(row, ["重疾险", 1, "agent"])
+    con.execute(row, ["医疗险", 2, "customer"])
+    assert migrate(con) == ["230_policies_on_file"]
+    assert sorted(con.execute("SELECT field, value FROM profile_facts").fetchall()) == [
+        ("existing_policies", "医疗险"), ("policies_on_file", "重疾险")]
+    assert con.execute("SELECT existing_policies, policies_on_file FROM v_customer_profiles").fetchone() == (
+        "医疗险", "重疾险")

@@ -36,7 +36,7 @@ def _asks_call(clause: str, cfg: dict, r: ProfileReader) -> bool:
 def _time_lead(lead: str) -> bool:
     """The words before a time said alone are time words only (工作日, 明天): not 特别是, 除了, 忙到."""
     words = [w for w in pos_tagger().cut(lead.strip())]
-    return all(w.flag in ("t", "m", "q") or w.word.endswith(("日", "天")) or w.word in ("就", "最好", "到")
+    return all(w.flag in ("t", "m", "q") or w.word.endswith(("日", "天")) or w.word in ("就", "最好", "到", "是")
                for w in words)
 
 
@@ -63,8 +63,7 @@ def _negated_before(lead: str, cfg: dict) -> bool:
 def _clock_call(clause: str, cfg: dict, text: str, r: ProfileReader) -> str | None:
     """A clock time with no period word followed by a verb of asking to be called, not negated, said by no one else
     and of no call made (你们六点以后打吧, 六点以后我有空): its period. 一点 only as an hour said with 以后 / 半 / 钟
-    (晚一点打 is 'a bit later'); 7-11 with 以后 only in a turn saying the day is taken (白天上班，七点以后打):
-    evening."""
+    (晚一点打 is 'a bit later'); 7-11 with 以后 in a turn saying the day is taken (白天上班，七点以后打) is evening."""
     if any(w in clause for w, _ in cfg["words"]):
         return None
     m = _CLOCK_AT.search(clause)
@@ -75,8 +74,9 @@ def _clock_call(clause: str, cfg: dict, text: str, r: ProfileReader) -> str | No
     if any(w in clause[:m.start()] for w in r.third):
         return None   # 我老公六点以后打给你们: someone else calls
     after = _CLOCK.sub("", clause[m.start():])
-    if re.match(rf"(?:我|俺)(?:都|就)?(?:{'|'.join(cfg['caller_free'])})", after):
-        after = re.sub(r"^(?:我|俺)(?:都|就)?", "", after)   # 六点以后我有空: the caller free then
+    if re.match(rf"(?:我|俺)(?:都|就|才)?(?:{'|'.join(cfg['caller_free'])})", after):
+        after = re.sub(r"^(?:我|俺)(?:都|就|才)?", "", after)   # 六点以后我(才)有空: the caller free then
+    after = re.sub(r"^(?:再|给我|就)", "", after)   # 六点以后再打, 你六点以后给我打
     verb = next((c for c in cfg["call_after"] if after.startswith(c)), "")
     lead = clause[:m.start()]
     if not verb and not after.strip(CLOSING_PARTICLES + "".join(cfg["closing"])) and \
@@ -85,17 +85,18 @@ def _clock_call(clause: str, cfg: dict, text: str, r: ProfileReader) -> str | No
     if not verb:
         return None
     rest = after[len(verb):] if verb != "-" else ""
-    if (rest.startswith(tuple(cfg["done_marks"])) and not rest.startswith(tuple(cfg["directions"]))) or \
-            "的" in rest or any(w in rest for w in cfg["unanswered"]):
+    free = verb in cfg["caller_free"]   # 有空了 is a state, not a call made
+    if (not free and rest.startswith(tuple(cfg["done_marks"])) and not rest.startswith(tuple(cfg["directions"]))) \
+            or (not free and "的" in rest) or any(w in rest for w in cfg["unanswered"]):
         return None   # 六点打了没人接, 五点打的那个电话, 三点打过来一直占线: a call made
-    if verb not in cfg["caller_free"] and (re.search(r"(?:我|俺)(?!们)", clause[:m.start()]) or
+    if not free and (re.search(r"(?:我|俺)(?!们)", clause[:m.start()]) or
                                           (rest.startswith("给") and not rest.startswith("给我"))):
         return None   # 我两点打给你们, 四点打给我儿子: the caller will call
     hour = cn_number(m.group(1))
     if hour is None:
         return None
-    if 7 <= hour <= 11 and re.match(r"(?:以后|之后|后)", clause[m.end():]):
-        return "晚上" if any(w in text for w in cfg["day_taken"]) else None
+    if 7 <= hour <= 11 and re.match(r"(?:以后|之后|后)", clause[m.end():]) and any(w in text for w in cfg["day_taken"]):
+        return "晚上"
     return _period(hour, text)
 
 
@@ -149,7 +150,7 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                 if rest.startswith(tuple(cfg["done_marks"])) and not rest.startswith(tuple(cfg["directions"])):
                     continue  # 我上午已经打过一次了: a call made, not when to call (打过来 is a direction)
                 if verb and (any(w in after for w in cfg["unanswered"]) or
-                             any(w in after[:call_at] for w in cfg["act_before"])):
+                             re.search(rf"(?:{'|'.join(cfg['act_before'])})$", after[:call_at])):
                     continue  # 早上八点就开始打, 晚上打了没人接: calls made, not when to call
                 if (after.startswith(tuple(cfg["busy_after"])) and not after.startswith(tuple(cfg["call_after"]))) or (
                         any(after.startswith(b) for b in ("就", "再")) \

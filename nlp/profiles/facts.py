@@ -73,14 +73,14 @@ def regional_function_read(turns: Sequence[tuple[str, str]], cfg: dict) -> list[
     every construction reads them and what it finds keeps its place in the turn: the characters no Mandarin word
     has ([person] regional_function_chars: 喺 在, 咗 了, 嘅 的, 佢 他); those that are also part of Mandarin words
     (系 of 关系, 伊 of 伊朗) only where jieba cuts them as a word of their own (regional_function_words); 唔 before
-    a word (唔知, 唔系), not the hesitation 唔，; 唔该 (please, thanks) as 麻烦."""
+    a word (唔知, 唔系), not the hesitation 唔， or 唔我…; 唔该 (please, thanks) as 麻烦."""
     from callintel.general_words import pos_tagger
 
     table = str.maketrans(dict(cfg["regional_function_chars"]))
     alone = dict(cfg["regional_function_words"])
 
     def read(text: str) -> str:
-        text = re.sub(r"唔(?=[\u4e00-\u9fff])", "不", text.translate(table).replace("唔该", "麻烦"))   # thanks
+        text = re.sub(r"唔(?=[\u4e00-\u9fff])(?![我你他她佢])", "不", text.translate(table).replace("唔该", "麻烦"))
         if any(w in text for w in alone):
             text = "".join(alone.get(w.word, w.word) for w in pos_tagger().cut(text))
         return text

@@ -116,6 +116,10 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                          rf"(?:岁|周岁|个月)")
     # 一儿一女, 两儿一女, 一仔一女, 一女一儿: sons and daughters counted as a pair, the caller's when an owner is said
     sons, daughters = ("|".join(map(re.escape, cfg[k])) for k in ("pair_sons", "pair_daughters"))
+    # ... said right after the caller, their household or having (我一儿一女, 我们家一儿一女, 屋企有一仔一女), not after
+    # another's (我家隔壁, 我同学家, 我家老大) nor as a kind of family (一儿一女的家庭)
+    owners_end = "|".join(map(re.escape, sorted({*r.self_words, *r.lex["person"]["household"], "屋企", "屋里", "有",
+                                                 "就", "只"}, key=len, reverse=True)))
     pair_re = re.compile(rf"(?<![一二两三四五六七八九十])({counts})(?:个)?(?:{sons}|{daughters})({counts})(?:个)?"
                          rf"(?:{daughters}|{sons})")
     aged = None
@@ -131,8 +135,8 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                 (m := none_re.search(text)) and r.about_caller(text, m.start(), speaker, "")):
             add_fact(out, "children", "0", 0.7, i, text, speaker)
             return
-        if (m := pair_re.search(text)) and any(w in clause_prefix(text, m.start()) + m.group()
-                                               for w in cfg["owner_words"]):
+        if (m := pair_re.search(text)) and not text[m.end():].startswith("的") and \
+                re.search(rf"(?:{owners_end})(?:有|是|也是|就)?$", text[:m.start()]):
             start, clause = clause_at(text, m.start())
             if r.about_caller(clause, m.start() - start, speaker, clause_prefix(text, start)):
                 n = cfg["counts"][m.group(1)] + cfg["counts"][m.group(2)]

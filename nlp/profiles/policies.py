@@ -21,6 +21,9 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     mention = re.compile(rf"([\u4e00-\u9fffA-Za-z]{{0,10}}?)({keys})")
     comment = re.compile(cfg["owned_comment"])
     seen: set[tuple[str, str]] = set()
+    if cfg["agent_read_field"] not in _AGENT_READ_FIELDS:
+        raise ValueError(f"[products] agent_read_field = {cfg['agent_read_field']!r}: one of {_AGENT_READ_FIELDS} "
+                         "(policies_on_file keeps the agent's read-outs apart; existing_policies counts them as held)")
     # 我老公有个…, 我那口子, 我小孩: a first-person word followed by a relation, a spouse or a child is someone else
     # holding it (我家, the household, is not)
     kin = (*r.lex["person"]["relation_after_self"], *r.lex["person"]["third_party"], *r.lex["marital"]["spouse"],
@@ -70,8 +73,7 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                                                 or _unnamed_holder(before, cfg["unnamed_holder"], r)))
                     if not owned and not (seen_here and before.endswith(tuple(cfg["also"]))):
                         continue
-                    if speaker == "customer" and re.search(rf"(?:{self_words})(?:{others})", before) and \
-                            not re.search(rf"(?:给|帮|替)(?:{self_words})", before):
+                    if speaker == "customer" and _relatives(before, self_words, others):
                         continue   # 我小孩有个意外险, 我那口子有…: a relative's (not 我老公给我买了…: the caller's)
                     if not r.about_caller(clause, m.start(2), speaker):
                         continue
@@ -84,9 +86,20 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                     add_fact(out, field, kind, 0.85 if speaker == "agent" else 0.8, i, text, speaker)
 
 
+_AGENT_READ_FIELDS = ("policies_on_file", "existing_policies")   # where [products] agent_read_field may send them
+
 # between two products held together: (险)? a coordinating conjunction, an optional measure and up to six characters
 # of the second's name (重疾险和一个定期寿险, 医疗险跟意外, 寿险、重疾): Mandarin's closed class of noun coordination
 _COORDINATED = re.compile(r"(?:保险|险)?(?:和|跟|与|及|以及|还有|加上|外加|、)(?:一个|一份|个|份)?[\u4e00-\u9fff]{0,6}")
+
+
+def _relatives(before: str, self_words: str, others: str) -> bool:
+    """The last first-person word before the product opens a relative (我小孩有个…, 我那口子有…): theirs; not the
+    caller with them (我跟我老公都有…), nor the caller said again after them (我朋友介绍我买过…, 我老公给我买了…)."""
+    last = max((m.start() for m in re.finditer(rf"(?:{self_words})", before)), default=-1)
+    if last < 0 or not re.match(rf"(?:{self_words})(?:{others})", before[last:]):
+        return False
+    return not re.search(r"(?:跟|和|同|与)$", before[:last])
 
 
 def _other_word(key: str, tail: str) -> bool:

@@ -28,13 +28,8 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     noun_re = "|".join(map(re.escape, nouns))
     business = "|".join(map(re.escape, sorted(cfg["business"], key=len, reverse=True)))
     generic = re.compile(rf"(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?\S{{0,6}}?({noun_re})")
-    # 我是开大货车的, 开了二十年车: driving a kind of vehicle for a living names its driver (货车司机), the size
-    # word dropped; as who the caller is (是…的) or with a span of years
-    drive = "|".join(map(re.escape, cfg["drive_verbs"]))
-    drives = re.compile(rf"(?:是(?:{drive})(?:大|小)?([\u4e00-\u9fff]{{0,2}}车)的"
-                        rf"|(?:{drive})(?:了)?[0-9一二两三四五六七八九十几多]+年(?:的)?(?:大|小)?([\u4e00-\u9fff]{{0,2}}车))")
     # 开了个小超市, 开了个修车铺: a business the caller runs
-    own_biz = re.compile(rf"开(?:了)?(?:个|一家|一个|家)?(?:小)?([\u4e00-\u9fff]{{0,4}}?(?:{business}))")
+    own_biz = re.compile(rf"开(?:了)?(?:个|一家|一个|家|间|一间)?(?:小)?([\u4e00-\u9fff]{{0,4}}?(?:{business}))")
     places = "|".join(map(re.escape, (p for p, _ in cfg["workplaces"])))
     work = "|".join(map(re.escape, cfg["work_verbs"]))
     # 在电子厂流水线上干活: a part of the place (流水线, 车间) with its locative may follow the place
@@ -125,17 +120,6 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
             if m and r.about_caller(clause, m.start(), speaker, prefix) and any(
                     w in prefix + clause for w in r.self_words):
                 add_fact(out, "occupation", m.group(1) + "老板", 0.75, i, text, speaker)
-                done = True
-                break
-            m = drives.search(clause)
-            if m and not clause[m.end():].startswith(("时候", "时")) and \
-                    ((m.group(1) or m.group(2)) == "车" or
-                     all(w.flag.startswith("n") for w in pos_tagger().cut(m.group(1) or m.group(2)))) and \
-                    r.about_caller(clause, m.start(), speaker, prefix) and any(
-                    w in prefix + clause[:m.start()] for w in r.self_words):
-                vehicle = m.group(1) or m.group(2)
-                add_fact(out, "occupation", (vehicle if vehicle != "车" else "") + cfg["driver"], 0.75, i, text,
-                         speaker)
                 done = True
                 break
             m = generic.search(clause)
@@ -280,10 +264,10 @@ def _teaches(clause: str, cfg: dict[str, Any], r: ProfileReader) -> tuple[str, i
     if not words or words[0][1] not in cfg["taught_flags"] or len(words[0][0]) > 3:
         return "", -1
     subject = words[0][0]
-    if subject in (*r.lex["person"]["third_party"], *r.lex["children"]["nouns"]) or \
+    if subject in (*r.lex["person"]["third_party"], *r.lex["children"]["nouns"], *cfg["not_taught"]) or \
             (len(words) > 1 and words[1][0] not in ("的", "了", "，", "。", ",")):
         return "", -1
-    return subject + cfg["teacher"], j
+    return (cfg["teacher"] if subject in cfg["learners"] else subject + cfg["teacher"]), j
 
 
 def _gap_says_other(span: str, untimely: tuple[str, ...], copulas: tuple[str, ...]) -> bool:
@@ -540,8 +524,9 @@ def read_income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
         for group, yearly in ((cues_monthly, False), (cues_yearly, True)):
             for cue in group:
                 for m in cue.finditer(text):
-                    if not yearly and text[max(0, m.start() - 1):m.start()] in ("年", "每年"):
-                        continue
+                    if not yearly and (text[max(0, m.start() - 1):m.start()] in ("年", "每年") or
+                                       re.search(r"(?:一年|每年)[^，。！？,!?；;]{0,6}$", text[:m.start()])):
+                        continue   # 年收入, 一年下来工资也就六万: a year's, read by the yearly cues
                     window = text[m.end():m.end() + cfg["window"]]
                     a = amount.search(window)
                     if not a:

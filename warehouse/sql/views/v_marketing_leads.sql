@@ -37,6 +37,7 @@ SELECT row_number() OVER (ORDER BY b.score DESC, b.last_call_at DESC, b.caller_h
         CASE WHEN NOT list_contains(s.fields, 'marital_status') THEN 'marital:' || pr.marital_status END,
         CASE WHEN NOT list_contains(s.fields, 'children') THEN 'children:' || pr.children END,
         CASE WHEN NOT list_contains(s.fields, 'existing_policies') THEN 'policies:' || pr.existing_policies END,
+        CASE WHEN NOT list_contains(s.fields, 'policies_on_file') THEN 'on_file:' || pr.policies_on_file END,
         CASE WHEN NOT list_contains(s.fields, 'income_band') THEN 'income:' || pr.income_band END,
         CASE WHEN NOT list_contains(s.fields, 'health_condition') THEN 'health:' || pr.health_conditions END,
         CASE WHEN NOT list_contains(s.fields, 'insured_person') THEN 'insured:' || pr.insured_person END)
