@@ -914,3 +914,16 @@ def test_what_the_second_review_found():
                  "你帮我算算退保能退多少钱。"):
         assert not any(c.startswith(("buy_request:", "also_buy:")) for c in cues_of(said, intent_lex)), said
     assert any(c.startswith("buy_request:") for c in cues_of("恁那个意外险俺能买不能买？", intent_lex))
+
+
+def test_the_callers_own_spouse_word_and_a_size_inside_a_trade_phrase():
+    """The caller's own spouse word says the caller is married whoever the clause is about (他是我老公, Cantonese
+    佢系我老公, 她跟我老公是同事), someone else's is not (他和老婆去旅游了); a size word inside a separable trade phrase
+    (开大货车, 开了十年大货车) is the phrase, a car of one's own is no trade (开私家车的, 开了五年车)."""
+    for said in ("他是我老公。", "佢系我老公。", "她跟我老公是同事。"):
+        assert facts(("customer", said))["marital_status"] == "已婚", said
+    assert "marital_status" not in facts(("customer", "他和老婆去旅游了。"))
+    assert facts(("customer", "俺是开大货车的，跑长途。"))["occupation"] == "货车司机"
+    assert facts(("customer", "我开了十年大货车。"))["occupation"] == "货车司机"
+    for said in ("我开了五年车了，没出过事故。", "我是开私家车的，不跑营运。"):
+        assert "occupation" not in facts(("customer", said)), said

@@ -96,7 +96,11 @@ def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[F
                     continue  # 我这老头子 said by a man: the caller, not his spouse
                 if described.get(word, (len(turns), 0)) < (i, start) and not any(w in clause[:j] for w in r.self_words):
                     continue  # said bare after it described someone (老头子眼睛都花了, …去年走了): that someone again
-                if not r.about_caller(clause, j, speaker, clause_prefix(text, start)):
+                # the caller's own spouse word (我老公, 俺媳妇) says the caller is married whoever the clause is about
+                # (他是我老公, 她跟我老公是同事, 我妈说我老公…)
+                own_spouse = status == "已婚" and m is not None and m.re is said["已婚"] and \
+                    m.group().startswith(r.self_words)
+                if not own_spouse and not r.about_caller(clause, j, speaker, clause_prefix(text, start)):
                     continue
                 add_fact(out, "marital_status", status, 0.85 if status != "已婚" else 0.8, i, text, speaker)
                 return

@@ -322,12 +322,14 @@ def _own_retirement(before: str, r: ProfileReader, cfg: dict[str, Any]) -> bool:
 
 def _separable(phrase: str, cfg: dict[str, Any]) -> re.Pattern[str] | None:
     """A verb-object trade phrase as a separable verb: an aspect mark and a span of time may stand between its verb
-    and its object (教了一辈子书, 种了三十年地, 跑过两年出租), the span as [occupation] spans says it."""
+    and its object (教了一辈子书, 种了三十年地, 跑过两年出租), the span as [occupation] spans says it, and a word of
+    size before the object ([occupation] size_words: 开大货车, 开了十年大货车)."""
     if len(phrase) < 2:
         return None
     spans = "|".join(map(re.escape, cfg["spans"]))
-    return re.compile(rf"{re.escape(phrase[0])}(?:了|过)(?:[0-9一二两三四五六七八九十几多半]+年|{spans})?"
-                      rf"{re.escape(phrase[1:])}")
+    size = "|".join(map(re.escape, cfg["size_words"]))
+    return re.compile(rf"{re.escape(phrase[0])}(?:(?:了|过)(?:[0-9一二两三四五六七八九十几多半]+年|{spans})?(?:{size})?"
+                      rf"|(?:{size})){re.escape(phrase[1:])}")
 
 
 def _phrase_at(clause: str, phrase: str, separable: re.Pattern[str] | None) -> tuple[int, int]:
