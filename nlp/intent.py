@@ -120,7 +120,7 @@ def _negated(clause: str, at: int, lex: IntentLexicon) -> bool:
 
 
 # the modal (optional) and the verb, 不, the same modal and verb: a yes-no question of buying
-_A_NOT_A = re.compile(r"(能|可以|要|会|想)?(买|投保)不\1\2")
+_A_NOT_A = re.compile(r"((?:能|可以|要|会|想)?)(买|投保)不\1\2")
 
 
 def _sigmoid(x: float) -> float:

@@ -22,8 +22,13 @@ def facts(*turns: tuple[str, str], on: date | None = None) -> dict[str, str]:
 
 
 def policies(*turns: tuple[str, str]) -> set[str]:
-    """The policies read, the caller's words (existing_policies) and the agent's read-outs (policies_on_file)."""
-    return {f.value for f in extract(list(turns), LEX) if f.field in ("existing_policies", "policies_on_file")}
+    """The policies the caller says they hold (existing_policies)."""
+    return {f.value for f in extract(list(turns), LEX) if f.field == "existing_policies"}
+
+
+def on_file(*turns: tuple[str, str]) -> set[str]:
+    """The policies the agent read from the caller's record (policies_on_file)."""
+    return {f.value for f in extract(list(turns), LEX) if f.field == "policies_on_file"}
 
 
 def cues_of(text: str, intent_lex) -> tuple[str, ...]:
@@ -71,9 +76,9 @@ def test_policies_owned_not_wanted():
 
 def test_policies_possession_and_hesitation():
     # holder + time/adverb/pronoun modifiers + 的 + product is a possession; a verb in it is not (您要买的)
-    assert policies(("agent", "您现在的团体医疗险也能报销。")) == {"医疗险"}
+    assert on_file(("agent", "您现在的团体医疗险也能报销。")) == {"医疗险"}
     assert policies(("customer", "我自己的那份意外险还在保障期。")) == {"意外险"}
-    assert policies(("agent", "您要买的医疗险一年四百。")) == set()
+    assert on_file(("agent", "您要买的医疗险一年四百。")) == set()
     # a pause while searching for the word does not cut the clause
     assert policies(("customer", "我女儿给我买过一个那啥……医疗险，说能报销。")) == {"医疗险"}
 
@@ -927,3 +932,25 @@ def test_the_callers_own_spouse_word_and_a_size_inside_a_trade_phrase():
     assert facts(("customer", "我开了十年大货车。"))["occupation"] == "货车司机"
     for said in ("我开了五年车了，没出过事故。", "我是开私家车的，不跑营运。"):
         assert "occupation" not in facts(("customer", said)), said
+
+
+def test_what_the_code_review_found(intent_lex):
+    """买不买 asks (the A-not-A's modal is optional); 14点 is the afternoon; a year's sum after a monthly cue is not
+    monthly (退休金一年三万六), 每年 earnings are a year's; the longest verb of a role is stripped (当过); a pair of
+    children later in a turn is read; a long branch name after an account word holds no city of the caller's; a
+    negation after a time that does not govern the call keeps the time (晚上不忙的时候给我打); an unknown
+    [products] agent_read_field is an error that names the choices."""
+    from callintel.nlp.intent import _negated
+    from callintel.nlp.profiles.reader import ProfileLexicon
+
+    assert not _negated("那我到底要买不买这个意外险呢", 5, intent_lex) and _negated("我不想买了", 3, intent_lex)
+    assert facts(("customer", "你们14点以后打吧。"))["preferred_contact_time"] == "下午"
+    assert facts(("customer", "晚上不忙的时候给我打。"))["preferred_contact_time"] == "晚上"
+    assert "income_band" not in facts(("customer", "我退休金一年三万六。"))
+    assert facts(("customer", "我每年工资五万。"))["income_band"] == "<5000"
+    assert facts(("customer", "我以前是当过老师的。"))["occupation"] == "老师"
+    assert facts(("customer", "他家一儿一女，我一儿一女。"))["children"] == "2"
+    assert "city" not in facts(("customer", "开户行是北京市海淀区中关村支行。"))
+    products = {**LEX.data["products"], "agent_read_field": "policies"}
+    with pytest.raises(ValueError, match="policies_on_file"):
+        extract([("agent", "您名下有一份重疾险。")], ProfileLexicon({**LEX.data, "products": products}, LEX.source))

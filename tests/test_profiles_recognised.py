@@ -17,8 +17,13 @@ def facts(*turns: tuple[str, str]) -> dict[str, str]:
 
 
 def policies(*turns: tuple[str, str]) -> set[str]:
-    """The policies read, the caller's words (existing_policies) and the agent's read-outs (policies_on_file)."""
-    return {f.value for f in extract(list(turns), LEX) if f.field in ("existing_policies", "policies_on_file")}
+    """The policies the caller says they hold (existing_policies)."""
+    return {f.value for f in extract(list(turns), LEX) if f.field == "existing_policies"}
+
+
+def on_file(*turns: tuple[str, str]) -> set[str]:
+    """The policies the agent read from the caller's record (policies_on_file)."""
+    return {f.value for f in extract(list(turns), LEX) if f.field == "policies_on_file"}
 
 
 def test_a_city_heard_in_other_characters_is_found_by_its_whole_sound():
@@ -52,15 +57,15 @@ def test_a_word_that_sounds_like_a_city_is_not_one():
 
 def test_the_agents_words_of_holding_a_policy_heard_by_their_sound():
     # 您名下有 heard 民下有 / 明下有 (front and back nasal merged): the caller's policy, read by the agent
-    assert policies(("agent", "好的先生，核对上了，民下有一份年金保险，每年十月给付。")) == {"年金险"}
-    assert policies(("agent", "查到了，文明明下有一份老年医疗保险，住院可以报。")) == {"医疗险"}
+    assert on_file(("agent", "好的先生，核对上了，民下有一份年金保险，每年十月给付。")) == {"年金险"}
+    assert on_file(("agent", "查到了，文明明下有一份老年医疗保险，住院可以报。")) == {"医疗险"}
     # a person named right before it holds it: the caller's father's policy is not the caller's
-    assert policies(("agent", "查到了，[姓名]先生名下有一份终身寿险，受益人是法定。")) == set()
+    assert on_file(("agent", "查到了，[姓名]先生名下有一份终身寿险，受益人是法定。")) == set()
     # nor does an organisation or a policy role named there
-    assert policies(("agent", "查到了，公司名下有一份团体医疗保险，员工都能用。")) == set()
-    assert policies(("agent", "这份保单的投保人名下有一份年金保险。")) == set()
+    assert on_file(("agent", "查到了，公司名下有一份团体医疗保险，员工都能用。")) == set()
+    assert on_file(("agent", "这份保单的投保人名下有一份年金保险。")) == set()
     # only the whole cue's sound: 明天下午 is not 名下有
-    assert policies(("agent", "明天下午带上材料，来办医疗保险的理赔。")) == set()
+    assert on_file(("agent", "明天下午带上材料，来办医疗保险的理赔。")) == set()
 
 
 def test_an_address_word_misheard_right_before_the_greeting():

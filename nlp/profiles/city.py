@@ -120,9 +120,9 @@ def _own_place(lead: str, after: str, r: ProfileReader) -> bool:
 
 def _names_branch(after: str, cfg: dict[str, Any]) -> bool:
     """The place begins the name of an office (北京海淀支行, 广州天河营业部): the words run on, without a break, to one
-    of [city] branch_words within a few characters."""
-    run = re.match(r"[\u4e00-\u9fff]{0,6}", after).group()
-    return any(run.endswith(w) or w in run for w in cfg["branch_words"])
+    of [city] branch_words."""
+    run = re.match(r"[\u4e00-\u9fff]*", after).group()
+    return any(w in run for w in cfg["branch_words"])
 
 
 def _employer_place(lead: str, after: str, before: str, r: ProfileReader) -> bool:

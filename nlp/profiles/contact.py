@@ -20,6 +20,7 @@ _CLOCK_AT = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})点")
 def _period(hour: int, text: str) -> str:
     """The period of a clock hour said without one (六点以后打): 7-11 morning, 12 and 1 noon, 2-5 afternoon, else
     evening."""
+    hour = hour - 12 if 13 <= hour <= 23 else hour   # 14点 is 2 o'clock in the afternoon
     return "上午" if 7 <= hour <= 11 else "中午" if hour in (12, 1) and "晚" not in text else \
         "下午" if 2 <= hour <= 5 else "晚上"
 
@@ -131,8 +132,9 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                 while together := next((w for w in time_words if after.startswith(w)), ""):
                     after = _CLOCK.sub("", after[len(together):])   # 礼拜六礼拜天都可以: times said together
                 lead = clause[:j]
-                if _negated_before(lead, cfg) or re.match(rf"(?:{'|'.join(cfg['negations'])})", after):
-                    continue  # 别中午打, 不要在晚上打, 中午别打: when not to call
+                if _negated_before(lead, cfg) or re.match(
+                        rf"(?:{'|'.join(cfg['negations'])})(?:要|用|好)?在?(?:{'|'.join(cfg['call_after'])})", after):
+                    continue  # 别中午打, 不要在晚上打, 中午别打 (not 晚上不忙的时候给我打): when not to call
                 if any(w in lead for w in cfg["past_before"]) or "说" in lead or \
                         (any(w in lead for w in cfg["other_subject"]) and "让" not in lead and "我" not in clause[j:]
                          and not any(c in lead for c in cfg["call_after"])

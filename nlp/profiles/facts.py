@@ -80,7 +80,7 @@ def regional_function_read(turns: Sequence[tuple[str, str]], cfg: dict) -> list[
     alone = dict(cfg["regional_function_words"])
 
     def read(text: str) -> str:
-        text = re.sub(r"唔(?=[\u4e00-\u9fff])(?![我你他她佢])", "不", text.translate(table).replace("唔该", "麻烦"))
+        text = re.sub(r"唔(?=[\u4e00-\u9fff])(?![我你他她])", "不", text.translate(table).replace("唔该", "麻烦"))
         if any(w in text for w in alone):
             text = "".join(alone.get(w.word, w.word) for w in pos_tagger().cut(text))
         return text

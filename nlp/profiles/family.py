@@ -27,6 +27,7 @@ _SOMEONE = re.compile(r"(?:[那这有哪是]个|[那这]位|是|这|好多|很�
 
 
 def _described_plainly(word: str, lead: str, r: ProfileReader) -> bool:
+    """An old person's word said of someone described (`_SOMEONE`), not of the caller's own household."""
     if word not in r.lex["person"]["sex_of"] or not _SOMEONE.search(lead):
         return False
     return not re.search(rf"(?:{'|'.join(map(re.escape, r.self_words))})(?:们|家)?(?:那个|这个|这|那)$", lead)
@@ -124,6 +125,7 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     # another's (我家隔壁, 我同学家, 我家老大) nor as a kind of family (一儿一女的家庭)
     owners_end = "|".join(map(re.escape, sorted({*r.self_words, *r.lex["person"]["household"], "屋企", "屋里", "有",
                                                  "就", "只"}, key=len, reverse=True)))
+    owned_pair = re.compile(rf"(?:{owners_end})(?:有|是|也是|就)?$")
     pair_re = re.compile(rf"(?<![一二两三四五六七八九十])({counts})(?:个)?(?:{sons}|{daughters})({counts})(?:个)?"
                          rf"(?:{daughters}|{sons})")
     aged = None
@@ -139,8 +141,9 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                 (m := none_re.search(text)) and r.about_caller(text, m.start(), speaker, "")):
             add_fact(out, "children", "0", 0.7, i, text, speaker)
             return
-        if (m := pair_re.search(text)) and not text[m.end():].startswith("的") and \
-                re.search(rf"(?:{owners_end})(?:有|是|也是|就)?$", text[:m.start()]):
+        for m in pair_re.finditer(text):
+            if text[m.end():].startswith("的") or not owned_pair.search(text[:m.start()]):
+                continue
             start, clause = clause_at(text, m.start())
             if r.about_caller(clause, m.start() - start, speaker, clause_prefix(text, start)):
                 n = cfg["counts"][m.group(1)] + cfg["counts"][m.group(2)]

@@ -30,15 +30,16 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
            *r.lex["children"]["nouns"])
     others = "|".join(map(re.escape, sorted({w for w in kin if not w.endswith("家")}, key=len, reverse=True)))
     self_words = "|".join(map(re.escape, r.self_words))
+    # 您在我们这儿有一份, 您在2020年投保了一份, 我自己单位有: the holder (the caller's words or the agent's 您), a few
+    # words, then a verb of holding (not 有的/有没有), or a count limited by 就/只 right before the product
+    holds_by = {who: re.compile(rf"(?:{holder})(?!{others})[^，,。？?没未不]{{0,8}}?"
+                                rf"(?:{'|'.join(cfg['hold_verbs'])}|{cfg['verbless_hold']})(?![的没什哪])")
+                for who, holder in (("customer", self_words), ("agent", "您"))}
     for i, (speaker, text) in enumerate(turns):
         if speaker not in ("customer", "agent"):
             continue
         owned_words = cfg["owned_customer"] if speaker == "customer" else cfg["owned_agent"]
-        # 您在我们这儿有一份, 您在2020年投保了一份, 我自己单位有: the holder, a few words, then a verb of holding
-        # (not 有的/有没有)
-        holds = re.compile(rf"(?:{'|'.join(r.self_words if speaker == 'customer' else ('您',))})(?!{others})"
-                           rf"[^，,。？?没未不]{{0,8}}?(?:{'|'.join(cfg['hold_verbs'])}|{cfg['verbless_hold']})"
-                           rf"(?![的没什哪])")
+        holds = holds_by[speaker]
         seen_here = False
         # a hesitation (买过一个那啥……医疗险) is the speaker searching for the word, not the end of a clause
         said = _HESITATION.sub("", text)

@@ -49,8 +49,8 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
         (phrase, cfg["retired"], None) for phrase in cfg["retirement"]]
     own_role = _OwnRole(cfg, noun_re, r)
     # the verbs of doing work or holding a role before a role noun (我是做会计的, 我是当老师的): no qualifier of it
-    work_verbs = tuple(v for v in dict.fromkeys(cfg["said_de"] + cfg["said_role"]) if v != "是")
-    doing = "|".join(map(re.escape, sorted(work_verbs, key=len, reverse=True)))
+    role_verbs = _role_verbs(cfg)
+    doing = "|".join(map(re.escape, role_verbs))
     livelihood = _Livelihood(cfg, r)
     first = len(out)
     for i, (speaker, text) in enumerate(turns):
@@ -129,9 +129,8 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
                 prefix = clause[m.start():m.start(1)]
                 # keep a qualifier said with it: 小学老师, 产品经理 (not 我是做 / 的)
                 # from after the copula (我以前是当老师的): what stands before it is no qualifier of the role
-                q = re.sub(rf"^(?:(?:我是|我就是|是|{doing})(?:个|一个|一名|名)?)+", "",
-                           prefix[prefix.rfind("是") + 1:])
-                if 0 < len(q) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", q) and q not in (*work_verbs, "在") \
+                q = re.sub(rf"^(?:(?:{doing})(?:个|一个|一名|名)?)+", "", prefix[prefix.rfind("是") + 1:])
+                if 0 < len(q) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", q) and q not in (*role_verbs, "在") \
                         and _known_word(q):
                     value = q + value
                 if value not in cfg["not_occupation"]:
@@ -249,6 +248,12 @@ class _Livelihood:
             return "", -1, False
         household = m.re is self.said and said[m.start():].startswith(self.households)
         return self.templates[m.group(1)].format(m.group(2)), m.start(1), household
+
+
+def _role_verbs(cfg: dict[str, Any]) -> tuple[str, ...]:
+    """The verbs of doing work or holding a role ([occupation] said_de, said_role; not the copula), longest first:
+    what stands before a role noun and is no part of it (我是做会计的, 我以前是当过老师的)."""
+    return tuple(sorted({v for v in cfg["said_de"] + cfg["said_role"] if v != "是"}, key=len, reverse=True))
 
 
 def _teaches(clause: str, cfg: dict[str, Any], r: ProfileReader) -> tuple[str, int]:
@@ -452,7 +457,7 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
         return False
     # 搞工程的，当施工员: the role said names the work more exactly than the field
     value = next((w for w, role in found if role), found[0][0])
-    lead = next((v for v in cfg["said_role"] + cfg["said_de"] if v != "是" and value.startswith(v)), "")
+    lead = next((v for v in _role_verbs(cfg) if value.startswith(v)), "")   # longest first: 当过 before 当
     if lead and is_role(value[len(lead):], cfg):
         value = value[len(lead):]   # 我以前是当老师的: the verb of holding the role is no part of it
     add_fact(out, "occupation", value, 0.75, i, text, speaker)
@@ -526,14 +531,16 @@ def read_income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
         for group, yearly in ((cues_monthly, False), (cues_yearly, True)):
             for cue in group:
                 for m in cue.finditer(text):
-                    if not yearly and (text[max(0, m.start() - 1):m.start()] in ("年", "每年") or
+                    if not yearly and (text[max(0, m.start() - 1):m.start()] == "年" or
                                        re.search(r"(?:一年|每年)[^，。！？,!?；;]{0,6}$", text[:m.start()])):
-                        continue   # 年收入, 一年下来工资也就六万: a year's, read by the yearly cues
+                        continue   # 年收入, 一年下来工资也就六万, 每年工资五万: a year's, read by the yearly cues
                     window = text[m.end():m.end() + cfg["window"]]
                     a = amount.search(window)
                     if not a:
                         continue
                     gap = window[:a.start()]
+                    if not yearly and re.search(r"一年|每年", gap):
+                        continue   # 我退休金一年三万六: a year's sum after a monthly cue
                     if re.search("[。！!？?；;]", gap) or (_CLAUSE_CUT.search(gap) and not cue_alone(gap)):
                         continue   # 一个月就六千出头的退休金，这十万是我攒的: an amount of another clause
                     if any(w in gap or w in text[max(0, m.start() - 3):m.start()] for w in cfg["not_income"]):
