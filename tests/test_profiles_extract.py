@@ -31,6 +31,11 @@ def on_file(*turns: tuple[str, str]) -> set[str]:
     return {f.value for f in extract(list(turns), LEX) if f.field == "policies_on_file"}
 
 
+def when(said: str) -> str | None:
+    """The preferred contact time one customer sentence says, if any."""
+    return facts(("customer", said)).get("preferred_contact_time")
+
+
 def cues_of(text: str, intent_lex) -> tuple[str, ...]:
     """The intent cues (name:phrase@turn) one customer sentence fires."""
     return score_intent([("customer", text)], intent_lex, LEX).cues
@@ -816,9 +821,6 @@ def test_what_the_review_of_the_regional_forms_found():
     are no negation, 唔该 is please; a reflexive after someone else is theirs; a bare 'place + 的' only after the
     caller's name; 就一个 only right before the product; 老伴 after 是 is still a spouse, 是个老太婆 and 好多老太婆
     are not; working at a branch keeps its city; a relative's policy (我小孩有个…) is not the caller's."""
-    def when(said: str) -> str | None:
-        return facts(("customer", said)).get("preferred_contact_time")
-
     for said in ("你晚一点打给我吧。", "你快一点打过来，我要出门了。", "我老公六点以后打给你们。", "我两点打给你们吧。",
                  "五点打的那个电话是你们吗？", "我三点打过来，你们一直占线。", "特别是下午，我一般都在开会。",
                  "你打给我吧，除了中午。", "中午别打，我要睡午觉。", "别在中午打，我要午休。"):
@@ -899,9 +901,6 @@ def test_what_the_second_review_found():
         assert "occupation" not in facts(("customer", said)), said
     assert facts(("customer", "我在学校教学生的。"))["occupation"] == "老师"
     assert facts(("customer", "我同我老公一齐喺东莞开咗间五金铺。"))["occupation"] == "五金铺老板"
-
-    def when(said: str) -> str | None:
-        return facts(("customer", said)).get("preferred_contact_time")
 
     assert when("六点以后再打吧。") == "晚上" and when("你六点以后给我打。") == "晚上"
     assert when("六点以后我就有空了。") == "晚上" and when("六点以后我才有空。") == "晚上"

@@ -68,18 +68,20 @@ def _clock_call(clause: str, cfg: dict, text: str, r: ProfileReader) -> str | No
     if any(w in clause for w, _ in cfg["words"]):
         return None
     m = _CLOCK_AT.search(clause)
-    if not m or _negated_before(clause[:m.start()], cfg) or any(w in clause[:m.start()] for w in cfg["past_before"]):
+    if not m:
+        return None
+    lead = clause[:m.start()]
+    if _negated_before(lead, cfg) or any(w in lead for w in cfg["past_before"]):
         return None
     if m.group(1) == "一" and not re.match(r"(?:以后|之后|后|半|钟|左右|前|到)", clause[m.end():]):
         return None   # 晚一点打, 快一点: a bit, no hour
-    if any(w in clause[:m.start()] for w in r.third):
+    if any(w in lead for w in r.third):
         return None   # 我老公六点以后打给你们: someone else calls
     after = _CLOCK.sub("", clause[m.start():])
     if re.match(rf"(?:我|俺)(?:都|就|才)?(?:{'|'.join(cfg['caller_free'])})", after):
         after = re.sub(r"^(?:我|俺)(?:都|就|才)?", "", after)   # 六点以后我(才)有空: the caller free then
     after = re.sub(r"^(?:再|给我|就)", "", after)   # 六点以后再打, 你六点以后给我打
     verb = next((c for c in cfg["call_after"] if after.startswith(c)), "")
-    lead = clause[:m.start()]
     if not verb and not after.strip(CLOSING_PARTICLES + "".join(cfg["closing"])) and \
             any(c in lead for c in cfg["call_after"]) and not re.search(r"(?:我|俺)(?!们)", lead):
         verb = "-"   # 你们回电话还是六点以后啊: the verb of calling before the time that ends the clause
@@ -90,8 +92,7 @@ def _clock_call(clause: str, cfg: dict, text: str, r: ProfileReader) -> str | No
     if (not free and rest.startswith(tuple(cfg["done_marks"])) and not rest.startswith(tuple(cfg["directions"]))) \
             or (not free and "的" in rest) or any(w in rest for w in cfg["unanswered"]):
         return None   # 六点打了没人接, 五点打的那个电话, 三点打过来一直占线: a call made
-    if not free and (re.search(r"(?:我|俺)(?!们)", clause[:m.start()]) or
-                                          (rest.startswith("给") and not rest.startswith("给我"))):
+    if not free and (re.search(r"(?:我|俺)(?!们)", lead) or (rest.startswith("给") and not rest.startswith("给我"))):
         return None   # 我两点打给你们, 四点打给我儿子: the caller will call
     hour = cn_number(m.group(1))
     if hour is None:
@@ -106,6 +107,8 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
     words = sorted(cfg["words"], key=lambda w: len(w[0]), reverse=True)
     time_words = [w for w, _ in words]   # longest first, as `words`
     particles = CLOSING_PARTICLES + "".join(cfg["closing"])
+    # a negation after the time governing the verb of calling (中午别打, 晚上不要打): when not to call
+    not_then = re.compile(rf"(?:{'|'.join(cfg['negations'])})(?:要|用|好)?在?(?:{'|'.join(cfg['call_after'])})")
     asked = False
     for i, (speaker, text) in enumerate(turns):
         if speaker == "agent":
@@ -132,8 +135,7 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                 while together := next((w for w in time_words if after.startswith(w)), ""):
                     after = _CLOCK.sub("", after[len(together):])   # 礼拜六礼拜天都可以: times said together
                 lead = clause[:j]
-                if _negated_before(lead, cfg) or re.match(
-                        rf"(?:{'|'.join(cfg['negations'])})(?:要|用|好)?在?(?:{'|'.join(cfg['call_after'])})", after):
+                if _negated_before(lead, cfg) or not_then.match(after):
                     continue  # 别中午打, 不要在晚上打, 中午别打 (not 晚上不忙的时候给我打): when not to call
                 if any(w in lead for w in cfg["past_before"]) or "说" in lead or \
                         (any(w in lead for w in cfg["other_subject"]) and "让" not in lead and "我" not in clause[j:]
@@ -181,7 +183,7 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
             busy = busy or any(w in clause for w in cfg["busy_words"])
             requested = _asks_call(clause, cfg, r)
         if hit is None and asked and not any(w in text for w in cfg["past_before"]):
-            m = re.search(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})点", text)
+            m = _CLOCK_AT.search(text)
             if m:
                 h = cn_number(m.group(1))
                 if h is not None:

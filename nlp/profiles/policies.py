@@ -30,6 +30,7 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
            *r.lex["children"]["nouns"])
     others = "|".join(map(re.escape, sorted({w for w in kin if not w.endswith("家")}, key=len, reverse=True)))
     self_words = "|".join(map(re.escape, r.self_words))
+    together = "|".join(map(re.escape, r.together))
     # 您在我们这儿有一份, 您在2020年投保了一份, 我自己单位有: the holder (the caller's words or the agent's 您), a few
     # words, then a verb of holding (not 有的/有没有), or a count limited by 就/只 right before the product
     holds_by = {who: re.compile(rf"(?:{holder})(?!{others})[^，,。？?没未不]{{0,8}}?"
@@ -74,7 +75,7 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                                                 or _unnamed_holder(before, cfg["unnamed_holder"], r)))
                     if not owned and not (seen_here and before.endswith(tuple(cfg["also"]))):
                         continue
-                    if speaker == "customer" and _relatives(before, self_words, others):
+                    if speaker == "customer" and _relatives(before, self_words, others, together):
                         continue   # 我小孩有个意外险, 我那口子有…: a relative's (not 我老公给我买了…: the caller's)
                     if not r.about_caller(clause, m.start(2), speaker):
                         continue
@@ -94,13 +95,13 @@ _AGENT_READ_FIELDS = ("policies_on_file", "existing_policies")   # where [produc
 _COORDINATED = re.compile(r"(?:保险|险)?(?:和|跟|与|及|以及|还有|加上|外加|、)(?:一个|一份|个|份)?[\u4e00-\u9fff]{0,6}")
 
 
-def _relatives(before: str, self_words: str, others: str) -> bool:
+def _relatives(before: str, self_words: str, others: str, together: str) -> bool:
     """The last first-person word before the product opens a relative (我小孩有个…, 我那口子有…): theirs; not the
     caller with them (我跟我老公都有…), nor the caller said again after them (我朋友介绍我买过…, 我老公给我买了…)."""
     last = max((m.start() for m in re.finditer(rf"(?:{self_words})", before)), default=-1)
     if last < 0 or not re.match(rf"(?:{self_words})(?:{others})", before[last:]):
         return False
-    return not re.search(r"(?:跟|和|同|与)$", before[:last])
+    return not re.search(rf"(?:{together})$", before[:last])   # [person] together: 跟, 和, 同, 与
 
 
 def _other_word(key: str, tail: str) -> bool:

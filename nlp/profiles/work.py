@@ -513,7 +513,7 @@ _CLAUSE_CUT = re.compile(r"[，,。！!？?；;]")
 def read_income(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["income"]
 
-    # the listed cues, and the year's earnings said with words between (一年也就挣个五六万, 一年下来差不多三十万)
+    # the listed cues, and the year's earnings said with words between (一年也就挣个五六万, 一年下来工资也就六万)
     cues_monthly = [re.compile(re.escape(c)) for c in cfg["monthly"]]
     cues_yearly = [re.compile(re.escape(c)) for c in cfg["yearly"]] + [re.compile(p) for p in cfg["yearly_patterns"]]
 
