@@ -59,23 +59,14 @@ KEYS = ("question_topic_ari", "call_topic_ari")
 
 def write_draft(db: Path, out: Path, settings) -> str:
     """The draft of a warehouse, made as `callintel topics suggest` makes it."""
-    from callintel.nlp.taxonomy import load_taxonomy
-    from callintel.nlp.taxonomy_draft import DraftOptions, draft, other_call_lines
-    from callintel.nlp.tokenize import tokenizer_from_settings
     from callintel.warehouse.db import connect
-    from callintel.warehouse.taxonomy_draft import load_found, load_other_calls
+    from callintel.warehouse.taxonomy_draft import draft_text
 
-    opts = DraftOptions.from_settings(settings["topics"]["suggest"])
     con = connect(db, read_only=True)
     try:
-        found = load_found(con, max(opts.examples, 1) * 4)
-        other, background = load_other_calls(con, opts.other_calls, settings["topics"]["novelty"]["reference_calls"])
+        text = draft_text(con, settings, str(db))
     finally:
         con.close()
-    tok = tokenizer_from_settings(settings)
-    terms = frozenset(tok.terms)
-    text = draft(found, load_taxonomy(settings), opts, tok.flag, tok.words, terms, str(db),
-                 other_call_lines(other, background, tok.tokens, tok.flag, terms, opts.other_words))
     out.write_text(text, encoding="utf-8")
     return text
 

@@ -491,21 +491,13 @@ def topics_suggest(out_file: Annotated[Path, typer.Option("--out", help="Where t
     """Write a taxonomy draft from a warehouse's matched and discovered topics (names, key phrases, example
     questions, call counts); edit it and set [topics] taxonomy_file to it for the next nights."""
     from callintel.nlp.taxonomy import Taxonomy, load_taxonomy
-    from callintel.nlp.taxonomy_draft import DraftOptions, draft, other_call_lines
-    from callintel.nlp.tokenize import tokenizer_from_settings
-    from callintel.warehouse.taxonomy_draft import load_found, load_other_calls
+    from callintel.warehouse.taxonomy_draft import draft_text
 
     settings, con = _read_only(db, config)
-    opts = DraftOptions.from_settings(settings["topics"]["suggest"])
     try:
-        found = load_found(con, max(opts.examples, 1) * 4)
-        other, background = load_other_calls(con, opts.other_calls, settings["topics"]["novelty"]["reference_calls"])
+        text = draft_text(con, settings, str(settings.path("warehouse")))
     finally:
         con.close()
-    tok = tokenizer_from_settings(settings)
-    terms = frozenset(tok.terms)
-    text = draft(found, load_taxonomy(settings), opts, tok.flag, tok.words, terms, str(settings.path("warehouse")),
-                 other_call_lines(other, background, tok.tokens, tok.flag, terms, opts.other_words))
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(text, encoding="utf-8")
     drafted = Taxonomy.load(out_file)  # what the next nights will read: it must load

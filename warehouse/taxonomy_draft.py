@@ -16,6 +16,21 @@ from callintel.nlp.novelty import reference_sample
 from callintel.nlp.taxonomy_draft import FoundTopic, OtherCall
 
 
+def draft_text(con: duckdb.DuckDBPyConnection, settings, source: str) -> str:
+    """The taxonomy draft of a warehouse as `callintel topics suggest` writes it (TOML text; [topics.suggest])."""
+    from callintel.nlp.taxonomy import load_taxonomy
+    from callintel.nlp.taxonomy_draft import DraftOptions, draft, other_call_lines
+    from callintel.nlp.tokenize import tokenizer_from_settings
+
+    opts = DraftOptions.from_settings(settings["topics"]["suggest"])
+    found = load_found(con, max(opts.examples, 1) * 4)
+    other, background = load_other_calls(con, opts.other_calls, settings["topics"]["novelty"]["reference_calls"])
+    tok = tokenizer_from_settings(settings)
+    terms = frozenset(tok.terms)
+    return draft(found, load_taxonomy(settings), opts, tok.flag, tok.words, terms, source,
+                 other_call_lines(other, background, tok.tokens, tok.flag, terms, opts.other_words))
+
+
 def load_found(con: duckdb.DuckDBPyConnection, per_topic: int) -> list[FoundTopic]:
     """Every topic that holds a question or a call, its `per_topic` most central own questions first."""
     calls = dict(con.execute("SELECT topic_id, count(*) FROM call_topics GROUP BY 1").fetchall())
