@@ -17,6 +17,11 @@ _CLOCK = re.compile(rf"^{_HOUR}(?:半|多)?(?:(?:到|至|-){_HOUR}(?:半)?)?(?:�
 _CLOCK_AT = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})点")
 
 
+def _alt(words: Sequence[str]) -> str:
+    """A regex alternation of literal words, longest first."""
+    return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+
+
 def _period(hour: int, text: str) -> str:
     """The period of a clock hour said without one (六点以后打): 7-11 morning, 12 and 1 noon, 2-5 afternoon, else
     evening."""
@@ -29,15 +34,15 @@ def _asks_call(clause: str, cfg: dict, r: ProfileReader) -> bool:
     """A clause asking to be called, without a time (你让人明天打给我吧, 给我回个电话吧): the caller the object of a
     verb of calling (给我 / 打我 / 联系我 / 找我, not 给我老婆), not negated. A time said alone next is when."""
     relations = "|".join(map(re.escape, r.relation))
-    m = re.search(rf"(?:给我|打我|联系我|找我|回我)(?!{relations})", clause)
-    return m is not None and any(c in clause for c in cfg["call_after"] + ["电话"]) and \
+    m = re.search(rf"(?:{_alt(cfg['call_me'])})(?!{relations})", clause)
+    return m is not None and any(c in clause for c in cfg["call_after"] + cfg["call_nouns"]) and \
         not any(n in clause[:m.start()] for n in cfg["negations"])
 
 
-def _time_lead(lead: str) -> bool:
+def _time_lead(lead: str, cfg: dict) -> bool:
     """The words before a time said alone are time words only (工作日, 明天): not 特别是, 除了, 忙到."""
     words = [w for w in pos_tagger().cut(lead.strip())]
-    return all(w.flag in ("t", "m", "q") or w.word.endswith(("日", "天")) or w.word in ("就", "最好", "到", "是")
+    return all(w.flag in ("t", "m", "q") or w.word.endswith(("日", "天")) or w.word in cfg["time_lead_words"]
                for w in words)
 
 
@@ -56,9 +61,8 @@ def _called_then(clause: str, cfg: dict) -> bool:
 def _negated_before(lead: str, cfg: dict) -> bool:
     """A negation ending the words before a time, a few words of place or manner between (别中午打, 别又中午打,
     不要在晚上打, 不用晚上打); not 要不 'how about' (要不中午打吧), nor one inside a word (差不多)."""
-    lead = re.sub(r"(?:要不|差不多|不管|不然)$", "", lead)
-    neg = "|".join(map(re.escape, cfg["negations"]))
-    return re.search(rf"(?:{neg})(?:要|用|好|是|又|再|在|要在|大)?$", lead) is not None
+    lead = re.sub(rf"(?:{_alt(cfg['not_negations'])})$", "", lead)
+    return re.search(rf"(?:{_alt(cfg['negations'])})(?:{_alt(cfg['negation_links'])})?$", lead) is not None
 
 
 def _clock_call(clause: str, cfg: dict, text: str, r: ProfileReader) -> str | None:
@@ -73,14 +77,15 @@ def _clock_call(clause: str, cfg: dict, text: str, r: ProfileReader) -> str | No
     lead = clause[:m.start()]
     if _negated_before(lead, cfg) or any(w in lead for w in cfg["past_before"]):
         return None
-    if m.group(1) == "一" and not re.match(r"(?:以后|之后|后|半|钟|左右|前|到)", clause[m.end():]):
+    if m.group(1) == "一" and not re.match(rf"(?:{_alt(cfg['hour_marks'])})", clause[m.end():]):
         return None   # 晚一点打, 快一点: a bit, no hour
     if any(w in lead for w in r.third):
         return None   # 我老公六点以后打给你们: someone else calls
     after = _CLOCK.sub("", clause[m.start():])
-    if re.match(rf"(?:我|俺)(?:都|就|才)?(?:{'|'.join(cfg['caller_free'])})", after):
-        after = re.sub(r"^(?:我|俺)(?:都|就|才)?", "", after)   # 六点以后我(才)有空: the caller free then
-    after = re.sub(r"^(?:再|给我|就)", "", after)   # 六点以后再打, 你六点以后给我打
+    caller = rf"(?:我|俺)(?:{_alt(cfg['caller_adverbs'])})?"
+    if re.match(rf"{caller}(?:{_alt(cfg['caller_free'])})", after):
+        after = re.sub(rf"^{caller}", "", after)   # 六点以后我(才)有空: the caller free then
+    after = re.sub(rf"^(?:{_alt(cfg['verb_leads'])})", "", after)   # 六点以后再打, 你六点以后给我打
     verb = next((c for c in cfg["call_after"] if after.startswith(c)), "")
     if not verb and not after.strip(CLOSING_PARTICLES + "".join(cfg["closing"])) and \
             any(c in lead for c in cfg["call_after"]) and not re.search(r"(?:我|俺)(?!们)", lead):
@@ -97,7 +102,8 @@ def _clock_call(clause: str, cfg: dict, text: str, r: ProfileReader) -> str | No
     hour = cn_number(m.group(1))
     if hour is None:
         return None
-    if 7 <= hour <= 11 and re.match(r"(?:以后|之后|后)", clause[m.end():]) and any(w in text for w in cfg["day_taken"]):
+    if 7 <= hour <= 11 and re.match(rf"(?:{_alt(cfg['after_marks'])})", clause[m.end():]) and \
+            any(w in text for w in cfg["day_taken"]):
         return "晚上"
     return _period(hour, text)
 
@@ -166,7 +172,7 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                 if any(c in after[:8] for c in cfg["call_after"]) or answers:
                     hit = value
                     break
-                if not after.strip(particles + "，,。") and _time_lead(lead):
+                if not after.strip(particles + "，,。") and _time_lead(lead, cfg):
                     if requested:
                         hit = value   # 你让人明天打给我吧，下午: the time of the call just asked for
                         break
