@@ -2,7 +2,8 @@
 
 Cues from the customer's turns (configs/intent_cues.toml): asking to buy or how, the price, whether a
 health condition or age allows it, comparing products, wanting a proposal or a call back, objections
-(interest all the same); service, surrender, complaint and do-not-call cues push the other way, and the
+(interest all the same), taking up the agent's offer to present a product ([offer]); service, surrender,
+complaint and do-not-call cues push the other way, and the
 last two exclude the caller from the leads. Beside what was said, what the call is about: a call whose main topic
 (the call_topics step's) is a purchase topic ([topic] families) adds to the cues, because buyers say it in words
 no list holds (我爸妈也一起呢, 直接下单). The product of interest is the product type the caller names
@@ -37,6 +38,7 @@ from callintel.nlp.profiles import (
 from callintel.settings import Settings
 
 TOPIC_CUE = "topic"   # the cue of what the call is about ([topic] in configs/intent_cues.toml)
+OFFER_CUE = "offer"   # the cue of an agent's offer the caller takes up ([offer])
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,10 @@ class IntentLexicon:
     source: str
     topic_families: tuple[str, ...] = ()  # [topic] families: a call whose main topic is in one asked about buying
     topic_weight: float = 0.0
+    offer: tuple[re.Pattern[str], ...] = ()   # [offer] agent_patterns: an agent offers to present a product ...
+    offer_taken: tuple[re.Pattern[str], ...] = ()   # ... [offer] taken_patterns: the caller's next turn takes it up
+    offer_weight: float = 0.0
+    offer_refusals: tuple[str, ...] = ()   # ... [offer] refusals: unless the turn declines it
 
 
 @dataclass(frozen=True)
@@ -85,9 +91,17 @@ def load_intent_lexicon(path: str) -> IntentLexicon:
     families = topic.get("families", [])
     if not isinstance(families, list) or not all(isinstance(f, str) for f in families):
         raise ValueError(f"{path}: [topic] families must be a list of taxonomy families or slugs, got {families!r}")
-    if TOPIC_CUE in data["cues"]:
-        raise ValueError(f"{path}: [cues.{TOPIC_CUE}]: that name is the [topic] cue's (what the call is about)")
-    return IntentLexicon(cues, data["score"], path, tuple(families), float(topic.get("weight", 0.0)))
+    for name in (TOPIC_CUE, OFFER_CUE):
+        if name in data["cues"]:
+            raise ValueError(f"{path}: [cues.{name}]: that name is the [{name}] cue's")
+    offer = data.get("offer", {})
+    try:
+        agent = tuple(re.compile(p) for p in offer.get("agent_patterns", ()))
+        taken = tuple(re.compile(p) for p in offer.get("taken_patterns", ()))
+    except re.error as exc:
+        raise ValueError(f"{path}: an [offer] pattern is not a regular expression: {exc}") from exc
+    return IntentLexicon(cues, data["score"], path, tuple(families), float(topic.get("weight", 0.0)),
+                         agent, taken, float(offer.get("weight", 0.0)), tuple(offer.get("refusals", ())))
 
 
 def intent_lexicon_from_settings(settings: Settings) -> IntentLexicon:
@@ -219,12 +233,16 @@ def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: Pro
                  None)
         if hit:
             fired.append((cue.weight, cue.name, hit[0], hit[1]))
+    taken = _offer_taken(turns, lex)
+    if taken is not None:
+        fired.append((lex.offer_weight, OFFER_CUE, turns[taken][1][:12], taken))
     about = next((t for t in topic if t in lex.topic_families), None) if lex.topic_weight > 0 else None
     total = lex.score["bias"] + sum(w for w, *_ in fired) + (lex.topic_weight if about else 0.0)
     if any(f.field == "insured_person" for f in facts):
         total += 0.5  # the caller says who is to be insured
     score = round(_sigmoid(total), 4)
-    excluding = [f for f in fired if next(c for c in lex.cues if c.name == f[1]).exclude]
+    excludes = {c.name for c in lex.cues if c.exclude}
+    excluding = [f for f in fired if f[1] in excludes]
     positive = sorted((f for f in fired if f[0] > 0), key=lambda f: (-f[0], f[3]))
     # the evidence is what was said; the sentence that decided the topic only when nothing said is a buying cue
     ev_turn = positive[0][3] if positive else topic_turn if about else None
@@ -234,6 +252,22 @@ def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: Pro
                   tuple(f"{n}:{p}" + (f"@{t}" if t is not None else "")
                         for _, n, p, t in sorted(shown, key=lambda f: -abs(f[0]))),
                   ev_turn, turns[ev_turn][1] if ev_turn is not None else None)
+
+
+def _offer_taken(turns: Sequence[tuple[str, str]], lex: IntentLexicon) -> int | None:
+    """The caller's turn that takes up an agent's offer to present a product or have an adviser call ([offer]:
+    可以，那你让人过两天打给我 after 您有兴趣的话，我可以安排专人给您介绍), or None. The offer is the agent's words, the
+    decision the caller's: an agent who offers to everyone says nothing of the caller until they take it up."""
+    if lex.offer_weight == 0 or not lex.offer or not lex.offer_taken:
+        return None
+    for i in range(len(turns) - 1):
+        speaker, text = turns[i]
+        if speaker == "agent" and any(p.search(text) for p in lex.offer):
+            j = next((k for k in range(i + 1, len(turns)) if turns[k][1].strip()), None)
+            said = turns[j][1] if j is not None and turns[j][0] == "customer" else ""
+            if any(p.search(said) for p in lex.offer_taken) and not any(w in said for w in lex.offer_refusals):
+                return j
+    return None
 
 
 # --- the leads step's compute (flows/steps.py): the nights' calls with their facts in, intent per call out ---

@@ -953,3 +953,21 @@ def test_what_the_code_review_found(intent_lex):
     products = {**LEX.data["products"], "agent_read_field": "policies"}
     with pytest.raises(ValueError, match="policies_on_file"):
         extract([("agent", "您名下有一份重疾险。")], ProfileLexicon({**LEX.data, "products": products}, LEX.source))
+
+
+def test_a_caller_who_takes_up_the_agents_offer_is_a_lead(intent_lex):
+    """An agent's offer to present a product or have an adviser call says something of the caller only when the
+    caller takes it up: assent opening their next turn, or asking to be called; a no, or no offer, adds nothing."""
+    offer = ("agent", "您这份是普通年金，保费不能抵税。您有兴趣的话，我可以安排专人给您详细介绍一下。")
+    service = [("customer", "我卡里应该有钱的，怎么扣费没成功？"), ("agent", "银行返回余额不足，宽限期六十天。")]
+    base = score_intent(service, intent_lex, LEX)
+    for said in ("嗯……可以，那你让人过两天打给我，工作日晚上七点以后。", "要得，你叫他晚上打给我吧。",
+                 "你让顾问明天打给我吧，下午。"):
+        got = score_intent([*service, offer, ("customer", said)], intent_lex, LEX)
+        assert got.score > base.score and any(c.startswith("offer:") for c in got.cues), said
+    for said in ("好的，不用了，谢谢。", "不用不用，我就问问扣费。", "哦，我晓得了。"):
+        got = score_intent([*service, offer, ("customer", said)], intent_lex, LEX)
+        assert got.score == base.score, said
+    # assent with no offer before it is an answer to something else
+    assert score_intent([*service, ("customer", "可以，那你让人打给我。")], intent_lex, LEX).score == \
+        score_intent([*service, ("customer", "那你让人打给我。")], intent_lex, LEX).score
