@@ -18,7 +18,7 @@ import math
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -62,6 +62,7 @@ class IntentLexicon:
     offer_taken: tuple[re.Pattern[str], ...] = ()   # ... [offer] taken_patterns: the caller's next turn takes it up
     offer_weight: float = 0.0
     offer_refusals: tuple[str, ...] = ()   # ... [offer] refusals: unless the turn declines it
+    offer_words: dict[str, Any] = field(default_factory=dict)   # [offer] service_words, backchannel, prompt_chars
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ def load_intent_lexicon(path: str) -> IntentLexicon:
     except re.error as exc:
         raise ValueError(f"{path}: an [offer] pattern is not a regular expression: {exc}") from exc
     return IntentLexicon(cues, data["score"], path, tuple(families), float(topic.get("weight", 0.0)),
-                         agent, taken, float(offer.get("weight", 0.0)), tuple(offer.get("refusals", ())))
+                         agent, taken, float(offer.get("weight", 0.0)), tuple(offer.get("refusals", ())),
+                         {k: offer[k] for k in ("service_words", "backchannel", "prompt_chars") if k in offer})
 
 
 def intent_lexicon_from_settings(settings: Settings) -> IntentLexicon:
@@ -254,19 +256,37 @@ def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: Pro
                   ev_turn, turns[ev_turn][1] if ev_turn is not None else None)
 
 
+def _sentences(text: str) -> list[str]:
+    """A turn's sentences, each with its closing mark (。！？ and their ASCII forms)."""
+    return [x for x in re.findall(r"[^。！？!?]+[。！？!?]*", text) if x.strip()]
+
+
 def _offer_taken(turns: Sequence[tuple[str, str]], lex: IntentLexicon) -> int | None:
     """The caller's turn that takes up an agent's offer to present a product or have an adviser call ([offer]:
     可以，那你让人过两天打给我 after 您有兴趣的话，我可以安排专人给您介绍), or None. The offer is the agent's words, the
-    decision the caller's: an agent who offers to everyone says nothing of the caller until they take it up."""
+    decision the caller's: an agent who offers to everyone says nothing of the caller until they take it up. An
+    offer names no service matter in its sentence (安排专人上门查勘, 介绍一下理赔流程: [offer] service_words); the agent
+    asks nothing else in that turn (手机号还是那个吗？: a 可以 would answer that); the caller's reply is the next turn
+    after backchannels and a short agent prompt (您看可以吗？), assent standing as a word of its own or a request to
+    be called, declining nothing."""
     if lex.offer_weight == 0 or not lex.offer or not lex.offer_taken:
         return None
-    for i in range(len(turns) - 1):
-        speaker, text = turns[i]
-        if speaker == "agent" and any(p.search(text) for p in lex.offer):
-            j = next((k for k in range(i + 1, len(turns)) if turns[k][1].strip()), None)
-            said = turns[j][1] if j is not None and turns[j][0] == "customer" else ""
-            if any(p.search(said) for p in lex.offer_taken) and not any(w in said for w in lex.offer_refusals):
-                return j
+    cfg = lex.offer_words
+    for i, (speaker, text) in enumerate(turns):
+        if speaker != "agent":
+            continue
+        sents = _sentences(text)
+        at = next((k for k, x in enumerate(sents) if any(p.search(x) for p in lex.offer)), None)
+        if at is None or any(w in sents[at] for w in cfg.get("service_words", ())) or \
+                any(x.rstrip().endswith(("？", "?")) or "吗" in x for k, x in enumerate(sents) if k != at):
+            continue
+        j = i + 1
+        while j < len(turns) and (not turns[j][1].strip() or re.fullmatch(cfg.get("backchannel", "$^"), turns[j][1])
+                                  or (turns[j][0] == "agent" and len(turns[j][1]) <= cfg.get("prompt_chars", 0))):
+            j += 1
+        said = turns[j][1] if j < len(turns) and turns[j][0] == "customer" else ""
+        if any(p.search(said) for p in lex.offer_taken) and not any(w in said for w in lex.offer_refusals):
+            return j
     return None
 
 

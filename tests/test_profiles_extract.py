@@ -957,17 +957,37 @@ def test_what_the_code_review_found(intent_lex):
 
 def test_a_caller_who_takes_up_the_agents_offer_is_a_lead(intent_lex):
     """An agent's offer to present a product or have an adviser call says something of the caller only when the
-    caller takes it up: assent opening their next turn, or asking to be called; a no, or no offer, adds nothing."""
+    caller takes it up: assent standing as a word of its own, or asking to be called; a no, a deferral, a mere
+    acknowledgement, an offer of a service matter, or assent to another question of the agent adds nothing."""
     offer = ("agent", "您这份是普通年金，保费不能抵税。您有兴趣的话，我可以安排专人给您详细介绍一下。")
     service = [("customer", "我卡里应该有钱的，怎么扣费没成功？"), ("agent", "银行返回余额不足，宽限期六十天。")]
     base = score_intent(service, intent_lex, LEX)
+
+    def cue(turns):
+        got = score_intent([*service, *turns], intent_lex, LEX)
+        return any(c.startswith("offer:") for c in got.cues), got.score
+
     for said in ("嗯……可以，那你让人过两天打给我，工作日晚上七点以后。", "要得，你叫他晚上打给我吧。",
-                 "你让顾问明天打给我吧，下午。"):
-        got = score_intent([*service, offer, ("customer", said)], intent_lex, LEX)
-        assert got.score > base.score and any(c.startswith("offer:") for c in got.cues), said
-    for said in ("好的，不用了，谢谢。", "不用不用，我就问问扣费。", "哦，我晓得了。"):
-        got = score_intent([*service, offer, ("customer", said)], intent_lex, LEX)
-        assert got.score == base.score, said
+                 "你让顾问明天打给我吧，下午。", "好嘞。", "好的呀，你叫她晚上七点以后打给我。", "冇问题，叫佢打嚟啦。",
+                 "要的要的，你安排一下。", "麻烦你们安排一下。", "对对对，你安排一下。", "啊，可以，让他打吧。"):
+        fired, score = cue([offer, ("customer", said)])
+        assert fired and score > base.score, said
+    # what the review of the cue found (each a class): a reply that only notes, closes, defers or declines ...
+    for said in ("好的，不用了，谢谢。", "不用不用，我就问问扣费。", "哦，我晓得了。", "好的，我知道了。",
+                 "行吧，我先挂了。", "好的，暂时先不考虑，谢谢。", "行，等我有需要再说吧。", "好的，我已经买过了。",
+                 "嗯，好的，我回头看看邮件。", "中，就这些了，谢谢。", "行，你别让他打给我就行。",
+                 "行程还没定呢，下次再说。", "可以不买吗？我就想问扣费。"):
+        assert cue([offer, ("customer", said)]) == (False, base.score), said
+    # ... an offer of a service matter, and assent to another question asked in the offer's turn
+    for agent, said in (("我这边马上安排专人上门查勘。", "好的，快点啊。"),
+                        ("好的，我给您介绍一下理赔流程。", "好的，你说。"),
+                        ("非常抱歉，我安排同事给您回电处理投诉。", "可以，尽快。"),
+                        ("请问您的手机号还是138开头那个吗？有兴趣的话我可以安排顾问给您介绍一下新产品。",
+                         "可以，是那个号。")):
+        assert cue([("agent", agent), ("customer", said)]) == (False, base.score), agent
+    # the caller's yes after a backchannel or the agent's short prompt is still the reply
+    assert cue([offer, ("agent", "您看可以吗？"), ("customer", "可以，让他打给我。")])[0]
+    assert cue([offer, ("customer", "嗯。"), ("customer", "可以，你让人联系我。")])[0]
     # assent with no offer before it is an answer to something else
     assert score_intent([*service, ("customer", "可以，那你让人打给我。")], intent_lex, LEX).score == \
         score_intent([*service, ("customer", "那你让人打给我。")], intent_lex, LEX).score
