@@ -62,7 +62,7 @@ class IntentLexicon:
     offer_taken: tuple[re.Pattern[str], ...] = ()   # ... [offer] taken_patterns: the caller's next turn takes it up
     offer_weight: float = 0.0
     offer_refusals: tuple[str, ...] = ()   # ... [offer] refusals: unless the turn declines it
-    offer_words: dict[str, Any] = field(default_factory=dict)   # [offer] service_words, backchannel, prompt_chars
+    offer_words: dict[str, Any] = field(default_factory=dict)   # [offer] service_words, backchannel, prompt, skip_turns
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def load_intent_lexicon(path: str) -> IntentLexicon:
         raise ValueError(f"{path}: an [offer] pattern is not a regular expression: {exc}") from exc
     return IntentLexicon(cues, data["score"], path, tuple(families), float(topic.get("weight", 0.0)),
                          agent, taken, float(offer.get("weight", 0.0)), tuple(offer.get("refusals", ())),
-                         {k: offer[k] for k in ("service_words", "backchannel", "prompt_chars") if k in offer})
+                         {k: offer[k] for k in ("service_words", "backchannel", "prompt", "skip_turns") if k in offer})
 
 
 def intent_lexicon_from_settings(settings: Settings) -> IntentLexicon:
@@ -219,7 +219,8 @@ def _counts(cue: IntentCue, phrase: str, text: str, starts: frozenset[int], read
 
 def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: ProfileLexicon,
                  facts: Sequence[Fact] = (), topic: Sequence[str] = (), topic_turn: int | None = None) -> Intent:
-    """The call's purchase intent from the customer's turns (each cue counts once), and from what the call is
+    """The call's purchase intent from the customer's turns (each cue counts once; the agent's offer when the
+    caller takes it up), and from what the call is
     about: `topic`, its main topic's slug and taxonomy family (call_topics), when one is in [topic] families (the
     caller rang about buying, in words the cues may lack: 我爸妈也一起呢, 直接下单). That cue only adds to what was
     said (alone it stays below medium) and is the evidence only when nothing said is: then the sentence that
@@ -236,8 +237,8 @@ def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: Pro
         if hit:
             fired.append((cue.weight, cue.name, hit[0], hit[1]))
     taken = _offer_taken(turns, lex)
-    if taken is not None:
-        fired.append((lex.offer_weight, OFFER_CUE, turns[taken][1][:12], taken))
+    if taken is not None:   # the phrase is the agent's offer, the turn the caller's yes
+        fired.append((lex.offer_weight, OFFER_CUE, taken[1], taken[0]))
     about = next((t for t in topic if t in lex.topic_families), None) if lex.topic_weight > 0 else None
     total = lex.score["bias"] + sum(w for w, *_ in fired) + (lex.topic_weight if about else 0.0)
     if any(f.field == "insured_person" for f in facts):
@@ -257,36 +258,59 @@ def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: Pro
 
 
 def _sentences(text: str) -> list[str]:
-    """A turn's sentences, each with its closing mark (。！？ and their ASCII forms)."""
+    """A turn's sentences, each with its closing mark (。！？ and ASCII ! ?)."""
     return [x for x in re.findall(r"[^。！？!?]+[。！？!?]*", text) if x.strip()]
 
 
-def _offer_taken(turns: Sequence[tuple[str, str]], lex: IntentLexicon) -> int | None:
+def _offer_in(text: str, lex: IntentLexicon) -> str | None:
+    """The words of the agent's offer in `text` ([offer] agent_patterns), or None: the first sentence that offers
+    and names no service matter ([offer] service_words: 安排专人上门查勘, 介绍一下理赔流程), in a turn that asks the
+    caller nothing else (手机号还是那个吗？: a 可以 would answer that), a prompt on the offer itself (您看可以吗？)
+    aside."""
+    cfg = lex.offer_words
+    prompt = cfg.get("prompt", "$^")
+    found = None
+    for sent in _sentences(text):
+        hit = next((m for p in lex.offer if (m := p.search(sent))), None)
+        if found is None and hit and not any(w in sent for w in cfg.get("service_words", ())):
+            found = hit.group(0)
+            rest = [c for c in re.split(r"[，,]", sent) if hit.group(0) not in c]
+        else:
+            rest = [sent]
+        if any(("吗" in c or c.rstrip().endswith(("？", "?"))) and not re.search(prompt, c) for c in rest):
+            return None
+    return found
+
+
+def _passing(turn: tuple[str, str], skip: dict[str, re.Pattern[str]]) -> bool:
+    """An empty turn, the caller's backchannel or the agent's prompt on the offer: no reply to it yet."""
+    speaker, text = turn
+    return not text.strip() or (speaker in skip and skip[speaker].fullmatch(text.strip()) is not None)
+
+
+def _offer_taken(turns: Sequence[tuple[str, str]], lex: IntentLexicon) -> tuple[int, str] | None:
     """The caller's turn that takes up an agent's offer to present a product or have an adviser call ([offer]:
-    可以，那你让人过两天打给我 after 您有兴趣的话，我可以安排专人给您介绍), or None. The offer is the agent's words, the
-    decision the caller's: an agent who offers to everyone says nothing of the caller until they take it up. An
-    offer names no service matter in its sentence (安排专人上门查勘, 介绍一下理赔流程: [offer] service_words); the agent
-    asks nothing else in that turn (手机号还是那个吗？: a 可以 would answer that); the caller's reply is the next turn
-    after backchannels and a short agent prompt (您看可以吗？), assent standing as a word of its own or a request to
-    be called, declining nothing."""
+    可以，那你让人过两天打给我 after 您有兴趣的话，我可以安排专人给您介绍), with the offer's words, or None. The
+    offer is the agent's words, the decision the caller's: an agent who offers to everyone says nothing of the
+    caller until they take it up. The reply is the caller's next turn after at most [offer] skip_turns backchannels
+    (嗯。) or the agent's prompts on the offer (您看可以吗？): assent standing as a word of its own or a request to be
+    called, with no refusal starting a word in it ([offer] refusals: 不用了, 再说, 知道了; not the 别 of 特别)."""
     if lex.offer_weight == 0 or not lex.offer or not lex.offer_taken:
         return None
     cfg = lex.offer_words
+    skip = {"customer": re.compile(cfg.get("backchannel", "$^")), "agent": re.compile(cfg.get("prompt", "$^"))}
     for i, (speaker, text) in enumerate(turns):
-        if speaker != "agent":
+        offer = _offer_in(text, lex) if speaker == "agent" else None
+        if offer is None:
             continue
-        sents = _sentences(text)
-        at = next((k for k, x in enumerate(sents) if any(p.search(x) for p in lex.offer)), None)
-        if at is None or any(w in sents[at] for w in cfg.get("service_words", ())) or \
-                any(x.rstrip().endswith(("？", "?")) or "吗" in x for k, x in enumerate(sents) if k != at):
-            continue
-        j = i + 1
-        while j < len(turns) and (not turns[j][1].strip() or re.fullmatch(cfg.get("backchannel", "$^"), turns[j][1])
-                                  or (turns[j][0] == "agent" and len(turns[j][1]) <= cfg.get("prompt_chars", 0))):
-            j += 1
+        j, skipped = i + 1, 0
+        while j < len(turns) and skipped < cfg.get("skip_turns", 0) and _passing(turns[j], skip):
+            j, skipped = j + 1, skipped + 1
         said = turns[j][1] if j < len(turns) and turns[j][0] == "customer" else ""
-        if any(p.search(said) for p in lex.offer_taken) and not any(w in said for w in lex.offer_refusals):
-            return j
+        starts = _word_starts(said)
+        if any(p.search(said) for p in lex.offer_taken) and \
+                not any(_cue_at(said, w, starts) >= 0 for w in lex.offer_refusals):
+            return j, offer
     return None
 
 

@@ -988,6 +988,22 @@ def test_a_caller_who_takes_up_the_agents_offer_is_a_lead(intent_lex):
     # the caller's yes after a backchannel or the agent's short prompt is still the reply
     assert cue([offer, ("agent", "您看可以吗？"), ("customer", "可以，让他打给我。")])[0]
     assert cue([offer, ("customer", "嗯。"), ("customer", "可以，你让人联系我。")])[0]
+    # what the code review found: a short question of the agent is no prompt on the offer, at most two turns are
+    # passed, a prompt in the offer's own turn is no other question, a later offer in a turn that began with a
+    # service matter counts, an errand is no offer, a refusal starts a word (特别, 区别 decline nothing), and the cue
+    # names the agent's offer
+    assert not cue([offer, ("agent", "手机号还是那个吗？"), ("customer", "对。")])[0]
+    assert not cue([offer, ("agent", "喂？"), ("agent", "您好？"), ("agent", "还在吗？"), ("customer", "好的。")])[0]
+    assert cue([("agent", "您有兴趣的话我可以安排专人给您介绍一下。您看可以吗？"), ("customer", "可以。")])[0]
+    assert cue([("agent", "我安排专人给您处理。另外有兴趣的话可以安排专属顾问给您介绍一下我们的重疾险。"),
+                ("customer", "可以。")])[0]
+    for errand in ("我这边安排同事给您回个电话确认一下。", "我安排业务员明天给您把保单送过去。",
+                   "我可以安排专人联系您，手机号还是尾号1234那个吗？"):
+        assert not cue([("agent", errand), ("customer", "好的。")])[0], errand
+    for said in ("好的，我特别感兴趣。", "可以，你让人打给我，我想比较一下跟别家的区别。"):
+        assert cue([offer, ("customer", said)])[0], said
+    got = score_intent([*service, offer, ("customer", "可以。")], intent_lex, LEX)
+    assert "offer:给您详细介绍@3" in got.cues and got.evidence_turn == 3
     # assent with no offer before it is an answer to something else
     assert score_intent([*service, ("customer", "可以，那你让人打给我。")], intent_lex, LEX).score == \
         score_intent([*service, ("customer", "那你让人打给我。")], intent_lex, LEX).score

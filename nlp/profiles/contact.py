@@ -18,8 +18,8 @@ _CLOCK_AT = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})点")
 
 
 def _alt(words: Sequence[str]) -> str:
-    """A regex alternation of literal words, longest first."""
-    return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+    """A regex alternation of literal words, longest first; one that never matches for no words."""
+    return "|".join(map(re.escape, sorted(words, key=len, reverse=True))) or "(?!)"
 
 
 def _period(hour: int, text: str) -> str:
