@@ -33,8 +33,7 @@ def _period(hour: int, text: str) -> str:
 def _asks_call(clause: str, cfg: dict, r: ProfileReader) -> bool:
     """A clause asking to be called, without a time (你让人明天打给我吧, 给我回个电话吧): the caller the object of a
     verb of calling (给我 / 打我 / 联系我 / 找我, not 给我老婆), not negated. A time said alone next is when."""
-    relations = "|".join(map(re.escape, r.relation))
-    m = re.search(rf"(?:{_alt(cfg['call_me'])})(?!{relations})", clause)
+    m = re.search(rf"(?:{_alt(cfg['call_me'])})(?!{_alt(r.relation)})", clause)
     return m is not None and any(c in clause for c in cfg["call_after"] + cfg["call_nouns"]) and \
         not any(n in clause[:m.start()] for n in cfg["negations"])
 
@@ -114,7 +113,7 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
     time_words = [w for w, _ in words]   # longest first, as `words`
     particles = CLOSING_PARTICLES + "".join(cfg["closing"])
     # a negation after the time governing the verb of calling (中午别打, 晚上不要打): when not to call
-    not_then = re.compile(rf"(?:{'|'.join(cfg['negations'])})(?:要|用|好)?在?(?:{'|'.join(cfg['call_after'])})")
+    not_then = re.compile(rf"(?:{_alt(cfg['negations'])})(?:要|用|好)?在?(?:{_alt(cfg['call_after'])})")
     asked = False
     for i, (speaker, text) in enumerate(turns):
         if speaker == "agent":
