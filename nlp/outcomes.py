@@ -31,6 +31,7 @@ from callintel.nlp.profiles import ProfileLexicon
 from callintel.nlp.profiles import lexicon_from_settings as profile_lexicon_from_settings
 from callintel.nlp.questions import QuestionCues, asks, load_cues
 from callintel.pinyin import syllables
+from callintel.regex_words import alternation
 from callintel.settings import Settings
 
 SCOPES = ("any", "first", "closing", "unanswered", "closing_question")
@@ -323,9 +324,9 @@ def evidence_sentence(text: str, phrase: str, limit: int = 80) -> str:
 def _escalation_pattern(lex: Lexicon) -> re.Pattern[str] | None:
     if not (lex.escalation and lex.escalation_asks):
         return None
-    alt = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # noqa: E731
-    past = f"(?!{alt(lex.escalation_past)})" if lex.escalation_past else ""
-    return re.compile(f"(?:{alt(lex.escalation_asks)})[^，,。！!？?；;]{{0,3}}?({alt(lex.escalation)}){past}")
+    past = f"(?!{alternation(lex.escalation_past)})" if lex.escalation_past else ""
+    asks, escalation = alternation(lex.escalation_asks), alternation(lex.escalation)
+    return re.compile(f"(?:{asks})[^，,。！!？?；;]{{0,3}}?({escalation}){past}")
 
 
 def escalations(turns: Sequence[Turn], lex: Lexicon) -> list[Evidence]:

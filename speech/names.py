@@ -22,6 +22,7 @@ from functools import lru_cache
 from callintel.general_words import is_common, pos_tagger
 from callintel.mandarin import CLAUSE_PUNCT
 from callintel.pinyin import readings, syllables
+from callintel.regex_words import alternation
 
 _CJK = "\u4e00-\u9fff"
 _SEP = "，,、。？！?!；;：:\\s…“”\"'‘’「」《》（）()"
@@ -184,20 +185,16 @@ def _tokens(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _alternatives(words) -> str:
-    return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
-
-
 @lru_cache(maxsize=8)
 def _placed_patterns(rules: NameRules) -> tuple[re.Pattern, re.Pattern | None] | None:
     """The cue patterns `placed_names` reads, built once per rules (the kinship cues alone are some 800 words):
     a cue a name follows, and what a name stands before; None without role or kinship cues."""
-    cues = _alternatives(rules.role_cues + rules.kin_cues)
-    if not cues:
+    if not (rules.role_cues or rules.kin_cues):
         return None
-    links = _alternatives(rules.cue_links)
-    after = _alternatives(rules.after_cues)
-    kin = _alternatives(rules.kin_cues)
+    cues = alternation(rules.role_cues + rules.kin_cues)
+    links = alternation(rules.cue_links)
+    after = alternation(rules.after_cues)
+    kin = alternation(rules.kin_cues)
     # 是 + a role or relative says who a name is (张浩是被保险人); 的 + a relative only: an organisation has customers
     # and staff too (支付宝的客户, which jieba's dictionary tags a person), not sons and wives (李秀英的儿子)
     before = "|".join(x for x in (rf"(?:就是|是)(?:{cues})", kin and rf"的(?:{kin})", after) if x)

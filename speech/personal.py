@@ -43,6 +43,7 @@ from pathlib import Path
 from callintel.general_words import is_common
 from callintel.mandarin import SENTENCE_ENDS, clause_end, linking_adverb
 from callintel.pinyin import syllables
+from callintel.regex_words import alternation
 from callintel.speech.names import NameRules, find_names, is_heard_name, surname_sounds
 
 _CJK = r"\u4e00-\u9fff"
@@ -156,8 +157,8 @@ def _pause_after(text: str, j: int, rules: PersonalRules) -> bool:
 def _naming_pattern(kin_cues: tuple[str, ...], role_cues: tuple[str, ...],
                     naming_cues: tuple[str, ...]) -> re.Pattern[str]:
     """A kinship or role cue, then a naming verb (built once per rules: the kinship cues are some 800 words)."""
-    who = "|".join(map(re.escape, sorted((set(kin_cues) | set(role_cues)) - set(naming_cues), key=len, reverse=True)))
-    verbs = "|".join(map(re.escape, sorted(naming_cues, key=len, reverse=True)))
+    who = alternation((set(kin_cues) | set(role_cues)) - set(naming_cues))
+    verbs = alternation(naming_cues)
     return re.compile(rf"(?:{who})(?:{verbs})")
 
 
@@ -249,7 +250,7 @@ def _spans_names(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
             if j - i >= 2 and _pause_after(text, j, rules) and not is_common(text[i:j], rules.name_max_word_freq):
                 spans.append((i, j))
     # a bare name answering the identity check: "杨军，后四位0619"
-    replies = "|".join(map(re.escape, rules.reply_cues))
+    replies = alternation(rules.reply_cues)
     for m in re.finditer(rf"(?:^|(?<=[，,。？！?!\s…]))([{_CJK}]{{2,4}}?)[，,\s]?(?={replies})", text):
         i = m.start(1)
         j = _name_at(text, i, rules)
@@ -313,15 +314,15 @@ _BIRTH_YEAR = r"(?:(?:19|20)[0-9]{2}|[3-9][0-9]|0[0-9])"
 
 def _spans_birth(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     spans = []
-    after = "|".join(map(re.escape, rules.birth_after))
+    after = alternation(rules.birth_after)
     for m in re.finditer(rf"({_DATE}|[0-9]{{1,2}}月[0-9]{{1,2}}[日号])(?:的)?(?={after})", text):
         spans.append(m.span(1))
-    cues = "|".join(map(re.escape, rules.birth_cues))
+    cues = alternation(rules.birth_cues)
     date_or_md = rf"(?:{_DATE}|[0-9]{{1,2}}月[0-9]{{1,2}}[日号]?|(?:19|20)[0-9]{{6}})"
     for m in re.finditer(rf"(?:{cues}){_link(rules.cue_links)}({date_or_md})", text):
         spans.append(m.span(1))
     if rules.person_words:   # 我是88年的, 她92年的: a year as what a person is, 的 closing the clause
-        who = "|".join(map(re.escape, rules.person_words))
+        who = alternation(rules.person_words)
         for m in re.finditer(rf"(?:{who}){linking_adverb()}是?({_BIRTH_YEAR}年(?:{_MONTH_DAY})?)的"
                              rf"{_CLAUSE_END}", text):
             if m.span(1) not in spans:
@@ -418,7 +419,7 @@ def _spans_address(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
         if _is_district(m.group(1)):
             spans.append(m.span(2))
     # after an address cue, the road (and estate) named there, whatever follows
-    cues = "|".join(map(re.escape, rules.address_cues))
+    cues = alternation(rules.address_cues)
     for m in re.finditer(cues, text):
         window = text[m.end():m.end() + rules.address_window]
         r = re.search(rf"((?:(?![{stop}]){name}){{1,8}}?(?:{_ROAD}|{_ESTATE}))", window)
@@ -504,10 +505,10 @@ def _tail_cue_ends(text: str, cues: tuple[str, ...]) -> list[int]:
     """Where a tail cue ends, written or only heard: Whisper writes the cue's sound in other characters
     (尾号 -> 委号, 尾数 -> 为数) and the digits after it would leave unmasked, so cues also match by
     toneless pinyin. Only text holding a 3-6 digit run is read by sound (nothing else can hold a tail)."""
-    ends = {m.end() for m in re.finditer("|".join(map(re.escape, cues)), text)}
+    ends = {m.end() for m in re.finditer(alternation(cues), text)}
     if re.search(r"[0-9]{3,6}", text):
         heard = syllables(text)
-        for cue in cues:
+        for cue in filter(None, cues):   # an empty cue would end everywhere
             said = syllables(cue)
             n = len(said)
             ends |= {i + n for i in range(len(heard) - n + 1) if heard[i:i + n] == said}

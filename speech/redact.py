@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from callintel.ages import heard_id_birth
+from callintel.regex_words import alternation
 from callintel.settings import Settings, options
 from callintel.speech.names import common_word
 from callintel.speech.personal import PersonalRules, find_personal
@@ -372,7 +373,7 @@ def mask_names(text: str, names: set[str], rules: RedactionRules | None = None) 
     rules = rules or default_rules()
     if not names or rules.personal is None:
         return text
-    pattern = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    pattern = alternation(names)
     return re.sub(pattern, rules.personal.tokens["name"], text)
 
 
@@ -471,7 +472,7 @@ def mask_call(texts: list[str], names: set[str], rules: RedactionRules) -> list[
     names |= call_names(texts, rules)
     if places and rules.personal is not None:
         token = rules.personal.tokens["address"]
-        pattern = re.compile("|".join(map(re.escape, sorted(places, key=len, reverse=True))))
+        pattern = re.compile(alternation(places))
         glued = re.compile(f"(?:{re.escape(token)}){{2,}}")  # the estate before the building the rules masked: one
         texts = [glued.sub(token, pattern.sub(token, t)) for t in texts]
     return [mask_names(t, names, rules) for t in texts] if names else texts

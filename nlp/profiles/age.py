@@ -9,6 +9,7 @@ from datetime import date
 
 from callintel.ages import age_from_birth, age_from_id
 from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, clause_prefix, cn_number, text_clauses
+from callintel.regex_words import alternation
 
 _NUM = r"(?:[0-9]{1,3}|[一二两三四五六七八九十]{1,3})"
 _NUMERAL = r"[0-9一二两三四五六七八九十百千零]"   # a number goes on: 九十 of 九十七个人 is no age
@@ -16,15 +17,15 @@ _NUMERAL = r"[0-9一二两三四五六七八九十百千零]"   # a number goes 
 
 def read_age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact], on: date | None) -> None:
     cfg = r.lex["age"]
-    filler = "|".join(sorted(map(re.escape, cfg["filler"]), key=len, reverse=True))
-    vague = "|".join(map(re.escape, cfg["vague_suffix"]))
+    filler = alternation(cfg["filler"])
+    vague = alternation(cfg["vague_suffix"])
     lo, hi = cfg["min_age"], cfg["max_age"]
     # after 我 + the number, any word but a unit (我今年六十六文: 了 misheard still ends an age; 三十多年 is a span)
-    unit = "|".join(map(re.escape, cfg["units"]))
+    unit = alternation(cfg["units"])
     other = rf"(?=[\u4e00-\u9fff])(?!{unit}|{vague}|{_NUMERAL})"
     # 我们俩都才二十六: a pair the caller is one of says the caller's age too
     own = re.compile(rf"(?:我|俺|本人)(?:们?俩)?(?:(?:{filler}))*({_NUM})(岁|周岁|了|，|,|。|$|{vague}|{other})")
-    described = "|".join(map(re.escape, cfg["described"]))
+    described = alternation(cfg["described"])
     own_described = re.compile(rf"(?:我|俺)(?:{described})({_NUM})(岁|周岁)的")   # 我一个七十岁的退休老太婆
     agent = re.compile(rf"您(?:(?:{filler}))*({_NUM})(岁|周岁)")
     band = re.compile(rf"({_NUM})(?:{vague})(?!{unit})")

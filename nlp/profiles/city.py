@@ -13,6 +13,7 @@ from callintel.nlp.places import province_names
 from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, clause_prefix, text_clauses
 from callintel.nlp.profiles.sound import ends_like
 from callintel.nlp.profiles.work import is_role
+from callintel.regex_words import alternation
 
 
 def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
@@ -112,8 +113,8 @@ def _own_place(lead: str, after: str, r: ProfileReader) -> bool:
     """The caller names the place as their own: a first-person word right before it, with 的 after it (我绍兴的, 俺河南
     的) or a word for "here" between (我这边宁波甬辉模具的)."""
     here = r.lex["city"]["here_after"]
-    me = "|".join(map(re.escape, r.self_words))
-    if re.search(rf"(?:{me})(?:{'|'.join(map(re.escape, here))})$", lead):
+    me = alternation(r.self_words)
+    if re.search(rf"(?:{me})(?:{alternation(here)})$", lead):
         return True
     return re.search(rf"(?:{me})$", lead) is not None and after.startswith(tuple(r.lex["city"]["own_after"]))
 
@@ -133,7 +134,7 @@ def _employer_place(lead: str, after: str, before: str, r: ProfileReader) -> boo
         return False
     if re.fullmatch(r"(?:的|人)\s*", after):   # the place alone: only right after the caller's name (我姓吴，苏州的)
         return re.search(r"(?:我|俺)(?:姓|叫)[\u4e00-\u9fff]{1,4}[，,]\s*$", before) is not None
-    roles = "|".join(map(re.escape, r.lex["occupation"]["nouns"]))
+    roles = alternation(r.lex["occupation"]["nouns"])
     return re.fullmatch(rf"[\u4e00-\u9fff]{{2,12}}的(?:{roles})?\s*", after) is not None
 
 

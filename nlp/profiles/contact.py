@@ -9,17 +9,13 @@ from collections.abc import Sequence
 from callintel.general_words import pos_tagger
 from callintel.mandarin import CLOSING_PARTICLES
 from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, cn_number, text_clauses
+from callintel.regex_words import alternation
 
 _HOUR = r"[0-9一二两三四五六七八九十]{1,3}点"
 
 
 _CLOCK = re.compile(rf"^{_HOUR}(?:半|多)?(?:(?:到|至|-){_HOUR}(?:半)?)?(?:以后|之后|以前|之前|前|后)?")
 _CLOCK_AT = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})点")
-
-
-def _alt(words: Sequence[str]) -> str:
-    """A regex alternation of literal words, longest first; one that never matches for no words."""
-    return "|".join(map(re.escape, sorted(words, key=len, reverse=True))) or "(?!)"
 
 
 def _period(hour: int, text: str) -> str:
@@ -33,7 +29,7 @@ def _period(hour: int, text: str) -> str:
 def _asks_call(clause: str, cfg: dict, r: ProfileReader) -> bool:
     """A clause asking to be called, without a time (你让人明天打给我吧, 给我回个电话吧): the caller the object of a
     verb of calling (给我 / 打我 / 联系我 / 找我, not 给我老婆), not negated. A time said alone next is when."""
-    m = re.search(rf"(?:{_alt(cfg['call_me'])})(?!{_alt(r.relation)})", clause)
+    m = re.search(rf"(?:{alternation(cfg['call_me'])})(?!{alternation(r.relation)})", clause)
     return m is not None and any(c in clause for c in cfg["call_after"] + cfg["call_nouns"]) and \
         not any(n in clause[:m.start()] for n in cfg["negations"])
 
@@ -60,8 +56,9 @@ def _called_then(clause: str, cfg: dict) -> bool:
 def _negated_before(lead: str, cfg: dict) -> bool:
     """A negation ending the words before a time, a few words of place or manner between (别中午打, 别又中午打,
     不要在晚上打, 不用晚上打); not 要不 'how about' (要不中午打吧), nor one inside a word (差不多)."""
-    lead = re.sub(rf"(?:{_alt(cfg['not_negations'])})$", "", lead)
-    return re.search(rf"(?:{_alt(cfg['negations'])})(?:{_alt(cfg['negation_links'])})?$", lead) is not None
+    lead = re.sub(rf"(?:{alternation(cfg['not_negations'])})$", "", lead)
+    links = alternation(cfg["negation_links"])
+    return re.search(rf"(?:{alternation(cfg['negations'])})(?:{links})?$", lead) is not None
 
 
 def _clock_call(clause: str, cfg: dict, text: str, r: ProfileReader) -> str | None:
@@ -76,15 +73,15 @@ def _clock_call(clause: str, cfg: dict, text: str, r: ProfileReader) -> str | No
     lead = clause[:m.start()]
     if _negated_before(lead, cfg) or any(w in lead for w in cfg["past_before"]):
         return None
-    if m.group(1) == "一" and not re.match(rf"(?:{_alt(cfg['hour_marks'])})", clause[m.end():]):
+    if m.group(1) == "一" and not re.match(rf"(?:{alternation(cfg['hour_marks'])})", clause[m.end():]):
         return None   # 晚一点打, 快一点: a bit, no hour
     if any(w in lead for w in r.third):
         return None   # 我老公六点以后打给你们: someone else calls
     after = _CLOCK.sub("", clause[m.start():])
-    caller = rf"(?:我|俺)(?:{_alt(cfg['caller_adverbs'])})?"
-    if re.match(rf"{caller}(?:{_alt(cfg['caller_free'])})", after):
+    caller = rf"(?:我|俺)(?:{alternation(cfg['caller_adverbs'])})?"
+    if re.match(rf"{caller}(?:{alternation(cfg['caller_free'])})", after):
         after = re.sub(rf"^{caller}", "", after)   # 六点以后我(才)有空: the caller free then
-    after = re.sub(rf"^(?:{_alt(cfg['verb_leads'])})", "", after)   # 六点以后再打, 你六点以后给我打
+    after = re.sub(rf"^(?:{alternation(cfg['verb_leads'])})", "", after)   # 六点以后再打, 你六点以后给我打
     verb = next((c for c in cfg["call_after"] if after.startswith(c)), "")
     if not verb and not after.strip(CLOSING_PARTICLES + "".join(cfg["closing"])) and \
             any(c in lead for c in cfg["call_after"]) and not re.search(r"(?:我|俺)(?!们)", lead):
@@ -101,7 +98,7 @@ def _clock_call(clause: str, cfg: dict, text: str, r: ProfileReader) -> str | No
     hour = cn_number(m.group(1))
     if hour is None:
         return None
-    if 7 <= hour <= 11 and re.match(rf"(?:{_alt(cfg['after_marks'])})", clause[m.end():]) and \
+    if 7 <= hour <= 11 and re.match(rf"(?:{alternation(cfg['after_marks'])})", clause[m.end():]) and \
             any(w in text for w in cfg["day_taken"]):
         return "晚上"
     return _period(hour, text)
@@ -113,7 +110,7 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
     time_words = [w for w, _ in words]   # longest first, as `words`
     particles = CLOSING_PARTICLES + "".join(cfg["closing"])
     # a negation after the time governing the verb of calling (中午别打, 晚上不要打): when not to call
-    not_then = re.compile(rf"(?:{_alt(cfg['negations'])})(?:要|用|好)?在?(?:{_alt(cfg['call_after'])})")
+    not_then = re.compile(rf"(?:{alternation(cfg['negations'])})(?:要|用|好)?在?(?:{alternation(cfg['call_after'])})")
     asked = False
     for i, (speaker, text) in enumerate(turns):
         if speaker == "agent":
@@ -159,7 +156,7 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                 if rest.startswith(tuple(cfg["done_marks"])) and not rest.startswith(tuple(cfg["directions"])):
                     continue  # 我上午已经打过一次了: a call made, not when to call (打过来 is a direction)
                 if verb and (any(w in after for w in cfg["unanswered"]) or
-                             re.search(rf"(?:{'|'.join(cfg['act_before'])})$", after[:call_at])):
+                             re.search(rf"(?:{alternation(cfg['act_before'])})$", after[:call_at])):
                     continue  # 早上八点就开始打, 晚上打了没人接: calls made, not when to call
                 if (after.startswith(tuple(cfg["busy_after"])) and not after.startswith(tuple(cfg["call_after"]))) or (
                         any(after.startswith(b) for b in ("就", "再")) \

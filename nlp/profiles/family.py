@@ -17,6 +17,7 @@ from callintel.nlp.profiles.reader import (
     text_clauses,
 )
 from callintel.nlp.profiles.sound import phrase_at
+from callintel.regex_words import alternation
 
 # 一个/一位, optionally a modifier that ends in 的, then (the caller's words go on with) the noun it describes
 _DESCRIBED = r"(?:一个|一位)(?:[^，,。！!？?]{0,6}的)?"
@@ -30,7 +31,7 @@ def _described_plainly(word: str, lead: str, r: ProfileReader) -> bool:
     """An old person's word said of someone described (`_SOMEONE`), not of the caller's own household."""
     if word not in r.lex["person"]["sex_of"] or not _SOMEONE.search(lead):
         return False
-    return not re.search(rf"(?:{'|'.join(map(re.escape, r.self_words))})(?:们|家)?(?:那个|这个|这|那)$", lead)
+    return not re.search(rf"(?:{alternation(r.self_words)})(?:们|家)?(?:那个|这个|这|那)$", lead)
 
 
 def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
@@ -38,12 +39,12 @@ def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[F
     of [marital] words: a spouse and a word of loss (俺老伴儿前年走了), a partner and a negation
     (男朋友都没有, 还没对象), 我们 … 离了. A phrase in a clause about someone else (他结婚了) does not count."""
     cfg = r.lex["marital"]
-    spouse, loss = "|".join(cfg["spouse"]), "|".join(cfg["loss"])
-    partner, negation = "|".join(cfg["partner"]), "|".join(cfg["partner_negation"])
+    spouse, loss = alternation(cfg["spouse"]), alternation(cfg["loss"])
+    partner, negation = alternation(cfg["partner"]), alternation(cfg["partner_negation"])
     titles = [*r.lex["person"]["wife_titles"], *r.lex["person"]["husband_titles"]]   # 我先生, 我太太
     # 丧偶: the loss in the spouse's clause, or opening the next one with the spouse as its pronoun (俺那口子，他不在了)
     # the regional spouse words that are everyday nouns (我男人, 俺家老爷们儿) are spouses only after the caller's word
-    titled = "|".join(map(re.escape, r.lex["person"]["regional_spouse_titles"]))
+    titled = alternation(r.lex["person"]["regional_spouse_titles"])
     who = rf"(?:(?:{spouse})|(?<=[我俺])家?(?:{titled}))儿?"
     lost = rf"{who}(?:[^，,。！!？?]{{0,4}}?|[，,](?:他|她)[^，,。！!？?]{{0,3}}?)(?:{loss})"
     said = {"丧偶": re.compile(lost),
@@ -61,7 +62,7 @@ def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[F
                 if w not in described and re.search(_DESCRIBED + re.escape(w), clause):
                     described[w] = (i, start)
     # another household's (那家(的)老头, 老王家老头): not the caller's spouse
-    not_own = re.compile(rf"(?:{'|'.join(map(re.escape, cfg['not_own']))})的?$")
+    not_own = re.compile(rf"(?:{alternation(cfg['not_own'])})的?$")
     own_home = tuple(r.lex["person"]["household"])
     for status in ("丧偶", "离异", "未婚", "已婚"):
         for i, (speaker, text) in enumerate(turns):
@@ -109,22 +110,21 @@ def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[F
 
 def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["children"]
-    nouns = "|".join(map(re.escape, cfg["nouns"]))
-    counts = "|".join(map(re.escape, cfg["counts"]))
-    counted = "|".join(map(re.escape, [*cfg["nouns"], *cfg["counted_nouns"]]))
+    nouns = alternation(cfg["nouns"])
+    counts = alternation(cfg["counts"])
+    counted = alternation([*cfg["nouns"], *cfg["counted_nouns"]])
     count_re = re.compile(rf"({counts})(?:个)?(?:小)?({counted})(?!细)")   # not 一个仔细的人
-    negated = "|".join(sorted(map(re.escape, cfg["none_after"]), key=len, reverse=True))
+    negated = alternation(cfg["none_after"])
     none_re = re.compile(rf"(?:{nouns}){linking_adverb()}(?:{negated}){clause_end(also='的')}")
-    me = "|".join(map(re.escape, r.self_words))
+    me = alternation(r.self_words)
     # 我儿子三岁, 俺闺女才八个月: a child of the caller's whose age is told; at least one, said when no count is
     aged_re = re.compile(rf"(?:{me})(?:的|家)?(?:{nouns})(?:今年|现在|才|都|已经|刚)?[0-9一二两三四五六七八九十]{{1,3}}"
                          rf"(?:岁|周岁|个月)")
     # 一儿一女, 两儿一女, 一仔一女, 一女一儿: sons and daughters counted as a pair, the caller's when an owner is said
-    sons, daughters = ("|".join(map(re.escape, cfg[k])) for k in ("pair_sons", "pair_daughters"))
+    sons, daughters = (alternation(cfg[k]) for k in ("pair_sons", "pair_daughters"))
     # ... said right after the caller, their household or having (我一儿一女, 我们家一儿一女, 屋企有一仔一女), not after
     # another's (我家隔壁, 我同学家, 我家老大) nor as a kind of family (一儿一女的家庭)
-    owners_end = "|".join(map(re.escape, sorted({*r.self_words, *r.lex["person"]["household"], "屋企", "屋里", "有",
-                                                 "就", "只"}, key=len, reverse=True)))
+    owners_end = alternation({*r.self_words, *r.lex["person"]["household"], "屋企", "屋里", "有", "就", "只"})
     owned_pair = re.compile(rf"(?:{owners_end})(?:有|是|也是|就)?$")
     pair_re = re.compile(rf"(?<![一二两三四五六七八九十])({counts})(?:个)?(?:{sons}|{daughters})({counts})(?:个)?"
                          rf"(?:{daughters}|{sons})")
@@ -180,7 +180,7 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
 def _one_by_measure(text: str, cfg: dict, nouns: str, r: ProfileReader) -> bool:
     """A verb of having or raising, 个 with no numeral, and a child noun ([children] one_verbs: 有个女儿, 我一个人带个
     孩子, 养了个闺女) in a clause where the caller or their household speaks, about the caller: one child."""
-    verbs = "|".join(map(re.escape, cfg["one_verbs"]))
+    verbs = alternation(cfg["one_verbs"])
     owners = (*r.self_words, "家")   # the caller, or their home (我家, 家里)
     for m in re.finditer(rf"(?:{verbs})(?:了|着)?(?:一)?个(?:小)?(?:{nouns})", text):
         start, clause = clause_at(text, m.start())

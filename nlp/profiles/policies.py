@@ -10,6 +10,7 @@ from typing import Any
 from callintel.general_words import pos_tagger
 from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, in_dictionary, text_clauses
 from callintel.nlp.profiles.sound import said_by_sound, sound_at
+from callintel.regex_words import alternation
 
 # 那啥……医疗险 (normalised to 那啥。.....医疗险): a pause inside a clause, the speaker searching for a word
 _HESITATION = re.compile(r"(?<=[\u4e00-\u9fff])[。，,]?(?:…+|\.{2,})(?=[\u4e00-\u9fff])")
@@ -17,7 +18,7 @@ _HESITATION = re.compile(r"(?<=[\u4e00-\u9fff])[。，,]?(?:…+|\.{2,})(?=[\u4e
 
 def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["products"]
-    keys = "|".join(map(re.escape, sorted({k for k, _ in cfg["names"] + cfg["types"]}, key=len, reverse=True)))
+    keys = alternation({k for k, _ in cfg["names"] + cfg["types"]})
     mention = re.compile(rf"([\u4e00-\u9fffA-Za-z]{{0,10}}?)({keys})")
     comment = re.compile(cfg["owned_comment"])
     seen: set[tuple[str, str]] = set()
@@ -28,13 +29,13 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     # holding it (我家, the household, is not)
     kin = (*r.lex["person"]["relation_after_self"], *r.lex["person"]["third_party"], *r.lex["marital"]["spouse"],
            *r.lex["children"]["nouns"])
-    others = "|".join(map(re.escape, sorted({w for w in kin if not w.endswith("家")}, key=len, reverse=True)))
-    self_words = "|".join(map(re.escape, r.self_words))
-    together = "|".join(map(re.escape, r.together))
+    others = alternation({w for w in kin if not w.endswith("家")})
+    self_words = alternation(r.self_words)
+    together = alternation(r.together)
     # 您在我们这儿有一份, 您在2020年投保了一份, 我自己单位有: the holder (the caller's words or the agent's 您), a few
     # words, then a verb of holding (not 有的/有没有), or a count limited by 就/只 right before the product
     holds_by = {who: re.compile(rf"(?:{holder})(?!{others})[^，,。？?没未不]{{0,8}}?"
-                                rf"(?:{'|'.join(cfg['hold_verbs'])}|{cfg['verbless_hold']})(?![的没什哪])")
+                                rf"(?:{alternation(cfg['hold_verbs'])}|{cfg['verbless_hold']})(?![的没什哪])")
                 for who, holder in (("customer", self_words), ("agent", "您"))}
     for i, (speaker, text) in enumerate(turns):
         if speaker not in ("customer", "agent"):

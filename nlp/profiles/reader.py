@@ -15,6 +15,7 @@ from callintel.general_words import default_jieba, frequency, pos_tagger
 from callintel.lexicon_files import read_lexicon
 from callintel.mandarin import SENTENCE_ENDS
 from callintel.nlp.places import find_places, places_by_sound, province_names
+from callintel.regex_words import alternation
 from callintel.settings import Settings
 
 FIELDS = ("gender", "age", "city", "occupation", "marital_status", "children", "existing_policies",
@@ -146,8 +147,8 @@ class ProfileReader:
         self.caller_sex: str | None = None
         self.together = tuple(p["together"])
         self.place_of = tuple(p["place_of"])
-        self.apposition = re.compile(rf"(?:{'|'.join(self.self_words)})(?:[^。！!？?你您他她]{{0,12}}[，,])?"
-                                     rf"(?:{'|'.join(p['apposition'])})[^，,。！!？?]{{0,6}}$")
+        self.apposition = re.compile(rf"(?:{alternation(self.self_words)})(?:[^。！!？?你您他她]{{0,12}}[，,])?"
+                                     rf"(?:{alternation(p['apposition'])})[^，,。！!？?]{{0,6}}$")
 
     def caller_is(self, sex: str) -> None:
         """The caller's sex, once read: person nouns of that sex ([person] sex_of: 我这老头子 said by a man) are the
@@ -191,8 +192,8 @@ class ProfileReader:
                 i = before.rfind(w, 0, i)
         tail = before[last_self + 1:] if last_self >= 0 else before
         if last_self >= 0:  # 我跟我老公在重庆: "we", the caller included
-            tail = re.sub(rf"^(?:{'|'.join(self.together)})(?:{'|'.join(self.self_words)})?"
-                          rf"(?:{'|'.join(self.relation)})儿?", "", tail)
+            tail = re.sub(rf"^(?:{alternation(self.together)})(?:{alternation(self.self_words)})?"
+                          rf"(?:{alternation(self.relation)})儿?", "", tail)
         for t in self.third:
             j = tail.find(t)
             if j >= 0:
@@ -265,8 +266,8 @@ def spouse_of_caller(spouse: Sequence[str], r: ProfileReader, titles: Sequence[s
     """我老公, 俺媳妇, 我跟我爱人, 和老婆: a first-person word (or 和/跟), then a spouse word. `titles` name a
     spouse only right after a first-person word (我先生, 我家先生, 我和先生): after 和 alone, 先生 may be the agent
     addressed. (俺家媳妇 is often a daughter-in-law: 家 stands only before a title.)"""
-    me, together = "|".join(r.self_words), "|".join(r.together)
-    words = "|".join(spouse)
+    me, together = alternation(r.self_words), alternation(r.together)
+    words = alternation(spouse)
     one = "".join(w for w in r.self_words if len(w) == 1)
     if titles and one:
         joined = "".join(w for w in r.together if len(w) == 1)
@@ -275,7 +276,7 @@ def spouse_of_caller(spouse: Sequence[str], r: ProfileReader, titles: Sequence[s
         goes_on = "".join(r.lex["person"]["title_goes_on"])
         regional = [t for t in titles if t in r.lex["person"]["regional_spouse_titles"]]
         plain = [t for t in titles if t not in regional]
-        words += rf"|(?:{'|'.join(after)})(?:{'|'.join(plain)})" if plain else ""
+        words += rf"|(?:{'|'.join(after)})(?:{alternation(plain)})" if plain else ""   # after: lookbehinds
         if regional:
-            words += rf"|(?<!咱)(?:{'|'.join(after)})(?:{'|'.join(regional)})(?![{goes_on}])"
+            words += rf"|(?<!咱)(?:{'|'.join(after)})(?:{alternation(regional)})(?![{goes_on}])"
     return re.compile(rf"(?:(?:{me})(?:(?:{together})(?:{me})?)?|(?:{together}))({words})")

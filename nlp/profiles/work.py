@@ -20,25 +20,26 @@ from callintel.nlp.profiles.reader import (
     in_dictionary,
     text_clauses,
 )
+from callintel.regex_words import alternation
 
 
 def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["occupation"]
     nouns = sorted(cfg["nouns"], key=len, reverse=True)
-    noun_re = "|".join(map(re.escape, nouns))
-    business = "|".join(map(re.escape, sorted(cfg["business"], key=len, reverse=True)))
+    noun_re = alternation(nouns)
+    business = alternation(cfg["business"])
     generic = re.compile(rf"(?:我是|我就是|是做|做|干)(?:个|一个|一名|名)?\S{{0,6}}?({noun_re})")
     # 开了个小超市, 开了个修车铺: a business the caller runs
     own_biz = re.compile(rf"开(?:了)?(?:个|一家|一个|家|间|一间)?(?:小)?([\u4e00-\u9fff]{{0,4}}?(?:{business}))")
-    places = "|".join(map(re.escape, (p for p, _ in cfg["workplaces"])))
-    work = "|".join(map(re.escape, cfg["work_verbs"]))
+    places = alternation(p for p, _ in cfg["workplaces"])
+    work = alternation(cfg["work_verbs"])
     # 在电子厂流水线上干活: a part of the place (流水线, 车间) with its locative may follow the place
     # ... and 做 counts as working there with a span of time after it (在南宁糖厂做了二十几年)
-    spans = "|".join(map(re.escape, cfg["spans"]))
+    spans = alternation(cfg["spans"])
     workplace = re.compile(rf"(?:在[\u4e00-\u9fff]{{0,6}}?|^)({places})"
                            rf"(?:[\u4e00-\u9fff]{{0,3}}?(?:里头|里面|上头|上面|里|上))?"
                            rf"(?:{work}|做(?:了|过)?(?:[0-9一二两三四五六七八九十廿几多半]+年|{spans}))")
-    studies = "|".join(map(re.escape, sorted(cfg["study"], key=len, reverse=True)))
+    studies = alternation(cfg["study"])
     # not 我在这读书的时候: a time past, not what the caller does now
     study = re.compile(rf"在[\u4e00-\u9fff]{{0,6}}?(?:{studies})(?!的时候|那会|时)")
     # 我在超市里收银: a task at a business or workplace ([occupation] business, workplaces), ending the clause, names
@@ -50,7 +51,7 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     own_role = _OwnRole(cfg, noun_re, r)
     # the verbs of doing work or holding a role before a role noun (我是做会计的, 我是当老师的): no qualifier of it
     role_verbs = _role_verbs(cfg)
-    doing = "|".join(map(re.escape, role_verbs))
+    doing = alternation(role_verbs)
     livelihood = _Livelihood(cfg, r)
     first = len(out)
     for i, (speaker, text) in enumerate(turns):
@@ -158,16 +159,16 @@ class _OwnRole:
     calls for their company says who they are."""
 
     def __init__(self, cfg: dict[str, Any], noun_re: str, r: ProfileReader):
-        me = "|".join(map(re.escape, r.self_words))
-        appos = "|".join(map(re.escape, r.lex["person"]["apposition"]))
-        dept = "|".join(map(re.escape, cfg["department"]))
+        me = alternation(r.self_words)
+        appos = alternation(r.lex["person"]["apposition"])
+        dept = alternation(cfg["department"])
         self.cfg = cfg
         self.apposed = re.compile(rf"(?:{me})(?:{appos})")
         self.department = re.compile(rf"(?:{me})(?:这边)?(?:是|在)?[^，,。！!？?我你您他她]{{0,20}}?({noun_re})"
                                      rf"(?:{dept})的$")
         # what may stand between the caller and the role: their employer, village or unit (我们村的, 合作社的)
         owner = r"(?:我们|俺们|[^，,。！!？?我你您他她])"
-        role = rf"{noun_re}|[\u4e00-\u9fff]{{1,4}}?(?:{'|'.join(map(re.escape, cfg['suffixes']))})"
+        role = rf"{noun_re}|[\u4e00-\u9fff]{{1,4}}?(?:{alternation(cfg['suffixes'])})"
         self.employer = re.compile(rf"(?:(?:{me})(?:这边)?是?|^是){owner}{{2,20}}?的({role})(?:这边)?$")
         # the caller's own clause before a verbless one naming the role: by employer (…的), name (我姓[姓名], 我叫…)
         # or home (我是郸城那边)
@@ -216,11 +217,11 @@ class _Livelihood:
     must be the caller: 我们村是种苹果的 is the village's."""
 
     def __init__(self, cfg: dict[str, Any], r: ProfileReader):
-        verbs = "|".join(map(re.escape, cfg["livelihood"]))
-        spans = "|".join(map(re.escape, cfg["spans"]))
-        de = "|".join(map(re.escape, cfg["de"]))
-        cop = "|".join(map(re.escape, cfg["copulas"]))
-        subject = "|".join(map(re.escape, sorted(cfg["livelihood_subjects"], key=len, reverse=True)))
+        verbs = alternation(cfg["livelihood"])
+        spans = alternation(cfg["spans"])
+        de = alternation(cfg["de"])
+        cop = alternation(cfg["copulas"])
+        subject = alternation(cfg["livelihood_subjects"])
         self.templates = cfg["livelihood"]
         self.said = re.compile(rf"(?:{subject})(?:就|也|自己)?(?:{cop})[^，,。！!？?你您他她]{{0,10}}?"
                                rf"({verbs})([\u4e00-\u9fff]{{1,3}}?)(?:{de})$")
@@ -331,8 +332,8 @@ def _separable(phrase: str, cfg: dict[str, Any]) -> re.Pattern[str] | None:
     size before the object ([occupation] size_words: 开大货车, 开了十年大货车)."""
     if len(phrase) < 2:
         return None
-    spans = "|".join(map(re.escape, cfg["spans"]))
-    size = "|".join(map(re.escape, cfg["size_words"]))
+    spans = alternation(cfg["spans"])
+    size = alternation(cfg["size_words"])
     return re.compile(rf"{re.escape(phrase[0])}(?:(?:了|过)(?:[0-9一二两三四五六七八九十几多半]+年|{spans})?(?:{size})?"
                       rf"|(?:{size})){re.escape(phrase[1:])}")
 
