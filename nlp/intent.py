@@ -35,6 +35,7 @@ from callintel.nlp.profiles import (
     lexicon_from_settings,
     text_clauses,
 )
+from callintel.regex_words import NEVER, alternation
 from callintel.settings import Settings
 
 TOPIC_CUE = "topic"   # the cue of what the call is about ([topic] in configs/intent_cues.toml)
@@ -51,6 +52,38 @@ class IntentCue:
     patterns: tuple[re.Pattern[str], ...] = ()  # constructions a phrase list cannot say (a verb + 到 + an amount)
 
 
+_NEVER = re.compile(NEVER)
+
+
+@dataclass(frozen=True)
+class OfferRules:
+    """[offer] of configs/intent_cues.toml (each key documented there); the defaults switch the cue off."""
+
+    agent: tuple[re.Pattern[str], ...] = ()      # agent_patterns: an agent offers to present a product ...
+    service_words: tuple[str, ...] = ()          # ... not of a service matter in its sentence
+    backchannel: re.Pattern[str] = _NEVER        # the caller's turns passed before their reply ...
+    prompt: re.Pattern[str] = _NEVER             # ... and the agent's prompts on the offer
+    skip_turns: int = 0
+    taken: tuple[re.Pattern[str], ...] = ()      # taken_patterns: assent as a word of its own ...
+    requests: tuple[re.Pattern[str], ...] = ()   # ... or request_patterns: asking to be called or contacted
+    refusals: tuple[str, ...] = ()               # declines it wherever it stands
+    closings: tuple[str, ...] = ()               # declines it unless the turn asks to be contacted
+    weight: float = 0.0
+
+    @classmethod
+    def from_section(cls, offer: dict[str, Any], path: str) -> OfferRules:
+        try:
+            compiled = {k: tuple(re.compile(p) for p in offer.get(k, ()))
+                        for k in ("agent_patterns", "taken_patterns", "request_patterns")}
+            single = {k: re.compile(offer[k]) if k in offer else _NEVER for k in ("backchannel", "prompt")}
+        except re.error as exc:
+            raise ValueError(f"{path}: an [offer] pattern is not a regular expression: {exc}") from exc
+        return cls(compiled["agent_patterns"], tuple(offer.get("service_words", ())), single["backchannel"],
+                   single["prompt"], int(offer.get("skip_turns", 0)), compiled["taken_patterns"],
+                   compiled["request_patterns"], tuple(offer.get("refusals", ())), tuple(offer.get("closings", ())),
+                   float(offer.get("weight", 0.0)))
+
+
 @dataclass(frozen=True)
 class IntentLexicon:
     cues: tuple[IntentCue, ...]
@@ -58,11 +91,7 @@ class IntentLexicon:
     source: str
     topic_families: tuple[str, ...] = ()  # [topic] families: a call whose main topic is in one asked about buying
     topic_weight: float = 0.0
-    offer: tuple[re.Pattern[str], ...] = ()   # [offer] agent_patterns: an agent offers to present a product ...
-    offer_taken: tuple[re.Pattern[str], ...] = ()   # ... [offer] taken_patterns: the caller's next turn takes it up
-    offer_weight: float = 0.0
-    offer_refusals: tuple[str, ...] = ()   # ... [offer] refusals: unless the turn declines it
-    offer_words: dict[str, Any] = field(default_factory=dict)   # [offer] service_words, backchannel, prompt, skip_turns
+    offer: OfferRules = field(default_factory=lambda: OfferRules())   # [offer]: the agent's offer taken up
 
 
 @dataclass(frozen=True)
@@ -95,15 +124,8 @@ def load_intent_lexicon(path: str) -> IntentLexicon:
     for name in (TOPIC_CUE, OFFER_CUE):
         if name in data["cues"]:
             raise ValueError(f"{path}: [cues.{name}]: that name is the [{name}] cue's")
-    offer = data.get("offer", {})
-    try:
-        agent = tuple(re.compile(p) for p in offer.get("agent_patterns", ()))
-        taken = tuple(re.compile(p) for p in offer.get("taken_patterns", ()))
-    except re.error as exc:
-        raise ValueError(f"{path}: an [offer] pattern is not a regular expression: {exc}") from exc
     return IntentLexicon(cues, data["score"], path, tuple(families), float(topic.get("weight", 0.0)),
-                         agent, taken, float(offer.get("weight", 0.0)), tuple(offer.get("refusals", ())),
-                         {k: offer[k] for k in ("service_words", "backchannel", "prompt", "skip_turns") if k in offer})
+                         OfferRules.from_section(data.get("offer", {}), path))
 
 
 def intent_lexicon_from_settings(settings: Settings) -> IntentLexicon:
@@ -152,7 +174,7 @@ def product_of_interest(turns: Sequence[tuple[str, str]], lex: IntentLexicon, pl
     """The product type the caller wants: mentions in buying clauses count double; owned or others' do not."""
     reader = ProfileReader(plex)
     owned = tuple(plex["products"]["owned_customer"])
-    keys = "|".join(map(re.escape, sorted({k for k, _ in plex["products"]["types"]}, key=len, reverse=True)))
+    keys = alternation({k for k, _ in plex["products"]["types"]})
     mention = re.compile(rf"({keys})")
     buy = tuple(p for c in lex.cues if c.name in ("buy_request", "also_buy", "underwriting", "price", "compare")
                 for p in c.phrases)
@@ -238,7 +260,7 @@ def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: Pro
             fired.append((cue.weight, cue.name, hit[0], hit[1]))
     taken = _offer_taken(turns, lex)
     if taken is not None:   # the phrase is the agent's offer, the turn the caller's yes
-        fired.append((lex.offer_weight, OFFER_CUE, taken[1], taken[0]))
+        fired.append((lex.offer.weight, OFFER_CUE, taken[1], taken[0]))
     about = next((t for t in topic if t in lex.topic_families), None) if lex.topic_weight > 0 else None
     total = lex.score["bias"] + sum(w for w, *_ in fired) + (lex.topic_weight if about else 0.0)
     if any(f.field == "insured_person" for f in facts):
@@ -267,17 +289,16 @@ def _offer_in(text: str, lex: IntentLexicon) -> str | None:
     and names no service matter ([offer] service_words: 安排专人上门查勘, 介绍一下理赔流程), in a turn that asks the
     caller nothing else (手机号还是那个吗？: a 可以 would answer that), a prompt on the offer itself (您看可以吗？)
     aside."""
-    cfg = lex.offer_words
-    prompt = cfg.get("prompt", "$^")
+    rules = lex.offer
     found = None
     for sent in _sentences(text):
-        hit = next((m for p in lex.offer if (m := p.search(sent))), None)
-        if found is None and hit and not any(w in sent for w in cfg.get("service_words", ())):
+        hit = next((m for p in rules.agent if (m := p.search(sent))), None)
+        if found is None and hit and not any(w in sent for w in rules.service_words):
             found = hit.group(0)
             rest = [c for c in re.split(r"[，,]", sent) if hit.group(0) not in c]
         else:
             rest = [sent]
-        if any(("吗" in c or c.rstrip().endswith(("？", "?"))) and not re.search(prompt, c) for c in rest):
+        if any(("吗" in c or c.rstrip().endswith(("？", "?"))) and not rules.prompt.search(c) for c in rest):
             return None
     return found
 
@@ -294,22 +315,26 @@ def _offer_taken(turns: Sequence[tuple[str, str]], lex: IntentLexicon) -> tuple[
     offer is the agent's words, the decision the caller's: an agent who offers to everyone says nothing of the
     caller until they take it up. The reply is the caller's next turn after at most [offer] skip_turns backchannels
     (嗯。) or the agent's prompts on the offer (您看可以吗？): assent standing as a word of its own or a request to be
-    called, with no refusal starting a word in it ([offer] refusals: 不用了, 再说, 知道了; not the 别 of 特别)."""
-    if lex.offer_weight == 0 or not lex.offer or not lex.offer_taken:
+    called, with no refusal starting a word in it ([offer] refusals: 不用了, 再说, 知道了; not the 别 of 特别), and no
+    closing (再见, 先这样) unless the turn both assents and asks to be contacted (可以，让他明天打给我吧，再见: yes,
+    then goodbye; 谁让你们打给我的？拜拜 asks nothing)."""
+    rules = lex.offer
+    if rules.weight == 0 or not rules.agent or not (rules.taken or rules.requests):
         return None
-    cfg = lex.offer_words
-    skip = {"customer": re.compile(cfg.get("backchannel", "$^")), "agent": re.compile(cfg.get("prompt", "$^"))}
+    skip = {"customer": rules.backchannel, "agent": rules.prompt}
     for i, (speaker, text) in enumerate(turns):
         offer = _offer_in(text, lex) if speaker == "agent" else None
         if offer is None:
             continue
         j, skipped = i + 1, 0
-        while j < len(turns) and skipped < cfg.get("skip_turns", 0) and _passing(turns[j], skip):
+        while j < len(turns) and skipped < rules.skip_turns and _passing(turns[j], skip):
             j, skipped = j + 1, skipped + 1
         said = turns[j][1] if j < len(turns) and turns[j][0] == "customer" else ""
         starts = _word_starts(said)
-        if any(p.search(said) for p in lex.offer_taken) and \
-                not any(_cue_at(said, w, starts) >= 0 for w in lex.offer_refusals):
+        asks = any(p.search(said) for p in rules.requests)
+        assents = any(p.search(said) for p in rules.taken)
+        declines = [*rules.refusals, *(() if asks and assents else rules.closings)]
+        if (asks or assents) and not any(_cue_at(said, w, starts) >= 0 for w in declines):
             return j, offer
     return None
 

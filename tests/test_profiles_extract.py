@@ -1004,6 +1004,15 @@ def test_a_caller_who_takes_up_the_agents_offer_is_a_lead(intent_lex):
         assert cue([offer, ("customer", said)])[0], said
     got = score_intent([*service, offer, ("customer", "可以。")], intent_lex, LEX)
     assert "offer:给您详细介绍@3" in got.cues and got.evidence_turn == 3
+    # goodbye is no yes, but a yes that asks to be called and then says goodbye is one (the session-35 review)
+    for said in ("好，再见。", "好的，先这样吧。", "行，拜拜。"):
+        assert not cue([offer, ("customer", said)])[0], said
+    for said in ("可以，让他明天打给我吧，再见。", "好的，你叫顾问晚上联系我，先这样，拜拜。"):
+        assert cue([offer, ("customer", said)])[0], said
+    # ... and a complaint or a refusal in the words of a request is none (the review of that change)
+    for said in ("我没让你们打给我啊，先挂了。", "谁让你们打给我的？拜拜。", "请勿打给我，再见。",
+                 "谁叫你们打给我的？"):
+        assert not cue([offer, ("customer", said)])[0], said
     # assent with no offer before it is an answer to something else
     assert score_intent([*service, ("customer", "可以，那你让人打给我。")], intent_lex, LEX).score == \
         score_intent([*service, ("customer", "那你让人打给我。")], intent_lex, LEX).score
