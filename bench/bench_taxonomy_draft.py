@@ -11,8 +11,9 @@ from it exactly as the command makes it, and these figures are printed (one JSON
                   the calls some drafted topic holds (the draft "names" them), and how many there are
   call_purity     mean share of a drafted topic's calls whose true topic is its majority one
   example_purity  mean share of a drafted topic's example questions that the truth files under that majority
-                  topic (a side question, when to call back or who is calling, has none): what an analyst reads
-                  to decide whether the topic is one
+                  topic (a side question, when to call back or who is calling, has none; each example once, as
+                  the share of the questions holding its words): what an analyst reads to decide whether the
+                  topic is one
   accepted        question / call topic ARI with the draft passed back unedited ([topics] taxonomy_file)
   before          the same figures with the shipped taxonomy
 Nothing is asserted: an analyst edits the draft (renames, merges, deletes); `accepted` is the lower bound of
@@ -60,13 +61,14 @@ KEYS = ("question_topic_ari", "call_topic_ari")
 def write_draft(db: Path, out: Path, settings) -> str:
     """The draft of a warehouse, made as `callintel topics suggest` makes it."""
     from callintel.warehouse.db import connect
-    from callintel.warehouse.taxonomy_draft import draft_text
+    from callintel.warehouse.taxonomy_draft import draft_text, load_draft_rows
 
     con = connect(db, read_only=True)
     try:
-        text = draft_text(con, settings, str(db))
+        rows = load_draft_rows(con, settings)
     finally:
         con.close()
+    text = draft_text(rows, settings, str(db))
     out.write_text(text, encoding="utf-8")
     return text
 
@@ -102,11 +104,15 @@ def draft_figures(dialogues: list[dict], db: Path, draft_file: Path, settings) -
             top, n = Counter(truth_call[c] for c in calls).most_common(1)[0]
             call_pur.append(n / len(calls))
             named |= {top} & novel_truth
-            rows = con.execute("""SELECT q.call_id, q.seq FROM questions q JOIN question_topics USING (question_id)
+            rows = con.execute("""SELECT q.core, q.call_id, q.seq FROM questions q
+                                  JOIN question_topics USING (question_id)
                                   WHERE topic_id = ? AND q.core IN (SELECT unnest(?))""",
                                [tid, list(t.examples)]).fetchall()
-            if rows:
-                ex_pur.append(sum(q_topic.get((c, s)) == top for c, s in rows) / len(rows))
+            by_core: dict[str, list[bool]] = {}
+            for core, c, s in rows:   # each example once, however many questions share its words
+                by_core.setdefault(core, []).append(q_topic.get((c, s)) == top)
+            if by_core:
+                ex_pur.append(sum(sum(v) / len(v) for v in by_core.values()) / len(by_core))
     finally:
         con.close()
     def mean(xs: list[float]) -> float | None:
@@ -121,11 +127,12 @@ def main() -> None:
     ap.add_argument("--sets", nargs="+", default=list(SETS))
     args = ap.parse_args()
     from callintel.evaluation import calls as ev
+    from callintel.evaluation.calls_truth import checked_calls
 
     settings = load_settings().with_overrides({"privacy": {"caller_hash_builtin_key": True}})
     scorers = [ev.score_question_topics, ev.score_call_topics]
     for name in args.sets:
-        dialogues = ev.load_dialogues(ev.dialogues_file(SETS[name]))
+        dialogues, _ = checked_calls(ev.load_dialogues(ev.dialogues_file(SETS[name])), settings)  # as eval reads
         with tempfile.TemporaryDirectory(prefix="bench-draft-") as tmp:
             db, draft_file = Path(tmp) / "w.duckdb", Path(tmp) / "draft.toml"
             before = ev.evaluate(dialogues, settings, db, scorers)

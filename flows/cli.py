@@ -491,13 +491,14 @@ def topics_suggest(out_file: Annotated[Path, typer.Option("--out", help="Where t
     """Write a taxonomy draft from a warehouse's matched and discovered topics (names, key phrases, example
     questions, call counts); edit it and set [topics] taxonomy_file to it for the next nights."""
     from callintel.nlp.taxonomy import Taxonomy, load_taxonomy
-    from callintel.warehouse.taxonomy_draft import draft_text
+    from callintel.warehouse.taxonomy_draft import draft_text, load_draft_rows
 
     settings, con = _read_only(db, config)
     try:
-        text = draft_text(con, settings, str(settings.path("warehouse")))
+        rows = load_draft_rows(con, settings)
     finally:
         con.close()
+    text = draft_text(rows, settings, str(settings.path("warehouse")))
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(text, encoding="utf-8")
     drafted = Taxonomy.load(out_file)  # what the next nights will read: it must load

@@ -13,6 +13,7 @@ from callintel.nlp.taxonomy_draft import DraftOptions, FoundTopic, OtherCall, dr
 from callintel.nlp.tokenize import tokenizer_from_settings
 from callintel.settings import CONFIG_DIR, load_settings
 from callintel.warehouse.db import connect
+from callintel.warehouse.taxonomy_draft import draft_text, load_draft_rows
 
 TOPIC_STEPS = {"night": {"steps": ["questions", "topics", "call_topics"]},
                "privacy": {"caller_hash_builtin_key": True}}
@@ -113,6 +114,15 @@ def test_suggest_on_calls_health_and_the_draft_passed_back(shared_data, tmp_path
     assert len(other) == con_other and (not con_other or f"Calls filed under 其他 ({con_other})" in text)
     for t in novel:
         assert f'slug = "found_{t}"' in text
+    # the draft is made from rows read first: the warehouse is closed before the words are tokenized
+    con = connect(tmp_path / "w.duckdb", read_only=True)
+    try:
+        rows = load_draft_rows(con, settings)
+    finally:
+        con.close()
+    again = tmp_path / "again.toml"
+    again.write_text(draft_text(rows, settings, "w.duckdb"), encoding="utf-8")
+    assert [t.slug for t in Taxonomy.load(again).topics] == [t.slug for t in drafted.topics]
     assert text.count("# novel:") <= len(novel)
     after = ev.evaluate(dialogues, settings.with_overrides({"topics": {"taxonomy_file": str(out)}}),
                         tmp_path / "again.duckdb", scorers)

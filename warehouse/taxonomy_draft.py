@@ -9,6 +9,7 @@ from their own words).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import duckdb
 
@@ -16,19 +17,37 @@ from callintel.nlp.novelty import reference_sample
 from callintel.nlp.taxonomy_draft import FoundTopic, OtherCall
 
 
-def draft_text(con: duckdb.DuckDBPyConnection, settings, source: str) -> str:
-    """The taxonomy draft of a warehouse as `callintel topics suggest` writes it (TOML text; [topics.suggest])."""
+@dataclass(frozen=True)
+class DraftRows:
+    """All a draft reads from a warehouse: read first, so the connection is closed before the slow part (tokenizing
+    the words of the calls under 其他) and a night's writer is never kept waiting on the draft."""
+
+    found: list[FoundTopic]
+    other: list[OtherCall]
+    background: list[str]
+
+
+def load_draft_rows(con: duckdb.DuckDBPyConnection, settings) -> DraftRows:
+    """The rows of a warehouse the draft is made from ([topics.suggest])."""
+    from callintel.nlp.taxonomy_draft import DraftOptions
+
+    opts = DraftOptions.from_settings(settings["topics"]["suggest"])
+    other, background = load_other_calls(con, opts.other_calls, settings["topics"]["novelty"]["reference_calls"])
+    return DraftRows(load_found(con, max(opts.examples, 1) * 4), other, background)
+
+
+def draft_text(rows: DraftRows, settings, source: str) -> str:
+    """The taxonomy draft as `callintel topics suggest` writes it (TOML text; [topics.suggest]), from rows read
+    with `load_draft_rows`; `source` names the warehouse in the draft's header."""
     from callintel.nlp.taxonomy import load_taxonomy
     from callintel.nlp.taxonomy_draft import DraftOptions, draft, other_call_lines
     from callintel.nlp.tokenize import tokenizer_from_settings
 
     opts = DraftOptions.from_settings(settings["topics"]["suggest"])
-    found = load_found(con, max(opts.examples, 1) * 4)
-    other, background = load_other_calls(con, opts.other_calls, settings["topics"]["novelty"]["reference_calls"])
     tok = tokenizer_from_settings(settings)
     terms = frozenset(tok.terms)
-    return draft(found, load_taxonomy(settings), opts, tok.flag, tok.words, terms, source,
-                 other_call_lines(other, background, tok.tokens, tok.flag, terms, opts.other_words))
+    return draft(rows.found, load_taxonomy(settings), opts, tok.flag, tok.words, terms, source,
+                 other_call_lines(rows.other, rows.background, tok.tokens, tok.flag, terms, opts.other_words))
 
 
 def load_found(con: duckdb.DuckDBPyConnection, per_topic: int) -> list[FoundTopic]:
