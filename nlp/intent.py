@@ -67,7 +67,7 @@ class OfferRules:
     taken: tuple[re.Pattern[str], ...] = ()      # taken_patterns: assent as a word of its own ...
     requests: tuple[re.Pattern[str], ...] = ()   # ... or request_patterns: asking to be called or contacted
     refusals: tuple[str, ...] = ()               # declines it wherever it stands
-    closings: tuple[str, ...] = ()               # declines it unless the turn asks to be contacted
+    closings: tuple[str, ...] = ()               # declines it unless the turn assents and asks to be contacted
     weight: float = 0.0
 
     @classmethod
@@ -91,7 +91,7 @@ class IntentLexicon:
     source: str
     topic_families: tuple[str, ...] = ()  # [topic] families: a call whose main topic is in one asked about buying
     topic_weight: float = 0.0
-    offer: OfferRules = field(default_factory=lambda: OfferRules())   # [offer]: the agent's offer taken up
+    offer: OfferRules = field(default_factory=OfferRules)   # [offer]: the agent's offer taken up
 
 
 @dataclass(frozen=True)
