@@ -18,7 +18,8 @@ from it exactly as the command makes it, and these figures are printed (one JSON
   before          the same figures with the shipped taxonomy
 Nothing is asserted: an analyst edits the draft (renames, merges, deletes); `accepted` is the lower bound of
 what the loop gives, the purities say how much editing it needs.
-Measured 2026-12-06 (main 804a2ad; named_novel, call_purity, example_purity, question / call ARI before -> accepted):
+Measured 2026-12-06 (main 804a2ad, and the same at b493a51 with each example counted once; named_novel, call_purity,
+example_purity, question / call ARI before -> accepted):
   life     0 drafted (every topic listed)                       0.915 / 1.0   -> 0.915 / 1.0
   health   1 of 4 named, 0.417, 0.167                           0.529 / 0.513 -> 0.562 / 0.521
   motor    4 of 5, 0.565, 0.233                                 0.312 / 0.273 -> 0.335 / 0.273

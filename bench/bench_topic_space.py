@@ -223,8 +223,9 @@ def leave_one_set_out(core, emb, settings, dims: int = 32, shrink: float = 0.8,
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--dims", type=int, nargs="+", default=[64, 128], help="projection sizes to try")
-    ap.add_argument("--shrink", type=float, nargs="+", default=[0.5], help="within-class shrinkage to try")
+    ap.add_argument("--dims", type=int, nargs="+", help="projection sizes to try (default 64 128; 32 with --loso)")
+    ap.add_argument("--shrink", type=float, nargs="+",
+                    help="within-class shrinkage to try (default 0.5; 0.8 with --loso)")
     ap.add_argument("--ties", type=int, nargs="+", default=[], help="only the tie sweep, for these prototype_k")
     ap.add_argument("--loso", action="store_true", help="only the leave-one-set-out projection over every call set")
     args = ap.parse_args()
@@ -247,8 +248,11 @@ def main() -> None:
         return "".join(words) or text
 
     if args.loso:
-        leave_one_set_out(core, emb, settings)
+        for dims in args.dims or [32]:
+            for shrink in args.shrink or [0.8]:
+                leave_one_set_out(core, emb, settings, dims, shrink)
         return
+    args.dims, args.shrink = args.dims or [64, 128], args.shrink or [0.5]
     sets = {k: call_set(p, core) for k, p in SETS.items()}
     X = {k: emb.encode(s["texts"]) for k, s in sets.items()}
     if args.ties:
