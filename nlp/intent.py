@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from callintel.general_words import default_jieba
+from callintel.mandarin import SENTENCE_ENDS
 from callintel.nlp.opt_out import OptOutFile, OptOutList, parse_opt_out
 from callintel.nlp.profiles import (
     Fact,
@@ -35,6 +36,7 @@ from callintel.nlp.profiles import (
     lexicon_from_settings,
     text_clauses,
 )
+from callintel.nlp.sentences import split_sentences
 from callintel.regex_words import NEVER, alternation
 from callintel.settings import Settings
 
@@ -279,11 +281,6 @@ def score_intent(turns: Sequence[tuple[str, str]], lex: IntentLexicon, plex: Pro
                   ev_turn, turns[ev_turn][1] if ev_turn is not None else None)
 
 
-def _sentences(text: str) -> list[str]:
-    """A turn's sentences, each with its closing mark (。！？ and ASCII ! ?)."""
-    return [x for x in re.findall(r"[^。！？!?]+[。！？!?]*", text) if x.strip()]
-
-
 def _offer_in(text: str, lex: IntentLexicon) -> str | None:
     """The words of the agent's offer in `text` ([offer] agent_patterns), or None: the first sentence that offers
     and names no service matter ([offer] service_words: 安排专人上门查勘, 介绍一下理赔流程), in a turn that asks the
@@ -291,7 +288,7 @@ def _offer_in(text: str, lex: IntentLexicon) -> str | None:
     aside."""
     rules = lex.offer
     found = None
-    for sent in _sentences(text):
+    for sent in split_sentences(text, SENTENCE_ENDS):
         hit = next((m for p in rules.agent if (m := p.search(sent))), None)
         if found is None and hit and not any(w in sent for w in rules.service_words):
             found = hit.group(0)

@@ -26,10 +26,11 @@ def _period(hour: int, text: str) -> str:
         "下午" if 2 <= hour <= 5 else "晚上"
 
 
-def _asks_call(clause: str, cfg: dict, r: ProfileReader) -> bool:
+def _asks_call(clause: str, cfg: dict, call_me: re.Pattern[str]) -> bool:
     """A clause asking to be called, without a time (你让人明天打给我吧, 给我回个电话吧): the caller the object of a
-    verb of calling (给我 / 打我 / 联系我 / 找我, not 给我老婆), not negated. A time said alone next is when."""
-    m = re.search(rf"(?:{alternation(cfg['call_me'])})(?!{alternation(r.relation)})", clause)
+    verb of calling (`call_me`: 给我 / 打我 / 联系我 / 找我, not 给我老婆), not negated. A time said alone next is
+    when."""
+    m = call_me.search(clause)
     return m is not None and any(c in clause for c in cfg["call_after"] + cfg["call_nouns"]) and \
         not any(n in clause[:m.start()] for n in cfg["negations"])
 
@@ -111,6 +112,8 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
     particles = CLOSING_PARTICLES + "".join(cfg["closing"])
     # a negation after the time governing the verb of calling (中午别打, 晚上不要打): when not to call
     not_then = re.compile(rf"(?:{alternation(cfg['negations'])})(?:要|用|好)?在?(?:{alternation(cfg['call_after'])})")
+    # the caller as the object of a verb of calling, not a relative of theirs after it (给我老婆)
+    call_me = re.compile(rf"(?:{alternation(cfg['call_me'])})(?!{alternation(r.relation)})")
     asked = False
     for i, (speaker, text) in enumerate(turns):
         if speaker == "agent":
@@ -183,7 +186,7 @@ def read_contact_time(turns: Sequence[tuple[str, str]], r: ProfileReader, out: l
                 hit = clock   # 你们六点以后打吧: a clock time alone, asked to be called then
                 break
             busy = busy or any(w in clause for w in cfg["busy_words"])
-            requested = _asks_call(clause, cfg, r)
+            requested = _asks_call(clause, cfg, call_me)
         if hit is None and asked and not any(w in text for w in cfg["past_before"]):
             m = _CLOCK_AT.search(text)
             if m:

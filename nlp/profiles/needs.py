@@ -12,6 +12,7 @@ from callintel.regex_words import alternation
 def read_needs(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     cfg = r.lex["needs"]
     health: set[str] = set()
+    cue = alternation(cfg["insured_cues"])
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
@@ -22,7 +23,6 @@ def read_needs(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fac
         if any(w in text for w in cfg["budget"]):
             add_fact(out, "budget_concern", next(w for w in cfg["budget"] if w in text), 0.6, i, text, speaker)
         for word, who in cfg["insured"]:
-            cue = alternation(cfg["insured_cues"])
             if re.search(rf"(?:{cue})(?:我)?(?:家)?(?:俩|两个)?{re.escape(word)}\S{{0,6}}?(?:买|投保|保)", text):
                 add_fact(out, "insured_person", who, 0.7, i, text, speaker)
                 break

@@ -46,7 +46,8 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     # its worker (`_worker`); at any other place it is an errand (在手机上操作, 在医院里检查)
     at_task = re.compile(rf"在[\u4e00-\u9fff]{{0,6}}?(?:{business}|{places})(?:里|上|里面|上面)([\u4e00-\u9fff]{{2}})"
                          r"(?=[，,。！!？?；;]|$)")
-    phrases = [(phrase, value, _separable(phrase, cfg)) for phrase, value in cfg["phrases"]] + [
+    size = alternation(cfg["size_words"])
+    phrases = [(phrase, value, _separable(phrase, spans, size)) for phrase, value in cfg["phrases"]] + [
         (phrase, cfg["retired"], None) for phrase in cfg["retirement"]]
     own_role = _OwnRole(cfg, noun_re, r)
     # the verbs of doing work or holding a role before a role noun (我是做会计的, 我是当老师的): no qualifier of it
@@ -326,14 +327,13 @@ def _own_retirement(before: str, r: ProfileReader, cfg: dict[str, Any]) -> bool:
     return any(w in before for w in r.self_words) and not any(w in before for w in cfg["wish"])
 
 
-def _separable(phrase: str, cfg: dict[str, Any]) -> re.Pattern[str] | None:
+def _separable(phrase: str, spans: str, size: str) -> re.Pattern[str] | None:
     """A verb-object trade phrase as a separable verb: an aspect mark and a span of time may stand between its verb
     and its object (教了一辈子书, 种了三十年地, 跑过两年出租), the span as [occupation] spans says it, and a word of
-    size before the object ([occupation] size_words: 开大货车, 开了十年大货车)."""
+    size before the object ([occupation] size_words: 开大货车, 开了十年大货车); `spans` and `size` are their
+    alternations."""
     if len(phrase) < 2:
         return None
-    spans = alternation(cfg["spans"])
-    size = alternation(cfg["size_words"])
     return re.compile(rf"{re.escape(phrase[0])}(?:(?:了|过)(?:[0-9一二两三四五六七八九十几多半]+年|{spans})?(?:{size})?"
                       rf"|(?:{size})){re.escape(phrase[1:])}")
 
