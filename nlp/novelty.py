@@ -11,7 +11,8 @@ calls hit only stray phrases, drags its median down with them; so a call is nove
 vote is below the least that decides a topic on its own (`least_deciding_vote`: one strong key phrase in its first
 question).
 Novel calls are then clustered as whole calls (nlp/topics.py `plan_calls`), each by the embedding of all its
-customer's words with the mean of the window's calls taken away: raw call vectors share a direction that
+customer's words plus half that of its agent's (`agent_weight`: the agent names the business process, the caller
+tells a story), with the mean of the window's calls taken away: raw call vectors share a direction that
 says "an insurance call" and crowd together; centred on the calls of the same nights (a reference the night
 estimates itself, no labels) what a call is about is what is left. Given the true novel calls, this grouped
 them at ARI 0.88 (health) and 0.64 / 0.79 (life, two choices of four held-out topics), flat over 0.85-0.95,
@@ -54,6 +55,7 @@ class NoveltyOptions:
     model: str              # the learned detector's file in configs/models/ ("" = the vote ratio alone)
     threshold: float        # a call is novel from this probability of the learned detector
     plausible_sd: float     # the most novel value a call-text feature may take, in training SDs (who to embed)
+    agent_weight: float     # novel calls are grouped by their customer text plus this times their agent text
 
     @classmethod
     def from_settings(cls, section: dict[str, Any]) -> NoveltyOptions:

@@ -53,6 +53,7 @@ class TopicStepInputs:
     before: list[tuple[NightQuestion, date]] = field(default_factory=list)   # the window's earlier questions ...
     turns_before: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # ... their calls' turns ...
     night_of: dict[str, date] = field(default_factory=dict)    # ... and each call's night: novelty judged again
+    agent_texts: dict[str, str] = field(default_factory=dict)  # call -> agent text, the window's calls
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ def compute(inputs: TopicStepInputs, settings) -> TopicStepResult:
     other = [k.topic_id for k in known if k.row.source == "other"]
     clusters = topics_nlp.compute(TopicInputs(night, pool, inputs.vectors | new_vectors, topic_ids,
                                               centroids.astype(np.float32), next_id, novel, inputs.novel_topic_ids,
-                                              other[0] if other else None, inputs.call_texts), settings)
+                                              other[0] if other else None, inputs.call_texts,
+                                              inputs.agent_texts), settings)
     summary = {"by_taxonomy": len(matches), "follow_ups": len(follow_ups)} | clusters.summary
     summary["embedded"] = len(new_vectors) + len(clusters.new_vectors)
     return TopicStepResult(night, new_vectors | clusters.new_vectors, known, matches, follow_ups,

@@ -22,7 +22,7 @@ The rules (each a setting in [topics] of configs/callintel.toml):
    are redone after it, see warehouse/topics.py prepare) writes the same rows and ids.
 6. Novel calls. The questions of calls the taxonomy explains only weakly (nlp/novelty.py; tonight's,
    and the earlier nights' ones, judged again as on their night) are clustered by rules 2-4 as one item per call
-   (`plan_calls`: the call's customer text, centred on the window's calls), against the novel
+   (`plan_calls`: the call's customer and agent text, centred on the window's calls), against the novel
    topics only; every question takes its call's topic, a call no other call joins gets "other".
 Arrays and token lists in, plans out: storage is warehouse/topics.py, order is flows/steps.py.
 """
@@ -220,6 +220,7 @@ class TopicInputs:
     novel_topic_ids: set[int] = field(default_factory=set)  # topics made of novel calls: the ones they may keep
     other_id: int | None = None      # "other": a novel call no other call shares a matter with (yet)
     call_texts: dict[str, str] = field(default_factory=dict)  # call_id -> customer text, every call of the window
+    agent_texts: dict[str, str] = field(default_factory=dict)  # call_id -> agent text (novel calls' grouping)
 
 
 @dataclass(frozen=True)
@@ -282,16 +283,30 @@ class CallPlan:
     calls: int = 0
 
 
+def call_vector(customer: np.ndarray, agent: np.ndarray | None, agent_weight: float) -> np.ndarray:
+    """A novel call's vector: its customer text's plus `agent_weight` times its agent text's (each embedded alone).
+
+    Why: callers tell their own story (who, where, what happened to them) and share the words of any insurance call,
+    while the agent answers in the words of the business process the call is about (报案, 定损, 退保, 批改); given
+    the true novel calls of nine read sets, grouping by the sum, centred on the window's calls, beat the customer
+    text alone on every set (bench/bench_topic_novelty.py grouping, configs/callintel.toml [topics.novelty]
+    agent_weight). A call without agent turns (a mono call whose roles were not told) is its customer text.
+    """
+    if agent is None or agent_weight <= 0:
+        return customer
+    return (np.asarray(customer, dtype=np.float32) + agent_weight * np.asarray(agent, dtype=np.float32))
+
+
 def plan_calls(pool: Sequence[PoolQuestion], grouped: Sequence[int], words: Mapping[str, Sequence[str]],
                background: Sequence[Sequence[str]], call_vectors: Mapping[str, np.ndarray], centre: np.ndarray,
                inputs: TopicInputs, opts: TopicOptions, nopts: NoveltyOptions,
                namer: Namer) -> CallPlan:
-    """Cluster novel calls as one item each by the rules of `plan_pool`, in the space of call vectors (their
-    customer text) centred on `centre`, against the novel topics only (a call the taxonomy explains weakly is not
-    kept by a taxonomy topic); every question of a call takes its call's topic, the call's first question
-    represents it. `call_vectors` maps call_id -> raw vector; the stored centroid is raw too (unit mean). A new
-    topic is named by c-TF-IDF over its calls' customer words (`words`) against the window's calls (`background`):
-    what these callers said that the night's other callers did not."""
+    """Cluster novel calls as one item each by the rules of `plan_pool`, in the space of call vectors centred on
+    `centre`, against the novel topics only (a call the taxonomy explains weakly is not kept by a taxonomy topic);
+    every question of a call takes its call's topic, the call's first question represents it. `call_vectors` maps
+    call_id -> raw vector (`call_vector`: its customer and agent text); the stored centroid is raw too (unit mean).
+    A new topic is named by c-TF-IDF over its calls' customer words (`words`) against the window's calls
+    (`background`): what these callers said that the night's other callers did not."""
     out = CallPlan()
     members: dict[str, list[int]] = {}
     for i in grouped:
@@ -381,14 +396,16 @@ def compute(inputs: TopicInputs, settings) -> TopicResult:
                  single[t.medoid], int(inputs.topic_ids[t.near]) if t.near >= 0 else -1, "discovered")
             for t in plan.new_topics]
     calls, call_vectors = CallPlan(), {}
-    if grouped:   # novel calls: their customer text, centred on the window's calls (embedded only when needed)
+    if grouped:   # novel calls: customer and agent text, centred on the window's calls (embedded only when needed)
         nopts = NoveltyOptions.from_settings(cfg["novelty"])
         sample = reference_sample(sorted(inputs.call_texts), nopts.reference_calls)
         wanted = set(sample) | {call_of(pool[i].question_id) for i in grouped}
         texts = {c: inputs.call_texts[c] for c in sorted(wanted) if c in inputs.call_texts}
-        new_vectors |= embed_missing({text_key(t): t for t in texts.values()}, vectors, settings)
+        agent = {c: inputs.agent_texts[c] for c in texts if inputs.agent_texts.get(c) and nopts.agent_weight > 0}
+        new_vectors |= embed_missing({text_key(t): t for t in (*texts.values(), *agent.values())}, vectors, settings)
         vectors |= new_vectors
-        call_vectors = {c: vectors[text_key(t)] for c, t in texts.items()}
+        call_vectors = {c: call_vector(vectors[text_key(t)], vectors[text_key(agent[c])] if c in agent else None,
+                                       nopts.agent_weight) for c, t in texts.items()}
         centre = (np.mean(np.stack([call_vectors[c] for c in sample]), axis=0) if sample
                   else np.zeros(X.shape[1])).astype(np.float32)
         words = {c: tok.tokens(t) for c, t in texts.items()}

@@ -20,7 +20,7 @@ from callintel.nlp.novelty import (
     position,
 )
 from callintel.nlp.taxonomy import PHRASE, MatchOptions, load_taxonomy
-from callintel.nlp.topics import PoolQuestion, TopicInputs, TopicOptions, plan_calls
+from callintel.nlp.topics import PoolQuestion, TopicInputs, TopicOptions, call_vector, plan_calls
 from callintel.settings import load_settings
 
 SETTINGS = load_settings()
@@ -105,6 +105,36 @@ def test_novel_calls_cluster_as_calls_and_keep_no_taxonomy_topic():
     again = plan_calls(later, [0], {"u": ["体检"]}, [], calls, centre, inputs, opts, OPTS, lambda kw, rep, said: "体检")
     assert not again.new_topics and not again.alone
     assert {t for t, _ in again.existing.values()} == {100}
+
+
+def test_novel_calls_are_grouped_by_what_the_agent_says_as_well():
+    """Two callers tell different stories (orthogonal customer texts beyond what every call shares) and the agent
+    answers both in the words of one process (the same agent text): with the agent's text in the call's vector they
+    are one topic, without it (agent_weight 0) each is alone; a call without agent turns is its customer text."""
+    e = np.eye(16, dtype=np.float32)
+    customer = {"x": unit(e[0] + e[1]), "y": unit(e[0] + e[2]), "z": unit(e[0] + e[5])}
+    agent = {"x": unit(e[0] + e[3]), "y": unit(e[0] + e[3]), "z": unit(e[0] + e[4])}
+    rows = ["x:1:1", "y:1:1", "z:1:1"]
+    pool = [PoolQuestion(q, "问", "问", q, date(2026, 1, 1), None, None) for q in rows]
+    opts = TopicOptions.from_settings(SETTINGS["topics"])
+    inputs = TopicInputs(date(2026, 1, 1), pool, {}, np.zeros(0, dtype=np.int64), np.zeros((0, 16), np.float32), 100,
+                         set(rows), set(), 1)
+    words = {"x": ["报案"], "y": ["报案"], "z": ["发票"]}
+
+    def plan(weight: float):
+        vectors = {c: call_vector(customer[c], agent[c], weight) for c in customer}
+        centre = (1 + weight) * e[0] / np.sqrt(2)   # what every call of the window shares
+        return plan_calls(pool, range(3), words, [["理赔"]], vectors, centre, inputs, opts,
+                          replace(OPTS, agent_weight=weight), lambda kw, rep, said: kw[0][0])
+
+    w = OPTS.agent_weight
+    assert 1 - w * w / (1 + w * w) < OPTS.call_threshold < 1   # x and y: cosine w^2 / (1 + w^2) when centred
+    both = plan(w)
+    assert [sorted(t.members) for t in both.new_topics] == [[0, 1]] and both.alone == [2]
+    alone = plan(0.0)
+    assert not alone.new_topics and sorted(alone.alone) == [0, 1, 2]
+    assert call_vector(customer["x"], None, 1.0) is customer["x"]
+    assert call_vector(customer["x"], agent["x"], 0.0) is customer["x"]
 
 
 def test_vote_table_gives_the_runner_up_and_folds_a_general_topic_into_its_specific_one():

@@ -253,6 +253,17 @@ def test_rerun_with_novel_calls_gives_the_same_tables(tmp_path, settings, shared
                 JOIN topics t USING (topic_id) WHERE q.method = 'novel' GROUP BY q.topic_id, t.label ORDER BY 2"""
     novel = con.execute(groups).fetchall()
     assert novel
+    # novel calls are grouped by their agent's words as well as their customer's: those texts were embedded
+    from callintel.nlp.call_topics import call_text
+    from callintel.nlp.embed import text_key
+
+    grouped = {q.rsplit(":", 2)[0] for _, qs in novel for q in qs}
+    agent: dict[str, list[tuple[int, str]]] = {}
+    for c, seq, text in con.execute("SELECT call_id, seq, text FROM utterances WHERE speaker = 'agent' "
+                                    "ORDER BY call_id, seq").fetchall():
+        agent.setdefault(c, []).append((seq, text))
+    cached = {k for (k,) in con.execute("SELECT text_sha256 FROM embedding_cache").fetchall()}
+    assert {text_key(call_text(agent[c])) for c in grouped} <= cached
     run_steps(con, nights[1:2], settings)
     assert con.execute(groups).fetchall() == novel
 

@@ -157,26 +157,31 @@ def load_night(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings:
     ids = np.asarray(res["topic_id"], dtype=np.int64)
     C = np.stack(res["centroid"]).astype(np.float32) if len(ids) else np.zeros((0, 0), dtype=np.float32)
     next_id = int(con.execute("SELECT coalesce(max(topic_id), 0) + 1 FROM topics").fetchone()[0])
-    # the customer's words: how well the taxonomy explains tonight's calls, and what the window's calls are about
+    # the customer's words: how well the taxonomy explains tonight's calls, and what the window's calls are about;
+    # the agent's words too: what novel calls are grouped by beside the customer's (nlp/topics.py plan_calls)
     window: dict[str, list[tuple[int, str]]] = {}
-    for c, seq, text in con.execute("""SELECT u.call_id, u.seq, u.text FROM utterances u JOIN calls c USING (call_id)
-                                       WHERE c.night >= ? AND c.night <= ? AND u.speaker = 'customer'
-                                       ORDER BY u.call_id, u.seq""",
-                                    [night - timedelta(days=int(cfg["pool_nights"])), night]).fetchall():
-        window.setdefault(c, []).append((seq, text or ""))
+    agent: dict[str, list[tuple[int, str]]] = {}
+    for c, speaker, seq, text in con.execute(
+            """SELECT u.call_id, u.speaker, u.seq, u.text FROM utterances u JOIN calls c USING (call_id)
+               WHERE c.night >= ? AND c.night <= ? AND u.speaker IN ('customer', 'agent')
+               ORDER BY u.call_id, u.seq""", [night - timedelta(days=int(cfg["pool_nights"])), night]).fetchall():
+        (window if speaker == "customer" else agent).setdefault(c, []).append((seq, text or ""))
     nights_of = dict(con.execute("SELECT call_id, night FROM calls WHERE night >= ? AND night <= ?",
                                  [night - timedelta(days=int(cfg["pool_nights"])), night]).fetchall())
     texts = {c: call_text(ts) for c, ts in window.items()}
+    agent_texts = {c: call_text(ts) for c, ts in agent.items() if c in texts}
     novel_ids = {t for (t,) in con.execute("SELECT DISTINCT topic_id FROM question_topics WHERE method = ?",
                                            [NOVEL]).fetchall()}
     # the earlier nights' questions, all of them: which of their calls were novel is judged again, never read back
     before = [(NightQuestion(*r[:4]), r[4]) for r in con.execute(
         """SELECT question_id, text, core, text_sha256, night FROM questions WHERE night >= ? AND night < ?
            ORDER BY night, question_id""", [night - timedelta(days=int(cfg["pool_nights"])), night]).fetchall()]
-    keys = sorted(set(keys) | {text_key(t) for t in texts.values()} | {q.key for q, _ in before})
+    keys = sorted(set(keys) | {text_key(t) for t in (*texts.values(), *agent_texts.values())}
+                  | {q.key for q, _ in before})
     return TopicStepInputs(night, tonight, earlier, cached_vectors(con, keys, cfg["model"]), known, ids, C, next_id,
                            {c: ts for c, ts in window.items() if nights_of.get(c) == night}, texts, novel_ids,
-                           before, {c: ts for c, ts in window.items() if nights_of.get(c) != night}, nights_of)
+                           before, {c: ts for c, ts in window.items() if nights_of.get(c) != night}, nights_of,
+                           agent_texts)
 
 
 def store_known(con: duckdb.DuckDBPyConnection, known: Sequence[KnownTopic], night: date, model: str) -> None:
