@@ -184,7 +184,8 @@ def load_names(settings) -> dict[int, str]:
 
 
 def call_text(turns: Sequence[tuple[int, str]]) -> str:
-    """All the customer's words of a call, one text (what a call without a topical question is matched on)."""
+    """One speaker's turns of a call as one text: the customer's (what a call without a topical question is matched
+    on), or the agent's (what novel calls are grouped by beside it, nlp/topics.py call_vector)."""
     return "。".join(t for _, t in turns)
 
 

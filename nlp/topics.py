@@ -284,17 +284,21 @@ class CallPlan:
 
 
 def call_vector(customer: np.ndarray, agent: np.ndarray | None, agent_weight: float) -> np.ndarray:
-    """A novel call's vector: its customer text's plus `agent_weight` times its agent text's (each embedded alone).
+    """A novel call's vector: its customer text's plus `agent_weight` times its agent text's (each embedded alone),
+    made unit length again.
 
-    Why: callers tell their own story (who, where, what happened to them) and share the words of any insurance call,
-    while the agent answers in the words of the business process the call is about (报案, 定损, 退保, 批改); given
-    the true novel calls of nine read sets, grouping by the sum, centred on the window's calls, beat the customer
-    text alone on every set (bench/bench_topic_novelty.py grouping, configs/callintel.toml [topics.novelty]
-    agent_weight). A call without agent turns (a mono call whose roles were not told) is its customer text.
+    Why: callers tell their own story (who, where, what happened to them) in the words of any insurance call, while
+    the agent answers in the words of the business process the call is about (报案, 定损, 退保, 批改); given the true
+    novel calls of the read sets, grouping by the sum, centred on the window's calls, beat the customer text alone on
+    six of nine held-out groupings, tied one and lost two (bench/bench_topic_novelty.py grouping,
+    configs/callintel.toml [topics.novelty] agent_weight). Unit length, as every call vector and stored centroid is:
+    a sum is longer than one text's vector, and centring mixed lengths would draw the calls without agent text
+    together (a stereo call whose agent channel was silent, a customer-only transcript: those are their customer
+    text) and move a stored centroid off its own calls.
     """
     if agent is None or agent_weight <= 0:
         return customer
-    return (np.asarray(customer, dtype=np.float32) + agent_weight * np.asarray(agent, dtype=np.float32))
+    return unit(np.asarray(customer, dtype=np.float32) + agent_weight * np.asarray(agent, dtype=np.float32))
 
 
 def plan_calls(pool: Sequence[PoolQuestion], grouped: Sequence[int], words: Mapping[str, Sequence[str]],
@@ -304,7 +308,8 @@ def plan_calls(pool: Sequence[PoolQuestion], grouped: Sequence[int], words: Mapp
     """Cluster novel calls as one item each by the rules of `plan_pool`, in the space of call vectors centred on
     `centre`, against the novel topics only (a call the taxonomy explains weakly is not kept by a taxonomy topic);
     every question of a call takes its call's topic, the call's first question represents it. `call_vectors` maps
-    call_id -> raw vector (`call_vector`: its customer and agent text); the stored centroid is raw too (unit mean).
+    call_id -> raw (uncentred, unit) vector (`call_vector`: its customer and agent text); the stored centroid is raw
+    too (unit mean).
     A new topic is named by c-TF-IDF over its calls' customer words (`words`) against the window's calls
     (`background`): what these callers said that the night's other callers did not."""
     out = CallPlan()

@@ -110,7 +110,7 @@ def test_novel_calls_cluster_as_calls_and_keep_no_taxonomy_topic():
 def test_novel_calls_are_grouped_by_what_the_agent_says_as_well():
     """Two callers tell different stories (orthogonal customer texts beyond what every call shares) and the agent
     answers both in the words of one process (the same agent text): with the agent's text in the call's vector they
-    are one topic, without it (agent_weight 0) each is alone; a call without agent turns is its customer text."""
+    are one topic, without it (agent_weight 0) each is alone."""
     e = np.eye(16, dtype=np.float32)
     customer = {"x": unit(e[0] + e[1]), "y": unit(e[0] + e[2]), "z": unit(e[0] + e[5])}
     agent = {"x": unit(e[0] + e[3]), "y": unit(e[0] + e[3]), "z": unit(e[0] + e[4])}
@@ -123,18 +123,84 @@ def test_novel_calls_are_grouped_by_what_the_agent_says_as_well():
 
     def plan(weight: float):
         vectors = {c: call_vector(customer[c], agent[c], weight) for c in customer}
-        centre = (1 + weight) * e[0] / np.sqrt(2)   # what every call of the window shares
-        return plan_calls(pool, range(3), words, [["理赔"]], vectors, centre, inputs, opts,
-                          replace(OPTS, agent_weight=weight), lambda kw, rep, said: kw[0][0])
+        centre = vectors["x"][0] * e[0]   # what every call of the window shares (the same for all three)
+        return plan_calls(pool, range(3), words, [["理赔"]], vectors, centre, inputs, opts, OPTS,
+                          lambda kw, rep, said: kw[0][0])
 
     w = OPTS.agent_weight
-    assert 1 - w * w / (1 + w * w) < OPTS.call_threshold < 1   # x and y: cosine w^2 / (1 + w^2) when centred
+    assert w > 0
     both = plan(w)
     assert [sorted(t.members) for t in both.new_topics] == [[0, 1]] and both.alone == [2]
     alone = plan(0.0)
     assert not alone.new_topics and sorted(alone.alone) == [0, 1, 2]
-    assert call_vector(customer["x"], None, 1.0) is customer["x"]
-    assert call_vector(customer["x"], agent["x"], 0.0) is customer["x"]
+
+
+# Night-level inputs of synthetic vectors for nlp/topics.py compute (every text's vector given: no embedder runs):
+# 20 reference calls of the window with agent text, and the night's novel calls.
+_DIM = 96
+_E = np.eye(_DIM, dtype=np.float32)
+
+
+def _customer(i: int) -> np.ndarray:   # two calls' customer texts about 0.76 alike (m3e-small: 0.77)
+    return unit(1.8 * _E[0] + _E[i])
+
+
+def _agent(i: int) -> np.ndarray:      # two calls' agent texts about 0.87 alike (m3e-small on samples/: 0.87)
+    return unit(2.6 * _E[0] + _E[i])
+
+
+def _window_night(novel: dict[str, tuple[np.ndarray, np.ndarray | None]], night: date, ids=(), cents=(),
+           next_id=200) -> TopicInputs:
+    from callintel.nlp.embed import text_key
+
+    calls = {f"r{k:02d}": (_customer(1 + k), _agent(21 + k)) for k in range(20)} | novel
+    call_texts = {c: f"客户{c}" for c in calls}
+    agent_texts = {c: f"坐席{c}" for c, (_, a) in calls.items() if a is not None}
+    vectors = {text_key(call_texts[c]): v for c, (v, _) in calls.items()}
+    vectors |= {text_key(agent_texts[c]): a for c, (_, a) in calls.items() if a is not None}
+    pool = [PoolQuestion(f"{c}:1:0", f"问{c}", f"问{c}", text_key(call_texts[c]), night, None, None) for c in novel]
+    return TopicInputs(night, pool, vectors, np.asarray(ids, np.int64),
+                       np.stack(cents).astype(np.float32) if cents else np.zeros((0, _DIM), np.float32),
+                       next_id, {q.question_id for q in pool}, set(ids), 1, call_texts, agent_texts)
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.5, 1.0])
+def test_calls_without_agent_turns_are_not_drawn_together(weight):
+    """Two novel calls without agent text (stereo calls whose agent channel was silent, customer-only transcripts)
+    about unrelated matters, on a night whose other calls have agent text: each stays alone ("other"), whatever the
+    agent's weight (a sum longer than one vector, centred with the others, drew them together)."""
+    from callintel.nlp.topics import compute
+
+    settings = SETTINGS.with_overrides({"topics": {"keep_unnamed": True, "novelty": {"agent_weight": weight}}})
+    r = compute(_window_night({"n1": (_customer(60), None), "n2": (_customer(61), None)}, date(2026, 1, 1)), settings)
+    assert not r.topics
+    assert {a.topic_id for a in r.assignments} == {1}
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.5, 1.0])
+def test_a_novel_topic_is_as_near_its_own_calls_on_a_later_night(weight):
+    """The same three calls (new ids) in the same window a night later are as near their topic's frozen centroid as
+    they were when it was made, and keep it (a stored centroid is unit length; so must the calls be)."""
+    from callintel.nlp.topics import compute
+
+    settings = SETTINGS.with_overrides({"topics": {"keep_unnamed": True, "novelty": {"agent_weight": weight}}})
+    novel = {f"m{k}": (unit(1.8 * _E[0] + 0.6 * _E[62] + _E[70 + k]), unit(2.6 * _E[0] + 0.5 * _E[63] + _E[80 + k]))
+             for k in range(3)}
+    first = compute(_window_night(novel, date(2026, 1, 1)), settings)
+    (row,) = first.topics
+    again = compute(_window_night({f"x{c}": v for c, v in novel.items()}, date(2026, 1, 5), [row.topic_id],
+                           [row.centroid], row.topic_id + 1), settings)
+    assert not again.topics and {a.topic_id for a in again.assignments} == {row.topic_id}
+    made = sorted(a.similarity for a in first.assignments)
+    kept = sorted(a.similarity for a in again.assignments)
+    assert np.allclose(kept, made, atol=0.05), (made, kept)
+
+
+def test_a_call_vector_is_unit_length_and_the_customer_text_without_an_agent():
+    rng = np.random.default_rng(0)
+    c, a = unit(rng.normal(size=8).astype(np.float32)), unit(rng.normal(size=8).astype(np.float32))
+    assert np.isclose(np.linalg.norm(call_vector(c, a, 0.5)), 1.0)
+    assert call_vector(c, None, 0.5) is c and call_vector(c, a, 0.0) is c
 
 
 def test_vote_table_gives_the_runner_up_and_folds_a_general_topic_into_its_specific_one():
