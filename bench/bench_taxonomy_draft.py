@@ -28,6 +28,14 @@ example_purity, question / call ARI before -> accepted):
   group    4 of 5, 0.556, 0.341                                 0.319 / 0.348 -> 0.311 / 0.312
   agri     3 of 5, 0.500, 0.171                                 0.242 / 0.196 -> 0.240 / 0.218
   pension  2 of 4, 0.542, 0.258                                 0.333 / 0.316 -> 0.290 / 0.245
+Again 2026-12-07 at 2f1d8b3 (novel calls grouped by their agent's words too, [topics.novelty] agent_weight):
+  health   2 of 4 named, 0.611, 0.178                           0.538 / 0.534 -> 0.576 / 0.555
+  motor    4 of 5, 0.594, 0.244                                 0.320 / 0.303 -> 0.346 / 0.312
+  pc       4 of 4, 0.875, 0.488                                 0.451 / 0.759 -> 0.387 / 0.534
+  online   2 of 4, 0.679, 0.362                                 0.458 / 0.277 -> 0.468 / 0.316
+  group    4 of 5, 0.611, 0.441                                 0.324 / 0.368 -> 0.307 / 0.295
+  agri     2 of 5, 0.467, 0.200                                 0.233 / 0.185 -> 0.231 / 0.274
+  pension  2 of 4, 0.542, 0.258                                 0.333 / 0.316 -> 0.310 / 0.303
   travel   4 of 4, 0.583, 0.363 (unread)                        0.298 / 0.258 -> 0.243 / 0.129
 The drafts name most topics nobody listed (24 of 35 across the eight other sets hold a drafted topic's majority),
 but a drafted topic's calls are half another matter's and a third of its examples are its topic's questions:
