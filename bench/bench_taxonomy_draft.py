@@ -84,14 +84,14 @@ def write_draft(db: Path, out: Path, settings) -> str:
 
 def draft_figures(dialogues: list[dict], db: Path, draft_file: Path, settings) -> dict:
     """How far the drafted topics are topics of the set's truth (see the module docstring)."""
+    from callintel.evaluation.calls import unlisted_topics
     from callintel.evaluation.calls_profiles import _seq_to_turn
     from callintel.nlp.taxonomy import Taxonomy, load_taxonomy
     from callintel.warehouse.db import connect
 
     listed = {t.slug for t in load_taxonomy(settings).topics}
-    aliases = dict(settings["eval"]["calls"]["topic_aliases"])
     truth_call = {c["call_id"]: c["truth"]["topic"]["slug"] for c in dialogues}
-    novel_truth = {s for s in truth_call.values() if aliases.get(s, s) not in listed}
+    novel_truth = unlisted_topics(truth_call.values(), listed, settings["eval"]["calls"]["topic_aliases"])
     q_topic: dict[tuple[str, int], str | None] = {}
     for c in dialogues:
         turn_of = {t: s for s, t in _seq_to_turn(c).items()}

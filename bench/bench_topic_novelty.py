@@ -150,12 +150,12 @@ def threshold(args, base) -> None:
 
 
 def unlisted(truth: dict[str, str | None], base) -> set[str]:
-    """The true topics of a set the default taxonomy does not list (by slug or an [eval.calls] topic_aliases entry)."""
+    """The true topics of a set the default taxonomy does not list (evaluation/calls.py unlisted_topics)."""
+    from callintel.evaluation.calls import unlisted_topics
     from callintel.nlp.taxonomy import load_taxonomy
 
-    listed = {t.slug for t in load_taxonomy(base).topics}
-    aliases = dict(base["eval"]["calls"]["topic_aliases"])   # a set's own slug for a listed topic
-    return {s for s in truth.values() if s is not None and s not in listed and aliases.get(s) not in listed}
+    return unlisted_topics(truth.values(), {t.slug for t in load_taxonomy(base).topics},
+                           base["eval"]["calls"]["topic_aliases"])
 
 
 def oracle(args, base) -> None:

@@ -20,7 +20,7 @@ import logging
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +177,12 @@ def score_call_topics(dialogues: Dialogues, con: duckdb.DuckDBPyConnection) -> d
             "call_topics_found": len({p for p in pred if p is not None}),
             "call_topic_names": dict(Counter(named.get(p, "-") for p in pred if p is not None).most_common()),
             "call_topic_confusion": confusion(truth, pred, _labels(con))}
+
+
+def unlisted_topics(slugs: Iterable[str | None], listed: Collection[str], aliases: Mapping[str, str]) -> set[str]:
+    """The true topic slugs a taxonomy of `listed` slugs lacks: neither the slug nor the taxonomy slug an [eval.calls]
+    topic_aliases entry names for it is listed (what the benches and the novelty trainer call a novel topic)."""
+    return {s for s in slugs if s is not None and aliases.get(s, s) not in listed}
 
 
 def score_listed_calls(dialogues: Dialogues, con: duckdb.DuckDBPyConnection,

@@ -145,3 +145,14 @@ def test_the_confusion_says_where_each_true_topic_went():
     questions = ev.score_question_topics(dialogues, con)["question_topic_confusion"]
     assert questions == {"checkup": {"体检预约 (discovered)": 1, "-": 1}, "claims": {"理赔": 1}}
     assert sum(n for c in questions.values() for n in c.values()) == 3   # every true question counted once
+
+
+def test_unlisted_topics_are_those_no_listed_slug_or_alias_names():
+    """A true topic is outside the taxonomy when neither its slug nor the slug its [eval.calls] topic_aliases entry
+    names is listed; a call without a true topic names no topic at all."""
+    from callintel.evaluation.calls import unlisted_topics
+
+    listed = {"claim_status", "app_eservice"}
+    aliases = {"online_service": "app_eservice"}
+    assert unlisted_topics(["claim_status", "online_service", "pet_medical", None, "pet_medical"], listed,
+                           aliases) == {"pet_medical"}

@@ -150,7 +150,7 @@ def _agent(i: int) -> np.ndarray:      # two calls' agent texts about 0.87 alike
 
 
 def _window_night(novel: dict[str, tuple[np.ndarray, np.ndarray | None]], night: date, ids=(), cents=(),
-           next_id=200) -> TopicInputs:
+                  next_id=200) -> TopicInputs:
     from callintel.nlp.embed import text_key
 
     calls = {f"r{k:02d}": (_customer(1 + k), _agent(21 + k)) for k in range(20)} | novel
@@ -189,7 +189,7 @@ def test_a_novel_topic_is_as_near_its_own_calls_on_a_later_night(weight):
     first = compute(_window_night(novel, date(2026, 1, 1)), settings)
     (row,) = first.topics
     again = compute(_window_night({f"x{c}": v for c, v in novel.items()}, date(2026, 1, 5), [row.topic_id],
-                           [row.centroid], row.topic_id + 1), settings)
+                                  [row.centroid], row.topic_id + 1), settings)
     assert not again.topics and {a.topic_id for a in again.assignments} == {row.topic_id}
     made = sorted(a.similarity for a in first.assignments)
     kept = sorted(a.similarity for a in again.assignments)
