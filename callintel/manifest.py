@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -115,7 +116,7 @@ def read_manifest(path: str | Path, timezone: str = "Asia/Shanghai", root: Path 
         out.calls.append(CallRecord(
             call_id=call_id,
             audio_path=_resolve(row.get("audio_path"), folder),
-            caller_number=(str(row.get("caller_number") or "").strip() or None),
+            caller_number=caller_number(row.get("caller_number")),
             agent_id=(str(row.get("agent_id") or "").strip() or None),
             started_at=started,
             channel_layout=_text(row.get("channel_layout")) or None,  # type: ignore[arg-type]
@@ -134,6 +135,27 @@ def _source(row: dict[str, Any], folder: Path) -> str | None:
         if (resolved := _resolve(row.get(column), folder)) is not None:
             return str(resolved)
     return None
+
+
+# A number a spreadsheet shows in scientific notation (1.38674E+10): its last digits are gone.
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
+# A digit string a float column wrote back with a fractional zero (13867405519.0): the digits are all there.
+_FLOAT_ZERO = re.compile(r"(\d+)\.0+")
+
+
+def caller_number(value: Any) -> str | None:
+    """The caller's number as the manifest gives it, None when withheld; a JSON number or a float column's whole
+    number (13867405519.0) is read as its digits, so it hashes as the same caller as the number written as text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        value = int(value)
+    text = str(value).strip()
+    if m := _FLOAT_ZERO.fullmatch(text):
+        text = m.group(1)
+    return text or None
 
 
 def _text(value: Any) -> str:
@@ -161,6 +183,10 @@ def _row_problem(row: dict[str, Any]) -> str | None:
         absent.append("channel_layout")
     if absent:
         return f"empty or missing {', '.join(absent)}"
+    number = caller_number(row.get("caller_number"))
+    if number is not None and _SCIENTIFIC.fullmatch(number):
+        return (f"caller_number '{number}' is in scientific notation: a spreadsheet or a float column dropped its "
+                "digits (hashing what is left would link different callers); export the column as text")
     layout = _text(row.get("channel_layout"))
     if layout and layout not in CHANNEL_LAYOUTS:
         return f"channel_layout '{row['channel_layout']}' is not one of {', '.join(CHANNEL_LAYOUTS)}"

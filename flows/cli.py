@@ -362,6 +362,9 @@ def report(first: Annotated[str | None, typer.Option(
         start, end = (date.fromisoformat(first) if first else None), (date.fromisoformat(last) if last else None)
     except ValueError as exc:
         raise typer.BadParameter(f"--from/--to: {exc} (use YYYY-MM-DD)") from exc
+    if out_file is not None and out_file.is_dir():
+        raise typer.BadParameter(f"--out {out_file} is a folder; give the HTML file to write (e.g. "
+                                 f"{out_file / 'report.html'})")
     settings, con = _read_only(db, config)
     try:
         period = default_period(con, int(settings["exports"]["report_days"]), start, end)

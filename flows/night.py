@@ -25,7 +25,7 @@ from prefect.tasks import exponential_backoff
 
 import callintel
 from callintel.flows.environment import WORKER_PREFECT_VARS, nanny_environ, restored_environ
-from callintel.flows.steps import Step, each_step, run_step
+from callintel.flows.steps import Step, check_night_settings, each_step, run_step
 from callintel.flows.workers import WorkerWatch
 from callintel.input_files import InputFileError, audio_root, check_file, sha256_within
 from callintel.manifest import Manifest, read_manifest
@@ -281,11 +281,10 @@ def _night(files: NightFiles, manifest_path: str, settings: Settings, label: str
 def _start(files: NightFiles, manifest_path: str, settings: Settings, label: str, log) -> tuple[NightRun, Any]:
     """Read the manifest, take the working copy, open the run record; returns the run and a write connection."""
     wall_start = time.monotonic()
-    night = settings["night"]
-    manifest = read_manifest(manifest_path, night["timezone"], audio_root(night["audio_root"], Path(manifest_path)))
-    rules = RedactionRules.from_settings(settings)
-    keep = settings["privacy"]["keep_manifest_columns"]  # extra columns reach calls.attributes masked unless kept
-    manifest.calls = [replace(c, attributes=mask_attributes(c.attributes, keep, rules)) for c in manifest.calls]
+    check_night_settings(settings)   # a scheduled night (serve) comes here without run_night
+    manifest = _read_masked(manifest_path, settings)
+    if not manifest.calls and not manifest.failures:
+        log.warning("the manifest %s lists no calls: nothing to land", manifest_path)
     run_id = f"{label}-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     if any(c.transcript_path is None for c in manifest.calls):  # a night of transcripts needs no Whisper
         whisper_model_dir(settings)  # assemble/verify once, before any worker needs it
@@ -306,6 +305,8 @@ def _start(files: NightFiles, manifest_path: str, settings: Settings, label: str
         log.warning("run %s did not finish (killed or crashed): marked interrupted; continuing its work", dead)
     if copy.resumed:
         log.info("continuing in the working copy %s left by an unfinished night", files.work)
+        for dead, path in runs.unpublished_runs(con):
+            _fold_interrupted(run, dead, path, log)
     runs.start_run(con, run_id, label, run.manifest_key, run.night_names, run.calls_in, settings.fingerprint(),
                    run.models, callintel.__version__)
     runs.record_process(con, run_id, socket.gethostname(), os.getpid())
@@ -313,6 +314,45 @@ def _start(files: NightFiles, manifest_path: str, settings: Settings, label: str
                  manifest=run.manifest_key, nights=run.night_names, calls_in=run.calls_in, done=0, cached=0,
                  failed=0)
     return run, con
+
+
+def _read_masked(manifest_path: str | Path, settings: Settings) -> Manifest:
+    """The manifest read in the night's time zone and audio folder, extra columns masked unless kept."""
+    night = settings["night"]
+    manifest = read_manifest(manifest_path, night["timezone"], audio_root(night["audio_root"], Path(manifest_path)))
+    rules = RedactionRules.from_settings(settings)
+    keep = settings["privacy"]["keep_manifest_columns"]  # extra columns reach calls.attributes masked unless kept
+    manifest.calls = [replace(c, attributes=mask_attributes(c.attributes, keep, rules)) for c in manifest.calls]
+    return manifest
+
+
+def _fold_interrupted(run: NightRun, dead: str, path: str | None, log) -> None:
+    """The calls of an unfinished run's manifest (killed, or crashed) taken into this night when it was another.
+
+    Why: the working copy holds what the killed night landed, and this night publishes it; with another manifest
+    its calls still to transcribe were never done and its nights got no analytics, yet the night said succeeded.
+    Its calls join this night (this manifest's row wins for a call in both; calls that landed come from the speech
+    cache, not transcribed again) and its nights are analysed with this night's. A manifest that cannot be read
+    any more is a failure naming it, open until that manifest is run again.
+    """
+    if not path or path == run.manifest_key:
+        return
+    try:
+        other = _read_masked(path, run.settings)
+    except (OSError, ValueError) as exc:
+        reason = (f"the unfinished run {dead} of manifest {path} cannot be continued ({exc}): its calls that had not "
+                  "landed are not in this night; run that manifest again")
+        run.manifest.failures.append(Failure(f"run {dead}", "manifest", reason, source=path))
+        log.warning("unfinished run %s: its manifest %s cannot be read (%s)", dead, path, exc)
+        return
+    mine = {c.call_id for c in run.manifest.calls}
+    added = [c for c in other.calls if c.call_id not in mine]
+    items = {f.item for f in run.manifest.failures}
+    run.manifest.calls += added
+    run.manifest.failures += [f for f in other.failures if f.item not in items]
+    run.calls_in += len(added) + len(other.failures)
+    run.nights = sorted({*run.nights, *(c.night for c in added)})
+    log.warning("unfinished run %s: %d calls of its manifest %s are taken into this night", dead, len(added), path)
 
 
 def _plan(run: NightRun, con, log) -> tuple[list[tuple[Planned, Transcript]], list[Planned], list[Planned]]:
@@ -545,6 +585,7 @@ def run_night(manifest_path: str | Path, config: str | None = None, label: str =
 
     settings = load_settings(config, overrides)
     caller_hash_key(settings)  # refuse before Prefect starts a flow run: the error says how to set a key
+    check_night_settings(settings)   # the steps and the taxonomy: exit 2 before any call is read
     with night_lock(NightFiles(settings.path("warehouse"))):  # a busy warehouse: a clear error before Prefect starts
         # tied to this process: a killed night leaves no server behind; Dask workers report to it
         api_url = start_temporary_server() or PREFECT_API_URL.value()

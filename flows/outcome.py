@@ -16,6 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from callintel.manifest import ManifestError
 from callintel.settings import ConfigError
 from callintel.warehouse.publish import NightBusy
 from callintel.warehouse.runs import EXIT_CODES
@@ -56,6 +57,9 @@ def failed_night(exc: BaseException, console: Console, work: Path | None = None)
         return EXIT_BUSY
     if isinstance(exc, ConfigError):  # the settings, the caller-hash key: nothing started, nothing to continue
         console.print(f"[red]configuration error:[/red] {escape(str(exc))}")
+        return EXIT_CONFIG
+    if isinstance(exc, ManifestError):  # no manifest, an empty one, a missing column: read before anything starts
+        console.print(f"[red]manifest error:[/red] {escape(str(exc))}; nothing started")
         return EXIT_CONFIG
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     console.print(f"[red]night failed:[/red] {type(exc).__name__}: {escape(str(exc))}"

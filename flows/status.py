@@ -85,6 +85,10 @@ def _show_progress(progress: dict[str, Any] | None, alive: bool, out: Console) -
     if state == "running" and progress.get("workers_lost"):
         lost = ", ".join(progress["workers_lost"])
         out.print(f"[yellow]Dask workers lost[/yellow] during this night: {escape(lost)}")
+    if progress.get("stage") == "exporting" and not alive:
+        out.print(f"[red]exports of run {escape(str(progress['run_id']))} never finished[/red] (killed or crashed "
+                  f"while exporting; the night is published, last alive {progress.get('updated_at')}): "
+                  "`callintel export people` writes them")
     if progress.get("exports_error"):
         out.print(f"[red]exports of run {escape(str(progress['run_id']))} failed[/red] (the night is published): "
                   f"{escape(str(progress['exports_error']))}")

@@ -107,6 +107,30 @@ def ordered(names: Sequence[str]) -> list[Step]:
     return done
 
 
+def check_night_settings(settings: Settings, names: Sequence[str] | None = None) -> None:
+    """What a night's steps read of the settings beyond types and ranges, checked before the night starts: the steps
+    exist and come with what they require ([night] steps), and the taxonomy the topics step matches against loads
+    ([topics] taxonomy_file or taxonomy). Why: found by the step itself, the error came after every call of the
+    night had been imported or transcribed, as a failed night; it is a configuration error (ConfigError: exit 2,
+    nothing started)."""
+    from callintel.settings import ConfigError
+
+    names = list(names if names is not None else settings["night"]["steps"])
+    try:
+        ordered(names)
+    except StepError as exc:
+        raise ConfigError(str(exc)) from None
+    if "topics" in names:
+        from callintel.nlp.taxonomy import load_taxonomy
+
+        cfg = settings["topics"]
+        try:
+            load_taxonomy(settings)
+        except Exception as exc:   # a missing file, bad TOML, a topic without a slug: the message says which
+            key = "taxonomy_file" if cfg["taxonomy_file"] else "taxonomy"
+            raise ConfigError(f"[topics] {key} = {cfg[key]!r}: {exc}") from None
+
+
 def run_step(step: Step, con: Con, nights: Sequence[date], settings: Settings) -> dict[str, Any]:
     """load -> compute -> store (per night for per-night steps), then finish; returns the summary."""
     t0 = time.perf_counter()

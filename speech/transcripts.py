@@ -82,8 +82,8 @@ def _seconds(value: Any, scale: float, where: str, name: str) -> float | None:
         out = float(value) * scale
     except (TypeError, ValueError):
         raise TranscriptError(f"{where}: {name} '{value}' is not a number") from None
-    if out < 0 or out != out:
-        raise TranscriptError(f"{where}: {name} {value} is negative or not a number")
+    if out < 0 or out != out or out == float("inf"):
+        raise TranscriptError(f"{where}: {name} {value} is negative or not a finite number")
     return out
 
 
@@ -91,6 +91,9 @@ def _turn(speaker: str, text: Any, start: Any, end: Any, scale: float, where: st
     s, e = _seconds(start, scale, where, "start"), _seconds(end, scale, where, "end")
     if s is not None and e is not None and e < s:
         raise TranscriptError(f"{where}: ends ({e:.2f} s) before it starts ({s:.2f} s)")
+    if isinstance(text, Mapping | list):
+        raise TranscriptError(f"{where}: its text is a JSON {'object' if isinstance(text, Mapping) else 'list'}, "
+                              "not a string")
     return {"speaker": speaker, "text": "" if text is None else str(text), "start": s, "end": e}
 
 
@@ -105,6 +108,19 @@ def check_order(turns: list[Turn], what: str) -> None:
         if timed[i] and turns[i]["start"] < turns[i - 1]["start"]:
             raise TranscriptError(f"{what}: turn {i} starts at {turns[i]['start']:.2f} s, before turn {i - 1} "
                                   f"({turns[i - 1]['start']:.2f} s); times must not go backwards")
+
+
+def check_span(turns: list[Turn], max_duration_s: float) -> None:
+    """Every time lies within the longest call a night takes ([speech] max_duration_s, as for audio): a time beyond it
+    is not seconds from the call's start (epoch seconds or milliseconds, another unit), and would give the call an
+    impossible duration or end date."""
+    for i, t in enumerate(turns):
+        for name in ("start", "end"):
+            if t[name] is not None and t[name] > max_duration_s:
+                raise TranscriptError(
+                    f"turn {i} {name}s at {t[name]:.0f} s, beyond the {max_duration_s / 3600:.1f} h a call may last "
+                    "([speech] max_duration_s): times must be seconds from the start of the call (are they epoch "
+                    "times or milliseconds?)")
 
 
 def _merge(streams: list[list[Turn]]) -> list[Turn]:
@@ -333,6 +349,7 @@ def import_transcript(call: CallRecord, settings: Settings, sha256: str, text_di
         if found.call_id and found.call_id != call.call_id:
             raise TranscriptError(f"the file is the transcript of call {found.call_id}, not {call.call_id}; "
                                   "check the manifest's transcript_path")
+        check_span(found.turns, float(settings["speech"]["max_duration_s"]))
         said = [t for t in found.turns if t["text"].strip()]
         if not said:
             raise TranscriptError("no turn has any text (empty transcript)")

@@ -127,6 +127,13 @@ def test_aws_call_analytics(tmp_path):
      "give times for every turn or for none"),
     ({"call": {"call_id": "OTHER"}, "turns": [{"speaker": "agent", "text": "你好"}]}, "call OTHER, not T1"),
     ({"results": {"transcripts": []}}, "not a transcript format"),
+    # an operator's probe (2026-12-07): these stopped the whole night at the call's end time (OverflowError)
+    ('{"turns": [{"speaker": "agent", "start": 0, "end": Infinity, "text": "你好"}]}', "not a finite number"),
+    ({"turns": [{"speaker": "agent", "start": 0, "end": 1e301, "text": "你好"}]}, "max_duration_s"),
+    ({"turns": [{"speaker": "agent", "start": 1765328400000, "end": 1765328403000, "text": "你好"}]},
+     "epoch times or milliseconds"),
+    ({"turns": [{"speaker": "agent", "start": 1765328400, "end": 1765328403, "text": "你好"}]}, "max_duration_s"),
+    ({"turns": [{"speaker": "agent", "text": {"a": 1}}]}, "text is a JSON object"),
 ])
 def test_bad_transcripts_fail_with_a_reason(tmp_path, content, reason):
     with pytest.raises(TranscriptError, match=reason) as err:

@@ -7,6 +7,7 @@ rerun replaces and a crash half-way leaves the previous state.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from callintel.warehouse.db import insert_columns, transaction
 
 UTTERANCE_COLUMNS = ("call_id", "seq", "speaker", "channel", "start_s", "end_s", "text",
                      "avg_logprob", "no_speech_prob", "stated_age", "parts")
+log = logging.getLogger(__name__)
 CALL_COLUMNS = ("call_id", "night", "started_at", "ended_at", "duration_s", "caller_hash", "caller_number",
                 "agent_id", "channel_layout", "role_method", "audio_path", "audio_sha256", "n_utterances",
                 "agent_talk_s", "customer_talk_s", "warnings", "attributes", "run_id", "asr_model",
@@ -89,6 +91,7 @@ def write_calls(con: duckdb.DuckDBPyConnection,
     if not ids:
         return 0
     with transaction(con):
+        forget_moved(con, [(row[0], row[1]) for row in call_rows])
         for table in ("calls", "utterances"):
             con.execute(f"DELETE FROM {table} WHERE call_id IN (SELECT unnest(?))", [ids])
         insert_columns(con, "calls", CALL_COLUMNS, call_rows)
@@ -99,6 +102,38 @@ def write_calls(con: duckdb.DuckDBPyConnection,
                        OR (stage = 'manifest' AND call_id IS NULL AND source_path IN (SELECT unnest($2)))""",
                     [ids, files])
     return len(ids)
+
+
+# What a night's steps wrote of a call under the night it was on: a step replaces its rows night by night (questions,
+# call topics) or by the calls it reads, so a call landing on another night takes them along instead.
+_BY_QUESTION = ("question_topics", "call_question_topics", "question_follow_ups")
+_BY_CALL = ("questions", "call_topics")
+
+
+def forget_moved(con: duckdb.DuckDBPyConnection, landing: Sequence[tuple[str, date]]) -> list[str]:
+    """The calls of (call_id, night) already in the warehouse under another night, with their questions, question
+    topics and call topics deleted (call inside the landing's transaction).
+
+    Why: a manifest that corrects a call's start time (or reuses an id on a later night) moves the call; the steps of
+    its new night then write its questions and call topic again, under the same ids, and would break on the old rows
+    (a duplicate question_id), stopping that night on every rerun. The old night's daily counts keep the call until
+    that night is run again; the other per-call rows (outcomes, profiles, replies, intent) are replaced by call_id
+    when the new night's steps run. Human reviews of its replies (script_reviews) stay.
+    """
+    if not landing:
+        return []
+    moved = [c for (c,) in con.execute("""SELECT c.call_id FROM calls c JOIN (SELECT unnest($1) AS call_id,
+                                                 unnest($2) AS night) n USING (call_id) WHERE c.night <> n.night""",
+                                       [[c for c, _ in landing], [n for _, n in landing]]).fetchall()]
+    if moved:
+        for table in _BY_QUESTION:
+            con.execute(f"""DELETE FROM {table} WHERE question_id IN
+                            (SELECT question_id FROM questions WHERE call_id IN (SELECT unnest(?)))""", [moved])
+        for table in _BY_CALL:
+            con.execute(f"DELETE FROM {table} WHERE call_id IN (SELECT unnest(?))", [moved])
+        log.warning("calls moved to another night (their earlier night's daily counts refresh when it is run "
+                    "again): %s", ", ".join(sorted(moved)))
+    return moved
 
 
 def _path(path: Path | None) -> str | None:

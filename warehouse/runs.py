@@ -48,6 +48,17 @@ def mark_interrupted(con: duckdb.DuckDBPyConnection, found_by: str,
     return marked
 
 
+def unpublished_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None]]:
+    """(run_id, manifest) of the runs that wrote this working copy after its last publication and ended without
+    publishing (failed, or interrupted: killed), oldest first: what a resumed copy holds half-done."""
+    return con.execute("""
+        SELECT run_id, manifest FROM pipeline_runs
+        WHERE status IN ('failed', 'interrupted')
+          AND started_at > coalesce((SELECT max(r.started_at) FROM pipeline_runs r JOIN publication p USING (run_id)),
+                                    TIMESTAMPTZ '1970-01-01 00:00:00+00')
+        ORDER BY started_at, run_id""").fetchall()
+
+
 def record_process(con: duckdb.DuckDBPyConnection, run_id: str, host: str, pid: int) -> None:
     con.execute("UPDATE pipeline_runs SET host = ?, pid = ? WHERE run_id = ?", [host, pid, run_id])
 
@@ -79,19 +90,17 @@ def summarize(calls_in: int, done: int, cached: int, failed: int, to_review: int
 
 def calls_to_review(con: duckdb.DuckDBPyConnection, min_call_s: float,
                     nights: list[str] | None = None) -> list[tuple[str, str, float, str]]:
-    """(night, call_id, duration, reason) of calls a person should listen to: no speech, warnings, too short."""
+    """(night, call_id, duration, reason) of calls a person should listen to: the view v_calls_to_review's (no speech,
+    one side only, warnings) and calls shorter than `min_call_s`."""
     return con.execute("""
-        SELECT CAST(night AS VARCHAR), call_id, duration_s,
-               concat_ws('; ',
-                   CASE WHEN n_utterances = 0 THEN 'no speech transcribed' END,
-                   CASE WHEN duration_s < $min THEN format('only {:.1f} s of audio', duration_s) END,
-                   CASE WHEN json_array_length(warnings) > 0
-                        THEN array_to_string(CAST(warnings AS VARCHAR[]), '; ') END) AS reason
-        FROM calls
-        WHERE (n_utterances = 0 OR duration_s < $min OR json_array_length(warnings) > 0)
-          AND ($all OR CAST(night AS VARCHAR) IN (SELECT unnest($nights)))
-        ORDER BY night DESC, call_id""", {"min": min_call_s, "all": not nights,
-                                          "nights": nights or []}).fetchall()
+        SELECT CAST(c.night AS VARCHAR), c.call_id, c.duration_s,
+               concat_ws('; ', nullif(v.reason, ''),
+                         CASE WHEN c.duration_s < $min THEN format('only {:.1f} s of audio', c.duration_s) END)
+        FROM calls c LEFT JOIN v_calls_to_review v USING (call_id)
+        WHERE (v.call_id IS NOT NULL OR c.duration_s < $min)
+          AND ($all OR CAST(c.night AS VARCHAR) IN (SELECT unnest($nights)))
+        ORDER BY c.night DESC, c.call_id""", {"min": min_call_s, "all": not nights,
+                                              "nights": nights or []}).fetchall()
 
 
 def _now() -> datetime:

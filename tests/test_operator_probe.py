@@ -1,0 +1,205 @@
+"""An operator's probe (2026-12-07): inputs and reruns that stopped a night or landed wrong data. Each test reproduced
+its fault on the code before the fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES
+
+
+def _sample_calls() -> list[dict]:
+    return json.loads((SAMPLES / "dialogues.json").read_text(encoding="utf-8"))["calls"]
+
+
+def test_a_call_moved_to_another_night_lands_there_and_the_night_runs(settings):
+    """A manifest corrects a call's start time to the day before (or reuses its id later): its questions and call
+    topic follow it, instead of a duplicate question_id stopping its new night on every rerun."""
+    from callintel.evaluation.calls import land
+    from callintel.flows.steps import run_steps
+    from callintel.warehouse.db import connect
+
+    calls = _sample_calls()
+    con = connect(settings.path("warehouse"))
+    run_steps(con, land(con, calls, settings), settings)
+    moved = next(c for c in calls if con.execute("SELECT count(*) FROM questions WHERE call_id = ?",
+                                                 [c["call_id"]]).fetchone()[0])
+    old = con.execute("SELECT night FROM calls WHERE call_id = ?", [moved["call_id"]]).fetchone()[0]
+    asked = con.execute("SELECT count(*) FROM questions WHERE call_id = ?", [moved["call_id"]]).fetchone()[0]
+    moved["started_at"] = "2026-11-01T09:00:00+08:00"   # a night of its own, before every sample night
+    run_steps(con, land(con, [moved], settings), settings)
+    (night,) = con.execute("SELECT night FROM calls WHERE call_id = ?", [moved["call_id"]]).fetchone()
+    assert str(night) == "2026-11-01" and night != old
+    assert con.execute("SELECT DISTINCT night FROM questions WHERE call_id = ?", [moved["call_id"]]).fetchall() == \
+        [(night,)]
+    assert con.execute("SELECT count(*) FROM questions WHERE call_id = ?", [moved["call_id"]]).fetchone()[0] == asked
+    assert con.execute("SELECT night FROM call_topics WHERE call_id = ?", [moved["call_id"]]).fetchall() == [(night,)]
+    assert not con.execute("""SELECT count(*) FROM question_topics WHERE question_id NOT IN
+                              (SELECT question_id FROM questions)""").fetchone()[0]
+    # and back again: the same call on its first night
+    moved["started_at"] = next(c["started_at"] for c in _sample_calls() if c["call_id"] == moved["call_id"])
+    run_steps(con, land(con, [moved], settings), settings)
+    assert con.execute("SELECT DISTINCT night FROM questions WHERE call_id = ?", [moved["call_id"]]).fetchall() == \
+        [(old,)]
+    con.close()
+
+
+def test_caller_numbers_a_spreadsheet_or_a_float_column_wrote_hash_as_the_caller_or_fail(tmp_path: Path, settings):
+    """13867405519.0 (a JSON number, a float column) is the caller's number; 1.38674E+10 (Excel) has lost its digits
+    and would hash as another caller, or as one shared by every number with those leading digits."""
+    from callintel.manifest import read_manifest
+    from callintel.privacy import caller_hash
+
+    (tmp_path / "t.json").write_text("{}", encoding="utf-8")
+    head = "call_id,transcript_path,caller_number,agent_id,started_at\n"
+    (tmp_path / "m.csv").write_text(head + "C1,t.json,13867405519.0,A1,2026-12-10T09:00:00+08:00\n"
+                                    "C2,t.json,1.38674E+10,A1,2026-12-10T09:00:00+08:00\n"
+                                    "C3,t.json,+86 138-6740-5519,A1,2026-12-10T09:00:00+08:00\n", encoding="utf-8")
+    rows = [{"call_id": "J1", "transcript_path": "t.json", "caller_number": 13867405519.0, "agent_id": "A1",
+             "started_at": "2026-12-10T09:00:00+08:00"},
+            {"call_id": "J2", "transcript_path": "t.json", "caller_number": 13867405519, "agent_id": "A1",
+             "started_at": "2026-12-10T09:00:00+08:00"}]
+    (tmp_path / "m.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    csv_m, json_m = read_manifest(tmp_path / "m.csv"), read_manifest(tmp_path / "m.jsonl")
+    numbers = {c.call_id: c.caller_number for c in csv_m.calls + json_m.calls}
+    assert numbers == {"C1": "13867405519", "C3": "+86 138-6740-5519", "J1": "13867405519", "J2": "13867405519"}
+    assert len({caller_hash(n, settings, "k" * 32) for n in numbers.values()}) == 1
+    (failed,) = csv_m.failures
+    assert failed.item == "C2" and "scientific notation" in failed.reason and "as text" in failed.reason
+
+
+def test_steps_and_taxonomy_settings_stop_the_run_before_any_call_with_exit_2(tmp_path: Path):
+    """[night] steps without a required step or with an unknown one, and a taxonomy file that is missing or not a
+    taxonomy, were found by the step after every call of the night had been read (exit 4, a working copy left)."""
+    from test_faults import _callintel
+
+    (tmp_path / "t.json").write_text(json.dumps({"turns": [{"speaker": "agent", "text": "您好"}]}), encoding="utf-8")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("call_id,transcript_path,caller_number,agent_id,started_at\n"
+                        "C1,t.json,13905710231,A1,2026-12-10T09:00:00+08:00\n", encoding="utf-8")
+    (tmp_path / "bad.toml").write_text("[[topic]]\nname = 'no slug'\n", encoding="utf-8")
+    cases = {'[night]\nsteps = ["topics"]\n': ("requires", "'questions'"),
+             '[night]\nsteps = ["questions", "bogus"]\n': ("bogus", "known:"),
+             f'[topics]\ntaxonomy_file = "{tmp_path / "missing.toml"}"\n': ("[topics] taxonomy_file", "missing.toml"),
+             f'[topics]\ntaxonomy_file = "{tmp_path / "bad.toml"}"\n': ("[topics] taxonomy_file", "bad.toml")}
+    for i, (text, wanted) in enumerate(cases.items()):
+        config = tmp_path / f"c{i}.toml"
+        config.write_text(f'[paths]\nwarehouse = "{tmp_path / f"w{i}.duckdb"}"\n' + text, encoding="utf-8")
+        run = _callintel("run", str(manifest), "--config", str(config))
+        said = " ".join(run.stderr.split())
+        assert run.returncode == 2, (text, run.stdout + run.stderr)
+        assert all(w in said for w in wanted), (text, said)
+        assert not (tmp_path / f"w{i}.duckdb").exists() and not (tmp_path / f"w{i}.work.duckdb").exists(), text
+
+
+def test_a_manifest_without_its_columns_is_a_usage_error_with_nothing_started():
+    from rich.console import Console
+
+    from callintel.flows.outcome import failed_night
+    from callintel.manifest import ManifestError
+
+    console = Console(record=True, width=200)
+    assert failed_night(ManifestError("m.csv: missing column(s) call_id"), console) == 2
+    assert "nothing started" in console.export_text() and "continues" not in console.export_text()
+
+
+def test_a_call_with_one_side_only_is_listed_for_review_with_why(settings):
+    """Diarisation that gave every sentence one speaker (or a transcript with the agent's channel only) landed as a
+    call of agent turns alone: no question, topic or profile, and nobody told."""
+    from callintel.evaluation.calls import land
+    from callintel.warehouse import runs
+    from callintel.warehouse.db import connect
+
+    calls = _sample_calls()[:3]
+    for t in calls[0]["turns"]:
+        t["speaker"] = "agent"
+    calls[1]["turns"] = [t for t in calls[1]["turns"] if t["speaker"] == "customer"]
+    con = connect(settings.path("warehouse"))
+    land(con, calls, settings)
+    listed = {c: reason for _, c, _, _, _, reason in con.execute("SELECT * FROM v_calls_to_review").fetchall()}
+    assert set(listed) == {calls[0]["call_id"], calls[1]["call_id"]}
+    assert "no customer turn" in listed[calls[0]["call_id"]] and "no agent turn" in listed[calls[1]["call_id"]]
+    review = {c: reason for _, c, _, reason in runs.calls_to_review(con, 0.0)}
+    assert review == listed
+    con.close()
+
+
+def test_report_out_naming_a_folder_is_a_usage_error_not_a_traceback(tmp_path: Path):
+    from test_faults import _callintel
+
+    run = _callintel("report", "--out", str(tmp_path), "--db", str(tmp_path / "w.duckdb"))
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "is a folder" in " ".join(run.stderr.split()) and "Traceback" not in run.stderr
+
+
+def _transcript_night(folder: Path, name: str, calls: list[dict]) -> Path:
+    """A manifest of callintel-format transcripts of `calls` in `folder`."""
+    lines = ["call_id,transcript_path,caller_number,agent_id,started_at"]
+    for c in calls:
+        (folder / f"{c['call_id']}.json").write_text(json.dumps({"turns": c["turns"]}, ensure_ascii=False),
+                                                     encoding="utf-8")
+        lines.append(f"{c['call_id']},{c['call_id']}.json,1390571{len(lines):04d},A1,{c['started_at']}")
+    manifest = folder / name
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return manifest
+
+
+@pytest.mark.slow  # two nights through the real flow
+def test_a_crashed_night_is_finished_by_the_next_night_of_another_manifest(tmp_path: Path, night, monkeypatch):
+    """A night that broke half-way left its working copy; the next run, of another manifest, published the calls
+    that had landed without their analytics and never did the rest, yet said succeeded."""
+    import duckdb
+
+    from callintel.warehouse import calls as store
+
+    calls = _sample_calls()
+    first_night = calls[0]["started_at"][:10]
+    a = [c for c in calls if c["started_at"][:10] == first_night][:3]
+    b = next(c for c in calls if c["started_at"][:10] != first_night)
+    manifest_a, manifest_b = _transcript_night(tmp_path, "a.csv", a), _transcript_night(tmp_path, "b.csv", [b])
+    over = {"paths": {"warehouse": str(tmp_path / "w.duckdb"), "exports": str(tmp_path / "exports")},
+            "night": {"max_concurrent_calls": 1}}
+    real_write, landed = store.write_calls, []
+
+    def crash_after_the_first(con, items, *args, **kwargs):
+        if landed:
+            raise OSError("disk full (simulated crash)")
+        real_write(con, items, *args, **kwargs)
+        landed.extend(call.call_id for call, *_ in items)
+
+    monkeypatch.setattr(store, "write_calls", crash_after_the_first)
+    monkeypatch.setitem(over["night"], "land_batch", 1)
+    with pytest.raises(OSError, match="simulated crash"):
+        night.run_night(manifest_a, overrides=over)
+    monkeypatch.setattr(store, "write_calls", real_write)
+    assert landed and len(landed) < len(a)
+
+    result = night.run_night(manifest_b, overrides=over)
+    assert result["status"] == "succeeded", result["failures"]
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    wanted = sorted(c["call_id"] for c in [*a, b])
+    assert [r[0] for r in con.execute("SELECT call_id FROM calls ORDER BY 1").fetchall()] == wanted
+    asked = {r[0] for r in con.execute("SELECT DISTINCT call_id FROM questions").fetchall()}
+    topics = {r[0] for r in con.execute("SELECT call_id FROM call_topics").fetchall()}
+    assert {c["call_id"] for c in a} <= topics and asked & {c["call_id"] for c in a}
+    assert first_night in result["nights"]
+    con.close()
+
+
+def test_status_says_when_a_published_night_died_writing_its_exports():
+    """Killed while exporting: pipeline_runs says succeeded (it was published first), the exports folder is missing,
+    and status said nothing."""
+    from rich.console import Console
+
+    from callintel.flows.status import _show_progress
+
+    progress = {"run_id": "night-1", "status": "succeeded", "stage": "exporting", "updated_at": "2026-12-07T02:00"}
+    console = Console(record=True, width=300)
+    _show_progress(progress, False, console)
+    said = console.export_text()
+    assert "never finished" in said and "callintel export people" in said
+    console = Console(record=True, width=300)
+    _show_progress(progress, True, console)   # still exporting: nothing wrong yet
+    assert "never finished" not in console.export_text()
