@@ -22,7 +22,8 @@ def test_vectors_are_the_same_whatever_the_batching(settings):
     from callintel.model_files import embedding_model_dir
     from callintel.nlp.embed import Embedder
 
-    texts = ["我想问一下理赔进度", "这个保险能退吗", "您好，" + "我上个月住院花了两万多，材料都交了，" * 20, "扣款失败怎么办"]
+    long = "您好，" + "我上个月住院花了两万多，材料都交了，" * 20
+    texts = ["我想问一下理赔进度", "这个保险能退吗", long, "扣款失败怎么办"]
     name = settings["topics"]["model"]
     folder = embedding_model_dir(settings, name)
     by_count = Embedder(folder, name, 64, 2, 0).encode(texts)
