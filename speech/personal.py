@@ -23,7 +23,7 @@ Addresses: the street part goes, the city and district stay (the profile keeps t
 a road with a house number (季华五路22号), a housing estate followed by building/unit/room
 numbers (金海花园3座1202房), building/unit/room chains (3号楼2单元502室), and after an address cue
 (地址是, 住在, 搬到) the road named there (东风中路), and a road or estate right after a district of the
-gazetteer (历下区和平路丰和小区, 松江区云锦苑: an address read out or back with no number): whoever's it is, an
+gazetteer (某某区某某路某某小区, 某某区某某苑: an address read out or back with no number): whoever's it is, an
 office's too (客服中心在历下区泺源大街), the cost of never leaving a caller's.
 
 Card tails (尾号8842, 后四位3517): masked. Call centres use 姓名 + 身份证后四位 as the caller's
@@ -403,7 +403,7 @@ def _spans_address(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     for m in re.finditer(rf"((?:(?![{stop}]){name}){{1,6}}?{_ROAD}[{_NUM}]+号(?:院)?"
                          rf"(?:(?:(?![{stop}]){name}){{2,6}}?{_ESTATE})?{_CHAIN}*)", text):
         spans.append(_after_admin(text, *m.span(1)))
-    # an estate with building/unit/room numbers after it (its name may hold a character names stop at: 丰和小区)
+    # an estate with building/unit/room numbers after it (its name may hold a character names stop at: 某和小区)
     street_stop = re.escape("".join(ch for ch in rules.name_stop_chars if ch not in _IN_PLACE_NAMES))
     for m in re.finditer(rf"((?:(?![{street_stop}]){name}){{2,6}}?{_ESTATE}{_CHAIN}+)", text):
         spans.append(_after_admin(text, *m.span(1)))
@@ -413,7 +413,7 @@ def _spans_address(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     # building chains alone: 3号楼2单元502室, 1202房 (a room number of 3+ digits)
     for m in re.finditer(rf"(?:[0-9]+(?:号楼|栋|幢|单元)|[{_NUM}]+(?:号楼|单元)){_CHAIN}*|[0-9]{{3,5}}(?:室|房)", text):
         spans.append(m.span())
-    # a road or estate named right after a district of the gazetteer (历下区和平路丰和小区, 松江区云锦苑): an address
+    # a road or estate named right after a district of the gazetteer (某某区和平路某某小区, 某某区某某苑): an address
     # read out or back, whatever number follows or not
     for m in _district_street(name, street_stop).finditer(text) if any(c in text for c in "区县旗") else ():
         if _is_district(m.group(1)):
@@ -428,7 +428,7 @@ def _spans_address(text: str, rules: PersonalRules) -> list[tuple[int, int]]:
     return spans
 
 
-# Place names hold characters a person's name never ends at (和平路, 丰和小区, 上海路, 和平里, 前进路, 老街): a
+# Place names hold characters a person's name never ends at (和平路, 某和小区, 上海路, 和平里, 前进路, 老街): a
 # street's or an estate's name stops only at the rest of the name stop characters.
 _IN_PLACE_NAMES = "和上下里前后老好会来"
 

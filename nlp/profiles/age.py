@@ -24,9 +24,10 @@ def read_age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
     unit = alternation(cfg["units"])
     other = rf"(?=[\u4e00-\u9fff])(?!{unit}|{vague}|{_NUMERAL})"
     # 我们俩都才二十六: a pair the caller is one of says the caller's age too
-    own = re.compile(rf"(?:我|俺|本人)(?:们?俩)?(?:(?:{filler}))*({_NUM})(岁|周岁|了|，|,|。|$|{vague}|{other})")
+    me = alternation(r.self_words)   # [person] self: the caller speaking of themself
+    own = re.compile(rf"(?:{me})(?:们?俩)?(?:(?:{filler}))*({_NUM})(岁|周岁|了|，|,|。|$|{vague}|{other})")
     described = alternation(cfg["described"])
-    own_described = re.compile(rf"(?:我|俺)(?:{described})({_NUM})(岁|周岁)的")   # 我一个七十岁的退休老太婆
+    own_described = re.compile(rf"(?:{me})(?:{described})({_NUM})(岁|周岁)的")   # 我一个七十岁的退休老太婆
     agent = re.compile(rf"您(?:(?:{filler}))*({_NUM})(岁|周岁)")
     band = re.compile(rf"({_NUM})(?:{vague})(?!{unit})")
     lead = re.compile(rf"(?:今年|现在|已经)(?:(?:{filler}))*({_NUM})(?:岁|周岁|了|$)")  # 今年五一他结婚了: a date
@@ -42,7 +43,7 @@ def read_age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
         if speaker == "customer" and asked:
             # the answer is the turn's first clause (二十九。社保……): a number and nothing else in it
             # ... or a space: recognised speech joins two pieces without punctuation (29 社保…)
-            m = re.match(rf"(?:我|俺)?(?:(?:{filler}))*({_NUM})(?:岁|周岁)?(?:了)?(?:[。，,！!\s]|$)", text.strip())
+            m = re.match(rf"(?:{me})?(?:(?:{filler}))*({_NUM})(?:岁|周岁)?(?:了)?(?:[。，,！!\s]|$)", text.strip())
             n = cn_number(m.group(1)) if m else None
             if n is not None and lo <= n <= hi:
                 add_fact(out, "age", str(n), 0.85, i, text, speaker)

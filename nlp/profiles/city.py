@@ -66,7 +66,7 @@ _ADDRESS_GOES_ON = re.compile(r"^市?[\u4e00-\u9fff]{0,5}?(?:区|县|旗|路|街
 
 def read_city_read_back(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
     """A city in the agent's reading back of the caller's address (保障地址是长沙市岳麓区…, 我复述一下：济南市历下区…,
-    上海松江区云锦苑…对吗): an address has a district, county or road after the city. Read below what the caller
+    上海某某区某某苑…对吗): an address has a district, county or road after the city. Read below what the caller
     says of themself (confidence 0.6); the latest read-back wins over an earlier one (a changed address); an address
     of someone else's (您母亲的地址), the insurer's or an old one is none."""
     cfg = r.lex["city"]
@@ -111,7 +111,7 @@ def _here_after(after: str, cfg: dict[str, Any]) -> bool:
 
 def _own_place(lead: str, after: str, r: ProfileReader) -> bool:
     """The caller names the place as their own: a first-person word right before it, with 的 after it (我绍兴的, 俺河南
-    的) or a word for "here" between (我这边宁波甬辉模具的)."""
+    的) or a word for "here" between (我这边某某模具厂的)."""
     here = r.lex["city"]["here_after"]
     me = alternation(r.self_words)
     if re.search(rf"(?:{me})(?:{alternation(here)})$", lead):
@@ -127,13 +127,14 @@ def _names_branch(after: str, cfg: dict[str, Any]) -> bool:
 
 
 def _employer_place(lead: str, after: str, before: str, r: ProfileReader) -> bool:
-    """A clause of its own that opens with the place and names the caller's employer by it (我姓何，南京启安贸易的;
-    我前天打过电话的，杭州澄明设计咨询的财务), or the caller by it (我姓吴，苏州的): up to twelve characters, then 的,
+    """A clause of its own that opens with the place and names the caller's employer by it (我姓何，南京某某贸易的;
+    我前天打过电话的，杭州某某设计公司的财务), or the caller by it (我姓吴，苏州的): up to twelve characters, then 的,
     optionally a listed role, ending the clause, after a sentence of the caller's own."""
     if lead.strip() or not any(w in before for w in r.self_words):
         return False
     if re.fullmatch(r"(?:的|人)\s*", after):   # the place alone: only right after the caller's name (我姓吴，苏州的)
-        return re.search(r"(?:我|俺)(?:姓|叫)[\u4e00-\u9fff]{1,4}[，,]\s*$", before) is not None
+        me = alternation(r.self_words)
+        return re.search(rf"(?:{me})(?:姓|叫)[\u4e00-\u9fff]{{1,4}}[，,]\s*$", before) is not None
     roles = alternation(r.lex["occupation"]["nouns"])
     return re.fullmatch(rf"[\u4e00-\u9fff]{{2,12}}的(?:{roles})?\s*", after) is not None
 

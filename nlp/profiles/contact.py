@@ -79,13 +79,14 @@ def _clock_call(clause: str, cfg: dict, text: str, r: ProfileReader) -> str | No
     if any(w in lead for w in r.third):
         return None   # 我老公六点以后打给你们: someone else calls
     after = _CLOCK.sub("", clause[m.start():])
-    caller = rf"(?:我|俺)(?:{alternation(cfg['caller_adverbs'])})?"
+    me = alternation(r.self_words)   # [person] self
+    caller = rf"(?:{me})(?:{alternation(cfg['caller_adverbs'])})?"
     if re.match(rf"{caller}(?:{alternation(cfg['caller_free'])})", after):
         after = re.sub(rf"^{caller}", "", after)   # 六点以后我(才)有空: the caller free then
     after = re.sub(rf"^(?:{alternation(cfg['verb_leads'])})", "", after)   # 六点以后再打, 你六点以后给我打
     verb = next((c for c in cfg["call_after"] if after.startswith(c)), "")
     if not verb and not after.strip(CLOSING_PARTICLES + "".join(cfg["closing"])) and \
-            any(c in lead for c in cfg["call_after"]) and not re.search(r"(?:我|俺)(?!们)", lead):
+            any(c in lead for c in cfg["call_after"]) and not re.search(rf"(?:{me})(?!们)", lead):
         verb = "-"   # 你们回电话还是六点以后啊: the verb of calling before the time that ends the clause
     if not verb:
         return None
@@ -94,7 +95,7 @@ def _clock_call(clause: str, cfg: dict, text: str, r: ProfileReader) -> str | No
     if (not free and rest.startswith(tuple(cfg["done_marks"])) and not rest.startswith(tuple(cfg["directions"]))) \
             or (not free and "的" in rest) or any(w in rest for w in cfg["unanswered"]):
         return None   # 六点打了没人接, 五点打的那个电话, 三点打过来一直占线: a call made
-    if not free and (re.search(r"(?:我|俺)(?!们)", lead) or (rest.startswith("给") and not rest.startswith("给我"))):
+    if not free and (re.search(rf"(?:{me})(?!们)", lead) or (rest.startswith("给") and not rest.startswith("给我"))):
         return None   # 我两点打给你们, 四点打给我儿子: the caller will call
     hour = cn_number(m.group(1))
     if hour is None:

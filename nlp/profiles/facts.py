@@ -18,6 +18,7 @@ from callintel.nlp.profiles.person import read_address_by_sound, read_gender
 from callintel.nlp.profiles.policies import read_policies
 from callintel.nlp.profiles.reader import FIELDS, MULTI_FIELDS, Fact, ProfileLexicon, ProfileReader
 from callintel.nlp.profiles.work import read_income, read_occupation
+from callintel.regex_words import alternation
 
 
 def extract(turns: Sequence[tuple[str, str]], lex: ProfileLexicon, call_date: date | None = None,
@@ -72,15 +73,22 @@ def regional_function_read(turns: Sequence[tuple[str, str]], cfg: dict) -> list[
     """The customer's turns with the function words of Cantonese and Wu read as Mandarin's, one character for one, so
     every construction reads them and what it finds keeps its place in the turn: the characters no Mandarin word
     has ([person] regional_function_chars: 喺 在, 咗 了, 嘅 的, 佢 他); those that are also part of Mandarin words
-    (系 of 关系, 伊 of 伊朗) only where jieba cuts them as a word of their own (regional_function_words); 唔 before
-    a word (唔知, 唔系), not the hesitation 唔， or 唔我…; 唔该 (please, thanks) as 麻烦."""
+    (系 of 关系, 伊 of 伊朗) only where jieba cuts them as a word of their own (regional_function_words); whole phrases
+    first (regional_function_phrases: 唔该 as 麻烦), then the negative 唔 before a word (唔知, 唔系; regional_negation),
+    not the hesitation 唔， or 唔我…"""
     from callintel.general_words import pos_tagger
 
     table = str.maketrans(dict(cfg["regional_function_chars"]))
     alone = dict(cfg["regional_function_words"])
+    phrases = cfg["regional_function_phrases"]
+    negative, mandarin = cfg["regional_negation"]
+    not_before = alternation(cfg["regional_negation_not_before"])
+    negation = re.compile(rf"{re.escape(negative)}(?=[\u4e00-\u9fff])(?!{not_before})")
 
     def read(text: str) -> str:
-        text = re.sub(r"唔(?=[\u4e00-\u9fff])(?![我你他她])", "不", text.translate(table).replace("唔该", "麻烦"))
+        for phrase, meaning in phrases:
+            text = text.replace(phrase, meaning)
+        text = negation.sub(mandarin, text.translate(table))
         if any(w in text for w in alone):
             text = "".join(alone.get(w.word, w.word) for w in pos_tagger().cut(text))
         return text

@@ -124,7 +124,7 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     sons, daughters = (alternation(cfg[k]) for k in ("pair_sons", "pair_daughters"))
     # ... said right after the caller, their household or having (我一儿一女, 我们家一儿一女, 屋企有一仔一女), not after
     # another's (我家隔壁, 我同学家, 我家老大) nor as a kind of family (一儿一女的家庭)
-    owners_end = alternation({*r.self_words, *r.lex["person"]["household"], "屋企", "屋里", "有", "就", "只"})
+    owners_end = alternation({*r.self_words, *r.lex["person"]["household"], *cfg["pair_owners"]})
     owned_pair = re.compile(rf"(?:{owners_end})(?:有|是|也是|就)?$")
     pair_re = re.compile(rf"(?<![一二两三四五六七八九十])({counts})(?:个)?(?:{sons}|{daughters})({counts})(?:个)?"
                          rf"(?:{daughters}|{sons})")

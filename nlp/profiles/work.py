@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from callintel.general_words import pos_tagger
@@ -50,6 +51,7 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     phrases = [(phrase, value, _separable(phrase, spans, size)) for phrase, value in cfg["phrases"]] + [
         (phrase, cfg["retired"], None) for phrase in cfg["retirement"]]
     own_role = _OwnRole(cfg, noun_re, r)
+    self_is = _self_is(r.self_words, tuple(cfg["self_is_between"]))
     # the verbs of doing work or holding a role before a role noun (我是做会计的, 我是当老师的): no qualifier of it
     role_verbs = _role_verbs(cfg)
     doing = alternation(role_verbs)
@@ -73,7 +75,7 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
                         _asks(text[start + end:]):
                     continue  # 退休了以后这个保险还有吗: a time asked about, not the caller's state (我退了休后就在家)
                 head = _noun_modified(clause[end:])
-                if head and is_role(head, cfg) and _SELF_IS.search(clause[:j]):
+                if head and is_role(head, cfg) and self_is.search(clause[:j]):
                     head = ""  # 我是开大车的司机: the caller is the role the phrase describes
                 if phrase in cfg["retirement"] and not _own_retirement(prefix + clause[:j], r, cfg):
                     continue
@@ -156,7 +158,7 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
 class _OwnRole:
     """A role the caller introduces themself by, with no verb: in apposition (我一个程序员, 俺这个护士), as a
     department of their employer (我是…公司财务部的, 行政部的), after their employer's name (…有限公司的行政), or as a
-    clause of its own right after the caller names their employer (我这边宁波甬辉模具的，财务。): how a caller who
+    clause of its own right after the caller names their employer (我这边某某模具厂的，财务。): how a caller who
     calls for their company says who they are."""
 
     def __init__(self, cfg: dict[str, Any], noun_re: str, r: ProfileReader):
@@ -172,7 +174,7 @@ class _OwnRole:
         role = rf"{noun_re}|[\u4e00-\u9fff]{{1,4}}?(?:{alternation(cfg['suffixes'])})"
         self.employer = re.compile(rf"(?:(?:{me})(?:这边)?是?|^是){owner}{{2,20}}?的({role})(?:这边)?$")
         # the caller's own clause before a verbless one naming the role: by employer (…的), name (我姓[姓名], 我叫…)
-        # or home (我是郸城那边)
+        # or home (我是某某县那边)
         named = r"(?:姓|叫(?![了过着]))\S{1,8}"   # 我姓[姓名], 我叫…; not 我叫了个网约车
         self.introduced = re.compile(rf"(?:{me})(?:(?:这边)?是?{owner}{{2,20}}的|{named}|是{owner}{{2,12}}"
                                      rf"(?:那边|这边))$")
@@ -201,7 +203,7 @@ class _OwnRole:
             return m.group(1), m.start(1)
         if self.introduced.search(said_before.strip()):
             # right after the caller's own clause, a verbless one naming a role, alone or with the employer (…的，财务;
-            # 我前天打过电话的，杭州澄明设计咨询的财务; 我姓赵，梨树县万发镇新立村的会计)
+            # 我前天打过电话的，某某设计公司的财务; 我姓赵，某某村的会计)
             if said in self.nouns and len(said) >= 2:
                 return said, 0
             m = self.named_employer.fullmatch(said)
@@ -390,7 +392,10 @@ def is_role(word: str, cfg: dict[str, Any]) -> bool:
         any(word.endswith(n) for n in cfg["nouns"]) or word.endswith(tuple(cfg["suffixes"])))
 
 
-_SELF_IS = re.compile(r"(?:我|俺)(?:自己|本人)?(?:就|也|以前|原来|之前|退休前|退休之前|没退休的时候)*是")
+@lru_cache(maxsize=8)
+def _self_is(self_words: tuple[str, ...], between: tuple[str, ...]) -> re.Pattern[str]:
+    """我是, 我自己就是, 我以前是: the caller saying what they are ([occupation] self_is_between)."""
+    return re.compile(rf"(?:{alternation(self_words)})(?:自己|本人)?(?:{alternation(between)})*是")
 
 
 def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: ProfileReader, out: list[Fact]) -> bool:
@@ -398,11 +403,12 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
     做/干/跑/管 + what + 的 (做外贸跟单的, 跑物流的), 做/干 + a span of time + what (在无锡做了二十年财务),
     在 + place + 做 + what (在广州做新媒体运营), 当 (+ time) + a role (当了一辈子钳工), 我(自己)是 + a role."""
     verbs = [v for v in cfg["said_de"] + cfg["said_role"] if v != "是"]
+    self_is = _self_is(r.self_words, tuple(cfg["self_is_between"]))
     found: list[tuple[str, bool]] = []   # (what, whether it names a role) in the order said
     for start, clause in text_clauses(text):
         prefix = clause_prefix(text, start)
         dropped = _subject_dropped_is(clause, prefix, r)
-        if not any(v in clause for v in verbs) and not _SELF_IS.search(clause) and not dropped:
+        if not any(v in clause for v in verbs) and not self_is.search(clause) and not dropped:
             continue  # tagging is the costly part: only clauses with one of the verbs
         words = _locative_split([(w.word, w.flag) for w in pos_tagger().cut(clause)], verbs)
         pos = 0
@@ -444,7 +450,7 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
             if len(noun) < 2 or noun in cfg["not_occupation"]:
                 continue
             if kind == "role":
-                ok = is_role(noun, cfg) and (word != "是" or bool(_SELF_IS.search(clause[:at + 1])) or (
+                ok = is_role(noun, cfg) and (word != "是" or bool(self_is.search(clause[:at + 1])) or (
                     dropped and not clause[:at].strip()))
             else:
                 after_verb = word[len(verb):] or (words[k + 1][0] if k + 1 < len(words) else "")
