@@ -44,6 +44,7 @@ RULES: dict[tuple[str, ...], tuple[Check, str]] = {
     ("night", "max_concurrent_calls"): _at_least(1),
     ("night", "dask_workers"): _at_least(1),
     ("night", "land_batch"): _at_least(1),
+    ("night", "max_turn_chars"): _at_least(0),
     ("night", "call_retries"): _at_least(0),
     ("night", "max_file_mb"): _at_least(0),
     ("night", "timezone"): (_timezone, "an IANA time zone such as 'Asia/Shanghai'"),

@@ -387,6 +387,7 @@ def _land_ready(run: NightRun, con, from_cache: list[tuple[Planned, Transcript]]
             run.failures.append(result)
             log.warning("%s failed at import: %s", p.call.call_id, result.reason)
     run.ok += _land_many(con, imported, run.run_id, run.settings, run.models, cache=True)
+    run.audio_s += sum(t.duration_s for _, t in imported)   # as a rerun counts them from the cache
 
 
 def _transcribe_all(run: NightRun, con, todo: list[Planned], log) -> None:

@@ -122,6 +122,31 @@ class TextCleaner:
         return out
 
 
+_SENTENCE_END = "。！？!?；;…"
+_CLAUSE_END = "，,、 "
+
+
+def cut_long_turn(text: str, max_chars: int) -> list[str]:
+    """`text` in pieces of at most `max_chars` characters (0: whole), each cut after the last sentence end within
+    the limit, else the last clause end, else at the limit; never inside a mask ([手机号]). Joined, they are `text`."""
+    if max_chars <= 0 or len(text) <= max_chars:
+        return [text]
+    out = []
+    while len(text) > max_chars:
+        head = text[:max_chars]
+        cut = max((head.rfind(ch) for ch in _SENTENCE_END), default=-1) + 1
+        if cut <= 0:
+            cut = max((head.rfind(ch) for ch in _CLAUSE_END), default=-1) + 1
+        if cut <= 0:
+            cut = max_chars
+            opened = head.rfind("[")
+            if opened > head.rfind("]") and opened > 0:
+                cut = opened   # not inside a mask
+        out.append(text[:cut])
+        text = text[cut:]
+    return out + ([text] if text else [])
+
+
 def transcript_from_turns(call_id: str, turns: Iterable[Mapping[str, Any]], settings: Settings,
                           cache_key: str = "", source_sha256: str = "",
                           cleaner: TextCleaner | None = None, source: str = "callintel",
@@ -145,8 +170,14 @@ def transcript_from_turns(call_id: str, turns: Iterable[Mapping[str, Any]], sett
         if not text:
             continue
         start = float(turn["start"]) if turn.get("start") is not None else float(i)
-        end = float(turn["end"]) if turn.get("end") is not None else start + 1.0
-        utterances.append(Utterance(speaker, round(start, 2), round(max(end, start), 2), text, stated_age=age))
+        end = max(float(turn["end"]) if turn.get("end") is not None else start + 1.0, start)
+        pieces = cut_long_turn(text, int(settings["night"]["max_turn_chars"]))
+        at = 0
+        for k, piece in enumerate(pieces):   # times shared out by characters
+            t0 = start + (end - start) * at / len(text)
+            at += len(piece)
+            t1 = start + (end - start) * at / len(text)
+            utterances.append(Utterance(speaker, round(t0, 2), round(t1, 2), piece, stated_age=age if k == 0 else None))
     utterances = cleaner.mask_names(utterances, names, on)
     duration = max((u.end for u in utterances), default=0.0)
     return Transcript(call_id, source_sha256, round(duration, 3), utterances, cache_key,

@@ -3,6 +3,7 @@ its fault on the code before the fix."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -186,6 +187,11 @@ def test_a_crashed_night_is_finished_by_the_next_night_of_another_manifest(tmp_p
     assert {c["call_id"] for c in a} <= topics and asked & {c["call_id"] for c in a}
     assert first_night in result["nights"]
     con.close()
+    # a night of transcripts imported for the first time counts their hours, as its rerun from the cache does
+    c = next(c for c in calls if c["call_id"] not in wanted)
+    fresh = night.run_night(_transcript_night(tmp_path, "c.csv", [c]), overrides=over)
+    again = night.run_night(tmp_path / "c.csv", overrides=over)
+    assert fresh["summary"]["audio_hours"] == again["summary"]["audio_hours"] > 0
 
 
 def test_status_says_when_a_published_night_died_writing_its_exports():
@@ -203,3 +209,25 @@ def test_status_says_when_a_published_night_died_writing_its_exports():
     console = Console(record=True, width=300)
     _show_progress(progress, True, console)   # still exporting: nothing wrong yet
     assert "never finished" not in console.export_text()
+
+
+def test_a_very_long_imported_turn_is_stored_as_turns_of_bounded_length(settings):
+    """One 200,000-character turn (a system that wrote a whole side of a call as one turn, or looped) took a night
+    172 s and 3.4 GB more, and a 60,000-character run-on became one "question"."""
+    from callintel.speech.text import cut_long_turn, transcript_from_turns
+
+    limit = settings["night"]["max_turn_chars"]
+    sentence = "我想问一下我那个意外险的理赔，材料都交了，手机是13905710231。"
+    turns = [{"speaker": "agent", "start": 0, "end": 3, "text": "您好，请问有什么可以帮您？"},
+             {"speaker": "customer", "start": 3, "end": 603, "text": sentence * 200},
+             {"speaker": "customer", "start": 603, "end": 700, "text": "喂" * 5000}]   # no punctuation at all
+    t = transcript_from_turns("L1", turns, settings)
+    long = [u for u in t.utterances if u.speaker == "customer"]
+    assert len(long) > 2 and all(len(u.text) <= limit for u in t.utterances)
+    assert all(a.end <= b.start + 0.01 for a, b in itertools.pairwise(long))
+    assert long[0].start == 3 and abs(long[-1].end - 700) < 0.01
+    masked = [u.text for u in long if "[" in u.text]
+    assert masked and all(u.count("[") == u.count("]") for u in masked)   # never cut inside a mask
+    assert "".join(cut_long_turn("[手机号]" * 300, 102)) == "[手机号]" * 300
+    assert all(len(p) <= 100 and p.count("[") == p.count("]") for p in cut_long_turn("[手机号]" * 300, 102))
+    assert cut_long_turn("短句。", 1000) == ["短句。"] and cut_long_turn("x" * 50, 0) == ["x" * 50]
