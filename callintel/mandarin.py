@@ -28,6 +28,8 @@ LINKING_ADVERBS = ("也", "就", "都", "还")
 # Single-character locatives (方位词) that follow a place noun to say on or in it: 工地上, 厂里. jieba may fuse one with
 # the verb after it into another word (工地 + 上当 'be fooled' for 工地上 + 当 'work as').
 LOCATIVES = ("上", "里")
+# ... and the two-character forms they make with 头 / 面 (里头, 上面): a place noun takes either.
+LOCATIVE_WORDS = (*(loc + end for loc in LOCATIVES for end in ("头", "面")), *LOCATIVES)
 
 
 def clause_end(also: str = "") -> str:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from callintel.general_words import pos_tagger
-from callintel.mandarin import LOCATIVES
+from callintel.mandarin import LOCATIVE_WORDS, LOCATIVES
 from callintel.nlp.profiles.reader import (
     Fact,
     ProfileReader,
@@ -37,15 +37,16 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     # 在电子厂流水线上干活: a part of the place (流水线, 车间) with its locative may follow the place
     # ... and 做 counts as working there with a span of time after it (在南宁糖厂做了二十几年)
     spans = alternation(cfg["spans"])
+    locative = alternation(LOCATIVE_WORDS)
     workplace = re.compile(rf"(?:在[\u4e00-\u9fff]{{0,6}}?|^)({places})"
-                           rf"(?:[\u4e00-\u9fff]{{0,3}}?(?:里头|里面|上头|上面|里|上))?"
+                           rf"(?:[\u4e00-\u9fff]{{0,3}}?(?:{locative}))?"
                            rf"(?:{work}|做(?:了|过)?(?:[0-9一二两三四五六七八九十廿几多半]+年|{spans}))")
     studies = alternation(cfg["study"])
     # not 我在这读书的时候: a time past, not what the caller does now
     study = re.compile(rf"在[\u4e00-\u9fff]{{0,6}}?(?:{studies})(?!的时候|那会|时)")
     # 我在超市里收银: a task at a business or workplace ([occupation] business, workplaces), ending the clause, names
     # its worker (`_worker`); at any other place it is an errand (在手机上操作, 在医院里检查)
-    at_task = re.compile(rf"在[\u4e00-\u9fff]{{0,6}}?(?:{business}|{places})(?:里|上|里面|上面)([\u4e00-\u9fff]{{2}})"
+    at_task = re.compile(rf"在[\u4e00-\u9fff]{{0,6}}?(?:{business}|{places})(?:{locative})([\u4e00-\u9fff]{{2}})"
                          r"(?=[，,。！!？?；;]|$)")
     size = alternation(cfg["size_words"])
     phrases = [(phrase, value, _separable(phrase, spans, size)) for phrase, value in cfg["phrases"]] + [
