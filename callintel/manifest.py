@@ -146,10 +146,8 @@ _FLOAT_ZERO = re.compile(r"(\d+)\.0+")
 def caller_number(value: Any) -> str | None:
     """The caller's number as the manifest gives it, None when withheld; a JSON number or a float column's whole
     number (13867405519.0) is read as its digits, so it hashes as the same caller as the number written as text."""
-    if value is None or value == "":
+    if not value:   # withheld: empty, or a JSON 0 / false as a column of numbers writes it
         return None
-    if isinstance(value, bool):
-        return str(value)
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         value = int(value)
     text = str(value).strip()

@@ -231,6 +231,8 @@ class NightRun:
     calls_in: int
     wall_start: float
     failures: list[Failure] = field(default_factory=list)
+    folded: list[Manifest] = field(default_factory=list)   # unfinished runs' manifests taken in (_fold_unfinished)
+    open_elsewhere: list[Failure] = field(default_factory=list)   # filed under another manifest (_fold_unfinished)
     ok: int = 0
     n_cached: int = 0
     audio_s: float = 0.0
@@ -273,7 +275,8 @@ def _night(files: NightFiles, manifest_path: str, settings: Settings, label: str
     if export_error:
         exit_code = max(exit_code, runs.EXIT_CODES["partial"])
     return {"run_id": run.run_id, "db": str(files.published), "nights": run.night_names, "calls_ok": int(run.ok),
-            "calls_failed": len(run.failures), "failures": [(f.item, f.stage, f.reason) for f in run.failures],
+            "calls_failed": len(run.failures),
+            "failures": [(f.item, f.stage, f.reason) for f in (*run.failures, *run.open_elsewhere)],
             "steps": steps, "exports": exports, "exports_error": export_error, "tables": counts, "status": status,
             "exit_code": exit_code, "summary": summary, "to_review": review}
 
@@ -305,8 +308,8 @@ def _start(files: NightFiles, manifest_path: str, settings: Settings, label: str
         log.warning("run %s did not finish (killed or crashed): marked interrupted; continuing its work", dead)
     if copy.resumed:
         log.info("continuing in the working copy %s left by an unfinished night", files.work)
-        for dead, path in runs.unpublished_runs(con):
-            _fold_interrupted(run, dead, path, log)
+        for dead, status, path in runs.unpublished_runs(con):
+            _fold_unfinished(run, con, dead, status, path, log)
     runs.start_run(con, run_id, label, run.manifest_key, run.night_names, run.calls_in, settings.fingerprint(),
                    run.models, callintel.__version__)
     runs.record_process(con, run_id, socket.gethostname(), os.getpid())
@@ -326,33 +329,43 @@ def _read_masked(manifest_path: str | Path, settings: Settings) -> Manifest:
     return manifest
 
 
-def _fold_interrupted(run: NightRun, dead: str, path: str | None, log) -> None:
-    """The calls of an unfinished run's manifest (killed, or crashed) taken into this night when it was another.
+def _fold_unfinished(run: NightRun, con, dead: str, status: str, path: str | None, log) -> None:
+    """A killed run's manifest taken into this night when it was another; a crashed one's named as open.
 
-    Why: the working copy holds what the killed night landed, and this night publishes it; with another manifest
+    Why: the working copy holds what the unfinished night landed, and this night publishes it; with another manifest
     its calls still to transcribe were never done and its nights got no analytics, yet the night said succeeded.
-    Its calls join this night (this manifest's row wins for a call in both; calls that landed come from the speech
-    cache, not transcribed again) and its nights are analysed with this night's. A manifest that cannot be read
-    any more is a failure naming it, open until that manifest is run again.
+    A killed run's (interrupted) calls join this night, planned in their own manifest's folder (this manifest's row
+    wins for a call in both; calls that landed come from the speech cache, not transcribed again), and its nights
+    are analysed with this night's. A run that failed is not taken in (what broke it could break this night too,
+    and every night after): it is a failure filed under its manifest, as is a killed run's manifest that cannot be
+    read any more; each is open until that manifest is run again.
     """
     if not path or path == run.manifest_key:
         return
-    try:
-        other = _read_masked(path, run.settings)
-    except (OSError, ValueError) as exc:
-        reason = (f"the unfinished run {dead} of manifest {path} cannot be continued ({exc}): its calls that had not "
-                  "landed are not in this night; run that manifest again")
-        run.manifest.failures.append(Failure(f"run {dead}", "manifest", reason, source=path))
-        log.warning("unfinished run %s: its manifest %s cannot be read (%s)", dead, path, exc)
+    other = None
+    if status == "interrupted":
+        try:
+            other = _read_masked(path, run.settings)
+        except (OSError, ValueError) as exc:
+            reason = f"its manifest cannot be read ({exc})"
+    else:
+        reason = "it failed before publishing (`callintel status` has why)"
+    if other is None:
+        what = (f"the unfinished run {dead} of manifest {path} is not continued: {reason}; its calls that had not "
+                "landed, and the analytics of its nights, wait for that manifest to run again")
+        failure = Failure(f"run {dead}", "manifest", what, source=path)
+        runs.write_failures(con, [failure], path, run.run_id)
+        run.open_elsewhere.append(failure)   # the night is partial: something it holds is not finished
+        log.warning("%s", what)
         return
-    mine = {c.call_id for c in run.manifest.calls}
-    added = [c for c in other.calls if c.call_id not in mine]
-    items = {f.item for f in run.manifest.failures}
-    run.manifest.calls += added
-    run.manifest.failures += [f for f in other.failures if f.item not in items]
-    run.calls_in += len(added) + len(other.failures)
-    run.nights = sorted({*run.nights, *(c.night for c in added)})
-    log.warning("unfinished run %s: %d calls of its manifest %s are taken into this night", dead, len(added), path)
+    taken = {c.call_id for m in (run.manifest, *run.folded) for c in m.calls}
+    other.calls = [c for c in other.calls if c.call_id not in taken]
+    runs.write_failures(con, other.failures, path, run.run_id)   # its bad rows, under its own manifest
+    run.folded.append(other)
+    run.calls_in += len(other.calls)
+    run.nights = sorted({*run.nights, *(c.night for c in other.calls)})
+    log.warning("unfinished run %s: %d calls of its manifest %s are taken into this night", dead, len(other.calls),
+                path)
 
 
 def _plan(run: NightRun, con, log) -> tuple[list[tuple[Planned, Transcript]], list[Planned], list[Planned]]:
@@ -364,13 +377,16 @@ def _plan(run: NightRun, con, log) -> tuple[list[tuple[Planned, Transcript]], li
     for f in manifest.failures:
         log.warning("manifest: %s", f.reason)
     planned, missing = plan(manifest, run.settings)
+    for other in run.folded:   # each in its own manifest's folder
+        more, lost = plan(other, run.settings)
+        planned, missing = planned + more, missing + lost
     run.failures += missing
     cached = speech_cache.cached_transcripts(con, [p.key for p in planned])
     texts = [p for p in planned if p.key not in cached and p.call.transcript_path is not None]
     todo = [p for p in planned if p.key not in cached and p.call.transcript_path is None]
     run.n_cached = len(planned) - len(todo) - len(texts)
     log.info("%d calls in manifest: %d cached, %d to transcribe, %d transcripts to import, %d not usable",
-             len(manifest.calls), run.n_cached, len(todo), len(texts), len(missing) + len(manifest.failures))
+             len(planned) + len(missing), run.n_cached, len(todo), len(texts), len(missing) + len(manifest.failures))
     return [(p, transcript_from_json(cached[p.key])) for p in planned if p.key in cached], texts, todo
 
 
@@ -486,7 +502,7 @@ def _publish(run: NightRun, log) -> tuple[str, dict[str, Any], list, dict[str, i
     """Close the run record in the working copy and swap it in for readers: (status, summary, review, counts)."""
     con = connect(run.files.work)
     try:
-        status = "succeeded" if not run.failures else "partial"
+        status = "succeeded" if not (run.failures or run.open_elsewhere) else "partial"
         review = runs.calls_to_review(con, run.settings["review"]["min_call_s"], run.night_names)
         for night, call_id, _, reason in review:
             log.warning("needs a look: %s (%s): %s", call_id, night, reason)

@@ -147,6 +147,22 @@ def cut_long_turn(text: str, max_chars: int) -> list[str]:
     return out + ([text] if text else [])
 
 
+def _cut_utterance(u: Utterance, max_chars: int) -> list[Utterance]:
+    """`u` as turns of at most `max_chars` characters (`cut_long_turn`), its times shared out by characters; the
+    first keeps its stated age."""
+    pieces = cut_long_turn(u.text, max_chars)
+    if len(pieces) == 1:
+        return [u]
+    out, at = [], 0
+    for k, piece in enumerate(pieces):
+        t0 = u.start + (u.end - u.start) * at / len(u.text)
+        at += len(piece)
+        t1 = u.start + (u.end - u.start) * at / len(u.text)
+        out.append(replace(u, start=round(t0, 2), end=round(t1, 2), text=piece,
+                           stated_age=u.stated_age if k == 0 else None))
+    return out
+
+
 def transcript_from_turns(call_id: str, turns: Iterable[Mapping[str, Any]], settings: Settings,
                           cache_key: str = "", source_sha256: str = "",
                           cleaner: TextCleaner | None = None, source: str = "callintel",
@@ -170,15 +186,10 @@ def transcript_from_turns(call_id: str, turns: Iterable[Mapping[str, Any]], sett
         if not text:
             continue
         start = float(turn["start"]) if turn.get("start") is not None else float(i)
-        end = max(float(turn["end"]) if turn.get("end") is not None else start + 1.0, start)
-        pieces = cut_long_turn(text, int(settings["night"]["max_turn_chars"]))
-        at = 0
-        for k, piece in enumerate(pieces):   # times shared out by characters
-            t0 = start + (end - start) * at / len(text)
-            at += len(piece)
-            t1 = start + (end - start) * at / len(text)
-            utterances.append(Utterance(speaker, round(t0, 2), round(t1, 2), piece, stated_age=age if k == 0 else None))
-    utterances = cleaner.mask_names(utterances, names, on)
+        end = float(turn["end"]) if turn.get("end") is not None else start + 1.0
+        utterances.append(Utterance(speaker, round(start, 2), round(max(end, start), 2), text, stated_age=age))
+    utterances = cleaner.mask_names(utterances, names, on)   # whole turns: a name is never cut in two
+    utterances = [piece for u in utterances for piece in _cut_utterance(u, int(settings["night"]["max_turn_chars"]))]
     duration = max((u.end for u in utterances), default=0.0)
     return Transcript(call_id, source_sha256, round(duration, 3), utterances, cache_key,
                       role_method="transcript", source=source)

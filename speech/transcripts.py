@@ -31,7 +31,9 @@ from callintel.speech.roles import SpeakerCues, assign_roles
 from callintel.speech.text import TextCleaner, transcript_from_turns
 
 # Bump when a reader change alters the turns it returns: part of every imported transcript's cache key.
-TRANSCRIPTS_CODE_VERSION = 1
+# 2: times checked against [speech] max_duration_s, long turns cut ([night] max_turn_chars): a transcript cached
+# before is read again, so a stale cached file cannot skip the checks.
+TRANSCRIPTS_CODE_VERSION = 2
 
 Turn = dict[str, Any]
 
@@ -315,6 +317,7 @@ def text_settings_digest(settings: Settings) -> str:
     files["speaker_cues"] = file_digest(settings.config_file(speech["speaker_cues"]))
     blob = json.dumps({
         "text": {k: speech[k] for k in ("normalize", "redact", "terms")},
+        "limits": {"max_duration_s": speech["max_duration_s"], "max_turn_chars": settings["night"]["max_turn_chars"]},
         "transcripts": settings["transcripts"],
         "files": files,
         "code": [SPEECH_CODE_VERSION, TRANSCRIPTS_CODE_VERSION],

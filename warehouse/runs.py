@@ -48,11 +48,11 @@ def mark_interrupted(con: duckdb.DuckDBPyConnection, found_by: str,
     return marked
 
 
-def unpublished_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None]]:
-    """(run_id, manifest) of the runs that wrote this working copy after its last publication and ended without
-    publishing (failed, or interrupted: killed), oldest first: what a resumed copy holds half-done."""
+def unpublished_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None]]:
+    """(run_id, status, manifest) of the runs that wrote this working copy after its last publication and ended
+    without publishing (failed, or interrupted: killed), oldest first: what a resumed copy holds half-done."""
     return con.execute("""
-        SELECT run_id, manifest FROM pipeline_runs
+        SELECT run_id, status, manifest FROM pipeline_runs
         WHERE status IN ('failed', 'interrupted')
           AND started_at > coalesce((SELECT max(r.started_at) FROM pipeline_runs r JOIN publication p USING (run_id)),
                                     TIMESTAMPTZ '1970-01-01 00:00:00+00')

@@ -133,7 +133,7 @@ def _employer_place(lead: str, after: str, before: str, r: ProfileReader) -> boo
     if lead.strip() or not any(w in before for w in r.self_words):
         return False
     if re.fullmatch(r"(?:的|人)\s*", after):   # the place alone: only right after the caller's name (我姓吴，苏州的)
-        me = alternation(r.self_words)
+        me = alternation(r.subject_words)
         return re.search(rf"(?:{me})(?:姓|叫)[\u4e00-\u9fff]{{1,4}}[，,]\s*$", before) is not None
     roles = alternation(r.lex["occupation"]["nouns"])
     return re.fullmatch(rf"[\u4e00-\u9fff]{{2,12}}的(?:{roles})?\s*", after) is not None

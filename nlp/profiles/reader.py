@@ -142,6 +142,7 @@ class ProfileReader:
         self.lex = lex
         p = lex["person"]
         self.self_words = tuple(p["self"])
+        self.subject_words = tuple(w for w in p["self"] if w not in p["reflexive"])   # a clause's subject: not 自己
         self.relation = tuple(p["relation_after_self"])
         self.third = tuple(p["third_party"])
         self.caller_sex: str | None = None

@@ -52,7 +52,7 @@ def read_occupation(turns: Sequence[tuple[str, str]], r: ProfileReader, out: lis
     phrases = [(phrase, value, _separable(phrase, spans, size)) for phrase, value in cfg["phrases"]] + [
         (phrase, cfg["retired"], None) for phrase in cfg["retirement"]]
     own_role = _OwnRole(cfg, noun_re, r)
-    self_is = _self_is(r.self_words, tuple(cfg["self_is_between"]))
+    self_is = _self_is(r.subject_words, tuple(cfg["self_is_between"]))
     # the verbs of doing work or holding a role before a role noun (我是做会计的, 我是当老师的): no qualifier of it
     role_verbs = _role_verbs(cfg)
     doing = alternation(role_verbs)
@@ -404,7 +404,7 @@ def _occupation_said(text: str, i: int, speaker: str, cfg: dict[str, Any], r: Pr
     做/干/跑/管 + what + 的 (做外贸跟单的, 跑物流的), 做/干 + a span of time + what (在无锡做了二十年财务),
     在 + place + 做 + what (在广州做新媒体运营), 当 (+ time) + a role (当了一辈子钳工), 我(自己)是 + a role."""
     verbs = [v for v in cfg["said_de"] + cfg["said_role"] if v != "是"]
-    self_is = _self_is(r.self_words, tuple(cfg["self_is_between"]))
+    self_is = _self_is(r.subject_words, tuple(cfg["self_is_between"]))
     found: list[tuple[str, bool]] = []   # (what, whether it names a role) in the order said
     for start, clause in text_clauses(text):
         prefix = clause_prefix(text, start)

@@ -8,11 +8,10 @@ SELECT c.night, c.call_id, c.duration_s, c.n_utterances, c.audio_path,
        concat_ws('; ',
            CASE WHEN c.n_utterances = 0 THEN 'no speech transcribed' END,
            CASE WHEN s.customer_turns = 0
-                THEN 'no customer turn: every turn is the agent''s (one speaker found, or the customer''s channel or '
-                     'label missing); the call has no questions, topic or profile' END,
+                THEN 'no customer turn (one speaker found, or the customer''s channel or label missing): the call '
+                     'has no questions, topic or profile' END,
            CASE WHEN s.agent_turns = 0
-                THEN 'no agent turn: every turn is the customer''s (one speaker found, or the agent''s channel or '
-                     'label missing)' END,
+                THEN 'no agent turn (one speaker found, or the agent''s channel or label missing)' END,
            CASE WHEN json_array_length(c.warnings) > 0
                 THEN array_to_string(CAST(c.warnings AS VARCHAR[]), '; ') END) AS reason
 FROM calls c LEFT JOIN sides s USING (call_id)
