@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from callintel.mandarin import SENTENCE_ENDS
 from callintel.records import Transcript, Utterance
 from callintel.settings import Settings
 from callintel.speech.normalize import NormalizeSettings, normalize_text
@@ -122,7 +123,7 @@ class TextCleaner:
         return out
 
 
-_SENTENCE_END = "。！？!?；;…"
+_SENTENCE_END = SENTENCE_ENDS + "；;…"   # a long turn is cut after a sentence, or a semicolon or ellipsis
 _CLAUSE_END = "，,、 "
 
 

@@ -24,6 +24,23 @@ VOLATILE = {"run_id", "first_run_id", "recorded_at", "assigned_at", "processed_a
 # (speech_cache.transcript holds processing_s, wall time; its key and hash stay compared)
 
 
+def crash_after_the_first_write(monkeypatch) -> tuple[list[str], object]:
+    """Make the night's call writer (warehouse/calls.py write_calls) raise a simulated disk-full after its first
+    write, as a crash half-way would: (the call ids it wrote, the real writer to set back)."""
+    from callintel.warehouse import calls as store
+
+    real_write, landed = store.write_calls, []
+
+    def crash(con, items, *args, **kwargs):
+        if landed:
+            raise OSError("disk full (simulated crash)")
+        real_write(con, items, *args, **kwargs)
+        landed.extend(call.call_id for call, *_ in items)
+
+    monkeypatch.setattr(store, "write_calls", crash)
+    return landed, real_write
+
+
 def write_night(folder: Path, shared_data: Path, clips: list[int], name: str = "m.csv") -> Path:
     """A manifest of short mono clips from the shared data (call K<i> is clip i)."""
     for i in clips:

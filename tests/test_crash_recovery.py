@@ -16,6 +16,7 @@ from nightproc import (
     CALLINTEL,
     alive,
     children,
+    crash_after_the_first_write,
     pause_when,
     progress,
     resume,
@@ -45,16 +46,7 @@ def test_rerun_after_a_crash_completes_the_night(tmp_path: Path, shared_data: Pa
             "night": {"max_concurrent_calls": 1}}
     files = NightFiles(tmp_path / "w.duckdb")
 
-    real_write = store.write_calls
-    landed = []
-
-    def crash_on_second_call(con, items, *args, **kwargs):
-        if landed:
-            raise OSError("disk full (simulated crash)")
-        real_write(con, items, *args, **kwargs)
-        landed.extend(call.call_id for call, *_ in items)
-
-    monkeypatch.setattr(store, "write_calls", crash_on_second_call)
+    _, real_write = crash_after_the_first_write(monkeypatch)
     with pytest.raises(OSError, match="simulated crash"):
         night.run_night(manifest, overrides=over)
     monkeypatch.setattr(store, "write_calls", real_write)

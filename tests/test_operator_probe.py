@@ -159,6 +159,7 @@ def test_an_unfinished_night_is_finished_or_named_by_the_next_night_of_another_m
     succeeded. Killed: its manifest is taken in, planned in its own folder. Crashed: what broke it could break
     every night after, so it is named as open (the night is partial) until that manifest runs again."""
     import duckdb
+    from nightproc import crash_after_the_first_write
 
     from callintel.warehouse import calls as store
     from callintel.warehouse.publish import NightFiles
@@ -173,15 +174,7 @@ def test_an_unfinished_night_is_finished_or_named_by_the_next_night_of_another_m
     manifest_b = _transcript_night(tmp_path / "b", "m.csv", [b])
     over = {"paths": {"warehouse": str(tmp_path / "w.duckdb"), "exports": str(tmp_path / "exports")},
             "night": {"max_concurrent_calls": 1, "land_batch": 1}}
-    real_write, landed = store.write_calls, []
-
-    def crash_after_the_first(con, items, *args, **kwargs):
-        if landed:
-            raise OSError("disk full (simulated crash)")
-        real_write(con, items, *args, **kwargs)
-        landed.extend(call.call_id for call, *_ in items)
-
-    monkeypatch.setattr(store, "write_calls", crash_after_the_first)
+    landed, real_write = crash_after_the_first_write(monkeypatch)
     with pytest.raises(OSError, match="simulated crash"):
         night.run_night(manifest_a, overrides=over)
     monkeypatch.setattr(store, "write_calls", real_write)

@@ -24,7 +24,7 @@ def read_age(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]
     unit = alternation(cfg["units"])
     other = rf"(?=[\u4e00-\u9fff])(?!{unit}|{vague}|{_NUMERAL})"
     # 我们俩都才二十六: a pair the caller is one of says the caller's age too
-    me = alternation(r.subject_words)   # [person] self but the reflexive: the caller speaking of themself
+    me = r.subject   # [person] self but the reflexive: the caller speaking of themself
     own = re.compile(rf"(?:{me})(?:们?俩)?(?:(?:{filler}))*({_NUM})(岁|周岁|了|，|,|。|$|{vague}|{other})")
     described = alternation(cfg["described"])
     own_described = re.compile(rf"(?:{me})(?:{described})({_NUM})(岁|周岁)的")   # 我一个七十岁的退休老太婆

@@ -113,7 +113,7 @@ def _own_place(lead: str, after: str, r: ProfileReader) -> bool:
     """The caller names the place as their own: a first-person word right before it, with 的 after it (我绍兴的, 俺河南
     的) or a word for "here" between (我这边某某模具厂的)."""
     here = r.lex["city"]["here_after"]
-    me = alternation(r.self_words)
+    me = r.me
     if re.search(rf"(?:{me})(?:{alternation(here)})$", lead):
         return True
     return re.search(rf"(?:{me})$", lead) is not None and after.startswith(tuple(r.lex["city"]["own_after"]))
@@ -133,8 +133,7 @@ def _employer_place(lead: str, after: str, before: str, r: ProfileReader) -> boo
     if lead.strip() or not any(w in before for w in r.self_words):
         return False
     if re.fullmatch(r"(?:的|人)\s*", after):   # the place alone: only right after the caller's name (我姓吴，苏州的)
-        me = alternation(r.subject_words)
-        return re.search(rf"(?:{me})(?:姓|叫)[\u4e00-\u9fff]{{1,4}}[，,]\s*$", before) is not None
+        return re.search(rf"(?:{r.subject})(?:姓|叫)[\u4e00-\u9fff]{{1,4}}[，,]\s*$", before) is not None
     roles = alternation(r.lex["occupation"]["nouns"])
     return re.fullmatch(rf"[\u4e00-\u9fff]{{2,12}}的(?:{roles})?\s*", after) is not None
 

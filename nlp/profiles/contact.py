@@ -79,7 +79,7 @@ def _clock_call(clause: str, cfg: dict, text: str, r: ProfileReader) -> str | No
     if any(w in lead for w in r.third):
         return None   # 我老公六点以后打给你们: someone else calls
     after = _CLOCK.sub("", clause[m.start():])
-    me = alternation(r.subject_words)   # [person] self but the reflexive
+    me = r.subject   # [person] self but the reflexive
     caller = rf"(?:{me})(?:{alternation(cfg['caller_adverbs'])})?"
     if re.match(rf"{caller}(?:{alternation(cfg['caller_free'])})", after):
         after = re.sub(rf"^{caller}", "", after)   # 六点以后我(才)有空: the caller free then

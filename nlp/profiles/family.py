@@ -31,7 +31,7 @@ def _described_plainly(word: str, lead: str, r: ProfileReader) -> bool:
     """An old person's word said of someone described (`_SOMEONE`), not of the caller's own household."""
     if word not in r.lex["person"]["sex_of"] or not _SOMEONE.search(lead):
         return False
-    return not re.search(rf"(?:{alternation(r.self_words)})(?:们|家)?(?:那个|这个|这|那)$", lead)
+    return not re.search(rf"(?:{r.me})(?:们|家)?(?:那个|这个|这|那)$", lead)
 
 
 def read_marital(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact]) -> None:
@@ -116,7 +116,7 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     count_re = re.compile(rf"({counts})(?:个)?(?:小)?({counted})(?!细)")   # not 一个仔细的人
     negated = alternation(cfg["none_after"])
     none_re = re.compile(rf"(?:{nouns}){linking_adverb()}(?:{negated}){clause_end(also='的')}")
-    me = alternation(r.self_words)
+    me = r.me
     # 我儿子三岁, 俺闺女才八个月: a child of the caller's whose age is told; at least one, said when no count is
     aged_re = re.compile(rf"(?:{me})(?:的|家)?(?:{nouns})(?:今年|现在|才|都|已经|刚)?[0-9一二两三四五六七八九十]{{1,3}}"
                          rf"(?:岁|周岁|个月)")

@@ -32,7 +32,7 @@ def kin_of_caller(kin: Sequence[str], r: ProfileReader) -> re.Pattern[str]:
     """我是他妈妈, 俺是孩子他爸, 我是被保险人的母亲: the caller says what they are to someone. Only whose it is stands
     between 是 and the kinship term ([person] kin_whose, 的 after each), and the term ends the clause: 我是给我妈问的
     (on someone's behalf), 我是来看妈妈, 我是陪老婆 say nothing of the caller."""
-    me = alternation(r.self_words)
+    me = r.me
     whose = alternation(r.lex["person"]["kin_whose"])
     words = alternation(kin)
     return re.compile(rf"(?:{me}){linking_adverb()}是(?:(?:{whose})的?){{0,2}}(?:{words})儿?{clause_end()}")   # 媳妇儿

@@ -30,7 +30,7 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     kin = (*r.lex["person"]["relation_after_self"], *r.lex["person"]["third_party"], *r.lex["marital"]["spouse"],
            *r.lex["children"]["nouns"])
     others = alternation({w for w in kin if not w.endswith("家")})
-    self_words = alternation(r.self_words)
+    self_words = r.me
     together = alternation(r.together)
     # 您在我们这儿有一份, 您在2020年投保了一份, 我自己单位有: the holder (the caller's words or the agent's 您), a few
     # words, then a verb of holding (not 有的/有没有), or a count limited by 就/只 right before the product

@@ -143,12 +143,14 @@ class ProfileReader:
         p = lex["person"]
         self.self_words = tuple(p["self"])
         self.subject_words = tuple(w for w in p["self"] if w not in p["reflexive"])   # a clause's subject: not 自己
+        # the two as regex alternations, built once per lexicon rather than at every clause
+        self.me, self.subject = alternation(self.self_words), alternation(self.subject_words)
         self.relation = tuple(p["relation_after_self"])
         self.third = tuple(p["third_party"])
         self.caller_sex: str | None = None
         self.together = tuple(p["together"])
         self.place_of = tuple(p["place_of"])
-        self.apposition = re.compile(rf"(?:{alternation(self.self_words)})(?:[^。！!？?你您他她]{{0,12}}[，,])?"
+        self.apposition = re.compile(rf"(?:{self.me})(?:[^。！!？?你您他她]{{0,12}}[，,])?"
                                      rf"(?:{alternation(p['apposition'])})[^，,。！!？?]{{0,6}}$")
 
     def caller_is(self, sex: str) -> None:
@@ -193,7 +195,7 @@ class ProfileReader:
                 i = before.rfind(w, 0, i)
         tail = before[last_self + 1:] if last_self >= 0 else before
         if last_self >= 0:  # 我跟我老公在重庆: "we", the caller included
-            tail = re.sub(rf"^(?:{alternation(self.together)})(?:{alternation(self.self_words)})?"
+            tail = re.sub(rf"^(?:{alternation(self.together)})(?:{self.me})?"
                           rf"(?:{alternation(self.relation)})儿?", "", tail)
         for t in self.third:
             j = tail.find(t)
@@ -267,7 +269,7 @@ def spouse_of_caller(spouse: Sequence[str], r: ProfileReader, titles: Sequence[s
     """我老公, 俺媳妇, 我跟我爱人, 和老婆: a first-person word (or 和/跟), then a spouse word. `titles` name a
     spouse only right after a first-person word (我先生, 我家先生, 我和先生): after 和 alone, 先生 may be the agent
     addressed. (俺家媳妇 is often a daughter-in-law: 家 stands only before a title.)"""
-    me, together = alternation(r.self_words), alternation(r.together)
+    me, together = r.me, alternation(r.together)
     words = alternation(spouse)
     one = "".join(w for w in r.self_words if len(w) == 1)
     if titles and one:

@@ -163,7 +163,7 @@ class _OwnRole:
     calls for their company says who they are."""
 
     def __init__(self, cfg: dict[str, Any], noun_re: str, r: ProfileReader):
-        me = alternation(r.self_words)
+        me = r.me
         appos = alternation(r.lex["person"]["apposition"])
         dept = alternation(cfg["department"])
         self.cfg = cfg
