@@ -39,6 +39,11 @@ def test_a_call_moved_to_another_night_lands_there_and_the_night_runs(settings):
     assert con.execute("SELECT night FROM call_topics WHERE call_id = ?", [moved["call_id"]]).fetchall() == [(night,)]
     assert not con.execute("""SELECT count(*) FROM question_topics WHERE question_id NOT IN
                               (SELECT question_id FROM questions)""").fetchone()[0]
+    # the daily counts are recomputed whole after the run: the old night no longer counts the call, the new one does
+    daily = dict(con.execute("SELECT night, sum(questions) FROM topic_daily GROUP BY 1").fetchall())
+    held = dict(con.execute("""SELECT q.night, count(*) FROM questions q JOIN v_question_topics USING (question_id)
+                               GROUP BY 1""").fetchall())
+    assert {n: v for n, v in daily.items() if v} == held and held.get(night)
     # and back again: the same call on its first night
     moved["started_at"] = next(c["started_at"] for c in _sample_calls() if c["call_id"] == moved["call_id"])
     run_steps(con, land(con, [moved], settings), settings)

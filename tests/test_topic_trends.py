@@ -54,8 +54,10 @@ def test_trends_average_nights_with_data_and_a_fall_to_zero_is_a_fall(tmp_path):
     assert rows[(1, d0 + timedelta(days=1))][3] == "steady"
     # 0 tonight after 4 a night is a fall
     assert rows[(1, d0 + timedelta(days=2))][:1] == (0,) and rows[(1, d0 + timedelta(days=2))][3] == "falling"
-    # first seen is not before the topic was created
+    # first seen is not before the topic was created, but the night before keeps its count (a pooled revision, a
+    # night run after later ones): new then, as on the night it was first seen
     assert {f for (t, _), (_, _, f, _) in rows.items() if t == 2} == {d0 + timedelta(days=1)}
+    assert rows[(2, d0)][0] == 1 and rows[(2, d0)][3] == "new"
 
 
 def test_names_analysts_set_win(tmp_path):

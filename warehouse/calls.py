@@ -116,9 +116,9 @@ def forget_moved(con: duckdb.DuckDBPyConnection, landing: Sequence[tuple[str, da
 
     Why: a manifest that corrects a call's start time (or reuses an id on a later night) moves the call; the steps of
     its new night then write its questions and call topic again, under the same ids, and would break on the old rows
-    (a duplicate question_id), stopping that night on every rerun. The old night's daily counts keep the call until
-    that night is run again; the other per-call rows (outcomes, profiles, replies, intent) are replaced by call_id
-    when the new night's steps run. Human reviews of its replies (script_reviews) stay.
+    (a duplicate question_id), stopping that night on every rerun. The daily topic counts follow it (topic_daily is
+    recomputed whole after every run); the other per-call rows (outcomes, profiles, replies, intent) are replaced by
+    call_id when the new night's steps run. Human reviews of its replies (script_reviews) stay.
     """
     if not landing:
         return []
@@ -131,8 +131,8 @@ def forget_moved(con: duckdb.DuckDBPyConnection, landing: Sequence[tuple[str, da
                             (SELECT question_id FROM questions WHERE call_id IN (SELECT unnest(?)))""", [moved])
         for table in _BY_CALL:
             con.execute(f"DELETE FROM {table} WHERE call_id IN (SELECT unnest(?))", [moved])
-        log.warning("calls moved to another night (their earlier night's daily counts refresh when it is run "
-                    "again): %s", ", ".join(sorted(moved)))
+        log.warning("calls moved to another night (their questions and topics go with them): %s",
+                    ", ".join(sorted(moved)))
     return moved
 
 

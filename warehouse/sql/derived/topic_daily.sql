@@ -8,7 +8,9 @@
 --   trend.rising_ratio / trend.falling_ratio   tonight vs the mean of the window
 -- The mean is over the nights *with data* (any call) among the window_nights before, from the topic's first
 -- night on, so nights before the warehouse began are not zeros; first_seen is the first night with a member
--- not before the topic was created; a topic that fell to 0 tonight is 'falling' (enough before) or 'quiet'.
+-- not before the topic was created; a topic that fell to 0 tonight is 'falling' (enough before) or 'quiet'. Rows
+-- start at the topic's first member, so a night before first_seen (a night run after later ones, the nights a topic
+-- found later pooled) keeps its counts, and is 'new' as the night first seen is.
 DELETE FROM topic_daily;
 INSERT INTO topic_daily (topic_id, night, questions, calls, prev7_avg, change_pct, first_seen, trend)
 WITH p AS (
@@ -24,9 +26,12 @@ counts AS (
     SELECT qt.topic_id, q.night, count(*) AS n, count(DISTINCT q.call_id) AS c
     FROM v_question_topics qt JOIN questions q USING (question_id) GROUP BY ALL),
 firsts AS (
-    SELECT c.topic_id, coalesce(min(c.night) FILTER (WHERE c.night >= t.created_night), min(c.night)) AS first_seen
+    SELECT c.topic_id, coalesce(min(c.night) FILTER (WHERE c.night >= t.created_night), min(c.night)) AS first_seen,
+           min(c.night) AS first_member
     FROM counts c JOIN topics t USING (topic_id) GROUP BY ALL),
-grid AS (SELECT f.topic_id, nt.night, f.first_seen FROM firsts f JOIN nights nt ON nt.night >= f.first_seen),
+-- every night from the topic's first member on: a night run after later ones (a late manifest, a call moved to an
+-- earlier night) and the nights before a topic the pool found later keep their counts
+grid AS (SELECT f.topic_id, nt.night, f.first_seen FROM firsts f JOIN nights nt ON nt.night >= f.first_member),
 prev AS (
     SELECT g.topic_id, g.night, count(*) AS data_nights, sum(coalesce(c.n, 0)) AS n
     FROM grid g CROSS JOIN p
