@@ -156,7 +156,7 @@ def _transcript_night(folder: Path, name: str, calls: list[dict]) -> Path:
 
 
 @pytest.mark.slow  # nights through the real flow
-@pytest.mark.parametrize("ended", ["killed", "crashed"])
+@pytest.mark.parametrize("ended", ["killed", "crashed", "killed_with_a_bad_call"])
 def test_an_unfinished_night_is_finished_or_named_by_the_next_night_of_another_manifest(tmp_path: Path, night,
                                                                                         monkeypatch, ended):
     """A night that was killed (or crashed) half-way left its working copy; the next run, of another manifest in
@@ -184,9 +184,12 @@ def test_an_unfinished_night_is_finished_or_named_by_the_next_night_of_another_m
         night.run_night(manifest_a, overrides=over)
     monkeypatch.setattr(store, "write_calls", real_write)
     assert landed and len(landed) < len(a)
-    if ended == "killed":   # a kill leaves the run `running` in the working copy (the crash recorded `failed`)
+    if ended.startswith("killed"):   # a kill leaves the run `running` in the working copy (the crash: `failed`)
         with duckdb.connect(str(NightFiles(tmp_path / "w.duckdb").work)) as work:
             work.execute("UPDATE pipeline_runs SET status = 'running'")
+    bad = next(c["call_id"] for c in reversed(a) if c["call_id"] not in landed)
+    if ended == "killed_with_a_bad_call":   # a call of the killed run's that fails when this night imports it
+        (tmp_path / "a" / f"{bad}.json").write_text("{not json", encoding="utf-8")
 
     result = night.run_night(manifest_b, overrides=over)
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
@@ -194,7 +197,12 @@ def test_an_unfinished_night_is_finished_or_named_by_the_next_night_of_another_m
     topics = {r[0] for r in con.execute("SELECT call_id FROM call_topics").fetchall()}
     open_failures = con.execute("SELECT item, manifest, reason FROM failures").fetchall()
     con.close()
-    if ended == "killed":
+    if ended == "killed_with_a_bad_call":   # filed under its own manifest, the one to run again
+        assert result["status"] == "partial"
+        ((item, manifest, reason),) = open_failures
+        assert item == bad and manifest == str(manifest_a.resolve()), open_failures
+        assert bad not in stored and set(stored) == {c["call_id"] for c in [*a, b]} - {bad}
+    elif ended == "killed":
         assert result["status"] == "succeeded", result["failures"]
         assert stored == sorted(c["call_id"] for c in [*a, b]) and {c["call_id"] for c in a} <= topics
         assert first_night in result["nights"] and not open_failures
