@@ -7,7 +7,9 @@ takes the family's specific topic said in the same call (咨询购买医疗险).
 vote: each topical question counts 1, each customer turn without a question whose key phrases
 name a topic ("我的保单扣款没成功") `statement_weight`, the first of all `first_question_weight`
 (customers say why they call first), and the key phrases over all the customer's words add `customer_text_weight`
-per weight, so a call whose questions were missed still gets its topic. Taxonomy topics tied at the top vote are told
+per weight, so a call whose questions were missed still gets its topic; the agent's key phrases add `agent_text_share`
+of that to the topics the caller's words named (the agent answers in the words of the call's matter). Taxonomy
+topics tied at the top vote are told
 apart by meaning: the call's customer words against each one's nearest example questions of the taxonomy (a
 question's tie also reads the night's questions as prototypes; a call's vote has no such set).
 A call with nothing topical gets the explicit "other" topic: never no topic. A question that neither its own words
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, partial
 from pathlib import Path
@@ -110,15 +112,16 @@ def main_topic(topics: Sequence[Hashable | None], methods: Sequence[str | None],
                text_scores: Mapping[Hashable, float], opts: MatchOptions,
                family: Mapping[Hashable, str] | None = None,
                general: Mapping[str, Hashable] | None = None,
-               meaning: Meaning | None = None) -> CallTopic:
-    """The call's main topic from its questions' own topics (follow-ups do not vote) and its customer text.
+               meaning: Meaning | None = None, agent_scores: Mapping[Hashable, float] | None = None) -> CallTopic:
+    """The call's main topic from its questions' own topics (follow-ups do not vote), its customer text and, among
+    the topics those name, its agent's words (`vote_table`).
 
     When the winner is a family's general topic and a specific sibling has votes, the sibling with most takes it.
     Topics tied at the top vote (before a general topic hands its votes on) go to the one `meaning` (asked with the
     tied topics, only when there is a tie: topic -> similarity of the call's words) rates highest, else to the one
     said first.
     """
-    return vote_table(topics, methods, text_scores, opts, family, general, meaning)[0]
+    return vote_table(topics, methods, text_scores, opts, family, general, meaning, agent_scores)[0]
 
 
 def tied_topics(votes: Mapping[Hashable, float]) -> list[Hashable]:
@@ -134,9 +137,15 @@ def vote_table(topics: Sequence[Hashable | None], methods: Sequence[str | None],
                text_scores: Mapping[Hashable, float], opts: MatchOptions,
                family: Mapping[Hashable, str] | None = None,
                general: Mapping[str, Hashable] | None = None,
-               meaning: Meaning | None = None) -> tuple[CallTopic, dict[Hashable, float]]:
+               meaning: Meaning | None = None,
+               agent_scores: Mapping[Hashable, float] | None = None) -> tuple[CallTopic, dict[Hashable, float]]:
     """`main_topic` and every topic's vote (the winner's with its general topic's added): how far the runner-up
-    trails says how clearly the taxonomy explains the call (nlp/novelty.py)."""
+    trails says how clearly the taxonomy explains the call (nlp/novelty.py).
+
+    `agent_scores` (key phrases over the agent's words) add `agent_text_share` times the customer text's weight to
+    the topics the caller's words already voted for: the agent answers in the words of the matter the call is
+    about (补缴, 定损, 理赔进度), which weighs between the topics a caller's story touched, but never names a topic the
+    caller did not (an agent offering another product, reading a policy out)."""
     votes: dict[Hashable, float] = {}
     first_at: dict[Hashable, int] = {}
     seen_first = False
@@ -150,6 +159,9 @@ def vote_table(topics: Sequence[Hashable | None], methods: Sequence[str | None],
     from_questions = bool(votes)
     for t, w in text_scores.items():
         votes[t] = votes.get(t, 0.0) + opts.customer_text_weight * w
+    for t, w in (agent_scores or {}).items():
+        if t in votes:
+            votes[t] += opts.agent_text_share * opts.customer_text_weight * w
     if not votes:
         return CallTopic(None, "other", 0.0, -1), votes
 
@@ -239,6 +251,7 @@ class CallTopicInputs:
     turns_of: dict[str, list[tuple[int, str]]]    # call_id -> its customer turns (seq, text)
     ids: dict[str, int]                           # slug -> topic_id of the taxonomy and "other" topics
     vectors: dict[str, np.ndarray]                # cached embeddings of the examples and the calls' customer text
+    agent_of: dict[str, str] = field(default_factory=dict)   # call_id -> its agent's words (call_text of its turns)
 
 
 @dataclass
@@ -309,6 +322,9 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         text_scores = {} if novel else {
             ids[s]: w for s, (w, _) in phrase_scores(texts.get(call_id, ""), taxonomy, mopts.strong_weight).items()
             if s in ids}
+        agent_scores = {} if novel or not mopts.agent_text_share else {
+            ids[s]: w for s, (w, _) in phrase_scores(inputs.agent_of.get(call_id, ""), taxonomy,
+                                                     mopts.strong_weight).items() if s in ids}
         own = [t if m != FOLLOW_UP else None
                for t, m in zip(refine_families(topics, family, general, turns, weak), methods, strict=True)]
         # customer turns without a question still say what the call is about: they vote, in turn order
@@ -320,7 +336,7 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
                       if slug in ids]
         items.sort(key=lambda x: x[0])
         ct = main_topic([x[1] for x in items], [x[2] for x in items], text_scores, mopts, family, general,
-                        partial(meaning_of, call_id))
+                        partial(meaning_of, call_id), agent_scores)
         if ct.topic is None:
             no_vote.append(call_id)
         if mopts.call_fills_left and ct.topic is not None and ct.method == "questions":

@@ -146,6 +146,7 @@ class MatchOptions:
     example_model_c: float         # that model's inverse regularisation
     first_question_weight: float   # the first topical question of a call states why the customer called
     customer_text_weight: float    # phrase weight over all the customer's words, beside the questions
+    agent_text_share: float        # the agent's words' phrases, this share of that, among topics the caller named
     statement_weight: float        # a customer turn without a question whose key phrases name a topic
     call_example_threshold: float  # a call with no topical question: its customer text to the nearest example
     prototype_k: int               # a tie of key phrases: top-k mean cosine to each tied topic's prototypes

@@ -148,6 +148,20 @@ def test_the_first_topic_of_the_call_leads_and_nothing_topical_is_other():
                       ).topic == "claim"
 
 
+def test_the_agents_words_weigh_between_the_callers_topics_and_name_none_of_their_own():
+    """A caller asks about a renewal first and a payment after (the first question leads); the agent's answers speak
+    of the payment throughout, and that decides between the two. An agent's words about a topic the caller never
+    named (another product offered) move nothing, and a call with nothing topical from the caller stays other."""
+    opts = replace(MATCH, first_question_weight=1.5, customer_text_weight=0.5, agent_text_share=0.35)
+    asked = (["renewal", "pay"], [PHRASE, PHRASE], {"renewal": 1.0, "pay": 1.0})
+    assert main_topic(*asked, opts).topic == "renewal"
+    ct = main_topic(*asked, opts, agent_scores={"pay": 4.0})
+    assert (ct.topic, ct.method) == ("pay", "questions")
+    assert main_topic(*asked, opts, agent_scores={"buy_ci": 9.0}).topic == "renewal"
+    assert main_topic(*asked, replace(opts, agent_text_share=0.0), agent_scores={"pay": 4.0}).topic == "renewal"
+    assert main_topic([None], [None], {}, opts, agent_scores={"pay": 9.0}).method == "other"
+
+
 @pytest.fixture(scope="module")
 def tok():
     return tokenizer_from_settings(load_settings())

@@ -271,7 +271,8 @@ def call_topic_nights(con: duckdb.DuckDBPyConnection, nights: Sequence[date], se
 
 
 def load_call_topics(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Settings) -> CallTopicInputs:
-    """The night's questions with their topics, every call's customer turns, the known topics' ids, vectors."""
+    """The night's questions with their topics, every call's customer turns and agent words, the known topics' ids,
+    vectors."""
     (night,) = nights
     # what this step wrote before (call_question_topics) is recomputed, not read back; the store replaces it
     questions = [CallQuestion(*r) for r in con.execute("""
@@ -286,7 +287,13 @@ def load_call_topics(con: duckdb.DuckDBPyConnection, nights: Sequence[date], set
     ids = dict(con.execute("SELECT slug, topic_id FROM topics WHERE slug IS NOT NULL").fetchall())
     examples, _ = load_taxonomy(settings).examples()
     keys = sorted({text_key(e) for e in examples} | {text_key(call_text(ts)) for ts in turns_of.values()})
-    return CallTopicInputs(night, questions, turns_of, ids, cached_vectors(con, keys, settings["topics"]["model"]))
+    agent_of: dict[str, list[tuple[int, str]]] = {}
+    for c, seq, text in con.execute("""SELECT u.call_id, u.seq, u.text FROM utterances u JOIN calls c USING (call_id)
+                                       WHERE c.night = ? AND u.speaker = 'agent' ORDER BY u.call_id, u.seq""",
+                                    [night]).fetchall():
+        agent_of.setdefault(c, []).append((seq, text or ""))
+    return CallTopicInputs(night, questions, turns_of, ids, cached_vectors(con, keys, settings["topics"]["model"]),
+                           {c: call_text(ts) for c, ts in agent_of.items()})
 
 
 def store_call_topics(con: duckdb.DuckDBPyConnection, result: CallTopicResult, settings: Settings) -> dict[str, Any]:
