@@ -75,6 +75,13 @@ def test_sample_nights_give_topics_and_rerun_is_idempotent(tmp_path, settings):
     agent = con.execute("""SELECT count(*) FROM questions q JOIN utterances u USING (call_id, seq)
                            WHERE u.speaker <> 'customer'""").fetchone()[0]
     assert agent == 0
+    # the call_topics step reads each call's agent words (they weigh among the caller's topics), in turn order
+    from callintel.warehouse.topics import load_call_topics
+    agent_of = load_call_topics(con, nights[:1], settings).agent_of
+    said = dict(con.execute("""SELECT u.call_id, string_agg(coalesce(u.text, ''), '。' ORDER BY u.seq) FROM utterances u
+                               JOIN calls c USING (call_id) WHERE c.night = ? AND u.speaker = 'agent' GROUP BY 1""",
+                            [nights[0]]).fetchall())
+    assert agent_of and agent_of == said
     counts = _counts(con)
     topics = con.execute("SELECT topic_id, label, representative FROM topics ORDER BY 1").fetchall()
     # call topics redone for the earlier nights write the same rows: a family refinement (咨询购买 -> its specific
