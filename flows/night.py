@@ -233,7 +233,6 @@ class NightRun:
     failures: list[Failure] = field(default_factory=list)
     folded: list[Manifest] = field(default_factory=list)   # unfinished runs' manifests taken in (_fold_unfinished)
     open_elsewhere: list[Failure] = field(default_factory=list)   # filed under another manifest (_fold_unfinished)
-    manifest_of: dict[str, str] = field(default_factory=dict)   # a folded call's own manifest (_fold_unfinished)
     ok: int = 0
     n_cached: int = 0
     audio_s: float = 0.0
@@ -363,7 +362,6 @@ def _fold_unfinished(run: NightRun, con, dead: str, status: str, path: str | Non
     other.calls = [c for c in other.calls if c.call_id not in taken]
     runs.write_failures(con, other.failures, path, run.run_id)   # its bad rows, under its own manifest
     run.folded.append(other)
-    run.manifest_of.update({c.call_id: path for c in other.calls})
     run.calls_in += len(other.calls)
     run.nights = sorted({*run.nights, *(c.night for c in other.calls)})
     log.warning("unfinished run %s: %d calls of its manifest %s are taken into this night", dead, len(other.calls),
@@ -373,9 +371,10 @@ def _fold_unfinished(run: NightRun, con, dead: str, status: str, path: str | Non
 def _write_failures(run: NightRun, con) -> None:
     """The night's call failures, each under the manifest that lists its call: a folded run's call that fails here
     is its manifest's to run again, and `callintel status` names that one."""
+    manifest_of = {c.call_id: str(m.path.resolve()) for m in run.folded for c in m.calls}
     by_manifest: dict[str, list[Failure]] = {}
     for f in run.failures:
-        by_manifest.setdefault(run.manifest_of.get(f.call_id or f.item, run.manifest_key), []).append(f)
+        by_manifest.setdefault(manifest_of.get(f.call_id or f.item, run.manifest_key), []).append(f)
     for key, failures in by_manifest.items():
         runs.write_failures(con, failures, key, run.run_id)
 
