@@ -771,6 +771,26 @@ def test_regional_and_spoken_forms_of_what_is_already_read():
     assert "city" not in facts(("customer", "卡号是6222，工商银行的，开户行是北京海淀支行。"))
 
 
+def test_a_name_given_reads_as_the_warehouse_holds_it_masked():
+    """The readers see the warehouse's text, where the masker has replaced the caller's name ([姓名]): the place
+    said in a clause after the caller's name (我姓吴，苏州的 -> 苏州) reads masked the same; 我叫了个车 names nobody."""
+    from callintel.speech.text import TextCleaner
+
+    cleaner = TextCleaner.from_settings(SETTINGS)
+    on = date(2026, 12, 1)
+
+    def masked(said: str) -> dict[str, str]:
+        text = cleaner.clean_with_age(said, on)[0]
+        assert "[姓名]" in text or "叫了" in text, text   # the masker did its part: the reader sees no name
+        return facts(("customer", text), on=on)
+
+    assert masked("喂，侬好。我姓吴，苏州的。我是替我屋里老太婆问的。")["city"] == "苏州"
+    assert masked("是我本人。我叫钱秀娟，杭州的，后四位是0826。")["city"] == "杭州"
+    assert "city" not in masked("我叫了个车，苏州的。")
+    for said in ("我姓吴，苏州的。", "我叫钱秀娟，杭州的。"):   # as before, unmasked
+        assert "city" in facts(("customer", said)), said
+
+
 def test_policies_held_without_a_verb_and_words_a_type_begins():
     """A count limited by 就 / 只 says having (俺自个儿就一个车险跟一个重疾险), as 我就一个儿子 does; a type's key that
     begins another word of the dictionary (养老院, 医疗费) names no product; the household's (俺家车也有车险) is still

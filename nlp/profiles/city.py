@@ -10,7 +10,7 @@ from typing import Any
 from callintel.general_words import pos_tagger
 from callintel.mandarin import SENTENCE_ENDS
 from callintel.nlp.places import province_names
-from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, clause_prefix, text_clauses
+from callintel.nlp.profiles.reader import NAME_GIVEN, Fact, ProfileReader, add_fact, clause_prefix, text_clauses
 from callintel.nlp.profiles.sound import ends_like
 from callintel.nlp.profiles.work import is_role
 from callintel.regex_words import alternation
@@ -133,7 +133,7 @@ def _employer_place(lead: str, after: str, before: str, r: ProfileReader) -> boo
     if lead.strip() or not any(w in before for w in r.self_words):
         return False
     if re.fullmatch(r"(?:的|人)\s*", after):   # the place alone: only right after the caller's name (我姓吴，苏州的)
-        return re.search(rf"(?:{r.subject})(?:姓|叫)[\u4e00-\u9fff]{{1,4}}[，,]\s*$", before) is not None
+        return re.search(rf"(?:{r.subject}){NAME_GIVEN}[，,]\s*$", before) is not None
     roles = alternation(r.lex["occupation"]["nouns"])
     return re.fullmatch(rf"[\u4e00-\u9fff]{{2,12}}的(?:{roles})?\s*", after) is not None
 

@@ -22,6 +22,9 @@ FIELDS = ("gender", "age", "city", "occupation", "marital_status", "children", "
           "income_band", "preferred_contact_time", "health_condition", "budget_concern", "insured_person",
           "policies_on_file")
 MULTI_FIELDS = ("existing_policies", "health_condition", "policies_on_file")   # one fact per item, not per call
+# The caller giving their name (我姓[姓名], 我叫李建国; not 我叫了个网约车): the readers see the warehouse's text,
+# where a name is masked ([姓名], "[姓名]*明"), so the name is any run of up to eight characters but a space or a break.
+NAME_GIVEN = r"(?:姓|叫(?![了过着]))[^\s，,。！!？?；;]{1,8}"
 
 
 _CLAUSE = re.compile(r"[^，,。！!？?；;：:…\n]+")

@@ -12,6 +12,7 @@ from typing import Any
 from callintel.general_words import pos_tagger
 from callintel.mandarin import LOCATIVE_WORDS, LOCATIVES
 from callintel.nlp.profiles.reader import (
+    NAME_GIVEN,
     Fact,
     ProfileReader,
     add_fact,
@@ -176,8 +177,7 @@ class _OwnRole:
         self.employer = re.compile(rf"(?:(?:{me})(?:这边)?是?|^是){owner}{{2,20}}?的({role})(?:这边)?$")
         # the caller's own clause before a verbless one naming the role: by employer (…的), name (我姓[姓名], 我叫…)
         # or home (我是某某县那边)
-        named = r"(?:姓|叫(?![了过着]))\S{1,8}"   # 我姓[姓名], 我叫…; not 我叫了个网约车
-        self.introduced = re.compile(rf"(?:{me})(?:(?:这边)?是?{owner}{{2,20}}的|{named}|是{owner}{{2,12}}"
+        self.introduced = re.compile(rf"(?:{me})(?:(?:这边)?是?{owner}{{2,20}}的|{NAME_GIVEN}|是{owner}{{2,12}}"
                                      rf"(?:那边|这边))$")
         self.named_employer = re.compile(rf"(?:就是|是)?{owner}{{2,20}}?的({role})")
         self.self_intro = re.compile(rf"(?:{me})(?:姓|叫|是)")
