@@ -22,12 +22,16 @@ question whose own words name another topic only weakly (plain key phrases weigh
 a nearest example, or a follow-up of such a question) takes the call's main topic too (method "call_weak",
 `call_overrides_weak`): a call is mostly about one thing, and 能报吗 in a call about buying health cover asks what
 the cover pays, not how to claim; a strong key phrase (我要投诉, 退保) and what it leads keep their own topic, so a
-call that truly turns to a second matter still shows it. Plain values in and out; topics are any hashable keys
-(slugs or ids).
+call that truly turns to a second matter still shows it. When the caller opens a second matter in so many words
+(还有个事, 另外, 哦对了: [topics.taxonomy_match] second_matter), what follows votes for the call only among the topics
+named before it (why they called comes first), and has a main topic of its own, which the second matter's weak or
+unmatched questions take instead of the call's. Plain values in and out; topics are any hashable keys (slugs or ids).
 """
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from callintel.nlp.taxonomy import EXAMPLE, FOLLOW_UP, PHRASE, MatchOptions
+from callintel.regex_words import alternation
 
 STATEMENT = "statement"  # a customer turn without a question whose key phrases name a topic
 CALL = "call"            # call_question_topics method: a question with no topic of its own takes its call's
@@ -211,6 +216,27 @@ def statement_votes(turns: Sequence[tuple[int, str]], asked: set[int], taxonomy,
     return [(seq, hit[0]) for seq, hit in hits if hit is not None]
 
 
+def second_matter_pattern(markers: Sequence[str]) -> re.Pattern[str] | None:
+    """The words that open a second matter ([topics.taxonomy_match] second_matter), said at the start of a clause or
+    after an interjection (哦对了): a closed class of Mandarin discourse markers, not a topic's words."""
+    if not markers:
+        return None
+    return re.compile(rf"(?:^|[，,。！!？?；;…\s]|[哦噢啊嗯诶哎])(?:{alternation(markers)})")
+
+
+def second_matter_at(turns: Sequence[tuple[int, str]], voted: Sequence[int],
+                     pattern: re.Pattern[str] | None) -> float:
+    """The utterance where the caller opens a second matter (还有个事，…; 另外…; 哦对了，…) after something of the call
+    already voted (`voted`: the utterances of its own questions and statements that name a topic), else infinity.
+    Why: a caller says first why they call; in the read call sets every call with such a turn (68 of 320) has its
+    true topic among the questions before it, and in 23 the questions after it are about another matter that could
+    outvote it."""
+    if pattern is None or not voted:
+        return math.inf
+    first = min(voted)
+    return next((seq for seq, text in turns if seq > first and pattern.search(text)), math.inf)
+
+
 def weak_questions(qs: Sequence[CallQuestion], topics: Sequence[Hashable | None], methods: Sequence[str | None],
                    main: Hashable, weak: Collection[int]) -> set[str]:
     """The question ids whose topic (`topics`, after inheriting) differs from the call's `main` topic and rests on
@@ -290,6 +316,7 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         vectors.update(got)
         return [vectors[text_key(t)] for t in texts]
 
+    second = second_matter_pattern(mopts.second_matter)
     listed = [k for k, slug in enumerate(ex_slugs) if slug in ids]   # the examples of the night's taxonomy topics
     labels = np.asarray([ids[ex_slugs[k]] for k in listed])
 
@@ -307,6 +334,11 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         x = unit(np.asarray(embedded([texts[call_id]])[0], dtype=np.float64))
         return prototype_similarity(x, example_matrix(), labels, tied, mopts.prototype_k)
 
+    def text_votes(said: Sequence[tuple[int, str]]) -> dict[Hashable, float]:
+        """Key phrases over some of a call's customer turns, as topic id -> weight."""
+        return {ids[s]: w for s, (w, _) in phrase_scores(call_text(said), taxonomy, mopts.strong_weight).items()
+                if s in ids}
+
     for call_id, qs in sorted(by_call.items()):
         topics = [q.topic_id for q in qs]
         methods = [FOLLOW_UP if q.kind == "follow_up" else q.method for q in qs]
@@ -319,12 +351,7 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         left = sum(1 for t in final if t is None)
         unclustered += left
         novel = any(q.method == NOVEL for q in qs)   # the taxonomy explains it weakly: its questions' topic decides
-        text_scores = {} if novel else {
-            ids[s]: w for s, (w, _) in phrase_scores(texts.get(call_id, ""), taxonomy, mopts.strong_weight).items()
-            if s in ids}
-        agent_scores = {} if novel or not mopts.agent_text_share else {
-            ids[s]: w for s, (w, _) in phrase_scores(inputs.agent_of.get(call_id, ""), taxonomy,
-                                                     mopts.strong_weight).items() if s in ids}
+        own_turns = inputs.turns_of.get(call_id, [])
         own = [t if m != FOLLOW_UP else None
                for t, m in zip(refine_families(topics, family, general, turns, weak), methods, strict=True)]
         # customer turns without a question still say what the call is about: they vote, in turn order
@@ -332,21 +359,48 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
             zip(turns, own, methods, qs, strict=True))
         if not novel:
             items += [(seq, ids[slug], STATEMENT, None) for seq, slug in
-                      statement_votes(inputs.turns_of.get(call_id, []), set(turns), taxonomy, mopts.strong_weight)
-                      if slug in ids]
+                      statement_votes(own_turns, set(turns), taxonomy, mopts.strong_weight) if slug in ids]
         items.sort(key=lambda x: x[0])
+        agent_scores = {} if novel or not mopts.agent_text_share else {
+            ids[s]: w for s, (w, _) in phrase_scores(inputs.agent_of.get(call_id, ""), taxonomy,
+                                                     mopts.strong_weight).items() if s in ids}
+        scores = text_votes if not novel else (lambda _said: {})
+
+        # after the caller opens a second matter, what they say votes for the call only among the topics named before
+        # it (why they called comes first: a second matter in stronger words must not outvote it), and it has a main
+        # topic of its own, which the second matter's weak or unmatched questions take
+        cut = second_matter_at(own_turns, [x[0] for x in items if x[1] is not None], second)
+        text_scores = scores(own_turns)
+        segments = [(-math.inf, math.inf)]
+        if cut < math.inf:
+            later = [x for x in items if x[0] >= cut]
+            named = {x[1] for x in items if x[0] < cut and x[1] is not None} | set(
+                scores([x for x in own_turns if x[0] < cut]))
+            second_ct = main_topic([x[1] for x in later], [x[2] for x in later],
+                                   scores([x for x in own_turns if x[0] >= cut]), mopts, family, general, None,
+                                   agent_scores)
+            items = [x for x in items if x[0] < cut or x[1] is None or x[1] in named]
+            text_scores = {t: w for t, w in text_scores.items() if t in named}
+            segments = [(-math.inf, cut), (cut, math.inf)]
         ct = main_topic([x[1] for x in items], [x[2] for x in items], text_scores, mopts, family, general,
                         partial(meaning_of, call_id), agent_scores)
         if ct.topic is None:
             no_vote.append(call_id)
-        if mopts.call_fills_left and ct.topic is not None and ct.method == "questions":
-            filled = [q for q, t in zip(qs, final, strict=True) if t is None]
-            mine |= {q.question_id: (q.question_id, int(ct.topic), 0.0, CALL, night) for q in filled}
-            left -= len(filled)
-            unclustered -= len(filled)
-        if mopts.call_overrides_weak and ct.topic is not None and ct.method == "questions":
-            mine |= {q: (q, int(ct.topic), 0.0, CALL_WEAK, night)
-                     for q in weak_questions(qs, final, methods, ct.topic, weak)}
+        mains = [ct]
+        if cut < math.inf:   # the second matter's own topic when its questions decide one, else the call's
+            mains.append(second_ct if second_ct.topic is not None and second_ct.method == "questions" else ct)
+        for (start, end), main in zip(segments, mains, strict=True):
+            if main.topic is None or main.method != "questions":
+                continue
+            part = {q.question_id for q in qs if start <= q.seq < end}
+            if mopts.call_fills_left:
+                filled = [q for q, t in zip(qs, final, strict=True) if t is None and q.question_id in part]
+                mine |= {q.question_id: (q.question_id, int(main.topic), 0.0, CALL, night) for q in filled}
+                left -= len(filled)
+                unclustered -= len(filled)
+            if mopts.call_overrides_weak:
+                mine |= {q: (q, int(main.topic), 0.0, CALL_WEAK, night)
+                         for q in weak_questions(qs, final, methods, main.topic, weak) if q in part}
         mine |= {qs[k].question_id: (qs[k].question_id, int(ct.topic), 0.0, "family", night)
                  for k in general_to_main(final, ct.topic, family, generals) if qs[k].question_id not in mine}
         assign += [mine[q.question_id] for q in qs if q.question_id in mine]

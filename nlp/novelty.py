@@ -102,8 +102,8 @@ def call_evidence(matches: Sequence[tuple[str, str | None, str | None]],
                   opts: MatchOptions) -> dict[str, CallEvidence]:
     """call_id -> how its winning taxonomy topic won, counted as nlp/call_topics.py `main_topic` counts the caller's
     side (a tie goes to the topic said first here: the vote and runner-up, which the judgement reads, are the same
-    either way; the agent's words, which weigh only among the caller's topics, are left out: the learned judgement was
-    trained on the caller's vote).
+    either way; the agent's words, which weigh only among the caller's topics, are left out, and so is the limit a
+    second matter puts on what follows it: the learned judgement was trained on the caller's whole vote).
 
     `matches` are (question_id, slug, method) of the night's questions in call and utterance order.
     """

@@ -152,6 +152,7 @@ class MatchOptions:
     prototype_k: int               # a tie of key phrases: top-k mean cosine to each tied topic's prototypes
     call_fills_left: bool          # a question no match nor cluster decided takes its call's main topic
     call_overrides_weak: bool      # a question weakly matched to another topic takes its call's main topic
+    second_matter: list[str]       # a caller's words opening a second matter (还有个事, 另外): what came before votes
 
     @classmethod
     def from_settings(cls, section: dict[str, Any]) -> MatchOptions:

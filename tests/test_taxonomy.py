@@ -308,6 +308,40 @@ def test_a_weak_match_to_another_topic_takes_its_calls_main_topic():
     assert "q2" not in final and final["q3"] == (8, "context")
 
 
+def test_a_second_matter_does_not_outvote_why_the_caller_called():
+    """A caller asks about a lapsed renewal, then opens a second matter (哦对了，还有个事) and asks twice, in strong
+    words, about buying cover: the call is about the renewal (what came before the marker votes, its words too); the
+    questions after the marker keep their own topic. Without a marker, or with second_matter = [], the later
+    questions outvote it as before; a marker before anything voted cuts nothing."""
+    from datetime import date
+
+    from callintel.nlp.call_topics import CallQuestion, CallTopicInputs, second_matter_at, second_matter_pattern
+    from callintel.nlp.call_topics import compute as call_compute
+
+    night = date(2026, 12, 1)
+    texts = ["我的保单过期了好几天，还能续上吗", "哦对了，还有个事，我想给我妈买个医疗险，有没有", "医疗险一年多少钱"]
+    qs = [CallQuestion("c1", "q1", 1, "own", texts[0], 4, PHRASE, 1.0),
+          CallQuestion("c1", "q2", 3, "own", "我想给我妈买个医疗险，有没有", 5, PHRASE, 6.0),
+          CallQuestion("c1", "q3", 5, "own", texts[2], 5, PHRASE, 6.0)]
+    ids = {"renewal_lapse": 4, "purchase_medical": 5, "other": 99}
+    settings = load_settings()
+    got = call_compute(CallTopicInputs(night, qs, {"c1": [(1, texts[0]), (3, texts[1]), (5, texts[2])]}, ids, {}),
+                       settings)
+    assert got.calls[0][2] == 4 and got.calls[0][5] == "q1", got.calls
+    assert not [a for a in got.assignments if a[0] in ("q2", "q3")]   # their own topic stands
+    plain = [(1, texts[0]), (3, "我想给我妈买个医疗险，有没有"), (5, texts[2])]
+    assert call_compute(CallTopicInputs(night, qs, {"c1": plain}, ids, {}), settings).calls[0][2] == 5
+    off = settings.with_overrides({"topics": {"taxonomy_match": {"second_matter": []}}})
+    assert call_compute(CallTopicInputs(night, qs, {"c1": [(1, texts[0]), (3, texts[1]), (5, texts[2])]}, ids, {}),
+                        off).calls[0][2] == 5
+    pattern = second_matter_pattern(settings["topics"]["taxonomy_match"]["second_matter"])
+    turns = [(1, "另外我想问问"), (3, "理赔到哪了"), (5, "对了，还有个事")]
+    assert second_matter_at(turns, [3], pattern) == 5      # the opening 另外 comes before anything voted
+    assert second_matter_at(turns, [], pattern) == float("inf")
+    # 对了 inside a clause (我对了一下账单) opens nothing
+    assert second_matter_at([(1, "理赔到哪了"), (3, "我对了一下账单")], [1], pattern) == float("inf")
+
+
 def test_a_topic_its_own_words_find_later_wins_over_the_calls_fill(tmp_path):
     """v_question_topics: a call's fill (method call) gives way to a question_topics row (a later night's clustering);
     a follow-up's context still lies over question_topics."""

@@ -1,7 +1,8 @@
 """Loads and stores for purchase-intent leads: call_intent per call, the opt-out list, the leads settings.
 
 The leads step (flows/steps.py) (after profiles and outcomes): scores each call of the nights
-with nlp/intent.py (the call's profile facts from profile_facts help, and its main topic from call_topics),
+with nlp/intent.py (the call's profile facts from profile_facts help, and its main topic from call_topics, or a
+second matter's buying question),
 loads [leads].opt_out into marketing_opt_out (which lines are caller hashes: nlp/opt_out.py), and records
 window_days and the sensitive profile fields ([privacy] sensitive_profile_fields: health conditions) for
 v_marketing_leads, which ranks callers and leaves those fields out.
@@ -9,13 +10,15 @@ v_marketing_leads, which ranks callers and leaves those fields out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
 
-from callintel.nlp.intent import LeadCall, LeadInputs, LeadResult
+from callintel.nlp.call_topics import second_matter_at, second_matter_pattern
+from callintel.nlp.intent import LeadCall, LeadInputs, LeadResult, intent_lexicon_from_settings
 from callintel.nlp.opt_out import OptOutFile
 from callintel.nlp.profiles import Fact
 from callintel.nlp.taxonomy import load_taxonomy
@@ -40,19 +43,42 @@ def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Setti
             facts[cid].append(Fact(fld, value, conf, turn, ev, src))
     turns = utterances_by_call(con, ids)
     # what each call is about (the call_topics step's): its topic's slug and taxonomy family (a discovered topic
-    # has neither), and the utterance whose question decided it (its index among the call's utterances)
+    # has neither), and the utterance whose question decided it (its index among the call's utterances); when that
+    # topic is no purchase but the caller opened a second matter and asked about buying in it, in their own words
+    # (还有个事，我想给我妈买个医疗险), that question's topic: the main topic is why they called, not all they want
     family = load_taxonomy(settings).family_of
+    buying = set(intent_lexicon_from_settings(settings).topic_families)
+    second = second_matter_pattern(settings["topics"]["taxonomy_match"]["second_matter"])
     topic: dict[str, tuple[str, ...]] = {}
     topic_turn: dict[str, int] = {}
     if ids:
-        for cid, slug, turn in con.execute("""
+        rows = con.execute("""
                 SELECT c.call_id, t.slug, CASE WHEN q.seq IS NOT NULL THEN
-                           (SELECT count(*) FROM utterances u WHERE u.call_id = c.call_id AND u.seq < q.seq) END
+                           (SELECT count(*) FROM utterances u WHERE u.call_id = c.call_id AND u.seq < q.seq) END,
+                       0 AS rank, 0 AS seq, 0 AS part
                 FROM call_topics c JOIN topics t USING (topic_id) LEFT JOIN questions q ON q.question_id = c.question_id
-                WHERE c.call_id IN (SELECT unnest(?))""", [ids]).fetchall():
-            topic[cid] = tuple(k for k in (slug, family.get(slug or "")) if k)
-            if turn is not None:
-                topic_turn[cid] = int(turn)
+                WHERE c.call_id IN (SELECT unnest(?))
+                UNION ALL
+                SELECT q.call_id, t.slug,
+                       (SELECT count(*) FROM utterances u WHERE u.call_id = q.call_id AND u.seq < q.seq),
+                       1, q.seq, q.part
+                FROM v_question_topics qt JOIN questions q USING (question_id) JOIN topics t USING (topic_id)
+                WHERE qt.method = 'phrase' AND q.call_id IN (SELECT unnest(?))
+                ORDER BY 1, 4, 5, 6""", [ids, ids]).fetchall()
+        asked: dict[str, list[int]] = {}
+        for cid, _, turn, rank, _, _ in rows:
+            if rank == 1:
+                asked.setdefault(cid, []).append(turn)
+        cut = {cid: second_matter_at([(i, t) for i, (who, t) in enumerate(turns[cid]) if who == "customer"], voted,
+                                     second) for cid, voted in asked.items()}
+        for cid, slug, turn, rank, _, _ in rows:
+            about = tuple(k for k in (slug, family.get(slug or "")) if k)
+            later = rank == 1 and turn >= cut.get(cid, math.inf)
+            if rank == 0 or (later and cid in topic and not buying & set(topic[cid]) and buying & set(about)):
+                topic[cid] = about
+                topic_turn.pop(cid, None)
+                if turn is not None:
+                    topic_turn[cid] = int(turn)
     path = settings.config_file(settings["leads"]["opt_out"])
     opt_out = OptOutFile(str(path), path.read_text(encoding="utf-8") if path.is_file() else None)
     return LeadInputs([LeadCall(c["call_id"], c["caller_hash"], c["night"], c["started_at"], turns[c["call_id"]],
