@@ -334,10 +334,9 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         x = unit(np.asarray(embedded([texts[call_id]])[0], dtype=np.float64))
         return prototype_similarity(x, example_matrix(), labels, tied, mopts.prototype_k)
 
-    def text_votes(said: Sequence[tuple[int, str]]) -> dict[Hashable, float]:
-        """Key phrases over some of a call's customer turns, as topic id -> weight."""
-        return {ids[s]: w for s, (w, _) in phrase_scores(call_text(said), taxonomy, mopts.strong_weight).items()
-                if s in ids}
+    def text_votes(text: str) -> dict[Hashable, float]:
+        """Key phrases over some of a call's words (the customer's turns, or the agent's), as topic id -> weight."""
+        return {ids[s]: w for s, (w, _) in phrase_scores(text, taxonomy, mopts.strong_weight).items() if s in ids}
 
     for call_id, qs in sorted(by_call.items()):
         topics = [q.topic_id for q in qs]
@@ -361,16 +360,16 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
             items += [(seq, ids[slug], STATEMENT, None) for seq, slug in
                       statement_votes(own_turns, set(turns), taxonomy, mopts.strong_weight) if slug in ids]
         items.sort(key=lambda x: x[0])
-        agent_scores = {} if novel or not mopts.agent_text_share else {
-            ids[s]: w for s, (w, _) in phrase_scores(inputs.agent_of.get(call_id, ""), taxonomy,
-                                                     mopts.strong_weight).items() if s in ids}
-        scores = text_votes if not novel else (lambda _said: {})
+        agent_scores = {} if novel or not mopts.agent_text_share else text_votes(inputs.agent_of.get(call_id, ""))
+
+        def scores(said: Sequence[tuple[int, str]], novel: bool = novel) -> dict[Hashable, float]:
+            return {} if novel else text_votes(call_text(said))
 
         # after the caller opens a second matter, what they say votes for the call only among the topics named before
         # it (why they called comes first: a second matter in stronger words must not outvote it), and it has a main
         # topic of its own, which the second matter's weak or unmatched questions take
         cut = second_matter_at(own_turns, [x[0] for x in items if x[1] is not None], second)
-        text_scores = scores(own_turns)
+        text_scores = {} if novel else text_votes(texts.get(call_id, ""))
         segments = [(-math.inf, math.inf)]
         if cut < math.inf:
             later = [x for x in items if x[0] >= cut]
