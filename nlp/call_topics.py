@@ -285,7 +285,9 @@ class CallTopicResult:
     night: date
     new_vectors: dict[str, np.ndarray]
     assignments: list[tuple[str, int, float, str, date]]  # question_topics rows: follow-ups and family refinements
-    calls: list[tuple]        # call_topics rows: call_id, night, topic, method, score, question_id, evidence, n, left
+    # call_topics rows: call_id, night, topic, method, score, question_id, evidence, n, left, and the second matter
+    # the caller opened (the utterance it opens at, its own main topic, the question that decided it: None when none)
+    calls: list[tuple]
     unclustered: int          # questions of the night left without any topic
 
 
@@ -371,6 +373,7 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         cut = second_matter_at(own_turns, [x[0] for x in items if x[1] is not None], second)
         text_scores = {} if novel else text_votes(texts.get(call_id, ""))
         segments = [(-math.inf, math.inf)]
+        second_row: tuple[int | None, Any, str | None] = (None, None, None)
         if cut < math.inf:
             later = [x for x in items if x[0] >= cut]
             named = {x[1] for x in items if x[0] < cut and x[1] is not None} | set(
@@ -378,6 +381,9 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
             second_ct = main_topic([x[1] for x in later], [x[2] for x in later],
                                    scores([x for x in own_turns if x[0] >= cut]), mopts, family, general, None,
                                    agent_scores)
+            decided = second_ct.topic is not None and second_ct.method == "questions"
+            ev2 = later[second_ct.evidence][3] if decided and second_ct.evidence >= 0 else None
+            second_row = (int(cut), second_ct.topic if decided else None, ev2.question_id if ev2 else None)
             items = [x for x in items if x[0] < cut or x[1] is None or x[1] in named]
             text_scores = {t: w for t, w in text_scores.items() if t in named}
             segments = [(-math.inf, cut), (cut, math.inf)]
@@ -387,7 +393,7 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
             no_vote.append(call_id)
         mains = [ct]
         if cut < math.inf:   # the second matter's own topic when its questions decide one, else the call's
-            mains.append(second_ct if second_ct.topic is not None and second_ct.method == "questions" else ct)
+            mains.append(second_ct if second_row[1] is not None else ct)
         for (start, end), main in zip(segments, mains, strict=True):
             if main.topic is None or main.method != "questions":
                 continue
@@ -405,7 +411,7 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         assign += [mine[q.question_id] for q in qs if q.question_id in mine]
         ev = items[ct.evidence][3] if ct.evidence >= 0 else None
         calls.append([call_id, night, ct.topic, ct.method, ct.score, ev.question_id if ev else None,
-                      ev.text if ev else None, len(qs), left])
+                      ev.text if ev else None, len(qs), left, *second_row])
     # calls with nothing topical said: their customer words to the nearest example, else "other"
     if no_vote:
         embedded(list(ex_texts) + [texts.get(c, "") for c in no_vote])

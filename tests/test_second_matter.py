@@ -29,6 +29,14 @@ def test_the_first_matter_is_the_calls_topic_and_the_second_a_lead(settings):
         run_steps(con, land(con, [call], settings), settings)
         slug = con.execute("SELECT t.slug FROM call_topics JOIN topics t USING (topic_id)").fetchone()[0]
         assert slug == "renewal_lapse"
+        # the call_topics step stores the second matter beside the main topic: where it opens, its own topic and
+        # the question that decided it (the leads step reads these, not the question topics again)
+        at, second, asked = con.execute(
+            """SELECT c.second_matter_seq, s.slug, u.text FROM call_topics c
+               JOIN topics s ON s.topic_id = c.second_topic_id JOIN questions q ON q.question_id = c.second_question_id
+               JOIN utterances u ON u.call_id = q.call_id AND u.seq = q.seq""").fetchone()
+        assert TURNS[at][1].startswith("哦对了，还有个事")
+        assert second in ("purchase", "purchase_medical") and "医疗险" in asked, (second, asked)
         later = {s for (s,) in con.execute("""SELECT t.slug FROM v_question_topics qt JOIN questions q
                                                USING (question_id) JOIN topics t USING (topic_id) WHERE q.seq >= 5""")
                  .fetchall()}

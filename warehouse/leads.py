@@ -1,8 +1,8 @@
 """Loads and stores for purchase-intent leads: call_intent per call, the opt-out list, the leads settings.
 
 The leads step (flows/steps.py) (after profiles and outcomes): scores each call of the nights
-with nlp/intent.py (the call's profile facts from profile_facts help, and its main topic from call_topics, or a
-second matter's buying question),
+with nlp/intent.py (the call's profile facts from profile_facts help, and its main topic from call_topics, or the
+topic of a second matter the caller opened when that one is buying: call_topics.second_topic_id),
 loads [leads].opt_out into marketing_opt_out (which lines are caller hashes: nlp/opt_out.py), and records
 window_days and the sensitive profile fields ([privacy] sensitive_profile_fields: health conditions) for
 v_marketing_leads, which ranks callers and leaves those fields out.
@@ -10,14 +10,12 @@ v_marketing_leads, which ranks callers and leaves those fields out.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
 
-from callintel.nlp.call_topics import second_matter_at, second_matter_pattern
 from callintel.nlp.intent import LeadCall, LeadInputs, LeadResult, intent_lexicon_from_settings
 from callintel.nlp.opt_out import OptOutFile
 from callintel.nlp.profiles import Fact
@@ -44,41 +42,28 @@ def load(con: duckdb.DuckDBPyConnection, nights: Sequence[date], settings: Setti
     turns = utterances_by_call(con, ids)
     # what each call is about (the call_topics step's): its topic's slug and taxonomy family (a discovered topic
     # has neither), and the utterance whose question decided it (its index among the call's utterances); when that
-    # topic is no purchase but the caller opened a second matter and asked about buying in it, in their own words
-    # (还有个事，我想给我妈买个医疗险), that question's topic: the main topic is why they called, not all they want
+    # topic is no purchase but the second matter the caller opened is (还有个事，我想给我妈买个医疗险: call_topics
+    # second_topic_id, decided by its questions), that matter's: the main topic is why they called, not all they want
     family = load_taxonomy(settings).family_of
     buying = set(intent_lexicon_from_settings(settings).topic_families)
-    second = second_matter_pattern(settings["topics"]["taxonomy_match"]["second_matter"])
     topic: dict[str, tuple[str, ...]] = {}
     topic_turn: dict[str, int] = {}
     if ids:
-        rows = con.execute("""
-                SELECT c.call_id, t.slug, CASE WHEN q.seq IS NOT NULL THEN
-                           (SELECT count(*) FROM utterances u WHERE u.call_id = c.call_id AND u.seq < q.seq) END,
-                       0 AS rank, 0 AS seq, 0 AS part
-                FROM call_topics c JOIN topics t USING (topic_id) LEFT JOIN questions q ON q.question_id = c.question_id
-                WHERE c.call_id IN (SELECT unnest(?))
-                UNION ALL
-                SELECT q.call_id, t.slug,
-                       (SELECT count(*) FROM utterances u WHERE u.call_id = q.call_id AND u.seq < q.seq),
-                       1, q.seq, q.part
-                FROM v_question_topics qt JOIN questions q USING (question_id) JOIN topics t USING (topic_id)
-                WHERE qt.method = 'phrase' AND q.call_id IN (SELECT unnest(?))
-                ORDER BY 1, 4, 5, 6""", [ids, ids]).fetchall()
-        asked: dict[str, list[int]] = {}
-        for cid, _, turn, rank, _, _ in rows:
-            if rank == 1:
-                asked.setdefault(cid, []).append(turn)
-        cut = {cid: second_matter_at([(i, t) for i, (who, t) in enumerate(turns[cid]) if who == "customer"], voted,
-                                     second) for cid, voted in asked.items()}
-        for cid, slug, turn, rank, _, _ in rows:
+        def index_of(question: str) -> str:   # the utterance index of a question of call_topics' row c
+            return f"""(SELECT count(*) FROM utterances u JOIN questions q ON q.question_id = {question}
+                        WHERE u.call_id = c.call_id AND u.seq < q.seq)"""
+        for cid, slug, turn, second, second_turn in con.execute(f"""
+                SELECT c.call_id, t.slug, CASE WHEN c.question_id IS NOT NULL THEN {index_of("c.question_id")} END,
+                       s.slug, CASE WHEN c.second_question_id IS NOT NULL THEN {index_of("c.second_question_id")} END
+                FROM call_topics c JOIN topics t USING (topic_id) LEFT JOIN topics s ON s.topic_id = c.second_topic_id
+                WHERE c.call_id IN (SELECT unnest(?))""", [ids]).fetchall():
             about = tuple(k for k in (slug, family.get(slug or "")) if k)
-            later = rank == 1 and turn >= cut.get(cid, math.inf)
-            if rank == 0 or (later and cid in topic and not buying & set(topic[cid]) and buying & set(about)):
-                topic[cid] = about
-                topic_turn.pop(cid, None)
-                if turn is not None:
-                    topic_turn[cid] = int(turn)
+            also = tuple(k for k in (second, family.get(second or "")) if k)
+            if not buying & set(about) and buying & set(also) and second_turn is not None:
+                about, turn = also, second_turn
+            topic[cid] = about
+            if turn is not None:
+                topic_turn[cid] = int(turn)
     path = settings.config_file(settings["leads"]["opt_out"])
     opt_out = OptOutFile(str(path), path.read_text(encoding="utf-8") if path.is_file() else None)
     return LeadInputs([LeadCall(c["call_id"], c["caller_hash"], c["night"], c["started_at"], turns[c["call_id"]],

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 QUESTION_COLUMNS = ("question_id", "call_id", "seq", "part", "night", "asked_at", "text", "core", "cue",
                     "text_sha256")
 CALL_TOPIC_COLUMNS = ("call_id", "night", "topic_id", "method", "score", "question_id", "evidence_text", "questions",
-                      "unclustered", "assigned_at")
+                      "unclustered", "second_matter_seq", "second_topic_id", "second_question_id", "assigned_at")
 CLUSTERED = ("absorbed", "discovered", NOVEL)  # methods the pool re-clustering may revise (the rest: MATCHED)
 ASSIGN_COLUMNS = ("question_id", "topic_id", "similarity", "method", "assigned_night")
 REFINE_COLUMNS = (*ASSIGN_COLUMNS, "over_run_at")

@@ -11,6 +11,8 @@ SELECT c.call_id,
     c.caller_hash,
     ct.topic_id                                            AS topic_id,
     n.topic_name,
+    ct.second_topic_id,
+    n2.topic_name                                          AS second_topic_name,
     o.label                                                AS resolution,
     round(o.score, 3)                                      AS unresolved_score,
     o.fcr_override,
@@ -26,5 +28,6 @@ CROSS JOIN tz
 LEFT JOIN call_outcomes o USING (call_id)
 LEFT JOIN repeat_contacts r USING (call_id)
 LEFT JOIN call_topics ct USING (call_id)
-LEFT JOIN v_topic_names n ON n.topic_id = ct.topic_id;
-COMMENT ON VIEW v_calls IS 'One row per call with everything a person filters on: local start time and hour, agent, short caller hash, topic id and name, resolution, escalation, repeat links (previous/next call ids). Open a call''s transcript with SELECT speaker, start_s, text FROM utterances WHERE call_id = ... ORDER BY seq.';
+LEFT JOIN v_topic_names n ON n.topic_id = ct.topic_id
+LEFT JOIN v_topic_names n2 ON n2.topic_id = ct.second_topic_id;
+COMMENT ON VIEW v_calls IS 'One row per call with everything a person filters on: local start time and hour, agent, short caller hash, topic id and name (and those of a second matter the caller opened: 还有个事，…), resolution, escalation, repeat links (previous/next call ids). Open a call''s transcript with SELECT speaker, start_s, text FROM utterances WHERE call_id = ... ORDER BY seq.';
