@@ -281,13 +281,32 @@ class CallTopicInputs:
 
 
 @dataclass
+class CallTopicRow:
+    """A call's row of `call_topics`, its fields in the table's column order (warehouse/topics.py writes them by
+    name: CALL_TOPIC_COLUMNS is these fields and the write time)."""
+
+    call_id: str
+    night: date
+    topic_id: int | None
+    method: str | None
+    score: float | None
+    question_id: str | None        # the question that decided the topic
+    evidence_text: str | None
+    questions: int                 # the call's questions
+    unclustered: int               # ... of them left without a topic
+    # the second matter the caller opened: the utterance it opens at, its own main topic and the question that decided
+    # it (None when none)
+    second_matter_seq: int | None = None
+    second_topic_id: int | None = None
+    second_question_id: str | None = None
+
+
+@dataclass
 class CallTopicResult:
     night: date
     new_vectors: dict[str, np.ndarray]
     assignments: list[tuple[str, int, float, str, date]]  # question_topics rows: follow-ups and family refinements
-    # call_topics rows: call_id, night, topic, method, score, question_id, evidence, n, left, and the second matter
-    # the caller opened (the utterance it opens at, its own main topic, the question that decided it: None when none)
-    calls: list[tuple]
+    calls: list[CallTopicRow]
     unclustered: int          # questions of the night left without any topic
 
 
@@ -307,7 +326,8 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
     family = {ids[s]: f for s, f in taxonomy.families().items() if s in ids}
     general = {f: ids[f] for f in set(taxonomy.families().values()) if f in ids}
     generals = set(general.values())
-    assign, calls, unclustered, no_vote = [], [], 0, []
+    assign, unclustered, no_vote = [], 0, []
+    calls: list[CallTopicRow] = []
     vectors, new = dict(inputs.vectors), {}
     ex_texts, ex_slugs = taxonomy.examples()
 
@@ -373,7 +393,7 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         cut = second_matter_at(own_turns, [x[0] for x in items if x[1] is not None], second)
         text_scores = {} if novel else text_votes(texts.get(call_id, ""))
         segments = [(-math.inf, math.inf)]
-        second_row: tuple[int | None, Any, str | None] = (None, None, None)
+        second_row: tuple[int | None, int | None, str | None] = (None, None, None)
         if cut < math.inf:
             later = [x for x in items if x[0] >= cut]
             named = {x[1] for x in items if x[0] < cut and x[1] is not None} | set(
@@ -410,8 +430,8 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
                  for k in general_to_main(final, ct.topic, family, generals) if qs[k].question_id not in mine}
         assign += [mine[q.question_id] for q in qs if q.question_id in mine]
         ev = items[ct.evidence][3] if ct.evidence >= 0 else None
-        calls.append([call_id, night, ct.topic, ct.method, ct.score, ev.question_id if ev else None,
-                      ev.text if ev else None, len(qs), left, *second_row])
+        calls.append(CallTopicRow(call_id, night, ct.topic, ct.method, ct.score, ev.question_id if ev else None,
+                                  ev.text if ev else None, len(qs), left, *second_row))
     # calls with nothing topical said: their customer words to the nearest example, else "other"
     if no_vote:
         embedded(list(ex_texts) + [texts.get(c, "") for c in no_vote])
@@ -420,10 +440,10 @@ def compute(inputs: CallTopicInputs, settings) -> CallTopicResult:
         S = X @ E.T if len(E) else np.zeros((len(no_vote), 0))
         best = {c: (ex_slugs[int(S[i].argmax())], float(S[i].max())) for i, c in enumerate(no_vote) if S.shape[1]}
         for row in calls:
-            if row[2] is None:
-                slug, sim = best.get(row[0], (None, 0.0))
+            if row.topic_id is None:
+                slug, sim = best.get(row.call_id, (None, 0.0))
                 if slug is not None and slug in ids and sim >= mopts.call_example_threshold:
-                    row[2], row[3], row[4] = ids[slug], "customer_text", round(sim, 4)
+                    row.topic_id, row.method, row.score = ids[slug], "customer_text", round(sim, 4)
                 else:
-                    row[2], row[3], row[4] = ids[taxonomy.other_slug], "other", 0.0
-    return CallTopicResult(night, new, assign, [tuple(r) for r in calls], unclustered)
+                    row.topic_id, row.method, row.score = ids[taxonomy.other_slug], "other", 0.0
+    return CallTopicResult(night, new, assign, calls, unclustered)

@@ -132,6 +132,7 @@ def test_a_call_about_buying_is_a_lead_by_its_topic(shared_data, settings, tmp_p
     carried = [cid for cid, (f, _, cues) in rows.items() if f != "purchase" and "topic:purchase" in cues]
     assert carried   # two of the health insurer's callers ask to buy after another matter
     for cid in carried:
+        assert cid in second, f"{cid} carries the purchase cue of a second matter the call_topics step did not store"
         f2, at, qseq = second[cid]
         assert f2 == "purchase" and qseq >= at, (cid, second[cid])
         (opening,) = con.execute("SELECT text FROM utterances WHERE call_id = ? AND seq = ?", [cid, at]).fetchone()

@@ -266,14 +266,14 @@ def test_a_tied_call_vote_is_decided_by_what_the_call_is_about():
         "first_question_weight": 1.0, "statement_weight": 1.0, "customer_text_weight": 0.0}}})
     ids = {"claim_materials": 7, "renewal_lapse": 9, "other": 99}
     got = call_compute(CallTopicInputs(night, qs, {"c1": turns}, ids, {}), settings)
-    assert got.calls[0][2] == 7, got.calls
+    assert got.calls[0].topic_id == 7, got.calls
     assert got.new_vectors  # the call's words and the examples were embedded for the tie
     # a topic of the night's own (no examples to weigh it by) tied with a listed one: the one said first wins
     qs = [CallQuestion("c2", "q2", 1, "own", "那个绿通能约专家吗", 101, "discovered"),
           CallQuestion("c2", "q3", 3, "own", "那理赔都要啥材料", 7, PHRASE, 1.0)]
     turns = [(1, "那个绿通能约专家吗"), (3, "那理赔都要啥材料")]
     got = call_compute(CallTopicInputs(night, qs, {"c2": turns}, ids, {}), settings)
-    assert got.calls[0][2] == 101, got.calls
+    assert got.calls[0].topic_id == 101, got.calls
 
 
 def test_a_weak_match_to_another_topic_takes_its_calls_main_topic():
@@ -298,7 +298,7 @@ def test_a_weak_match_to_another_topic_takes_its_calls_main_topic():
     inputs = CallTopicInputs(night, qs, {"c1": [(2 * i + 1, t) for i, t in enumerate(texts)]},
                              {"purchase_medical": 5, "claim_materials": 8, "complaint": 9, "other": 99}, {})
     got = call_compute(inputs, load_settings())
-    assert got.calls[0][2] == 5
+    assert got.calls[0].topic_id == 5
     final = {a[0]: (a[1], a[3]) for a in got.assignments}
     assert final["q2"] == (5, CALL_WEAK) and final["q3"] == (5, CALL_WEAK)
     assert "q5" not in final and "q1" not in final
@@ -327,13 +327,13 @@ def test_a_second_matter_does_not_outvote_why_the_caller_called():
     settings = load_settings()
     got = call_compute(CallTopicInputs(night, qs, {"c1": [(1, texts[0]), (3, texts[1]), (5, texts[2])]}, ids, {}),
                        settings)
-    assert got.calls[0][2] == 4 and got.calls[0][5] == "q1", got.calls
+    assert got.calls[0].topic_id == 4 and got.calls[0].question_id == "q1", got.calls
     assert not [a for a in got.assignments if a[0] in ("q2", "q3")]   # their own topic stands
     plain = [(1, texts[0]), (3, "我想给我妈买个医疗险，有没有"), (5, texts[2])]
-    assert call_compute(CallTopicInputs(night, qs, {"c1": plain}, ids, {}), settings).calls[0][2] == 5
+    assert call_compute(CallTopicInputs(night, qs, {"c1": plain}, ids, {}), settings).calls[0].topic_id == 5
     off = settings.with_overrides({"topics": {"taxonomy_match": {"second_matter": []}}})
     assert call_compute(CallTopicInputs(night, qs, {"c1": [(1, texts[0]), (3, texts[1]), (5, texts[2])]}, ids, {}),
-                        off).calls[0][2] == 5
+                        off).calls[0].topic_id == 5
     pattern = second_matter_pattern(settings["topics"]["taxonomy_match"]["second_matter"])
     turns = [(1, "另外我想问问"), (3, "理赔到哪了"), (5, "对了，还有个事")]
     assert second_matter_at(turns, [3], pattern) == 5      # the opening 另外 comes before anything voted

@@ -24,14 +24,21 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import astuple
+from dataclasses import astuple, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import duckdb
 import numpy as np
 
-from callintel.nlp.call_topics import CallQuestion, CallTopicInputs, CallTopicResult, call_text, load_names
+from callintel.nlp.call_topics import (
+    CallQuestion,
+    CallTopicInputs,
+    CallTopicResult,
+    CallTopicRow,
+    call_text,
+    load_names,
+)
 from callintel.nlp.embed import text_key
 from callintel.nlp.novelty import NOVEL
 from callintel.nlp.questions import CustomerTurn, NightQuestions, NightTurns
@@ -46,8 +53,7 @@ log = logging.getLogger(__name__)
 
 QUESTION_COLUMNS = ("question_id", "call_id", "seq", "part", "night", "asked_at", "text", "core", "cue",
                     "text_sha256")
-CALL_TOPIC_COLUMNS = ("call_id", "night", "topic_id", "method", "score", "question_id", "evidence_text", "questions",
-                      "unclustered", "second_matter_seq", "second_topic_id", "second_question_id", "assigned_at")
+CALL_TOPIC_COLUMNS = (*(f.name for f in fields(CallTopicRow)), "assigned_at")
 CLUSTERED = ("absorbed", "discovered", NOVEL)  # methods the pool re-clustering may revise (the rest: MATCHED)
 ASSIGN_COLUMNS = ("question_id", "topic_id", "similarity", "method", "assigned_night")
 REFINE_COLUMNS = (*ASSIGN_COLUMNS, "over_run_at")
@@ -307,11 +313,11 @@ def store_call_topics(con: duckdb.DuckDBPyConnection, result: CallTopicResult, s
         replace_rows(con, "call_question_topics", "question_id", [a[0] for a in result.assignments],
                      REFINE_COLUMNS, [(*a, run[0] if run else None) for a in result.assignments])
         replace_rows(con, "call_topics", "night", [result.night], CALL_TOPIC_COLUMNS,
-                     [(*r, now) for r in result.calls])
-    after = {r[0]: r[2] for r in result.calls}
+                     [(*astuple(r), now) for r in result.calls])
+    after = {r.call_id: r.topic_id for r in result.calls}
     changed = sum(before.get(c) != t for c, t in after.items()) + len(before.keys() - after.keys())
     out = {"by_context": len(result.assignments), "calls": len(result.calls),
-           "calls_other": sum(1 for r in result.calls if r[3] == "other"), "unclustered": result.unclustered,
+           "calls_other": sum(1 for r in result.calls if r.method == "other"), "unclustered": result.unclustered,
            "changed_calls": changed}
     return out
 
