@@ -195,7 +195,11 @@ def score_listed_calls(dialogues: Dialogues, con: duckdb.DuckDBPyConnection,
     topic the taxonomy lacks that no listed topic took (they went to 其他 or to a topic of the night's own), and
     `listed_sent_out`, the share of calls about a listed topic that went there instead (false novelty);
     `unlisted_questions_kept_out` is the first for the true questions of unlisted topics. A call or question
-    without any topic counts as out of the listed topics. None without such calls or questions."""
+    without any topic counts as out of the listed topics. None without such calls or questions.
+
+    And which side holds the headroom: `call_topic_ari_if_listed_right` is the whole call_topic_ari had every listed
+    call been filed under its own true topic (the rest as found), `call_topic_ari_if_unlisted_right` had every
+    unlisted call been kept out and grouped by its true topic (the listed ones as found)."""
     rows = con.execute("SELECT topic_id, slug, label FROM topics WHERE source = 'taxonomy'").fetchall()
     slugs, labels, listed_ids = {s for _, s, _ in rows}, {label for _, _, label in rows}, {t for t, _, _ in rows}
     got = dict(con.execute("SELECT call_id, topic_id FROM call_topics").fetchall())
@@ -217,6 +221,15 @@ def score_listed_calls(dialogues: Dialogues, con: duckdb.DuckDBPyConnection,
         pred = _singletons([got.get(c["call_id"]) for c in calls])
         out[f"call_topic_ari_{key}"] = round(float(adjusted_rand_score(truth, pred)), 4) if len(calls) >= 2 else None
         out[f"calls_{key}"] = len(calls)
+    # where the whole figure is lost: call_topic_ari with one side's calls each under its own true topic and the
+    # other side's as found (the headroom of filing, and of discovery: keeping out and grouping what is not listed)
+    truth_all = [_call_topic(c) for c in dialogues]
+    found_all = _singletons([got.get(c["call_id"]) for c in dialogues])
+    for key, want in (("listed", True), ("unlisted", False)):
+        mixed = [f"truth:{t}" if listed(c) == want else f
+                 for c, t, f in zip(dialogues, truth_all, found_all, strict=True)]
+        out[f"call_topic_ari_if_{key}_right"] = (round(float(adjusted_rand_score(truth_all, mixed)), 4)
+                                                 if len(dialogues) >= 2 else None)
     out["unlisted_kept_out"] = share([got.get(c["call_id"]) not in listed_ids for c in dialogues if not listed(c)])
     out["listed_sent_out"] = share([got.get(c["call_id"]) not in listed_ids for c in dialogues if listed(c)])
     found = _turn_questions(con)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from sklearn.metrics import adjusted_rand_score
 
 from callintel.evaluation import calls as ev
 from callintel.settings import PROJECT_ROOT
@@ -88,6 +89,13 @@ def test_listed_and_unlisted_calls_are_scored_apart():
     # of the two checkup questions, the discovered topic kept one out, a listed topic took the other; f's second
     # question takes its call's topic (checkup: unlisted) and a listed topic took it too
     assert got["unlisted_questions_kept_out"] == round(1 / 3, 4)
+    # the headroom of each side: listed calls each under its own true topic leaves only the split checkup pair
+    # (a, b | c | d | e | f against claims, pay, annuity, checkup); unlisted ones grouped leaves pay and annuity merged
+    assert got["call_topic_ari_if_listed_right"] == round(adjusted_rand_score(
+        ["claims", "claims", "pay", "annuity", "checkup", "checkup"], [0, 0, 1, 2, 3, 4]), 4)
+    assert got["call_topic_ari_if_unlisted_right"] == round(adjusted_rand_score(
+        ["claims", "claims", "pay", "annuity", "checkup", "checkup"], [0, 0, 1, 1, 3, 3]), 4)
+    assert 0 < got["call_topic_ari_if_listed_right"] < 1 and 0 < got["call_topic_ari_if_unlisted_right"] < 1
     assert ev.score_listed_calls(dialogues[:1], con, {})["call_topic_ari_listed"] is None
 
 
