@@ -113,10 +113,12 @@ def compute(inputs: TopicStepInputs, settings) -> TopicStepResult:
                                                     if d == n], inputs.vectors | new_vectors), settings)
         new_vectors |= t.new_vectors
         novel |= judge(t.matches, {c: ts for c, ts in inputs.turns_before.items() if inputs.night_of.get(c) == n})
-    method_of = {m.question_id: None if m.question_id in novel else m.method for m in tax.matches}
-    matches = [MatchRow(m.question_id, ids[m.slug], m.score, m.method, night) for m in tax.matches
+    # the questions no rule decided, of calls the taxonomy explains: the learned classifier's (nlp/topic_classifier.py)
+    decided = _learned(tax.matches, novel, inputs, new_vectors, {k.slug for k in tax.known}, settings)
+    method_of = {m.question_id: None if m.question_id in novel else m.method for m in decided}
+    matches = [MatchRow(m.question_id, ids[m.slug], m.score, m.method, night) for m in decided
                if m.method in MATCHED and m.question_id not in novel]
-    follow_ups = [m.question_id for m in tax.matches if m.method == FOLLOW_UP]
+    follow_ups = [m.question_id for m in decided if m.method == FOLLOW_UP]
     # clustering sees the night's questions no match decided, after the earlier nights' (night, id order)
     pool = inputs.earlier + [PoolQuestion(q.question_id, q.text, q.core, q.key, night, None, None)
                              for q in inputs.questions if method_of.get(q.question_id) is None]
@@ -137,6 +139,21 @@ def compute(inputs: TopicStepInputs, settings) -> TopicStepResult:
     summary["embedded"] = len(new_vectors) + len(clusters.new_vectors)
     return TopicStepResult(night, new_vectors | clusters.new_vectors, known, matches, follow_ups,
                            clusters.topics, clusters.assignments, clusters.dropped, summary)
+
+
+def _learned(matches: list, novel: set[str], inputs: TopicStepInputs, new_vectors: dict[str, np.ndarray],
+             listed: set[str], settings) -> list:
+    """The night's matches with the questions left undecided outside novel calls filed by the learned classifier
+    ([topics.learned_match]; as they were without a model file)."""
+    from callintel.nlp.topic_classifier import configured_classifier, file_left_questions
+
+    model = configured_classifier(settings)
+    if model is None:
+        return matches
+    vectors = inputs.vectors | new_vectors
+    key_of = {q.question_id: q.key for q in inputs.questions}
+    return file_left_questions(matches, novel, lambda q: vectors.get(key_of.get(q, "")), model, listed,
+                               settings["topics"]["learned_match"]["p"], EXAMPLE)
 
 
 def _novelty_judge(inputs: TopicStepInputs, settings, new_vectors: dict[str, np.ndarray]):

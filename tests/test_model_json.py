@@ -17,6 +17,8 @@ from callintel.nlp.novelty_model import KIND, load_model
 from callintel.nlp.outcomes import ResolutionModel
 from callintel.nlp.replies import REPLY_WEIGHTS, load_reply_weights
 from callintel.nlp.reply_ranker import RankerModel
+from callintel.nlp.topic_classifier import KIND as TOPIC_CLASSIFIER
+from callintel.nlp.topic_classifier import load_classifier
 from callintel.settings import load_settings
 from callintel.speech.vocabulary import GATE_KIND
 
@@ -43,6 +45,10 @@ def test_every_shipped_model_file_has_the_common_head():
     raw = json.loads(novelty.read_text(encoding="utf-8"))
     assert raw["kind"] == KIND and raw["version"] == model_json.VERSION and raw["weights"] and raw["meta"]
     assert load_model(str(novelty)).features == tuple(raw["features"])
+    classifier = SETTINGS.config_file(SETTINGS["topics"]["learned_match"]["model"])   # shipped, [topics.learned_match]
+    raw = json.loads(classifier.read_text(encoding="utf-8"))
+    assert raw["kind"] == TOPIC_CLASSIFIER and raw["version"] == model_json.VERSION and raw["weights"] and raw["meta"]
+    assert load_classifier(classifier).classes == tuple(raw["classes"])
 
 
 def test_a_model_round_trips_with_its_own_parts(tmp_path):

@@ -1,0 +1,7 @@
+-- Matching by meaning learned from several insurers' calls (nlp/topic_classifier.py, [topics.learned_match]): after
+-- the novelty judgement, the questions no key phrase, example or follow-up rule decided, of calls not judged novel,
+-- are filed by the learned topic classifier as method 'example', their similarity its probability. Rows written
+-- before keep what their night wrote until the topics step runs that night again.
+
+COMMENT ON COLUMN question_topics.similarity IS 'phrase: summed key-phrase weight; example: cosine to the nearest example, or, for a question filed by the learned topic classifier after the novelty judgement, its probability; absorbed/discovered: cosine to the topic centroid.';
+COMMENT ON COLUMN question_topics.method IS 'phrase (key phrases of a taxonomy topic) or example (nearest taxonomy example question, the examples'' model, or, for what those left of a call not judged novel, the topic classifier learned from several insurers'' calls: [topics.learned_match]), matched first; absorbed (its cluster kept the existing topic whose frozen centroid is nearest) or discovered (its cluster opened a new topic), by the clustering of what no match decided; novel (a question of a call the taxonomy explains only weakly: the call was clustered as a whole with the other such calls of the window, and the question has the call''s topic, a discovered one, or "other" while no other call shares its matter). What the call adds is call_question_topics (v_question_topics shows both).';
