@@ -3,11 +3,11 @@
 The taxonomy's own example questions are a few per topic, written by one hand; a logistic model fitted on them
 (nlp/taxonomy.py example_model) sends about half of the read sets' true questions of listed topics to their own
 topic. This one is fitted on those examples plus the true questions of the listed topics of several insurers' calls
-(scripts/train_topic_classifier.py: the two development sets and [training] read_sets, each set weighing the same,
-classes balanced) and shipped as configs/models/topic_classifier.json. Fitted on seven read sets and measured on the
-eighth, it sends as many or more of that set's listed questions to their own topic on every set (0.33-0.61 -> 0.48-0.77
-on six of them: bench/bench_topic_space.py --classifier); fitted on five (the trainer's left-out figures, in the
-file's meta) it does on four of six, the life insurer's and pc's a few points lower.
+(scripts/train_topic_classifier.py: the two development sets and [training] read_sets, classes balanced) and
+shipped as configs/models/topic_classifier.json. Fitted on seven read sets and measured on the eighth, it sends as
+many or more of that set's listed questions to their own topic on every set (0.33-0.61 -> 0.48-0.77 on six of them:
+bench/bench_topic_space.py --classifier); fitted on five (the trainer's left-out figures, in the file's meta) it
+does on four of six, the life insurer's and pc's a few points lower.
 
 Where it acts: after the novelty judgement, on the questions that no key phrase, example or follow-up rule decided,
 of calls NOT judged novel. Why there and not in the match itself: whatever lets a listed call's words reach its
@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from callintel.model_json import ModelFile, read
+from callintel.nlp.cluster import unit
 
 KIND = "topic_classifier"
 REMEDY = ("write it with scripts/train_topic_classifier.py, or set [topics.learned_match] model = \"\" to match "
@@ -43,9 +44,7 @@ class TopicClassifier:
 
     def probability(self, X: np.ndarray) -> np.ndarray:
         """rows x classes: the softmax of the classes' scores for each row of X (made unit length first)."""
-        X = np.asarray(X, dtype=np.float64)
-        X = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
-        z = X @ self.coef.T + self.intercept
+        z = unit(np.asarray(X, dtype=np.float64)) @ self.coef.T + self.intercept
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
@@ -102,11 +101,11 @@ def file_left_questions(matches: Sequence, novel: Collection[str], vector_of: Ca
                         model: TopicClassifier, listed: Collection[str], p: float, method: str) -> list:
     """`matches` (nlp/taxonomy.py Match) with the questions no rule decided (method None) outside the `novel`
     question ids given the learned topic as `method`, scored by its probability; the rest as they were."""
-    todo = [k for k, m in enumerate(matches) if m.method is None and m.question_id not in novel
-            and vector_of(m.question_id) is not None]
+    todo = {k: v for k, m in enumerate(matches) if m.method is None and m.question_id not in novel
+            and (v := vector_of(m.question_id)) is not None}
     if not todo:
         return list(matches)
-    got = learned_topics(np.stack([vector_of(matches[k].question_id) for k in todo]), model, listed, p)
+    got = learned_topics(np.stack(list(todo.values())), model, listed, p)
     out = list(matches)
     for k, g in zip(todo, got, strict=True):
         if g is not None:

@@ -42,10 +42,10 @@ OUT = ROOT / "configs" / "models" / "topic_classifier.json"
 
 def listed_questions(path: Path, core, listed: set[str], aliases: dict[str, str]) -> tuple[list[str], list[str]]:
     """(cores, taxonomy slugs) of the set's true questions whose topic the taxonomy lists."""
-    calls = json.loads(path.read_text(encoding="utf-8"))
-    calls = calls["calls"] if isinstance(calls, dict) else calls
+    from callintel.evaluation.calls import load_dialogues
+
     texts, slugs = [], []
-    for c in calls:
+    for c in load_dialogues(path):
         for q in c["truth"]["questions"]:
             slug = aliases.get(q.get("topic"), q.get("topic"))
             if slug in listed:
@@ -74,6 +74,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from callintel.evaluation.calls import dialogues_file
+    from callintel.nlp.cluster import unit
     from callintel.nlp.embed import embedder_from_settings
     from callintel.nlp.questions import load_cues
     from callintel.nlp.sentences import core_text
@@ -87,9 +88,6 @@ def main() -> None:
     ex_texts, ex_slugs = taxonomy.examples()
     emb = embedder_from_settings(settings)
 
-    def unit(x: np.ndarray) -> np.ndarray:
-        return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-
     def core(text: str) -> str:
         return core_text(text, cues.leading_fillers, cues.trailing_fillers)
 
@@ -102,14 +100,18 @@ def main() -> None:
     def model_on(names: list[str]):
         return fit(np.vstack([X[n] for n in names] + [E]), [s for n in names for s in sets[n][1]] + list(ex_slugs))
 
-    def accuracy(pred, name: str) -> float:
-        return round(float(np.mean(np.asarray(pred) == np.asarray(sets[name][1]))), 4)
+    def accuracy(pred, slugs: list[str]) -> float:
+        return round(float(np.mean(np.asarray(pred) == np.asarray(slugs))), 4)
 
     c_examples = settings["topics"]["taxonomy_match"]["example_model_c"]
+
+    def examples_only_acc(Xs: np.ndarray, slugs: list[str]) -> float:
+        return accuracy(example_model(Xs, E, list(ex_slugs), c_examples)[0], slugs)
+
     left_out, examples_only = {}, {}
-    for name in sets:
-        left_out[name] = accuracy(model_on([n for n in sets if n != name]).predict(X[name]), name)
-        examples_only[name] = accuracy(example_model(X[name], E, list(ex_slugs), c_examples)[0], name)
+    for name, (_, slugs) in sets.items():
+        left_out[name] = accuracy(model_on([n for n in sets if n != name]).predict(X[name]), slugs)
+        examples_only[name] = examples_only_acc(X[name], slugs)
     model = model_on(list(sets))
     shipped = TopicClassifier(tuple(str(c) for c in model.classes_), model.coef_, model.intercept_)
     # the file's own arithmetic is the library's
@@ -120,9 +122,7 @@ def main() -> None:
         if folder.exists():
             texts, slugs = listed_questions(dialogues_file(folder), core, set(ex_slugs), aliases)
             Xh = unit(emb.encode(texts))
-            held[name] = {"learned": round(float(np.mean(model.predict(Xh) == np.asarray(slugs))), 4),
-                          "examples_only": round(float(np.mean(np.asarray(
-                              example_model(Xh, E, list(ex_slugs), c_examples)[0]) == np.asarray(slugs))), 4)}
+            held[name] = {"learned": accuracy(model.predict(Xh), slugs), "examples_only": examples_only_acc(Xh, slugs)}
     meta = {"C": C, "class_weight": "balanced", "embedder": settings["topics"]["model"],
             "listed_acc_left_out": left_out, "listed_acc_examples_only": examples_only,
             "listed_acc_held_out": held,
