@@ -10,12 +10,15 @@ layout fails here, naming the file and how to make the right one, instead of a K
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from callintel.settings import Settings
 
+T = TypeVar("T")
 VERSION = 1  # the layout below; a file without "version" predates the field and has this layout
 HEAD = ("kind", "version", "weights", "meta")
 
@@ -64,6 +67,21 @@ def read(path: str | Path, kind: str, remedy: str) -> ModelFile:
 
 
 def configured(settings: Settings, section: str, key: str) -> Path | None:
-    """The file a setting names (in configs/ or beside the user's config), or None when it is "" (not used)."""
-    name = settings[section][key]
+    """The file a setting names (in configs/ or beside the user's config), or None when it is "" (not used);
+    `section` names a nested table with dots ("topics.learned_match")."""
+    table: Any = settings
+    for part in section.split("."):
+        table = table[part]
+    name = table[key]
     return settings.config_file(name) if name else None
+
+
+def read_once(load: Callable[[str], T], versions: int = 4) -> Callable[[str | Path], T]:
+    """`load` behind a cache keyed by the file's path and modification time: a step that asks for its model for
+    every night of a run reads the file once, and a file a trainer rewrites is read again (not served stale)."""
+    cached = lru_cache(maxsize=versions)(lambda path, _mtime: load(path))
+
+    def get(path: str | Path) -> T:
+        path = Path(path)
+        return cached(str(path), path.stat().st_mtime if path.exists() else 0.0)
+    return get

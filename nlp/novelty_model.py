@@ -15,12 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
-from callintel.model_json import ModelFile, read
+from callintel.model_json import ModelFile, read, read_once
 from callintel.nlp.cluster import unit
 from callintel.nlp.novelty import CallEvidence, reference_sample
 
@@ -140,15 +138,12 @@ def load_model(path: str) -> NoveltyModel:
                         np.asarray([m.weights[f] for f in feats], dtype=np.float64), float(m.weights["intercept"]))
 
 
-@lru_cache(maxsize=4)
-def _cached(path: str, mtime: float) -> NoveltyModel:
-    return load_model(path)
+_read_once = read_once(load_model)
 
 
 def configured_model(settings, opts) -> NoveltyModel:
     """The model file [topics.novelty] model names (read once per file version)."""
-    path = settings.config_file(opts.model)
-    return _cached(str(path), Path(path).stat().st_mtime if Path(path).exists() else 0.0)
+    return _read_once(settings.config_file(opts.model))
 
 
 def learned_novel(evidence: Mapping[str, CallEvidence], settings, opts, question_vectors: Mapping[str, np.ndarray],

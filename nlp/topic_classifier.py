@@ -21,12 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from callintel.model_json import ModelFile, read
+from callintel.model_json import ModelFile, configured, read, read_once
 from callintel.nlp.cluster import unit
 
 KIND = "topic_classifier"
@@ -68,18 +67,13 @@ def load_classifier(path: str | Path) -> TopicClassifier:
     return TopicClassifier(classes, coef, np.asarray([m.weights[c] for c in classes], dtype=np.float64))
 
 
-@lru_cache(maxsize=4)
-def _cached(path: str, mtime: float) -> TopicClassifier:
-    return load_classifier(path)
+_read_once = read_once(load_classifier)
 
 
 def configured_classifier(settings) -> TopicClassifier | None:
-    """The classifier [topics.learned_match] model names (read once per file version), None when it is ""."""
-    name = settings["topics"]["learned_match"]["model"]
-    if not name:
-        return None
-    path = settings.config_file(name)
-    return _cached(str(path), Path(path).stat().st_mtime if Path(path).exists() else 0.0)
+    """The classifier [topics.learned_match] model names (read once per file version), None when it is "" (not used)."""
+    path = configured(settings, "topics.learned_match", "model")
+    return None if path is None else _read_once(path)
 
 
 def learned_topics(vectors: np.ndarray, model: TopicClassifier, listed: Collection[str],

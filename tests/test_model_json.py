@@ -45,10 +45,34 @@ def test_every_shipped_model_file_has_the_common_head():
     raw = json.loads(novelty.read_text(encoding="utf-8"))
     assert raw["kind"] == KIND and raw["version"] == model_json.VERSION and raw["weights"] and raw["meta"]
     assert load_model(str(novelty)).features == tuple(raw["features"])
-    classifier = SETTINGS.config_file(SETTINGS["topics"]["learned_match"]["model"])   # shipped, [topics.learned_match]
+    classifier = _shipped("topics.learned_match", "model")   # a nested table by its dotted name
     raw = json.loads(classifier.read_text(encoding="utf-8"))
     assert raw["kind"] == TOPIC_CLASSIFIER and raw["version"] == model_json.VERSION and raw["weights"] and raw["meta"]
     assert load_classifier(classifier).classes == tuple(raw["classes"])
+
+
+def test_a_model_is_read_once_per_version_of_its_file(tmp_path):
+    """A step asks for its model every night of a run: the file is read once, and again when a trainer rewrites it
+    (a new modification time), never served stale."""
+    import os
+
+    reads: list[str] = []
+
+    def load(path: str) -> float:
+        reads.append(path)
+        return model_json.read(path, "demo", "retrain it").weights["a"]
+
+    get = model_json.read_once(load)
+    path = tmp_path / "m.json"
+    path.write_text(ModelFile("demo", {"a": 1.0}).to_json(), encoding="utf-8")
+    assert [get(path), get(str(path))] == [1.0, 1.0] and len(reads) == 1
+    path.write_text(ModelFile("demo", {"a": 2.0}).to_json(), encoding="utf-8")
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 5))
+    assert get(path) == 2.0 and len(reads) == 2
+    with pytest.raises(ModelFileError, match="not found"):   # a missing file still fails with the reader's error
+        get(tmp_path / "gone.json")
+    assert model_json.configured(SETTINGS.with_overrides({"topics": {"learned_match": {"model": ""}}}),
+                                 "topics.learned_match", "model") is None
 
 
 def test_a_model_round_trips_with_its_own_parts(tmp_path):
