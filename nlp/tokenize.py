@@ -44,10 +44,18 @@ class Tokenizer:
         return self._jieba.lcut(_MASK.sub(" ", text))
 
     def flag(self, word: str) -> str:
-        """jieba's part of speech of `word` said alone ("x" when jieba splits it): what topic names are checked
-        against (nouns, not person or place names, not times or numerals)."""
+        """jieba's part of speech of `word` said alone: what topic names are checked against (nouns, not person or
+        place names, not times or numerals). "x" when jieba splits it, and when no dictionary (jieba's, the
+        insurance terms) knows it: a string jieba's HMM glued together from unknown characters (a dialect particle
+        with a verb, 办嘛; the tail of one word and the head of the next, 人带) gets a guessed noun tag, but it is a
+        fragment of speech, never a word to name a topic by."""
         tagged = self._pos.lcut(word)
-        return tagged[0].flag if len(tagged) == 1 else "x"
+        return tagged[0].flag if len(tagged) == 1 and self.known(word) else "x"
+
+    def known(self, word: str) -> bool:
+        """Whether jieba's dictionary or the insurance terms hold `word` (jieba keeps every word's prefixes in
+        the same table at count 0: those are no words)."""
+        return bool(self._jieba.FREQ.get(word))
 
     def pos(self, text: str) -> list[tuple[str, str]]:
         """(word, jieba part of speech) of every word, masks removed: topical words are nouns, not names."""

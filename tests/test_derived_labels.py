@@ -28,3 +28,18 @@ def test_a_topic_is_never_named_after_what_its_questions_held():
     assert label and label_is_clean(label), label
     assert label == UNNAMED or is_topic_name(label, tok.flag, tok.tokens), label
     assert topic_name([], "报案号R2026031500123查一下", tok.flag) == UNNAMED
+
+
+def test_a_string_no_dictionary_knows_names_no_topic():
+    """jieba's HMM glues unknown characters into one 'word' and guesses it a noun: a verb with a dialect particle
+    (办嘛), the tail of one word and the head of the next. Such a fragment is no word to name a topic by; a word
+    jieba's dictionary or the insurance terms know still is."""
+    tok = tokenizer_from_settings(load_settings())
+    glued = [w for q in ("这个事情咋个办嘛", "那到底咋办嘛") for w in tok.words(q) if len(w) > 1 and w not in tok.terms]
+    fragments = [w for w in glued if not tok.known(w)]
+    assert fragments, glued   # the HMM made a word no dictionary holds
+    for w in fragments:
+        assert tok.flag(w) == "x" and not is_topic_name(w, tok.flag, tok.tokens)
+    for known in ("修理厂", "行驶证", "团险", "犹豫期"):   # jieba's words and an insurance term
+        assert is_topic_name(known, tok.flag, tok.tokens), known
+    assert topic_name([(fragments[0], 1.0), ("修理厂", 0.5)], "修理厂咋办嘛", tok.flag) == "修理厂"
