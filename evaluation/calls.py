@@ -343,6 +343,23 @@ def _novelty_provenance(settings: Settings) -> str:
             f"left out of the training: {left})")
 
 
+def _classifier_provenance(settings: Settings) -> str:
+    """What the learned topic classifier learned on, and each set's share of listed questions filed right with it
+    left out of the training, from the model's own meta."""
+    from callintel.nlp.topic_classifier import configured_classifier
+
+    if configured_classifier(settings) is None:
+        return "questions no rule decides: no learned classifier"
+    from callintel.model_json import read
+    from callintel.nlp.topic_classifier import KIND, REMEDY
+
+    name = settings["topics"]["learned_match"]["model"]
+    meta = read(settings.config_file(name), KIND, REMEDY).meta
+    return (f"questions no rule decides: topic classifier {name} trained on "
+            f"{', '.join(meta.get('trained_on', {})) or '?'} (the topic figures of those sets are in-sample; listed "
+            f"questions filed right on each with it left out of the training: {meta.get('listed_acc_left_out')})")
+
+
 def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
     """`callintel eval calls --data DIR`: figures over every call of DIR's dialogues that can be measured; what
     could not (evaluation/calls_truth.py) is listed under `truth_problems`."""
@@ -361,7 +378,8 @@ def run(data_dir: Path, settings: Settings) -> dict[str, Any]:
     result["data"] = str(path)
     result["truth_problems"] = problem_summary(len(read), dialogues, problems)
     result["trained_on"] = ("taxonomy (configs/topic_taxonomy.toml) and cue lexicons are hand-written; "
-                            f"{_novelty_provenance(settings)}; resolution model as in eval outcomes; best replies: "
+                            f"{_novelty_provenance(settings)}; {_classifier_provenance(settings)}; "
+                            "resolution model as in eval outcomes; best replies: "
                             + _ranker_provenance(settings))
     return result
 

@@ -35,6 +35,19 @@ def test_shipped_classifier_names_the_default_taxonomy_topics_and_says_what_it_w
     assert set(meta["listed_acc_held_out"]) == {"calls_agri", "calls_pension"}
 
 
+def test_eval_says_what_the_topic_classifier_learned_on():
+    """`eval calls` reports the topic figures of the sets the classifier learned on as in-sample, from its meta, with
+    each one's left-out figure, and says so when no classifier is set."""
+    from callintel.evaluation.calls import _classifier_provenance
+
+    settings = load_settings()
+    said = _classifier_provenance(settings)
+    meta = json.loads((PROJECT_ROOT / "configs" / "models" / "topic_classifier.json").read_text())["meta"]
+    assert "in-sample" in said and all(name in said for name in meta["trained_on"]), said
+    off = settings.with_overrides({"topics": {"learned_match": {"model": ""}}})
+    assert _classifier_provenance(off).endswith("no learned classifier")
+
+
 def test_the_file_holds_the_fitted_model(tmp_path):
     """What the trainer writes gives sklearn's probabilities back (six decimals kept)."""
     from sklearn.linear_model import LogisticRegression
