@@ -282,6 +282,17 @@ def test_spouse_of_the_caller_is_a_construction():
     assert "marital_status" not in facts(("customer", "我邻居跟她老公天天吵架。"))
 
 
+def test_a_spouse_word_opening_a_clause_is_the_callers_own():
+    """Mandarin drops the possessor the speaker means: a spouse word that opens the caller's clause with nobody
+    named before it (…，老公在外地跑车) is the caller's spouse; one owned by another (她老公, 你老公) is not."""
+    got = facts(("customer", "我这边开销大，老公在外地跑车，一个月回来一趟。"))
+    assert got.get("marital_status") == "已婚" and got.get("gender") == "女"
+    got = facts(("customer", "家里开销大，老婆在家带孩子，我一个人挣钱。"))
+    assert got.get("marital_status") == "已婚" and got.get("gender") == "男"
+    for said in ("她老公在外地跑车。", "你老公的保单也能查吗？", "人家老婆都说这个险好。"):
+        assert "marital_status" not in facts(("customer", said)), said
+
+
 def test_children_told_apart_by_birth_order():
     """Two or more birth-order terms, each opening a clause: as many children as the last says."""
     assert facts(("customer", "我家老大八岁，老二三岁。"))["children"] == "2"

@@ -78,8 +78,8 @@ def read_gender(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fa
             if any(r.about_caller(clause, j, "customer", clause_prefix(text, start)) for start, clause in
                    text_clauses(text) for w in p["female_states"] if (j := clause.find(w)) >= 0):
                 add_fact(out, "gender", "女", 0.8, i, text, "customer")   # 我怀孕五个多月了
-            for value, pattern in spouse:
-                if pattern.search(text):
+            for value, pattern in spouse:   # per clause: a spouse word may open any of them (…，老公在外地)
+                if any(pattern.search(clause) for _, clause in text_clauses(text)):
                     add_fact(out, "gender", value, 0.6, i, text, "customer")
             for value, pattern in kin:
                 if pattern.search(text):

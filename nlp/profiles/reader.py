@@ -269,7 +269,8 @@ def in_dictionary(word: str) -> bool:
 
 
 def spouse_of_caller(spouse: Sequence[str], r: ProfileReader, titles: Sequence[str] = ()) -> re.Pattern[str]:
-    """我老公, 俺媳妇, 我跟我爱人, 和老婆: a first-person word (or 和/跟), then a spouse word. `titles` name a
+    """我老公, 俺媳妇, 我跟我爱人, 和老婆: a first-person word (or 和/跟), then a spouse word; or a spouse word opening
+    the clause, whose dropped possessor is the speaker (…，老公在外地跑车: another's is said, 她老公). `titles` name a
     spouse only right after a first-person word (我先生, 我家先生, 我和先生): after 和 alone, 先生 may be the agent
     addressed. (俺家媳妇 is often a daughter-in-law: 家 stands only before a title.)"""
     me, together = r.me, alternation(r.together)
@@ -285,4 +286,4 @@ def spouse_of_caller(spouse: Sequence[str], r: ProfileReader, titles: Sequence[s
         words += rf"|(?:{'|'.join(after)})(?:{alternation(plain)})" if plain else ""   # after: lookbehinds
         if regional:
             words += rf"|(?<!咱)(?:{'|'.join(after)})(?:{alternation(regional)})(?![{goes_on}])"
-    return re.compile(rf"(?:(?:{me})(?:(?:{together})(?:{me})?)?|(?:{together}))({words})")
+    return re.compile(rf"(?:(?:{me})(?:(?:{together})(?:{me})?)?|(?:{together})|^\s*)({words})")
