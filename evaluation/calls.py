@@ -346,15 +346,14 @@ def _novelty_provenance(settings: Settings) -> str:
 def _classifier_provenance(settings: Settings) -> str:
     """What the learned topic classifier learned on, and each set's share of listed questions filed right with it
     left out of the training, from the model's own meta."""
-    from callintel.nlp.topic_classifier import configured_classifier
-
-    if configured_classifier(settings) is None:
-        return "questions no rule decides: no learned classifier"
-    from callintel.model_json import read
+    from callintel.model_json import configured, read
     from callintel.nlp.topic_classifier import KIND, REMEDY
 
+    path = configured(settings, "topics.learned_match", "model")
+    if path is None:
+        return "questions no rule decides: no learned classifier"
+    meta = read(path, KIND, REMEDY).meta
     name = settings["topics"]["learned_match"]["model"]
-    meta = read(settings.config_file(name), KIND, REMEDY).meta
     return (f"questions no rule decides: topic classifier {name} trained on "
             f"{', '.join(meta.get('trained_on', {})) or '?'} (the topic figures of those sets are in-sample; listed "
             f"questions filed right on each with it left out of the training: {meta.get('listed_acc_left_out')})")
