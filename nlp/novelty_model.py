@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from callintel.model_json import ModelFile, read, read_once
+from callintel.model_json import ModelFile, ModelFileError, read, read_once
 from callintel.nlp.cluster import unit
 from callintel.nlp.novelty import CallEvidence, reference_sample
 
@@ -130,8 +130,6 @@ def load_model(path: str) -> NoveltyModel:
     feats = tuple(m.body.get("features", ()))
     unknown = [f for f in feats if f not in FEATURES]
     if not feats or unknown:
-        from callintel.model_json import ModelFileError
-
         raise ModelFileError(f"{path}: unknown novelty features {unknown or 'none listed'}; {REMEDY}")
     return NoveltyModel(feats, np.asarray(m.body["mean"], dtype=np.float64),
                         np.asarray(m.body["scale"], dtype=np.float64),

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from callintel.model_json import ModelFile, configured, read, read_once
+from callintel.model_json import ModelFile, ModelFileError, configured, read, read_once
 from callintel.nlp.cluster import unit
 
 KIND = "topic_classifier"
@@ -60,8 +60,6 @@ def load_classifier(path: str | Path) -> TopicClassifier:
     classes = tuple(m.body.get("classes", ()))
     coef = np.asarray(m.body.get("coef", []), dtype=np.float64)
     if not classes or coef.shape[0] != len(classes) or any(c not in m.weights for c in classes):
-        from callintel.model_json import ModelFileError
-
         raise ModelFileError(f"{path}: a topic classifier whose classes, coefficients and intercepts disagree; "
                              f"{REMEDY}")
     return TopicClassifier(classes, coef, np.asarray([m.weights[c] for c in classes], dtype=np.float64))
