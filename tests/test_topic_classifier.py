@@ -103,7 +103,7 @@ def test_learned_topics_reads_unit_length_and_an_empty_night():
 
 
 @pytest.mark.slow
-def test_the_trainer_writes_the_shipped_model(tmp_path):
+def test_the_trainer_writes_the_shipped_model(tmp_path, shared_data):
     """scripts/train_topic_classifier.py on the read sets gives the shipped file's classes and probabilities (to 1e-3:
     another processor moves the embeddings' floats a little, and the fit's flat directions move the weights more)."""
     out = tmp_path / "topic_classifier.json"
