@@ -293,6 +293,18 @@ def test_a_spouse_word_opening_a_clause_is_the_callers_own():
         assert "marital_status" not in facts(("customer", said)), said
 
 
+def test_a_child_told_by_age_or_school_stage():
+    """A child of the caller's placed by age or school stage (我儿子三岁, …，儿子才上小学一年级, 娃儿十二岁): one at
+    least. The child noun follows the caller or opens the clause (the possessor Mandarin drops is the speaker's; the
+    caller's spouse said before leaves it theirs); never another's child, a grandchild, nor a supposition."""
+    for said in ("我儿子三岁。", "我今年三十八，女儿才上小学。", "老公工资也不高，儿子才上小学一年级，开销蛮大的。",
+                 "婆娘四十三，娃儿十二岁，读初一。", "俺闺女今年上初三。"):
+        assert facts(("customer", said)).get("children") == "1", said
+    for said in ("我姐在北京，儿子上初中。", "她儿子上初中了，能买吗？", "孩子上大学的话保险还管吗？",
+                 "孙子上小学，我天天接送。", "要是孩子上了大学，还能续吗？"):
+        assert "children" not in facts(("customer", said)), said
+
+
 def test_children_told_apart_by_birth_order():
     """Two or more birth-order terms, each opening a clause: as many children as the last says."""
     assert facts(("customer", "我家老大八岁，老二三岁。"))["children"] == "2"

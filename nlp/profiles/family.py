@@ -117,9 +117,13 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     negated = alternation(cfg["none_after"])
     none_re = re.compile(rf"(?:{nouns}){linking_adverb()}(?:{negated}){clause_end(also='的')}")
     me = r.me
-    # 我儿子三岁, 俺闺女才八个月: a child of the caller's whose age is told; at least one, said when no count is
-    aged_re = re.compile(rf"(?:{me})(?:的|家)?(?:{nouns})(?:今年|现在|才|都|已经|刚)?[0-9一二两三四五六七八九十]{{1,3}}"
-                         rf"(?:岁|周岁|个月)")
+    # 我儿子三岁, 俺闺女才八个月, 儿子才上小学: a child of the caller's whose age or school stage is told; at
+    # least one, said when no count is. The child noun (with the North's 儿: 娃儿) follows the caller (我, 俺家)
+    # or opens the clause, where Mandarin drops the possessor the speaker means (…，儿子才上小学一年级;
+    # another's child is said: 她儿子)
+    stage = rf"(?:{alternation(cfg['stage_verbs'])})?(?:{alternation(cfg['school_stages'])})"
+    aged_re = re.compile(rf"(?:(?P<owner>(?:{me})(?:的|家)?)|^\s*)(?:{nouns})儿?(?:{alternation(cfg['told_adverbs'])})?"
+                         rf"(?:[0-9一二两三四五六七八九十]{{1,3}}(?:岁|周岁|个月)|{stage})")
     # 一儿一女, 两儿一女, 一仔一女, 一女一儿: sons and daughters counted as a pair, the caller's when an owner is said
     sons, daughters = (alternation(cfg[k]) for k in ("pair_sons", "pair_daughters"))
     # ... said right after the caller, their household or having (我一儿一女, 我们家一儿一女, 屋企有一仔一女), not after
@@ -132,11 +136,8 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     for i, (speaker, text) in enumerate(turns):
         if speaker != "customer":
             continue
-        if aged is None and (m := aged_re.search(text)):
-            start, clause = clause_at(text, m.start())
-            # from after the first-person word, which opens the match: the clause's own subject, not the one before
-            if r.about_caller(clause, m.start() - start + 1, speaker, clause_prefix(text, start)):
-                aged = (i, text)
+        if aged is None:
+            aged = _told_child(text, aged_re, r, i)
         if any(w in text for w in cfg["none"]) or (
                 (m := none_re.search(text)) and r.about_caller(text, m.start(), speaker, "")):
             add_fact(out, "children", "0", 0.7, i, text, speaker)
@@ -175,6 +176,23 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
             return
     if aged is not None:
         add_fact(out, "children", "1", 0.6, aged[0], aged[1], "customer")
+
+
+def _told_child(text: str, aged_re: re.Pattern[str], r: ProfileReader, i: int) -> tuple[int, str] | None:
+    """(turn, text) when a clause of this customer turn tells the age or school stage of the caller's child: not
+    in a supposition (孩子上大学的话…, 要是孩子…: [children] supposing), nor after another person the sentence was
+    about (我姐在北京，儿子上初中); the caller's spouse said before leaves the child theirs (老公工资也不高，儿子…)."""
+    cfg = r.lex["children"]
+    spouse = re.compile(alternation(r.lex["marital"]["spouse"]))
+    for start, clause in text_clauses(text):
+        m = aged_re.search(clause)
+        if m is None or any(w in clause for w in cfg["supposing"]):
+            continue
+        # from the child noun: the clause's own subject (the caller's word before it), not the one before
+        at = m.end("owner") if m.group("owner") else m.start()
+        if r.about_caller(clause, at, "customer", spouse.sub("", clause_prefix(text, start))):
+            return i, text
+    return None
 
 
 def _one_by_measure(text: str, cfg: dict, nouns: str, r: ProfileReader) -> bool:
