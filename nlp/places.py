@@ -6,7 +6,9 @@ list. What a caller says is mapped to the city a profile records (EVALUATION.md:
 - municipalities and prefecture-level cities by their name without 市/地区/盟, autonomous prefectures also
   without their nationality words (延边朝鲜族自治州 -> 延边);
 - county-level cities as said (昆山): the place the caller named;
-- a district or county said with its suffix (南关区) -> its prefecture city, when only one city has that name.
+- a district or county said with its suffix (南关区) -> its prefecture city, when only one city has that name;
+- a county said without 县 (安溪), as said, when no other county has the name and jieba's dictionary knows it as a
+  place (`bare_counties`).
 Provinces are not cities and are left out; `province_names` lists them apart, for a city said after its province
 (河南周口, 江苏省南通市: the cue 在/是 stands before the province).
 
@@ -80,7 +82,37 @@ def city_names() -> dict[str, str]:
     for name, cities in districts.items():
         if len(cities) == 1 and name not in out:
             out[name] = next(iter(cities))
+    for bare in bare_counties():
+        out.setdefault(bare, bare)
     return out
+
+
+@lru_cache(maxsize=1)
+def bare_counties() -> dict[str, str]:
+    """Counties as a caller names them without 县 (安溪, 乐东 of 乐东黎族自治县) -> their prefecture city ("" for a
+    county under its province), recorded as said like a county-level city: only a name no other county shares and
+    that jieba's dictionary tags as a place (ns), since a county's bare name is often an everyday word (公安, 石门,
+    平和) or a person's name."""
+    from callintel.general_words import pos_tagger
+
+    nations = [ln.strip() for ln in _package_file("56_nations.csv").splitlines() if ln.strip()]
+    nation_words = tuple(sorted({w for n in nations for w in (n, n.removesuffix("族")) if len(w) >= 2},
+                                key=len, reverse=True))
+    by_code = {r["adcode"][:6]: r["name"] for r in _adcode_rows()}
+    found: dict[str, list[str]] = {}
+    for code, name in by_code.items():
+        if code.endswith("00") or not name.endswith("县"):
+            continue
+        bare = name[:-1]
+        if name.endswith("自治县"):   # 乐东黎族自治县 -> 乐东
+            bare = name[:-3]
+            for w in nation_words:
+                bare = bare.replace(w, "")
+        parent = by_code.get(code[:4] + "00", "")
+        if len(bare) >= 2:
+            found.setdefault(bare, []).append("" if parent in _STRUCTURAL else _short(parent, nation_words))
+    tags = pos_tagger().word_tag_tab
+    return {b: cities[0] for b, cities in found.items() if len(cities) == 1 and tags.get(b) == "ns"}
 
 
 @lru_cache(maxsize=1)
@@ -140,8 +172,9 @@ def _by_sound() -> dict[tuple[str, ...], str]:
     from callintel.pinyin import syllables
 
     cities: dict[tuple[str, ...], set[str]] = {}
+    bare = bare_counties()   # two syllables of a county's bare name are too easily heard in other words
     for name, city in city_names().items():
-        if re.fullmatch(r"[\u4e00-\u9fff]+", name):
+        if re.fullmatch(r"[\u4e00-\u9fff]+", name) and name not in bare:
             cities.setdefault(syllables(name), set()).add(name if name == city else "")
     return {sound: next(iter(c)) for sound, c in cities.items() if len(c) == 1 and "" not in c}
 

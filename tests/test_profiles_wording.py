@@ -25,6 +25,20 @@ def test_gazetteer_names_every_prefecture_and_maps_districts():
     assert [c for _, _, c in find_places("我在丽江住，老家是延边朝鲜族自治州的")] == ["丽江", "延边"]
 
 
+def test_a_county_said_without_its_suffix():
+    """A county named bare (安溪, 乐东 of 乐东黎族自治县) is recorded as said, like a county-level city, when no
+    other county shares the name and jieba's dictionary tags it a place (its prefecture city when the turn names
+    that too); a county's bare name that is an everyday word (公安 of 公安县, 平和) is none."""
+    names = city_names()
+    assert names["安溪"] == "安溪" and names["乐东"] == "乐东" and names["安溪县"] == "泉州"
+    assert "公安" not in names and "平和" not in names
+    assert facts(("customer", "你好，我这边是安溪的，做茶的。"))["city"] == "安溪"
+    assert facts(("customer", "我系乐东嘅，种芒果嘅。"))["city"] == "乐东"
+    # the turn names the county's prefecture city too: the city, as for a county said with its suffix
+    assert facts(("customer", "我是郸城那边，就是周口郸城县的。"))["city"] == "周口"
+    assert "city" not in facts(("customer", "公安来了以后我就报了案。"))
+
+
 def test_cities_the_old_hand_list_lacked():
     assert facts(("customer", "俺就住长春南关区这边。"))["city"] == "长春"
     assert facts(("customer", "我住渝中区，离你们网点远不远？"))["city"] == "重庆"

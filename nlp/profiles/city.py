@@ -9,7 +9,7 @@ from typing import Any
 
 from callintel.general_words import pos_tagger
 from callintel.mandarin import SENTENCE_ENDS
-from callintel.nlp.places import province_names
+from callintel.nlp.places import bare_counties, province_names
 from callintel.nlp.profiles.reader import NAME_GIVEN, Fact, ProfileReader, add_fact, clause_prefix, text_clauses
 from callintel.nlp.profiles.sound import ends_like
 from callintel.nlp.profiles.work import is_role
@@ -49,8 +49,17 @@ def read_city(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[Fact
                 if _left(lead, after, text, cfg):
                     continue
                 if r.about_caller(clause, j, speaker, clause_prefix(text, start)):
-                    add_fact(out, "city", city, 0.8, i, text, speaker)
+                    add_fact(out, "city", _at_city_level(said, city, text, r), 0.8, i, text, speaker)
                     break
+
+
+def _at_city_level(said: str, city: str, text: str, r: ProfileReader) -> str:
+    """A county named bare is recorded as said (安溪), unless the turn names its prefecture city too (我是郸城那边，
+    就是周口郸城县…): then the city, as for a county said with its suffix."""
+    prefecture = bare_counties().get(said) if said == city else None
+    if prefecture and any(c == prefecture for _, _, c in r.lex.places(text)):
+        return prefecture
+    return city
 
 
 def _left(lead: str, after: str, text: str, cfg: dict[str, Any]) -> bool:
