@@ -124,6 +124,7 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
     stage = rf"(?:{alternation(cfg['stage_verbs'])})?(?:{alternation(cfg['school_stages'])})"
     aged_re = re.compile(rf"(?:(?P<owner>(?:{me})(?:的|家)?)|^\s*)(?:{nouns})儿?(?:{alternation(cfg['told_adverbs'])})?"
                          rf"(?:[0-9一二两三四五六七八九十]{{1,3}}(?:岁|周岁|个月)|{stage})")
+    spouse = re.compile(alternation(r.lex["marital"]["spouse"]))   # said before, the child is still the caller's
     # 一儿一女, 两儿一女, 一仔一女, 一女一儿: sons and daughters counted as a pair, the caller's when an owner is said
     sons, daughters = (alternation(cfg[k]) for k in ("pair_sons", "pair_daughters"))
     # ... said right after the caller, their household or having (我一儿一女, 我们家一儿一女, 屋企有一仔一女), not after
@@ -137,7 +138,7 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
         if speaker != "customer":
             continue
         if aged is None:
-            aged = _told_child(text, aged_re, r, i)
+            aged = _told_child(text, aged_re, spouse, r, i)
         if any(w in text for w in cfg["none"]) or (
                 (m := none_re.search(text)) and r.about_caller(text, m.start(), speaker, "")):
             add_fact(out, "children", "0", 0.7, i, text, speaker)
@@ -178,15 +179,15 @@ def read_children(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
         add_fact(out, "children", "1", 0.6, aged[0], aged[1], "customer")
 
 
-def _told_child(text: str, aged_re: re.Pattern[str], r: ProfileReader, i: int) -> tuple[int, str] | None:
+def _told_child(text: str, aged_re: re.Pattern[str], spouse: re.Pattern[str], r: ProfileReader,
+                i: int) -> tuple[int, str] | None:
     """(turn, text) when a clause of this customer turn tells the age or school stage of the caller's child: not
     in a supposition (孩子上大学的话…, 要是孩子…: [children] supposing), nor after another person the sentence was
     about (我姐在北京，儿子上初中); the caller's spouse said before leaves the child theirs (老公工资也不高，儿子…)."""
-    cfg = r.lex["children"]
-    spouse = re.compile(alternation(r.lex["marital"]["spouse"]))
+    supposing = r.lex["children"]["supposing"]
     for start, clause in text_clauses(text):
         m = aged_re.search(clause)
-        if m is None or any(w in clause for w in cfg["supposing"]):
+        if m is None or any(w in clause for w in supposing):
             continue
         # from the child noun: the clause's own subject (the caller's word before it), not the one before
         at = m.end("owner") if m.group("owner") else m.start()
