@@ -79,6 +79,15 @@ def test_policies_owned_not_wanted():
     assert policies(("customer", "我想了解一下医疗险，多少钱？")) == set()
 
 
+def test_a_policy_in_a_clause_without_a_subject_is_the_holder_said_before():
+    """A clause with no subject of its own takes the one of the sentence before it, as every other reader does: 他…
+    还有个医疗险 and 保单是我给他买的，…那个意外险 are his; the caller said last keeps it the caller's."""
+    assert policies(("customer", "他原来在厂里买过一个意外险，还有个医疗险。")) == set()
+    assert policies(("customer", "保单是我给他买的，在你们APP上买的那个意外险。")) == set()
+    assert policies(("customer", "他有个寿险，我自己呢，还有个医疗险。")) == {"医疗险"}
+    assert policies(("customer", "我去年买了个意外险，还有个医疗险。")) == {"意外险", "医疗险"}
+
+
 def test_policies_possession_and_hesitation():
     # holder + time/adverb/pronoun modifiers + 的 + product is a possession; a verb in it is not (您要买的)
     assert on_file(("agent", "您现在的团体医疗险也能报销。")) == {"医疗险"}

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from callintel.general_words import pos_tagger
-from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, in_dictionary, text_clauses
+from callintel.nlp.profiles.reader import Fact, ProfileReader, add_fact, clause_prefix, in_dictionary, text_clauses
 from callintel.nlp.profiles.sound import said_by_sound, sound_at
 from callintel.regex_words import alternation
 
@@ -78,7 +78,7 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                         continue
                     if speaker == "customer" and _relatives(before, self_words, others, together):
                         continue   # 我小孩有个意外险, 我那口子有…: a relative's (not 我老公给我买了…: the caller's)
-                    if not r.about_caller(clause, m.start(2), speaker):
+                    if not r.about_caller(clause, m.start(2), speaker, clause_prefix(said, at)):
                         continue
                 held_to = m.end()   # held here, said before or not: a product coordinated with it is held too
                 # the agent reading the caller's record: [products] agent_read_field (policies_on_file)
