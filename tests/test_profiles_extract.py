@@ -81,11 +81,16 @@ def test_policies_owned_not_wanted():
 
 def test_a_policy_in_a_clause_without_a_subject_is_the_holder_said_before():
     """A clause with no subject of its own takes the one of the sentence before it, as every other reader does: 他…
-    还有个医疗险 and 保单是我给他买的，…那个意外险 are his; the caller said last keeps it the caller's."""
+    还有个医疗险 and 保单是我给他买的，…那个意外险 are his; the caller said last keeps it the caller's. A reflexive
+    after the caller (我自己那个) is the caller holding it."""
     assert policies(("customer", "他原来在厂里买过一个意外险，还有个医疗险。")) == set()
     assert policies(("customer", "保单是我给他买的，在你们APP上买的那个意外险。")) == set()
     assert policies(("customer", "他有个寿险，我自己呢，还有个医疗险。")) == {"医疗险"}
     assert policies(("customer", "我去年买了个意外险，还有个医疗险。")) == {"意外险", "医疗险"}
+
+    # the reflexive after the caller says nothing of holding: 我自己那个 is 我那个 (他自己那个 is still his)
+    assert policies(("customer", "我自己那个意外险也是在你们这买的，还挺好用。")) == {"意外险"}
+    assert policies(("customer", "他自己那个意外险也是在你们这买的。")) == set()
 
 
 def test_policies_possession_and_hesitation():

@@ -31,6 +31,7 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
            *r.lex["children"]["nouns"])
     others = alternation({w for w in kin if not w.endswith("家")})
     self_words = r.me
+    own_reflexive = re.compile(rf"({alternation(r.subject_words)})(?:{alternation(r.lex['person']['reflexive'])})")
     together = alternation(r.together)
     # 您在我们这儿有一份, 您在2020年投保了一份, 我自己单位有: the holder (the caller's words or the agent's 您), a few
     # words, then a verb of holding (not 有的/有没有), or a count limited by 就/只 right before the product
@@ -68,7 +69,9 @@ def read_policies(turns: Sequence[tuple[str, str]], r: ProfileReader, out: list[
                     if speaker == "customer" and re.search(r"(?<![我俺您])(?:这个|这款|这种)$", before):
                         continue  # 买了这个医疗险，以后…能报吗: the product being offered (我这个 is the caller's own)
                     tail = re.sub(r"^(?:保险|险)", "", clause[m.end():])
-                    owned = any(w in before for w in owned_words) or bool(holds.search(before)) or (
+                    # the reflexive after the caller says nothing of holding (我自己那个意外险 is 我那个)
+                    plain = own_reflexive.sub(r"\1", before) if speaker == "customer" else before
+                    owned = any(w in plain for w in owned_words) or bool(holds.search(before)) or (
                         speaker == "customer" and (tail.startswith(tuple(cfg["owned_after"]))
                                                    or (not asks and comment.match(tail.strip())))) or _possessed(
                         before, r.self_words if speaker == "customer" else ("您",), cfg) or (
