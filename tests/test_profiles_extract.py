@@ -405,6 +405,7 @@ def test_ages_and_sexes_that_are_not_the_callers(text):
     ("我退休之前当了三十多年老师。", None),               # 三十多年 is a span of years
     ("我今年3月刚交的保费。", None), ("今年五一他结婚了。", None),  # a date, not an age
     ("我今年三十多岁，身体还行。", "30-39"),
+    ("我三十亩冻咗，系咪就赔三十亩？", None), ("我八十只羊，收了我八百块。", None),  # a classifier: what they have
 ])
 def test_an_age_is_the_number_after_me_that_no_unit_follows(text, age):
     assert facts(("customer", text)).get("age") == age
