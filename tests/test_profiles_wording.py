@@ -25,6 +25,14 @@ def test_gazetteer_names_every_prefecture_and_maps_districts():
     assert [c for _, _, c in find_places("我在丽江住，老家是延边朝鲜族自治州的")] == ["丽江", "延边"]
 
 
+def test_the_northern_word_for_father_is_someone_else():
+    """爹 (the North's and the Southwest's word for father) after the caller is another person, as 爸 is: his age and
+    his policy are not the caller's; the caller saying they are someone's 爹 is a man."""
+    assert "age" not in facts(("customer", "俺爹今年七十九了，腿脚不好。"))
+    assert facts(("customer", "我今年五十二，俺爹八十了。"))["age"] == "52"
+    assert facts(("customer", "俺是他爹。"))["gender"] == "男"
+
+
 def test_a_county_said_without_its_suffix():
     """A county named bare (安溪, 乐东 of 乐东黎族自治县) is recorded as said, like a county-level city, when no
     other county shares the name and jieba's dictionary tags it a place (its prefecture city when the turn names
