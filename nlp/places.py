@@ -48,6 +48,13 @@ def _short(name: str, nations: tuple[str, ...]) -> str:
 
 
 @lru_cache(maxsize=1)
+def _nation_words() -> tuple[str, ...]:
+    """The 56 nationalities' names with and without 族, longest first: what autonomous names carry (壮族, 黎族)."""
+    nations = [ln.strip() for ln in _package_file("56_nations.csv").splitlines() if ln.strip()]
+    return tuple(sorted({w for n in nations for w in (n, n.removesuffix("族")) if len(w) >= 2}, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
 def _adcode_rows() -> tuple[dict[str, str], ...]:
     """cpca's administrative-division table, parsed once for every reader below."""
     return tuple(csv.DictReader(io.StringIO(_package_file("adcodes.csv"))))
@@ -56,9 +63,7 @@ def _adcode_rows() -> tuple[dict[str, str], ...]:
 @lru_cache(maxsize=1)
 def city_names() -> dict[str, str]:
     """What a caller may say -> the city recorded: short and full names of cities, unique districts/counties."""
-    nations = [ln.strip() for ln in _package_file("56_nations.csv").splitlines() if ln.strip()]
-    nation_words = tuple(sorted({w for n in nations for w in (n, n.removesuffix("族"))
-                                 if len(w) >= 2}, key=len, reverse=True))
+    nation_words = _nation_words()
     by_code = {r["adcode"][:6]: r["name"] for r in _adcode_rows()}
     out: dict[str, str] = {}
     for code, name in by_code.items():
@@ -95,9 +100,7 @@ def bare_counties() -> dict[str, str]:
     平和) or a person's name."""
     from callintel.general_words import pos_tagger
 
-    nations = [ln.strip() for ln in _package_file("56_nations.csv").splitlines() if ln.strip()]
-    nation_words = tuple(sorted({w for n in nations for w in (n, n.removesuffix("族")) if len(w) >= 2},
-                                key=len, reverse=True))
+    nation_words = _nation_words()
     by_code = {r["adcode"][:6]: r["name"] for r in _adcode_rows()}
     found: dict[str, list[str]] = {}
     for code, name in by_code.items():
@@ -128,8 +131,7 @@ def district_names() -> tuple[str, ...]:
 def province_names() -> tuple[str, ...]:
     """Provinces and autonomous regions as a caller says them: full (河南省, 广西壮族自治区) and short (河南, 广西),
     longest first (a name that ends a text is matched whole, 河南省 before 南省)."""
-    nations = [ln.strip() for ln in _package_file("56_nations.csv").splitlines() if ln.strip()]
-    words = sorted({w for n in nations for w in (n, n.removesuffix("族")) if len(w) >= 2}, key=len, reverse=True)
+    words = _nation_words()
     out: set[str] = set()
     for row in _adcode_rows():
         name = row["name"]
